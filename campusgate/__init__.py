@@ -1,0 +1,1 @@
+"""campusgate: the command line, the demo, and the adapters shared by the programs (MQTT, broker)."""

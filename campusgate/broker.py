@@ -1,0 +1,158 @@
+"""Brokers for the demo and the tests: the embedded amqtt broker (pure Python, in a thread) and
+a private Mosquitto process on a free loopback port (used by the tests when the binary exists)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+
+class BrokerError(Exception):
+    """A broker did not start."""
+
+
+def free_port() -> int:
+    """A free TCP port on loopback (never assume 1883 is ours)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_listening(port: int, timeout: float = 10.0) -> None:
+    """Block until something accepts TCP connections on 127.0.0.1:port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise BrokerError(f"nothing listening on 127.0.0.1:{port} after {timeout} s")
+
+
+class EmbeddedBroker:
+    """amqtt in its own thread and event loop. It has no shared subscriptions: one worker only."""
+
+    kind = "amqtt"
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._stop: asyncio.Event | None = None
+        self._error: BaseException | None = None
+
+    def start(self) -> EmbeddedBroker:
+        """Start listening on 127.0.0.1:port; return when it accepts connections."""
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(ready,), name="amqtt", daemon=True)
+        self._thread.start()
+        ready.wait(15)
+        if self._error:
+            raise BrokerError(f"embedded broker failed: {self._error}") from self._error
+        wait_listening(self.port)
+        return self
+
+    def _run(self, ready: threading.Event) -> None:
+        from amqtt.broker import Broker
+
+        async def main() -> None:
+            config = {
+                "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{self.port}"}},
+                "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
+            }
+            broker = Broker(config)
+            self._stop = asyncio.Event()
+            try:
+                await broker.start()
+            except BaseException as exc:  # reported to start()
+                self._error = exc
+                ready.set()
+                return
+            ready.set()
+            await self._stop.wait()
+            await broker.shutdown()
+
+        self._loop = asyncio.new_event_loop()
+        self._loop.run_until_complete(main())
+        self._loop.close()
+
+    def stop(self) -> None:
+        """Shut down and join the thread."""
+        if self._loop and self._stop and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread:
+            self._thread.join(10)
+
+
+class MosquittoBroker:
+    """A private mosquitto on a free loopback port, TCP_NODELAY on, optionally persistent."""
+
+    kind = "mosquitto"
+
+    def __init__(self, port: int | None = None, workdir: Path | None = None) -> None:
+        self.port = port or free_port()
+        self.workdir = workdir or Path(tempfile.mkdtemp(prefix="campusgate-mosq-"))
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @staticmethod
+    def available() -> bool:
+        """Whether the mosquitto binary is installed."""
+        return _mosquitto_binary() is not None
+
+    def start(self) -> MosquittoBroker:
+        """Start (or restart on the same port and persistence file)."""
+        binary = _mosquitto_binary()
+        if binary is None:
+            raise BrokerError("mosquitto is not installed")
+        conf = self.workdir / "mosquitto.conf"
+        conf.write_text(
+            f"listener {self.port} 127.0.0.1\n"
+            "allow_anonymous true\n"
+            "set_tcp_nodelay true\n"
+            "persistence true\n"
+            f"persistence_location {self.workdir}/\n"
+            "autosave_interval 1\n"
+            "max_queued_messages 100000\n"
+            "log_dest none\n"
+        )
+        self._proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_listening(self.port)
+        except BrokerError:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Terminate the process (SIGTERM, so it saves its persistence file)."""
+        if self._proc and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(5)
+        self._proc = None
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        if self._proc and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(5)
+        self._proc = None
+
+
+def _mosquitto_binary() -> str | None:
+    return shutil.which("mosquitto") or next(
+        (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if Path(p).exists()), None
+    )

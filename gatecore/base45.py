@@ -1,0 +1,43 @@
+"""Base45 (RFC 9285): binary to the QR alphanumeric alphabet, which packs best in a QR code."""
+
+from __future__ import annotations
+
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+_INDEX = {c: i for i, c in enumerate(ALPHABET)}
+
+
+def b45encode(data: bytes) -> str:
+    """Encode bytes as base45 text."""
+    out = []
+    for i in range(0, len(data) - 1, 2):
+        n = data[i] * 256 + data[i + 1]
+        n, c = divmod(n, 45)
+        e, d = divmod(n, 45)
+        out += [ALPHABET[c], ALPHABET[d], ALPHABET[e]]
+    if len(data) % 2:
+        d, c = divmod(data[-1], 45)
+        out += [ALPHABET[c], ALPHABET[d]]
+    return "".join(out)
+
+
+def b45decode(text: str) -> bytes:
+    """Decode base45 text; raise ValueError on a bad character, length or value."""
+    if len(text) % 3 == 1:
+        raise ValueError(f"base45 length {len(text)} leaves a dangling character")
+    try:
+        digits = [_INDEX[c] for c in text]
+    except KeyError as exc:
+        raise ValueError(f"character {exc.args[0]!r} is not base45") from None
+    out = bytearray()
+    for i in range(0, len(digits), 3):
+        chunk = digits[i : i + 3]
+        n = sum(v * 45**k for k, v in enumerate(chunk))
+        if len(chunk) == 3:
+            if n > 0xFFFF:
+                raise ValueError("base45 triple out of range")
+            out += n.to_bytes(2, "big")
+        else:
+            if n > 0xFF:
+                raise ValueError("base45 pair out of range")
+            out.append(n)
+    return bytes(out)

@@ -1,0 +1,318 @@
+"""Versioned MQTT message schemas (JSON, ``"v": 1``): the one place they are defined.
+
+Each message is a frozen dataclass with ``to_json()`` and a strict ``from_json()`` that raises
+:class:`MessageError` naming the field at fault. Golden files in tests/core/golden pin the format.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from gatecore import CoreError
+from gatecore.reasons import Reason, Verdict
+from gatecore.thermoline import SensorStatus
+from gatecore.topics import valid_gate_id
+
+VERSION = 1
+MAX_PAYLOAD = 8192  # a scan event is ~400 bytes; anything near this is an attack or a bug
+MAX_QR = 1024
+
+
+class MessageError(CoreError):
+    """A payload is not a valid message of the expected type."""
+
+
+def _load(payload: bytes, kind: str) -> dict[str, Any]:
+    if len(payload) > MAX_PAYLOAD:
+        raise MessageError(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD}")
+    try:
+        data = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MessageError(f"payload is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise MessageError("payload is not a JSON object")
+    if data.get("v") != VERSION:
+        raise MessageError(f"unsupported message version {data.get('v')!r}")
+    if data.get("type") != kind:
+        raise MessageError(f"expected type {kind!r}, got {data.get('type')!r}")
+    return data
+
+
+def _field(data: dict[str, Any], name: str, types: type | tuple[type, ...], *, optional: bool = False) -> Any:
+    if name not in data or data[name] is None:
+        if optional:
+            return None
+        raise MessageError(f"missing field {name!r}")
+    value = data[name]
+    if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+        raise MessageError(f"field {name!r} must not be a boolean")
+    if not isinstance(value, types):
+        raise MessageError(f"field {name!r} has type {type(value).__name__}")
+    return value
+
+
+def _time(data: dict[str, Any], name: str, *, optional: bool = False) -> datetime | None:
+    raw = _field(data, name, str, optional=optional)
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise MessageError(f"field {name!r} is not an ISO 8601 time: {raw!r}") from None
+    if value.tzinfo is None:
+        raise MessageError(f"field {name!r} has no UTC offset")
+    return value
+
+
+def _enum(data: dict[str, Any], name: str, enum_type: Any) -> Any:
+    raw = _field(data, name, str)
+    try:
+        return enum_type(raw)
+    except ValueError:
+        raise MessageError(f"field {name!r} has unknown value {raw!r}") from None
+
+
+def _gate_id(data: dict[str, Any]) -> str:
+    gate_id = _field(data, "gate_id", str)
+    if not valid_gate_id(gate_id):
+        raise MessageError(f"invalid gate id {gate_id!r}")
+    return gate_id
+
+
+def _event_id(data: dict[str, Any]) -> str:
+    raw = _field(data, "event_id", str)
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        raise MessageError(f"event_id {raw!r} is not a UUID") from None
+
+
+def _dump(obj: Any, kind: str) -> bytes:
+    data = {"v": VERSION, "type": kind}
+    data.update(asdict(obj))
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_default).encode()
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+@dataclass(frozen=True, slots=True)
+class Temperature:
+    """The reading paired with a scan."""
+
+    celsius: float | None
+    status: SensorStatus
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineDecision:
+    """What a gate decided on its own while central was out of reach."""
+
+    verdict: Verdict
+    reason: Reason
+    policy_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A guard's override of an earlier decision, with the mandatory reason."""
+
+    of_event: str
+    guard: str
+    verdict: Verdict
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScanEvent:
+    """Gate to central: one person at the gate. Central handles each event_id exactly once."""
+
+    event_id: str
+    gate_id: str
+    seq: int
+    gate_time: datetime
+    qr: str
+    temperature: Temperature
+    direction: str = "in"
+    offline: OfflineDecision | None = None
+    override: Override | None = None
+
+    def to_json(self) -> bytes:
+        """Serialise for the wire."""
+        return _dump(self, "scan")
+
+    @classmethod
+    def from_json(cls, payload: bytes) -> ScanEvent:
+        """Parse and validate; raise MessageError naming what is wrong."""
+        d = _load(payload, "scan")
+        qr = _field(d, "qr", str)
+        if len(qr) > MAX_QR:
+            raise MessageError(f"qr text of {len(qr)} characters exceeds {MAX_QR}")
+        seq = _field(d, "seq", int)
+        if seq < 0:
+            raise MessageError("seq must not be negative")
+        direction = _field(d, "direction", str)
+        if direction not in ("in", "out"):
+            raise MessageError(f"direction must be 'in' or 'out', not {direction!r}")
+        t = _field(d, "temperature", dict)
+        celsius = _field(t, "celsius", (int, float), optional=True)
+        temperature = Temperature(
+            celsius=None if celsius is None else float(celsius), status=_enum(t, "status", SensorStatus)
+        )
+        off = _field(d, "offline", dict, optional=True)
+        offline = None
+        if off is not None:
+            offline = OfflineDecision(
+                verdict=_enum(off, "verdict", Verdict), reason=_enum(off, "reason", Reason),
+                policy_version=_field(off, "policy_version", int),
+            )
+        ov = _field(d, "override", dict, optional=True)
+        override = None
+        if ov is not None:
+            reason = _field(ov, "reason", str).strip()
+            if not reason:
+                raise MessageError("an override needs a reason")
+            override = Override(
+                of_event=_field(ov, "of_event", str), guard=_field(ov, "guard", str),
+                verdict=_enum(ov, "verdict", Verdict), reason=reason,
+            )
+        return cls(
+            event_id=_event_id(d), gate_id=_gate_id(d), seq=seq,
+            gate_time=_time(d, "gate_time"),  # type: ignore[arg-type]
+            qr=qr, temperature=temperature, direction=direction, offline=offline, override=override,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionMessage:
+    """Central to gate: the verdict, its words, and the acknowledgement of ``event_id``."""
+
+    event_id: str
+    gate_id: str
+    verdict: Verdict
+    reason: Reason
+    reasons: list[str]
+    text_zh: str
+    text_en: str
+    action_zh: str
+    action_en: str
+    holder: str  # masked name, e.g. 张*明
+    household: str  # label, e.g. 坞城校区 3-2-501
+    celsius: float | None
+    open: bool
+    policy_version: int
+    decided_at: datetime
+    offline: bool = False
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> bytes:
+        """Serialise for the wire."""
+        return _dump(self, "decision")
+
+    @classmethod
+    def from_json(cls, payload: bytes) -> DecisionMessage:
+        """Parse and validate; raise MessageError naming what is wrong."""
+        d = _load(payload, "decision")
+        celsius = _field(d, "celsius", (int, float), optional=True)
+        return cls(
+            event_id=_event_id(d), gate_id=_gate_id(d), verdict=_enum(d, "verdict", Verdict),
+            reason=_enum(d, "reason", Reason), reasons=list(_field(d, "reasons", list)),
+            text_zh=_field(d, "text_zh", str), text_en=_field(d, "text_en", str),
+            action_zh=_field(d, "action_zh", str), action_en=_field(d, "action_en", str),
+            holder=_field(d, "holder", str), household=_field(d, "household", str),
+            celsius=None if celsius is None else float(celsius), open=_field(d, "open", bool),
+            policy_version=_field(d, "policy_version", int),
+            decided_at=_time(d, "decided_at"),  # type: ignore[arg-type]
+            offline=bool(_field(d, "offline", bool, optional=True)),
+            detail=_field(d, "detail", dict, optional=True) or {},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GateStatus:
+    """Retained availability and device health; the Last Will publishes state=offline."""
+
+    gate_id: str
+    state: str  # online | offline
+    camera: str = "unknown"  # ok | no_signal | frozen | unknown
+    thermometer: str = "unknown"  # ok | silent | garbage | stuck | unplugged | unknown
+    outbox: int = 0
+    at: datetime | None = None
+    policy_version: int = 0
+
+    def to_json(self) -> bytes:
+        """Serialise for the wire."""
+        return _dump(self, "status")
+
+    @classmethod
+    def from_json(cls, payload: bytes) -> GateStatus:
+        """Parse and validate; raise MessageError naming what is wrong."""
+        d = _load(payload, "status")
+        state = _field(d, "state", str)
+        if state not in ("online", "offline"):
+            raise MessageError(f"state must be online or offline, not {state!r}")
+        return cls(
+            gate_id=_gate_id(d), state=state, camera=_field(d, "camera", str),
+            thermometer=_field(d, "thermometer", str), outbox=_field(d, "outbox", int),
+            at=_time(d, "at", optional=True), policy_version=_field(d, "policy_version", int),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GateConfig:
+    """Retained, central to gate: what the gate needs to decide offline."""
+
+    gate_id: str
+    campus_id: int
+    gate_open: bool
+    policy: dict[str, Any]  # CampusPolicy.to_dict()
+    public_keys: dict[str, str]  # key id -> base64 raw Ed25519 public key
+    revoked: list[int]
+    issued_at: datetime
+
+    def to_json(self) -> bytes:
+        """Serialise for the wire (not size-limited like events: revocation lists grow)."""
+        return _dump(self, "config")
+
+    @classmethod
+    def from_json(cls, payload: bytes) -> GateConfig:
+        """Parse and validate; raise MessageError naming what is wrong."""
+        try:
+            d = json.loads(payload)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise MessageError(f"config is not JSON: {exc}") from None
+        if not isinstance(d, dict) or d.get("v") != VERSION or d.get("type") != "config":
+            raise MessageError("not a version 1 config message")
+        revoked = _field(d, "revoked", list)
+        if not all(isinstance(x, int) and not isinstance(x, bool) for x in revoked):
+            raise MessageError("revoked must be a list of pass ids")
+        return cls(
+            gate_id=_gate_id(d), campus_id=_field(d, "campus_id", int),
+            gate_open=_field(d, "gate_open", bool), policy=_field(d, "policy", dict),
+            public_keys=_field(d, "public_keys", dict), revoked=revoked,
+            issued_at=_time(d, "issued_at"),  # type: ignore[arg-type]
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FeverAlert:
+    """Central to the offices: a fever at a gate, at once."""
+
+    event_id: str
+    gate_id: str
+    campus_id: int
+    celsius: float
+    holder: str
+    household: str
+    at: datetime
+
+    def to_json(self) -> bytes:
+        """Serialise for the wire."""
+        return _dump(self, "fever")

@@ -1,0 +1,212 @@
+"""Verdicts and reason codes: the stable vocabulary that displays, logs and reports share.
+
+A decision carries a code; the words shown to people are looked up here, Chinese first.
+The codes are documented in docs/reasons.md; never rename one (reports count them).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Verdict(enum.StrEnum):
+    """What the gate does with the person in front of it."""
+
+    ALLOW = "allow"
+    DENY = "deny"
+    REMEASURE = "remeasure"  # the reading is unusable: measure again, no verdict on the person
+    REFER = "refer"  # a guard must decide (e.g. offline and unable to check)
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonInfo:
+    """Display text and guard instruction for one reason code."""
+
+    verdict: Verdict
+    priority: int  # lower is shown first when several rules refuse
+    zh: str
+    en: str
+    action_zh: str
+    action_en: str
+
+
+class Reason(enum.StrEnum):
+    """Every reason a decision can carry. Values are the wire codes."""
+
+    OK = "ok"
+    OK_COMMUTER = "ok_commuter"
+    OK_OVERRIDE = "ok_override"
+    # temperature
+    FEVER = "fever"
+    TEMP_MISSING = "temp_missing"
+    TEMP_IMPLAUSIBLE = "temp_implausible"
+    # identity: the QR text itself
+    QR_FOREIGN = "qr_foreign"
+    TOKEN_BAD_VERSION = "token_bad_version"
+    TOKEN_TRUNCATED = "token_truncated"
+    TOKEN_UNKNOWN_KEY = "token_unknown_key"
+    TOKEN_BAD_SIGNATURE = "token_bad_signature"
+    PASS_EXPIRED = "pass_expired"
+    PASS_NOT_YET_VALID = "pass_not_yet_valid"
+    # identity: the registry
+    PASS_REVOKED = "pass_revoked"
+    PASS_UNKNOWN = "pass_unknown"
+    PERSON_INACTIVE = "person_inactive"
+    WRONG_CAMPUS = "wrong_campus"
+    KEY_PERSON = "key_person"
+    # gate and campus
+    GATE_CLOSED = "gate_closed"
+    OUTSIDE_HOURS = "outside_hours"
+    CATEGORY_NOT_ALLOWED = "category_not_allowed"
+    # categories
+    STAFF_NOT_APPROVED = "staff_not_approved"
+    STUDENT_NOT_IN_BATCH = "student_not_in_batch"
+    VISITOR_OUTSIDE_WINDOW = "visitor_outside_window"
+    VISITOR_PASS_USED = "visitor_pass_used"
+    CONTRACTOR_NOT_APPROVED = "contractor_not_approved"
+    VEHICLE_NOT_REGISTERED = "vehicle_not_registered"
+    # household
+    HOUSEHOLD_DAY_USED = "household_day_used"
+    # guard and system
+    OVERRIDE_DENY = "override_deny"
+    UNKNOWN_GATE = "unknown_gate"
+    OFFLINE_NO_CONFIG = "offline_no_config"
+    OFFLINE_UNVERIFIED = "offline_unverified"
+
+    @property
+    def info(self) -> ReasonInfo:
+        """The display text and guard instruction for this code."""
+        return REASONS[self]
+
+    @property
+    def verdict(self) -> Verdict:
+        """The verdict this reason implies on its own."""
+        return REASONS[self].verdict
+
+
+_A, _D, _M, _R = Verdict.ALLOW, Verdict.DENY, Verdict.REMEASURE, Verdict.REFER
+_CALL_OFFICE_ZH, _CALL_OFFICE_EN = "请联系保卫处", "Contact the security office"
+
+REASONS: dict[Reason, ReasonInfo] = {
+    Reason.OK: ReasonInfo(_A, 900, "准予通行", "Entry allowed", "放行", "Let the person pass"),
+    Reason.OK_COMMUTER: ReasonInfo(
+        _A, 900, "准予通行（上班人员）", "Allowed (commuter)", "放行", "Let the person pass"
+    ),
+    Reason.OK_OVERRIDE: ReasonInfo(
+        _A, 900, "值守人员放行", "Allowed by guard override", "已记录", "Override logged"
+    ),
+    Reason.FEVER: ReasonInfo(
+        _D, 10, "体温异常，禁止通行", "Fever: entry refused",
+        "引导至留观室，已通知保卫处和防控办",
+        "Escort to the isolation observation room; offices notified",
+    ),
+    Reason.TEMP_MISSING: ReasonInfo(
+        _M, 20, "未测到体温，请重新测温", "No temperature reading: measure again",
+        "重新测温或手动测温录入", "Measure again, or measure by hand and type it in",
+    ),
+    Reason.TEMP_IMPLAUSIBLE: ReasonInfo(
+        _M, 21, "体温读数异常，请重新测温", "Implausible reading: measure again",
+        "对准额头重新测温", "Aim at the forehead and measure again",
+    ),
+    Reason.QR_FOREIGN: ReasonInfo(
+        _D, 100, "不是本校出入证", "Not a campus pass",
+        "请出示本校出入证", "Ask for the campus pass QR code",
+    ),
+    Reason.TOKEN_BAD_VERSION: ReasonInfo(
+        _D, 101, "出入证版本不支持", "Unsupported pass version", _CALL_OFFICE_ZH, _CALL_OFFICE_EN
+    ),
+    Reason.TOKEN_TRUNCATED: ReasonInfo(
+        _D, 102, "出入证二维码不完整", "Pass QR code damaged or incomplete",
+        "请重新出示或补办出入证", "Scan again or have the pass re-issued",
+    ),
+    Reason.TOKEN_UNKNOWN_KEY: ReasonInfo(
+        _D, 103, "出入证签发密钥未知", "Pass signed with an unknown key",
+        _CALL_OFFICE_ZH, _CALL_OFFICE_EN,
+    ),
+    Reason.TOKEN_BAD_SIGNATURE: ReasonInfo(
+        _D, 104, "出入证无效（签名错误）", "Invalid pass (forged or altered)",
+        "禁止通行，核验身份并上报保卫处", "Refuse, check identity and report to the office",
+    ),
+    Reason.PASS_EXPIRED: ReasonInfo(
+        _D, 110, "出入证已过期", "Pass expired",
+        "请到保卫处补办；手机码请刷新", "Re-issue at the office; refresh a phone code",
+    ),
+    Reason.PASS_NOT_YET_VALID: ReasonInfo(
+        _D, 111, "出入证尚未生效", "Pass not yet valid", "核对有效期", "Check the validity dates"
+    ),
+    Reason.PASS_REVOKED: ReasonInfo(
+        _D, 112, "出入证已注销", "Pass revoked", "禁止通行，收回出入证", "Refuse and keep the card"
+    ),
+    Reason.PASS_UNKNOWN: ReasonInfo(
+        _D, 113, "出入证未登记", "Pass not registered", _CALL_OFFICE_ZH, _CALL_OFFICE_EN
+    ),
+    Reason.PERSON_INACTIVE: ReasonInfo(
+        _D, 114, "持证人已停用", "Holder deactivated", _CALL_OFFICE_ZH, _CALL_OFFICE_EN
+    ),
+    Reason.WRONG_CAMPUS: ReasonInfo(
+        _D, 115, "非本校区出入证", "Pass is for another campus",
+        "请从所属校区出入", "Use a gate of the pass's campus",
+    ),
+    Reason.KEY_PERSON: ReasonInfo(
+        _D, 30, "健康监测期内，暂不能通行", "Under health monitoring: not yet allowed",
+        "劝返并通知防控办", "Turn back and notify the prevention office",
+    ),
+    Reason.GATE_CLOSED: ReasonInfo(
+        _D, 40, "此门已封闭", "This gate is closed", "请走主校门", "Direct to the main gate"
+    ),
+    Reason.OUTSIDE_HOURS: ReasonInfo(
+        _D, 41, "不在开放时间", "Outside opening hours",
+        "请在开放时间通行", "Come back within opening hours",
+    ),
+    Reason.CATEGORY_NOT_ALLOWED: ReasonInfo(
+        _D, 50, "本校区暂不允许此类人员进入", "This category may not enter this campus now",
+        _CALL_OFFICE_ZH, _CALL_OFFICE_EN,
+    ),
+    Reason.STAFF_NOT_APPROVED: ReasonInfo(
+        _D, 60, "教职工未获进校审批", "Staff entry not approved for today",
+        "需书记或院长审批", "Needs approval by the Party Secretary or President",
+    ),
+    Reason.STUDENT_NOT_IN_BATCH: ReasonInfo(
+        _D, 61, "学生不得提前返校", "Students may not return early",
+        "按返校批次返校", "Return with an approved batch on its dates",
+    ),
+    Reason.VISITOR_OUTSIDE_WINDOW: ReasonInfo(
+        _D, 62, "不在访客预约时段", "Outside the approved visit window",
+        "核对预约时间", "Check the booked visit time",
+    ),
+    Reason.VISITOR_PASS_USED: ReasonInfo(
+        _D, 63, "访客通行证已使用", "One-time visitor pass already used",
+        "重新预约", "Book a new visit",
+    ),
+    Reason.CONTRACTOR_NOT_APPROVED: ReasonInfo(
+        _D, 64, "校外合作人员未获审批", "Contractor not approved for today",
+        _CALL_OFFICE_ZH, _CALL_OFFICE_EN,
+    ),
+    Reason.VEHICLE_NOT_REGISTERED: ReasonInfo(
+        _D, 65, "车辆未登记备案", "Vehicle not registered", "禁止入校", "Refuse entry"
+    ),
+    Reason.HOUSEHOLD_DAY_USED: ReasonInfo(
+        _D, 70, "本户今日已有人出入", "Household's daily pass already used today",
+        "告知今日由哪位家庭成员出入", "Tell them which member holds today's slot",
+    ),
+    Reason.OVERRIDE_DENY: ReasonInfo(
+        _D, 80, "值守人员禁止通行", "Refused by guard", "已记录", "Override logged"
+    ),
+    Reason.UNKNOWN_GATE: ReasonInfo(
+        _R, 5, "门岗未登记", "Gate not registered", _CALL_OFFICE_ZH, _CALL_OFFICE_EN
+    ),
+    Reason.OFFLINE_NO_CONFIG: ReasonInfo(
+        _R, 6, "离线且无配置，请人工核验", "Offline without configuration: check by hand",
+        "人工核验并登记", "Check identity by hand and log it",
+    ),
+    Reason.OFFLINE_UNVERIFIED: ReasonInfo(
+        _R, 7, "离线无法核验审批，请人工核验", "Offline: approval cannot be checked, check by hand",
+        "核验审批单后人工放行并登记", "Check the approval paper, then override and log it",
+    ),
+}
+
+
+def most_useful(reasons: list[Reason] | tuple[Reason, ...]) -> Reason:
+    """The one reason to show a person when several rules refuse (lowest priority number)."""
+    return min(reasons, key=lambda r: (REASONS[r].priority, r.value))

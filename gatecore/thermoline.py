@@ -1,0 +1,106 @@
+"""The infrared thermometer's serial line protocol (NMEA-like), shared by the device simulator
+and the gate's reader so that the framing exists once. See docs/thermometer-protocol.md.
+
+    $TMP,<seq>,<celsius|->,<status>*<XX>\\r\\n     one measurement
+    $HBT,<seq>*<XX>\\r\\n                          heartbeat, once a second
+
+XX is the XOR of every byte between ``$`` and ``*``, as two upper-case hex digits.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from gatecore import CoreError
+
+MAX_LINE = 64
+
+
+class SensorStatus(enum.StrEnum):
+    """What the sensor says of its own reading."""
+
+    OK = "ok"
+    LOW = "low"  # below the sensor's range (nothing in front, or a cold object)
+    HIGH = "high"
+    ERROR = "error"
+    MISSING = "missing"  # no reading paired with the scan (gate-side status)
+    MANUAL = "manual"  # typed in by the guard
+
+
+_WIRE = {"OK": SensorStatus.OK, "LO": SensorStatus.LOW, "HI": SensorStatus.HIGH, "ER": SensorStatus.ERROR}
+_WIRE_BACK = {v: k for k, v in _WIRE.items()}
+
+
+class FrameError(CoreError):
+    """A line from the thermometer is damaged or not of the protocol."""
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One reading as the device sent it."""
+
+    seq: int
+    celsius: float | None
+    status: SensorStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """The device is alive."""
+
+    seq: int
+
+
+def checksum(body: bytes) -> str:
+    """XOR of the bytes, as two hex digits."""
+    x = 0
+    for b in body:
+        x ^= b
+    return f"{x:02X}"
+
+
+def _frame(body: str) -> bytes:
+    raw = body.encode("ascii")
+    return b"$" + raw + b"*" + checksum(raw).encode() + b"\r\n"
+
+
+def format_measurement(seq: int, celsius: float | None, status: SensorStatus) -> bytes:
+    """The bytes a device sends for one measurement."""
+    value = "-" if celsius is None else f"{celsius:.1f}"
+    return _frame(f"TMP,{seq},{value},{_WIRE_BACK[status]}")
+
+
+def format_heartbeat(seq: int) -> bytes:
+    """The bytes a device sends once a second."""
+    return _frame(f"HBT,{seq}")
+
+
+def parse_line(line: bytes) -> Measurement | Heartbeat:
+    """Parse one line (with or without CR LF); raise FrameError with a precise reason."""
+    line = line.strip(b"\r\n")
+    if len(line) > MAX_LINE:
+        raise FrameError(f"line of {len(line)} bytes is longer than {MAX_LINE}")
+    if not line.startswith(b"$"):
+        raise FrameError("line does not start with '$'")
+    body, star, cs = line[1:].rpartition(b"*")
+    if not star:
+        raise FrameError("line has no '*' checksum separator")
+    if cs.decode("ascii", "replace") != checksum(body):
+        raise FrameError(f"checksum {cs!r} does not match {checksum(body)}")
+    try:
+        fields = body.decode("ascii").split(",")
+    except UnicodeDecodeError:
+        raise FrameError("line holds non-ASCII bytes") from None
+    try:
+        if fields[0] == "HBT" and len(fields) == 2:
+            return Heartbeat(seq=int(fields[1]))
+        if fields[0] == "TMP" and len(fields) == 4:
+            status = _WIRE.get(fields[3])
+            if status is None:
+                raise FrameError(f"unknown sensor status {fields[3]!r}")
+            celsius = None if fields[2] == "-" else float(fields[2])
+            return Measurement(seq=int(fields[1]), celsius=celsius, status=status)
+    except ValueError as exc:
+        raise FrameError(f"bad number in line: {exc}") from None
+    raise FrameError(f"unknown sentence {fields[0]!r} with {len(fields)} fields")
