@@ -1,0 +1,67 @@
+"""Shared fixtures: a real MQTT broker (Mosquitto when installed, else embedded amqtt), a real
+PostgreSQL database when one answers, signing keys."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from campusgate.broker import EmbeddedBroker, MosquittoBroker
+
+PG_ADMIN_DSN = os.environ.get("CAMPUSGATE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    kind = "mosquitto (private, free loopback port)" if MosquittoBroker.available() else "amqtt (embedded)"
+    return f"campusgate: MQTT broker for integration tests: {kind}"
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[MosquittoBroker | EmbeddedBroker]:
+    """A broker for the whole session; tests keep apart by using their own gate ids."""
+    b: MosquittoBroker | EmbeddedBroker = MosquittoBroker() if MosquittoBroker.available() else EmbeddedBroker()
+    b.start()
+    yield b
+    b.stop()
+
+
+@pytest.fixture
+def own_broker() -> Iterator[MosquittoBroker | EmbeddedBroker]:
+    """A broker of the test's own, for tests that stop and restart it."""
+    b: MosquittoBroker | EmbeddedBroker = MosquittoBroker() if MosquittoBroker.available() else EmbeddedBroker()
+    b.start()
+    yield b
+    b.stop()
+
+
+@pytest.fixture(scope="session")
+def signing_key() -> Ed25519PrivateKey:
+    """An Ed25519 key for issuing test passes (key id 1)."""
+    return Ed25519PrivateKey.generate()
+
+
+def _pg_url(dbname: str) -> str:
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0]
+    return f"{base}/{dbname}"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database (SQLAlchemy URL) dropped afterwards; skipped, saying why,
+    only when no PostgreSQL answers."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        admin = psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL reachable at {PG_ADMIN_DSN}: {exc}")
+    name = f"cg_test_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _pg_url(name).replace("postgresql://", "postgresql+psycopg://", 1)
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
