@@ -132,10 +132,14 @@ def verify_token(
     """Parse, check the signature and the validity window at ``now``."""
     claims = parse_token(text, public_keys)
     t = _ts(now)
+    # a visitor's pass validity is the approved visit window: say so in the visitor's terms
+    visitor = claims.kind is PassKind.VISITOR
     if t + CLOCK_TOLERANCE_S < _ts(claims.valid_from):
-        raise TokenError(Reason.PASS_NOT_YET_VALID, f"valid from {claims.valid_from.isoformat()}")
+        reason = Reason.VISITOR_OUTSIDE_WINDOW if visitor else Reason.PASS_NOT_YET_VALID
+        raise TokenError(reason, f"valid from {claims.valid_from.isoformat()}")
     if t >= _ts(claims.valid_until):
-        raise TokenError(Reason.PASS_EXPIRED, f"expired at {claims.valid_until.isoformat()}")
+        reason = Reason.VISITOR_OUTSIDE_WINDOW if visitor else Reason.PASS_EXPIRED
+        raise TokenError(reason, f"expired at {claims.valid_until.isoformat()}")
     return claims
 
 

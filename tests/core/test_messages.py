@@ -1,0 +1,119 @@
+"""Wire messages: golden JSON per message version, and precise refusals of bad payloads."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from gatecore import topics
+from gatecore.ids import uuid7
+from gatecore.messages import (
+    MAX_PAYLOAD, DecisionMessage, FeverAlert, GateConfig, GateStatus, MessageError, OfflineDecision,
+    ScanEvent, Temperature,
+)
+from gatecore.reasons import Reason, Verdict
+from gatecore.thermoline import SensorStatus
+
+GOLDEN = Path(__file__).parent / "golden"
+AT = datetime.fromisoformat("2026-11-23T10:00:00.123000+08:00")
+EVENT_ID = "019ab0c4-1e7b-7c3d-8a1f-2b3c4d5e6f70"
+
+SCAN = ScanEvent(
+    event_id=EVENT_ID, gate_id="wucheng-north", seq=42, gate_time=AT,
+    qr="CG1:V50W50000V50000.D5000$*0000", temperature=Temperature(36.6, SensorStatus.OK), direction="in",
+)
+SCAN_OFFLINE = ScanEvent(
+    event_id=EVENT_ID, gate_id="wucheng-north", seq=43, gate_time=AT, qr="CG1:ABC",
+    temperature=Temperature(None, SensorStatus.MISSING), direction="out",
+    offline=OfflineDecision(Verdict.REMEASURE, Reason.TEMP_MISSING, 3),
+)
+DECISION = DecisionMessage(
+    event_id=EVENT_ID, gate_id="wucheng-north", verdict=Verdict.DENY, reason=Reason.HOUSEHOLD_DAY_USED,
+    reasons=["household_day_used"], text_zh=Reason.HOUSEHOLD_DAY_USED.info.zh,
+    text_en=Reason.HOUSEHOLD_DAY_USED.info.en, action_zh=Reason.HOUSEHOLD_DAY_USED.info.action_zh,
+    action_en=Reason.HOUSEHOLD_DAY_USED.info.action_en, holder="王*华", household="坞城校区 3-2-501",
+    celsius=36.6, open=False, policy_version=3, decided_at=AT, detail={"day_holder": "张*明"},
+)
+STATUS = GateStatus(gate_id="wucheng-north", state="online", camera="ok", thermometer="ok", outbox=0, at=AT,
+                    policy_version=3)
+CONFIG = GateConfig(gate_id="wucheng-north", campus_id=1, gate_open=True, policy={"campus_id": 1, "version": 3},
+                    public_keys={"1": "MCowBQYDK2VwAyEA"}, revoked=[17, 23], issued_at=AT)
+FEVER = FeverAlert(event_id=EVENT_ID, gate_id="wucheng-north", campus_id=1, celsius=38.2, holder="王*华",
+                   household="坞城校区 3-2-501", at=AT)
+
+GOLDENS = [
+    ("scan_v1.json", SCAN, ScanEvent),
+    ("scan_offline_v1.json", SCAN_OFFLINE, ScanEvent),
+    ("decision_v1.json", DECISION, DecisionMessage),
+    ("status_v1.json", STATUS, GateStatus),
+    ("config_v1.json", CONFIG, GateConfig),
+    ("fever_v1.json", FEVER, None),
+]
+
+
+@pytest.mark.parametrize("name,message,cls", GOLDENS, ids=[g[0] for g in GOLDENS])
+def test_golden(name: str, message, cls) -> None:
+    golden = (GOLDEN / name).read_bytes().strip()
+    assert json.loads(message.to_json()) == json.loads(golden)
+    if cls is not None:
+        assert cls.from_json(golden) == message
+
+
+def _scan(**changes) -> bytes:
+    data = json.loads((GOLDEN / "scan_v1.json").read_bytes())
+    data.update(changes)
+    return json.dumps(data).encode()
+
+
+@pytest.mark.parametrize(
+    "payload,why",
+    [
+        (b"\xff\xfe garbage", "not JSON"),
+        (b"[1,2]", "not a JSON object"),
+        (_scan(v=2), "unsupported message version 2"),
+        (_scan(type="decision"), "expected type 'scan'"),
+        (_scan(event_id="nope"), "is not a UUID"),
+        (_scan(gate_id="Gate/+/#"), "invalid gate id"),
+        (_scan(seq=-1), "seq must not be negative"),
+        (_scan(seq="7"), "field 'seq' has type str"),
+        (_scan(direction="sideways"), "direction must be"),
+        (_scan(gate_time="yesterday"), "not an ISO 8601 time"),
+        (_scan(gate_time="2026-11-23T10:00:00"), "no UTC offset"),
+        (_scan(temperature={"celsius": 36.6, "status": "toasty"}), "unknown value 'toasty'"),
+        (_scan(qr="A" * 2000), "exceeds"),
+        (b"{" + b" " * MAX_PAYLOAD + b"}", "exceeds"),
+        (_scan(override={"of_event": EVENT_ID, "guard": "g", "verdict": "allow", "reason": " "}), "needs a reason"),
+    ],
+)
+def test_bad_scan_payloads_are_named(payload: bytes, why: str) -> None:
+    with pytest.raises(MessageError, match=__import__("re").escape(why)):
+        ScanEvent.from_json(payload)
+
+
+def test_missing_field_is_named() -> None:
+    data = json.loads(_scan())
+    del data["qr"]
+    with pytest.raises(MessageError, match="missing field 'qr'"):
+        ScanEvent.from_json(json.dumps(data).encode())
+
+
+def test_chinese_text_travels_as_utf8_not_escapes() -> None:
+    assert "坞城校区".encode() in DECISION.to_json()
+
+
+def test_uuid7_is_time_ordered_and_versioned() -> None:
+    a = uuid7(1_700_000_000_000, bytes(10))
+    b = uuid7(1_700_000_000_001, bytes(10))
+    assert a < b and a[14] == "7" and a[19] in "89ab"
+
+
+def test_topics() -> None:
+    assert topics.gate_events("wucheng-north") == "gates/wucheng-north/events"
+    assert topics.shared(topics.ALL_EVENTS) == "$share/central/gates/+/events"
+    assert topics.gate_of("gates/wucheng-north/events") == "wucheng-north"
+    assert topics.gate_of("gates/x/y/z") is None
+    with pytest.raises(ValueError):
+        topics.gate_status("a/#")
