@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Debian packages the gate, the tests and the demo need: libzbar0 (pyzbar's decoder) and
+# mosquitto (the tests start a private one on a free loopback port; the demo embeds amqtt).
+set -euo pipefail
+need=()
+for pkg in libzbar0 mosquitto; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+[ ${#need[@]} -eq 0 ] && exit 0
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "installing Debian packages: ${need[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
