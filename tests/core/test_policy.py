@@ -169,3 +169,12 @@ def test_policy_round_trips_through_json_form() -> None:
     assert CampusPolicy.from_dict(p.to_dict()) == p
     with pytest.raises(TypeError):
         CampusPolicy.from_dict({**p.to_dict(), "surprise": 1})
+
+
+def test_docs_reason_table_is_current() -> None:
+    from pathlib import Path
+
+    from gatecore.reasons import reasons_markdown
+
+    doc = Path(__file__).parents[2] / "docs" / "reasons.md"
+    assert doc.read_text(encoding="utf-8") == reasons_markdown(), "run: campusgate reasons > docs/reasons.md"
