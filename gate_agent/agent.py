@@ -1,0 +1,284 @@
+"""GateAgent: camera -> decode -> pair a temperature -> ScanEvent -> outbox -> MQTT -> decision
+-> display and relay; offline, the same rules decide at the gate."""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from gate_agent import views
+from gate_agent.errors import ConfigError, DecoderError, GateError
+from gate_agent.health import HealthWatch
+from gate_agent.ledger import ConfigStore, LocalLedger
+from gate_agent.link import GateLink
+from gate_agent.offline import OfflineDecider
+from gate_agent.ports import Camera, Display, Outbox, QrDecoder, Relay, Thermometer
+from gate_agent.resend import Resender
+from gate_agent.settings import GateSettings
+from gate_agent.store import Store
+from gatecore.ids import uuid7
+from gatecore.messages import DecisionMessage, GateConfig, OfflineDecision, ScanEvent, Temperature
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def local_now() -> datetime:
+    """The gate's wall clock, timezone-aware in local time."""
+    return datetime.now().astimezone()
+
+
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    event_id: str
+    qr: str
+    at_monotonic: float
+    gate_time: datetime
+    temperature: Temperature | None
+
+
+class RepeatFilter:
+    """Drops a QR text seen again within ``window`` s (sliding, so a code held up yields one scan)."""
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self._seen: dict[str, float] = {}
+
+    def fresh(self, text: str, now: float) -> bool:
+        """True when this text should make a scan."""
+        last = self._seen.get(text)
+        self._seen[text] = now
+        if len(self._seen) > 256:
+            self._seen = {t: at for t, at in self._seen.items() if now - at <= self.window}
+        return last is None or now - last > self.window
+
+
+class _Waiters:
+    """Decisions the pipeline is waiting for, by event id."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._slots: dict[str, queue.Queue[DecisionMessage]] = {}
+
+    def register(self, event_id: str) -> queue.Queue[DecisionMessage]:
+        with self._lock:
+            return self._slots.setdefault(event_id, queue.Queue(maxsize=1))
+
+    def unregister(self, event_id: str) -> None:
+        with self._lock:
+            self._slots.pop(event_id, None)
+
+    def deliver(self, msg: DecisionMessage) -> bool:
+        with self._lock:
+            slot = self._slots.get(msg.event_id)
+        if slot is None:
+            return False
+        try:
+            slot.put_nowait(msg)
+        except queue.Full:  # a duplicate delivery of the same decision
+            pass
+        return True
+
+    def __contains__(self, event_id: object) -> bool:
+        with self._lock:
+            return event_id in self._slots
+
+
+class GateAgent:
+    """One gate: owns the devices it is given, and its threads."""
+
+    def __init__(
+        self,
+        settings: GateSettings,
+        camera: Camera,
+        decoder: QrDecoder,
+        thermometer: Thermometer,
+        display: Display,
+        relay: Relay,
+        outbox: Outbox,
+        link: GateLink,
+        *,
+        offline: OfflineDecider | None = None,
+        clock: Clock = local_now,
+    ) -> None:
+        self.settings = settings
+        self.camera, self.decoder, self.thermometer = camera, decoder, thermometer
+        self.display, self.relay, self.outbox, self.link = display, relay, outbox, link
+        self._own_store: Store | None = None
+        if offline is None:
+            self._own_store = Store(settings.database_path)
+            offline = OfflineDecider(ConfigStore(self._own_store), LocalLedger(self._own_store))
+        self.offline = offline
+        self.clock = clock
+        self._stop = threading.Event()
+        self._wake_resend = threading.Event()
+        self._scans: queue.Queue[_Scan] = queue.Queue(maxsize=32)
+        self._waiters = _Waiters()
+        self._repeats = RepeatFilter(settings.repeat_suppress_s)
+        self.resender = Resender(outbox, link, self._waiters.__contains__, resend_after_s=settings.resend_after_s)
+        self.health = HealthWatch(settings, camera, thermometer, display, outbox, link, lambda: self.offline.policy_version)
+        self._threads: list[threading.Thread] = []
+        link.on_decision(self._on_decision)
+        link.on_config(self._on_config)
+        link.on_connection_change(self._on_link)
+
+    # lifecycle
+
+    def start(self) -> None:
+        """Start devices, the MQTT link and the agent's threads; returns at once."""
+        self._stop.clear()
+        self.thermometer.start()
+        self.link.start()
+        for name, target in (
+            ("camera", self._camera_loop),
+            ("scans", self._scan_loop),
+            ("resend", lambda: self.resender.run(self._stop, self._wake_resend)),
+            ("status", lambda: self.health.run(self._stop)),
+        ):
+            t = threading.Thread(target=target, name=f"gate-{name}", daemon=True)
+            t.start()
+            self._threads.append(t)
+        logger.info("gate %s started (direction %s)", self.settings.gate_id, self.settings.direction)
+
+    def stop(self, *, graceful: bool = True) -> None:
+        """Stop threads and release devices, link and store."""
+        self._stop.set()
+        self._wake_resend.set()
+        self.thermometer.stop()  # wakes a scan waiting for a reading
+        for t in self._threads:
+            t.join(5)
+        self._threads.clear()
+        self.link.stop(graceful=graceful)
+        self.camera.close()
+        self.outbox.close()
+        if self._own_store is not None:
+            self._own_store.close()
+        logger.info("gate %s stopped", self.settings.gate_id)
+
+    # inputs
+
+    def submit_scan(self, qr_text: str, temperature: Temperature | None = None) -> str:
+        """Inject a scan (guard console, tests); return its event id. Without a temperature, pair one."""
+        return self._enqueue(qr_text, time.monotonic(), temperature)
+
+    def manual_temperature(self, celsius: float) -> None:
+        """A guard's hand measurement, used for the next scan."""
+        self.thermometer.manual(celsius)
+
+    def _enqueue(self, qr: str, at: float, temperature: Temperature | None) -> str:
+        now = self.clock()
+        event_id = uuid7(int(now.timestamp() * 1000), os.urandom(10))
+        try:
+            self._scans.put_nowait(_Scan(event_id, qr, at, now, temperature))
+        except queue.Full:
+            logger.error("scan queue full; scan %s dropped", event_id)
+        return event_id
+
+    def _camera_loop(self) -> None:
+        last_error = 0.0
+        while not self._stop.is_set():
+            frame = self.camera.read()
+            if frame is None:
+                self._stop.wait(0.05)
+                continue
+            try:
+                texts = self.decoder.decode(frame)
+            except DecoderError as exc:
+                if time.monotonic() - last_error > 5:
+                    logger.warning("decoder failed: %s", exc)
+                    last_error = time.monotonic()
+                continue
+            now = time.monotonic()
+            for text in texts:
+                if self._repeats.fresh(text, now):
+                    self._enqueue(text, now, None)
+
+    # the pipeline
+
+    def _scan_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                scan = self._scans.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            try:
+                self._handle(scan)
+            except GateError as exc:
+                logger.error("scan %s failed: %s", scan.event_id, exc)
+            except Exception:  # one bad scan must not stop the gate
+                logger.exception("scan %s failed", scan.event_id)
+
+    def _handle(self, scan: _Scan) -> None:
+        s = self.settings
+        temperature = scan.temperature or self.thermometer.reading_for_scan(scan.at_monotonic, s.pair_window_s)
+        event = ScanEvent(
+            event_id=scan.event_id, gate_id=s.gate_id, seq=self.outbox.next_seq(), gate_time=scan.gate_time,
+            qr=scan.qr, temperature=temperature, direction=s.direction,
+        )
+        self.outbox.put(event)  # before publishing: a crash from here on loses nothing
+        slot = self._waiters.register(event.event_id)
+        msg: DecisionMessage | None = None
+        try:
+            if self.link.publish_event(event):
+                self.resender.mark_sent(event.event_id)
+                try:
+                    msg = slot.get(timeout=s.decision_timeout_s)
+                except queue.Empty:
+                    logger.warning("no decision for event %s within %.1f s", event.event_id, s.decision_timeout_s)
+        finally:
+            self._waiters.unregister(event.event_id)
+        if msg is not None:
+            self._online(event, msg)
+        else:
+            self._decide_offline(event)
+
+    def _online(self, event: ScanEvent, msg: DecisionMessage) -> None:
+        logger.info("event %s seq %s: %s %s (central, policy %s)",
+                    event.event_id, event.seq, msg.verdict, msg.reason, msg.policy_version)
+        self.display.show(views.from_decision_message(msg))
+        if msg.open:
+            self.relay.open()
+            self.offline.remember_online_allow(event, msg.reason)
+
+    def _decide_offline(self, event: ScanEvent) -> None:
+        decision = self.offline.decide(event)
+        self.outbox.attach_offline(event.event_id, OfflineDecision(decision.verdict, decision.reason,
+                                                                   decision.policy_version))
+        logger.info("event %s seq %s: %s %s (offline, policy %s)",
+                    event.event_id, event.seq, decision.verdict, decision.reason, decision.policy_version)
+        self.display.show(views.from_offline(decision, event))
+        if decision.open_turnstile:
+            self.relay.open()
+        self._wake_resend.set()
+
+    # link callbacks (paho's network thread: keep them short)
+
+    def _on_decision(self, msg: DecisionMessage) -> None:
+        acked = self.outbox.ack(msg.event_id)  # the decision is the application-level acknowledgement
+        if self._waiters.deliver(msg):
+            return
+        if acked:
+            logger.info("late decision for event %s: acknowledged, not shown again", msg.event_id)
+        else:
+            logger.debug("decision for event %s already acknowledged", msg.event_id)
+
+    def _on_config(self, config: GateConfig, payload: bytes) -> None:
+        try:
+            self.offline.update(config, payload)
+        except ConfigError as exc:
+            logger.error("gate config rejected, keeping the previous one: %s", exc)
+            return
+        self.health.poke()
+
+    def _on_link(self, up: bool) -> None:
+        if up:
+            self.resender.forget_all()
+            self._wake_resend.set()
+        self.health.poke()

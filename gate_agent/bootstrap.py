@@ -1,0 +1,52 @@
+"""build_agent: the one place that wires concrete adapters into a GateAgent."""
+
+from __future__ import annotations
+
+from campusgate.mqtt import LinkOptions
+from gate_agent.agent import GateAgent
+from gate_agent.camera import OpenCvCamera
+from gate_agent.decoder import make_decoder
+from gate_agent.display import TerminalDisplay
+from gate_agent.ledger import ConfigStore, LocalLedger
+from gate_agent.link import GateLink
+from gate_agent.offline import OfflineDecider
+from gate_agent.outbox import SqliteOutbox
+from gate_agent.ports import Camera, Display, Relay, Thermometer
+from gate_agent.relay import NullRelay
+from gate_agent.settings import GateSettings
+from gate_agent.store import Store
+from gate_agent.thermometer import SerialThermometer
+
+
+def link_options(settings: GateSettings) -> LinkOptions:
+    """How this gate reaches the broker."""
+    password = settings.mqtt_password.get_secret_value() if settings.mqtt_password else None
+    return LinkOptions(
+        host=settings.mqtt_host, port=settings.mqtt_port, username=settings.mqtt_username,
+        password=password, tls=settings.mqtt_tls,
+        ca_file=str(settings.mqtt_ca_file) if settings.mqtt_ca_file else None,
+    )
+
+
+def build_agent(
+    settings: GateSettings,
+    *,
+    display: Display | None = None,
+    relay: Relay | None = None,
+    camera: Camera | None = None,
+    thermometer: Thermometer | None = None,
+) -> GateAgent:
+    """A GateAgent with the real camera, decoder, serial thermometer, SQLite store and MQTT link;
+    the simulator passes its own display and relay (and may pass a camera or thermometer)."""
+    store = Store(settings.database_path)
+    return GateAgent(
+        settings,
+        camera=camera or OpenCvCamera(settings.camera),
+        decoder=make_decoder(settings.decoder),
+        thermometer=thermometer or SerialThermometer(str(settings.serial_port), settings.baud),
+        display=display or TerminalDisplay(),
+        relay=relay or NullRelay(),
+        outbox=SqliteOutbox(store, warn_depth=settings.outbox_warn_depth, owns_store=True),
+        link=GateLink(settings.gate_id, link_options(settings)),
+        offline=OfflineDecider(ConfigStore(store), LocalLedger(store)),
+    )

@@ -1,0 +1,103 @@
+"""GateLink: the gate's MQTT side over MqttLink - events out, decisions and config in, a retained
+status with a Last Will of offline."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from campusgate.mqtt import LinkOptions, MqttLink, Retained
+from gatecore import topics
+from gatecore.messages import DecisionMessage, GateConfig, GateStatus, MessageError, ScanEvent
+
+logger = logging.getLogger(__name__)
+
+DecisionHandler = Callable[[DecisionMessage], None]
+ConfigHandler = Callable[[GateConfig, bytes], None]
+
+
+class GateLink:
+    """One gate's topics on one MQTT connection."""
+
+    def __init__(self, gate_id: str, options: LinkOptions) -> None:
+        self.gate_id = gate_id
+        self._status_topic = topics.gate_status(gate_id)
+        options.will = Retained(self._status_topic, GateStatus(gate_id=gate_id, state="offline").to_json())
+        # published again on every reconnect; set_status() keeps it current
+        options.on_connect_publish = [
+            Retained(self._status_topic, GateStatus(gate_id=gate_id, state="online").to_json())
+        ]
+        self._mqtt = MqttLink(f"gate-{gate_id}", options)
+        self._on_decision: DecisionHandler | None = None
+        self._on_config: ConfigHandler | None = None
+        self._mqtt.subscribe(topics.gate_decisions(gate_id), self._decision)
+        self._mqtt.subscribe(topics.gate_config(gate_id), self._config)
+
+    @property
+    def up(self) -> bool:
+        """Whether the broker connection is up now."""
+        return self._mqtt.connected.is_set()
+
+    def on_decision(self, handler: DecisionHandler) -> None:
+        """Deliver valid decisions for this gate to ``handler``."""
+        self._on_decision = handler
+
+    def on_config(self, handler: ConfigHandler) -> None:
+        """Deliver valid configs for this gate (with the raw payload) to ``handler``."""
+        self._on_config = handler
+
+    def on_connection_change(self, listener: Callable[[bool], None]) -> None:
+        """Call ``listener(up)`` whenever the connection comes up or goes down."""
+        self._mqtt.on_connection_change(listener)
+
+    def start(self) -> None:
+        """Connect in the background; the gate works offline until the broker answers."""
+        self._mqtt.start(wait=None)
+
+    def stop(self, *, graceful: bool = True) -> None:
+        """Disconnect (graceful: publish offline status first, since a clean disconnect skips the Will)."""
+        if graceful and self.up:
+            self._mqtt.publish(self._status_topic, GateStatus(gate_id=self.gate_id, state="offline").to_json(),
+                               qos=1, retain=True)
+        self._mqtt.stop(graceful=graceful)
+
+    def publish_event(self, event: ScanEvent) -> bool:
+        """Publish a scan event at QoS 1; False when the link is down (the outbox keeps it)."""
+        if not self.up:
+            return False
+        return self._mqtt.publish(topics.gate_events(self.gate_id), event.to_json(), qos=1)
+
+    def set_status(self, status: GateStatus) -> bool:
+        """Publish the retained status now (when up) and on every later reconnect."""
+        payload = status.to_json()
+        self._mqtt.options.on_connect_publish[:] = [Retained(self._status_topic, payload)]
+        if not self.up:
+            return False
+        return self._mqtt.publish(self._status_topic, payload, qos=1, retain=True)
+
+    def _decision(self, topic: str, payload: bytes) -> None:
+        try:
+            msg = DecisionMessage.from_json(payload)
+        except MessageError as exc:
+            logger.warning("malformed decision on %s ignored: %s", topic, exc)
+            return
+        if msg.gate_id != self.gate_id:
+            logger.warning("decision for gate %s arrived on %s, ignored", msg.gate_id, topic)
+            return
+        if self._on_decision:
+            self._on_decision(msg)
+
+    def _config(self, topic: str, payload: bytes) -> None:
+        if not payload:  # a cleared retained message
+            logger.info("retained config on %s was cleared; keeping the last one", topic)
+            return
+        try:
+            config = GateConfig.from_json(payload)
+        except MessageError as exc:
+            logger.warning("malformed config on %s ignored: %s", topic, exc)
+            return
+        if config.gate_id != self.gate_id:
+            logger.warning("config for gate %s arrived on %s, ignored", config.gate_id, topic)
+            return
+        if self._on_config:
+            self._on_config(config, payload)

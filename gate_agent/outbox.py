@@ -1,0 +1,103 @@
+"""SqliteOutbox: scan events are stored before they are published and removed only when a
+decision for them arrives, so nothing is lost across broker or central outages or kill -9."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+from gate_agent.store import Store
+from gatecore.messages import MessageError, OfflineDecision, ScanEvent
+
+logger = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    event_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    payload BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_seq ON outbox (seq);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+class SqliteOutbox:
+    """The Outbox port on the gate's SQLite file."""
+
+    def __init__(self, store: Store | Path | str, *, warn_depth: int = 1000, owns_store: bool = False) -> None:
+        self._own = owns_store or not isinstance(store, Store)
+        self.store = store if isinstance(store, Store) else Store(store)
+        self.warn_depth = warn_depth
+        self._warned = False
+        with self.store.tx() as c:
+            for statement in _statements():
+                c.execute(statement)
+            c.execute("INSERT INTO counters (name, value) VALUES ('seq', 0) ON CONFLICT DO NOTHING")
+
+    def next_seq(self) -> int:
+        """The next per-gate sequence number; persisted, so it never goes back after a restart."""
+        with self.store.tx() as c:
+            row = c.execute("UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value").fetchone()
+        return int(row[0])
+
+    def put(self, event: ScanEvent) -> None:
+        """Store an event (durably) before it is published."""
+        with self.store.tx() as c:
+            c.execute(
+                "INSERT INTO outbox (event_id, seq, payload) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (event.event_id, event.seq, event.to_json()),
+            )
+        self._check_depth()
+
+    def pending(self, limit: int | None = None) -> list[ScanEvent]:
+        """Unacknowledged events in sequence order."""
+        sql = "SELECT event_id, payload FROM outbox ORDER BY seq"
+        with self.store.tx() as c:
+            rows = c.execute(sql + (f" LIMIT {int(limit)}" if limit else "")).fetchall()
+        events = []
+        for event_id, payload in rows:
+            try:
+                events.append(ScanEvent.from_json(payload))
+            except MessageError as exc:  # cannot happen unless the file was edited; do not block the rest
+                logger.error("outbox row %s is unreadable and is skipped: %s", event_id, exc)
+        return events
+
+    def ack(self, event_id: str) -> bool:
+        """Remove an event central has answered; False when it was not there."""
+        with self.store.tx() as c:
+            gone = c.execute("DELETE FROM outbox WHERE event_id = ?", (event_id,)).rowcount
+        self._check_depth()
+        return bool(gone)
+
+    def attach_offline(self, event_id: str, decision: OfflineDecision) -> None:
+        """Record the gate's own decision on a stored event, so that the resend carries it."""
+        with self.store.tx() as c:
+            row = c.execute("SELECT payload FROM outbox WHERE event_id = ?", (event_id,)).fetchone()
+            if row is None:  # already acknowledged: central decided first
+                return
+            event = dataclasses.replace(ScanEvent.from_json(row[0]), offline=decision)
+            c.execute("UPDATE outbox SET payload = ? WHERE event_id = ?", (event.to_json(), event_id))
+
+    def depth(self) -> int:
+        """How many events wait for a decision."""
+        with self.store.tx() as c:
+            return int(c.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+    def _check_depth(self) -> None:
+        depth = self.depth()
+        if depth > self.warn_depth and not self._warned:
+            logger.warning("outbox holds %d unacknowledged events (limit %d): is central reachable?", depth, self.warn_depth)
+            self._warned = True
+        elif depth <= self.warn_depth // 2:
+            self._warned = False
+
+    def close(self) -> None:
+        """Close the file if this outbox opened it (or was given it to own)."""
+        if self._own:
+            self.store.close()
+
+
+def _statements() -> list[str]:
+    return [s.strip() for s in _SCHEMA.split(";") if s.strip()]

@@ -1,0 +1,148 @@
+"""The ports the agent depends on: hardware and storage behind small Protocols, so that the
+simulator and the tests plug in implementations that record what happened."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Protocol
+
+from gatecore.messages import OfflineDecision, ScanEvent, Temperature
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from gate_agent.views import DisplayView
+
+
+class CameraHealth(enum.StrEnum):
+    """What the camera reports of itself (carried in GateStatus.camera)."""
+
+    OK = "ok"
+    NO_SIGNAL = "no_signal"
+    FROZEN = "frozen"
+
+
+class ThermometerHealth(enum.StrEnum):
+    """What the thermometer reader reports (carried in GateStatus.thermometer)."""
+
+    OK = "ok"
+    SILENT = "silent"
+    GARBAGE = "garbage"
+    STUCK = "stuck"
+    UNPLUGGED = "unplugged"
+
+
+class Fault(enum.StrEnum):
+    """A device or network fault the guard must know about; the display picks the words."""
+
+    CAMERA_NO_SIGNAL = "camera_no_signal"
+    CAMERA_FROZEN = "camera_frozen"
+    THERMOMETER_UNPLUGGED = "thermometer_unplugged"
+    THERMOMETER_SILENT = "thermometer_silent"
+    THERMOMETER_GARBAGE = "thermometer_garbage"
+    THERMOMETER_STUCK = "thermometer_stuck"
+    LINK_DOWN = "link_down"
+
+
+class Camera(Protocol):
+    """A source of frames."""
+
+    def read(self) -> np.ndarray | None:
+        """The next frame, or None when there is none just now (never raises)."""
+        ...
+
+    def health(self) -> CameraHealth:
+        """Current health."""
+        ...
+
+    def close(self) -> None:
+        """Release the device."""
+        ...
+
+
+class QrDecoder(Protocol):
+    """Finds QR codes in a frame."""
+
+    def decode(self, frame: np.ndarray) -> list[str]:
+        """The text of every QR code in the frame; [] when none."""
+        ...
+
+
+class Thermometer(Protocol):
+    """The infrared thermometer and the guard's manual entry."""
+
+    def start(self) -> None:
+        """Begin reading in the background."""
+        ...
+
+    def stop(self) -> None:
+        """Stop reading and release the port."""
+        ...
+
+    def reading_for_scan(self, at_monotonic: float, window: float) -> Temperature:
+        """The reading paired with a scan at ``at_monotonic``; MISSING when none within ``window``."""
+        ...
+
+    def manual(self, celsius: float) -> None:
+        """A guard's hand measurement, used for the next scan."""
+        ...
+
+    def health(self) -> ThermometerHealth:
+        """Current health."""
+        ...
+
+
+class Display(Protocol):
+    """The screen facing the guard and the person."""
+
+    def show(self, view: DisplayView) -> None:
+        """Show a decision."""
+        ...
+
+    def show_fault(self, fault: Fault) -> None:
+        """Show a device or network fault until cleared."""
+        ...
+
+    def clear_fault(self, fault: Fault) -> None:
+        """The fault is over."""
+        ...
+
+
+class Relay(Protocol):
+    """The turnstile or door lock."""
+
+    def open(self, pulse_s: float = 1.0) -> None:
+        """Release for ``pulse_s`` seconds."""
+        ...
+
+
+class Outbox(Protocol):
+    """Durable store of scan events until central acknowledges them with a decision."""
+
+    def next_seq(self) -> int:
+        """The next per-gate sequence number (persisted)."""
+        ...
+
+    def put(self, event: ScanEvent) -> None:
+        """Store an event before it is published."""
+        ...
+
+    def pending(self, limit: int | None = None) -> list[ScanEvent]:
+        """Unacknowledged events in sequence order (the first ``limit``)."""
+        ...
+
+    def ack(self, event_id: str) -> bool:
+        """Remove an acknowledged event; False when it was not there."""
+        ...
+
+    def attach_offline(self, event_id: str, decision: OfflineDecision) -> None:
+        """Record the gate's own decision so that the resend carries it."""
+        ...
+
+    def depth(self) -> int:
+        """How many events wait for acknowledgement."""
+        ...
+
+    def close(self) -> None:
+        """Close the store."""
+        ...

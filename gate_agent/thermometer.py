@@ -1,0 +1,218 @@
+"""SerialThermometer: reads the infrared thermometer's framed lines from a serial port (a pty
+works the same), pairs readings with scans, reports health and reopens the port by itself."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import serial
+
+from gate_agent.errors import ThermometerError
+from gate_agent.ports import ThermometerHealth
+from gatecore.messages import Temperature
+from gatecore.thermoline import MAX_LINE, FrameError, Heartbeat, Measurement, SensorStatus, parse_line
+
+logger = logging.getLogger(__name__)
+
+REOPEN_EVERY_S = 0.5
+MAX_BUFFER = 2 * MAX_LINE  # more than this without a newline is noise, not a line
+STUCK_COUNT = 5
+GARBAGE_COUNT = 3
+MANUAL_VALID_S = 120.0  # a typed-in reading older than this belongs to someone who has left
+
+
+@dataclass(slots=True)
+class _Reading:
+    at: float
+    measurement: Measurement
+    used: bool = False
+
+
+class SerialThermometer:
+    """Reader thread over pyserial; the Thermometer port."""
+
+    def __init__(self, path: str, baud: int = 9600, *, silent_after_s: float = 3.0) -> None:
+        self.path = str(path)
+        self.baud = baud
+        self.silent_after_s = silent_after_s
+        self.frame_errors = 0
+        self._cond = threading.Condition()
+        self._readings: deque[_Reading] = deque(maxlen=64)
+        self._outcomes: deque[tuple[float, bool]] = deque(maxlen=GARBAGE_COUNT)  # (when, line was good)
+        self._last_alive: float | None = None
+        self._port: serial.Serial | None = None
+        self._open_error: str | None = "not started"
+        self._manual: tuple[float, float] | None = None  # (celsius, when typed)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._buf = b""
+        self._last_log = 0.0
+        self._suppressed = 0
+
+    def start(self) -> None:
+        """Start the reader thread (it opens the port and keeps it open)."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="thermometer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the reader and close the port."""
+        self._stop.set()
+        if self._thread:
+            self._thread.join(3)
+        self._close()
+
+    def _open(self) -> None:
+        try:
+            port = serial.Serial(self.path, self.baud, timeout=0.2)
+        except (serial.SerialException, OSError, ValueError) as exc:
+            raise ThermometerError(f"cannot open {self.path}: {exc}") from exc
+        with self._cond:
+            self._port = port
+            self._open_error = None
+            self._last_alive = time.monotonic()  # silence is counted from the moment we listen
+            self._buf = b""
+        logger.info("thermometer port %s opened", self.path)
+
+    def _close(self) -> None:
+        with self._cond:
+            port, self._port = self._port, None
+            self._cond.notify_all()  # a scan waiting for a reading must not wait for a gone device
+        if port is not None:
+            try:
+                port.close()
+            except (serial.SerialException, OSError):
+                pass
+
+    def _read(self) -> bytes:
+        assert self._port is not None
+        try:
+            return bytes(self._port.read(256))
+        except (serial.SerialException, OSError) as exc:  # EIO: the adapter or the pty went away
+            raise ThermometerError(f"read from {self.path} failed: {exc}") from exc
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if self._port is None:
+                try:
+                    self._open()
+                except ThermometerError as exc:
+                    if self._open_error != str(exc):
+                        logger.warning("thermometer unplugged: %s", exc)
+                    self._open_error = str(exc)
+                    self._stop.wait(REOPEN_EVERY_S)
+                    continue
+            try:
+                data = self._read()
+            except ThermometerError as exc:
+                logger.warning("thermometer lost: %s", exc)
+                self._close()
+                self._open_error = str(exc)
+                continue
+            if data:
+                self.feed(data)
+
+    def feed(self, data: bytes) -> None:
+        """Split bytes into lines and parse them; damaged lines are counted, never fatal."""
+        self._buf += data
+        while b"\n" in self._buf:
+            line, self._buf = self._buf.split(b"\n", 1)
+            self._line(line)
+        if len(self._buf) > MAX_BUFFER:
+            # keep a frame that may have just begun; drop the noise before it
+            start = self._buf.rfind(b"$")
+            tail = self._buf[start:] if start >= 0 else b""
+            self._bad(f"{len(self._buf) - len(tail)} bytes without a newline discarded")
+            self._buf = tail if len(tail) <= MAX_LINE else b""
+
+    def _line(self, line: bytes) -> None:
+        line = line.strip(b"\r\n")
+        if not line:
+            return
+        start = line.rfind(b"$")
+        if start > 0:  # noise before the frame (a plug-in glitch): count it, still read the frame
+            self._bad(f"{start} bytes of noise before '$'")
+            line = line[start:]
+        try:
+            frame = parse_line(line)
+        except FrameError as exc:
+            self._bad(str(exc))
+            return
+        now = time.monotonic()
+        with self._cond:
+            self._last_alive = now
+            self._outcomes.append((now, True))
+            if isinstance(frame, Measurement):
+                self._readings.append(_Reading(now, frame))
+                self._cond.notify_all()
+        if isinstance(frame, Heartbeat):
+            logger.debug("thermometer heartbeat %s", frame.seq)
+
+    def _bad(self, why: str) -> None:
+        now = time.monotonic()
+        with self._cond:
+            self.frame_errors += 1
+            self._outcomes.append((now, False))
+        # a cable fault can send dozens of bad lines a second: one log line a second is enough
+        if now - self._last_log >= 1.0:
+            logger.warning("thermometer line rejected: %s (%d more since last report)", why, self._suppressed)
+            self._last_log, self._suppressed = now, 0
+        else:
+            self._suppressed += 1
+
+    def manual(self, celsius: float) -> None:
+        """A guard's hand measurement, used by the next scan."""
+        with self._cond:
+            self._manual = (float(celsius), time.monotonic())
+            self._cond.notify_all()
+
+    def reading_for_scan(self, at_monotonic: float, window: float) -> Temperature:
+        """The reading nearest the scan within +-window (waiting for one); MISSING when none."""
+        deadline = at_monotonic + window
+        with self._cond:
+            while True:
+                manual, self._manual = self._manual, None
+                if manual is not None and time.monotonic() - manual[1] <= MANUAL_VALID_S:
+                    return Temperature(manual[0], SensorStatus.MANUAL)
+                found = self._pick(at_monotonic, window)
+                if found is not None:
+                    found.used = True  # one reading belongs to one person
+                    m = found.measurement
+                    return Temperature(m.celsius, m.status)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._port is None:  # unplugged: nothing will come, do not wait
+                    return Temperature(None, SensorStatus.MISSING)
+                self._cond.wait(remaining)
+
+    def _pick(self, at: float, window: float) -> _Reading | None:
+        near = [r for r in self._readings if not r.used and abs(r.at - at) <= window]
+        if not near:
+            return None
+        # a person often measures twice; the good reading is the one that counts
+        return min(near, key=lambda r: (r.measurement.status is not SensorStatus.OK, abs(r.at - at)))
+
+    def health(self) -> ThermometerHealth:
+        """unplugged, garbage, silent, stuck or ok (in that order of precedence)."""
+        now = time.monotonic()
+        with self._cond:
+            if self._port is None:
+                return ThermometerHealth.UNPLUGGED
+            recent = list(self._outcomes)
+            if (
+                len(recent) == GARBAGE_COUNT
+                and not any(ok for _, ok in recent)
+                and now - recent[-1][0] <= self.silent_after_s
+            ):
+                return ThermometerHealth.GARBAGE
+            if self._last_alive is None or now - self._last_alive > self.silent_after_s:
+                return ThermometerHealth.SILENT
+            values = [
+                r.measurement.celsius for r in self._readings if r.measurement.status is SensorStatus.OK
+            ][-STUCK_COUNT:]
+            if len(values) == STUCK_COUNT and len(set(values)) == 1:
+                return ThermometerHealth.STUCK
+        return ThermometerHealth.OK

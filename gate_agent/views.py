@@ -1,0 +1,62 @@
+"""DisplayView: what the gate screen shows for one decision, online or offline. The words always
+come from ``Reason.info``, so the screen, the docs and the reports share one vocabulary."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gatecore.messages import DecisionMessage, ScanEvent
+from gatecore.policy import Decision
+from gatecore.reasons import Reason, Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class DisplayView:
+    """One decision as the guard and the person see it."""
+
+    verdict: Verdict
+    reason: Reason
+    text_zh: str
+    text_en: str
+    action_zh: str
+    action_en: str
+    celsius: float | None
+    holder: str  # masked name; empty when unknown (offline)
+    household: str  # label; offline only the household number is known
+    offline: bool
+    event_id: str
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def opens(self) -> bool:
+        """Whether the turnstile opens."""
+        return self.verdict is Verdict.ALLOW
+
+
+def _view(reason: Reason, verdict: Verdict, **kw: Any) -> DisplayView:
+    info = reason.info
+    return DisplayView(
+        verdict=verdict, reason=reason, text_zh=info.zh, text_en=info.en,
+        action_zh=info.action_zh, action_en=info.action_en, **kw,
+    )
+
+
+def from_decision_message(msg: DecisionMessage) -> DisplayView:
+    """The view of central's decision."""
+    return _view(
+        msg.reason, msg.verdict, celsius=msg.celsius, holder=msg.holder, household=msg.household,
+        offline=msg.offline, event_id=msg.event_id, detail=dict(msg.detail),
+    )
+
+
+def from_offline(decision: Decision, event: ScanEvent) -> DisplayView:
+    """The view of the gate's own decision; the gate knows no names, only the household number."""
+    household = ""
+    if decision.claims is not None and decision.claims.household_id:
+        household = f"#{decision.claims.household_id}"
+    return _view(
+        decision.reason, decision.verdict, celsius=event.temperature.celsius, holder="",
+        household=household, offline=True, event_id=event.event_id, detail=dict(decision.detail),
+    )
