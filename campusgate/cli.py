@@ -1,0 +1,125 @@
+"""The ``campusgate`` command: demo, central, gate, simulator and maintenance subcommands.
+
+Imports are inside the subcommands so that a gate device (installed with the ``gate`` extra)
+never imports FastAPI or SQLModel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from campusgate.demo import run_demo
+
+    return run_demo(visits=args.visits, interval=args.interval, keep_running=not args.once)
+
+
+def _central(args: argparse.Namespace) -> int:
+    from central.app import run_central
+    from central.settings import CentralSettings
+
+    settings = CentralSettings()
+    run_central(settings, api=not args.no_api, worker=not args.no_worker)
+    return 0
+
+
+def _gate(args: argparse.Namespace) -> int:
+    from gate_agent.main import run_gate
+    from gate_agent.settings import GateSettings
+
+    overrides = {}
+    if args.password_file:
+        with open(args.password_file, encoding="utf-8") as f:
+            overrides["mqtt_password"] = f.read().strip()
+    run_gate(GateSettings(**overrides))
+    return 0
+
+
+def _sim_thermometer(args: argparse.Namespace) -> int:
+    from firmware_sim.thermometer import interactive_thermometer
+
+    return interactive_thermometer(args.link)
+
+
+def _reasons(args: argparse.Namespace) -> int:
+    from gatecore.reasons import reasons_markdown
+
+    sys.stdout.write(reasons_markdown())
+    return 0
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from central.auditlog import verify_chain
+    from central.db import make_engine, session_scope
+    from central.settings import CentralSettings
+
+    engine = make_engine(args.database_url or CentralSettings().database_url)
+    with session_scope(engine) as session:
+        bad = verify_chain(session)
+    if bad is None:
+        print("entry log chain intact")
+        return 0
+    print(f"entry log chain broken at seq {bad}")
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and --help)."""
+    p = argparse.ArgumentParser(prog="campusgate", description="Gate access control for closed campuses.")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="central + embedded broker + simulated gates + residents arriving")
+    demo.add_argument("--visits", type=int, default=0, help="stop after this many visits (0: until Ctrl-C)")
+    demo.add_argument("--interval", type=float, default=1.0, help="seconds between arrivals")
+    demo.add_argument("--once", action="store_true", help="exit when the visits are done")
+    demo.set_defaults(func=_demo)
+
+    central = sub.add_parser("central", help="the central service (API and/or MQTT worker)")
+    central.add_argument("--no-api", action="store_true", help="run only the MQTT worker")
+    central.add_argument("--no-worker", action="store_true", help="run only the API")
+    central.set_defaults(func=_central)
+
+    gate = sub.add_parser("gate", help="a gate agent (settings from CAMPUSGATE_GATE_* variables)")
+    gate.add_argument("--password-file", help="read the MQTT password from this file")
+    gate.set_defaults(func=_gate)
+
+    sim = sub.add_parser("sim", help="hardware simulator")
+    simsub = sim.add_subparsers(dest="device", required=True)
+    th = simsub.add_parser("thermometer", help="a virtual thermometer on a pty, driven from stdin")
+    th.add_argument("--link", default="/tmp/campusgate-ttyIR0", help="stable symlink to the pty")
+    th.set_defaults(func=_sim_thermometer)
+
+    reasons = sub.add_parser("reasons", help="print the reason-code table (docs/reasons.md)")
+    reasons.set_defaults(func=_reasons)
+
+    audit = sub.add_parser("audit", help="entry-log audit")
+    auditsub = audit.add_subparsers(dest="action", required=True)
+    verify = auditsub.add_parser("verify", help="check the entry log's hash chain")
+    verify.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
+    verify.set_defaults(func=_audit_verify)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``campusgate`` console script."""
+    args = build_parser().parse_args(argv)
+    _logging(args.verbose)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
