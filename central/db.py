@@ -1,0 +1,129 @@
+"""Engines and sessions: SQLite (WAL, the demo) or PostgreSQL (production), one way to open both."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Session, SQLModel
+
+logger = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 15_000
+# Execution option naming the statement that opens a SQLite transaction. Writers need
+# IMMEDIATE: a deferred transaction that reads and then writes fails at once with SQLITE_BUSY
+# under WAL when another writer got in between, instead of waiting for busy_timeout.
+SQLITE_BEGIN = "campusgate_sqlite_begin"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC without an offset and hands back aware UTC datetimes, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Aware values are converted to UTC; naive ones are taken as UTC already."""
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Mark what the database returns as UTC."""
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utc(value: datetime) -> datetime:
+    """The same instant as an aware UTC datetime (naive input is taken as UTC)."""
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for ``sqlite:///path`` or ``postgresql://…`` (driven by psycopg 3)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername in ("postgresql", "postgres"):
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, echo=echo, pool_pre_ping=True)
+    if parsed.get_backend_name() != "sqlite":
+        raise ValueError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
+    memory = parsed.database in (None, "", ":memory:")
+    if not memory:
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
+    engine = create_engine(
+        parsed,
+        echo=echo,
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        poolclass=StaticPool if memory else None,
+    )
+    _sqlite_events(engine)
+    return engine
+
+
+def _sqlite_events(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, record: Any) -> None:
+        # pysqlite's own transaction handling would BEGIN DEFERRED behind our back; turn it off
+        # so that the "begin" hook below decides how each transaction starts.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(conn.get_execution_options().get(SQLITE_BEGIN, "BEGIN IMMEDIATE"))
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same pool, opening deferred transactions on SQLite so readers never queue behind writers."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{SQLITE_BEGIN: "BEGIN"})
+    return engine
+
+
+def create_all(engine: Engine) -> None:
+    """Create every table (idempotent) and the entry log's chain head."""
+    from central import auditlog, models, models_log  # noqa: F401  (registers the tables)
+
+    SQLModel.metadata.create_all(engine)
+    with session_scope(engine) as session:
+        auditlog.ensure_head(session)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back if it raises."""
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    """``INSERT`` with ``on_conflict_*`` for the session's dialect (PostgreSQL or SQLite)."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise ValueError(f"no upsert for dialect {name!r}")

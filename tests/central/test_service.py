@@ -1,0 +1,224 @@
+"""The decision service against a real SQLite file: one test per behaviour, asserting codes not words."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlmodel import func, select
+
+from campusgate.broker import free_port
+from central.db import make_engine, session_scope
+from central.keys import KeyRing
+from central.models import Pass
+from central.models_log import EntryEvent, FeverAlert, RejectedMessage
+from central.service import DecisionService
+from gatecore import topics
+from gatecore.messages import MAX_PAYLOAD, DecisionMessage, OfflineDecision, Override
+from gatecore.messages import FeverAlert as FeverAlertMessage
+from gatecore.reasons import Reason, Verdict
+from gatecore.tokens import PassClaims, PassForm, PassKind, issue_token
+from tests.central.conftest import NOW, World, event_id
+
+RECEIVED = NOW + timedelta(milliseconds=40)
+
+
+def decide(world: World, role: str, **kwargs: object) -> DecisionMessage:
+    """Scan ``role``'s pass and return the one decision published."""
+    out = world.service.handle(*world.scan(role, **kwargs), RECEIVED)  # type: ignore[arg-type]
+    decisions = [o for o in out if o.topic == topics.gate_decisions(kwargs.get("gate_id") or world.gate_id)]
+    assert len(decisions) == 1, out
+    return DecisionMessage.from_json(decisions[0].payload)
+
+
+def count(world: World, table: type) -> int:
+    with session_scope(world.engine) as s:
+        return s.exec(select(func.count()).select_from(table)).one()
+
+
+def test_allowed_scan_is_logged_once_and_answered(world: World) -> None:
+    topic, payload = world.scan("zhang")
+    out = world.service.handle(topic, payload, RECEIVED)
+    assert [(o.topic, o.retain) for o in out] == [(topics.gate_decisions(world.gate_id), False)]
+    msg = DecisionMessage.from_json(out[0].payload)
+    assert (msg.verdict, msg.reason, msg.open) == (Verdict.ALLOW, Reason.OK, True)
+    assert (msg.holder, msg.household, msg.celsius) == ("张*明", "坞城校区 3-2-501", 36.6)
+    with session_scope(world.engine) as s:
+        rows = s.exec(select(EntryEvent)).all()
+    assert len(rows) == 1
+    assert rows[0].event_id == msg.event_id and rows[0].decision_json.encode() == out[0].payload
+    assert (rows[0].person_id, rows[0].pass_id) == (world.people["zhang"], world.passes["zhang"])
+
+
+def test_duplicate_is_stored_once_and_answered_identically(world: World) -> None:
+    topic, payload = world.scan("zhang")
+    first = world.service.handle(topic, payload, RECEIVED)
+    again = world.service.handle(topic, payload, RECEIVED + timedelta(seconds=5))
+    assert again == first[:1]
+    assert count(world, EntryEvent) == 1
+
+
+def _scan_json(world: World) -> dict:
+    return json.loads(world.scan("zhang")[1])
+
+
+@pytest.mark.parametrize("make,reason", [
+    (lambda d: b"{not json", "payload is not JSON"),
+    (lambda d: json.dumps({**d, "v": 2}).encode(), "unsupported message version 2"),
+    (lambda d: json.dumps({**d, "qr": "A" * 9000}).encode(), f"exceeds {MAX_PAYLOAD}"),
+    (lambda d: json.dumps({k: v for k, v in d.items() if k != "qr"}).encode(), "missing field 'qr'"),
+    (lambda d: json.dumps({**d, "event_id": "nope"}).encode(), "event_id 'nope' is not a UUID"),
+], ids=["not-json", "version", "oversized", "missing-field", "bad-event-id"])
+def test_malformed_payload_becomes_a_dead_letter(world: World, make, reason: str) -> None:
+    payload = make(_scan_json(world))
+    topic = topics.gate_events(world.gate_id)
+    assert world.service.handle(topic, payload, RECEIVED) == []
+    with session_scope(world.engine) as s:
+        rejected = s.exec(select(RejectedMessage)).all()
+    assert len(rejected) == 1
+    assert reason in rejected[0].reason
+    assert rejected[0].topic == topic and rejected[0].payload_size == len(payload)
+    assert rejected[0].payload == payload[:MAX_PAYLOAD]
+    assert count(world, EntryEvent) == 0
+
+
+def test_topic_and_payload_gate_must_match(world: World) -> None:
+    _, payload = world.scan("zhang")
+    assert world.service.handle(topics.gate_events("other-gate"), payload, RECEIVED) == []
+    with session_scope(world.engine) as s:
+        rejected = s.exec(select(RejectedMessage)).one()
+    assert "does not match topic gate 'other-gate'" in rejected.reason
+    assert count(world, EntryEvent) == 0
+
+
+def test_unknown_gate_is_referred(world: World) -> None:
+    msg = decide(world, "zhang", gate_id="nowhere-gate")
+    assert (msg.verdict, msg.reason, msg.open) == (Verdict.REFER, Reason.UNKNOWN_GATE, False)
+    assert count(world, EntryEvent) == 1
+
+
+def test_second_household_member_is_refused_naming_the_first(world: World) -> None:
+    assert decide(world, "zhang").reason is Reason.OK
+    msg = decide(world, "li", at=NOW + timedelta(minutes=5))
+    assert (msg.verdict, msg.reason, msg.open) == (Verdict.DENY, Reason.HOUSEHOLD_DAY_USED, False)
+    assert msg.detail["day_holder"] == "张*明"
+    assert msg.holder == "李*华"
+
+
+def test_same_member_goes_out_and_back(world: World) -> None:
+    assert decide(world, "zhang").verdict is Verdict.ALLOW
+    assert decide(world, "zhang", direction="out", at=NOW + timedelta(hours=1)).verdict is Verdict.ALLOW
+    assert decide(world, "zhang", at=NOW + timedelta(hours=2)).verdict is Verdict.ALLOW
+
+
+def test_commuter_is_not_counted_against_the_household(world: World) -> None:
+    assert decide(world, "wang").reason is Reason.OK_COMMUTER
+    assert decide(world, "zhang").reason is Reason.OK
+    assert decide(world, "wang", at=NOW + timedelta(minutes=1)).reason is Reason.OK_COMMUTER
+
+
+def test_fever_refuses_raises_an_alert_and_claims_nothing(world: World) -> None:
+    out = world.service.handle(*world.scan("zhang", celsius=37.5), RECEIVED)
+    decision = DecisionMessage.from_json(out[0].payload)
+    assert (decision.verdict, decision.reason) == (Verdict.DENY, Reason.FEVER)
+    alerts = [o for o in out if o.topic == topics.FEVER_ALERTS]
+    assert len(alerts) == 1
+    alert = json.loads(alerts[0].payload)
+    assert (alert["type"], alert["celsius"], alert["holder"], alert["campus_id"]) == (
+        "fever", 37.5, "张*明", world.campus_id)
+    with session_scope(world.engine) as s:
+        row = s.exec(select(FeverAlert)).one()
+    assert (row.event_id, row.celsius, row.gate_id) == (decision.event_id, 37.5, world.gate_id)
+    assert FeverAlertMessage.__name__  # the message type the offices subscribe to
+    # refused entry did not use the household's day
+    assert decide(world, "li").verdict is Verdict.ALLOW
+
+
+def test_forged_token_is_refused(world: World) -> None:
+    forged = issue_token(PassClaims(
+        key_id=world.keyring.signing_kid, kind=PassKind.RESIDENT, form=PassForm.CARD, campus_id=world.campus_id,
+        pass_id=world.passes["zhang"], household_id=world.household_id, person_id=world.people["zhang"],
+        valid_from=NOW - timedelta(days=1), valid_until=NOW + timedelta(days=1),
+    ), Ed25519PrivateKey.generate())
+    msg = decide(world, forged)
+    assert (msg.verdict, msg.reason) == (Verdict.DENY, Reason.TOKEN_BAD_SIGNATURE)
+    assert msg.holder == ""
+
+
+def test_revoked_pass_is_refused(world: World) -> None:
+    with session_scope(world.engine) as s:
+        p = s.get(Pass, world.passes["li"])
+        assert p is not None
+        p.revoked_at = NOW - timedelta(hours=1)
+        s.add(p)
+    assert decide(world, "li").reason is Reason.PASS_REVOKED
+
+
+def test_staff_needs_an_approval_for_the_day(world: World) -> None:
+    assert decide(world, "staff").reason is Reason.OK
+    assert decide(world, "staff", at=datetime(2027, 1, 5, 2, tzinfo=UTC)).reason in (
+        Reason.STAFF_NOT_APPROVED, Reason.PASS_EXPIRED)
+
+
+def test_household_day_follows_shanghai_midnight(world: World) -> None:
+    late = datetime(2026, 11, 23, 15, 59, tzinfo=UTC)  # 23:59 on the 23rd in Asia/Shanghai
+    assert decide(world, "zhang", at=late).verdict is Verdict.ALLOW
+    assert decide(world, "li", at=late + timedelta(seconds=30)).reason is Reason.HOUSEHOLD_DAY_USED
+    # 00:01 on the 24th: a new day, though it is still the 23rd in UTC
+    assert decide(world, "li", at=late + timedelta(minutes=2)).verdict is Verdict.ALLOW
+    assert decide(world, "zhang", at=late + timedelta(minutes=3)).reason is Reason.HOUSEHOLD_DAY_USED
+
+
+def test_offline_admission_is_kept_and_conflict_flagged(world: World) -> None:
+    assert decide(world, "zhang").verdict is Verdict.ALLOW
+    offline = OfflineDecision(Verdict.ALLOW, Reason.OK, 1)
+    msg = decide(world, "li", offline=offline, at=NOW + timedelta(minutes=1))
+    assert (msg.verdict, msg.reason, msg.offline, msg.open) == (
+        Verdict.DENY, Reason.HOUSEHOLD_DAY_USED, True, False)
+    with session_scope(world.engine) as s:
+        row = s.exec(select(EntryEvent).where(EntryEvent.event_id == msg.event_id)).one()
+    assert (row.offline_verdict, row.offline_reason, row.verdict) == ("allow", "ok", "deny")
+    assert row.conflict and "household day already held" in row.conflict and "central decides deny" in row.conflict
+
+
+def test_offline_admission_claims_the_day(world: World) -> None:
+    offline = OfflineDecision(Verdict.ALLOW, Reason.OK, 1)
+    msg = decide(world, "li", offline=offline)
+    assert msg.verdict is Verdict.ALLOW and msg.offline and "conflict" not in msg.detail
+    later = decide(world, "zhang", at=NOW + timedelta(minutes=5))
+    assert (later.reason, later.detail["day_holder"]) == (Reason.HOUSEHOLD_DAY_USED, "李*华")
+
+
+def test_late_offline_copy_of_a_decided_event_is_reconciled(world: World) -> None:
+    assert decide(world, "zhang").verdict is Verdict.ALLOW
+    eid = event_id()
+    first = world.service.handle(*world.scan("li", eid=eid), RECEIVED)
+    # central's answer was lost; the gate admitted li on its own and resends the event
+    late = world.scan("li", eid=eid, offline=OfflineDecision(Verdict.ALLOW, Reason.OK, 1))
+    assert world.service.handle(*late, RECEIVED + timedelta(seconds=30)) == first
+    assert world.service.handle(*late, RECEIVED + timedelta(seconds=60)) == first
+    with session_scope(world.engine) as s:
+        rows = s.exec(select(EntryEvent).where(EntryEvent.kind == "offline_reconcile")).all()
+    assert len(rows) == 1
+    assert rows[0].of_event == eid and rows[0].offline_verdict == "allow"
+    assert rows[0].conflict and "central decided deny/household_day_used" in rows[0].conflict
+
+
+def test_guard_override_is_logged(world: World) -> None:
+    assert decide(world, "zhang").verdict is Verdict.ALLOW
+    ov = Override(of_event=event_id(), guard="guard-07", verdict=Verdict.ALLOW, reason="送医")
+    msg = decide(world, "li", override=ov)
+    assert (msg.verdict, msg.reason) == (Verdict.ALLOW, Reason.OK_OVERRIDE)
+    assert "household_day_used" in msg.reasons
+    with session_scope(world.engine) as s:
+        row = s.exec(select(EntryEvent).where(EntryEvent.event_id == msg.event_id)).one()
+    assert (row.override_guard, row.override_reason, row.override_of) == ("guard-07", "送医", ov.of_event)
+
+
+def test_database_outage_does_not_escape(world: World, keyring: KeyRing) -> None:
+    down = make_engine(f"postgresql://nobody@127.0.0.1:{free_port()}/none")
+    service = DecisionService(down, keyring)
+    assert service.handle(*world.scan("zhang"), RECEIVED) == []
+    assert service.handle(topics.gate_events(world.gate_id), b"{bad", RECEIVED) == []
