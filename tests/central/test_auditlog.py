@@ -1,0 +1,88 @@
+"""The entry log's hash chain: intact after decisions, broken by an edit, a deletion, a reorder."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import func, select
+
+from central.auditlog import verify_chain
+from central.db import session_scope
+from central.keys import KeyRing
+from central.models_log import EntryEvent
+from tests.central.conftest import NOW, World, build_world
+
+
+def _log_five(world: World) -> None:
+    for i, role in enumerate(["zhang", "li", "wang", "staff", "zhang"]):
+        at = NOW + timedelta(minutes=i)
+        assert world.service.handle(*world.scan(role, at=at), at)
+
+
+def _verify(engine: Engine) -> int | None:
+    with session_scope(engine) as s:
+        return verify_chain(s)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def logged(request: pytest.FixtureRequest, keyring: KeyRing) -> Engine:
+    engine: Engine = request.getfixturevalue("engine" if request.param == "sqlite" else "pg_engine")
+    _log_five(build_world(engine, keyring))
+    assert _verify(engine) is None
+    return engine
+
+
+def test_edited_row_is_found(logged: Engine) -> None:
+    with logged.begin() as c:
+        seq = c.execute(text("SELECT seq FROM entry_event ORDER BY seq LIMIT 1 OFFSET 2")).scalar_one()
+        c.execute(text("UPDATE entry_event SET verdict = 'allow', reason = 'ok' WHERE seq = :s"), {"s": seq})
+    assert _verify(logged) == seq
+
+
+def test_deleted_row_is_found(logged: Engine) -> None:
+    with logged.begin() as c:
+        seqs = list(c.execute(text("SELECT seq FROM entry_event ORDER BY seq")).scalars())
+        c.execute(text("DELETE FROM entry_event WHERE seq = :s"), {"s": seqs[1]})
+    assert _verify(logged) == seqs[2]
+
+
+def test_deleted_tail_is_found(logged: Engine) -> None:
+    with logged.begin() as c:
+        last = c.execute(text("SELECT max(seq) FROM entry_event")).scalar_one()
+        c.execute(text("DELETE FROM entry_event WHERE seq = :s"), {"s": last})
+    assert _verify(logged) == last
+
+
+def test_swapped_rows_are_found(logged: Engine) -> None:
+    with logged.begin() as c:
+        a, b = list(c.execute(text("SELECT seq FROM entry_event ORDER BY seq LIMIT 2 OFFSET 1")).scalars())
+        c.execute(text("UPDATE entry_event SET seq = -1 WHERE seq = :a"), {"a": a})
+        c.execute(text("UPDATE entry_event SET seq = :a WHERE seq = :b"), {"a": a, "b": b})
+        c.execute(text("UPDATE entry_event SET seq = :b WHERE seq = -1"), {"b": b})
+    assert _verify(logged) == a
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
+def test_concurrent_appends_keep_one_chain(db: str, request: pytest.FixtureRequest, keyring: KeyRing) -> None:
+    """Many workers appending at once (no household claim to serialise them) must not fork the chain."""
+    engine: Engine = request.getfixturevalue("engine" if db == "sqlite" else "pg_engine")
+    world = build_world(engine, keyring)
+    scans = [world.scan("staff", at=NOW + timedelta(seconds=i)) for i in range(12)]
+    barrier = threading.Barrier(len(scans))
+
+    def run(i: int) -> None:
+        service = world.service
+        barrier.wait()
+        assert service.handle(*scans[i], NOW)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(scans))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    with session_scope(engine) as s:
+        assert s.exec(select(func.count()).select_from(EntryEvent)).one() == len(scans)
+        assert verify_chain(s) is None
