@@ -37,6 +37,11 @@ def _background(width: int, height: int, rng: np.random.Generator) -> np.ndarray
         cv2.rectangle(img, (x0, y0), (x1, y1), float(rng.uniform(30, 200)), thickness=-1)
     grain = rng.standard_normal(size=(height, width), dtype=np.float32) * 4.0
     img = cv2.GaussianBlur(img + grain, (0, 0), 1.5)
+    # sharp thin edges (bars, cables, tiles): what makes an empty scene cost a decoder something
+    for _ in range(int(rng.integers(6, 16))):
+        p0 = (int(rng.integers(0, width)), int(rng.integers(0, height)))
+        p1 = (int(rng.integers(0, width)), int(rng.integers(0, height)))
+        cv2.line(img, p0, p1, float(rng.uniform(20, 230)), int(rng.integers(1, 4)), cv2.LINE_AA)
     return np.repeat(img[:, :, None], 3, axis=2) * rng.uniform(0.9, 1.1, size=3).astype(np.float32)
 
 
