@@ -125,6 +125,7 @@ class GateAgent:
         self.resender = Resender(outbox, link, self._waiters.__contains__, resend_after_s=settings.resend_after_s)
         self.health = HealthWatch(settings, camera, thermometer, display, outbox, link, lambda: self.offline.policy_version)
         self._threads: list[threading.Thread] = []
+        self._stopped = False
         link.on_decision(self._on_decision)
         link.on_config(self._on_config)
         link.on_connection_change(self._on_link)
@@ -148,7 +149,10 @@ class GateAgent:
         logger.info("gate %s started (direction %s)", self.settings.gate_id, self.settings.direction)
 
     def stop(self, *, graceful: bool = True) -> None:
-        """Stop threads and release devices, link and store."""
+        """Stop threads and release devices, link and store (a second call does nothing)."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._stop.set()
         self._wake_resend.set()
         self.thermometer.stop()  # wakes a scan waiting for a reading

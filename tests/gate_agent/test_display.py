@@ -1,0 +1,84 @@
+"""What the guard sees: views built from decisions, the terminal block, the recording display."""
+
+from __future__ import annotations
+
+import io
+import threading
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from firmware_sim.display import RecordingDisplay
+from gate_agent.display import HEADLINE, TerminalDisplay, render
+from gate_agent.ports import Fault
+from gate_agent.views import DisplayView, from_decision_message, from_offline
+from gatecore.messages import DecisionMessage, ScanEvent, Temperature
+from gatecore.policy import Decision
+from gatecore.reasons import Reason, Verdict
+from gatecore.thermoline import SensorStatus
+
+
+def decision_message(reason: Reason, **kw: object) -> DecisionMessage:
+    values: dict[str, object] = dict(
+        event_id=str(uuid.uuid4()), gate_id="g1", verdict=reason.verdict, reason=reason, reasons=[reason.value],
+        text_zh="(central's words)", text_en="(central's words)", action_zh="", action_en="",
+        holder="张*明", household="坞城校区 3-2-501", celsius=36.6, open=reason.verdict is Verdict.ALLOW,
+        policy_version=3, decided_at=datetime.now(UTC),
+    )
+    values.update(kw)
+    return DecisionMessage(**values)  # type: ignore[arg-type]
+
+
+def test_words_come_from_the_reason_table() -> None:
+    view = from_decision_message(decision_message(Reason.HOUSEHOLD_DAY_USED, detail={"day_holder": "王*华"}))
+    info = Reason.HOUSEHOLD_DAY_USED.info
+    assert (view.text_zh, view.text_en, view.action_zh, view.action_en) == (info.zh, info.en, info.action_zh, info.action_en)
+    assert (view.verdict, view.holder, view.offline, view.opens) == (Verdict.DENY, "张*明", False, False)
+
+
+def test_offline_view_marks_offline() -> None:
+    event = ScanEvent(str(uuid.uuid4()), "g1", 1, datetime.now(UTC), "x", Temperature(37.9, SensorStatus.OK))
+    d = Decision(Verdict.DENY, Reason.FEVER, (Reason.FEVER,), 2)
+    view = from_offline(d, event)
+    assert (view.offline, view.celsius, view.reason, view.event_id) == (True, 37.9, Reason.FEVER, event.event_id)
+
+
+@pytest.mark.parametrize("reason", [Reason.OK, Reason.FEVER, Reason.TEMP_MISSING, Reason.OFFLINE_NO_CONFIG])
+def test_terminal_block_is_bilingual_chinese_first(reason: Reason) -> None:
+    out = io.StringIO()
+    view = from_decision_message(decision_message(reason, offline=True))
+    TerminalDisplay(out).show(view)
+    text = out.getvalue()
+    assert HEADLINE[reason.verdict] in text and "[离线 OFFLINE]" in text
+    assert text.index(reason.info.zh) < text.index(reason.info.en)
+    assert "36.6 °C" in text and "张*明" in text and "坞城校区 3-2-501" in text
+
+
+def test_headlines() -> None:
+    assert HEADLINE[Verdict.ALLOW] == "✔ 通行 ALLOW"
+    assert HEADLINE[Verdict.DENY] == "✘ 禁止 DENY"
+    assert HEADLINE[Verdict.REMEASURE] == "⟳ 请重新测温 REMEASURE"
+    assert HEADLINE[Verdict.REFER] == "? 人工核验 REFER"
+
+
+def test_fault_words() -> None:
+    out = io.StringIO()
+    TerminalDisplay(out).show_fault(Fault.THERMOMETER_UNPLUGGED)
+    assert "测温仪故障，请手动测温并录入 / Thermometer fault: measure by hand and type it in" in out.getvalue()
+
+
+def test_recording_display_waits_across_threads() -> None:
+    d = RecordingDisplay()
+    view = from_decision_message(decision_message(Reason.OK))
+    threading.Timer(0.1, d.show, (view,)).start()
+    assert d.wait_for(lambda v: v.event_id == view.event_id, timeout=2) == view
+    assert d.last == view and d.views == [view]
+    with pytest.raises(TimeoutError):
+        d.wait_for(lambda v: v.reason is Reason.FEVER, timeout=0.1)
+    d.show_fault(Fault.CAMERA_FROZEN)
+    d.wait_for_fault(Fault.CAMERA_FROZEN, timeout=0.1)
+    d.clear_fault(Fault.CAMERA_FROZEN)
+    d.wait_for_fault(Fault.CAMERA_FROZEN, active=False, timeout=0.1)
+    assert d.faults == [("show", Fault.CAMERA_FROZEN), ("clear", Fault.CAMERA_FROZEN)]
+    assert isinstance(render(view), str) and isinstance(view, DisplayView)

@@ -1,0 +1,147 @@
+"""SerialThermometer on a real pseudo-terminal behind a symlink, as the device simulator runs it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from gate_agent.ports import ThermometerHealth
+from gate_agent.thermometer import SerialThermometer
+from gatecore.thermoline import SensorStatus, format_heartbeat, format_measurement
+from tests.gate_agent.conftest import PtyDevice, wait_until
+
+OK = SensorStatus.OK
+
+
+@pytest.fixture
+def thermo(pty_device: PtyDevice) -> Iterator[SerialThermometer]:
+    t = SerialThermometer(str(pty_device.link), 9600, silent_after_s=0.6)
+    t.start()
+    assert wait_until(lambda: t.health() is not ThermometerHealth.UNPLUGGED, 3), "port never opened"
+    yield t
+    t.stop()
+
+
+def measure(dev: PtyDevice, seq: int, celsius: float | None, status: SensorStatus = OK) -> None:
+    dev.write(format_measurement(seq, celsius, status))
+
+
+def test_reading_is_parsed_and_paired(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
+    measure(pty_device, 1, 36.6)
+    assert wait_until(lambda: thermo.reading_for_scan(time.monotonic(), 0.1).celsius == 36.6, 2)
+
+
+def test_reading_after_the_scan_is_waited_for(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
+    scan_at = time.monotonic()
+    threading.Timer(0.3, measure, (pty_device, 2, 36.9)).start()
+    t = thermo.reading_for_scan(scan_at, 2.0)
+    assert (t.celsius, t.status) == (36.9, OK)
+    assert time.monotonic() - scan_at < 1.5  # returned when the reading came, not at the deadline
+
+
+def test_a_reading_belongs_to_one_scan(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
+    measure(pty_device, 1, 36.4)
+    time.sleep(0.2)
+    assert thermo.reading_for_scan(time.monotonic(), 0.5).celsius == 36.4
+    again = thermo.reading_for_scan(time.monotonic(), 0.3)
+    assert again.status is SensorStatus.MISSING and again.celsius is None
+
+
+def test_reading_outside_the_window_is_not_paired(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
+    measure(pty_device, 1, 36.5)
+    time.sleep(0.8)
+    t = thermo.reading_for_scan(time.monotonic(), 0.5)  # the reading is 0.8 s old: too old
+    assert t.status is SensorStatus.MISSING
+
+
+def test_the_good_reading_wins_over_a_sensor_error(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
+    measure(pty_device, 1, None, SensorStatus.ERROR)
+    measure(pty_device, 2, 36.7)
+    time.sleep(0.2)
+    t = thermo.reading_for_scan(time.monotonic(), 1.0)
+    assert (t.celsius, t.status) == (36.7, OK)
+
+
+def test_sensor_status_is_passed_on(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
+    measure(pty_device, 1, None, SensorStatus.LOW)
+    time.sleep(0.2)
+    assert thermo.reading_for_scan(time.monotonic(), 1.0).status is SensorStatus.LOW
+
+
+def test_garbage_and_half_lines_do_not_kill_the_reader(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
+    line = format_measurement(5, 36.8, OK)
+    pty_device.write(b"\x00\xff\xfe noise \x07\r\n")  # one damaged line
+    pty_device.write(b"x" * 300)  # overlong garbage, no newline: discarded
+    pty_device.write(b"\r\n")
+    pty_device.write(line[:7])  # half a line ...
+    time.sleep(0.3)
+    pty_device.write(line[7:])  # ... and the rest later
+    assert wait_until(lambda: thermo.reading_for_scan(time.monotonic(), 0.1).celsius == 36.8, 2)
+    assert thermo.frame_errors >= 2
+    assert thermo.health() is ThermometerHealth.OK
+
+
+def test_noise_before_a_frame_is_dropped_and_the_frame_read(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
+    pty_device.write(b"\xff\xfe" + format_measurement(3, 36.2, OK))
+    assert wait_until(lambda: thermo.reading_for_scan(time.monotonic(), 0.1).celsius == 36.2, 2)
+    assert thermo.frame_errors == 1
+
+
+def test_checksum_error_is_rejected(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
+    good = format_measurement(9, 39.9, OK)
+    bad = good[:-4] + (b"00" if good[-4:-2] != b"00" else b"11") + b"\r\n"
+    pty_device.write(bad)
+    assert wait_until(lambda: thermo.frame_errors == 1, 2)
+    assert thermo.reading_for_scan(time.monotonic(), 0.2).status is SensorStatus.MISSING
+
+
+def test_health_garbage_when_recent_lines_are_all_damaged(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
+    for _ in range(3):
+        pty_device.write(b"$TMP,1,36.6,OK*ZZ\r\n")
+    assert wait_until(lambda: thermo.health() is ThermometerHealth.GARBAGE, 2)
+    pty_device.write(format_heartbeat(1))
+    assert wait_until(lambda: thermo.health() is ThermometerHealth.OK, 2)
+
+
+def test_health_silent_then_ok_on_heartbeat(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
+    assert wait_until(lambda: thermo.health() is ThermometerHealth.SILENT, 2)
+    pty_device.write(format_heartbeat(1))
+    assert wait_until(lambda: thermo.health() is ThermometerHealth.OK, 2)
+
+
+def test_health_stuck_on_the_same_value_five_times(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
+    for seq in range(5):
+        measure(pty_device, seq, 36.5)
+    assert wait_until(lambda: thermo.health() is ThermometerHealth.STUCK, 2)
+    measure(pty_device, 6, 36.6)
+    assert wait_until(lambda: thermo.health() is ThermometerHealth.OK, 2)
+
+
+def test_unplug_and_replug(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
+    pty_device.unplug()
+    assert wait_until(lambda: thermo.health() is ThermometerHealth.UNPLUGGED, 3)
+    started = time.monotonic()
+    assert thermo.reading_for_scan(started, 3.0).status is SensorStatus.MISSING
+    assert time.monotonic() - started < 0.5  # unplugged: nothing will come, so no waiting
+    pty_device.plug()  # the simulator re-creates its pty behind the same link
+    assert wait_until(lambda: thermo.health() is not ThermometerHealth.UNPLUGGED, 3)
+    measure(pty_device, 1, 36.3)
+    assert wait_until(lambda: thermo.reading_for_scan(time.monotonic(), 0.1).celsius == 36.3, 2)
+    assert thermo.health() is ThermometerHealth.OK
+
+
+def test_missing_port_is_unplugged_and_manual_entry_still_works(tmp_path) -> None:
+    t = SerialThermometer(str(tmp_path / "nothing-here"), 9600)
+    t.start()
+    try:
+        assert wait_until(lambda: t.health() is ThermometerHealth.UNPLUGGED, 1)
+        assert t.reading_for_scan(time.monotonic(), 1.0).status is SensorStatus.MISSING
+        t.manual(37.0)
+        reading = t.reading_for_scan(time.monotonic(), 1.0)
+        assert (reading.celsius, reading.status) == (37.0, SensorStatus.MANUAL)
+        assert t.reading_for_scan(time.monotonic(), 0.1).status is SensorStatus.MISSING  # used once
+    finally:
+        t.stop()
