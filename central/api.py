@@ -1,0 +1,113 @@
+"""The REST API (read side): thin routes over the same database the worker writes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Query, Request
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, func, select
+
+from central.db import read_only
+from central.models import Gate
+from central.models_log import EntryEvent, FeverAlert, GateState, RejectedMessage
+from central.schemas import EntriesPublic, EntryPublic, FeverAlertPublic, GatePublic, HealthPublic, RejectedPublic
+from central.settings import CentralSettings
+
+logger = logging.getLogger(__name__)
+
+API = "/api/v1"
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A read-only session per request (deferred transactions on SQLite: never queues behind the worker)."""
+    with Session(request.app.state.read_engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
+    """The FastAPI application on ``engine``."""
+    app = FastAPI(title="campusgate central", version="1", docs_url=f"{API}/docs", openapi_url=f"{API}/openapi.json")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.read_engine = read_only(engine)
+
+    @app.get(f"{API}/health", response_model=HealthPublic)
+    def health(session: SessionDep) -> HealthPublic:
+        """Whether the service and its database answer."""
+        try:
+            session.execute(text("SELECT 1"))
+            ok = True
+        except SQLAlchemyError as exc:
+            logger.warning("health check: database unavailable: %s", type(exc).__name__)
+            ok = False
+        return HealthPublic(status="ok" if ok else "degraded", database=ok, time=datetime.now(UTC))
+
+    @app.get(f"{API}/gates", response_model=list[GatePublic])
+    def gates(session: SessionDep, campus_id: int | None = None) -> list[GatePublic]:
+        """Every registered gate with its last status."""
+        stmt = select(Gate, GateState).join(GateState, col(GateState.gate_id) == Gate.gate_id, isouter=True)
+        if campus_id is not None:
+            stmt = stmt.where(Gate.campus_id == campus_id)
+        return [GatePublic.of(g, s) for g, s in session.exec(stmt.order_by(col(Gate.gate_id)))]
+
+    @app.get(f"{API}/entries", response_model=EntriesPublic)
+    def entries(
+        session: SessionDep, gate_id: str | None = None, campus_id: int | None = None, verdict: str | None = None,
+        reason: str | None = None, since: datetime | None = None, until: datetime | None = None,
+        limit: Limit = 50, offset: Offset = 0,
+    ) -> EntriesPublic:
+        """The entry log, newest first; ``since`` inclusive and ``until`` exclusive, on receive time."""
+        conditions = []
+        if gate_id is not None:
+            conditions.append(col(EntryEvent.gate_id) == gate_id)
+        if campus_id is not None:
+            conditions.append(col(EntryEvent.campus_id) == campus_id)
+        if verdict is not None:
+            conditions.append(col(EntryEvent.verdict) == verdict)
+        if reason is not None:
+            conditions.append(col(EntryEvent.reason) == reason)
+        if since is not None:
+            conditions.append(col(EntryEvent.received_at) >= _aware(since))
+        if until is not None:
+            conditions.append(col(EntryEvent.received_at) < _aware(until))
+        total = session.exec(select(func.count()).select_from(EntryEvent).where(*conditions)).one()
+        rows = session.exec(
+            select(EntryEvent).where(*conditions).order_by(col(EntryEvent.seq).desc()).offset(offset).limit(limit)
+        )
+        return EntriesPublic(data=[EntryPublic.of(r) for r in rows], count=total)
+
+    @app.get(f"{API}/fever-alerts", response_model=list[FeverAlertPublic])
+    def fever_alerts(
+        session: SessionDep, unacknowledged: bool = False, limit: Limit = 50, offset: Offset = 0
+    ) -> list[FeverAlertPublic]:
+        """Fever alerts, newest first."""
+        stmt = select(FeverAlert)
+        if unacknowledged:
+            stmt = stmt.where(col(FeverAlert.acknowledged_at).is_(None))
+        rows = session.exec(stmt.order_by(col(FeverAlert.id).desc()).offset(offset).limit(limit))
+        return [FeverAlertPublic.of(r) for r in rows]
+
+    @app.get(f"{API}/rejected", response_model=list[RejectedPublic])
+    def rejected(session: SessionDep, limit: Limit = 50, offset: Offset = 0) -> list[RejectedPublic]:
+        """Dead letters, newest first."""
+        rows = session.exec(
+            select(RejectedMessage).order_by(col(RejectedMessage.id).desc()).offset(offset).limit(limit)
+        )
+        return [RejectedPublic.of(r) for r in rows]
+
+    return app
+
+
+def _aware(value: datetime) -> datetime:
+    # a query string without an offset is taken as UTC, the log's own time base
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,74 @@
+"""The REST API through FastAPI's TestClient on a real SQLite file."""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+
+from central.api import create_app
+from central.settings import CentralSettings
+from central.status import record_status
+from gatecore import topics
+from gatecore.messages import GateStatus
+from tests.central.conftest import NOW, World
+
+
+def _client(world: World) -> TestClient:
+    return TestClient(create_app(CentralSettings(database_url="sqlite://"), world.engine))
+
+
+def test_health(world: World) -> None:
+    body = _client(world).get("/api/v1/health").json()
+    assert (body["status"], body["database"]) == ("ok", True)
+
+
+def test_entries_filter_and_paginate_newest_first(world: World) -> None:
+    service = world.service
+    for i, (role, celsius) in enumerate([("zhang", 36.6), ("li", 36.7), ("staff", 38.0), ("wang", 36.5)]):
+        at = NOW + timedelta(minutes=i)
+        service.handle(*world.scan(role, celsius=celsius, at=at), at)
+    client = _client(world)
+    page = client.get("/api/v1/entries", params={"limit": 2}).json()
+    assert page["count"] == 4
+    assert [e["reason"] for e in page["data"]] == ["ok_commuter", "fever"]
+    assert page["data"][0]["seq"] > page["data"][1]["seq"]
+    rest = client.get("/api/v1/entries", params={"limit": 2, "offset": 2}).json()
+    assert [e["reason"] for e in rest["data"]] == ["household_day_used", "ok"]
+    denied = client.get("/api/v1/entries", params={"verdict": "deny", "gate_id": world.gate_id}).json()
+    assert sorted(e["reason"] for e in denied["data"]) == ["fever", "household_day_used"]
+    assert denied["data"][0]["reasons"] == ["fever"]
+    by_reason = client.get("/api/v1/entries", params={"reason": "household_day_used"}).json()
+    assert by_reason["count"] == 1 and by_reason["data"][0]["person_id"] == world.people["li"]
+    window = client.get("/api/v1/entries", params={
+        "since": (NOW + timedelta(minutes=1)).isoformat(), "until": (NOW + timedelta(minutes=3)).isoformat()}).json()
+    assert [e["reason"] for e in window["data"]] == ["fever", "household_day_used"]
+    assert client.get("/api/v1/entries", params={"campus_id": world.campus_id + 99}).json()["count"] == 0
+    assert client.get("/api/v1/entries", params={"limit": 0}).status_code == 422
+    alerts = client.get("/api/v1/fever-alerts").json()
+    assert [(a["gate_id"], a["celsius"]) for a in alerts] == [(world.gate_id, 38.0)]
+
+
+def test_gates_with_last_status(world: World) -> None:
+    client = _client(world)
+    [gate] = client.get("/api/v1/gates").json()
+    assert (gate["gate_id"], gate["open"], gate["state"]) == (world.gate_id, True, None)
+    status = GateStatus(gate_id=world.gate_id, state="online", camera="ok", thermometer="silent", outbox=3, at=NOW)
+    record_status(world.engine, topics.gate_status(world.gate_id), status.to_json(), NOW)
+    [gate] = client.get("/api/v1/gates").json()
+    assert (gate["state"], gate["thermometer"], gate["outbox"]) == ("online", "silent", 3)
+    offline = GateStatus(gate_id=world.gate_id, state="offline", outbox=5, at=NOW)
+    record_status(world.engine, topics.gate_status(world.gate_id), offline.to_json(), NOW + timedelta(seconds=9))
+    [gate] = client.get("/api/v1/gates").json()
+    assert (gate["state"], gate["outbox"]) == ("offline", 5)
+
+
+def test_rejected_lists_dead_letters(world: World) -> None:
+    world.service.handle(topics.gate_events(world.gate_id), b"\xff\xfe garbage", NOW)
+    record_status(world.engine, topics.gate_status(world.gate_id), b'{"v":1,"type":"status"}', NOW)
+    rows = _client(world).get("/api/v1/rejected").json()
+    assert [r["topic"] for r in rows] == [topics.gate_status(world.gate_id), topics.gate_events(world.gate_id)]
+    assert "missing field" in rows[0]["reason"]
+    assert base64.b64decode(rows[1]["payload_b64"]) == b"\xff\xfe garbage"
+    assert "not JSON" in rows[1]["reason"]

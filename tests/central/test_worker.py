@@ -1,0 +1,147 @@
+"""The worker through the real broker: events in, decisions out, configs retained, status kept."""
+
+from __future__ import annotations
+
+import queue
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from campusgate.mqtt import LinkOptions, MqttLink
+from central.db import session_scope
+from central.keys import KeyRing
+from central.models_log import EntryEvent, GateState, RejectedMessage
+from central.settings import CentralSettings
+from central.worker import Worker
+from gatecore import topics
+from gatecore.messages import DecisionMessage, GateConfig, GateStatus, ScanEvent
+from gatecore.reasons import Reason, Verdict
+from tests.central.conftest import NOW, World, build_world
+
+TIMEOUT = 10
+
+
+def _settings(broker, tmp_path: Path, **kw: object) -> CentralSettings:
+    return CentralSettings(mqtt_port=broker.port, data_dir=tmp_path, worker_id=kw.pop("worker_id", uuid.uuid4().hex[:8]),
+                           **kw)
+
+
+@pytest.fixture
+def gate_world(engine: Engine, keyring: KeyRing) -> World:
+    """The small registry, with a gate id of its own on the shared broker."""
+    return build_world(engine, keyring, gate_id=f"w-{uuid.uuid4().hex[:10]}")
+
+
+@pytest.fixture
+def client(broker) -> Iterator[Callable[[str], queue.Queue]]:
+    """A test client; ``listen(topic)`` returns a queue of the payloads arriving on it."""
+    link = MqttLink(f"test-{uuid.uuid4().hex[:8]}", LinkOptions(port=broker.port))
+    link.start()
+
+    def listen(topic: str) -> queue.Queue:
+        q: queue.Queue = queue.Queue()
+        link.subscribe(topic, lambda t, p: q.put(p))
+        return q
+
+    listen.link = link  # type: ignore[attr-defined]
+    yield listen
+    link.stop()
+
+
+def _until(check: Callable[[], object]) -> object:
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_worker_decides_over_mqtt(broker, gate_world: World, client, tmp_path: Path) -> None:
+    world = gate_world
+    worker = Worker(_settings(broker, tmp_path), world.engine, world.keyring)
+    worker.start()
+    try:
+        configs = client(topics.gate_config(world.gate_id))
+        config = GateConfig.from_json(configs.get(timeout=TIMEOUT))  # retained, so it arrives on subscribe
+        assert (config.campus_id, config.gate_open, config.policy["version"]) == (world.campus_id, True, 1)
+        assert config.public_keys == world.keyring.public_keys_b64()
+
+        decisions = client(topics.gate_decisions(world.gate_id))
+        fevers = client(topics.FEVER_ALERTS)
+        link = client.link  # type: ignore[attr-defined]
+        link.publish(*world.scan("zhang"))
+        first = DecisionMessage.from_json(decisions.get(timeout=TIMEOUT))
+        assert (first.verdict, first.reason, first.holder) == (Verdict.ALLOW, Reason.OK, "张*明")
+        link.publish(*world.scan("li", celsius=38.4))
+        second = DecisionMessage.from_json(decisions.get(timeout=TIMEOUT))
+        assert second.reason is Reason.FEVER
+        assert b'"celsius":38.4' in fevers.get(timeout=TIMEOUT)
+
+        status = GateStatus(gate_id=world.gate_id, state="online", camera="ok", thermometer="ok", at=NOW)
+        link.publish(topics.gate_status(world.gate_id), status.to_json(), retain=True)
+        link.publish(topics.gate_status(world.gate_id), b'{"v":1,"type":"status","state":"sideways"}')
+
+        def state() -> GateState | None:
+            with session_scope(world.engine) as s:
+                return s.get(GateState, world.gate_id)
+
+        assert _until(state).state == "online"  # type: ignore[union-attr]
+
+        def dead() -> list[RejectedMessage]:
+            with session_scope(world.engine) as s:
+                return list(s.exec(select(RejectedMessage)))
+
+        assert "state must be online or offline" in _until(dead)[0].reason  # type: ignore[index]
+        link.publish(topics.gate_status(world.gate_id), b"", retain=True)  # leave the shared broker clean
+    finally:
+        worker.stop()
+
+
+def test_events_queue_at_the_broker_while_central_is_down(broker, gate_world: World, client, tmp_path: Path) -> None:
+    world = gate_world
+    settings = _settings(broker, tmp_path)
+    worker = Worker(settings, world.engine, world.keyring)
+    worker.start()
+    worker.stop()
+    decisions = client(topics.gate_decisions(world.gate_id))
+    client.link.publish(*world.scan("zhang"))  # type: ignore[attr-defined]
+    time.sleep(0.3)
+    with session_scope(world.engine) as s:
+        assert s.exec(select(EntryEvent)).first() is None
+    again = Worker(settings, world.engine, world.keyring)  # same client id: the persistent session resumes
+    again.start()
+    try:
+        assert DecisionMessage.from_json(decisions.get(timeout=TIMEOUT)).reason is Reason.OK
+    finally:
+        again.stop()
+
+
+def test_two_workers_share_the_events(broker, pg_engine: Engine, keyring: KeyRing, client, tmp_path: Path) -> None:
+    world = build_world(pg_engine, keyring, gate_id=f"s-{uuid.uuid4().hex[:10]}")
+    group = uuid.uuid4().hex[:6]
+    workers = [Worker(_settings(broker, tmp_path, shared_subscription=True, worker_id=f"{group}-{i}"), pg_engine,
+                      keyring) for i in range(2)]
+    for w in workers:
+        w.start()
+    try:
+        decisions = client(topics.gate_decisions(world.gate_id))
+        scans = [world.scan("staff", at=NOW + timedelta(seconds=i)) for i in range(10)]
+        for scan in scans:
+            client.link.publish(*scan)  # type: ignore[attr-defined]
+        answered = [DecisionMessage.from_json(decisions.get(timeout=TIMEOUT)).event_id for _ in scans]
+        time.sleep(0.3)
+        assert decisions.empty(), "an event was answered twice"
+        assert sorted(answered) == sorted(ScanEvent.from_json(payload).event_id for _, payload in scans)
+        with session_scope(pg_engine) as s:
+            assert len(s.exec(select(EntryEvent)).all()) == 10
+    finally:
+        for w in workers:
+            w.stop()
