@@ -15,7 +15,14 @@ from sqlmodel import Session, col, func, select
 from central.db import read_only
 from central.models import Gate
 from central.models_log import EntryEvent, FeverAlert, GateState, RejectedMessage
-from central.schemas import EntriesPublic, EntryPublic, FeverAlertPublic, GatePublic, HealthPublic, RejectedPublic
+from central.schemas import (
+    EntriesPublic,
+    EntryPublic,
+    FeverAlertPublic,
+    GatePublic,
+    HealthPublic,
+    RejectedPublic,
+)
 from central.settings import CentralSettings
 
 logger = logging.getLogger(__name__)
@@ -36,7 +43,9 @@ Offset = Annotated[int, Query(ge=0)]
 
 def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
     """The FastAPI application on ``engine``."""
-    app = FastAPI(title="campusgate central", version="1", docs_url=f"{API}/docs", openapi_url=f"{API}/openapi.json")
+    app = FastAPI(
+        title="campusgate central", version="1", docs_url=f"{API}/docs", openapi_url=f"{API}/openapi.json"
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.read_engine = read_only(engine)
@@ -62,9 +71,15 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
 
     @app.get(f"{API}/entries", response_model=EntriesPublic)
     def entries(
-        session: SessionDep, gate_id: str | None = None, campus_id: int | None = None, verdict: str | None = None,
-        reason: str | None = None, since: datetime | None = None, until: datetime | None = None,
-        limit: Limit = 50, offset: Offset = 0,
+        session: SessionDep,
+        gate_id: str | None = None,
+        campus_id: int | None = None,
+        verdict: str | None = None,
+        reason: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> EntriesPublic:
         """The entry log, newest first; ``since`` inclusive and ``until`` exclusive, on receive time."""
         conditions = []
@@ -82,7 +97,11 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
             conditions.append(col(EntryEvent.received_at) < _aware(until))
         total = session.exec(select(func.count()).select_from(EntryEvent).where(*conditions)).one()
         rows = session.exec(
-            select(EntryEvent).where(*conditions).order_by(col(EntryEvent.seq).desc()).offset(offset).limit(limit)
+            select(EntryEvent)
+            .where(*conditions)
+            .order_by(col(EntryEvent.seq).desc())
+            .offset(offset)
+            .limit(limit)
         )
         return EntriesPublic(data=[EntryPublic.of(r) for r in rows], count=total)
 

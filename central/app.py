@@ -47,8 +47,13 @@ class CentralHandle:
         if self.worker is not None:
             self.worker.start(wait=wait)
         if self.app is not None:
-            config = uvicorn.Config(self.app, host=self.settings.api_host, port=self.settings.api_port,
-                                    log_level="warning", access_log=False)
+            config = uvicorn.Config(
+                self.app,
+                host=self.settings.api_host,
+                port=self.settings.api_port,
+                log_level="warning",
+                access_log=False,
+            )
             self._server = uvicorn.Server(config)
             self._thread = threading.Thread(target=self._server.run, name="central-api", daemon=True)
             self._thread.start()
@@ -86,7 +91,9 @@ def build_central(settings: CentralSettings, *, api: bool = True, worker: bool =
     create_all(engine)
     keyring = open_keyring(settings, engine)
     return CentralHandle(
-        settings=settings, engine=engine, keyring=keyring,
+        settings=settings,
+        engine=engine,
+        keyring=keyring,
         worker=Worker(settings, engine, keyring) if worker else None,
         app=create_app(settings, engine) if api else None,
     )

@@ -14,7 +14,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from central.db import dialect_insert, utc
 from central.models_log import ChainHead, EntryEvent
@@ -46,7 +46,7 @@ def row_hash(prev_hash: str, entry: EntryEvent) -> str:
 
 def ensure_head(session: Session) -> None:
     """Create the chain head row if it is missing (safe to run from several workers at once)."""
-    stmt = dialect_insert(session, ChainHead.__table__).values(id=1, last_seq=0, last_hash=GENESIS)
+    stmt = dialect_insert(session, ChainHead).values(id=1, last_seq=0, last_hash=GENESIS)
     session.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
 
 
@@ -54,7 +54,9 @@ def _lock_head(session: Session) -> ChainHead:
     # FOR UPDATE on PostgreSQL: a second worker waits here until the first commits, then reads
     # the new head. SQLite ignores it; there the transaction began IMMEDIATE and already holds
     # the database's single write lock.
-    stmt = select(ChainHead).where(ChainHead.id == 1).with_for_update().execution_options(populate_existing=True)
+    stmt = (
+        select(ChainHead).where(ChainHead.id == 1).with_for_update().execution_options(populate_existing=True)
+    )
     head = session.exec(stmt).first()
     if head is None:
         ensure_head(session)
@@ -89,7 +91,7 @@ def verify_chain(session: Session) -> int | None:
     head_seq = head.last_seq if head is not None else 0
     prev, last_seq = GENESIS, 0
     first_unheaded: int | None = None
-    rows = session.exec(select(EntryEvent).order_by(EntryEvent.seq).execution_options(yield_per=1000))
+    rows = session.exec(select(EntryEvent).order_by(col(EntryEvent.seq)).execution_options(yield_per=1000))
     for entry in rows:
         seq = entry.seq or 0
         if entry.prev_hash != prev or row_hash(prev, entry) != entry.row_hash:

@@ -119,8 +119,9 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         session.close()
 
 
-def dialect_insert(session: Session, table: Any) -> Any:
-    """``INSERT`` with ``on_conflict_*`` for the session's dialect (PostgreSQL or SQLite)."""
+def dialect_insert(session: Session, model: type[SQLModel]) -> Any:
+    """``INSERT`` into a table model with ``on_conflict_*``, for the session's dialect."""
+    table = model.__table__  # type: ignore[attr-defined]
     name = session.get_bind().dialect.name
     if name == "postgresql":
         return postgresql.insert(table)

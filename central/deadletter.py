@@ -19,7 +19,12 @@ def store_rejected(engine: Engine, topic: str, payload: bytes, reason: str, rece
     # the reason names the field at fault, never the payload's content, so it is safe to log
     logger.warning("rejected %d bytes on %s: %s", len(payload), topic, reason)
     with session_scope(engine) as session:
-        session.add(RejectedMessage(
-            topic=topic[:512], payload=bytes(payload[:MAX_PAYLOAD]), payload_size=len(payload), reason=reason,
-            received_at=received_at,
-        ))
+        session.add(
+            RejectedMessage(
+                topic=topic[:512],
+                payload=bytes(payload[:MAX_PAYLOAD]),
+                payload_size=len(payload),
+                reason=reason,
+                received_at=received_at,
+            )
+        )

@@ -45,7 +45,8 @@ def build_facts(session: Session, claims: PassClaims, gate: Gate, day: date) -> 
         )
     if person is not None and claims.kind in (PassKind.STUDENT, PassKind.INTL_STUDENT):
         batches = tuple(
-            Window(b.start, b.end) for b in session.exec(select(ReturnBatch).where(ReturnBatch.person_id == person.id))
+            Window(b.start, b.end)
+            for b in session.exec(select(ReturnBatch).where(ReturnBatch.person_id == person.id))
         )
     return Facts(
         known=known,

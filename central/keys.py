@@ -94,7 +94,9 @@ class KeyRing:
 
     def public_keys_b64(self) -> dict[str, str]:
         """The public keys as the config topic carries them: key id -> base64 raw key."""
-        return {str(kid): base64.b64encode(_raw_public(k)).decode() for kid, k in sorted(self._public.items())}
+        return {
+            str(kid): base64.b64encode(_raw_public(k)).decode() for kid, k in sorted(self._public.items())
+        }
 
     def issue(self, pass_row: Pass, *, now: datetime | None = None) -> str:
         """The QR text for a pass; a phone code is valid for a minute from ``now``."""
@@ -108,9 +110,15 @@ class KeyRing:
             valid_from = max(valid_from, utc(now))
             valid_until = min(valid_until, utc(now) + PHONE_CODE_LIFETIME)
         claims = PassClaims(
-            key_id=self.signing_kid, kind=PassKind[pass_row.kind], form=form, campus_id=pass_row.campus_id,
-            pass_id=pass_row.id, household_id=pass_row.household_id or 0, person_id=pass_row.person_id,
-            valid_from=valid_from, valid_until=valid_until,
+            key_id=self.signing_kid,
+            kind=PassKind[pass_row.kind],
+            form=form,
+            campus_id=pass_row.campus_id,
+            pass_id=pass_row.id,
+            household_id=pass_row.household_id or 0,
+            person_id=pass_row.person_id,
+            valid_from=valid_from,
+            valid_until=valid_until,
         )
         return issue_token(claims, self._private[self.signing_kid])
 

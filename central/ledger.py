@@ -21,11 +21,16 @@ from gatecore.policy import DayClaim, Holder
 logger = logging.getLogger(__name__)
 
 
-def claim_day(session: Session, claim: DayClaim, event_id: str, *, at: datetime | None = None) -> Holder | None:
+def claim_day(
+    session: Session, claim: DayClaim, event_id: str, *, at: datetime | None = None
+) -> Holder | None:
     """Claim the household's day for ``claim.person_id``; None if this person holds it, else the holder."""
-    stmt = dialect_insert(session, HouseholdDay.__table__).values(
-        household_id=claim.household_id, local_date=claim.local_date, person_id=claim.person_id,
-        event_id=event_id, created_at=(at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None),
+    stmt = dialect_insert(session, HouseholdDay).values(
+        household_id=claim.household_id,
+        local_date=claim.local_date,
+        person_id=claim.person_id,
+        event_id=event_id,
+        created_at=(at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None),
     )
     # PostgreSQL: a concurrent uncommitted claim makes this wait, then do nothing once it commits,
     # so the read below sees the winner. SQLite: the transaction already holds the write lock.

@@ -13,7 +13,12 @@ from gatecore.policy import CampusPolicy
 
 
 def add_campus(
-    session: Session, *, code: str, name_zh: str, name_en: str = "", timezone: str = "Asia/Shanghai",
+    session: Session,
+    *,
+    code: str,
+    name_zh: str,
+    name_en: str = "",
+    timezone: str = "Asia/Shanghai",
     at: datetime | None = None,
 ) -> Campus:
     """A campus with its default policy (version 1)."""
@@ -28,15 +33,20 @@ def add_campus(
 def save_policy(session: Session, policy: CampusPolicy, *, at: datetime | None = None) -> CampusPolicy:
     """Store ``policy`` as the campus's next version (the version field of the argument is ignored)."""
     current = session.exec(
-        select(CampusPolicyRow.version).where(CampusPolicyRow.campus_id == policy.campus_id)
+        select(CampusPolicyRow.version)
+        .where(CampusPolicyRow.campus_id == policy.campus_id)
         .order_by(col(CampusPolicyRow.version).desc())
     ).first()
     version = (current or 0) + 1
     saved = CampusPolicy.from_dict({**policy.to_dict(), "version": version})
-    session.add(CampusPolicyRow(
-        campus_id=policy.campus_id, version=version, policy_json=json.dumps(saved.to_dict(), ensure_ascii=False),
-        created_at=at or datetime.now(UTC),
-    ))
+    session.add(
+        CampusPolicyRow(
+            campus_id=policy.campus_id,
+            version=version,
+            policy_json=json.dumps(saved.to_dict(), ensure_ascii=False),
+            created_at=at or datetime.now(UTC),
+        )
+    )
     session.flush()
     return saved
 
@@ -44,12 +54,15 @@ def save_policy(session: Session, policy: CampusPolicy, *, at: datetime | None =
 def latest_policy(session: Session, campus_id: int) -> CampusPolicy:
     """The campus's newest policy; the built-in defaults (version 0) if it has none."""
     row = session.exec(
-        select(CampusPolicyRow).where(CampusPolicyRow.campus_id == campus_id)
+        select(CampusPolicyRow)
+        .where(CampusPolicyRow.campus_id == campus_id)
         .order_by(col(CampusPolicyRow.version).desc())
     ).first()
     if row is None:
         campus = session.get(Campus, campus_id)
-        return CampusPolicy(campus_id=campus_id, version=0, timezone=campus.timezone if campus else "Asia/Shanghai")
+        return CampusPolicy(
+            campus_id=campus_id, version=0, timezone=campus.timezone if campus else "Asia/Shanghai"
+        )
     data = json.loads(row.policy_json)
     # the row's own columns are the truth, whatever the JSON says
     return CampusPolicy.from_dict({**data, "campus_id": row.campus_id, "version": row.version})
@@ -58,20 +71,26 @@ def latest_policy(session: Session, campus_id: int) -> CampusPolicy:
 def revoked_pass_ids(session: Session, campus_id: int, now: datetime) -> list[int]:
     """Revoked passes of a campus that would otherwise still be valid (expired ones refuse themselves)."""
     rows = session.exec(
-        select(Pass.id).where(
-            Pass.campus_id == campus_id, col(Pass.revoked_at).is_not(None), col(Pass.valid_until) > now
-        ).order_by(col(Pass.id))
+        select(Pass.id)
+        .where(Pass.campus_id == campus_id, col(Pass.revoked_at).is_not(None), col(Pass.valid_until) > now)
+        .order_by(col(Pass.id))
     )
     return [pass_id for pass_id in rows if pass_id is not None]
 
 
-def gate_config(session: Session, gate_id: str, public_keys: dict[str, str], now: datetime) -> GateConfig | None:
+def gate_config(
+    session: Session, gate_id: str, public_keys: dict[str, str], now: datetime
+) -> GateConfig | None:
     """What a gate needs to decide offline, or None for a gate the registry does not know."""
     gate = session.get(Gate, gate_id)
     if gate is None:
         return None
     return GateConfig(
-        gate_id=gate.gate_id, campus_id=gate.campus_id, gate_open=gate.open,
-        policy=latest_policy(session, gate.campus_id).to_dict(), public_keys=public_keys,
-        revoked=revoked_pass_ids(session, gate.campus_id, now), issued_at=now,
+        gate_id=gate.gate_id,
+        campus_id=gate.campus_id,
+        gate_open=gate.open,
+        policy=latest_policy(session, gate.campus_id).to_dict(),
+        public_keys=public_keys,
+        revoked=revoked_pass_ids(session, gate.campus_id, now),
+        issued_at=now,
     )

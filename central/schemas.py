@@ -1,4 +1,4 @@
-"""Response models of the REST API, kept apart from the tables (no full names, no raw hashes leak by accident)."""
+"""Response models of the REST API, kept apart from the tables so no column leaks by accident."""
 
 from __future__ import annotations
 
@@ -38,10 +38,17 @@ class GatePublic(BaseModel):
     def of(cls, gate: Gate, state: GateState | None) -> GatePublic:
         """Join a gate and its state."""
         return cls(
-            gate_id=gate.gate_id, campus_id=gate.campus_id, name_zh=gate.name_zh, name_en=gate.name_en,
-            open=gate.open, state=state.state if state else None, camera=state.camera if state else None,
-            thermometer=state.thermometer if state else None, outbox=state.outbox if state else None,
-            policy_version=state.policy_version if state else None, last_seen=state.last_seen if state else None,
+            gate_id=gate.gate_id,
+            campus_id=gate.campus_id,
+            name_zh=gate.name_zh,
+            name_en=gate.name_en,
+            open=gate.open,
+            state=state.state if state else None,
+            camera=state.camera if state else None,
+            thermometer=state.thermometer if state else None,
+            outbox=state.outbox if state else None,
+            policy_version=state.policy_version if state else None,
+            last_seen=state.last_seen if state else None,
         )
 
 
@@ -119,6 +126,10 @@ class RejectedPublic(BaseModel):
     def of(cls, row: RejectedMessage) -> RejectedPublic:
         """From a table row."""
         return cls(
-            id=row.id or 0, topic=row.topic, payload_b64=base64.b64encode(row.payload).decode(),
-            payload_size=row.payload_size, reason=row.reason, received_at=row.received_at,
+            id=row.id or 0,
+            topic=row.topic,
+            payload_b64=base64.b64encode(row.payload).decode(),
+            payload_size=row.payload_size,
+            reason=row.reason,
+            received_at=row.received_at,
         )

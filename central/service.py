@@ -31,7 +31,15 @@ from central.registry import latest_policy
 from gatecore import topics
 from gatecore.messages import MessageError, ScanEvent
 from gatecore.policy import (
-    AccessRequest, CampusPolicy, DayClaim, Decision, Facts, evaluate, override, quota_applies, read_pass,
+    AccessRequest,
+    CampusPolicy,
+    DayClaim,
+    Decision,
+    Facts,
+    evaluate,
+    override,
+    quota_applies,
+    read_pass,
 )
 from gatecore.reasons import Reason, Verdict
 from gatecore.tokens import PassClaims, PassKind, TokenError
@@ -71,8 +79,12 @@ class DecisionService:
             return self._handle(topic, payload, utc(received_at))
         except SQLAlchemyError as exc:
             # nothing is published, so the gate's outbox resends the event once we are back
-            logger.error("database unavailable; %d bytes on %s left to the gate to resend: %s",
-                         len(payload), topic, type(exc).__name__)
+            logger.error(
+                "database unavailable; %d bytes on %s left to the gate to resend: %s",
+                len(payload),
+                topic,
+                type(exc).__name__,
+            )
             return []
 
     def _handle(self, topic: str, payload: bytes, received_at: datetime) -> list[Outgoing]:
@@ -97,7 +109,9 @@ class DecisionService:
                 stored = _stored(session, event.event_id)
             if stored is None:
                 raise
-            logger.info("event %s was logged concurrently by another worker; answering its decision", event.event_id)
+            logger.info(
+                "event %s was logged concurrently by another worker; answering its decision", event.event_id
+            )
             return [Outgoing(topics.gate_decisions(gate_id), stored.decision_json.encode())]
 
     def _reject(self, topic: str, payload: bytes, reason: str, received_at: datetime) -> list[Outgoing]:
@@ -120,20 +134,34 @@ class DecisionService:
             session.add(row)
             out.append(Outgoing(topics.FEVER_ALERTS, alert.to_json()))
         session.flush()
-        logger.info("decision %s gate=%s verdict=%s reason=%s%s", event.event_id, event.gate_id,
-                    decision.verdict.value, decision.reason.value, " offline-conflict" if outcome.conflict else "")
+        logger.info(
+            "decision %s gate=%s verdict=%s reason=%s%s",
+            event.event_id,
+            event.gate_id,
+            decision.verdict.value,
+            decision.reason.value,
+            " offline-conflict" if outcome.conflict else "",
+        )
         if outcome.conflict:
-            logger.warning("event %s: offline decision conflicts with central: %s", event.event_id, outcome.conflict)
+            logger.warning(
+                "event %s: offline decision conflicts with central: %s", event.event_id, outcome.conflict
+            )
         return out
 
     def _evaluate(self, session: Session, event: ScanEvent, gate: Gate, received_at: datetime) -> _Outcome:
         policy = latest_policy(session, gate.campus_id)
         claims = read_pass(event.qr, self.keyring.public_keys(), event.gate_time)
         day = policy.local_date(event.gate_time)
-        facts = build_facts(session, claims, gate, day) if isinstance(claims, PassClaims) else gate_facts(gate)
+        facts = (
+            build_facts(session, claims, gate, day) if isinstance(claims, PassClaims) else gate_facts(gate)
+        )
         request = AccessRequest(
-            event_id=event.event_id, gate_id=event.gate_id, qr=event.qr, temperature=event.temperature,
-            direction=event.direction, scanned_at=event.gate_time,
+            event_id=event.event_id,
+            gate_id=event.gate_id,
+            qr=event.qr,
+            temperature=event.temperature,
+            direction=event.direction,
+            scanned_at=event.gate_time,
         )
 
         def decide(f: Facts) -> Decision:
@@ -165,13 +193,17 @@ class DecisionService:
             )
         return _Outcome(decision, facts, "; ".join(conflicts) or None)
 
-    def _duplicate(self, session: Session, event: ScanEvent, stored: EntryEvent, received_at: datetime) -> list[Outgoing]:
+    def _duplicate(
+        self, session: Session, event: ScanEvent, stored: EntryEvent, received_at: datetime
+    ) -> list[Outgoing]:
         if event.offline is not None and stored.offline_verdict is None:
             self._late_offline(session, event, stored, received_at)
         logger.info("duplicate event %s answered with its stored decision", event.event_id)
         return [Outgoing(topics.gate_decisions(event.gate_id), stored.decision_json.encode())]
 
-    def _late_offline(self, session: Session, event: ScanEvent, stored: EntryEvent, received_at: datetime) -> None:
+    def _late_offline(
+        self, session: Session, event: ScanEvent, stored: EntryEvent, received_at: datetime
+    ) -> None:
         """The gate decided on its own after our answer was lost: log what it did, beside what we said."""
         assert event.offline is not None
         reconcile_id = str(uuid.uuid5(_RECONCILE_NS, stored.event_id))
@@ -179,11 +211,18 @@ class DecisionService:
             return
         conflict = None
         if event.offline.verdict.value != stored.verdict:
-            conflict = (f"gate decided {event.offline.verdict.value}/{event.offline.reason.value} offline, "
-                        f"central decided {stored.verdict}/{stored.reason}")
+            conflict = (
+                f"gate decided {event.offline.verdict.value}/{event.offline.reason.value} offline, "
+                f"central decided {stored.verdict}/{stored.reason}"
+            )
             logger.warning("event %s: offline decision conflicts with central: %s", event.event_id, conflict)
         row = EntryEvent.model_validate(stored.model_dump(exclude={"seq", "prev_hash", "row_hash"}))
-        row.kind, row.event_id, row.of_event, row.received_at = "offline_reconcile", reconcile_id, stored.event_id, received_at
+        row.kind, row.event_id, row.of_event, row.received_at = (
+            "offline_reconcile",
+            reconcile_id,
+            stored.event_id,
+            received_at,
+        )
         row.offline_verdict, row.offline_reason = event.offline.verdict.value, event.offline.reason.value
         row.offline_policy_version, row.conflict = event.offline.policy_version, conflict
         append_entry(session, row)
@@ -202,8 +241,12 @@ def _offline_claim(
     return None
 
 
-def _uses_visitor_pass(claims: PassClaims | TokenError, event: ScanEvent, decision: Decision, admitted: bool) -> bool:
+def _uses_visitor_pass(
+    claims: PassClaims | TokenError, event: ScanEvent, decision: Decision, admitted: bool
+) -> bool:
     return (
-        isinstance(claims, PassClaims) and claims.kind is PassKind.VISITOR and event.direction == "in"
+        isinstance(claims, PassClaims)
+        and claims.kind is PassKind.VISITOR
+        and event.direction == "in"
         and (decision.verdict is Verdict.ALLOW or admitted)
     )

@@ -44,13 +44,24 @@ def _record(engine: Engine, topic: str, payload: bytes, received_at: datetime) -
         store_rejected(engine, topic, payload, reason, received_at)
         return None
     values = dict(
-        state=status.state, camera=status.camera, thermometer=status.thermometer, outbox=status.outbox,
-        policy_version=status.policy_version, at=status.at, last_seen=received_at,
+        state=status.state,
+        camera=status.camera,
+        thermometer=status.thermometer,
+        outbox=status.outbox,
+        policy_version=status.policy_version,
+        at=status.at,
+        last_seen=received_at,
     )
     with session_scope(engine) as session:
         # an upsert, not read-then-write: two workers may see the same retained status at once
-        stmt = dialect_insert(session, GateState.__table__).values(gate_id=gate_id, **values)
+        stmt = dialect_insert(session, GateState).values(gate_id=gate_id, **values)
         session.execute(stmt.on_conflict_do_update(index_elements=["gate_id"], set_=values))
-    logger.info("gate %s is %s (camera %s, thermometer %s, outbox %d)", gate_id, status.state,
-                status.camera, status.thermometer, status.outbox)
+    logger.info(
+        "gate %s is %s (camera %s, thermometer %s, outbox %d)",
+        gate_id,
+        status.state,
+        status.camera,
+        status.thermometer,
+        status.outbox,
+    )
     return status

@@ -31,9 +31,13 @@ logger = logging.getLogger(__name__)
 def link_options(settings: CentralSettings) -> LinkOptions:
     """How central reaches the broker; a persistent session, so QoS 1 events queue while we are down."""
     return LinkOptions(
-        host=settings.mqtt_host, port=settings.mqtt_port, username=settings.mqtt_username,
+        host=settings.mqtt_host,
+        port=settings.mqtt_port,
+        username=settings.mqtt_username,
         password=settings.mqtt_password.get_secret_value() if settings.mqtt_password else None,
-        tls=settings.mqtt_tls, ca_file=settings.mqtt_ca_file, clean_session=False,
+        tls=settings.mqtt_tls,
+        ca_file=settings.mqtt_ca_file,
+        clean_session=False,
     )
 
 
@@ -44,7 +48,7 @@ class Worker:
         self.settings = settings
         self.engine = engine
         self.keyring = keyring or open_keyring(settings, engine)
-        self.service = DecisionService(engine, keyring)
+        self.service = DecisionService(engine, self.keyring)
         self.link = MqttLink(f"central-{settings.worker_id}", link_options(settings))
         self.configs_published = threading.Event()
         events = topics.shared(topics.ALL_EVENTS) if settings.shared_subscription else topics.ALL_EVENTS

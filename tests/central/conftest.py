@@ -50,16 +50,30 @@ class World:
         return DecisionService(self.engine, self.keyring)
 
     def scan(
-        self, role_or_qr: str, *, celsius: float | None = 36.6, at: datetime = NOW, gate_id: str | None = None,
-        direction: str = "in", eid: str | None = None, offline: OfflineDecision | None = None,
-        override: Override | None = None, status: SensorStatus = SensorStatus.OK,
+        self,
+        role_or_qr: str,
+        *,
+        celsius: float | None = 36.6,
+        at: datetime = NOW,
+        gate_id: str | None = None,
+        direction: str = "in",
+        eid: str | None = None,
+        offline: OfflineDecision | None = None,
+        override: Override | None = None,
+        status: SensorStatus = SensorStatus.OK,
     ) -> tuple[str, bytes]:
         """(topic, payload) of a scan event for a role's pass (or a raw QR text)."""
         gate = gate_id or self.gate_id
         event = ScanEvent(
-            event_id=eid or event_id(at), gate_id=gate, seq=next(_counter), gate_time=at,
-            qr=self.tokens.get(role_or_qr, role_or_qr), temperature=Temperature(celsius, status),
-            direction=direction, offline=offline, override=override,
+            event_id=eid or event_id(at),
+            gate_id=gate,
+            seq=next(_counter),
+            gate_time=at,
+            qr=self.tokens.get(role_or_qr, role_or_qr),
+            temperature=Temperature(celsius, status),
+            direction=direction,
+            offline=offline,
+            override=override,
         )
         return topics.gate_events(gate), event.to_json()
 
@@ -85,13 +99,25 @@ def build_world(engine: Engine, keyring: KeyRing, gate_id: str = "test-north") -
         }
         s.add_all(people.values())
         s.flush()
-        s.add(Approval(person_id=people["staff"].id, valid_from=date(2026, 11, 1), valid_until=date(2026, 12, 31),
-                       approved_by="院长"))
+        s.add(
+            Approval(
+                person_id=people["staff"].id,
+                valid_from=date(2026, 11, 1),
+                valid_until=date(2026, 12, 31),
+                approved_by="院长",
+            )
+        )
         for role, person in people.items():
             assert person.id is not None
             world.people[role] = person.id
-            p = Pass(person_id=person.id, kind=person.category, campus_id=campus.id,
-                     household_id=person.household_id, valid_from=valid_from, valid_until=valid_until)
+            p = Pass(
+                person_id=person.id,
+                kind=person.category,
+                campus_id=campus.id,
+                household_id=person.household_id,
+                valid_from=valid_from,
+                valid_until=valid_until,
+            )
             s.add(p)
             s.flush()
             assert p.id is not None

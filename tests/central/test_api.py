@@ -41,8 +41,13 @@ def test_entries_filter_and_paginate_newest_first(world: World) -> None:
     assert denied["data"][0]["reasons"] == ["fever"]
     by_reason = client.get("/api/v1/entries", params={"reason": "household_day_used"}).json()
     assert by_reason["count"] == 1 and by_reason["data"][0]["person_id"] == world.people["li"]
-    window = client.get("/api/v1/entries", params={
-        "since": (NOW + timedelta(minutes=1)).isoformat(), "until": (NOW + timedelta(minutes=3)).isoformat()}).json()
+    window = client.get(
+        "/api/v1/entries",
+        params={
+            "since": (NOW + timedelta(minutes=1)).isoformat(),
+            "until": (NOW + timedelta(minutes=3)).isoformat(),
+        },
+    ).json()
     assert [e["reason"] for e in window["data"]] == ["fever", "household_day_used"]
     assert client.get("/api/v1/entries", params={"campus_id": world.campus_id + 99}).json()["count"] == 0
     assert client.get("/api/v1/entries", params={"limit": 0}).status_code == 422
@@ -54,12 +59,16 @@ def test_gates_with_last_status(world: World) -> None:
     client = _client(world)
     [gate] = client.get("/api/v1/gates").json()
     assert (gate["gate_id"], gate["open"], gate["state"]) == (world.gate_id, True, None)
-    status = GateStatus(gate_id=world.gate_id, state="online", camera="ok", thermometer="silent", outbox=3, at=NOW)
+    status = GateStatus(
+        gate_id=world.gate_id, state="online", camera="ok", thermometer="silent", outbox=3, at=NOW
+    )
     record_status(world.engine, topics.gate_status(world.gate_id), status.to_json(), NOW)
     [gate] = client.get("/api/v1/gates").json()
     assert (gate["state"], gate["thermometer"], gate["outbox"]) == ("online", "silent", 3)
     offline = GateStatus(gate_id=world.gate_id, state="offline", outbox=5, at=NOW)
-    record_status(world.engine, topics.gate_status(world.gate_id), offline.to_json(), NOW + timedelta(seconds=9))
+    record_status(
+        world.engine, topics.gate_status(world.gate_id), offline.to_json(), NOW + timedelta(seconds=9)
+    )
     [gate] = client.get("/api/v1/gates").json()
     assert (gate["state"], gate["outbox"]) == ("offline", 5)
 
@@ -68,7 +77,10 @@ def test_rejected_lists_dead_letters(world: World) -> None:
     world.service.handle(topics.gate_events(world.gate_id), b"\xff\xfe garbage", NOW)
     record_status(world.engine, topics.gate_status(world.gate_id), b'{"v":1,"type":"status"}', NOW)
     rows = _client(world).get("/api/v1/rejected").json()
-    assert [r["topic"] for r in rows] == [topics.gate_status(world.gate_id), topics.gate_events(world.gate_id)]
+    assert [r["topic"] for r in rows] == [
+        topics.gate_status(world.gate_id),
+        topics.gate_events(world.gate_id),
+    ]
     assert "missing field" in rows[0]["reason"]
     assert base64.b64decode(rows[1]["payload_b64"]) == b"\xff\xfe garbage"
     assert "not JSON" in rows[1]["reason"]

@@ -23,8 +23,11 @@ from gatecore.thermoline import SensorStatus
 
 def test_build_seed_start_and_stop(broker, tmp_path: Path) -> None:
     settings = CentralSettings(
-        database_url=f"sqlite:///{tmp_path}/db/central.db", data_dir=tmp_path / "data", mqtt_port=broker.port,
-        api_port=0, worker_id=uuid.uuid4().hex[:8],
+        database_url=f"sqlite:///{tmp_path}/db/central.db",
+        data_dir=tmp_path / "data",
+        mqtt_port=broker.port,
+        api_port=0,
+        worker_id=uuid.uuid4().hex[:8],
     )
     handle = build_central(settings)
     now = datetime.now(UTC)
@@ -40,13 +43,21 @@ def test_build_seed_start_and_stop(broker, tmp_path: Path) -> None:
         link.subscribe(topics.gate_decisions("changfeng-east"), lambda t, p: got.put(p))
         link.start()
         assert GateConfig.from_json(got.get(timeout=10)).gate_id == "changfeng-east"
-        event = ScanEvent(event_id=uuid7(int(now.timestamp() * 1000), uuid.uuid4().bytes), gate_id="changfeng-east",
-                          seq=1, gate_time=now, qr=staff.token, temperature=Temperature(36.4, SensorStatus.OK))
+        event = ScanEvent(
+            event_id=uuid7(int(now.timestamp() * 1000), uuid.uuid4().bytes),
+            gate_id="changfeng-east",
+            seq=1,
+            gate_time=now,
+            qr=staff.token,
+            temperature=Temperature(36.4, SensorStatus.OK),
+        )
         link.publish(topics.gate_events("changfeng-east"), event.to_json())
         assert DecisionMessage.from_json(got.get(timeout=10)).reason is Reason.OK
         assert handle.api_url is not None
         assert httpx.get(f"{handle.api_url}/api/v1/health", timeout=5).json()["database"] is True
-        entries = httpx.get(f"{handle.api_url}/api/v1/entries", params={"gate_id": "changfeng-east"}, timeout=5)
+        entries = httpx.get(
+            f"{handle.api_url}/api/v1/entries", params={"gate_id": "changfeng-east"}, timeout=5
+        )
         assert entries.json()["count"] == 1
     finally:
         link.stop()

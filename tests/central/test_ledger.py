@@ -51,8 +51,10 @@ def _race(n: int, work: Callable[[int], object]) -> list[object]:
 def _concurrent_claims(engine: Engine, keyring: KeyRing) -> None:
     world = build_world(engine, keyring)
     with session_scope(engine) as s:
-        members = [Person(household_id=world.household_id, name=f"成员{i:02d}号", category="RESIDENT")
-                   for i in range(THREADS)]
+        members = [
+            Person(household_id=world.household_id, name=f"成员{i:02d}号", category="RESIDENT")
+            for i in range(THREADS)
+        ]
         s.add_all(members)
         s.flush()
         person_ids = [m.id for m in members]
@@ -85,7 +87,9 @@ def test_concurrent_claims_have_one_winner_postgresql(pg_engine: Engine, keyring
 
 
 @pytest.mark.parametrize("db", ["sqlite", "postgresql"])
-def test_two_workers_two_members_same_second(db: str, request: pytest.FixtureRequest, keyring: KeyRing) -> None:
+def test_two_workers_two_members_same_second(
+    db: str, request: pytest.FixtureRequest, keyring: KeyRing
+) -> None:
     """Two services (as two workers would) decide two members at two gates in the same second."""
     engine: Engine = request.getfixturevalue("engine" if db == "sqlite" else "pg_engine")
     world = build_world(engine, keyring)

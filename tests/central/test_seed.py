@@ -32,7 +32,9 @@ def test_seed_is_fast_and_matches_the_notice(engine: Engine, keyring: KeyRing) -
     assert list(summary.campuses) == ["wucheng", "nanzhonghuan", "changfeng"]
     assert len(summary.gates) == 6 and all(valid_gate_id(g) for g in summary.gates)
     with session_scope(engine) as s:
-        per_campus = dict(s.exec(select(Household.campus_id, func.count()).group_by(Household.campus_id)).all())
+        per_campus = dict(
+            s.exec(select(Household.campus_id, func.count()).group_by(Household.campus_id)).all()
+        )
         labels = s.exec(select(func.count(func.distinct(Household.label)))).one()
         again = seed_demo(s, keyring, TODAY)
     assert [per_campus[summary.campuses[c]] for c in summary.campuses] == [179, 93, 118]
@@ -54,15 +56,26 @@ def test_demo_roles_are_decided_as_the_rules_say(engine: Engine, keyring: KeyRin
     def decide(p, minutes: int = 0) -> Reason:
         gate = p.gate_ids[0]
         at = NOW + timedelta(minutes=minutes)
-        event = ScanEvent(event_id=event_id(at), gate_id=gate, seq=1, gate_time=at, qr=p.token,
-                          temperature=Temperature(36.5, SensorStatus.OK))
+        event = ScanEvent(
+            event_id=event_id(at),
+            gate_id=gate,
+            seq=1,
+            gate_time=at,
+            qr=p.token,
+            temperature=Temperature(36.5, SensorStatus.OK),
+        )
         out = service.handle(topics.gate_events(gate), event.to_json(), at)
         return DecisionMessage.from_json(out[0].payload).reason
 
     expected = {
-        "staff": Reason.OK, "staff_unapproved": Reason.STAFF_NOT_APPROVED, "student": Reason.STUDENT_NOT_IN_BATCH,
-        "student_batch": Reason.OK, "key_person": Reason.KEY_PERSON, "commuter": Reason.OK_COMMUTER,
-        "revoked": Reason.PASS_REVOKED, "visitor": Reason.OK,
+        "staff": Reason.OK,
+        "staff_unapproved": Reason.STAFF_NOT_APPROVED,
+        "student": Reason.STUDENT_NOT_IN_BATCH,
+        "student_batch": Reason.OK,
+        "key_person": Reason.KEY_PERSON,
+        "commuter": Reason.OK_COMMUTER,
+        "revoked": Reason.PASS_REVOKED,
+        "visitor": Reason.OK,
     }
     for role, reason in expected.items():
         assert decide(by_role[role][0]) is reason, role

@@ -64,13 +64,17 @@ def _scan_json(world: World) -> dict:
     return json.loads(world.scan("zhang")[1])
 
 
-@pytest.mark.parametrize("make,reason", [
-    (lambda d: b"{not json", "payload is not JSON"),
-    (lambda d: json.dumps({**d, "v": 2}).encode(), "unsupported message version 2"),
-    (lambda d: json.dumps({**d, "qr": "A" * 9000}).encode(), f"exceeds {MAX_PAYLOAD}"),
-    (lambda d: json.dumps({k: v for k, v in d.items() if k != "qr"}).encode(), "missing field 'qr'"),
-    (lambda d: json.dumps({**d, "event_id": "nope"}).encode(), "event_id 'nope' is not a UUID"),
-], ids=["not-json", "version", "oversized", "missing-field", "bad-event-id"])
+@pytest.mark.parametrize(
+    "make,reason",
+    [
+        (lambda d: b"{not json", "payload is not JSON"),
+        (lambda d: json.dumps({**d, "v": 2}).encode(), "unsupported message version 2"),
+        (lambda d: json.dumps({**d, "qr": "A" * 9000}).encode(), f"exceeds {MAX_PAYLOAD}"),
+        (lambda d: json.dumps({k: v for k, v in d.items() if k != "qr"}).encode(), "missing field 'qr'"),
+        (lambda d: json.dumps({**d, "event_id": "nope"}).encode(), "event_id 'nope' is not a UUID"),
+    ],
+    ids=["not-json", "version", "oversized", "missing-field", "bad-event-id"],
+)
 def test_malformed_payload_becomes_a_dead_letter(world: World, make, reason: str) -> None:
     payload = make(_scan_json(world))
     topic = topics.gate_events(world.gate_id)
@@ -127,7 +131,11 @@ def test_fever_refuses_raises_an_alert_and_claims_nothing(world: World) -> None:
     assert len(alerts) == 1
     alert = json.loads(alerts[0].payload)
     assert (alert["type"], alert["celsius"], alert["holder"], alert["campus_id"]) == (
-        "fever", 37.5, "张*明", world.campus_id)
+        "fever",
+        37.5,
+        "张*明",
+        world.campus_id,
+    )
     with session_scope(world.engine) as s:
         row = s.exec(select(FeverAlert)).one()
     assert (row.event_id, row.celsius, row.gate_id) == (decision.event_id, 37.5, world.gate_id)
@@ -137,11 +145,20 @@ def test_fever_refuses_raises_an_alert_and_claims_nothing(world: World) -> None:
 
 
 def test_forged_token_is_refused(world: World) -> None:
-    forged = issue_token(PassClaims(
-        key_id=world.keyring.signing_kid, kind=PassKind.RESIDENT, form=PassForm.CARD, campus_id=world.campus_id,
-        pass_id=world.passes["zhang"], household_id=world.household_id, person_id=world.people["zhang"],
-        valid_from=NOW - timedelta(days=1), valid_until=NOW + timedelta(days=1),
-    ), Ed25519PrivateKey.generate())
+    forged = issue_token(
+        PassClaims(
+            key_id=world.keyring.signing_kid,
+            kind=PassKind.RESIDENT,
+            form=PassForm.CARD,
+            campus_id=world.campus_id,
+            pass_id=world.passes["zhang"],
+            household_id=world.household_id,
+            person_id=world.people["zhang"],
+            valid_from=NOW - timedelta(days=1),
+            valid_until=NOW + timedelta(days=1),
+        ),
+        Ed25519PrivateKey.generate(),
+    )
     msg = decide(world, forged)
     assert (msg.verdict, msg.reason) == (Verdict.DENY, Reason.TOKEN_BAD_SIGNATURE)
     assert msg.holder == ""
@@ -159,7 +176,9 @@ def test_revoked_pass_is_refused(world: World) -> None:
 def test_staff_needs_an_approval_for_the_day(world: World) -> None:
     assert decide(world, "staff").reason is Reason.OK
     assert decide(world, "staff", at=datetime(2027, 1, 5, 2, tzinfo=UTC)).reason in (
-        Reason.STAFF_NOT_APPROVED, Reason.PASS_EXPIRED)
+        Reason.STAFF_NOT_APPROVED,
+        Reason.PASS_EXPIRED,
+    )
 
 
 def test_household_day_follows_shanghai_midnight(world: World) -> None:
@@ -176,11 +195,19 @@ def test_offline_admission_is_kept_and_conflict_flagged(world: World) -> None:
     offline = OfflineDecision(Verdict.ALLOW, Reason.OK, 1)
     msg = decide(world, "li", offline=offline, at=NOW + timedelta(minutes=1))
     assert (msg.verdict, msg.reason, msg.offline, msg.open) == (
-        Verdict.DENY, Reason.HOUSEHOLD_DAY_USED, True, False)
+        Verdict.DENY,
+        Reason.HOUSEHOLD_DAY_USED,
+        True,
+        False,
+    )
     with session_scope(world.engine) as s:
         row = s.exec(select(EntryEvent).where(EntryEvent.event_id == msg.event_id)).one()
     assert (row.offline_verdict, row.offline_reason, row.verdict) == ("allow", "ok", "deny")
-    assert row.conflict and "household day already held" in row.conflict and "central decides deny" in row.conflict
+    assert (
+        row.conflict
+        and "household day already held" in row.conflict
+        and "central decides deny" in row.conflict
+    )
 
 
 def test_offline_admission_claims_the_day(world: World) -> None:

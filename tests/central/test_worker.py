@@ -28,8 +28,9 @@ TIMEOUT = 10
 
 
 def _settings(broker, tmp_path: Path, **kw: object) -> CentralSettings:
-    return CentralSettings(mqtt_port=broker.port, data_dir=tmp_path, worker_id=kw.pop("worker_id", uuid.uuid4().hex[:8]),
-                           **kw)
+    return CentralSettings(
+        mqtt_port=broker.port, data_dir=tmp_path, worker_id=kw.pop("worker_id", uuid.uuid4().hex[:8]), **kw
+    )
 
 
 @pytest.fixture
@@ -105,7 +106,9 @@ def test_worker_decides_over_mqtt(broker, gate_world: World, client, tmp_path: P
         worker.stop()
 
 
-def test_events_queue_at_the_broker_while_central_is_down(broker, gate_world: World, client, tmp_path: Path) -> None:
+def test_events_queue_at_the_broker_while_central_is_down(
+    broker, gate_world: World, client, tmp_path: Path
+) -> None:
     world = gate_world
     settings = _settings(broker, tmp_path)
     worker = Worker(settings, world.engine, world.keyring)
@@ -124,11 +127,19 @@ def test_events_queue_at_the_broker_while_central_is_down(broker, gate_world: Wo
         again.stop()
 
 
-def test_two_workers_share_the_events(broker, pg_engine: Engine, keyring: KeyRing, client, tmp_path: Path) -> None:
+def test_two_workers_share_the_events(
+    broker, pg_engine: Engine, keyring: KeyRing, client, tmp_path: Path
+) -> None:
     world = build_world(pg_engine, keyring, gate_id=f"s-{uuid.uuid4().hex[:10]}")
     group = uuid.uuid4().hex[:6]
-    workers = [Worker(_settings(broker, tmp_path, shared_subscription=True, worker_id=f"{group}-{i}"), pg_engine,
-                      keyring) for i in range(2)]
+    workers = [
+        Worker(
+            _settings(broker, tmp_path, shared_subscription=True, worker_id=f"{group}-{i}"),
+            pg_engine,
+            keyring,
+        )
+        for i in range(2)
+    ]
     for w in workers:
         w.start()
     try:
