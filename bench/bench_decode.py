@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 # a script run from a checkout: make the repository importable even without an editable install
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -35,7 +36,7 @@ logger = logging.getLogger(__name__)
 RESOLUTIONS = [(640, 480), (1280, 720)]
 # "normal": a card held up as the simulator shows it; "hard": smaller, more tilted, more blurred,
 # where the decoders differ in what they read, not only in speed
-CONDITIONS: dict[str, dict[str, float]] = {
+CONDITIONS: dict[str, dict[str, Any]] = {
     "normal": {},
     "hard": {"scale": 0.7, "tilt_deg": 10.0, "blur": 2},
 }
@@ -71,8 +72,10 @@ def make_token() -> str:
 def through_jpeg(frame: np.ndarray) -> np.ndarray:
     """What the gate sees after the camera's JPEG encoding."""
     ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-    assert ok
-    return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
+    if decoded is None:
+        raise RuntimeError("JPEG round trip failed")
+    return decoded
 
 
 def half(decode: Decode) -> Decode:
@@ -141,11 +144,15 @@ def main() -> None:
     rows = bench(args.frames)
     print(f"{args.frames} QR frames (141-char pass, QR v6-M) + {args.frames} empty frames per resolution; "
           "ms per frame; 'decoded' = exact pass text; 'false' = empty frames that decoded to anything")
-    print(f"{'decoder':<15} {'frames':<7} {'size':<9} {'QR p50':>7} {'QR p99':>7} {'empty p50':>9} {'empty p99':>9} "
-          f"{'decoded':>8} {'false':>5}")
+    print(
+        f"{'decoder':<15} {'frames':<7} {'size':<9} {'QR p50':>7} {'QR p99':>7} "
+        f"{'empty p50':>9} {'empty p99':>9} {'decoded':>8} {'false':>5}"
+    )
     for r in rows:
-        print(f"{r.decoder:<15} {r.condition:<7} {r.size:<9} {r.qr_p50:7.1f} {r.qr_p99:7.1f} {r.empty_p50:9.1f} "
-              f"{r.empty_p99:9.1f} {100 * r.decoded / r.frames:7.0f}% {r.false_reads:5d}")
+        print(
+            f"{r.decoder:<15} {r.condition:<7} {r.size:<9} {r.qr_p50:7.1f} {r.qr_p99:7.1f} "
+            f"{r.empty_p50:9.1f} {r.empty_p99:9.1f} {100 * r.decoded / r.frames:7.0f}% {r.false_reads:5d}"
+        )
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ def _background(width: int, height: int, rng: np.random.Generator) -> np.ndarray
     """A grey, textured gate scene: low-frequency blotches, a few dark shapes, fine grain."""
     base = rng.uniform(80, 150)
     coarse = rng.normal(0.0, 25.0, size=(6, 8)).astype(np.float32)
-    img = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC) + base
+    img: np.ndarray = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC) + base
     for _ in range(int(rng.integers(3, 8))):  # railings, a turnstile arm, a wall edge
         x0, y0 = int(rng.integers(0, width)), int(rng.integers(0, height))
         x1, y1 = x0 + int(rng.integers(10, width // 3)), y0 + int(rng.integers(10, height // 3))
@@ -51,14 +51,15 @@ def _card(matrix: np.ndarray, module_px: int, rng: np.random.Generator) -> tuple
     padded = np.zeros((n, n), dtype=bool)
     padded[QUIET_ZONE:-QUIET_ZONE, QUIET_ZONE:-QUIET_ZONE] = matrix
     white, black = rng.uniform(215, 250), rng.uniform(15, 45)
-    code = np.where(padded, black, white).astype(np.float32)
-    code = cv2.resize(code, (n * module_px, n * module_px), interpolation=cv2.INTER_NEAREST)
+    levels = np.where(padded, black, white).astype(np.float32)
+    code: np.ndarray = cv2.resize(levels, (n * module_px, n * module_px), interpolation=cv2.INTER_NEAREST)
     margin = module_px * int(rng.integers(1, 4))
     phone = bool(rng.random() < 0.5)
     border = rng.uniform(10, 30) if phone else white  # a phone's dark bezel, or more paper
     pad = margin * (3 if phone else 1)
     card = cv2.copyMakeBorder(code, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=white)
-    card = cv2.copyMakeBorder(card, pad, pad * 2 if phone else pad, pad, pad, cv2.BORDER_CONSTANT, value=border)
+    bottom = pad * 2 if phone else pad  # a phone's chin
+    card = cv2.copyMakeBorder(card, pad, bottom, pad, pad, cv2.BORDER_CONSTANT, value=border)
     tint = np.array([rng.uniform(0.95, 1.0), 1.0, rng.uniform(0.95, 1.05)], dtype=np.float32)
     if phone:
         tint = np.array([1.05, 1.0, 0.95], dtype=np.float32)  # screens run a little blue

@@ -114,7 +114,7 @@ def test_snapshot_and_health(cam: VirtualCamera) -> None:
     with urllib.request.urlopen(cam.snapshot_url, timeout=5) as r:
         assert r.headers["Content-Type"] == "image/jpeg"
         img = cv2.imdecode(np.frombuffer(r.read(), np.uint8), cv2.IMREAD_COLOR)
-    assert img.shape == (480, 640, 3)
+    assert img is not None and img.shape == (480, 640, 3)
     with urllib.request.urlopen(f"http://127.0.0.1:{cam.port}/health", timeout=5) as r:
         health = json.loads(r.read())
     assert health["ok"] is True and health["showing_qr"] is False

@@ -6,12 +6,15 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import serial
 
 from firmware_sim.thermometer import VirtualThermometer
 from gatecore.thermoline import Heartbeat, Measurement, SensorStatus, parse_line
+
+F = TypeVar("F", Measurement, Heartbeat)
 
 
 @pytest.fixture
@@ -36,7 +39,7 @@ def _open(t: VirtualThermometer, timeout: float = 1.0) -> serial.Serial:
     return serial.Serial(str(t.path), 9600, timeout=timeout)
 
 
-def _next(port: serial.Serial, kind: type, deadline_s: float = 2.0) -> Measurement | Heartbeat:
+def _next(port: serial.Serial, kind: type[F], deadline_s: float = 2.0) -> F:
     """The next parsed line of the given kind, skipping the others."""
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
