@@ -84,4 +84,6 @@ class RecordingDisplay:
         """Block until ``fault`` is (or is no longer) on screen; TimeoutError otherwise."""
         with self._cond:
             if not self._cond.wait_for(lambda: (fault in self._active) == active, timeout):
-                raise TimeoutError(f"fault {fault} {'not shown' if active else 'still shown'} after {timeout} s")
+                raise TimeoutError(
+                    f"fault {fault} {'not shown' if active else 'still shown'} after {timeout} s"
+                )

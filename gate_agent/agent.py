@@ -22,6 +22,7 @@ from gate_agent.ports import Camera, Display, Outbox, QrDecoder, Relay, Thermome
 from gate_agent.resend import Resender
 from gate_agent.settings import GateSettings
 from gate_agent.store import Store
+from gate_agent.waiters import DecisionWaiters, RepeatFilter
 from gatecore.ids import uuid7
 from gatecore.messages import DecisionMessage, GateConfig, OfflineDecision, ScanEvent, Temperature
 
@@ -42,53 +43,6 @@ class _Scan:
     at_monotonic: float
     gate_time: datetime
     temperature: Temperature | None
-
-
-class RepeatFilter:
-    """Drops a QR text seen again within ``window`` s (sliding, so a code held up yields one scan)."""
-
-    def __init__(self, window: float) -> None:
-        self.window = window
-        self._seen: dict[str, float] = {}
-
-    def fresh(self, text: str, now: float) -> bool:
-        """True when this text should make a scan."""
-        last = self._seen.get(text)
-        self._seen[text] = now
-        if len(self._seen) > 256:
-            self._seen = {t: at for t, at in self._seen.items() if now - at <= self.window}
-        return last is None or now - last > self.window
-
-
-class _Waiters:
-    """Decisions the pipeline is waiting for, by event id."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._slots: dict[str, queue.Queue[DecisionMessage]] = {}
-
-    def register(self, event_id: str) -> queue.Queue[DecisionMessage]:
-        with self._lock:
-            return self._slots.setdefault(event_id, queue.Queue(maxsize=1))
-
-    def unregister(self, event_id: str) -> None:
-        with self._lock:
-            self._slots.pop(event_id, None)
-
-    def deliver(self, msg: DecisionMessage) -> bool:
-        with self._lock:
-            slot = self._slots.get(msg.event_id)
-        if slot is None:
-            return False
-        try:
-            slot.put_nowait(msg)
-        except queue.Full:  # a duplicate delivery of the same decision
-            pass
-        return True
-
-    def __contains__(self, event_id: object) -> bool:
-        with self._lock:
-            return event_id in self._slots
 
 
 class GateAgent:
@@ -120,10 +74,14 @@ class GateAgent:
         self._stop = threading.Event()
         self._wake_resend = threading.Event()
         self._scans: queue.Queue[_Scan] = queue.Queue(maxsize=32)
-        self._waiters = _Waiters()
+        self._waiters = DecisionWaiters()
         self._repeats = RepeatFilter(settings.repeat_suppress_s)
-        self.resender = Resender(outbox, link, self._waiters.__contains__, resend_after_s=settings.resend_after_s)
-        self.health = HealthWatch(settings, camera, thermometer, display, outbox, link, lambda: self.offline.policy_version)
+        self.resender = Resender(
+            outbox, link, self._waiters.__contains__, resend_after_s=settings.resend_after_s
+        )
+        self.health = HealthWatch(
+            settings, camera, thermometer, display, outbox, link, lambda: self.offline.policy_version
+        )
         self._threads: list[threading.Thread] = []
         self._stopped = False
         link.on_decision(self._on_decision)
@@ -221,10 +179,17 @@ class GateAgent:
 
     def _handle(self, scan: _Scan) -> None:
         s = self.settings
-        temperature = scan.temperature or self.thermometer.reading_for_scan(scan.at_monotonic, s.pair_window_s)
+        temperature = scan.temperature or self.thermometer.reading_for_scan(
+            scan.at_monotonic, s.pair_window_s
+        )
         event = ScanEvent(
-            event_id=scan.event_id, gate_id=s.gate_id, seq=self.outbox.next_seq(), gate_time=scan.gate_time,
-            qr=scan.qr, temperature=temperature, direction=s.direction,
+            event_id=scan.event_id,
+            gate_id=s.gate_id,
+            seq=self.outbox.next_seq(),
+            gate_time=scan.gate_time,
+            qr=scan.qr,
+            temperature=temperature,
+            direction=s.direction,
         )
         self.outbox.put(event)  # before publishing: a crash from here on loses nothing
         slot = self._waiters.register(event.event_id)
@@ -235,7 +200,9 @@ class GateAgent:
                 try:
                     msg = slot.get(timeout=s.decision_timeout_s)
                 except queue.Empty:
-                    logger.warning("no decision for event %s within %.1f s", event.event_id, s.decision_timeout_s)
+                    logger.warning(
+                        "no decision for event %s within %.1f s", event.event_id, s.decision_timeout_s
+                    )
         finally:
             self._waiters.unregister(event.event_id)
         if msg is not None:
@@ -244,8 +211,14 @@ class GateAgent:
             self._decide_offline(event)
 
     def _online(self, event: ScanEvent, msg: DecisionMessage) -> None:
-        logger.info("event %s seq %s: %s %s (central, policy %s)",
-                    event.event_id, event.seq, msg.verdict, msg.reason, msg.policy_version)
+        logger.info(
+            "event %s seq %s: %s %s (central, policy %s)",
+            event.event_id,
+            event.seq,
+            msg.verdict,
+            msg.reason,
+            msg.policy_version,
+        )
         self.display.show(views.from_decision_message(msg))
         if msg.open:
             self.relay.open()
@@ -253,10 +226,17 @@ class GateAgent:
 
     def _decide_offline(self, event: ScanEvent) -> None:
         decision = self.offline.decide(event)
-        self.outbox.attach_offline(event.event_id, OfflineDecision(decision.verdict, decision.reason,
-                                                                   decision.policy_version))
-        logger.info("event %s seq %s: %s %s (offline, policy %s)",
-                    event.event_id, event.seq, decision.verdict, decision.reason, decision.policy_version)
+        self.outbox.attach_offline(
+            event.event_id, OfflineDecision(decision.verdict, decision.reason, decision.policy_version)
+        )
+        logger.info(
+            "event %s seq %s: %s %s (offline, policy %s)",
+            event.event_id,
+            event.seq,
+            decision.verdict,
+            decision.reason,
+            decision.policy_version,
+        )
         self.display.show(views.from_offline(decision, event))
         if decision.open_turnstile:
             self.relay.open()

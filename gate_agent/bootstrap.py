@@ -22,8 +22,11 @@ def link_options(settings: GateSettings) -> LinkOptions:
     """How this gate reaches the broker."""
     password = settings.mqtt_password.get_secret_value() if settings.mqtt_password else None
     return LinkOptions(
-        host=settings.mqtt_host, port=settings.mqtt_port, username=settings.mqtt_username,
-        password=password, tls=settings.mqtt_tls,
+        host=settings.mqtt_host,
+        port=settings.mqtt_port,
+        username=settings.mqtt_username,
+        password=password,
+        tls=settings.mqtt_tls,
         ca_file=str(settings.mqtt_ca_file) if settings.mqtt_ca_file else None,
     )
 

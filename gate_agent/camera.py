@@ -55,7 +55,12 @@ class OpenCvCamera:
             cap = cv2.VideoCapture(int(src))
         elif "://" in src:
             # without these a dead IP camera blocks a read for about 30 s inside FFmpeg
-            params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, NETWORK_TIMEOUT_MS, cv2.CAP_PROP_READ_TIMEOUT_MSEC, NETWORK_TIMEOUT_MS]
+            params = [
+                cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+                NETWORK_TIMEOUT_MS,
+                cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+                NETWORK_TIMEOUT_MS,
+            ]
             cap = cv2.VideoCapture(src, cv2.CAP_FFMPEG, params)
         else:
             if not Path(src).exists():

@@ -58,7 +58,7 @@ class ZxingDecoder:
         import zxingcpp
 
         self._zx = zxingcpp
-        self._formats = zxingcpp.BarcodeFormat.QRCode
+        self._formats = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
     def decode(self, frame: np.ndarray) -> list[str]:
         """The text of every QR code in the frame."""

@@ -10,8 +10,17 @@ from gate_agent.ports import Display, Fault
 from gate_agent.views import DisplayView, from_decision_message, from_offline
 from gatecore.reasons import Verdict
 
-__all__ = ["FAULT_TEXT", "HEADLINE", "Display", "DisplayView", "TerminalDisplay", "fault_text",
-           "from_decision_message", "from_offline", "render"]
+__all__ = [
+    "FAULT_TEXT",
+    "HEADLINE",
+    "Display",
+    "DisplayView",
+    "TerminalDisplay",
+    "fault_text",
+    "from_decision_message",
+    "from_offline",
+    "render",
+]
 
 HEADLINE: dict[Verdict, str] = {
     Verdict.ALLOW: "✔ 通行 ALLOW",
@@ -19,17 +28,31 @@ HEADLINE: dict[Verdict, str] = {
     Verdict.REMEASURE: "⟳ 请重新测温 REMEASURE",
     Verdict.REFER: "? 人工核验 REFER",
 }
-_COLOUR = {Verdict.ALLOW: "\033[1;97;42m", Verdict.DENY: "\033[1;97;41m",
-           Verdict.REMEASURE: "\033[1;30;43m", Verdict.REFER: "\033[1;97;44m"}
+_COLOUR = {
+    Verdict.ALLOW: "\033[1;97;42m",
+    Verdict.DENY: "\033[1;97;41m",
+    Verdict.REMEASURE: "\033[1;30;43m",
+    Verdict.REFER: "\033[1;97;44m",
+}
 _RESET = "\033[0m"
 
 FAULT_TEXT: dict[Fault, tuple[str, str]] = {
-    Fault.THERMOMETER_UNPLUGGED: ("测温仪故障，请手动测温并录入", "Thermometer fault: measure by hand and type it in"),
-    Fault.THERMOMETER_SILENT: ("测温仪无响应，请手动测温并录入", "Thermometer not responding: measure by hand and type it in"),
-    Fault.THERMOMETER_GARBAGE: ("测温仪数据错误，请检查连接线并手动测温",
-                                "Thermometer sends damaged data: check the cable, measure by hand"),
-    Fault.THERMOMETER_STUCK: ("测温仪读数不变，请检查测温仪或手动测温",
-                              "Thermometer reading stuck: check it or measure by hand"),
+    Fault.THERMOMETER_UNPLUGGED: (
+        "测温仪故障，请手动测温并录入",
+        "Thermometer fault: measure by hand and type it in",
+    ),
+    Fault.THERMOMETER_SILENT: (
+        "测温仪无响应，请手动测温并录入",
+        "Thermometer not responding: measure by hand and type it in",
+    ),
+    Fault.THERMOMETER_GARBAGE: (
+        "测温仪数据错误，请检查连接线并手动测温",
+        "Thermometer sends damaged data: check the cable, measure by hand",
+    ),
+    Fault.THERMOMETER_STUCK: (
+        "测温仪读数不变，请检查测温仪或手动测温",
+        "Thermometer reading stuck: check it or measure by hand",
+    ),
     Fault.CAMERA_NO_SIGNAL: ("摄像头无信号，请人工核验出入证", "Camera has no signal: check passes by hand"),
     Fault.CAMERA_FROZEN: ("摄像头画面冻结，请人工核验出入证", "Camera image frozen: check passes by hand"),
     Fault.LINK_DOWN: ("网络中断，本机离线判定", "Network down: the gate decides offline"),

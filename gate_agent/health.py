@@ -65,8 +65,12 @@ class HealthWatch:
         except GateError:
             depth = -1
         return GateStatus(
-            gate_id=self.settings.gate_id, state="online", camera=str(self.camera.health()),
-            thermometer=str(self.thermometer.health()), outbox=depth, at=self.clock(),
+            gate_id=self.settings.gate_id,
+            state="online",
+            camera=str(self.camera.health()),
+            thermometer=str(self.thermometer.health()),
+            outbox=depth,
+            at=self.clock(),
             policy_version=self.policy_version(),
         )
 

@@ -41,7 +41,12 @@ class LocalLedger:
             c.execute(
                 "INSERT INTO household_day (household_id, local_date, person_id, claimed_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (household_id, local_date) DO NOTHING",
-                (claim.household_id, claim.local_date.isoformat(), claim.person_id, datetime.now(UTC).isoformat()),
+                (
+                    claim.household_id,
+                    claim.local_date.isoformat(),
+                    claim.person_id,
+                    datetime.now(UTC).isoformat(),
+                ),
             )
             row = c.execute(
                 "SELECT person_id FROM household_day WHERE household_id = ? AND local_date = ?",

@@ -57,8 +57,12 @@ class GateLink:
     def stop(self, *, graceful: bool = True) -> None:
         """Disconnect (graceful: publish offline status first, since a clean disconnect skips the Will)."""
         if graceful and self.up:
-            self._mqtt.publish(self._status_topic, GateStatus(gate_id=self.gate_id, state="offline").to_json(),
-                               qos=1, retain=True)
+            self._mqtt.publish(
+                self._status_topic,
+                GateStatus(gate_id=self.gate_id, state="offline").to_json(),
+                qos=1,
+                retain=True,
+            )
         self._mqtt.stop(graceful=graceful)
 
     def publish_event(self, event: ScanEvent) -> bool:

@@ -61,8 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--env-file", help="read settings from this file as well as the environment")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     args = p.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
     settings = GateSettings(_env_file=args.env_file) if args.env_file else GateSettings()  # type: ignore[call-arg]
     run_gate(settings)
     return 0

@@ -19,8 +19,8 @@ from gatecore.policy import (
     HOUSEHOLD_KINDS,
     AccessRequest,
     CampusPolicy,
-    Decision,
     DayClaim,
+    Decision,
     Facts,
     evaluate,
     read_pass,
@@ -83,8 +83,12 @@ class OfflineDecider:
         self._configs.save(payload)
         with self._lock:
             self._current = loaded
-        logger.info("gate config adopted: policy version %s, %d keys, %d revoked",
-                    loaded.policy.version, len(loaded.public_keys), len(loaded.revoked))
+        logger.info(
+            "gate config adopted: policy version %s, %d keys, %d revoked",
+            loaded.policy.version,
+            len(loaded.public_keys),
+            len(loaded.revoked),
+        )
 
     def decide(self, event: ScanEvent) -> Decision:
         """The offline verdict for a scan; an allow claims the household's day in the local ledger."""
@@ -93,8 +97,12 @@ class OfflineDecider:
             r = Reason.OFFLINE_NO_CONFIG
             return Decision(Verdict.REFER, r, (r,), 0, detail=_celsius(event))
         request = AccessRequest(
-            event_id=event.event_id, gate_id=event.gate_id, qr=event.qr, temperature=event.temperature,
-            direction=event.direction, scanned_at=event.gate_time,
+            event_id=event.event_id,
+            gate_id=event.gate_id,
+            qr=event.qr,
+            temperature=event.temperature,
+            direction=event.direction,
+            scanned_at=event.gate_time,
         )
         claims = read_pass(event.qr, current.public_keys, event.gate_time)
         facts = self._facts(current, claims, request)
@@ -102,7 +110,9 @@ class OfflineDecider:
         if decision.claim is not None:
             winner = self._ledger.claim(decision.claim)
             if winner.person_id != decision.claim.person_id:  # someone else got the day first
-                decision = evaluate(request, claims, dataclasses.replace(facts, day_holder=winner), current.policy)
+                decision = evaluate(
+                    request, claims, dataclasses.replace(facts, day_holder=winner), current.policy
+                )
         return decision
 
     def _facts(self, current: LoadedConfig, claims: PassClaims | TokenError, request: AccessRequest) -> Facts:
@@ -111,7 +121,9 @@ class OfflineDecider:
         if isinstance(claims, PassClaims):
             revoked = claims.pass_id in current.revoked
             if claims.household_id:
-                holder = self._ledger.holder(claims.household_id, current.policy.local_date(request.scanned_at))
+                holder = self._ledger.holder(
+                    claims.household_id, current.policy.local_date(request.scanned_at)
+                )
         return Facts(revoked=revoked, gate_open=current.config.gate_open, day_holder=holder, offline=True)
 
     def remember_online_allow(self, event: ScanEvent, reason: Reason) -> None:

@@ -26,7 +26,9 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 class SqliteOutbox:
     """The Outbox port on the gate's SQLite file."""
 
-    def __init__(self, store: Store | Path | str, *, warn_depth: int = 1000, owns_store: bool = False) -> None:
+    def __init__(
+        self, store: Store | Path | str, *, warn_depth: int = 1000, owns_store: bool = False
+    ) -> None:
         self._own = owns_store or not isinstance(store, Store)
         self.store = store if isinstance(store, Store) else Store(store)
         self.warn_depth = warn_depth
@@ -39,7 +41,9 @@ class SqliteOutbox:
     def next_seq(self) -> int:
         """The next per-gate sequence number; persisted, so it never goes back after a restart."""
         with self.store.tx() as c:
-            row = c.execute("UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value").fetchone()
+            row = c.execute(
+                "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value"
+            ).fetchone()
         return int(row[0])
 
     def put(self, event: ScanEvent) -> None:
@@ -88,7 +92,11 @@ class SqliteOutbox:
     def _check_depth(self) -> None:
         depth = self.depth()
         if depth > self.warn_depth and not self._warned:
-            logger.warning("outbox holds %d unacknowledged events (limit %d): is central reachable?", depth, self.warn_depth)
+            logger.warning(
+                "outbox holds %d unacknowledged events (limit %d): is central reachable?",
+                depth,
+                self.warn_depth,
+            )
             self._warned = True
         elif depth <= self.warn_depth // 2:
             self._warned = False

@@ -71,8 +71,12 @@ class Resender:
                     _, times = self._sent.get(event.event_id, (None, 0))
                     self._sent[event.event_id] = (now, times + 1)
                 published += 1
-                logger.info("event %s (seq %s) published again%s", event.event_id, event.seq,
-                            " with its offline decision" if event.offline else "")
+                logger.info(
+                    "event %s (seq %s) published again%s",
+                    event.event_id,
+                    event.seq,
+                    " with its offline decision" if event.offline else "",
+                )
                 time.sleep(PACE_S)
         with self._lock:  # forget acknowledged events
             live = {e.event_id for e in pending}

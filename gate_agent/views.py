@@ -38,16 +38,27 @@ class DisplayView:
 def _view(reason: Reason, verdict: Verdict, **kw: Any) -> DisplayView:
     info = reason.info
     return DisplayView(
-        verdict=verdict, reason=reason, text_zh=info.zh, text_en=info.en,
-        action_zh=info.action_zh, action_en=info.action_en, **kw,
+        verdict=verdict,
+        reason=reason,
+        text_zh=info.zh,
+        text_en=info.en,
+        action_zh=info.action_zh,
+        action_en=info.action_en,
+        **kw,
     )
 
 
 def from_decision_message(msg: DecisionMessage) -> DisplayView:
     """The view of central's decision."""
     return _view(
-        msg.reason, msg.verdict, celsius=msg.celsius, holder=msg.holder, household=msg.household,
-        offline=msg.offline, event_id=msg.event_id, detail=dict(msg.detail),
+        msg.reason,
+        msg.verdict,
+        celsius=msg.celsius,
+        holder=msg.holder,
+        household=msg.household,
+        offline=msg.offline,
+        event_id=msg.event_id,
+        detail=dict(msg.detail),
     )
 
 
@@ -57,6 +68,12 @@ def from_offline(decision: Decision, event: ScanEvent) -> DisplayView:
     if decision.claims is not None and decision.claims.household_id:
         household = f"#{decision.claims.household_id}"
     return _view(
-        decision.reason, decision.verdict, celsius=event.temperature.celsius, holder="",
-        household=household, offline=True, event_id=event.event_id, detail=dict(decision.detail),
+        decision.reason,
+        decision.verdict,
+        celsius=event.temperature.celsius,
+        holder="",
+        household=household,
+        offline=True,
+        event_id=event.event_id,
+        detail=dict(decision.detail),
     )

@@ -46,33 +46,54 @@ def gate_id() -> str:
 
 
 def make_pass(
-    key: Ed25519PrivateKey, *, pass_id: int, household: int = 7, person: int | None = None,
-    kind: PassKind = PassKind.RESIDENT, campus: int = 1,
+    key: Ed25519PrivateKey,
+    *,
+    pass_id: int,
+    household: int = 7,
+    person: int | None = None,
+    kind: PassKind = PassKind.RESIDENT,
+    campus: int = 1,
 ) -> str:
     """A valid card pass (key id 1) as QR text."""
     now = datetime.now(UTC)
     claims = PassClaims(
-        key_id=1, kind=kind, form=PassForm.CARD, campus_id=campus, pass_id=pass_id,
-        household_id=household, person_id=person if person is not None else pass_id,
-        valid_from=now - timedelta(days=1), valid_until=now + timedelta(days=30),
+        key_id=1,
+        kind=kind,
+        form=PassForm.CARD,
+        campus_id=campus,
+        pass_id=pass_id,
+        household_id=household,
+        person_id=person if person is not None else pass_id,
+        valid_from=now - timedelta(days=1),
+        valid_until=now + timedelta(days=30),
     )
     return issue_token(claims, key)
 
 
 def make_config(
-    key: Ed25519PrivateKey, gate: str, *, revoked: list[int] | None = None, policy: CampusPolicy | None = None,
+    key: Ed25519PrivateKey,
+    gate: str,
+    *,
+    revoked: list[int] | None = None,
+    policy: CampusPolicy | None = None,
     gate_open: bool = True,
 ) -> GateConfig:
     """What central would publish on the retained config topic."""
     raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     return GateConfig(
-        gate_id=gate, campus_id=1, gate_open=gate_open, policy=(policy or CampusPolicy(1)).to_dict(),
-        public_keys={"1": base64.b64encode(raw).decode()}, revoked=revoked or [],
+        gate_id=gate,
+        campus_id=1,
+        gate_open=gate_open,
+        policy=(policy or CampusPolicy(1)).to_dict(),
+        public_keys={"1": base64.b64encode(raw).decode()},
+        revoked=revoked or [],
         issued_at=datetime.now(UTC),
     )
 
 
-def qr_frame(text: str, *, size: tuple[int, int] = (640, 480), module_px: int = 4, seed: int = 1) -> np.ndarray:
+def qr_frame(
+    text: str, *, size: tuple[int, int] = (640, 480), module_px: int = 4, seed: int = 1
+) -> np.ndarray:
     """A BGR camera-like frame: grey noisy background with the QR symbol for text in the middle."""
     w, h = size
     rng = np.random.default_rng(seed)
@@ -126,9 +147,14 @@ def pty_device(tmp_path: Path) -> Iterator[PtyDevice]:
 def gate_settings(tmp_path: Path, gate: str, port: int | None = None, **kw: object) -> GateSettings:
     """Settings for a test gate; port None: a free port where no broker listens."""
     values: dict[str, object] = dict(
-        gate_id=gate, mqtt_port=port or free_port(), camera=str(tmp_path / "no-camera.avi"),
-        serial_port=tmp_path / "no-thermometer", data_dir=tmp_path / "data", decision_timeout_s=2.0,
-        status_interval_s=1.0, resend_after_s=1.0,
+        gate_id=gate,
+        mqtt_port=port or free_port(),
+        camera=str(tmp_path / "no-camera.avi"),
+        serial_port=tmp_path / "no-thermometer",
+        data_dir=tmp_path / "data",
+        decision_timeout_s=2.0,
+        status_interval_s=1.0,
+        resend_after_s=1.0,
     )
     values.update(kw)
     return GateSettings(**values)  # type: ignore[arg-type]
@@ -139,7 +165,9 @@ class StandInCentral:
 
     NAMES = {71: "张*明", 72: "王*华"}
 
-    def __init__(self, port: int, key: Ed25519PrivateKey, gate: str, *, revoked: tuple[int, ...] = ()) -> None:
+    def __init__(
+        self, port: int, key: Ed25519PrivateKey, gate: str, *, revoked: tuple[int, ...] = ()
+    ) -> None:
         self.gate = gate
         self.policy = CampusPolicy(1)
         self.keys = {1: key.public_key()}
@@ -170,13 +198,17 @@ class StandInCentral:
         self.link.publish(topics.gate_decisions(self.gate), msg.to_json(), qos=1)
 
     def _decide(self, event: ScanEvent) -> DecisionMessage:
-        req = AccessRequest(event.event_id, event.gate_id, event.qr, event.temperature, event.direction,
-                            event.gate_time)
+        req = AccessRequest(
+            event.event_id, event.gate_id, event.qr, event.temperature, event.direction, event.gate_time
+        )
         claims = read_pass(event.qr, self.keys, event.gate_time)
         pid = getattr(claims, "person_id", 0)
         hh = getattr(claims, "household_id", 0)
-        facts = Facts(revoked=getattr(claims, "pass_id", 0) in self.revoked,
-                      holder_name=self.NAMES.get(pid, ""), household_label=f"坞城校区 {hh}")
+        facts = Facts(
+            revoked=getattr(claims, "pass_id", 0) in self.revoked,
+            holder_name=self.NAMES.get(pid, ""),
+            household_label=f"坞城校区 {hh}",
+        )
         day = self.policy.local_date(event.gate_time)
         facts = replace(facts, day_holder=self.days.get((hh, day)))
         d = evaluate(req, claims, facts, self.policy)
@@ -184,9 +216,20 @@ class StandInCentral:
             self.days.setdefault((hh, day), Holder(pid, self.NAMES.get(pid, "")))
         info = d.reason.info
         return DecisionMessage(
-            event_id=event.event_id, gate_id=event.gate_id, verdict=d.verdict, reason=d.reason,
-            reasons=[r.value for r in d.reasons], text_zh=info.zh, text_en=info.en, action_zh=info.action_zh,
-            action_en=info.action_en, holder=facts.holder_name, household=facts.household_label,
-            celsius=event.temperature.celsius, open=d.open_turnstile, policy_version=d.policy_version,
-            decided_at=datetime.now(UTC), detail=d.detail,
+            event_id=event.event_id,
+            gate_id=event.gate_id,
+            verdict=d.verdict,
+            reason=d.reason,
+            reasons=[r.value for r in d.reasons],
+            text_zh=info.zh,
+            text_en=info.en,
+            action_zh=info.action_zh,
+            action_en=info.action_en,
+            holder=facts.holder_name,
+            household=facts.household_label,
+            celsius=event.temperature.celsius,
+            open=d.open_turnstile,
+            policy_version=d.policy_version,
+            decided_at=datetime.now(UTC),
+            detail=d.detail,
         )

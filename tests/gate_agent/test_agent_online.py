@@ -54,7 +54,9 @@ class Gate:
 
 
 @pytest.fixture
-def online(tmp_path: Path, broker: Broker, signing_key: Ed25519PrivateKey) -> Iterator[tuple[Gate, StandInCentral]]:
+def online(
+    tmp_path: Path, broker: Broker, signing_key: Ed25519PrivateKey
+) -> Iterator[tuple[Gate, StandInCentral]]:
     gate = gate_id()
     central = StandInCentral(broker.port, signing_key, gate, revoked=(99,)).start()
     g = Gate(gate_settings(tmp_path, gate, broker.port))
@@ -82,11 +84,19 @@ def test_central_decides_and_the_outbox_empties(online: tuple[Gate, StandInCentr
     assert g.relay.count == 1
 
 
-def test_an_online_allow_is_remembered_for_a_later_outage(online: tuple[Gate, StandInCentral], signing_key) -> None:
+def test_an_online_allow_is_remembered_for_a_later_outage(
+    online: tuple[Gate, StandInCentral], signing_key
+) -> None:
     g, _ = online
     assert g.scan(make_pass(signing_key, pass_id=71, household=7)).verdict is Verdict.ALLOW
-    other = ScanEvent(str(uuid.uuid4()), g.settings.gate_id, 0, datetime.now().astimezone(),
-                      make_pass(signing_key, pass_id=72, household=7), NORMAL)
+    other = ScanEvent(
+        str(uuid.uuid4()),
+        g.settings.gate_id,
+        0,
+        datetime.now().astimezone(),
+        make_pass(signing_key, pass_id=72, household=7),
+        NORMAL,
+    )
     assert g.agent.offline.decide(other).reason is Reason.HOUSEHOLD_DAY_USED
 
 
@@ -113,11 +123,15 @@ def test_no_answer_in_time_decides_offline_and_resends(
         central.stop()
 
 
-def test_status_is_retained_with_health_and_policy(online: tuple[Gate, StandInCentral], broker: Broker) -> None:
+def test_status_is_retained_with_health_and_policy(
+    online: tuple[Gate, StandInCentral], broker: Broker
+) -> None:
     g, _ = online
     seen: list[GateStatus] = []
     watcher = MqttLink(f"watch-{uuid.uuid4().hex[:6]}", LinkOptions(port=broker.port))
-    watcher.subscribe(topics.gate_status(g.settings.gate_id), lambda t, p: seen.append(GateStatus.from_json(p)))
+    watcher.subscribe(
+        topics.gate_status(g.settings.gate_id), lambda t, p: seen.append(GateStatus.from_json(p))
+    )
     watcher.start()
     try:
         assert wait_until(lambda: any(s.state == "online" and s.policy_version == 1 for s in seen), 5)
@@ -129,13 +143,17 @@ def test_status_is_retained_with_health_and_policy(online: tuple[Gate, StandInCe
         watcher.stop()
 
 
-def test_malformed_decisions_and_configs_are_ignored(online: tuple[Gate, StandInCentral], signing_key) -> None:
+def test_malformed_decisions_and_configs_are_ignored(
+    online: tuple[Gate, StandInCentral], signing_key
+) -> None:
     g, central = online
     gate = g.settings.gate_id
     central.link.publish(topics.gate_decisions(gate), b"not json", qos=1)
     central.link.publish(topics.gate_decisions(gate), b'{"v": 1, "type": "decision", "event_id": "x"}', qos=1)
     central.link.publish(topics.gate_config(gate), b'{"v": 1, "type": "config"}', qos=1)
-    bad_policy = central.config.to_json().replace(b'"campus_id":1,"version"', b'"campus_id":1,"nonsense":1,"version"')
+    bad_policy = central.config.to_json().replace(
+        b'"campus_id":1,"version"', b'"campus_id":1,"nonsense":1,"version"'
+    )
     central.link.publish(topics.gate_config(gate), bad_policy, qos=1)
     time.sleep(0.3)
     assert g.agent.offline.policy_version == 1
@@ -168,7 +186,9 @@ def test_late_decision_acknowledges_without_showing_again(
         central.stop()
 
 
-def test_nothing_is_lost_across_a_crash(tmp_path: Path, broker: Broker, signing_key: Ed25519PrivateKey) -> None:
+def test_nothing_is_lost_across_a_crash(
+    tmp_path: Path, broker: Broker, signing_key: Ed25519PrivateKey
+) -> None:
     gate = gate_id()
     offline = Gate(gate_settings(tmp_path, gate))  # no broker at this port
     offline.agent.start()
@@ -181,7 +201,9 @@ def test_nothing_is_lost_across_a_crash(tmp_path: Path, broker: Broker, signing_
         assert wait_until(lambda: g.depth() == 0, 15)
         assert [e.event_id for e in central.events] == ids
         assert [e.seq for e in central.events] == [1, 2, 3]
-        assert all(e.offline is not None and e.offline.reason is Reason.OFFLINE_NO_CONFIG for e in central.events)
+        assert all(
+            e.offline is not None and e.offline.reason is Reason.OFFLINE_NO_CONFIG for e in central.events
+        )
         assert g.display.views == []
     finally:
         g.agent.stop()
@@ -199,8 +221,17 @@ def test_camera_and_thermometer_to_display(
     writer.release()
     gate = gate_id()
     central = StandInCentral(broker.port, signing_key, gate).start()
-    g = Gate(gate_settings(tmp_path, gate, broker.port, camera=str(clip), serial_port=pty_device.link,
-                           decoder="zxing", pair_window_s=3.0))
+    g = Gate(
+        gate_settings(
+            tmp_path,
+            gate,
+            broker.port,
+            camera=str(clip),
+            serial_port=pty_device.link,
+            decoder="zxing",
+            pair_window_s=3.0,
+        )
+    )
     stop = threading.Event()
 
     def device() -> None:  # heartbeats, and a measurement once the agent listens
@@ -215,7 +246,12 @@ def test_camera_and_thermometer_to_display(
     g.agent.start()
     try:
         view = g.display.wait_for(lambda v: True, timeout=10)
-        assert (view.verdict, view.reason, view.celsius, view.offline) == (Verdict.ALLOW, Reason.OK, 36.8, False)
+        assert (view.verdict, view.reason, view.celsius, view.offline) == (
+            Verdict.ALLOW,
+            Reason.OK,
+            36.8,
+            False,
+        )
         time.sleep(1.0)
         assert len(g.display.views) == 1  # the code stays in front of the camera: one scan, not twenty
         assert central.events[0].temperature == Temperature(36.8, SensorStatus.OK)

@@ -21,10 +21,21 @@ from gatecore.thermoline import SensorStatus
 
 def decision_message(reason: Reason, **kw: object) -> DecisionMessage:
     values: dict[str, object] = dict(
-        event_id=str(uuid.uuid4()), gate_id="g1", verdict=reason.verdict, reason=reason, reasons=[reason.value],
-        text_zh="(central's words)", text_en="(central's words)", action_zh="", action_en="",
-        holder="张*明", household="坞城校区 3-2-501", celsius=36.6, open=reason.verdict is Verdict.ALLOW,
-        policy_version=3, decided_at=datetime.now(UTC),
+        event_id=str(uuid.uuid4()),
+        gate_id="g1",
+        verdict=reason.verdict,
+        reason=reason,
+        reasons=[reason.value],
+        text_zh="(central's words)",
+        text_en="(central's words)",
+        action_zh="",
+        action_en="",
+        holder="张*明",
+        household="坞城校区 3-2-501",
+        celsius=36.6,
+        open=reason.verdict is Verdict.ALLOW,
+        policy_version=3,
+        decided_at=datetime.now(UTC),
     )
     values.update(kw)
     return DecisionMessage(**values)  # type: ignore[arg-type]
@@ -33,7 +44,12 @@ def decision_message(reason: Reason, **kw: object) -> DecisionMessage:
 def test_words_come_from_the_reason_table() -> None:
     view = from_decision_message(decision_message(Reason.HOUSEHOLD_DAY_USED, detail={"day_holder": "王*华"}))
     info = Reason.HOUSEHOLD_DAY_USED.info
-    assert (view.text_zh, view.text_en, view.action_zh, view.action_en) == (info.zh, info.en, info.action_zh, info.action_en)
+    assert (view.text_zh, view.text_en, view.action_zh, view.action_en) == (
+        info.zh,
+        info.en,
+        info.action_zh,
+        info.action_en,
+    )
     assert (view.verdict, view.holder, view.offline, view.opens) == (Verdict.DENY, "张*明", False, False)
 
 
@@ -41,7 +57,12 @@ def test_offline_view_marks_offline() -> None:
     event = ScanEvent(str(uuid.uuid4()), "g1", 1, datetime.now(UTC), "x", Temperature(37.9, SensorStatus.OK))
     d = Decision(Verdict.DENY, Reason.FEVER, (Reason.FEVER,), 2)
     view = from_offline(d, event)
-    assert (view.offline, view.celsius, view.reason, view.event_id) == (True, 37.9, Reason.FEVER, event.event_id)
+    assert (view.offline, view.celsius, view.reason, view.event_id) == (
+        True,
+        37.9,
+        Reason.FEVER,
+        event.event_id,
+    )
 
 
 @pytest.mark.parametrize("reason", [Reason.OK, Reason.FEVER, Reason.TEMP_MISSING, Reason.OFFLINE_NO_CONFIG])
@@ -65,7 +86,9 @@ def test_headlines() -> None:
 def test_fault_words() -> None:
     out = io.StringIO()
     TerminalDisplay(out).show_fault(Fault.THERMOMETER_UNPLUGGED)
-    assert "测温仪故障，请手动测温并录入 / Thermometer fault: measure by hand and type it in" in out.getvalue()
+    assert (
+        "测温仪故障，请手动测温并录入 / Thermometer fault: measure by hand and type it in" in out.getvalue()
+    )
 
 
 def test_recording_display_waits_across_threads() -> None:

@@ -52,7 +52,9 @@ def offline_gate(tmp_path: Path, signing_key: Ed25519PrivateKey) -> Iterator[Gat
     gate.agent.stop()
 
 
-def test_first_household_member_allowed_second_refused(offline_gate: Gate, signing_key: Ed25519PrivateKey) -> None:
+def test_first_household_member_allowed_second_refused(
+    offline_gate: Gate, signing_key: Ed25519PrivateKey
+) -> None:
     first = offline_gate.scan(make_pass(signing_key, pass_id=71, household=7))
     assert (first.verdict, first.reason, first.offline) == (Verdict.ALLOW, Reason.OK, True)
     assert first.household == "#7" and first.holder == ""
@@ -74,21 +76,34 @@ def test_revoked_pass_refused(offline_gate: Gate, signing_key: Ed25519PrivateKey
 
 
 def test_same_rules_as_central(offline_gate: Gate, signing_key: Ed25519PrivateKey) -> None:
-    assert offline_gate.scan(make_pass(signing_key, pass_id=1, household=1), Temperature(38.2, SensorStatus.OK)).reason is Reason.FEVER
+    assert (
+        offline_gate.scan(
+            make_pass(signing_key, pass_id=1, household=1), Temperature(38.2, SensorStatus.OK)
+        ).reason
+        is Reason.FEVER
+    )
     assert offline_gate.scan("https://weixin.qq.com/r/x").reason is Reason.QR_FOREIGN
-    assert offline_gate.scan(make_pass(signing_key, pass_id=2, household=2), None).reason is Reason.TEMP_MISSING
-    assert offline_gate.scan(make_pass(Ed25519PrivateKey.generate(), pass_id=3)).reason is Reason.TOKEN_BAD_SIGNATURE
+    assert (
+        offline_gate.scan(make_pass(signing_key, pass_id=2, household=2), None).reason is Reason.TEMP_MISSING
+    )
+    assert (
+        offline_gate.scan(make_pass(Ed25519PrivateKey.generate(), pass_id=3)).reason
+        is Reason.TOKEN_BAD_SIGNATURE
+    )
     staff = offline_gate.scan(make_pass(signing_key, pass_id=4, household=0, kind=PassKind.STAFF))
     assert (staff.verdict, staff.reason) == (Verdict.REFER, Reason.OFFLINE_UNVERIFIED)
 
 
-def test_events_wait_in_the_outbox_with_their_offline_decision(offline_gate: Gate, signing_key: Ed25519PrivateKey) -> None:
+def test_events_wait_in_the_outbox_with_their_offline_decision(
+    offline_gate: Gate, signing_key: Ed25519PrivateKey
+) -> None:
     offline_gate.scan(make_pass(signing_key, pass_id=71, household=7))
     offline_gate.scan(make_pass(signing_key, pass_id=99, household=9))
     events = SqliteOutbox(offline_gate.settings.database_path).pending()
     assert [e.seq for e in events] == [1, 2]
     assert [(e.offline.verdict, e.offline.reason, e.offline.policy_version) for e in events if e.offline] == [
-        (Verdict.ALLOW, Reason.OK, 4), (Verdict.DENY, Reason.PASS_REVOKED, 4),
+        (Verdict.ALLOW, Reason.OK, 4),
+        (Verdict.DENY, Reason.PASS_REVOKED, 4),
     ]
     assert all(e.gate_time.tzinfo is not None and e.direction == "in" for e in events)
 

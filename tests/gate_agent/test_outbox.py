@@ -22,8 +22,12 @@ from tests.gate_agent.conftest import make_config
 
 def event(outbox: SqliteOutbox, qr: str = "CG1:XYZ") -> ScanEvent:
     return ScanEvent(
-        event_id=str(uuid.uuid4()), gate_id="g1", seq=outbox.next_seq(), gate_time=datetime.now(UTC),
-        qr=qr, temperature=Temperature(36.5, SensorStatus.OK),
+        event_id=str(uuid.uuid4()),
+        gate_id="g1",
+        seq=outbox.next_seq(),
+        gate_time=datetime.now(UTC),
+        qr=qr,
+        temperature=Temperature(36.5, SensorStatus.OK),
     )
 
 

@@ -15,7 +15,13 @@ def test_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setenv("CAMPUSGATE_GATE_MQTT_PASSWORD", "s3cret")
     monkeypatch.setenv("CAMPUSGATE_GATE_DATA_DIR", str(tmp_path))
     s = GateSettings()  # type: ignore[call-arg]
-    assert (s.gate_id, s.decoder, s.baud, s.pair_window_s, s.direction) == ("wucheng-north", "zxing", 9600, 3.0, "in")
+    assert (s.gate_id, s.decoder, s.baud, s.pair_window_s, s.direction) == (
+        "wucheng-north",
+        "zxing",
+        9600,
+        3.0,
+        "in",
+    )
     assert s.mqtt_password is not None and "s3cret" not in repr(s)
     assert s.database_path == tmp_path / "gate.sqlite"
 

@@ -71,7 +71,9 @@ def test_sensor_status_is_passed_on(pty_device: PtyDevice, thermo: SerialThermom
     assert thermo.reading_for_scan(time.monotonic(), 1.0).status is SensorStatus.LOW
 
 
-def test_garbage_and_half_lines_do_not_kill_the_reader(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
+def test_garbage_and_half_lines_do_not_kill_the_reader(
+    pty_device: PtyDevice, thermo: SerialThermometer
+) -> None:
     line = format_measurement(5, 36.8, OK)
     pty_device.write(b"\x00\xff\xfe noise \x07\r\n")  # one damaged line
     pty_device.write(b"x" * 300)  # overlong garbage, no newline: discarded
@@ -84,7 +86,9 @@ def test_garbage_and_half_lines_do_not_kill_the_reader(pty_device: PtyDevice, th
     assert thermo.health() is ThermometerHealth.OK
 
 
-def test_noise_before_a_frame_is_dropped_and_the_frame_read(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
+def test_noise_before_a_frame_is_dropped_and_the_frame_read(
+    pty_device: PtyDevice, thermo: SerialThermometer
+) -> None:
     pty_device.write(b"\xff\xfe" + format_measurement(3, 36.2, OK))
     assert wait_until(lambda: thermo.reading_for_scan(time.monotonic(), 0.1).celsius == 36.2, 2)
     assert thermo.frame_errors == 1
@@ -98,7 +102,9 @@ def test_checksum_error_is_rejected(pty_device: PtyDevice, thermo: SerialThermom
     assert thermo.reading_for_scan(time.monotonic(), 0.2).status is SensorStatus.MISSING
 
 
-def test_health_garbage_when_recent_lines_are_all_damaged(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
+def test_health_garbage_when_recent_lines_are_all_damaged(
+    pty_device: PtyDevice, thermo: SerialThermometer
+) -> None:
     for _ in range(3):
         pty_device.write(b"$TMP,1,36.6,OK*ZZ\r\n")
     assert wait_until(lambda: thermo.health() is ThermometerHealth.GARBAGE, 2)
