@@ -30,7 +30,7 @@ def claim_day(
         local_date=claim.local_date,
         person_id=claim.person_id,
         event_id=event_id,
-        created_at=(at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None),
+        created_at=at or datetime.now(UTC),
     )
     # PostgreSQL: a concurrent uncommitted claim makes this wait, then do nothing once it commits,
     # so the read below sees the winner. SQLite: the transaction already holds the write lock.
