@@ -1,0 +1,58 @@
+"""The gate as a process: started from the environment, stopped by SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from campusgate.broker import EmbeddedBroker, MosquittoBroker
+from campusgate.mqtt import LinkOptions, MqttLink
+from gatecore import topics
+from gatecore.messages import GateStatus
+from tests.gate_agent.conftest import gate_id, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_runs_until_sigterm_and_says_offline(
+    tmp_path: Path, broker: MosquittoBroker | EmbeddedBroker
+) -> None:
+    gate = gate_id()
+    env = dict(
+        os.environ,
+        CAMPUSGATE_GATE_GATE_ID=gate,
+        CAMPUSGATE_GATE_MQTT_PORT=str(broker.port),
+        CAMPUSGATE_GATE_CAMERA=str(tmp_path / "none.avi"),
+        CAMPUSGATE_GATE_SERIAL_PORT=str(tmp_path / "ttyNONE"),
+        CAMPUSGATE_GATE_DATA_DIR=str(tmp_path / "data"),
+        CAMPUSGATE_GATE_STATUS_INTERVAL_S="0.5",
+        PYTHONPATH=str(ROOT),
+    )
+    seen: list[GateStatus] = []
+    watcher = MqttLink(f"watch-{uuid.uuid4().hex[:6]}", LinkOptions(port=broker.port))
+    watcher.subscribe(topics.gate_status(gate), lambda t, p: seen.append(GateStatus.from_json(p)))
+    watcher.start()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from gate_agent.main import main; raise SystemExit(main([]))"],
+        env=env,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert wait_until(lambda: any(s.state == "online" for s in seen), 15)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=15)
+        assert proc.returncode == 0, err.decode()[-2000:]
+        assert wait_until(lambda: seen[-1].state == "offline", 5)
+        assert b"CG1:" not in err  # no token in any log line
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        watcher.stop()
