@@ -43,9 +43,7 @@ Offset = Annotated[int, Query(ge=0)]
 
 def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
     """The FastAPI application on ``engine``."""
-    app = FastAPI(
-        title="campusgate central", version="1", docs_url=f"{API}/docs", openapi_url=f"{API}/openapi.json"
-    )
+    app = FastAPI(title="campusgate central", version="1")
     app.state.settings = settings
     app.state.engine = engine
     app.state.read_engine = read_only(engine)
