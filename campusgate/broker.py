@@ -59,7 +59,9 @@ class EmbeddedBroker:
         ready.wait(15)
         if self._error:
             raise BrokerError(f"embedded broker failed: {self._error}") from self._error
-        wait_listening(self.port)
+        if not ready.is_set():
+            raise BrokerError("embedded broker did not start within 15 s")
+        # no probe connection here: amqtt logs an ERROR for a client that connects and says nothing
         return self
 
     def _run(self, ready: threading.Event) -> None:

@@ -69,6 +69,7 @@ class MqttLink:
         self._subs: dict[str, tuple[int, Handler]] = {}
         self._lock = threading.Lock()
         self._listeners: list[Callable[[bool], None]] = []
+        self._stopping = False
         c = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2,
             client_id=client_id,
@@ -116,6 +117,7 @@ class MqttLink:
 
     def stop(self, *, graceful: bool = True) -> None:
         """Disconnect; ``graceful=False`` drops the socket so the broker fires the Last Will."""
+        self._stopping = True
         if graceful:
             self._client.disconnect()
         else:
@@ -143,7 +145,7 @@ class MqttLink:
         self._notify(True)
 
     def _on_disconnect(self, client: mqtt.Client, userdata: object, flags: object, rc: object, props: object) -> None:
-        if self.connected.is_set():
+        if self.connected.is_set() and not self._stopping:
             logger.warning("MQTT link %s lost: %s", self.client_id, rc)
         self.connected.clear()
         self._notify(False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
+import zlib
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -82,7 +83,7 @@ def start_rig(
     from gate_agent.bootstrap import build_agent
     from gate_agent.settings import GateSettings
 
-    camera = VirtualCamera(fps=fps, seed=hash(gate_id) & 0xFFFF)
+    camera = VirtualCamera(fps=fps, seed=zlib.crc32(gate_id.encode()) & 0xFFFF)
     camera.start()
     thermometer = VirtualThermometer(link_path=data_dir / f"{gate_id}-ttyIR0")
     thermometer.start()

@@ -1,0 +1,109 @@
+"""The demo: central (SQLite + embedded amqtt broker) seeded with the three campuses, one
+simulated gate per gate (virtual camera + virtual thermometer + real gate agent), and residents
+arriving. Prints each decision as the gate shows it. Ctrl-C stops everything cleanly."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import signal
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+
+from sqlmodel import Session
+
+from campusgate.broker import EmbeddedBroker
+from central.app import build_central
+from central.demopasses import demo_passes
+from central.seed import local_today, seed_demo
+from central.settings import CentralSettings
+from firmware_sim.scenario import Card, GateRig, household_day, start_rig
+from gate_agent.display import HEADLINE
+from gate_agent.views import DisplayView
+
+logger = logging.getLogger(__name__)
+_COLOUR = {"allow": "\033[1;32m", "deny": "\033[1;31m", "remeasure": "\033[1;33m", "refer": "\033[1;34m"}
+
+
+def describe(gate_id: str, note: str, view: DisplayView) -> str:
+    """One line per decision, as the guard would read it off the gate's screen."""
+    parts = [f"{_COLOUR.get(view.verdict.value, '')}{HEADLINE[view.verdict]}\033[0m", f"{view.text_zh} / {view.text_en}"]
+    if view.celsius is not None:
+        parts.append(f"{view.celsius:.1f}°C")
+    if view.holder:
+        parts.append(view.holder)
+    if view.household:
+        parts.append(view.household)
+    if view.detail.get("day_holder"):
+        parts.append(f"今日出入人 today's member: {view.detail['day_holder']}")
+    if view.offline:
+        parts.append("[离线 OFFLINE]")
+    return f"[{gate_id:<18}] ({note}) " + "  ".join(parts)
+
+
+def run_demo(*, visits: int = 0, interval: float = 1.0, keep_running: bool = True, workdir: Path = Path("var/demo")) -> int:
+    """Run the whole product on one machine; return the process exit code."""
+    logging.getLogger().setLevel(logging.WARNING)  # the decisions are the demo's output
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+
+    broker = EmbeddedBroker().start()
+    settings = CentralSettings(
+        database_url=f"sqlite:///{workdir}/campusgate.db", mqtt_port=broker.port, data_dir=workdir, api_port=0
+    )
+    central = build_central(settings)
+    rigs: dict[str, GateRig] = {}
+    try:
+        with Session(central.engine) as session:
+            summary = seed_demo(session, central.keyring, local_today(datetime.now(UTC)))
+            session.commit()
+            passes = demo_passes(session, central.keyring)
+        central.start()
+        print(
+            f"campusgate demo: {summary.households} households, {summary.people} people, "
+            f"{summary.passes} passes on {len(summary.campuses)} campuses; broker amqtt on 127.0.0.1:{broker.port}"
+        )
+        gates_by_campus: dict[str, list[str]] = {}
+        for p in passes:
+            gates_by_campus.setdefault(p.campus_code, p.gate_ids)
+        for gate_ids in gates_by_campus.values():
+            for gate_id in gate_ids:
+                rigs[gate_id] = start_rig(gate_id, mqtt_port=broker.port, data_dir=workdir / "gates")
+        print(f"REST API: {central.api_url}/api/v1/entries   (docs: {central.api_url}/docs)")
+        print(f"{len(rigs)} simulated gates: {', '.join(rigs)}   — Ctrl-C stops\n")
+        cards = [
+            Card(p.token, p.household_id, p.person_id, p.campus_code)
+            for p in passes
+            if p.role in ("resident", "tenant") and p.household_id
+        ]
+        done = 0
+        for arrival in household_day(cards, gates_by_campus):
+            if stop.is_set() or (visits and done >= visits):
+                break
+            try:
+                view = rigs[arrival.gate_id].visit(arrival)
+            except TimeoutError:
+                print(f"[{arrival.gate_id:<18}] ({arrival.note}) no decision shown in time")
+                continue
+            print(describe(arrival.gate_id, arrival.note, view), flush=True)
+            done += 1
+            stop.wait(interval)
+        if keep_running and not stop.is_set():
+            print("\nvisits done; the API stays up until Ctrl-C")
+            stop.wait()
+        return 0
+    finally:
+        print("\nstopping…", flush=True)
+        for rig in rigs.values():
+            rig.stop()
+        central.stop()
+        broker.stop()

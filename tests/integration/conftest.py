@@ -1,0 +1,53 @@
+"""A whole campus for integration tests: real broker, central on SQLite, simulated gates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from central.app import CentralHandle, build_central
+from central.demopasses import DemoPass, demo_passes
+from central.seed import local_today, seed_demo
+from central.settings import CentralSettings
+from firmware_sim.scenario import GateRig, start_rig
+
+
+@pytest.fixture
+def central(broker, tmp_path: Path) -> Iterator[CentralHandle]:
+    """Central (worker + API) on a temporary SQLite file, seeded with the demo campuses."""
+    settings = CentralSettings(
+        database_url=f"sqlite:///{tmp_path}/central.db", mqtt_port=broker.port, data_dir=tmp_path, api_port=0
+    )
+    handle = build_central(settings)
+    with Session(handle.engine) as session:
+        seed_demo(session, handle.keyring, local_today(datetime.now(UTC)))
+        session.commit()
+    handle.start()
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def passes(central: CentralHandle) -> list[DemoPass]:
+    """Every seeded pass with its QR text."""
+    with Session(central.engine) as session:
+        return demo_passes(session, central.keyring)
+
+
+@pytest.fixture
+def rig(broker, tmp_path: Path) -> Iterator[Callable[..., GateRig]]:
+    """Start simulated gates (virtual camera + pty thermometer + real agent); stopped afterwards."""
+    started: list[GateRig] = []
+
+    def make(gate_id: str, direction: str = "in") -> GateRig:
+        r = start_rig(gate_id, mqtt_port=broker.port, data_dir=tmp_path / f"gates-{direction}", direction=direction)
+        started.append(r)
+        return r
+
+    yield make
+    for r in started:
+        r.stop()
