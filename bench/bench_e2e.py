@@ -1,0 +1,143 @@
+"""Scan-to-decision latency and decision throughput through a real broker and central.
+
+    .venv/bin/python bench/bench_e2e.py [--scans 500] [--broker mosquitto|amqtt] [--db sqlite|postgres]
+
+Prints p50/p99 latency of sequential scans (publish → decision received, as a gate sees it),
+decisions per second with many scans in flight, and decisions per second of the pure rules alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlmodel import Session  # noqa: E402
+
+from campusgate.broker import EmbeddedBroker, MosquittoBroker  # noqa: E402
+from campusgate.mqtt import LinkOptions, MqttLink  # noqa: E402
+from central.app import build_central  # noqa: E402
+from central.demopasses import demo_passes  # noqa: E402
+from central.seed import local_today, seed_demo  # noqa: E402
+from central.settings import CentralSettings  # noqa: E402
+from gatecore import topics  # noqa: E402
+from gatecore.messages import ScanEvent, Temperature  # noqa: E402
+from gatecore.policy import AccessRequest, CampusPolicy, Facts, evaluate, read_pass  # noqa: E402
+from gatecore.thermoline import SensorStatus  # noqa: E402
+
+
+def pct(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def scan(gate_id: str, qr: str, seq: int) -> ScanEvent:
+    """A fresh scan event."""
+    return ScanEvent(
+        event_id=str(uuid.uuid4()), gate_id=gate_id, seq=seq, gate_time=datetime.now(UTC), qr=qr,
+        temperature=Temperature(36.5, SensorStatus.OK), direction="in",
+    )
+
+
+def pg_database() -> str:
+    """A fresh PostgreSQL database for the run."""
+    import psycopg
+
+    name = f"cg_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def main() -> None:
+    """Run the three measurements and print them."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scans", type=int, default=500)
+    ap.add_argument("--broker", choices=["mosquitto", "amqtt"], default="mosquitto" if MosquittoBroker.available() else "amqtt")
+    ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    args = ap.parse_args()
+
+    broker = (MosquittoBroker() if args.broker == "mosquitto" else EmbeddedBroker()).start()
+    work = Path(tempfile.mkdtemp(prefix="cg-bench-"))
+    url = f"sqlite:///{work}/bench.db" if args.db == "sqlite" else pg_database()
+    central = build_central(CentralSettings(database_url=url, mqtt_port=broker.port, data_dir=work), api=False)
+    with Session(central.engine) as s:
+        seed_demo(s, central.keyring, local_today(datetime.now(UTC)))
+        s.commit()
+        passes = [p for p in demo_passes(s, central.keyring) if p.role in ("staff", "commuter", "resident")]
+    central.start()
+
+    # staff with approvals and commuters are allowed every time; residents exercise the day claim
+    gate_ids = [g for g in passes[0].gate_ids]
+    received: dict[str, float] = {}
+    cond = threading.Condition()
+
+    def on_decision(topic: str, payload: bytes) -> None:
+        event_id = payload.split(b'"event_id":"', 1)[1][:36].decode()
+        with cond:
+            received[event_id] = time.perf_counter()
+            cond.notify_all()
+
+    link = MqttLink("bench-gate", LinkOptions(port=broker.port))
+    for g in gate_ids:
+        link.subscribe(topics.gate_decisions(g), on_decision)
+    link.start()
+    time.sleep(0.3)
+
+    latencies = []
+    for i in range(args.scans):
+        p = passes[i % len(passes)]
+        ev = scan(gate_ids[i % len(gate_ids)], p.token, i)
+        t0 = time.perf_counter()
+        link.publish(topics.gate_events(ev.gate_id), ev.to_json())
+        with cond:
+            if not cond.wait_for(lambda: ev.event_id in received, timeout=10):
+                raise SystemExit(f"no decision for scan {i}")
+        latencies.append((received[ev.event_id] - t0) * 1000)
+
+    events = [scan(gate_ids[i % len(gate_ids)], passes[i % len(passes)].token, i) for i in range(args.scans)]
+    t0 = time.perf_counter()
+    for ev in events:
+        link.publish(topics.gate_events(ev.gate_id), ev.to_json())
+    with cond:
+        ok = cond.wait_for(lambda: all(e.event_id in received for e in events), timeout=120)
+    elapsed = time.perf_counter() - t0
+    link.stop()
+    central.stop()
+    broker.stop()
+
+    # the pure rules alone
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from gatecore.tokens import PassClaims, PassForm, PassKind, issue_token
+
+    key = Ed25519PrivateKey.generate()
+    now = datetime.now(UTC)
+    token = issue_token(PassClaims(1, PassKind.RESIDENT, PassForm.CARD, 1, 1, 1, 1, now, now.replace(year=now.year + 1)), key)
+    keys = {1: key.public_key()}
+    policy, facts = CampusPolicy(1), Facts()
+    n, t1 = 5000, time.perf_counter()
+    for _ in range(n):
+        req = AccessRequest("e", "g", token, Temperature(36.5, SensorStatus.OK), "in", now)
+        evaluate(req, read_pass(token, keys, now), facts, policy)
+    core_rate = n / (time.perf_counter() - t1)
+
+    print(f"broker={args.broker} db={args.db} scans={args.scans}")
+    print(f"  scan→decision latency (sequential): p50 {statistics.median(latencies):.2f} ms   "
+          f"p99 {pct(latencies, 99):.2f} ms   max {max(latencies):.2f} ms")
+    print(f"  throughput ({args.scans} in flight): {args.scans / elapsed:.0f} decisions/s"
+          + ("" if ok else "  (INCOMPLETE: some decisions missing)"))
+    print(f"  pure rules (verify Ed25519 + evaluate): {core_rate:.0f} decisions/s on one core")
+
+
+if __name__ == "__main__":
+    main()

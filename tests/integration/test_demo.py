@@ -1,0 +1,25 @@
+"""The newcomer's command: `campusgate demo` seeds, starts gates, prints decisions, exits cleanly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_demo_runs_visits_and_stops(tmp_path: Path) -> None:
+    exe = Path(sys.executable).with_name("campusgate")
+    proc = subprocess.run(
+        [str(exe), "demo", "--visits", "6", "--interval", "0", "--once"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=180, env={**os.environ, "NO_COLOR": "1"},
+    )
+    out = proc.stdout
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "390 households" in out
+    assert "REST API: http://127.0.0.1:" in out
+    decisions = [line for line in out.splitlines() if line.startswith("[")]
+    assert len(decisions) == 6, out
+    assert any("✔ 通行 ALLOW" in line for line in decisions)
+    assert "stopping" in out
+    assert (tmp_path / "var" / "demo" / "campusgate.db").exists()
