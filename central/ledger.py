@@ -7,7 +7,7 @@ Never read-then-write in Python: two workers (or two gates) in the same second w
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -45,7 +45,7 @@ def claim_day(
     return holder_of(session, holder_id)
 
 
-def day_holder(session: Session, household_id: int, local_date: object) -> Holder | None:
+def day_holder(session: Session, household_id: int, local_date: date) -> Holder | None:
     """Who holds the household's day, if anyone (a read for the facts; the claim decides)."""
     holder_id = session.exec(
         select(HouseholdDay.person_id).where(
