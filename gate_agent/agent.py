@@ -219,10 +219,11 @@ class GateAgent:
             msg.reason,
             msg.policy_version,
         )
-        self.display.show(views.from_decision_message(msg))
         if msg.open:
-            self.relay.open()
+            # before the barrier opens, so that a network drop a moment later already knows the day
             self.offline.remember_online_allow(event, msg.reason)
+            self.relay.open()
+        self.display.show(views.from_decision_message(msg))
 
     def _decide_offline(self, event: ScanEvent) -> None:
         decision = self.offline.decide(event)
@@ -237,9 +238,9 @@ class GateAgent:
             decision.reason,
             decision.policy_version,
         )
-        self.display.show(views.from_offline(decision, event))
         if decision.open_turnstile:
             self.relay.open()
+        self.display.show(views.from_offline(decision, event))
         self._wake_resend.set()
 
     # link callbacks (paho's network thread: keep them short)

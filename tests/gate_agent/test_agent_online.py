@@ -19,6 +19,7 @@ from campusgate.mqtt import LinkOptions, MqttLink
 from firmware_sim.display import RecordingDisplay
 from firmware_sim.relay import RecordingRelay
 from gate_agent.bootstrap import build_agent
+from gate_agent.ports import ThermometerHealth
 from gate_agent.settings import GateSettings
 from gatecore import topics
 from gatecore.messages import GateStatus, ScanEvent, Temperature
@@ -234,13 +235,14 @@ def test_camera_and_thermometer_to_display(
     )
     stop = threading.Event()
 
-    def device() -> None:  # heartbeats, and a measurement once the agent listens
-        seq = 0
+    def device() -> None:  # heartbeats, and one measurement once the agent listens
+        seq, measured = 0, False
         while not stop.wait(0.2):
             seq += 1
             pty_device.write(format_heartbeat(seq))
-            if seq == 3:
+            if not measured and g.agent.thermometer.health() is not ThermometerHealth.UNPLUGGED:
                 pty_device.write(format_measurement(seq, 36.8, SensorStatus.OK))
+                measured = True
 
     threading.Thread(target=device, daemon=True).start()
     g.agent.start()

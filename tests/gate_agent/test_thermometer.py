@@ -52,8 +52,8 @@ def test_a_reading_belongs_to_one_scan(pty_device: PtyDevice, thermo: SerialTher
 
 def test_reading_outside_the_window_is_not_paired(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
     measure(pty_device, 1, 36.5)
-    time.sleep(0.8)
-    t = thermo.reading_for_scan(time.monotonic(), 0.5)  # the reading is 0.8 s old: too old
+    time.sleep(1.5)
+    t = thermo.reading_for_scan(time.monotonic(), 0.3)  # the reading is 1.5 s old: too old
     assert t.status is SensorStatus.MISSING
 
 
