@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the gate, the tests and the demo need: libzbar0 (pyzbar's decoder) and
-# mosquitto (the tests start a private one on a free loopback port; the demo embeds amqtt).
+# Debian packages the gate, the tests and the demo need: libzbar0 (pyzbar's decoder),
+# mosquitto (the tests start a private one on a free loopback port; the demo embeds amqtt),
+# chromium (the browser tests drive it headless) and fonts-noto-cjk (Chinese on screens and PDFs).
 set -euo pipefail
 need=()
-for pkg in libzbar0 mosquitto; do
+for pkg in libzbar0 mosquitto chromium fonts-noto-cjk; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0
