@@ -41,6 +41,8 @@ class OpenCvCamera:
         self._cap: cv2.VideoCapture | None = None
         self._failures = 0
         self._backoff = BACKOFF_MIN_S
+        self._last_why = ""
+        self._last_warned = 0.0
         self._retry_at = 0.0
         self._last_frame_at: float | None = None
         self._last_digest: int | None = None
@@ -79,7 +81,17 @@ class OpenCvCamera:
     def _fail(self, why: str) -> None:
         self._failures += 1
         if self._failures >= FAILURES_BEFORE_REOPEN or self._cap is None:
-            logger.warning("camera: %s; reopening in %.1f s", why, self._backoff)
+            # the same failure every 10 s for hours (or a clip looping) is one fact, not hundreds of warnings
+            now = self._clock()
+            repeat = why == self._last_why and now - self._last_warned < 300
+            logger.log(
+                logging.DEBUG if repeat else logging.WARNING,
+                "camera: %s; reopening in %.1f s",
+                why,
+                self._backoff,
+            )
+            if not repeat:
+                self._last_why, self._last_warned = why, now
             self._release()
             self._retry_at = self._clock() + self._backoff
             self._backoff = min(self._backoff * 2, BACKOFF_MAX_S)
