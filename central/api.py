@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, func, select
 
+from central.console_api import router as console_router
 from central.db import read_only
 from central.models import Gate
 from central.models_log import EntryEvent, FeverAlert, GateState, RejectedMessage
@@ -122,6 +123,7 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
         )
         return [RejectedPublic.of(r) for r in rows]
 
+    app.include_router(console_router)
     return app
 
 
