@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
+
 from gate_agent import views
 from gate_agent.errors import ConfigError, DecoderError, GateError
 from gate_agent.health import HealthWatch
@@ -74,6 +76,7 @@ class GateAgent:
         self._stop = threading.Event()
         self._wake_resend = threading.Event()
         self._scans: queue.Queue[_Scan] = queue.Queue(maxsize=32)
+        self._frames: queue.Queue[tuple[float, np.ndarray]] = queue.Queue(maxsize=1)
         self._waiters = DecisionWaiters()
         self._repeats = RepeatFilter(settings.repeat_suppress_s)
         self.resender = Resender(
@@ -97,6 +100,7 @@ class GateAgent:
         self.link.start()
         for name, target in (
             ("camera", self._camera_loop),
+            ("decode", self._decode_loop),
             ("scans", self._scan_loop),
             ("resend", lambda: self.resender.run(self._stop, self._wake_resend)),
             ("status", lambda: self.health.run(self._stop)),
@@ -144,11 +148,25 @@ class GateAgent:
         return event_id
 
     def _camera_loop(self) -> None:
-        last_error = 0.0
         while not self._stop.is_set():
             frame = self.camera.read()
             if frame is None:
                 self._stop.wait(0.05)
+                continue
+            # keep only the newest frame: a decoder slower than the camera must not build up a
+            # backlog (a network stream buffers), or the gate would answer seconds late
+            try:
+                self._frames.get_nowait()
+            except queue.Empty:
+                pass
+            self._frames.put((time.monotonic(), frame))
+
+    def _decode_loop(self) -> None:
+        last_error = 0.0
+        while not self._stop.is_set():
+            try:
+                seen_at, frame = self._frames.get(timeout=0.2)
+            except queue.Empty:
                 continue
             try:
                 texts = self.decoder.decode(frame)
@@ -157,10 +175,9 @@ class GateAgent:
                     logger.warning("decoder failed: %s", exc)
                     last_error = time.monotonic()
                 continue
-            now = time.monotonic()
             for text in texts:
-                if self._repeats.fresh(text, now):
-                    self._enqueue(text, now, None)
+                if self._repeats.fresh(text, seen_at):
+                    self._enqueue(text, seen_at, None)
 
     # the pipeline
 
