@@ -83,7 +83,7 @@ class GateAgent:
             outbox, link, self._waiters.__contains__, resend_after_s=settings.resend_after_s
         )
         self.health = HealthWatch(
-            settings, camera, thermometer, display, outbox, link, lambda: self.offline.policy_version
+            settings, camera, thermometer, display, outbox, link, lambda: self.offline.policy_version, clock
         )
         self._threads: list[threading.Thread] = []
         self._stopped = False

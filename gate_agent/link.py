@@ -3,6 +3,7 @@ status with a Last Will of offline."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 
@@ -22,11 +23,14 @@ class GateLink:
     def __init__(self, gate_id: str, options: LinkOptions) -> None:
         self.gate_id = gate_id
         self._status_topic = topics.gate_status(gate_id)
-        options.will = Retained(self._status_topic, GateStatus(gate_id=gate_id, state="offline").to_json())
-        # published again on every reconnect; set_status() keeps it current
-        options.on_connect_publish = [
-            Retained(self._status_topic, GateStatus(gate_id=gate_id, state="online").to_json())
-        ]
+        # a copy: the caller's options stay as given; on_connect_publish is kept current by set_status()
+        options = dataclasses.replace(
+            options,
+            will=Retained(self._status_topic, GateStatus(gate_id=gate_id, state="offline").to_json()),
+            on_connect_publish=[
+                Retained(self._status_topic, GateStatus(gate_id=gate_id, state="online").to_json())
+            ],
+        )
         self._mqtt = MqttLink(f"gate-{gate_id}", options)
         self._on_decision: DecisionHandler | None = None
         self._on_config: ConfigHandler | None = None
