@@ -59,17 +59,21 @@ def _reasons(args: argparse.Namespace) -> int:
 
 
 def _audit_verify(args: argparse.Namespace) -> int:
-    from central.auditlog import verify_chain
+    from pathlib import Path
+
+    from central import audit_checkpoints
+    from central.auditlog import verify
     from central.db import make_engine, session_scope
     from central.settings import CentralSettings
 
     engine = make_engine(args.database_url or CentralSettings().database_url)
+    kept = audit_checkpoints.read(Path(args.checkpoints)) if args.checkpoints else []
     with session_scope(engine) as session:
-        bad = verify_chain(session)
-    if bad is None:
-        print("entry log chain intact")
+        result = verify(session, kept)
+    if result.ok:
+        print(f"entry log chain intact ({result.detail})")
         return 0
-    print(f"entry log chain broken at seq {bad}")
+    print(f"entry log chain broken at seq {result.seq}: {result.kind} ({result.detail})")
     return 1
 
 
@@ -107,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     auditsub = audit.add_subparsers(dest="action", required=True)
     verify = auditsub.add_parser("verify", help="check the entry log's hash chain")
     verify.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
+    verify.add_argument("--checkpoints", help="the JSON-lines checkpoint file the office keeps")
     verify.set_defaults(func=_audit_verify)
     return p
 

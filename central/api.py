@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, func, select
 
+from central.audit_api import router as audit_router
 from central.console_api import router as console_router
 from central.db import read_only
 from central.models import Gate
@@ -48,6 +49,7 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.read_engine = read_only(engine)
+    app.include_router(audit_router)  # first: its /entries (more filters) supersedes the one below
 
     @app.get(f"{API}/health", response_model=HealthPublic)
     def health(session: SessionDep) -> HealthPublic:

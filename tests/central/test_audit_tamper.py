@@ -1,0 +1,181 @@
+"""Tampering made directly in the database with SQL, each kind named by verify, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from campusgate.cli import main as cli_main
+from central import audit_checkpoints
+from central.api import create_app
+from central.auditlog import VerifyResult, row_hash, verify
+from central.auth import Role, create_user, issue_api_token
+from central.db import session_scope
+from central.keys import KeyRing
+from central.models_log import EntryEvent
+from central.settings import CentralSettings
+from tests.central.conftest import NOW, build_world
+
+ROLES = ["zhang", "li", "wang", "staff", "zhang", "staff", "li", "wang"]
+
+
+def _verify(engine: Engine, path: Path | None = None) -> VerifyResult:
+    with session_scope(engine) as s:
+        return verify(s, audit_checkpoints.read(path) if path else ())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def logged(request: pytest.FixtureRequest, keyring: KeyRing) -> Engine:
+    engine: Engine = request.getfixturevalue("engine" if request.param == "sqlite" else "pg_engine")
+    world = build_world(engine, keyring)
+    for i, role in enumerate(ROLES):
+        at = NOW + timedelta(minutes=i)
+        assert world.service.handle(*world.scan(role, at=at), at)
+    result = _verify(engine)
+    assert result.ok and result.rows == len(ROLES)
+    return engine
+
+
+def _seqs(engine: Engine) -> list[int]:
+    with engine.begin() as c:
+        return list(c.execute(text("SELECT seq FROM entry_event ORDER BY seq")).scalars())
+
+
+def test_edit_is_named(logged: Engine) -> None:
+    s = _seqs(logged)
+    with logged.begin() as c:
+        c.execute(text("UPDATE entry_event SET celsius = 36.5 WHERE seq = :s"), {"s": s[3]})
+    r = _verify(logged)
+    assert (r.ok, r.seq, r.kind) == (False, s[3], "edited")
+
+
+def test_delete_is_named(logged: Engine) -> None:
+    s = _seqs(logged)
+    with logged.begin() as c:
+        c.execute(text("DELETE FROM entry_event WHERE seq = :s"), {"s": s[2]})
+    r = _verify(logged)
+    assert (r.seq, r.kind) == (s[3], "deleted")
+
+
+def test_deleted_tail_is_named(logged: Engine) -> None:
+    s = _seqs(logged)
+    with logged.begin() as c:
+        c.execute(text("DELETE FROM entry_event WHERE seq = :s"), {"s": s[-1]})
+    assert (_verify(logged).seq, _verify(logged).kind) == (s[-1], "deleted")
+
+
+def _copy_row(engine: Engine, seq: int) -> EntryEvent:
+    with session_scope(engine) as s:
+        row = s.get(EntryEvent, seq)
+        assert row is not None
+        return EntryEvent.model_validate(row.model_dump())
+
+
+def _insert(engine: Engine, row: EntryEvent) -> None:
+    with session_scope(engine) as s:
+        s.add(row)
+
+
+def test_insert_with_a_forged_link_is_named(logged: Engine) -> None:
+    """The forger makes room in the middle and chains a new row to the one before it properly."""
+    s = _seqs(logged)
+    with logged.begin() as c:
+        c.execute(text("UPDATE entry_event SET seq = seq + 100 WHERE seq > :s"), {"s": s[2]})
+    forged = _copy_row(logged, s[1])
+    before = _copy_row(logged, s[2])
+    forged.seq, forged.event_id, forged.verdict = s[2] + 1, "forged-insert", "allow"
+    forged.prev_hash = before.row_hash
+    forged.row_hash = row_hash(before.row_hash, forged)
+    _insert(logged, forged)
+    r = _verify(logged)
+    assert (r.seq, r.kind) == (s[2] + 1, "inserted")
+
+
+def test_clumsy_insert_is_named(logged: Engine) -> None:
+    s = _seqs(logged)
+    with logged.begin() as c:
+        c.execute(text("UPDATE entry_event SET seq = seq + 100 WHERE seq > :s"), {"s": s[4]})
+    forged = _copy_row(logged, s[1])
+    forged.seq, forged.event_id, forged.prev_hash, forged.row_hash = s[4] + 1, "forged-2", "f" * 64, "e" * 64
+    _insert(logged, forged)
+    assert (_verify(logged).seq, _verify(logged).kind) == (s[4] + 1, "inserted")
+
+
+def test_appended_behind_the_heads_back_is_named(logged: Engine) -> None:
+    s = _seqs(logged)
+    last = _copy_row(logged, s[-1])
+    forged = _copy_row(logged, s[0])
+    forged.seq, forged.event_id, forged.prev_hash = s[-1] + 1, "forged-tail", last.row_hash
+    forged.row_hash = row_hash(last.row_hash, forged)
+    _insert(logged, forged)
+    assert (_verify(logged).seq, _verify(logged).kind) == (s[-1] + 1, "inserted")
+
+
+def test_reorder_is_named(logged: Engine) -> None:
+    s = _seqs(logged)
+    a, b = s[2], s[3]
+    with logged.begin() as c:
+        c.execute(text("UPDATE entry_event SET seq = -1 WHERE seq = :a"), {"a": a})
+        c.execute(text("UPDATE entry_event SET seq = :a WHERE seq = :b"), {"a": a, "b": b})
+        c.execute(text("UPDATE entry_event SET seq = :b WHERE seq = -1"), {"b": b})
+    assert (_verify(logged).seq, _verify(logged).kind) == (a, "reordered")
+
+
+def _rewrite_from(engine: Engine, seq: int) -> None:
+    """Edit row ``seq`` and re-hash every row after it, the chain head too: a consistent forgery."""
+    with session_scope(engine) as s:
+        rows = [r for r in s.exec(text("SELECT seq FROM entry_event ORDER BY seq")).scalars()]  # type: ignore[call-overload]
+        prev = s.get(EntryEvent, rows[rows.index(seq) - 1]).row_hash  # type: ignore[union-attr]
+        for n in rows[rows.index(seq):]:
+            e = s.get(EntryEvent, n)
+            assert e is not None
+            if n == seq:
+                e.celsius = 35.0
+            e.prev_hash, e.row_hash = prev, row_hash(prev, e)
+            prev = e.row_hash
+            s.add(e)
+        s.flush()
+        s.execute(text("UPDATE chain_head SET last_hash = :h"), {"h": prev})
+
+
+def test_rewrite_from_row_n_is_caught_by_the_checkpoints(logged: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "kept" / "checkpoints.jsonl"
+    s = _seqs(logged)
+    with logged.begin() as c:  # a checkpoint after row 2, another at the end
+        c.execute(text("UPDATE chain_head SET last_seq = :s, last_hash = (SELECT row_hash FROM entry_event WHERE seq = :s)"), {"s": s[1]})
+    audit_checkpoints.write_checkpoint(logged, path, NOW)
+    with logged.begin() as c:
+        c.execute(text("UPDATE chain_head SET last_seq = :s, last_hash = (SELECT row_hash FROM entry_event WHERE seq = :s)"), {"s": s[-1]})
+    audit_checkpoints.write_checkpoint(logged, path, NOW + timedelta(hours=1))
+    assert _verify(logged, path).ok
+    _rewrite_from(logged, s[4])
+    assert _verify(logged).ok, "a consistent rewrite passes the chain alone: that is why checkpoints exist"
+    r = _verify(logged, path)
+    assert (r.ok, r.seq, r.kind, r.since_seq) == (False, s[-1], "rewritten", s[1])
+
+
+def test_api_and_cli_report_the_damage(logged: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = CentralSettings(database_url="sqlite://", data_dir=tmp_path)
+    app = create_app(settings, logged)
+    client = TestClient(app)
+    with session_scope(logged) as s:
+        auditor = create_user(s, "aud", "pw-aud-1", [Role.AUDITOR])
+        guard = create_user(s, "grd", "pw-grd-1", [Role.GUARD])
+    auth = {"Authorization": f"Bearer {issue_api_token(app, auditor)}"}
+    assert client.get("/api/v1/audit/verify").status_code == 401
+    assert client.get("/api/v1/audit/verify", headers={"Authorization": f"Bearer {issue_api_token(app, guard)}"}).status_code == 403
+    audit_checkpoints.write_checkpoint(logged, audit_checkpoints.default_path(tmp_path), NOW)
+    body = client.get("/api/v1/audit/verify", headers=auth).json()
+    assert body["ok"] and body["checkpoints"] == 1 and body["rows"] == len(ROLES)
+    s = _seqs(logged)
+    with logged.begin() as c:
+        c.execute(text("DELETE FROM entry_event WHERE seq = :s"), {"s": s[5]})
+    body = client.get("/api/v1/audit/verify", headers=auth).json()
+    assert (body["ok"], body["seq"], body["kind"]) == (False, s[6], "deleted")
+    url = logged.url.render_as_string(hide_password=False)
+    assert cli_main(["audit", "verify", "--database-url", url, "--checkpoints", str(audit_checkpoints.default_path(tmp_path))]) == 1
+    assert f"seq {s[6]}" in capsys.readouterr().out
