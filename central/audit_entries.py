@@ -92,7 +92,7 @@ def csv_stream(engine: Engine, filters: EntryFilter, batch: int = CSV_BATCH) -> 
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    yield "\ufeff".encode() + _drain(buffer)
     count = 0
     for row in iter_rows(engine, filters, batch):
         writer.writerow(_csv_row(row))
