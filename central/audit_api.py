@@ -16,6 +16,7 @@ from central import audit_checkpoints
 from central.audit_entries import EntryFilter, csv_stream, search
 from central.auditlog import verify
 from central.auth import Role, require_roles
+from central.incidents_api import router as incidents_router
 from central.schemas import EntriesPublic, EntryPublic
 
 AUDITORS = (Role.AUDITOR, Role.SECURITY, Role.ADMIN)
@@ -86,3 +87,7 @@ def entries_csv(request: Request, filters: Filters) -> StreamingResponse:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="entries-{stamp}.csv"'},
     )
+
+
+# the other routers of the office's side ride on this one, so central/api.py includes a single router
+router.include_router(incidents_router)

@@ -23,6 +23,7 @@ from central.auditlog import append_entry
 from central.db import read_only, session_scope, utc
 from central.deadletter import store_rejected
 from central.facts import build_facts, gate_facts
+from central.incidents import incident_for
 from central.keys import KeyRing
 from central.ledger import claim_day, use_visitor_pass
 from central.models import Gate
@@ -132,6 +133,7 @@ class DecisionService:
         if decision.fever:
             row, alert = fever_alert(event, campus_id, outcome.facts, received_at)
             session.add(row)
+            session.add(incident_for(row, decision.claims.person_id if decision.claims else None))
             out.append(Outgoing(topics.FEVER_ALERTS, alert.to_json()))
         session.flush()
         logger.info(
