@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, func, select
 
 from central.audit_api import router as audit_router
+from central.conflicts_api import router as conflicts_router
 from central.console_api import router as console_router
 from central.db import read_only
 from central.models import Gate
@@ -50,6 +51,7 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
     app.state.engine = engine
     app.state.read_engine = read_only(engine)
     app.include_router(audit_router)  # first: its /entries (more filters) supersedes the one below
+    app.include_router(conflicts_router)
 
     @app.get(f"{API}/health", response_model=HealthPublic)
     def health(session: SessionDep) -> HealthPublic:
