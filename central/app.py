@@ -90,13 +90,18 @@ def build_central(settings: CentralSettings, *, api: bool = True, worker: bool =
     engine = make_engine(settings.database_url)
     create_all(engine)
     keyring = open_keyring(settings, engine)
-    return CentralHandle(
+    handle = CentralHandle(
         settings=settings,
         engine=engine,
         keyring=keyring,
         worker=Worker(settings, engine, keyring) if worker else None,
         app=create_app(settings, engine) if api else None,
     )
+    if handle.app is not None:
+        handle.app.state.keyring = keyring  # the console signs passes with the worker's keys
+        if handle.worker is not None:
+            handle.app.state.publish_config = handle.worker.publish_config  # registry changes reach gates
+    return handle
 
 
 def run_central(settings: CentralSettings, *, api: bool = True, worker: bool = True) -> None:

@@ -76,6 +76,11 @@ class Person(SQLModel, table=True):
     active: bool = True
     key_person_until: date | None = None  # under health monitoring through this date
     commuter: bool = False  # employer certificate shown and approved by the security office
+    commuter_recorded_by: str | None = None  # console user who saw the certificate
+    id_hash: str | None = Field(default=None, index=True)  # keyed hash of the ID-card number, never the number
+    id_last4: str | None = None
+    phone: str | None = None
+    link_secret: str | None = Field(default=None, unique=True)  # the phone pass link /p/{secret}
 
 
 class Approval(SQLModel, table=True):
@@ -89,7 +94,9 @@ class Approval(SQLModel, table=True):
     valid_from: date
     valid_until: date  # inclusive
     approved_by: str
-    status: str = "approved"  # approved | withdrawn
+    status: str = "approved"  # requested | approved | rejected | withdrawn
+    requested_by: str | None = None
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ReturnBatch(SQLModel, table=True):

@@ -1,0 +1,252 @@
+"""Request and response models of the registry API: the XBase / XCreate / XUpdate / XPublic family."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, Field, model_validator
+
+from gatecore.tokens import PassKind
+
+T = TypeVar("T")
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _kind(value: str) -> str:
+    name = value.strip().upper()
+    if name not in PassKind.__members__ or name == "VEHICLE":
+        allowed = ", ".join(k.lower() for k in PassKind.__members__ if k != "VEHICLE")
+        raise ValueError(f"unknown category {value!r}; one of {allowed}")
+    return name
+
+
+Category = Annotated[str, AfterValidator(_kind)]
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list and the total that matched."""
+
+    data: list[T]
+    count: int
+
+
+class CampusCreate(BaseModel):
+    """A new campus."""
+
+    code: Text
+    name_zh: Text
+    name_en: str = ""
+    timezone: str = "Asia/Shanghai"
+
+
+class CampusPublic(CampusCreate):
+    """A campus."""
+
+    id: int
+
+
+class PolicyUpdate(BaseModel):
+    """Fields of ``CampusPolicy`` to change; the rest stay as they are."""
+
+    changes: dict[str, Any]
+
+
+class GateCreate(BaseModel):
+    """A new gate."""
+
+    gate_id: Annotated[str, Field(min_length=1, max_length=63, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    campus_id: int
+    name_zh: Text
+    name_en: str = ""
+    open: bool = True
+
+
+class GateUpdate(BaseModel):
+    """Open or close a gate, or rename it."""
+
+    open: bool | None = None
+    name_zh: str | None = None
+    name_en: str | None = None
+
+
+class HouseholdBase(BaseModel):
+    """Where a household lives."""
+
+    campus_id: int
+    building: Text
+    unit: Text
+    room: Text
+
+
+class HouseholdCreate(HouseholdBase):
+    """A new household; the label defaults to 'campus building-unit-room'."""
+
+    label: str | None = None
+
+
+class HouseholdPublic(HouseholdBase):
+    """A household."""
+
+    id: int
+    label: str
+
+
+class PersonBase(BaseModel):
+    """A person as the office registers them."""
+
+    household_id: int | None = None
+    name: Text
+    category: Category
+    active: bool = True
+    key_person_until: date | None = None
+
+
+class PersonCreate(PersonBase):
+    """A new person; the ID-card number is hashed, only its last four characters are kept."""
+
+    id_number: str | None = Field(default=None, min_length=4, max_length=32)
+    phone: str | None = None
+
+
+class PersonUpdate(BaseModel):
+    """Fields to change."""
+
+    household_id: int | None = None
+    name: str | None = None
+    category: Category | None = None
+    active: bool | None = None
+    key_person_until: date | None = None
+    phone: str | None = None
+
+
+class CommuterRecord(BaseModel):
+    """Whether the employer's commuter certificate was shown."""
+
+    certificate: bool
+
+
+class PersonPublic(PersonBase):
+    """A person (never the ID-card number: only its last four)."""
+
+    id: int
+    commuter: bool
+    commuter_recorded_by: str | None
+    id_last4: str | None
+    phone: str | None
+
+
+class Window(BaseModel):
+    """An inclusive date range."""
+
+    valid_from: date
+    valid_until: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.valid_until < self.valid_from:
+            raise ValueError("valid_until is before valid_from")
+        return self
+
+
+class ApprovalCreate(Window):
+    """A request to let staff or a contractor in."""
+
+    person_id: int
+    kind: Annotated[str, Field(pattern="^(staff|contractor)$")] = "staff"
+
+
+class ApprovalPublic(ApprovalCreate):
+    """An approval request and its outcome."""
+
+    id: int
+    status: str
+    approved_by: str
+    requested_by: str | None
+    decided_at: datetime | None
+
+
+class ReturnBatchCreate(BaseModel):
+    """A student's return window."""
+
+    person_id: int
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ReturnBatchCreate:
+        if self.end < self.start:
+            raise ValueError("end is before start")
+        return self
+
+
+class ReturnBatchPublic(ReturnBatchCreate):
+    """A return window."""
+
+    id: int
+
+
+class VisitorCreate(BaseModel):
+    """A visitor and the window of their one-time pass."""
+
+    name: Text
+    campus_id: int
+    household_id: int | None = None
+    phone: str | None = None
+    valid_from: datetime
+    valid_until: datetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> VisitorCreate:
+        if self.valid_until <= self.valid_from:
+            raise ValueError("valid_until is not after valid_from")
+        return self
+
+
+class VehicleCreate(BaseModel):
+    """A vehicle."""
+
+    plate: Annotated[str, Field(min_length=2, max_length=16)]
+    owner_person_id: int
+    valid_until: date
+
+
+class VehiclePublic(VehicleCreate):
+    """A vehicle."""
+
+    id: int
+
+
+class PassCreate(BaseModel):
+    """Issue passes: for one person, a whole household or a whole campus (exactly one of them)."""
+
+    person_id: int | None = None
+    household_id: int | None = None
+    campus_id: int | None = None
+    form: Annotated[str, Field(pattern="^(CARD|PHONE)$")] = "CARD"
+    valid_from: datetime
+    valid_until: datetime
+
+    @model_validator(mode="after")
+    def _one_target(self) -> PassCreate:
+        targets = sum(x is not None for x in (self.person_id, self.household_id))
+        if targets > 1 or (targets == 0 and self.campus_id is None):
+            raise ValueError("give person_id (campus_id for someone without a household), household_id, or campus_id")
+        if self.valid_until <= self.valid_from:
+            raise ValueError("valid_until is not after valid_from")
+        return self
+
+
+class PassPublic(BaseModel):
+    """An issued pass (the QR text is fetched separately)."""
+
+    id: int
+    person_id: int
+    kind: str
+    form: str
+    campus_id: int
+    household_id: int | None
+    valid_from: datetime
+    valid_until: datetime
+    revoked_at: datetime | None
+    used_at: datetime | None

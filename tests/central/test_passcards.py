@@ -1,0 +1,117 @@
+"""Passes: issue (one, household, campus), revoke, re-issue; cards as PDF and PNG whose QR verifies."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import zlib
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pyzbar.pyzbar import decode
+from sqlmodel import Session
+
+from central import registry
+from central.models import Pass
+from gatecore.tokens import PassKind, verify_token
+from tests.central.conftest import NOW, World
+from tests.central.console_helpers import Client
+
+WINDOW = {"valid_from": "2026-11-20T00:00:00Z", "valid_until": "2027-01-31T00:00:00Z"}
+
+
+@pytest.fixture
+def c(world: World, tmp_path: Path) -> Client:
+    return Client(world, tmp_path)
+
+
+def decoded(image: Image.Image) -> list[str]:
+    """The texts of the QR codes in an image."""
+    return [d.data.decode() for d in decode(image)]
+
+
+def test_issue_one_household_campus(c: Client, world: World) -> None:
+    one = c.call("POST", "/api/v1/passes", json={"person_id": world.people["staff"], "campus_id": world.campus_id, **WINDOW})
+    assert one.status_code == 201 and [p["kind"] for p in one.json()] == ["STAFF"]
+    house = c.call("POST", "/api/v1/passes", json={"household_id": world.household_id, **WINDOW}).json()
+    assert sorted(p["person_id"] for p in house) == sorted(world.people[r] for r in ("zhang", "li", "wang"))
+    campus = c.call("POST", "/api/v1/passes", json={"campus_id": world.campus_id, **WINDOW}).json()
+    assert len(campus) == 3 and {p["household_id"] for p in campus} == {world.household_id}
+    both = c.call("POST", "/api/v1/passes", json={"person_id": 1, "household_id": 1, **WINDOW})
+    assert both.status_code == 422
+    assert c.call("POST", "/api/v1/passes", role="auditor", json={"household_id": world.household_id, **WINDOW}).status_code == 403
+    assert c.call("POST", "/api/v1/passes", json={"household_id": 999, **WINDOW}).status_code == 404
+
+
+def test_revoke_puts_pass_on_the_config_and_republishes(c: Client, world: World) -> None:
+    pid = world.passes["li"]
+    assert c.call("POST", f"/api/v1/passes/{pid}/revoke", role="guard").status_code == 403
+    r = c.call("POST", f"/api/v1/passes/{pid}/revoke")
+    assert r.status_code == 200 and r.json()["revoked_at"] is not None
+    assert c.published == [world.gate_id]
+    with Session(world.engine) as s:
+        config = registry.gate_config(s, world.gate_id, world.keyring.public_keys_b64(), datetime.now(UTC))
+    assert config is not None and pid in config.revoked
+    assert c.call("POST", f"/api/v1/passes/{pid}/revoke").status_code == 409
+
+
+def test_revoked_pass_is_refused_by_the_decision_service(c: Client, world: World) -> None:
+    c.call("POST", f"/api/v1/passes/{world.passes['zhang']}/revoke")
+    topic, payload = world.scan("zhang", at=datetime.now(UTC))
+    messages = world.service.handle(topic, payload, datetime.now(UTC))
+    assert b"pass_revoked" in messages[0].payload
+
+
+def test_reissue_revokes_old_and_keeps_holder(c: Client, world: World) -> None:
+    old = world.passes["wang"]
+    r = c.call("POST", f"/api/v1/passes/{old}/reissue")
+    assert r.status_code == 201 and r.json()["id"] != old and r.json()["person_id"] == world.people["wang"]
+    listed = c.call("GET", f"/api/v1/passes?person_id={world.people['wang']}&revoked=false", role="auditor").json()
+    assert [p["id"] for p in listed["data"]] == [r.json()["id"]]
+
+
+def test_card_png_qr_verifies(c: Client, world: World) -> None:
+    r = c.call("GET", f"/api/v1/passes/{world.passes['zhang']}/card.png")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    (text,) = decoded(Image.open(io.BytesIO(r.content)))
+    claims = verify_token(text, world.keyring.public_keys(), NOW)
+    assert claims.pass_id == world.passes["zhang"] and claims.kind is PassKind.RESIDENT
+
+
+def pdf_qr_texts(pdf: bytes, tmp_path: Path) -> list[str]:
+    """The QR texts on a PDF's pages: rendered by pdftoppm when installed, else its embedded images."""
+    if shutil.which("pdftoppm"):
+        (tmp_path / "card.pdf").write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-r", "200", "-png", str(tmp_path / "card.pdf"), str(tmp_path / "pg")], check=True)
+        return [t for png in sorted(tmp_path.glob("pg*.png")) for t in decoded(Image.open(png))]
+    texts = []
+    image = re.compile(rb"<<([^>]*?/Subtype /Image[^>]*?)>>\s*stream\r?\n(.*?)endstream", re.S)
+    for head, data in image.findall(pdf):
+        assert b"/ASCII85Decode /FlateDecode" in head and b"/DeviceRGB" in head
+        w = int(re.search(rb"/Width (\d+)", head).group(1))  # type: ignore[union-attr]
+        h = int(re.search(rb"/Height (\d+)", head).group(1))  # type: ignore[union-attr]
+        raw = zlib.decompress(base64.a85decode(data.strip().removeprefix(b"<~").removesuffix(b"~>")))
+        texts += decoded(Image.frombytes("RGB", (w, h), raw))
+    return texts
+
+
+@pytest.mark.parametrize("url", ["/api/v1/passes/{pid}/card.pdf", "/api/v1/passes/sheet.pdf?household_id={hh}"])
+def test_card_pdf_qr_verifies(c: Client, world: World, tmp_path: Path, url: str) -> None:
+    r = c.call("GET", url.format(pid=world.passes["li"], hh=world.household_id))
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    assert b"STSong-Light" in r.content  # the built-in CJK font, no font file embedded
+    ids = {verify_token(t, world.keyring.public_keys(), NOW).pass_id for t in pdf_qr_texts(r.content, tmp_path)}
+    expected = {world.passes["li"]} if "card.pdf" in url else {world.passes[r] for r in ("zhang", "li", "wang")}
+    assert ids == expected
+
+
+def test_cards_refused_to_auditor_and_for_unknown_pass(c: Client, world: World) -> None:
+    assert c.call("GET", f"/api/v1/passes/{world.passes['li']}/card.pdf", role="auditor").status_code == 403
+    assert c.call("GET", "/api/v1/passes/999/card.pdf").status_code == 404
+    with Session(world.engine) as s:
+        assert s.get(Pass, world.passes["li"]) is not None
