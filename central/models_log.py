@@ -116,3 +116,5 @@ class GateState(SQLModel, table=True):
     policy_version: int = 0
     at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_seen: datetime = Field(sa_type=UTCDateTime)
+    clock_skew_s: float | None = None  # the gate's clock minus central's, at receipt
+    clock_off: bool = False  # |clock_skew_s| above CentralSettings.max_clock_skew_s

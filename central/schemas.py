@@ -33,6 +33,8 @@ class GatePublic(BaseModel):
     outbox: int | None = None
     policy_version: int | None = None
     last_seen: datetime | None = None
+    clock_skew_s: float | None = None
+    clock_off: bool = False
 
     @classmethod
     def of(cls, gate: Gate, state: GateState | None) -> GatePublic:
@@ -49,6 +51,8 @@ class GatePublic(BaseModel):
             outbox=state.outbox if state else None,
             policy_version=state.policy_version if state else None,
             last_seen=state.last_seen if state else None,
+            clock_skew_s=state.clock_skew_s if state else None,
+            clock_off=state.clock_off if state else False,
         )
 
 

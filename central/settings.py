@@ -26,6 +26,7 @@ class CentralSettings(BaseSettings):
     data_dir: Path = Path("var")
     api_host: str = "127.0.0.1"
     api_port: int = 8000  # 0: pick a free loopback port at start (the demo, the tests)
+    max_clock_skew_s: float = 30.0  # a gate whose status clock is further off is flagged
 
     @property
     def keys_dir(self) -> Path:

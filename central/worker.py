@@ -98,7 +98,7 @@ class Worker:
         self._publish(self.service.handle(topic, payload, datetime.now(UTC)))
 
     def _on_status(self, topic: str, payload: bytes) -> None:
-        record_status(self.engine, topic, payload, datetime.now(UTC))
+        record_status(self.engine, topic, payload, datetime.now(UTC), max_skew_s=self.settings.max_clock_skew_s)
 
     def _publish(self, messages: list[Outgoing]) -> None:
         for message in messages:

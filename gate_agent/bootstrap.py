@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from campusgate.mqtt import LinkOptions
-from gate_agent.agent import GateAgent
+from gate_agent.agent import Clock, GateAgent, local_now
 from gate_agent.camera import OpenCvCamera
 from gate_agent.decoder import make_decoder
 from gate_agent.display import TerminalDisplay
@@ -38,6 +38,7 @@ def build_agent(
     relay: Relay | None = None,
     camera: Camera | None = None,
     thermometer: Thermometer | None = None,
+    clock: Clock = local_now,
 ) -> GateAgent:
     """A GateAgent with the real camera, decoder, serial thermometer, SQLite store and MQTT link;
     the simulator passes its own display and relay (and may pass a camera or thermometer)."""
@@ -52,4 +53,5 @@ def build_agent(
         outbox=SqliteOutbox(store, warn_depth=settings.outbox_warn_depth, owns_store=True),
         link=GateLink(settings.gate_id, link_options(settings)),
         offline=OfflineDecider(ConfigStore(store), LocalLedger(store)),
+        clock=clock,
     )
