@@ -46,9 +46,15 @@ def _gate(args: argparse.Namespace) -> int:
 
 
 def _sim_thermometer(args: argparse.Namespace) -> int:
-    from firmware_sim.thermometer import interactive_thermometer
+    from firmware_sim.console import interactive_thermometer
 
     return interactive_thermometer(args.link)
+
+
+def _sim_camera(args: argparse.Namespace) -> int:
+    from firmware_sim.console import serve_camera
+
+    return serve_camera(args.show, fps=args.fps)
 
 
 def _reasons(args: argparse.Namespace) -> int:
@@ -103,6 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     th = simsub.add_parser("thermometer", help="a virtual thermometer on a pty, driven from stdin")
     th.add_argument("--link", default="/tmp/campusgate-ttyIR0", help="stable symlink to the pty")
     th.set_defaults(func=_sim_thermometer)
+    cam = simsub.add_parser("camera", help="a virtual MJPEG camera on a free loopback port")
+    cam.add_argument("--show", help="the QR text to show (nothing: an empty scene)")
+    cam.add_argument("--fps", type=float, default=10.0)
+    cam.set_defaults(func=_sim_camera)
 
     reasons = sub.add_parser("reasons", help="print the reason-code table (docs/reasons.md)")
     reasons.set_defaults(func=_reasons)
