@@ -17,6 +17,7 @@ from central.audit_entries import EntryFilter, csv_stream, search
 from central.auditlog import verify
 from central.auth import Role, require_roles
 from central.incidents_api import router as incidents_router
+from central.reports_api import router as reports_router
 from central.schemas import EntriesPublic, EntryPublic
 
 AUDITORS = (Role.AUDITOR, Role.SECURITY, Role.ADMIN)
@@ -91,3 +92,4 @@ def entries_csv(request: Request, filters: Filters) -> StreamingResponse:
 
 # the other routers of the office's side ride on this one, so central/api.py includes a single router
 router.include_router(incidents_router)
+router.include_router(reports_router)

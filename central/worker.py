@@ -20,6 +20,7 @@ from central.db import read_only, session_scope
 from central.keys import KeyRing, open_keyring
 from central.models import Gate
 from central.registry import gate_config
+from central.scheduler import Scheduler
 from central.service import DecisionService, Outgoing
 from central.settings import CentralSettings
 from central.status import record_status
@@ -55,15 +56,18 @@ class Worker:
         self.link.subscribe(events, self._on_event, qos=1)
         self.link.subscribe(topics.ALL_STATUS, self._on_status, qos=1)
         self.link.on_connection_change(self._on_connection)
+        self.scheduler = Scheduler(engine, settings.data_dir)  # daily reports and audit checkpoints
 
     def start(self, *, wait: float = 10.0) -> None:
         """Connect; return once the gate configs are published (raises MqttError if no broker)."""
         self.link.start(wait=wait)
+        self.scheduler.start()
         if not self.configs_published.wait(wait):
             logger.warning("gate configs not yet published after %.0f s", wait)
 
     def stop(self) -> None:
         """Disconnect; the broker keeps our session and queues events until we return."""
+        self.scheduler.stop()
         self.link.stop()
 
     def publish_config(self, gate_id: str) -> bool:

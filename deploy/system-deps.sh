@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the gate, the tests and the demo need: libzbar0 (pyzbar's decoder),
 # mosquitto (the tests start a private one on a free loopback port; the demo embeds amqtt),
-# chromium (the browser tests drive it headless) and fonts-noto-cjk (Chinese on screens and PDFs).
+# chromium (the browser tests drive it headless), fonts-noto-cjk (Chinese on screens and PDFs)
+# and poppler-utils (pdftotext: the report tests read the Chinese back out of the PDF).
 set -euo pipefail
 need=()
-for pkg in libzbar0 mosquitto chromium fonts-noto-cjk; do
+for pkg in libzbar0 mosquitto chromium fonts-noto-cjk poppler-utils; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

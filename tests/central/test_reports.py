@@ -1,0 +1,156 @@
+"""Daily and zero reports: counts match the entry log, a zero report on an empty day, signed means frozen,
+a schedule missed while central was down is made late, PDF and CSV in Chinese."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from central import reports
+from central.api import create_app
+from central.auth import Role, create_user, issue_api_token
+from central.db import session_scope
+from central.models_log import EntryEvent
+from central.reports import DailyReport, ReportError, ReportSetting
+from central.scheduler import make_due_reports, report_due
+from central.settings import CentralSettings
+from gatecore.messages import OfflineDecision, Override
+from gatecore.reasons import Reason, Verdict
+from tests.central.conftest import NOW, World
+
+DAY = date(2026, 11, 23)  # NOW is 10:00 local on this day, inside the window up to 15:00
+TZ = "Asia/Shanghai"
+
+
+def _scenario(world: World) -> None:
+    """A morning at the north gate: entries, an exit, refusals of three kinds, a fever, an override, offline."""
+    s = world.service
+    scans = [
+        world.scan("zhang", at=NOW),
+        world.scan("li", at=NOW + timedelta(minutes=1)),  # household_day_used
+        world.scan("li", at=NOW + timedelta(minutes=2)),  # household_day_used
+        world.scan("staff", celsius=38.5, at=NOW + timedelta(minutes=3)),  # fever
+        world.scan("https://u.wechat.com/x", at=NOW + timedelta(minutes=4)),  # qr_foreign
+        world.scan("zhang", at=NOW + timedelta(minutes=5), direction="out"),
+        world.scan("wang", at=NOW + timedelta(minutes=6), offline=OfflineDecision(Verdict.ALLOW, Reason.OK, 1)),
+        world.scan("li", at=NOW + timedelta(minutes=7), override=Override("x", "guard-1", Verdict.ALLOW, "病假条")),
+        world.scan("staff", celsius=None, at=NOW + timedelta(minutes=8)),  # temp_missing
+        world.scan("zhang", at=NOW - timedelta(days=2)),  # outside the window
+    ]
+    for scan in scans:
+        assert s.handle(*scan, NOW)
+
+
+def test_counts_match_the_entry_log(world: World) -> None:
+    _scenario(world)
+    with session_scope(world.engine) as s:
+        report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, NOW + timedelta(hours=5))
+        rows = [r for r in s.exec(select(EntryEvent)) if r.gate_time >= report.period_start and r.kind == "decision"]
+    c = report.content
+    assert report.period_end == datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # 15:00 Asia/Shanghai
+    assert c["refusals"] == dict(Counter(r.reason for r in rows if r.verdict == "deny"))
+    assert c["refusals"] == {"household_day_used": 2, "fever": 1, "qr_foreign": 1}
+    assert c["remeasure"] == {"temp_missing": 1}
+    assert (c["entries"], c["exits"], c["fevers"], c["incidents"]) == (3, 1, 1, 1)
+    assert (c["overrides"], c["offline_decisions"], c["gates_offline"]) == (1, 1, [world.gate_id])
+    assert report.zero is False
+
+
+def test_zero_report_on_an_empty_day(world: World) -> None:
+    with session_scope(world.engine) as s:
+        report = reports.make_report(s, world.campus_id, DAY, reports.UNIT, NOW)
+    assert report.zero and report.content["entries"] == 0 and report.content["refusals"] == {}
+    assert report.period_end == datetime(2026, 11, 23, 6, 30, tzinfo=UTC)  # units: 14:30
+
+
+def test_signed_report_refuses_edits_and_is_corrected_by_a_new_version(world: World, tmp_path: Path) -> None:
+    app = create_app(CentralSettings(database_url="sqlite://", data_dir=tmp_path), world.engine)
+    client = TestClient(app)
+    with session_scope(world.engine) as s:
+        report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, NOW)
+        tokens = {r: issue_api_token(app, create_user(s, f"u-{r}", "pw-123456", [r])) for r in (Role.DIRECTOR, Role.SECURITY)}
+    director = {"Authorization": f"Bearer {tokens[Role.DIRECTOR]}"}
+    security = {"Authorization": f"Bearer {tokens[Role.SECURITY]}"}
+    url = f"/api/v1/reports/{report.id}"
+    assert client.post(f"{url}/sign", headers=security).status_code == 403
+    signed = client.post(f"{url}/sign", headers=director).json()
+    assert signed["signed_by"] == "u-director"
+    assert client.post(f"{url}/sign", headers=director).status_code == 409
+    with pytest.raises(ReportError), session_scope(world.engine) as s:
+        row = s.get(DailyReport, report.id)
+        assert row is not None
+        row.content_json = '{"entries": 0}'
+        s.add(row)
+    with session_scope(world.engine) as s:
+        assert s.get(DailyReport, report.id).content_json == report.content_json  # type: ignore[union-attr]
+    _scenario(world)
+    fixed = client.post(f"{url}/corrections", json={"note": "补录离线数据"}, headers=security)
+    assert fixed.status_code == 201
+    body = fixed.json()
+    assert (body["version"], body["supersedes_id"], body["signed_at"]) == (2, report.id, None)
+    assert body["content"]["refusals"]["household_day_used"] == 2
+    assert client.post(f"{url}/corrections", json={"note": "again"}, headers=security).status_code == 409
+    assert client.get(url, headers=security).json()["signed_by"] == "u-director"
+
+
+def test_pdf_and_csv_in_chinese(world: World, tmp_path: Path) -> None:
+    _scenario(world)
+    app = create_app(CentralSettings(database_url="sqlite://", data_dir=tmp_path), world.engine)
+    with session_scope(world.engine) as s:
+        report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, NOW)
+        auth = {"Authorization": f"Bearer {issue_api_token(app, create_user(s, 'aud', 'pw-123456', [Role.AUDITOR]))}"}
+    client = TestClient(app)
+    csv_text = client.get(f"/api/v1/reports/{report.id}.csv", headers=auth).content
+    assert csv_text.startswith(b"\xef\xbb\xbf")
+    text = csv_text.decode("utf-8-sig")
+    assert "坞城校区 2026-11-23 日报告" in text and "拒绝：本户今日已有人出入,2" in text
+    pdf = client.get(f"/api/v1/reports/{report.id}.pdf", headers=auth)
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert b"STSong-Light" in pdf.content
+    if shutil.which("pdftotext"):
+        (tmp_path / "r.pdf").write_bytes(pdf.content)
+        out = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+        assert "日报告" in out and "本户今日已有人出入" in out
+
+
+@pytest.mark.parametrize(
+    ("now_local", "last_made", "expected"),
+    [
+        (datetime(2026, 11, 23, 14, 59), date(2026, 11, 22), []),
+        (datetime(2026, 11, 23, 15, 1), date(2026, 11, 22), [(date(2026, 11, 23), False)]),
+        (datetime(2026, 11, 23, 15, 30), date(2026, 11, 22), [(date(2026, 11, 23), True)]),
+        (datetime(2026, 11, 23, 15, 1), date(2026, 11, 23), []),
+        (datetime(2026, 11, 23, 9, 0), date(2026, 11, 20), [(date(2026, 11, 21), True), (date(2026, 11, 22), True)]),
+        (datetime(2026, 11, 23, 16, 0), None, [(date(2026, 11, 23), True)]),
+    ],
+)
+def test_report_due(now_local: datetime, last_made: date | None, expected: list[tuple[date, bool]]) -> None:
+    from zoneinfo import ZoneInfo
+
+    now = now_local.replace(tzinfo=ZoneInfo(TZ)).astimezone(UTC)
+    assert report_due(now, last_made, time(15, 0), TZ) == expected
+
+
+def test_missed_schedule_is_made_late_after_a_restart(world: World) -> None:
+    with session_scope(world.engine) as s:
+        s.add(ReportSetting(campus_id=world.campus_id, office_at="15:00", unit_at="14:30"))
+    assert len(make_due_reports(world.engine, datetime(2026, 11, 20, 6, 31, tzinfo=UTC))) == 1  # 14:31: units
+    assert len(make_due_reports(world.engine, datetime(2026, 11, 20, 7, 1, tzinfo=UTC))) == 1  # 15:01: office
+    back = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # down for three days; 09:00 local now
+    made = make_due_reports(world.engine, back)
+    assert make_due_reports(world.engine, back) == []
+    with session_scope(world.engine) as s:
+        rows = [s.get(DailyReport, i) for i in made]
+    assert sorted((r.day, r.kind, r.late) for r in rows if r) == [
+        (date(2026, 11, d), k, True) for d in (21, 22) for k in ("office", "unit")
+    ]
+    with session_scope(world.engine) as s:
+        on_time = s.exec(select(DailyReport).where(DailyReport.day == date(2026, 11, 20))).all()
+    assert {r.late for r in on_time} == {False}
