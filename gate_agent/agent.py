@@ -26,7 +26,9 @@ from gate_agent.settings import GateSettings
 from gate_agent.store import Store
 from gate_agent.waiters import DecisionWaiters, RepeatFilter
 from gatecore.ids import uuid7
-from gatecore.messages import DecisionMessage, GateConfig, OfflineDecision, ScanEvent, Temperature
+from gatecore.messages import DecisionMessage, GateConfig, OfflineDecision, Override, ScanEvent, Temperature
+from gatecore.policy import Decision
+from gatecore.reasons import Reason, Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ class _Scan:
     at_monotonic: float
     gate_time: datetime
     temperature: Temperature | None
+    override: Override | None = None
 
 
 class GateAgent:
@@ -87,6 +90,7 @@ class GateAgent:
         )
         self._threads: list[threading.Thread] = []
         self._stopped = False
+        self.last_event: ScanEvent | None = None  # what the guard's override refers to
         link.on_decision(self._on_decision)
         link.on_config(self._on_config)
         link.on_connection_change(self._on_link)
@@ -134,15 +138,23 @@ class GateAgent:
         """Inject a scan (guard console, tests); return its event id. Without a temperature, pair one."""
         return self._enqueue(qr_text, time.monotonic(), temperature)
 
+    def submit_override(self, of: ScanEvent, *, allow: bool, reason: str, guard: str) -> str:
+        """A guard overrides the decision on ``of``: a new event carrying the override, through the
+        outbox like any scan, so central logs it even after an outage; return its event id."""
+        verdict = Verdict.ALLOW if allow else Verdict.DENY
+        return self._enqueue(of.qr, time.monotonic(), of.temperature, Override(of.event_id, guard, verdict, reason))
+
     def manual_temperature(self, celsius: float) -> None:
         """A guard's hand measurement, used for the next scan."""
         self.thermometer.manual(celsius)
 
-    def _enqueue(self, qr: str, at: float, temperature: Temperature | None) -> str:
+    def _enqueue(
+        self, qr: str, at: float, temperature: Temperature | None, override: Override | None = None
+    ) -> str:
         now = self.clock()
         event_id = uuid7(int(now.timestamp() * 1000), os.urandom(10))
         try:
-            self._scans.put_nowait(_Scan(event_id, qr, at, now, temperature))
+            self._scans.put_nowait(_Scan(event_id, qr, at, now, temperature, override))
         except queue.Full:
             logger.error("scan queue full; scan %s dropped", event_id)
         return event_id
@@ -207,7 +219,9 @@ class GateAgent:
             qr=scan.qr,
             temperature=temperature,
             direction=s.direction,
+            override=scan.override,
         )
+        self.last_event = event
         self.outbox.put(event)  # before publishing: a crash from here on loses nothing
         slot = self._waiters.register(event.event_id)
         msg: DecisionMessage | None = None
@@ -243,7 +257,11 @@ class GateAgent:
         self.display.show(views.from_decision_message(msg))
 
     def _decide_offline(self, event: ScanEvent) -> None:
-        decision = self.offline.decide(event)
+        if event.override is not None:  # the guard's word stands; it takes no household day
+            r = Reason.OK_OVERRIDE if event.override.verdict is Verdict.ALLOW else Reason.OVERRIDE_DENY
+            decision = Decision(event.override.verdict, r, (r,), self.offline.policy_version)
+        else:
+            decision = self.offline.decide(event)
         self.outbox.attach_offline(
             event.event_id, OfflineDecision(decision.verdict, decision.reason, decision.policy_version)
         )

@@ -10,6 +10,7 @@ import threading
 
 from gate_agent.agent import GateAgent
 from gate_agent.bootstrap import build_agent
+from gate_agent.console import GuardConsole
 from gate_agent.settings import GateSettings
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,9 @@ def _console(agent: GateAgent, stop: threading.Event) -> None:
 
 def run_gate(settings: GateSettings, *, console: bool | None = None) -> None:
     """Build the agent, run it until SIGINT or SIGTERM, then stop cleanly."""
-    agent = build_agent(settings)
+    console = console if console is not None else sys.stdin.isatty()
+    guard = GuardConsole(sys.stdin.fileno(), sys.stdout, guard=settings.guard_id) if console and sys.stdin.isatty() else None
+    agent = build_agent(settings, display=guard)
     stop = threading.Event()
 
     def _signal(signum: int, frame: object) -> None:
@@ -44,7 +47,14 @@ def run_gate(settings: GateSettings, *, console: bool | None = None) -> None:
 
     previous = {s: signal.signal(s, _signal) for s in (signal.SIGINT, signal.SIGTERM)}
     agent.start()
-    if console if console is not None else sys.stdin.isatty():
+    if guard is not None:  # the key-driven console on a terminal; q ends the gate
+
+        def _keys() -> None:
+            guard.run(agent, stop)
+            stop.set()
+
+        threading.Thread(target=_keys, name="gate-console", daemon=True).start()
+    elif console:  # a pipe: the line console
         threading.Thread(target=_console, args=(agent, stop), name="gate-console", daemon=True).start()
     try:
         while not stop.wait(1.0):

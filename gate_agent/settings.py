@@ -34,6 +34,7 @@ class GateSettings(BaseSettings):
     data_dir: Path = Path("/var/lib/campusgate-gate")
     status_interval_s: float = Field(5.0, gt=0)
     outbox_warn_depth: int = Field(1000, ge=1)
+    guard_id: str = "guard"  # who overrides at this gate's console (a duty post, not a name)
     resend_after_s: float = Field(3.0, gt=0)  # an unacknowledged event is published again after this
 
     @field_validator("gate_id")

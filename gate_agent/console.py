@@ -1,0 +1,171 @@
+"""GuardConsole: the guard's keyboard-driven terminal. It is the gate's Display on a terminal (the
+last decision, the faults) and reads single keys: a/d override the last decision with a reason
+from a short list, t types a hand-measured temperature, s types a code by hand, q quits."""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import termios
+import threading
+import tty
+from typing import TYPE_CHECKING, TextIO
+
+from gate_agent.display import FAULT_TEXT, render
+from gate_agent.ports import Fault
+from gate_agent.views import DisplayView
+
+if TYPE_CHECKING:
+    from gate_agent.agent import GateAgent
+
+logger = logging.getLogger(__name__)
+
+OVERRIDE_REASONS: tuple[tuple[str, str], ...] = (
+    ("医护人员紧急出诊", "medical emergency"),
+    ("经保卫处电话确认", "confirmed by the security office by phone"),
+    ("设备故障人工核验", "device fault, checked by hand"),
+    ("其他", "other"),
+)
+KEYS = "[a] 放行 allow  [d] 禁止 deny  [t] 手动体温 temperature  [s] 手动输码 type a code  [q] 退出 quit"
+ESC = "\x1b"
+
+
+class GuardConsole:
+    """Implements the Display port on a terminal and runs the guard's key loop."""
+
+    def __init__(self, fd_in: int, out: TextIO, *, guard: str = "guard") -> None:
+        self.fd_in, self.out, self.guard = fd_in, out, guard
+        self._lock = threading.Lock()
+        self._view: DisplayView | None = None
+        self._faults: set[Fault] = set()
+        self._note = ""
+        self._prompt = ""
+
+    # the Display port
+
+    def show(self, view: DisplayView) -> None:
+        """Show a decision (replacing the last one)."""
+        with self._lock:
+            self._view = view
+        self._redraw()
+
+    def show_fault(self, fault: Fault) -> None:
+        """Show a fault until cleared."""
+        with self._lock:
+            self._faults.add(fault)
+        self._redraw()
+
+    def clear_fault(self, fault: Fault) -> None:
+        """The fault is over."""
+        with self._lock:
+            self._faults.discard(fault)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        with self._lock:
+            parts = ["\033[2J\033[H═══ campusgate 值守台 guard console ═══"]
+            parts.append(render(self._view) if self._view else "（暂无判定 no decision yet）")
+            parts += [f"⚠ {FAULT_TEXT[f][0]} / {FAULT_TEXT[f][1]}" for f in sorted(self._faults)]
+            if self._note:
+                parts.append(f"» {self._note}")
+            parts += [KEYS, self._prompt]
+            self.out.write("\n".join(parts))
+            self.out.flush()
+
+    def _say(self, note: str, prompt: str = "") -> None:
+        with self._lock:
+            self._note, self._prompt = note, prompt
+        self._redraw()
+
+    # the keys
+
+    def run(self, agent: GateAgent, stop: threading.Event) -> None:
+        """Read keys until q, end of input or ``stop``; the terminal is restored afterwards."""
+        saved = termios.tcgetattr(self.fd_in) if os.isatty(self.fd_in) else None
+        if saved is not None:
+            tty.setcbreak(self.fd_in)  # one key at a time, no echo
+        try:
+            self._say("")
+            while (key := self._key(stop)) is not None and key != "q":
+                self._dispatch(agent, key, stop)
+        finally:
+            if saved is not None:
+                termios.tcsetattr(self.fd_in, termios.TCSADRAIN, saved)
+
+    def _dispatch(self, agent: GateAgent, key: str, stop: threading.Event) -> None:
+        if key in ("a", "d"):
+            self._override(agent, allow=key == "a", stop=stop)
+        elif key == "t":
+            text = self._line("体温 Temperature °C: ", stop)
+            try:
+                celsius = float(text or "")
+            except ValueError:
+                celsius = 0.0
+            if 30.0 <= celsius <= 45.0:
+                agent.manual_temperature(celsius)
+                self._say(f"下一次扫码使用体温 {celsius:.1f} °C / used for the next scan")
+            else:
+                self._say("体温无效 not a temperature (30-45 °C)")
+        elif key == "s":
+            code = self._line("输入出入码 Type the code: ", stop)
+            if code:
+                agent.submit_scan(code)
+                self._say("已提交 submitted")
+        else:
+            self._say("")
+
+    def _override(self, agent: GateAgent, *, allow: bool, stop: threading.Event) -> None:
+        last = agent.last_event
+        if last is None:
+            self._say("没有可更改的判定 / no decision to override")
+            return
+        menu = "  ".join(f"{n}. {zh} {en}" for n, (zh, en) in enumerate(OVERRIDE_REASONS, 1))
+        word = "放行 ALLOW" if allow else "禁止 DENY"
+        self._say(f"{word}: 选择原因 choose a reason (Esc 取消 cancel)", menu)
+        key = self._key(stop)
+        if key is None or not key.isdigit() or not 1 <= int(key) <= len(OVERRIDE_REASONS):
+            self._say("已取消 cancelled")
+            return
+        zh, en = OVERRIDE_REASONS[int(key) - 1]
+        reason = f"{zh} / {en}"
+        if int(key) == len(OVERRIDE_REASONS):  # "other" needs the guard's own words
+            words = self._line("说明 Explain: ", stop)
+            if not words:
+                self._say("已取消 cancelled")
+                return
+            reason = f"{reason}: {words}"
+        event_id = agent.submit_override(last, allow=allow, reason=reason, guard=self.guard)
+        logger.info("guard override %s of event %s as event %s", word, last.event_id, event_id)
+        self._say(f"已提交人工{word} / override submitted")
+
+    def _key(self, stop: threading.Event) -> str | None:
+        """One key, or None at end of input or on stop."""
+        while not stop.is_set():
+            ready, _, _ = select.select([self.fd_in], [], [], 0.2)
+            if ready:
+                data = os.read(self.fd_in, 1)
+                return data.decode("latin-1") if data else None
+        return None
+
+    def _line(self, prompt: str, stop: threading.Event) -> str | None:
+        """A typed line (echoed, Backspace works); None when cancelled with Esc."""
+        chars: list[str] = []
+        buf = b""
+        while True:
+            self._say("", prompt + "".join(chars))
+            key = self._key(stop)
+            if key is None or key == ESC:
+                return None
+            if key in ("\r", "\n"):
+                return "".join(chars).strip()
+            if key in ("\x7f", "\b"):
+                if chars:
+                    chars.pop()
+                continue
+            buf += key.encode("latin-1")
+            try:
+                chars.append(buf.decode())
+                buf = b""
+            except UnicodeDecodeError:  # the middle of a multi-byte character
+                pass
