@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from central import auth, console_approvals, console_passes, console_registry
+from central import auth, console_approvals, console_passes, console_registry, imports_api
 
 router = APIRouter()
 router.include_router(auth.router)
 router.include_router(console_registry.router)
 router.include_router(console_approvals.router)
 router.include_router(console_passes.router)
+router.include_router(imports_api.router)
