@@ -127,6 +127,9 @@ class GateAgent:
         self._threads.clear()
         self.link.stop(graceful=graceful)
         self.camera.close()
+        close_display = getattr(self.display, "close", None)  # the gate screen's web server
+        if close_display is not None:
+            close_display()
         self.outbox.close()
         if self._own_store is not None:
             self._own_store.close()

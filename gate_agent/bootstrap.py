@@ -13,6 +13,7 @@ from gate_agent.offline import OfflineDecider
 from gate_agent.outbox import SqliteOutbox
 from gate_agent.ports import Camera, Display, Relay, Thermometer
 from gate_agent.relay import NullRelay
+from gate_agent.screen import ScreenDisplay, TeeDisplay
 from gate_agent.settings import GateSettings
 from gate_agent.store import Store
 from gate_agent.thermometer import SerialThermometer
@@ -43,12 +44,15 @@ def build_agent(
     """A GateAgent with the real camera, decoder, serial thermometer, SQLite store and MQTT link;
     the simulator passes its own display and relay (and may pass a camera or thermometer)."""
     store = Store(settings.database_path)
+    display = display or TerminalDisplay()
+    if settings.screen_port:
+        display = TeeDisplay(display, ScreenDisplay(settings.screen_port).start())
     return GateAgent(
         settings,
         camera=camera or OpenCvCamera(settings.camera),
         decoder=make_decoder(settings.decoder),
         thermometer=thermometer or SerialThermometer(str(settings.serial_port), settings.baud),
-        display=display or TerminalDisplay(),
+        display=display,
         relay=relay or NullRelay(),
         outbox=SqliteOutbox(store, warn_depth=settings.outbox_warn_depth, owns_store=True),
         link=GateLink(settings.gate_id, link_options(settings)),
