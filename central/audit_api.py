@@ -16,6 +16,7 @@ from central import audit_checkpoints
 from central.audit_entries import EntryFilter, csv_stream, search
 from central.auditlog import verify
 from central.auth import Role, require_roles
+from central.dashboard_api import router as dashboard_router
 from central.incidents_api import router as incidents_router
 from central.reports_api import router as reports_router
 from central.schemas import EntriesPublic, EntryPublic
@@ -45,7 +46,7 @@ class VerifyPublic(BaseModel):
     checkpoints: int
 
 
-router = APIRouter(prefix="/api/v1", tags=["audit"])
+api = APIRouter(prefix="/api/v1", tags=["audit"])
 
 
 def checkpoint_file(request: Request) -> Path:
@@ -53,7 +54,7 @@ def checkpoint_file(request: Request) -> Path:
     return audit_checkpoints.default_path(Path(request.app.state.settings.data_dir))
 
 
-@router.get("/audit/verify", response_model=VerifyPublic, dependencies=[Auditor])
+@api.get("/audit/verify", response_model=VerifyPublic, dependencies=[Auditor])
 def audit_verify(request: Request, session: SessionDep) -> VerifyPublic:
     """Check the hash chain and the kept checkpoints; name the first damaged row."""
     try:
@@ -67,7 +68,7 @@ def audit_verify(request: Request, session: SessionDep) -> VerifyPublic:
 
 
 # Not role-protected yet, like the route it replaces (central/api.py): the console and test_api use it open.
-@router.get("/entries", response_model=EntriesPublic)
+@api.get("/entries", response_model=EntriesPublic)
 def entries(
     session: SessionDep,
     filters: Filters,
@@ -79,7 +80,7 @@ def entries(
     return EntriesPublic(data=[EntryPublic.of(r) for r in rows], count=total)
 
 
-@router.get("/entries.csv", dependencies=[Auditor])
+@api.get("/entries.csv", dependencies=[Auditor])
 def entries_csv(request: Request, filters: Filters) -> StreamingResponse:
     """The matching entry log as CSV (UTF-8 with BOM), streamed in batches, oldest first."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -90,6 +91,9 @@ def entries_csv(request: Request, filters: Filters) -> StreamingResponse:
     )
 
 
-# the other routers of the office's side ride on this one, so central/api.py includes a single router
-router.include_router(incidents_router)
-router.include_router(reports_router)
+# the office's whole side rides on one router, so central/api.py includes a single one
+api.include_router(incidents_router)
+api.include_router(reports_router)
+router = APIRouter()
+router.include_router(api)
+router.include_router(dashboard_router)

@@ -1,0 +1,107 @@
+"""What the live dashboard shows: gate states, new log rows, open fever alerts, today's charts.
+
+Plain queries over the database the worker writes, so the API process needs no message bus of its
+own: the event stream polls these every few hundred milliseconds (see dashboard_api).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, func, select
+
+from central.db import utc
+from central.models import Gate
+from central.models_log import EntryEvent, FeverAlert, GateState
+from gatecore.reasons import REASONS, Reason
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=3)  # a gate status this old says nothing about now
+FEED_BATCH = 50
+
+
+def _reason_zh(code: str) -> str:
+    return REASONS[Reason(code)].zh if code in Reason._value2member_map_ else code
+
+
+def gates(session: Session) -> list[dict[str, Any]]:
+    """Every registered gate (and any gate that reported without being registered) with its state."""
+    rows = session.exec(select(Gate, GateState).join(GateState, col(GateState.gate_id) == Gate.gate_id, isouter=True))
+    out = []
+    for gate, state in rows:
+        out.append({
+            "gate_id": gate.gate_id, "name": gate.name_zh, "campus_id": gate.campus_id,
+            "state": state.state if state else "unknown",
+            "camera": state.camera if state else "unknown",
+            "thermometer": state.thermometer if state else "unknown",
+            "outbox": state.outbox if state else 0,
+            "policy_version": state.policy_version if state else None,
+            "last_seen": state.last_seen.isoformat() if state else None,
+        })
+    stmt = select(EntryEvent.gate_id, func.max(EntryEvent.received_at)).group_by(EntryEvent.gate_id)
+    last = {gate_id: at for gate_id, at in session.exec(stmt)}
+    for g in out:
+        at = last.get(g["gate_id"])
+        g["last_event"] = utc(at).isoformat() if at else None
+    return sorted(out, key=lambda g: g["gate_id"])
+
+
+def last_seq(session: Session) -> int:
+    """The newest entry-log seq (the feed starts after it)."""
+    return int(session.exec(select(func.max(EntryEvent.seq))).one() or 0)
+
+
+def new_entries(session: Session, after: int) -> list[dict[str, Any]]:
+    """Log rows after seq ``after``, oldest first (no names: ids and codes only)."""
+    stmt = select(EntryEvent).where(col(EntryEvent.seq) > after).order_by(col(EntryEvent.seq)).limit(FEED_BATCH)
+    return [
+        {
+            "seq": r.seq, "gate_id": r.gate_id, "direction": r.direction, "verdict": r.verdict, "reason": r.reason,
+            "reason_zh": _reason_zh(r.reason), "celsius": r.celsius, "at": r.gate_time.isoformat(),
+            "offline": r.offline_verdict is not None, "override": r.override_guard is not None,
+        }
+        for r in session.exec(stmt)
+    ]
+
+
+def open_alerts(session: Session) -> list[dict[str, Any]]:
+    """Fever alerts nobody has acknowledged, newest first."""
+    stmt = select(FeverAlert).where(col(FeverAlert.acknowledged_at).is_(None)).order_by(col(FeverAlert.id).desc())
+    return [
+        {"id": a.id, "gate_id": a.gate_id, "campus_id": a.campus_id, "celsius": a.celsius, "at": a.created_at.isoformat()}
+        for a in session.exec(stmt.limit(100))
+    ]
+
+
+def acknowledge(session: Session, alert_id: int, now: datetime) -> bool:
+    """Acknowledge a fever alert; False if there is no such alert (acknowledging twice is fine)."""
+    alert = session.get(FeverAlert, alert_id)
+    if alert is None:
+        return False
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at = utc(now)
+        session.add(alert)
+        logger.info("fever alert %s acknowledged", alert_id)
+    return True
+
+
+def charts(session: Session, now: datetime, tz: str = "Asia/Shanghai") -> dict[str, Any]:
+    """Today's (local) entries per hour per gate and refusals by reason."""
+    zone = ZoneInfo(tz)
+    start = datetime.combine(now.astimezone(zone).date(), datetime.min.time(), tzinfo=zone).astimezone(UTC)
+    today = [col(EntryEvent.gate_time) >= start, EntryEvent.kind == "decision"]
+    per_hour: dict[str, list[int]] = {}
+    stmt = select(EntryEvent.gate_id, EntryEvent.gate_time).where(*today, EntryEvent.verdict == "allow", EntryEvent.direction == "in")
+    for gate_id, at in session.exec(stmt):
+        per_hour.setdefault(gate_id, [0] * 24)[utc(at).astimezone(zone).hour] += 1
+    refusals = session.exec(
+        select(EntryEvent.reason, func.count()).where(*today, EntryEvent.verdict == "deny").group_by(EntryEvent.reason)
+    )
+    return {
+        "per_hour": per_hour,
+        "refusals": sorted(({"reason": r, "label": _reason_zh(r), "count": int(n)} for r, n in refusals), key=lambda x: -x["count"]),
+    }

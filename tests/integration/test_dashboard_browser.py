@@ -1,0 +1,64 @@
+"""The live dashboard in real headless Chromium: a fever at a simulated gate shows within two seconds,
+with a sound, on every open console until acknowledged; a gate whose agent dies shows offline."""
+
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import Page, expect
+from sqlmodel import Session
+
+from central.app import CentralHandle
+from central.auth import SESSION_COOKIE, Role, create_user, issue_session
+from central.models_log import FeverAlert
+from firmware_sim.scenario import Arrival
+from gatecore.reasons import Reason
+
+GATE = "wucheng-north"
+
+
+def _login(central: CentralHandle, page: Page, role: Role) -> None:
+    assert central.app is not None and central.api_url is not None
+    with Session(central.engine) as s:
+        user = create_user(s, f"dash-{role}-{time.monotonic_ns()}", "pw-123456", [role])
+        s.commit()
+        cookie = issue_session(central.app, user)
+    page.context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": central.api_url}])
+    page.goto(f"{central.api_url}/dashboard")
+    expect(page.locator("#conn")).to_have_text("实时", timeout=5000)
+
+
+def test_fever_alert_at_once_on_every_console_and_a_killed_gate_goes_offline(central, passes, rig, page, browser) -> None:
+    gate = rig(GATE)
+    _login(central, page, Role.SECURITY)
+    other = browser.new_context(locale="zh-CN").new_page()
+    try:
+        _login(central, other, Role.DIRECTOR)
+        state = page.locator(f'#gates [data-gate="{GATE}"] .state')
+        expect(state).to_have_text("online", timeout=10_000)
+
+        resident = next(p for p in passes if p.role == "resident" and p.campus_code == "wucheng")
+        view = gate.visit(Arrival(GATE, resident.token, 38.7))
+        shown_at_gate = time.monotonic()
+        assert view.reason is Reason.FEVER
+        for console in (page, other):
+            expect(console.locator("#alerts.on li")).to_have_count(1, timeout=2000)
+        assert time.monotonic() - shown_at_gate < 2.0
+        assert "38.7" in page.locator("#alerts li").first.inner_text()
+        assert page.evaluate("window.beeps") >= 1 and other.evaluate("window.beeps") >= 1
+        expect(page.locator(f'#feed li[data-reason="fever"]')).to_have_count(1, timeout=2000)
+        expect(page.locator('#refusals rect[data-reason="fever"]')).to_have_count(1, timeout=5000)
+
+        page.locator("#alerts li button").first.click()
+        for console in (page, other):
+            expect(console.locator("#alerts")).not_to_have_class("on", timeout=3000)
+        with Session(central.engine) as s:
+            [alert] = [a for a in s.exec(__import__("sqlmodel").select(FeverAlert)) if a.gate_id == GATE]
+            assert alert.acknowledged_at is not None
+
+        gate.agent.stop(graceful=False)  # type: ignore[attr-defined]  # the socket drops: the broker sends the Will
+        expect(state).to_have_text("offline", timeout=5000)
+        expect(other.locator(f'#gates [data-gate="{GATE}"] .state')).to_have_text("offline", timeout=5000)
+    finally:
+        other.context.close()
+        page.close()  # before central stops: the event stream ends with its page
