@@ -12,7 +12,7 @@ from gate_agent.link import GateLink
 from gate_agent.offline import OfflineDecider
 from gate_agent.outbox import SqliteOutbox
 from gate_agent.ports import Camera, Display, Relay, Thermometer
-from gate_agent.relay import NullRelay
+from gate_agent.relay import NullRelay, SerialRelay
 from gate_agent.screen import ScreenDisplay, TeeDisplay
 from gate_agent.settings import GateSettings
 from gate_agent.store import Store
@@ -53,7 +53,7 @@ def build_agent(
         decoder=make_decoder(settings.decoder),
         thermometer=thermometer or SerialThermometer(str(settings.serial_port), settings.baud),
         display=display,
-        relay=relay or NullRelay(),
+        relay=relay or (SerialRelay(str(settings.relay_port)) if settings.relay_port else NullRelay()),
         outbox=SqliteOutbox(store, warn_depth=settings.outbox_warn_depth, owns_store=True),
         link=GateLink(settings.gate_id, link_options(settings)),
         offline=OfflineDecider(ConfigStore(store), LocalLedger(store)),

@@ -8,6 +8,7 @@ agent's threads catch one family and never a cv2, serial or sqlite exception.
     ``OSError`` such as EIO when a USB adapter is pulled).
   - :class:`OutboxError` - the local SQLite store (outbox, ledger, config) failed (``sqlite3.Error``).
   - :class:`ConfigError` - a received gate configuration cannot be used (bad key, bad policy).
+  - :class:`RelayError` - the relay's serial port cannot be opened or written.
 
 Pure-core errors (``gatecore.CoreError``: tokens, messages, thermometer frames) are expected input
 problems and are handled where they occur; they are not wrapped.
@@ -38,3 +39,7 @@ class OutboxError(GateError):
 
 class ConfigError(GateError):
     """A gate configuration from central cannot be used."""
+
+
+class RelayError(GateError):
+    """The relay's serial port cannot be opened or written."""
