@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from central import auth, console_approvals, console_passes, console_registry, imports_api
+from central import auth, console_approvals, console_passes, console_registry, imports_api, phonepass
 
 router = APIRouter()
 router.include_router(auth.router)
@@ -12,3 +12,4 @@ router.include_router(console_registry.router)
 router.include_router(console_approvals.router)
 router.include_router(console_passes.router)
 router.include_router(imports_api.router)
+router.include_router(phonepass.router)

@@ -1,0 +1,56 @@
+"""The phone pass page: a one-minute code signed on each fetch, accepted by the decision service."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from gatecore.tokens import PassForm, verify_token
+from tests.central.conftest import World
+from tests.central.console_helpers import Client
+
+
+@pytest.fixture
+def c(world: World, tmp_path: Path) -> Client:
+    return Client(world, tmp_path)
+
+
+def phone_pass(c: Client, world: World, role: str = "zhang") -> tuple[str, int]:
+    """(link path, pass id) of a fresh phone pass for a world role."""
+    now = datetime.now(UTC)
+    body = {"person_id": world.people[role], "form": "PHONE",
+            "valid_from": (now - timedelta(hours=1)).isoformat(), "valid_until": (now + timedelta(days=7)).isoformat()}
+    (issued,) = c.call("POST", "/api/v1/passes", json=body).json()
+    url = c.call("POST", f"/api/v1/people/{world.people[role]}/phone-link").json()["url"]
+    return "/p/" + url.rsplit("/p/", 1)[1], issued["id"]
+
+
+def test_phone_code_is_signed_for_one_minute_and_accepted(c: Client, world: World) -> None:
+    link, pass_id = phone_pass(c, world)
+    page = c.http.get(link)
+    assert page.status_code == 200 and "setInterval(load, 30000)" in page.text
+    code = c.http.get(link + "/code").json()
+    now = datetime.now(UTC)
+    claims = verify_token(code["qr"], world.keyring.public_keys(), now)
+    assert claims.form is PassForm.PHONE and claims.pass_id == pass_id
+    assert timedelta(seconds=50) < claims.valid_until - now <= timedelta(seconds=60)
+    assert code["svg"].startswith("data:image/svg+xml")
+    topic, payload = world.scan(code["qr"], at=now)
+    decision = json.loads(world.service.handle(topic, payload, now)[0].payload)
+    assert decision["verdict"] == "allow", decision
+
+
+def test_revoked_or_unknown_link_shows_no_code(c: Client, world: World) -> None:
+    link, pass_id = phone_pass(c, world, "li")
+    c.call("POST", f"/api/v1/passes/{pass_id}/revoke")
+    assert c.http.get(link + "/code").status_code == 404
+    assert c.http.get(link).status_code == 404
+    assert c.http.get("/p/not-a-secret/code").status_code == 404
+
+
+def test_phone_link_needs_the_office(c: Client, world: World) -> None:
+    assert c.call("POST", f"/api/v1/people/{world.people['zhang']}/phone-link", role="guard").status_code == 403
+    assert c.call("POST", "/api/v1/people/999/phone-link").status_code == 404
