@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import col, func, select
 
 from central import audit_checkpoints
@@ -100,6 +100,8 @@ class Scheduler:
             if monotonic - self._last_checkpoint >= self.checkpoint_every or self._last_checkpoint == 0.0:
                 audit_checkpoints.write_checkpoint(self.engine, self.checkpoint_path, now)
                 self._last_checkpoint = monotonic
+        except IntegrityError:
+            logger.info("another worker made the same reports first; they stand")
         except SQLAlchemyError as exc:
             logger.error("scheduler pass failed, database unavailable: %s", type(exc).__name__)
 

@@ -154,3 +154,19 @@ def test_missed_schedule_is_made_late_after_a_restart(world: World) -> None:
     with session_scope(world.engine) as s:
         on_time = s.exec(select(DailyReport).where(DailyReport.day == date(2026, 11, 20))).all()
     assert {r.late for r in on_time} == {False}
+
+
+def test_scheduler_tick_makes_reports_and_writes_a_checkpoint(world: World, tmp_path: Path) -> None:
+    from central import audit_checkpoints
+    from central.scheduler import Scheduler
+
+    _scenario(world)
+    scheduler = Scheduler(world.engine, tmp_path, checkpoint_every=3600)
+    scheduler.tick(datetime(2026, 11, 23, 7, 1, tzinfo=UTC), monotonic=100.0)  # 15:01 local
+    scheduler.tick(datetime(2026, 11, 23, 7, 2, tzinfo=UTC), monotonic=160.0)  # no second checkpoint yet
+    with session_scope(world.engine) as s:
+        kinds = sorted((r.kind, r.late) for r in s.exec(select(DailyReport)))
+    assert kinds == [("office", False), ("unit", True)]
+    [checkpoint] = audit_checkpoints.read(audit_checkpoints.default_path(tmp_path))
+    with session_scope(world.engine) as s:
+        assert checkpoint.seq == max(r.seq or 0 for r in s.exec(select(EntryEvent)))
