@@ -83,3 +83,15 @@ def test_csv_streams_in_batches_with_bom_and_chinese(world: World, tmp_path: Pat
     ]
     guard_client, guard_auth = _client(world, tmp_path, Role.GUARD)
     assert guard_client.get("/api/v1/entries.csv", headers=guard_auth).status_code == 403
+
+
+def test_filters_on_postgresql(pg_engine, keyring, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from central.audit_entries import search
+    from tests.central.conftest import build_world
+
+    world = build_world(pg_engine, keyring)
+    _log(world)
+    with session_scope(pg_engine) as s:
+        assert [r.reason for r in search(s, EntryFilter(fever=True), limit=10, offset=0)[0]] == ["fever"]
+        assert search(s, EntryFilter(offline=True, override=False), limit=10, offset=0)[1] == 1
+    assert sum(1 for _ in iter_rows(pg_engine, EntryFilter(), batch=2)) == 5

@@ -170,3 +170,20 @@ def test_scheduler_tick_makes_reports_and_writes_a_checkpoint(world: World, tmp_
     [checkpoint] = audit_checkpoints.read(audit_checkpoints.default_path(tmp_path))
     with session_scope(world.engine) as s:
         assert checkpoint.seq == max(r.seq or 0 for r in s.exec(select(EntryEvent)))
+
+
+def test_counts_and_sign_lock_on_postgresql(pg_engine, keyring) -> None:  # type: ignore[no-untyped-def]
+    from tests.central.conftest import build_world
+
+    world = build_world(pg_engine, keyring)
+    _scenario(world)
+    with session_scope(pg_engine) as s:
+        report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, NOW + timedelta(hours=5))
+        reports.sign(s, report.id or 0, by="director", at=NOW)
+    assert report.content["refusals"] == {"household_day_used": 2, "fever": 1, "qr_foreign": 1}
+    assert (report.content["entries"], report.content["exits"], report.content["offline_decisions"]) == (3, 1, 1)
+    with pytest.raises(ReportError), session_scope(pg_engine) as s:
+        row = s.get(DailyReport, report.id)
+        assert row is not None
+        row.zero = True
+        s.add(row)
