@@ -37,7 +37,9 @@ def _console(agent: GateAgent, stop: threading.Event) -> None:
 def run_gate(settings: GateSettings, *, console: bool | None = None) -> None:
     """Build the agent, run it until SIGINT or SIGTERM, then stop cleanly."""
     console = console if console is not None else sys.stdin.isatty()
-    guard = GuardConsole(sys.stdin.fileno(), sys.stdout, guard=settings.guard_id) if console and sys.stdin.isatty() else None
+    guard = None
+    if console and sys.stdin.isatty():
+        guard = GuardConsole(sys.stdin.fileno(), sys.stdout, guard=settings.guard_id)
     agent = build_agent(settings, display=guard)
     stop = threading.Event()
 
