@@ -1,0 +1,189 @@
+"""The security office's web console (server-rendered): login, language, households, people, import.
+
+Pages authenticate with the signed session cookie; anonymous visitors are sent to the login page.
+Forms reuse the API's schemas and services, so a form error reads like the API's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from sqlmodel import Session, col, func, select
+
+from central.auth import SESSION_COOKIE, SESSION_MAX_AGE_S, Role, User, authenticate, issue_session, optional_user
+from central.console_i18n import LANG_COOKIE, lang_of, translator
+from central.console_models import ReadSession, WriteSession, record_change
+from central.console_registry import add_household, add_person
+from central.console_schemas import HouseholdCreate, PersonCreate
+from central.imports_api import run_import
+from central.models import Campus, Household, Person
+from gatecore.tokens import PassKind
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+Viewer = Annotated[User | None, Depends(optional_user)]
+router = APIRouter(prefix="/console", include_in_schema=False)
+CONSOLE_ROLES = (Role.SECURITY, Role.APPROVER, Role.AUDITOR, Role.DIRECTOR)
+
+
+def admit(user: User | None, *roles: Role) -> User:
+    """The visitor as a user holding one of ``roles``; login redirect or 403 otherwise."""
+    if user is None:
+        raise HTTPException(303, detail="login required", headers={"Location": "/console/login"})
+    if roles and not user.may(*roles):
+        raise HTTPException(403, detail=f"forbidden: this needs one of the roles {', '.join(roles)}")
+    return user
+
+
+def render(request: Request, name: str, user: User | None, *, status_code: int = 200, **ctx: Any) -> Response:
+    """A console page in the visitor's language."""
+    lang = lang_of(request)
+    context = {"t": translator(lang), "lang": lang, "user": user, "errors": {}, "form": {}, **ctx}
+    if "error" in context["errors"]:  # a rule across fields (e.g. dates out of order) names no field
+        context["error"] = context["errors"]["error"]
+    return templates.TemplateResponse(request, f"console/{name}", context, status_code=status_code)
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    """Validation errors by form field ('error' for the whole form)."""
+    return {str(e["loc"][0]) if e["loc"] else "error": e["msg"].removeprefix("Value error, ") for e in exc.errors()}
+
+
+async def form_of(request: Request) -> dict[str, Any]:
+    """The posted form with blank fields left out."""
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str) and v.strip() != ""}
+
+
+def campus_names(session: Session) -> dict[int, str]:
+    """Campus id -> Chinese name, for selects and lists."""
+    return {c.id: c.name_zh for c in session.exec(select(Campus).order_by(col(Campus.id))) if c.id is not None}
+
+
+@router.get("/login")
+def login_page(request: Request, user: Viewer) -> Response:
+    """The login form."""
+    return render(request, "login.html", None)
+
+
+@router.post("/login")
+async def login(request: Request, session: ReadSession) -> Response:
+    """Check the password and set the session cookie."""
+    form = await form_of(request)
+    user = authenticate(session, form.get("username", ""), form.get("password", ""))
+    if user is None:
+        return render(request, "login.html", None, status_code=401, username=form.get("username"),
+                      error=translator(lang_of(request))("bad_login"))
+    response = RedirectResponse("/console/", status_code=303)
+    response.set_cookie(SESSION_COOKIE, issue_session(request.app, user), max_age=SESSION_MAX_AGE_S,
+                        httponly=True, samesite="lax")
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    """Forget the session cookie."""
+    response = RedirectResponse("/console/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/lang")
+def language(request: Request, to: str = "zh") -> Response:
+    """Switch between Chinese and English."""
+    back = request.headers.get("referer") or "/console/"
+    response = RedirectResponse(back if back.startswith(str(request.base_url)) else "/console/", status_code=303)
+    response.set_cookie(LANG_COOKIE, "en" if to == "en" else "zh", max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+@router.get("/")
+def home(user: Viewer) -> Response:
+    """The households list."""
+    admit(user, *CONSOLE_ROLES)
+    return RedirectResponse("/console/households", status_code=303)
+
+
+@router.get("/households")
+def households_page(request: Request, session: ReadSession, user: Viewer, q: str | None = None) -> Response:
+    """Households with a search box and the add form."""
+    return households(request, session, admit(user, *CONSOLE_ROLES), q)
+
+
+def households(request: Request, session: Session, viewer: User, q: str | None = None, **ctx: Any) -> Response:
+    """The households page."""
+    cond = [col(Household.label).contains(q)] if q else []
+    count = session.exec(select(func.count()).select_from(Household).where(*cond)).one()
+    rows = session.exec(select(Household).where(*cond).order_by(col(Household.id)).limit(200))
+    return render(request, "households.html", viewer, q=q, count=count, rows=list(rows),
+                  campuses=campus_names(session), **ctx)
+
+
+@router.post("/households")
+async def add_household_form(request: Request, session: WriteSession, user: Viewer) -> Response:
+    """Add a household, or show the form again with its errors."""
+    viewer = admit(user, Role.SECURITY)
+    form = await form_of(request)
+    try:
+        household = add_household(session, HouseholdCreate.model_validate(form))
+    except ValidationError as exc:
+        return households(request, session, viewer, form=form, errors=field_errors(exc))
+    except HTTPException as exc:
+        return households(request, session, viewer, form=form, error=exc.detail)
+    record_change(session, viewer, "create", "household", household.id)
+    session.commit()
+    return households(request, session, viewer, message=f"+ {household.label}")
+
+
+@router.get("/people")
+def people_page(request: Request, session: ReadSession, user: Viewer, q: str | None = None) -> Response:
+    """People with a search box and the add form."""
+    return people(request, session, admit(user, *CONSOLE_ROLES), q)
+
+
+def people(request: Request, session: Session, viewer: User, q: str | None = None, **ctx: Any) -> Response:
+    """The people page."""
+    cond = [col(Person.name).contains(q)] if q else []
+    count = session.exec(select(func.count()).select_from(Person).where(*cond)).one()
+    rows = session.exec(select(Person).where(*cond).order_by(col(Person.id)).limit(200))
+    categories = [k.lower() for k in PassKind.__members__ if k != "VEHICLE"]
+    return render(request, "people.html", viewer, q=q, count=count, rows=list(rows), categories=categories, **ctx)
+
+
+@router.post("/people")
+async def add_person_form(request: Request, session: WriteSession, user: Viewer) -> Response:
+    """Add a person, or show the form again with its errors."""
+    viewer = admit(user, Role.SECURITY)
+    form = await form_of(request)
+    try:
+        person = add_person(session, PersonCreate.model_validate(form))
+    except ValidationError as exc:
+        return people(request, session, viewer, form=form, errors=field_errors(exc))
+    except HTTPException as exc:
+        return people(request, session, viewer, form=form, error=exc.detail)
+    record_change(session, viewer, "create", "person", person.id, category=person.category)
+    session.commit()
+    return people(request, session, viewer, message=f"+ #{person.id}")
+
+
+@router.get("/import")
+def import_page(request: Request, user: Viewer) -> Response:
+    """The import form."""
+    return render(request, "import.html", admit(user, Role.SECURITY))
+
+
+@router.post("/import")
+async def import_upload(request: Request, session: WriteSession, user: Viewer) -> Response:
+    """Run a dry run or an import and show the report."""
+    viewer = admit(user, Role.SECURITY)
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        return render(request, "import.html", viewer, status_code=422, errors={"file": "choose a file"})
+    code, report = run_import(session, viewer, upload.filename, await upload.read(), form.get("dry_run") == "true")
+    if "detail" in report:
+        return render(request, "import.html", viewer, status_code=code, error=report["detail"])
+    return render(request, "import.html", viewer, status_code=code, report=report)
