@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from central import auth, console_approvals, console_passes, console_registry, console_web, console_web_flow, imports_api, phonepass
+from central import (
+    auth,
+    console_approvals,
+    console_passes,
+    console_registry,
+    console_web,
+    console_web_flow,
+    imports_api,
+    phonepass,
+)
 
 router = APIRouter()
 router.include_router(auth.router)

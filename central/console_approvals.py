@@ -11,7 +11,7 @@ from sqlmodel import col, func, select
 
 from central.auth import Role, User, require_roles
 from central.console_models import ReadSession, WriteSession, get_or_404, record_change, refuse
-from central.console_registry import READERS, Limit, Offset, Office, Reader, add_person
+from central.console_registry import READERS, Limit, Office, Offset, Reader, add_person
 from central.console_schemas import (
     ApprovalCreate,
     ApprovalPublic,
@@ -32,8 +32,12 @@ router = APIRouter(prefix="/api/v1", tags=["approvals"])
 
 @router.get("/approvals", response_model=Page[ApprovalPublic])
 def list_approvals(
-    session: ReadSession, user: Reader, status_: Annotated[str | None, Query(alias="status")] = None,
-    person_id: int | None = None, limit: Limit = 50, offset: Offset = 0,
+    session: ReadSession,
+    user: Reader,
+    status_: Annotated[str | None, Query(alias="status")] = None,
+    person_id: int | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[ApprovalPublic]:
     """Approvals, filtered by status (requested, approved, rejected) and person."""
     cond = []
@@ -42,7 +46,9 @@ def list_approvals(
     if person_id is not None:
         cond.append(col(Approval.person_id) == person_id)
     total = session.exec(select(func.count()).select_from(Approval).where(*cond)).one()
-    rows = session.exec(select(Approval).where(*cond).order_by(col(Approval.id).desc()).offset(offset).limit(limit))
+    rows = session.exec(
+        select(Approval).where(*cond).order_by(col(Approval.id).desc()).offset(offset).limit(limit)
+    )
     return Page(data=[ApprovalPublic.model_validate(r, from_attributes=True) for r in rows], count=total)
 
 
@@ -118,8 +124,12 @@ def register_visitor(body: VisitorCreate, session: WriteSession, user: Office) -
     person = add_person(session, PersonCreate(name=body.name, category="visitor", phone=body.phone))
     assert person.id is not None
     visit = Pass(
-        person_id=person.id, kind="VISITOR", campus_id=body.campus_id, household_id=body.household_id,
-        valid_from=body.valid_from, valid_until=body.valid_until,
+        person_id=person.id,
+        kind="VISITOR",
+        campus_id=body.campus_id,
+        household_id=body.household_id,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
     )
     session.add(visit)
     session.flush()
@@ -130,7 +140,9 @@ def register_visitor(body: VisitorCreate, session: WriteSession, user: Office) -
 
 @router.get("/vehicles", response_model=list[VehiclePublic])
 def list_vehicles(
-    session: ReadSession, user: Annotated[User, Depends(require_roles(*READERS, Role.GUARD))], plate: str | None = None
+    session: ReadSession,
+    user: Annotated[User, Depends(require_roles(*READERS, Role.GUARD))],
+    plate: str | None = None,
 ) -> list[Vehicle]:
     """Registered vehicles, optionally by plate fragment."""
     stmt = select(Vehicle).order_by(col(Vehicle.id))

@@ -11,9 +11,15 @@ from sqlmodel import Session, col, func, select
 from central import passcards
 from central.auth import Role, User, require_roles
 from central.console_models import (
-    ReadSession, WriteSession, get_or_404, keyring_of, publish_campus, record_change, refuse,
+    ReadSession,
+    WriteSession,
+    get_or_404,
+    keyring_of,
+    publish_campus,
+    record_change,
+    refuse,
 )
-from central.console_registry import Limit, Offset, Office, Reader
+from central.console_registry import Limit, Office, Offset, Reader
 from central.console_schemas import Page, PassCreate, PassPublic
 from central.models import Campus, Household, Pass, Person
 
@@ -46,10 +52,17 @@ def issue_passes(session: Session, body: PassCreate) -> list[Pass]:
         campus_id = household.campus_id if household else body.campus_id
         if campus_id is None:
             raise refuse(422, f"person {person.id} has no household: give campus_id")
-        passes.append(Pass(
-            person_id=person.id, kind=person.category, form=body.form, campus_id=campus_id,
-            household_id=person.household_id, valid_from=body.valid_from, valid_until=body.valid_until,
-        ))
+        passes.append(
+            Pass(
+                person_id=person.id,
+                kind=person.category,
+                form=body.form,
+                campus_id=campus_id,
+                household_id=person.household_id,
+                valid_from=body.valid_from,
+                valid_until=body.valid_until,
+            )
+        )
     session.add_all(passes)
     session.flush()
     return passes
@@ -67,12 +80,22 @@ def issue(body: PassCreate, session: WriteSession, user: Office) -> list[Pass]:
 
 @router.get("", response_model=Page[PassPublic])
 def list_passes(
-    session: ReadSession, user: Reader, person_id: int | None = None, household_id: int | None = None,
-    campus_id: int | None = None, revoked: bool | None = None, limit: Limit = 50, offset: Offset = 0,
+    session: ReadSession,
+    user: Reader,
+    person_id: int | None = None,
+    household_id: int | None = None,
+    campus_id: int | None = None,
+    revoked: bool | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[PassPublic]:
     """Passes, filtered by person, household, campus and revoked."""
     cond = []
-    for column, value in ((Pass.person_id, person_id), (Pass.household_id, household_id), (Pass.campus_id, campus_id)):
+    for column, value in (
+        (Pass.person_id, person_id),
+        (Pass.household_id, household_id),
+        (Pass.campus_id, campus_id),
+    ):
         if value is not None:
             cond.append(col(column) == value)
     if revoked is not None:
@@ -127,8 +150,11 @@ def qr_text(pass_id: int, request: Request, session: ReadSession, user: Printer)
 def card_pdf(pass_id: int, request: Request, session: ReadSession, user: Printer) -> Response:
     """A printable single card (PDF)."""
     card = passcards.card_for(session, keyring_of(request), get_or_404(session, Pass, pass_id, "pass"))
-    return Response(passcards.render_pdf([card]), media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="pass-{pass_id}.pdf"'})
+    return Response(
+        passcards.render_pdf([card]),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="pass-{pass_id}.pdf"'},
+    )
 
 
 @router.get("/{pass_id}/card.png")
@@ -140,7 +166,9 @@ def card_png(pass_id: int, request: Request, session: ReadSession, user: Printer
 
 @router.get("/sheet.pdf", include_in_schema=True)
 def sheet_pdf(
-    request: Request, session: ReadSession, user: Printer,
+    request: Request,
+    session: ReadSession,
+    user: Printer,
     ids: Annotated[list[int], Query(alias="id")] = [],  # noqa: B006
     household_id: int | None = None,
 ) -> Response:

@@ -12,7 +12,14 @@ from sqlmodel import Session, col, func, select
 
 from central import registry
 from central.auth import Role, User, require_roles
-from central.console_models import ReadSession, WriteSession, get_or_404, publish_campus, record_change, refuse
+from central.console_models import (
+    ReadSession,
+    WriteSession,
+    get_or_404,
+    publish_campus,
+    record_change,
+    refuse,
+)
 from central.console_schemas import (
     CampusCreate,
     CampusPublic,
@@ -45,7 +52,9 @@ def id_hash(id_number: str) -> str:
 
 
 @router.get("/campuses", response_model=list[CampusPublic])
-def list_campuses(session: ReadSession, user: Annotated[User, Depends(require_roles(*READERS, Role.GUARD))]) -> list[Campus]:
+def list_campuses(
+    session: ReadSession, user: Annotated[User, Depends(require_roles(*READERS, Role.GUARD))]
+) -> list[Campus]:
     """Every campus."""
     return list(session.exec(select(Campus).order_by(col(Campus.id))))
 
@@ -83,7 +92,9 @@ def update_policy(
     except (TypeError, ValueError) as exc:
         raise refuse(422, f"invalid policy: {exc}") from None
     saved = registry.save_policy(session, policy)
-    record_change(session, user, "update", "campus_policy", campus_id, version=saved.version, changes=body.changes)
+    record_change(
+        session, user, "update", "campus_policy", campus_id, version=saved.version, changes=body.changes
+    )
     session.commit()
     publish_campus(request, session, campus_id)
     return saved.to_dict()
@@ -102,7 +113,9 @@ def create_gate(body: GateCreate, session: WriteSession, user: Office) -> dict[s
 
 
 @router.patch("/gates/{gate_id}")
-def update_gate(gate_id: str, body: GateUpdate, request: Request, session: WriteSession, user: Office) -> dict[str, object]:
+def update_gate(
+    gate_id: str, body: GateUpdate, request: Request, session: WriteSession, user: Office
+) -> dict[str, object]:
     """Open, close or rename a gate; its retained config is published again."""
     gate = get_or_404(session, Gate, gate_id, "gate")
     changes = body.model_dump(exclude_none=True)
@@ -114,14 +127,23 @@ def update_gate(gate_id: str, body: GateUpdate, request: Request, session: Write
     publish = getattr(request.app.state, "publish_config", None)
     if publish is not None:
         publish(gate_id)
-    return {"gate_id": gate.gate_id, "campus_id": gate.campus_id, "open": gate.open,
-            "name_zh": gate.name_zh, "name_en": gate.name_en}
+    return {
+        "gate_id": gate.gate_id,
+        "campus_id": gate.campus_id,
+        "open": gate.open,
+        "name_zh": gate.name_zh,
+        "name_en": gate.name_en,
+    }
 
 
 @router.get("/households", response_model=Page[HouseholdPublic])
 def list_households(
-    session: ReadSession, user: Reader, campus_id: int | None = None, q: str | None = None,
-    limit: Limit = 50, offset: Offset = 0,
+    session: ReadSession,
+    user: Reader,
+    campus_id: int | None = None,
+    q: str | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[HouseholdPublic]:
     """Households, filtered by campus and by a search in the label."""
     cond = []
@@ -130,7 +152,9 @@ def list_households(
     if q:
         cond.append(col(Household.label).contains(q))
     total = session.exec(select(func.count()).select_from(Household).where(*cond)).one()
-    rows = session.exec(select(Household).where(*cond).order_by(col(Household.id)).offset(offset).limit(limit))
+    rows = session.exec(
+        select(Household).where(*cond).order_by(col(Household.id)).offset(offset).limit(limit)
+    )
     return Page(data=[HouseholdPublic.model_validate(r, from_attributes=True) for r in rows], count=total)
 
 
@@ -138,8 +162,10 @@ def add_household(session: Session, body: HouseholdCreate) -> Household:
     """A new household (409 if the flat is registered)."""
     campus = get_or_404(session, Campus, body.campus_id, "campus")
     same = select(Household).where(
-        Household.campus_id == body.campus_id, Household.building == body.building,
-        Household.unit == body.unit, Household.room == body.room,
+        Household.campus_id == body.campus_id,
+        Household.building == body.building,
+        Household.unit == body.unit,
+        Household.room == body.room,
     )
     if session.exec(same).first():
         raise refuse(409, f"household {body.building}-{body.unit}-{body.room} exists on this campus")
@@ -167,8 +193,14 @@ def get_household(household_id: int, session: ReadSession, user: Reader) -> Hous
 
 @router.get("/people", response_model=Page[PersonPublic])
 def list_people(
-    session: ReadSession, user: Reader, household_id: int | None = None, category: str | None = None,
-    active: bool | None = None, q: str | None = None, limit: Limit = 50, offset: Offset = 0,
+    session: ReadSession,
+    user: Reader,
+    household_id: int | None = None,
+    category: str | None = None,
+    active: bool | None = None,
+    q: str | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[PersonPublic]:
     """People, filtered by household, category, active, and a search in name or phone."""
     cond = []

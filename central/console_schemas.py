@@ -231,7 +231,9 @@ class PassCreate(BaseModel):
     def _one_target(self) -> PassCreate:
         targets = sum(x is not None for x in (self.person_id, self.household_id))
         if targets > 1 or (targets == 0 and self.campus_id is None):
-            raise ValueError("give person_id (campus_id for someone without a household), household_id, or campus_id")
+            raise ValueError(
+                "give person_id (campus_id for someone without a household), household_id, or campus_id"
+            )
         if self.valid_until <= self.valid_from:
             raise ValueError("valid_until is not after valid_from")
         return self

@@ -15,7 +15,15 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
-from central.auth import SESSION_COOKIE, SESSION_MAX_AGE_S, Role, User, authenticate, issue_session, optional_user
+from central.auth import (
+    SESSION_COOKIE,
+    SESSION_MAX_AGE_S,
+    Role,
+    User,
+    authenticate,
+    issue_session,
+    optional_user,
+)
 from central.console_i18n import LANG_COOKIE, lang_of, translator
 from central.console_models import ReadSession, WriteSession, record_change
 from central.console_registry import add_household, add_person
@@ -50,7 +58,10 @@ def render(request: Request, name: str, user: User | None, *, status_code: int =
 
 def field_errors(exc: ValidationError) -> dict[str, str]:
     """Validation errors by form field ('error' for the whole form)."""
-    return {str(e["loc"][0]) if e["loc"] else "error": e["msg"].removeprefix("Value error, ") for e in exc.errors()}
+    return {
+        str(e["loc"][0]) if e["loc"] else "error": e["msg"].removeprefix("Value error, ")
+        for e in exc.errors()
+    }
 
 
 async def form_of(request: Request) -> dict[str, Any]:
@@ -60,7 +71,9 @@ async def form_of(request: Request) -> dict[str, Any]:
 
 def campus_names(session: Session) -> dict[int, str]:
     """Campus id -> Chinese name, for selects and lists."""
-    return {c.id: c.name_zh for c in session.exec(select(Campus).order_by(col(Campus.id))) if c.id is not None}
+    return {
+        c.id: c.name_zh for c in session.exec(select(Campus).order_by(col(Campus.id))) if c.id is not None
+    }
 
 
 @router.get("/login")
@@ -75,11 +88,22 @@ async def login(request: Request, session: ReadSession) -> Response:
     form = await form_of(request)
     user = authenticate(session, form.get("username", ""), form.get("password", ""))
     if user is None:
-        return render(request, "login.html", None, status_code=401, username=form.get("username"),
-                      error=translator(lang_of(request))("bad_login"))
+        return render(
+            request,
+            "login.html",
+            None,
+            status_code=401,
+            username=form.get("username"),
+            error=translator(lang_of(request))("bad_login"),
+        )
     response = RedirectResponse("/console/", status_code=303)
-    response.set_cookie(SESSION_COOKIE, issue_session(request.app, user), max_age=SESSION_MAX_AGE_S,
-                        httponly=True, samesite="lax")
+    response.set_cookie(
+        SESSION_COOKIE,
+        issue_session(request.app, user),
+        max_age=SESSION_MAX_AGE_S,
+        httponly=True,
+        samesite="lax",
+    )
     return response
 
 
@@ -95,7 +119,9 @@ def logout() -> Response:
 def language(request: Request, to: str = "zh") -> Response:
     """Switch between Chinese and English."""
     back = request.headers.get("referer") or "/console/"
-    response = RedirectResponse(back if back.startswith(str(request.base_url)) else "/console/", status_code=303)
+    response = RedirectResponse(
+        back if back.startswith(str(request.base_url)) else "/console/", status_code=303
+    )
     response.set_cookie(LANG_COOKIE, "en" if to == "en" else "zh", max_age=365 * 24 * 3600, samesite="lax")
     return response
 
@@ -113,13 +139,23 @@ def households_page(request: Request, session: ReadSession, user: Viewer, q: str
     return households(request, session, admit(user, *CONSOLE_ROLES), q)
 
 
-def households(request: Request, session: Session, viewer: User, q: str | None = None, **ctx: Any) -> Response:
+def households(
+    request: Request, session: Session, viewer: User, q: str | None = None, **ctx: Any
+) -> Response:
     """The households page."""
     cond = [col(Household.label).contains(q)] if q else []
     count = session.exec(select(func.count()).select_from(Household).where(*cond)).one()
     rows = session.exec(select(Household).where(*cond).order_by(col(Household.id)).limit(200))
-    return render(request, "households.html", viewer, q=q, count=count, rows=list(rows),
-                  campuses=campus_names(session), **ctx)
+    return render(
+        request,
+        "households.html",
+        viewer,
+        q=q,
+        count=count,
+        rows=list(rows),
+        campuses=campus_names(session),
+        **ctx,
+    )
 
 
 @router.post("/households")
@@ -150,7 +186,9 @@ def people(request: Request, session: Session, viewer: User, q: str | None = Non
     count = session.exec(select(func.count()).select_from(Person).where(*cond)).one()
     rows = session.exec(select(Person).where(*cond).order_by(col(Person.id)).limit(200))
     categories = [k.lower() for k in PassKind.__members__ if k != "VEHICLE"]
-    return render(request, "people.html", viewer, q=q, count=count, rows=list(rows), categories=categories, **ctx)
+    return render(
+        request, "people.html", viewer, q=q, count=count, rows=list(rows), categories=categories, **ctx
+    )
 
 
 @router.post("/people")
@@ -183,7 +221,9 @@ async def import_upload(request: Request, session: WriteSession, user: Viewer) -
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
         return render(request, "import.html", viewer, status_code=422, errors={"file": "choose a file"})
-    code, report = run_import(session, viewer, upload.filename, await upload.read(), form.get("dry_run") == "true")
+    code, report = run_import(
+        session, viewer, upload.filename, await upload.read(), form.get("dry_run") == "true"
+    )
     if "detail" in report:
         return render(request, "import.html", viewer, status_code=code, error=report["detail"])
     return render(request, "import.html", viewer, status_code=code, report=report)

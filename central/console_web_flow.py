@@ -31,11 +31,20 @@ def approvals_page(request: Request, session: ReadSession, user: Viewer) -> Resp
 def approvals(request: Request, session: Session, viewer: User, **ctx: Any) -> Response:
     """The approvals page."""
     rows = session.exec(
-        select(Approval, Person.name).join(Person, col(Person.id) == Approval.person_id)
-        .order_by(col(Approval.id).desc()).limit(200)
+        select(Approval, Person.name)
+        .join(Person, col(Person.id) == Approval.person_id)
+        .order_by(col(Approval.id).desc())
+        .limit(200)
     )
-    return render(request, "approvals.html", viewer, rows=list(rows), can_decide=viewer.may(Role.APPROVER),
-                  can_request=viewer.may(Role.SECURITY), **ctx)
+    return render(
+        request,
+        "approvals.html",
+        viewer,
+        rows=list(rows),
+        can_decide=viewer.may(Role.APPROVER),
+        can_request=viewer.may(Role.SECURITY),
+        **ctx,
+    )
 
 
 @router.post("/approvals")
@@ -54,25 +63,33 @@ async def request_form(request: Request, session: WriteSession, user: Viewer) ->
 
 
 @router.post("/approvals/{approval_id}/{verdict}")
-def decide_form(approval_id: int, verdict: str, request: Request, session: WriteSession, user: Viewer) -> Response:
+def decide_form(
+    approval_id: int, verdict: str, request: Request, session: WriteSession, user: Viewer
+) -> Response:
     """An approver approves or rejects."""
     viewer = admit(user, Role.APPROVER)
     if verdict not in ("approve", "reject"):
         raise HTTPException(404, detail=f"no action {verdict!r}")
     try:
-        console_approvals.decide(session, approval_id, viewer, "approved" if verdict == "approve" else "rejected")
+        console_approvals.decide(
+            session, approval_id, viewer, "approved" if verdict == "approve" else "rejected"
+        )
     except HTTPException as exc:
         return approvals(request, session, viewer, error=exc.detail)
     return approvals(request, session, viewer, message="✓")
 
 
 @router.get("/passes")
-def passes_page(request: Request, session: ReadSession, user: Viewer, person_id: int | None = None) -> Response:
+def passes_page(
+    request: Request, session: ReadSession, user: Viewer, person_id: int | None = None
+) -> Response:
     """Passes, optionally of one person."""
     return passes(request, session, admit(user, *CONSOLE_ROLES), person_id)
 
 
-def passes(request: Request, session: Session, viewer: User, person_id: int | None = None, **ctx: Any) -> Response:
+def passes(
+    request: Request, session: Session, viewer: User, person_id: int | None = None, **ctx: Any
+) -> Response:
     """The passes page."""
     stmt = select(Pass, Person.name).join(Person, col(Person.id) == Pass.person_id, isouter=True)
     if person_id is not None:
@@ -96,15 +113,20 @@ async def issue_form(request: Request, session: WriteSession, user: Viewer) -> R
     """Issue passes for a person or a household; dates are whole local days."""
     viewer = admit(user, Role.SECURITY)
     form = await form_of(request)
-    data = {**form, "valid_from": _day_start(form.get("valid_from")),
-            "valid_until": _day_start(form.get("valid_until"), plus=1)}
+    data = {
+        **form,
+        "valid_from": _day_start(form.get("valid_from")),
+        "valid_until": _day_start(form.get("valid_until"), plus=1),
+    }
     try:
         issued = console_passes.issue(PassCreate.model_validate(data), session, viewer)
     except ValidationError as exc:
         return passes(request, session, viewer, form=form, errors=field_errors(exc))
     except HTTPException as exc:
         return passes(request, session, viewer, form=form, error=exc.detail)
-    return passes(request, session, viewer, message=f"+ {len(issued)}: " + ", ".join(f"#{p.id}" for p in issued))
+    return passes(
+        request, session, viewer, message=f"+ {len(issued)}: " + ", ".join(f"#{p.id}" for p in issued)
+    )
 
 
 @router.post("/passes/{pass_id}/revoke")
@@ -116,5 +138,3 @@ def revoke_form(pass_id: int, request: Request, session: WriteSession, user: Vie
     except HTTPException as exc:
         return passes(request, session, viewer, error=exc.detail)
     return passes(request, session, viewer, message=f"#{pass_id} ✕")
-
-

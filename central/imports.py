@@ -23,18 +23,59 @@ from central.models import Campus, Household, Person
 logger = logging.getLogger(__name__)
 
 COLUMNS = {  # header as an office writes it -> field
-    "校区": "campus", "campus": "campus", "楼号": "building", "楼栋": "building", "楼": "building",
-    "building": "building", "单元": "unit", "unit": "unit", "房号": "room", "房间": "room", "门牌": "room",
-    "room": "room", "姓名": "name", "name": "name", "身份证号": "id_number", "身份证": "id_number",
-    "证件号": "id_number", "id_number": "id_number", "类别": "category", "人员类别": "category",
-    "category": "category", "电话": "phone", "手机": "phone", "手机号": "phone", "phone": "phone",
-    "重点人员至": "key_person_until", "key_person_until": "key_person_until",
+    "校区": "campus",
+    "campus": "campus",
+    "楼号": "building",
+    "楼栋": "building",
+    "楼": "building",
+    "building": "building",
+    "单元": "unit",
+    "unit": "unit",
+    "房号": "room",
+    "房间": "room",
+    "门牌": "room",
+    "room": "room",
+    "姓名": "name",
+    "name": "name",
+    "身份证号": "id_number",
+    "身份证": "id_number",
+    "证件号": "id_number",
+    "id_number": "id_number",
+    "类别": "category",
+    "人员类别": "category",
+    "category": "category",
+    "电话": "phone",
+    "手机": "phone",
+    "手机号": "phone",
+    "phone": "phone",
+    "重点人员至": "key_person_until",
+    "key_person_until": "key_person_until",
 }
 CATEGORIES = {
-    "住户": "RESIDENT", "居民": "RESIDENT", "租户": "TENANT", "教职工": "STAFF", "职工": "STAFF",
-    "学生": "STUDENT", "外籍教师": "FOREIGN_TEACHER", "外教": "FOREIGN_TEACHER", "留学生": "INTL_STUDENT",
-    "施工人员": "CONTRACTOR", "访客": "VISITOR",
-    **{k.lower(): k for k in ("RESIDENT", "TENANT", "STAFF", "STUDENT", "FOREIGN_TEACHER", "INTL_STUDENT", "CONTRACTOR", "VISITOR")},
+    "住户": "RESIDENT",
+    "居民": "RESIDENT",
+    "租户": "TENANT",
+    "教职工": "STAFF",
+    "职工": "STAFF",
+    "学生": "STUDENT",
+    "外籍教师": "FOREIGN_TEACHER",
+    "外教": "FOREIGN_TEACHER",
+    "留学生": "INTL_STUDENT",
+    "施工人员": "CONTRACTOR",
+    "访客": "VISITOR",
+    **{
+        k.lower(): k
+        for k in (
+            "RESIDENT",
+            "TENANT",
+            "STAFF",
+            "STUDENT",
+            "FOREIGN_TEACHER",
+            "INTL_STUDENT",
+            "CONTRACTOR",
+            "VISITOR",
+        )
+    },
 }
 HOUSEHOLD_KINDS = {"RESIDENT", "TENANT"}
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
@@ -88,11 +129,11 @@ def read_table(filename: str, data: bytes, warnings: list[str]) -> list[Row]:
     missing = {"campus", "name"} - set(fields)
     if missing:
         raise ImportFileError(
-            f"line {header_line}: missing column(s) {', '.join(sorted(missing))} (e.g. 校区, 姓名); found {', '.join(header)}"
+            f"line {header_line}: missing column(s) {', '.join(sorted(missing))} (e.g. 校区, 姓名); "
+            f"found {', '.join(header)}"
         )
     return [
-        Row(n, {f: c.strip() for f, c in zip(fields, cells, strict=False) if f})
-        for n, cells in lines[1:]
+        Row(n, {f: c.strip() for f, c in zip(fields, cells, strict=False) if f}) for n, cells in lines[1:]
     ]
 
 
@@ -122,7 +163,9 @@ def _xlsx_lines(data: bytes, warnings: list[str]) -> list[tuple[int, list[str]]]
         warnings.append(f"only the first sheet {sheet.title!r} was read; ignored: {', '.join(others)}")
     if sheet.merged_cells.ranges:
         merged = ", ".join(str(r) for r in list(sheet.merged_cells.ranges)[:5])
-        raise ImportFileError(f"sheet {sheet.title!r} has merged cells ({merged}): unmerge them and fill in every row")
+        raise ImportFileError(
+            f"sheet {sheet.title!r} has merged cells ({merged}): unmerge them and fill in every row"
+        )
     return [
         (i, ["" if v is None else _cell_text(v) for v in row])
         for i, row in enumerate(sheet.iter_rows(values_only=True), start=1)
@@ -204,14 +247,26 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
         key = (campus.id, building, unit, room) if needs_home else None
         if key is not None and key not in households and key not in new_households:
             new_households[key] = Household(
-                campus_id=campus.id, building=building, unit=unit, room=room,
+                campus_id=campus.id,
+                building=building,
+                unit=unit,
+                room=room,
                 label=f"{campus.name_zh} {building}-{unit}-{room}",
             )
-        people.append((Person(
-            name=cells["name"], category=category, phone=cells.get("phone") or None, key_person_until=until,
-            id_hash=digest, id_last4=cells["id_number"][-4:] if digest else None,
-            link_secret=secrets.token_urlsafe(24),
-        ), key))
+        people.append(
+            (
+                Person(
+                    name=cells["name"],
+                    category=category,
+                    phone=cells.get("phone") or None,
+                    key_person_until=until,
+                    id_hash=digest,
+                    id_last4=cells["id_number"][-4:] if digest else None,
+                    link_secret=secrets.token_urlsafe(24),
+                ),
+                key,
+            )
+        )
     report.households_new, report.people_new = len(new_households), len(people)
     if report.errors or dry_run:
         logger.info("import checked: %d rows, %d bad, dry run %s", report.rows, len(report.errors), dry_run)

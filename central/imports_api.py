@@ -16,15 +16,25 @@ router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 MAX_BYTES = 20 * 1024 * 1024
 
 
-def run_import(session: WriteSession, user: Any, filename: str, data: bytes, dry_run: bool) -> tuple[int, dict[str, Any]]:
+def run_import(
+    session: WriteSession, user: Any, filename: str, data: bytes, dry_run: bool
+) -> tuple[int, dict[str, Any]]:
     """(HTTP status, report) of an import; commits only a clean, real import."""
     try:
         report = import_people(session, filename, data, dry_run=dry_run)
     except ImportFileError as exc:
         return 422, {"detail": str(exc), "errors": [], "applied": False}
     if report.applied:
-        record_change(session, user, "import", "person", "-", households=report.households_new,
-                      people=report.people_new, file=filename)
+        record_change(
+            session,
+            user,
+            "import",
+            "person",
+            "-",
+            households=report.households_new,
+            people=report.people_new,
+            file=filename,
+        )
         session.commit()
     body = asdict(report)
     return (422 if report.errors and not dry_run else 200), body
@@ -32,7 +42,9 @@ def run_import(session: WriteSession, user: Any, filename: str, data: bytes, dry
 
 @router.post("/people")
 async def import_file(
-    session: WriteSession, user: Office, file: Annotated[UploadFile, File()],
+    session: WriteSession,
+    user: Office,
+    file: Annotated[UploadFile, File()],
     dry_run: Annotated[bool, Form()] = True,
 ) -> JSONResponse:
     """Households and people from a CSV or XLSX; a dry run (the default) only reports."""

@@ -27,12 +27,20 @@ from central.models import Campus, Household, Pass, Person, Vehicle
 CJK_FONT = "STSong-Light"
 CARD_W, CARD_H = 85.6 * mm, 54 * mm  # ISO/IEC 7810 ID-1, a bank card
 KIND_LABELS = {
-    "RESIDENT": ("住户", "Resident"), "TENANT": ("租户", "Tenant"), "STAFF": ("教职工", "Staff"),
-    "STUDENT": ("学生", "Student"), "FOREIGN_TEACHER": ("外籍教师", "Foreign teacher"),
-    "INTL_STUDENT": ("留学生", "International student"), "CONTRACTOR": ("施工人员", "Contractor"),
-    "VISITOR": ("访客", "Visitor"), "VEHICLE": ("车辆", "Vehicle"),
+    "RESIDENT": ("住户", "Resident"),
+    "TENANT": ("租户", "Tenant"),
+    "STAFF": ("教职工", "Staff"),
+    "STUDENT": ("学生", "Student"),
+    "FOREIGN_TEACHER": ("外籍教师", "Foreign teacher"),
+    "INTL_STUDENT": ("留学生", "International student"),
+    "CONTRACTOR": ("施工人员", "Contractor"),
+    "VISITOR": ("访客", "Visitor"),
+    "VEHICLE": ("车辆", "Vehicle"),
 }
-_PNG_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+_PNG_FONTS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +118,9 @@ def _draw_card(canvas: Canvas, card: PassCard, x: float, y: float) -> None:
     for i, line in enumerate(card.lines()):
         canvas.drawString(x + 4 * mm, y + CARD_H - 12 * mm - i * 4.2 * mm, line)
     side = 30 * mm
-    canvas.drawImage(ImageReader(io.BytesIO(qr_png(card.qr))), x + CARD_W - side - 2 * mm, y + 2 * mm, side, side)
+    canvas.drawImage(
+        ImageReader(io.BytesIO(qr_png(card.qr))), x + CARD_W - side - 2 * mm, y + 2 * mm, side, side
+    )
 
 
 def render_pdf(cards: list[PassCard], *, sheet: bool = False) -> bytes:
@@ -154,7 +164,10 @@ def render_png(card: PassCard, *, dpi: int = 300) -> bytes:
         draw.text((round(4 * px), round((10 + i * 4.2) * px)), line, fill="black", font=small)
     qr = Image.open(io.BytesIO(qr_png(card.qr, scale=6))).convert("RGB")
     side = round(30 * px)
-    img.paste(qr.resize((side, side), Image.Resampling.NEAREST), (img.width - side - round(2 * px), img.height - side - round(2 * px)))
+    img.paste(
+        qr.resize((side, side), Image.Resampling.NEAREST),
+        (img.width - side - round(2 * px), img.height - side - round(2 * px)),
+    )
     out = io.BytesIO()
     img.save(out, format="PNG")
     return out.getvalue()

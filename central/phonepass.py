@@ -30,10 +30,16 @@ def current_phone_pass(session: Session, secret: str, now: datetime) -> Pass | N
     if person is None or not person.active:
         return None
     return session.exec(
-        select(Pass).where(
-            Pass.person_id == person.id, Pass.form == "PHONE", col(Pass.revoked_at).is_(None),
-            col(Pass.valid_from) <= now, col(Pass.valid_until) > now, Pass.kind != "VEHICLE",
-        ).order_by(col(Pass.id).desc())
+        select(Pass)
+        .where(
+            Pass.person_id == person.id,
+            Pass.form == "PHONE",
+            col(Pass.revoked_at).is_(None),
+            col(Pass.valid_from) <= now,
+            col(Pass.valid_until) > now,
+            Pass.kind != "VEHICLE",
+        )
+        .order_by(col(Pass.id).desc())
     ).first()
 
 
@@ -72,7 +78,8 @@ async function load() {{
   const c = await r.json();
   document.getElementById("qr").src = c.svg;
   document.getElementById("qr").dataset.qr = c.qr;
-  document.getElementById("exp").textContent = "有效至 Valid until " + new Date(c.expires_at).toLocaleTimeString();
+  const until = new Date(c.expires_at).toLocaleTimeString();
+  document.getElementById("exp").textContent = "有效至 Valid until " + until;
 }}
 load(); setInterval(load, {REFRESH_S * 1000});
 </script></body></html>""")
@@ -80,7 +87,9 @@ load(); setInterval(load, {REFRESH_S * 1000});
 
 @router.post("/api/v1/people/{person_id}/phone-link")
 def phone_link(
-    person_id: int, request: Request, session: WriteSession,
+    person_id: int,
+    request: Request,
+    session: WriteSession,
     user: Annotated[User, Depends(require_roles(Role.SECURITY))],
 ) -> dict[str, str]:
     """The person's personal link (made on first request), to send to their phone."""

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-
-from central.api import create_app
-from functools import cache
-
 from sqlmodel import Session, select
 
+from central.api import create_app
 from central.auth import DEMO_USERS, User, hash_password, issue_api_token
 from central.db import session_scope
 from central.settings import CentralSettings
@@ -25,7 +23,10 @@ def _hash(password: str) -> str:
 
 def demo_users() -> list[User]:
     """The demo users of ``seed_demo_users``, with hashes computed once per test run."""
-    return [User(username=u, password_hash=_hash(pw), roles=",".join(roles)) for u, (pw, roles) in DEMO_USERS.items()]
+    return [
+        User(username=u, password_hash=_hash(pw), roles=",".join(roles))
+        for u, (pw, roles) in DEMO_USERS.items()
+    ]
 
 
 class Client:
@@ -35,7 +36,9 @@ class Client:
         with session_scope(world.engine) as s:
             s.add_all(demo_users())
         self.engine = world.engine
-        self.app: FastAPI = create_app(CentralSettings(data_dir=tmp_path, database_url="sqlite://"), world.engine)
+        self.app: FastAPI = create_app(
+            CentralSettings(data_dir=tmp_path, database_url="sqlite://"), world.engine
+        )
         self.app.state.keyring = world.keyring
         self.published: list[str] = []
         self.app.state.publish_config = lambda gate_id: self.published.append(gate_id) or True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import pytest
 from fastapi import Depends, FastAPI
@@ -34,7 +35,7 @@ def app(engine: Engine, tmp_path: Path) -> FastAPI:
     application = create_app(CentralSettings(data_dir=tmp_path, database_url="sqlite://"), engine)
 
     @application.get("/probe/approver")
-    def probe(user: User = Depends(require_roles(Role.APPROVER))) -> dict[str, str]:
+    def probe(user: Annotated[User, Depends(require_roles(Role.APPROVER))]) -> dict[str, str]:
         return {"user": user.username}
 
     @application.get("/probe/anyone")
@@ -46,7 +47,9 @@ def app(engine: Engine, tmp_path: Path) -> FastAPI:
 
 def login(client: TestClient, username: str, password: str | None = None) -> dict[str, str]:
     """Bearer headers for a demo user."""
-    r = client.post("/api/v1/auth/token", data={"username": username, "password": password or f"{username}-demo"})
+    r = client.post(
+        "/api/v1/auth/token", data={"username": username, "password": password or f"{username}-demo"}
+    )
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 

@@ -21,8 +21,12 @@ def c(world: World, tmp_path: Path) -> Client:
 def phone_pass(c: Client, world: World, role: str = "zhang") -> tuple[str, int]:
     """(link path, pass id) of a fresh phone pass for a world role."""
     now = datetime.now(UTC)
-    body = {"person_id": world.people[role], "form": "PHONE",
-            "valid_from": (now - timedelta(hours=1)).isoformat(), "valid_until": (now + timedelta(days=7)).isoformat()}
+    body = {
+        "person_id": world.people[role],
+        "form": "PHONE",
+        "valid_from": (now - timedelta(hours=1)).isoformat(),
+        "valid_until": (now + timedelta(days=7)).isoformat(),
+    }
     (issued,) = c.call("POST", "/api/v1/passes", json=body).json()
     url = c.call("POST", f"/api/v1/people/{world.people[role]}/phone-link").json()["url"]
     return "/p/" + url.rsplit("/p/", 1)[1], issued["id"]
@@ -52,5 +56,7 @@ def test_revoked_or_unknown_link_shows_no_code(c: Client, world: World) -> None:
 
 
 def test_phone_link_needs_the_office(c: Client, world: World) -> None:
-    assert c.call("POST", f"/api/v1/people/{world.people['zhang']}/phone-link", role="guard").status_code == 403
+    assert (
+        c.call("POST", f"/api/v1/people/{world.people['zhang']}/phone-link", role="guard").status_code == 403
+    )
     assert c.call("POST", "/api/v1/people/999/phone-link").status_code == 404

@@ -45,7 +45,10 @@ def test_gate_close_republishes_its_config(c: Client, world: World) -> None:
     assert r.status_code == 200 and r.json()["open"] is False
     assert c.published == [world.gate_id]
     assert c.call("PATCH", "/api/v1/gates/nope", json={"open": False}).status_code == 404
-    assert c.call("PATCH", f"/api/v1/gates/{world.gate_id}", role="guard", json={"open": True}).status_code == 403
+    assert (
+        c.call("PATCH", f"/api/v1/gates/{world.gate_id}", role="guard", json={"open": True}).status_code
+        == 403
+    )
     bad = {"gate_id": "Bad Id!", "campus_id": world.campus_id, "name_zh": "x"}
     assert c.call("POST", "/api/v1/gates", json=bad).status_code == 422
 
@@ -65,7 +68,12 @@ def test_households_create_filter_paginate(c: Client, world: World) -> None:
 
 
 def test_people_id_number_kept_only_as_hash_and_last4(c: Client, world: World) -> None:
-    body = {"household_id": world.household_id, "name": "钱六", "category": "tenant", "id_number": "14010219800101123X"}
+    body = {
+        "household_id": world.household_id,
+        "name": "钱六",
+        "category": "tenant",
+        "id_number": "14010219800101123X",
+    }
     r = c.call("POST", "/api/v1/people", json=body)
     assert r.status_code == 201, r.text
     assert r.json()["id_last4"] == "123X" and r.json()["category"] == "TENANT" and "id_number" not in r.json()
@@ -77,16 +85,23 @@ def test_people_id_number_kept_only_as_hash_and_last4(c: Client, world: World) -
     again = c.call("POST", "/api/v1/people", json={**body, "name": "别人"})
     assert again.status_code == 409 and "ID number" in again.json()["detail"]
     assert c.call("POST", "/api/v1/people", json={**body, "category": "pirate"}).status_code == 422
-    assert c.call("POST", "/api/v1/people", json={**body, "household_id": 999, "id_number": None}).status_code == 404
+    assert (
+        c.call("POST", "/api/v1/people", json={**body, "household_id": 999, "id_number": None}).status_code
+        == 404
+    )
 
 
 def test_people_update_filters_and_commuter_recorded_by(c: Client, world: World) -> None:
     pid = world.people["li"]
     r = c.call("PATCH", f"/api/v1/people/{pid}", json={"active": False, "key_person_until": "2026-12-01"})
-    assert r.status_code == 200 and r.json()["active"] is False and r.json()["key_person_until"] == "2026-12-01"
+    assert (
+        r.status_code == 200 and r.json()["active"] is False and r.json()["key_person_until"] == "2026-12-01"
+    )
     r = c.call("PUT", f"/api/v1/people/{pid}/commuter", json={"certificate": True})
     assert r.json()["commuter"] is True and r.json()["commuter_recorded_by"] == "security"
-    page = c.call("GET", f"/api/v1/people?household_id={world.household_id}&active=true", role="auditor").json()
+    page = c.call(
+        "GET", f"/api/v1/people?household_id={world.household_id}&active=true", role="auditor"
+    ).json()
     assert page["count"] == 2 and pid not in [p["id"] for p in page["data"]]
     assert c.call("GET", "/api/v1/people?q=赵", role="auditor").json()["count"] == 1
     assert c.call("PATCH", f"/api/v1/people/{pid}", role="auditor", json={"active": True}).status_code == 403
@@ -104,30 +119,51 @@ def test_approval_requested_by_office_decided_only_by_approver(c: Client, world:
     refused = c.call("POST", f"/api/v1/approvals/{aid}/approve", role="security")
     assert refused.status_code == 403 and "approver" in refused.json()["detail"]
     ok = c.call("POST", f"/api/v1/approvals/{aid}/approve", role="approver")
-    assert ok.status_code == 200 and ok.json()["approved_by"] == "approver" and ok.json()["status"] == "approved"
+    assert (
+        ok.status_code == 200 and ok.json()["approved_by"] == "approver" and ok.json()["status"] == "approved"
+    )
     assert c.call("POST", f"/api/v1/approvals/{aid}/reject", role="approver").status_code == 409
     assert c.call("GET", "/api/v1/approvals?status=approved", role="director").json()["count"] == 2
     with Session(world.engine) as s:
         assert s.get(Approval, aid).status == "approved"  # type: ignore[union-attr]
-        actions = [(j.username, j.action) for j in s.exec(select(RegistryChange).where(RegistryChange.entity == "approval"))]
+        actions = [
+            (j.username, j.action)
+            for j in s.exec(select(RegistryChange).where(RegistryChange.entity == "approval"))
+        ]
     assert actions == [("security", "create"), ("approver", "approve")]
 
 
 def test_return_batches_only_for_students(c: Client, world: World) -> None:
     student = c.call("POST", "/api/v1/people", json={"name": "孙同学", "category": "student"}).json()
-    r = c.call("POST", "/api/v1/return-batches", json={"person_id": student["id"], "start": "2026-11-20", "end": "2026-11-30"})
+    r = c.call(
+        "POST",
+        "/api/v1/return-batches",
+        json={"person_id": student["id"], "start": "2026-11-20", "end": "2026-11-30"},
+    )
     assert r.status_code == 201
-    nope = c.call("POST", "/api/v1/return-batches", json={"person_id": world.people["zhang"], "start": "2026-11-20", "end": "2026-11-30"})
+    nope = c.call(
+        "POST",
+        "/api/v1/return-batches",
+        json={"person_id": world.people["zhang"], "start": "2026-11-20", "end": "2026-11-30"},
+    )
     assert nope.status_code == 422
     assert len(c.call("GET", f"/api/v1/return-batches?person_id={student['id']}", role="auditor").json()) == 1
 
 
 def test_visitor_gets_one_time_pass_in_window(c: Client, world: World) -> None:
-    body = {"name": "周访客", "campus_id": world.campus_id, "household_id": world.household_id,
-            "valid_from": "2026-11-23T01:00:00Z", "valid_until": "2026-11-23T09:00:00Z"}
+    body = {
+        "name": "周访客",
+        "campus_id": world.campus_id,
+        "household_id": world.household_id,
+        "valid_from": "2026-11-23T01:00:00Z",
+        "valid_until": "2026-11-23T09:00:00Z",
+    }
     r = c.call("POST", "/api/v1/visitors", json=body)
     assert r.status_code == 201 and r.json()["kind"] == "VISITOR" and r.json()["used_at"] is None
-    assert c.call("POST", "/api/v1/visitors", json={**body, "valid_until": "2026-11-22T00:00:00Z"}).status_code == 422
+    assert (
+        c.call("POST", "/api/v1/visitors", json={**body, "valid_until": "2026-11-22T00:00:00Z"}).status_code
+        == 422
+    )
     assert c.call("POST", "/api/v1/visitors", role="guard", json=body).status_code == 403
 
 
@@ -136,14 +172,26 @@ def test_vehicles(c: Client, world: World) -> None:
     r = c.call("POST", "/api/v1/vehicles", json=body)
     assert r.status_code == 201 and r.json()["plate"] == "晋A12345"
     assert c.call("POST", "/api/v1/vehicles", json=body).status_code == 409
-    assert c.call("POST", "/api/v1/vehicles", json={**body, "plate": "晋B1", "owner_person_id": 999}).status_code == 404
-    assert [v["plate"] for v in c.call("GET", "/api/v1/vehicles?plate=a12", role="guard").json()] == ["晋A12345"]
+    assert (
+        c.call("POST", "/api/v1/vehicles", json={**body, "plate": "晋B1", "owner_person_id": 999}).status_code
+        == 404
+    )
+    assert [v["plate"] for v in c.call("GET", "/api/v1/vehicles?plate=a12", role="guard").json()] == [
+        "晋A12345"
+    ]
 
 
 def test_every_change_is_journalled_with_who_and_when(c: Client, world: World) -> None:
-    c.call("POST", "/api/v1/households", json={"campus_id": world.campus_id, "building": "9", "unit": "1", "room": "1"})
+    c.call(
+        "POST",
+        "/api/v1/households",
+        json={"campus_id": world.campus_id, "building": "9", "unit": "1", "room": "1"},
+    )
     c.call("PATCH", f"/api/v1/gates/{world.gate_id}", role="admin", json={"open": False})
     with Session(world.engine) as s:
         rows = s.exec(select(RegistryChange).order_by(RegistryChange.id)).all()
-    assert [(r.username, r.action, r.entity) for r in rows] == [("security", "create", "household"), ("admin", "update", "gate")]
+    assert [(r.username, r.action, r.entity) for r in rows] == [
+        ("security", "create", "household"),
+        ("admin", "update", "gate"),
+    ]
     assert all(r.at is not None for r in rows)

@@ -12,8 +12,14 @@ from tests.central.conftest import World
 from tests.central.console_helpers import Client
 
 PUBLIC = {
-    "/api/v1/health", "/api/v1/auth/token", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
-    "/console/login", "/console/lang",
+    "/api/v1/health",
+    "/api/v1/auth/token",
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+    "/console/login",
+    "/console/lang",
 }
 PUBLIC_PREFIXES = ("/p/", "/static")
 # the read-only journal routes that predate the console (issue #4 protects the registry; the
@@ -41,7 +47,9 @@ def test_every_route_refuses_anonymous_calls(world: World, tmp_path: Path) -> No
             if method == "HEAD":
                 continue
             r = c.call(method, url, role=None, follow_redirects=False)
-            refused = r.status_code == 401 or (r.status_code in (302, 303) and "/console/login" in r.headers.get("location", ""))
+            refused = r.status_code == 401 or (
+                r.status_code in (302, 303) and "/console/login" in r.headers.get("location", "")
+            )
             assert refused, f"{method} {path} answered {r.status_code} to an anonymous caller"
             checked += 1
     assert checked >= 30

@@ -30,13 +30,20 @@ def c(world: World, tmp_path: Path) -> Client:
 
 
 def upload(c: Client, name: str, data: bytes, *, dry_run: bool, role: str = "security"):  # type: ignore[no-untyped-def]
-    return c.call("POST", "/api/v1/imports/people", role=role, files={"file": (name, data)},
-                  data={"dry_run": str(dry_run).lower()})
+    return c.call(
+        "POST",
+        "/api/v1/imports/people",
+        role=role,
+        files={"file": (name, data)},
+        data={"dry_run": str(dry_run).lower()},
+    )
 
 
 def counts(world: World) -> tuple[int, int]:
     with Session(world.engine) as s:
-        return s.exec(select(func.count()).select_from(Household)).one(), s.exec(select(func.count()).select_from(Person)).one()
+        return s.exec(select(func.count()).select_from(Household)).one(), s.exec(
+            select(func.count()).select_from(Person)
+        ).one()
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
@@ -67,7 +74,10 @@ def test_every_bad_row_listed_with_line_and_nothing_written(c: Client, world: Wo
     data = "\n".join([HEADER, *rows]).encode()
     dry = upload(c, "bad.csv", data, dry_run=True).json()
     assert [(e["line"], e["reason"].split(":")[0].split(" '")[0]) for e in dry["errors"]] == [
-        (6, "missing room"), (7, "duplicate ID number"), (8, "unknown campus"), (9, "bad date"),
+        (6, "missing room"),
+        (7, "duplicate ID number"),
+        (8, "unknown campus"),
+        (9, "bad date"),
     ]
     assert "line 2" in dry["errors"][1]["reason"]
     real = upload(c, "bad.csv", data, dry_run=False)
@@ -77,7 +87,9 @@ def test_every_bad_row_listed_with_line_and_nothing_written(c: Client, world: Wo
 
 def test_id_number_already_registered_is_a_duplicate(c: Client, world: World) -> None:
     upload(c, "a.csv", "\n".join([HEADER, GOOD[0]]).encode(), dry_run=False)
-    again = upload(c, "b.csv", "\n".join([HEADER, GOOD[0].replace("刘一", "别人")]).encode(), dry_run=True).json()
+    again = upload(
+        c, "b.csv", "\n".join([HEADER, GOOD[0].replace("刘一", "别人")]).encode(), dry_run=True
+    ).json()
     assert again["errors"] == [{"line": 2, "reason": "duplicate ID number: already registered"}]
 
 
@@ -86,7 +98,9 @@ def test_unreadable_files_get_one_clear_message(c: Client) -> None:
     assert r.status_code == 422 and "missing column(s) campus, name" in r.json()["detail"]
     assert "expected a .csv or .xlsx" in upload(c, "x.pdf", b"%PDF", dry_run=True).json()["detail"]
     assert "not a readable XLSX" in upload(c, "x.xlsx", b"not zip", dry_run=True).json()["detail"]
-    assert "neither UTF-8 nor GBK" in upload(c, "x.csv", b"\xff\xfe\x00\x81\xff", dry_run=True).json()["detail"]
+    assert (
+        "neither UTF-8 nor GBK" in upload(c, "x.csv", b"\xff\xfe\x00\x81\xff", dry_run=True).json()["detail"]
+    )
 
 
 def xlsx(rows: list[list[object]], *, merge: str | None = None, extra_sheet: bool = False) -> bytes:
@@ -107,7 +121,10 @@ def xlsx(rows: list[list[object]], *, merge: str | None = None, extra_sheet: boo
 def test_xlsx_good_with_extra_sheet_warns(c: Client, world: World) -> None:
     from datetime import date
 
-    rows = [HEADER.split(","), ["坞城校区", 8, 1, 801, "马六", "140102198001015555", "住户", 13900000000, date(2026, 12, 5)]]
+    rows = [
+        HEADER.split(","),
+        ["坞城校区", 8, 1, 801, "马六", "140102198001015555", "住户", 13900000000, date(2026, 12, 5)],
+    ]
     r = upload(c, "list.xlsx", xlsx(rows, extra_sheet=True), dry_run=False)
     assert r.status_code == 200 and r.json()["applied"], r.text
     assert "ignored: 说明" in r.json()["warnings"][0]
@@ -134,9 +151,13 @@ def test_390_households_import_in_seconds(c: Client, world: World) -> None:
     lines = [HEADER]
     for i in range(390):
         for j in range(3):
-            lines.append(f"坞城校区,{10 + i // 40},{1 + i % 4},{100 + i},住户{i}-{j},1401021980{i:04d}{j:03d}X,住户,,")
+            lines.append(
+                f"坞城校区,{10 + i // 40},{1 + i % 4},{100 + i},住户{i}-{j},1401021980{i:04d}{j:03d}X,住户,,"
+            )
     started = time.monotonic()
     r = upload(c, "all.csv", "\n".join(lines).encode("gbk"), dry_run=False)
-    assert r.status_code == 200 and r.json()["households_new"] == 390 and r.json()["people_new"] == 1170, r.text[:300]
+    assert r.status_code == 200 and r.json()["households_new"] == 390 and r.json()["people_new"] == 1170, (
+        r.text[:300]
+    )
     assert time.monotonic() - started < 5
     assert counts(world) == (391, 1174)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import io
 import re
-import zlib
 import shutil
 import subprocess
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,7 +36,11 @@ def decoded(image: Image.Image) -> list[str]:
 
 
 def test_issue_one_household_campus(c: Client, world: World) -> None:
-    one = c.call("POST", "/api/v1/passes", json={"person_id": world.people["staff"], "campus_id": world.campus_id, **WINDOW})
+    one = c.call(
+        "POST",
+        "/api/v1/passes",
+        json={"person_id": world.people["staff"], "campus_id": world.campus_id, **WINDOW},
+    )
     assert one.status_code == 201 and [p["kind"] for p in one.json()] == ["STAFF"]
     house = c.call("POST", "/api/v1/passes", json={"household_id": world.household_id, **WINDOW}).json()
     assert sorted(p["person_id"] for p in house) == sorted(world.people[r] for r in ("zhang", "li", "wang"))
@@ -44,7 +48,12 @@ def test_issue_one_household_campus(c: Client, world: World) -> None:
     assert len(campus) == 3 and {p["household_id"] for p in campus} == {world.household_id}
     both = c.call("POST", "/api/v1/passes", json={"person_id": 1, "household_id": 1, **WINDOW})
     assert both.status_code == 422
-    assert c.call("POST", "/api/v1/passes", role="auditor", json={"household_id": world.household_id, **WINDOW}).status_code == 403
+    assert (
+        c.call(
+            "POST", "/api/v1/passes", role="auditor", json={"household_id": world.household_id, **WINDOW}
+        ).status_code
+        == 403
+    )
     assert c.call("POST", "/api/v1/passes", json={"household_id": 999, **WINDOW}).status_code == 404
 
 
@@ -71,7 +80,9 @@ def test_reissue_revokes_old_and_keeps_holder(c: Client, world: World) -> None:
     old = world.passes["wang"]
     r = c.call("POST", f"/api/v1/passes/{old}/reissue")
     assert r.status_code == 201 and r.json()["id"] != old and r.json()["person_id"] == world.people["wang"]
-    listed = c.call("GET", f"/api/v1/passes?person_id={world.people['wang']}&revoked=false", role="auditor").json()
+    listed = c.call(
+        "GET", f"/api/v1/passes?person_id={world.people['wang']}&revoked=false", role="auditor"
+    ).json()
     assert [p["id"] for p in listed["data"]] == [r.json()["id"]]
 
 
@@ -87,7 +98,9 @@ def pdf_qr_texts(pdf: bytes, tmp_path: Path) -> list[str]:
     """The QR texts on a PDF's pages: rendered by pdftoppm when installed, else its embedded images."""
     if shutil.which("pdftoppm"):
         (tmp_path / "card.pdf").write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-r", "200", "-png", str(tmp_path / "card.pdf"), str(tmp_path / "pg")], check=True)
+        subprocess.run(
+            ["pdftoppm", "-r", "200", "-png", str(tmp_path / "card.pdf"), str(tmp_path / "pg")], check=True
+        )
         return [t for png in sorted(tmp_path.glob("pg*.png")) for t in decoded(Image.open(png))]
     texts = []
     image = re.compile(rb"<<([^>]*?/Subtype /Image[^>]*?)>>\s*stream\r?\n(.*?)endstream", re.S)
@@ -100,13 +113,19 @@ def pdf_qr_texts(pdf: bytes, tmp_path: Path) -> list[str]:
     return texts
 
 
-@pytest.mark.parametrize("url", ["/api/v1/passes/{pid}/card.pdf", "/api/v1/passes/sheet.pdf?household_id={hh}"])
+@pytest.mark.parametrize(
+    "url", ["/api/v1/passes/{pid}/card.pdf", "/api/v1/passes/sheet.pdf?household_id={hh}"]
+)
 def test_card_pdf_qr_verifies(c: Client, world: World, tmp_path: Path, url: str) -> None:
     r = c.call("GET", url.format(pid=world.passes["li"], hh=world.household_id))
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
     assert b"STSong-Light" in r.content  # the built-in CJK font, no font file embedded
-    ids = {verify_token(t, world.keyring.public_keys(), NOW).pass_id for t in pdf_qr_texts(r.content, tmp_path)}
-    expected = {world.passes["li"]} if "card.pdf" in url else {world.passes[r] for r in ("zhang", "li", "wang")}
+    ids = {
+        verify_token(t, world.keyring.public_keys(), NOW).pass_id for t in pdf_qr_texts(r.content, tmp_path)
+    }
+    expected = (
+        {world.passes["li"]} if "card.pdf" in url else {world.passes[r] for r in ("zhang", "li", "wang")}
+    )
     assert ids == expected
 
 

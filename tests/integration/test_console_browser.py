@@ -27,19 +27,22 @@ from gatecore.tokens import verify_token
 from tests.central.test_passcards import pdf_qr_texts
 
 GATE = "console-north"
-CSV = "\n".join([
-    "校区,楼号,单元,房号,姓名,身份证号,类别,电话",
-    "坞城校区,5,1,101,刘一,140102198001011234,住户,13800000001",
-    "坞城校区,5,1,101,刘二,140102198201011235,住户,",
-    "坞城校区,,,,吴老师,140102197001011237,教职工,",
-]).encode("gbk")
+CSV = "\n".join(
+    [
+        "校区,楼号,单元,房号,姓名,身份证号,类别,电话",
+        "坞城校区,5,1,101,刘一,140102198001011234,住户,13800000001",
+        "坞城校区,5,1,101,刘二,140102198201011235,住户,",
+        "坞城校区,,,,吴老师,140102197001011237,教职工,",
+    ]
+).encode("gbk")
 
 
 @pytest.fixture
 def central(broker, tmp_path: Path) -> Iterator[CentralHandle]:
     """Central with one campus, one gate and the demo users, no people yet."""
-    settings = CentralSettings(database_url=f"sqlite:///{tmp_path}/central.db", mqtt_port=broker.port,
-                               data_dir=tmp_path, api_port=0)
+    settings = CentralSettings(
+        database_url=f"sqlite:///{tmp_path}/central.db", mqtt_port=broker.port, data_dir=tmp_path, api_port=0
+    )
     handle = build_central(settings)
     with Session(handle.engine) as s:
         campus = registry.add_campus(s, code="wucheng", name_zh="坞城校区", name_en="Wucheng")
@@ -125,13 +128,22 @@ def test_office_day_in_chromium(central: CentralHandle, broker, page, tmp_path: 
     try:
         assert pass_id not in configs.get(timeout=5).revoked  # the retained config before revoking
         page.click(f"#pass-{pass_id} .revoke")
-        assert "Revoked" in page.locator(f"#pass-{pass_id} .status").inner_text() or "已注销" in page.locator(
-            f"#pass-{pass_id} .status").inner_text()
+        assert (
+            "Revoked" in page.locator(f"#pass-{pass_id} .status").inner_text()
+            or "已注销" in page.locator(f"#pass-{pass_id} .status").inner_text()
+        )
         assert pass_id in configs.get(timeout=5).revoked  # re-published within seconds
 
         now = datetime.now(UTC)
-        event = ScanEvent(event_id=uuid7(int(now.timestamp() * 1000), os.urandom(10)), gate_id=GATE, seq=1,
-                          gate_time=now, qr=token, temperature=Temperature(36.6, SensorStatus.OK), direction="in")
+        event = ScanEvent(
+            event_id=uuid7(int(now.timestamp() * 1000), os.urandom(10)),
+            gate_id=GATE,
+            seq=1,
+            gate_time=now,
+            qr=token,
+            temperature=Temperature(36.6, SensorStatus.OK),
+            direction="in",
+        )
         link.publish(topics.gate_events(GATE), event.to_json(), qos=1)
         decision = decisions.get(timeout=10)
         assert (decision.verdict, decision.reason) == (Verdict.DENY, Reason.PASS_REVOKED)
