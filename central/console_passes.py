@@ -21,7 +21,7 @@ from central.console_models import (
 )
 from central.console_registry import Limit, Office, Offset, Reader
 from central.console_schemas import Page, PassCreate, PassPublic
-from central.models import Campus, Household, Pass, Person
+from central.models import Campus, Household, Pass, Person, Vehicle
 
 router = APIRouter(prefix="/api/v1/passes", tags=["passes"])
 Printer = Annotated[User, Depends(require_roles(Role.SECURITY))]
@@ -43,8 +43,32 @@ def holders(session: Session, body: PassCreate) -> list[Person]:
     return list(session.exec(stmt.where(col(Person.household_id).in_(households))))
 
 
+def vehicle_pass(session: Session, body: PassCreate) -> Pass:
+    """A VEHICLE pass (the token's person id is the vehicle id), on the owner's household campus."""
+    vehicle = get_or_404(session, Vehicle, body.vehicle_id, "vehicle")
+    owner = session.get(Person, vehicle.owner_person_id)
+    household = session.get(Household, owner.household_id) if owner and owner.household_id else None
+    campus_id = household.campus_id if household else body.campus_id
+    if campus_id is None:
+        raise refuse(422, f"the owner of vehicle {vehicle.id} has no household: give campus_id")
+    row = Pass(
+        person_id=vehicle.id,
+        kind="VEHICLE",
+        form=body.form,
+        campus_id=campus_id,
+        household_id=household.id if household else None,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
 def issue_passes(session: Session, body: PassCreate) -> list[Pass]:
     """Pass rows for every holder (campus from the household; a person without one needs campus_id)."""
+    if body.vehicle_id is not None:
+        return [vehicle_pass(session, body)]
     people = holders(session, body)
     passes = []
     for person in people:

@@ -222,6 +222,7 @@ class PassCreate(BaseModel):
 
     person_id: int | None = None
     household_id: int | None = None
+    vehicle_id: int | None = None
     campus_id: int | None = None
     form: Annotated[str, Field(pattern="^(CARD|PHONE)$")] = "CARD"
     valid_from: datetime
@@ -229,10 +230,11 @@ class PassCreate(BaseModel):
 
     @model_validator(mode="after")
     def _one_target(self) -> PassCreate:
-        targets = sum(x is not None for x in (self.person_id, self.household_id))
+        targets = sum(x is not None for x in (self.person_id, self.household_id, self.vehicle_id))
         if targets > 1 or (targets == 0 and self.campus_id is None):
             raise ValueError(
-                "give person_id (campus_id for someone without a household), household_id, or campus_id"
+                "give person_id or vehicle_id (with campus_id when there is no household), "
+                "household_id, or campus_id"
             )
         if self.valid_until <= self.valid_from:
             raise ValueError("valid_until is not after valid_from")

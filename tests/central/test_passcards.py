@@ -134,3 +134,18 @@ def test_cards_refused_to_auditor_and_for_unknown_pass(c: Client, world: World) 
     assert c.call("GET", "/api/v1/passes/999/card.pdf").status_code == 404
     with Session(world.engine) as s:
         assert s.get(Pass, world.passes["li"]) is not None
+
+
+def test_vehicle_pass_carries_the_vehicle_id(c: Client, world: World) -> None:
+    body = {"plate": "晋A88888", "owner_person_id": world.people["zhang"], "valid_until": "2027-06-30"}
+    vehicle = c.call("POST", "/api/v1/vehicles", json=body).json()
+    (issued,) = c.call("POST", "/api/v1/passes", json={"vehicle_id": vehicle["id"], **WINDOW}).json()
+    assert (issued["kind"], issued["person_id"], issued["campus_id"]) == (
+        "VEHICLE",
+        vehicle["id"],
+        world.campus_id,
+    )
+    r = c.call("GET", f"/api/v1/passes/{issued['id']}/card.png")
+    (text,) = decoded(Image.open(io.BytesIO(r.content)))
+    assert verify_token(text, world.keyring.public_keys(), NOW).kind is PassKind.VEHICLE
+    assert c.call("POST", "/api/v1/passes", json={"vehicle_id": 999, **WINDOW}).status_code == 404
