@@ -14,14 +14,15 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
+from starlette.concurrency import run_in_threadpool
 
 from central.auth import (
     SESSION_COOKIE,
     SESSION_MAX_AGE_S,
     Role,
     User,
-    authenticate,
     issue_session,
+    login_user,
     optional_user,
 )
 from central.console_i18n import LANG_COOKIE, lang_of, translator
@@ -83,10 +84,12 @@ def login_page(request: Request, user: Viewer) -> Response:
 
 
 @router.post("/login")
-async def login(request: Request, session: ReadSession) -> Response:
+async def login(request: Request) -> Response:
     """Check the password and set the session cookie."""
     form = await form_of(request)
-    user = authenticate(session, form.get("username", ""), form.get("password", ""))
+    user = await run_in_threadpool(
+        login_user, request.app, form.get("username", ""), form.get("password", "")
+    )
     if user is None:
         return render(
             request,
