@@ -89,11 +89,11 @@ def keyring_of(request: Request) -> KeyRing:
     """The key ring that signs passes (the worker's when central runs whole)."""
     app = request.app
     if getattr(app.state, "keyring", None) is None:
-        ring = KeyRing.open(app.state.settings.keys_dir)
+        opened = KeyRing.open(app.state.settings.keys_dir)
         with Session(app.state.engine) as session:
-            ring.register(session)
+            opened.register(session)
             session.commit()
-        app.state.keyring = ring
+        app.state.keyring = opened
     ring: KeyRing = app.state.keyring
     return ring
 

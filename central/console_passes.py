@@ -51,6 +51,7 @@ def vehicle_pass(session: Session, body: PassCreate) -> Pass:
     campus_id = household.campus_id if household else body.campus_id
     if campus_id is None:
         raise refuse(422, f"the owner of vehicle {vehicle.id} has no household: give campus_id")
+    assert vehicle.id is not None
     row = Pass(
         person_id=vehicle.id,
         kind="VEHICLE",
@@ -72,6 +73,7 @@ def issue_passes(session: Session, body: PassCreate) -> list[Pass]:
     people = holders(session, body)
     passes = []
     for person in people:
+        assert person.id is not None
         household = session.get(Household, person.household_id) if person.household_id else None
         campus_id = household.campus_id if household else body.campus_id
         if campus_id is None:

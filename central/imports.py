@@ -197,10 +197,10 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
     rows = read_table(filename, data, report.warnings)
     report.rows = len(rows)
     campuses: dict[str, Campus] = {}
-    for campus in session.exec(select(Campus)):
-        for key in (campus.code, campus.name_zh, campus.name_en):
-            if key:
-                campuses[key.lower()] = campus
+    for known in session.exec(select(Campus)):
+        for alias in (known.code, known.name_zh, known.name_en):
+            if alias:
+                campuses[alias.lower()] = known
     households = {(h.campus_id, h.building, h.unit, h.room): h for h in session.exec(select(Household))}
     known_ids = set(session.exec(select(Person.id_hash).where(Person.id_hash != None)))  # noqa: E711
     seen_ids: dict[str, int] = {}
