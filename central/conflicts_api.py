@@ -13,7 +13,12 @@ from sqlmodel import Session, col, select
 
 from central.models_log import EntryEvent
 
-router = APIRouter(prefix="/api/v1", tags=["conflicts"])
+from central.auth import Role, require_roles
+
+router = APIRouter(
+    prefix="/api/v1", tags=["conflicts"],
+    dependencies=[Depends(require_roles(Role.AUDITOR, Role.SECURITY))],
+)
 
 
 def _session(request: Request) -> Iterator[Session]:

@@ -92,10 +92,20 @@ def test_second_offline_admission_of_a_household_is_flagged(tmp_path: Path) -> N
         assert "household day already held" in (rows[second_id].conflict or "")
         assert rows[second_id].person_id == second.person_id
 
-        listed = httpx.get(f"{central.api_url}/api/v1/conflicts", timeout=5).json()
+        from central.auth import ensure_admin
+
+        with Session(central.engine) as s:
+            ensure_admin(s, "admin", "conflict-test")
+            s.commit()
+        assert httpx.get(f"{central.api_url}/api/v1/conflicts", timeout=5).status_code == 401
+        token = httpx.post(
+            f"{central.api_url}/api/v1/auth/token", data={"username": "admin", "password": "conflict-test"}, timeout=5
+        ).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        listed = httpx.get(f"{central.api_url}/api/v1/conflicts", headers=auth, timeout=5).json()
         assert [c["event_id"] for c in listed] == [second_id]
         assert listed[0]["household_id"] == second.household_id and listed[0]["offline_verdict"] == "allow"
-        assert httpx.get(f"{central.api_url}/api/v1/conflicts?gate_id=conflict-a", timeout=5).json() == []
+        assert httpx.get(f"{central.api_url}/api/v1/conflicts?gate_id=conflict-a", headers=auth, timeout=5).json() == []
     finally:
         a.stop()
         b.stop()
