@@ -157,14 +157,7 @@ class DecisionService:
         facts = (
             build_facts(session, claims, gate, day) if isinstance(claims, PassClaims) else gate_facts(gate)
         )
-        request = AccessRequest(
-            event_id=event.event_id,
-            gate_id=event.gate_id,
-            qr=event.qr,
-            temperature=event.temperature,
-            direction=event.direction,
-            scanned_at=event.gate_time,
-        )
+        request = AccessRequest.from_scan(event)
 
         def decide(f: Facts) -> Decision:
             d = evaluate(request, claims, f, policy)

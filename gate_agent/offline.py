@@ -96,14 +96,7 @@ class OfflineDecider:
         if current is None:
             r = Reason.OFFLINE_NO_CONFIG
             return Decision(Verdict.REFER, r, (r,), 0, detail=_celsius(event))
-        request = AccessRequest(
-            event_id=event.event_id,
-            gate_id=event.gate_id,
-            qr=event.qr,
-            temperature=event.temperature,
-            direction=event.direction,
-            scanned_at=event.gate_time,
-        )
+        request = AccessRequest.from_scan(event)
         claims = read_pass(event.qr, current.public_keys, event.gate_time)
         facts = self._facts(current, claims, request)
         decision = evaluate(request, claims, facts, current.policy)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from gatecore.messages import Temperature
+from gatecore.messages import ScanEvent, Temperature
 from gatecore.reasons import Reason, Verdict, most_useful
 from gatecore.thermoline import SensorStatus
 from gatecore.tokens import PassClaims, PassKind, TokenError, verify_token
@@ -119,6 +119,14 @@ class AccessRequest:
     temperature: Temperature
     direction: str
     scanned_at: datetime
+
+    @classmethod
+    def from_scan(cls, event: ScanEvent) -> AccessRequest:
+        """The rules' view of a scan event: judged at the gate's scan time."""
+        return cls(
+            event_id=event.event_id, gate_id=event.gate_id, qr=event.qr, temperature=event.temperature,
+            direction=event.direction, scanned_at=event.gate_time,
+        )
 
 
 @dataclass(frozen=True, slots=True)
