@@ -22,6 +22,8 @@ import paho.mqtt.client as mqtt
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[str, bytes], None]
+# with the retain flag: True for a retained message the broker replays because we (re)subscribed
+RetainHandler = Callable[[str, bytes, bool], None]
 
 
 class MqttError(Exception):
@@ -66,7 +68,7 @@ class MqttLink:
         self.client_id = client_id
         self.options = options
         self.connected = threading.Event()
-        self._subs: dict[str, tuple[int, Handler]] = {}
+        self._subs: dict[str, tuple[int, RetainHandler]] = {}
         self._lock = threading.Lock()
         self._listeners: list[Callable[[bool], None]] = []
         self._stopping = False
@@ -96,6 +98,11 @@ class MqttLink:
 
     def subscribe(self, topic: str, handler: Handler, qos: int = 1) -> None:
         """Route messages on ``topic`` (a filter) to ``handler``; kept across reconnects."""
+        self.subscribe_with_retain(topic, lambda t, p, _retained: handler(t, p), qos)
+
+    def subscribe_with_retain(self, topic: str, handler: RetainHandler, qos: int = 1) -> None:
+        """Like :meth:`subscribe`, also telling ``handler`` whether a message is a retained replay
+        (MQTT 3.1.1 sets the flag only on retained messages sent on subscribing, not on live ones)."""
         with self._lock:
             self._subs[topic] = (qos, handler)
         if self.connected.is_set():
@@ -163,7 +170,7 @@ class MqttLink:
         for pattern, (_, handler) in subs:
             if mqtt.topic_matches_sub(_strip_share(pattern), msg.topic):
                 try:
-                    handler(msg.topic, msg.payload)
+                    handler(msg.topic, msg.payload, bool(msg.retain))
                 except Exception:
                     logger.exception("handler for %s failed on a message of %d bytes", msg.topic, len(msg.payload))
                 return

@@ -1,4 +1,5 @@
-"""The journal tables: household days, the append-only entry log, fever alerts, dead letters, gate state.
+"""The journal tables: household days, the append-only entry log, fever alerts, dead letters, gate state
+and gate outages.
 
 None of these carry foreign keys to the registry: the log must accept a scan of a pass or gate the
 registry does not know (that is exactly what it has to record).
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from central.db import UTCDateTime
@@ -118,3 +119,28 @@ class GateState(SQLModel, table=True):
     last_seen: datetime = Field(sa_type=UTCDateTime)
     clock_skew_s: float | None = None  # the gate's clock minus central's, at receipt
     clock_off: bool = False  # |clock_skew_s| above CentralSettings.max_clock_skew_s
+
+
+class GateOutage(SQLModel, table=True):
+    """One period a gate was offline: opened when an online gate says offline, closed when it is back.
+
+    At most one open outage per gate (a partial unique index), so a status replayed on reconnect or
+    seen by two workers at once cannot open a second one.
+    """
+
+    __tablename__ = "gate_outage"
+    __table_args__ = (
+        Index(
+            "uq_gate_outage_open", "gate_id", unique=True,
+            sqlite_where=text("back_online_at IS NULL"), postgresql_where=text("back_online_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    gate_id: str = Field(index=True, max_length=63)
+    went_offline_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    back_online_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # offline_status: central heard the offline status (or Last Will) live, so the time is exact;
+    # retained_on_reconnect: central learned it from the retained status when it (re)subscribed,
+    # so the gate went offline at some time before went_offline_at
+    cause: str = "offline_status"

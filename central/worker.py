@@ -54,7 +54,7 @@ class Worker:
         self.configs_published = threading.Event()
         events = topics.shared(topics.ALL_EVENTS) if settings.shared_subscription else topics.ALL_EVENTS
         self.link.subscribe(events, self._on_event, qos=1)
-        self.link.subscribe(topics.ALL_STATUS, self._on_status, qos=1)
+        self.link.subscribe_with_retain(topics.ALL_STATUS, self._on_status, qos=1)
         self.link.on_connection_change(self._on_connection)
         self.scheduler = Scheduler(engine, settings.data_dir)  # daily reports and audit checkpoints
 
@@ -101,8 +101,10 @@ class Worker:
     def _on_event(self, topic: str, payload: bytes) -> None:
         self._publish(self.service.handle(topic, payload, datetime.now(UTC)))
 
-    def _on_status(self, topic: str, payload: bytes) -> None:
-        record_status(self.engine, topic, payload, datetime.now(UTC), max_skew_s=self.settings.max_clock_skew_s)
+    def _on_status(self, topic: str, payload: bytes, retained: bool) -> None:
+        # a retained replay on (re)subscribing carries the status's old time: no fresh clock skew
+        skew = self.settings.max_clock_skew_s
+        record_status(self.engine, topic, payload, datetime.now(UTC), max_skew_s=skew, retained=retained)
 
     def _publish(self, messages: list[Outgoing]) -> None:
         for message in messages:

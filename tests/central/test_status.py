@@ -1,0 +1,112 @@
+"""Gate status: outages open on online→offline and close on offline→online, once, whatever is
+replayed or duplicated; a retained replay keeps the clock skew stored before."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from central.db import session_scope
+from central.models_log import GateOutage, GateState
+from central.status import open_outages, record_status
+from gatecore import topics
+from gatecore.messages import GateStatus
+from tests.central.conftest import NOW, World
+
+
+def _send(engine: Engine, gate_id: str, state: str, at: datetime, *, gate_at: datetime | None = None,
+          retained: bool = False) -> None:
+    payload = GateStatus(gate_id, state, camera="ok", thermometer="ok", at=gate_at).to_json()
+    assert record_status(engine, topics.gate_status(gate_id), payload, at, retained=retained) is not None
+
+
+def _outages(engine: Engine) -> list[GateOutage]:
+    with session_scope(engine) as s:
+        return list(s.exec(select(GateOutage).order_by(GateOutage.id)))
+
+
+def _state(engine: Engine, gate_id: str) -> GateState:
+    with session_scope(engine) as s:
+        row = s.get(GateState, gate_id)
+        assert row is not None
+        return row
+
+
+def test_an_outage_opens_and_closes_once_under_duplicates_and_replays(world: World) -> None:
+    g, e = world.gate_id, world.engine
+    _send(e, g, "online", NOW, gate_at=NOW)
+    _send(e, g, "offline", NOW + timedelta(minutes=1))
+    _send(e, g, "offline", NOW + timedelta(minutes=2))  # a duplicate
+    _send(e, g, "offline", NOW + timedelta(minutes=3), retained=True)  # replayed on central's reconnect
+    [outage] = _outages(e)
+    assert (outage.went_offline_at, outage.back_online_at) == (NOW + timedelta(minutes=1), None)
+    assert outage.cause == "offline_status"
+    with session_scope(e) as s:
+        assert open_outages(s) == {g: NOW + timedelta(minutes=1)}
+
+    _send(e, g, "online", NOW + timedelta(minutes=10), gate_at=NOW + timedelta(minutes=10))
+    _send(e, g, "online", NOW + timedelta(minutes=11), gate_at=NOW + timedelta(minutes=11))
+    [outage] = _outages(e)
+    assert outage.back_online_at == NOW + timedelta(minutes=10)
+    with session_scope(e) as s:
+        assert open_outages(s) == {}
+
+
+def test_a_gate_never_seen_online_opens_no_outage(world: World) -> None:
+    _send(world.engine, world.gate_id, "offline", NOW)
+    later = NOW + timedelta(minutes=1)
+    _send(world.engine, world.gate_id, "online", later, gate_at=later)
+    assert _outages(world.engine) == []
+
+
+def test_an_offline_learned_on_reconnect_is_marked_so(world: World) -> None:
+    _send(world.engine, world.gate_id, "online", NOW, gate_at=NOW)
+    _send(world.engine, world.gate_id, "offline", NOW + timedelta(hours=1), retained=True)
+    [outage] = _outages(world.engine)
+    assert outage.cause == "retained_on_reconnect"
+
+
+def test_a_status_older_than_the_stored_one_changes_nothing(world: World) -> None:
+    """Two workers: the second handles an offline after the first already stored the gate's return."""
+    g, e = world.gate_id, world.engine
+    _send(e, g, "online", NOW, gate_at=NOW)
+    _send(e, g, "offline", NOW + timedelta(minutes=1))
+    _send(e, g, "online", NOW + timedelta(minutes=2), gate_at=NOW + timedelta(minutes=2))
+    _send(e, g, "offline", NOW + timedelta(minutes=1, seconds=1))  # the other worker's late copy
+    assert _state(e, g).state == "online"
+    assert len(_outages(e)) == 1 and _outages(e)[0].back_online_at is not None
+
+
+def test_a_retained_replay_keeps_the_stored_skew(world: World) -> None:
+    g, e = world.gate_id, world.engine
+    _send(e, g, "online", NOW, gate_at=NOW + timedelta(seconds=2))
+    assert _state(e, g).clock_skew_s == 2.0 and not _state(e, g).clock_off
+    # central restarts an hour later; the broker replays the same retained status
+    _send(e, g, "online", NOW + timedelta(hours=1), gate_at=NOW + timedelta(seconds=2), retained=True)
+    row = _state(e, g)
+    assert (row.clock_skew_s, row.clock_off, row.last_seen) == (2.0, False, NOW + timedelta(hours=1))
+    # a live status still measures: a gate whose clock is really off is flagged
+    _send(e, g, "online", NOW + timedelta(hours=2), gate_at=NOW + timedelta(hours=2, minutes=5))
+    assert _state(e, g).clock_off and _state(e, g).clock_skew_s == 300.0
+
+
+def test_a_first_status_seen_as_a_replay_has_no_skew(world: World) -> None:
+    _send(world.engine, world.gate_id, "online", NOW + timedelta(hours=1), gate_at=NOW, retained=True)
+    row = _state(world.engine, world.gate_id)
+    assert (row.state, row.clock_skew_s, row.clock_off) == ("online", None, False)
+
+
+def test_outages_on_postgresql(pg_engine, keyring) -> None:  # type: ignore[no-untyped-def]
+    from tests.central.conftest import build_world
+
+    world = build_world(pg_engine, keyring)
+    test_an_outage_opens_and_closes_once_under_duplicates_and_replays(world)
+    _send(pg_engine, world.gate_id, "offline", NOW + timedelta(minutes=20))
+    assert [o.back_online_at is None for o in _outages(pg_engine)] == [False, True]
+    # the partial unique index: a second open outage for one gate is refused by the database itself
+    with pytest.raises(IntegrityError), session_scope(pg_engine) as s:
+        s.add(GateOutage(gate_id=world.gate_id, went_offline_at=NOW + timedelta(minutes=21)))
