@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import Any
 
 
 def _logging(verbose: bool) -> None:
@@ -37,7 +38,7 @@ def _gate(args: argparse.Namespace) -> int:
     from gate_agent.main import run_gate
     from gate_agent.settings import GateSettings
 
-    overrides = {}
+    overrides: dict[str, Any] = {}
     if args.password_file:
         with open(args.password_file, encoding="utf-8") as f:
             overrides["mqtt_password"] = f.read().strip()
@@ -83,6 +84,71 @@ def _audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def _read_password(path: str | None) -> str:
+    import getpass
+
+    if path:
+        with open(path, encoding="utf-8") as f:
+            return f.read().strip()
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().strip()
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def _user(args: argparse.Namespace) -> int:
+    import getpass
+    import json
+
+    from pydantic import ValidationError
+
+    from central.auth import User
+    from central.db import make_engine, session_scope
+    from central.settings import CentralSettings
+    from central.users import UserCreate, UserError, UserUpdate, add_user, find_user, public, update_user
+
+    engine = make_engine(args.database_url or CentralSettings().database_url)
+    actor = User(
+        username=f"cli:{getpass.getuser()}", password_hash=""
+    )  # who ran the command, for the journal
+    try:
+        with session_scope(engine) as session:
+            if args.action == "list":
+                from sqlmodel import col, select
+
+                users = [public(u) for u in session.exec(select(User).order_by(col(User.username)))]
+                if args.json:
+                    print(json.dumps([u.model_dump() for u in users], ensure_ascii=False))
+                for u in [] if args.json else users:
+                    print(f"{u.username:<20} {','.join(u.roles):<30} {'active' if u.active else 'disabled'}")
+                return 0
+            if args.action == "add":
+                body = UserCreate(
+                    username=args.username, password=_read_password(args.password_file), roles=args.role
+                )
+                user = add_user(session, actor, body)
+                print(f"created user {user.username} with roles {user.roles}")
+                return 0
+            user = find_user(session, args.username)
+            if args.action == "passwd":
+                update_user(session, actor, user, UserUpdate(password=_read_password(args.password_file)))
+                print(f"password of {user.username} changed")
+            else:
+                update_user(session, actor, user, UserUpdate(active=args.action == "enable"))
+                print(f"user {user.username} {args.action}d")
+            return 0
+    except ValidationError as exc:
+        print(
+            "refused: " + "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()),
+            file=sys.stderr,
+        )
+    except (UserError, ValueError) as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+    return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and --help)."""
     p = argparse.ArgumentParser(prog="campusgate", description="Gate access control for closed campuses.")
@@ -123,6 +189,24 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
     verify.add_argument("--checkpoints", help="the JSON-lines checkpoint file the office keeps")
     verify.set_defaults(func=_audit_verify)
+
+    user = sub.add_parser("user", help="console users: add the first admin, list, change a password, disable")
+    user.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
+    usersub = user.add_subparsers(dest="action", required=True)
+    add = usersub.add_parser("add", help="create a user (password from --password-file, stdin or a prompt)")
+    add.add_argument("username")
+    add.add_argument(
+        "--role", action="append", required=True, help="admin, security, approver, guard, auditor, director"
+    )
+    add.add_argument("--password-file")
+    listing = usersub.add_parser("list", help="every user with roles")
+    listing.add_argument("--json", action="store_true")
+    passwd = usersub.add_parser("passwd", help="set a user's password")
+    passwd.add_argument("username")
+    passwd.add_argument("--password-file")
+    for action in ("disable", "enable"):
+        usersub.add_parser(action, help=f"{action} a user's login").add_argument("username")
+    user.set_defaults(func=_user)
     return p
 
 

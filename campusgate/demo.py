@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from campusgate.broker import EmbeddedBroker
 from central.app import build_central
+from central.auth import seed_demo_users
 from central.demopasses import demo_passes
 from central.seed import local_today, seed_demo
 from central.settings import CentralSettings
@@ -65,6 +66,7 @@ def run_demo(*, visits: int = 0, interval: float = 1.0, keep_running: bool = Tru
     try:
         with Session(central.engine) as session:
             summary = seed_demo(session, central.keyring, local_today(datetime.now(UTC)))
+            logins = seed_demo_users(session)
             session.commit()
             passes = demo_passes(session, central.keyring)
         central.start()
@@ -78,7 +80,9 @@ def run_demo(*, visits: int = 0, interval: float = 1.0, keep_running: bool = Tru
         for gate_ids in gates_by_campus.values():
             for gate_id in gate_ids:
                 rigs[gate_id] = start_rig(gate_id, mqtt_port=broker.port, data_dir=workdir / "gates")
-        print(f"REST API: {central.api_url}/api/v1/entries   (docs: {central.api_url}/docs)")
+        print(f"REST API: {central.api_url}/api/v1/   (docs: {central.api_url}/docs)")
+        print(f"Console: {central.api_url}/console/   Dashboard: {central.api_url}/dashboard")
+        print("  demo logins: " + ", ".join(f"{user}/{password}" for user, password in logins.items()))
         print(f"{len(rigs)} simulated gates: {', '.join(rigs)}   — Ctrl-C stops\n")
         cards = [
             Card(p.token, p.household_id, p.person_id, p.campus_code)

@@ -10,23 +10,25 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Query, Request
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
+from central.audit_api import Auditor
 from central.audit_api import router as audit_router
+from central.auth import Role, require_roles
 from central.conflicts_api import router as conflicts_router
 from central.console_api import router as console_router
+from central.dashboard_api import Watcher
 from central.db import read_only
 from central.models import Gate
-from central.models_log import EntryEvent, FeverAlert, GateState, RejectedMessage
+from central.models_log import FeverAlert, GateState, RejectedMessage
 from central.schemas import (
-    EntriesPublic,
-    EntryPublic,
     FeverAlertPublic,
     GatePublic,
     HealthPublic,
     RejectedPublic,
 )
 from central.settings import CentralSettings
+from central.users import router as users_router
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+# a guard may see the gates' state (which gate is down); the journals are for the office
+GateReader = Depends(require_roles(Role.SECURITY, Role.GUARD, Role.AUDITOR, Role.DIRECTOR))
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0)]
 
@@ -50,7 +54,7 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.read_engine = read_only(engine)
-    app.include_router(audit_router)  # first: its /entries (more filters) supersedes the one below
+    app.include_router(audit_router)
     app.include_router(conflicts_router)
 
     @app.get(f"{API}/health", response_model=HealthPublic)
@@ -64,7 +68,7 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
             ok = False
         return HealthPublic(status="ok" if ok else "degraded", database=ok, time=datetime.now(UTC))
 
-    @app.get(f"{API}/gates", response_model=list[GatePublic])
+    @app.get(f"{API}/gates", response_model=list[GatePublic], dependencies=[GateReader])
     def gates(session: SessionDep, campus_id: int | None = None) -> list[GatePublic]:
         """Every registered gate with its last status."""
         stmt = select(Gate, GateState).join(GateState, col(GateState.gate_id) == Gate.gate_id, isouter=True)
@@ -72,43 +76,7 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
             stmt = stmt.where(Gate.campus_id == campus_id)
         return [GatePublic.of(g, s) for g, s in session.exec(stmt.order_by(col(Gate.gate_id)))]
 
-    @app.get(f"{API}/entries", response_model=EntriesPublic)
-    def entries(
-        session: SessionDep,
-        gate_id: str | None = None,
-        campus_id: int | None = None,
-        verdict: str | None = None,
-        reason: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> EntriesPublic:
-        """The entry log, newest first; ``since`` inclusive and ``until`` exclusive, on receive time."""
-        conditions = []
-        if gate_id is not None:
-            conditions.append(col(EntryEvent.gate_id) == gate_id)
-        if campus_id is not None:
-            conditions.append(col(EntryEvent.campus_id) == campus_id)
-        if verdict is not None:
-            conditions.append(col(EntryEvent.verdict) == verdict)
-        if reason is not None:
-            conditions.append(col(EntryEvent.reason) == reason)
-        if since is not None:
-            conditions.append(col(EntryEvent.received_at) >= _aware(since))
-        if until is not None:
-            conditions.append(col(EntryEvent.received_at) < _aware(until))
-        total = session.exec(select(func.count()).select_from(EntryEvent).where(*conditions)).one()
-        rows = session.exec(
-            select(EntryEvent)
-            .where(*conditions)
-            .order_by(col(EntryEvent.seq).desc())
-            .offset(offset)
-            .limit(limit)
-        )
-        return EntriesPublic(data=[EntryPublic.of(r) for r in rows], count=total)
-
-    @app.get(f"{API}/fever-alerts", response_model=list[FeverAlertPublic])
+    @app.get(f"{API}/fever-alerts", response_model=list[FeverAlertPublic], dependencies=[Watcher])
     def fever_alerts(
         session: SessionDep, unacknowledged: bool = False, limit: Limit = 50, offset: Offset = 0
     ) -> list[FeverAlertPublic]:
@@ -119,7 +87,7 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
         rows = session.exec(stmt.order_by(col(FeverAlert.id).desc()).offset(offset).limit(limit))
         return [FeverAlertPublic.of(r) for r in rows]
 
-    @app.get(f"{API}/rejected", response_model=list[RejectedPublic])
+    @app.get(f"{API}/rejected", response_model=list[RejectedPublic], dependencies=[Auditor])
     def rejected(session: SessionDep, limit: Limit = 50, offset: Offset = 0) -> list[RejectedPublic]:
         """Dead letters, newest first."""
         rows = session.exec(
@@ -128,9 +96,5 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
         return [RejectedPublic.of(r) for r in rows]
 
     app.include_router(console_router)
+    app.include_router(users_router)
     return app
-
-
-def _aware(value: datetime) -> datetime:
-    # a query string without an offset is taken as UTC, the log's own time base
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -23,6 +23,8 @@ from central.schemas import EntriesPublic, EntryPublic
 
 AUDITORS = (Role.AUDITOR, Role.SECURITY, Role.ADMIN)
 Auditor = Depends(require_roles(*AUDITORS))
+LOG_READERS = (*AUDITORS, Role.DIRECTOR)  # the director signs the daily report off the same log
+LogReader = Depends(require_roles(*LOG_READERS))
 
 
 def _session(request: Request) -> Iterator[Session]:
@@ -63,12 +65,17 @@ def audit_verify(request: Request, session: SessionDep) -> VerifyPublic:
         raise HTTPException(500, detail=f"checkpoint file unreadable: {exc}") from exc
     r = verify(session, kept)
     return VerifyPublic(
-        ok=r.ok, seq=r.seq, kind=r.kind, detail=r.detail, rows=r.rows, since_seq=r.since_seq, checkpoints=len(kept)
+        ok=r.ok,
+        seq=r.seq,
+        kind=r.kind,
+        detail=r.detail,
+        rows=r.rows,
+        since_seq=r.since_seq,
+        checkpoints=len(kept),
     )
 
 
-# Not role-protected yet, like the route it replaces (central/api.py): the console and test_api use it open.
-@api.get("/entries", response_model=EntriesPublic)
+@api.get("/entries", response_model=EntriesPublic, dependencies=[LogReader])
 def entries(
     session: SessionDep,
     filters: Filters,
@@ -80,7 +87,7 @@ def entries(
     return EntriesPublic(data=[EntryPublic.of(r) for r in rows], count=total)
 
 
-@api.get("/entries.csv", dependencies=[Auditor])
+@api.get("/entries.csv", dependencies=[LogReader])
 def entries_csv(request: Request, filters: Filters) -> StreamingResponse:
     """The matching entry log as CSV (UTF-8 with BOM), streamed in batches, oldest first."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from central.api import create_app
@@ -12,24 +15,34 @@ from central.settings import CentralSettings
 from central.status import record_status
 from gatecore import topics
 from gatecore.messages import GateStatus
+from tests.api_auth import bearer
 from tests.central.conftest import NOW, World
 
-
-def _client(world: World) -> TestClient:
-    return TestClient(create_app(CentralSettings(database_url="sqlite://"), world.engine))
+Clients = Callable[..., TestClient]
 
 
-def test_health(world: World) -> None:
-    body = _client(world).get("/api/v1/health").json()
+@pytest.fixture
+def clients(world: World, tmp_path: Path) -> Clients:
+    """``clients(role)``: a client on the world's database as a user of ``role`` (None: anonymous)."""
+    app = create_app(CentralSettings(database_url="sqlite://", data_dir=tmp_path), world.engine)
+
+    def make(role: str | None = "auditor") -> TestClient:
+        return TestClient(app, headers=bearer(app, world.engine, role) if role else None)
+
+    return make
+
+
+def test_health(clients: Clients) -> None:
+    body = clients(None).get("/api/v1/health").json()
     assert (body["status"], body["database"]) == ("ok", True)
 
 
-def test_entries_filter_and_paginate_newest_first(world: World) -> None:
+def test_entries_filter_and_paginate_newest_first(world: World, clients: Clients) -> None:
     service = world.service
     for i, (role, celsius) in enumerate([("zhang", 36.6), ("li", 36.7), ("staff", 38.0), ("wang", 36.5)]):
         at = NOW + timedelta(minutes=i)
         service.handle(*world.scan(role, celsius=celsius, at=at), at)
-    client = _client(world)
+    client = clients()
     page = client.get("/api/v1/entries", params={"limit": 2}).json()
     assert page["count"] == 4
     assert [e["reason"] for e in page["data"]] == ["ok_commuter", "fever"]
@@ -55,8 +68,8 @@ def test_entries_filter_and_paginate_newest_first(world: World) -> None:
     assert [(a["gate_id"], a["celsius"]) for a in alerts] == [(world.gate_id, 38.0)]
 
 
-def test_gates_with_last_status(world: World) -> None:
-    client = _client(world)
+def test_gates_with_last_status(world: World, clients: Clients) -> None:
+    client = clients("guard")  # the guard sees which gate is down
     [gate] = client.get("/api/v1/gates").json()
     assert (gate["gate_id"], gate["open"], gate["state"]) == (world.gate_id, True, None)
     status = GateStatus(
@@ -73,10 +86,10 @@ def test_gates_with_last_status(world: World) -> None:
     assert (gate["state"], gate["outbox"]) == ("offline", 5)
 
 
-def test_rejected_lists_dead_letters(world: World) -> None:
+def test_rejected_lists_dead_letters(world: World, clients: Clients) -> None:
     world.service.handle(topics.gate_events(world.gate_id), b"\xff\xfe garbage", NOW)
     record_status(world.engine, topics.gate_status(world.gate_id), b'{"v":1,"type":"status"}', NOW)
-    rows = _client(world).get("/api/v1/rejected").json()
+    rows = clients().get("/api/v1/rejected").json()
     assert [r["topic"] for r in rows] == [
         topics.gate_status(world.gate_id),
         topics.gate_events(world.gate_id),
@@ -84,3 +97,16 @@ def test_rejected_lists_dead_letters(world: World) -> None:
     assert "missing field" in rows[0]["reason"]
     assert base64.b64decode(rows[1]["payload_b64"]) == b"\xff\xfe garbage"
     assert "not JSON" in rows[1]["reason"]
+
+
+def test_journals_need_a_role(clients: Clients) -> None:
+    """Who may read what: anonymous callers get 401, a guard only the gates, the journals the office."""
+    anonymous, guard, director = clients(None), clients("guard"), clients("director")
+    for path in ("/api/v1/gates", "/api/v1/entries", "/api/v1/fever-alerts", "/api/v1/rejected"):
+        assert anonymous.get(path).status_code == 401, path
+    assert guard.get("/api/v1/gates").status_code == 200
+    for path in ("/api/v1/entries", "/api/v1/fever-alerts", "/api/v1/rejected"):
+        assert guard.get(path).status_code == 403, path
+    assert director.get("/api/v1/entries").status_code == 200
+    assert director.get("/api/v1/fever-alerts").status_code == 200
+    assert director.get("/api/v1/rejected").status_code == 403  # dead letters are for audit and security

@@ -19,6 +19,7 @@ from gatecore.ids import uuid7
 from gatecore.messages import DecisionMessage, GateConfig, ScanEvent, Temperature
 from gatecore.reasons import Reason
 from gatecore.thermoline import SensorStatus
+from tests.api_auth import bearer
 
 
 def test_build_seed_start_and_stop(broker, tmp_path: Path) -> None:
@@ -55,8 +56,12 @@ def test_build_seed_start_and_stop(broker, tmp_path: Path) -> None:
         assert DecisionMessage.from_json(got.get(timeout=10)).reason is Reason.OK
         assert handle.api_url is not None
         assert httpx.get(f"{handle.api_url}/api/v1/health", timeout=5).json()["database"] is True
+        assert handle.app is not None
         entries = httpx.get(
-            f"{handle.api_url}/api/v1/entries", params={"gate_id": "changfeng-east"}, timeout=5
+            f"{handle.api_url}/api/v1/entries",
+            params={"gate_id": "changfeng-east"},
+            headers=bearer(handle.app, handle.engine, "auditor"),
+            timeout=5,
         )
         assert entries.json()["count"] == 1
     finally:

@@ -43,7 +43,9 @@ def _client(world: World, tmp_path: Path, role: Role = Role.AUDITOR) -> tuple[Te
 
 def test_every_filter(world: World, tmp_path: Path) -> None:
     _log(world)
-    client, _ = _client(world, tmp_path)
+    client, auth = _client(world, tmp_path)
+    assert client.get("/api/v1/entries").status_code == 401
+    client.headers.update(auth)
 
     def reasons(**params: object) -> list[str]:
         body = client.get("/api/v1/entries", params=params).json()

@@ -7,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlmodel import Session
+
+from central.auth import Role, authenticate
+from central.db import make_engine
+
 
 def test_demo_runs_visits_and_stops(tmp_path: Path) -> None:
     exe = Path(sys.executable).with_name("campusgate")
@@ -18,8 +23,12 @@ def test_demo_runs_visits_and_stops(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "390 households" in out
     assert "REST API: http://127.0.0.1:" in out
+    assert "/console/" in out and "security/security-demo" in out
     decisions = [line for line in out.splitlines() if line.startswith("[")]
     assert len(decisions) == 6, out
     assert any("✔ 通行 ALLOW" in line for line in decisions)
     assert "stopping" in out
-    assert (tmp_path / "var" / "demo" / "campusgate.db").exists()
+    db = tmp_path / "var" / "demo" / "campusgate.db"
+    with Session(make_engine(f"sqlite:///{db}")) as session:  # the printed logins work
+        user = authenticate(session, "security", "security-demo")
+        assert user is not None and user.may(Role.SECURITY)

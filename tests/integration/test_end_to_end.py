@@ -19,6 +19,7 @@ from gatecore import topics
 from gatecore.messages import DecisionMessage, ScanEvent, Temperature
 from gatecore.reasons import Reason, Verdict
 from gatecore.thermoline import SensorStatus
+from tests.api_auth import bearer
 
 
 def household_with_two(passes) -> tuple:
@@ -48,7 +49,11 @@ def test_household_day_through_camera_and_thermometer(central, passes, rig) -> N
     assert gate_in.relay.wait_for_count(1, timeout=2)
     [row] = rows(central, event_id=view.event_id)
     assert (row.verdict, row.reason, row.person_id, row.gate_id, row.celsius) == (
-        "allow", "ok", first.person_id, "wucheng-north", 36.6,
+        "allow",
+        "ok",
+        first.person_id,
+        "wucheng-north",
+        36.6,
     )
 
     # the second member of the household, same day, another gate: refused, naming who holds the day
@@ -95,8 +100,13 @@ def dead_letters(central) -> list[RejectedMessage]:
 def test_duplicate_delivery_is_stored_once_and_answered_the_same(central, broker, passes) -> None:
     resident = next(p for p in passes if p.role == "resident" and p.campus_code == "wucheng")
     event = ScanEvent(
-        event_id=str(uuid.uuid4()), gate_id="wucheng-east", seq=1, gate_time=datetime.now(UTC),
-        qr=resident.token, temperature=Temperature(36.5, SensorStatus.OK), direction="in",
+        event_id=str(uuid.uuid4()),
+        gate_id="wucheng-east",
+        seq=1,
+        gate_time=datetime.now(UTC),
+        qr=resident.token,
+        temperature=Temperature(36.5, SensorStatus.OK),
+        direction="in",
     )
     answers: list[bytes] = []
     got = threading.Condition()
@@ -128,8 +138,8 @@ def test_duplicate_delivery_is_stored_once_and_answered_the_same(central, broker
     assert len(answers) == 3
 
     # the REST API lists the stored event and the gates
-    api = central.api_url
-    entries = httpx.get(f"{api}/api/v1/entries", params={"gate_id": "wucheng-east"}).json()
+    api, auth = central.api_url, bearer(central.app, central.engine, "security")
+    entries = httpx.get(f"{api}/api/v1/entries", params={"gate_id": "wucheng-east"}, headers=auth).json()
     assert [e["event_id"] for e in entries["data"]].count(event.event_id) == 1
-    gates = httpx.get(f"{api}/api/v1/gates").json()
+    gates = httpx.get(f"{api}/api/v1/gates", headers=auth).json()
     assert "wucheng-east" in json.dumps(gates)

@@ -15,6 +15,7 @@ from firmware_sim.display import RecordingDisplay
 from firmware_sim.relay import RecordingRelay
 from gate_agent.bootstrap import build_agent
 from gate_agent.settings import GateSettings
+from tests.api_auth import bearer
 from tests.gate_agent.conftest import wait_until
 
 
@@ -45,7 +46,9 @@ def test_a_gate_with_a_wrong_clock_is_flagged(central, broker, tmp_path: Path) -
         rows = states()
         assert rows["clock-fast"].clock_off and 90 < rows["clock-fast"].clock_skew_s < 100
         assert not rows["clock-good"].clock_off and abs(rows["clock-good"].clock_skew_s) < 5
-        gates = {g["gate_id"]: g for g in httpx.get(f"{central.api_url}/api/v1/gates", timeout=5).json()}
+        auth = bearer(central.app, central.engine, "guard")
+        listed = httpx.get(f"{central.api_url}/api/v1/gates", headers=auth, timeout=5).json()
+        gates = {g["gate_id"]: g for g in listed}
         assert gates["clock-fast"]["clock_off"] is True and gates["clock-good"]["clock_off"] is False
     finally:
         for agent in agents:
