@@ -1,13 +1,17 @@
 """The security office's web console (server-rendered): login, language, households, people, import.
 
 Pages authenticate with the signed session cookie; anonymous visitors are sent to the login page.
-Forms reuse the API's schemas and services, so a form error reads like the API's.
+Forms reuse the API's schemas and services, so a form error reads like the API's. Every form POST
+carries the session's CSRF token (``central.csrf``): ``router`` checks it, ``public`` (login and
+language, no session yet) does not.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
@@ -16,6 +20,8 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 from starlette.concurrency import run_in_threadpool
 
+from central import csrf
+from central.audit_api import AUDITORS
 from central.auth import (
     SESSION_COOKIE,
     SESSION_MAX_AGE_S,
@@ -33,10 +39,27 @@ from central.imports_api import run_import
 from central.models import Campus, Household, Person
 from gatecore.tokens import PassKind
 
+LOCAL = ZoneInfo("Asia/Shanghai")  # the office's clock: times on console pages are Beijing time
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 Viewer = Annotated[User | None, Depends(optional_user)]
-router = APIRouter(prefix="/console", include_in_schema=False)
+public = APIRouter(prefix="/console", include_in_schema=False)
+router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(csrf.protect)])
 CONSOLE_ROLES = (Role.SECURITY, Role.APPROVER, Role.AUDITOR, Role.DIRECTOR)
+ENTRY_ROLES = AUDITORS  # whoever may read GET /api/v1/entries.csv may search the log here
+# (path, word, roles that may open it): the nav shows a link only to those roles
+NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
+    ("/console/households", "households", CONSOLE_ROLES),
+    ("/console/people", "people", CONSOLE_ROLES),
+    ("/console/import", "import", (Role.SECURITY,)),
+    ("/console/approvals", "approvals", CONSOLE_ROLES),
+    ("/console/passes", "passes", CONSOLE_ROLES),
+    ("/console/visitors", "visitors", CONSOLE_ROLES),
+    ("/console/vehicles", "vehicles", (*CONSOLE_ROLES, Role.GUARD)),
+    ("/console/batches", "batches", CONSOLE_ROLES),
+    ("/console/gates", "gates", CONSOLE_ROLES),
+    ("/console/policy", "policy", CONSOLE_ROLES),
+    ("/console/entries", "entries", ENTRY_ROLES),
+)
 
 
 def admit(user: User | None, *roles: Role) -> User:
@@ -48,10 +71,29 @@ def admit(user: User | None, *roles: Role) -> User:
     return user
 
 
+def local_time(at: datetime | str | None) -> str:
+    """An instant as Beijing time to the second ('' for none; naive values are UTC, the log's base)."""
+    if at is None or at == "":
+        return ""
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def render(request: Request, name: str, user: User | None, *, status_code: int = 200, **ctx: Any) -> Response:
-    """A console page in the visitor's language."""
+    """A console page in the visitor's language, with the nav the user may use and the CSRF token."""
     lang = lang_of(request)
-    context = {"t": translator(lang), "lang": lang, "user": user, "errors": {}, "form": {}, **ctx}
+    context = {
+        "t": translator(lang),
+        "lang": lang,
+        "user": user,
+        "nav": [(path, word) for path, word, roles in NAV if user is not None and user.may(*roles)],
+        "csrf_token": csrf.token_for(request),
+        "local": local_time,
+        "errors": {},
+        "form": {},
+        **ctx,
+    }
     if "error" in context["errors"]:  # a rule across fields (e.g. dates out of order) names no field
         context["error"] = context["errors"]["error"]
     return templates.TemplateResponse(request, f"console/{name}", context, status_code=status_code)
@@ -66,8 +108,12 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
 
 
 async def form_of(request: Request) -> dict[str, Any]:
-    """The posted form with blank fields left out."""
-    return {k: v for k, v in (await request.form()).items() if isinstance(v, str) and v.strip() != ""}
+    """The posted form with blank fields (and the CSRF token) left out."""
+    return {
+        k: v
+        for k, v in (await request.form()).items()
+        if isinstance(v, str) and v.strip() != "" and k != csrf.FIELD
+    }
 
 
 def campus_names(session: Session) -> dict[int, str]:
@@ -77,13 +123,13 @@ def campus_names(session: Session) -> dict[int, str]:
     }
 
 
-@router.get("/login")
+@public.get("/login")
 def login_page(request: Request, user: Viewer) -> Response:
     """The login form."""
     return render(request, "login.html", None)
 
 
-@router.post("/login")
+@public.post("/login")
 async def login(request: Request) -> Response:
     """Check the password and set the session cookie."""
     form = await form_of(request)
@@ -118,7 +164,7 @@ def logout() -> Response:
     return response
 
 
-@router.get("/lang")
+@public.get("/lang")
 def language(request: Request, to: str = "zh") -> Response:
     """Switch between Chinese and English."""
     back = request.headers.get("referer") or "/console/"

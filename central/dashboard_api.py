@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from central import dashboard
+from central import csrf, dashboard
 from central.auth import Role, User, optional_user, require_roles
 from central.db import session_scope
 
@@ -46,7 +46,8 @@ def page(request: Request, user: Annotated[User | None, Depends(optional_user)])
         raise HTTPException(403, detail="the dashboard needs the security, director, auditor or admin role")
     with Session(request.app.state.read_engine) as session:
         gates = dashboard.gates(session)
-    return templates.TemplateResponse(request, "dashboard/index.html", {"gates": gates, "user": user.username})
+    context = {"gates": gates, "user": user.username, "csrf_token": csrf.token_for(request)}
+    return templates.TemplateResponse(request, "dashboard/index.html", context)
 
 
 def _poll(engine: Engine, state: dict[str, Any], now: datetime) -> list[tuple[str, Any]]:
@@ -94,7 +95,7 @@ async def stream(request: Request) -> StreamingResponse:
     return StreamingResponse(_events(request), media_type="text/event-stream", headers=headers)
 
 
-@router.post("/api/v1/fever-alerts/{alert_id}/ack", status_code=204)
+@router.post("/api/v1/fever-alerts/{alert_id}/ack", status_code=204, dependencies=[Depends(csrf.protect)])
 def ack(request: Request, user: Acker, alert_id: int) -> Response:
     """Acknowledge a fever alert: it leaves every open console."""
     with session_scope(request.app.state.engine) as session:

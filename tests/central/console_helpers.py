@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from central.api import create_app
-from central.auth import DEMO_USERS, User, hash_password, issue_api_token
+from central.auth import DEMO_USERS, SESSION_COOKIE, User, hash_password, issue_api_token, issue_session
 from central.db import session_scope
 from central.settings import CentralSettings
 from tests.central.conftest import World
+
+CSRF_INPUT = re.compile(r'<input type="hidden" name="csrf" value="([^"]*)">')
+
+
+def page_csrf(html: str) -> str:
+    """The CSRF token a console page put in its forms (every form of a page carries the same one)."""
+    tokens = set(CSRF_INPUT.findall(html))
+    assert len(tokens) == 1 and "" not in tokens, f"expected one CSRF token on the page, found {tokens}"
+    return tokens.pop()
 
 
 @cache
@@ -58,3 +69,17 @@ class Client:
         """A request as ``role`` (None: anonymous)."""
         headers = self.headers(role) if role else {}
         return self.http.request(method, url, headers=headers, **kw)
+
+    def log_in(self, username: str, page: str = "/console/vehicles") -> str:
+        """Use the console as ``username`` (session cookie) and keep the CSRF token read from ``page``."""
+        with Session(self.engine) as s:
+            user = s.exec(select(User).where(User.username == username)).one()
+        self.http.cookies.set(SESSION_COOKIE, issue_session(self.app, user))
+        r = self.http.get(page)
+        assert r.status_code == 200, f"{username} cannot open {page}: {r.status_code}"
+        self.csrf = page_csrf(r.text)
+        return self.csrf
+
+    def form(self, url: str, data: dict[str, Any] | None = None, **kw: Any):  # type: ignore[no-untyped-def]
+        """POST a console form with the session's CSRF token, as the page's form would."""
+        return self.http.post(url, data={**(data or {}), "csrf": self.csrf}, **kw)

@@ -1,0 +1,337 @@
+"""Console pages for gates, policy, vehicles, visitors, return batches and the entry log; CSRF on every
+cookie-authenticated write."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlmodel import Session, select
+
+from central.auth import SESSION_COOKIE, User, issue_session
+from central.csrf import MESSAGE, token_for_cookie
+from central.db import session_scope
+from central.models import Gate, Pass, Person, ReturnBatch, Vehicle
+from central.models_log import FeverAlert, GateState
+from gatecore.messages import OfflineDecision, Override
+from gatecore.reasons import Reason, Verdict
+from tests.central.conftest import NOW, World
+from tests.central.console_helpers import Client, page_csrf
+
+POLICY_FORM = {
+    "fever_threshold": "37.3",
+    "plausible_min": "34.0",
+    "plausible_max": "43.0",
+    "household_quota": "true",
+    "timezone": "Asia/Shanghai",
+    "allowed_kinds": ["resident", "staff", "student", "visitor", "vehicle"],
+}
+
+
+@pytest.fixture
+def c(world: World, tmp_path: Path) -> Client:
+    return Client(world, tmp_path)
+
+
+def rows(html: str, prefix: str) -> list[str]:
+    return re.findall(rf'<tr id="{prefix}-([^"]+)"', html)
+
+
+# --- gates -----------------------------------------------------------------------------------------
+
+
+def test_gates_page_shows_live_state_and_closing_republishes_the_config(c: Client, world: World) -> None:
+    with session_scope(world.engine) as s:
+        s.add(GateState(gate_id=world.gate_id, state="online", last_seen=NOW))
+    c.log_in("guard")
+    assert c.http.get("/console/gates").status_code == 403
+    c.log_in("director")
+    page = c.http.get("/console/gates").text
+    assert rows(page, "gate") == [world.gate_id] and "坞城校区" in page
+    assert "state-online" in page and "2026-11-23 10:00:00" in page  # Beijing time
+    assert 'class="switch"' not in page  # only the office opens and closes gates
+    assert c.form(f"/console/gates/{world.gate_id}/close").status_code == 403
+
+    c.log_in("security")
+    page = c.form(f"/console/gates/{world.gate_id}/close").text
+    assert 'id="message"' in page and "开启" in page
+    with Session(c.engine) as s:
+        assert s.get(Gate, world.gate_id).open is False  # type: ignore[union-attr]
+    assert c.published == [world.gate_id]
+    page = c.form("/console/gates/nope/open").text
+    assert "gate nope not found" in page and c.published == [world.gate_id]
+
+
+# --- policy ----------------------------------------------------------------------------------------
+
+
+def test_policy_page_shows_the_version_and_saves_the_next_one(c: Client, world: World) -> None:
+    c.log_in("guard")
+    assert c.http.get("/console/policy").status_code == 403
+    c.log_in("auditor")
+    page = c.http.get(f"/console/policy?campus_id={world.campus_id}").text
+    version = int(re.search(r'<b id="version">(\d+)</b>', page).group(1))  # type: ignore[union-attr]
+    assert 'id="save"' not in page
+    assert c.form(f"/console/policy/{world.campus_id}", POLICY_FORM).status_code == 403
+
+    c.log_in("security")
+    r = c.form(
+        f"/console/policy/{world.campus_id}", {**POLICY_FORM, "fever_threshold": "hot", "opens": "25:00"}
+    )
+    assert 'id="err-fever_threshold"' in r.text and 'id="err-opens"' in r.text
+    assert f'<b id="version">{version}</b>' in r.text and c.published == []
+
+    r = c.form(f"/console/policy/{world.campus_id}", {**POLICY_FORM, "fever_threshold": "37.5"})
+    assert f'<b id="version">{version + 1}</b>' in r.text and "fever_threshold" in r.text
+    api = c.call("GET", f"/api/v1/campuses/{world.campus_id}/policy").json()
+    assert (api["version"], api["fever_threshold"]) == (version + 1, 37.5)
+    assert api["allowed_kinds"] == sorted(POLICY_FORM["allowed_kinds"])  # the unticked kinds are refused now
+    assert c.published == [world.gate_id]  # the campus's gates got the new config
+
+
+# --- vehicles --------------------------------------------------------------------------------------
+
+
+def test_vehicles_page_registers_and_searches(c: Client, world: World) -> None:
+    c.log_in("security")
+    r = c.form("/console/vehicles", {"plate": "晋", "owner_person_id": str(world.people["zhang"])})
+    assert 'id="err-plate"' in r.text and 'id="err-valid_until"' in r.text
+    r = c.form(
+        "/console/vehicles", {"plate": "晋A12345", "owner_person_id": "999", "valid_until": "2027-01-01"}
+    )
+    assert "person 999 not found" in r.text
+    r = c.form(
+        "/console/vehicles",
+        {"plate": "晋a12345", "owner_person_id": str(world.people["zhang"]), "valid_until": "2027-01-01"},
+    )
+    assert "+ 晋A12345" in r.text and "张三明" in r.text
+    c.form(
+        "/console/vehicles",
+        {"plate": "晋B777", "owner_person_id": str(world.people["li"]), "valid_until": "2027-01-01"},
+    )
+    assert len(rows(c.http.get("/console/vehicles").text, "vehicle")) == 2
+    assert len(rows(c.http.get("/console/vehicles?plate=b77").text, "vehicle")) == 1
+
+    c.log_in("guard")  # guards may look plates up, as in the API, but not register
+    page = c.http.get("/console/vehicles").text
+    assert len(rows(page, "vehicle")) == 2 and 'action="/console/vehicles"' not in page
+    r = c.form("/console/vehicles", {"plate": "晋C1", "owner_person_id": "1", "valid_until": "2027-01-01"})
+    assert r.status_code == 403
+    with Session(c.engine) as s:
+        assert len(s.exec(select(Vehicle)).all()) == 2
+
+
+# --- visitors --------------------------------------------------------------------------------------
+
+
+def test_visitors_page_registers_a_visitor_in_beijing_time(c: Client, world: World) -> None:
+    c.log_in("guard", page="/console/vehicles")
+    assert c.http.get("/console/visitors").status_code == 403
+    c.log_in("security")
+    form = {"name": "访客甲", "campus_id": str(world.campus_id), "household_id": str(world.household_id)}
+    r = c.form(
+        "/console/visitors", {**form, "valid_from": "2026-11-24T09:00", "valid_until": "2026-11-24T08:00"}
+    )
+    assert 'id="error"' in r.text
+    r = c.form(
+        "/console/visitors", {**form, "valid_from": "2026-11-24T09:00", "valid_until": "2026-11-24T12:00"}
+    )
+    assert 'id="message"' in r.text
+    with Session(c.engine) as s:
+        visit = s.exec(select(Pass).where(Pass.kind == "VISITOR")).one()
+        assert s.get(Person, visit.person_id).name == "访客甲"  # type: ignore[union-attr]
+    assert visit.valid_from.astimezone(UTC) == datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+    page = c.http.get("/console/visitors").text
+    assert rows(page, "visit") == [str(visit.id)] and "2026-11-24 09:00:00" in page
+
+
+# --- return batches --------------------------------------------------------------------------------
+
+
+def test_batches_page_adds_a_window_for_students_only(c: Client, world: World) -> None:
+    with session_scope(world.engine) as s:
+        student = Person(name="陈同学", category="STUDENT")
+        s.add(student)
+        s.flush()
+        student_id = student.id
+    c.log_in("auditor")
+    assert c.http.get("/console/batches").status_code == 200
+    assert c.form("/console/batches", {"person_id": str(student_id)}).status_code == 403
+    c.log_in("security")
+    r = c.form(
+        "/console/batches",
+        {"person_id": str(world.people["zhang"]), "start": "2026-12-01", "end": "2026-12-02"},
+    )
+    assert "is not a student" in r.text
+    r = c.form("/console/batches", {"person_id": str(student_id), "start": "2026-12-05", "end": "2026-12-01"})
+    assert "end is before start" in r.text
+    r = c.form("/console/batches", {"person_id": str(student_id), "start": "2026-12-01", "end": "2026-12-05"})
+    assert len(rows(r.text, "batch")) == 1 and "陈同学" in r.text
+    with Session(c.engine) as s:
+        (batch,) = s.exec(select(ReturnBatch)).all()
+    assert (batch.person_id, batch.start, batch.end) == (student_id, date(2026, 12, 1), date(2026, 12, 5))
+
+
+# --- the entry log ---------------------------------------------------------------------------------
+
+
+def _log(world: World, extra: int = 0) -> None:
+    scans = [
+        world.scan("zhang", at=NOW),
+        world.scan("li", at=NOW + timedelta(minutes=1)),  # household day used
+        world.scan("staff", celsius=38.2, at=NOW + timedelta(minutes=2)),  # fever
+        world.scan(
+            "wang", at=NOW + timedelta(minutes=3), offline=OfflineDecision(Verdict.ALLOW, Reason.OK, 1)
+        ),
+        world.scan(
+            "li", at=NOW + timedelta(minutes=4), override=Override("x", "guard-7", Verdict.ALLOW, "证明")
+        ),
+    ]
+    for i, scan in enumerate(scans):
+        assert world.service.handle(*scan, NOW + timedelta(minutes=i))
+    for i in range(extra):  # later refusals, received a second apart
+        at = NOW + timedelta(minutes=10, seconds=i)
+        assert world.service.handle(*world.scan("li", at=at), at)  # zhang holds the household's day
+
+
+def test_entries_page_filters_like_the_api_and_links_the_csv(c: Client, world: World) -> None:
+    _log(world)
+    c.log_in("guard")
+    assert c.http.get("/console/entries").status_code == 403
+    c.log_in("auditor", page="/console/entries")
+    page = c.http.get("/console/entries").text
+    assert len(rows(page, "entry")) == 5 and "体温异常" in page and "2026-11-23 10:02:00" in page
+    assert 'class="mark offline"' in page and 'class="mark override"' in page
+
+    def reasons(query: str) -> list[str]:
+        return re.findall(r'data-reason="([a-z_]+)"', c.http.get(f"/console/entries?{query}").text)
+
+    assert reasons("verdict=deny") == ["fever", "household_day_used"]
+    assert reasons("fever=true") == ["fever"]
+    assert reasons(f"person_id={world.people['li']}&override=false") == ["household_day_used"]
+    assert reasons(f"gate_id={world.gate_id}&offline=true") == ["ok_commuter"]
+    window = "since=2026-11-23T10:01&until=2026-11-23T10:03"  # Beijing time in the form
+    assert reasons(window) == ["fever", "household_day_used"]
+
+    page = c.http.get(f"/console/entries?{window}&verdict=deny").text
+    csv_url = re.search(r'id="csv" href="([^"]+)"', page).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+    query = parse_qs(urlsplit(csv_url).query)
+    assert query["since"] == ["2026-11-23T02:01:00+00:00"] and query["verdict"] == ["deny"]
+    exported = list(csv.DictReader(io.StringIO(c.http.get(csv_url).content.decode("utf-8-sig"))))
+    assert [r["reason"] for r in exported] == ["household_day_used", "fever"]  # the same rows, oldest first
+
+    r = c.http.get("/console/entries?since=yesterday&fever=maybe")
+    assert r.status_code == 422 and 'id="err-since"' in r.text and rows(r.text, "entry") == []
+
+
+def test_entries_page_paginates(c: Client, world: World) -> None:
+    _log(world, extra=55)
+    c.log_in("security", page="/console/entries")
+    first = c.http.get("/console/entries?verdict=deny").text
+    assert len(rows(first, "entry")) == 50 and 'id="prev"' not in first
+    assert 'id="count">57<' in first
+    next_url = re.search(r'id="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+    second = c.http.get(f"/console/entries{next_url}").text
+    assert len(rows(second, "entry")) == 7 and 'id="next"' not in second and 'id="prev"' in second
+    assert not set(rows(first, "entry")) & set(rows(second, "entry"))
+    assert set(re.findall(r'data-reason="([a-z_]+)"', second)) == {
+        "household_day_used",
+        "fever",
+    }  # filter kept
+
+
+# --- nav -------------------------------------------------------------------------------------------
+
+
+def test_nav_shows_only_the_pages_a_role_may_open(c: Client) -> None:
+    c.log_in("guard")
+    nav = re.findall(r'id="nav-(\w+)"', c.http.get("/console/vehicles").text)
+    assert nav == ["vehicles"]
+    c.log_in("approver", page="/console/households")
+    nav = re.findall(r'id="nav-(\w+)"', c.http.get("/console/households").text)
+    assert "import" not in nav and "entries" not in nav and "gates" in nav
+    c.log_in("security", page="/console/households")
+    for word in re.findall(r'id="nav-(\w+)"', c.http.get("/console/households").text):
+        assert c.http.get(f"/console/{word}").status_code == 200, word
+
+
+# --- CSRF ------------------------------------------------------------------------------------------
+
+
+def test_form_posts_need_the_pages_token(c: Client, world: World) -> None:
+    token = c.log_in("security")
+    data = {"campus_id": str(world.campus_id), "building": "9", "unit": "1", "room": "101"}
+    for bad in ({}, {"csrf": ""}, {"csrf": "0" * 64}):
+        r = c.http.post("/console/households", data={**data, **bad})
+        assert r.status_code == 403 and r.json()["detail"] == MESSAGE
+    r = c.http.post("/console/logout", follow_redirects=False)
+    assert r.status_code == 403
+    assert c.form(f"/console/gates/{world.gate_id}/close").status_code == 200  # the page's token is good
+    assert c.published == [world.gate_id]
+
+    # another user's token does not fit this session
+    with Session(c.engine) as s:
+        other = s.exec(select(User).where(User.username == "admin")).one()
+    foreign = token_for_cookie(c.app, issue_session(c.app, other))
+    assert c.http.post("/console/households", data={**data, "csrf": foreign}).status_code == 403
+
+    r = c.http.post("/console/households", data={**data, "csrf": token})
+    assert r.status_code == 200 and "+ 坞城校区 9-1-101" in r.text
+    assert c.http.post("/console/logout", data={"csrf": token}, follow_redirects=False).status_code == 303
+
+
+def test_cookie_api_writes_need_the_header_and_bearer_clients_need_nothing(c: Client, world: World) -> None:
+    with session_scope(world.engine) as s:
+        s.add(
+            FeverAlert(
+                event_id="e-1", gate_id=world.gate_id, campus_id=world.campus_id, celsius=38.5, created_at=NOW
+            )
+        )
+    body = {"campus_id": world.campus_id, "building": "8", "unit": "1", "room": "1"}
+    token = c.log_in("security")
+    assert c.http.post("/api/v1/households", json=body).status_code == 403
+    r = c.http.post("/api/v1/households", json=body, headers={"X-CSRF-Token": token})
+    assert r.status_code == 201
+
+    page = c.http.get("/dashboard").text
+    assert f'<meta name="csrf-token" content="{token}">' in page
+    with Session(c.engine) as s:
+        alert_id = s.exec(select(FeverAlert.id)).one()
+    assert c.http.post(f"/api/v1/fever-alerts/{alert_id}/ack").status_code == 403
+    assert (
+        c.http.post(f"/api/v1/fever-alerts/{alert_id}/ack", headers={"X-CSRF-Token": token}).status_code
+        == 204
+    )
+
+    c.http.cookies.clear()
+    r = c.call("POST", "/api/v1/households", json={**body, "room": "2"})  # bearer: no token needed
+    assert r.status_code == 201
+    c.http.cookies.set(SESSION_COOKIE, "stale-but-present")
+    r = c.call("POST", "/api/v1/households", json={**body, "room": "3"})  # bearer wins over a cookie
+    assert r.status_code == 201
+
+
+def test_every_console_form_carries_the_token(c: Client, world: World) -> None:
+    c.log_in("admin", page="/console/households")
+    for page in (
+        "households",
+        "people",
+        "import",
+        "approvals",
+        "passes",
+        "gates",
+        "policy",
+        "vehicles",
+        "visitors",
+        "batches",
+    ):
+        html = c.http.get(f"/console/{page}").text
+        posts = re.findall(r'<form[^>]*method="post"[^>]*>(.{0,80})', html)
+        assert posts, page
+        assert all('name="csrf"' in rest for rest in posts), page
+        page_csrf(html)
