@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench clean
 
 $(STAMP): pyproject.toml deploy/system-deps.sh
 	bash deploy/system-deps.sh
@@ -21,6 +21,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_e2e.py
 	$(PY) bench/bench_decode.py
+	$(PY) bench/bench_gate.py
+	$(PY) bench/bench_import.py
 
 clean:
 	rm -rf $(VENV) var

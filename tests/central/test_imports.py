@@ -1,10 +1,9 @@
 """Bulk import: CSV in UTF-8, BOM and GBK, XLSX (merged cells, extra sheets), every kind of bad row,
-all-or-nothing, and the demo's 390 households in seconds."""
+all-or-nothing, and the demo's 390 households in one file (timed in bench/bench_import.py)."""
 
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 
 import pytest
@@ -147,17 +146,15 @@ def test_import_needs_the_security_role(c: Client) -> None:
     assert upload(c, "people.csv", data, dry_run=True, role="approver").status_code == 403
 
 
-def test_390_households_import_in_seconds(c: Client, world: World) -> None:
+def test_390_households_import_at_once(c: Client, world: World) -> None:
     lines = [HEADER]
     for i in range(390):
         for j in range(3):
             lines.append(
                 f"坞城校区,{10 + i // 40},{1 + i % 4},{100 + i},住户{i}-{j},1401021980{i:04d}{j:03d}X,住户,,"
             )
-    started = time.monotonic()
     r = upload(c, "all.csv", "\n".join(lines).encode("gbk"), dry_run=False)
     assert r.status_code == 200 and r.json()["households_new"] == 390 and r.json()["people_new"] == 1170, (
         r.text[:300]
     )
-    assert time.monotonic() - started < 5
     assert counts(world) == (391, 1174)

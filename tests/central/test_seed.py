@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
 
 from sqlalchemy import Engine
@@ -23,11 +22,9 @@ from tests.central.conftest import NOW, event_id
 TODAY = date(2026, 11, 23)  # NOW is 10:00 on this day in Asia/Shanghai
 
 
-def test_seed_is_fast_and_matches_the_notice(engine: Engine, keyring: KeyRing) -> None:
-    started = time.monotonic()
+def test_seed_matches_the_notice(engine: Engine, keyring: KeyRing) -> None:
     with session_scope(engine) as s:
         summary = seed_demo(s, keyring, TODAY)
-    assert time.monotonic() - started < 10
     assert summary.created
     assert list(summary.campuses) == ["wucheng", "nanzhonghuan", "changfeng"]
     assert len(summary.gates) == 6 and all(valid_gate_id(g) for g in summary.gates)
