@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from campusgate.broker import free_port
 from campusgate.mqtt import LinkOptions, MqttLink
+from central.answer import decision_message
 from gate_agent.settings import GateSettings
 from gatecore import topics
 from gatecore.messages import DecisionMessage, GateConfig, ScanEvent
@@ -214,22 +215,4 @@ class StandInCentral:
         d = evaluate(req, claims, facts, self.policy)
         if d.claim is not None:
             self.days.setdefault((hh, day), Holder(pid, self.NAMES.get(pid, "")))
-        info = d.reason.info
-        return DecisionMessage(
-            event_id=event.event_id,
-            gate_id=event.gate_id,
-            verdict=d.verdict,
-            reason=d.reason,
-            reasons=[r.value for r in d.reasons],
-            text_zh=info.zh,
-            text_en=info.en,
-            action_zh=info.action_zh,
-            action_en=info.action_en,
-            holder=facts.holder_name,
-            household=facts.household_label,
-            celsius=event.temperature.celsius,
-            open=d.open_turnstile,
-            policy_version=d.policy_version,
-            decided_at=datetime.now(UTC),
-            detail=d.detail,
-        )
+        return decision_message(event, d, facts, datetime.now(UTC), None)  # central's own assembly
