@@ -11,17 +11,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, Text, UniqueConstraint, event, inspect
+from sqlalchemy import Column, Text, UniqueConstraint, event, inspect, or_
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
 from central.db import UTCDateTime, utc
 from central.incidents import FeverIncident, is_overdue
 from central.models import Campus, Gate
-from central.models_log import EntryEvent, FeverAlert, GateState
+from central.models_log import EntryEvent, FeverAlert, GateOutage
 
 logger = logging.getLogger(__name__)
 
@@ -112,11 +113,8 @@ def build_content(session: Session, campus_id: int, start: datetime, end: dateti
     opened = list(session.exec(select(FeverIncident).where(
         FeverIncident.campus_id == campus_id, col(FeverIncident.opened_at) >= start, col(FeverIncident.opened_at) < end
     )))
-    offline_gates = sorted(
-        {g for g in session.exec(select(e.gate_id).where(*scans, col(e.offline_verdict).is_not(None)).distinct())}
-        | {g for g in session.exec(select(GateState.gate_id).join(Gate, col(Gate.gate_id) == GateState.gate_id).where(
-            Gate.campus_id == campus_id, GateState.state == "offline"))}
-    )
+    offline_decisions = select(e.gate_id, func.count()).where(*scans, col(e.offline_verdict).is_not(None))
+    decided = {g: int(n) for g, n in session.exec(offline_decisions.group_by(e.gate_id))}
     reconciled = [e.campus_id == campus_id, e.kind == "offline_reconcile", col(e.received_at) >= start, col(e.received_at) < end]
     late_conflicts = int(session.exec(select(func.count()).select_from(e).where(*reconciled, col(e.conflict).is_not(None))).one())
     return {
@@ -133,8 +131,41 @@ def build_content(session: Session, campus_id: int, start: datetime, end: dateti
         "overrides": count(col(e.override_guard).is_not(None)),
         "offline_decisions": count(col(e.offline_verdict).is_not(None)),
         "conflicts": count(col(e.conflict).is_not(None)) + late_conflicts,
-        "gates_offline": offline_gates,
+        "gates_offline": gates_offline(session, campus_id, start, end, now, decided),
     }
+
+
+def gates_offline(
+    session: Session, campus_id: int, start: datetime, end: datetime, now: datetime, decided: dict[str, int]
+) -> list[dict[str, Any]]:
+    """Every gate of the campus offline during the window (a recorded outage overlapping it, or
+    offline decisions made in it), with its minutes offline inside the window, by gate id.
+
+    An outage still open counts up to ``now`` (or the window's end); a gate that decided offline
+    without a recorded outage (the broker itself was down, so no Last Will reached central) has 0.
+    """
+    o = GateOutage
+    stmt = (
+        select(o)
+        .join(Gate, col(Gate.gate_id) == o.gate_id)
+        .where(Gate.campus_id == campus_id, col(o.went_offline_at) < end)
+        .where(or_(col(o.back_online_at).is_(None), col(o.back_online_at) > start))
+    )
+    seconds: dict[str, float] = {}
+    outages: dict[str, int] = {}
+    names = {g: n for g, n in session.exec(select(Gate.gate_id, Gate.name_zh).where(Gate.campus_id == campus_id))}
+    for outage in session.exec(stmt):
+        until = min(utc(outage.back_online_at) if outage.back_online_at else utc(now), end)
+        span = (until - max(utc(outage.went_offline_at), start)).total_seconds()
+        seconds[outage.gate_id] = seconds.get(outage.gate_id, 0.0) + max(0.0, span)
+        outages[outage.gate_id] = outages.get(outage.gate_id, 0) + 1
+    return [
+        {
+            "gate_id": gate_id, "name": names.get(gate_id, gate_id), "outages": outages.get(gate_id, 0),
+            "minutes": math.ceil(seconds.get(gate_id, 0.0) / 60), "offline_decisions": decided.get(gate_id, 0),
+        }
+        for gate_id in sorted(set(outages) | set(decided))
+    ]
 
 
 def _digest(content_json: str) -> str:

@@ -22,6 +22,35 @@ def _reason_zh(code: str) -> str:
     return REASONS[Reason(code)].zh if code in Reason._value2member_map_ else code
 
 
+def _gates_offline(gates: list[Any]) -> list[tuple[str, str]]:
+    """One row per gate offline in the window (reports made before outages were kept hold bare ids)."""
+    if not gates:
+        return [("离线门岗 Gates offline", "无 none")]
+    out = []
+    for g in gates:
+        if isinstance(g, str):
+            out.append(("离线门岗 Gate offline", g))
+            continue
+        value = f"{g['name']} {g['gate_id']}：离线 {g['minutes']} 分钟，{g['outages']} 次"
+        value += f" / offline {g['minutes']} min, {g['outages']} outage(s)"
+        if g["offline_decisions"]:
+            value += f"；离线判定 {g['offline_decisions']} 条 / {g['offline_decisions']} offline decision(s)"
+        out.append(("离线门岗 Gate offline", value))
+    return out
+
+
+def _wrap(text: str, width: float, size: float) -> list[str]:
+    """Split ``text`` into pieces no wider than ``width`` points (Chinese has no spaces to break at)."""
+    pieces, current = [], ""
+    for char in text:
+        if current and pdfmetrics.stringWidth(current + char, FONT, size) > width:
+            pieces.append(current)
+            current = char.lstrip()
+        else:
+            current += char
+    return pieces + [current]
+
+
 def lines(report: DailyReport, campus_name: str) -> list[tuple[str, str]]:
     """The report as (label, value) pairs, Chinese labels, in the order printed."""
     c: dict[str, Any] = report.content
@@ -38,8 +67,8 @@ def lines(report: DailyReport, campus_name: str) -> list[tuple[str, str]]:
         ("人工放行/禁行", str(c["overrides"])),
         ("离线判定", str(c["offline_decisions"])),
         ("离线冲突", str(c["conflicts"])),
-        ("离线门岗", "、".join(c["gates_offline"]) or "无"),
     ]
+    out.extend(_gates_offline(c["gates_offline"]))
     for code, n in sorted(c["refusals"].items()):
         out.append((f"拒绝：{_reason_zh(code)}", str(n)))
     if not c["refusals"]:
@@ -73,13 +102,15 @@ def to_pdf(report: DailyReport, campus_name: str) -> bytes:
     y -= 30
     pdf.setFont(FONT, 11)
     for label, value in lines(report, campus_name)[1:]:
-        if y < 60:
-            pdf.showPage()
-            pdf.setFont(FONT, 11)
-            y = height - 60
-        pdf.drawString(50, y, label)
-        pdf.drawString(200, y, value)
-        y -= 18
+        for n, piece in enumerate(_wrap(value, width - 250, 11)):  # a long value continues below
+            if y < 60:
+                pdf.showPage()
+                pdf.setFont(FONT, 11)
+                y = height - 60
+            if n == 0:
+                pdf.drawString(50, y, label)
+            pdf.drawString(200, y, piece)
+            y -= 18
     pdf.showPage()
     pdf.save()
     return out.getvalue()

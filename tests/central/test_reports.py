@@ -17,11 +17,14 @@ from central import reports
 from central.api import create_app
 from central.auth import Role, create_user, issue_api_token
 from central.db import session_scope
+from central.models import Gate
 from central.models_log import EntryEvent
 from central.reports import DailyReport, ReportError, ReportSetting
 from central.scheduler import make_due_reports, report_due
 from central.settings import CentralSettings
-from gatecore.messages import OfflineDecision, Override
+from central.status import record_status
+from gatecore import topics
+from gatecore.messages import GateStatus, OfflineDecision, Override
 from gatecore.reasons import Reason, Verdict
 from tests.central.conftest import NOW, World
 
@@ -59,8 +62,58 @@ def test_counts_match_the_entry_log(world: World) -> None:
     assert c["refusals"] == {"household_day_used": 2, "fever": 1, "qr_foreign": 1}
     assert c["remeasure"] == {"temp_missing": 1}
     assert (c["entries"], c["exits"], c["fevers"], c["incidents"]) == (3, 1, 1, 1)
-    assert (c["overrides"], c["offline_decisions"], c["gates_offline"]) == (1, 1, [world.gate_id])
+    assert (c["overrides"], c["offline_decisions"]) == (1, 1)
+    # it decided offline, but no outage was recorded (the broker was down, say): listed with 0 minutes
+    assert c["gates_offline"] == [
+        {"gate_id": world.gate_id, "name": "北门", "outages": 0, "minutes": 0, "offline_decisions": 1}
+    ]
     assert report.zero is False
+
+
+def _status(world: World, state: str, at: datetime, gate_id: str | None = None) -> None:
+    gate = gate_id or world.gate_id
+    payload = GateStatus(gate, state, at=at if state == "online" else None).to_json()
+    assert record_status(world.engine, topics.gate_status(gate), payload, at)
+
+
+def test_gates_offline_lists_every_outage_overlapping_the_day_with_its_minutes(world: World, tmp_path: Path) -> None:
+    start = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)  # the office window: 15:00 to 15:00 local
+    with session_scope(world.engine) as s:
+        s.add(Gate(gate_id="test-east", campus_id=world.campus_id, name_zh="东门", name_en="East gate"))
+    for state, at in [
+        ("online", start - timedelta(hours=2)),
+        ("offline", start - timedelta(minutes=30)),  # began before the window: 20 of its minutes count
+        ("online", start + timedelta(minutes=20)),
+        ("offline", NOW),
+        ("online", NOW + timedelta(minutes=14, seconds=30)),  # 14.5 minutes: counted as 15
+        ("offline", NOW + timedelta(hours=4)),  # still offline when the report is made, at the window's end
+    ]:
+        _status(world, state, at)
+    _status(world, "online", NOW, "test-east")
+    _status(world, "offline", NOW + timedelta(hours=5, minutes=30), "test-east")  # after the window
+    with session_scope(world.engine) as s:
+        report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, NOW + timedelta(hours=5, minutes=40))
+    assert report.content["gates_offline"] == [
+        {"gate_id": world.gate_id, "name": "北门", "outages": 3, "minutes": 20 + 15 + 60, "offline_decisions": 0}
+    ]
+    from central.reports_render import lines, to_pdf
+
+    assert ("离线门岗 Gate offline", "北门 test-north：离线 95 分钟，3 次 / offline 95 min, 3 outage(s)") in lines(
+        report, "坞城校区"
+    )
+    if shutil.which("pdftotext"):
+        (tmp_path / "r.pdf").write_bytes(to_pdf(report, "坞城校区"))
+        out = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+        assert "离线 95 分钟" in out
+
+
+def test_a_report_made_before_outages_were_kept_still_renders(world: World) -> None:
+    from central.reports_render import lines
+
+    with session_scope(world.engine) as s:
+        report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, NOW)
+    report.content_json = report.content_json.replace('"gates_offline": []', '"gates_offline": ["test-north"]')
+    assert ("离线门岗 Gate offline", "test-north") in lines(report, "坞城校区")
 
 
 def test_zero_report_on_an_empty_day(world: World) -> None:
