@@ -16,16 +16,23 @@ from central.settings import CentralSettings
 from firmware_sim.scenario import GateRig, start_rig
 
 
-@pytest.fixture
-def central(broker, tmp_path: Path) -> Iterator[CentralHandle]:
-    """Central (worker + API) on a temporary SQLite file, seeded with the demo campuses."""
+def seeded_central(mqtt_port: int, data_dir: Path) -> CentralHandle:
+    """Central (worker + API) on a SQLite file in ``data_dir``, seeded with the demo campuses; not started
+    (``build_central(handle.settings)`` makes it again after a crash)."""
     settings = CentralSettings(
-        database_url=f"sqlite:///{tmp_path}/central.db", mqtt_port=broker.port, data_dir=tmp_path, api_port=0
+        database_url=f"sqlite:///{data_dir}/central.db", mqtt_port=mqtt_port, data_dir=data_dir, api_port=0
     )
     handle = build_central(settings)
     with Session(handle.engine) as session:
         seed_demo(session, handle.keyring, local_today(datetime.now(UTC)))
         session.commit()
+    return handle
+
+
+@pytest.fixture
+def central(broker, tmp_path: Path) -> Iterator[CentralHandle]:
+    """Central (worker + API) on a temporary SQLite file, seeded with the demo campuses."""
+    handle = seeded_central(broker.port, tmp_path)
     handle.start()
     yield handle
     handle.stop()

@@ -3,7 +3,6 @@ outboxes drain and central flags the second admission as a conflict (entry log a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -15,8 +14,6 @@ from central.app import build_central
 from central.demopasses import demo_passes
 from central.models import Gate
 from central.models_log import EntryEvent
-from central.seed import local_today, seed_demo
-from central.settings import CentralSettings
 from firmware_sim.display import RecordingDisplay
 from firmware_sim.relay import RecordingRelay
 from gate_agent.agent import GateAgent
@@ -26,6 +23,7 @@ from gatecore.messages import Temperature
 from gatecore.reasons import Verdict
 from gatecore.thermoline import SensorStatus
 from tests.gate_agent.conftest import wait_until
+from tests.integration.conftest import seeded_central
 
 pytestmark = pytest.mark.skipif(not MosquittoBroker.available(), reason="needs the mosquitto binary")
 
@@ -45,13 +43,9 @@ def test_second_offline_admission_of_a_household_is_flagged(tmp_path: Path) -> N
     broker = MosquittoBroker(port=free_port(), workdir=tmp_path / "mosq")
     (tmp_path / "mosq").mkdir()
     broker.start()
-    settings = CentralSettings(
-        database_url=f"sqlite:///{tmp_path}/central.db", mqtt_port=broker.port, data_dir=tmp_path, api_port=0
-    )
-    central = build_central(settings)
+    central = seeded_central(broker.port, tmp_path)
+    settings = central.settings
     with Session(central.engine) as s:
-        seed_demo(s, central.keyring, local_today(datetime.now(UTC)))
-        s.commit()
         passes = demo_passes(s, central.keyring, campus_code="wucheng", roles={"resident"})
         campus_id = s.exec(select(Gate.campus_id).where(Gate.gate_id == passes[0].gate_ids[0])).one()
         for gate in ("conflict-a", "conflict-b"):

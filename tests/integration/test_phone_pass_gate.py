@@ -11,11 +11,8 @@ import pytest
 from sqlmodel import Session
 
 from campusgate.broker import MosquittoBroker, free_port
-from central.app import build_central
 from central.demopasses import demo_passes
 from central.models import Pass
-from central.seed import local_today, seed_demo
-from central.settings import CentralSettings
 from firmware_sim.display import RecordingDisplay
 from firmware_sim.relay import RecordingRelay
 from gate_agent.bootstrap import build_agent
@@ -25,6 +22,7 @@ from gatecore.reasons import Reason, Verdict
 from gatecore.thermoline import SensorStatus
 from tests.api_auth import bearer
 from tests.gate_agent.conftest import wait_until
+from tests.integration.conftest import seeded_central
 
 pytestmark = pytest.mark.skipif(not MosquittoBroker.available(), reason="needs the mosquitto binary")
 READING = Temperature(36.5, SensorStatus.OK)
@@ -33,13 +31,8 @@ READING = Temperature(36.5, SensorStatus.OK)
 def test_phone_code_online_offline_and_screenshot(tmp_path: Path) -> None:
     (tmp_path / "mosq").mkdir()
     broker = MosquittoBroker(port=free_port(), workdir=tmp_path / "mosq").start()
-    settings = CentralSettings(
-        database_url=f"sqlite:///{tmp_path}/central.db", mqtt_port=broker.port, data_dir=tmp_path, api_port=0
-    )
-    central = build_central(settings)
+    central = seeded_central(broker.port, tmp_path)
     with Session(central.engine) as s:
-        seed_demo(s, central.keyring, local_today(datetime.now(UTC)))
-        s.commit()
         resident = demo_passes(s, central.keyring, campus_code="wucheng", roles={"resident"})[0]
     central.start()
     assert central.app is not None and central.api_url is not None
@@ -52,7 +45,8 @@ def test_phone_code_online_offline_and_screenshot(tmp_path: Path) -> None:
         "valid_until": (now + timedelta(days=7)).isoformat(),
     }
     [issued] = httpx.post(f"{api}/api/v1/passes", json=body, headers=auth, timeout=5).json()
-    link = httpx.post(f"{api}/api/v1/people/{resident.person_id}/phone-link", headers=auth, timeout=5).json()["url"]
+    link_url = f"{api}/api/v1/people/{resident.person_id}/phone-link"
+    link = httpx.post(link_url, headers=auth, timeout=5).json()["url"]
     with Session(central.engine) as s:
         row = s.get(Pass, issued["id"])
         assert row is not None
