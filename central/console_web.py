@@ -21,7 +21,7 @@ from sqlmodel import Session, col, func, select
 from starlette.concurrency import run_in_threadpool
 
 from central import csrf
-from central.audit_api import AUDITORS
+from central.audit_api import LOG_READERS
 from central.auth import (
     SESSION_COOKIE,
     SESSION_MAX_AGE_S,
@@ -45,7 +45,7 @@ Viewer = Annotated[User | None, Depends(optional_user)]
 public = APIRouter(prefix="/console", include_in_schema=False)
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(csrf.protect)])
 CONSOLE_ROLES = (Role.SECURITY, Role.APPROVER, Role.AUDITOR, Role.DIRECTOR)
-ENTRY_ROLES = AUDITORS  # whoever may read GET /api/v1/entries.csv may search the log here
+ENTRY_ROLES = LOG_READERS  # whoever may read GET /api/v1/entries (and its CSV) may search the log here
 # (path, word, roles that may open it): the nav shows a link only to those roles
 NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("/console/households", "households", CONSOLE_ROLES),

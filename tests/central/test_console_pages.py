@@ -201,8 +201,10 @@ def _log(world: World, extra: int = 0) -> None:
 
 def test_entries_page_filters_like_the_api_and_links_the_csv(c: Client, world: World) -> None:
     _log(world)
-    c.log_in("guard")
-    assert c.http.get("/console/entries").status_code == 403
+    for refused in ("guard", "approver"):
+        c.log_in(refused)
+        assert c.http.get("/console/entries").status_code == 403
+    c.log_in("director", page="/console/entries")  # reads the log as GET /api/v1/entries lets it
     c.log_in("auditor", page="/console/entries")
     page = c.http.get("/console/entries").text
     assert len(rows(page, "entry")) == 5 and "体温异常" in page and "2026-11-23 10:02:00" in page

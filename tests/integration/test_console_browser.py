@@ -1,5 +1,6 @@
 """The security office in a real headless Chromium: log in, import a CSV, approve a staff member as
-an approver, issue and download a pass card PDF, revoke it, and see the gate refuse it."""
+an approver, issue and download a pass card PDF, revoke it, see the gate refuse it, and find the
+refusal in the entry log."""
 
 from __future__ import annotations
 
@@ -149,3 +150,15 @@ def test_office_day_in_chromium(central: CentralHandle, broker, page, tmp_path: 
         assert (decision.verdict, decision.reason) == (Verdict.DENY, Reason.PASS_REVOKED)
     finally:
         link.stop()
+
+    page.click("#nav-entries")  # the entry log: filter to the refused scan
+    page.select_option("#f-verdict", "deny")
+    page.select_option("#f-reason", "pass_revoked")
+    page.click("#filter")
+    assert page.locator("#count").inner_text() == "1"
+    row = page.locator('#entries tr[data-reason="pass_revoked"]')
+    assert row.locator(".verdict").inner_text() == "deny" and GATE in row.inner_text()
+    assert "reason=pass_revoked" in (page.locator("#csv").get_attribute("href") or "")
+    page.select_option("#f-verdict", "allow")  # the filters narrow: no scan was let in
+    page.click("#filter")
+    assert page.locator("#count").inner_text() == "0"
