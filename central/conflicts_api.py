@@ -9,11 +9,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
-from sqlmodel import Session, col, select
-
-from central.models_log import EntryEvent
+from sqlmodel import Session, col, func, select
 
 from central.auth import Role, require_roles
+from central.models_log import EntryEvent
 
 router = APIRouter(
     prefix="/api/v1", tags=["conflicts"],
@@ -24,6 +23,24 @@ router = APIRouter(
 def _session(request: Request) -> Iterator[Session]:
     with Session(request.app.state.read_engine) as session:
         yield session
+
+
+def flagged(
+    session: Session, *, gate_id: str | None = None, limit: int = 50, offset: int = 0
+) -> list[EntryEvent]:
+    """Entry-log rows flagged with a conflict, newest first: the one query the API and dashboard share."""
+    stmt = select(EntryEvent).where(col(EntryEvent.conflict).is_not(None))
+    if gate_id is not None:
+        stmt = stmt.where(EntryEvent.gate_id == gate_id)
+    return list(session.exec(stmt.order_by(col(EntryEvent.seq).desc()).offset(offset).limit(limit)))
+
+
+def count_flagged(session: Session, *, since: datetime) -> int:
+    """How many conflicts central flagged (received) since ``since``."""
+    stmt = select(func.count()).select_from(EntryEvent).where(
+        col(EntryEvent.conflict).is_not(None), col(EntryEvent.received_at) >= since
+    )
+    return int(session.exec(stmt).one())
 
 
 class ConflictPublic(BaseModel):
@@ -53,8 +70,5 @@ def conflicts(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[ConflictPublic]:
     """Rows flagged with a conflict, newest first."""
-    stmt = select(EntryEvent).where(col(EntryEvent.conflict).is_not(None))
-    if gate_id is not None:
-        stmt = stmt.where(EntryEvent.gate_id == gate_id)
-    rows = session.exec(stmt.order_by(col(EntryEvent.seq).desc()).offset(offset).limit(limit))
+    rows = flagged(session, gate_id=gate_id, limit=limit, offset=offset)
     return [ConflictPublic.model_validate(r, from_attributes=True) for r in rows]

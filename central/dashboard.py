@@ -1,4 +1,5 @@
-"""What the live dashboard shows: gate states, new log rows, open fever alerts, today's charts.
+"""What the live dashboard shows: gate states (and since when a gate is offline), new log rows,
+open fever alerts, today's charts, offline-reconciliation conflicts.
 
 Plain queries over the database the worker writes, so the API process needs no message bus of its
 own: the event stream polls these every few hundred milliseconds (see dashboard_api).
@@ -13,15 +14,19 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
+from central.conflicts_api import count_flagged, flagged
 from central.db import utc
-from central.models import Gate
+from central.models import Gate, Household, Person
 from central.models_log import EntryEvent, FeverAlert, GateState
+from central.status import open_outages
+from gatecore.masking import mask_name
 from gatecore.reasons import REASONS, Reason
 
 logger = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=3)  # a gate status this old says nothing about now
 FEED_BATCH = 50
+LATEST_CONFLICTS = 5
 
 
 def _reason_zh(code: str) -> str:
@@ -44,9 +49,12 @@ def gates(session: Session) -> list[dict[str, Any]]:
         })
     stmt = select(EntryEvent.gate_id, func.max(EntryEvent.received_at)).group_by(EntryEvent.gate_id)
     last = {gate_id: at for gate_id, at in session.exec(stmt)}
+    down = open_outages(session)
     for g in out:
         at = last.get(g["gate_id"])
         g["last_event"] = utc(at).isoformat() if at else None
+        since = down.get(g["gate_id"]) if g["state"] == "offline" else None
+        g["offline_since"] = since.isoformat() if since else None
     return sorted(out, key=lambda g: g["gate_id"])
 
 
@@ -89,10 +97,35 @@ def acknowledge(session: Session, alert_id: int, now: datetime) -> bool:
     return True
 
 
+def _day_start(now: datetime, tz: str) -> datetime:
+    zone = ZoneInfo(tz)
+    return datetime.combine(now.astimezone(zone).date(), datetime.min.time(), tzinfo=zone).astimezone(UTC)
+
+
+def conflicts(session: Session, now: datetime, tz: str = "Asia/Shanghai") -> dict[str, Any]:
+    """Conflicts flagged today (local) and the latest few: gate, time, masked person, what disagreed."""
+    rows = flagged(session, limit=LATEST_CONFLICTS)
+    person_ids, household_ids = {r.person_id for r in rows}, {r.household_id for r in rows}
+    people = {p.id: p.name for p in session.exec(select(Person).where(col(Person.id).in_(person_ids)))}
+    homes = {h.id: h.label for h in session.exec(select(Household).where(col(Household.id).in_(household_ids)))}
+    latest = []
+    for r in rows:
+        name = people.get(r.person_id) if r.person_id is not None else None
+        latest.append({
+            "seq": r.seq, "gate_id": r.gate_id, "at": r.gate_time.isoformat(),
+            "received_at": r.received_at.isoformat(),
+            "person": mask_name(name) if name else None,
+            "household": homes.get(r.household_id) if r.household_id is not None else None,
+            "offline_verdict": r.offline_verdict, "offline_reason_zh": _reason_zh(r.offline_reason or ""),
+            "verdict": r.verdict, "reason_zh": _reason_zh(r.reason), "conflict": r.conflict,
+        })
+    return {"today": count_flagged(session, since=_day_start(now, tz)), "latest": latest}
+
+
 def charts(session: Session, now: datetime, tz: str = "Asia/Shanghai") -> dict[str, Any]:
     """Today's (local) entries per hour per gate and refusals by reason."""
     zone = ZoneInfo(tz)
-    start = datetime.combine(now.astimezone(zone).date(), datetime.min.time(), tzinfo=zone).astimezone(UTC)
+    start = _day_start(now, tz)
     today = [col(EntryEvent.gate_time) >= start, EntryEvent.kind == "decision"]
     per_hour: dict[str, list[int]] = {}
     stmt = select(EntryEvent.gate_id, EntryEvent.gate_time).where(*today, EntryEvent.verdict == "allow", EntryEvent.direction == "in")

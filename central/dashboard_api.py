@@ -1,6 +1,7 @@
 """The live dashboard: the page, its server-sent event stream, and acknowledging a fever alert.
 
-The stream polls the shared database every 0.3 s (new log seq, open alerts, gate states), which
+The stream polls the shared database every 0.3 s (new log seq, open alerts, gate states; charts and
+conflicts every few seconds or with new rows), which
 works whichever process (worker) wrote the rows and needs no broker connection in the API.
 """
 
@@ -73,12 +74,19 @@ def _poll(engine: Engine, state: dict[str, Any], now: datetime) -> list[tuple[st
             if charts != state["charts"]:
                 state["charts"] = charts
                 out.append(("charts", charts))
+            # a conflict is a log row, so it comes with new entries; the timer rolls "today" over
+            conflicts = dashboard.conflicts(session, now)
+            if conflicts != state["conflicts"]:
+                state["conflicts"] = conflicts
+                out.append(("conflicts", conflicts))
     return out
 
 
 async def _events(request: Request) -> AsyncIterator[str]:
     engine = request.app.state.read_engine
-    state: dict[str, Any] = {"seq": None, "alerts": None, "gates": None, "charts": None, "charts_at": 0.0}
+    state: dict[str, Any] = {
+        "seq": None, "alerts": None, "gates": None, "charts": None, "charts_at": 0.0, "conflicts": None
+    }
     loop = asyncio.get_running_loop()
     deadline = loop.time() + MAX_STREAM_S
     yield "retry: 1000\n\n"
@@ -90,7 +98,8 @@ async def _events(request: Request) -> AsyncIterator[str]:
 
 @router.get("/api/v1/dashboard/stream", dependencies=[Watcher])
 async def stream(request: Request) -> StreamingResponse:
-    """Server-sent events: ``entries``, ``alerts``, ``gates``, ``charts`` (JSON), each when it changes."""
+    """Server-sent events (JSON), each when it changes: ``entries``, ``alerts``, ``gates``, ``charts``,
+    ``conflicts``."""
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(_events(request), media_type="text/event-stream", headers=headers)
 

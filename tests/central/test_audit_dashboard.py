@@ -59,3 +59,40 @@ def test_page_and_ack_need_the_right_role(world: World, tmp_path: Path) -> None:
     assert client.post(url, headers=sec).status_code == 204
     with session_scope(world.engine) as s:
         assert dashboard.open_alerts(s) == []
+
+
+def test_conflicts_today_and_latest_masked_and_in_the_stream(world: World) -> None:
+    from central.dashboard_api import _poll
+    from gatecore.messages import OfflineDecision
+    from gatecore.reasons import Reason, Verdict
+
+    s = world.service
+    s.handle(*world.scan("zhang", at=NOW), NOW)  # holds the household's day
+    offline = OfflineDecision(Verdict.ALLOW, Reason.OK, 1)
+    s.handle(*world.scan("li", at=NOW + timedelta(minutes=1), offline=offline), NOW + timedelta(minutes=5))
+    with session_scope(world.engine) as session:
+        c = dashboard.conflicts(session, NOW + timedelta(minutes=6))
+        tomorrow = dashboard.conflicts(session, NOW + timedelta(days=1))
+    assert c["today"] == 1 and tomorrow["today"] == 0 and len(tomorrow["latest"]) == 1
+    [x] = c["latest"]
+    assert (x["gate_id"], x["person"], x["household"]) == (world.gate_id, "李*华", "坞城校区 3-2-501")
+    assert (x["offline_verdict"], x["verdict"]) == ("allow", "deny") and "household day" in x["conflict"]
+    assert x["reason_zh"] == "本户今日已有人出入"
+
+    state = {"seq": None, "alerts": None, "gates": None, "charts": None, "charts_at": 0.0, "conflicts": None}
+    events = dict(_poll(world.engine, state, NOW + timedelta(minutes=6)))
+    assert events["conflicts"] == c
+    assert "conflicts" not in dict(_poll(world.engine, state, NOW + timedelta(minutes=6, seconds=5)))
+
+
+def test_an_offline_gate_shows_since_when(world: World) -> None:
+    topic, online = topics.gate_status(world.gate_id), GateStatus(world.gate_id, "online", at=NOW).to_json()
+    record_status(world.engine, topic, online, NOW)
+    offline = GateStatus(world.gate_id, "offline").to_json()
+    record_status(world.engine, topic, offline, NOW + timedelta(minutes=3))
+    with session_scope(world.engine) as s:
+        [gate] = dashboard.gates(s)
+    assert (gate["state"], gate["offline_since"]) == ("offline", (NOW + timedelta(minutes=3)).isoformat())
+    record_status(world.engine, topic, online, NOW + timedelta(minutes=9))
+    with session_scope(world.engine) as s:
+        assert dashboard.gates(s)[0]["offline_since"] is None
