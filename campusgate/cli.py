@@ -149,6 +149,34 @@ def _user(args: argparse.Namespace) -> int:
     return 2
 
 
+def _audit_checkpoint(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from central import audit_checkpoints
+    from central.auditlog import verify
+    from central.db import make_engine, session_scope
+    from central.settings import CentralSettings
+
+    settings = CentralSettings()
+    engine = make_engine(args.database_url or settings.database_url)
+    path = Path(args.file) if args.file else audit_checkpoints.default_path(settings.data_dir)
+    # a checkpoint vouches for the log as it is: never take one of a log that no longer verifies
+    with session_scope(engine) as session:
+        result = verify(session, audit_checkpoints.read(path))
+    if not result.ok:
+        print(f"no checkpoint taken: entry log chain broken at seq {result.seq}: {result.kind}")
+        return 1
+    checkpoint, written = audit_checkpoints.checkpoint_now(engine, path, datetime.now(UTC))
+    if checkpoint.seq == 0:
+        print("entry log is empty; nothing to checkpoint")
+    elif written:
+        print(f"checkpoint at seq {checkpoint.seq} appended to {path}")
+    else:
+        print(f"checkpoint at seq {checkpoint.seq} already in {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and --help)."""
     p = argparse.ArgumentParser(prog="campusgate", description="Gate access control for closed campuses.")
@@ -189,6 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
     verify.add_argument("--checkpoints", help="the JSON-lines checkpoint file the office keeps")
     verify.set_defaults(func=_audit_verify)
+    checkpoint = auditsub.add_parser("checkpoint", help="append the chain head to the checkpoint file now")
+    checkpoint.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
+    checkpoint.add_argument("--file", help="defaults to audit-checkpoints.jsonl in CAMPUSGATE_DATA_DIR")
+    checkpoint.set_defaults(func=_audit_checkpoint)
 
     user = sub.add_parser("user", help="console users: add the first admin, list, change a password, disable")
     user.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")

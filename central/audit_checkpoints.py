@@ -1,8 +1,9 @@
 """Chain-head checkpoints (seq, head hash, time) appended to a JSON-lines file the office keeps.
 
 The chain alone cannot tell a log rewritten and re-hashed from some row on from an honest one;
-a checkpoint kept outside the database can. ``campusgate audit verify --checkpoints FILE`` and
-``GET /api/v1/audit/verify`` check the log against every line of the file.
+a checkpoint kept outside the database can. The worker's scheduler appends one when it starts and
+every hour; ``campusgate audit checkpoint`` appends one now. ``campusgate audit verify --checkpoints
+FILE`` and ``GET /api/v1/audit/verify`` check the log against every line of the file.
 """
 
 from __future__ import annotations
@@ -72,3 +73,17 @@ def write_checkpoint(engine: Engine, path: Path, now: datetime) -> Checkpoint:
         append(path, checkpoint)
         logger.info("audit checkpoint at seq %s written", checkpoint.seq)
     return checkpoint
+
+
+def checkpoint_now(engine: Engine, path: Path, now: datetime) -> tuple[Checkpoint, bool]:
+    """Append the chain head to ``path`` unless a line there already holds it (same seq and hash)
+    or the log is empty; the checkpoint, and whether it was written."""
+    with session_scope(read_only(engine)) as session:
+        checkpoint = current(session, now)
+    if checkpoint.seq == 0:
+        return checkpoint, False
+    if any(k.seq == checkpoint.seq and k.head_hash == checkpoint.head_hash for k in read(path)):
+        return checkpoint, False
+    append(path, checkpoint)
+    logger.info("audit checkpoint at seq %s written", checkpoint.seq)
+    return checkpoint, True

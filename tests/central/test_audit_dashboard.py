@@ -1,10 +1,12 @@
-"""The dashboard's data and routes without a browser: charts, acknowledging, who may look."""
+"""The dashboard's data and routes without a browser: charts, acknowledging, who may look, conflicts,
+offline gates; and ``campusgate audit checkpoint``."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
@@ -96,3 +98,37 @@ def test_an_offline_gate_shows_since_when(world: World) -> None:
     record_status(world.engine, topic, online, NOW + timedelta(minutes=9))
     with session_scope(world.engine) as s:
         assert dashboard.gates(s)[0]["offline_since"] is None
+
+
+def test_audit_checkpoint_cli_appends_the_head_once(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlalchemy import text
+
+    from campusgate.cli import main
+    from central import audit_checkpoints
+
+    db = f"sqlite:///{tmp_path}/central.db"  # the world's database file
+    path = tmp_path / "office" / "checkpoints.jsonl"
+    argv = ["audit", "checkpoint", "--database-url", db, "--file", str(path)]
+    assert main(argv) == 0 and not path.exists()
+    assert "empty" in capsys.readouterr().out
+
+    world.service.handle(*world.scan("zhang"), NOW)
+    world.service.handle(*world.scan("staff", at=NOW + timedelta(minutes=1)), NOW)
+    assert main(argv) == 0 and main(argv) == 0  # the second finds the head already there
+    out = capsys.readouterr().out
+    assert "seq 2 appended" in out and "seq 2 already in" in out
+    [kept] = audit_checkpoints.read(path)
+    assert kept.seq == 2
+    assert main(["audit", "verify", "--database-url", db, "--checkpoints", str(path)]) == 0
+
+    world.service.handle(*world.scan("wang", at=NOW + timedelta(minutes=2)), NOW)
+    assert main(argv) == 0
+    assert [k.seq for k in audit_checkpoints.read(path)] == [2, 3]
+
+    with world.engine.begin() as c:  # an edited row: no checkpoint may vouch for a log that fails to verify
+        c.execute(text("UPDATE entry_event SET celsius = 35.0 WHERE seq = 1"))
+    assert main(argv) == 1
+    assert "no checkpoint taken" in capsys.readouterr().out
+    assert len(audit_checkpoints.read(path)) == 2

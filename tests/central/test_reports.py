@@ -76,7 +76,7 @@ def _status(world: World, state: str, at: datetime, gate_id: str | None = None) 
     assert record_status(world.engine, topics.gate_status(gate), payload, at)
 
 
-def test_gates_offline_lists_every_outage_overlapping_the_day_with_its_minutes(world: World, tmp_path: Path) -> None:
+def test_gates_offline_lists_outages_overlapping_the_day_with_minutes(world: World, tmp_path: Path) -> None:
     start = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)  # the office window: 15:00 to 15:00 local
     with session_scope(world.engine) as s:
         s.add(Gate(gate_id="test-east", campus_id=world.campus_id, name_zh="东门", name_en="East gate"))
@@ -92,18 +92,20 @@ def test_gates_offline_lists_every_outage_overlapping_the_day_with_its_minutes(w
     _status(world, "online", NOW, "test-east")
     _status(world, "offline", NOW + timedelta(hours=5, minutes=30), "test-east")  # after the window
     with session_scope(world.engine) as s:
-        report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, NOW + timedelta(hours=5, minutes=40))
+        made_at = NOW + timedelta(hours=5, minutes=40)
+        report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, made_at)
     assert report.content["gates_offline"] == [
-        {"gate_id": world.gate_id, "name": "北门", "outages": 3, "minutes": 20 + 15 + 60, "offline_decisions": 0}
+        {"gate_id": world.gate_id, "name": "北门", "outages": 3, "minutes": 20 + 15 + 60,
+         "offline_decisions": 0}
     ]
     from central.reports_render import lines, to_pdf
 
-    assert ("离线门岗 Gate offline", "北门 test-north：离线 95 分钟，3 次 / offline 95 min, 3 outage(s)") in lines(
-        report, "坞城校区"
-    )
+    row = ("离线门岗 Gate offline", "北门 test-north：离线 95 分钟，3 次 / offline 95 min, 3 outage(s)")
+    assert row in lines(report, "坞城校区")
     if shutil.which("pdftotext"):
         (tmp_path / "r.pdf").write_bytes(to_pdf(report, "坞城校区"))
-        out = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+        command = ["pdftotext", str(tmp_path / "r.pdf"), "-"]
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
         assert "离线 95 分钟" in out
 
 
@@ -223,6 +225,10 @@ def test_scheduler_tick_makes_reports_and_writes_a_checkpoint(world: World, tmp_
     [checkpoint] = audit_checkpoints.read(audit_checkpoints.default_path(tmp_path))
     with session_scope(world.engine) as s:
         assert checkpoint.seq == max(r.seq or 0 for r in s.exec(select(EntryEvent)))
+    world.service.handle(*world.scan("zhang", at=NOW + timedelta(hours=1)), NOW + timedelta(hours=1))
+    scheduler.tick(datetime(2026, 11, 23, 8, 0, tzinfo=UTC), monotonic=100.0 + 3600)  # an hour after the first
+    first, second = audit_checkpoints.read(audit_checkpoints.default_path(tmp_path))
+    assert second.seq == first.seq + 1 and second.at == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 def test_counts_and_sign_lock_on_postgresql(pg_engine, keyring) -> None:  # type: ignore[no-untyped-def]
