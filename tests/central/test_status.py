@@ -110,3 +110,17 @@ def test_outages_on_postgresql(pg_engine, keyring) -> None:  # type: ignore[no-u
     # the partial unique index: a second open outage for one gate is refused by the database itself
     with pytest.raises(IntegrityError), session_scope(pg_engine) as s:
         s.add(GateOutage(gate_id=world.gate_id, went_offline_at=NOW + timedelta(minutes=21)))
+
+
+def test_two_workers_racing_on_postgresql_open_one_outage(pg_engine, keyring) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.central.conftest import build_world
+
+    world = build_world(pg_engine, keyring)
+    _send(pg_engine, world.gate_id, "online", NOW, gate_at=NOW)
+    offline = NOW + timedelta(minutes=1)
+    with ThreadPoolExecutor(8) as pool:  # every worker gets the same Last Will at the same moment
+        list(pool.map(lambda _: _send(pg_engine, world.gate_id, "offline", offline), range(16)))
+    [outage] = _outages(pg_engine)
+    assert (outage.went_offline_at, outage.back_online_at) == (offline, None)
