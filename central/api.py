@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from central import csrf
 from central.audit_api import Auditor
 from central.audit_api import router as audit_router
 from central.auth import Role, require_roles
@@ -54,7 +55,8 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.read_engine = read_only(engine)
-    app.include_router(audit_router)
+    # cookie-authenticated writes (incident steps, report sign-off, users) need the console's CSRF token
+    app.include_router(audit_router, dependencies=[Depends(csrf.protect)])
     app.include_router(conflicts_router)
 
     @app.get(f"{API}/health", response_model=HealthPublic)
@@ -96,5 +98,5 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
         return [RejectedPublic.of(r) for r in rows]
 
     app.include_router(console_router)
-    app.include_router(users_router)
+    app.include_router(users_router, dependencies=[Depends(csrf.protect)])
     return app

@@ -72,6 +72,19 @@ def test_bad_user_changes_are_refused_with_reasons(world: World, tmp_path: Path)
     assert c.call("PATCH", "/api/v1/users/99999", role="admin", json={"active": True}).status_code == 404
 
 
+def test_cookie_writes_outside_the_console_need_the_csrf_token(world: World, tmp_path: Path) -> None:
+    """A page of another site could post with the admin's or director's cookie: the token stops it."""
+    c = Client(world, tmp_path)
+    token = c.log_in("admin", page="/console/people")
+    body = {"username": "forged", "password": "long-enough-1", "roles": ["admin"]}
+    forged = c.http.post("/api/v1/users", json=body)
+    assert forged.status_code == 403 and "reload the page" in forged.json()["detail"]
+    assert c.http.post("/api/v1/reports/1/sign", json={}).status_code == 403
+    assert c.http.post("/api/v1/incidents/1/steps", json={"step": "released"}).status_code == 403
+    ok = c.http.post("/api/v1/users", json=body, headers={"X-CSRF-Token": token})
+    assert ok.status_code == 201, ok.text
+
+
 @pytest.mark.parametrize("role", ["security", "approver", "guard", "auditor", "director"])
 def test_only_an_admin_manages_users(world: World, tmp_path: Path, role: str) -> None:
     c = Client(world, tmp_path)
