@@ -51,9 +51,10 @@ def gates(session: Session) -> list[dict[str, Any]]:
     last = {gate_id: at for gate_id, at in session.exec(stmt)}
     down = open_outages(session)
     for g in out:
-        at = last.get(g["gate_id"])
+        gate_id = str(g["gate_id"])
+        at = last.get(gate_id)
         g["last_event"] = utc(at).isoformat() if at else None
-        since = down.get(g["gate_id"]) if g["state"] == "offline" else None
+        since = down.get(gate_id) if g["state"] == "offline" else None
         g["offline_since"] = since.isoformat() if since else None
     return sorted(out, key=lambda g: g["gate_id"])
 
