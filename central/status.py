@@ -82,12 +82,15 @@ def _record(
             # another worker already stored a status it received later than this one
             logger.debug("gate %s: status received %s is older than the one stored", gate_id, received_at)
             return status
-        if retained and previous is not None:
+        # a replay, the Last Will and the gate's on-reconnect copy carry no reading of the gate's
+        # clock now: the skew measured before stands
+        unclocked = retained or status.at is None
+        if unclocked and previous is not None:
             skew, clock_off = previous.clock_skew_s, previous.clock_off
         else:
             skew = None if retained else _skew(status, received_at)
             clock_off = skew is not None and abs(skew) > max_skew_s
-        if clock_off and not retained:
+        if clock_off and not unclocked:
             logger.warning("gate %s clock is off by %.1f s (limit %.0f s)", gate_id, skew, max_skew_s)
         values = dict(
             state=status.state,

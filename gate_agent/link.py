@@ -78,7 +78,9 @@ class GateLink:
     def set_status(self, status: GateStatus) -> bool:
         """Publish the retained status now (when up) and on every later reconnect."""
         payload = status.to_json()
-        self._mqtt.options.on_connect_publish[:] = [Retained(self._status_topic, payload)]
+        # the copy sent on a later reconnect carries no time: by then it would read as clock skew
+        again = dataclasses.replace(status, at=None).to_json()
+        self._mqtt.options.on_connect_publish[:] = [Retained(self._status_topic, again)]
         if not self.up:
             return False
         return self._mqtt.publish(self._status_topic, payload, qos=1, retain=True)

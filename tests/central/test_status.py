@@ -94,6 +94,17 @@ def test_a_retained_replay_keeps_the_stored_skew(world: World) -> None:
     assert _state(e, g).clock_off and _state(e, g).clock_skew_s == 300.0
 
 
+def test_a_status_without_a_gate_time_keeps_the_stored_skew(world: World) -> None:
+    """The Last Will and the gate's on-reconnect copy of its status carry no time: no new reading."""
+    g, e = world.gate_id, world.engine
+    _send(e, g, "online", NOW, gate_at=NOW + timedelta(seconds=95))
+    assert _state(e, g).clock_off and _state(e, g).clock_skew_s == 95.0
+    _send(e, g, "offline", NOW + timedelta(minutes=1))
+    _send(e, g, "online", NOW + timedelta(minutes=2))
+    row = _state(e, g)
+    assert (row.state, row.clock_skew_s, row.clock_off) == ("online", 95.0, True)
+
+
 def test_a_first_status_seen_as_a_replay_has_no_skew(world: World) -> None:
     _send(world.engine, world.gate_id, "online", NOW + timedelta(hours=1), gate_at=NOW, retained=True)
     row = _state(world.engine, world.gate_id)

@@ -7,7 +7,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import cv2
@@ -19,6 +19,7 @@ from campusgate.mqtt import LinkOptions, MqttLink
 from firmware_sim.display import RecordingDisplay
 from firmware_sim.relay import RecordingRelay
 from gate_agent.bootstrap import build_agent
+from gate_agent.link import GateLink
 from gate_agent.ports import ThermometerHealth
 from gate_agent.settings import GateSettings
 from gatecore import topics
@@ -261,3 +262,29 @@ def test_camera_and_thermometer_to_display(
         stop.set()
         g.agent.stop()
         central.stop()
+
+
+def test_status_republished_on_reconnect_carries_no_stale_time(broker: Broker) -> None:
+    """What the link sends by itself on (re)connect is the last status without its time: an old
+    ``at`` would read at central as the gate's clock being off."""
+    gate = gate_id()
+    seen: list[GateStatus] = []
+    watcher = MqttLink(f"watch-{uuid.uuid4().hex[:6]}", LinkOptions(port=broker.port))
+    watcher.subscribe(topics.gate_status(gate), lambda t, p: seen.append(GateStatus.from_json(p)))
+    watcher.start()
+    link = GateLink(gate, LinkOptions(port=broker.port))
+    stale = datetime.now().astimezone() - timedelta(minutes=10)
+    last = GateStatus(gate, "online", camera="ok", thermometer="stuck", outbox=4, at=stale)
+    assert link.set_status(last) is False
+    link.start()  # not up when the status was set: only the on-connect copy goes out
+    try:
+        assert wait_until(lambda: bool(seen), 10)
+        first = seen[0]
+        assert (first.state, first.thermometer, first.outbox, first.at) == ("online", "stuck", 4, None)
+        fresh = datetime.now().astimezone()
+        assert link.set_status(GateStatus(gate, "online", camera="ok", thermometer="ok", at=fresh)) is True
+        assert wait_until(lambda: seen[-1].at is not None, 10)
+        assert abs((seen[-1].at - fresh).total_seconds()) < 0.001  # a live status keeps its time
+    finally:
+        link.stop()
+        watcher.stop()
