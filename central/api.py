@@ -44,7 +44,7 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 # a guard may see the gates' state (which gate is down); the journals are for the office
-GateReader = Depends(require_roles(Role.SECURITY, Role.GUARD, Role.AUDITOR, Role.DIRECTOR))
+GateReader = Depends(require_roles(Role.SECURITY, Role.APPROVER, Role.GUARD, Role.AUDITOR, Role.DIRECTOR))
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0)]
 
