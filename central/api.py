@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
@@ -98,5 +100,6 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
         return [RejectedPublic.of(r) for r in rows]
 
     app.include_router(console_router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(users_router, dependencies=[Depends(csrf.protect)])
     return app

@@ -111,6 +111,7 @@ GET    /docs/oauth2-redirect                          *
 GET    /openapi.json                                  *
 GET    /p/{secret}                                    *
 GET    /p/{secret}/code                               *
+GET    /static                                        *
 GET    /redoc                                         *
 """
 

@@ -32,8 +32,12 @@ def test_fever_alert_at_once_on_every_console_and_a_killed_gate_goes_offline(cen
     gate = rig(GATE)
     _login(central, page, Role.SECURITY)
     other = browser.new_context(locale="zh-CN").new_page()
+    office = browser.new_context(locale="zh-CN").new_page()  # the office at work on the people list
     try:
         _login(central, other, Role.DIRECTOR)
+        _login(central, office, Role.SECURITY)
+        office.goto(f"{central.api_url}/console/people")
+        expect(office.locator("#alerts")).not_to_have_class("on")
         state = page.locator(f'#gates [data-gate="{GATE}"] .state')
         expect(state).to_have_text("online", timeout=10_000)
 
@@ -46,12 +50,14 @@ def test_fever_alert_at_once_on_every_console_and_a_killed_gate_goes_offline(cen
         assert time.monotonic() - shown_at_gate < 2.0
         assert "38.7" in page.locator("#alerts li").first.inner_text()
         assert page.evaluate("window.beeps") >= 1 and other.evaluate("window.beeps") >= 1
+        expect(office.locator("#alerts.on li")).to_have_count(1, timeout=4000)  # polled every 1.5 s
+        assert "38.7" in office.locator("#alerts li").first.inner_text() and office.evaluate("window.beeps") == 1
         expect(page.locator(f'#feed li[data-reason="fever"]')).to_have_count(1, timeout=2000)
         expect(page.locator('#refusals rect[data-reason="fever"]')).to_have_count(1, timeout=5000)
 
         page.locator("#alerts li button").first.click()
-        for console in (page, other):
-            expect(console.locator("#alerts")).not_to_have_class("on", timeout=3000)
+        for console in (page, other, office):
+            expect(console.locator("#alerts")).not_to_have_class("on", timeout=4000)
         with Session(central.engine) as s:
             [alert] = [a for a in s.exec(__import__("sqlmodel").select(FeverAlert)) if a.gate_id == GATE]
             assert alert.acknowledged_at is not None
@@ -60,5 +66,6 @@ def test_fever_alert_at_once_on_every_console_and_a_killed_gate_goes_offline(cen
         expect(state).to_have_text("offline", timeout=5000)
         expect(other.locator(f'#gates [data-gate="{GATE}"] .state')).to_have_text("offline", timeout=5000)
     finally:
+        office.context.close()
         other.context.close()
         page.close()  # before central stops: the event stream ends with its page
