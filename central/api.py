@@ -18,6 +18,7 @@ from central import csrf
 from central.audit_api import Auditor
 from central.audit_api import router as audit_router
 from central.auth import Role, require_roles
+from central.changes_api import router as changes_router
 from central.conflicts_api import router as conflicts_router
 from central.console_api import router as console_router
 from central.dashboard_api import Watcher
@@ -60,6 +61,7 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
     # cookie-authenticated writes (incident steps, report sign-off, users) need the console's CSRF token
     app.include_router(audit_router, dependencies=[Depends(csrf.protect)])
     app.include_router(conflicts_router)
+    app.include_router(changes_router)
 
     @app.get(f"{API}/health", response_model=HealthPublic)
     def health(session: SessionDep) -> HealthPublic:

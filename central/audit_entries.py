@@ -6,12 +6,13 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, func, select
 
+from central.db import utc  # a query time without an offset is UTC, the log's own time base
 from central.models_log import EntryEvent
 from gatecore.reasons import REASONS, Reason
 
@@ -49,9 +50,9 @@ class EntryFilter:
             if value is not None:
                 out.append(col(getattr(EntryEvent, name)) == value)
         if self.since is not None:
-            out.append(col(EntryEvent.received_at) >= _aware(self.since))
+            out.append(col(EntryEvent.received_at) >= utc(self.since))
         if self.until is not None:
-            out.append(col(EntryEvent.received_at) < _aware(self.until))
+            out.append(col(EntryEvent.received_at) < utc(self.until))
         if self.fever is not None:
             # a fever may hide behind a more useful code (e.g. a revoked pass with a fever)
             fever = or_(col(EntryEvent.reason) == Reason.FEVER.value, col(EntryEvent.reasons).contains(Reason.FEVER.value))
@@ -116,8 +117,3 @@ def _csv_row(row: EntryEvent) -> list[Any]:
     for name in ("gate_time", "received_at"):
         values[name] = values[name].isoformat() if values[name] else ""
     return ["" if values[name] is None else values[name] for name in CSV_COLUMNS]
-
-
-def _aware(value: datetime) -> datetime:
-    # a query string without an offset is taken as UTC, the log's own time base
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

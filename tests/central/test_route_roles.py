@@ -63,6 +63,7 @@ GET    /api/v1/people/{person_id}                     security approver auditor 
 PATCH  /api/v1/people/{person_id}                     security
 PUT    /api/v1/people/{person_id}/commuter            security
 POST   /api/v1/people/{person_id}/phone-link          security
+GET    /api/v1/registry-changes                       security auditor director
 GET    /api/v1/rejected                               security auditor
 GET    /api/v1/reports                                security auditor director
 GET    /api/v1/reports/{report_id:int}                security auditor director

@@ -132,3 +132,31 @@ def test_cli_makes_the_first_admin(tmp_path: Path, capsys: pytest.CaptureFixture
         journal = [(j.action, j.username) for j in s.exec(select(RegistryChange).order_by(RegistryChange.id))]
     assert journal[0][0] == "create" and journal[0][1].startswith("cli:")
     assert [a for a, _ in journal] == ["create", "update", "update"]
+
+
+def test_the_change_journal_reads_back_newest_first_with_filters(world: World, tmp_path: Path) -> None:
+    c = Client(world, tmp_path)
+    body = {"username": "gate.wu", "password": "long-enough-1", "roles": ["guard"]}
+    user_id = c.call("POST", "/api/v1/users", role="admin", json=body).json()["id"]
+    c.call("PATCH", f"/api/v1/users/{user_id}", role="admin", json={"active": False})
+    c.call("PATCH", f"/api/v1/gates/{world.gate_id}", role="security", json={"open": False})
+
+    everything = c.call("GET", "/api/v1/registry-changes", role="auditor").json()
+    assert everything["count"] == 3
+    assert [(r["username"], r["action"], r["entity"]) for r in everything["data"]] == [
+        ("security", "update", "gate"),
+        ("admin", "update", "app_user"),
+        ("admin", "create", "app_user"),
+    ]
+    assert everything["data"][1]["detail"] == {"username": "gate.wu", "active": False}
+    users = c.call(
+        "GET", "/api/v1/registry-changes", role="auditor", params={"entity": "app_user", "limit": 1}
+    )
+    assert users.json()["count"] == 2 and users.json()["data"][0]["action"] == "update"
+    by_office = c.call(
+        "GET", "/api/v1/registry-changes", role="director", params={"username": "security"}
+    ).json()
+    assert [r["entity_id"] for r in by_office["data"]] == [world.gate_id]
+    later = c.call("GET", "/api/v1/registry-changes", role="auditor", params={"since": "2999-01-01T00:00:00"})
+    assert later.json() == {"data": [], "count": 0}
+    assert c.call("GET", "/api/v1/registry-changes", role="guard").status_code == 403
