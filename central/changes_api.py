@@ -2,6 +2,7 @@
 
 The console and the API write it in the same transaction as each change (``record_change``);
 this is the auditor's way in. Newest first, filtered by entity, entity id, user and time.
+:func:`search_changes` is the one query, shared by the API route and the console's change page.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
-from sqlmodel import col, func, select
+from sqlmodel import Session, col, func, select
 
 from central.auth import Role, require_roles
 from central.console_models import ReadSession, RegistryChange
@@ -21,7 +22,8 @@ from central.console_schemas import Page
 from central.db import utc
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
-Auditor = Depends(require_roles(Role.AUDITOR, Role.SECURITY, Role.DIRECTOR))
+CHANGE_READERS = (Role.AUDITOR, Role.SECURITY, Role.DIRECTOR)
+Auditor = Depends(require_roles(*CHANGE_READERS))
 
 
 class ChangePublic(BaseModel):
@@ -36,18 +38,18 @@ class ChangePublic(BaseModel):
     detail: dict[str, Any]
 
 
-@router.get("/registry-changes", response_model=Page[ChangePublic], dependencies=[Auditor])
-def changes(
-    session: ReadSession,
+def search_changes(
+    session: Session,
+    *,
     entity: str | None = None,
     entity_id: str | None = None,
     username: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> Page[ChangePublic]:
-    """Registry changes, newest first; ``since`` inclusive, ``until`` exclusive (no offset: UTC)."""
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[RegistryChange], int]:
+    """A page of changes, newest first, and the total; since inclusive, until exclusive (naive: UTC)."""
     cond = []
     if entity is not None:
         cond.append(col(RegistryChange.entity) == entity)
@@ -67,6 +69,37 @@ def changes(
         .offset(offset)
         .limit(limit)
     )
+    return list(rows), total
+
+
+def detail_of(change: RegistryChange) -> dict[str, Any]:
+    """The change's detail as a dict (the column holds JSON)."""
+    detail: dict[str, Any] = json.loads(change.detail or "{}")
+    return detail
+
+
+@router.get("/registry-changes", response_model=Page[ChangePublic], dependencies=[Auditor])
+def changes(
+    session: ReadSession,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    username: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ChangePublic]:
+    """Registry changes, newest first; ``since`` inclusive, ``until`` exclusive (no offset: UTC)."""
+    rows, total = search_changes(
+        session,
+        entity=entity,
+        entity_id=entity_id,
+        username=username,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
     return Page(
         data=[
             ChangePublic(
@@ -76,7 +109,7 @@ def changes(
                 action=r.action,
                 entity=r.entity,
                 entity_id=r.entity_id,
-                detail=json.loads(r.detail or "{}"),
+                detail=detail_of(r),
             )
             for r in rows
         ],
