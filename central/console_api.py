@@ -14,9 +14,11 @@ from central import (
     console_passes,
     console_registry,
     console_web,
+    console_web_changes,
     console_web_entries,
     console_web_flow,
     console_web_registry,
+    console_web_users,
     csrf,
     imports_api,
     phonepass,
@@ -36,3 +38,5 @@ router.include_router(console_web.router)
 router.include_router(console_web_flow.router)
 router.include_router(console_web_registry.router)
 router.include_router(console_web_entries.router)
+router.include_router(console_web_users.router)
+router.include_router(console_web_changes.router)

@@ -84,6 +84,7 @@ POST   /console/approvals                             security
 POST   /console/approvals/{approval_id}/{verdict}     approver
 GET    /console/batches                               security approver auditor director
 POST   /console/batches                               security
+GET    /console/changes                               security auditor director
 GET    /console/entries                               security auditor director
 GET    /console/gates                                 security approver auditor director
 POST   /console/gates/{gate_id}/{action}              security
@@ -102,6 +103,9 @@ GET    /console/people                                security approver auditor 
 POST   /console/people                                security
 GET    /console/policy                                security approver auditor director
 POST   /console/policy/{campus_id}                    security
+GET    /console/users                                 -
+POST   /console/users                                 -
+POST   /console/users/{username}/{change}             -
 GET    /console/vehicles                              security approver guard auditor director
 POST   /console/vehicles                              security
 GET    /console/visitors                              security approver auditor director
