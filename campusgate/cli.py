@@ -70,12 +70,16 @@ def _audit_verify(args: argparse.Namespace) -> int:
 
     from central import audit_checkpoints
     from central.auditlog import verify
-    from central.db import make_engine, session_scope
+    from central.db import make_engine, read_only, session_scope
     from central.settings import CentralSettings
 
     engine = make_engine(args.database_url or CentralSettings().database_url)
-    kept = audit_checkpoints.read(Path(args.checkpoints)) if args.checkpoints else []
-    with session_scope(engine) as session:
+    try:
+        kept = audit_checkpoints.read(Path(args.checkpoints)) if args.checkpoints else []
+    except ValueError as exc:
+        print(f"checkpoint file unreadable: {exc}", file=sys.stderr)
+        return 2
+    with session_scope(read_only(engine)) as session:  # a read: never holds up the worker's writes
         result = verify(session, kept)
     if result.ok:
         print(f"entry log chain intact ({result.detail})")
@@ -155,19 +159,27 @@ def _audit_checkpoint(args: argparse.Namespace) -> int:
 
     from central import audit_checkpoints
     from central.auditlog import verify
-    from central.db import make_engine, session_scope
+    from central.db import make_engine, read_only, session_scope
     from central.settings import CentralSettings
 
     settings = CentralSettings()
     engine = make_engine(args.database_url or settings.database_url)
     path = Path(args.file) if args.file else audit_checkpoints.default_path(settings.data_dir)
-    # a checkpoint vouches for the log as it is: never take one of a log that no longer verifies
-    with session_scope(engine) as session:
-        result = verify(session, audit_checkpoints.read(path))
+    try:
+        kept = audit_checkpoints.read(path)
+    except ValueError as exc:
+        print(f"checkpoint file unreadable: {exc}", file=sys.stderr)
+        return 2
+    # a checkpoint vouches for the log as it is: never take one of a log that no longer verifies.
+    # One read transaction (never holding up the worker's writes); the head is read before the walk,
+    # so every row it vouches for is among the rows verified.
+    with session_scope(read_only(engine)) as session:
+        checkpoint = audit_checkpoints.current(session, datetime.now(UTC))
+        result = verify(session, kept)
     if not result.ok:
         print(f"no checkpoint taken: entry log chain broken at seq {result.seq}: {result.kind}")
         return 1
-    checkpoint, written = audit_checkpoints.checkpoint_now(engine, path, datetime.now(UTC))
+    written = audit_checkpoints.append_new(path, checkpoint)
     if checkpoint.seq == 0:
         print("entry log is empty; nothing to checkpoint")
     elif written:

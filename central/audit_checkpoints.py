@@ -75,15 +75,13 @@ def write_checkpoint(engine: Engine, path: Path, now: datetime) -> Checkpoint:
     return checkpoint
 
 
-def checkpoint_now(engine: Engine, path: Path, now: datetime) -> tuple[Checkpoint, bool]:
-    """Append the chain head to ``path`` unless a line there already holds it (same seq and hash)
-    or the log is empty; the checkpoint, and whether it was written."""
-    with session_scope(read_only(engine)) as session:
-        checkpoint = current(session, now)
+def append_new(path: Path, checkpoint: Checkpoint) -> bool:
+    """Append ``checkpoint`` unless the log was empty or a line already holds it (same seq and
+    hash); whether it was written."""
     if checkpoint.seq == 0:
-        return checkpoint, False
+        return False
     if any(k.seq == checkpoint.seq and k.head_hash == checkpoint.head_hash for k in read(path)):
-        return checkpoint, False
+        return False
     append(path, checkpoint)
     logger.info("audit checkpoint at seq %s written", checkpoint.seq)
-    return checkpoint, True
+    return True

@@ -9,6 +9,8 @@ an admin may do everything.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import secrets
 from collections.abc import Callable, Iterator
@@ -178,22 +180,30 @@ def _serializer(app: FastAPI, salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=salt)
 
 
+def _credentials(user: User) -> str:
+    # a digest of the password hash: a new password (which changes the salted hash) ends every
+    # cookie and token issued before, without a column or a server-side session store
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
 def issue_session(app: FastAPI, user: User) -> str:
     """The console cookie value for ``user``."""
-    return str(_serializer(app, "session").dumps({"u": user.id}))
+    return str(_serializer(app, "session").dumps({"u": user.id, "k": _credentials(user)}))
 
 
 def issue_api_token(app: FastAPI, user: User) -> str:
     """A bearer token for ``user``."""
-    return str(_serializer(app, "api-token").dumps({"u": user.id}))
+    return str(_serializer(app, "api-token").dumps({"u": user.id, "k": _credentials(user)}))
 
 
-def _read(app: FastAPI, salt: str, value: str, max_age: int) -> int | None:
+def _read(app: FastAPI, salt: str, value: str, max_age: int) -> tuple[int, str] | None:
     try:
         data: Any = _serializer(app, salt).loads(value, max_age=max_age)
     except BadSignature:
         return None
-    return data.get("u") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        return None
+    return data["u"], str(data.get("k", ""))
 
 
 def _auth_session(request: Request) -> Iterator[Session]:
@@ -203,16 +213,16 @@ def _auth_session(request: Request) -> Iterator[Session]:
 
 def optional_user(request: Request, session: Annotated[Session, Depends(_auth_session)]) -> User | None:
     """The user behind the request's bearer token or session cookie, or None."""
-    user_id: int | None = None
+    claim: tuple[int, str] | None = None
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        user_id = _read(request.app, "api-token", header[7:].strip(), TOKEN_MAX_AGE_S)
+        claim = _read(request.app, "api-token", header[7:].strip(), TOKEN_MAX_AGE_S)
     elif (cookie := request.cookies.get(SESSION_COOKIE)) is not None:
-        user_id = _read(request.app, "session", cookie, SESSION_MAX_AGE_S)
-    if user_id is None:
+        claim = _read(request.app, "session", cookie, SESSION_MAX_AGE_S)
+    if claim is None:
         return None
-    user = session.get(User, user_id)
-    if user is None or not user.active:
+    user = session.get(User, claim[0])
+    if user is None or not user.active or not hmac.compare_digest(claim[1], _credentials(user)):
         return None
     session.expunge(user)
     return user

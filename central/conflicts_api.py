@@ -16,7 +16,8 @@ from central.models_log import EntryEvent
 
 router = APIRouter(
     prefix="/api/v1", tags=["conflicts"],
-    dependencies=[Depends(require_roles(Role.AUDITOR, Role.SECURITY))],
+    # the director sees them on the dashboard and signs the report that counts them
+    dependencies=[Depends(require_roles(Role.AUDITOR, Role.SECURITY, Role.DIRECTOR))],
 )
 
 

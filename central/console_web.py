@@ -31,6 +31,7 @@ from central.auth import (
     login_user,
     optional_user,
 )
+from central.changes_api import CHANGE_READERS
 from central.console_i18n import LANG_COOKIE, lang_of, translator
 from central.console_models import ReadSession, WriteSession, record_change
 from central.console_registry import add_household, add_person
@@ -56,9 +57,11 @@ NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("/console/visitors", "visitors", CONSOLE_ROLES),
     ("/console/vehicles", "vehicles", (*CONSOLE_ROLES, Role.GUARD)),
     ("/console/batches", "batches", CONSOLE_ROLES),
-    ("/console/gates", "gates", CONSOLE_ROLES),
+    ("/console/gates", "gates", (*CONSOLE_ROLES, Role.GUARD)),
     ("/console/policy", "policy", CONSOLE_ROLES),
     ("/console/entries", "entries", ENTRY_ROLES),
+    ("/console/changes", "changes", CHANGE_READERS),
+    ("/console/users", "users", (Role.ADMIN,)),
 )
 
 
@@ -177,9 +180,12 @@ def language(request: Request, to: str = "zh") -> Response:
 
 @router.get("/")
 def home(user: Viewer) -> Response:
-    """The households list."""
-    admit(user, *CONSOLE_ROLES)
-    return RedirectResponse("/console/households", status_code=303)
+    """The first page the user may open (the households list for the office, the gates for a guard)."""
+    viewer = admit(user)
+    for path, _, roles in NAV:
+        if viewer.may(*roles):
+            return RedirectResponse(path, status_code=303)
+    raise HTTPException(403, detail="forbidden: no console page for your roles")
 
 
 @router.get("/households")

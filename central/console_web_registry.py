@@ -39,6 +39,7 @@ from central.console_web import (
     render,
 )
 from central.models import Gate, Pass, Person
+from gatecore.masking import mask_name
 from gatecore.tokens import PassKind
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(csrf.protect)])
@@ -59,7 +60,7 @@ def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
 @router.get("/gates")
 def gates_page(request: Request, session: ReadSession, user: Viewer) -> Response:
     """Every gate with its campus, open or closed, and its live state."""
-    return gates(request, session, admit(user, *CONSOLE_ROLES))
+    return gates(request, session, admit(user, *CONSOLE_ROLES, Role.GUARD))
 
 
 def gates(request: Request, session: Session, viewer: User, **ctx: Any) -> Response:
@@ -193,6 +194,9 @@ def vehicles(
     """The vehicles page."""
     rows = list_vehicles(session, viewer, plate)
     owners = _names(session, {v.owner_person_id for v in rows})
+    if not viewer.may(*CONSOLE_ROLES):
+        # a guard checks a plate at the gate; the owner's full name stays with the office
+        owners = {pid: mask_name(name) for pid, name in owners.items()}
     return render(
         request,
         "vehicles.html",

@@ -67,5 +67,6 @@ async def protect(request: Request) -> None:
     if supplied is None and request.headers.get("content-type", "").startswith(_FORM_TYPES):
         supplied = (await request.form()).get(FIELD)  # Starlette caches the form for the route
     expected = token_for_cookie(request.app, cookie)
-    if not isinstance(supplied, str) or not hmac.compare_digest(supplied, expected):
+    # compare bytes: compare_digest refuses non-ASCII str, and a forged token must be a 403, not a 500
+    if not isinstance(supplied, str) or not hmac.compare_digest(supplied.encode(), expected.encode()):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=MESSAGE)

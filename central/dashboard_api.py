@@ -35,7 +35,8 @@ WATCHERS = (Role.SECURITY, Role.DIRECTOR, Role.AUDITOR, Role.ADMIN)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(tags=["dashboard"])
 Watcher = Depends(require_roles(*WATCHERS))
-Acker = Annotated[User, Depends(require_roles(Role.SECURITY, Role.DIRECTOR))]
+ACKERS = (Role.SECURITY, Role.DIRECTOR)
+Acker = Annotated[User, Depends(require_roles(*ACKERS))]
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
@@ -47,7 +48,12 @@ def page(request: Request, user: Annotated[User | None, Depends(optional_user)])
         raise HTTPException(403, detail="the dashboard needs the security, director, auditor or admin role")
     with Session(request.app.state.read_engine) as session:
         gates = dashboard.gates(session)
-    context = {"gates": gates, "user": user.username, "csrf_token": csrf.token_for(request)}
+    context = {
+        "gates": gates,
+        "user": user.username,
+        "csrf_token": csrf.token_for(request),
+        "can_ack": user.may(*ACKERS),
+    }
     return templates.TemplateResponse(request, "dashboard/index.html", context)
 
 

@@ -31,7 +31,7 @@ const FeverAlerts = (() => {
     let fresh = false;
     for (const a of alerts) {
       if (!seen.has(a.id)) { seen.add(a.id); fresh = true; }
-      const when = new Date(a.at || a.created_at).toLocaleTimeString("zh-CN");
+      const when = new Date(a.at || a.created_at).toLocaleTimeString("zh-CN", {timeZone: "Asia/Shanghai"});
       const li = document.createElement("li");
       li.dataset.alert = a.id;
       li.textContent = `${a.gate_id} · ${a.celsius.toFixed(1)}℃ · ${when} `;
@@ -39,7 +39,11 @@ const FeverAlerts = (() => {
         const b = document.createElement("button");
         b.type = "button";
         b.textContent = "确认 Acknowledge";
-        b.addEventListener("click", () => acknowledge(a.id).then(() => li.remove()));
+        b.addEventListener("click", () => acknowledge(a.id).then(r => {
+          if (!r.ok) { b.textContent = `确认失败 Not acknowledged (${r.status})`; return; }
+          li.remove();
+          box.classList.toggle("on", list.children.length > 0);
+        }));
         li.appendChild(b);
       }
       list.appendChild(li);

@@ -132,3 +132,8 @@ def test_audit_checkpoint_cli_appends_the_head_once(
     assert main(argv) == 1
     assert "no checkpoint taken" in capsys.readouterr().out
     assert len(audit_checkpoints.read(path)) == 2
+    path.write_text(path.read_text() + "not json\n")  # a damaged office file: a reason, not a traceback
+    assert main(argv) == 2
+    assert f"{path}:3: not a checkpoint" in capsys.readouterr().err
+    verify_argv = ["audit", "verify", "--database-url", db, "--checkpoints", str(path)]
+    assert main(verify_argv) == 2

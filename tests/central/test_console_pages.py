@@ -48,8 +48,10 @@ def rows(html: str, prefix: str) -> list[str]:
 def test_gates_page_shows_live_state_and_closing_republishes_the_config(c: Client, world: World) -> None:
     with session_scope(world.engine) as s:
         s.add(GateState(gate_id=world.gate_id, state="online", last_seen=NOW))
-    c.log_in("guard")
-    assert c.http.get("/console/gates").status_code == 403
+    c.log_in("guard")  # a guard sees which gate is down (as GET /api/v1/gates), but cannot switch one
+    page = c.http.get("/console/gates").text
+    assert rows(page, "gate") == [world.gate_id] and 'class="switch"' not in page
+    assert c.form(f"/console/gates/{world.gate_id}/close").status_code == 403
     c.log_in("director")
     page = c.http.get("/console/gates").text
     assert rows(page, "gate") == [world.gate_id] and "坞城校区" in page
@@ -120,6 +122,7 @@ def test_vehicles_page_registers_and_searches(c: Client, world: World) -> None:
     c.log_in("guard")  # guards may look plates up, as in the API, but not register
     page = c.http.get("/console/vehicles").text
     assert len(rows(page, "vehicle")) == 2 and 'action="/console/vehicles"' not in page
+    assert "张三明" not in page and "张*明" in page  # the owner's name masked for the gate
     r = c.form("/console/vehicles", {"plate": "晋C1", "owner_person_id": "1", "valid_until": "2027-01-01"})
     assert r.status_code == 403
     with Session(c.engine) as s:
@@ -253,7 +256,9 @@ def test_entries_page_paginates(c: Client, world: World) -> None:
 def test_nav_shows_only_the_pages_a_role_may_open(c: Client) -> None:
     c.log_in("guard")
     nav = re.findall(r'id="nav-(\w+)"', c.http.get("/console/vehicles").text)
-    assert nav == ["vehicles"]
+    assert nav == ["vehicles", "gates"]
+    home = c.http.get("/console/", follow_redirects=False)  # a guard's login lands on a page of theirs
+    assert home.status_code == 303 and home.headers["location"] == "/console/vehicles"
     c.log_in("approver", page="/console/households")
     nav = re.findall(r'id="nav-(\w+)"', c.http.get("/console/households").text)
     assert "import" not in nav and "entries" not in nav and "gates" in nav

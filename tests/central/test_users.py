@@ -81,6 +81,8 @@ def test_cookie_writes_outside_the_console_need_the_csrf_token(world: World, tmp
     assert forged.status_code == 403 and "reload the page" in forged.json()["detail"]
     assert c.http.post("/api/v1/reports/1/sign", json={}).status_code == 403
     assert c.http.post("/api/v1/incidents/1/steps", json={"step": "released"}).status_code == 403
+    odd = c.http.post("/console/households", data={"csrf": "é" * 64, "building": "1"})
+    assert odd.status_code == 403  # a non-ASCII token is refused like any wrong one, not a crash
     ok = c.http.post("/api/v1/users", json=body, headers={"X-CSRF-Token": token})
     assert ok.status_code == 201, ok.text
 
@@ -160,3 +162,21 @@ def test_the_change_journal_reads_back_newest_first_with_filters(world: World, t
     later = c.call("GET", "/api/v1/registry-changes", role="auditor", params={"since": "2999-01-01T00:00:00"})
     assert later.json() == {"data": [], "count": 0}
     assert c.call("GET", "/api/v1/registry-changes", role="guard").status_code == 403
+
+
+def test_a_new_password_ends_the_old_logins(world: World, tmp_path: Path) -> None:
+    """A password is changed because it leaked: tokens and cookies issued before stop working."""
+    c = Client(world, tmp_path)
+    body = {"username": "gate.zhao", "password": "first-password", "roles": ["guard"]}
+    user_id = c.call("POST", "/api/v1/users", role="admin", json=body).json()["id"]
+    token = c.http.post("/api/v1/auth/token", data={"username": "gate.zhao", "password": "first-password"})
+    old = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    assert c.http.get("/api/v1/auth/me", headers=old).json()["username"] == "gate.zhao"
+
+    c.call("PATCH", f"/api/v1/users/{user_id}", role="admin", json={"roles": ["guard", "auditor"]})
+    assert c.http.get("/api/v1/auth/me", headers=old).status_code == 200  # a role change keeps the login
+    c.call("PATCH", f"/api/v1/users/{user_id}", role="admin", json={"password": "second-password"})
+    assert c.http.get("/api/v1/auth/me", headers=old).status_code == 401
+    token = c.http.post("/api/v1/auth/token", data={"username": "gate.zhao", "password": "second-password"})
+    new = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    assert c.http.get("/api/v1/auth/me", headers=new).status_code == 200
