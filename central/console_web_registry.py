@@ -7,7 +7,7 @@ same checks, the same journal entry, the same re-published gate configs.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -296,7 +296,6 @@ def batches(request: Request, session: Session, viewer: User, **ctx: Any) -> Res
         viewer,
         rows=rows,
         names=_names(session, {b.person_id for b in rows}),
-        today=date.today(),
         can_add=viewer.may(Role.SECURITY),
         **ctx,
     )

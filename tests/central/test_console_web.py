@@ -64,7 +64,9 @@ def test_roles_on_console_pages(c: Client, world: World) -> None:
     as_user(c, "guard")
     assert c.http.get("/console/households").status_code == 403
     as_user(c, "auditor")
-    assert c.http.get("/console/passes").status_code == 200
+    page = c.http.get("/console/passes")
+    assert page.status_code == 200 and f'id="pass-{world.passes["li"]}"' in page.text
+    assert 'class="revoke"' not in page.text and 'class="pdf"' not in page.text  # nothing offered that 403s
     r = c.form(f"/console/passes/{world.passes['li']}/revoke")
     assert r.status_code == 403 and "forbidden" in r.text  # the role, not the CSRF check
     assert c.form("/console/approvals/1/approve").status_code == 403

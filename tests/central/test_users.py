@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -159,8 +160,17 @@ def test_the_change_journal_reads_back_newest_first_with_filters(world: World, t
         "GET", "/api/v1/registry-changes", role="director", params={"username": "security"}
     ).json()
     assert [r["entity_id"] for r in by_office["data"]] == [world.gate_id]
-    later = c.call("GET", "/api/v1/registry-changes", role="auditor", params={"since": "2999-01-01T00:00:00"})
-    assert later.json() == {"data": [], "count": 0}
+    at = datetime.fromisoformat(everything["data"][0]["at"])  # the gate change, the newest
+    naive_utc = at.astimezone(UTC).replace(tzinfo=None).isoformat()  # no offset: read as UTC
+    beijing = at.astimezone(timezone(timedelta(hours=8))).isoformat()  # the same instant in Beijing time
+
+    def entities(**params: str) -> list[str]:
+        body = c.call("GET", "/api/v1/registry-changes", role="auditor", params=params).json()
+        return [r["entity"] for r in body["data"]]
+
+    assert entities(since=naive_utc) == ["gate"] and entities(since=beijing) == ["gate"]  # since inclusive
+    assert entities(until=naive_utc) == ["app_user", "app_user"]  # until exclusive
+    assert entities(until=beijing) == ["app_user", "app_user"]
     assert c.call("GET", "/api/v1/registry-changes", role="guard").status_code == 403
 
 
