@@ -143,6 +143,8 @@ def gates_offline(
 
     An outage still open counts up to ``now`` (or the window's end); a gate that decided offline
     without a recorded outage (the broker itself was down, so no Last Will reached central) has 0.
+    ``at_least`` marks a gate with an outage central learned of only on reconnecting: its start is
+    when central heard it, so the minutes are a lower bound.
     """
     o = GateOutage
     stmt = (
@@ -153,16 +155,20 @@ def gates_offline(
     )
     seconds: dict[str, float] = {}
     outages: dict[str, int] = {}
+    unsure: set[str] = set()  # an outage central only learned of on reconnect began earlier than recorded
     names = {g: n for g, n in session.exec(select(Gate.gate_id, Gate.name_zh).where(Gate.campus_id == campus_id))}
     for outage in session.exec(stmt):
         until = min(utc(outage.back_online_at) if outage.back_online_at else utc(now), end)
         span = (until - max(utc(outage.went_offline_at), start)).total_seconds()
         seconds[outage.gate_id] = seconds.get(outage.gate_id, 0.0) + max(0.0, span)
         outages[outage.gate_id] = outages.get(outage.gate_id, 0) + 1
+        if outage.cause == "retained_on_reconnect":
+            unsure.add(outage.gate_id)
     return [
         {
             "gate_id": gate_id, "name": names.get(gate_id, gate_id), "outages": outages.get(gate_id, 0),
             "minutes": math.ceil(seconds.get(gate_id, 0.0) / 60), "offline_decisions": decided.get(gate_id, 0),
+            "at_least": gate_id in unsure,
         }
         for gate_id in sorted(set(outages) | set(decided))
     ]

@@ -31,8 +31,9 @@ def _gates_offline(gates: list[Any]) -> list[tuple[str, str]]:
         if isinstance(g, str):
             out.append(("离线门岗 Gate offline", g))
             continue
-        value = f"{g['name']} {g['gate_id']}：离线 {g['minutes']} 分钟，{g['outages']} 次"
-        value += f" / offline {g['minutes']} min, {g['outages']} outage(s)"
+        zh, en = ("至少", "at least ") if g.get("at_least") else ("", "")
+        value = f"{g['name']} {g['gate_id']}：离线{zh} {g['minutes']} 分钟，{g['outages']} 次"
+        value += f" / offline {en}{g['minutes']} min, {g['outages']} outage(s)"
         if g["offline_decisions"]:
             value += f"；离线判定 {g['offline_decisions']} 条 / {g['offline_decisions']} offline decision(s)"
         out.append(("离线门岗 Gate offline", value))

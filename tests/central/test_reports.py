@@ -65,7 +65,8 @@ def test_counts_match_the_entry_log(world: World) -> None:
     assert (c["overrides"], c["offline_decisions"]) == (1, 1)
     # it decided offline, but no outage was recorded (the broker was down, say): listed with 0 minutes
     assert c["gates_offline"] == [
-        {"gate_id": world.gate_id, "name": "北门", "outages": 0, "minutes": 0, "offline_decisions": 1}
+        {"gate_id": world.gate_id, "name": "北门", "outages": 0, "minutes": 0, "offline_decisions": 1,
+         "at_least": False}
     ]
     assert report.zero is False
 
@@ -91,17 +92,28 @@ def test_gates_offline_lists_outages_overlapping_the_day_with_minutes(world: Wor
         _status(world, state, at)
     _status(world, "online", NOW, "test-east")
     _status(world, "offline", NOW + timedelta(hours=5, minutes=30), "test-east")  # after the window
+    # central was down while the west gate went dark: it learns of it only from the retained Will
+    with session_scope(world.engine) as s:
+        s.add(Gate(gate_id="test-west", campus_id=world.campus_id, name_zh="西门", name_en="West gate"))
+    _status(world, "online", NOW, "test-west")
+    will = GateStatus("test-west", "offline").to_json()
+    assert record_status(world.engine, topics.gate_status("test-west"), will, NOW + timedelta(hours=1), retained=True)
+    _status(world, "online", NOW + timedelta(hours=1, minutes=10), "test-west")
     with session_scope(world.engine) as s:
         made_at = NOW + timedelta(hours=5, minutes=40)
         report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, made_at)
     assert report.content["gates_offline"] == [
         {"gate_id": world.gate_id, "name": "北门", "outages": 3, "minutes": 20 + 15 + 60,
-         "offline_decisions": 0}
+         "offline_decisions": 0, "at_least": False},
+        {"gate_id": "test-west", "name": "西门", "outages": 1, "minutes": 10, "offline_decisions": 0,
+         "at_least": True},
     ]
     from central.reports_render import lines, to_pdf
 
     row = ("离线门岗 Gate offline", "北门 test-north：离线 95 分钟，3 次 / offline 95 min, 3 outage(s)")
     assert row in lines(report, "坞城校区")
+    west = ("离线门岗 Gate offline", "西门 test-west：离线至少 10 分钟，1 次 / offline at least 10 min, 1 outage(s)")
+    assert west in lines(report, "坞城校区")
     if shutil.which("pdftotext"):
         (tmp_path / "r.pdf").write_bytes(to_pdf(report, "坞城校区"))
         command = ["pdftotext", str(tmp_path / "r.pdf"), "-"]
