@@ -16,6 +16,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import paho.mqtt.client as mqtt
 
@@ -54,7 +55,7 @@ class LinkOptions:
     on_connect_publish: list[Retained] = field(default_factory=list)
 
 
-def _nodelay(client: mqtt.Client, userdata: object, sock: socket.socket) -> None:
+def _nodelay(client: mqtt.Client, userdata: Any, sock: Any) -> None:  # paho types it as a SocketLike
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     except OSError:  # not a TCP socket (e.g. a unix socket in tests)
@@ -170,7 +171,7 @@ class MqttLink:
         for pattern, (_, handler) in subs:
             if mqtt.topic_matches_sub(_strip_share(pattern), msg.topic):
                 try:
-                    handler(msg.topic, msg.payload, bool(msg.retain))
+                    handler(msg.topic, bytes(msg.payload), bool(msg.retain))
                 except Exception:
                     logger.exception("handler for %s failed on a message of %d bytes", msg.topic, len(msg.payload))
                 return

@@ -115,5 +115,6 @@ def _csv_row(row: EntryEvent) -> list[Any]:
     values = {name: getattr(row, name, None) for name in CSV_COLUMNS if name != "reason_zh"}
     values["reason_zh"] = info.zh if info else ""
     for name in ("gate_time", "received_at"):
-        values[name] = values[name].isoformat() if values[name] else ""
+        at = values[name]
+        values[name] = at.isoformat() if at is not None else ""
     return ["" if values[name] is None else values[name] for name in CSV_COLUMNS]

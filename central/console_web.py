@@ -74,6 +74,14 @@ def admit(user: User | None, *roles: Role) -> User:
     return user
 
 
+def page_offset(value: str | None) -> int:
+    """The ``offset`` query parameter of a paged list (anything but a whole number: the first page)."""
+    try:
+        return max(0, int(value or 0))
+    except ValueError:
+        return 0
+
+
 def local_time(at: datetime | str | None) -> str:
     """An instant as Beijing time to the second ('' for none; naive values are UTC, the log's base)."""
     if at is None or at == "":

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from central import csrf
 from central.changes_api import CHANGE_READERS, detail_of, search_changes
 from central.console_models import ReadSession, RegistryChange
-from central.console_web import LOCAL, Viewer, admit, field_errors, render
+from central.console_web import LOCAL, Viewer, admit, field_errors, page_offset, render
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(csrf.protect)])
 PAGE = 50
@@ -58,20 +58,13 @@ def detail_text(detail: dict[str, Any]) -> str:
     )
 
 
-def _offset(value: str | None) -> int:
-    try:
-        return max(0, int(value or 0))
-    except ValueError:
-        return 0
-
-
 @router.get("/changes")
 def changes_page(request: Request, session: ReadSession, user: Viewer) -> Response:
     """The change journal, newest first, narrowed by the filter form, ``PAGE`` rows a page."""
     viewer = admit(user, *CHANGE_READERS)
     query = request.query_params
     form = {name: query[name].strip() for name in FILTERS if query.get(name, "").strip()}
-    offset = _offset(query.get("offset"))
+    offset = page_offset(query.get("offset"))
     rows: list[RegistryChange] = []
     count, errors = 0, {}
     try:

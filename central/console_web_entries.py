@@ -23,7 +23,16 @@ from sqlmodel import select
 from central import csrf
 from central.audit_entries import EntryFilter, search
 from central.console_models import ReadSession
-from central.console_web import ENTRY_ROLES, LOCAL, Viewer, admit, campus_names, field_errors, render
+from central.console_web import (
+    ENTRY_ROLES,
+    LOCAL,
+    Viewer,
+    admit,
+    campus_names,
+    field_errors,
+    page_offset,
+    render,
+)
 from central.models import Gate
 from central.models_log import EntryEvent
 from gatecore.reasons import REASONS, Reason, Verdict
@@ -85,20 +94,13 @@ def _row(entry: EntryEvent) -> dict[str, Any]:
     }
 
 
-def _offset(value: str | None) -> int:
-    try:
-        return max(0, int(value or 0))
-    except ValueError:
-        return 0
-
-
 @router.get("/entries")
 def entries_page(request: Request, session: ReadSession, user: Viewer) -> Response:
     """The entry log, newest first, narrowed by the filter form, ``PAGE`` rows a page."""
     viewer = admit(user, *ENTRY_ROLES)
     query = request.query_params
     filters, errors = parse_filters(query)
-    offset = _offset(query.get("offset"))
+    offset = page_offset(query.get("offset"))
     rows, count = ([], 0) if errors else search(session, filters, limit=PAGE, offset=offset)
     form = {name: query[name] for name in FILTERS if query.get(name)}
     page_query = urlencode(form)

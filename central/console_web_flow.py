@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
@@ -15,11 +14,10 @@ from central import console_approvals, console_passes, csrf
 from central.auth import Role, User
 from central.console_models import ReadSession, WriteSession
 from central.console_schemas import ApprovalCreate, PassCreate
-from central.console_web import CONSOLE_ROLES, Viewer, admit, field_errors, form_of, render
+from central.console_web import CONSOLE_ROLES, LOCAL, Viewer, admit, field_errors, form_of, render
 from central.models import Approval, Pass, Person
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(csrf.protect)])
-LOCAL = ZoneInfo("Asia/Shanghai")  # the office's day boundaries for a date-only form
 
 
 @router.get("/approvals")

@@ -127,7 +127,7 @@ def charts(session: Session, now: datetime, tz: str = "Asia/Shanghai") -> dict[s
     """Today's (local) entries per hour per gate and refusals by reason."""
     zone = ZoneInfo(tz)
     start = _day_start(now, tz)
-    today = [col(EntryEvent.gate_time) >= start, EntryEvent.kind == "decision"]
+    today: list[Any] = [col(EntryEvent.gate_time) >= start, EntryEvent.kind == "decision"]
     per_hour: dict[str, list[int]] = {}
     stmt = select(EntryEvent.gate_id, EntryEvent.gate_time).where(*today, EntryEvent.verdict == "allow", EntryEvent.direction == "in")
     for gate_id, at in session.exec(stmt):

@@ -99,7 +99,7 @@ def period(day: date, at: time, tz: str) -> tuple[datetime, datetime]:
 def build_content(session: Session, campus_id: int, start: datetime, end: datetime, now: datetime) -> dict[str, Any]:
     """Every count the report carries, by SQL aggregation over the window (gate time for scans)."""
     e = EntryEvent
-    scans = [e.campus_id == campus_id, e.kind == "decision", col(e.gate_time) >= start, col(e.gate_time) < end]
+    scans: list[Any] = [e.campus_id == campus_id, e.kind == "decision", col(e.gate_time) >= start, col(e.gate_time) < end]
 
     def count(*extra: Any) -> int:
         return int(session.exec(select(func.count()).select_from(e).where(*scans, *extra)).one())
@@ -108,14 +108,14 @@ def build_content(session: Session, campus_id: int, start: datetime, end: dateti
         stmt = select(e.reason, func.count()).where(*scans, e.verdict == verdict).group_by(e.reason)
         return {reason: int(n) for reason, n in session.exec(stmt)}
 
-    alerts = [FeverAlert.campus_id == campus_id, col(FeverAlert.created_at) >= start, col(FeverAlert.created_at) < end]
+    alerts: list[Any] = [FeverAlert.campus_id == campus_id, col(FeverAlert.created_at) >= start, col(FeverAlert.created_at) < end]
     fevers = int(session.exec(select(func.count()).select_from(FeverAlert).where(*alerts)).one())
     opened = list(session.exec(select(FeverIncident).where(
         FeverIncident.campus_id == campus_id, col(FeverIncident.opened_at) >= start, col(FeverIncident.opened_at) < end
     )))
     offline_decisions = select(e.gate_id, func.count()).where(*scans, col(e.offline_verdict).is_not(None))
     decided = {g: int(n) for g, n in session.exec(offline_decisions.group_by(e.gate_id))}
-    reconciled = [e.campus_id == campus_id, e.kind == "offline_reconcile", col(e.received_at) >= start, col(e.received_at) < end]
+    reconciled: list[Any] = [e.campus_id == campus_id, e.kind == "offline_reconcile", col(e.received_at) >= start, col(e.received_at) < end]
     late_conflicts = int(session.exec(select(func.count()).select_from(e).where(*reconciled, col(e.conflict).is_not(None))).one())
     return {
         "entries": count(e.verdict == "allow", e.direction == "in"),
