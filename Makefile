@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench lint clean
 
 $(STAMP): pyproject.toml deploy/system-deps.sh
 	bash deploy/system-deps.sh
@@ -23,6 +23,12 @@ bench: $(STAMP)
 	$(PY) bench/bench_decode.py
 	$(PY) bench/bench_gate.py
 	$(PY) bench/bench_import.py
+
+lint: $(STAMP)
+	$(PY) -m pip install --quiet ruff mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy gatecore central gate_agent firmware_sim campusgate
 
 clean:
 	rm -rf $(VENV) var

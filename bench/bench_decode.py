@@ -63,8 +63,15 @@ def make_token() -> str:
     """A real pass token signed with a fresh key."""
     t0 = datetime.now(UTC)
     claims = PassClaims(
-        key_id=1, kind=PassKind.RESIDENT, form=PassForm.CARD, campus_id=1, pass_id=123456,
-        household_id=4321, person_id=98765, valid_from=t0, valid_until=t0 + timedelta(days=30),
+        key_id=1,
+        kind=PassKind.RESIDENT,
+        form=PassForm.CARD,
+        campus_id=1,
+        pass_id=123456,
+        household_id=4321,
+        person_id=98765,
+        valid_from=t0,
+        valid_until=t0 + timedelta(days=30),
     )
     return issue_token(claims, Ed25519PrivateKey.generate())
 
@@ -110,8 +117,10 @@ def bench(n: int) -> list[Row]:
     token = make_token()
     pyz, zx = PyzbarDecoder(), ZxingDecoder()
     decoders: dict[str, Decode] = {
-        "pyzbar": pyz.decode, "pyzbar half": half(pyz.decode),
-        "zxing-cpp": zx.decode, "zxing-cpp half": half(zx.decode),
+        "pyzbar": pyz.decode,
+        "pyzbar half": half(pyz.decode),
+        "zxing-cpp": zx.decode,
+        "zxing-cpp half": half(zx.decode),
     }
     rows = []
     for cond, knobs in CONDITIONS.items():
@@ -128,11 +137,20 @@ def bench(n: int) -> list[Row]:
                 decode(qr[0])  # warm-up: library loading and first allocations are not per-frame costs
                 qt, qres = timed(decode, qr)
                 et, eres = timed(decode, empty)
-                rows.append(Row(
-                    name, cond, f"{w}x{h}", statistics.median(qt), p(qt, 0.99),
-                    statistics.median(et), p(et, 0.99), sum(r == [token] for r in qres), n,
-                    sum(bool(r) for r in eres),
-                ))
+                rows.append(
+                    Row(
+                        name,
+                        cond,
+                        f"{w}x{h}",
+                        statistics.median(qt),
+                        p(qt, 0.99),
+                        statistics.median(et),
+                        p(et, 0.99),
+                        sum(r == [token] for r in qres),
+                        n,
+                        sum(bool(r) for r in eres),
+                    )
+                )
     return rows
 
 
@@ -142,8 +160,10 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=30, help="QR frames and empty frames per resolution")
     args = ap.parse_args()
     rows = bench(args.frames)
-    print(f"{args.frames} QR frames (141-char pass, QR v6-M) + {args.frames} empty frames per resolution; "
-          "ms per frame; 'decoded' = exact pass text; 'false' = empty frames that decoded to anything")
+    print(
+        f"{args.frames} QR frames (141-char pass, QR v6-M) + {args.frames} empty frames per resolution; "
+        "ms per frame; 'decoded' = exact pass text; 'false' = empty frames that decoded to anything"
+    )
     print(
         f"{'decoder':<15} {'frames':<7} {'size':<9} {'QR p50':>7} {'QR p99':>7} "
         f"{'empty p50':>9} {'empty p99':>9} {'decoded':>8} {'false':>5}"

@@ -43,8 +43,13 @@ def pct(values: list[float], p: float) -> float:
 def scan(gate_id: str, qr: str, seq: int) -> ScanEvent:
     """A fresh scan event."""
     return ScanEvent(
-        event_id=str(uuid.uuid4()), gate_id=gate_id, seq=seq, gate_time=datetime.now(UTC), qr=qr,
-        temperature=Temperature(36.5, SensorStatus.OK), direction="in",
+        event_id=str(uuid.uuid4()),
+        gate_id=gate_id,
+        seq=seq,
+        gate_time=datetime.now(UTC),
+        qr=qr,
+        temperature=Temperature(36.5, SensorStatus.OK),
+        direction="in",
     )
 
 
@@ -62,14 +67,20 @@ def main() -> None:
     """Run the three measurements and print them."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--scans", type=int, default=500)
-    ap.add_argument("--broker", choices=["mosquitto", "amqtt"], default="mosquitto" if MosquittoBroker.available() else "amqtt")
+    ap.add_argument(
+        "--broker",
+        choices=["mosquitto", "amqtt"],
+        default="mosquitto" if MosquittoBroker.available() else "amqtt",
+    )
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     args = ap.parse_args()
 
     broker = (MosquittoBroker() if args.broker == "mosquitto" else EmbeddedBroker()).start()
     work = Path(tempfile.mkdtemp(prefix="cg-bench-"))
     url = f"sqlite:///{work}/bench.db" if args.db == "sqlite" else pg_database()
-    central = build_central(CentralSettings(database_url=url, mqtt_port=broker.port, data_dir=work), api=False)
+    central = build_central(
+        CentralSettings(database_url=url, mqtt_port=broker.port, data_dir=work), api=False
+    )
     with Session(central.engine) as s:
         seed_demo(s, central.keyring, local_today(datetime.now(UTC)))
         s.commit()
@@ -100,7 +111,7 @@ def main() -> None:
         t0 = time.perf_counter()
         link.publish(topics.gate_events(ev.gate_id), ev.to_json())
         with cond:
-            if not cond.wait_for(lambda: ev.event_id in received, timeout=10):
+            if not cond.wait_for(lambda: ev.event_id in received, timeout=10):  # noqa: B023 (called here)
                 raise SystemExit(f"no decision for scan {i}")
         latencies.append((received[ev.event_id] - t0) * 1000)
 
@@ -122,7 +133,9 @@ def main() -> None:
 
     key = Ed25519PrivateKey.generate()
     now = datetime.now(UTC)
-    token = issue_token(PassClaims(1, PassKind.RESIDENT, PassForm.CARD, 1, 1, 1, 1, now, now.replace(year=now.year + 1)), key)
+    token = issue_token(
+        PassClaims(1, PassKind.RESIDENT, PassForm.CARD, 1, 1, 1, 1, now, now.replace(year=now.year + 1)), key
+    )
     keys = {1: key.public_key()}
     policy, facts = CampusPolicy(1), Facts()
     n, t1 = 5000, time.perf_counter()
@@ -132,10 +145,14 @@ def main() -> None:
     core_rate = n / (time.perf_counter() - t1)
 
     print(f"broker={args.broker} db={args.db} scans={args.scans}")
-    print(f"  scan→decision latency (sequential): p50 {statistics.median(latencies):.2f} ms   "
-          f"p99 {pct(latencies, 99):.2f} ms   max {max(latencies):.2f} ms")
-    print(f"  throughput ({args.scans} in flight): {args.scans / elapsed:.0f} decisions/s"
-          + ("" if ok else "  (INCOMPLETE: some decisions missing)"))
+    print(
+        f"  scan→decision latency (sequential): p50 {statistics.median(latencies):.2f} ms   "
+        f"p99 {pct(latencies, 99):.2f} ms   max {max(latencies):.2f} ms"
+    )
+    print(
+        f"  throughput ({args.scans} in flight): {args.scans / elapsed:.0f} decisions/s"
+        + ("" if ok else "  (INCOMPLETE: some decisions missing)")
+    )
     print(f"  pure rules (verify Ed25519 + evaluate): {core_rate:.0f} decisions/s on one core")
 
 

@@ -66,7 +66,9 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-gate-"))
     (work / "mosq").mkdir()
     broker = MosquittoBroker(port=free_port(), workdir=work / "mosq").start()
-    settings = CentralSettings(database_url=f"sqlite:///{work}/central.db", mqtt_port=broker.port, data_dir=work)
+    settings = CentralSettings(
+        database_url=f"sqlite:///{work}/central.db", mqtt_port=broker.port, data_dir=work
+    )
     central = build_central(settings, api=False)
     with Session(central.engine) as s:
         seed_demo(s, central.keyring, local_today(datetime.now(UTC)))
@@ -78,8 +80,12 @@ def main() -> int:
     central.start()
     tokens = [p.token for p in passes]
     gate = GateSettings(
-        gate_id=GATE, mqtt_port=broker.port, camera=str(work / "none.avi"), serial_port=work / "none",
-        data_dir=work / "gate", resend_after_s=1.0,
+        gate_id=GATE,
+        mqtt_port=broker.port,
+        camera=str(work / "none.avi"),
+        serial_port=work / "none",
+        data_dir=work / "gate",
+        resend_after_s=1.0,
     )  # type: ignore[call-arg]
     display = RecordingDisplay()
     agent = build_agent(gate, display=display, relay=RecordingRelay())

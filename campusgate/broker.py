@@ -127,7 +127,9 @@ class MosquittoBroker:
             "max_queued_messages 100000\n"
             "log_dest none\n"
         )
-        self._proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self._proc = subprocess.Popen(
+            [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         try:
             wait_listening(self.port)
         except BrokerError:

@@ -30,7 +30,10 @@ _COLOUR = {"allow": "\033[1;32m", "deny": "\033[1;31m", "remeasure": "\033[1;33m
 
 def describe(gate_id: str, note: str, view: DisplayView) -> str:
     """One line per decision, as the guard would read it off the gate's screen."""
-    parts = [f"{_COLOUR.get(view.verdict.value, '')}{HEADLINE[view.verdict]}\033[0m", f"{view.text_zh} / {view.text_en}"]
+    parts = [
+        f"{_COLOUR.get(view.verdict.value, '')}{HEADLINE[view.verdict]}\033[0m",
+        f"{view.text_zh} / {view.text_en}",
+    ]
     if view.celsius is not None:
         parts.append(f"{view.celsius:.1f}°C")
     if view.holder:
@@ -44,7 +47,9 @@ def describe(gate_id: str, note: str, view: DisplayView) -> str:
     return f"[{gate_id:<18}] ({note}) " + "  ".join(parts)
 
 
-def run_demo(*, visits: int = 0, interval: float = 1.0, keep_running: bool = True, workdir: Path = Path("var/demo")) -> int:
+def run_demo(
+    *, visits: int = 0, interval: float = 1.0, keep_running: bool = True, workdir: Path = Path("var/demo")
+) -> int:
     """Run the whole product on one machine; return the process exit code."""
     logging.getLogger().setLevel(logging.WARNING)  # the decisions are the demo's output
     shutil.rmtree(workdir, ignore_errors=True)

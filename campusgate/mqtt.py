@@ -138,7 +138,9 @@ class MqttLink:
         self._client.loop_stop()
         self.connected.clear()
 
-    def _on_connect(self, client: mqtt.Client, userdata: object, flags: object, rc: object, props: object) -> None:
+    def _on_connect(
+        self, client: mqtt.Client, userdata: object, flags: object, rc: object, props: object
+    ) -> None:
         if getattr(rc, "is_failure", False):
             logger.warning("MQTT connect to %s:%s refused: %s", self.options.host, self.options.port, rc)
             return
@@ -152,7 +154,9 @@ class MqttLink:
         self.connected.set()
         self._notify(True)
 
-    def _on_disconnect(self, client: mqtt.Client, userdata: object, flags: object, rc: object, props: object) -> None:
+    def _on_disconnect(
+        self, client: mqtt.Client, userdata: object, flags: object, rc: object, props: object
+    ) -> None:
         if self.connected.is_set() and not self._stopping:
             logger.warning("MQTT link %s lost: %s", self.client_id, rc)
         self.connected.clear()
@@ -173,7 +177,9 @@ class MqttLink:
                 try:
                     handler(msg.topic, bytes(msg.payload), bool(msg.retain))
                 except Exception:
-                    logger.exception("handler for %s failed on a message of %d bytes", msg.topic, len(msg.payload))
+                    logger.exception(
+                        "handler for %s failed on a message of %d bytes", msg.topic, len(msg.payload)
+                    )
                 return
         logger.debug("no handler for %s", msg.topic)
 

@@ -42,7 +42,9 @@ def current(session: Session, now: datetime) -> Checkpoint:
 def append(path: Path, checkpoint: Checkpoint) -> None:
     """Append one line and fsync it: a checkpoint that may vanish in a crash is worth little."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps({"seq": checkpoint.seq, "head_hash": checkpoint.head_hash, "at": checkpoint.at.isoformat()})
+    line = json.dumps(
+        {"seq": checkpoint.seq, "head_hash": checkpoint.head_hash, "at": checkpoint.at.isoformat()}
+    )
     with path.open("a", encoding="utf-8") as f:
         f.write(line + "\n")
         f.flush()

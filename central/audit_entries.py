@@ -18,10 +18,31 @@ from gatecore.reasons import REASONS, Reason
 
 CSV_BATCH = 1000
 CSV_COLUMNS = (
-    "seq", "kind", "event_id", "gate_id", "campus_id", "pass_id", "person_id", "household_id",
-    "direction", "gate_time", "received_at", "celsius", "sensor_status", "verdict", "reason",
-    "reason_zh", "reasons", "policy_version", "offline_verdict", "offline_reason", "conflict",
-    "override_guard", "override_verdict", "override_reason", "row_hash",
+    "seq",
+    "kind",
+    "event_id",
+    "gate_id",
+    "campus_id",
+    "pass_id",
+    "person_id",
+    "household_id",
+    "direction",
+    "gate_time",
+    "received_at",
+    "celsius",
+    "sensor_status",
+    "verdict",
+    "reason",
+    "reason_zh",
+    "reasons",
+    "policy_version",
+    "offline_verdict",
+    "offline_reason",
+    "conflict",
+    "override_guard",
+    "override_verdict",
+    "override_reason",
+    "row_hash",
 )
 
 
@@ -55,7 +76,10 @@ class EntryFilter:
             out.append(col(EntryEvent.received_at) < utc(self.until))
         if self.fever is not None:
             # a fever may hide behind a more useful code (e.g. a revoked pass with a fever)
-            fever = or_(col(EntryEvent.reason) == Reason.FEVER.value, col(EntryEvent.reasons).contains(Reason.FEVER.value))
+            fever = or_(
+                col(EntryEvent.reason) == Reason.FEVER.value,
+                col(EntryEvent.reasons).contains(Reason.FEVER.value),
+            )
             out.append(fever if self.fever else ~fever)
         if self.override is not None:
             guard = col(EntryEvent.override_guard)
@@ -66,7 +90,9 @@ class EntryFilter:
         return out
 
 
-def search(session: Session, filters: EntryFilter, *, limit: int, offset: int) -> tuple[list[EntryEvent], int]:
+def search(
+    session: Session, filters: EntryFilter, *, limit: int, offset: int
+) -> tuple[list[EntryEvent], int]:
     """A page of matching rows, newest first, and the number of matching rows."""
     where = filters.conditions()
     total = session.exec(select(func.count()).select_from(EntryEvent).where(*where)).one()

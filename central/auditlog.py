@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, func, select
@@ -45,6 +45,7 @@ class Checkpoint:
     seq: int
     head_hash: str
     at: datetime
+
 
 GENESIS = "0" * 64
 _NOT_CONTENT = frozenset({"seq", "prev_hash", "row_hash"})
@@ -143,8 +144,12 @@ def verify(session: Session, checkpoints: Sequence[Checkpoint] = ()) -> VerifyRe
     if head is not None and (head.last_hash != prev or head_seq != last_seq):
         logger.warning("entry log ends at seq %s but its head points at seq %s", last_seq, head_seq)
         if first_unheaded is not None:
-            return VerifyResult(False, first_unheaded, INSERTED, "rows appended without moving the chain head")
-        return VerifyResult(False, head_seq, DELETED, f"the chain head names seq {head_seq}; the log ends at {last_seq}")
+            return VerifyResult(
+                False, first_unheaded, INSERTED, "rows appended without moving the chain head"
+            )
+        return VerifyResult(
+            False, head_seq, DELETED, f"the chain head names seq {head_seq}; the log ends at {last_seq}"
+        )
     bad = check_checkpoints(checkpoints, hashes_at)
     if bad is not None:
         logger.warning("entry log disagrees with the kept checkpoint at seq %s", bad.seq)
@@ -161,7 +166,9 @@ def check_checkpoints(checkpoints: Sequence[Checkpoint], hashes_at: dict[int, st
         actual = hashes_at.get(cp.seq)
         if actual != cp.head_hash:
             what = "is missing" if actual is None else "has another hash"
-            detail = f"row {cp.seq} {what} than the checkpoint of {cp.at.isoformat()}; rewritten after seq {good}"
+            detail = (
+                f"row {cp.seq} {what} than the checkpoint of {cp.at.isoformat()}; rewritten after seq {good}"
+            )
             return VerifyResult(False, cp.seq, REWRITTEN, detail, since_seq=good)
         good = cp.seq
     return None
@@ -183,7 +190,9 @@ def _classify(
             return VerifyResult(False, seq, REORDERED, f"the row links to seq {linked}, which comes after it")
         if linked is not None and linked < prev_seq:
             first = _first_after(session, linked)
-            return VerifyResult(False, first, INSERTED, f"rows between seq {linked} and {seq} are not in the chain")
+            return VerifyResult(
+                False, first, INSERTED, f"rows between seq {linked} and {seq} are not in the chain"
+            )
     if skips_me:
         return VerifyResult(False, seq, INSERTED, "the next row links past this one")
     if not self_ok:

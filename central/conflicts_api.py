@@ -15,7 +15,8 @@ from central.auth import Role, require_roles
 from central.models_log import EntryEvent
 
 router = APIRouter(
-    prefix="/api/v1", tags=["conflicts"],
+    prefix="/api/v1",
+    tags=["conflicts"],
     # the director sees them on the dashboard and signs the report that counts them
     dependencies=[Depends(require_roles(Role.AUDITOR, Role.SECURITY, Role.DIRECTOR))],
 )
@@ -38,8 +39,10 @@ def flagged(
 
 def count_flagged(session: Session, *, since: datetime) -> int:
     """How many conflicts central flagged (received) since ``since``."""
-    stmt = select(func.count()).select_from(EntryEvent).where(
-        col(EntryEvent.conflict).is_not(None), col(EntryEvent.received_at) >= since
+    stmt = (
+        select(func.count())
+        .select_from(EntryEvent)
+        .where(col(EntryEvent.conflict).is_not(None), col(EntryEvent.received_at) >= since)
     )
     return int(session.exec(stmt).one())
 

@@ -35,18 +35,24 @@ def _reason_zh(code: str) -> str:
 
 def gates(session: Session) -> list[dict[str, Any]]:
     """Every registered gate (and any gate that reported without being registered) with its state."""
-    rows = session.exec(select(Gate, GateState).join(GateState, col(GateState.gate_id) == Gate.gate_id, isouter=True))
+    rows = session.exec(
+        select(Gate, GateState).join(GateState, col(GateState.gate_id) == Gate.gate_id, isouter=True)
+    )
     out = []
     for gate, state in rows:
-        out.append({
-            "gate_id": gate.gate_id, "name": gate.name_zh, "campus_id": gate.campus_id,
-            "state": state.state if state else "unknown",
-            "camera": state.camera if state else "unknown",
-            "thermometer": state.thermometer if state else "unknown",
-            "outbox": state.outbox if state else 0,
-            "policy_version": state.policy_version if state else None,
-            "last_seen": state.last_seen.isoformat() if state else None,
-        })
+        out.append(
+            {
+                "gate_id": gate.gate_id,
+                "name": gate.name_zh,
+                "campus_id": gate.campus_id,
+                "state": state.state if state else "unknown",
+                "camera": state.camera if state else "unknown",
+                "thermometer": state.thermometer if state else "unknown",
+                "outbox": state.outbox if state else 0,
+                "policy_version": state.policy_version if state else None,
+                "last_seen": state.last_seen.isoformat() if state else None,
+            }
+        )
     stmt = select(EntryEvent.gate_id, func.max(EntryEvent.received_at)).group_by(EntryEvent.gate_id)
     last = {gate_id: at for gate_id, at in session.exec(stmt)}
     down = open_outages(session)
@@ -66,12 +72,21 @@ def last_seq(session: Session) -> int:
 
 def new_entries(session: Session, after: int) -> list[dict[str, Any]]:
     """Log rows after seq ``after``, oldest first (no names: ids and codes only)."""
-    stmt = select(EntryEvent).where(col(EntryEvent.seq) > after).order_by(col(EntryEvent.seq)).limit(FEED_BATCH)
+    stmt = (
+        select(EntryEvent).where(col(EntryEvent.seq) > after).order_by(col(EntryEvent.seq)).limit(FEED_BATCH)
+    )
     return [
         {
-            "seq": r.seq, "gate_id": r.gate_id, "direction": r.direction, "verdict": r.verdict, "reason": r.reason,
-            "reason_zh": _reason_zh(r.reason), "celsius": r.celsius, "at": r.gate_time.isoformat(),
-            "offline": r.offline_verdict is not None, "override": r.override_guard is not None,
+            "seq": r.seq,
+            "gate_id": r.gate_id,
+            "direction": r.direction,
+            "verdict": r.verdict,
+            "reason": r.reason,
+            "reason_zh": _reason_zh(r.reason),
+            "celsius": r.celsius,
+            "at": r.gate_time.isoformat(),
+            "offline": r.offline_verdict is not None,
+            "override": r.override_guard is not None,
         }
         for r in session.exec(stmt)
     ]
@@ -79,9 +94,19 @@ def new_entries(session: Session, after: int) -> list[dict[str, Any]]:
 
 def open_alerts(session: Session) -> list[dict[str, Any]]:
     """Fever alerts nobody has acknowledged, newest first."""
-    stmt = select(FeverAlert).where(col(FeverAlert.acknowledged_at).is_(None)).order_by(col(FeverAlert.id).desc())
+    stmt = (
+        select(FeverAlert)
+        .where(col(FeverAlert.acknowledged_at).is_(None))
+        .order_by(col(FeverAlert.id).desc())
+    )
     return [
-        {"id": a.id, "gate_id": a.gate_id, "campus_id": a.campus_id, "celsius": a.celsius, "at": a.created_at.isoformat()}
+        {
+            "id": a.id,
+            "gate_id": a.gate_id,
+            "campus_id": a.campus_id,
+            "celsius": a.celsius,
+            "at": a.created_at.isoformat(),
+        }
         for a in session.exec(stmt.limit(100))
     ]
 
@@ -108,18 +133,27 @@ def conflicts(session: Session, now: datetime, tz: str = "Asia/Shanghai") -> dic
     rows = flagged(session, limit=LATEST_CONFLICTS)
     person_ids, household_ids = {r.person_id for r in rows}, {r.household_id for r in rows}
     people = {p.id: p.name for p in session.exec(select(Person).where(col(Person.id).in_(person_ids)))}
-    homes = {h.id: h.label for h in session.exec(select(Household).where(col(Household.id).in_(household_ids)))}
+    homes = {
+        h.id: h.label for h in session.exec(select(Household).where(col(Household.id).in_(household_ids)))
+    }
     latest = []
     for r in rows:
         name = people.get(r.person_id) if r.person_id is not None else None
-        latest.append({
-            "seq": r.seq, "gate_id": r.gate_id, "at": r.gate_time.isoformat(),
-            "received_at": r.received_at.isoformat(),
-            "person": mask_name(name) if name else None,
-            "household": homes.get(r.household_id) if r.household_id is not None else None,
-            "offline_verdict": r.offline_verdict, "offline_reason_zh": _reason_zh(r.offline_reason or ""),
-            "verdict": r.verdict, "reason_zh": _reason_zh(r.reason), "conflict": r.conflict,
-        })
+        latest.append(
+            {
+                "seq": r.seq,
+                "gate_id": r.gate_id,
+                "at": r.gate_time.isoformat(),
+                "received_at": r.received_at.isoformat(),
+                "person": mask_name(name) if name else None,
+                "household": homes.get(r.household_id) if r.household_id is not None else None,
+                "offline_verdict": r.offline_verdict,
+                "offline_reason_zh": _reason_zh(r.offline_reason or ""),
+                "verdict": r.verdict,
+                "reason_zh": _reason_zh(r.reason),
+                "conflict": r.conflict,
+            }
+        )
     return {"today": count_flagged(session, since=_day_start(now, tz)), "latest": latest}
 
 
@@ -129,13 +163,20 @@ def charts(session: Session, now: datetime, tz: str = "Asia/Shanghai") -> dict[s
     start = _day_start(now, tz)
     today: list[Any] = [col(EntryEvent.gate_time) >= start, EntryEvent.kind == "decision"]
     per_hour: dict[str, list[int]] = {}
-    stmt = select(EntryEvent.gate_id, EntryEvent.gate_time).where(*today, EntryEvent.verdict == "allow", EntryEvent.direction == "in")
+    stmt = select(EntryEvent.gate_id, EntryEvent.gate_time).where(
+        *today, EntryEvent.verdict == "allow", EntryEvent.direction == "in"
+    )
     for gate_id, at in session.exec(stmt):
         per_hour.setdefault(gate_id, [0] * 24)[utc(at).astimezone(zone).hour] += 1
     refusals = session.exec(
-        select(EntryEvent.reason, func.count()).where(*today, EntryEvent.verdict == "deny").group_by(EntryEvent.reason)
+        select(EntryEvent.reason, func.count())
+        .where(*today, EntryEvent.verdict == "deny")
+        .group_by(EntryEvent.reason)
     )
     return {
         "per_hour": per_hour,
-        "refusals": sorted(({"reason": r, "label": _reason_zh(r), "count": int(n)} for r, n in refusals), key=lambda x: -x["count"]),
+        "refusals": sorted(
+            ({"reason": r, "label": _reason_zh(r), "count": int(n)} for r, n in refusals),
+            key=lambda x: -x["count"],
+        ),
     }

@@ -61,7 +61,9 @@ def _poll(engine: Engine, state: dict[str, Any], now: datetime) -> list[tuple[st
     out: list[tuple[str, Any]] = []
     with Session(engine) as session:
         if state["seq"] is None:
-            state["seq"] = max(0, dashboard.last_seq(session) - 20)  # the last few rows, so the feed is not empty
+            state["seq"] = max(
+                0, dashboard.last_seq(session) - 20
+            )  # the last few rows, so the feed is not empty
         entries = dashboard.new_entries(session, state["seq"])
         if entries:
             state["seq"] = entries[-1]["seq"]
@@ -91,7 +93,12 @@ def _poll(engine: Engine, state: dict[str, Any], now: datetime) -> list[tuple[st
 async def _events(request: Request) -> AsyncIterator[str]:
     engine = request.app.state.read_engine
     state: dict[str, Any] = {
-        "seq": None, "alerts": None, "gates": None, "charts": None, "charts_at": 0.0, "conflicts": None
+        "seq": None,
+        "alerts": None,
+        "gates": None,
+        "charts": None,
+        "charts_at": 0.0,
+        "conflicts": None,
     }
     loop = asyncio.get_running_loop()
     deadline = loop.time() + MAX_STREAM_S

@@ -19,7 +19,13 @@ from central.models_log import FeverAlert
 logger = logging.getLogger(__name__)
 
 REPORT_WITHIN = timedelta(hours=1)
-OPEN, OBSERVATION, REMEASURED, RELEASED, REFERRED = "open", "sent_to_observation", "remeasured", "released", "referred"
+OPEN, OBSERVATION, REMEASURED, RELEASED, REFERRED = (
+    "open",
+    "sent_to_observation",
+    "remeasured",
+    "released",
+    "referred",
+)
 NEXT: dict[str, tuple[str, ...]] = {
     OPEN: (OBSERVATION,),
     OBSERVATION: (REMEASURED,),
@@ -97,8 +103,14 @@ def _get(session: Session, incident_id: int) -> FeverIncident:
 
 
 def advance(
-    session: Session, incident_id: int, to: str, *, by: str, at: datetime,
-    celsius: float | None = None, note: str | None = None,
+    session: Session,
+    incident_id: int,
+    to: str,
+    *,
+    by: str,
+    at: datetime,
+    celsius: float | None = None,
+    note: str | None = None,
 ) -> FeverIncident:
     """Move an incident one step (a re-measurement needs its reading); raises IncidentError if not allowed."""
     incident = _get(session, incident_id)
@@ -111,7 +123,9 @@ def advance(
     incident.state = to
     if to in CLOSED:
         incident.closed_at = utc(at)
-    session.add(IncidentStep(incident_id=incident_id, state=to, by=by, at=utc(at), celsius=celsius, note=note))
+    session.add(
+        IncidentStep(incident_id=incident_id, state=to, by=by, at=utc(at), celsius=celsius, note=note)
+    )
     session.add(incident)
     session.flush()
     logger.info("incident %s is %s", incident_id, to)
@@ -127,7 +141,9 @@ def mark_reported(session: Session, incident_id: int, *, by: str, at: datetime) 
     session.add(IncidentStep(incident_id=incident_id, state="reported", by=by, at=utc(at)))
     session.add(incident)
     session.flush()
-    logger.info("incident %s reported%s", incident_id, " late" if is_overdue(incident.opened_at, at, at) else "")
+    logger.info(
+        "incident %s reported%s", incident_id, " late" if is_overdue(incident.opened_at, at, at) else ""
+    )
     return incident
 
 
@@ -138,8 +154,14 @@ def steps(session: Session, incident_id: int) -> list[IncidentStep]:
 
 
 def list_incidents(
-    session: Session, *, now: datetime, campus_id: int | None = None, state: str | None = None,
-    overdue: bool | None = None, since: datetime | None = None, until: datetime | None = None,
+    session: Session,
+    *,
+    now: datetime,
+    campus_id: int | None = None,
+    state: str | None = None,
+    overdue: bool | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[FeverIncident]:
     """Incidents newest first; ``overdue`` filters on the one-hour rule as of ``now``."""
     stmt = select(FeverIncident)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -55,7 +55,9 @@ class IncidentPublic(BaseModel):
     steps: list[StepPublic] = []
 
     @classmethod
-    def of(cls, row: incidents.FeverIncident, now: datetime, steps: list[incidents.IncidentStep] = ()) -> IncidentPublic:  # type: ignore[assignment]
+    def of(
+        cls, row: incidents.FeverIncident, now: datetime, steps: Sequence[incidents.IncidentStep] = ()
+    ) -> IncidentPublic:
         """From a table row (and its steps)."""
         data = row.model_dump(exclude={"readings"})
         return cls(
@@ -100,7 +102,13 @@ def take_step(request: Request, user: Office, incident_id: int, step: StepCreate
     try:
         with session_scope(request.app.state.engine) as session:
             row = incidents.advance(
-                session, incident_id, step.state, by=user.username, at=now, celsius=step.celsius, note=step.note
+                session,
+                incident_id,
+                step.state,
+                by=user.username,
+                at=now,
+                celsius=step.celsius,
+                note=step.note,
             )
             return IncidentPublic.of(row, now, incidents.steps(session, incident_id))
     except incidents.IncidentError as exc:

@@ -77,7 +77,9 @@ class Person(SQLModel, table=True):
     key_person_until: date | None = None  # under health monitoring through this date
     commuter: bool = False  # employer certificate shown and approved by the security office
     commuter_recorded_by: str | None = None  # console user who saw the certificate
-    id_hash: str | None = Field(default=None, index=True)  # keyed hash of the ID-card number, never the number
+    id_hash: str | None = Field(
+        default=None, index=True
+    )  # keyed hash of the ID-card number, never the number
     id_last4: str | None = None
     phone: str | None = None
     link_secret: str | None = Field(default=None, unique=True)  # the phone pass link /p/{secret}

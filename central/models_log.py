@@ -131,8 +131,11 @@ class GateOutage(SQLModel, table=True):
     __tablename__ = "gate_outage"
     __table_args__ = (
         Index(
-            "uq_gate_outage_open", "gate_id", unique=True,
-            sqlite_where=text("back_online_at IS NULL"), postgresql_where=text("back_online_at IS NULL"),
+            "uq_gate_outage_open",
+            "gate_id",
+            unique=True,
+            sqlite_where=text("back_online_at IS NULL"),
+            postgresql_where=text("back_online_at IS NULL"),
         ),
     )
 

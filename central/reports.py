@@ -96,10 +96,17 @@ def period(day: date, at: time, tz: str) -> tuple[datetime, datetime]:
     return end - timedelta(days=1), end
 
 
-def build_content(session: Session, campus_id: int, start: datetime, end: datetime, now: datetime) -> dict[str, Any]:
+def build_content(
+    session: Session, campus_id: int, start: datetime, end: datetime, now: datetime
+) -> dict[str, Any]:
     """Every count the report carries, by SQL aggregation over the window (gate time for scans)."""
     e = EntryEvent
-    scans: list[Any] = [e.campus_id == campus_id, e.kind == "decision", col(e.gate_time) >= start, col(e.gate_time) < end]
+    scans: list[Any] = [
+        e.campus_id == campus_id,
+        e.kind == "decision",
+        col(e.gate_time) >= start,
+        col(e.gate_time) < end,
+    ]
 
     def count(*extra: Any) -> int:
         return int(session.exec(select(func.count()).select_from(e).where(*scans, *extra)).one())
@@ -108,15 +115,34 @@ def build_content(session: Session, campus_id: int, start: datetime, end: dateti
         stmt = select(e.reason, func.count()).where(*scans, e.verdict == verdict).group_by(e.reason)
         return {reason: int(n) for reason, n in session.exec(stmt)}
 
-    alerts: list[Any] = [FeverAlert.campus_id == campus_id, col(FeverAlert.created_at) >= start, col(FeverAlert.created_at) < end]
+    alerts: list[Any] = [
+        FeverAlert.campus_id == campus_id,
+        col(FeverAlert.created_at) >= start,
+        col(FeverAlert.created_at) < end,
+    ]
     fevers = int(session.exec(select(func.count()).select_from(FeverAlert).where(*alerts)).one())
-    opened = list(session.exec(select(FeverIncident).where(
-        FeverIncident.campus_id == campus_id, col(FeverIncident.opened_at) >= start, col(FeverIncident.opened_at) < end
-    )))
+    opened = list(
+        session.exec(
+            select(FeverIncident).where(
+                FeverIncident.campus_id == campus_id,
+                col(FeverIncident.opened_at) >= start,
+                col(FeverIncident.opened_at) < end,
+            )
+        )
+    )
     offline_decisions = select(e.gate_id, func.count()).where(*scans, col(e.offline_verdict).is_not(None))
     decided = {g: int(n) for g, n in session.exec(offline_decisions.group_by(e.gate_id))}
-    reconciled: list[Any] = [e.campus_id == campus_id, e.kind == "offline_reconcile", col(e.received_at) >= start, col(e.received_at) < end]
-    late_conflicts = int(session.exec(select(func.count()).select_from(e).where(*reconciled, col(e.conflict).is_not(None))).one())
+    reconciled: list[Any] = [
+        e.campus_id == campus_id,
+        e.kind == "offline_reconcile",
+        col(e.received_at) >= start,
+        col(e.received_at) < end,
+    ]
+    late_conflicts = int(
+        session.exec(
+            select(func.count()).select_from(e).where(*reconciled, col(e.conflict).is_not(None))
+        ).one()
+    )
     return {
         "entries": count(e.verdict == "allow", e.direction == "in"),
         "exits": count(e.verdict == "allow", e.direction == "out"),
@@ -156,7 +182,9 @@ def gates_offline(
     seconds: dict[str, float] = {}
     outages: dict[str, int] = {}
     unsure: set[str] = set()  # an outage central only learned of on reconnect began earlier than recorded
-    names = {g: n for g, n in session.exec(select(Gate.gate_id, Gate.name_zh).where(Gate.campus_id == campus_id))}
+    names = {
+        g: n for g, n in session.exec(select(Gate.gate_id, Gate.name_zh).where(Gate.campus_id == campus_id))
+    }
     for outage in session.exec(stmt):
         until = min(utc(outage.back_online_at) if outage.back_online_at else utc(now), end)
         span = (until - max(utc(outage.went_offline_at), start)).total_seconds()
@@ -166,8 +194,11 @@ def gates_offline(
             unsure.add(outage.gate_id)
     return [
         {
-            "gate_id": gate_id, "name": names.get(gate_id, gate_id), "outages": outages.get(gate_id, 0),
-            "minutes": math.ceil(seconds.get(gate_id, 0.0) / 60), "offline_decisions": decided.get(gate_id, 0),
+            "gate_id": gate_id,
+            "name": names.get(gate_id, gate_id),
+            "outages": outages.get(gate_id, 0),
+            "minutes": math.ceil(seconds.get(gate_id, 0.0) / 60),
+            "offline_decisions": decided.get(gate_id, 0),
             "at_least": gate_id in unsure,
         }
         for gate_id in sorted(set(outages) | set(decided))
@@ -180,13 +211,22 @@ def _digest(content_json: str) -> str:
 
 def latest(session: Session, campus_id: int, day: date, kind: str) -> DailyReport | None:
     """The newest version of a campus's report for a day."""
-    stmt = select(DailyReport).where(DailyReport.campus_id == campus_id, DailyReport.day == day, DailyReport.kind == kind)
+    stmt = select(DailyReport).where(
+        DailyReport.campus_id == campus_id, DailyReport.day == day, DailyReport.kind == kind
+    )
     return session.exec(stmt.order_by(col(DailyReport.version).desc())).first()
 
 
 def make_report(
-    session: Session, campus_id: int, day: date, kind: str, now: datetime, *, late: bool = False,
-    supersedes: DailyReport | None = None, note: str | None = None,
+    session: Session,
+    campus_id: int,
+    day: date,
+    kind: str,
+    now: datetime,
+    *,
+    late: bool = False,
+    supersedes: DailyReport | None = None,
+    note: str | None = None,
 ) -> DailyReport:
     """Count and store a report (version 1, or the next version when it supersedes one)."""
     campus = session.get(Campus, campus_id)
@@ -196,14 +236,31 @@ def make_report(
     content = build_content(session, campus_id, start, end, now)
     content_json = json.dumps(content, ensure_ascii=False, sort_keys=True)
     report = DailyReport(
-        campus_id=campus_id, day=day, kind=kind, version=supersedes.version + 1 if supersedes else 1,
-        supersedes_id=supersedes.id if supersedes else None, period_start=start, period_end=end,
-        made_at=utc(now), late=late, zero=content["fevers"] == 0 and content["incidents"] == 0,
-        content_json=content_json, content_hash=_digest(content_json), note=note,
+        campus_id=campus_id,
+        day=day,
+        kind=kind,
+        version=supersedes.version + 1 if supersedes else 1,
+        supersedes_id=supersedes.id if supersedes else None,
+        period_start=start,
+        period_end=end,
+        made_at=utc(now),
+        late=late,
+        zero=content["fevers"] == 0 and content["incidents"] == 0,
+        content_json=content_json,
+        content_hash=_digest(content_json),
+        note=note,
     )
     session.add(report)
     session.flush()
-    logger.info("report %s: campus %s day %s %s v%s%s", report.id, campus_id, day, kind, report.version, " (late)" if late else "")
+    logger.info(
+        "report %s: campus %s day %s %s v%s%s",
+        report.id,
+        campus_id,
+        day,
+        kind,
+        report.version,
+        " (late)" if late else "",
+    )
     return report
 
 

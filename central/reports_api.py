@@ -70,14 +70,18 @@ def _get(session: Session, report_id: int) -> reports.DailyReport:
 
 
 @router.get("/reports", response_model=list[ReportPublic], dependencies=[Reader])
-def list_reports(session: ReadSession, campus_id: int | None = None, day: date | None = None) -> list[ReportPublic]:
+def list_reports(
+    session: ReadSession, campus_id: int | None = None, day: date | None = None
+) -> list[ReportPublic]:
     """Reports newest first."""
     stmt = select(reports.DailyReport)
     if campus_id is not None:
         stmt = stmt.where(reports.DailyReport.campus_id == campus_id)
     if day is not None:
         stmt = stmt.where(reports.DailyReport.day == day)
-    return [ReportPublic.of(r) for r in session.exec(stmt.order_by(col(reports.DailyReport.id).desc()).limit(200))]
+    return [
+        ReportPublic.of(r) for r in session.exec(stmt.order_by(col(reports.DailyReport.id).desc()).limit(200))
+    ]
 
 
 @router.get("/reports/{report_id:int}", response_model=ReportPublic, dependencies=[Reader])

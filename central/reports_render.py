@@ -57,14 +57,24 @@ def lines(report: DailyReport, campus_name: str) -> list[tuple[str, str]]:
     c: dict[str, Any] = report.content
     title = "零报告" if report.zero else "日报告"
     out: list[tuple[str, str]] = [
-        ("报告", f"{campus_name} {report.day.isoformat()} {title}（{_KIND_ZH.get(report.kind, report.kind)}）"),
-        ("版本", f"第{report.version}版" + (f"，更正第{report.supersedes_id}号报告" if report.supersedes_id else "")),
+        (
+            "报告",
+            f"{campus_name} {report.day.isoformat()} {title}（{_KIND_ZH.get(report.kind, report.kind)}）",
+        ),
+        (
+            "版本",
+            f"第{report.version}版"
+            + (f"，更正第{report.supersedes_id}号报告" if report.supersedes_id else ""),
+        ),
         ("统计时段", f"{report.period_start.isoformat()} 至 {report.period_end.isoformat()} (UTC)"),
         ("生成时间", report.made_at.isoformat() + ("（迟报：系统停机后补报）" if report.late else "")),
         ("进校人次", str(c["entries"])),
         ("出校人次", str(c["exits"])),
         ("发热人数", str(c["fevers"])),
-        ("发热事件", f"{c['incidents']}（未结 {c['incidents_open']}，超一小时未报 {c['incidents_overdue']}）"),
+        (
+            "发热事件",
+            f"{c['incidents']}（未结 {c['incidents_open']}，超一小时未报 {c['incidents_overdue']}）",
+        ),
         ("人工放行/禁行", str(c["overrides"])),
         ("离线判定", str(c["offline_decisions"])),
         ("离线冲突", str(c["conflicts"])),
@@ -76,7 +86,9 @@ def lines(report: DailyReport, campus_name: str) -> list[tuple[str, str]]:
         out.append(("拒绝", "0"))
     if report.note:
         out.append(("更正说明", report.note))
-    out.append(("审签", f"{report.signed_by} {report.signed_at.isoformat()}" if report.signed_at else "未审签"))
+    out.append(
+        ("审签", f"{report.signed_by} {report.signed_at.isoformat()}" if report.signed_at else "未审签")
+    )
     return out
 
 

@@ -59,7 +59,9 @@ def make_due_reports(engine: Engine, now: datetime) -> list[int]:
             assert campus.id is not None
             for kind in (UNIT, OFFICE):
                 last = session.exec(
-                    select(func.max(DailyReport.day)).where(DailyReport.campus_id == campus.id, col(DailyReport.kind) == kind)
+                    select(func.max(DailyReport.day)).where(
+                        DailyReport.campus_id == campus.id, col(DailyReport.kind) == kind
+                    )
                 ).one()
                 for day, late in report_due(now, last, due_time(session, campus.id, kind), campus.timezone):
                     report = make_report(session, campus.id, day, kind, now, late=late)
@@ -72,7 +74,9 @@ def make_due_reports(engine: Engine, now: datetime) -> list[int]:
 class Scheduler:
     """A thread in the worker process: due reports every ``interval`` seconds, an audit checkpoint hourly."""
 
-    def __init__(self, engine: Engine, data_dir: Path, *, interval: float = 30.0, checkpoint_every: float = 3600.0) -> None:
+    def __init__(
+        self, engine: Engine, data_dir: Path, *, interval: float = 30.0, checkpoint_every: float = 3600.0
+    ) -> None:
         self.engine = engine
         self.checkpoint_path = audit_checkpoints.default_path(data_dir)
         self.interval = interval

@@ -210,9 +210,14 @@ class VirtualCamera:
     def _status(self) -> dict[str, object]:
         with self._lock:
             return {
-                "ok": True, "width": self.width, "height": self.height, "fps": self.fps,
-                "showing_qr": self._showing is not None, "frozen": self._frozen,
-                "frames": self._frame_no, "clients": len(self._clients),
+                "ok": True,
+                "width": self.width,
+                "height": self.height,
+                "fps": self.fps,
+                "showing_qr": self._showing is not None,
+                "frozen": self._frozen,
+                "frames": self._frame_no,
+                "clients": len(self._clients),
             }
 
 
@@ -262,8 +267,7 @@ def _handler_for(camera: VirtualCamera) -> type[BaseHTTPRequestHandler]:
                         break
                     last, jpeg = got
                     head = (
-                        f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
-                        f"Content-Length: {len(jpeg)}\r\n\r\n"
+                        f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
                     ).encode("ascii")
                     self.wfile.write(head + jpeg + b"\r\n")
             except OSError:  # the client went away (or the camera went dark under it)

@@ -138,7 +138,5 @@ def render_qr_frame(
     rng: np.random.Generator,
 ) -> np.ndarray:
     """A camera-like BGR uint8 frame showing the QR code for text (None: an empty scene)."""
-    scene = render_scene(
-        text, width=width, height=height, scale=scale, tilt_deg=tilt_deg, blur=blur, rng=rng
-    )
+    scene = render_scene(text, width=width, height=height, scale=scale, tilt_deg=tilt_deg, blur=blur, rng=rng)
     return add_sensor_noise(scene, noise, rng)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 import random
-import zlib
 import threading
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,8 +76,14 @@ class GateRig:
 
 
 def start_rig(
-    gate_id: str, *, mqtt_port: int, data_dir: Path, direction: str = "in", echo: bool = False,
-    fps: float = 8.0, decision_timeout_s: float = 2.0,
+    gate_id: str,
+    *,
+    mqtt_port: int,
+    data_dir: Path,
+    direction: str = "in",
+    echo: bool = False,
+    fps: float = 8.0,
+    decision_timeout_s: float = 2.0,
 ) -> GateRig:
     """Start a virtual camera and thermometer and a real gate agent reading them."""
     from gate_agent.bootstrap import build_agent
@@ -90,8 +96,13 @@ def start_rig(
     display = RecordingDisplay(echo=echo)
     relay = RecordingRelay()
     settings = GateSettings(
-        gate_id=gate_id, mqtt_port=mqtt_port, camera=camera.url, serial_port=thermometer.path,
-        data_dir=data_dir / gate_id, direction=direction, decision_timeout_s=decision_timeout_s,  # type: ignore[arg-type]
+        gate_id=gate_id,
+        mqtt_port=mqtt_port,
+        camera=camera.url,
+        serial_port=thermometer.path,
+        data_dir=data_dir / gate_id,
+        direction=direction,
+        decision_timeout_s=decision_timeout_s,  # type: ignore[arg-type]
     )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     agent = build_agent(settings, display=display, relay=relay)
@@ -99,7 +110,9 @@ def start_rig(
     return GateRig(gate_id, camera, thermometer, display, relay, agent)
 
 
-def household_day(cards: Sequence[Card], gates_by_campus: dict[str, list[str]], seed: int = 1) -> Iterator[Arrival]:
+def household_day(
+    cards: Sequence[Card], gates_by_campus: dict[str, list[str]], seed: int = 1
+) -> Iterator[Arrival]:
     """An endless, varied stream of arrivals: mostly residents, with second members of a household,
     fevers, unusable readings, a WeChat code and a forged pass, as a real morning brings."""
     rng = random.Random(seed)

@@ -145,7 +145,9 @@ class GateAgent:
         """A guard overrides the decision on ``of``: a new event carrying the override, through the
         outbox like any scan, so central logs it even after an outage; return its event id."""
         verdict = Verdict.ALLOW if allow else Verdict.DENY
-        return self._enqueue(of.qr, time.monotonic(), of.temperature, Override(of.event_id, guard, verdict, reason))
+        return self._enqueue(
+            of.qr, time.monotonic(), of.temperature, Override(of.event_id, guard, verdict, reason)
+        )
 
     def manual_temperature(self, celsius: float) -> None:
         """A guard's hand measurement, used for the next scan."""

@@ -113,9 +113,16 @@ class ScreenDisplay:
         view = None
         if v is not None:
             view = {
-                "verdict": v.verdict.value, "reason": v.reason.value, "text_zh": v.text_zh, "text_en": v.text_en,
-                "action_zh": v.action_zh, "action_en": v.action_en, "celsius": v.celsius, "holder": v.holder,
-                "household": v.household, "offline": v.offline,
+                "verdict": v.verdict.value,
+                "reason": v.reason.value,
+                "text_zh": v.text_zh,
+                "text_en": v.text_en,
+                "action_zh": v.action_zh,
+                "action_en": v.action_en,
+                "celsius": v.celsius,
+                "holder": v.holder,
+                "household": v.household,
+                "offline": v.offline,
             }
         return {
             "seq": seq,

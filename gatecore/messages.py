@@ -170,7 +170,8 @@ class ScanEvent:
         offline = None
         if off is not None:
             offline = OfflineDecision(
-                verdict=_enum(off, "verdict", Verdict), reason=_enum(off, "reason", Reason),
+                verdict=_enum(off, "verdict", Verdict),
+                reason=_enum(off, "reason", Reason),
                 policy_version=_field(off, "policy_version", int),
             )
         ov = _field(d, "override", dict, optional=True)
@@ -180,13 +181,21 @@ class ScanEvent:
             if not reason:
                 raise MessageError("an override needs a reason")
             override = Override(
-                of_event=_field(ov, "of_event", str), guard=_field(ov, "guard", str),
-                verdict=_enum(ov, "verdict", Verdict), reason=reason,
+                of_event=_field(ov, "of_event", str),
+                guard=_field(ov, "guard", str),
+                verdict=_enum(ov, "verdict", Verdict),
+                reason=reason,
             )
         return cls(
-            event_id=_event_id(d), gate_id=_gate_id(d), seq=seq,
+            event_id=_event_id(d),
+            gate_id=_gate_id(d),
+            seq=seq,
             gate_time=_time(d, "gate_time"),  # type: ignore[arg-type]
-            qr=qr, temperature=temperature, direction=direction, offline=offline, override=override,
+            qr=qr,
+            temperature=temperature,
+            direction=direction,
+            offline=offline,
+            override=override,
         )
 
 
@@ -222,12 +231,19 @@ class DecisionMessage:
         d = _load(payload, "decision")
         celsius = _field(d, "celsius", (int, float), optional=True)
         return cls(
-            event_id=_event_id(d), gate_id=_gate_id(d), verdict=_enum(d, "verdict", Verdict),
-            reason=_enum(d, "reason", Reason), reasons=list(_field(d, "reasons", list)),
-            text_zh=_field(d, "text_zh", str), text_en=_field(d, "text_en", str),
-            action_zh=_field(d, "action_zh", str), action_en=_field(d, "action_en", str),
-            holder=_field(d, "holder", str), household=_field(d, "household", str),
-            celsius=None if celsius is None else float(celsius), open=_field(d, "open", bool),
+            event_id=_event_id(d),
+            gate_id=_gate_id(d),
+            verdict=_enum(d, "verdict", Verdict),
+            reason=_enum(d, "reason", Reason),
+            reasons=list(_field(d, "reasons", list)),
+            text_zh=_field(d, "text_zh", str),
+            text_en=_field(d, "text_en", str),
+            action_zh=_field(d, "action_zh", str),
+            action_en=_field(d, "action_en", str),
+            holder=_field(d, "holder", str),
+            household=_field(d, "household", str),
+            celsius=None if celsius is None else float(celsius),
+            open=_field(d, "open", bool),
             policy_version=_field(d, "policy_version", int),
             decided_at=_time(d, "decided_at"),  # type: ignore[arg-type]
             offline=bool(_field(d, "offline", bool, optional=True)),
@@ -259,9 +275,13 @@ class GateStatus:
         if state not in ("online", "offline"):
             raise MessageError(f"state must be online or offline, not {state!r}")
         return cls(
-            gate_id=_gate_id(d), state=state, camera=_field(d, "camera", str),
-            thermometer=_field(d, "thermometer", str), outbox=_field(d, "outbox", int),
-            at=_time(d, "at", optional=True), policy_version=_field(d, "policy_version", int),
+            gate_id=_gate_id(d),
+            state=state,
+            camera=_field(d, "camera", str),
+            thermometer=_field(d, "thermometer", str),
+            outbox=_field(d, "outbox", int),
+            at=_time(d, "at", optional=True),
+            policy_version=_field(d, "policy_version", int),
         )
 
 
@@ -294,9 +314,12 @@ class GateConfig:
         if not all(isinstance(x, int) and not isinstance(x, bool) for x in revoked):
             raise MessageError("revoked must be a list of pass ids")
         return cls(
-            gate_id=_gate_id(d), campus_id=_field(d, "campus_id", int),
-            gate_open=_field(d, "gate_open", bool), policy=_field(d, "policy", dict),
-            public_keys=_field(d, "public_keys", dict), revoked=revoked,
+            gate_id=_gate_id(d),
+            campus_id=_field(d, "campus_id", int),
+            gate_open=_field(d, "gate_open", bool),
+            policy=_field(d, "policy", dict),
+            public_keys=_field(d, "public_keys", dict),
+            revoked=revoked,
             issued_at=_time(d, "issued_at"),  # type: ignore[arg-type]
         )
 

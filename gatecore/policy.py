@@ -124,8 +124,12 @@ class AccessRequest:
     def from_scan(cls, event: ScanEvent) -> AccessRequest:
         """The rules' view of a scan event: judged at the gate's scan time."""
         return cls(
-            event_id=event.event_id, gate_id=event.gate_id, qr=event.qr, temperature=event.temperature,
-            direction=event.direction, scanned_at=event.gate_time,
+            event_id=event.event_id,
+            gate_id=event.gate_id,
+            qr=event.qr,
+            temperature=event.temperature,
+            direction=event.direction,
+            scanned_at=event.gate_time,
         )
 
 
@@ -161,9 +165,7 @@ class Decision:
         return self.verdict is Verdict.ALLOW
 
 
-def read_pass(
-    qr: str, public_keys: Mapping[int, Ed25519PublicKey], at: datetime
-) -> PassClaims | TokenError:
+def read_pass(qr: str, public_keys: Mapping[int, Ed25519PublicKey], at: datetime) -> PassClaims | TokenError:
     """Verify a QR text at an instant; a refusal is returned, not raised, to feed evaluate()."""
     try:
         return verify_token(qr, public_keys, at)

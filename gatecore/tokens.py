@@ -81,9 +81,16 @@ def _ts(dt: datetime) -> int:
 def issue_token(claims: PassClaims, private_key: Ed25519PrivateKey) -> str:
     """Sign claims and return the QR text."""
     body = _BODY.pack(
-        FORMAT_VERSION, claims.key_id, int(claims.kind), int(claims.form), claims.campus_id,
-        claims.pass_id, claims.household_id, claims.person_id,
-        _ts(claims.valid_from), _ts(claims.valid_until),
+        FORMAT_VERSION,
+        claims.key_id,
+        int(claims.kind),
+        int(claims.form),
+        claims.campus_id,
+        claims.pass_id,
+        claims.household_id,
+        claims.person_id,
+        _ts(claims.valid_from),
+        _ts(claims.valid_until),
     )
     signature = private_key.sign(PREFIX.encode() + body)
     return PREFIX + b45encode(body + signature)
@@ -102,9 +109,7 @@ def parse_token(text: str, public_keys: Mapping[int, Ed25519PublicKey]) -> PassC
     except ValueError as exc:
         raise TokenError(Reason.TOKEN_TRUNCATED, f"token payload is damaged: {exc}") from None
     if len(raw) != TOKEN_BYTES:
-        raise TokenError(
-            Reason.TOKEN_TRUNCATED, f"token is {len(raw)} bytes, expected {TOKEN_BYTES}"
-        )
+        raise TokenError(Reason.TOKEN_TRUNCATED, f"token is {len(raw)} bytes, expected {TOKEN_BYTES}")
     body, signature = raw[: _BODY.size], raw[_BODY.size :]
     version, kid, kind, form, campus, pass_id, household, person, t0, t1 = _BODY.unpack(body)
     if version != FORMAT_VERSION:
@@ -118,17 +123,21 @@ def parse_token(text: str, public_keys: Mapping[int, Ed25519PublicKey]) -> PassC
         raise TokenError(Reason.TOKEN_BAD_SIGNATURE, "signature does not match") from None
     try:
         return PassClaims(
-            key_id=kid, kind=PassKind(kind), form=PassForm(form), campus_id=campus,
-            pass_id=pass_id, household_id=household, person_id=person,
-            valid_from=datetime.fromtimestamp(t0, UTC), valid_until=datetime.fromtimestamp(t1, UTC),
+            key_id=kid,
+            kind=PassKind(kind),
+            form=PassForm(form),
+            campus_id=campus,
+            pass_id=pass_id,
+            household_id=household,
+            person_id=person,
+            valid_from=datetime.fromtimestamp(t0, UTC),
+            valid_until=datetime.fromtimestamp(t1, UTC),
         )
     except ValueError as exc:  # a validly signed token with an enum we do not know
         raise TokenError(Reason.TOKEN_BAD_VERSION, f"unknown field value: {exc}") from None
 
 
-def verify_token(
-    text: str, public_keys: Mapping[int, Ed25519PublicKey], now: datetime
-) -> PassClaims:
+def verify_token(text: str, public_keys: Mapping[int, Ed25519PublicKey], now: datetime) -> PassClaims:
     """Parse, check the signature and the validity window at ``now``."""
     claims = parse_token(text, public_keys)
     t = _ts(now)

@@ -23,7 +23,9 @@ def pytest_report_header(config: pytest.Config) -> str:
 @pytest.fixture(scope="session")
 def broker() -> Iterator[MosquittoBroker | EmbeddedBroker]:
     """A broker for the whole session; tests keep apart by using their own gate ids."""
-    b: MosquittoBroker | EmbeddedBroker = MosquittoBroker() if MosquittoBroker.available() else EmbeddedBroker()
+    b: MosquittoBroker | EmbeddedBroker = (
+        MosquittoBroker() if MosquittoBroker.available() else EmbeddedBroker()
+    )
     b.start()
     yield b
     b.stop()
@@ -32,7 +34,9 @@ def broker() -> Iterator[MosquittoBroker | EmbeddedBroker]:
 @pytest.fixture
 def own_broker() -> Iterator[MosquittoBroker | EmbeddedBroker]:
     """A broker of the test's own, for tests that stop and restart it."""
-    b: MosquittoBroker | EmbeddedBroker = MosquittoBroker() if MosquittoBroker.available() else EmbeddedBroker()
+    b: MosquittoBroker | EmbeddedBroker = (
+        MosquittoBroker() if MosquittoBroker.available() else EmbeddedBroker()
+    )
     b.start()
     yield b
     b.stop()
@@ -68,8 +72,13 @@ def pg_url() -> Iterator[str]:
 
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 

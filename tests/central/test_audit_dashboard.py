@@ -38,7 +38,9 @@ def test_charts_count_today_per_hour_and_refusals(world: World) -> None:
 
 def test_page_and_ack_need_the_right_role(world: World, tmp_path: Path) -> None:
     world.service.handle(*world.scan("staff", celsius=38.9), NOW)
-    record_status(world.engine, topics.gate_status(world.gate_id), GateStatus(world.gate_id, "offline").to_json(), NOW)
+    record_status(
+        world.engine, topics.gate_status(world.gate_id), GateStatus(world.gate_id, "offline").to_json(), NOW
+    )
     app = create_app(CentralSettings(database_url="sqlite://", data_dir=tmp_path), world.engine)
     client = TestClient(app)
     with session_scope(world.engine) as s:
@@ -55,7 +57,10 @@ def test_page_and_ack_need_the_right_role(world: World, tmp_path: Path) -> None:
     client.cookies.clear()
     url = f"/api/v1/fever-alerts/{alert.id}/ack"
     assert client.post(url).status_code == 401
-    assert client.post(url, headers={"Authorization": f"Bearer {issue_api_token(app, guard)}"}).status_code == 403
+    assert (
+        client.post(url, headers={"Authorization": f"Bearer {issue_api_token(app, guard)}"}).status_code
+        == 403
+    )
     sec = {"Authorization": f"Bearer {issue_api_token(app, security)}"}
     assert client.post("/api/v1/fever-alerts/999/ack", headers=sec).status_code == 404
     assert client.post(url, headers=sec).status_code == 204

@@ -25,7 +25,9 @@ def _log(world: World) -> None:
         world.scan("zhang", at=NOW),
         world.scan("li", at=NOW + timedelta(minutes=1)),  # household day used
         world.scan("staff", celsius=38.2, at=NOW + timedelta(minutes=2)),  # fever
-        world.scan("wang", at=NOW + timedelta(minutes=3), offline=OfflineDecision(Verdict.ALLOW, Reason.OK, 1)),
+        world.scan(
+            "wang", at=NOW + timedelta(minutes=3), offline=OfflineDecision(Verdict.ALLOW, Reason.OK, 1)
+        ),
         world.scan(
             "li", at=NOW + timedelta(minutes=4), override=Override("x", "guard-7", Verdict.ALLOW, "医生证明")
         ),
@@ -54,15 +56,26 @@ def test_every_filter(world: World, tmp_path: Path) -> None:
 
     assert reasons() == ["ok", "household_day_used", "fever", "ok_commuter", "ok_override"]
     assert reasons(person_id=world.people["li"]) == ["household_day_used", "ok_override"]
-    assert reasons(household_id=world.household_id) == ["ok", "household_day_used", "ok_commuter", "ok_override"]
+    assert reasons(household_id=world.household_id) == [
+        "ok",
+        "household_day_used",
+        "ok_commuter",
+        "ok_override",
+    ]
     assert reasons(pass_id=world.passes["staff"]) == ["fever"]
     assert reasons(fever=True) == ["fever"]
     assert len(reasons(fever=False)) == 4
     assert reasons(override=True) == ["ok_override"]
     assert reasons(offline=True) == ["ok_commuter"]
     assert reasons(offline=False, override=False, fever=False) == ["ok", "household_day_used"]
-    assert reasons(campus_id=world.campus_id, gate_id=world.gate_id, verdict="deny") == ["household_day_used", "fever"]
-    window = {"since": (NOW + timedelta(minutes=1)).isoformat(), "until": (NOW + timedelta(minutes=3)).isoformat()}
+    assert reasons(campus_id=world.campus_id, gate_id=world.gate_id, verdict="deny") == [
+        "household_day_used",
+        "fever",
+    ]
+    window = {
+        "since": (NOW + timedelta(minutes=1)).isoformat(),
+        "until": (NOW + timedelta(minutes=3)).isoformat(),
+    }
     assert reasons(**window) == ["household_day_used", "fever"]
 
 

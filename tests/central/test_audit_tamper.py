@@ -130,7 +130,7 @@ def _rewrite_from(engine: Engine, seq: int) -> None:
     with session_scope(engine) as s:
         rows = [r for r in s.exec(text("SELECT seq FROM entry_event ORDER BY seq")).scalars()]  # type: ignore[call-overload]
         prev = s.get(EntryEvent, rows[rows.index(seq) - 1]).row_hash  # type: ignore[union-attr]
-        for n in rows[rows.index(seq):]:
+        for n in rows[rows.index(seq) :]:
             e = s.get(EntryEvent, n)
             assert e is not None
             if n == seq:
@@ -146,10 +146,20 @@ def test_rewrite_from_row_n_is_caught_by_the_checkpoints(logged: Engine, tmp_pat
     path = tmp_path / "kept" / "checkpoints.jsonl"
     s = _seqs(logged)
     with logged.begin() as c:  # a checkpoint after row 2, another at the end
-        c.execute(text("UPDATE chain_head SET last_seq = :s, last_hash = (SELECT row_hash FROM entry_event WHERE seq = :s)"), {"s": s[1]})
+        c.execute(
+            text(
+                "UPDATE chain_head SET last_seq = :s, last_hash = (SELECT row_hash FROM entry_event WHERE seq = :s)"
+            ),
+            {"s": s[1]},
+        )
     audit_checkpoints.write_checkpoint(logged, path, NOW)
     with logged.begin() as c:
-        c.execute(text("UPDATE chain_head SET last_seq = :s, last_hash = (SELECT row_hash FROM entry_event WHERE seq = :s)"), {"s": s[-1]})
+        c.execute(
+            text(
+                "UPDATE chain_head SET last_seq = :s, last_hash = (SELECT row_hash FROM entry_event WHERE seq = :s)"
+            ),
+            {"s": s[-1]},
+        )
     audit_checkpoints.write_checkpoint(logged, path, NOW + timedelta(hours=1))
     assert _verify(logged, path).ok
     _rewrite_from(logged, s[4])
@@ -158,7 +168,9 @@ def test_rewrite_from_row_n_is_caught_by_the_checkpoints(logged: Engine, tmp_pat
     assert (r.ok, r.seq, r.kind, r.since_seq) == (False, s[-1], "rewritten", s[1])
 
 
-def test_api_and_cli_report_the_damage(logged: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_api_and_cli_report_the_damage(
+    logged: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     settings = CentralSettings(database_url="sqlite://", data_dir=tmp_path)
     app = create_app(settings, logged)
     client = TestClient(app)
@@ -167,7 +179,12 @@ def test_api_and_cli_report_the_damage(logged: Engine, tmp_path: Path, capsys: p
         guard = create_user(s, "grd", "pw-grd-1", [Role.GUARD])
     auth = {"Authorization": f"Bearer {issue_api_token(app, auditor)}"}
     assert client.get("/api/v1/audit/verify").status_code == 401
-    assert client.get("/api/v1/audit/verify", headers={"Authorization": f"Bearer {issue_api_token(app, guard)}"}).status_code == 403
+    assert (
+        client.get(
+            "/api/v1/audit/verify", headers={"Authorization": f"Bearer {issue_api_token(app, guard)}"}
+        ).status_code
+        == 403
+    )
     audit_checkpoints.write_checkpoint(logged, audit_checkpoints.default_path(tmp_path), NOW)
     body = client.get("/api/v1/audit/verify", headers=auth).json()
     assert body["ok"] and body["checkpoints"] == 1 and body["rows"] == len(ROLES)
@@ -177,5 +194,17 @@ def test_api_and_cli_report_the_damage(logged: Engine, tmp_path: Path, capsys: p
     body = client.get("/api/v1/audit/verify", headers=auth).json()
     assert (body["ok"], body["seq"], body["kind"]) == (False, s[6], "deleted")
     url = logged.url.render_as_string(hide_password=False)
-    assert cli_main(["audit", "verify", "--database-url", url, "--checkpoints", str(audit_checkpoints.default_path(tmp_path))]) == 1
+    assert (
+        cli_main(
+            [
+                "audit",
+                "verify",
+                "--database-url",
+                url,
+                "--checkpoints",
+                str(audit_checkpoints.default_path(tmp_path)),
+            ]
+        )
+        == 1
+    )
     assert f"seq {s[6]}" in capsys.readouterr().out

@@ -41,9 +41,7 @@ def test_login_sets_cookie_and_english_toggle(c: Client) -> None:
 
 def test_household_form_field_errors_and_duplicate(c: Client, world: World) -> None:
     as_user(c, "security")
-    r = c.form(
-        "/console/households", data={"campus_id": str(world.campus_id), "building": "3", "unit": "2"}
-    )
+    r = c.form("/console/households", data={"campus_id": str(world.campus_id), "building": "3", "unit": "2"})
     assert 'id="err-room"' in r.text
     r = c.form(
         "/console/households",

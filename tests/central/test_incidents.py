@@ -43,7 +43,11 @@ def test_a_fever_opens_an_incident_in_the_same_transaction(world: World) -> None
     with session_scope(world.engine) as s:
         [alert] = s.exec(select(FeverAlert)).all()
         [incident] = s.exec(select(FeverIncident)).all()
-    assert (incident.event_id, incident.gate_id, incident.person_id) == (alert.event_id, world.gate_id, world.people["staff"])
+    assert (incident.event_id, incident.gate_id, incident.person_id) == (
+        alert.event_id,
+        world.gate_id,
+        world.people["staff"],
+    )
     assert (incident.readings, incident.state, incident.opened_at) == ("38.4", "open", NOW)
 
 
@@ -62,20 +66,31 @@ def test_walk_to_closure_with_who_and_when(world: World, tmp_path: Path) -> None
     client, h = _client(world, tmp_path)
     [inc] = client.get("/api/v1/incidents", headers=h["auditor"]).json()
     url = f"/api/v1/incidents/{inc['id']}"
-    assert client.post(f"{url}/steps", json={"state": "sent_to_observation"}, headers=h["guard"]).status_code == 403
+    assert (
+        client.post(f"{url}/steps", json={"state": "sent_to_observation"}, headers=h["guard"]).status_code
+        == 403
+    )
     assert client.post(f"{url}/steps", json={"state": "released"}, headers=h["security"]).status_code == 409
-    assert client.post(f"{url}/steps", json={"state": "sent_to_observation"}, headers=h["security"]).status_code == 200
+    assert (
+        client.post(f"{url}/steps", json={"state": "sent_to_observation"}, headers=h["security"]).status_code
+        == 200
+    )
     assert client.post(f"{url}/steps", json={"state": "remeasured"}, headers=h["security"]).status_code == 409
     r = client.post(f"{url}/steps", json={"state": "remeasured", "celsius": 37.9}, headers=h["security"])
     assert r.json()["readings"] == [38.4, 37.9]
     client.post(f"{url}/steps", json={"state": "remeasured", "celsius": 36.8}, headers=h["security"])
     assert client.post(f"{url}/report", headers=h["security"]).status_code == 200
     assert client.post(f"{url}/report", headers=h["security"]).status_code == 409
-    done = client.post(f"{url}/steps", json={"state": "released", "note": "复测正常"}, headers=h["security"]).json()
+    done = client.post(
+        f"{url}/steps", json={"state": "released", "note": "复测正常"}, headers=h["security"]
+    ).json()
     assert done["state"] == "released" and done["closed_at"] is not None
     assert [(s["state"], s["by"]) for s in done["steps"]] == [
-        ("sent_to_observation", "u-security"), ("remeasured", "u-security"), ("remeasured", "u-security"),
-        ("reported", "u-security"), ("released", "u-security"),
+        ("sent_to_observation", "u-security"),
+        ("remeasured", "u-security"),
+        ("remeasured", "u-security"),
+        ("reported", "u-security"),
+        ("released", "u-security"),
     ]
     assert client.post(f"{url}/steps", json={"state": "referred"}, headers=h["security"]).status_code == 409
 
@@ -83,8 +98,16 @@ def test_walk_to_closure_with_who_and_when(world: World, tmp_path: Path) -> None
 def test_overdue_report_lists_only_unreported_after_an_hour(world: World, tmp_path: Path) -> None:
     now = datetime.now(UTC)
     with session_scope(world.engine) as s:
-        for i, (age, reported) in enumerate([(timedelta(minutes=10), False), (timedelta(hours=2), False), (timedelta(hours=3), True)]):
-            alert = FeverAlert(event_id=f"e{i}", gate_id=world.gate_id, campus_id=world.campus_id, celsius=38.0, created_at=now - age)
+        for i, (age, reported) in enumerate(
+            [(timedelta(minutes=10), False), (timedelta(hours=2), False), (timedelta(hours=3), True)]
+        ):
+            alert = FeverAlert(
+                event_id=f"e{i}",
+                gate_id=world.gate_id,
+                campus_id=world.campus_id,
+                celsius=38.0,
+                created_at=now - age,
+            )
             s.add(alert)
             inc = incidents.incident_for(alert, None)
             s.add(inc)

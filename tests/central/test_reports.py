@@ -42,8 +42,12 @@ def _scenario(world: World) -> None:
         world.scan("staff", celsius=38.5, at=NOW + timedelta(minutes=3)),  # fever
         world.scan("https://u.wechat.com/x", at=NOW + timedelta(minutes=4)),  # qr_foreign
         world.scan("zhang", at=NOW + timedelta(minutes=5), direction="out"),
-        world.scan("wang", at=NOW + timedelta(minutes=6), offline=OfflineDecision(Verdict.ALLOW, Reason.OK, 1)),
-        world.scan("li", at=NOW + timedelta(minutes=7), override=Override("x", "guard-1", Verdict.ALLOW, "病假条")),
+        world.scan(
+            "wang", at=NOW + timedelta(minutes=6), offline=OfflineDecision(Verdict.ALLOW, Reason.OK, 1)
+        ),
+        world.scan(
+            "li", at=NOW + timedelta(minutes=7), override=Override("x", "guard-1", Verdict.ALLOW, "病假条")
+        ),
         world.scan("staff", celsius=None, at=NOW + timedelta(minutes=8)),  # temp_missing
         world.scan("zhang", at=NOW - timedelta(days=2)),  # outside the window
     ]
@@ -55,7 +59,11 @@ def test_counts_match_the_entry_log(world: World) -> None:
     _scenario(world)
     with session_scope(world.engine) as s:
         report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, NOW + timedelta(hours=5))
-        rows = [r for r in s.exec(select(EntryEvent)) if r.gate_time >= report.period_start and r.kind == "decision"]
+        rows = [
+            r
+            for r in s.exec(select(EntryEvent))
+            if r.gate_time >= report.period_start and r.kind == "decision"
+        ]
     c = report.content
     assert report.period_end == datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # 15:00 Asia/Shanghai
     assert c["refusals"] == dict(Counter(r.reason for r in rows if r.verdict == "deny"))
@@ -65,8 +73,14 @@ def test_counts_match_the_entry_log(world: World) -> None:
     assert (c["overrides"], c["offline_decisions"]) == (1, 1)
     # it decided offline, but no outage was recorded (the broker was down, say): listed with 0 minutes
     assert c["gates_offline"] == [
-        {"gate_id": world.gate_id, "name": "北门", "outages": 0, "minutes": 0, "offline_decisions": 1,
-         "at_least": False}
+        {
+            "gate_id": world.gate_id,
+            "name": "北门",
+            "outages": 0,
+            "minutes": 0,
+            "offline_decisions": 1,
+            "at_least": False,
+        }
     ]
     assert report.zero is False
 
@@ -97,22 +111,39 @@ def test_gates_offline_lists_outages_overlapping_the_day_with_minutes(world: Wor
         s.add(Gate(gate_id="test-west", campus_id=world.campus_id, name_zh="西门", name_en="West gate"))
     _status(world, "online", NOW, "test-west")
     will = GateStatus("test-west", "offline").to_json()
-    assert record_status(world.engine, topics.gate_status("test-west"), will, NOW + timedelta(hours=1), retained=True)
+    assert record_status(
+        world.engine, topics.gate_status("test-west"), will, NOW + timedelta(hours=1), retained=True
+    )
     _status(world, "online", NOW + timedelta(hours=1, minutes=10), "test-west")
     with session_scope(world.engine) as s:
         made_at = NOW + timedelta(hours=5, minutes=40)
         report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, made_at)
     assert report.content["gates_offline"] == [
-        {"gate_id": world.gate_id, "name": "北门", "outages": 3, "minutes": 20 + 15 + 60,
-         "offline_decisions": 0, "at_least": False},
-        {"gate_id": "test-west", "name": "西门", "outages": 1, "minutes": 10, "offline_decisions": 0,
-         "at_least": True},
+        {
+            "gate_id": world.gate_id,
+            "name": "北门",
+            "outages": 3,
+            "minutes": 20 + 15 + 60,
+            "offline_decisions": 0,
+            "at_least": False,
+        },
+        {
+            "gate_id": "test-west",
+            "name": "西门",
+            "outages": 1,
+            "minutes": 10,
+            "offline_decisions": 0,
+            "at_least": True,
+        },
     ]
     from central.reports_render import lines, to_pdf
 
     row = ("离线门岗 Gate offline", "北门 test-north：离线 95 分钟，3 次 / offline 95 min, 3 outage(s)")
     assert row in lines(report, "坞城校区")
-    west = ("离线门岗 Gate offline", "西门 test-west：离线至少 10 分钟，1 次 / offline at least 10 min, 1 outage(s)")
+    west = (
+        "离线门岗 Gate offline",
+        "西门 test-west：离线至少 10 分钟，1 次 / offline at least 10 min, 1 outage(s)",
+    )
     assert west in lines(report, "坞城校区")
     if shutil.which("pdftotext"):
         (tmp_path / "r.pdf").write_bytes(to_pdf(report, "坞城校区"))
@@ -126,7 +157,9 @@ def test_a_report_made_before_outages_were_kept_still_renders(world: World) -> N
 
     with session_scope(world.engine) as s:
         report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, NOW)
-    report.content_json = report.content_json.replace('"gates_offline": []', '"gates_offline": ["test-north"]')
+    report.content_json = report.content_json.replace(
+        '"gates_offline": []', '"gates_offline": ["test-north"]'
+    )
     assert ("离线门岗 Gate offline", "test-north") in lines(report, "坞城校区")
 
 
@@ -142,7 +175,10 @@ def test_signed_report_refuses_edits_and_is_corrected_by_a_new_version(world: Wo
     client = TestClient(app)
     with session_scope(world.engine) as s:
         report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, NOW)
-        tokens = {r: issue_api_token(app, create_user(s, f"u-{r}", "pw-123456", [r])) for r in (Role.DIRECTOR, Role.SECURITY)}
+        tokens = {
+            r: issue_api_token(app, create_user(s, f"u-{r}", "pw-123456", [r]))
+            for r in (Role.DIRECTOR, Role.SECURITY)
+        }
     director = {"Authorization": f"Bearer {tokens[Role.DIRECTOR]}"}
     security = {"Authorization": f"Bearer {tokens[Role.SECURITY]}"}
     url = f"/api/v1/reports/{report.id}"
@@ -172,7 +208,9 @@ def test_pdf_and_csv_in_chinese(world: World, tmp_path: Path) -> None:
     app = create_app(CentralSettings(database_url="sqlite://", data_dir=tmp_path), world.engine)
     with session_scope(world.engine) as s:
         report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, NOW)
-        auth = {"Authorization": f"Bearer {issue_api_token(app, create_user(s, 'aud', 'pw-123456', [Role.AUDITOR]))}"}
+        auth = {
+            "Authorization": f"Bearer {issue_api_token(app, create_user(s, 'aud', 'pw-123456', [Role.AUDITOR]))}"
+        }
     client = TestClient(app)
     csv_text = client.get(f"/api/v1/reports/{report.id}.csv", headers=auth).content
     assert csv_text.startswith(b"\xef\xbb\xbf")
@@ -183,7 +221,9 @@ def test_pdf_and_csv_in_chinese(world: World, tmp_path: Path) -> None:
     assert b"STSong-Light" in pdf.content
     if shutil.which("pdftotext"):
         (tmp_path / "r.pdf").write_bytes(pdf.content)
-        out = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            ["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True
+        ).stdout
         assert "日报告" in out and "本户今日已有人出入" in out
 
 
@@ -194,7 +234,11 @@ def test_pdf_and_csv_in_chinese(world: World, tmp_path: Path) -> None:
         (datetime(2026, 11, 23, 15, 1), date(2026, 11, 22), [(date(2026, 11, 23), False)]),
         (datetime(2026, 11, 23, 15, 30), date(2026, 11, 22), [(date(2026, 11, 23), True)]),
         (datetime(2026, 11, 23, 15, 1), date(2026, 11, 23), []),
-        (datetime(2026, 11, 23, 9, 0), date(2026, 11, 20), [(date(2026, 11, 21), True), (date(2026, 11, 22), True)]),
+        (
+            datetime(2026, 11, 23, 9, 0),
+            date(2026, 11, 20),
+            [(date(2026, 11, 21), True), (date(2026, 11, 22), True)],
+        ),
         (datetime(2026, 11, 23, 16, 0), None, [(date(2026, 11, 23), True)]),
     ],
 )
@@ -238,7 +282,9 @@ def test_scheduler_tick_makes_reports_and_writes_a_checkpoint(world: World, tmp_
     with session_scope(world.engine) as s:
         assert checkpoint.seq == max(r.seq or 0 for r in s.exec(select(EntryEvent)))
     world.service.handle(*world.scan("zhang", at=NOW + timedelta(hours=1)), NOW + timedelta(hours=1))
-    scheduler.tick(datetime(2026, 11, 23, 8, 0, tzinfo=UTC), monotonic=100.0 + 3600)  # an hour after the first
+    scheduler.tick(
+        datetime(2026, 11, 23, 8, 0, tzinfo=UTC), monotonic=100.0 + 3600
+    )  # an hour after the first
     first, second = audit_checkpoints.read(audit_checkpoints.default_path(tmp_path))
     assert second.seq == first.seq + 1 and second.at == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -252,7 +298,11 @@ def test_counts_and_sign_lock_on_postgresql(pg_engine, keyring) -> None:  # type
         report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, NOW + timedelta(hours=5))
         reports.sign(s, report.id or 0, by="director", at=NOW)
     assert report.content["refusals"] == {"household_day_used": 2, "fever": 1, "qr_foreign": 1}
-    assert (report.content["entries"], report.content["exits"], report.content["offline_decisions"]) == (3, 1, 1)
+    assert (report.content["entries"], report.content["exits"], report.content["offline_decisions"]) == (
+        3,
+        1,
+        1,
+    )
     with pytest.raises(ReportError), session_scope(pg_engine) as s:
         row = s.get(DailyReport, report.id)
         assert row is not None

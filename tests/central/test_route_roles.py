@@ -150,7 +150,9 @@ def test_each_role_is_allowed_exactly_where_the_table_says(world: World, tmp_pat
             status = r.status_code
             if role is None and not may:
                 # the console sends anonymous visitors to log in
-                refused = status == 401 or (status == 303 and "/console/login" in r.headers.get("location", ""))
+                refused = status == 401 or (
+                    status == 303 and "/console/login" in r.headers.get("location", "")
+                )
             else:
                 refused = status == 403
             if may == refused:

@@ -18,8 +18,15 @@ from gatecore.messages import GateStatus
 from tests.central.conftest import NOW, World
 
 
-def _send(engine: Engine, gate_id: str, state: str, at: datetime, *, gate_at: datetime | None = None,
-          retained: bool = False) -> None:
+def _send(
+    engine: Engine,
+    gate_id: str,
+    state: str,
+    at: datetime,
+    *,
+    gate_at: datetime | None = None,
+    retained: bool = False,
+) -> None:
     payload = GateStatus(gate_id, state, camera="ok", thermometer="ok", at=gate_at).to_json()
     assert record_status(engine, topics.gate_status(gate_id), payload, at, retained=retained) is not None
 

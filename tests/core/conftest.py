@@ -31,8 +31,14 @@ def make_token(key: Ed25519PrivateKey) -> Callable[..., str]:
 
     def make(**overrides: object) -> str:
         fields: dict[str, object] = dict(
-            key_id=1, kind=PassKind.RESIDENT, form=PassForm.CARD, campus_id=1, pass_id=42,
-            household_id=7, person_id=100, valid_from=NOW - timedelta(days=1),
+            key_id=1,
+            kind=PassKind.RESIDENT,
+            form=PassForm.CARD,
+            campus_id=1,
+            pass_id=42,
+            household_id=7,
+            person_id=100,
+            valid_from=NOW - timedelta(days=1),
             valid_until=NOW + timedelta(days=30),
         )
         fields.update(overrides)

@@ -13,8 +13,19 @@ def _loaded_after(imports: str) -> set[str]:
 
 
 def test_core_imports_no_io_library() -> None:
-    loaded = _loaded_after("import gatecore.policy, gatecore.messages, gatecore.tokens, gatecore.topics, gatecore.thermoline")
-    assert not loaded & {"cv2", "paho", "serial", "sqlmodel", "sqlalchemy", "fastapi", "central", "gate_agent"}
+    loaded = _loaded_after(
+        "import gatecore.policy, gatecore.messages, gatecore.tokens, gatecore.topics, gatecore.thermoline"
+    )
+    assert not loaded & {
+        "cv2",
+        "paho",
+        "serial",
+        "sqlmodel",
+        "sqlalchemy",
+        "fastapi",
+        "central",
+        "gate_agent",
+    }
 
 
 def test_gate_agent_loads_neither_fastapi_nor_sqlmodel() -> None:

@@ -11,8 +11,15 @@ import pytest
 from gatecore import topics
 from gatecore.ids import uuid7
 from gatecore.messages import (
-    MAX_PAYLOAD, DecisionMessage, FeverAlert, GateConfig, GateStatus, MessageError, OfflineDecision,
-    ScanEvent, Temperature,
+    MAX_PAYLOAD,
+    DecisionMessage,
+    FeverAlert,
+    GateConfig,
+    GateStatus,
+    MessageError,
+    OfflineDecision,
+    ScanEvent,
+    Temperature,
 )
 from gatecore.reasons import Reason, Verdict
 from gatecore.thermoline import SensorStatus
@@ -22,27 +29,63 @@ AT = datetime.fromisoformat("2026-11-23T10:00:00.123000+08:00")
 EVENT_ID = "019ab0c4-1e7b-7c3d-8a1f-2b3c4d5e6f70"
 
 SCAN = ScanEvent(
-    event_id=EVENT_ID, gate_id="wucheng-north", seq=42, gate_time=AT,
-    qr="CG1:V50W50000V50000.D5000$*0000", temperature=Temperature(36.6, SensorStatus.OK), direction="in",
+    event_id=EVENT_ID,
+    gate_id="wucheng-north",
+    seq=42,
+    gate_time=AT,
+    qr="CG1:V50W50000V50000.D5000$*0000",
+    temperature=Temperature(36.6, SensorStatus.OK),
+    direction="in",
 )
 SCAN_OFFLINE = ScanEvent(
-    event_id=EVENT_ID, gate_id="wucheng-north", seq=43, gate_time=AT, qr="CG1:ABC",
-    temperature=Temperature(None, SensorStatus.MISSING), direction="out",
+    event_id=EVENT_ID,
+    gate_id="wucheng-north",
+    seq=43,
+    gate_time=AT,
+    qr="CG1:ABC",
+    temperature=Temperature(None, SensorStatus.MISSING),
+    direction="out",
     offline=OfflineDecision(Verdict.REMEASURE, Reason.TEMP_MISSING, 3),
 )
 DECISION = DecisionMessage(
-    event_id=EVENT_ID, gate_id="wucheng-north", verdict=Verdict.DENY, reason=Reason.HOUSEHOLD_DAY_USED,
-    reasons=["household_day_used"], text_zh=Reason.HOUSEHOLD_DAY_USED.info.zh,
-    text_en=Reason.HOUSEHOLD_DAY_USED.info.en, action_zh=Reason.HOUSEHOLD_DAY_USED.info.action_zh,
-    action_en=Reason.HOUSEHOLD_DAY_USED.info.action_en, holder="王*华", household="坞城校区 3-2-501",
-    celsius=36.6, open=False, policy_version=3, decided_at=AT, detail={"day_holder": "张*明"},
+    event_id=EVENT_ID,
+    gate_id="wucheng-north",
+    verdict=Verdict.DENY,
+    reason=Reason.HOUSEHOLD_DAY_USED,
+    reasons=["household_day_used"],
+    text_zh=Reason.HOUSEHOLD_DAY_USED.info.zh,
+    text_en=Reason.HOUSEHOLD_DAY_USED.info.en,
+    action_zh=Reason.HOUSEHOLD_DAY_USED.info.action_zh,
+    action_en=Reason.HOUSEHOLD_DAY_USED.info.action_en,
+    holder="王*华",
+    household="坞城校区 3-2-501",
+    celsius=36.6,
+    open=False,
+    policy_version=3,
+    decided_at=AT,
+    detail={"day_holder": "张*明"},
 )
-STATUS = GateStatus(gate_id="wucheng-north", state="online", camera="ok", thermometer="ok", outbox=0, at=AT,
-                    policy_version=3)
-CONFIG = GateConfig(gate_id="wucheng-north", campus_id=1, gate_open=True, policy={"campus_id": 1, "version": 3},
-                    public_keys={"1": "MCowBQYDK2VwAyEA"}, revoked=[17, 23], issued_at=AT)
-FEVER = FeverAlert(event_id=EVENT_ID, gate_id="wucheng-north", campus_id=1, celsius=38.2, holder="王*华",
-                   household="坞城校区 3-2-501", at=AT)
+STATUS = GateStatus(
+    gate_id="wucheng-north", state="online", camera="ok", thermometer="ok", outbox=0, at=AT, policy_version=3
+)
+CONFIG = GateConfig(
+    gate_id="wucheng-north",
+    campus_id=1,
+    gate_open=True,
+    policy={"campus_id": 1, "version": 3},
+    public_keys={"1": "MCowBQYDK2VwAyEA"},
+    revoked=[17, 23],
+    issued_at=AT,
+)
+FEVER = FeverAlert(
+    event_id=EVENT_ID,
+    gate_id="wucheng-north",
+    campus_id=1,
+    celsius=38.2,
+    holder="王*华",
+    household="坞城校区 3-2-501",
+    at=AT,
+)
 
 GOLDENS = [
     ("scan_v1.json", SCAN, ScanEvent),
@@ -85,7 +128,10 @@ def _scan(**changes) -> bytes:
         (_scan(temperature={"celsius": 36.6, "status": "toasty"}), "unknown value 'toasty'"),
         (_scan(qr="A" * 2000), "exceeds"),
         (b"{" + b" " * MAX_PAYLOAD + b"}", "exceeds"),
-        (_scan(override={"of_event": EVENT_ID, "guard": "g", "verdict": "allow", "reason": " "}), "needs a reason"),
+        (
+            _scan(override={"of_event": EVENT_ID, "guard": "g", "verdict": "allow", "reason": " "}),
+            "needs a reason",
+        ),
     ],
 )
 def test_bad_scan_payloads_are_named(payload: bytes, why: str) -> None:

@@ -9,7 +9,15 @@ import pytest
 
 from gatecore.messages import Temperature
 from gatecore.policy import (
-    AccessRequest, CampusPolicy, Decision, Facts, Holder, Window, evaluate, override, read_pass,
+    AccessRequest,
+    CampusPolicy,
+    Decision,
+    Facts,
+    Holder,
+    Window,
+    evaluate,
+    override,
+    read_pass,
 )
 from gatecore.reasons import REASONS, Reason, Verdict
 from gatecore.thermoline import SensorStatus
@@ -23,8 +31,16 @@ OK_TEMP = Temperature(36.5, SensorStatus.OK)
 
 
 def decide(
-    make_token, keys, *, token: dict | None = None, facts: Facts = Facts(), policy: CampusPolicy = POLICY,
-    temp: Temperature = OK_TEMP, direction: str = "in", at: datetime = NOW, qr: str | None = None,
+    make_token,
+    keys,
+    *,
+    token: dict | None = None,
+    facts: Facts = Facts(),  # noqa: B008 (a frozen dataclass: sharing it is safe)
+    policy: CampusPolicy = POLICY,
+    temp: Temperature = OK_TEMP,
+    direction: str = "in",
+    at: datetime = NOW,
+    qr: str | None = None,
 ) -> Decision:
     text = qr if qr is not None else make_token(**(token or {}))
     req = AccessRequest("e1", "g1", text, temp, direction, at)
@@ -54,26 +70,52 @@ CASES: list[tuple[str, dict, Reason]] = [
     ("key person", dict(facts=Facts(key_person_until=TODAY)), Reason.KEY_PERSON),
     ("gate closed", dict(facts=Facts(gate_open=False)), Reason.GATE_CLOSED),
     ("outside hours", dict(policy=replace(POLICY, opens=time(6), closes=time(9))), Reason.OUTSIDE_HOURS),
-    ("category barred", dict(policy=replace(POLICY, allowed_kinds=frozenset({PassKind.STAFF}))),
-     Reason.CATEGORY_NOT_ALLOWED),
+    (
+        "category barred",
+        dict(policy=replace(POLICY, allowed_kinds=frozenset({PassKind.STAFF}))),
+        Reason.CATEGORY_NOT_ALLOWED,
+    ),
     ("staff, no approval", dict(token=dict(kind=PassKind.STAFF, household_id=0)), Reason.STAFF_NOT_APPROVED),
-    ("staff, lapsed approval", dict(token=dict(kind=PassKind.STAFF), facts=Facts(approvals=(WINDOW_PAST,))),
-     Reason.STAFF_NOT_APPROVED),
-    ("staff, approved", dict(token=dict(kind=PassKind.STAFF), facts=Facts(approvals=(WINDOW_TODAY,))), Reason.OK),
+    (
+        "staff, lapsed approval",
+        dict(token=dict(kind=PassKind.STAFF), facts=Facts(approvals=(WINDOW_PAST,))),
+        Reason.STAFF_NOT_APPROVED,
+    ),
+    (
+        "staff, approved",
+        dict(token=dict(kind=PassKind.STAFF), facts=Facts(approvals=(WINDOW_TODAY,))),
+        Reason.OK,
+    ),
     ("student early", dict(token=dict(kind=PassKind.STUDENT)), Reason.STUDENT_NOT_IN_BATCH),
-    ("student in batch", dict(token=dict(kind=PassKind.STUDENT), facts=Facts(return_batches=(WINDOW_TODAY,))),
-     Reason.OK),
+    (
+        "student in batch",
+        dict(token=dict(kind=PassKind.STUDENT), facts=Facts(return_batches=(WINDOW_TODAY,))),
+        Reason.OK,
+    ),
     ("contractor, no approval", dict(token=dict(kind=PassKind.CONTRACTOR)), Reason.CONTRACTOR_NOT_APPROVED),
-    ("visitor, second use", dict(token=dict(kind=PassKind.VISITOR), facts=Facts(visitor_used=True)),
-     Reason.VISITOR_PASS_USED),
-    ("visitor, window over", dict(token=dict(kind=PassKind.VISITOR, valid_until=NOW - timedelta(hours=1))),
-     Reason.VISITOR_OUTSIDE_WINDOW),
+    (
+        "visitor, second use",
+        dict(token=dict(kind=PassKind.VISITOR), facts=Facts(visitor_used=True)),
+        Reason.VISITOR_PASS_USED,
+    ),
+    (
+        "visitor, window over",
+        dict(token=dict(kind=PassKind.VISITOR, valid_until=NOW - timedelta(hours=1))),
+        Reason.VISITOR_OUTSIDE_WINDOW,
+    ),
     ("vehicle unregistered", dict(token=dict(kind=PassKind.VEHICLE)), Reason.VEHICLE_NOT_REGISTERED),
-    ("vehicle registered", dict(token=dict(kind=PassKind.VEHICLE), facts=Facts(vehicle_registered=True)),
-     Reason.OK),
+    (
+        "vehicle registered",
+        dict(token=dict(kind=PassKind.VEHICLE), facts=Facts(vehicle_registered=True)),
+        Reason.OK,
+    ),
     ("household day taken", dict(facts=Facts(day_holder=Holder(5, "张*明"))), Reason.HOUSEHOLD_DAY_USED),
     ("holder goes out and back", dict(facts=Facts(day_holder=Holder(100, "李*"))), Reason.OK),
-    ("offline staff", dict(token=dict(kind=PassKind.STAFF), facts=Facts(offline=True)), Reason.OFFLINE_UNVERIFIED),
+    (
+        "offline staff",
+        dict(token=dict(kind=PassKind.STAFF), facts=Facts(offline=True)),
+        Reason.OFFLINE_UNVERIFIED,
+    ),
 ]
 
 
@@ -110,7 +152,12 @@ def test_refusal_names_the_holder(make_token, keys) -> None:
 
 
 def test_quota_off_never_claims(make_token, keys) -> None:
-    d = decide(make_token, keys, policy=replace(POLICY, household_quota=False), facts=Facts(day_holder=Holder(5, "x")))
+    d = decide(
+        make_token,
+        keys,
+        policy=replace(POLICY, household_quota=False),
+        facts=Facts(day_holder=Holder(5, "x")),
+    )
     assert d.verdict is Verdict.ALLOW and d.claim is None
 
 
@@ -125,7 +172,9 @@ def test_student_may_leave_without_a_batch(make_token, keys) -> None:
 
 
 def test_fever_is_shown_before_the_household_quota_and_both_are_kept(make_token, keys) -> None:
-    d = decide(make_token, keys, temp=Temperature(38.1, SensorStatus.OK), facts=Facts(day_holder=Holder(5, "张*明")))
+    d = decide(
+        make_token, keys, temp=Temperature(38.1, SensorStatus.OK), facts=Facts(day_holder=Holder(5, "张*明"))
+    )
     assert d.reason is Reason.FEVER and d.fever
     assert set(d.reasons) == {Reason.FEVER, Reason.HOUSEHOLD_DAY_USED}
     assert not d.open_turnstile

@@ -41,7 +41,10 @@ def run(scans: list[dict], make_token, keys) -> list[tuple[dict, object]]:
         at = NOW + timedelta(minutes=s["minutes"])
         person = s["household"] * 10 + s["member"]
         token = make_token(
-            kind=s["kind"], household_id=s["household"], person_id=person, pass_id=person,
+            kind=s["kind"],
+            household_id=s["household"],
+            person_id=person,
+            pass_id=person,
             valid_until=at - timedelta(seconds=1) if s["expired"] else NOW + timedelta(days=30),
         )
         if s["forged"]:

@@ -9,14 +9,23 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gatecore.thermoline import (
-    FrameError, Heartbeat, checksum, Measurement, SensorStatus, format_heartbeat, format_measurement, parse_line,
+    FrameError,
+    Heartbeat,
+    Measurement,
+    SensorStatus,
+    checksum,
+    format_heartbeat,
+    format_measurement,
+    parse_line,
 )
 
 
 def test_measurement_round_trip() -> None:
     line = format_measurement(7, 36.6, SensorStatus.OK)
     assert parse_line(line) == Measurement(7, 36.6, SensorStatus.OK)
-    assert parse_line(format_measurement(8, None, SensorStatus.ERROR)) == Measurement(8, None, SensorStatus.ERROR)
+    assert parse_line(format_measurement(8, None, SensorStatus.ERROR)) == Measurement(
+        8, None, SensorStatus.ERROR
+    )
     assert parse_line(format_heartbeat(9)) == Heartbeat(9)
 
 
@@ -52,4 +61,6 @@ def test_garbage_never_raises_anything_but_frame_error(data: bytes) -> None:
 
 @given(st.integers(0, 10**6), st.floats(30, 45).map(lambda c: round(c, 1)))
 def test_any_reading_round_trips(seq: int, celsius: float) -> None:
-    assert parse_line(format_measurement(seq, celsius, SensorStatus.OK)) == Measurement(seq, celsius, SensorStatus.OK)
+    assert parse_line(format_measurement(seq, celsius, SensorStatus.OK)) == Measurement(
+        seq, celsius, SensorStatus.OK
+    )

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from gatecore.base45 import ALPHABET, b45decode, b45encode
 from gatecore.reasons import Reason
-from gatecore.tokens import PREFIX, TokenError, PassForm, PassKind, parse_token, verify_token
+from gatecore.tokens import PREFIX, PassForm, PassKind, TokenError, parse_token, verify_token
 
 from .conftest import NOW
 
@@ -28,7 +28,11 @@ def test_round_trip_keeps_every_claim(make_token: Callable[..., str], keys) -> N
     text = make_token(kind=PassKind.VISITOR, form=PassForm.PHONE, pass_id=2**32 - 1, household_id=0)
     claims = verify_token(text, keys, NOW)
     assert (claims.kind, claims.form, claims.pass_id, claims.household_id, claims.person_id) == (
-        PassKind.VISITOR, PassForm.PHONE, 2**32 - 1, 0, 100,
+        PassKind.VISITOR,
+        PassForm.PHONE,
+        2**32 - 1,
+        0,
+        100,
     )
     assert claims.valid_until == NOW + timedelta(days=30)
 
@@ -44,7 +48,7 @@ def test_token_is_alphanumeric_and_fits_qr_version_7_at_level_m(make_token) -> N
 
 
 def test_no_personal_data_in_token(make_token, keys) -> None:
-    raw = b45decode(make_token()[len(PREFIX):])
+    raw = b45decode(make_token()[len(PREFIX) :])
     assert "张".encode() not in raw and len(raw) == 91
 
 
@@ -74,7 +78,9 @@ def test_any_single_altered_character_is_refused(make_token, keys) -> None:
         swapped = "0" if text[i] != "0" else "1"
         altered = text[:i] + swapped + text[i + 1 :]
         assert refusal(altered, keys) in {
-            Reason.TOKEN_BAD_SIGNATURE, Reason.TOKEN_TRUNCATED, Reason.TOKEN_UNKNOWN_KEY,
+            Reason.TOKEN_BAD_SIGNATURE,
+            Reason.TOKEN_TRUNCATED,
+            Reason.TOKEN_UNKNOWN_KEY,
             Reason.TOKEN_BAD_VERSION,
         }, i
 

@@ -17,7 +17,9 @@ def test_typed_reading_reaches_the_serial_port(tmp_path: Path) -> None:
     exe = Path(sys.executable).with_name("campusgate")
     proc = subprocess.Popen(
         [str(exe), "sim", "thermometer", "--link", str(link)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None and proc.stdin is not None

@@ -20,8 +20,15 @@ T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 def token() -> str:
     """A real pass token (141 characters of base45)."""
     claims = PassClaims(
-        key_id=1, kind=PassKind.RESIDENT, form=PassForm.CARD, campus_id=1, pass_id=4242,
-        household_id=77, person_id=1001, valid_from=T0, valid_until=T0 + timedelta(days=30),
+        key_id=1,
+        kind=PassKind.RESIDENT,
+        form=PassForm.CARD,
+        campus_id=1,
+        pass_id=4242,
+        household_id=77,
+        person_id=1001,
+        valid_from=T0,
+        valid_until=T0 + timedelta(days=30),
     )
     return issue_token(claims, Ed25519PrivateKey.generate())
 

@@ -51,7 +51,9 @@ def rig(broker, tmp_path: Path) -> Iterator[Callable[..., GateRig]]:
     started: list[GateRig] = []
 
     def make(gate_id: str, direction: str = "in") -> GateRig:
-        r = start_rig(gate_id, mqtt_port=broker.port, data_dir=tmp_path / f"gates-{direction}", direction=direction)
+        r = start_rig(
+            gate_id, mqtt_port=broker.port, data_dir=tmp_path / f"gates-{direction}", direction=direction
+        )
         started.append(r)
         return r
 

@@ -37,16 +37,23 @@ IN_FLIGHT = 8  # scans a gate may have queued and not yet shown
 
 def _agent(tmp_path: Path, gate: str, port: int) -> tuple[GateAgent, RecordingDisplay]:
     settings = GateSettings(
-        gate_id=gate, mqtt_port=port, camera=str(tmp_path / "no-camera.avi"),
-        serial_port=tmp_path / "no-thermometer", data_dir=tmp_path / gate,
-        decision_timeout_s=0.3, resend_after_s=0.5, status_interval_s=1.0,
+        gate_id=gate,
+        mqtt_port=port,
+        camera=str(tmp_path / "no-camera.avi"),
+        serial_port=tmp_path / "no-thermometer",
+        data_dir=tmp_path / gate,
+        decision_timeout_s=0.3,
+        resend_after_s=0.5,
+        status_interval_s=1.0,
     )  # type: ignore[call-arg]
     settings.data_dir.mkdir(parents=True)
     display = RecordingDisplay()
     return build_agent(settings, display=display, relay=RecordingRelay()), display
 
 
-def _drive(agent: GateAgent, display: RecordingDisplay, tokens: list[str], made: list[str], progress: Counter) -> None:
+def _drive(
+    agent: GateAgent, display: RecordingDisplay, tokens: list[str], made: list[str], progress: Counter
+) -> None:
     """Scan as fast as the gate answers, never more than IN_FLIGHT ahead of its display."""
     for i in range(SCANS_PER_GATE):
         while len(display.views) < i - IN_FLIGHT:
@@ -135,7 +142,9 @@ def test_every_event_once_through_broker_and_central_crashes(tmp_path: Path) -> 
         assert [a.outbox.depth() for a, _ in agents] == [0] * len(agents)
         # every scan was answered on the gate's screen, online or offline
         assert all(len(d.views) == SCANS_PER_GATE for _, d in agents)
-        assert any(v.offline for _, d in agents for v in d.views), "the outages never forced an offline decision"
+        assert any(v.offline for _, d in agents for v in d.views), (
+            "the outages never forced an offline decision"
+        )
     finally:
         for a, _ in agents:
             a.stop()

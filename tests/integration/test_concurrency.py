@@ -35,7 +35,10 @@ def race(url: str, port: int, workdir: Path, workers: int) -> None:
     handles = []
     for n in range(workers):
         settings = CentralSettings(
-            database_url=url, mqtt_port=port, data_dir=workdir, worker_id=f"race{n}",
+            database_url=url,
+            mqtt_port=port,
+            data_dir=workdir,
+            worker_id=f"race{n}",
             shared_subscription=workers > 1,
         )
         handles.append(build_central(settings, api=False))
@@ -74,7 +77,11 @@ def race(url: str, port: int, workdir: Path, workers: int) -> None:
     def event(gate: str, token: str, day) -> ScanEvent:
         at = datetime.combine(day, time(12, 0), SHANGHAI)
         return ScanEvent(
-            event_id=str(uuid.uuid4()), gate_id=gate, seq=0, gate_time=at, qr=token,
+            event_id=str(uuid.uuid4()),
+            gate_id=gate,
+            seq=0,
+            gate_time=at,
+            qr=token,
             temperature=Temperature(36.5, SensorStatus.OK),
         )
 
@@ -115,7 +122,9 @@ def race(url: str, port: int, workdir: Path, workers: int) -> None:
     return len(trials)
 
 
-@pytest.mark.skipif(not MosquittoBroker.available(), reason="shared subscriptions need Mosquitto; not installed")
+@pytest.mark.skipif(
+    not MosquittoBroker.available(), reason="shared subscriptions need Mosquitto; not installed"
+)
 def test_two_workers_on_postgresql(pg_url: str, tmp_path: Path) -> None:
     broker = MosquittoBroker().start()
     try:

@@ -28,7 +28,9 @@ def _login(central: CentralHandle, page: Page, role: Role) -> None:
     expect(page.locator("#conn")).to_have_text("实时", timeout=5000)
 
 
-def test_fever_alert_at_once_on_every_console_and_a_killed_gate_goes_offline(central, passes, rig, page, browser) -> None:
+def test_fever_alert_at_once_on_every_console_and_a_killed_gate_goes_offline(
+    central, passes, rig, page, browser
+) -> None:
     gate = rig(GATE)
     _login(central, page, Role.SECURITY)
     other = browser.new_context(locale="zh-CN").new_page()
@@ -51,8 +53,10 @@ def test_fever_alert_at_once_on_every_console_and_a_killed_gate_goes_offline(cen
         assert "38.7" in page.locator("#alerts li").first.inner_text()
         assert page.evaluate("window.beeps") >= 1 and other.evaluate("window.beeps") >= 1
         expect(office.locator("#alerts.on li")).to_have_count(1, timeout=4000)  # polled every 1.5 s
-        assert "38.7" in office.locator("#alerts li").first.inner_text() and office.evaluate("window.beeps") == 1
-        expect(page.locator(f'#feed li[data-reason="fever"]')).to_have_count(1, timeout=2000)
+        assert (
+            "38.7" in office.locator("#alerts li").first.inner_text() and office.evaluate("window.beeps") == 1
+        )
+        expect(page.locator('#feed li[data-reason="fever"]')).to_have_count(1, timeout=2000)
         expect(page.locator('#refusals rect[data-reason="fever"]')).to_have_count(1, timeout=5000)
 
         page.locator("#alerts li button").first.click()

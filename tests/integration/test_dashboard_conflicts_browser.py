@@ -39,8 +39,13 @@ def _login(central: CentralHandle, page: Page) -> None:
 def _scan(gate: str, seq: int, token: str, offline: OfflineDecision | None) -> bytes:
     now = datetime.now(UTC)
     event = ScanEvent(
-        event_id=uuid7(int(now.timestamp() * 1000), os.urandom(10)), gate_id=gate, seq=seq, gate_time=now,
-        qr=token, temperature=Temperature(36.5, SensorStatus.OK), offline=offline,
+        event_id=uuid7(int(now.timestamp() * 1000), os.urandom(10)),
+        gate_id=gate,
+        seq=seq,
+        gate_time=now,
+        qr=token,
+        temperature=Temperature(36.5, SensorStatus.OK),
+        offline=offline,
     )
     return event.to_json()
 

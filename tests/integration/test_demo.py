@@ -17,7 +17,11 @@ def test_demo_runs_visits_and_stops(tmp_path: Path) -> None:
     exe = Path(sys.executable).with_name("campusgate")
     proc = subprocess.run(
         [str(exe), "demo", "--visits", "6", "--interval", "0", "--once"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=180, env={**os.environ, "NO_COLOR": "1"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "NO_COLOR": "1"},
     )
     out = proc.stdout
     assert proc.returncode == 0, proc.stderr[-2000:]

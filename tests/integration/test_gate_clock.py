@@ -35,21 +35,30 @@ def test_a_gate_with_a_wrong_clock_is_flagged(central, broker, tmp_path: Path) -
     agents = []
     for gate, shift in (("clock-good", 0.0), ("clock-fast", 95.0)):
         settings = GateSettings(
-            gate_id=gate, mqtt_port=broker.port, camera=str(tmp_path / "none.avi"),
-            serial_port=tmp_path / "none", data_dir=tmp_path / gate, status_interval_s=0.5,
+            gate_id=gate,
+            mqtt_port=broker.port,
+            camera=str(tmp_path / "none.avi"),
+            serial_port=tmp_path / "none",
+            data_dir=tmp_path / gate,
+            status_interval_s=0.5,
         )  # type: ignore[call-arg]
         agent = build_agent(
-            settings, display=RecordingDisplay(), relay=RecordingRelay(),
+            settings,
+            display=RecordingDisplay(),
+            relay=RecordingRelay(),
             clock=lambda shift=shift: datetime.now().astimezone() + timedelta(seconds=shift),
         )
         agent.start()
         agents.append(agent)
     try:
+
         def states() -> dict[str, GateState]:
             with Session(central.engine) as s:
                 return {g.gate_id: g for g in s.exec(select(GateState)) if g.gate_id.startswith("clock-")}
 
-        assert wait_until(lambda: all(g.clock_skew_s is not None for g in states().values()) and len(states()) == 2, 10)
+        assert wait_until(
+            lambda: all(g.clock_skew_s is not None for g in states().values()) and len(states()) == 2, 10
+        )
         rows = states()
         assert rows["clock-fast"].clock_off and 90 < rows["clock-fast"].clock_skew_s < 100
         assert not rows["clock-good"].clock_off and abs(rows["clock-good"].clock_skew_s) < 5
@@ -64,19 +73,26 @@ def test_a_gate_with_a_wrong_clock_is_flagged(central, broker, tmp_path: Path) -
 
 def _status_once(port: int, gate: str, shift_s: float) -> MqttLink:
     """A gate that publishes one retained online status (its clock ``shift_s`` off) and then stays quiet."""
-    status = GateStatus(gate, "online", camera="ok", thermometer="ok",
-                        at=datetime.now(UTC) + timedelta(seconds=shift_s))
-    link = MqttLink(f"gate-{gate}", LinkOptions(
-        port=port, will=Retained(topics.gate_status(gate), GateStatus(gate, "offline").to_json()),
-        on_connect_publish=[Retained(topics.gate_status(gate), status.to_json())],
-    ))
+    status = GateStatus(
+        gate, "online", camera="ok", thermometer="ok", at=datetime.now(UTC) + timedelta(seconds=shift_s)
+    )
+    link = MqttLink(
+        f"gate-{gate}",
+        LinkOptions(
+            port=port,
+            will=Retained(topics.gate_status(gate), GateStatus(gate, "offline").to_json()),
+            on_connect_publish=[Retained(topics.gate_status(gate), status.to_json())],
+        ),
+    )
     link.start(wait=5)
     return link
 
 
 def test_a_status_replayed_after_central_restarts_is_not_clock_skew(own_broker, tmp_path: Path) -> None:
     settings = CentralSettings(
-        database_url=f"sqlite:///{tmp_path}/central.db", mqtt_port=own_broker.port, data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path}/central.db",
+        mqtt_port=own_broker.port,
+        data_dir=tmp_path,
         max_clock_skew_s=2.0,
     )
     central = build_central(settings, api=False)

@@ -10,7 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from sqlmodel import Session, col, select as sql_select
+from sqlmodel import Session, col
+from sqlmodel import select as sql_select
 
 from central.models import Gate
 from central.models_log import EntryEvent
@@ -71,7 +72,12 @@ def test_guard_overrides_the_last_decision_from_the_keyboard(central, broker, pa
     log = open(tmp_path / "gate.log", "wb")
     proc = subprocess.Popen(
         [sys.executable, "-c", "from gate_agent.main import main; raise SystemExit(main([]))"],
-        env=env, cwd=ROOT, stdin=slave, stdout=slave, stderr=log, start_new_session=True,
+        env=env,
+        cwd=ROOT,
+        stdin=slave,
+        stdout=slave,
+        stderr=log,
+        start_new_session=True,
     )
     os.close(slave)
     screen = Screen(master)
@@ -93,12 +99,18 @@ def test_guard_overrides_the_last_decision_from_the_keyboard(central, broker, pa
 
         def override() -> list[EntryEvent]:
             with Session(central.engine) as s:
-                q = sql_select(EntryEvent).where(EntryEvent.gate_id == GATE, col(EntryEvent.override_of).is_not(None))
+                q = sql_select(EntryEvent).where(
+                    EntryEvent.gate_id == GATE, col(EntryEvent.override_of).is_not(None)
+                )
                 return list(s.exec(q))
 
         assert wait_until(lambda: len(override()) == 1, 5)
         [row] = override()
-        assert (row.override_of, row.override_verdict, row.override_guard) == (first.event_id, "deny", "north-post-1")
+        assert (row.override_of, row.override_verdict, row.override_guard) == (
+            first.event_id,
+            "deny",
+            "north-post-1",
+        )
         assert row.verdict == "deny" and row.reason == "override_deny"
         assert row.override_reason.startswith("经保卫处电话确认")
         screen.type("q")

@@ -53,15 +53,21 @@ def _spawn(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
         PYTHONPATH=str(ROOT),
     )
     return subprocess.Popen(
-        [sys.executable, "-c", RUN], env=env, cwd=ROOT, stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, "-c", RUN],
+        env=env,
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 
 @pytest.mark.skipif(not MosquittoBroker.available(), reason="needs the mosquitto binary")
 def test_outbox_survives_kill9_and_drains_once(tmp_path: Path) -> None:
     port = free_port()  # nobody listens yet: the gate starts offline
-    settings = CentralSettings(database_url=f"sqlite:///{tmp_path}/central.db", mqtt_port=port, data_dir=tmp_path)
+    settings = CentralSettings(
+        database_url=f"sqlite:///{tmp_path}/central.db", mqtt_port=port, data_dir=tmp_path
+    )
     central = build_central(settings, api=False)
     with Session(central.engine) as s:
         seed_demo(s, central.keyring, local_today(datetime.now(UTC)))
@@ -91,7 +97,9 @@ def test_outbox_survives_kill9_and_drains_once(tmp_path: Path) -> None:
         proc = _spawn(tmp_path, port)
         assert wait_until(lambda: _outbox(db) == [], 30), "the outbox did not drain"
         with Session(central.engine) as s:
-            rows = s.exec(select(EntryEvent.event_id).where(EntryEvent.gate_id == GATE, EntryEvent.kind == "decision")).all()
+            rows = s.exec(
+                select(EntryEvent.event_id).where(EntryEvent.gate_id == GATE, EntryEvent.kind == "decision")
+            ).all()
             offline = s.exec(select(EntryEvent.offline_verdict).where(EntryEvent.gate_id == GATE)).all()
         assert Counter(rows) == Counter(before)  # each exactly once
         assert all(v is not None for v in offline)  # central kept the gate's own offline decisions

@@ -30,8 +30,12 @@ pytestmark = pytest.mark.skipif(not MosquittoBroker.available(), reason="needs t
 
 def _agent(tmp_path: Path, gate: str, port: int) -> tuple[GateAgent, RecordingDisplay]:
     settings = GateSettings(
-        gate_id=gate, mqtt_port=port, camera=str(tmp_path / "no-camera.avi"),
-        serial_port=tmp_path / "no-thermometer", data_dir=tmp_path / gate, resend_after_s=0.5,
+        gate_id=gate,
+        mqtt_port=port,
+        camera=str(tmp_path / "no-camera.avi"),
+        serial_port=tmp_path / "no-thermometer",
+        data_dir=tmp_path / gate,
+        resend_after_s=0.5,
     )  # type: ignore[call-arg]
     display = RecordingDisplay()
     agent = build_agent(settings, display=display, relay=RecordingRelay())
@@ -56,7 +60,10 @@ def test_second_offline_admission_of_a_household_is_flagged(tmp_path: Path) -> N
         households.setdefault(p.household_id, []).append(p)
     first, second = next(m[:2] for m in households.values() if len(m) >= 2)
     central.start()
-    (a, shown_a), (b, shown_b) = _agent(tmp_path, "conflict-a", broker.port), _agent(tmp_path, "conflict-b", broker.port)
+    (a, shown_a), (b, shown_b) = (
+        _agent(tmp_path, "conflict-a", broker.port),
+        _agent(tmp_path, "conflict-b", broker.port),
+    )
     try:
         # the gates learn policy and keys from the retained config while the network is up
         assert wait_until(lambda: a.offline.policy_version > 0 and b.offline.policy_version > 0, 10)
@@ -80,7 +87,12 @@ def test_second_offline_admission_of_a_household_is_flagged(tmp_path: Path) -> N
         assert wait_until(lambda: b.outbox.depth() == 0, 15)
 
         with Session(central.engine) as s:
-            rows = {r.event_id: r for r in s.exec(select(EntryEvent).where(EntryEvent.gate_id.in_(["conflict-a", "conflict-b"])))}
+            rows = {
+                r.event_id: r
+                for r in s.exec(
+                    select(EntryEvent).where(EntryEvent.gate_id.in_(["conflict-a", "conflict-b"]))
+                )
+            }
         assert rows[first_id].conflict is None and rows[first_id].offline_verdict == "allow"
         assert rows[second_id].offline_verdict == "allow"
         assert "household day already held" in (rows[second_id].conflict or "")
@@ -93,13 +105,20 @@ def test_second_offline_admission_of_a_household_is_flagged(tmp_path: Path) -> N
             s.commit()
         assert httpx.get(f"{central.api_url}/api/v1/conflicts", timeout=5).status_code == 401
         token = httpx.post(
-            f"{central.api_url}/api/v1/auth/token", data={"username": "admin", "password": "conflict-test"}, timeout=5
+            f"{central.api_url}/api/v1/auth/token",
+            data={"username": "admin", "password": "conflict-test"},
+            timeout=5,
         ).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
         listed = httpx.get(f"{central.api_url}/api/v1/conflicts", headers=auth, timeout=5).json()
         assert [c["event_id"] for c in listed] == [second_id]
         assert listed[0]["household_id"] == second.household_id and listed[0]["offline_verdict"] == "allow"
-        assert httpx.get(f"{central.api_url}/api/v1/conflicts?gate_id=conflict-a", headers=auth, timeout=5).json() == []
+        assert (
+            httpx.get(
+                f"{central.api_url}/api/v1/conflicts?gate_id=conflict-a", headers=auth, timeout=5
+            ).json()
+            == []
+        )
     finally:
         a.stop()
         b.stop()

@@ -53,8 +53,11 @@ def test_phone_code_online_offline_and_screenshot(tmp_path: Path) -> None:
         screenshot = central.keyring.issue(row, now=now - timedelta(minutes=2))  # what the phone showed then
 
     gate_settings = GateSettings(
-        gate_id=resident.gate_ids[0], mqtt_port=broker.port, camera=str(tmp_path / "no-camera.avi"),
-        serial_port=tmp_path / "no-thermometer", data_dir=tmp_path / "gate",
+        gate_id=resident.gate_ids[0],
+        mqtt_port=broker.port,
+        camera=str(tmp_path / "no-camera.avi"),
+        serial_port=tmp_path / "no-thermometer",
+        data_dir=tmp_path / "gate",
     )  # type: ignore[call-arg]
     shown = RecordingDisplay()
     agent = build_agent(gate_settings, display=shown, relay=RecordingRelay())
