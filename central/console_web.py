@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -91,8 +92,25 @@ def local_time(at: datetime | str | None) -> str:
     return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S")
 
 
+FLASH_COOKIE = "cg_flash"
+
+
+def done(path: str, message: str) -> Response:
+    """After a successful write: redirect to ``path`` (303), carrying ``message`` to the next page in a
+    short-lived cookie, so that reloading the page shows it again instead of posting the form twice
+    (a second visitor pass, a second batch of cards)."""
+    response = RedirectResponse(path, status_code=303)
+    response.set_cookie(
+        FLASH_COOKIE, quote(message), max_age=60, httponly=True, samesite="lax", path="/console"
+    )
+    return response
+
+
 def render(request: Request, name: str, user: User | None, *, status_code: int = 200, **ctx: Any) -> Response:
     """A console page in the visitor's language, with the nav the user may use and the CSRF token."""
+    flash = request.cookies.get(FLASH_COOKIE)
+    if flash and "message" not in ctx:
+        ctx["message"] = unquote(flash)[:300]
     lang = lang_of(request)
     context = {
         "t": translator(lang),
@@ -107,7 +125,10 @@ def render(request: Request, name: str, user: User | None, *, status_code: int =
     }
     if "error" in context["errors"]:  # a rule across fields (e.g. dates out of order) names no field
         context["error"] = context["errors"]["error"]
-    return templates.TemplateResponse(request, f"console/{name}", context, status_code=status_code)
+    response = templates.TemplateResponse(request, f"console/{name}", context, status_code=status_code)
+    if flash:
+        response.delete_cookie(FLASH_COOKIE, path="/console")  # shown once
+    return response
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:
@@ -234,7 +255,7 @@ async def add_household_form(request: Request, session: WriteSession, user: View
         return households(request, session, viewer, form=form, error=exc.detail)
     record_change(session, viewer, "create", "household", household.id)
     session.commit()
-    return households(request, session, viewer, message=f"+ {household.label}")
+    return done("/console/households", f"+ {household.label}")
 
 
 @router.get("/people")
@@ -267,7 +288,7 @@ async def add_person_form(request: Request, session: WriteSession, user: Viewer)
         return people(request, session, viewer, form=form, error=exc.detail)
     record_change(session, viewer, "create", "person", person.id, category=person.category)
     session.commit()
-    return people(request, session, viewer, message=f"+ #{person.id}")
+    return done("/console/people", f"+ #{person.id}")
 
 
 @router.get("/import")

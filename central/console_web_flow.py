@@ -14,7 +14,7 @@ from central import console_approvals, console_passes, csrf
 from central.auth import Role, User
 from central.console_models import ReadSession, WriteSession
 from central.console_schemas import ApprovalCreate, PassCreate
-from central.console_web import CONSOLE_ROLES, LOCAL, Viewer, admit, field_errors, form_of, render
+from central.console_web import CONSOLE_ROLES, LOCAL, Viewer, admit, done, field_errors, form_of, render
 from central.models import Approval, Pass, Person
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(csrf.protect)])
@@ -57,7 +57,7 @@ async def request_form(request: Request, session: WriteSession, user: Viewer) ->
         return approvals(request, session, viewer, form=form, errors=field_errors(exc))
     except HTTPException as exc:
         return approvals(request, session, viewer, form=form, error=exc.detail)
-    return approvals(request, session, viewer, message="✓")
+    return done("/console/approvals", "✓")
 
 
 @router.post("/approvals/{approval_id}/{verdict}")
@@ -74,7 +74,7 @@ def decide_form(
         )
     except HTTPException as exc:
         return approvals(request, session, viewer, error=exc.detail)
-    return approvals(request, session, viewer, message="✓")
+    return done("/console/approvals", "✓")
 
 
 @router.get("/passes")
@@ -122,9 +122,7 @@ async def issue_form(request: Request, session: WriteSession, user: Viewer) -> R
         return passes(request, session, viewer, form=form, errors=field_errors(exc))
     except HTTPException as exc:
         return passes(request, session, viewer, form=form, error=exc.detail)
-    return passes(
-        request, session, viewer, message=f"+ {len(issued)}: " + ", ".join(f"#{p.id}" for p in issued)
-    )
+    return done("/console/passes", f"+ {len(issued)}: " + ", ".join(f"#{p.id}" for p in issued))
 
 
 @router.post("/passes/{pass_id}/revoke")
@@ -135,4 +133,4 @@ def revoke_form(pass_id: int, request: Request, session: WriteSession, user: Vie
         console_passes.revoke(pass_id, request, session, viewer)
     except HTTPException as exc:
         return passes(request, session, viewer, error=exc.detail)
-    return passes(request, session, viewer, message=f"#{pass_id} ✕")
+    return done("/console/passes", f"#{pass_id} ✕")

@@ -34,6 +34,7 @@ from central.console_web import (
     Viewer,
     admit,
     campus_names,
+    done,
     field_errors,
     form_of,
     render,
@@ -88,7 +89,7 @@ def switch_gate(gate_id: str, action: str, request: Request, session: WriteSessi
         update_gate(gate_id, GateUpdate(open=action == "open"), request, session, viewer)
     except HTTPException as exc:
         return gates(request, session, viewer, error=exc.detail)
-    return gates(request, session, viewer, message=f"{gate_id}: {action} ✓")
+    return done("/console/gates", f"{gate_id}: {action} ✓")
 
 
 # --- policy ----------------------------------------------------------------------------------------
@@ -176,7 +177,7 @@ async def policy_form(campus_id: int, request: Request, session: WriteSession, u
     except HTTPException as exc:
         return policy(request, session, viewer, campus_id, form=form, error=exc.detail)
     message = f"v{saved['version']} ✓ ({', '.join(changes)})"
-    return policy(request, session, viewer, campus_id, message=message)
+    return done(f"/console/policy?campus_id={campus_id}", message)
 
 
 # --- vehicles --------------------------------------------------------------------------------------
@@ -220,7 +221,7 @@ async def vehicle_form(request: Request, session: WriteSession, user: Viewer) ->
         return vehicles(request, session, viewer, form=form, errors=field_errors(exc))
     except HTTPException as exc:
         return vehicles(request, session, viewer, form=form, error=exc.detail)
-    return vehicles(request, session, viewer, message=f"+ {vehicle.plate}")
+    return done("/console/vehicles", f"+ {vehicle.plate}")
 
 
 # --- visitors --------------------------------------------------------------------------------------
@@ -275,7 +276,7 @@ async def visitor_form(request: Request, session: WriteSession, user: Viewer) ->
         return visitors(request, session, viewer, form=form, errors=field_errors(exc))
     except HTTPException as exc:
         return visitors(request, session, viewer, form=form, error=exc.detail)
-    return visitors(request, session, viewer, message=f"+ #{visit.id}")
+    return done("/console/visitors", f"+ #{visit.id}")
 
 
 # --- return batches --------------------------------------------------------------------------------
@@ -312,4 +313,4 @@ async def batch_form(request: Request, session: WriteSession, user: Viewer) -> R
         return batches(request, session, viewer, form=form, errors=field_errors(exc))
     except HTTPException as exc:
         return batches(request, session, viewer, form=form, error=exc.detail)
-    return batches(request, session, viewer, message=f"+ #{batch.id}")
+    return done("/console/batches", f"+ #{batch.id}")

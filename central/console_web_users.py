@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from central import csrf
 from central.auth import Role, User
 from central.console_models import ReadSession, WriteSession
-from central.console_web import Viewer, admit, field_errors, form_of, render
+from central.console_web import Viewer, admit, done, field_errors, form_of, render
 from central.users import UserCreate, UserError, UserUpdate, add_user, find_user, update_user
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(csrf.protect)])
@@ -60,7 +60,7 @@ async def create_user_form(request: Request, session: WriteSession, user: Viewer
     except UserError as exc:  # the name is taken
         return users(request, session, viewer, status_code=409, form=shown, errors={"username": str(exc)})
     session.commit()
-    return users(request, session, viewer, message=f"+ {created.username}")
+    return done("/console/users", f"+ {created.username}")
 
 
 @router.post("/users/{username}/{change}")
@@ -88,4 +88,4 @@ async def change_user_form(
         errors = {change: str(exc)}
         return users(request, session, viewer, status_code=409, target=username, errors=errors)
     session.commit()
-    return users(request, session, viewer, message=f"{username}: {change} ✓")
+    return done("/console/users", f"{username}: {change} ✓")

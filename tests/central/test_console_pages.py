@@ -153,6 +153,25 @@ def test_visitors_page_registers_a_visitor_in_beijing_time(c: Client, world: Wor
     assert rows(page, "visit") == [str(visit.id)] and "2026-11-24 09:00:00" in page
 
 
+def test_a_reload_after_a_write_does_not_post_the_form_again(c: Client, world: World) -> None:
+    """Post/redirect/get: F5 on the page shown after registering a visitor re-reads it, and the
+    confirmation shows once."""
+    c.log_in("security")
+    form = {"name": "访客乙", "campus_id": str(world.campus_id), "valid_from": "2026-11-24T09:00"}
+    r = c.http.post(
+        "/console/visitors",
+        data={**form, "valid_until": "2026-11-24T12:00", "csrf": c.csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/console/visitors"
+    shown = c.http.get("/console/visitors").text  # where the browser goes; a reload repeats this GET
+    assert 'id="message"' in shown and "+ #" in shown
+    again = c.http.get("/console/visitors").text
+    assert 'id="message"' not in again  # shown once
+    with Session(c.engine) as s:
+        assert len(s.exec(select(Pass).where(Pass.kind == "VISITOR")).all()) == 1
+
+
 # --- return batches --------------------------------------------------------------------------------
 
 
