@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, select
 
+from central.db import utc
 from central.ledger import day_holder
 from central.models import Approval, Gate, Household, Pass, Person, ReturnBatch, Vehicle
 from gatecore.masking import mask_name
@@ -18,8 +19,15 @@ def gate_facts(gate: Gate | None) -> Facts:
     return Facts(gate_open=gate.open if gate else True)
 
 
-def build_facts(session: Session, claims: PassClaims, gate: Gate, day: date) -> Facts:
-    """Facts for a pass whose signature verified, as of the campus-local ``day`` of the scan."""
+def build_facts(
+    session: Session, claims: PassClaims, gate: Gate, day: date, *, revoked_as_of: datetime | None = None
+) -> Facts:
+    """Facts for a pass whose signature verified, as of the campus-local ``day`` of the scan.
+
+    A pass counts as revoked if it is revoked now; with ``revoked_as_of`` (an offline decision being
+    reconciled) only if it was revoked by then: a gate that admitted someone before the revocation
+    was right at the time, one that admitted them after it was not.
+    """
     pass_row = session.get(Pass, claims.pass_id)
     # a validly signed token must still match the registry row it names
     known = pass_row is not None and _matches(pass_row, claims)
@@ -50,7 +58,9 @@ def build_facts(session: Session, claims: PassClaims, gate: Gate, day: date) -> 
         )
     return Facts(
         known=known,
-        revoked=pass_row is not None and pass_row.revoked_at is not None,
+        revoked=pass_row is not None
+        and pass_row.revoked_at is not None
+        and (revoked_as_of is None or utc(pass_row.revoked_at) <= utc(revoked_as_of)),
         person_active=person is not None and person.active,
         holder_name=mask_name(person.name) if person else "",
         household_label=household.label if household else "",

@@ -154,8 +154,11 @@ class DecisionService:
         policy = latest_policy(session, gate.campus_id)
         claims = read_pass(event.qr, self.keyring.public_keys(), event.gate_time)
         day = policy.local_date(event.gate_time)
+        as_of = event.gate_time if event.offline is not None else None  # what the gate could know
         facts = (
-            build_facts(session, claims, gate, day) if isinstance(claims, PassClaims) else gate_facts(gate)
+            build_facts(session, claims, gate, day, revoked_as_of=as_of)
+            if isinstance(claims, PassClaims)
+            else gate_facts(gate)
         )
         request = AccessRequest.from_scan(event)
 

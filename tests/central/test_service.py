@@ -210,6 +210,40 @@ def test_offline_admission_is_kept_and_conflict_flagged(world: World) -> None:
     )
 
 
+def _revoke(world: World, role: str, at: datetime) -> None:
+    with session_scope(world.engine) as s:
+        row = s.get(Pass, world.passes[role])
+        assert row is not None
+        row.revoked_at = at
+        s.add(row)
+
+
+def test_offline_admission_after_a_revocation_is_a_conflict(world: World) -> None:
+    """The gate had not yet heard of the revocation (it was offline): central flags the admission."""
+    _revoke(world, "staff", NOW - timedelta(minutes=10))
+    msg = decide(world, "staff", offline=OfflineDecision(Verdict.ALLOW, Reason.OK, 1))
+    assert (msg.verdict, msg.reason, msg.offline) == (Verdict.DENY, Reason.PASS_REVOKED, True)
+    with session_scope(world.engine) as s:
+        row = s.exec(select(EntryEvent).where(EntryEvent.event_id == msg.event_id)).one()
+    assert row.offline_verdict == "allow" and "central decides deny/pass_revoked" in (row.conflict or "")
+
+
+def test_offline_admission_before_a_revocation_stands(world: World) -> None:
+    """Admitted offline at 10:00, pass revoked at 10:05, the event reaches central at 10:10: the gate
+    was right at the time, so no conflict; a scan after the revocation is refused as usual."""
+    offline = OfflineDecision(Verdict.ALLOW, Reason.OK, 1)
+    _revoke(world, "staff", NOW + timedelta(minutes=5))
+    topic, payload = world.scan("staff", offline=offline, at=NOW)
+    [out] = world.service.handle(topic, payload, NOW + timedelta(minutes=10))
+    msg = DecisionMessage.from_json(out.payload)
+    assert (msg.verdict, msg.offline) == (Verdict.ALLOW, True) and "conflict" not in msg.detail
+    with session_scope(world.engine) as s:
+        row = s.exec(select(EntryEvent).where(EntryEvent.event_id == msg.event_id)).one()
+    assert (row.verdict, row.conflict) == ("allow", None)
+    later = decide(world, "staff", at=NOW + timedelta(minutes=11))
+    assert later.reason is Reason.PASS_REVOKED
+
+
 def test_offline_admission_claims_the_day(world: World) -> None:
     offline = OfflineDecision(Verdict.ALLOW, Reason.OK, 1)
     msg = decide(world, "li", offline=offline)
