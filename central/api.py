@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from central import csrf
 from central.audit_api import Auditor
@@ -21,6 +20,7 @@ from central.auth import Role, require_roles
 from central.changes_api import router as changes_router
 from central.conflicts_api import router as conflicts_router
 from central.console_api import router as console_router
+from central.console_models import ReadSession
 from central.dashboard_api import Watcher
 from central.db import read_only
 from central.models import Gate
@@ -39,13 +39,6 @@ logger = logging.getLogger(__name__)
 API = "/api/v1"
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """A read-only session per request (deferred transactions on SQLite: never queues behind the worker)."""
-    with Session(request.app.state.read_engine) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
 # a guard may see the gates' state (which gate is down); the journals are for the office
 GateReader = Depends(require_roles(Role.SECURITY, Role.APPROVER, Role.GUARD, Role.AUDITOR, Role.DIRECTOR))
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -64,7 +57,7 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
     app.include_router(changes_router)
 
     @app.get(f"{API}/health", response_model=HealthPublic)
-    def health(session: SessionDep) -> HealthPublic:
+    def health(session: ReadSession) -> HealthPublic:
         """Whether the service and its database answer."""
         try:
             session.execute(text("SELECT 1"))
@@ -75,7 +68,7 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
         return HealthPublic(status="ok" if ok else "degraded", database=ok, time=datetime.now(UTC))
 
     @app.get(f"{API}/gates", response_model=list[GatePublic], dependencies=[GateReader])
-    def gates(session: SessionDep, campus_id: int | None = None) -> list[GatePublic]:
+    def gates(session: ReadSession, campus_id: int | None = None) -> list[GatePublic]:
         """Every registered gate with its last status."""
         stmt = select(Gate, GateState).join(GateState, col(GateState.gate_id) == Gate.gate_id, isouter=True)
         if campus_id is not None:
@@ -84,7 +77,7 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
 
     @app.get(f"{API}/fever-alerts", response_model=list[FeverAlertPublic], dependencies=[Watcher])
     def fever_alerts(
-        session: SessionDep, unacknowledged: bool = False, limit: Limit = 50, offset: Offset = 0
+        session: ReadSession, unacknowledged: bool = False, limit: Limit = 50, offset: Offset = 0
     ) -> list[FeverAlertPublic]:
         """Fever alerts, newest first."""
         stmt = select(FeverAlert)
@@ -94,7 +87,7 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
         return [FeverAlertPublic.of(r) for r in rows]
 
     @app.get(f"{API}/rejected", response_model=list[RejectedPublic], dependencies=[Auditor])
-    def rejected(session: SessionDep, limit: Limit = 50, offset: Offset = 0) -> list[RejectedPublic]:
+    def rejected(session: ReadSession, limit: Limit = 50, offset: Offset = 0) -> list[RejectedPublic]:
         """Dead letters, newest first."""
         rows = session.exec(
             select(RejectedMessage).order_by(col(RejectedMessage.id).desc()).offset(offset).limit(limit)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -10,12 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
-from sqlmodel import Session
 
 from central import audit_checkpoints
 from central.audit_entries import EntryFilter, csv_stream, search
 from central.auditlog import verify
 from central.auth import Role, require_roles
+from central.console_models import ReadSession
 from central.dashboard_api import router as dashboard_router
 from central.incidents_api import router as incidents_router
 from central.reports_api import router as reports_router
@@ -27,12 +26,6 @@ LOG_READERS = (*AUDITORS, Role.DIRECTOR)  # the director signs the daily report 
 LogReader = Depends(require_roles(*LOG_READERS))
 
 
-def _session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.read_engine) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(_session)]
 Filters = Annotated[EntryFilter, Depends(EntryFilter)]
 
 
@@ -57,7 +50,7 @@ def checkpoint_file(request: Request) -> Path:
 
 
 @api.get("/audit/verify", response_model=VerifyPublic, dependencies=[Auditor])
-def audit_verify(request: Request, session: SessionDep) -> VerifyPublic:
+def audit_verify(request: Request, session: ReadSession) -> VerifyPublic:
     """Check the hash chain and the kept checkpoints; name the first damaged row."""
     try:
         kept = audit_checkpoints.read(checkpoint_file(request))
@@ -77,7 +70,7 @@ def audit_verify(request: Request, session: SessionDep) -> VerifyPublic:
 
 @api.get("/entries", response_model=EntriesPublic, dependencies=[LogReader])
 def entries(
-    session: SessionDep,
+    session: ReadSession,
     filters: Filters,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,

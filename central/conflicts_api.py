@@ -3,15 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
 from central.auth import Role, require_roles
+from central.console_models import ReadSession
 from central.models_log import EntryEvent
 
 router = APIRouter(
@@ -20,11 +20,6 @@ router = APIRouter(
     # the director sees them on the dashboard and signs the report that counts them
     dependencies=[Depends(require_roles(Role.AUDITOR, Role.SECURITY, Role.DIRECTOR))],
 )
-
-
-def _session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.read_engine) as session:
-        yield session
 
 
 def flagged(
@@ -68,7 +63,7 @@ class ConflictPublic(BaseModel):
 
 @router.get("/conflicts", response_model=list[ConflictPublic])
 def conflicts(
-    session: Annotated[Session, Depends(_session)],
+    session: ReadSession,
     gate_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,

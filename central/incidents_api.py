@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel
-from sqlmodel import Session
 
 from central import incidents
 from central.auth import Role, User, require_roles
+from central.console_models import ReadSession
 from central.db import session_scope
 
 router = APIRouter(tags=["incidents"])
 Reader = Depends(require_roles(Role.SECURITY, Role.AUDITOR, Role.DIRECTOR, Role.ADMIN))
 Office = Annotated[User, Depends(require_roles(Role.SECURITY, Role.ADMIN))]
-
-
-def _read_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.read_engine) as session:
-        yield session
-
-
-ReadSession = Annotated[Session, Depends(_read_session)]
 
 
 class StepPublic(BaseModel):

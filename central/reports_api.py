@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -12,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from central import reports
 from central.auth import Role, User, require_roles
+from central.console_models import ReadSession
 from central.db import session_scope
 from central.models import Campus
 from central.reports_render import to_csv, to_pdf
@@ -20,14 +20,6 @@ router = APIRouter(tags=["reports"])
 Reader = Depends(require_roles(Role.SECURITY, Role.AUDITOR, Role.DIRECTOR, Role.ADMIN))
 Director = Annotated[User, Depends(require_roles(Role.DIRECTOR))]
 Office = Annotated[User, Depends(require_roles(Role.SECURITY, Role.DIRECTOR))]
-
-
-def _read_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.read_engine) as session:
-        yield session
-
-
-ReadSession = Annotated[Session, Depends(_read_session)]
 
 
 class ReportPublic(BaseModel):
