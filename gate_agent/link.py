@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
+from typing import TypeVar
 
 from campusgate.mqtt import LinkOptions, MqttLink, Retained
 from gatecore import topics
@@ -13,6 +14,7 @@ from gatecore.messages import DecisionMessage, GateConfig, GateStatus, MessageEr
 
 logger = logging.getLogger(__name__)
 
+_M = TypeVar("_M", DecisionMessage, GateConfig)
 DecisionHandler = Callable[[DecisionMessage], None]
 ConfigHandler = Callable[[GateConfig, bytes], None]
 
@@ -85,29 +87,27 @@ class GateLink:
             return False
         return self._mqtt.publish(self._status_topic, payload, qos=1, retain=True)
 
-    def _decision(self, topic: str, payload: bytes) -> None:
+    def _accept(self, topic: str, payload: bytes, parse: Callable[[bytes], _M], what: str) -> _M | None:
+        """The parsed message if it is well formed and for this gate; a warning and None otherwise."""
         try:
-            msg = DecisionMessage.from_json(payload)
+            msg = parse(payload)
         except MessageError as exc:
-            logger.warning("malformed decision on %s ignored: %s", topic, exc)
-            return
+            logger.warning("malformed %s on %s ignored: %s", what, topic, exc)
+            return None
         if msg.gate_id != self.gate_id:
-            logger.warning("decision for gate %s arrived on %s, ignored", msg.gate_id, topic)
-            return
-        if self._on_decision:
+            logger.warning("%s for gate %s arrived on %s, ignored", what, msg.gate_id, topic)
+            return None
+        return msg
+
+    def _decision(self, topic: str, payload: bytes) -> None:
+        msg = self._accept(topic, payload, DecisionMessage.from_json, "decision")
+        if msg is not None and self._on_decision:
             self._on_decision(msg)
 
     def _config(self, topic: str, payload: bytes) -> None:
         if not payload:  # a cleared retained message
             logger.info("retained config on %s was cleared; keeping the last one", topic)
             return
-        try:
-            config = GateConfig.from_json(payload)
-        except MessageError as exc:
-            logger.warning("malformed config on %s ignored: %s", topic, exc)
-            return
-        if config.gate_id != self.gate_id:
-            logger.warning("config for gate %s arrived on %s, ignored", config.gate_id, topic)
-            return
-        if self._on_config:
+        config = self._accept(topic, payload, GateConfig.from_json, "config")
+        if config is not None and self._on_config:
             self._on_config(config, payload)
