@@ -17,7 +17,7 @@ from sqlmodel import Session, col, func, select
 from central.conflicts_api import count_flagged, flagged
 from central.db import utc
 from central.models import Gate, Household, Person
-from central.models_log import EntryEvent, FeverAlert, GateState
+from central.models_log import EntryEvent, FeverAlert, GateState, gate_reason, gate_verdict
 from central.status import open_outages
 from gatecore.masking import mask_name
 from gatecore.reasons import REASONS, Reason
@@ -164,14 +164,12 @@ def charts(session: Session, now: datetime, tz: str = "Asia/Shanghai") -> dict[s
     today: list[Any] = [col(EntryEvent.gate_time) >= start, EntryEvent.kind == "decision"]
     per_hour: dict[str, list[int]] = {}
     stmt = select(EntryEvent.gate_id, EntryEvent.gate_time).where(
-        *today, EntryEvent.verdict == "allow", EntryEvent.direction == "in"
+        *today, gate_verdict() == "allow", EntryEvent.direction == "in"
     )
     for gate_id, at in session.exec(stmt):
         per_hour.setdefault(gate_id, [0] * 24)[utc(at).astimezone(zone).hour] += 1
     refusals = session.exec(
-        select(EntryEvent.reason, func.count())
-        .where(*today, EntryEvent.verdict == "deny")
-        .group_by(EntryEvent.reason)
+        select(gate_reason(), func.count()).where(*today, gate_verdict() == "deny").group_by(gate_reason())
     )
     return {
         "per_hour": per_hour,

@@ -8,8 +8,9 @@ registry does not know (that is exactly what it has to record).
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, text
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, func, text
 from sqlmodel import Field, SQLModel
 
 from central.db import UTCDateTime
@@ -65,6 +66,17 @@ class EntryEvent(SQLModel, table=True):
     decision_json: str = Field(sa_column=Column(Text, nullable=False))
     prev_hash: str = Field(default="", max_length=64)  # set by auditlog.append_entry
     row_hash: str = Field(default="", max_length=64)
+
+
+def gate_verdict() -> Any:
+    """SQL for what the gate did: an offline decision as the gate made it, else central's verdict
+    (where they differ, central's view stays in ``verdict`` and the row carries a conflict)."""
+    return func.coalesce(EntryEvent.offline_verdict, EntryEvent.verdict)
+
+
+def gate_reason() -> Any:
+    """SQL for the reason the gate showed (see :func:`gate_verdict`)."""
+    return func.coalesce(EntryEvent.offline_reason, EntryEvent.reason)
 
 
 class ChainHead(SQLModel, table=True):

@@ -22,7 +22,7 @@ from sqlmodel import Field, Session, SQLModel, col, func, select
 from central.db import UTCDateTime, utc
 from central.incidents import FeverIncident, is_overdue
 from central.models import Campus, Gate
-from central.models_log import EntryEvent, FeverAlert, GateOutage
+from central.models_log import EntryEvent, FeverAlert, GateOutage, gate_reason, gate_verdict
 
 logger = logging.getLogger(__name__)
 
@@ -108,11 +108,16 @@ def build_content(
         col(e.gate_time) < end,
     ]
 
+    # what happened at the gate: an offline decision counts as the gate made it
+    shown_verdict, shown_reason = gate_verdict(), gate_reason()
+
     def count(*extra: Any) -> int:
         return int(session.exec(select(func.count()).select_from(e).where(*scans, *extra)).one())
 
     def by_reason(verdict: str) -> dict[str, int]:
-        stmt = select(e.reason, func.count()).where(*scans, e.verdict == verdict).group_by(e.reason)
+        stmt = (
+            select(shown_reason, func.count()).where(*scans, shown_verdict == verdict).group_by(shown_reason)
+        )
         return {reason: int(n) for reason, n in session.exec(stmt)}
 
     alerts: list[Any] = [
@@ -144,8 +149,8 @@ def build_content(
         ).one()
     )
     return {
-        "entries": count(e.verdict == "allow", e.direction == "in"),
-        "exits": count(e.verdict == "allow", e.direction == "out"),
+        "entries": count(shown_verdict == "allow", e.direction == "in"),
+        "exits": count(shown_verdict == "allow", e.direction == "out"),
         "scans": count(),
         "refusals": by_reason("deny"),
         "remeasure": by_reason("remeasure"),

@@ -154,7 +154,9 @@ class DecisionService:
         policy = latest_policy(session, gate.campus_id)
         claims = read_pass(event.qr, self.keyring.public_keys(), event.gate_time)
         day = policy.local_date(event.gate_time)
-        as_of = event.gate_time if event.offline is not None else None  # what the gate could know
+        admitted_offline = event.offline is not None and event.offline.verdict is Verdict.ALLOW
+        # an offline admission is judged by what the gate could know at its scan time
+        as_of = event.gate_time if admitted_offline else None
         facts = (
             build_facts(session, claims, gate, day, revoked_as_of=as_of)
             if isinstance(claims, PassClaims)
@@ -167,9 +169,15 @@ class DecisionService:
             return override(d, allow=event.override.verdict is Verdict.ALLOW) if event.override else d
 
         decision = decide(facts)
-        admitted_offline = event.offline is not None and event.offline.verdict is Verdict.ALLOW
+        # a person the gate turned away offline did not come in: they use no household day and no
+        # visitor pass, whatever central would have said
+        refused_offline = event.offline is not None and not admitted_offline
         conflicts: list[str] = []
-        claim = decision.claim or _offline_claim(claims, facts, policy, day, admitted_offline)
+        claim = (
+            None
+            if refused_offline
+            else decision.claim or _offline_claim(claims, facts, policy, day, admitted_offline)
+        )
         if claim is not None:
             holder = claim_day(session, claim, event.event_id, at=received_at)
             if holder is not None:  # lost: evaluate again so the refusal names who holds the day
@@ -177,7 +185,7 @@ class DecisionService:
                 decision = decide(facts)
                 if admitted_offline:
                     conflicts.append(f"household day already held by person {holder.person_id}")
-        if _uses_visitor_pass(claims, event, decision, admitted_offline):
+        if not refused_offline and _uses_visitor_pass(claims, event, decision, admitted_offline):
             assert isinstance(claims, PassClaims)
             if not use_visitor_pass(session, claims.pass_id, event.gate_time):
                 facts = dataclasses.replace(facts, visitor_used=True)

@@ -152,6 +152,27 @@ def test_gates_offline_lists_outages_overlapping_the_day_with_minutes(world: Wor
         assert "离线 95 分钟" in out
 
 
+def test_entries_count_what_happened_at_the_gate(world: World) -> None:
+    """An offline decision stands as the gate made it: a member admitted offline came in although
+    central would have refused; a person turned away offline did not, although central would admit."""
+    s, minute = world.service, timedelta(minutes=1)
+    s.handle(*world.scan("zhang", at=NOW), NOW)  # online: in, and the household's day is used
+    li = world.scan("li", at=NOW + minute, offline=OfflineDecision(Verdict.ALLOW, Reason.OK, 1))
+    s.handle(*li, NOW + minute)  # the gate did not know: li came in; central says household day used
+    staff = world.scan(
+        "staff", at=NOW + 2 * minute, offline=OfflineDecision(Verdict.DENY, Reason.PASS_REVOKED, 1)
+    )
+    s.handle(*staff, NOW + 2 * minute)  # turned away at the gate; central would have admitted
+    with session_scope(world.engine) as session:
+        c = reports.make_report(session, world.campus_id, DAY, reports.OFFICE, NOW + 3 * minute).content
+    assert (c["entries"], c["refusals"], c["offline_decisions"], c["conflicts"]) == (
+        2,
+        {"pass_revoked": 1},
+        2,
+        2,
+    )
+
+
 def test_a_report_made_before_outages_were_kept_still_renders(world: World) -> None:
     from central.reports_render import lines
 

@@ -244,6 +244,28 @@ def test_offline_admission_before_a_revocation_stands(world: World) -> None:
     assert later.reason is Reason.PASS_REVOKED
 
 
+def test_a_person_turned_away_offline_uses_no_household_day(world: World) -> None:
+    """The gate refused li offline (its clock a little slow, it had heard of a revocation that central
+    dates later, say); central would admit, but li did not come in: zhang may still enter today."""
+    refused = OfflineDecision(Verdict.DENY, Reason.PASS_REVOKED, 1)
+    msg = decide(world, "li", offline=refused)
+    assert msg.offline and msg.verdict is Verdict.ALLOW  # central's view, flagged as a conflict
+    with session_scope(world.engine) as s:
+        row = s.exec(select(EntryEvent).where(EntryEvent.event_id == msg.event_id)).one()
+    assert row.offline_verdict == "deny" and "gate decided deny/pass_revoked offline" in (row.conflict or "")
+    assert decide(world, "zhang", at=NOW + timedelta(minutes=1)).verdict is Verdict.ALLOW
+
+
+def test_a_slow_gate_clock_does_not_turn_a_known_revocation_into_an_admission(world: World) -> None:
+    """Revoked at 10:00; the gate knew and refused, its clock reading 09:59:50: nobody came in, and
+    central neither admits the pass nor claims the household's day for it."""
+    _revoke(world, "li", NOW)
+    refused = OfflineDecision(Verdict.DENY, Reason.PASS_REVOKED, 1)
+    msg = decide(world, "li", offline=refused, at=NOW - timedelta(seconds=10))
+    assert (msg.verdict, msg.reason) == (Verdict.DENY, Reason.PASS_REVOKED)
+    assert decide(world, "zhang", at=NOW + timedelta(minutes=1)).verdict is Verdict.ALLOW
+
+
 def test_offline_admission_claims_the_day(world: World) -> None:
     offline = OfflineDecision(Verdict.ALLOW, Reason.OK, 1)
     msg = decide(world, "li", offline=offline)
