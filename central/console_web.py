@@ -93,12 +93,15 @@ def local_time(at: datetime | str | None) -> str:
 
 
 FLASH_COOKIE = "cg_flash"
+FLASH_MAX = 200  # characters
 
 
 def done(path: str, message: str) -> Response:
     """After a successful write: redirect to ``path`` (303), carrying ``message`` to the next page in a
     short-lived cookie, so that reloading the page shows it again instead of posting the form twice
     (a second visitor pass, a second batch of cards)."""
+    if len(message) > FLASH_MAX:  # a cookie is dropped beyond ~4 KB; a Chinese character quotes to 9 bytes
+        message = message[: FLASH_MAX - 1] + "…"
     response = RedirectResponse(path, status_code=303)
     response.set_cookie(
         FLASH_COOKIE, quote(message), max_age=60, httponly=True, samesite="lax", path="/console"
@@ -108,9 +111,10 @@ def done(path: str, message: str) -> Response:
 
 def render(request: Request, name: str, user: User | None, *, status_code: int = 200, **ctx: Any) -> Response:
     """A console page in the visitor's language, with the nav the user may use and the CSRF token."""
-    flash = request.cookies.get(FLASH_COOKIE)
+    # a confirmation waits for the page it was meant for, not a form shown again with its errors
+    flash = None if ctx.get("errors") or ctx.get("error") else request.cookies.get(FLASH_COOKIE)
     if flash and "message" not in ctx:
-        ctx["message"] = unquote(flash)[:300]
+        ctx["message"] = unquote(flash)
     lang = lang_of(request)
     context = {
         "t": translator(lang),
@@ -310,4 +314,11 @@ async def import_upload(request: Request, session: WriteSession, user: Viewer) -
     )
     if "detail" in report:
         return render(request, "import.html", viewer, status_code=code, error=report["detail"])
+    if report["applied"]:  # written: redirect, so that a reload does not send the file again
+        t = translator(lang_of(request))
+        return done(
+            "/console/import",
+            f"{t('imported')}: {t('new_households')} {report['households_new']} · "
+            f"{t('new_people')} {report['people_new']}",
+        )
     return render(request, "import.html", viewer, status_code=code, report=report)

@@ -122,7 +122,9 @@ async def issue_form(request: Request, session: WriteSession, user: Viewer) -> R
         return passes(request, session, viewer, form=form, errors=field_errors(exc))
     except HTTPException as exc:
         return passes(request, session, viewer, form=form, error=exc.detail)
-    return done("/console/passes", f"+ {len(issued)}: " + ", ".join(f"#{p.id}" for p in issued))
+    return done(
+        "/console/passes", f"+ {len(issued)}: " + _id_range([p.id for p in issued if p.id is not None])
+    )
 
 
 @router.post("/passes/{pass_id}/revoke")
@@ -134,3 +136,10 @@ def revoke_form(pass_id: int, request: Request, session: WriteSession, user: Vie
     except HTTPException as exc:
         return passes(request, session, viewer, error=exc.detail)
     return done("/console/passes", f"#{pass_id} ✕")
+
+
+def _id_range(ids: list[int]) -> str:
+    """``#5`` or ``#5–#9`` (a campus at once issues hundreds; the confirmation stays short)."""
+    if not ids:
+        return ""
+    return f"#{ids[0]}" if len(ids) == 1 else f"#{min(ids)}–#{max(ids)}"

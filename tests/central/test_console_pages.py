@@ -172,6 +172,30 @@ def test_a_reload_after_a_write_does_not_post_the_form_again(c: Client, world: W
         assert len(s.exec(select(Pass).where(Pass.kind == "VISITOR")).all()) == 1
 
 
+def test_an_import_redirects_and_a_confirmation_waits_for_its_page(c: Client, world: World) -> None:
+    c.log_in("security")
+    csv = "校区,楼号,单元,房号,姓名,类别\n坞城校区,9,1,901,孙一,住户\n".encode()
+    posted = c.http.post(
+        "/console/import", data={"csrf": c.csrf}, files={"file": ("a.csv", csv)}, follow_redirects=False
+    )
+    assert posted.status_code == 303  # written: a reload of the next page does not send the file again
+    # the confirmation is not spent on a form shown again with its errors
+    bad = c.form("/console/visitors", {"name": "访客", "campus_id": str(world.campus_id)})
+    assert 'id="error"' in bad.text or 'class="field-error"' in bad.text
+    assert 'id="message"' not in bad.text
+    shown = c.http.get("/console/import").text
+    assert 'id="message"' in shown and "已导入" in shown and "新人员 1" in shown
+    with Session(c.engine) as s:
+        assert len(s.exec(select(Person).where(Person.name == "孙一")).all()) == 1
+
+
+def test_a_long_confirmation_is_cut_to_fit_a_cookie(c: Client, world: World) -> None:
+    from central.console_web import done
+
+    cookie = done("/console/households", "户" * 2000).headers["set-cookie"]
+    assert len(cookie) < 4096 and "%E2%80%A6" in cookie  # cut, and said to be cut with an ellipsis
+
+
 # --- return batches --------------------------------------------------------------------------------
 
 
