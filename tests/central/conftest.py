@@ -20,6 +20,7 @@ from central.service import DecisionService
 from gatecore import topics
 from gatecore.ids import uuid7
 from gatecore.messages import OfflineDecision, Override, ScanEvent, Temperature
+from gatecore.reasons import Reason, Verdict
 from gatecore.thermoline import SensorStatus
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
@@ -154,3 +155,24 @@ def pg_engine(pg_url: str) -> Iterator[Engine]:
     create_all(e)
     yield e
     e.dispose()
+
+
+def log_morning(world: World, extra: int = 0) -> None:
+    """Five decided scans of one morning: ok, household day used, fever, an offline admission, an
+    override; then ``extra`` refusals a second apart (zhang holds the household's day)."""
+    scans = [
+        world.scan("zhang", at=NOW),
+        world.scan("li", at=NOW + timedelta(minutes=1)),  # household day used
+        world.scan("staff", celsius=38.2, at=NOW + timedelta(minutes=2)),  # fever
+        world.scan(
+            "wang", at=NOW + timedelta(minutes=3), offline=OfflineDecision(Verdict.ALLOW, Reason.OK, 1)
+        ),
+        world.scan(
+            "li", at=NOW + timedelta(minutes=4), override=Override("x", "guard-7", Verdict.ALLOW, "医生证明")
+        ),
+    ]
+    for i, scan in enumerate(scans):
+        assert world.service.handle(*scan, NOW + timedelta(minutes=i))
+    for i in range(extra):
+        at = NOW + timedelta(minutes=10, seconds=i)
+        assert world.service.handle(*world.scan("li", at=at), at)

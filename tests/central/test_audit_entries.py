@@ -14,26 +14,7 @@ from central.audit_entries import EntryFilter, csv_stream, iter_rows
 from central.auth import Role, create_user, issue_api_token
 from central.db import session_scope
 from central.settings import CentralSettings
-from gatecore.messages import OfflineDecision, Override
-from gatecore.reasons import Reason, Verdict
-from tests.central.conftest import NOW, World
-
-
-def _log(world: World) -> None:
-    service = world.service
-    scans = [
-        world.scan("zhang", at=NOW),
-        world.scan("li", at=NOW + timedelta(minutes=1)),  # household day used
-        world.scan("staff", celsius=38.2, at=NOW + timedelta(minutes=2)),  # fever
-        world.scan(
-            "wang", at=NOW + timedelta(minutes=3), offline=OfflineDecision(Verdict.ALLOW, Reason.OK, 1)
-        ),
-        world.scan(
-            "li", at=NOW + timedelta(minutes=4), override=Override("x", "guard-7", Verdict.ALLOW, "医生证明")
-        ),
-    ]
-    for i, scan in enumerate(scans):
-        assert service.handle(*scan, NOW + timedelta(minutes=i))
+from tests.central.conftest import NOW, World, log_morning
 
 
 def _client(world: World, tmp_path: Path, role: Role = Role.AUDITOR) -> tuple[TestClient, dict[str, str]]:
@@ -44,7 +25,7 @@ def _client(world: World, tmp_path: Path, role: Role = Role.AUDITOR) -> tuple[Te
 
 
 def test_every_filter(world: World, tmp_path: Path) -> None:
-    _log(world)
+    log_morning(world)
     client, auth = _client(world, tmp_path)
     assert client.get("/api/v1/entries").status_code == 401
     client.headers.update(auth)
@@ -80,7 +61,7 @@ def test_every_filter(world: World, tmp_path: Path) -> None:
 
 
 def test_csv_streams_in_batches_with_bom_and_chinese(world: World, tmp_path: Path) -> None:
-    _log(world)
+    log_morning(world)
     chunks = list(csv_stream(world.engine, EntryFilter(), batch=2))
     assert len(chunks) >= 4, "one chunk per batch of rows, not the whole log at once"
     assert [r.seq for r in iter_rows(world.engine, EntryFilter(), batch=2)] == sorted(
@@ -105,7 +86,7 @@ def test_filters_on_postgresql(pg_engine, keyring, tmp_path: Path) -> None:  # t
     from tests.central.conftest import build_world
 
     world = build_world(pg_engine, keyring)
-    _log(world)
+    log_morning(world)
     with session_scope(pg_engine) as s:
         assert [r.reason for r in search(s, EntryFilter(fever=True), limit=10, offset=0)[0]] == ["fever"]
         assert search(s, EntryFilter(offline=True, override=False), limit=10, offset=0)[1] == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,9 +18,7 @@ from central.csrf import MESSAGE, token_for_cookie
 from central.db import session_scope
 from central.models import Gate, Pass, Person, ReturnBatch, Vehicle
 from central.models_log import FeverAlert, GateState
-from gatecore.messages import OfflineDecision, Override
-from gatecore.reasons import Reason, Verdict
-from tests.central.conftest import NOW, World
+from tests.central.conftest import NOW, World, log_morning
 from tests.central.console_helpers import Client, page_csrf
 
 POLICY_FORM = {
@@ -226,27 +224,8 @@ def test_batches_page_adds_a_window_for_students_only(c: Client, world: World) -
 # --- the entry log ---------------------------------------------------------------------------------
 
 
-def _log(world: World, extra: int = 0) -> None:
-    scans = [
-        world.scan("zhang", at=NOW),
-        world.scan("li", at=NOW + timedelta(minutes=1)),  # household day used
-        world.scan("staff", celsius=38.2, at=NOW + timedelta(minutes=2)),  # fever
-        world.scan(
-            "wang", at=NOW + timedelta(minutes=3), offline=OfflineDecision(Verdict.ALLOW, Reason.OK, 1)
-        ),
-        world.scan(
-            "li", at=NOW + timedelta(minutes=4), override=Override("x", "guard-7", Verdict.ALLOW, "证明")
-        ),
-    ]
-    for i, scan in enumerate(scans):
-        assert world.service.handle(*scan, NOW + timedelta(minutes=i))
-    for i in range(extra):  # later refusals, received a second apart
-        at = NOW + timedelta(minutes=10, seconds=i)
-        assert world.service.handle(*world.scan("li", at=at), at)  # zhang holds the household's day
-
-
 def test_entries_page_filters_like_the_api_and_links_the_csv(c: Client, world: World) -> None:
-    _log(world)
+    log_morning(world)
     for refused in ("guard", "approver"):
         c.log_in(refused)
         assert c.http.get("/console/entries").status_code == 403
@@ -278,7 +257,7 @@ def test_entries_page_filters_like_the_api_and_links_the_csv(c: Client, world: W
 
 
 def test_entries_page_paginates(c: Client, world: World) -> None:
-    _log(world, extra=55)
+    log_morning(world, extra=55)
     c.log_in("security", page="/console/entries")
     first = c.http.get("/console/entries?verdict=deny").text
     assert len(rows(first, "entry")) == 50 and 'id="prev"' not in first
