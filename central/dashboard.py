@@ -60,8 +60,9 @@ def gates(session: Session) -> list[dict[str, Any]]:
         gate_id = str(g["gate_id"])
         at = last.get(gate_id)
         g["last_event"] = utc(at).isoformat() if at else None
-        since = down.get(gate_id) if g["state"] == "offline" else None
-        g["offline_since"] = since.isoformat() if since else None
+        outage = down.get(gate_id) if g["state"] == "offline" else None
+        g["offline_since"] = outage[0].isoformat() if outage else None
+        g["offline_since_or_earlier"] = outage is not None and outage[1] == "retained_on_reconnect"
     return sorted(out, key=lambda g: g["gate_id"])
 
 

@@ -100,9 +100,18 @@ def test_an_offline_gate_shows_since_when(world: World) -> None:
     with session_scope(world.engine) as s:
         [gate] = dashboard.gates(s)
     assert (gate["state"], gate["offline_since"]) == ("offline", (NOW + timedelta(minutes=3)).isoformat())
+    assert gate["offline_since_or_earlier"] is False  # heard as it happened
     record_status(world.engine, topic, online, NOW + timedelta(minutes=9))
     with session_scope(world.engine) as s:
         assert dashboard.gates(s)[0]["offline_since"] is None
+    # central restarts and learns of the next outage only from the retained Will: a bound, said as one
+    record_status(world.engine, topic, offline, NOW + timedelta(minutes=20), retained=True)
+    with session_scope(world.engine) as s:
+        [gate] = dashboard.gates(s)
+    assert (
+        gate["offline_since"] == (NOW + timedelta(minutes=20)).isoformat()
+        and gate["offline_since_or_earlier"]
+    )
 
 
 def test_audit_checkpoint_cli_appends_the_head_once(

@@ -53,7 +53,7 @@ def test_an_outage_opens_and_closes_once_under_duplicates_and_replays(world: Wor
     assert (outage.went_offline_at, outage.back_online_at) == (NOW + timedelta(minutes=1), None)
     assert outage.cause == "offline_status"
     with session_scope(e) as s:
-        assert open_outages(s) == {g: NOW + timedelta(minutes=1)}
+        assert open_outages(s) == {g: (NOW + timedelta(minutes=1), "offline_status")}
 
     _send(e, g, "online", NOW + timedelta(minutes=10), gate_at=NOW + timedelta(minutes=10))
     _send(e, g, "online", NOW + timedelta(minutes=11), gate_at=NOW + timedelta(minutes=11))
