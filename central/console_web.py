@@ -8,6 +8,7 @@ language, no session yet) does not.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -159,24 +160,42 @@ def campus_names(session: Session) -> dict[int, str]:
     }
 
 
+def login_form(request: Request, *, status_code: int = 200, **ctx: Any) -> Response:
+    """The login form with a pre-session CSRF token: another site cannot log a browser in to an
+    account of its own (whose pages the victim would then fill in)."""
+    nonce = request.cookies.get(csrf.LOGIN_COOKIE) or secrets.token_urlsafe(16)
+    response = render(
+        request,
+        "login.html",
+        None,
+        status_code=status_code,
+        login_token=csrf.login_token(request.app, nonce),
+        **ctx,
+    )
+    response.set_cookie(
+        csrf.LOGIN_COOKIE, nonce, max_age=3600, httponly=True, samesite="lax", path="/console/login"
+    )
+    return response
+
+
 @public.get("/login")
 def login_page(request: Request, user: Viewer) -> Response:
     """The login form."""
-    return render(request, "login.html", None)
+    return login_form(request)
 
 
 @public.post("/login")
 async def login(request: Request) -> Response:
-    """Check the password and set the session cookie."""
+    """Check the form's token and the password, and set the session cookie."""
     form = await form_of(request)
+    if not csrf.login_ok(request, (await request.form()).get(csrf.FIELD)):
+        return login_form(request, status_code=403, username=form.get("username"), error=csrf.MESSAGE)
     user = await run_in_threadpool(
         login_user, request.app, form.get("username", ""), form.get("password", "")
     )
     if user is None:
-        return render(
+        return login_form(
             request,
-            "login.html",
-            None,
             status_code=401,
             username=form.get("username"),
             error=translator(lang_of(request))("bad_login"),

@@ -10,8 +10,9 @@ unless it carries the right token.
 
 Exempt, because they carry no ambient credential a forged request could ride on: requests with
 ``Authorization: Bearer`` (API clients) and requests without a session cookie (the route's own
-authentication then refuses them, e.g. with the login redirect). The login form is served by a
-router without the check: it has no session yet.
+authentication then refuses them, e.g. with the login redirect). The login form, which has no
+session yet, carries a token of its own: an HMAC of a random nonce the login page sets in a cookie
+(``cg_login``), so another site cannot log a browser in to the attacker's account.
 """
 
 from __future__ import annotations
@@ -70,3 +71,19 @@ async def protect(request: Request) -> None:
     # compare bytes: compare_digest refuses non-ASCII str, and a forged token must be a 403, not a 500
     if not isinstance(supplied, str) or not hmac.compare_digest(supplied.encode(), expected.encode()):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=MESSAGE)
+
+
+LOGIN_COOKIE = "cg_login"
+
+
+def login_token(app: FastAPI, nonce: str) -> str:
+    """The login form's token for the pre-session nonce in its cookie."""
+    return token_for_cookie(app, "login\x00" + nonce)
+
+
+def login_ok(request: Request, supplied: object) -> bool:
+    """Whether a posted login form carries the token of the nonce cookie its page set."""
+    nonce = request.cookies.get(LOGIN_COOKIE)
+    if not nonce or not isinstance(supplied, str):
+        return False
+    return hmac.compare_digest(supplied.encode(), login_token(request.app, nonce).encode())

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from central.auth import SESSION_COOKIE
 from central.models import Household
 from tests.central.conftest import World
-from tests.central.console_helpers import Client
+from tests.central.console_helpers import Client, page_csrf
 
 
 @pytest.fixture
@@ -25,13 +25,32 @@ def as_user(c: Client, username: str) -> None:
 def test_anonymous_pages_redirect_to_login_and_bad_password_says_so(c: Client) -> None:
     r = c.http.get("/console/households", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/console/login"
-    r = c.http.post("/console/login", data={"username": "security", "password": "nope"})
+    token = page_csrf(c.http.get("/console/login").text)
+    r = c.http.post("/console/login", data={"username": "security", "password": "nope", "csrf": token})
     assert r.status_code == 401 and "用户名或密码错误" in r.text
 
 
+def test_login_needs_the_token_of_its_own_page(c: Client) -> None:
+    """Login CSRF: a form posted from elsewhere carries no token for this browser's nonce."""
+    forged = c.http.post("/console/login", data={"username": "security", "password": "security-demo"})
+    assert forged.status_code == 403 and SESSION_COOKIE not in forged.cookies
+    assert "reload the page" in forged.text
+    old = page_csrf(c.http.get("/console/login").text)
+    c.http.cookies.clear()
+    fresh = page_csrf(c.http.get("/console/login").text)  # another browser, another nonce
+    assert fresh != old
+    data = {"username": "security", "password": "security-demo"}
+    assert c.http.post("/console/login", data={**data, "csrf": old}).status_code == 403
+    r = c.http.post("/console/login", data={**data, "csrf": fresh}, follow_redirects=False)
+    assert r.status_code == 303 and SESSION_COOKIE in r.cookies
+
+
 def test_login_sets_cookie_and_english_toggle(c: Client) -> None:
+    token = page_csrf(c.http.get("/console/login").text)
     r = c.http.post(
-        "/console/login", data={"username": "security", "password": "security-demo"}, follow_redirects=False
+        "/console/login",
+        data={"username": "security", "password": "security-demo", "csrf": token},
+        follow_redirects=False,
     )
     assert r.status_code == 303 and SESSION_COOKIE in r.cookies
     assert "住户" in c.http.get("/console/households").text
