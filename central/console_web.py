@@ -136,6 +136,13 @@ def render(request: Request, name: str, user: User | None, *, status_code: int =
     return response
 
 
+def refusal(exc: ValidationError | HTTPException) -> dict[str, Any]:
+    """How a page shows a refused form: field errors from validation, the service's reason otherwise."""
+    if isinstance(exc, ValidationError):
+        return {"errors": field_errors(exc)}
+    return {"error": exc.detail}
+
+
 def field_errors(exc: ValidationError) -> dict[str, str]:
     """Validation errors by form field ('error' for the whole form)."""
     return {
@@ -272,10 +279,8 @@ async def add_household_form(request: Request, session: WriteSession, user: View
     form = await form_of(request)
     try:
         household = add_household(session, HouseholdCreate.model_validate(form))
-    except ValidationError as exc:
-        return households(request, session, viewer, form=form, errors=field_errors(exc))
-    except HTTPException as exc:
-        return households(request, session, viewer, form=form, error=exc.detail)
+    except (ValidationError, HTTPException) as exc:
+        return households(request, session, viewer, form=form, **refusal(exc))
     record_change(session, viewer, "create", "household", household.id)
     session.commit()
     return done("/console/households", f"+ {household.label}")
@@ -305,10 +310,8 @@ async def add_person_form(request: Request, session: WriteSession, user: Viewer)
     form = await form_of(request)
     try:
         person = add_person(session, PersonCreate.model_validate(form))
-    except ValidationError as exc:
-        return people(request, session, viewer, form=form, errors=field_errors(exc))
-    except HTTPException as exc:
-        return people(request, session, viewer, form=form, error=exc.detail)
+    except (ValidationError, HTTPException) as exc:
+        return people(request, session, viewer, form=form, **refusal(exc))
     record_change(session, viewer, "create", "person", person.id, category=person.category)
     session.commit()
     return done("/console/people", f"+ #{person.id}")

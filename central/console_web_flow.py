@@ -14,7 +14,7 @@ from central import console_approvals, console_passes, csrf
 from central.auth import Role, User
 from central.console_models import ReadSession, WriteSession
 from central.console_schemas import ApprovalCreate, PassCreate
-from central.console_web import CONSOLE_ROLES, LOCAL, Viewer, admit, done, field_errors, form_of, render
+from central.console_web import CONSOLE_ROLES, LOCAL, Viewer, admit, done, form_of, refusal, render
 from central.models import Approval, Pass, Person
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(csrf.protect)])
@@ -53,10 +53,8 @@ async def request_form(request: Request, session: WriteSession, user: Viewer) ->
     try:
         body = ApprovalCreate.model_validate(form)
         console_approvals.request_approval(body, session, viewer)
-    except ValidationError as exc:
-        return approvals(request, session, viewer, form=form, errors=field_errors(exc))
-    except HTTPException as exc:
-        return approvals(request, session, viewer, form=form, error=exc.detail)
+    except (ValidationError, HTTPException) as exc:
+        return approvals(request, session, viewer, form=form, **refusal(exc))
     return done("/console/approvals", "✓")
 
 
@@ -118,10 +116,8 @@ async def issue_form(request: Request, session: WriteSession, user: Viewer) -> R
     }
     try:
         issued = console_passes.issue(PassCreate.model_validate(data), session, viewer)
-    except ValidationError as exc:
-        return passes(request, session, viewer, form=form, errors=field_errors(exc))
-    except HTTPException as exc:
-        return passes(request, session, viewer, form=form, error=exc.detail)
+    except (ValidationError, HTTPException) as exc:
+        return passes(request, session, viewer, form=form, **refusal(exc))
     return done(
         "/console/passes", f"+ {len(issued)}: " + _id_range([p.id for p in issued if p.id is not None])
     )

@@ -37,6 +37,7 @@ from central.console_web import (
     done,
     field_errors,
     form_of,
+    refusal,
     render,
 )
 from central.models import Gate, Pass, Person
@@ -217,10 +218,8 @@ async def vehicle_form(request: Request, session: WriteSession, user: Viewer) ->
     form = await form_of(request)
     try:
         vehicle = create_vehicle(VehicleCreate.model_validate(form), session, viewer)
-    except ValidationError as exc:
-        return vehicles(request, session, viewer, form=form, errors=field_errors(exc))
-    except HTTPException as exc:
-        return vehicles(request, session, viewer, form=form, error=exc.detail)
+    except (ValidationError, HTTPException) as exc:
+        return vehicles(request, session, viewer, form=form, **refusal(exc))
     return done("/console/vehicles", f"+ {vehicle.plate}")
 
 
@@ -272,10 +271,8 @@ async def visitor_form(request: Request, session: WriteSession, user: Viewer) ->
     data = {**form, **{k: _local_instant(form.get(k)) for k in ("valid_from", "valid_until")}}
     try:
         visit = register_visitor(VisitorCreate.model_validate(data), session, viewer)
-    except ValidationError as exc:
-        return visitors(request, session, viewer, form=form, errors=field_errors(exc))
-    except HTTPException as exc:
-        return visitors(request, session, viewer, form=form, error=exc.detail)
+    except (ValidationError, HTTPException) as exc:
+        return visitors(request, session, viewer, form=form, **refusal(exc))
     return done("/console/visitors", f"+ #{visit.id}")
 
 
@@ -309,8 +306,6 @@ async def batch_form(request: Request, session: WriteSession, user: Viewer) -> R
     form = await form_of(request)
     try:
         batch = create_batch(ReturnBatchCreate.model_validate(form), session, viewer)
-    except ValidationError as exc:
-        return batches(request, session, viewer, form=form, errors=field_errors(exc))
-    except HTTPException as exc:
-        return batches(request, session, viewer, form=form, error=exc.detail)
+    except (ValidationError, HTTPException) as exc:
+        return batches(request, session, viewer, form=form, **refusal(exc))
     return done("/console/batches", f"+ #{batch.id}")

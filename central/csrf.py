@@ -67,9 +67,7 @@ async def protect(request: Request) -> None:
     supplied: object = request.headers.get(HEADER)
     if supplied is None and request.headers.get("content-type", "").startswith(_FORM_TYPES):
         supplied = (await request.form()).get(FIELD)  # Starlette caches the form for the route
-    expected = token_for_cookie(request.app, cookie)
-    # compare bytes: compare_digest refuses non-ASCII str, and a forged token must be a 403, not a 500
-    if not isinstance(supplied, str) or not hmac.compare_digest(supplied.encode(), expected.encode()):
+    if not _matches(supplied, token_for_cookie(request.app, cookie)):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=MESSAGE)
 
 
@@ -84,6 +82,11 @@ def login_token(app: FastAPI, nonce: str) -> str:
 def login_ok(request: Request, supplied: object) -> bool:
     """Whether a posted login form carries the token of the nonce cookie its page set."""
     nonce = request.cookies.get(LOGIN_COOKIE)
-    if not nonce or not isinstance(supplied, str):
+    if not nonce:
         return False
-    return hmac.compare_digest(supplied.encode(), login_token(request.app, nonce).encode())
+    return _matches(supplied, login_token(request.app, nonce))
+
+
+def _matches(supplied: object, expected: str) -> bool:
+    # compare bytes: compare_digest refuses non-ASCII str, and a forged token must be a 403, not a 500
+    return isinstance(supplied, str) and hmac.compare_digest(supplied.encode(), expected.encode())
