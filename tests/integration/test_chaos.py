@@ -24,9 +24,9 @@ from firmware_sim.display import RecordingDisplay
 from firmware_sim.relay import RecordingRelay
 from gate_agent.agent import GateAgent
 from gate_agent.bootstrap import build_agent
-from gate_agent.settings import GateSettings
 from gatecore.messages import Temperature
 from gatecore.thermoline import SensorStatus
+from tests.gate_agent.conftest import gate_settings
 
 pytestmark = pytest.mark.skipif(not MosquittoBroker.available(), reason="needs the mosquitto binary")
 
@@ -36,16 +36,9 @@ IN_FLIGHT = 8  # scans a gate may have queued and not yet shown
 
 
 def _agent(tmp_path: Path, gate: str, port: int) -> tuple[GateAgent, RecordingDisplay]:
-    settings = GateSettings(
-        gate_id=gate,
-        mqtt_port=port,
-        camera=str(tmp_path / "no-camera.avi"),
-        serial_port=tmp_path / "no-thermometer",
-        data_dir=tmp_path / gate,
-        decision_timeout_s=0.3,
-        resend_after_s=0.5,
-        status_interval_s=1.0,
-    )  # type: ignore[call-arg]
+    settings = gate_settings(
+        tmp_path, gate, port, data_dir=tmp_path / gate, decision_timeout_s=0.3, resend_after_s=0.5
+    )
     settings.data_dir.mkdir(parents=True)
     display = RecordingDisplay()
     return build_agent(settings, display=display, relay=RecordingRelay()), display

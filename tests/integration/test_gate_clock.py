@@ -19,11 +19,10 @@ from central.settings import CentralSettings
 from firmware_sim.display import RecordingDisplay
 from firmware_sim.relay import RecordingRelay
 from gate_agent.bootstrap import build_agent
-from gate_agent.settings import GateSettings
 from gatecore import topics
 from gatecore.messages import GateStatus
 from tests.api_auth import bearer
-from tests.gate_agent.conftest import wait_until
+from tests.gate_agent.conftest import gate_settings, wait_until
 
 
 def test_a_gate_with_a_wrong_clock_is_flagged(central, broker, tmp_path: Path) -> None:
@@ -34,14 +33,7 @@ def test_a_gate_with_a_wrong_clock_is_flagged(central, broker, tmp_path: Path) -
         s.commit()
     agents = []
     for gate, shift in (("clock-good", 0.0), ("clock-fast", 95.0)):
-        settings = GateSettings(
-            gate_id=gate,
-            mqtt_port=broker.port,
-            camera=str(tmp_path / "none.avi"),
-            serial_port=tmp_path / "none",
-            data_dir=tmp_path / gate,
-            status_interval_s=0.5,
-        )  # type: ignore[call-arg]
+        settings = gate_settings(tmp_path, gate, broker.port, data_dir=tmp_path / gate, status_interval_s=0.5)
         agent = build_agent(
             settings,
             display=RecordingDisplay(),

@@ -18,25 +18,17 @@ from firmware_sim.display import RecordingDisplay
 from firmware_sim.relay import RecordingRelay
 from gate_agent.agent import GateAgent
 from gate_agent.bootstrap import build_agent
-from gate_agent.settings import GateSettings
 from gatecore.messages import Temperature
 from gatecore.reasons import Verdict
 from gatecore.thermoline import SensorStatus
-from tests.gate_agent.conftest import wait_until
+from tests.gate_agent.conftest import gate_settings, wait_until
 from tests.integration.conftest import seeded_central
 
 pytestmark = pytest.mark.skipif(not MosquittoBroker.available(), reason="needs the mosquitto binary")
 
 
 def _agent(tmp_path: Path, gate: str, port: int) -> tuple[GateAgent, RecordingDisplay]:
-    settings = GateSettings(
-        gate_id=gate,
-        mqtt_port=port,
-        camera=str(tmp_path / "no-camera.avi"),
-        serial_port=tmp_path / "no-thermometer",
-        data_dir=tmp_path / gate,
-        resend_after_s=0.5,
-    )  # type: ignore[call-arg]
+    settings = gate_settings(tmp_path, gate, port, data_dir=tmp_path / gate, resend_after_s=0.5)
     display = RecordingDisplay()
     agent = build_agent(settings, display=display, relay=RecordingRelay())
     agent.start()

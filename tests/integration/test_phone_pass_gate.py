@@ -16,12 +16,11 @@ from central.models import Pass
 from firmware_sim.display import RecordingDisplay
 from firmware_sim.relay import RecordingRelay
 from gate_agent.bootstrap import build_agent
-from gate_agent.settings import GateSettings
 from gatecore.messages import Temperature
 from gatecore.reasons import Reason, Verdict
 from gatecore.thermoline import SensorStatus
 from tests.api_auth import bearer
-from tests.gate_agent.conftest import wait_until
+from tests.gate_agent.conftest import gate_settings, wait_until
 from tests.integration.conftest import seeded_central
 
 pytestmark = pytest.mark.skipif(not MosquittoBroker.available(), reason="needs the mosquitto binary")
@@ -52,15 +51,9 @@ def test_phone_code_online_offline_and_screenshot(tmp_path: Path) -> None:
         assert row is not None
         screenshot = central.keyring.issue(row, now=now - timedelta(minutes=2))  # what the phone showed then
 
-    gate_settings = GateSettings(
-        gate_id=resident.gate_ids[0],
-        mqtt_port=broker.port,
-        camera=str(tmp_path / "no-camera.avi"),
-        serial_port=tmp_path / "no-thermometer",
-        data_dir=tmp_path / "gate",
-    )  # type: ignore[call-arg]
     shown = RecordingDisplay()
-    agent = build_agent(gate_settings, display=shown, relay=RecordingRelay())
+    settings = gate_settings(tmp_path, resident.gate_ids[0], broker.port)
+    agent = build_agent(settings, display=shown, relay=RecordingRelay())
     agent.start()
 
     def scan(qr: str):  # type: ignore[no-untyped-def]
