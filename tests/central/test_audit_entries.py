@@ -11,17 +11,16 @@ from fastapi.testclient import TestClient
 
 from central.api import create_app
 from central.audit_entries import EntryFilter, csv_stream, iter_rows
-from central.auth import Role, create_user, issue_api_token
+from central.auth import Role
 from central.db import session_scope
 from central.settings import CentralSettings
+from tests.api_auth import bearer
 from tests.central.conftest import NOW, World, log_morning
 
 
 def _client(world: World, tmp_path: Path, role: Role = Role.AUDITOR) -> tuple[TestClient, dict[str, str]]:
     app = create_app(CentralSettings(database_url="sqlite://", data_dir=tmp_path), world.engine)
-    with session_scope(world.engine) as s:
-        user = create_user(s, f"u-{role}", "pw-123456", [role])
-    return TestClient(app), {"Authorization": f"Bearer {issue_api_token(app, user)}"}
+    return TestClient(app), bearer(app, world.engine, role)
 
 
 def test_every_filter(world: World, tmp_path: Path) -> None:

@@ -13,11 +13,11 @@ from campusgate.cli import main as cli_main
 from central import audit_checkpoints
 from central.api import create_app
 from central.auditlog import VerifyResult, row_hash, verify
-from central.auth import Role, create_user, issue_api_token
 from central.db import session_scope
 from central.keys import KeyRing
 from central.models_log import EntryEvent
 from central.settings import CentralSettings
+from tests.api_auth import bearer
 from tests.central.conftest import NOW, build_world
 
 ROLES = ["zhang", "li", "wang", "staff", "zhang", "staff", "li", "wang"]
@@ -174,17 +174,9 @@ def test_api_and_cli_report_the_damage(
     settings = CentralSettings(database_url="sqlite://", data_dir=tmp_path)
     app = create_app(settings, logged)
     client = TestClient(app)
-    with session_scope(logged) as s:
-        auditor = create_user(s, "aud", "pw-aud-1", [Role.AUDITOR])
-        guard = create_user(s, "grd", "pw-grd-1", [Role.GUARD])
-    auth = {"Authorization": f"Bearer {issue_api_token(app, auditor)}"}
+    auth = bearer(app, logged, "auditor")
     assert client.get("/api/v1/audit/verify").status_code == 401
-    assert (
-        client.get(
-            "/api/v1/audit/verify", headers={"Authorization": f"Bearer {issue_api_token(app, guard)}"}
-        ).status_code
-        == 403
-    )
+    assert client.get("/api/v1/audit/verify", headers=bearer(app, logged, "guard")).status_code == 403
     audit_checkpoints.write_checkpoint(logged, audit_checkpoints.default_path(tmp_path), NOW)
     body = client.get("/api/v1/audit/verify", headers=auth).json()
     assert body["ok"] and body["checkpoints"] == 1 and body["rows"] == len(ROLES)
