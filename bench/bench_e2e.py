@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlmodel import Session  # noqa: E402
 
-from campusgate.broker import EmbeddedBroker, MosquittoBroker  # noqa: E402
-from campusgate.mqtt import LinkOptions, MqttLink  # noqa: E402
+from transport.broker import EmbeddedBroker, MosquittoBroker  # noqa: E402
+from transport.mqtt import LinkOptions, MqttLink  # noqa: E402
 from central.app import build_central  # noqa: E402
 from central.demopasses import demo_passes  # noqa: E402
 from central.seed import local_today, seed_demo  # noqa: E402

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlmodel import Session, select  # noqa: E402
 
-from campusgate.broker import MosquittoBroker, free_port  # noqa: E402
+from transport.broker import MosquittoBroker, free_port  # noqa: E402
 from central.app import build_central  # noqa: E402
 from central.demopasses import demo_passes  # noqa: E402
 from central.models import Gate  # noqa: E402

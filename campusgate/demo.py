@@ -14,7 +14,7 @@ from types import FrameType
 
 from sqlmodel import Session
 
-from campusgate.broker import EmbeddedBroker
+from transport.broker import EmbeddedBroker
 from central.app import build_central
 from central.auth import seed_demo_users
 from central.demopasses import demo_passes

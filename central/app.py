@@ -13,7 +13,7 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from campusgate.broker import free_port
+from transport.broker import free_port
 from central.api import create_app
 from central.db import create_all, make_engine
 from central.keys import KeyRing, open_keyring
@@ -43,7 +43,7 @@ class CentralHandle:
         return f"http://{self.settings.api_host}:{self.settings.api_port}"
 
     def start(self, *, wait: float = 10.0) -> None:
-        """Connect the worker (raises campusgate.mqtt.MqttError without a broker) and serve the API."""
+        """Connect the worker (raises transport.mqtt.MqttError without a broker) and serve the API."""
         if self.worker is not None:
             self.worker.start(wait=wait)
         if self.app is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from campusgate.mqtt import LinkOptions
+from transport.mqtt import LinkOptions
 from gate_agent.agent import Clock, GateAgent, local_now
 from gate_agent.camera import OpenCvCamera
 from gate_agent.decoder import make_decoder

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from campusgate.mqtt import LinkOptions, MqttLink, Retained
+from transport.mqtt import LinkOptions, MqttLink, Retained
 from gatecore import topics
 from gatecore.messages import DecisionMessage, GateConfig, GateStatus, MessageError, ScanEvent
 

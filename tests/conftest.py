@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from campusgate.broker import EmbeddedBroker, MosquittoBroker
+from transport.broker import EmbeddedBroker, MosquittoBroker
 
 PG_ADMIN_DSN = os.environ.get("CAMPUSGATE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 

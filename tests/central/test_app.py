@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from campusgate.mqtt import LinkOptions, MqttLink
+from transport.mqtt import LinkOptions, MqttLink
 from central.app import build_central
 from central.db import session_scope
 from central.seed import demo_passes, seed_demo

@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import func, select
 
-from campusgate.broker import free_port
+from transport.broker import free_port
 from central.db import make_engine, session_scope
 from central.keys import KeyRing
 from central.models import Pass

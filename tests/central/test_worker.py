@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from campusgate.mqtt import LinkOptions, MqttLink
+from transport.mqtt import LinkOptions, MqttLink
 from central.db import session_scope
 from central.keys import KeyRing
 from central.models_log import EntryEvent, GateState, RejectedMessage

@@ -21,8 +21,8 @@ import segno
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from campusgate.broker import free_port
-from campusgate.mqtt import LinkOptions, MqttLink
+from transport.broker import free_port
+from transport.mqtt import LinkOptions, MqttLink
 from central.answer import decision_message
 from gate_agent.settings import GateSettings
 from gatecore import topics

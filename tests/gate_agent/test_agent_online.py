@@ -14,8 +14,8 @@ import cv2
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from campusgate.broker import EmbeddedBroker, MosquittoBroker
-from campusgate.mqtt import LinkOptions, MqttLink
+from transport.broker import EmbeddedBroker, MosquittoBroker
+from transport.mqtt import LinkOptions, MqttLink
 from firmware_sim.display import RecordingDisplay
 from firmware_sim.relay import RecordingRelay
 from gate_agent.bootstrap import build_agent

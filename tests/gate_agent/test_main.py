@@ -9,8 +9,8 @@ import sys
 import uuid
 from pathlib import Path
 
-from campusgate.broker import EmbeddedBroker, MosquittoBroker
-from campusgate.mqtt import LinkOptions, MqttLink
+from transport.broker import EmbeddedBroker, MosquittoBroker
+from transport.mqtt import LinkOptions, MqttLink
 from gatecore import topics
 from gatecore.messages import GateStatus
 from tests.gate_agent.conftest import gate_id, wait_until

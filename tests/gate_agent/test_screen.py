@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from campusgate.broker import free_port
+from transport.broker import free_port
 from firmware_sim.display import RecordingDisplay
 from gate_agent.bootstrap import build_agent
 from gate_agent.ports import Fault

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from campusgate.broker import MosquittoBroker
-from campusgate.mqtt import LinkOptions, MqttLink
+from transport.broker import MosquittoBroker
+from transport.mqtt import LinkOptions, MqttLink
 from central.app import build_central
 from central.demopasses import demo_passes
 from central.models import Gate

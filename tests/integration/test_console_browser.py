@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from campusgate.mqtt import LinkOptions, MqttLink
+from transport.mqtt import LinkOptions, MqttLink
 from central import registry
 from central.app import CentralHandle, build_central
 from central.auth import seed_demo_users

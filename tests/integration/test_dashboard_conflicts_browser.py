@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
-from campusgate.mqtt import LinkOptions, MqttLink
+from transport.mqtt import LinkOptions, MqttLink
 from central.app import CentralHandle
 from central.auth import SESSION_COOKIE, Role, create_user, issue_session
 from central.models import Person

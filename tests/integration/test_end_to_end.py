@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import httpx
 from sqlmodel import Session, select
 
-from campusgate.mqtt import LinkOptions, MqttLink
+from transport.mqtt import LinkOptions, MqttLink
 from central.models_log import EntryEvent, FeverAlert, RejectedMessage
 from firmware_sim.scenario import Arrival
 from gatecore import topics

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 from sqlmodel import Session, select
 
-from campusgate.mqtt import LinkOptions, MqttLink, Retained
+from transport.mqtt import LinkOptions, MqttLink, Retained
 from central.app import build_central
 from central.models import Gate
 from central.models_log import GateOutage, GateState

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from campusgate.broker import MosquittoBroker, free_port
+from transport.broker import MosquittoBroker, free_port
 from central.app import build_central
 from central.demopasses import demo_passes
 from central.models import Gate

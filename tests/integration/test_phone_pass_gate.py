@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from campusgate.broker import MosquittoBroker, free_port
+from transport.broker import MosquittoBroker, free_port
 from central.demopasses import demo_passes
 from central.models import Pass
 from firmware_sim.display import RecordingDisplay
