@@ -22,16 +22,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlmodel import Session  # noqa: E402
 
-from transport.broker import EmbeddedBroker, MosquittoBroker  # noqa: E402
-from transport.mqtt import LinkOptions, MqttLink  # noqa: E402
 from central.app import build_central  # noqa: E402
-from central.demopasses import demo_passes  # noqa: E402
-from central.seed import local_today, seed_demo  # noqa: E402
+from central.demo.passes import demo_passes  # noqa: E402
+from central.demo.seed import local_today, seed_demo  # noqa: E402
 from central.settings import CentralSettings  # noqa: E402
 from gatecore import topics  # noqa: E402
 from gatecore.messages import ScanEvent, Temperature  # noqa: E402
 from gatecore.policy import AccessRequest, CampusPolicy, Facts, evaluate, read_pass  # noqa: E402
 from gatecore.thermoline import SensorStatus  # noqa: E402
+from transport.broker import EmbeddedBroker, MosquittoBroker  # noqa: E402
+from transport.mqtt import LinkOptions, MqttLink  # noqa: E402
 
 
 def pct(values: list[float], p: float) -> float:

@@ -24,11 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlmodel import Session, select  # noqa: E402
 
-from transport.broker import MosquittoBroker, free_port  # noqa: E402
 from central.app import build_central  # noqa: E402
-from central.demopasses import demo_passes  # noqa: E402
-from central.models import Gate  # noqa: E402
-from central.seed import local_today, seed_demo  # noqa: E402
+from central.demo.passes import demo_passes  # noqa: E402
+from central.demo.seed import local_today, seed_demo  # noqa: E402
+from central.models.registry import Gate  # noqa: E402
 from central.settings import CentralSettings  # noqa: E402
 from firmware_sim.display import RecordingDisplay  # noqa: E402
 from firmware_sim.relay import RecordingRelay  # noqa: E402
@@ -37,6 +36,7 @@ from gate_agent.bootstrap import build_agent  # noqa: E402
 from gate_agent.settings import GateSettings  # noqa: E402
 from gatecore.messages import Temperature  # noqa: E402
 from gatecore.thermoline import SensorStatus  # noqa: E402
+from transport.broker import MosquittoBroker, free_port  # noqa: E402
 
 GATE = "bench-gate"
 
@@ -67,7 +67,7 @@ def main() -> int:
     (work / "mosq").mkdir()
     broker = MosquittoBroker(port=free_port(), workdir=work / "mosq").start()
     settings = CentralSettings(
-        database_url=f"sqlite:///{work}/central.db", mqtt_port=broker.port, data_dir=work
+        database_url=f"sqlite:///{work}/central.models.db", mqtt_port=broker.port, data_dir=work
     )
     central = build_central(settings, api=False)
     with Session(central.engine) as s:

@@ -2,7 +2,7 @@
 
 Run from a checkout: ``.venv/bin/python bench/bench_import.py [--db sqlite|postgres] [--repeat 3]``.
 Real parts: the import code the console and ``POST /api/v1/imports/people`` call
-(``central.imports.import_people``) on a fresh database, with a GBK CSV and an XLSX of 390
+(``central.office.imports.import_people``) on a fresh database, with a GBK CSV and an XLSX of 390
 households × 3 people (1,170 rows) in the office's Chinese column names; then ``seed_demo`` (the
 three campuses, their passes signed). Prints the median and worst of ``--repeat`` runs.
 """
@@ -28,10 +28,10 @@ from sqlalchemy import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from central import registry  # noqa: E402
-from central.db import create_all, make_engine, session_scope  # noqa: E402
-from central.imports import import_people  # noqa: E402
-from central.keys import KeyRing  # noqa: E402
-from central.seed import seed_demo  # noqa: E402
+from central.demo.seed import seed_demo  # noqa: E402
+from central.models.db import create_all, make_engine, session_scope  # noqa: E402
+from central.office.imports import import_people  # noqa: E402
+from central.office.keys import KeyRing  # noqa: E402
 
 HEADER = ["校区", "楼号", "单元", "房号", "姓名", "身份证号", "类别", "电话", "重点人员至"]
 PG_ADMIN = os.environ.get("CAMPUSGATE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")

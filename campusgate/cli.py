@@ -68,9 +68,9 @@ def _reasons(args: argparse.Namespace) -> int:
 def _audit_verify(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from central import audit_checkpoints
-    from central.auditlog import verify
-    from central.db import make_engine, read_only, session_scope
+    from central.audit import checkpoints as audit_checkpoints
+    from central.audit.chain import verify
+    from central.models.db import make_engine, read_only, session_scope
     from central.settings import CentralSettings
 
     engine = make_engine(args.database_url or CentralSettings().database_url)
@@ -108,10 +108,18 @@ def _user(args: argparse.Namespace) -> int:
 
     from pydantic import ValidationError
 
-    from central.auth import User
-    from central.db import make_engine, session_scope
+    from central.api.auth import User
+    from central.api.routes.users import (
+        UserCreate,
+        UserError,
+        UserUpdate,
+        add_user,
+        find_user,
+        public,
+        update_user,
+    )
+    from central.models.db import make_engine, session_scope
     from central.settings import CentralSettings
-    from central.users import UserCreate, UserError, UserUpdate, add_user, find_user, public, update_user
 
     engine = make_engine(args.database_url or CentralSettings().database_url)
     actor = User(
@@ -157,9 +165,9 @@ def _audit_checkpoint(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
     from pathlib import Path
 
-    from central import audit_checkpoints
-    from central.auditlog import verify
-    from central.db import make_engine, read_only, session_scope
+    from central.audit import checkpoints as audit_checkpoints
+    from central.audit.chain import verify
+    from central.models.db import make_engine, read_only, session_scope
     from central.settings import CentralSettings
 
     settings = CentralSettings()

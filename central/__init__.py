@@ -6,7 +6,7 @@ to the hash-chained entry log and publishes the answer.
 
 Exceptions (all subclass :class:`CentralError`):
 
-- :class:`central.keys.KeyRingError` - the signing keys on disk and in the database disagree.
+- :class:`central.office.keys.KeyRingError` - the signing keys on disk and in the database disagree.
 """
 
 

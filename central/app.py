@@ -13,12 +13,12 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from transport.broker import free_port
-from central.api import create_app
-from central.db import create_all, make_engine
-from central.keys import KeyRing, open_keyring
+from central.api.application import create_app
+from central.decisions.worker import Worker
+from central.models.db import create_all, make_engine
+from central.office.keys import KeyRing, open_keyring
 from central.settings import CentralSettings
-from central.worker import Worker
+from transport.broker import free_port
 
 logger = logging.getLogger(__name__)
 

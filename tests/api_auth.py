@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from central.auth import User, hash_password, issue_api_token
-from central.db import session_scope
+from central.api.auth import User, hash_password, issue_api_token
+from central.models.db import session_scope
 
 
 @cache

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from central import registry
-from central.db import create_all, make_engine, session_scope
-from central.keys import KeyRing
-from central.models import Approval, Gate, Household, Pass, Person
-from central.service import DecisionService
+from central.decisions.service import DecisionService
+from central.models.db import create_all, make_engine, session_scope
+from central.models.registry import Approval, Gate, Household, Pass, Person
+from central.office import registry
+from central.office.keys import KeyRing
 from gatecore import topics
 from gatecore.ids import uuid7
 from gatecore.messages import OfflineDecision, Override, ScanEvent, Temperature
@@ -130,7 +130,7 @@ def build_world(engine: Engine, keyring: KeyRing, gate_id: str = "test-north") -
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
     """A fresh SQLite database file with every table."""
-    e = make_engine(f"sqlite:///{tmp_path}/central.db")
+    e = make_engine(f"sqlite:///{tmp_path}/central.models.db")
     create_all(e)
     yield e
     e.dispose()

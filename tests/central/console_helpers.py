@@ -11,9 +11,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from central.api import create_app
-from central.auth import DEMO_USERS, SESSION_COOKIE, User, hash_password, issue_api_token, issue_session
-from central.db import session_scope
+from central.api.application import create_app
+from central.api.auth import DEMO_USERS, SESSION_COOKIE, User, hash_password, issue_api_token, issue_session
+from central.models.db import session_scope
 from central.settings import CentralSettings
 from tests.central.conftest import World
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from central.api import create_app
+from central.api.application import create_app
+from central.decisions.status import record_status
 from central.settings import CentralSettings
-from central.status import record_status
 from gatecore import topics
 from gatecore.messages import GateStatus
 from tests.api_auth import bearer

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import httpx
 
-from transport.mqtt import LinkOptions, MqttLink
 from central.app import build_central
-from central.db import session_scope
-from central.seed import demo_passes, seed_demo
+from central.demo.seed import demo_passes, seed_demo
+from central.models.db import session_scope
 from central.settings import CentralSettings
 from gatecore import topics
 from gatecore.ids import uuid7
@@ -20,11 +19,12 @@ from gatecore.messages import DecisionMessage, GateConfig, ScanEvent, Temperatur
 from gatecore.reasons import Reason
 from gatecore.thermoline import SensorStatus
 from tests.api_auth import bearer
+from transport.mqtt import LinkOptions, MqttLink
 
 
 def test_build_seed_start_and_stop(broker, tmp_path: Path) -> None:
     settings = CentralSettings(
-        database_url=f"sqlite:///{tmp_path}/db/central.db",
+        database_url=f"sqlite:///{tmp_path}/db/central.models.db",
         data_dir=tmp_path / "data",
         mqtt_port=broker.port,
         api_port=0,

@@ -10,13 +10,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from central import dashboard
-from central.api import create_app
-from central.auth import SESSION_COOKIE, Role, create_user, issue_api_token, issue_session
-from central.db import session_scope
-from central.models_log import FeverAlert
+from central.api.application import create_app
+from central.api.auth import SESSION_COOKIE, Role, create_user, issue_api_token, issue_session
+from central.decisions.status import record_status
+from central.models.db import session_scope
+from central.models.journal import FeverAlert
+from central.office import dashboard
 from central.settings import CentralSettings
-from central.status import record_status
 from gatecore import topics
 from gatecore.messages import GateStatus
 from tests.central.conftest import NOW, World
@@ -69,7 +69,7 @@ def test_page_and_ack_need_the_right_role(world: World, tmp_path: Path) -> None:
 
 
 def test_conflicts_today_and_latest_masked_and_in_the_stream(world: World) -> None:
-    from central.dashboard_api import _poll
+    from central.api.routes.dashboard import _poll
     from gatecore.messages import OfflineDecision
     from gatecore.reasons import Reason, Verdict
 
@@ -120,9 +120,9 @@ def test_audit_checkpoint_cli_appends_the_head_once(
     from sqlalchemy import text
 
     from campusgate.cli import main
-    from central import audit_checkpoints
+    from central.audit import checkpoints as audit_checkpoints
 
-    db = f"sqlite:///{tmp_path}/central.db"  # the world's database file
+    db = f"sqlite:///{tmp_path}/central.models.db"  # the world's database file
     path = tmp_path / "office" / "checkpoints.jsonl"
     argv = ["audit", "checkpoint", "--database-url", db, "--file", str(path)]
     assert main(argv) == 0 and not path.exists()

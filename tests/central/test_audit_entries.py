@@ -9,10 +9,10 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from central.api import create_app
-from central.audit_entries import EntryFilter, csv_stream, iter_rows
-from central.auth import Role
-from central.db import session_scope
+from central.api.application import create_app
+from central.api.auth import Role
+from central.audit.entries import EntryFilter, csv_stream, iter_rows
+from central.models.db import session_scope
 from central.settings import CentralSettings
 from tests.api_auth import bearer
 from tests.central.conftest import NOW, World, log_morning
@@ -81,7 +81,7 @@ def test_csv_streams_in_batches_with_bom_and_chinese(world: World, tmp_path: Pat
 
 
 def test_filters_on_postgresql(pg_engine, keyring, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from central.audit_entries import search
+    from central.audit.entries import search
     from tests.central.conftest import build_world
 
     world = build_world(pg_engine, keyring)

@@ -10,12 +10,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from campusgate.cli import main as cli_main
-from central import audit_checkpoints
-from central.api import create_app
-from central.auditlog import VerifyResult, row_hash, verify
-from central.db import session_scope
-from central.keys import KeyRing
-from central.models_log import EntryEvent
+from central.api.application import create_app
+from central.audit import checkpoints as audit_checkpoints
+from central.audit.chain import VerifyResult, row_hash, verify
+from central.models.db import session_scope
+from central.models.journal import EntryEvent
+from central.office.keys import KeyRing
 from central.settings import CentralSettings
 from tests.api_auth import bearer
 from tests.central.conftest import NOW, build_world

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import func, select
 
-from central.auditlog import verify_chain
-from central.db import session_scope
-from central.keys import KeyRing
-from central.models_log import EntryEvent
+from central.audit.chain import verify_chain
+from central.models.db import session_scope
+from central.models.journal import EntryEvent
+from central.office.keys import KeyRing
 from tests.central.conftest import NOW, World, build_world
 
 

@@ -10,8 +10,8 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from central.api import create_app
-from central.auth import (
+from central.api.application import create_app
+from central.api.auth import (
     SESSION_COOKIE,
     CurrentUser,
     Role,
@@ -23,7 +23,7 @@ from central.auth import (
     require_roles,
     seed_demo_users,
 )
-from central.db import session_scope
+from central.models.db import session_scope
 from central.settings import CentralSettings
 
 

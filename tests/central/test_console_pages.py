@@ -13,11 +13,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlmodel import Session, select
 
-from central.auth import SESSION_COOKIE, User, issue_session
-from central.csrf import MESSAGE, token_for_cookie
-from central.db import session_scope
-from central.models import Gate, Pass, Person, ReturnBatch, Vehicle
-from central.models_log import FeverAlert, GateState
+from central.api.auth import SESSION_COOKIE, User, issue_session
+from central.api.csrf import MESSAGE, token_for_cookie
+from central.models.db import session_scope
+from central.models.journal import FeverAlert, GateState
+from central.models.registry import Gate, Pass, Person, ReturnBatch, Vehicle
 from tests.central.conftest import NOW, World, log_morning
 from tests.central.console_helpers import Client, page_csrf
 
@@ -188,7 +188,7 @@ def test_an_import_redirects_and_a_confirmation_waits_for_its_page(c: Client, wo
 
 
 def test_a_long_confirmation_is_cut_to_fit_a_cookie(c: Client, world: World) -> None:
-    from central.console_web import done
+    from central.console.web import done
 
     cookie = done("/console/households", "户" * 2000).headers["set-cookie"]
     assert len(cookie) < 4096 and "%E2%80%A6" in cookie  # cut, and said to be cut with an ellipsis

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
-from central.keys import KeyRing
+from central.office.keys import KeyRing
 from tests.central.conftest import World, build_world
 from tests.central.test_console_registry import *  # noqa: F403
 from tests.central.test_imports import *  # noqa: F403

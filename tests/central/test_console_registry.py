@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from central.console_models import RegistryChange
-from central.models import Approval, Person
+from central.api.deps import RegistryChange
+from central.models.registry import Approval, Person
 from tests.central.conftest import World
 from tests.central.console_helpers import Client
 

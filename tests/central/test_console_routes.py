@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from central.console_api import router as console_router
+from central.api.router import router as console_router
 from tests.central.conftest import World
 from tests.central.console_helpers import Client
 

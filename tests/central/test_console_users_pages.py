@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from central.auth import User, authenticate
-from central.console_models import RegistryChange
-from central.db import session_scope
+from central.api.auth import User, authenticate
+from central.api.deps import RegistryChange
+from central.models.db import session_scope
 from tests.central.conftest import NOW, World
 from tests.central.console_helpers import Client
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from central.auth import SESSION_COOKIE
-from central.models import Household
+from central.api.auth import SESSION_COOKIE
+from central.models.registry import Household
 from tests.central.conftest import World
 from tests.central.console_helpers import Client, page_csrf
 

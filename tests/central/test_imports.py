@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import Session, func, select
 
-from central.models import Household, Person
+from central.models.registry import Household, Person
 from tests.central.conftest import World
 from tests.central.console_helpers import Client
 

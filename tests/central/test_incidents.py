@@ -9,12 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from central import incidents
-from central.api import create_app
-from central.auth import Role, create_user, issue_api_token
-from central.db import session_scope
-from central.incidents import FeverIncident, is_overdue
-from central.models_log import FeverAlert
+from central.api.application import create_app
+from central.api.auth import Role, create_user, issue_api_token
+from central.models.db import session_scope
+from central.models.journal import FeverAlert
+from central.office import incidents
+from central.office.incidents import FeverIncident, is_overdue
 from central.settings import CentralSettings
 from tests.central.conftest import NOW, World
 

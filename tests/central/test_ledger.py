@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from central.auditlog import verify_chain
-from central.db import session_scope
-from central.keys import KeyRing
-from central.ledger import claim_day
-from central.models import Person
-from central.models_log import EntryEvent, HouseholdDay
-from central.service import DecisionService
+from central.audit.chain import verify_chain
+from central.decisions.ledger import claim_day
+from central.decisions.service import DecisionService
+from central.models.db import session_scope
+from central.models.journal import EntryEvent, HouseholdDay
+from central.models.registry import Person
+from central.office.keys import KeyRing
 from gatecore.messages import DecisionMessage
 from gatecore.policy import DayClaim, Holder
 from gatecore.reasons import Reason, Verdict

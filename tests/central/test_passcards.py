@@ -16,8 +16,8 @@ from PIL import Image
 from pyzbar.pyzbar import decode
 from sqlmodel import Session
 
-from central import registry
-from central.models import Pass
+from central.models.registry import Pass
+from central.office import registry
 from gatecore.tokens import PassKind, verify_token
 from tests.central.conftest import NOW, World
 from tests.central.console_helpers import Client

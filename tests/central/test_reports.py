@@ -13,16 +13,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from central import reports
-from central.api import create_app
-from central.auth import Role, create_user, issue_api_token
-from central.db import session_scope
-from central.models import Gate
-from central.models_log import EntryEvent
-from central.reports import DailyReport, ReportError, ReportSetting
-from central.scheduler import make_due_reports, report_due
+from central.api.application import create_app
+from central.api.auth import Role, create_user, issue_api_token
+from central.decisions.status import record_status
+from central.models.db import session_scope
+from central.models.journal import EntryEvent
+from central.models.registry import Gate
+from central.office import reports
+from central.office.reports import DailyReport, ReportError, ReportSetting
+from central.office.scheduler import make_due_reports, report_due
 from central.settings import CentralSettings
-from central.status import record_status
 from gatecore import topics
 from gatecore.messages import GateStatus, OfflineDecision, Override
 from gatecore.reasons import Reason, Verdict
@@ -136,7 +136,7 @@ def test_gates_offline_lists_outages_overlapping_the_day_with_minutes(world: Wor
             "at_least": True,
         },
     ]
-    from central.reports_render import lines, to_pdf
+    from central.office.reports_render import lines, to_pdf
 
     row = ("离线门岗 Gate offline", "北门 test-north：离线 95 分钟，3 次 / offline 95 min, 3 outage(s)")
     assert row in lines(report, "坞城校区")
@@ -174,7 +174,7 @@ def test_entries_count_what_happened_at_the_gate(world: World) -> None:
 
 
 def test_a_report_made_before_outages_were_kept_still_renders(world: World) -> None:
-    from central.reports_render import lines
+    from central.office.reports_render import lines
 
     with session_scope(world.engine) as s:
         report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, NOW)
@@ -289,8 +289,8 @@ def test_missed_schedule_is_made_late_after_a_restart(world: World) -> None:
 
 
 def test_scheduler_tick_makes_reports_and_writes_a_checkpoint(world: World, tmp_path: Path) -> None:
-    from central import audit_checkpoints
-    from central.scheduler import Scheduler
+    from central.audit import checkpoints as audit_checkpoints
+    from central.office.scheduler import Scheduler
 
     _scenario(world)
     scheduler = Scheduler(world.engine, tmp_path, checkpoint_every=3600)

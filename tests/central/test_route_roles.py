@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from central.auth import Role
+from central.api.auth import Role
 from tests.central.conftest import World
 from tests.central.console_helpers import Client
 from tests.central.test_console_routes import walk

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 from sqlalchemy import Engine
 from sqlmodel import func, select
 
-from central.db import session_scope
-from central.keys import KeyRing
-from central.models import Household
-from central.seed import demo_passes, pass_tokens, seed_demo
-from central.service import DecisionService
+from central.decisions.service import DecisionService
+from central.demo.seed import demo_passes, pass_tokens, seed_demo
+from central.models.db import session_scope
+from central.models.registry import Household
+from central.office.keys import KeyRing
 from gatecore import topics
 from gatecore.messages import DecisionMessage, ScanEvent, Temperature
 from gatecore.reasons import Reason

@@ -9,18 +9,18 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import func, select
 
-from transport.broker import free_port
-from central.db import make_engine, session_scope
-from central.keys import KeyRing
-from central.models import Pass
-from central.models_log import EntryEvent, FeverAlert, RejectedMessage
-from central.service import DecisionService
+from central.decisions.service import DecisionService
+from central.models.db import make_engine, session_scope
+from central.models.journal import EntryEvent, FeverAlert, RejectedMessage
+from central.models.registry import Pass
+from central.office.keys import KeyRing
 from gatecore import topics
 from gatecore.messages import MAX_PAYLOAD, DecisionMessage, OfflineDecision, Override
 from gatecore.messages import FeverAlert as FeverAlertMessage
 from gatecore.reasons import Reason, Verdict
 from gatecore.tokens import PassClaims, PassForm, PassKind, issue_token
 from tests.central.conftest import NOW, World, event_id
+from transport.broker import free_port
 
 RECEIVED = NOW + timedelta(milliseconds=40)
 

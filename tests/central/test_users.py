@@ -10,9 +10,9 @@ import pytest
 from sqlmodel import Session, select
 
 from campusgate.cli import main
-from central.auth import User, authenticate
-from central.console_models import RegistryChange
-from central.db import create_all, make_engine
+from central.api.auth import User, authenticate
+from central.api.deps import RegistryChange
+from central.models.db import create_all, make_engine
 from tests.central.conftest import World
 from tests.central.console_helpers import Client
 
@@ -97,7 +97,7 @@ def test_only_an_admin_manages_users(world: World, tmp_path: Path, role: str) ->
 
 
 def test_cli_makes_the_first_admin(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    url = f"sqlite:///{tmp_path}/central.db"
+    url = f"sqlite:///{tmp_path}/central.models.db"
     create_all(make_engine(url))
     secret = tmp_path / "pw"
     secret.write_text("first-admin-pw\n")

@@ -13,16 +13,16 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from transport.mqtt import LinkOptions, MqttLink
-from central.db import session_scope
-from central.keys import KeyRing
-from central.models_log import EntryEvent, GateState, RejectedMessage
+from central.decisions.worker import Worker
+from central.models.db import session_scope
+from central.models.journal import EntryEvent, GateState, RejectedMessage
+from central.office.keys import KeyRing
 from central.settings import CentralSettings
-from central.worker import Worker
 from gatecore import topics
 from gatecore.messages import DecisionMessage, GateConfig, GateStatus, ScanEvent
 from gatecore.reasons import Reason, Verdict
 from tests.central.conftest import NOW, World, build_world
+from transport.mqtt import LinkOptions, MqttLink
 
 TIMEOUT = 10
 

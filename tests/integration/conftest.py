@@ -10,8 +10,8 @@ import pytest
 from sqlmodel import Session
 
 from central.app import CentralHandle, build_central
-from central.demopasses import DemoPass, demo_passes
-from central.seed import local_today, seed_demo
+from central.demo.passes import DemoPass, demo_passes
+from central.demo.seed import local_today, seed_demo
 from central.settings import CentralSettings
 from firmware_sim.scenario import GateRig, start_rig
 
@@ -20,7 +20,10 @@ def seeded_central(mqtt_port: int, data_dir: Path) -> CentralHandle:
     """Central (worker + API) on a SQLite file in ``data_dir``, seeded with the demo campuses; not started
     (``build_central(handle.settings)`` makes it again after a crash)."""
     settings = CentralSettings(
-        database_url=f"sqlite:///{data_dir}/central.db", mqtt_port=mqtt_port, data_dir=data_dir, api_port=0
+        database_url=f"sqlite:///{data_dir}/central.models.db",
+        mqtt_port=mqtt_port,
+        data_dir=data_dir,
+        api_port=0,
     )
     handle = build_central(settings)
     with Session(handle.engine) as session:

@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from transport.broker import MosquittoBroker, free_port
 from central.app import CentralHandle, build_central
-from central.demopasses import demo_passes
-from central.models import Gate
-from central.models_log import EntryEvent
-from central.seed import local_today, seed_demo
+from central.demo.passes import demo_passes
+from central.demo.seed import local_today, seed_demo
+from central.models.journal import EntryEvent
+from central.models.registry import Gate
 from central.settings import CentralSettings
 from firmware_sim.display import RecordingDisplay
 from firmware_sim.relay import RecordingRelay
@@ -27,6 +26,7 @@ from gate_agent.bootstrap import build_agent
 from gatecore.messages import Temperature
 from gatecore.thermoline import SensorStatus
 from tests.gate_agent.conftest import gate_settings
+from transport.broker import MosquittoBroker, free_port
 
 pytestmark = pytest.mark.skipif(not MosquittoBroker.available(), reason="needs the mosquitto binary")
 
@@ -60,7 +60,7 @@ def test_every_event_once_through_broker_and_central_crashes(tmp_path: Path) -> 
     (tmp_path / "mosq").mkdir()
     broker.start()
     settings = CentralSettings(
-        database_url=f"sqlite:///{tmp_path}/central.db", mqtt_port=broker.port, data_dir=tmp_path
+        database_url=f"sqlite:///{tmp_path}/central.models.db", mqtt_port=broker.port, data_dir=tmp_path
     )
     central: CentralHandle = build_central(settings, api=False)
     with Session(central.engine) as s:

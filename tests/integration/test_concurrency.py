@@ -15,17 +15,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from transport.broker import MosquittoBroker
-from transport.mqtt import LinkOptions, MqttLink
 from central.app import build_central
-from central.demopasses import demo_passes
-from central.models import Gate
-from central.models_log import EntryEvent
-from central.seed import local_today, seed_demo
+from central.demo.passes import demo_passes
+from central.demo.seed import local_today, seed_demo
+from central.models.journal import EntryEvent
+from central.models.registry import Gate
 from central.settings import CentralSettings
 from gatecore import topics
 from gatecore.messages import ScanEvent, Temperature
 from gatecore.thermoline import SensorStatus
+from transport.broker import MosquittoBroker
+from transport.mqtt import LinkOptions, MqttLink
 
 PAIRS = 1000
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from transport.mqtt import LinkOptions, MqttLink
-from central import registry
+from central.api.auth import seed_demo_users
 from central.app import CentralHandle, build_central
-from central.auth import seed_demo_users
-from central.models import Approval, Gate, Pass, Person
+from central.models.registry import Approval, Gate, Pass, Person
+from central.office import registry
 from central.settings import CentralSettings
 from gatecore import topics
 from gatecore.ids import uuid7
@@ -26,6 +25,7 @@ from gatecore.reasons import Reason, Verdict
 from gatecore.thermoline import SensorStatus
 from gatecore.tokens import verify_token
 from tests.central.test_passcards import pdf_qr_texts
+from transport.mqtt import LinkOptions, MqttLink
 
 GATE = "console-north"
 CSV = "\n".join(
@@ -42,7 +42,10 @@ CSV = "\n".join(
 def central(broker, tmp_path: Path) -> Iterator[CentralHandle]:
     """Central with one campus, one gate and the demo users, no people yet."""
     settings = CentralSettings(
-        database_url=f"sqlite:///{tmp_path}/central.db", mqtt_port=broker.port, data_dir=tmp_path, api_port=0
+        database_url=f"sqlite:///{tmp_path}/central.models.db",
+        mqtt_port=broker.port,
+        data_dir=tmp_path,
+        api_port=0,
     )
     handle = build_central(settings)
     with Session(handle.engine) as s:

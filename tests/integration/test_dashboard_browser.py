@@ -8,9 +8,9 @@ import time
 from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
+from central.api.auth import SESSION_COOKIE, Role, create_user, issue_session
 from central.app import CentralHandle
-from central.auth import SESSION_COOKIE, Role, create_user, issue_session
-from central.models_log import FeverAlert
+from central.models.journal import FeverAlert
 from firmware_sim.scenario import Arrival
 from gatecore.reasons import Reason
 

@@ -11,16 +11,16 @@ from datetime import UTC, datetime
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
-from transport.mqtt import LinkOptions, MqttLink
+from central.api.auth import SESSION_COOKIE, Role, create_user, issue_session
 from central.app import CentralHandle
-from central.auth import SESSION_COOKIE, Role, create_user, issue_session
-from central.models import Person
+from central.models.registry import Person
 from gatecore import topics
 from gatecore.ids import uuid7
 from gatecore.masking import mask_name
 from gatecore.messages import OfflineDecision, ScanEvent, Temperature
 from gatecore.reasons import Reason, Verdict
 from gatecore.thermoline import SensorStatus
+from transport.mqtt import LinkOptions, MqttLink
 
 GATE = "wucheng-east"
 

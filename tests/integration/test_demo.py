@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from central.auth import Role, authenticate
-from central.db import make_engine
+from central.api.auth import Role, authenticate
+from central.models.db import make_engine
 
 
 def test_demo_runs_visits_and_stops(tmp_path: Path) -> None:

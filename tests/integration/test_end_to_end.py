@@ -12,14 +12,14 @@ from datetime import UTC, datetime
 import httpx
 from sqlmodel import Session, select
 
-from transport.mqtt import LinkOptions, MqttLink
-from central.models_log import EntryEvent, FeverAlert, RejectedMessage
+from central.models.journal import EntryEvent, FeverAlert, RejectedMessage
 from firmware_sim.scenario import Arrival
 from gatecore import topics
 from gatecore.messages import DecisionMessage, ScanEvent, Temperature
 from gatecore.reasons import Reason, Verdict
 from gatecore.thermoline import SensorStatus
 from tests.api_auth import bearer
+from transport.mqtt import LinkOptions, MqttLink
 
 
 def household_with_two(passes) -> tuple:

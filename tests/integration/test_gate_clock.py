@@ -11,10 +11,9 @@ from pathlib import Path
 import httpx
 from sqlmodel import Session, select
 
-from transport.mqtt import LinkOptions, MqttLink, Retained
 from central.app import build_central
-from central.models import Gate
-from central.models_log import GateOutage, GateState
+from central.models.journal import GateOutage, GateState
+from central.models.registry import Gate
 from central.settings import CentralSettings
 from firmware_sim.display import RecordingDisplay
 from firmware_sim.relay import RecordingRelay
@@ -23,6 +22,7 @@ from gatecore import topics
 from gatecore.messages import GateStatus
 from tests.api_auth import bearer
 from tests.gate_agent.conftest import gate_settings, wait_until
+from transport.mqtt import LinkOptions, MqttLink, Retained
 
 
 def test_a_gate_with_a_wrong_clock_is_flagged(central, broker, tmp_path: Path) -> None:
@@ -82,7 +82,7 @@ def _status_once(port: int, gate: str, shift_s: float) -> MqttLink:
 
 def test_a_status_replayed_after_central_restarts_is_not_clock_skew(own_broker, tmp_path: Path) -> None:
     settings = CentralSettings(
-        database_url=f"sqlite:///{tmp_path}/central.db",
+        database_url=f"sqlite:///{tmp_path}/central.models.db",
         mqtt_port=own_broker.port,
         data_dir=tmp_path,
         max_clock_skew_s=2.0,

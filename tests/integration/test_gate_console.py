@@ -13,8 +13,8 @@ from pathlib import Path
 from sqlmodel import Session, col
 from sqlmodel import select as sql_select
 
-from central.models import Gate
-from central.models_log import EntryEvent
+from central.models.journal import EntryEvent
+from central.models.registry import Gate
 from tests.gate_agent.conftest import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from transport.broker import MosquittoBroker, free_port
 from central.app import build_central
-from central.demopasses import demo_passes
-from central.models import Gate
-from central.models_log import EntryEvent
-from central.seed import local_today, seed_demo
+from central.demo.passes import demo_passes
+from central.demo.seed import local_today, seed_demo
+from central.models.journal import EntryEvent
+from central.models.registry import Gate
 from central.settings import CentralSettings
 from tests.gate_agent.conftest import wait_until
+from transport.broker import MosquittoBroker, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 GATE = "kill9-gate"
@@ -66,7 +66,7 @@ def _spawn(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
 def test_outbox_survives_kill9_and_drains_once(tmp_path: Path) -> None:
     port = free_port()  # nobody listens yet: the gate starts offline
     settings = CentralSettings(
-        database_url=f"sqlite:///{tmp_path}/central.db", mqtt_port=port, data_dir=tmp_path
+        database_url=f"sqlite:///{tmp_path}/central.models.db", mqtt_port=port, data_dir=tmp_path
     )
     central = build_central(settings, api=False)
     with Session(central.engine) as s:

@@ -9,11 +9,10 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from transport.broker import MosquittoBroker, free_port
 from central.app import build_central
-from central.demopasses import demo_passes
-from central.models import Gate
-from central.models_log import EntryEvent
+from central.demo.passes import demo_passes
+from central.models.journal import EntryEvent
+from central.models.registry import Gate
 from firmware_sim.display import RecordingDisplay
 from firmware_sim.relay import RecordingRelay
 from gate_agent.agent import GateAgent
@@ -23,6 +22,7 @@ from gatecore.reasons import Verdict
 from gatecore.thermoline import SensorStatus
 from tests.gate_agent.conftest import gate_settings, wait_until
 from tests.integration.conftest import seeded_central
+from transport.broker import MosquittoBroker, free_port
 
 pytestmark = pytest.mark.skipif(not MosquittoBroker.available(), reason="needs the mosquitto binary")
 
@@ -90,7 +90,7 @@ def test_second_offline_admission_of_a_household_is_flagged(tmp_path: Path) -> N
         assert "household day already held" in (rows[second_id].conflict or "")
         assert rows[second_id].person_id == second.person_id
 
-        from central.auth import ensure_admin
+        from central.api.auth import ensure_admin
 
         with Session(central.engine) as s:
             ensure_admin(s, "admin", "conflict-test")

@@ -10,9 +10,8 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from transport.broker import MosquittoBroker, free_port
-from central.demopasses import demo_passes
-from central.models import Pass
+from central.demo.passes import demo_passes
+from central.models.registry import Pass
 from firmware_sim.display import RecordingDisplay
 from firmware_sim.relay import RecordingRelay
 from gate_agent.bootstrap import build_agent
@@ -22,6 +21,7 @@ from gatecore.thermoline import SensorStatus
 from tests.api_auth import bearer
 from tests.gate_agent.conftest import gate_settings, wait_until
 from tests.integration.conftest import seeded_central
+from transport.broker import MosquittoBroker, free_port
 
 pytestmark = pytest.mark.skipif(not MosquittoBroker.available(), reason="needs the mosquitto binary")
 READING = Temperature(36.5, SensorStatus.OK)

@@ -1,0 +1,247 @@
+"""Users, roles and who may call what: argon2 password hashes, signed console cookies, API bearer tokens.
+
+A request authenticates with the console's session cookie (``cg_session``, signed by itsdangerous)
+or with ``Authorization: Bearer <token>`` from ``POST /api/v1/auth/token``. Both are signed with
+the secret in ``data_dir/console-secret`` (created on first start, shared by every worker like
+the keys). ``require_roles(...)`` refuses with 401 (no or bad credentials) or 403 (wrong role);
+an admin may do everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from pydantic import BaseModel
+from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
+
+from central.models.db import read_only
+from central.models.users import Role, User
+
+logger = logging.getLogger(__name__)
+
+SESSION_COOKIE = "cg_session"
+SESSION_MAX_AGE_S = 12 * 3600  # one working day at the security office
+TOKEN_MAX_AGE_S = 30 * 24 * 3600
+DEMO_USERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "admin": ("admin-demo", ("admin",)),
+    "security": ("security-demo", ("security",)),
+    "approver": ("approver-demo", ("approver",)),
+    "guard": ("guard-demo", ("guard",)),
+    "auditor": ("auditor-demo", ("auditor",)),
+    "director": ("director-demo", ("director",)),
+}
+
+_hasher = PasswordHasher()
+
+
+class UserPublic(BaseModel):
+    """A user as the API shows it: never the hash."""
+
+    id: int
+    username: str
+    roles: list[str]
+    active: bool
+
+
+class TokenPublic(BaseModel):
+    """An API bearer token."""
+
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int = TOKEN_MAX_AGE_S
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches the hash."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_user(session: Session, username: str, password: str, roles: list[Role | str]) -> User:
+    """A new active user (raises ValueError for an unknown role or a taken name)."""
+    names = [Role(r).value for r in roles]
+    if session.exec(select(User).where(User.username == username)).first() is not None:
+        raise ValueError(f"user {username!r} exists")
+    user = User(username=username, password_hash=hash_password(password), roles=",".join(names))
+    session.add(user)
+    session.flush()
+    logger.info("created user %s with roles %s", user.id, user.roles)
+    return user
+
+
+def ensure_admin(session: Session, username: str, password: str) -> User:
+    """The named admin, created if missing (an existing user keeps its password and gains admin)."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        return create_user(session, username, password, [Role.ADMIN])
+    if Role.ADMIN not in user.role_set:
+        user.roles = ",".join(sorted({*user.role_set, Role.ADMIN}))
+        session.add(user)
+        session.flush()
+    return user
+
+
+def seed_demo_users(session: Session) -> dict[str, str]:
+    """One demo user per role (username -> password, e.g. admin/admin-demo); idempotent."""
+    for username, (password, roles) in DEMO_USERS.items():
+        if session.exec(select(User).where(User.username == username)).first() is None:
+            create_user(session, username, password, list(roles))
+    return {username: password for username, (password, _) in DEMO_USERS.items()}
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        return None
+    return user
+
+
+def login_user(app: FastAPI, username: str, password: str) -> User | None:
+    """:func:`authenticate` in a session of its own (call it off the event loop)."""
+    with Session(read_only(app.state.engine)) as session:
+        user = authenticate(session, username, password)
+        if user is not None:
+            session.expunge(user)
+        return user
+
+
+def load_secret(data_dir: Path) -> str:
+    """The signing secret for cookies and tokens, created on first start in ``data_dir``."""
+    path = data_dir / "console-secret"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            with path.open("x") as f:
+                f.write(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        except FileExistsError:
+            pass  # another worker made it first
+    return path.read_text().strip()
+
+
+def _serializer(app: FastAPI, salt: str) -> URLSafeTimedSerializer:
+    secret = getattr(app.state, "auth_secret", None)
+    if secret is None:
+        secret = app.state.auth_secret = load_secret(app.state.settings.data_dir)
+    return URLSafeTimedSerializer(secret, salt=salt)
+
+
+def _credentials(user: User) -> str:
+    # a digest of the password hash: a new password (which changes the salted hash) ends every
+    # cookie and token issued before, without a column or a server-side session store
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def issue_session(app: FastAPI, user: User) -> str:
+    """The console cookie value for ``user``."""
+    return str(_serializer(app, "session").dumps({"u": user.id, "k": _credentials(user)}))
+
+
+def issue_api_token(app: FastAPI, user: User) -> str:
+    """A bearer token for ``user``."""
+    return str(_serializer(app, "api-token").dumps({"u": user.id, "k": _credentials(user)}))
+
+
+def _read(app: FastAPI, salt: str, value: str, max_age: int) -> tuple[int, str] | None:
+    try:
+        data: Any = _serializer(app, salt).loads(value, max_age=max_age)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        return None
+    return data["u"], str(data.get("k", ""))
+
+
+def _auth_session(request: Request) -> Iterator[Session]:
+    with Session(read_only(request.app.state.engine)) as session:
+        yield session
+
+
+def optional_user(request: Request, session: Annotated[Session, Depends(_auth_session)]) -> User | None:
+    """The user behind the request's bearer token or session cookie, or None."""
+    claim: tuple[int, str] | None = None
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        claim = _read(request.app, "api-token", header[7:].strip(), TOKEN_MAX_AGE_S)
+    elif (cookie := request.cookies.get(SESSION_COOKIE)) is not None:
+        claim = _read(request.app, "session", cookie, SESSION_MAX_AGE_S)
+    if claim is None:
+        return None
+    user = session.get(User, claim[0])
+    if user is None or not user.active or not hmac.compare_digest(claim[1], _credentials(user)):
+        return None
+    session.expunge(user)
+    return user
+
+
+def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    """The authenticated user; 401 otherwise."""
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="authentication required: log in or send Authorization: Bearer <token>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_roles(*roles: Role | str) -> Callable[[User], User]:
+    """A dependency returning the current user if they hold one of ``roles`` (admin always); 403 if not."""
+    wanted = tuple(Role(r) for r in roles)
+
+    def dependency(user: CurrentUser) -> User:
+        if not user.may(*wanted):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail=f"forbidden: this needs one of the roles {', '.join(wanted) or 'admin'}",
+            )
+        return user
+
+    return dependency
+
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+@router.post("/token", response_model=TokenPublic)
+async def token(request: Request) -> TokenPublic:
+    """Exchange username and password (form fields or JSON) for a bearer token."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        body: Any = await request.json()
+    else:
+        body = dict(await request.form())
+    username, password = str(body.get("username", "")), str(body.get("password", ""))
+    user = await run_in_threadpool(login_user, request.app, username, password)  # argon2 takes ~0.1 s
+    if user is None:
+        logger.info("token refused: bad credentials")
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="wrong username or password")
+    return TokenPublic(access_token=issue_api_token(request.app, user))
+
+
+@router.get("/me", response_model=UserPublic)
+def me(user: CurrentUser) -> UserPublic:
+    """Who the credentials belong to."""
+    assert user.id is not None
+    return UserPublic(id=user.id, username=user.username, roles=sorted(user.role_set), active=user.active)

@@ -1,0 +1,99 @@
+"""Routes of the audit side: chain verification, entry-log search and CSV export (thin, over services)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from central.api.auth import Role, require_roles
+from central.api.deps import ReadSession
+from central.api.routes.dashboard import router as dashboard_router
+from central.api.routes.incidents import router as incidents_router
+from central.api.routes.reports import router as reports_router
+from central.api.schemas import EntriesPublic, EntryPublic
+from central.audit import checkpoints as audit_checkpoints
+from central.audit.chain import verify
+from central.audit.entries import EntryFilter, csv_stream, search
+
+AUDITORS = (Role.AUDITOR, Role.SECURITY, Role.ADMIN)
+Auditor = Depends(require_roles(*AUDITORS))
+LOG_READERS = (*AUDITORS, Role.DIRECTOR)  # the director signs the daily report off the same log
+LogReader = Depends(require_roles(*LOG_READERS))
+
+
+Filters = Annotated[EntryFilter, Depends(EntryFilter)]
+
+
+class VerifyPublic(BaseModel):
+    """The verdict on the entry log's chain."""
+
+    ok: bool
+    seq: int | None
+    kind: str | None
+    detail: str
+    rows: int
+    since_seq: int | None
+    checkpoints: int
+
+
+api = APIRouter(prefix="/api/v1", tags=["audit"])
+
+
+def checkpoint_file(request: Request) -> Path:
+    """The checkpoint file central appends to (in its data directory)."""
+    return audit_checkpoints.default_path(Path(request.app.state.settings.data_dir))
+
+
+@api.get("/audit/verify", response_model=VerifyPublic, dependencies=[Auditor])
+def audit_verify(request: Request, session: ReadSession) -> VerifyPublic:
+    """Check the hash chain and the kept checkpoints; name the first damaged row."""
+    try:
+        kept = audit_checkpoints.read(checkpoint_file(request))
+    except ValueError as exc:
+        raise HTTPException(500, detail=f"checkpoint file unreadable: {exc}") from exc
+    r = verify(session, kept)
+    return VerifyPublic(
+        ok=r.ok,
+        seq=r.seq,
+        kind=r.kind,
+        detail=r.detail,
+        rows=r.rows,
+        since_seq=r.since_seq,
+        checkpoints=len(kept),
+    )
+
+
+@api.get("/entries", response_model=EntriesPublic, dependencies=[LogReader])
+def entries(
+    session: ReadSession,
+    filters: Filters,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> EntriesPublic:
+    """The entry log, newest first, narrowed by any of the filters."""
+    rows, total = search(session, filters, limit=limit, offset=offset)
+    return EntriesPublic(data=[EntryPublic.of(r) for r in rows], count=total)
+
+
+@api.get("/entries.csv", dependencies=[LogReader])
+def entries_csv(request: Request, filters: Filters) -> StreamingResponse:
+    """The matching entry log as CSV (UTF-8 with BOM), streamed in batches, oldest first."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return StreamingResponse(
+        csv_stream(request.app.state.read_engine, filters),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="entries-{stamp}.csv"'},
+    )
+
+
+# the office's whole side rides on one router, so central/api.py includes a single one
+api.include_router(incidents_router)
+api.include_router(reports_router)
+router = APIRouter()
+router.include_router(api)
+router.include_router(dashboard_router)

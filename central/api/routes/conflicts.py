@@ -1,0 +1,52 @@
+"""GET /api/v1/conflicts: entry-log rows where a gate's offline decision disagreed with central
+(e.g. two members of one household admitted offline at two gates), newest first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from central.api.auth import Role, require_roles
+from central.api.deps import ReadSession
+from central.audit.conflicts import flagged
+
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["conflicts"],
+    # the director sees them on the dashboard and signs the report that counts them
+    dependencies=[Depends(require_roles(Role.AUDITOR, Role.SECURITY, Role.DIRECTOR))],
+)
+
+
+class ConflictPublic(BaseModel):
+    """One flagged reconciliation: what the gate did offline beside what central decided."""
+
+    seq: int
+    kind: str
+    event_id: str
+    of_event: str | None
+    gate_id: str
+    household_id: int | None
+    person_id: int | None
+    gate_time: datetime
+    received_at: datetime
+    verdict: str
+    reason: str
+    offline_verdict: str | None
+    offline_reason: str | None
+    conflict: str
+
+
+@router.get("/conflicts", response_model=list[ConflictPublic])
+def conflicts(
+    session: ReadSession,
+    gate_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[ConflictPublic]:
+    """Rows flagged with a conflict, newest first."""
+    rows = flagged(session, gate_id=gate_id, limit=limit, offset=offset)
+    return [ConflictPublic.model_validate(r, from_attributes=True) for r in rows]

@@ -1,0 +1,119 @@
+"""Routes for fever incidents: list, read, take a step, mark reported; thin over central.office.incidents."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel
+
+from central.api.auth import Role, User, require_roles
+from central.api.deps import ReadSession
+from central.models.db import session_scope
+from central.office import incidents
+
+router = APIRouter(tags=["incidents"])
+Reader = Depends(require_roles(Role.SECURITY, Role.AUDITOR, Role.DIRECTOR, Role.ADMIN))
+Office = Annotated[User, Depends(require_roles(Role.SECURITY, Role.ADMIN))]
+
+
+class StepPublic(BaseModel):
+    """One step of an incident."""
+
+    state: str
+    by: str
+    at: datetime
+    celsius: float | None
+    note: str | None
+
+
+class IncidentPublic(BaseModel):
+    """A fever incident with its one-hour flag as of now."""
+
+    id: int
+    event_id: str
+    gate_id: str
+    campus_id: int | None
+    person_id: int | None
+    readings: list[float]
+    opened_at: datetime
+    state: str
+    closed_at: datetime | None
+    reported_at: datetime | None
+    reported_by: str | None
+    overdue: bool
+    steps: list[StepPublic] = []
+
+    @classmethod
+    def of(
+        cls, row: incidents.FeverIncident, now: datetime, steps: Sequence[incidents.IncidentStep] = ()
+    ) -> IncidentPublic:
+        """From a table row (and its steps)."""
+        data = row.model_dump(exclude={"readings"})
+        return cls(
+            **data,
+            readings=[float(r) for r in row.readings.split(",") if r],
+            overdue=incidents.is_overdue(row.opened_at, row.reported_at, now),
+            steps=[StepPublic.model_validate(s.model_dump()) for s in steps],
+        )
+
+
+class StepCreate(BaseModel):
+    """The step to take: the state to reach; a re-measurement carries its reading."""
+
+    state: str
+    celsius: float | None = None
+    note: str | None = None
+
+
+@router.get("/incidents", response_model=list[IncidentPublic], dependencies=[Reader])
+def list_incidents(
+    session: ReadSession, campus_id: int | None = None, state: str | None = None, overdue: bool | None = None
+) -> list[IncidentPublic]:
+    """Incidents newest first; ``overdue=true`` is the one-hour report of what was not reported in time."""
+    now = datetime.now(UTC)
+    rows = incidents.list_incidents(session, now=now, campus_id=campus_id, state=state, overdue=overdue)
+    return [IncidentPublic.of(r, now) for r in rows]
+
+
+@router.get("/incidents/{incident_id}", response_model=IncidentPublic, dependencies=[Reader])
+def get_incident(session: ReadSession, incident_id: int) -> IncidentPublic:
+    """One incident with every step."""
+    row = session.get(incidents.FeverIncident, incident_id)
+    if row is None:
+        raise HTTPException(404, detail=f"no incident {incident_id}")
+    return IncidentPublic.of(row, datetime.now(UTC), incidents.steps(session, incident_id))
+
+
+@router.post("/incidents/{incident_id}/steps", response_model=IncidentPublic)
+def take_step(request: Request, user: Office, incident_id: int, step: StepCreate) -> IncidentPublic:
+    """Move the incident on (409 if its state does not allow that step)."""
+    now = datetime.now(UTC)
+    try:
+        with session_scope(request.app.state.engine) as session:
+            row = incidents.advance(
+                session,
+                incident_id,
+                step.state,
+                by=user.username,
+                at=now,
+                celsius=step.celsius,
+                note=step.note,
+            )
+            return IncidentPublic.of(row, now, incidents.steps(session, incident_id))
+    except incidents.IncidentError as exc:
+        raise HTTPException(409, detail=str(exc)) from exc
+
+
+@router.post("/incidents/{incident_id}/report", response_model=IncidentPublic)
+def report(request: Request, user: Office, incident_id: int) -> IncidentPublic:
+    """Record that the incident was reported to the prevention office."""
+    now = datetime.now(UTC)
+    try:
+        with session_scope(request.app.state.engine) as session:
+            row = incidents.mark_reported(session, incident_id, by=user.username, at=now)
+            return IncidentPublic.of(row, now, incidents.steps(session, incident_id))
+    except incidents.IncidentError as exc:
+        raise HTTPException(409, detail=str(exc)) from exc

@@ -1,0 +1,117 @@
+"""Routes for daily reports: list, read, PDF and CSV, director sign-off, correction; thin over central.office.reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from central.api.auth import Role, User, require_roles
+from central.api.deps import ReadSession
+from central.models.db import session_scope
+from central.models.registry import Campus
+from central.office import reports
+from central.office.reports_render import to_csv, to_pdf
+
+router = APIRouter(tags=["reports"])
+Reader = Depends(require_roles(Role.SECURITY, Role.AUDITOR, Role.DIRECTOR, Role.ADMIN))
+Director = Annotated[User, Depends(require_roles(Role.DIRECTOR))]
+Office = Annotated[User, Depends(require_roles(Role.SECURITY, Role.DIRECTOR))]
+
+
+class ReportPublic(BaseModel):
+    """One version of a report."""
+
+    id: int
+    campus_id: int
+    day: date
+    kind: str
+    version: int
+    supersedes_id: int | None
+    period_start: datetime
+    period_end: datetime
+    made_at: datetime
+    late: bool
+    zero: bool
+    content: dict[str, Any]
+    content_hash: str
+    note: str | None
+    signed_by: str | None
+    signed_at: datetime | None
+
+    @classmethod
+    def of(cls, row: reports.DailyReport) -> ReportPublic:
+        """From a table row."""
+        return cls(**row.model_dump(exclude={"content_json"}), content=row.content)
+
+
+class CorrectionCreate(BaseModel):
+    """Why a signed report is corrected."""
+
+    note: str
+
+
+def _get(session: Session, report_id: int) -> reports.DailyReport:
+    row = session.get(reports.DailyReport, report_id)
+    if row is None:
+        raise HTTPException(404, detail=f"no report {report_id}")
+    return row
+
+
+@router.get("/reports", response_model=list[ReportPublic], dependencies=[Reader])
+def list_reports(
+    session: ReadSession, campus_id: int | None = None, day: date | None = None
+) -> list[ReportPublic]:
+    """Reports newest first."""
+    stmt = select(reports.DailyReport)
+    if campus_id is not None:
+        stmt = stmt.where(reports.DailyReport.campus_id == campus_id)
+    if day is not None:
+        stmt = stmt.where(reports.DailyReport.day == day)
+    return [
+        ReportPublic.of(r) for r in session.exec(stmt.order_by(col(reports.DailyReport.id).desc()).limit(200))
+    ]
+
+
+@router.get("/reports/{report_id:int}", response_model=ReportPublic, dependencies=[Reader])
+def get_report(session: ReadSession, report_id: int) -> ReportPublic:
+    """One report version."""
+    return ReportPublic.of(_get(session, report_id))
+
+
+@router.get("/reports/{report_id}.{fmt}", dependencies=[Reader])
+def report_file(session: ReadSession, report_id: int, fmt: str) -> Response:
+    """The report as ``pdf`` or ``csv``."""
+    row = _get(session, report_id)
+    campus = session.get(Campus, row.campus_id)
+    name = campus.name_zh if campus else str(row.campus_id)
+    filename = f"report-{row.campus_id}-{row.day.isoformat()}-{row.kind}-v{row.version}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if fmt == "pdf":
+        return Response(to_pdf(row, name), media_type="application/pdf", headers=headers)
+    if fmt == "csv":
+        return Response(to_csv(row, name), media_type="text/csv; charset=utf-8", headers=headers)
+    raise HTTPException(404, detail="formats: pdf, csv")
+
+
+@router.post("/reports/{report_id}/sign", response_model=ReportPublic)
+def sign(request: Request, user: Director, report_id: int) -> ReportPublic:
+    """Sign-off by a director; 409 when already signed."""
+    try:
+        with session_scope(request.app.state.engine) as session:
+            return ReportPublic.of(reports.sign(session, report_id, by=user.username, at=datetime.now(UTC)))
+    except reports.ReportError as exc:
+        raise HTTPException(409, detail=str(exc)) from exc
+
+
+@router.post("/reports/{report_id}/corrections", response_model=ReportPublic, status_code=201)
+def correct(request: Request, user: Office, report_id: int, body: CorrectionCreate) -> ReportPublic:
+    """A new version recounted now that refers to this one (which stays unchanged)."""
+    try:
+        with session_scope(request.app.state.engine) as session:
+            return ReportPublic.of(reports.correct(session, report_id, at=datetime.now(UTC), note=body.note))
+    except reports.ReportError as exc:
+        raise HTTPException(409, detail=str(exc)) from exc

@@ -1,0 +1,90 @@
+"""Chain-head checkpoints (seq, head hash, time) appended to a JSON-lines file the office keeps.
+
+The chain alone cannot tell a log rewritten and re-hashed from some row on from an honest one;
+a checkpoint kept outside the database can. The worker's scheduler appends one when it starts and
+every hour; ``campusgate audit checkpoint`` appends one now. ``campusgate audit verify --checkpoints
+FILE`` and ``GET /api/v1/audit/verify`` check the log against every line of the file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from central.audit.chain import Checkpoint
+from central.models.base import utc
+from central.models.db import read_only, session_scope
+from central.models.journal import ChainHead
+
+logger = logging.getLogger(__name__)
+
+FILE_NAME = "audit-checkpoints.jsonl"
+
+
+def default_path(data_dir: Path) -> Path:
+    """Where central appends its checkpoints unless told otherwise."""
+    return data_dir / FILE_NAME
+
+
+def current(session: Session, now: datetime) -> Checkpoint:
+    """The chain head as a checkpoint taken at ``now``."""
+    head = session.get(ChainHead, 1)
+    if head is None:
+        return Checkpoint(0, "0" * 64, utc(now))
+    return Checkpoint(head.last_seq, head.last_hash, utc(now))
+
+
+def append(path: Path, checkpoint: Checkpoint) -> None:
+    """Append one line and fsync it: a checkpoint that may vanish in a crash is worth little."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(
+        {"seq": checkpoint.seq, "head_hash": checkpoint.head_hash, "at": checkpoint.at.isoformat()}
+    )
+    with path.open("a", encoding="utf-8") as f:
+        f.write(line + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def read(path: Path) -> list[Checkpoint]:
+    """Every checkpoint in the file (an absent file holds none); raises ValueError on a bad line."""
+    if not path.exists():
+        return []
+    out: list[Checkpoint] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            out.append(Checkpoint(int(d["seq"]), str(d["head_hash"]), utc(datetime.fromisoformat(d["at"]))))
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a checkpoint: {exc}") from exc
+    return out
+
+
+def write_checkpoint(engine: Engine, path: Path, now: datetime) -> Checkpoint:
+    """Take a checkpoint of the chain head and append it to ``path`` (unless the log is empty)."""
+    with session_scope(read_only(engine)) as session:
+        checkpoint = current(session, now)
+    if checkpoint.seq > 0:
+        append(path, checkpoint)
+        logger.info("audit checkpoint at seq %s written", checkpoint.seq)
+    return checkpoint
+
+
+def append_new(path: Path, checkpoint: Checkpoint) -> bool:
+    """Append ``checkpoint`` unless the log was empty or a line already holds it (same seq and
+    hash); whether it was written."""
+    if checkpoint.seq == 0:
+        return False
+    if any(k.seq == checkpoint.seq and k.head_hash == checkpoint.head_hash for k in read(path)):
+        return False
+    append(path, checkpoint)
+    logger.info("audit checkpoint at seq %s written", checkpoint.seq)
+    return True

@@ -1,0 +1,146 @@
+"""Entry-log search: one filter set for the paged API, the console and the streaming CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, or_
+from sqlmodel import Session, col, func, select
+
+from central.models.base import utc  # a query time without an offset is UTC, the log's own time base
+from central.models.journal import EntryEvent
+from gatecore.reasons import REASONS, Reason
+
+CSV_BATCH = 1000
+CSV_COLUMNS = (
+    "seq",
+    "kind",
+    "event_id",
+    "gate_id",
+    "campus_id",
+    "pass_id",
+    "person_id",
+    "household_id",
+    "direction",
+    "gate_time",
+    "received_at",
+    "celsius",
+    "sensor_status",
+    "verdict",
+    "reason",
+    "reason_zh",
+    "reasons",
+    "policy_version",
+    "offline_verdict",
+    "offline_reason",
+    "conflict",
+    "override_guard",
+    "override_verdict",
+    "override_reason",
+    "row_hash",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFilter:
+    """Every way the office narrows the log; ``since`` inclusive, ``until`` exclusive (receive time)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    campus_id: int | None = None
+    gate_id: str | None = None
+    person_id: int | None = None
+    household_id: int | None = None
+    pass_id: int | None = None
+    verdict: str | None = None
+    reason: str | None = None
+    fever: bool | None = None
+    override: bool | None = None
+    offline: bool | None = None
+
+    def conditions(self) -> list[Any]:
+        """SQL conditions for ``select(EntryEvent).where(*conditions)``."""
+        out: list[Any] = []
+        for name in ("campus_id", "gate_id", "person_id", "household_id", "pass_id", "verdict", "reason"):
+            value = getattr(self, name)
+            if value is not None:
+                out.append(col(getattr(EntryEvent, name)) == value)
+        if self.since is not None:
+            out.append(col(EntryEvent.received_at) >= utc(self.since))
+        if self.until is not None:
+            out.append(col(EntryEvent.received_at) < utc(self.until))
+        if self.fever is not None:
+            # a fever may hide behind a more useful code (e.g. a revoked pass with a fever)
+            fever = or_(
+                col(EntryEvent.reason) == Reason.FEVER.value,
+                col(EntryEvent.reasons).contains(Reason.FEVER.value),
+            )
+            out.append(fever if self.fever else ~fever)
+        if self.override is not None:
+            guard = col(EntryEvent.override_guard)
+            out.append(guard.is_not(None) if self.override else guard.is_(None))
+        if self.offline is not None:
+            offline = col(EntryEvent.offline_verdict)
+            out.append(offline.is_not(None) if self.offline else offline.is_(None))
+        return out
+
+
+def search(
+    session: Session, filters: EntryFilter, *, limit: int, offset: int
+) -> tuple[list[EntryEvent], int]:
+    """A page of matching rows, newest first, and the number of matching rows."""
+    where = filters.conditions()
+    total = session.exec(select(func.count()).select_from(EntryEvent).where(*where)).one()
+    stmt = select(EntryEvent).where(*where).order_by(col(EntryEvent.seq).desc()).offset(offset).limit(limit)
+    return list(session.exec(stmt)), int(total)
+
+
+def iter_rows(engine: Engine, filters: EntryFilter, batch: int = CSV_BATCH) -> Iterator[EntryEvent]:
+    """Matching rows oldest first, ``batch`` at a time by seq (keyset), each batch its own short session."""
+    after = 0
+    where = filters.conditions()
+    while True:
+        with Session(engine) as session:
+            stmt = select(EntryEvent).where(col(EntryEvent.seq) > after, *where).order_by(col(EntryEvent.seq))
+            rows = list(session.exec(stmt.limit(batch)))
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = rows[-1].seq or after
+
+
+def csv_stream(engine: Engine, filters: EntryFilter, batch: int = CSV_BATCH) -> Iterator[bytes]:
+    """The CSV export as UTF-8 with a BOM (so Excel reads the Chinese), one chunk per batch of rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    yield "\ufeff".encode() + _drain(buffer)
+    count = 0
+    for row in iter_rows(engine, filters, batch):
+        writer.writerow(_csv_row(row))
+        count += 1
+        if count % batch == 0:
+            yield _drain(buffer)
+    yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> bytes:
+    data = buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    return data
+
+
+def _csv_row(row: EntryEvent) -> list[Any]:
+    info = REASONS.get(Reason(row.reason)) if row.reason in Reason._value2member_map_ else None
+    values = {name: getattr(row, name, None) for name in CSV_COLUMNS if name != "reason_zh"}
+    values["reason_zh"] = info.zh if info else ""
+    for name in ("gate_time", "received_at"):
+        at = values[name]
+        values[name] = at.isoformat() if at is not None else ""
+    return ["" if values[name] is None else values[name] for name in CSV_COLUMNS]

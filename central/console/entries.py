@@ -1,0 +1,125 @@
+"""The console's entry-log search (issue #5): the filters of ``GET /api/v1/entries``, a paged table and
+a CSV link carrying the same filters.
+
+The filter set and the query are ``central.audit.entries``' own (``EntryFilter``, ``search``); this
+module only reads the form. Times typed into the form are Beijing time; the CSV link carries them
+as UTC instants, since the API takes a time without an offset as UTC.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import TypeAdapter, ValidationError
+from sqlmodel import select
+
+from central.api import csrf
+from central.api.deps import ReadSession
+from central.audit.entries import EntryFilter, search
+from central.console.web import (
+    ENTRY_ROLES,
+    LOCAL,
+    Viewer,
+    admit,
+    campus_names,
+    field_errors,
+    page_offset,
+    render,
+)
+from central.models.journal import EntryEvent
+from central.models.registry import Gate
+from gatecore.reasons import REASONS, Reason, Verdict
+
+router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(csrf.protect)])
+PAGE = 50
+FILTERS = tuple(f.name for f in dataclasses.fields(EntryFilter))
+_filter_adapter = TypeAdapter(EntryFilter)
+
+
+def parse_filters(query: Mapping[str, str]) -> tuple[EntryFilter, dict[str, str]]:
+    """The filter the form asks for (blank fields left out, offset-less times in Beijing time), or errors."""
+    raw = {name: query[name].strip() for name in FILTERS if query.get(name, "").strip()}
+    try:
+        filters = _filter_adapter.validate_python(raw)
+    except ValidationError as exc:
+        return EntryFilter(), field_errors(exc)
+    local = {
+        name: at.replace(tzinfo=LOCAL)
+        for name in ("since", "until")
+        if (at := getattr(filters, name)) is not None and at.tzinfo is None
+    }
+    return dataclasses.replace(filters, **local), {}
+
+
+def api_query(filters: EntryFilter) -> str:
+    """The filter as the API's query string (times as UTC instants)."""
+    params: dict[str, str] = {}
+    for name in FILTERS:
+        value = getattr(filters, name)
+        if isinstance(value, bool):
+            params[name] = "true" if value else "false"
+        elif isinstance(value, datetime):
+            params[name] = value.astimezone(UTC).isoformat()
+        elif value is not None:
+            params[name] = str(value)
+    return urlencode(params)
+
+
+def _row(entry: EntryEvent) -> dict[str, Any]:
+    info = REASONS.get(Reason(entry.reason)) if entry.reason in Reason._value2member_map_ else None
+    try:
+        holder = json.loads(entry.decision_json).get("holder", "")
+    except (ValueError, AttributeError):
+        holder = ""
+    return {
+        "seq": entry.seq,
+        "at": entry.received_at,
+        "gate_id": entry.gate_id,
+        "person_id": entry.person_id,
+        "holder": holder,  # masked (张*明), as the gate showed it
+        "verdict": entry.verdict,
+        "reason": entry.reason,
+        "reason_zh": info.zh if info else "",
+        "reason_en": info.en if info else "",
+        "celsius": entry.celsius,
+        "offline": entry.offline_verdict is not None,
+        "override": entry.override_guard is not None,
+    }
+
+
+@router.get("/entries")
+def entries_page(request: Request, session: ReadSession, user: Viewer) -> Response:
+    """The entry log, newest first, narrowed by the filter form, ``PAGE`` rows a page."""
+    viewer = admit(user, *ENTRY_ROLES)
+    query = request.query_params
+    filters, errors = parse_filters(query)
+    offset = page_offset(query.get("offset"))
+    rows, count = ([], 0) if errors else search(session, filters, limit=PAGE, offset=offset)
+    form = {name: query[name] for name in FILTERS if query.get(name)}
+    page_query = urlencode(form)
+    return render(
+        request,
+        "entries.html",
+        viewer,
+        status_code=422 if errors else 200,
+        form=form,
+        errors=errors,
+        rows=[_row(r) for r in rows],
+        count=count,
+        offset=offset,
+        page=PAGE,
+        prev_url=f"?{page_query}&offset={max(0, offset - PAGE)}" if offset > 0 else None,
+        next_url=f"?{page_query}&offset={offset + PAGE}" if offset + PAGE < count else None,
+        csv_url=f"/api/v1/entries.csv?{api_query(filters)}",
+        campuses=campus_names(session),
+        gate_ids=list(session.exec(select(Gate.gate_id).order_by(Gate.gate_id))),
+        verdicts=[v.value for v in Verdict],
+        reasons=[(r.value, REASONS[r].zh, REASONS[r].en) for r in Reason if r in REASONS],
+    )

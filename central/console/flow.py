@@ -1,0 +1,143 @@
+"""Console pages for approvals (approve button for approvers) and passes (issue, PDF, revoke)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+
+from central.api import csrf
+from central.api.auth import Role, User
+from central.api.deps import ReadSession, WriteSession
+from central.api.routes import approvals as console_approvals
+from central.api.routes import passes as console_passes
+from central.console.web import CONSOLE_ROLES, LOCAL, Viewer, admit, done, form_of, refusal, render
+from central.models.registry import Approval, Pass, Person
+from central.office.schemas import ApprovalCreate, PassCreate
+
+router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(csrf.protect)])
+
+
+@router.get("/approvals")
+def approvals_page(request: Request, session: ReadSession, user: Viewer) -> Response:
+    """Approval requests, newest first."""
+    return approvals(request, session, admit(user, *CONSOLE_ROLES))
+
+
+def approvals(request: Request, session: Session, viewer: User, **ctx: Any) -> Response:
+    """The approvals page."""
+    rows = session.exec(
+        select(Approval, Person.name)
+        .join(Person, col(Person.id) == Approval.person_id)
+        .order_by(col(Approval.id).desc())
+        .limit(200)
+    )
+    return render(
+        request,
+        "approvals.html",
+        viewer,
+        rows=list(rows),
+        can_decide=viewer.may(Role.APPROVER),
+        can_request=viewer.may(Role.SECURITY),
+        **ctx,
+    )
+
+
+@router.post("/approvals")
+async def request_form(request: Request, session: WriteSession, user: Viewer) -> Response:
+    """The office requests an approval."""
+    viewer = admit(user, Role.SECURITY)
+    form = await form_of(request)
+    try:
+        body = ApprovalCreate.model_validate(form)
+        console_approvals.request_approval(body, session, viewer)
+    except (ValidationError, HTTPException) as exc:
+        return approvals(request, session, viewer, form=form, **refusal(exc))
+    return done("/console/approvals", "✓")
+
+
+@router.post("/approvals/{approval_id}/{verdict}")
+def decide_form(
+    approval_id: int, verdict: str, request: Request, session: WriteSession, user: Viewer
+) -> Response:
+    """An approver approves or rejects."""
+    viewer = admit(user, Role.APPROVER)
+    if verdict not in ("approve", "reject"):
+        raise HTTPException(404, detail=f"no action {verdict!r}")
+    try:
+        console_approvals.decide(
+            session, approval_id, viewer, "approved" if verdict == "approve" else "rejected"
+        )
+    except HTTPException as exc:
+        return approvals(request, session, viewer, error=exc.detail)
+    return done("/console/approvals", "✓")
+
+
+@router.get("/passes")
+def passes_page(
+    request: Request, session: ReadSession, user: Viewer, person_id: int | None = None
+) -> Response:
+    """Passes, optionally of one person."""
+    return passes(request, session, admit(user, *CONSOLE_ROLES), person_id)
+
+
+def passes(
+    request: Request, session: Session, viewer: User, person_id: int | None = None, **ctx: Any
+) -> Response:
+    """The passes page."""
+    stmt = select(Pass, Person.name).join(Person, col(Person.id) == Pass.person_id, isouter=True)
+    if person_id is not None:
+        stmt = stmt.where(Pass.person_id == person_id)
+    rows = list(session.exec(stmt.order_by(col(Pass.id).desc()).limit(200)))
+    return render(request, "passes.html", viewer, rows=rows, person_id=person_id, **ctx)
+
+
+def _day_start(value: str | None, *, plus: int = 0) -> str | None:
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value) + timedelta(days=plus)
+    except ValueError:
+        return value  # let the schema say what is wrong with it
+    return datetime.combine(day, time(), LOCAL).astimezone(UTC).isoformat()
+
+
+@router.post("/passes")
+async def issue_form(request: Request, session: WriteSession, user: Viewer) -> Response:
+    """Issue passes for a person or a household; dates are whole local days."""
+    viewer = admit(user, Role.SECURITY)
+    form = await form_of(request)
+    data = {
+        **form,
+        "valid_from": _day_start(form.get("valid_from")),
+        "valid_until": _day_start(form.get("valid_until"), plus=1),
+    }
+    try:
+        issued = console_passes.issue(PassCreate.model_validate(data), session, viewer)
+    except (ValidationError, HTTPException) as exc:
+        return passes(request, session, viewer, form=form, **refusal(exc))
+    return done(
+        "/console/passes", f"+ {len(issued)}: " + _id_range([p.id for p in issued if p.id is not None])
+    )
+
+
+@router.post("/passes/{pass_id}/revoke")
+def revoke_form(pass_id: int, request: Request, session: WriteSession, user: Viewer) -> Response:
+    """Revoke a pass; its campus's gates get the new revocation list."""
+    viewer = admit(user, Role.SECURITY)
+    try:
+        console_passes.revoke(pass_id, request, session, viewer)
+    except HTTPException as exc:
+        return passes(request, session, viewer, error=exc.detail)
+    return done("/console/passes", f"#{pass_id} ✕")
+
+
+def _id_range(ids: list[int]) -> str:
+    """``#5`` or ``#5–#9`` (a campus at once issues hundreds; the confirmation stays short)."""
+    if not ids:
+        return ""
+    return f"#{ids[0]}" if len(ids) == 1 else f"#{min(ids)}–#{max(ids)}"

@@ -1,0 +1,312 @@
+"""Console pages for gates (open/close, live state), campus policies, vehicles, visitors and return batches.
+
+Every write calls the API route's own function (``central.api.routes.registry`` /
+``central.api.routes.approvals``) with the API's schema, so the console cannot drift from the API: the
+same checks, the same journal entry, the same re-published gate configs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ValidationError, field_validator
+from sqlmodel import Session, col, select
+
+from central.api import csrf
+from central.api.auth import Role, User
+from central.api.deps import ReadSession, WriteSession
+from central.api.routes.approvals import (
+    create_batch,
+    create_vehicle,
+    list_batches,
+    list_vehicles,
+    register_visitor,
+)
+from central.api.routes.registry import update_gate, update_policy
+from central.console.web import (
+    CONSOLE_ROLES,
+    LOCAL,
+    Viewer,
+    admit,
+    campus_names,
+    done,
+    field_errors,
+    form_of,
+    refusal,
+    render,
+)
+from central.models.registry import Gate, Pass, Person
+from central.office import dashboard, registry
+from central.office.schemas import GateUpdate, PolicyUpdate, ReturnBatchCreate, VehicleCreate, VisitorCreate
+from gatecore.masking import mask_name
+from gatecore.tokens import PassKind
+
+router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(csrf.protect)])
+KINDS = [k.lower() for k in PassKind.__members__]
+
+
+def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    rows = session.exec(select(Person.id, Person.name).where(col(Person.id).in_(wanted)))
+    return {pid: name for pid, name in rows if pid is not None}
+
+
+# --- gates -----------------------------------------------------------------------------------------
+
+
+@router.get("/gates")
+def gates_page(request: Request, session: ReadSession, user: Viewer) -> Response:
+    """Every gate with its campus, open or closed, and its live state."""
+    return gates(request, session, admit(user, *CONSOLE_ROLES, Role.GUARD))
+
+
+def gates(request: Request, session: Session, viewer: User, **ctx: Any) -> Response:
+    """The gates page; the live state is the dashboard's (the retained status each gate publishes)."""
+    is_open = {g.gate_id: g.open for g in session.exec(select(Gate))}
+    rows = [{**g, "open": is_open.get(g["gate_id"])} for g in dashboard.gates(session)]
+    return render(
+        request,
+        "gates.html",
+        viewer,
+        rows=rows,
+        campuses=campus_names(session),
+        can_switch=viewer.may(Role.SECURITY),
+        **ctx,
+    )
+
+
+@router.post("/gates/{gate_id}/{action}")
+def switch_gate(gate_id: str, action: str, request: Request, session: WriteSession, user: Viewer) -> Response:
+    """Open or close a gate, as ``PATCH /api/v1/gates/{id}`` (its config is published again)."""
+    viewer = admit(user, Role.SECURITY)
+    if action not in ("open", "close"):
+        raise HTTPException(404, detail=f"no action {action!r}")
+    try:
+        update_gate(gate_id, GateUpdate(open=action == "open"), request, session, viewer)
+    except HTTPException as exc:
+        return gates(request, session, viewer, error=exc.detail)
+    return done("/console/gates", f"{gate_id}: {action} ✓")
+
+
+# --- policy ----------------------------------------------------------------------------------------
+
+
+class PolicyForm(BaseModel):
+    """The policy form's fields, typed (the API's ``PolicyUpdate`` takes an untyped dict of changes)."""
+
+    fever_threshold: float
+    plausible_min: float
+    plausible_max: float
+    household_quota: bool = False
+    timezone: str
+    allowed_kinds: list[str] = []
+    opens: time | None = None
+    closes: time | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    def as_policy_dict(self) -> dict[str, Any]:
+        """The fields in ``CampusPolicy.to_dict`` form."""
+        data = self.model_dump()
+        data["allowed_kinds"] = sorted(data["allowed_kinds"])
+        for key in ("opens", "closes"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+@router.get("/policy")
+def policy_page(
+    request: Request, session: ReadSession, user: Viewer, campus_id: int | None = None
+) -> Response:
+    """A campus's current policy and, for the office, the form to change it."""
+    return policy(request, session, admit(user, *CONSOLE_ROLES), campus_id)
+
+
+def policy(
+    request: Request, session: Session, viewer: User, campus_id: int | None = None, **ctx: Any
+) -> Response:
+    """The policy page of one campus (the first one by default)."""
+    campuses = campus_names(session)
+    if campus_id is None and campuses:
+        campus_id = next(iter(campuses))
+    if campus_id is not None and campus_id not in campuses:
+        raise HTTPException(404, detail=f"campus {campus_id} not found")
+    current = registry.latest_policy(session, campus_id).to_dict() if campus_id is not None else None
+    return render(
+        request,
+        "policy.html",
+        viewer,
+        campuses=campuses,
+        campus_id=campus_id,
+        policy=current,
+        kinds=KINDS,
+        can_edit=viewer.may(Role.SECURITY),
+        **ctx,
+    )
+
+
+@router.post("/policy/{campus_id}")
+async def policy_form(campus_id: int, request: Request, session: WriteSession, user: Viewer) -> Response:
+    """Save the changed fields as the next version, as ``PUT /api/v1/campuses/{id}/policy``."""
+    viewer = admit(user, Role.SECURITY)
+    posted = await request.form()
+    form: dict[str, Any] = await form_of(request)
+    form["allowed_kinds"] = [k for k in posted.getlist("allowed_kinds") if isinstance(k, str)]
+    form["household_quota"] = "household_quota" in form
+    try:
+        wanted = PolicyForm.model_validate(form).as_policy_dict()
+    except ValidationError as exc:
+        return policy(request, session, viewer, campus_id, form=form, errors=field_errors(exc))
+    current = registry.latest_policy(session, campus_id).to_dict()
+    changes = {k: v for k, v in wanted.items() if current.get(k) != v}
+    if not changes:
+        return policy(request, session, viewer, campus_id, message="=")
+    try:
+        saved = update_policy(campus_id, PolicyUpdate(changes=changes), request, session, viewer)
+    except HTTPException as exc:
+        return policy(request, session, viewer, campus_id, form=form, error=exc.detail)
+    message = f"v{saved['version']} ✓ ({', '.join(changes)})"
+    return done(f"/console/policy?campus_id={campus_id}", message)
+
+
+# --- vehicles --------------------------------------------------------------------------------------
+
+
+@router.get("/vehicles")
+def vehicles_page(request: Request, session: ReadSession, user: Viewer, plate: str | None = None) -> Response:
+    """Registered vehicles with a plate search and the register form."""
+    return vehicles(request, session, admit(user, *CONSOLE_ROLES, Role.GUARD), plate)
+
+
+def vehicles(
+    request: Request, session: Session, viewer: User, plate: str | None = None, **ctx: Any
+) -> Response:
+    """The vehicles page."""
+    rows = list_vehicles(session, viewer, plate)
+    owners = _names(session, {v.owner_person_id for v in rows})
+    if not viewer.may(*CONSOLE_ROLES):
+        # a guard checks a plate at the gate; the owner's full name stays with the office
+        owners = {pid: mask_name(name) for pid, name in owners.items()}
+    return render(
+        request,
+        "vehicles.html",
+        viewer,
+        plate=plate,
+        rows=rows,
+        owners=owners,
+        can_add=viewer.may(Role.SECURITY),
+        **ctx,
+    )
+
+
+@router.post("/vehicles")
+async def vehicle_form(request: Request, session: WriteSession, user: Viewer) -> Response:
+    """Register a vehicle, as ``POST /api/v1/vehicles``."""
+    viewer = admit(user, Role.SECURITY)
+    form = await form_of(request)
+    try:
+        vehicle = create_vehicle(VehicleCreate.model_validate(form), session, viewer)
+    except (ValidationError, HTTPException) as exc:
+        return vehicles(request, session, viewer, form=form, **refusal(exc))
+    return done("/console/vehicles", f"+ {vehicle.plate}")
+
+
+# --- visitors --------------------------------------------------------------------------------------
+
+
+@router.get("/visitors")
+def visitors_page(request: Request, session: ReadSession, user: Viewer) -> Response:
+    """Recent visitor passes and the register form."""
+    return visitors(request, session, admit(user, *CONSOLE_ROLES))
+
+
+def visitors(request: Request, session: Session, viewer: User, **ctx: Any) -> Response:
+    """The visitors page: the newest visitor passes first."""
+    rows = session.exec(
+        select(Pass, Person.name)
+        .join(Person, col(Person.id) == Pass.person_id)
+        .where(Pass.kind == "VISITOR")
+        .order_by(col(Pass.id).desc())
+        .limit(100)
+    )
+    return render(
+        request,
+        "visitors.html",
+        viewer,
+        rows=list(rows),
+        campuses=campus_names(session),
+        can_add=viewer.may(Role.SECURITY),
+        **ctx,
+    )
+
+
+def _local_instant(value: str | None) -> str | None:
+    # a datetime-local field has no offset: it is Beijing time, the office's clock
+    if not value:
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # let the schema say what is wrong with it
+    return (at if at.tzinfo else at.replace(tzinfo=LOCAL)).isoformat()
+
+
+@router.post("/visitors")
+async def visitor_form(request: Request, session: WriteSession, user: Viewer) -> Response:
+    """Register a visitor and issue the one-time pass, as ``POST /api/v1/visitors``."""
+    viewer = admit(user, Role.SECURITY)
+    form = await form_of(request)
+    data = {**form, **{k: _local_instant(form.get(k)) for k in ("valid_from", "valid_until")}}
+    try:
+        visit = register_visitor(VisitorCreate.model_validate(data), session, viewer)
+    except (ValidationError, HTTPException) as exc:
+        return visitors(request, session, viewer, form=form, **refusal(exc))
+    return done("/console/visitors", f"+ #{visit.id}")
+
+
+# --- return batches --------------------------------------------------------------------------------
+
+
+@router.get("/batches")
+def batches_page(request: Request, session: ReadSession, user: Viewer) -> Response:
+    """Students' return windows and the add form."""
+    return batches(request, session, admit(user, *CONSOLE_ROLES))
+
+
+def batches(request: Request, session: Session, viewer: User, **ctx: Any) -> Response:
+    """The return batches page."""
+    rows = list_batches(session, viewer)
+    return render(
+        request,
+        "batches.html",
+        viewer,
+        rows=rows,
+        names=_names(session, {b.person_id for b in rows}),
+        can_add=viewer.may(Role.SECURITY),
+        **ctx,
+    )
+
+
+@router.post("/batches")
+async def batch_form(request: Request, session: WriteSession, user: Viewer) -> Response:
+    """Give a student a return window, as ``POST /api/v1/return-batches``."""
+    viewer = admit(user, Role.SECURITY)
+    form = await form_of(request)
+    try:
+        batch = create_batch(ReturnBatchCreate.model_validate(form), session, viewer)
+    except (ValidationError, HTTPException) as exc:
+        return batches(request, session, viewer, form=form, **refusal(exc))
+    return done("/console/batches", f"+ #{batch.id}")

@@ -1,0 +1,91 @@
+"""The admin's console page for users: list, create, change roles, enable/disable, set a password.
+
+Every write is ``central.api.routes.users``' own (``add_user``, ``update_user``, ``find_user``) with the API's
+schemas (``UserCreate``, ``UserUpdate``), so the page refuses exactly what ``/api/v1/users`` refuses
+(short passwords, bad names, an admin locking themselves out) in the same words, and journals the
+same change. Hashing a password with argon2 takes ~0.1 s, so add and update run off the event loop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+
+from central.api import csrf
+from central.api.auth import Role, User
+from central.api.deps import ReadSession, WriteSession
+from central.api.routes.users import UserCreate, UserError, UserUpdate, add_user, find_user, update_user
+from central.console.web import Viewer, admit, done, field_errors, form_of, render
+
+router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(csrf.protect)])
+ROLES = [r.value for r in Role]
+CHANGES = ("roles", "active", "password")  # one small form per change on each user's row
+
+
+@router.get("/users")
+def users_page(request: Request, session: ReadSession, user: Viewer) -> Response:
+    """Every user with their roles and state, the forms to change them and the create form."""
+    return users(request, session, admit(user, Role.ADMIN))
+
+
+def users(request: Request, session: Session, viewer: User, **ctx: Any) -> Response:
+    """The users page; ``target`` names the user whose row shows ``errors``."""
+    rows = session.exec(select(User).order_by(col(User.username)))
+    return render(request, "users.html", viewer, rows=list(rows), roles=ROLES, **ctx)
+
+
+async def _posted(request: Request) -> dict[str, Any]:
+    # checkboxes post one "roles" field each; the password is never sent back into the page
+    form: dict[str, Any] = await form_of(request)
+    form["roles"] = [r for r in (await request.form()).getlist("roles") if isinstance(r, str)]
+    return form
+
+
+@router.post("/users")
+async def create_user_form(request: Request, session: WriteSession, user: Viewer) -> Response:
+    """Create a user, as ``POST /api/v1/users``, or show the form again with its errors."""
+    viewer = admit(user, Role.ADMIN)
+    form = await _posted(request)
+    shown = {k: v for k, v in form.items() if k != "password"}
+    try:
+        body = UserCreate.model_validate(form)
+        created = await run_in_threadpool(add_user, session, viewer, body)
+    except ValidationError as exc:
+        return users(request, session, viewer, status_code=422, form=shown, errors=field_errors(exc))
+    except UserError as exc:  # the name is taken
+        return users(request, session, viewer, status_code=409, form=shown, errors={"username": str(exc)})
+    session.commit()
+    return done("/console/users", f"+ {created.username}")
+
+
+@router.post("/users/{username}/{change}")
+async def change_user_form(
+    username: str, change: str, request: Request, session: WriteSession, user: Viewer
+) -> Response:
+    """Change one user's roles, active flag or password, as ``PATCH /api/v1/users/{id}``."""
+    viewer = admit(user, Role.ADMIN)
+    if change not in CHANGES:
+        raise HTTPException(404, detail=f"no change {change!r}")
+    try:
+        target = find_user(session, username)
+    except UserError as exc:
+        return users(request, session, viewer, status_code=404, error=str(exc))
+    form = await _posted(request)
+    data: dict[str, Any] = {change: form.get(change, "")}  # a blank password is too short, not absent
+    try:
+        body = UserUpdate.model_validate(data)
+        await run_in_threadpool(update_user, session, viewer, target, body)
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        return users(request, session, viewer, status_code=422, target=username, errors=errors)
+    except UserError as exc:  # an admin would lock themselves out
+        session.rollback()
+        errors = {change: str(exc)}
+        return users(request, session, viewer, status_code=409, target=username, errors=errors)
+    session.commit()
+    return done("/console/users", f"{username}: {change} ✓")

@@ -1,0 +1,346 @@
+"""The security office's web console (server-rendered): login, language, households, people, import.
+
+Pages authenticate with the signed session cookie; anonymous visitors are sent to the login page.
+Forms reuse the API's schemas and services, so a form error reads like the API's. Every form POST
+carries the session's CSRF token (``central.api.csrf``): ``router`` checks it, ``public`` (login and
+language, no session yet) does not.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, unquote
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from sqlmodel import Session, col, func, select
+from starlette.concurrency import run_in_threadpool
+
+from central.api import csrf
+from central.api.auth import (
+    SESSION_COOKIE,
+    SESSION_MAX_AGE_S,
+    Role,
+    User,
+    issue_session,
+    login_user,
+    optional_user,
+)
+from central.api.deps import ReadSession, WriteSession, record_change
+from central.api.routes.audit import LOG_READERS
+from central.api.routes.changes import CHANGE_READERS
+from central.api.routes.imports import run_import
+from central.api.routes.registry import add_household, add_person
+from central.console.i18n import LANG_COOKIE, lang_of, translator
+from central.models.registry import Campus, Household, Person
+from central.office.schemas import HouseholdCreate, PersonCreate
+from gatecore.tokens import PassKind
+
+LOCAL = ZoneInfo("Asia/Shanghai")  # the office's clock: times on console pages are Beijing time
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+Viewer = Annotated[User | None, Depends(optional_user)]
+public = APIRouter(prefix="/console", include_in_schema=False)
+router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(csrf.protect)])
+CONSOLE_ROLES = (Role.SECURITY, Role.APPROVER, Role.AUDITOR, Role.DIRECTOR)
+ENTRY_ROLES = LOG_READERS  # whoever may read GET /api/v1/entries (and its CSV) may search the log here
+# (path, word, roles that may open it): the nav shows a link only to those roles
+NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
+    ("/console/households", "households", CONSOLE_ROLES),
+    ("/console/people", "people", CONSOLE_ROLES),
+    ("/console/import", "import", (Role.SECURITY,)),
+    ("/console/approvals", "approvals", CONSOLE_ROLES),
+    ("/console/passes", "passes", CONSOLE_ROLES),
+    ("/console/visitors", "visitors", CONSOLE_ROLES),
+    ("/console/vehicles", "vehicles", (*CONSOLE_ROLES, Role.GUARD)),
+    ("/console/batches", "batches", CONSOLE_ROLES),
+    ("/console/gates", "gates", (*CONSOLE_ROLES, Role.GUARD)),
+    ("/console/policy", "policy", CONSOLE_ROLES),
+    ("/console/entries", "entries", ENTRY_ROLES),
+    ("/console/changes", "changes", CHANGE_READERS),
+    ("/console/users", "users", (Role.ADMIN,)),
+)
+
+
+def admit(user: User | None, *roles: Role) -> User:
+    """The visitor as a user holding one of ``roles``; login redirect or 403 otherwise."""
+    if user is None:
+        raise HTTPException(303, detail="login required", headers={"Location": "/console/login"})
+    if roles and not user.may(*roles):
+        raise HTTPException(403, detail=f"forbidden: this needs one of the roles {', '.join(roles)}")
+    return user
+
+
+def page_offset(value: str | None) -> int:
+    """The ``offset`` query parameter of a paged list (anything but a whole number: the first page)."""
+    try:
+        return max(0, int(value or 0))
+    except ValueError:
+        return 0
+
+
+def local_time(at: datetime | str | None) -> str:
+    """An instant as Beijing time to the second ('' for none; naive values are UTC, the log's base)."""
+    if at is None or at == "":
+        return ""
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S")
+
+
+FLASH_COOKIE = "cg_flash"
+FLASH_MAX = 200  # characters
+
+
+def done(path: str, message: str) -> Response:
+    """After a successful write: redirect to ``path`` (303), carrying ``message`` to the next page in a
+    short-lived cookie, so that reloading the page shows it again instead of posting the form twice
+    (a second visitor pass, a second batch of cards)."""
+    if len(message) > FLASH_MAX:  # a cookie is dropped beyond ~4 KB; a Chinese character quotes to 9 bytes
+        message = message[: FLASH_MAX - 1] + "…"
+    response = RedirectResponse(path, status_code=303)
+    response.set_cookie(
+        FLASH_COOKIE, quote(message), max_age=60, httponly=True, samesite="lax", path="/console"
+    )
+    return response
+
+
+def render(request: Request, name: str, user: User | None, *, status_code: int = 200, **ctx: Any) -> Response:
+    """A console page in the visitor's language, with the nav the user may use and the CSRF token."""
+    # a confirmation waits for the page it was meant for, not a form shown again with its errors
+    flash = None if ctx.get("errors") or ctx.get("error") else request.cookies.get(FLASH_COOKIE)
+    if flash and "message" not in ctx:
+        ctx["message"] = unquote(flash)
+    lang = lang_of(request)
+    context = {
+        "t": translator(lang),
+        "lang": lang,
+        "user": user,
+        "nav": [(path, word) for path, word, roles in NAV if user is not None and user.may(*roles)],
+        "csrf_token": csrf.token_for(request),
+        "local": local_time,
+        "errors": {},
+        "form": {},
+        **ctx,
+    }
+    if "error" in context["errors"]:  # a rule across fields (e.g. dates out of order) names no field
+        context["error"] = context["errors"]["error"]
+    response = templates.TemplateResponse(request, f"console/{name}", context, status_code=status_code)
+    if flash:
+        response.delete_cookie(FLASH_COOKIE, path="/console")  # shown once
+    return response
+
+
+def refusal(exc: ValidationError | HTTPException) -> dict[str, Any]:
+    """How a page shows a refused form: field errors from validation, the service's reason otherwise."""
+    if isinstance(exc, ValidationError):
+        return {"errors": field_errors(exc)}
+    return {"error": exc.detail}
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    """Validation errors by form field ('error' for the whole form)."""
+    return {
+        str(e["loc"][0]) if e["loc"] else "error": e["msg"].removeprefix("Value error, ")
+        for e in exc.errors()
+    }
+
+
+async def form_of(request: Request) -> dict[str, Any]:
+    """The posted form with blank fields (and the CSRF token) left out."""
+    return {
+        k: v
+        for k, v in (await request.form()).items()
+        if isinstance(v, str) and v.strip() != "" and k != csrf.FIELD
+    }
+
+
+def campus_names(session: Session) -> dict[int, str]:
+    """Campus id -> Chinese name, for selects and lists."""
+    return {
+        c.id: c.name_zh for c in session.exec(select(Campus).order_by(col(Campus.id))) if c.id is not None
+    }
+
+
+def login_form(request: Request, *, status_code: int = 200, **ctx: Any) -> Response:
+    """The login form with a pre-session CSRF token: another site cannot log a browser in to an
+    account of its own (whose pages the victim would then fill in)."""
+    nonce = request.cookies.get(csrf.LOGIN_COOKIE) or secrets.token_urlsafe(16)
+    response = render(
+        request,
+        "login.html",
+        None,
+        status_code=status_code,
+        login_token=csrf.login_token(request.app, nonce),
+        **ctx,
+    )
+    response.set_cookie(
+        csrf.LOGIN_COOKIE, nonce, max_age=3600, httponly=True, samesite="lax", path="/console/login"
+    )
+    return response
+
+
+@public.get("/login")
+def login_page(request: Request, user: Viewer) -> Response:
+    """The login form."""
+    return login_form(request)
+
+
+@public.post("/login")
+async def login(request: Request) -> Response:
+    """Check the form's token and the password, and set the session cookie."""
+    form = await form_of(request)
+    if not csrf.login_ok(request, (await request.form()).get(csrf.FIELD)):
+        return login_form(request, status_code=403, username=form.get("username"), error=csrf.MESSAGE)
+    user = await run_in_threadpool(
+        login_user, request.app, form.get("username", ""), form.get("password", "")
+    )
+    if user is None:
+        return login_form(
+            request,
+            status_code=401,
+            username=form.get("username"),
+            error=translator(lang_of(request))("bad_login"),
+        )
+    response = RedirectResponse("/console/", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        issue_session(request.app, user),
+        max_age=SESSION_MAX_AGE_S,
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    """Forget the session cookie."""
+    response = RedirectResponse("/console/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@public.get("/lang")
+def language(request: Request, to: str = "zh") -> Response:
+    """Switch between Chinese and English."""
+    back = request.headers.get("referer") or "/console/"
+    response = RedirectResponse(
+        back if back.startswith(str(request.base_url)) else "/console/", status_code=303
+    )
+    response.set_cookie(LANG_COOKIE, "en" if to == "en" else "zh", max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+@router.get("/")
+def home(user: Viewer) -> Response:
+    """The first page the user may open (the households list for the office, the gates for a guard)."""
+    viewer = admit(user)
+    for path, _, roles in NAV:
+        if viewer.may(*roles):
+            return RedirectResponse(path, status_code=303)
+    raise HTTPException(403, detail="forbidden: no console page for your roles")
+
+
+@router.get("/households")
+def households_page(request: Request, session: ReadSession, user: Viewer, q: str | None = None) -> Response:
+    """Households with a search box and the add form."""
+    return households(request, session, admit(user, *CONSOLE_ROLES), q)
+
+
+def households(
+    request: Request, session: Session, viewer: User, q: str | None = None, **ctx: Any
+) -> Response:
+    """The households page."""
+    cond = [col(Household.label).contains(q)] if q else []
+    count = session.exec(select(func.count()).select_from(Household).where(*cond)).one()
+    rows = session.exec(select(Household).where(*cond).order_by(col(Household.id)).limit(200))
+    return render(
+        request,
+        "households.html",
+        viewer,
+        q=q,
+        count=count,
+        rows=list(rows),
+        campuses=campus_names(session),
+        **ctx,
+    )
+
+
+@router.post("/households")
+async def add_household_form(request: Request, session: WriteSession, user: Viewer) -> Response:
+    """Add a household, or show the form again with its errors."""
+    viewer = admit(user, Role.SECURITY)
+    form = await form_of(request)
+    try:
+        household = add_household(session, HouseholdCreate.model_validate(form))
+    except (ValidationError, HTTPException) as exc:
+        return households(request, session, viewer, form=form, **refusal(exc))
+    record_change(session, viewer, "create", "household", household.id)
+    session.commit()
+    return done("/console/households", f"+ {household.label}")
+
+
+@router.get("/people")
+def people_page(request: Request, session: ReadSession, user: Viewer, q: str | None = None) -> Response:
+    """People with a search box and the add form."""
+    return people(request, session, admit(user, *CONSOLE_ROLES), q)
+
+
+def people(request: Request, session: Session, viewer: User, q: str | None = None, **ctx: Any) -> Response:
+    """The people page."""
+    cond = [col(Person.name).contains(q)] if q else []
+    count = session.exec(select(func.count()).select_from(Person).where(*cond)).one()
+    rows = session.exec(select(Person).where(*cond).order_by(col(Person.id)).limit(200))
+    categories = [k.lower() for k in PassKind.__members__ if k != "VEHICLE"]
+    return render(
+        request, "people.html", viewer, q=q, count=count, rows=list(rows), categories=categories, **ctx
+    )
+
+
+@router.post("/people")
+async def add_person_form(request: Request, session: WriteSession, user: Viewer) -> Response:
+    """Add a person, or show the form again with its errors."""
+    viewer = admit(user, Role.SECURITY)
+    form = await form_of(request)
+    try:
+        person = add_person(session, PersonCreate.model_validate(form))
+    except (ValidationError, HTTPException) as exc:
+        return people(request, session, viewer, form=form, **refusal(exc))
+    record_change(session, viewer, "create", "person", person.id, category=person.category)
+    session.commit()
+    return done("/console/people", f"+ #{person.id}")
+
+
+@router.get("/import")
+def import_page(request: Request, user: Viewer) -> Response:
+    """The import form."""
+    return render(request, "import.html", admit(user, Role.SECURITY))
+
+
+@router.post("/import")
+async def import_upload(request: Request, session: WriteSession, user: Viewer) -> Response:
+    """Run a dry run or an import and show the report."""
+    viewer = admit(user, Role.SECURITY)
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        return render(request, "import.html", viewer, status_code=422, errors={"file": "choose a file"})
+    code, report = run_import(
+        session, viewer, upload.filename, await upload.read(), form.get("dry_run") == "true"
+    )
+    if "detail" in report:
+        return render(request, "import.html", viewer, status_code=code, error=report["detail"])
+    if report["applied"]:  # written: redirect, so that a reload does not send the file again
+        t = translator(lang_of(request))
+        return done(
+            "/console/import",
+            f"{t('imported')}: {t('new_households')} {report['households_new']} · "
+            f"{t('new_people')} {report['people_new']}",
+        )
+    return render(request, "import.html", viewer, status_code=code, report=report)

@@ -1,0 +1,104 @@
+"""From a decision to what is published and logged: the DecisionMessage, the entry-log row, the alert."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from central.models.journal import EntryEvent, FeverAlert
+from gatecore.messages import DecisionMessage, ScanEvent
+from gatecore.messages import FeverAlert as FeverAlertMessage
+from gatecore.policy import Decision, Facts
+
+
+def decision_message(
+    event: ScanEvent, decision: Decision, facts: Facts, decided_at: datetime, conflict: str | None
+) -> DecisionMessage:
+    """The answer the gate displays; words and guard instruction come from the reason code."""
+    info = decision.reason.info
+    detail = dict(decision.detail)
+    if conflict:
+        detail["conflict"] = conflict
+    return DecisionMessage(
+        event_id=event.event_id,
+        gate_id=event.gate_id,
+        verdict=decision.verdict,
+        reason=decision.reason,
+        reasons=[r.value for r in decision.reasons],
+        text_zh=info.zh,
+        text_en=info.en,
+        action_zh=info.action_zh,
+        action_en=info.action_en,
+        holder=facts.holder_name,
+        household=facts.household_label,
+        celsius=event.temperature.celsius,
+        # the gate already let the person through or not when it decided offline: a late answer
+        # acknowledges the event and must not swing the turnstile open now
+        open=decision.open_turnstile and event.offline is None,
+        policy_version=decision.policy_version,
+        decided_at=decided_at,
+        offline=event.offline is not None,
+        detail=detail,
+    )
+
+
+def entry_row(
+    event: ScanEvent,
+    campus_id: int | None,
+    decision: Decision,
+    payload: bytes,
+    conflict: str | None,
+    received_at: datetime,
+) -> EntryEvent:
+    """The entry-log row for a decided event (not yet chained: auditlog.append_entry does that)."""
+    claims = decision.claims
+    return EntryEvent(
+        event_id=event.event_id,
+        gate_id=event.gate_id,
+        gate_seq=event.seq,
+        campus_id=campus_id,
+        pass_id=claims.pass_id if claims else None,
+        person_id=claims.person_id if claims else None,  # a vehicle pass: the vehicle id, as in the token
+        household_id=(claims.household_id or None) if claims else None,
+        direction=event.direction,
+        gate_time=event.gate_time,
+        received_at=received_at,
+        celsius=event.temperature.celsius,
+        sensor_status=event.temperature.status.value,
+        verdict=decision.verdict.value,
+        reason=decision.reason.value,
+        reasons=",".join(r.value for r in decision.reasons),
+        policy_version=decision.policy_version,
+        offline_verdict=event.offline.verdict.value if event.offline else None,
+        offline_reason=event.offline.reason.value if event.offline else None,
+        offline_policy_version=event.offline.policy_version if event.offline else None,
+        conflict=conflict,
+        override_of=event.override.of_event if event.override else None,
+        override_guard=event.override.guard if event.override else None,
+        override_verdict=event.override.verdict.value if event.override else None,
+        override_reason=event.override.reason if event.override else None,
+        decision_json=payload.decode(),
+    )
+
+
+def fever_alert(
+    event: ScanEvent, campus_id: int | None, facts: Facts, received_at: datetime
+) -> tuple[FeverAlert, FeverAlertMessage]:
+    """The alert row for the security office and the message for the office-wide topic."""
+    celsius = event.temperature.celsius or 0.0
+    row = FeverAlert(
+        event_id=event.event_id,
+        gate_id=event.gate_id,
+        campus_id=campus_id,
+        celsius=celsius,
+        created_at=received_at,
+    )
+    message = FeverAlertMessage(
+        event_id=event.event_id,
+        gate_id=event.gate_id,
+        campus_id=campus_id or 0,
+        celsius=celsius,
+        holder=facts.holder_name,
+        household=facts.household_label,
+        at=event.gate_time,
+    )
+    return row, message

@@ -1,0 +1,30 @@
+"""Dead letters: every payload central refuses is kept with the precise reason, never silently lost."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from central.models.db import session_scope
+from central.models.journal import RejectedMessage
+from gatecore.messages import MAX_PAYLOAD
+
+logger = logging.getLogger(__name__)
+
+
+def store_rejected(engine: Engine, topic: str, payload: bytes, reason: str, received_at: datetime) -> None:
+    """Record a refused payload (its first 8 KiB) in its own transaction."""
+    # the reason names the field at fault, never the payload's content, so it is safe to log
+    logger.warning("rejected %d bytes on %s: %s", len(payload), topic, reason)
+    with session_scope(engine) as session:
+        session.add(
+            RejectedMessage(
+                topic=topic[:512],
+                payload=bytes(payload[:MAX_PAYLOAD]),
+                payload_size=len(payload),
+                reason=reason,
+                received_at=received_at,
+            )
+        )

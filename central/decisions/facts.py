@@ -1,0 +1,84 @@
+"""What the registry knows about a verified pass, gathered into :class:`gatecore.policy.Facts`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from central.decisions.ledger import day_holder
+from central.models.base import utc
+from central.models.registry import Approval, Gate, Household, Pass, Person, ReturnBatch, Vehicle
+from gatecore.masking import mask_name
+from gatecore.policy import STAFF_KINDS, Facts, Window
+from gatecore.tokens import PassClaims, PassKind
+
+
+def gate_facts(gate: Gate | None) -> Facts:
+    """Facts for a scan whose pass could not be read: only the gate is known."""
+    return Facts(gate_open=gate.open if gate else True)
+
+
+def build_facts(
+    session: Session, claims: PassClaims, gate: Gate, day: date, *, revoked_as_of: datetime | None = None
+) -> Facts:
+    """Facts for a pass whose signature verified, as of the campus-local ``day`` of the scan.
+
+    A pass counts as revoked if it is revoked now; with ``revoked_as_of`` (an offline decision being
+    reconciled) only if it was revoked by then: a gate that admitted someone before the revocation
+    was right at the time, one that admitted them after it was not.
+    """
+    pass_row = session.get(Pass, claims.pass_id)
+    # a validly signed token must still match the registry row it names
+    known = pass_row is not None and _matches(pass_row, claims)
+    person_id = claims.person_id
+    vehicle_registered = False
+    if claims.kind is PassKind.VEHICLE:
+        vehicle = session.get(Vehicle, claims.person_id)
+        vehicle_registered = vehicle is not None and vehicle.valid_until >= day
+        person_id = vehicle.owner_person_id if vehicle else 0
+    person = session.get(Person, person_id) if person_id else None
+    household = session.get(Household, claims.household_id) if claims.household_id else None
+    approvals: tuple[Window, ...] = ()
+    batches: tuple[Window, ...] = ()
+    if person is not None and (claims.kind in STAFF_KINDS or claims.kind is PassKind.CONTRACTOR):
+        kind = "staff" if claims.kind in STAFF_KINDS else "contractor"
+        approvals = tuple(
+            Window(a.valid_from, a.valid_until)
+            for a in session.exec(
+                select(Approval).where(
+                    Approval.person_id == person.id, Approval.kind == kind, Approval.status == "approved"
+                )
+            )
+        )
+    if person is not None and claims.kind in (PassKind.STUDENT, PassKind.INTL_STUDENT):
+        batches = tuple(
+            Window(b.start, b.end)
+            for b in session.exec(select(ReturnBatch).where(ReturnBatch.person_id == person.id))
+        )
+    return Facts(
+        known=known,
+        revoked=pass_row is not None
+        and pass_row.revoked_at is not None
+        and (revoked_as_of is None or utc(pass_row.revoked_at) <= utc(revoked_as_of)),
+        person_active=person is not None and person.active,
+        holder_name=mask_name(person.name) if person else "",
+        household_label=household.label if household else "",
+        gate_open=gate.open,
+        key_person_until=person.key_person_until if person else None,
+        commuter=person.commuter if person else False,
+        approvals=approvals,
+        return_batches=batches,
+        visitor_used=pass_row is not None and pass_row.used_at is not None,
+        vehicle_registered=vehicle_registered,
+        day_holder=day_holder(session, claims.household_id, day) if household else None,
+    )
+
+
+def _matches(row: Pass, claims: PassClaims) -> bool:
+    return (
+        row.person_id == claims.person_id
+        and row.kind == claims.kind.name
+        and row.campus_id == claims.campus_id
+        and (row.household_id or 0) == claims.household_id
+    )

@@ -1,0 +1,69 @@
+"""Atomic claims made by the database: the household day and the one-time visitor pass.
+
+Never read-then-write in Python: two workers (or two gates) in the same second would both see
+"free" and both win. The database's unique key or conditional update decides instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from central.models.base import dialect_insert
+from central.models.journal import HouseholdDay
+from central.models.registry import Pass, Person
+from gatecore.masking import mask_name
+from gatecore.policy import DayClaim, Holder
+
+logger = logging.getLogger(__name__)
+
+
+def claim_day(
+    session: Session, claim: DayClaim, event_id: str, *, at: datetime | None = None
+) -> Holder | None:
+    """Claim the household's day for ``claim.person_id``; None if this person holds it, else the holder."""
+    stmt = dialect_insert(session, HouseholdDay).values(
+        household_id=claim.household_id,
+        local_date=claim.local_date,
+        person_id=claim.person_id,
+        event_id=event_id,
+        created_at=at or datetime.now(UTC),
+    )
+    # PostgreSQL: a concurrent uncommitted claim makes this wait, then do nothing once it commits,
+    # so the read below sees the winner. SQLite: the transaction already holds the write lock.
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["household_id", "local_date"]))
+    holder_id = session.exec(
+        select(HouseholdDay.person_id).where(
+            HouseholdDay.household_id == claim.household_id, HouseholdDay.local_date == claim.local_date
+        )
+    ).one()
+    if holder_id == claim.person_id:
+        return None
+    return holder_of(session, holder_id)
+
+
+def day_holder(session: Session, household_id: int, local_date: date) -> Holder | None:
+    """Who holds the household's day, if anyone (a read for the facts; the claim decides)."""
+    holder_id = session.exec(
+        select(HouseholdDay.person_id).where(
+            HouseholdDay.household_id == household_id, HouseholdDay.local_date == local_date
+        )
+    ).first()
+    return None if holder_id is None else holder_of(session, holder_id)
+
+
+def holder_of(session: Session, person_id: int) -> Holder:
+    """A person as a day holder: id and masked name."""
+    person = session.get(Person, person_id)
+    return Holder(person_id=person_id, masked_name=mask_name(person.name) if person else "")
+
+
+def use_visitor_pass(session: Session, pass_id: int, at: datetime) -> bool:
+    """Mark a one-time pass used; False when it already was (a concurrent scan got there first)."""
+    result = session.execute(
+        update(Pass).where(col(Pass.id) == pass_id, col(Pass.used_at).is_(None)).values(used_at=at)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,259 @@
+"""The decision service: one scan event in, what to publish out. No MQTT here, so tests need no broker.
+
+Each event id is decided once: facts, the household-day claim, the entry-log row and any fever
+alert are written in ONE transaction, and the exact decision bytes are stored so that a
+duplicate (QoS 1 redelivery, the gate's outbox resending after a lost answer) is answered
+byte for byte without deciding again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import uuid
+from datetime import date, datetime
+from typing import NamedTuple
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlmodel import Session, select
+
+from central.audit.chain import append_entry
+from central.decisions.answer import decision_message, entry_row, fever_alert
+from central.decisions.deadletter import store_rejected
+from central.decisions.facts import build_facts, gate_facts
+from central.decisions.ledger import claim_day, use_visitor_pass
+from central.models.base import utc
+from central.models.db import read_only, session_scope
+from central.models.journal import EntryEvent
+from central.models.registry import Gate
+from central.office.incidents import incident_for
+from central.office.keys import KeyRing
+from central.office.registry import latest_policy
+from gatecore import topics
+from gatecore.messages import MessageError, ScanEvent
+from gatecore.policy import (
+    AccessRequest,
+    CampusPolicy,
+    DayClaim,
+    Decision,
+    Facts,
+    evaluate,
+    override,
+    quota_applies,
+    read_pass,
+)
+from gatecore.reasons import Reason, Verdict
+from gatecore.tokens import PassClaims, PassKind, TokenError
+
+logger = logging.getLogger(__name__)
+
+# reconciliation rows get an id derived from the event they complete, so that a second late
+# copy of the same offline decision hits the unique key instead of logging twice
+_RECONCILE_NS = uuid.UUID("6f1c7d2e-4b1a-5c8e-9d3f-0a1b2c3d4e5f")
+
+
+class Outgoing(NamedTuple):
+    """One message to publish (QoS 1)."""
+
+    topic: str
+    payload: bytes
+    retain: bool = False
+
+
+@dataclasses.dataclass(slots=True)
+class _Outcome:
+    decision: Decision
+    facts: Facts
+    conflict: str | None
+
+
+class DecisionService:
+    """Decides scan events against the registry and logs them; see the module docstring."""
+
+    def __init__(self, engine: Engine, keyring: KeyRing) -> None:
+        self.engine = engine
+        self.keyring = keyring
+
+    def handle(self, topic: str, payload: bytes, received_at: datetime) -> list[Outgoing]:
+        """Decide one payload from ``gates/{id}/events``; return the messages to publish."""
+        try:
+            return self._handle(topic, payload, utc(received_at))
+        except SQLAlchemyError as exc:
+            # nothing is published, so the gate's outbox resends the event once we are back
+            logger.error(
+                "database unavailable; %d bytes on %s left to the gate to resend: %s",
+                len(payload),
+                topic,
+                type(exc).__name__,
+            )
+            return []
+
+    def _handle(self, topic: str, payload: bytes, received_at: datetime) -> list[Outgoing]:
+        gate_id = topics.gate_of(topic)
+        if gate_id is None or topic != topics.gate_events(gate_id):
+            return self._reject(topic, payload, "topic is not gates/{gate_id}/events", received_at)
+        try:
+            event = ScanEvent.from_json(payload)
+        except MessageError as exc:
+            return self._reject(topic, payload, str(exc), received_at)
+        if event.gate_id != gate_id:
+            reason = f"payload gate id {event.gate_id!r} does not match topic gate {gate_id!r}"
+            return self._reject(topic, payload, reason, received_at)
+        try:
+            with session_scope(self.engine) as session:
+                stored = _stored(session, event.event_id)
+                if stored is not None:
+                    return self._duplicate(session, event, stored, received_at)
+                return self._decide(session, event, received_at)
+        except IntegrityError:
+            with session_scope(read_only(self.engine)) as session:
+                stored = _stored(session, event.event_id)
+            if stored is None:
+                raise
+            logger.info(
+                "event %s was logged concurrently by another worker; answering its decision", event.event_id
+            )
+            return [Outgoing(topics.gate_decisions(gate_id), stored.decision_json.encode())]
+
+    def _reject(self, topic: str, payload: bytes, reason: str, received_at: datetime) -> list[Outgoing]:
+        store_rejected(self.engine, topic, payload, reason, received_at)
+        return []
+
+    def _decide(self, session: Session, event: ScanEvent, received_at: datetime) -> list[Outgoing]:
+        gate = session.get(Gate, event.gate_id)
+        if gate is None:
+            unknown = Decision(Verdict.REFER, Reason.UNKNOWN_GATE, (Reason.UNKNOWN_GATE,), 0)
+            outcome, campus_id = _Outcome(unknown, Facts(), None), None
+        else:
+            outcome, campus_id = self._evaluate(session, event, gate, received_at), gate.campus_id
+        decision = outcome.decision
+        message = decision_message(event, decision, outcome.facts, received_at, outcome.conflict).to_json()
+        append_entry(session, entry_row(event, campus_id, decision, message, outcome.conflict, received_at))
+        out = [Outgoing(topics.gate_decisions(event.gate_id), message)]
+        if decision.fever:
+            row, alert = fever_alert(event, campus_id, outcome.facts, received_at)
+            session.add(row)
+            session.add(incident_for(row, decision.claims.person_id if decision.claims else None))
+            out.append(Outgoing(topics.FEVER_ALERTS, alert.to_json()))
+        session.flush()
+        logger.info(
+            "decision %s gate=%s verdict=%s reason=%s%s",
+            event.event_id,
+            event.gate_id,
+            decision.verdict.value,
+            decision.reason.value,
+            " offline-conflict" if outcome.conflict else "",
+        )
+        if outcome.conflict:
+            logger.warning(
+                "event %s: offline decision conflicts with central: %s", event.event_id, outcome.conflict
+            )
+        return out
+
+    def _evaluate(self, session: Session, event: ScanEvent, gate: Gate, received_at: datetime) -> _Outcome:
+        policy = latest_policy(session, gate.campus_id)
+        claims = read_pass(event.qr, self.keyring.public_keys(), event.gate_time)
+        day = policy.local_date(event.gate_time)
+        admitted_offline = event.offline is not None and event.offline.verdict is Verdict.ALLOW
+        # an offline admission is judged by what the gate could know at its scan time
+        as_of = event.gate_time if admitted_offline else None
+        facts = (
+            build_facts(session, claims, gate, day, revoked_as_of=as_of)
+            if isinstance(claims, PassClaims)
+            else gate_facts(gate)
+        )
+        request = AccessRequest.from_scan(event)
+
+        def decide(f: Facts) -> Decision:
+            d = evaluate(request, claims, f, policy)
+            return override(d, allow=event.override.verdict is Verdict.ALLOW) if event.override else d
+
+        decision = decide(facts)
+        # a person the gate turned away offline did not come in: they use no household day and no
+        # visitor pass, whatever central would have said
+        refused_offline = event.offline is not None and not admitted_offline
+        conflicts: list[str] = []
+        claim = (
+            None
+            if refused_offline
+            else decision.claim or _offline_claim(claims, facts, policy, day, admitted_offline)
+        )
+        if claim is not None:
+            holder = claim_day(session, claim, event.event_id, at=received_at)
+            if holder is not None:  # lost: evaluate again so the refusal names who holds the day
+                facts = dataclasses.replace(facts, day_holder=holder)
+                decision = decide(facts)
+                if admitted_offline:
+                    conflicts.append(f"household day already held by person {holder.person_id}")
+        if not refused_offline and _uses_visitor_pass(claims, event, decision, admitted_offline):
+            assert isinstance(claims, PassClaims)
+            if not use_visitor_pass(session, claims.pass_id, event.gate_time):
+                facts = dataclasses.replace(facts, visitor_used=True)
+                decision = decide(facts)
+                if admitted_offline:
+                    conflicts.append("one-time visitor pass already used")
+        if event.offline is not None and decision.verdict is not event.offline.verdict:
+            conflicts.append(
+                f"gate decided {event.offline.verdict.value}/{event.offline.reason.value} offline, "
+                f"central decides {decision.verdict.value}/{decision.reason.value}"
+            )
+        return _Outcome(decision, facts, "; ".join(conflicts) or None)
+
+    def _duplicate(
+        self, session: Session, event: ScanEvent, stored: EntryEvent, received_at: datetime
+    ) -> list[Outgoing]:
+        if event.offline is not None and stored.offline_verdict is None:
+            self._late_offline(session, event, stored, received_at)
+        logger.info("duplicate event %s answered with its stored decision", event.event_id)
+        return [Outgoing(topics.gate_decisions(event.gate_id), stored.decision_json.encode())]
+
+    def _late_offline(
+        self, session: Session, event: ScanEvent, stored: EntryEvent, received_at: datetime
+    ) -> None:
+        """The gate decided on its own after our answer was lost: log what it did, beside what we said."""
+        assert event.offline is not None
+        reconcile_id = str(uuid.uuid5(_RECONCILE_NS, stored.event_id))
+        if _stored(session, reconcile_id) is not None:
+            return
+        conflict = None
+        if event.offline.verdict.value != stored.verdict:
+            conflict = (
+                f"gate decided {event.offline.verdict.value}/{event.offline.reason.value} offline, "
+                f"central decided {stored.verdict}/{stored.reason}"
+            )
+            logger.warning("event %s: offline decision conflicts with central: %s", event.event_id, conflict)
+        row = EntryEvent.model_validate(stored.model_dump(exclude={"seq", "prev_hash", "row_hash"}))
+        row.kind, row.event_id, row.of_event, row.received_at = (
+            "offline_reconcile",
+            reconcile_id,
+            stored.event_id,
+            received_at,
+        )
+        row.offline_verdict, row.offline_reason = event.offline.verdict.value, event.offline.reason.value
+        row.offline_policy_version, row.conflict = event.offline.policy_version, conflict
+        append_entry(session, row)
+
+
+def _stored(session: Session, event_id: str) -> EntryEvent | None:
+    return session.exec(select(EntryEvent).where(EntryEvent.event_id == event_id)).first()
+
+
+def _offline_claim(
+    claims: PassClaims | TokenError, facts: Facts, policy: CampusPolicy, day: date, admitted: bool
+) -> DayClaim | None:
+    # the gate let a household member through on its own: that used the day, whatever we think now
+    if admitted and isinstance(claims, PassClaims) and quota_applies(claims, facts, policy):
+        return DayClaim(claims.household_id, day, claims.person_id)
+    return None
+
+
+def _uses_visitor_pass(
+    claims: PassClaims | TokenError, event: ScanEvent, decision: Decision, admitted: bool
+) -> bool:
+    return (
+        isinstance(claims, PassClaims)
+        and claims.kind is PassKind.VISITOR
+        and event.direction == "in"
+        and (decision.verdict is Verdict.ALLOW or admitted)
+    )

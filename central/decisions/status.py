@@ -1,0 +1,148 @@
+"""Gate status: the last retained ``gates/{id}/status`` of every gate, kept in GateState, and the
+periods each gate was offline, kept in GateOutage."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from central.decisions.deadletter import store_rejected
+from central.models.base import dialect_insert, utc
+from central.models.db import session_scope
+from central.models.journal import GateOutage, GateState
+from gatecore import topics
+from gatecore.messages import GateStatus, MessageError
+
+logger = logging.getLogger(__name__)
+
+
+def record_status(
+    engine: Engine,
+    topic: str,
+    payload: bytes,
+    received_at: datetime,
+    *,
+    max_skew_s: float = 30.0,
+    retained: bool = False,
+) -> GateStatus | None:
+    """Store a gate's status (malformed ones become dead letters), with its clock skew at receipt
+    flagged beyond ``max_skew_s``, and open or close the gate's outage on a change of state.
+
+    ``retained`` marks the broker's replay of a retained status when central (re)subscribes: its
+    ``at`` is as old as the status, so the skew stored before is kept. The status, or None if refused.
+    """
+    received_at = utc(received_at)
+    if not payload:
+        return None  # an empty retained message is how a status is cleared, not an error
+    try:
+        return _record(engine, topic, payload, received_at, max_skew_s, retained)
+    except SQLAlchemyError as exc:
+        logger.error("database unavailable; status on %s not recorded: %s", topic, type(exc).__name__)
+        return None
+
+
+def _parse(engine: Engine, topic: str, payload: bytes, received_at: datetime) -> GateStatus | None:
+    gate_id = topics.gate_of(topic)
+    if gate_id is None or topic != topics.gate_status(gate_id):
+        store_rejected(engine, topic, payload, "topic is not gates/{gate_id}/status", received_at)
+        return None
+    try:
+        status = GateStatus.from_json(payload)
+    except MessageError as exc:
+        store_rejected(engine, topic, payload, str(exc), received_at)
+        return None
+    if status.gate_id != gate_id:
+        reason = f"payload gate id {status.gate_id!r} does not match topic gate {gate_id!r}"
+        store_rejected(engine, topic, payload, reason, received_at)
+        return None
+    return status
+
+
+def _skew(status: GateStatus, received_at: datetime) -> float | None:
+    # only a live status says what the gate's clock reads now; the Last Will carries no time
+    return (status.at - received_at).total_seconds() if status.at and status.state == "online" else None
+
+
+def _record(
+    engine: Engine, topic: str, payload: bytes, received_at: datetime, max_skew_s: float, retained: bool
+) -> GateStatus | None:
+    status = _parse(engine, topic, payload, received_at)
+    if status is None:
+        return None
+    gate_id = status.gate_id
+    with session_scope(engine) as session:
+        # the row lock (PostgreSQL; SQLite's write transaction serialises anyway) makes the previous
+        # state the one this transaction replaces, so two workers cannot both see the same transition
+        stmt = select(GateState).where(GateState.gate_id == gate_id).with_for_update()
+        previous = session.exec(stmt).first()
+        if previous is not None and received_at < previous.last_seen:
+            # another worker already stored a status it received later than this one
+            logger.debug("gate %s: status received %s is older than the one stored", gate_id, received_at)
+            return status
+        # a replay, the Last Will and the gate's on-reconnect copy carry no reading of the gate's
+        # clock now: the skew measured before stands
+        unclocked = retained or status.at is None
+        if unclocked and previous is not None:
+            skew, clock_off = previous.clock_skew_s, previous.clock_off
+        else:
+            skew = None if retained else _skew(status, received_at)
+            clock_off = skew is not None and abs(skew) > max_skew_s
+        if clock_off and not unclocked:
+            logger.warning("gate %s clock is off by %.1f s (limit %.0f s)", gate_id, skew, max_skew_s)
+        values = dict(
+            state=status.state,
+            camera=status.camera,
+            thermometer=status.thermometer,
+            outbox=status.outbox,
+            policy_version=status.policy_version,
+            at=status.at,
+            last_seen=received_at,
+            clock_skew_s=skew,
+            clock_off=clock_off,
+        )
+        # an upsert, not an insert: two workers may see a gate's first status at once
+        upsert = dialect_insert(session, GateState).values(gate_id=gate_id, **values)
+        session.execute(upsert.on_conflict_do_update(index_elements=["gate_id"], set_=values))
+        before = previous.state if previous is not None else None
+        _track_outage(session, gate_id, before, status.state, received_at, retained)
+    logger.info(
+        "gate %s is %s (camera %s, thermometer %s, outbox %d)",
+        gate_id,
+        status.state,
+        status.camera,
+        status.thermometer,
+        status.outbox,
+    )
+    return status
+
+
+def _track_outage(
+    session: Session, gate_id: str, before: str | None, now_state: str, at: datetime, retained: bool
+) -> None:
+    """Open an outage when an online gate goes offline, close it when the gate is back online."""
+    if before == "online" and now_state == "offline":
+        cause = "retained_on_reconnect" if retained else "offline_status"
+        # the partial unique index keeps one open outage per gate, whatever raced us
+        stmt = dialect_insert(session, GateOutage).values(gate_id=gate_id, went_offline_at=at, cause=cause)
+        session.execute(stmt.on_conflict_do_nothing())
+        logger.warning("gate %s went offline (%s)", gate_id, cause)
+    elif before == "offline" and now_state == "online":
+        closed = session.execute(
+            update(GateOutage)
+            .where(col(GateOutage.gate_id) == gate_id, col(GateOutage.back_online_at).is_(None))
+            .values(back_online_at=at)
+        )
+        if closed.rowcount:  # type: ignore[attr-defined]
+            logger.info("gate %s is back online", gate_id)
+
+
+def open_outages(session: Session) -> dict[str, tuple[datetime, str]]:
+    """Gate id -> (when its current outage began, how central learned it), for every gate offline now;
+    a cause of ``retained_on_reconnect`` means it began at that time or earlier."""
+    stmt = select(GateOutage.gate_id, GateOutage.went_offline_at, GateOutage.cause)
+    stmt = stmt.where(col(GateOutage.back_online_at).is_(None))
+    return {gate_id: (utc(at), cause) for gate_id, at, cause in session.exec(stmt)}

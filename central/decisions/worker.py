@@ -1,0 +1,112 @@
+"""The MQTT worker: events in, decisions out; gate status kept; retained gate configs published.
+
+It runs the decision service on paho's network thread. That keeps one event's answer in order
+with its acknowledgement and needs no queue of our own: a decision is a few milliseconds of
+database work, and a QoS 1 event not yet acknowledged stays with the broker if we die mid-way.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import select
+
+from central.decisions.service import DecisionService, Outgoing
+from central.decisions.status import record_status
+from central.models.db import read_only, session_scope
+from central.models.registry import Gate
+from central.office.keys import KeyRing, open_keyring
+from central.office.registry import gate_config
+from central.office.scheduler import Scheduler
+from central.settings import CentralSettings
+from gatecore import topics
+from transport.mqtt import LinkOptions, MqttLink
+
+logger = logging.getLogger(__name__)
+
+
+def link_options(settings: CentralSettings) -> LinkOptions:
+    """How central reaches the broker; a persistent session, so QoS 1 events queue while we are down."""
+    return LinkOptions(
+        host=settings.mqtt_host,
+        port=settings.mqtt_port,
+        username=settings.mqtt_username,
+        password=settings.mqtt_password.get_secret_value() if settings.mqtt_password else None,
+        tls=settings.mqtt_tls,
+        ca_file=settings.mqtt_ca_file,
+        clean_session=False,
+    )
+
+
+class Worker:
+    """Subscribes to every gate's events and status, answers through :class:`DecisionService`."""
+
+    def __init__(self, settings: CentralSettings, engine: Engine, keyring: KeyRing | None = None) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.keyring = keyring or open_keyring(settings, engine)
+        self.service = DecisionService(engine, self.keyring)
+        self.link = MqttLink(f"central-{settings.worker_id}", link_options(settings))
+        self.configs_published = threading.Event()
+        events = topics.shared(topics.ALL_EVENTS) if settings.shared_subscription else topics.ALL_EVENTS
+        self.link.subscribe(events, self._on_event, qos=1)
+        self.link.subscribe_with_retain(topics.ALL_STATUS, self._on_status, qos=1)
+        self.link.on_connection_change(self._on_connection)
+        self.scheduler = Scheduler(engine, settings.data_dir)  # daily reports and audit checkpoints
+
+    def start(self, *, wait: float = 10.0) -> None:
+        """Connect; return once the gate configs are published (raises MqttError if no broker)."""
+        self.link.start(wait=wait)
+        self.scheduler.start()
+        if not self.configs_published.wait(wait):
+            logger.warning("gate configs not yet published after %.0f s", wait)
+
+    def stop(self) -> None:
+        """Disconnect; the broker keeps our session and queues events until we return."""
+        self.scheduler.stop()
+        self.link.stop()
+
+    def publish_config(self, gate_id: str) -> bool:
+        """Publish a gate's retained config again (after a policy, gate or revocation change)."""
+        now = datetime.now(UTC)
+        with session_scope(read_only(self.engine)) as session:
+            config = gate_config(session, gate_id, self.keyring.public_keys_b64(), now)
+        if config is None:
+            logger.warning("no config for unknown gate %s", gate_id)
+            return False
+        return self.link.publish(topics.gate_config(gate_id), config.to_json(), qos=1, retain=True)
+
+    def publish_all_configs(self) -> int:
+        """Publish every registered gate's config; the number published."""
+        with session_scope(read_only(self.engine)) as session:
+            gate_ids = list(session.exec(select(Gate.gate_id)))
+        return sum(self.publish_config(gate_id) for gate_id in gate_ids)
+
+    def _on_connection(self, up: bool) -> None:
+        if not up:
+            return
+        # again on every connect: a broker restarted without persistence has lost the retained configs
+        try:
+            count = self.publish_all_configs()
+        except SQLAlchemyError as exc:
+            logger.error("gate configs not published, database unavailable: %s", type(exc).__name__)
+            return
+        logger.info("published %d gate configs", count)
+        self.configs_published.set()
+
+    def _on_event(self, topic: str, payload: bytes) -> None:
+        self._publish(self.service.handle(topic, payload, datetime.now(UTC)))
+
+    def _on_status(self, topic: str, payload: bytes, retained: bool) -> None:
+        # a retained replay on (re)subscribing carries the status's old time: no fresh clock skew
+        skew = self.settings.max_clock_skew_s
+        record_status(self.engine, topic, payload, datetime.now(UTC), max_skew_s=skew, retained=retained)
+
+    def _publish(self, messages: list[Outgoing]) -> None:
+        for message in messages:
+            if not self.link.publish(message.topic, message.payload, qos=1, retain=message.retain):
+                logger.error("could not queue a message for %s", message.topic)

@@ -1,0 +1,1 @@
+"""Demo data: the seeded campuses and the passes the simulator shows."""

@@ -1,0 +1,46 @@
+"""Column types and dialect helpers every table module uses: UTC datetimes and upserts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Session, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC without an offset and hands back aware UTC datetimes, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Aware values are converted to UTC; naive ones are taken as UTC already."""
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Mark what the database returns as UTC."""
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utc(value: datetime) -> datetime:
+    """The same instant as an aware UTC datetime (naive input is taken as UTC)."""
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def dialect_insert(session: Session, model: type[SQLModel]) -> Any:
+    """``INSERT`` into a table model with ``on_conflict_*``, for the session's dialect."""
+    table = model.__table__  # type: ignore[attr-defined]
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise ValueError(f"no upsert for dialect {name!r}")

@@ -1,0 +1,93 @@
+"""Engines and sessions: SQLite (WAL, the demo) or PostgreSQL (production), one way to open both."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, SQLModel
+
+logger = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 15_000
+# Execution option naming the statement that opens a SQLite transaction. Writers need
+# IMMEDIATE: a deferred transaction that reads and then writes fails at once with SQLITE_BUSY
+# under WAL when another writer got in between, instead of waiting for busy_timeout.
+SQLITE_BEGIN = "campusgate_sqlite_begin"
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for ``sqlite:///path`` or ``postgresql://…`` (driven by psycopg 3)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername in ("postgresql", "postgres"):
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, echo=echo, pool_pre_ping=True)
+    if parsed.get_backend_name() != "sqlite":
+        raise ValueError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
+    memory = parsed.database in (None, "", ":memory:")
+    if not memory:
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
+    engine = create_engine(
+        parsed,
+        echo=echo,
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        poolclass=StaticPool if memory else None,
+    )
+    _sqlite_events(engine)
+    return engine
+
+
+def _sqlite_events(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, record: Any) -> None:
+        # pysqlite's own transaction handling would BEGIN DEFERRED behind our back; turn it off
+        # so that the "begin" hook below decides how each transaction starts.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(conn.get_execution_options().get(SQLITE_BEGIN, "BEGIN IMMEDIATE"))
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same pool, opening deferred transactions on SQLite so readers never queue behind writers."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{SQLITE_BEGIN: "BEGIN"})
+    return engine
+
+
+def create_all(engine: Engine) -> None:
+    """Create every table (idempotent) and the entry log's chain head."""
+    import central.models  # noqa: F401  (the package imports every table module)
+    from central.models.journal import ensure_head
+
+    SQLModel.metadata.create_all(engine)
+    with session_scope(engine) as session:
+        ensure_head(session)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back if it raises."""
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,170 @@
+"""The journal tables: household days, the append-only entry log, fever alerts, dead letters, gate state
+and gate outages.
+
+None of these carry foreign keys to the registry: the log must accept a scan of a pass or gate the
+registry does not know (that is exactly what it has to record).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, func, text
+from sqlmodel import Field, Session, SQLModel
+
+from central.models.base import UTCDateTime, dialect_insert
+
+
+class HouseholdDay(SQLModel, table=True):
+    """Household H is used on local date D by person P: the unique key makes the claim atomic."""
+
+    __tablename__ = "household_day"
+    __table_args__ = (UniqueConstraint("household_id", "local_date", name="uq_household_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id")
+    local_date: date
+    person_id: int = Field(foreign_key="person.id")
+    event_id: str
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class EntryEvent(SQLModel, table=True):
+    """One row of the entry log: append-only, each row hashing the one before (see auditlog)."""
+
+    __tablename__ = "entry_event"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    kind: str = "decision"  # decision | offline_reconcile
+    event_id: str = Field(unique=True, max_length=36)
+    of_event: str | None = None  # a reconciliation row: the event it completes
+    gate_id: str = Field(index=True, max_length=63)
+    gate_seq: int | None = None
+    campus_id: int | None = Field(default=None, index=True)
+    pass_id: int | None = None
+    person_id: int | None = None
+    household_id: int | None = None
+    direction: str = "in"
+    gate_time: datetime = Field(sa_type=UTCDateTime)
+    received_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    celsius: float | None = None
+    sensor_status: str = ""
+    verdict: str = Field(index=True)
+    reason: str = Field(index=True)
+    reasons: str = ""  # every code that applied, comma-separated
+    policy_version: int = 0
+    offline_verdict: str | None = None
+    offline_reason: str | None = None
+    offline_policy_version: int | None = None
+    conflict: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    override_of: str | None = None
+    override_guard: str | None = None
+    override_verdict: str | None = None
+    override_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # the exact DecisionMessage bytes published, so a duplicate is answered byte for byte
+    decision_json: str = Field(sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(default="", max_length=64)  # set by auditlog.append_entry
+    row_hash: str = Field(default="", max_length=64)
+
+
+def gate_verdict() -> Any:
+    """SQL for what the gate did: an offline decision as the gate made it, else central's verdict
+    (where they differ, central's view stays in ``verdict`` and the row carries a conflict)."""
+    return func.coalesce(EntryEvent.offline_verdict, EntryEvent.verdict)
+
+
+def gate_reason() -> Any:
+    """SQL for the reason the gate showed (see :func:`gate_verdict`)."""
+    return func.coalesce(EntryEvent.offline_reason, EntryEvent.reason)
+
+
+class ChainHead(SQLModel, table=True):
+    """The single row every append locks: it serialises the chain across workers and marks its end."""
+
+    __tablename__ = "chain_head"
+
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last_seq: int = 0
+    last_hash: str = Field(max_length=64)
+
+
+class FeverAlert(SQLModel, table=True):
+    """A fever at a gate, to be acknowledged by the security office."""
+
+    __tablename__ = "fever_alert"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(unique=True, max_length=36)
+    gate_id: str
+    campus_id: int | None = None
+    celsius: float
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RejectedMessage(SQLModel, table=True):
+    """A dead letter: a payload central refused, kept (first 8 KiB) with the precise reason."""
+
+    __tablename__ = "rejected_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    topic: str
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    payload_size: int  # before truncation
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class GateState(SQLModel, table=True):
+    """The last status a gate published (retained ``gates/{id}/status``)."""
+
+    __tablename__ = "gate_state"
+
+    gate_id: str = Field(primary_key=True, max_length=63)
+    state: str
+    camera: str = "unknown"
+    thermometer: str = "unknown"
+    outbox: int = 0
+    policy_version: int = 0
+    at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_seen: datetime = Field(sa_type=UTCDateTime)
+    clock_skew_s: float | None = None  # the gate's clock minus central's, at receipt
+    clock_off: bool = False  # |clock_skew_s| above CentralSettings.max_clock_skew_s
+
+
+class GateOutage(SQLModel, table=True):
+    """One period a gate was offline: opened when an online gate says offline, closed when it is back.
+
+    At most one open outage per gate (a partial unique index), so a status replayed on reconnect or
+    seen by two workers at once cannot open a second one.
+    """
+
+    __tablename__ = "gate_outage"
+    __table_args__ = (
+        Index(
+            "uq_gate_outage_open",
+            "gate_id",
+            unique=True,
+            sqlite_where=text("back_online_at IS NULL"),
+            postgresql_where=text("back_online_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    gate_id: str = Field(index=True, max_length=63)
+    went_offline_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    back_online_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # offline_status: central heard the offline status (or Last Will) live, so the time is exact;
+    # retained_on_reconnect: central learned it from the retained status when it (re)subscribed,
+    # so the gate went offline at some time before went_offline_at
+    cause: str = "offline_status"
+
+
+GENESIS = "0" * 64  # the hash before the first row of the entry log
+
+
+def ensure_head(session: Session) -> None:
+    """Create the chain head row if it is missing (safe to run from several workers at once)."""
+    stmt = dialect_insert(session, ChainHead).values(id=1, last_seq=0, last_hash=GENESIS)
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))

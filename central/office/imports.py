@@ -1,0 +1,283 @@
+"""Bulk import of households and people from CSV (UTF-8, UTF-8 with BOM, GBK) or XLSX.
+
+One row is one person; the household (campus, building, unit, room) is found or created. Every
+row is checked first; a file with any bad row writes nothing (the report lists each bad row with
+its line number), so an import is all-or-nothing. ID-card numbers are hashed; only the last four
+characters are stored, and none is ever logged.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from central.models.registry import Campus, Household, Person
+from central.office.registry import id_hash
+
+logger = logging.getLogger(__name__)
+
+COLUMNS = {  # header as an office writes it -> field
+    "校区": "campus",
+    "campus": "campus",
+    "楼号": "building",
+    "楼栋": "building",
+    "楼": "building",
+    "building": "building",
+    "单元": "unit",
+    "unit": "unit",
+    "房号": "room",
+    "房间": "room",
+    "门牌": "room",
+    "room": "room",
+    "姓名": "name",
+    "name": "name",
+    "身份证号": "id_number",
+    "身份证": "id_number",
+    "证件号": "id_number",
+    "id_number": "id_number",
+    "类别": "category",
+    "人员类别": "category",
+    "category": "category",
+    "电话": "phone",
+    "手机": "phone",
+    "手机号": "phone",
+    "phone": "phone",
+    "重点人员至": "key_person_until",
+    "key_person_until": "key_person_until",
+}
+CATEGORIES = {
+    "住户": "RESIDENT",
+    "居民": "RESIDENT",
+    "租户": "TENANT",
+    "教职工": "STAFF",
+    "职工": "STAFF",
+    "学生": "STUDENT",
+    "外籍教师": "FOREIGN_TEACHER",
+    "外教": "FOREIGN_TEACHER",
+    "留学生": "INTL_STUDENT",
+    "施工人员": "CONTRACTOR",
+    "访客": "VISITOR",
+    **{
+        k.lower(): k
+        for k in (
+            "RESIDENT",
+            "TENANT",
+            "STAFF",
+            "STUDENT",
+            "FOREIGN_TEACHER",
+            "INTL_STUDENT",
+            "CONTRACTOR",
+            "VISITOR",
+        )
+    },
+}
+HOUSEHOLD_KINDS = {"RESIDENT", "TENANT"}
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (encoding, format, headers, merged cells)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A bad row: its line number in the file and why."""
+
+    line: int
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    """What an import found or did."""
+
+    rows: int = 0
+    households_new: int = 0
+    people_new: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    applied: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One data row: its line number and its cells by field name."""
+
+    line: int
+    cells: dict[str, str]
+
+
+def read_table(filename: str, data: bytes, warnings: list[str]) -> list[Row]:
+    """Rows of a CSV or XLSX file, by field name (raises ImportFileError)."""
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        lines = _xlsx_lines(data, warnings)
+    elif filename.lower().endswith((".csv", ".txt")):
+        lines = _csv_lines(data)
+    else:
+        raise ImportFileError(f"{filename}: expected a .csv or .xlsx file")
+    lines = [(n, cells) for n, cells in lines if any(c.strip() for c in cells)]
+    if not lines:
+        raise ImportFileError("the file is empty")
+    header_line, header = lines[0]
+    fields = [COLUMNS.get(h.strip().lower().lstrip("\ufeff"), COLUMNS.get(h.strip(), "")) for h in header]
+    missing = {"campus", "name"} - set(fields)
+    if missing:
+        raise ImportFileError(
+            f"line {header_line}: missing column(s) {', '.join(sorted(missing))} (e.g. 校区, 姓名); "
+            f"found {', '.join(header)}"
+        )
+    return [
+        Row(n, {f: c.strip() for f, c in zip(fields, cells, strict=False) if f}) for n, cells in lines[1:]
+    ]
+
+
+def _csv_lines(data: bytes) -> list[tuple[int, list[str]]]:
+    for encoding in ("utf-8-sig", "gb18030"):  # gb18030 is a superset of GBK
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFileError("the CSV is neither UTF-8 nor GBK: save it as CSV UTF-8")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    return [(reader.line_num, row) for row in reader]
+
+
+def _xlsx_lines(data: bytes, warnings: list[str]) -> list[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise ImportFileError(f"not a readable XLSX file: {type(exc).__name__}") from None
+    sheet = wb.worksheets[0]
+    others = [ws.title for ws in wb.worksheets[1:] if ws.max_row > 1 or ws.cell(1, 1).value is not None]
+    if others:
+        warnings.append(f"only the first sheet {sheet.title!r} was read; ignored: {', '.join(others)}")
+    if sheet.merged_cells.ranges:
+        merged = ", ".join(str(r) for r in list(sheet.merged_cells.ranges)[:5])
+        raise ImportFileError(
+            f"sheet {sheet.title!r} has merged cells ({merged}): unmerge them and fill in every row"
+        )
+    return [
+        (i, ["" if v is None else _cell_text(v) for v in row])
+        for i, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+    ]
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _date(text: str) -> date:
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool) -> ImportReport:
+    """Check every row; unless ``dry_run`` or a row is bad, write households and people (caller commits)."""
+    report = ImportReport()
+    rows = read_table(filename, data, report.warnings)
+    report.rows = len(rows)
+    campuses: dict[str, Campus] = {}
+    for known in session.exec(select(Campus)):
+        for alias in (known.code, known.name_zh, known.name_en):
+            if alias:
+                campuses[alias.lower()] = known
+    households = {(h.campus_id, h.building, h.unit, h.room): h for h in session.exec(select(Household))}
+    known_ids = set(session.exec(select(Person.id_hash).where(Person.id_hash != None)))  # noqa: E711
+    seen_ids: dict[str, int] = {}
+    new_households: dict[tuple[int, str, str, str], Household] = {}
+    people: list[tuple[Person, tuple[int, str, str, str] | None]] = []
+    for row in rows:
+        cells, bad = row.cells, report.errors
+        n0 = len(bad)
+        campus = campuses.get(cells.get("campus", "").lower())
+        if not cells.get("campus"):
+            bad.append(RowError(row.line, "missing campus"))
+        elif campus is None:
+            bad.append(RowError(row.line, f"unknown campus {cells['campus']!r}"))
+        if not cells.get("name"):
+            bad.append(RowError(row.line, "missing name"))
+        raw_category = cells.get("category") or "住户"
+        category = CATEGORIES.get(raw_category) or CATEGORIES.get(raw_category.lower())
+        if category is None:
+            bad.append(RowError(row.line, f"unknown category {cells.get('category')!r}"))
+        building, unit, room = cells.get("building", ""), cells.get("unit", "") or "1", cells.get("room", "")
+        needs_home = category in HOUSEHOLD_KINDS or bool(building)
+        if needs_home and not room:
+            bad.append(RowError(row.line, "missing room"))
+        if needs_home and not building:
+            bad.append(RowError(row.line, "missing building"))
+        until = None
+        if cells.get("key_person_until"):
+            try:
+                until = _date(cells["key_person_until"])
+            except ValueError:
+                bad.append(RowError(row.line, f"bad date {cells['key_person_until']!r} (use YYYY-MM-DD)"))
+        digest = id_hash(cells["id_number"]) if cells.get("id_number") else None
+        if digest is not None:
+            if len(cells["id_number"]) not in (15, 18):
+                bad.append(RowError(row.line, "ID number must have 15 or 18 characters"))
+            elif digest in known_ids:
+                bad.append(RowError(row.line, "duplicate ID number: already registered"))
+            elif digest in seen_ids:
+                bad.append(RowError(row.line, f"duplicate ID number: same as line {seen_ids[digest]}"))
+            else:
+                seen_ids[digest] = row.line
+        if len(bad) > n0 or campus is None or campus.id is None or category is None:
+            continue
+        key = (campus.id, building, unit, room) if needs_home else None
+        if key is not None and key not in households and key not in new_households:
+            new_households[key] = Household(
+                campus_id=campus.id,
+                building=building,
+                unit=unit,
+                room=room,
+                label=f"{campus.name_zh} {building}-{unit}-{room}",
+            )
+        people.append(
+            (
+                Person(
+                    name=cells["name"],
+                    category=category,
+                    phone=cells.get("phone") or None,
+                    key_person_until=until,
+                    id_hash=digest,
+                    id_last4=cells["id_number"][-4:] if digest else None,
+                    link_secret=secrets.token_urlsafe(24),
+                ),
+                key,
+            )
+        )
+    report.households_new, report.people_new = len(new_households), len(people)
+    if report.errors or dry_run:
+        logger.info("import checked: %d rows, %d bad, dry run %s", report.rows, len(report.errors), dry_run)
+        return report
+    session.add_all(new_households.values())
+    session.flush()
+    households.update(new_households)
+    for person, key in people:
+        person.household_id = households[key].id if key else None
+    session.add_all(p for p, _ in people)
+    session.flush()
+    report.applied = True
+    logger.info("imported %d households and %d people", report.households_new, report.people_new)
+    return report

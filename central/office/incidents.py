@@ -1,0 +1,179 @@
+"""Fever incidents: every fever alert opens one, tracked step by step to closure, flagged after an hour unreported.
+
+States: ``open → sent_to_observation → remeasured → released | referred``. Each step records who
+took it and when. Reporting to the prevention office is separate from the state: the one-hour
+rule (DOMAIN.md) is about the report, whatever the person's state.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from central.models.base import UTCDateTime, utc
+from central.models.journal import FeverAlert
+
+logger = logging.getLogger(__name__)
+
+REPORT_WITHIN = timedelta(hours=1)
+OPEN, OBSERVATION, REMEASURED, RELEASED, REFERRED = (
+    "open",
+    "sent_to_observation",
+    "remeasured",
+    "released",
+    "referred",
+)
+NEXT: dict[str, tuple[str, ...]] = {
+    OPEN: (OBSERVATION,),
+    OBSERVATION: (REMEASURED,),
+    REMEASURED: (RELEASED, REFERRED, REMEASURED),
+    RELEASED: (),
+    REFERRED: (),
+}
+CLOSED = frozenset({RELEASED, REFERRED})
+
+
+class IncidentError(ValueError):
+    """A step that the incident's state does not allow (or an unknown incident)."""
+
+
+class FeverIncident(SQLModel, table=True):
+    """A fever at a gate and what the office did about it."""
+
+    __tablename__ = "fever_incident"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(unique=True, max_length=36)  # the scan (and fever alert) that opened it
+    gate_id: str = Field(max_length=63)
+    campus_id: int | None = Field(default=None, index=True)
+    person_id: int | None = None
+    readings: str = ""  # every reading in order, comma-separated (the gate's first)
+    opened_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    state: str = OPEN
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reported_by: str | None = None
+
+
+class IncidentStep(SQLModel, table=True):
+    """One step of an incident: the state it reached, by whom, when."""
+
+    __tablename__ = "fever_incident_step"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="fever_incident.id", index=True)
+    state: str
+    by: str
+    at: datetime = Field(sa_type=UTCDateTime)
+    celsius: float | None = None
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+def is_overdue(opened_at: datetime, reported_at: datetime | None, now: datetime) -> bool:
+    """Whether the one-hour report deadline was missed (reported late, or still unreported after an hour)."""
+    deadline = utc(opened_at) + REPORT_WITHIN
+    return utc(reported_at) > deadline if reported_at is not None else utc(now) > deadline
+
+
+def can_move(state: str, to: str) -> bool:
+    """Whether ``to`` may follow ``state``."""
+    return to in NEXT.get(state, ())
+
+
+def incident_for(alert: FeverAlert, person_id: int | None) -> FeverIncident:
+    """The incident a fever alert opens (added in the same transaction as the alert)."""
+    return FeverIncident(
+        event_id=alert.event_id,
+        gate_id=alert.gate_id,
+        campus_id=alert.campus_id,
+        person_id=person_id,
+        readings=f"{alert.celsius:.1f}",
+        opened_at=alert.created_at,
+    )
+
+
+def _get(session: Session, incident_id: int) -> FeverIncident:
+    incident = session.get(FeverIncident, incident_id, with_for_update=True)
+    if incident is None:
+        raise IncidentError(f"no incident {incident_id}")
+    return incident
+
+
+def advance(
+    session: Session,
+    incident_id: int,
+    to: str,
+    *,
+    by: str,
+    at: datetime,
+    celsius: float | None = None,
+    note: str | None = None,
+) -> FeverIncident:
+    """Move an incident one step (a re-measurement needs its reading); raises IncidentError if not allowed."""
+    incident = _get(session, incident_id)
+    if not can_move(incident.state, to):
+        raise IncidentError(f"incident {incident_id} is {incident.state}; it cannot become {to}")
+    if to == REMEASURED and celsius is None:
+        raise IncidentError("a re-measurement needs its reading")
+    if celsius is not None:
+        incident.readings = f"{incident.readings},{celsius:.1f}" if incident.readings else f"{celsius:.1f}"
+    incident.state = to
+    if to in CLOSED:
+        incident.closed_at = utc(at)
+    session.add(
+        IncidentStep(incident_id=incident_id, state=to, by=by, at=utc(at), celsius=celsius, note=note)
+    )
+    session.add(incident)
+    session.flush()
+    logger.info("incident %s is %s", incident_id, to)
+    return incident
+
+
+def mark_reported(session: Session, incident_id: int, *, by: str, at: datetime) -> FeverIncident:
+    """Record that the incident was reported to the prevention office (once)."""
+    incident = _get(session, incident_id)
+    if incident.reported_at is not None:
+        raise IncidentError(f"incident {incident_id} was already reported")
+    incident.reported_at, incident.reported_by = utc(at), by
+    session.add(IncidentStep(incident_id=incident_id, state="reported", by=by, at=utc(at)))
+    session.add(incident)
+    session.flush()
+    logger.info(
+        "incident %s reported%s", incident_id, " late" if is_overdue(incident.opened_at, at, at) else ""
+    )
+    return incident
+
+
+def steps(session: Session, incident_id: int) -> list[IncidentStep]:
+    """An incident's steps in order."""
+    stmt = select(IncidentStep).where(IncidentStep.incident_id == incident_id).order_by(col(IncidentStep.id))
+    return list(session.exec(stmt))
+
+
+def list_incidents(
+    session: Session,
+    *,
+    now: datetime,
+    campus_id: int | None = None,
+    state: str | None = None,
+    overdue: bool | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[FeverIncident]:
+    """Incidents newest first; ``overdue`` filters on the one-hour rule as of ``now``."""
+    stmt = select(FeverIncident)
+    if campus_id is not None:
+        stmt = stmt.where(FeverIncident.campus_id == campus_id)
+    if state is not None:
+        stmt = stmt.where(FeverIncident.state == state)
+    if since is not None:
+        stmt = stmt.where(col(FeverIncident.opened_at) >= utc(since))
+    if until is not None:
+        stmt = stmt.where(col(FeverIncident.opened_at) < utc(until))
+    rows = list(session.exec(stmt.order_by(col(FeverIncident.id).desc())))
+    if overdue is not None:
+        rows = [r for r in rows if is_overdue(r.opened_at, r.reported_at, now) == overdue]
+    return rows

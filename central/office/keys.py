@@ -1,0 +1,152 @@
+"""The signing keys: Ed25519 private keys as PEM files in data_dir/keys, public keys in the database.
+
+Several central workers against one database must share the keys directory (or the same files
+from a secret store): each worker verifies every pass, whichever worker signed it.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from central import CentralError
+from central.models.base import utc
+from central.models.db import session_scope
+from central.models.registry import Pass, SigningKey
+from central.settings import CentralSettings
+from gatecore.tokens import PassClaims, PassForm, PassKind, issue_token, public_key_from_bytes
+
+logger = logging.getLogger(__name__)
+
+_KEY_FILE = re.compile(r"^kid-(\d+)\.pem$")
+PHONE_CODE_LIFETIME = timedelta(seconds=60)  # re-signed every 30 s, so a screenshot soon expires
+
+
+class KeyRingError(CentralError):
+    """The keys on disk and the keys registered in the database disagree, or none can sign."""
+
+
+def _raw_public(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+class KeyRing:
+    """Private keys from disk (the newest signs), public keys from disk and database (all verify)."""
+
+    def __init__(self, private_keys: dict[int, Ed25519PrivateKey]) -> None:
+        if not private_keys:
+            raise KeyRingError("a key ring needs at least one private key")
+        self._private = dict(private_keys)
+        self._public = {kid: k.public_key() for kid, k in private_keys.items()}
+        self.signing_kid = max(private_keys)
+
+    @classmethod
+    def open(cls, keys_dir: Path) -> KeyRing:
+        """Load ``kid-N.pem`` files from ``keys_dir``, creating ``kid-1.pem`` on first start."""
+        keys_dir.mkdir(parents=True, exist_ok=True)
+        keys: dict[int, Ed25519PrivateKey] = {}
+        for path in sorted(keys_dir.iterdir()):
+            match = _KEY_FILE.match(path.name)
+            if match:
+                key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+                if not isinstance(key, Ed25519PrivateKey):
+                    raise KeyRingError(f"{path} is not an Ed25519 private key")
+                keys[int(match.group(1))] = key
+        if not keys:
+            keys[1] = _create(keys_dir, 1)
+        return cls(keys)
+
+    def rotate(self, keys_dir: Path) -> int:
+        """Create the next key; it signs from now on, the older ones still verify."""
+        kid = max(self._private) + 1
+        self._private[kid] = _create(keys_dir, kid)
+        self._public[kid] = self._private[kid].public_key()
+        self.signing_kid = kid
+        return kid
+
+    def register(self, session: Session, *, at: datetime | None = None) -> None:
+        """Record our public keys in SigningKey and learn the ones other workers registered."""
+        known = {row.kid: row for row in session.exec(select(SigningKey))}
+        for kid, public in self._public.items():
+            encoded = base64.b64encode(_raw_public(public)).decode()
+            row = known.get(kid)
+            if row is None:
+                session.add(SigningKey(kid=kid, public_key=encoded, created_at=at or datetime.now(UTC)))
+                logger.info("registered signing key %s", kid)
+            elif row.public_key != encoded:
+                raise KeyRingError(f"key id {kid} on disk differs from the one registered in the database")
+        for kid, row in known.items():
+            if kid not in self._public:
+                self._public[kid] = public_key_from_bytes(base64.b64decode(row.public_key))
+        session.flush()
+
+    def public_keys(self) -> dict[int, Ed25519PublicKey]:
+        """Every key that may have signed a pass still in use, by key id."""
+        return dict(self._public)
+
+    def public_keys_b64(self) -> dict[str, str]:
+        """The public keys as the config topic carries them: key id -> base64 raw key."""
+        return {
+            str(kid): base64.b64encode(_raw_public(k)).decode() for kid, k in sorted(self._public.items())
+        }
+
+    def issue(self, pass_row: Pass, *, now: datetime | None = None) -> str:
+        """The QR text for a pass; a phone code is valid for a minute from ``now``."""
+        if pass_row.id is None:
+            raise ValueError("the pass must be saved before it is signed")
+        form = PassForm[pass_row.form]
+        valid_from, valid_until = utc(pass_row.valid_from), utc(pass_row.valid_until)
+        if form is PassForm.PHONE:
+            if now is None:
+                raise ValueError("a phone code is signed for a moment: pass now=")
+            valid_from = max(valid_from, utc(now))
+            valid_until = min(valid_until, utc(now) + PHONE_CODE_LIFETIME)
+        claims = PassClaims(
+            key_id=self.signing_kid,
+            kind=PassKind[pass_row.kind],
+            form=form,
+            campus_id=pass_row.campus_id,
+            pass_id=pass_row.id,
+            household_id=pass_row.household_id or 0,
+            person_id=pass_row.person_id,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
+        return issue_token(claims, self._private[self.signing_kid])
+
+
+def open_keyring(settings: CentralSettings, engine: Engine) -> KeyRing:
+    """The key ring from ``settings.data_dir/keys``, registered in the database."""
+    keyring = KeyRing.open(settings.keys_dir)
+    with session_scope(engine) as session:
+        keyring.register(session)
+    return keyring
+
+
+def _create(keys_dir: Path, kid: int) -> Ed25519PrivateKey:
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    path = keys_dir / f"kid-{kid}.pem"
+    # O_EXCL: two workers starting at once on a shared directory must not overwrite each other's key
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(loaded, Ed25519PrivateKey):
+            raise KeyRingError(f"{path} is not an Ed25519 private key") from None
+        return loaded
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    logger.info("created signing key %s in %s", kid, keys_dir)
+    return key

@@ -1,0 +1,173 @@
+"""Printable pass cards: a single card or an A4 sheet as PDF (reportlab, built-in CID font), or a PNG.
+
+Chinese first with English beside it. The PDF needs no font file: ``STSong-Light`` is one of the
+Adobe Asian fonts every PDF reader carries.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import segno
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen.canvas import Canvas
+from sqlmodel import Session
+
+from central.models.registry import Campus, Household, Pass, Person, Vehicle
+from central.office.keys import KeyRing
+
+CJK_FONT = "STSong-Light"
+CARD_W, CARD_H = 85.6 * mm, 54 * mm  # ISO/IEC 7810 ID-1, a bank card
+KIND_LABELS = {
+    "RESIDENT": ("住户", "Resident"),
+    "TENANT": ("租户", "Tenant"),
+    "STAFF": ("教职工", "Staff"),
+    "STUDENT": ("学生", "Student"),
+    "FOREIGN_TEACHER": ("外籍教师", "Foreign teacher"),
+    "INTL_STUDENT": ("留学生", "International student"),
+    "CONTRACTOR": ("施工人员", "Contractor"),
+    "VISITOR": ("访客", "Visitor"),
+    "VEHICLE": ("车辆", "Vehicle"),
+}
+_PNG_FONTS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PassCard:
+    """What is printed on one card."""
+
+    serial: str
+    campus_zh: str
+    campus_en: str
+    household: str
+    holder: str
+    kind: str
+    valid_from: datetime
+    valid_until: datetime
+    timezone: str
+    qr: str
+
+    def lines(self) -> list[str]:
+        """The text lines of the card, Chinese first with English beside it."""
+        zh, en = KIND_LABELS.get(self.kind, (self.kind, self.kind))
+        tz = ZoneInfo(self.timezone)
+        start, end = (t.astimezone(tz).strftime("%Y-%m-%d") for t in (self.valid_from, self.valid_until))
+        return [
+            f"校区 Campus: {self.campus_zh} {self.campus_en}",
+            f"住户 Household: {self.household or '—'}",
+            f"姓名 Name: {self.holder}",
+            f"类别 Kind: {zh} {en}",
+            f"有效期 Valid: {start} – {end}",
+            f"编号 Serial: {self.serial}",
+        ]
+
+
+def serial_of(pass_row: Pass) -> str:
+    """The printed serial number of a pass."""
+    return f"CG-{pass_row.campus_id:02d}-{pass_row.id:06d}"
+
+
+def card_for(session: Session, keyring: KeyRing, pass_row: Pass) -> PassCard:
+    """The card of a saved card-form pass, with its freshly signed QR text."""
+    campus = session.get(Campus, pass_row.campus_id)
+    household = session.get(Household, pass_row.household_id) if pass_row.household_id else None
+    if pass_row.kind == "VEHICLE":
+        vehicle = session.get(Vehicle, pass_row.person_id)
+        holder = vehicle.plate if vehicle else "?"
+    else:
+        person = session.get(Person, pass_row.person_id)
+        holder = person.name if person else "?"
+    return PassCard(
+        serial=serial_of(pass_row),
+        campus_zh=campus.name_zh if campus else "",
+        campus_en=campus.name_en if campus else "",
+        household=household.label if household else "",
+        holder=holder,
+        kind=pass_row.kind,
+        valid_from=pass_row.valid_from,
+        valid_until=pass_row.valid_until,
+        timezone=campus.timezone if campus else "Asia/Shanghai",
+        qr=keyring.issue(pass_row),
+    )
+
+
+def qr_png(text: str, *, scale: int = 8) -> bytes:
+    """The QR code of ``text`` as PNG bytes (error correction M, quiet zone 4)."""
+    buf = io.BytesIO()
+    segno.make_qr(text, error="m").save(buf, kind="png", scale=scale, border=4)
+    return buf.getvalue()
+
+
+def _draw_card(canvas: Canvas, card: PassCard, x: float, y: float) -> None:
+    canvas.setLineWidth(0.5)
+    canvas.roundRect(x, y, CARD_W, CARD_H, 3 * mm)
+    canvas.setFont(CJK_FONT, 9)
+    canvas.drawString(x + 4 * mm, y + CARD_H - 6 * mm, "校园出入证 Campus Pass")
+    canvas.setFont(CJK_FONT, 6.2)
+    for i, line in enumerate(card.lines()):
+        canvas.drawString(x + 4 * mm, y + CARD_H - 12 * mm - i * 4.2 * mm, line)
+    side = 30 * mm
+    canvas.drawImage(
+        ImageReader(io.BytesIO(qr_png(card.qr))), x + CARD_W - side - 2 * mm, y + 2 * mm, side, side
+    )
+
+
+def render_pdf(cards: list[PassCard], *, sheet: bool = False) -> bytes:
+    """A PDF: one card per card-sized page, or (``sheet``) ten cards per A4 page."""
+    pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    buf = io.BytesIO()
+    if not sheet:
+        canvas = Canvas(buf, pagesize=(CARD_W, CARD_H))
+        for card in cards:
+            _draw_card(canvas, card, 0, 0)
+            canvas.showPage()
+    else:
+        canvas = Canvas(buf, pagesize=A4)
+        left, top, gap = 15 * mm, A4[1] - 15 * mm - CARD_H, 4 * mm
+        for i, card in enumerate(cards):
+            slot = i % 10
+            if i and slot == 0:
+                canvas.showPage()
+            col, row = slot % 2, slot // 2
+            _draw_card(canvas, card, left + col * (CARD_W + gap), top - row * (CARD_H + gap))
+        canvas.showPage()
+    canvas.setTitle("campusgate passes")
+    canvas.save()
+    return buf.getvalue()
+
+
+def render_png(card: PassCard, *, dpi: int = 300) -> bytes:
+    """The card as a PNG (Pillow with a CJK font when installed; else the bare QR code)."""
+    try:
+        from PIL import Image, ImageDraw, ImageFont
+    except ImportError:  # Pillow is optional: segno alone still gives a scannable code
+        return qr_png(card.qr)
+    px = dpi / 25.4
+    img = Image.new("RGB", (round(85.6 * px), round(54 * px)), "white")
+    draw = ImageDraw.Draw(img)
+    font_path = next((p for p in _PNG_FONTS if Path(p).exists()), None)
+    small = ImageFont.truetype(font_path, round(2.3 * px)) if font_path else ImageFont.load_default()
+    title = ImageFont.truetype(font_path, round(3.2 * px)) if font_path else small
+    draw.text((round(4 * px), round(3 * px)), "校园出入证 Campus Pass", fill="black", font=title)
+    for i, line in enumerate(card.lines()):
+        draw.text((round(4 * px), round((10 + i * 4.2) * px)), line, fill="black", font=small)
+    qr = Image.open(io.BytesIO(qr_png(card.qr, scale=6))).convert("RGB")
+    side = round(30 * px)
+    img.paste(
+        qr.resize((side, side), Image.Resampling.NEAREST),
+        (img.width - side - round(2 * px), img.height - side - round(2 * px)),
+    )
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()

@@ -1,0 +1,294 @@
+"""Daily and zero reports per campus: counted from the entry log, signed by a director, then frozen.
+
+A report for day D covers the 24 hours up to D's scheduled time (15:00 office, 14:30 units, per
+campus in ``report_setting``). It is always made, even when nothing happened (then it is a zero
+report). Once signed it never changes: the ORM refuses the update, and a correction is a new
+version that names the one it supersedes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Column, Text, UniqueConstraint, event, inspect, or_
+from sqlmodel import Field, Session, SQLModel, col, func, select
+
+from central.models.base import UTCDateTime, utc
+from central.models.journal import EntryEvent, FeverAlert, GateOutage, gate_reason, gate_verdict
+from central.models.registry import Campus, Gate
+from central.office.incidents import FeverIncident, is_overdue
+
+logger = logging.getLogger(__name__)
+
+OFFICE, UNIT = "office", "unit"
+DEFAULT_TIMES = {OFFICE: time(15, 0), UNIT: time(14, 30)}
+
+
+class ReportError(ValueError):
+    """A report operation that is not allowed (signed already, unknown report)."""
+
+
+class ReportSetting(SQLModel, table=True):
+    """When a campus's reports are due (local time); no row means the defaults, 15:00 and 14:30."""
+
+    __tablename__ = "report_setting"
+
+    campus_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    office_at: str = "15:00"
+    unit_at: str = "14:30"
+
+
+class DailyReport(SQLModel, table=True):
+    """One version of one campus's report of one kind for one day."""
+
+    __tablename__ = "daily_report"
+    __table_args__ = (UniqueConstraint("campus_id", "day", "kind", "version", name="uq_daily_report"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campus_id: int = Field(index=True)
+    day: date
+    kind: str = OFFICE  # office | unit
+    version: int = 1
+    supersedes_id: int | None = None
+    period_start: datetime = Field(sa_type=UTCDateTime)
+    period_end: datetime = Field(sa_type=UTCDateTime)
+    made_at: datetime = Field(sa_type=UTCDateTime)
+    late: bool = False
+    zero: bool = False
+    content_json: str = Field(sa_column=Column(Text, nullable=False))
+    content_hash: str = Field(default="", max_length=64)
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    signed_by: str | None = None
+    signed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def content(self) -> dict[str, Any]:
+        """The counts, as a dict."""
+        return dict(json.loads(self.content_json))
+
+
+@event.listens_for(DailyReport, "before_update")
+def _refuse_signed_edit(mapper: Any, connection: Any, target: DailyReport) -> None:
+    # the first signature is the last change a report ever takes
+    history = inspect(target).attrs.signed_at.history
+    was_signed = history.deleted[0] if history.deleted else (None if history.added else target.signed_at)
+    if was_signed is not None:
+        raise ReportError(f"report {target.id} is signed; file a correction instead")
+
+
+def due_time(session: Session, campus_id: int, kind: str) -> time:
+    """The local time a campus's report of ``kind`` is due."""
+    setting = session.get(ReportSetting, campus_id)
+    if setting is None:
+        return DEFAULT_TIMES[kind]
+    return time.fromisoformat(setting.office_at if kind == OFFICE else setting.unit_at)
+
+
+def period(day: date, at: time, tz: str) -> tuple[datetime, datetime]:
+    """The UTC window a report for ``day`` covers: the 24 hours up to ``day`` at ``at`` local time."""
+    end = utc(datetime.combine(day, at, tzinfo=ZoneInfo(tz)))
+    return end - timedelta(days=1), end
+
+
+def build_content(
+    session: Session, campus_id: int, start: datetime, end: datetime, now: datetime
+) -> dict[str, Any]:
+    """Every count the report carries, by SQL aggregation over the window (gate time for scans)."""
+    e = EntryEvent
+    scans: list[Any] = [
+        e.campus_id == campus_id,
+        e.kind == "decision",
+        col(e.gate_time) >= start,
+        col(e.gate_time) < end,
+    ]
+
+    # what happened at the gate: an offline decision counts as the gate made it
+    shown_verdict, shown_reason = gate_verdict(), gate_reason()
+
+    def count(*extra: Any) -> int:
+        return int(session.exec(select(func.count()).select_from(e).where(*scans, *extra)).one())
+
+    def by_reason(verdict: str) -> dict[str, int]:
+        stmt = (
+            select(shown_reason, func.count()).where(*scans, shown_verdict == verdict).group_by(shown_reason)
+        )
+        return {reason: int(n) for reason, n in session.exec(stmt)}
+
+    alerts: list[Any] = [
+        FeverAlert.campus_id == campus_id,
+        col(FeverAlert.created_at) >= start,
+        col(FeverAlert.created_at) < end,
+    ]
+    fevers = int(session.exec(select(func.count()).select_from(FeverAlert).where(*alerts)).one())
+    opened = list(
+        session.exec(
+            select(FeverIncident).where(
+                FeverIncident.campus_id == campus_id,
+                col(FeverIncident.opened_at) >= start,
+                col(FeverIncident.opened_at) < end,
+            )
+        )
+    )
+    offline_decisions = select(e.gate_id, func.count()).where(*scans, col(e.offline_verdict).is_not(None))
+    decided = {g: int(n) for g, n in session.exec(offline_decisions.group_by(e.gate_id))}
+    reconciled: list[Any] = [
+        e.campus_id == campus_id,
+        e.kind == "offline_reconcile",
+        col(e.received_at) >= start,
+        col(e.received_at) < end,
+    ]
+    late_conflicts = int(
+        session.exec(
+            select(func.count()).select_from(e).where(*reconciled, col(e.conflict).is_not(None))
+        ).one()
+    )
+    return {
+        "entries": count(shown_verdict == "allow", e.direction == "in"),
+        "exits": count(shown_verdict == "allow", e.direction == "out"),
+        "scans": count(),
+        "refusals": by_reason("deny"),
+        "remeasure": by_reason("remeasure"),
+        "referred": by_reason("refer"),
+        "fevers": fevers,
+        "incidents": len(opened),
+        "incidents_open": sum(1 for i in opened if i.closed_at is None),
+        "incidents_overdue": sum(1 for i in opened if is_overdue(i.opened_at, i.reported_at, now)),
+        "overrides": count(col(e.override_guard).is_not(None)),
+        "offline_decisions": count(col(e.offline_verdict).is_not(None)),
+        "conflicts": count(col(e.conflict).is_not(None)) + late_conflicts,
+        "gates_offline": gates_offline(session, campus_id, start, end, now, decided),
+    }
+
+
+def gates_offline(
+    session: Session, campus_id: int, start: datetime, end: datetime, now: datetime, decided: dict[str, int]
+) -> list[dict[str, Any]]:
+    """Every gate of the campus offline during the window (a recorded outage overlapping it, or
+    offline decisions made in it), with its minutes offline inside the window, by gate id.
+
+    An outage still open counts up to ``now`` (or the window's end); a gate that decided offline
+    without a recorded outage (the broker itself was down, so no Last Will reached central) has 0.
+    ``at_least`` marks a gate with an outage central learned of only on reconnecting: its start is
+    when central heard it, so the minutes are a lower bound.
+    """
+    o = GateOutage
+    stmt = (
+        select(o)
+        .join(Gate, col(Gate.gate_id) == o.gate_id)
+        .where(Gate.campus_id == campus_id, col(o.went_offline_at) < end)
+        .where(or_(col(o.back_online_at).is_(None), col(o.back_online_at) > start))
+    )
+    seconds: dict[str, float] = {}
+    outages: dict[str, int] = {}
+    unsure: set[str] = set()  # an outage central only learned of on reconnect began earlier than recorded
+    names = {
+        g: n for g, n in session.exec(select(Gate.gate_id, Gate.name_zh).where(Gate.campus_id == campus_id))
+    }
+    for outage in session.exec(stmt):
+        until = min(utc(outage.back_online_at) if outage.back_online_at else utc(now), end)
+        span = (until - max(utc(outage.went_offline_at), start)).total_seconds()
+        seconds[outage.gate_id] = seconds.get(outage.gate_id, 0.0) + max(0.0, span)
+        outages[outage.gate_id] = outages.get(outage.gate_id, 0) + 1
+        if outage.cause == "retained_on_reconnect":
+            unsure.add(outage.gate_id)
+    return [
+        {
+            "gate_id": gate_id,
+            "name": names.get(gate_id, gate_id),
+            "outages": outages.get(gate_id, 0),
+            "minutes": math.ceil(seconds.get(gate_id, 0.0) / 60),
+            "offline_decisions": decided.get(gate_id, 0),
+            "at_least": gate_id in unsure,
+        }
+        for gate_id in sorted(set(outages) | set(decided))
+    ]
+
+
+def _digest(content_json: str) -> str:
+    return hashlib.sha256(content_json.encode()).hexdigest()
+
+
+def latest(session: Session, campus_id: int, day: date, kind: str) -> DailyReport | None:
+    """The newest version of a campus's report for a day."""
+    stmt = select(DailyReport).where(
+        DailyReport.campus_id == campus_id, DailyReport.day == day, DailyReport.kind == kind
+    )
+    return session.exec(stmt.order_by(col(DailyReport.version).desc())).first()
+
+
+def make_report(
+    session: Session,
+    campus_id: int,
+    day: date,
+    kind: str,
+    now: datetime,
+    *,
+    late: bool = False,
+    supersedes: DailyReport | None = None,
+    note: str | None = None,
+) -> DailyReport:
+    """Count and store a report (version 1, or the next version when it supersedes one)."""
+    campus = session.get(Campus, campus_id)
+    if campus is None:
+        raise ReportError(f"no campus {campus_id}")
+    start, end = period(day, due_time(session, campus_id, kind), campus.timezone)
+    content = build_content(session, campus_id, start, end, now)
+    content_json = json.dumps(content, ensure_ascii=False, sort_keys=True)
+    report = DailyReport(
+        campus_id=campus_id,
+        day=day,
+        kind=kind,
+        version=supersedes.version + 1 if supersedes else 1,
+        supersedes_id=supersedes.id if supersedes else None,
+        period_start=start,
+        period_end=end,
+        made_at=utc(now),
+        late=late,
+        zero=content["fevers"] == 0 and content["incidents"] == 0,
+        content_json=content_json,
+        content_hash=_digest(content_json),
+        note=note,
+    )
+    session.add(report)
+    session.flush()
+    logger.info(
+        "report %s: campus %s day %s %s v%s%s",
+        report.id,
+        campus_id,
+        day,
+        kind,
+        report.version,
+        " (late)" if late else "",
+    )
+    return report
+
+
+def sign(session: Session, report_id: int, *, by: str, at: datetime) -> DailyReport:
+    """A director signs a report; signing twice (or a superseded version) is refused."""
+    report = session.get(DailyReport, report_id, with_for_update=True)
+    if report is None:
+        raise ReportError(f"no report {report_id}")
+    if report.signed_at is not None:
+        raise ReportError(f"report {report_id} is already signed")
+    report.signed_by, report.signed_at = by, utc(at)
+    session.add(report)
+    session.flush()
+    logger.info("report %s signed", report_id)
+    return report
+
+
+def correct(session: Session, report_id: int, *, at: datetime, note: str) -> DailyReport:
+    """A new version recounted now, naming the one it corrects (which stays as it was)."""
+    old = session.get(DailyReport, report_id)
+    if old is None:
+        raise ReportError(f"no report {report_id}")
+    newest = latest(session, old.campus_id, old.day, old.kind)
+    if newest is not None and newest.id != old.id:
+        raise ReportError(f"report {report_id} is already superseded by {newest.id}")
+    return make_report(session, old.campus_id, old.day, old.kind, at, supersedes=old, note=note)

@@ -1,0 +1,129 @@
+"""A report as PDF (reportlab, Chinese through the built-in STSong-Light CID font) and as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from central.office.reports import OFFICE, DailyReport
+from gatecore.reasons import REASONS, Reason
+
+FONT = "STSong-Light"
+_KIND_ZH = {OFFICE: "保卫处", "unit": "各单位"}
+
+
+def _reason_zh(code: str) -> str:
+    return REASONS[Reason(code)].zh if code in Reason._value2member_map_ else code
+
+
+def _gates_offline(gates: list[Any]) -> list[tuple[str, str]]:
+    """One row per gate offline in the window (reports made before outages were kept hold bare ids)."""
+    if not gates:
+        return [("离线门岗 Gates offline", "无 none")]
+    out = []
+    for g in gates:
+        if isinstance(g, str):
+            out.append(("离线门岗 Gate offline", g))
+            continue
+        zh, en = ("至少", "at least ") if g.get("at_least") else ("", "")
+        value = f"{g['name']} {g['gate_id']}：离线{zh} {g['minutes']} 分钟，{g['outages']} 次"
+        value += f" / offline {en}{g['minutes']} min, {g['outages']} outage(s)"
+        if g["offline_decisions"]:
+            value += f"；离线判定 {g['offline_decisions']} 条 / {g['offline_decisions']} offline decision(s)"
+        out.append(("离线门岗 Gate offline", value))
+    return out
+
+
+def _wrap(text: str, width: float, size: float) -> list[str]:
+    """Split ``text`` into pieces no wider than ``width`` points (Chinese has no spaces to break at)."""
+    pieces, current = [], ""
+    for char in text:
+        if current and pdfmetrics.stringWidth(current + char, FONT, size) > width:
+            pieces.append(current)
+            current = char.lstrip()
+        else:
+            current += char
+    return pieces + [current]
+
+
+def lines(report: DailyReport, campus_name: str) -> list[tuple[str, str]]:
+    """The report as (label, value) pairs, Chinese labels, in the order printed."""
+    c: dict[str, Any] = report.content
+    title = "零报告" if report.zero else "日报告"
+    out: list[tuple[str, str]] = [
+        (
+            "报告",
+            f"{campus_name} {report.day.isoformat()} {title}（{_KIND_ZH.get(report.kind, report.kind)}）",
+        ),
+        (
+            "版本",
+            f"第{report.version}版"
+            + (f"，更正第{report.supersedes_id}号报告" if report.supersedes_id else ""),
+        ),
+        ("统计时段", f"{report.period_start.isoformat()} 至 {report.period_end.isoformat()} (UTC)"),
+        ("生成时间", report.made_at.isoformat() + ("（迟报：系统停机后补报）" if report.late else "")),
+        ("进校人次", str(c["entries"])),
+        ("出校人次", str(c["exits"])),
+        ("发热人数", str(c["fevers"])),
+        (
+            "发热事件",
+            f"{c['incidents']}（未结 {c['incidents_open']}，超一小时未报 {c['incidents_overdue']}）",
+        ),
+        ("人工放行/禁行", str(c["overrides"])),
+        ("离线判定", str(c["offline_decisions"])),
+        ("离线冲突", str(c["conflicts"])),
+    ]
+    out.extend(_gates_offline(c["gates_offline"]))
+    for code, n in sorted(c["refusals"].items()):
+        out.append((f"拒绝：{_reason_zh(code)}", str(n)))
+    if not c["refusals"]:
+        out.append(("拒绝", "0"))
+    if report.note:
+        out.append(("更正说明", report.note))
+    out.append(
+        ("审签", f"{report.signed_by} {report.signed_at.isoformat()}" if report.signed_at else "未审签")
+    )
+    return out
+
+
+def to_csv(report: DailyReport, campus_name: str) -> bytes:
+    """UTF-8 with a BOM so that Excel shows the Chinese."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["项目", "数值"])
+    writer.writerows(lines(report, campus_name))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_pdf(report: DailyReport, campus_name: str) -> bytes:
+    """One A4 page (more if many reasons)."""
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4, invariant=True)
+    pdf.setTitle(f"{campus_name} {report.day.isoformat()}")
+    width, height = A4
+    y = height - 60
+    pdf.setFont(FONT, 16)
+    pdf.drawString(50, y, lines(report, campus_name)[0][1])
+    y -= 30
+    pdf.setFont(FONT, 11)
+    for label, value in lines(report, campus_name)[1:]:
+        for n, piece in enumerate(_wrap(value, width - 250, 11)):  # a long value continues below
+            if y < 60:
+                pdf.showPage()
+                pdf.setFont(FONT, 11)
+                y = height - 60
+            if n == 0:
+                pdf.drawString(50, y, label)
+            pdf.drawString(200, y, piece)
+            y -= 18
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()
