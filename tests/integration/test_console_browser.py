@@ -24,7 +24,7 @@ from gatecore.messages import DecisionMessage, GateConfig, ScanEvent, Temperatur
 from gatecore.reasons import Reason, Verdict
 from gatecore.thermoline import SensorStatus
 from gatecore.tokens import verify_token
-from tests.central.test_passcards import pdf_qr_texts
+from tests.central.office.test_passcards import pdf_qr_texts
 from transport.mqtt import LinkOptions, MqttLink
 
 GATE = "console-north"

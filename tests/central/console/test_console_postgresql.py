@@ -8,10 +8,10 @@ from sqlalchemy import Engine
 
 from central.office.keys import KeyRing
 from tests.central.conftest import World, build_world
-from tests.central.test_console_registry import *  # noqa: F403
-from tests.central.test_imports import *  # noqa: F403
-from tests.central.test_passcards import *  # noqa: F403
-from tests.central.test_users import *  # noqa: F403
+from tests.central.console.test_console_registry import *  # noqa: F403
+from tests.central.office.test_imports import *  # noqa: F403
+from tests.central.office.test_passcards import *  # noqa: F403
+from tests.central.office.test_users import *  # noqa: F403
 
 
 @pytest.fixture
