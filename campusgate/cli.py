@@ -108,20 +108,14 @@ def _user(args: argparse.Namespace) -> int:
 
     from pydantic import ValidationError
 
-    from central.api.auth import User
-    from central.api.routes.users import (
-        UserCreate,
-        UserError,
-        UserUpdate,
-        add_user,
-        find_user,
-        public,
-        update_user,
-    )
-    from central.models.db import make_engine, session_scope
+    from central.models.db import create_all, make_engine, session_scope
+    from central.models.users import User
+    from central.office.errors import OfficeError
+    from central.office.users import UserCreate, UserUpdate, add_user, find_user, update_user
     from central.settings import CentralSettings
 
     engine = make_engine(args.database_url or CentralSettings().database_url)
+    create_all(engine)  # the first admin is made before central has ever run
     actor = User(
         username=f"cli:{getpass.getuser()}", password_hash=""
     )  # who ran the command, for the journal
@@ -130,25 +124,34 @@ def _user(args: argparse.Namespace) -> int:
             if args.action == "list":
                 from sqlmodel import col, select
 
-                users = [public(u) for u in session.exec(select(User).order_by(col(User.username)))]
+                users = [
+                    {"id": u.id, "username": u.username, "roles": sorted(u.role_set), "active": u.active}
+                    for u in session.exec(select(User).order_by(col(User.username)))
+                ]
                 if args.json:
-                    print(json.dumps([u.model_dump() for u in users], ensure_ascii=False))
+                    print(json.dumps(users, ensure_ascii=False))
                 for u in [] if args.json else users:
-                    print(f"{u.username:<20} {','.join(u.roles):<30} {'active' if u.active else 'disabled'}")
+                    state = "active" if u["active"] else "disabled"
+                    print(f"{u['username']:<20} {','.join(u['roles']):<30} {state}")
                 return 0
             if args.action == "add":
                 body = UserCreate(
                     username=args.username, password=_read_password(args.password_file), roles=args.role
                 )
-                user = add_user(session, actor, body)
+                user = add_user(session, actor=actor, body=body)
                 print(f"created user {user.username} with roles {user.roles}")
                 return 0
             user = find_user(session, args.username)
             if args.action == "passwd":
-                update_user(session, actor, user, UserUpdate(password=_read_password(args.password_file)))
+                update_user(
+                    session,
+                    actor=actor,
+                    user=user,
+                    body=UserUpdate(password=_read_password(args.password_file)),
+                )
                 print(f"password of {user.username} changed")
             else:
-                update_user(session, actor, user, UserUpdate(active=args.action == "enable"))
+                update_user(session, actor=actor, user=user, body=UserUpdate(active=args.action == "enable"))
                 print(f"user {user.username} {args.action}d")
             return 0
     except ValidationError as exc:
@@ -156,8 +159,8 @@ def _user(args: argparse.Namespace) -> int:
             "refused: " + "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()),
             file=sys.stderr,
         )
-    except (UserError, ValueError) as exc:
-        print(f"refused: {exc}", file=sys.stderr)
+    except OfficeError as exc:
+        print(f"refused: {exc.message}", file=sys.stderr)
     return 2
 
 

@@ -14,10 +14,10 @@ from types import FrameType
 
 from sqlmodel import Session
 
-from central.api.auth import seed_demo_users
 from central.app import build_central
 from central.demo.passes import demo_passes
 from central.demo.seed import local_today, seed_demo
+from central.office.users import seed_demo_users
 from central.settings import CentralSettings
 from firmware_sim.scenario import Card, GateRig, household_day, start_rig
 from gate_agent.display import HEADLINE

@@ -7,20 +7,94 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
-from central.api.application import create_app
+from central.api import auth, csrf
+from central.api.routes import (
+    approvals,
+    audit,
+    changes,
+    conflicts,
+    dashboard,
+    fever_alerts,
+    gates,
+    health,
+    imports,
+    incidents,
+    passes,
+    phonepass,
+    registry,
+    reports,
+    users,
+)
+from central.console import changes as changes_pages
+from central.console import entries as entry_pages
+from central.console import flow as flow_pages
+from central.console import registry_pages
+from central.console import users as user_pages
+from central.console import web as console_pages
 from central.decisions.worker import Worker
-from central.models.db import create_all, make_engine
+from central.models.db import create_all, make_engine, read_only
+from central.office.errors import OfficeError
 from central.office.keys import KeyRing, open_keyring
 from central.settings import CentralSettings
 from transport.broker import free_port
 
 logger = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "console" / "static"
+
+# Every router, once. Unsafe cookie-authenticated requests need the console's CSRF token; only the
+# login form (its own pre-session token) and the token endpoint (no session yet) stand outside it.
+OPEN_ROUTERS: tuple[APIRouter, ...] = (auth.router, console_pages.public, health.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    registry.router,
+    gates.router,
+    approvals.router,
+    passes.router,
+    imports.router,
+    phonepass.router,
+    users.router,
+    audit.router,
+    changes.router,
+    conflicts.router,
+    fever_alerts.router,
+    incidents.router,
+    reports.router,
+    dashboard.router,
+    console_pages.router,
+    flow_pages.router,
+    registry_pages.router,
+    entry_pages.router,
+    user_pages.router,
+    changes_pages.router,
+)
+
+
+def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
+    """The FastAPI application on ``engine``: every router of ``ROUTERS``, office refusals as statuses."""
+    app = FastAPI(title="campusgate central", version="1")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.read_engine = read_only(engine)
+
+    @app.exception_handler(OfficeError)
+    def office_refused(request: Request, exc: OfficeError) -> JSONResponse:
+        """An office service's refusal, as the status its kind names and its message as the detail."""
+        return JSONResponse({"detail": exc.message}, status_code=exc.status)
+
+    for router in OPEN_ROUTERS:
+        app.include_router(router)
+    for router in ROUTERS:
+        app.include_router(router, dependencies=[Depends(csrf.protect)])
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
 
 
 @dataclass

@@ -9,8 +9,10 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from central.api.auth import User, hash_password, issue_api_token
+from central.api.auth import issue_api_token
 from central.models.db import session_scope
+from central.models.users import User
+from central.office.users import hash_password
 
 
 @cache

@@ -17,32 +17,21 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from central.models.db import read_only
 from central.models.users import Role, User
+from central.office.users import authenticate
 
 logger = logging.getLogger(__name__)
 
 SESSION_COOKIE = "cg_session"
 SESSION_MAX_AGE_S = 12 * 3600  # one working day at the security office
 TOKEN_MAX_AGE_S = 30 * 24 * 3600
-DEMO_USERS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "admin": ("admin-demo", ("admin",)),
-    "security": ("security-demo", ("security",)),
-    "approver": ("approver-demo", ("approver",)),
-    "guard": ("guard-demo", ("guard",)),
-    "auditor": ("auditor-demo", ("auditor",)),
-    "director": ("director-demo", ("director",)),
-}
-
-_hasher = PasswordHasher()
 
 
 class UserPublic(BaseModel):
@@ -60,59 +49,6 @@ class TokenPublic(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int = TOKEN_MAX_AGE_S
-
-
-def hash_password(password: str) -> str:
-    """An argon2id hash of ``password``."""
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    """Whether ``password`` matches the hash."""
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def create_user(session: Session, username: str, password: str, roles: list[Role | str]) -> User:
-    """A new active user (raises ValueError for an unknown role or a taken name)."""
-    names = [Role(r).value for r in roles]
-    if session.exec(select(User).where(User.username == username)).first() is not None:
-        raise ValueError(f"user {username!r} exists")
-    user = User(username=username, password_hash=hash_password(password), roles=",".join(names))
-    session.add(user)
-    session.flush()
-    logger.info("created user %s with roles %s", user.id, user.roles)
-    return user
-
-
-def ensure_admin(session: Session, username: str, password: str) -> User:
-    """The named admin, created if missing (an existing user keeps its password and gains admin)."""
-    user = session.exec(select(User).where(User.username == username)).first()
-    if user is None:
-        return create_user(session, username, password, [Role.ADMIN])
-    if Role.ADMIN not in user.role_set:
-        user.roles = ",".join(sorted({*user.role_set, Role.ADMIN}))
-        session.add(user)
-        session.flush()
-    return user
-
-
-def seed_demo_users(session: Session) -> dict[str, str]:
-    """One demo user per role (username -> password, e.g. admin/admin-demo); idempotent."""
-    for username, (password, roles) in DEMO_USERS.items():
-        if session.exec(select(User).where(User.username == username)).first() is None:
-            create_user(session, username, password, list(roles))
-    return {username: password for username, (password, _) in DEMO_USERS.items()}
-
-
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user with these credentials, or None."""
-    user = session.exec(select(User).where(User.username == username)).first()
-    if user is None or not user.active or not verify_password(user.password_hash, password):
-        return None
-    return user
 
 
 def login_user(app: FastAPI, username: str, password: str) -> User | None:

@@ -1,39 +1,25 @@
-"""The registry's change journal (who changed what, when) and the shared helpers of the console routes."""
+"""What every route depends on, defined once: sessions, who may call (role sets and user aliases),
+paging, the key ring and the gate-config publisher.
+
+Role sets are named by what they allow, not by who holds them; ``require_roles`` lets an admin
+through every set except where the notices name the role (see ``central.api.auth``)."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
-from sqlmodel import Session, SQLModel, select
+from fastapi import Depends, Query, Request
+from sqlmodel import Session, select
 
-from central.api.auth import User
-from central.models.changes import RegistryChange
+from central.api.auth import require_roles
 from central.models.db import read_only
 from central.models.registry import Gate
+from central.models.users import Role, User
 from central.office.keys import KeyRing
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T", bound=SQLModel)
-
-
-def record_change(
-    session: Session, user: User, action: str, entity: str, entity_id: object, **detail: Any
-) -> None:
-    """Journal a registry change in the caller's transaction."""
-    session.add(
-        RegistryChange(
-            user_id=user.id,
-            username=user.username,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            detail=json.dumps(detail, ensure_ascii=False, default=str),
-        )
-    )
 
 
 def write_session(request: Request) -> Iterator[Session]:
@@ -54,19 +40,6 @@ def read_session(request: Request) -> Iterator[Session]:
 
 WriteSession = Annotated[Session, Depends(write_session)]
 ReadSession = Annotated[Session, Depends(read_session)]
-
-
-def get_or_404(session: Session, model: type[T], key: object, what: str) -> T:
-    """The row with primary key ``key``, or 404 naming what was not found."""
-    row = session.get(model, key)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"{what} {key} not found")
-    return row
-
-
-def refuse(code: int, message: str) -> HTTPException:
-    """An HTTP error with a plain message."""
-    return HTTPException(code, detail=message)
 
 
 def keyring_of(request: Request) -> KeyRing:
@@ -91,3 +64,53 @@ def publish_campus(request: Request, session: Session, campus_id: int) -> int:
     count = sum(bool(publish(gate_id)) for gate_id in gate_ids)
     logger.info("re-published %d gate configs of campus %s", count, campus_id)
     return count
+
+
+def publish_gate(request: Request, gate_id: str) -> bool:
+    """Re-publish one gate's retained config, when a worker is wired in."""
+    publish = getattr(request.app.state, "publish_config", None)
+    return bool(publish(gate_id)) if publish is not None else False
+
+
+# Paging: every list takes these two query parameters.
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0)]
+
+# Who may call what: each set once, named by what it allows.
+OFFICE = (Role.SECURITY,)  # registry writes, passes, imports
+REGISTRY_READERS = (Role.SECURITY, Role.AUDITOR, Role.DIRECTOR, Role.APPROVER)
+REGISTRY_GLANCERS = (*REGISTRY_READERS, Role.GUARD)  # campuses and vehicles (owners masked for guards)
+GATE_READERS = (*REGISTRY_READERS, Role.GUARD)  # a guard may see which gate is down
+APPROVERS = (Role.APPROVER,)  # 书记或院长: the notices name the role
+ADMINS = (Role.ADMIN,)
+WATCHERS = (
+    Role.SECURITY,
+    Role.DIRECTOR,
+    Role.AUDITOR,
+    Role.ADMIN,
+)  # dashboard, fever alerts, incidents, reports
+ACKERS = (Role.SECURITY, Role.DIRECTOR)  # acknowledge a fever alert
+INCIDENT_WRITERS = (Role.SECURITY, Role.ADMIN)
+REPORT_SIGNERS = (Role.DIRECTOR,)
+REPORT_WRITERS = (Role.SECURITY, Role.DIRECTOR)  # make a report now, file a correction
+AUDITORS = (Role.AUDITOR, Role.SECURITY, Role.ADMIN)  # verify the chain, dead letters
+LOG_READERS = (*AUDITORS, Role.DIRECTOR)  # the director signs the daily report off the same log
+CHANGE_READERS = (Role.AUDITOR, Role.SECURITY, Role.DIRECTOR)
+CONFLICT_READERS = (Role.AUDITOR, Role.SECURITY, Role.DIRECTOR)
+CONSOLE_ROLES = REGISTRY_READERS
+
+OfficeUser = Annotated[User, Depends(require_roles(*OFFICE))]
+RegistryReader = Annotated[User, Depends(require_roles(*REGISTRY_READERS))]
+RegistryGlancer = Annotated[User, Depends(require_roles(*REGISTRY_GLANCERS))]
+GateReader = Annotated[User, Depends(require_roles(*GATE_READERS))]
+ApproverUser = Annotated[User, Depends(require_roles(*APPROVERS))]
+AdminUser = Annotated[User, Depends(require_roles(*ADMINS))]
+Watcher = Annotated[User, Depends(require_roles(*WATCHERS))]
+Acker = Annotated[User, Depends(require_roles(*ACKERS))]
+IncidentWriter = Annotated[User, Depends(require_roles(*INCIDENT_WRITERS))]
+ReportSigner = Annotated[User, Depends(require_roles(*REPORT_SIGNERS))]
+ReportWriter = Annotated[User, Depends(require_roles(*REPORT_WRITERS))]
+Auditor = Annotated[User, Depends(require_roles(*AUDITORS))]
+LogReader = Annotated[User, Depends(require_roles(*LOG_READERS))]
+ChangeReader = Annotated[User, Depends(require_roles(*CHANGE_READERS))]
+ConflictReader = Annotated[User, Depends(require_roles(*CONFLICT_READERS))]

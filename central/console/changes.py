@@ -1,6 +1,6 @@
 """The console's page of the registry change journal: who changed what and when, newest first.
 
-The query is ``central.api.routes.changes.search_changes``, the one ``GET /api/v1/registry-changes`` runs,
+The query is ``central.office.changes.search_changes``, the one ``GET /api/v1/registry-changes`` runs,
 and the page is open to the same roles. Times typed into the filter form are Beijing time (the API
 takes a time without an offset as UTC); the detail is shown as ``key=value`` text.
 """
@@ -12,17 +12,17 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from sqlmodel import col, select
 
-from central.api import csrf
-from central.api.deps import ReadSession, RegistryChange
-from central.api.routes.changes import CHANGE_READERS, detail_of, search_changes
+from central.api.deps import CHANGE_READERS, ReadSession
 from central.console.web import LOCAL, Viewer, admit, field_errors, page_offset, render
+from central.models.changes import RegistryChange
+from central.office.changes import detail_of, search_changes
 
-router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(csrf.protect)])
+router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
 PAGE = 50
 
 

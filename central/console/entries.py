@@ -15,12 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import TypeAdapter, ValidationError
 from sqlmodel import select
 
-from central.api import csrf
 from central.api.deps import ReadSession
 from central.audit.entries import EntryFilter, search
 from central.console.web import (
@@ -37,7 +36,7 @@ from central.models.journal import EntryEvent
 from central.models.registry import Gate
 from gatecore.reasons import REASONS, Reason, Verdict
 
-router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(csrf.protect)])
+router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
 PAGE = 50
 FILTERS = tuple(f.name for f in dataclasses.fields(EntryFilter))
 _filter_adapter = TypeAdapter(EntryFilter)

@@ -5,21 +5,21 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from central.api import csrf
-from central.api.auth import Role, User
-from central.api.deps import ReadSession, WriteSession
-from central.api.routes import approvals as console_approvals
-from central.api.routes import passes as console_passes
-from central.console.web import CONSOLE_ROLES, LOCAL, Viewer, admit, done, form_of, refusal, render
+from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession, publish_campus
+from central.console.web import LOCAL, Viewer, admit, done, form_of, refusal, render
 from central.models.registry import Approval, Pass, Person
+from central.models.users import Role, User
+from central.office import approvals as office_approvals
+from central.office import passes as office_passes
+from central.office.errors import OfficeError
 from central.office.schemas import ApprovalCreate, PassCreate
 
-router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(csrf.protect)])
+router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
 
 
 @router.get("/approvals")
@@ -54,9 +54,10 @@ async def request_form(request: Request, session: WriteSession, user: Viewer) ->
     form = await form_of(request)
     try:
         body = ApprovalCreate.model_validate(form)
-        console_approvals.request_approval(body, session, viewer)
-    except (ValidationError, HTTPException) as exc:
+        office_approvals.request_approval(session, actor=viewer, body=body)
+    except (ValidationError, OfficeError) as exc:
         return approvals(request, session, viewer, form=form, **refusal(exc))
+    session.commit()
     return done("/console/approvals", "✓")
 
 
@@ -69,11 +70,15 @@ def decide_form(
     if verdict not in ("approve", "reject"):
         raise HTTPException(404, detail=f"no action {verdict!r}")
     try:
-        console_approvals.decide(
-            session, approval_id, viewer, "approved" if verdict == "approve" else "rejected"
+        office_approvals.decide(
+            session,
+            actor=viewer,
+            approval_id=approval_id,
+            verdict="approved" if verdict == "approve" else "rejected",
         )
-    except HTTPException as exc:
-        return approvals(request, session, viewer, error=exc.detail)
+    except OfficeError as exc:
+        return approvals(request, session, viewer, error=exc.message)
+    session.commit()
     return done("/console/approvals", "✓")
 
 
@@ -117,9 +122,10 @@ async def issue_form(request: Request, session: WriteSession, user: Viewer) -> R
         "valid_until": _day_start(form.get("valid_until"), plus=1),
     }
     try:
-        issued = console_passes.issue(PassCreate.model_validate(data), session, viewer)
-    except (ValidationError, HTTPException) as exc:
+        issued = office_passes.issue(session, actor=viewer, body=PassCreate.model_validate(data))
+    except (ValidationError, OfficeError) as exc:
         return passes(request, session, viewer, form=form, **refusal(exc))
+    session.commit()
     return done(
         "/console/passes", f"+ {len(issued)}: " + _id_range([p.id for p in issued if p.id is not None])
     )
@@ -130,9 +136,11 @@ def revoke_form(pass_id: int, request: Request, session: WriteSession, user: Vie
     """Revoke a pass; its campus's gates get the new revocation list."""
     viewer = admit(user, Role.SECURITY)
     try:
-        console_passes.revoke(pass_id, request, session, viewer)
-    except HTTPException as exc:
-        return passes(request, session, viewer, error=exc.detail)
+        revoked = office_passes.revoke(session, actor=viewer, pass_id=pass_id)
+    except OfficeError as exc:
+        return passes(request, session, viewer, error=exc.message)
+    session.commit()
+    publish_campus(request, session, revoked.campus_id)
     return done("/console/passes", f"#{pass_id} ✕")
 
 

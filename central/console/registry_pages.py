@@ -11,24 +11,13 @@ from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError, field_validator
 from sqlmodel import Session, col, select
 
-from central.api import csrf
-from central.api.auth import Role, User
-from central.api.deps import ReadSession, WriteSession
-from central.api.routes.approvals import (
-    create_batch,
-    create_vehicle,
-    list_batches,
-    list_vehicles,
-    register_visitor,
-)
-from central.api.routes.registry import update_gate, update_policy
+from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession, publish_campus, publish_gate
 from central.console.web import (
-    CONSOLE_ROLES,
     LOCAL,
     Viewer,
     admit,
@@ -40,12 +29,14 @@ from central.console.web import (
     render,
 )
 from central.models.registry import Gate, Pass, Person
-from central.office import dashboard, registry
-from central.office.schemas import GateUpdate, PolicyUpdate, ReturnBatchCreate, VehicleCreate, VisitorCreate
+from central.models.users import Role, User
+from central.office import approvals, dashboard, registry
+from central.office.errors import OfficeError
+from central.office.schemas import GateUpdate, ReturnBatchCreate, VehicleCreate, VisitorCreate
 from gatecore.masking import mask_name
 from gatecore.tokens import PassKind
 
-router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(csrf.protect)])
+router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
 KINDS = [k.lower() for k in PassKind.__members__]
 
 
@@ -88,9 +79,11 @@ def switch_gate(gate_id: str, action: str, request: Request, session: WriteSessi
     if action not in ("open", "close"):
         raise HTTPException(404, detail=f"no action {action!r}")
     try:
-        update_gate(gate_id, GateUpdate(open=action == "open"), request, session, viewer)
-    except HTTPException as exc:
-        return gates(request, session, viewer, error=exc.detail)
+        registry.change_gate(session, actor=viewer, gate_id=gate_id, body=GateUpdate(open=action == "open"))
+    except OfficeError as exc:
+        return gates(request, session, viewer, error=exc.message)
+    session.commit()
+    publish_gate(request, gate_id)
     return done("/console/gates", f"{gate_id}: {action} ✓")
 
 
@@ -175,10 +168,12 @@ async def policy_form(campus_id: int, request: Request, session: WriteSession, u
     if not changes:
         return policy(request, session, viewer, campus_id, message="=")
     try:
-        saved = update_policy(campus_id, PolicyUpdate(changes=changes), request, session, viewer)
-    except HTTPException as exc:
-        return policy(request, session, viewer, campus_id, form=form, error=exc.detail)
-    message = f"v{saved['version']} ✓ ({', '.join(changes)})"
+        saved = registry.change_policy(session, actor=viewer, campus_id=campus_id, changes=changes)
+    except OfficeError as exc:
+        return policy(request, session, viewer, campus_id, form=form, error=exc.message)
+    session.commit()
+    publish_campus(request, session, campus_id)
+    message = f"v{saved.version} ✓ ({', '.join(changes)})"
     return done(f"/console/policy?campus_id={campus_id}", message)
 
 
@@ -195,7 +190,7 @@ def vehicles(
     request: Request, session: Session, viewer: User, plate: str | None = None, **ctx: Any
 ) -> Response:
     """The vehicles page."""
-    rows = list_vehicles(session, viewer, plate)
+    rows = approvals.find_vehicles(session, plate=plate)
     owners = _names(session, {v.owner_person_id for v in rows})
     if not viewer.may(*CONSOLE_ROLES):
         # a guard checks a plate at the gate; the owner's full name stays with the office
@@ -218,9 +213,10 @@ async def vehicle_form(request: Request, session: WriteSession, user: Viewer) ->
     viewer = admit(user, Role.SECURITY)
     form = await form_of(request)
     try:
-        vehicle = create_vehicle(VehicleCreate.model_validate(form), session, viewer)
-    except (ValidationError, HTTPException) as exc:
+        vehicle = approvals.add_vehicle(session, actor=viewer, body=VehicleCreate.model_validate(form))
+    except (ValidationError, OfficeError) as exc:
         return vehicles(request, session, viewer, form=form, **refusal(exc))
+    session.commit()
     return done("/console/vehicles", f"+ {vehicle.plate}")
 
 
@@ -271,9 +267,10 @@ async def visitor_form(request: Request, session: WriteSession, user: Viewer) ->
     form = await form_of(request)
     data = {**form, **{k: _local_instant(form.get(k)) for k in ("valid_from", "valid_until")}}
     try:
-        visit = register_visitor(VisitorCreate.model_validate(data), session, viewer)
-    except (ValidationError, HTTPException) as exc:
+        visit = approvals.register_visitor(session, actor=viewer, body=VisitorCreate.model_validate(data))
+    except (ValidationError, OfficeError) as exc:
         return visitors(request, session, viewer, form=form, **refusal(exc))
+    session.commit()
     return done("/console/visitors", f"+ #{visit.id}")
 
 
@@ -288,7 +285,7 @@ def batches_page(request: Request, session: ReadSession, user: Viewer) -> Respon
 
 def batches(request: Request, session: Session, viewer: User, **ctx: Any) -> Response:
     """The return batches page."""
-    rows = list_batches(session, viewer)
+    rows = approvals.find_batches(session)
     return render(
         request,
         "batches.html",
@@ -306,7 +303,8 @@ async def batch_form(request: Request, session: WriteSession, user: Viewer) -> R
     viewer = admit(user, Role.SECURITY)
     form = await form_of(request)
     try:
-        batch = create_batch(ReturnBatchCreate.model_validate(form), session, viewer)
-    except (ValidationError, HTTPException) as exc:
+        batch = approvals.create_batch(session, actor=viewer, body=ReturnBatchCreate.model_validate(form))
+    except (ValidationError, OfficeError) as exc:
         return batches(request, session, viewer, form=form, **refusal(exc))
+    session.commit()
     return done("/console/batches", f"+ #{batch.id}")

@@ -1,6 +1,6 @@
 """The admin's console page for users: list, create, change roles, enable/disable, set a password.
 
-Every write is ``central.api.routes.users``' own (``add_user``, ``update_user``, ``find_user``) with the API's
+Every write is ``central.office.users``' own (``add_user``, ``update_user``, ``find_user``) with the API's
 schemas (``UserCreate``, ``UserUpdate``), so the page refuses exactly what ``/api/v1/users`` refuses
 (short passwords, bad names, an admin locking themselves out) in the same words, and journals the
 same change. Hashing a password with argon2 takes ~0.1 s, so add and update run off the event loop.
@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
-from central.api import csrf
-from central.api.auth import Role, User
 from central.api.deps import ReadSession, WriteSession
-from central.api.routes.users import UserCreate, UserError, UserUpdate, add_user, find_user, update_user
 from central.console.web import Viewer, admit, done, field_errors, form_of, render
+from central.models.users import Role, User
+from central.office.errors import NotFound
+from central.office.users import UserCreate, UserError, UserUpdate, add_user, find_user, update_user
 
-router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(csrf.protect)])
+router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
 ROLES = [r.value for r in Role]
 CHANGES = ("roles", "active", "password")  # one small form per change on each user's row
 
@@ -54,7 +54,7 @@ async def create_user_form(request: Request, session: WriteSession, user: Viewer
     shown = {k: v for k, v in form.items() if k != "password"}
     try:
         body = UserCreate.model_validate(form)
-        created = await run_in_threadpool(add_user, session, viewer, body)
+        created = await run_in_threadpool(lambda: add_user(session, actor=viewer, body=body))
     except ValidationError as exc:
         return users(request, session, viewer, status_code=422, form=shown, errors=field_errors(exc))
     except UserError as exc:  # the name is taken
@@ -73,13 +73,13 @@ async def change_user_form(
         raise HTTPException(404, detail=f"no change {change!r}")
     try:
         target = find_user(session, username)
-    except UserError as exc:
-        return users(request, session, viewer, status_code=404, error=str(exc))
+    except NotFound as exc:
+        return users(request, session, viewer, status_code=404, error=exc.message)
     form = await _posted(request)
     data: dict[str, Any] = {change: form.get(change, "")}  # a blank password is too short, not absent
     try:
         body = UserUpdate.model_validate(data)
-        await run_in_threadpool(update_user, session, viewer, target, body)
+        await run_in_threadpool(lambda: update_user(session, actor=viewer, user=target, body=body))
     except ValidationError as exc:
         errors = field_errors(exc)
         return users(request, session, viewer, status_code=422, target=username, errors=errors)

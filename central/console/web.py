@@ -23,22 +23,14 @@ from sqlmodel import Session, col, func, select
 from starlette.concurrency import run_in_threadpool
 
 from central.api import csrf
-from central.api.auth import (
-    SESSION_COOKIE,
-    SESSION_MAX_AGE_S,
-    Role,
-    User,
-    issue_session,
-    login_user,
-    optional_user,
-)
-from central.api.deps import ReadSession, WriteSession, record_change
-from central.api.routes.audit import LOG_READERS
-from central.api.routes.changes import CHANGE_READERS
-from central.api.routes.imports import run_import
-from central.api.routes.registry import add_household, add_person
+from central.api.auth import SESSION_COOKIE, SESSION_MAX_AGE_S, issue_session, login_user, optional_user
+from central.api.deps import CHANGE_READERS, CONSOLE_ROLES, LOG_READERS, ReadSession, WriteSession
 from central.console.i18n import LANG_COOKIE, lang_of, translator
 from central.models.registry import Campus, Household, Person
+from central.models.users import Role, User
+from central.office.errors import OfficeError
+from central.office.imports import run_import
+from central.office.people import add_household, add_person
 from central.office.schemas import HouseholdCreate, PersonCreate
 from gatecore.tokens import PassKind
 
@@ -46,8 +38,7 @@ LOCAL = ZoneInfo("Asia/Shanghai")  # the office's clock: times on console pages 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 Viewer = Annotated[User | None, Depends(optional_user)]
 public = APIRouter(prefix="/console", include_in_schema=False)
-router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(csrf.protect)])
-CONSOLE_ROLES = (Role.SECURITY, Role.APPROVER, Role.AUDITOR, Role.DIRECTOR)
+router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
 ENTRY_ROLES = LOG_READERS  # whoever may read GET /api/v1/entries (and its CSV) may search the log here
 # (path, word, roles that may open it): the nav shows a link only to those roles
 NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
@@ -136,11 +127,11 @@ def render(request: Request, name: str, user: User | None, *, status_code: int =
     return response
 
 
-def refusal(exc: ValidationError | HTTPException) -> dict[str, Any]:
+def refusal(exc: ValidationError | OfficeError) -> dict[str, Any]:
     """How a page shows a refused form: field errors from validation, the service's reason otherwise."""
     if isinstance(exc, ValidationError):
         return {"errors": field_errors(exc)}
-    return {"error": exc.detail}
+    return {"error": exc.message}
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:
@@ -278,10 +269,9 @@ async def add_household_form(request: Request, session: WriteSession, user: View
     viewer = admit(user, Role.SECURITY)
     form = await form_of(request)
     try:
-        household = add_household(session, HouseholdCreate.model_validate(form))
-    except (ValidationError, HTTPException) as exc:
+        household = add_household(session, actor=viewer, body=HouseholdCreate.model_validate(form))
+    except (ValidationError, OfficeError) as exc:
         return households(request, session, viewer, form=form, **refusal(exc))
-    record_change(session, viewer, "create", "household", household.id)
     session.commit()
     return done("/console/households", f"+ {household.label}")
 
@@ -309,10 +299,9 @@ async def add_person_form(request: Request, session: WriteSession, user: Viewer)
     viewer = admit(user, Role.SECURITY)
     form = await form_of(request)
     try:
-        person = add_person(session, PersonCreate.model_validate(form))
-    except (ValidationError, HTTPException) as exc:
+        person = add_person(session, actor=viewer, body=PersonCreate.model_validate(form))
+    except (ValidationError, OfficeError) as exc:
         return people(request, session, viewer, form=form, **refusal(exc))
-    record_change(session, viewer, "create", "person", person.id, category=person.category)
     session.commit()
     return done("/console/people", f"+ #{person.id}")
 
@@ -331,12 +320,18 @@ async def import_upload(request: Request, session: WriteSession, user: Viewer) -
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
         return render(request, "import.html", viewer, status_code=422, errors={"file": "choose a file"})
-    code, report = run_import(
-        session, viewer, upload.filename, await upload.read(), form.get("dry_run") == "true"
+    report = run_import(
+        session,
+        actor=viewer,
+        filename=upload.filename,
+        data=await upload.read(),
+        dry_run=form.get("dry_run") == "true",
     )
+    code = 422 if report["refused"] else 200
     if "detail" in report:
         return render(request, "import.html", viewer, status_code=code, error=report["detail"])
     if report["applied"]:  # written: redirect, so that a reload does not send the file again
+        session.commit()
         t = translator(lang_of(request))
         return done(
             "/console/import",

@@ -12,12 +12,15 @@ import csv
 import io
 import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session, select
 
 from central.models.registry import Campus, Household, Person
+from central.models.users import User
+from central.office.changes import record_change
 from central.office.registry import id_hash
 
 logger = logging.getLogger(__name__)
@@ -281,3 +284,23 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
     report.applied = True
     logger.info("imported %d households and %d people", report.households_new, report.people_new)
     return report
+
+
+def run_import(session: Session, *, actor: User, filename: str, data: bytes, dry_run: bool) -> dict[str, Any]:
+    """The import's report; ``refused`` when the file or a row was refused. The caller commits if applied."""
+    try:
+        report = import_people(session, filename, data, dry_run=dry_run)
+    except ImportFileError as exc:
+        return {"detail": str(exc), "errors": [], "applied": False, "refused": True}
+    if report.applied:
+        record_change(
+            session,
+            actor,
+            "import",
+            "person",
+            "-",
+            households=report.households_new,
+            people=report.people_new,
+            file=filename,
+        )
+    return {**asdict(report), "refused": bool(report.errors) and not dry_run}

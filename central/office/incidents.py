@@ -15,6 +15,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from central.models.base import UTCDateTime, utc
 from central.models.journal import FeverAlert
+from central.office.errors import Conflict, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ NEXT: dict[str, tuple[str, ...]] = {
 CLOSED = frozenset({RELEASED, REFERRED})
 
 
-class IncidentError(ValueError):
+class IncidentError(Conflict):
     """A step that the incident's state does not allow (or an unknown incident)."""
 
 
@@ -98,7 +99,7 @@ def incident_for(alert: FeverAlert, person_id: int | None) -> FeverIncident:
 def _get(session: Session, incident_id: int) -> FeverIncident:
     incident = session.get(FeverIncident, incident_id, with_for_update=True)
     if incident is None:
-        raise IncidentError(f"no incident {incident_id}")
+        raise NotFound(f"no incident {incident_id}")
     return incident
 
 

@@ -1,14 +1,19 @@
-"""Registry queries and small writes shared by the seed, the service, the worker and the API."""
+"""Campuses, their policies and gates: queries and writes shared by the seed, the worker, the API and the console."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from central.models.registry import Campus, CampusPolicyRow, Gate, Pass
+from central.models.users import User
+from central.office.changes import record_change
+from central.office.errors import Conflict, Invalid, must_get
+from central.office.schemas import CampusCreate, GateCreate, GateUpdate
 from gatecore.messages import GateConfig
 from gatecore.policy import CampusPolicy
 
@@ -100,3 +105,53 @@ def gate_config(
 def id_hash(id_number: str) -> str:
     """The stored form of an ID-card number: a SHA-256 of the normalised number."""
     return hashlib.sha256(id_number.strip().upper().encode()).hexdigest()
+
+
+def create_campus(session: Session, *, actor: User, body: CampusCreate) -> Campus:
+    """A new campus with the default policy (Conflict if the code is taken)."""
+    if session.exec(select(Campus).where(Campus.code == body.code)).first():
+        raise Conflict(f"campus code {body.code!r} exists")
+    campus = add_campus(session, **body.model_dump())
+    record_change(session, actor, "create", "campus", campus.id, code=campus.code)
+    return campus
+
+
+def change_policy(session: Session, *, actor: User, campus_id: int, changes: dict[str, Any]) -> CampusPolicy:
+    """Save the changed fields as the campus's next policy version (Invalid for unknown fields or values)."""
+    must_get(session, Campus, campus_id, "campus")
+    current = latest_policy(session, campus_id).to_dict()
+    unknown = set(changes) - set(current) | ({"campus_id", "version"} & set(changes))
+    if unknown:
+        raise Invalid(f"cannot change policy fields: {', '.join(sorted(unknown))}")
+    try:
+        policy = CampusPolicy.from_dict({**current, **changes})
+    except (TypeError, ValueError) as exc:
+        raise Invalid(f"invalid policy: {exc}") from None
+    saved = save_policy(session, policy)
+    record_change(
+        session, actor, "update", "campus_policy", campus_id, version=saved.version, changes=changes
+    )
+    return saved
+
+
+def create_gate(session: Session, *, actor: User, body: GateCreate) -> Gate:
+    """Register a gate (NotFound for an unknown campus, Conflict if the id is taken)."""
+    must_get(session, Campus, body.campus_id, "campus")
+    if session.get(Gate, body.gate_id):
+        raise Conflict(f"gate {body.gate_id!r} exists")
+    gate = Gate(**body.model_dump())
+    session.add(gate)
+    record_change(session, actor, "create", "gate", body.gate_id)
+    session.flush()
+    return gate
+
+
+def change_gate(session: Session, *, actor: User, gate_id: str, body: GateUpdate) -> Gate:
+    """Open, close or rename a gate (the caller publishes its retained config again after commit)."""
+    gate = must_get(session, Gate, gate_id, "gate")
+    changes = body.model_dump(exclude_none=True)
+    for key, value in changes.items():
+        setattr(gate, key, value)
+    session.add(gate)
+    record_change(session, actor, "update", "gate", gate_id, **changes)
+    return gate

@@ -22,6 +22,7 @@ from sqlmodel import Field, Session, SQLModel, col, func, select
 from central.models.base import UTCDateTime, utc
 from central.models.journal import EntryEvent, FeverAlert, GateOutage, gate_reason, gate_verdict
 from central.models.registry import Campus, Gate
+from central.office.errors import Conflict, NotFound
 from central.office.incidents import FeverIncident, is_overdue
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ OFFICE, UNIT = "office", "unit"
 DEFAULT_TIMES = {OFFICE: time(15, 0), UNIT: time(14, 30)}
 
 
-class ReportError(ValueError):
+class ReportError(Conflict):
     """A report operation that is not allowed (signed already, unknown report)."""
 
 
@@ -236,7 +237,7 @@ def make_report(
     """Count and store a report (version 1, or the next version when it supersedes one)."""
     campus = session.get(Campus, campus_id)
     if campus is None:
-        raise ReportError(f"no campus {campus_id}")
+        raise NotFound(f"no campus {campus_id}")
     start, end = period(day, due_time(session, campus_id, kind), campus.timezone)
     content = build_content(session, campus_id, start, end, now)
     content_json = json.dumps(content, ensure_ascii=False, sort_keys=True)
@@ -273,7 +274,7 @@ def sign(session: Session, report_id: int, *, by: str, at: datetime) -> DailyRep
     """A director signs a report; signing twice (or a superseded version) is refused."""
     report = session.get(DailyReport, report_id, with_for_update=True)
     if report is None:
-        raise ReportError(f"no report {report_id}")
+        raise NotFound(f"no report {report_id}")
     if report.signed_at is not None:
         raise ReportError(f"report {report_id} is already signed")
     report.signed_by, report.signed_at = by, utc(at)
@@ -287,7 +288,7 @@ def correct(session: Session, report_id: int, *, at: datetime, note: str) -> Dai
     """A new version recounted now, naming the one it corrects (which stays as it was)."""
     old = session.get(DailyReport, report_id)
     if old is None:
-        raise ReportError(f"no report {report_id}")
+        raise NotFound(f"no report {report_id}")
     newest = latest(session, old.campus_id, old.day, old.kind)
     if newest is not None and newest.id != old.id:
         raise ReportError(f"report {report_id} is already superseded by {newest.id}")

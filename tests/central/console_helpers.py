@@ -11,9 +11,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from central.api.application import create_app
-from central.api.auth import DEMO_USERS, SESSION_COOKIE, User, hash_password, issue_api_token, issue_session
+from central.api.auth import SESSION_COOKIE, issue_api_token, issue_session
+from central.app import create_app
 from central.models.db import session_scope
+from central.models.users import User
+from central.office.users import DEMO_USERS, hash_password
 from central.settings import CentralSettings
 from tests.central.conftest import World
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from central.api.auth import seed_demo_users
 from central.app import CentralHandle, build_central
 from central.models.registry import Approval, Gate, Pass, Person
 from central.office import registry
+from central.office.users import seed_demo_users
 from central.settings import CentralSettings
 from gatecore import topics
 from gatecore.ids import uuid7

@@ -8,9 +8,11 @@ import time
 from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
-from central.api.auth import SESSION_COOKIE, Role, create_user, issue_session
+from central.api.auth import SESSION_COOKIE, issue_session
 from central.app import CentralHandle
 from central.models.journal import FeverAlert
+from central.models.users import Role
+from central.office.users import create_user
 from firmware_sim.scenario import Arrival
 from gatecore.reasons import Reason
 

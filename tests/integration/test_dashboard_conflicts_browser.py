@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
-from central.api.auth import SESSION_COOKIE, Role, create_user, issue_session
+from central.api.auth import SESSION_COOKIE, issue_session
 from central.app import CentralHandle
 from central.models.registry import Person
+from central.models.users import Role
+from central.office.users import create_user
 from gatecore import topics
 from gatecore.ids import uuid7
 from gatecore.masking import mask_name

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from central.api.auth import Role, authenticate
 from central.models.db import make_engine
+from central.models.users import Role
+from central.office.users import authenticate
 
 
 def test_demo_runs_visits_and_stops(tmp_path: Path) -> None:

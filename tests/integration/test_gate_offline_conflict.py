@@ -90,7 +90,7 @@ def test_second_offline_admission_of_a_household_is_flagged(tmp_path: Path) -> N
         assert "household day already held" in (rows[second_id].conflict or "")
         assert rows[second_id].person_id == second.person_id
 
-        from central.api.auth import ensure_admin
+        from central.office.users import ensure_admin
 
         with Session(central.engine) as s:
             ensure_admin(s, "admin", "conflict-test")

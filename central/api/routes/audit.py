@@ -9,20 +9,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
+from sqlmodel import col, select
 
-from central.api.auth import Role, require_roles
-from central.api.deps import ReadSession
-from central.api.routes.dashboard import router as dashboard_router
-from central.api.routes.incidents import router as incidents_router
-from central.api.routes.reports import router as reports_router
-from central.api.schemas import EntriesPublic, EntryPublic
+from central.api.auth import require_roles
+from central.api.deps import AUDITORS, LOG_READERS, Limit, Offset, ReadSession
+from central.api.schemas import EntriesPublic, EntryPublic, RejectedPublic
 from central.audit import checkpoints as audit_checkpoints
 from central.audit.chain import verify
 from central.audit.entries import EntryFilter, csv_stream, search
+from central.models.journal import RejectedMessage
 
-AUDITORS = (Role.AUDITOR, Role.SECURITY, Role.ADMIN)
 Auditor = Depends(require_roles(*AUDITORS))
-LOG_READERS = (*AUDITORS, Role.DIRECTOR)  # the director signs the daily report off the same log
 LogReader = Depends(require_roles(*LOG_READERS))
 
 
@@ -91,9 +88,13 @@ def entries_csv(request: Request, filters: Filters) -> StreamingResponse:
     )
 
 
-# the office's whole side rides on one router, so central/api.py includes a single one
-api.include_router(incidents_router)
-api.include_router(reports_router)
-router = APIRouter()
-router.include_router(api)
-router.include_router(dashboard_router)
+@api.get("/rejected", response_model=list[RejectedPublic], dependencies=[Auditor])
+def rejected(session: ReadSession, limit: Limit = 50, offset: Offset = 0) -> list[RejectedPublic]:
+    """Dead letters, newest first."""
+    rows = session.exec(
+        select(RejectedMessage).order_by(col(RejectedMessage.id).desc()).offset(offset).limit(limit)
+    )
+    return [RejectedPublic.of(r) for r in rows]
+
+
+router = api

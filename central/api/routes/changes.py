@@ -7,23 +7,17 @@ this is the auditor's way in. Newest first, filtered by entity, entity id, user 
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlmodel import Session, col, func, select
 
-from central.api.auth import Role, require_roles
-from central.api.deps import ReadSession, RegistryChange
-from central.api.routes.registry import Limit, Offset
-from central.models.base import utc
+from central.api.deps import ChangeReader, Limit, Offset, ReadSession
+from central.office.changes import detail_of, search_changes
 from central.office.schemas import Page
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
-CHANGE_READERS = (Role.AUDITOR, Role.SECURITY, Role.DIRECTOR)
-Auditor = Depends(require_roles(*CHANGE_READERS))
 
 
 class ChangePublic(BaseModel):
@@ -38,49 +32,10 @@ class ChangePublic(BaseModel):
     detail: dict[str, Any]
 
 
-def search_changes(
-    session: Session,
-    *,
-    entity: str | None = None,
-    entity_id: str | None = None,
-    username: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[RegistryChange], int]:
-    """A page of changes, newest first, and the total; since inclusive, until exclusive (naive: UTC)."""
-    cond = []
-    if entity is not None:
-        cond.append(col(RegistryChange.entity) == entity)
-    if entity_id is not None:
-        cond.append(col(RegistryChange.entity_id) == entity_id)
-    if username is not None:
-        cond.append(col(RegistryChange.username) == username)
-    if since is not None:
-        cond.append(col(RegistryChange.at) >= utc(since))
-    if until is not None:
-        cond.append(col(RegistryChange.at) < utc(until))
-    total = session.exec(select(func.count()).select_from(RegistryChange).where(*cond)).one()
-    rows = session.exec(
-        select(RegistryChange)
-        .where(*cond)
-        .order_by(col(RegistryChange.id).desc())
-        .offset(offset)
-        .limit(limit)
-    )
-    return list(rows), total
-
-
-def detail_of(change: RegistryChange) -> dict[str, Any]:
-    """The change's detail as a dict (the column holds JSON)."""
-    detail: dict[str, Any] = json.loads(change.detail or "{}")
-    return detail
-
-
-@router.get("/registry-changes", response_model=Page[ChangePublic], dependencies=[Auditor])
+@router.get("/registry-changes", response_model=Page[ChangePublic])
 def changes(
     session: ReadSession,
+    user: ChangeReader,
     entity: str | None = None,
     entity_id: str | None = None,
     username: str | None = None,

@@ -9,15 +9,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from central.api.auth import Role, require_roles
-from central.api.deps import ReadSession
+from central.api.auth import require_roles
+from central.api.deps import CONFLICT_READERS, ReadSession
 from central.audit.conflicts import flagged
 
 router = APIRouter(
     prefix="/api/v1",
     tags=["conflicts"],
     # the director sees them on the dashboard and signs the report that counts them
-    dependencies=[Depends(require_roles(Role.AUDITOR, Role.SECURITY, Role.DIRECTOR))],
+    dependencies=[Depends(require_roles(*CONFLICT_READERS))],
 )
 
 

@@ -22,8 +22,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from central.api import csrf
-from central.api.auth import Role, User, optional_user, require_roles
-from central.models.db import session_scope
+from central.api.auth import optional_user
+from central.api.deps import ACKERS, WATCHERS, Watcher
+from central.models.users import User
 from central.office import dashboard
 
 logger = logging.getLogger(__name__)
@@ -31,13 +32,9 @@ logger = logging.getLogger(__name__)
 POLL_S = 0.3
 CHARTS_EVERY_S = 3.0
 MAX_STREAM_S = 300.0  # the browser reconnects (retry: 1000); bounds a stream a shutdown must wait for
-WATCHERS = (Role.SECURITY, Role.DIRECTOR, Role.AUDITOR, Role.ADMIN)
 
 templates = Jinja2Templates(directory=str(Path(__file__).parents[2] / "console" / "templates"))
 router = APIRouter(tags=["dashboard"])
-Watcher = Depends(require_roles(*WATCHERS))
-ACKERS = (Role.SECURITY, Role.DIRECTOR)
-Acker = Annotated[User, Depends(require_roles(*ACKERS))]
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
@@ -110,18 +107,9 @@ async def _events(request: Request) -> AsyncIterator[str]:
         await asyncio.sleep(POLL_S)
 
 
-@router.get("/api/v1/dashboard/stream", dependencies=[Watcher])
-async def stream(request: Request) -> StreamingResponse:
+@router.get("/api/v1/dashboard/stream")
+async def stream(request: Request, user: Watcher) -> StreamingResponse:
     """Server-sent events (JSON), each when it changes: ``entries``, ``alerts``, ``gates``, ``charts``,
     ``conflicts``."""
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(_events(request), media_type="text/event-stream", headers=headers)
-
-
-@router.post("/api/v1/fever-alerts/{alert_id}/ack", status_code=204, dependencies=[Depends(csrf.protect)])
-def ack(request: Request, user: Acker, alert_id: int) -> Response:
-    """Acknowledge a fever alert: it leaves every open console."""
-    with session_scope(request.app.state.engine) as session:
-        if not dashboard.acknowledge(session, alert_id, datetime.now(UTC)):
-            raise HTTPException(404, detail=f"no fever alert {alert_id}")
-    return Response(status_code=204)

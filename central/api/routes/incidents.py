@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel
 
-from central.api.auth import Role, User, require_roles
-from central.api.deps import ReadSession
+from central.api.auth import require_roles
+from central.api.deps import WATCHERS, IncidentWriter, ReadSession
 from central.models.db import session_scope
 from central.office import incidents
 
-router = APIRouter(tags=["incidents"])
-Reader = Depends(require_roles(Role.SECURITY, Role.AUDITOR, Role.DIRECTOR, Role.ADMIN))
-Office = Annotated[User, Depends(require_roles(Role.SECURITY, Role.ADMIN))]
+router = APIRouter(prefix="/api/v1", tags=["incidents"])
+Reader = Depends(require_roles(*WATCHERS))
 
 
 class StepPublic(BaseModel):
@@ -88,32 +86,26 @@ def get_incident(session: ReadSession, incident_id: int) -> IncidentPublic:
 
 
 @router.post("/incidents/{incident_id}/steps", response_model=IncidentPublic)
-def take_step(request: Request, user: Office, incident_id: int, step: StepCreate) -> IncidentPublic:
+def take_step(request: Request, user: IncidentWriter, incident_id: int, step: StepCreate) -> IncidentPublic:
     """Move the incident on (409 if its state does not allow that step)."""
     now = datetime.now(UTC)
-    try:
-        with session_scope(request.app.state.engine) as session:
-            row = incidents.advance(
-                session,
-                incident_id,
-                step.state,
-                by=user.username,
-                at=now,
-                celsius=step.celsius,
-                note=step.note,
-            )
-            return IncidentPublic.of(row, now, incidents.steps(session, incident_id))
-    except incidents.IncidentError as exc:
-        raise HTTPException(409, detail=str(exc)) from exc
+    with session_scope(request.app.state.engine) as session:
+        row = incidents.advance(
+            session,
+            incident_id,
+            step.state,
+            by=user.username,
+            at=now,
+            celsius=step.celsius,
+            note=step.note,
+        )
+        return IncidentPublic.of(row, now, incidents.steps(session, incident_id))
 
 
 @router.post("/incidents/{incident_id}/report", response_model=IncidentPublic)
-def report(request: Request, user: Office, incident_id: int) -> IncidentPublic:
+def report(request: Request, user: IncidentWriter, incident_id: int) -> IncidentPublic:
     """Record that the incident was reported to the prevention office."""
     now = datetime.now(UTC)
-    try:
-        with session_scope(request.app.state.engine) as session:
-            row = incidents.mark_reported(session, incident_id, by=user.username, at=now)
-            return IncidentPublic.of(row, now, incidents.steps(session, incident_id))
-    except incidents.IncidentError as exc:
-        raise HTTPException(409, detail=str(exc)) from exc
+    with session_scope(request.app.state.engine) as session:
+        row = incidents.mark_reported(session, incident_id, by=user.username, at=now)
+        return IncidentPublic.of(row, now, incidents.steps(session, incident_id))

@@ -4,19 +4,18 @@ signed for one minute (``KeyRing.issue`` with ``now``), so a screenshot soon sto
 from __future__ import annotations
 
 import logging
-import secrets
 from datetime import UTC, datetime
 from html import escape
-from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, select
 
-from central.api.auth import Role, User, require_roles
-from central.api.deps import ReadSession, WriteSession, get_or_404, keyring_of, record_change, refuse
+from central.api.deps import OfficeUser, ReadSession, WriteSession, keyring_of
 from central.models.registry import Pass, Person
+from central.office import people
+from central.office.errors import NotFound
 from central.office.keys import PHONE_CODE_LIFETIME
 
 logger = logging.getLogger(__name__)
@@ -49,7 +48,7 @@ def phone_code(secret: str, request: Request, session: ReadSession) -> dict[str,
     now = datetime.now(UTC)
     row = current_phone_pass(session, secret, now)
     if row is None:
-        raise refuse(404, "no valid phone pass for this link")
+        raise NotFound("no valid phone pass for this link")
     qr = keyring_of(request).issue(row, now=now)
     return {
         "qr": qr,
@@ -86,17 +85,8 @@ load(); setInterval(load, {REFRESH_S * 1000});
 
 
 @router.post("/api/v1/people/{person_id}/phone-link")
-def phone_link(
-    person_id: int,
-    request: Request,
-    session: WriteSession,
-    user: Annotated[User, Depends(require_roles(Role.SECURITY))],
-) -> dict[str, str]:
+def phone_link(person_id: int, request: Request, session: WriteSession, user: OfficeUser) -> dict[str, str]:
     """The person's personal link (made on first request), to send to their phone."""
-    person = get_or_404(session, Person, person_id, "person")
-    if not person.link_secret:
-        person.link_secret = secrets.token_urlsafe(24)
-        session.add(person)
-        record_change(session, user, "update", "person", person_id, phone_link=True)
-        session.commit()
-    return {"url": str(request.base_url).rstrip("/") + f"/p/{person.link_secret}"}
+    secret = people.phone_link_secret(session, actor=user, person_id=person_id)
+    session.commit()
+    return {"url": str(request.base_url).rstrip("/") + f"/p/{secret}"}

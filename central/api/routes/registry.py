@@ -1,26 +1,25 @@
-"""Registry API: campuses and their policies, gates, households and people."""
+"""Registry API: campuses and their policies, gates, households and people (thin, over central.office)."""
 
 from __future__ import annotations
 
-import secrets
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Request, status
 from sqlalchemy import or_
-from sqlmodel import Session, col, func, select
+from sqlmodel import col, func, select
 
-from central.api.auth import Role, User, require_roles
 from central.api.deps import (
+    Limit,
+    OfficeUser,
+    Offset,
     ReadSession,
+    RegistryGlancer,
+    RegistryReader,
     WriteSession,
-    get_or_404,
     publish_campus,
-    record_change,
-    refuse,
+    publish_gate,
 )
 from central.models.registry import Campus, Gate, Household, Person
-from central.office import registry
-from central.office.registry import id_hash
+from central.office import people, registry
+from central.office.errors import must_get
 from central.office.schemas import (
     CampusCreate,
     CampusPublic,
@@ -35,93 +34,12 @@ from central.office.schemas import (
     PersonUpdate,
     PolicyUpdate,
 )
-from gatecore.policy import CampusPolicy
-
-READERS = (Role.SECURITY, Role.AUDITOR, Role.DIRECTOR, Role.APPROVER)
-Reader = Annotated[User, Depends(require_roles(*READERS))]
-Office = Annotated[User, Depends(require_roles(Role.SECURITY))]
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
 
-@router.get("/campuses", response_model=list[CampusPublic])
-def list_campuses(
-    session: ReadSession, user: Annotated[User, Depends(require_roles(*READERS, Role.GUARD))]
-) -> list[Campus]:
-    """Every campus."""
-    return list(session.exec(select(Campus).order_by(col(Campus.id))))
-
-
-@router.post("/campuses", response_model=CampusPublic, status_code=status.HTTP_201_CREATED)
-def create_campus(body: CampusCreate, session: WriteSession, user: Office) -> Campus:
-    """A new campus with the default policy."""
-    if session.exec(select(Campus).where(Campus.code == body.code)).first():
-        raise refuse(409, f"campus code {body.code!r} exists")
-    campus = registry.add_campus(session, **body.model_dump())
-    record_change(session, user, "create", "campus", campus.id, code=campus.code)
-    session.commit()
-    return campus
-
-
-@router.get("/campuses/{campus_id}/policy")
-def get_policy(campus_id: int, session: ReadSession, user: Reader) -> dict[str, object]:
-    """The campus's current policy."""
-    get_or_404(session, Campus, campus_id, "campus")
-    return registry.latest_policy(session, campus_id).to_dict()
-
-
-@router.put("/campuses/{campus_id}/policy")
-def update_policy(
-    campus_id: int, body: PolicyUpdate, request: Request, session: WriteSession, user: Office
-) -> dict[str, object]:
-    """Save the changed fields as the next policy version and re-publish the campus's gate configs."""
-    get_or_404(session, Campus, campus_id, "campus")
-    current = registry.latest_policy(session, campus_id).to_dict()
-    unknown = set(body.changes) - set(current) | ({"campus_id", "version"} & set(body.changes))
-    if unknown:
-        raise refuse(422, f"cannot change policy fields: {', '.join(sorted(unknown))}")
-    try:
-        policy = CampusPolicy.from_dict({**current, **body.changes})
-    except (TypeError, ValueError) as exc:
-        raise refuse(422, f"invalid policy: {exc}") from None
-    saved = registry.save_policy(session, policy)
-    record_change(
-        session, user, "update", "campus_policy", campus_id, version=saved.version, changes=body.changes
-    )
-    session.commit()
-    publish_campus(request, session, campus_id)
-    return saved.to_dict()
-
-
-@router.post("/gates", status_code=status.HTTP_201_CREATED)
-def create_gate(body: GateCreate, session: WriteSession, user: Office) -> dict[str, object]:
-    """Register a gate."""
-    get_or_404(session, Campus, body.campus_id, "campus")
-    if session.get(Gate, body.gate_id):
-        raise refuse(409, f"gate {body.gate_id!r} exists")
-    session.add(Gate(**body.model_dump()))
-    record_change(session, user, "create", "gate", body.gate_id)
-    session.commit()
-    return body.model_dump()
-
-
-@router.patch("/gates/{gate_id}")
-def update_gate(
-    gate_id: str, body: GateUpdate, request: Request, session: WriteSession, user: Office
-) -> dict[str, object]:
-    """Open, close or rename a gate; its retained config is published again."""
-    gate = get_or_404(session, Gate, gate_id, "gate")
-    changes = body.model_dump(exclude_none=True)
-    for key, value in changes.items():
-        setattr(gate, key, value)
-    session.add(gate)
-    record_change(session, user, "update", "gate", gate_id, **changes)
-    session.commit()
-    publish = getattr(request.app.state, "publish_config", None)
-    if publish is not None:
-        publish(gate_id)
+def gate_public(gate: Gate) -> dict[str, object]:
+    """A gate's registry fields as the API shows them."""
     return {
         "gate_id": gate.gate_id,
         "campus_id": gate.campus_id,
@@ -131,10 +49,64 @@ def update_gate(
     }
 
 
+@router.get("/campuses", response_model=list[CampusPublic])
+def list_campuses(session: ReadSession, user: RegistryGlancer) -> list[Campus]:
+    """Every campus."""
+    return list(session.exec(select(Campus).order_by(col(Campus.id))))
+
+
+@router.post("/campuses", response_model=CampusPublic, status_code=status.HTTP_201_CREATED)
+def create_campus(body: CampusCreate, session: WriteSession, user: OfficeUser) -> Campus:
+    """A new campus with the default policy."""
+    campus = registry.create_campus(session, actor=user, body=body)
+    session.commit()
+    return campus
+
+
+@router.get("/campuses/{campus_id}/policy")
+def get_policy(campus_id: int, session: ReadSession, user: RegistryReader) -> dict[str, object]:
+    """The campus's current policy."""
+    must_get(session, Campus, campus_id, "campus")
+    return registry.latest_policy(session, campus_id).to_dict()
+
+
+@router.put("/campuses/{campus_id}/policy")
+def update_policy(
+    campus_id: int, body: PolicyUpdate, request: Request, session: WriteSession, user: OfficeUser
+) -> dict[str, object]:
+    """Save the changed fields as the next policy version and re-publish the campus's gate configs."""
+    saved = registry.change_policy(session, actor=user, campus_id=campus_id, changes=body.changes)
+    session.commit()
+    publish_campus(request, session, campus_id)
+    return saved.to_dict()
+
+
+@router.post("/gates", status_code=status.HTTP_201_CREATED)
+def create_gate(
+    body: GateCreate, request: Request, session: WriteSession, user: OfficeUser
+) -> dict[str, object]:
+    """Register a gate; its retained config is published at once, so it can decide offline from the start."""
+    gate = registry.create_gate(session, actor=user, body=body)
+    session.commit()
+    publish_gate(request, gate.gate_id)
+    return gate_public(gate)
+
+
+@router.patch("/gates/{gate_id}")
+def update_gate(
+    gate_id: str, body: GateUpdate, request: Request, session: WriteSession, user: OfficeUser
+) -> dict[str, object]:
+    """Open, close or rename a gate; its retained config is published again."""
+    gate = registry.change_gate(session, actor=user, gate_id=gate_id, body=body)
+    session.commit()
+    publish_gate(request, gate_id)
+    return gate_public(gate)
+
+
 @router.get("/households", response_model=Page[HouseholdPublic])
 def list_households(
     session: ReadSession,
-    user: Reader,
+    user: RegistryReader,
     campus_id: int | None = None,
     q: str | None = None,
     limit: Limit = 50,
@@ -153,43 +125,24 @@ def list_households(
     return Page(data=[HouseholdPublic.model_validate(r, from_attributes=True) for r in rows], count=total)
 
 
-def add_household(session: Session, body: HouseholdCreate) -> Household:
-    """A new household (409 if the flat is registered)."""
-    campus = get_or_404(session, Campus, body.campus_id, "campus")
-    same = select(Household).where(
-        Household.campus_id == body.campus_id,
-        Household.building == body.building,
-        Household.unit == body.unit,
-        Household.room == body.room,
-    )
-    if session.exec(same).first():
-        raise refuse(409, f"household {body.building}-{body.unit}-{body.room} exists on this campus")
-    label = body.label or f"{campus.name_zh} {body.building}-{body.unit}-{body.room}"
-    household = Household(**body.model_dump(exclude={"label"}), label=label)
-    session.add(household)
-    session.flush()
-    return household
-
-
 @router.post("/households", response_model=HouseholdPublic, status_code=status.HTTP_201_CREATED)
-def create_household(body: HouseholdCreate, session: WriteSession, user: Office) -> Household:
+def create_household(body: HouseholdCreate, session: WriteSession, user: OfficeUser) -> Household:
     """Register a household."""
-    household = add_household(session, body)
-    record_change(session, user, "create", "household", household.id)
+    household = people.add_household(session, actor=user, body=body)
     session.commit()
     return household
 
 
 @router.get("/households/{household_id}", response_model=HouseholdPublic)
-def get_household(household_id: int, session: ReadSession, user: Reader) -> Household:
+def get_household(household_id: int, session: ReadSession, user: RegistryReader) -> Household:
     """One household."""
-    return get_or_404(session, Household, household_id, "household")
+    return must_get(session, Household, household_id, "household")
 
 
 @router.get("/people", response_model=Page[PersonPublic])
 def list_people(
     session: ReadSession,
-    user: Reader,
+    user: RegistryReader,
     household_id: int | None = None,
     category: str | None = None,
     active: bool | None = None,
@@ -212,61 +165,31 @@ def list_people(
     return Page(data=[PersonPublic.model_validate(r, from_attributes=True) for r in rows], count=total)
 
 
-def add_person(session: Session, body: PersonCreate) -> Person:
-    """A new person (404 for an unknown household, 409 for an ID number already registered)."""
-    if body.household_id is not None:
-        get_or_404(session, Household, body.household_id, "household")
-    digest = id_hash(body.id_number) if body.id_number else None
-    if digest and session.exec(select(Person.id).where(Person.id_hash == digest)).first():
-        raise refuse(409, "a person with this ID number is already registered")
-    person = Person(
-        **body.model_dump(exclude={"id_number"}),
-        id_hash=digest,
-        id_last4=body.id_number.strip()[-4:] if body.id_number else None,
-        link_secret=secrets.token_urlsafe(24),
-    )
-    session.add(person)
-    session.flush()
-    return person
-
-
 @router.post("/people", response_model=PersonPublic, status_code=status.HTTP_201_CREATED)
-def create_person(body: PersonCreate, session: WriteSession, user: Office) -> Person:
+def create_person(body: PersonCreate, session: WriteSession, user: OfficeUser) -> Person:
     """Register a person."""
-    person = add_person(session, body)
-    record_change(session, user, "create", "person", person.id, category=person.category)
+    person = people.add_person(session, actor=user, body=body)
     session.commit()
     return person
 
 
 @router.get("/people/{person_id}", response_model=PersonPublic)
-def get_person(person_id: int, session: ReadSession, user: Reader) -> Person:
+def get_person(person_id: int, session: ReadSession, user: RegistryReader) -> Person:
     """One person."""
-    return get_or_404(session, Person, person_id, "person")
+    return must_get(session, Person, person_id, "person")
 
 
 @router.patch("/people/{person_id}", response_model=PersonPublic)
-def update_person(person_id: int, body: PersonUpdate, session: WriteSession, user: Office) -> Person:
+def update_person(person_id: int, body: PersonUpdate, session: WriteSession, user: OfficeUser) -> Person:
     """Change a person (deactivate, key-person monitoring, move household, …)."""
-    person = get_or_404(session, Person, person_id, "person")
-    changes = body.model_dump(exclude_unset=True)
-    if changes.get("household_id") is not None:
-        get_or_404(session, Household, changes["household_id"], "household")
-    for key, value in changes.items():
-        setattr(person, key, value)
-    session.add(person)
-    record_change(session, user, "update", "person", person_id, fields=sorted(changes))
+    person = people.change_person(session, actor=user, person_id=person_id, body=body)
     session.commit()
     return person
 
 
 @router.put("/people/{person_id}/commuter", response_model=PersonPublic)
-def record_commuter(person_id: int, body: CommuterRecord, session: WriteSession, user: Office) -> Person:
+def record_commuter(person_id: int, body: CommuterRecord, session: WriteSession, user: OfficeUser) -> Person:
     """Record (or withdraw) the commuter certificate, with who saw it."""
-    person = get_or_404(session, Person, person_id, "person")
-    person.commuter = body.certificate
-    person.commuter_recorded_by = user.username
-    session.add(person)
-    record_change(session, user, "update", "person", person_id, commuter=body.certificate)
+    person = people.record_commuter(session, actor=user, person_id=person_id, certificate=body.certificate)
     session.commit()
     return person

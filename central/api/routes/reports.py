@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from central.api.auth import Role, User, require_roles
-from central.api.deps import ReadSession
+from central.api.auth import require_roles
+from central.api.deps import WATCHERS, ReadSession, ReportSigner, ReportWriter
 from central.models.db import session_scope
 from central.models.registry import Campus
 from central.office import reports
 from central.office.reports_render import to_csv, to_pdf
 
-router = APIRouter(tags=["reports"])
-Reader = Depends(require_roles(Role.SECURITY, Role.AUDITOR, Role.DIRECTOR, Role.ADMIN))
-Director = Annotated[User, Depends(require_roles(Role.DIRECTOR))]
-Office = Annotated[User, Depends(require_roles(Role.SECURITY, Role.DIRECTOR))]
+router = APIRouter(prefix="/api/v1", tags=["reports"])
+Reader = Depends(require_roles(*WATCHERS))
 
 
 class ReportPublic(BaseModel):
@@ -98,20 +96,14 @@ def report_file(session: ReadSession, report_id: int, fmt: str) -> Response:
 
 
 @router.post("/reports/{report_id}/sign", response_model=ReportPublic)
-def sign(request: Request, user: Director, report_id: int) -> ReportPublic:
+def sign(request: Request, user: ReportSigner, report_id: int) -> ReportPublic:
     """Sign-off by a director; 409 when already signed."""
-    try:
-        with session_scope(request.app.state.engine) as session:
-            return ReportPublic.of(reports.sign(session, report_id, by=user.username, at=datetime.now(UTC)))
-    except reports.ReportError as exc:
-        raise HTTPException(409, detail=str(exc)) from exc
+    with session_scope(request.app.state.engine) as session:
+        return ReportPublic.of(reports.sign(session, report_id, by=user.username, at=datetime.now(UTC)))
 
 
 @router.post("/reports/{report_id}/corrections", response_model=ReportPublic, status_code=201)
-def correct(request: Request, user: Office, report_id: int, body: CorrectionCreate) -> ReportPublic:
+def correct(request: Request, user: ReportWriter, report_id: int, body: CorrectionCreate) -> ReportPublic:
     """A new version recounted now that refers to this one (which stays unchanged)."""
-    try:
-        with session_scope(request.app.state.engine) as session:
-            return ReportPublic.of(reports.correct(session, report_id, at=datetime.now(UTC), note=body.note))
-    except reports.ReportError as exc:
-        raise HTTPException(409, detail=str(exc)) from exc
+    with session_scope(request.app.state.engine) as session:
+        return ReportPublic.of(reports.correct(session, report_id, at=datetime.now(UTC), note=body.note))

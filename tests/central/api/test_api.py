@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from central.api.application import create_app
+from central.app import create_app
 from central.decisions.status import record_status
 from central.settings import CentralSettings
 from gatecore import topics

@@ -10,20 +10,11 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from central.api.application import create_app
-from central.api.auth import (
-    SESSION_COOKIE,
-    CurrentUser,
-    Role,
-    User,
-    authenticate,
-    create_user,
-    ensure_admin,
-    issue_session,
-    require_roles,
-    seed_demo_users,
-)
+from central.api.auth import SESSION_COOKIE, CurrentUser, issue_session, require_roles
+from central.app import create_app
 from central.models.db import session_scope
+from central.models.users import Role, User
+from central.office.users import authenticate, create_user, ensure_admin, seed_demo_users
 from central.settings import CentralSettings
 
 

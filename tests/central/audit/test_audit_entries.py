@@ -9,10 +9,10 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from central.api.application import create_app
-from central.api.auth import Role
+from central.app import create_app
 from central.audit.entries import EntryFilter, csv_stream, iter_rows
 from central.models.db import session_scope
+from central.models.users import Role
 from central.settings import CentralSettings
 from tests.api_auth import bearer
 from tests.central.conftest import NOW, World, log_morning

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from campusgate.cli import main as cli_main
-from central.api.application import create_app
+from central.app import create_app
 from central.audit import checkpoints as audit_checkpoints
 from central.audit.chain import VerifyResult, row_hash, verify
 from central.models.db import session_scope

@@ -13,11 +13,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlmodel import Session, select
 
-from central.api.auth import SESSION_COOKIE, User, issue_session
+from central.api.auth import SESSION_COOKIE, issue_session
 from central.api.csrf import MESSAGE, token_for_cookie
 from central.models.db import session_scope
 from central.models.journal import FeverAlert, GateState
 from central.models.registry import Gate, Pass, Person, ReturnBatch, Vehicle
+from central.models.users import User
 from tests.central.conftest import NOW, World, log_morning
 from tests.central.console_helpers import Client, page_csrf
 

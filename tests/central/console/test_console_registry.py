@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from central.api.deps import RegistryChange
+from central.models.changes import RegistryChange
 from central.models.registry import Approval, Person
 from tests.central.conftest import World
 from tests.central.console_helpers import Client

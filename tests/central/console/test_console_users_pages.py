@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from central.api.auth import User, authenticate
-from central.api.deps import RegistryChange
+from central.models.changes import RegistryChange
 from central.models.db import session_scope
+from central.models.users import User
+from central.office.users import authenticate
 from tests.central.conftest import NOW, World
 from tests.central.console_helpers import Client
 

@@ -10,12 +10,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from central.api.application import create_app
-from central.api.auth import SESSION_COOKIE, Role, create_user, issue_api_token, issue_session
+from central.api.auth import SESSION_COOKIE, issue_api_token, issue_session
+from central.app import create_app
 from central.decisions.status import record_status
 from central.models.db import session_scope
 from central.models.journal import FeverAlert
+from central.models.users import Role
 from central.office import dashboard
+from central.office.users import create_user
 from central.settings import CentralSettings
 from gatecore import topics
 from gatecore.messages import GateStatus

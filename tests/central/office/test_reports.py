@@ -13,15 +13,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from central.api.application import create_app
-from central.api.auth import Role, create_user, issue_api_token
+from central.api.auth import issue_api_token
+from central.app import create_app
 from central.decisions.status import record_status
 from central.models.db import session_scope
 from central.models.journal import EntryEvent
 from central.models.registry import Gate
+from central.models.users import Role
 from central.office import reports
 from central.office.reports import DailyReport, ReportError, ReportSetting
 from central.office.scheduler import make_due_reports, report_due
+from central.office.users import create_user
 from central.settings import CentralSettings
 from gatecore import topics
 from gatecore.messages import GateStatus, OfflineDecision, Override

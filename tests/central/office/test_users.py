@@ -10,9 +10,10 @@ import pytest
 from sqlmodel import Session, select
 
 from campusgate.cli import main
-from central.api.auth import User, authenticate
-from central.api.deps import RegistryChange
+from central.models.changes import RegistryChange
 from central.models.db import create_all, make_engine
+from central.models.users import User
+from central.office.users import authenticate
 from tests.central.conftest import World
 from tests.central.console_helpers import Client
 

@@ -1,0 +1,87 @@
+"""Households and people: registering, changing, the commuter certificate and the phone link."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlmodel import Session, select
+
+from central.models.registry import Campus, Household, Person
+from central.models.users import User
+from central.office.changes import record_change
+from central.office.errors import Conflict, must_get
+from central.office.registry import id_hash
+from central.office.schemas import HouseholdCreate, PersonCreate, PersonUpdate
+
+
+def add_household(session: Session, *, actor: User | None, body: HouseholdCreate) -> Household:
+    """A new household (Conflict if the flat is registered); journalled when ``actor`` is given."""
+    campus = must_get(session, Campus, body.campus_id, "campus")
+    same = select(Household).where(
+        Household.campus_id == body.campus_id,
+        Household.building == body.building,
+        Household.unit == body.unit,
+        Household.room == body.room,
+    )
+    if session.exec(same).first():
+        raise Conflict(f"household {body.building}-{body.unit}-{body.room} exists on this campus")
+    label = body.label or f"{campus.name_zh} {body.building}-{body.unit}-{body.room}"
+    household = Household(**body.model_dump(exclude={"label"}), label=label)
+    session.add(household)
+    session.flush()
+    if actor is not None:
+        record_change(session, actor, "create", "household", household.id)
+    return household
+
+
+def add_person(session: Session, *, actor: User | None, body: PersonCreate) -> Person:
+    """A new person (NotFound for an unknown household, Conflict for an ID number already registered)."""
+    if body.household_id is not None:
+        must_get(session, Household, body.household_id, "household")
+    digest = id_hash(body.id_number) if body.id_number else None
+    if digest and session.exec(select(Person.id).where(Person.id_hash == digest)).first():
+        raise Conflict("a person with this ID number is already registered")
+    person = Person(
+        **body.model_dump(exclude={"id_number"}),
+        id_hash=digest,
+        id_last4=body.id_number.strip()[-4:] if body.id_number else None,
+        link_secret=secrets.token_urlsafe(24),
+    )
+    session.add(person)
+    session.flush()
+    if actor is not None:
+        record_change(session, actor, "create", "person", person.id, category=person.category)
+    return person
+
+
+def change_person(session: Session, *, actor: User, person_id: int, body: PersonUpdate) -> Person:
+    """Change a person (deactivate, key-person monitoring, move household, …)."""
+    person = must_get(session, Person, person_id, "person")
+    changes = body.model_dump(exclude_unset=True)
+    if changes.get("household_id") is not None:
+        must_get(session, Household, changes["household_id"], "household")
+    for key, value in changes.items():
+        setattr(person, key, value)
+    session.add(person)
+    record_change(session, actor, "update", "person", person_id, fields=sorted(changes))
+    return person
+
+
+def record_commuter(session: Session, *, actor: User, person_id: int, certificate: bool) -> Person:
+    """Record (or withdraw) the commuter certificate, with who saw it."""
+    person = must_get(session, Person, person_id, "person")
+    person.commuter = certificate
+    person.commuter_recorded_by = actor.username
+    session.add(person)
+    record_change(session, actor, "update", "person", person_id, commuter=certificate)
+    return person
+
+
+def phone_link_secret(session: Session, *, actor: User, person_id: int) -> str:
+    """The person's personal phone-pass secret, made on first request."""
+    person = must_get(session, Person, person_id, "person")
+    if not person.link_secret:
+        person.link_secret = secrets.token_urlsafe(24)
+        session.add(person)
+        record_change(session, actor, "update", "person", person_id, phone_link=True)
+    return person.link_secret
