@@ -24,7 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlmodel import Session, select  # noqa: E402
 
-from transport.broker import MosquittoBroker, free_port  # noqa: E402
 from central.app import build_central  # noqa: E402
 from central.demopasses import demo_passes  # noqa: E402
 from central.models import Gate  # noqa: E402
@@ -37,6 +36,7 @@ from gate_agent.bootstrap import build_agent  # noqa: E402
 from gate_agent.settings import GateSettings  # noqa: E402
 from gatecore.messages import Temperature  # noqa: E402
 from gatecore.thermoline import SensorStatus  # noqa: E402
+from transport.broker import MosquittoBroker, free_port  # noqa: E402
 
 GATE = "bench-gate"
 

@@ -14,15 +14,15 @@ from types import FrameType
 
 from sqlmodel import Session
 
-from transport.broker import EmbeddedBroker
 from central.app import build_central
 from central.auth import seed_demo_users
 from central.demopasses import demo_passes
 from central.seed import local_today, seed_demo
 from central.settings import CentralSettings
 from firmware_sim.scenario import Card, GateRig, household_day, start_rig
-from gate_agent.display import HEADLINE
+from gate_agent.devices.display import HEADLINE
 from gate_agent.views import DisplayView
+from transport.broker import EmbeddedBroker
 
 logger = logging.getLogger(__name__)
 _COLOUR = {"allow": "\033[1;32m", "deny": "\033[1;31m", "remeasure": "\033[1;33m", "refer": "\033[1;34m"}

@@ -21,14 +21,14 @@ import segno
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from transport.broker import free_port
-from transport.mqtt import LinkOptions, MqttLink
 from central.answer import decision_message
 from gate_agent.settings import GateSettings
 from gatecore import topics
 from gatecore.messages import DecisionMessage, GateConfig, ScanEvent
 from gatecore.policy import AccessRequest, CampusPolicy, Facts, Holder, evaluate, read_pass
 from gatecore.tokens import PassClaims, PassForm, PassKind, issue_token
+from transport.broker import free_port
+from transport.mqtt import LinkOptions, MqttLink
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 5.0, step: float = 0.02) -> bool:

@@ -14,8 +14,6 @@ import cv2
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from transport.broker import EmbeddedBroker, MosquittoBroker
-from transport.mqtt import LinkOptions, MqttLink
 from firmware_sim.display import RecordingDisplay
 from firmware_sim.relay import RecordingRelay
 from gate_agent.bootstrap import build_agent
@@ -35,6 +33,8 @@ from tests.gate_agent.conftest import (
     qr_frame,
     wait_until,
 )
+from transport.broker import EmbeddedBroker, MosquittoBroker
+from transport.mqtt import LinkOptions, MqttLink
 
 Broker = MosquittoBroker | EmbeddedBroker
 NORMAL = Temperature(36.5, SensorStatus.OK)

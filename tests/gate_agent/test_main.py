@@ -9,11 +9,11 @@ import sys
 import uuid
 from pathlib import Path
 
-from transport.broker import EmbeddedBroker, MosquittoBroker
-from transport.mqtt import LinkOptions, MqttLink
 from gatecore import topics
 from gatecore.messages import GateStatus
 from tests.gate_agent.conftest import gate_id, wait_until
+from transport.broker import EmbeddedBroker, MosquittoBroker
+from transport.mqtt import LinkOptions, MqttLink
 
 ROOT = Path(__file__).resolve().parents[2]
 
