@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -38,7 +39,7 @@ from firmware_sim.frames import render_qr_frame  # noqa: E402
 from gate_agent.devices.decoder import CascadeDecoder, PyzbarDecoder, ZxingDecoder  # noqa: E402
 from gatecore.tokens import PassClaims, PassForm, PassKind, issue_token  # noqa: E402
 
-SYNTHETIC = {"normal": {}, "hard": {"scale": 0.7, "tilt_deg": 10.0, "blur": 2}}
+SYNTHETIC: dict[str, dict[str, Any]] = {"normal": {}, "hard": {"scale": 0.7, "tilt_deg": 10.0, "blur": 2}}
 Decode = Callable[[np.ndarray], list[str]]
 
 

@@ -44,14 +44,14 @@ def _printed(matrix: np.ndarray, px: int, rng: np.random.Generator) -> np.ndarra
     streak = 1.0 - rng.uniform(0.0, 0.25) * (rng.random(ink.shape[1]) < 0.03)[None, :].astype(np.float32)
     black, paper = rng.uniform(20, 55), rng.uniform(205, 245)
     page = paper - ink * (paper - black) * streak
-    grain = cv2.GaussianBlur(rng.normal(0, 6, ink.shape).astype(np.float32), (0, 0), 1.2)
+    grain = cv2.GaussianBlur(np.asarray(rng.normal(0, 6, ink.shape), np.float32), (0, 0), 1.2)
     return page + grain
 
 
 def _screen(matrix: np.ndarray, px: int, rng: np.random.Generator) -> np.ndarray:
     """A phone screen showing the symbol: dark bezel, RGB-stripe pixel grid (float32 BGR)."""
-    code = np.where(matrix, rng.uniform(5, 30), rng.uniform(200, 255)).astype(np.float32)
-    code = cv2.resize(code, None, fx=px, fy=px, interpolation=cv2.INTER_NEAREST)
+    levels = np.where(matrix, rng.uniform(5, 30), rng.uniform(200, 255)).astype(np.float32)
+    code = cv2.resize(levels, None, fx=px, fy=px, interpolation=cv2.INTER_NEAREST)
     bgr = np.repeat(code[:, :, None], 3, axis=2)
     h, w = code.shape
     # each screen pixel is three stripes with a dark gap: the grid that beats against the sensor's
@@ -140,8 +140,10 @@ def _finish(img: np.ndarray, rng: np.random.Generator, noise: float, quality: in
     grain = np.roll(_grain(img.shape), shift, axis=(0, 1)) * np.float32(noise)
     frame = np.clip(img.astype(np.float32) * gain[:, :, None] + grain, 0, 255).astype(np.uint8)
     ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    assert ok
-    return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
+    if decoded is None:
+        raise RuntimeError("JPEG round trip failed")
+    return decoded
 
 
 def make_photo(text: str | None, kind: str, seed: int, width: int = 1280, height: int = 720) -> np.ndarray:

@@ -87,7 +87,7 @@ def make_gate(tmp_path: Path) -> Iterator:
         gate = gate_id()
         link = MemoryLink(gate, answer=link_answer)
         agent = build_agent(
-            gate_settings(tmp_path / gate, gate, **settings),
+            gate_settings(tmp_path / gate, gate, None, **settings),  # type: ignore[arg-type]
             display=RecordingDisplay(),
             relay=RecordingRelay(),
             camera=camera or NoCamera(),
