@@ -20,7 +20,7 @@ from central.demo.seed import local_today, seed_demo
 from central.office.users import seed_demo_users
 from central.settings import CentralSettings
 from firmware_sim.scenario import Card, GateRig, household_day, start_rig
-from gate_agent.display import HEADLINE
+from gate_agent.devices.display import HEADLINE
 from gate_agent.views import DisplayView
 from transport.broker import EmbeddedBroker
 
