@@ -1,7 +1,7 @@
 """Versioned MQTT message schemas (JSON, ``"v": 1``): the one place they are defined.
 
 Each message is a frozen dataclass with ``to_json()`` and a strict ``from_json()`` that raises
-:class:`MessageError` naming the field at fault. Golden files in tests/core/golden pin the format.
+:class:`MessageError` naming the field at fault. Golden files in tests/gatecore/golden pin the format.
 """
 
 from __future__ import annotations
