@@ -83,6 +83,7 @@ class Scan:
     qr: str
     celsius: float
     household: tuple[str, int] | None = None  # (campus, index) of a first member's household
+    visitor: tuple[str, int] | None = None  # (campus, index) of a fresh visitor pass
 
 
 @dataclass
@@ -93,7 +94,8 @@ class Picker:
     mix: dict[str, float]
     rng: random.Random
     admitted: dict[str, set[int]] = field(default_factory=dict)  # campus -> household indexes
-    _used: dict[str, int] = field(default_factory=dict)  # campus -> visitor passes handed out
+    spent: dict[str, list[int]] = field(default_factory=dict)  # campus -> visitor passes answered once
+    _handed: dict[str, int] = field(default_factory=dict)  # campus -> visitor passes handed out
 
     def pick(self, campus: str) -> Scan:
         """The next person at a gate of ``campus``."""
@@ -110,11 +112,12 @@ class Picker:
         if kind == "staff" and cards.staff:
             return Scan("staff", self.rng.choice(cards.staff), normal)
         if kind == "visitor" and cards.visitors:
-            n = self._used.get(campus, 0)
-            self._used[campus] = n + 1
+            n = self._handed.get(campus, 0)
             if n < len(cards.visitors):
-                return Scan("visitor", cards.visitors[n], normal)
-            return Scan("visitor_reused", self.rng.choice(cards.visitors), normal)
+                self._handed[campus] = n + 1
+                return Scan("visitor", cards.visitors[n], normal, visitor=(campus, n))
+            if self.spent.get(campus):  # a pass whose first use is answered: the refusal is certain
+                return Scan("visitor_reused", cards.visitors[self.rng.choice(self.spent[campus])], normal)
         i = self.rng.randrange(len(cards.households))
         first = cards.households[i][0]
         if kind == "fever":
@@ -124,7 +127,11 @@ class Picker:
         return Scan("resident", first, normal, (campus, i))
 
     def answered(self, scan: Scan, verdict: Verdict) -> None:
-        """Record an answer: an admitted first member makes their household's others refusable."""
+        """Record an answer: an admitted first member makes their household's others refusable, and a
+        visitor pass once answered may be shown again."""
         if scan.household is not None and verdict is Verdict.ALLOW:
             campus, i = scan.household
             self.admitted.setdefault(campus, set()).add(i)
+        if scan.visitor is not None:
+            campus, n = scan.visitor
+            self.spent.setdefault(campus, []).append(n)
