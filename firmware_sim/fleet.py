@@ -67,7 +67,7 @@ class Fleet:
         self.plan = plan
         self.options = options
         self.gates = plan.gates[: options.gates]
-        self.report = FleetReport(gates=len(self.gates))
+        self.report = FleetReport(gates=len(self.gates), timeout_s=options.timeout)
         self.picker = Picker(plan, options.mix or dict(DEFAULT_MIX), random.Random(options.seed))
         self.pending: dict[str, _Pending] = {}
         self.expired: set[str] = set()  # timed-out event ids, so a late answer is told apart
@@ -75,7 +75,7 @@ class Fleet:
 
     async def run(self, stop: asyncio.Event) -> FleetReport:
         """Connect, send scans for the duration (or until ``stop``), wait for the last answers."""
-        hub = AioHub()
+        hub, cpu = AioHub(), time.process_time()
         links = [self._link(hub, gate_id) for gate_id, _ in self.gates]
         try:
             self.report.connected = await hub.connect_all(timeout=self.options.connect_timeout)
@@ -87,6 +87,7 @@ class Fleet:
             self._expire(everything=True)
             self.report.disconnects = sum(c.disconnects for c in links)
             await hub.close()
+            self.report.cpu_seconds = time.process_time() - cpu
         return self.report
 
     def _link(self, hub: AioHub, gate_id: str) -> AioClient:
@@ -140,7 +141,10 @@ class Fleet:
             qr=scan.qr,
             temperature=Temperature(scan.celsius, SensorStatus.OK),
         )
-        self.pending[event.event_id] = _Pending(time.perf_counter(), scan)
+        sent = time.perf_counter()
+        self.pending[event.event_id] = _Pending(sent, scan)
+        if self.report.first_sent is None:
+            self.report.first_sent = sent
         self.report.sent += 1
         if not link.publish(topics.gate_events(gate_id), event.to_json(), qos=1):
             self.report.refused_publish += 1
@@ -158,11 +162,14 @@ class Fleet:
             if decision.event_id in self.expired:
                 self.expired.discard(decision.event_id)
                 self.report.late += 1
+                self.report.last_answer = received
             else:
                 self.report.unmatched += 1
             return
         latency = (received - pending.sent) * 1000
-        self.report.record(pending.scan.kind, decision.verdict.value, decision.reason.value, latency)
+        self.report.record(
+            pending.scan.kind, decision.verdict.value, decision.reason.value, latency, received
+        )
         self.picker.answered(pending.scan, decision.verdict)
 
     def _expire(self, *, everything: bool = False) -> None:
@@ -173,11 +180,16 @@ class Fleet:
             self.report.timeouts += 1
 
     async def _drain(self, stop: asyncio.Event) -> None:
+        # wait for every answer, late ones too (they measure a central that fell behind), but no
+        # longer than ``timeout`` after the last scan
         deadline = time.perf_counter() + self.options.timeout
-        while self.pending and time.perf_counter() < deadline and not stop.is_set():
+        while self._unanswered() and time.perf_counter() < deadline and not stop.is_set():
             await asyncio.sleep(0.02)
             self._expire()
-        await asyncio.sleep(0.05)  # late answers already on their way are counted as late, not lost
+
+    def _unanswered(self) -> int:
+        r = self.report
+        return r.sent - r.answered - r.late
 
     def _threads(self) -> None:
         self.report.max_threads = max(self.report.max_threads, threading.active_count())
@@ -191,8 +203,8 @@ def visitors_needed(options: FleetOptions) -> int:
     return min(MAX_VISITORS, int(expected * 1.3) + 10) if share > 0 else 0
 
 
-def _raise_fd_limit(gates: int) -> None:
-    # one socket per gate: a default soft limit of 1,024 descriptors would stop a large fleet
+def raise_fd_limit(gates: int) -> None:
+    """One socket per gate: lift the soft descriptor limit (often 1,024) as far as the hard one allows."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = gates + 256
     if soft != resource.RLIM_INFINITY and soft < want:
@@ -217,5 +229,5 @@ def run_fleet(plan: FleetPlan, options: FleetOptions, *, handle_signals: bool = 
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     loop.remove_signal_handler(sig)
 
-    _raise_fd_limit(options.gates)
+    raise_fd_limit(options.gates)
     return asyncio.run(main())

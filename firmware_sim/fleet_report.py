@@ -22,11 +22,12 @@ class FleetReport:
     """Counts and latencies of one fleet run, as the gates saw them."""
 
     gates: int
+    timeout_s: float = 0.0
     connected: int = 0
     sent: int = 0
     answered: int = 0  # answers within the timeout
     timeouts: int = 0  # no answer within the timeout
-    late: int = 0  # answers that came after their scan had timed out
+    late: int = 0  # of the timeouts, those answered later all the same
     unmatched: int = 0  # answers to no scan of ours (e.g. a second copy)
     refused_publish: int = 0  # scans the client library would not queue
     disconnects: int = 0
@@ -34,14 +35,18 @@ class FleetReport:
     max_threads: int = 0
     max_send_lag_ms: float = 0.0  # how far behind its schedule the fleet ever sent a scan
     interrupted: bool = False
+    first_sent: float | None = None  # perf_counter of the first scan sent
+    last_answer: float | None = None  # perf_counter of the last answer, in time or late
+    cpu_seconds: float = 0.0  # CPU time of this process over the run: is the fleet itself the limit?
     latencies_ms: list[float] = field(default_factory=list, repr=False)
     verdicts: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     kinds: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (kind, verdict, reason)
 
-    def record(self, kind: str, verdict: str, reason: str, latency_ms: float) -> None:
-        """One answer within the timeout."""
+    def record(self, kind: str, verdict: str, reason: str, latency_ms: float, at: float) -> None:
+        """One answer within the timeout, received at perf_counter ``at``."""
         self.answered += 1
+        self.last_answer = at
         self.latencies_ms.append(latency_ms)
         self.verdicts[verdict] += 1
         self.reasons[reason] += 1
@@ -76,8 +81,10 @@ class FleetReport:
         }
 
     def decisions_per_s(self) -> float:
-        """Answers per second of sending time."""
-        return self.answered / self.scan_seconds if self.scan_seconds > 0 else 0.0
+        """Answers (in time or late) per second, from the first scan sent to the last answer."""
+        if self.first_sent is None or self.last_answer is None or self.last_answer <= self.first_sent:
+            return 0.0
+        return (self.answered + self.late) / (self.last_answer - self.first_sent)
 
     def lines(self) -> list[str]:
         """The report as printed by ``campusgate sim fleet``."""
@@ -85,12 +92,13 @@ class FleetReport:
         out = [
             f"gates {self.gates} (connected {self.connected}), {self.scan_seconds:.1f} s of scans"
             + ("  [interrupted]" if self.interrupted else ""),
-            f"scans sent {self.sent}, answered {self.answered} ({self.decisions_per_s():.1f}/s), "
-            f"timeouts {self.timeouts}, late answers {self.late}, unmatched answers {self.unmatched}",
+            f"scans sent {self.sent}, answered in time {self.answered}; {self.decisions_per_s():.1f} "
+            f"decisions/s; no answer within {self.timeout_s:g} s: {self.timeouts} (answered later: "
+            f"{self.late}); answers to no scan of ours: {self.unmatched}",
             f"scan -> decision latency: p50 {lat['p50']:.1f} ms  p90 {lat['p90']:.1f} ms  "
             f"p99 {lat['p99']:.1f} ms  max {lat['max']:.1f} ms",
-            f"threads in this process: at most {self.max_threads}; fleet send lag at most "
-            f"{self.max_send_lag_ms:.0f} ms; link losses {self.disconnects}; refused publishes "
+            f"this process: at most {self.max_threads} threads, {self.cpu_seconds:.1f} s CPU; send lag at "
+            f"most {self.max_send_lag_ms:.0f} ms; link losses {self.disconnects}; refused publishes "
             f"{self.refused_publish}",
             "verdicts: " + ", ".join(f"{v} {n}" for v, n in self.verdicts.most_common()),
             "reasons:",
