@@ -126,6 +126,7 @@ def main() -> None:
         f"workers={args.workers} db={args.db} gates={args.gates} rate={args.rate:g}/s per gate "
         f"duration={args.duration:g}s (offered {args.gates * args.rate:.0f} scans/s; seeding {seeded_s:.1f} s)"
     )
+    print(f"  workers' logs in {work}")
     print(
         f"  decisions/s: {report.decisions_per_s():.0f}   answered {report.answered} of {report.sent}, "
         f"timeouts {report.timeouts}, late {report.late}"
@@ -135,7 +136,8 @@ def main() -> None:
         f"p99 {lat['p99']:.1f} ms   max {lat['max']:.1f} ms"
     )
     print(
-        f"  fleet: {report.connected} gates connected, {report.max_threads} threads, send lag at most "
+        f"  fleet: {report.connected} gates connected, {report.max_threads} threads, "
+        f"{report.cpu_seconds:.1f} s CPU, send lag at most "
         f"{report.max_send_lag_ms:.0f} ms; answers as the mix expects: "
         + ("all" if not report.unexpected() else f"NO ({sum(report.unexpected().values())} differ)")
     )

@@ -64,9 +64,12 @@ def _sim_fleet(args: argparse.Namespace) -> int:
     from firmware_sim.fleet import FleetOptions, run_fleet, visitors_needed
     from firmware_sim.fleet_central import FleetSetupError, plan_from_settings
     from firmware_sim.fleet_mix import MixError, parse_mix
+    from transport.mqtt import MqttError
 
     try:
         host, _, port = args.broker.rpartition(":")
+        if not port.isdigit():
+            raise ValueError(f"--broker {args.broker!r}: expected host:port, e.g. 127.0.0.1:1883")
         options = FleetOptions(
             gates=args.gates,
             rate=args.rate,
@@ -79,17 +82,22 @@ def _sim_fleet(args: argparse.Namespace) -> int:
         )
         plan = plan_from_settings(
             gates=args.gates,
-            visitors=visitors_needed(options),
+            visitors=0 if args.prepare else visitors_needed(options),
             database_url=args.database_url,
             data_dir=Path(args.data_dir) if args.data_dir else None,
         )
     except (MixError, FleetSetupError, ValueError) as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 2
-    print(
-        f"{args.gates} gates x {args.rate:g} scans/s for {args.duration:g} s against {options.host}:{options.port}"
-    )
-    report = run_fleet(plan, options, handle_signals=True)
+    if args.prepare:
+        print(f"{len(plan.gates)} fleet gates registered ({plan.gates[0][0]} …); no scans sent")
+        return 0
+    print(f"{args.gates} gates x {args.rate:g} scans/s for {args.duration:g} s against {args.broker}")
+    try:
+        report = run_fleet(plan, options, handle_signals=True)
+    except MqttError as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
     print("\n".join(report.lines()))
     return 0 if report.ok() else 1
 
@@ -270,6 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     fleet.add_argument("--database-url", help="central's database (defaults to CAMPUSGATE_DATABASE_URL)")
     fleet.add_argument(
         "--data-dir", help="central's data dir with its keys (defaults to CAMPUSGATE_DATA_DIR)"
+    )
+    fleet.add_argument(
+        "--prepare", action="store_true", help="only seed (if empty) and register the gates, then exit"
     )
     fleet.set_defaults(func=_sim_fleet)
 

@@ -49,6 +49,12 @@ class FleetOptions:
     username: str | None = None
     password: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.gates < 1:
+            raise ValueError(f"a fleet needs at least one gate, not {self.gates}")
+        if self.rate <= 0 or self.duration <= 0 or self.timeout <= 0:
+            raise ValueError("--rate, --duration and --timeout must be positive")
+
 
 @dataclass(slots=True)
 class _Pending:
@@ -62,8 +68,6 @@ class Fleet:
     def __init__(self, plan: FleetPlan, options: FleetOptions) -> None:
         if options.gates > len(plan.gates):
             raise ValueError(f"the plan has {len(plan.gates)} gates, {options.gates} asked for")
-        if options.rate <= 0 or options.duration <= 0 or options.timeout <= 0:
-            raise ValueError("rate, duration and timeout must be positive")
         self.plan = plan
         self.options = options
         self.gates = plan.gates[: options.gates]

@@ -100,7 +100,7 @@ class FleetReport:
             f"this process: at most {self.max_threads} threads, {self.cpu_seconds:.1f} s CPU; send lag at "
             f"most {self.max_send_lag_ms:.0f} ms; link losses {self.disconnects}; refused publishes "
             f"{self.refused_publish}",
-            "verdicts: " + ", ".join(f"{v} {n}" for v, n in self.verdicts.most_common()),
+            "verdicts: " + (", ".join(f"{v} {n}" for v, n in self.verdicts.most_common()) or "none"),
             "reasons:",
         ]
         for code, n in self.reasons.most_common():
@@ -113,7 +113,9 @@ class FleetReport:
             out.append(f"  {kind:<15} " + ", ".join(parts))
         surprises = self.unexpected()
         out.append(
-            "answers as the mix expects: all"
+            "no answers to check against the mix"
+            if not self.answered
+            else f"answers as the mix expects: all {self.answered}"
             if not surprises
             else "UNEXPECTED answers: " + ", ".join(f"{k}: {v}/{r} {n}" for (k, v, r), n in surprises.items())
         )

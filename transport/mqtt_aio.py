@@ -17,7 +17,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from transport.mqtt import LinkOptions
+from transport.mqtt import LinkOptions, MqttError
 
 logger = logging.getLogger(__name__)
 
@@ -71,14 +71,17 @@ class AioClient:
         info = self._client.publish(topic, payload, qos=qos)
         return info.rc == mqtt.MQTT_ERR_SUCCESS or (qos > 0 and info.rc == mqtt.MQTT_ERR_NO_CONN)
 
-    def connect(self) -> None:
-        """Open the TCP connection and send CONNECT (the TCP connect itself is a short blocking call)."""
+    def connect(self) -> OSError | None:
+        """Open the TCP connection and send CONNECT (the TCP connect itself is a short blocking call);
+        the error when the broker could not be reached (tried again later by the hub)."""
         self._last_try = time.monotonic()
         self._client.connect_async(self.options.host, self.options.port, keepalive=self.options.keepalive)
         try:
             self._client.reconnect()
         except OSError as exc:
-            logger.warning("MQTT client %s could not connect: %s", self.client_id, exc)
+            logger.debug("MQTT client %s could not connect: %s", self.client_id, exc)
+            return exc
+        return None
 
     def disconnect(self) -> None:
         """Send DISCONNECT; the socket closes once paho has written it."""
@@ -168,10 +171,17 @@ class AioHub:
         return c
 
     async def connect_all(self, *, timeout: float, batch: int = 50) -> int:
-        """Connect every client, a batch at a time so CONNACKs are read meanwhile; the number ready."""
+        """Connect every client, a batch at a time so CONNACKs are read meanwhile; the number ready.
+        Raises MqttError when the first cannot reach the broker at all."""
+        if self.clients:
+            first = self.clients[0]
+            error = first.connect()
+            if error is not None:  # say so once, rather than once a client every two seconds
+                o = first.options
+                raise MqttError(f"no MQTT connection to {o.host}:{o.port}: {error}")
         if self._task is None:
             self._task = self.loop.create_task(self._misc())
-        for i, c in enumerate(self.clients):
+        for i, c in enumerate(self.clients[1:], start=1):
             c.connect()
             if i % batch == batch - 1:
                 await asyncio.sleep(0)
