@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_e2e import pg_database  # noqa: E402
 
 from firmware_sim.fleet import FleetOptions, raise_fd_limit, run_fleet, visitors_needed  # noqa: E402
-from firmware_sim.fleet_central import plan_from_settings  # noqa: E402
+from firmware_sim.fleet_central import logged_decisions, plan_from_settings  # noqa: E402
 from firmware_sim.fleet_mix import parse_mix  # noqa: E402
 from gatecore import topics  # noqa: E402
 from transport.broker import MosquittoBroker  # noqa: E402
@@ -110,7 +111,9 @@ def main() -> None:
         }
         procs = start_workers(args.workers, env, work)
         wait_for_workers(broker.port, plan.gates[0][0], args.workers, procs)
+        started = datetime.now(UTC)
         report = run_fleet(plan, options)
+        logged, logged_s = logged_decisions(url, started)
     finally:
         for p in procs:
             p.terminate()
@@ -130,6 +133,11 @@ def main() -> None:
     print(
         f"  decisions/s: {report.decisions_per_s():.0f}   answered {report.answered} of {report.sent}, "
         f"timeouts {report.timeouts}, late {report.late}"
+    )
+    print(
+        f"  central logged {logged} decisions in {logged_s:.1f} s"
+        + (f" ({logged / logged_s:.0f}/s)" if logged_s > 0 else "")
+        + " (entry-log rows, whether or not the answer reached its gate in time)"
     )
     print(
         f"  scan→decision latency: p50 {lat['p50']:.1f} ms   p90 {lat['p90']:.1f} ms   "

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from central.db import create_all, make_engine, session_scope
 from central.demopasses import DemoPass, demo_passes
 from central.keys import KeyRing, open_keyring
 from central.models import Campus, Gate, Pass, Person
+from central.models_log import EntryEvent
 from central.seed import local_today, seed_demo
 from central.settings import CentralSettings
 from firmware_sim.fleet_mix import CampusCards, FleetPlan
@@ -71,6 +72,23 @@ def plan_from_settings(
         return prepare_plan(engine, open_keyring(settings, engine), gates=gates, visitors=visitors)
     finally:
         engine.dispose()
+
+
+def logged_decisions(database_url: str, since: datetime) -> tuple[int, float]:
+    """Decisions central logged for fleet gates since ``since``, and the seconds from the first
+    to the last: central's own throughput, whether or not the answers reached the gates in time."""
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            received = col(EntryEvent.received_at)
+            count, first, last = session.exec(
+                select(func.count(), func.min(received), func.max(received)).where(
+                    col(EntryEvent.gate_id).like("%-fleet-%"), received >= since
+                )
+            ).one()
+    finally:
+        engine.dispose()
+    return int(count), (last - first).total_seconds() if count > 1 else 0.0
 
 
 def _register_gates(session: Session, campuses: dict[str, Campus], gates: list[tuple[str, str]]) -> None:
