@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+READY_S = 180  # a worker publishes every gate's config before it is ready: 1,000 gates take a while
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -53,6 +54,19 @@ def start_workers(n: int, env: dict[str, str], logs: Path) -> list[subprocess.Po
     return procs
 
 
+def stop_workers(procs: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM (central stops cleanly), SIGKILL after 10 s; safe to call twice."""
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(5)
+
+
 def wait_for_workers(port: int, gate_id: str, n: int, procs: list[subprocess.Popen[bytes]]) -> None:
     """Each worker publishes every gate's config once it is connected and subscribed: count them."""
     seen = threading.Semaphore(0)
@@ -61,11 +75,20 @@ def wait_for_workers(port: int, gate_id: str, n: int, procs: list[subprocess.Pop
     link.start()
     try:
         for _ in range(n):
-            if not seen.acquire(timeout=60):
+            if not seen.acquire(timeout=READY_S):
                 dead = [p.args for p in procs if p.poll() is not None]
-                raise SystemExit(f"central workers not ready within 60 s (exited: {dead})")
+                raise SystemExit(f"central workers not ready within {READY_S} s (exited: {dead})")
     finally:
         link.stop()
+
+
+def drop_pg_database(url: str) -> None:
+    """Drop the run's PostgreSQL database (made by bench_e2e.pg_database)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:
@@ -79,6 +102,7 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=10.0)
     ap.add_argument("--mix", help="as for campusgate sim fleet")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--report", action="store_true", help="also print the fleet's full report")
     args = ap.parse_args()
 
     raise_fd_limit(args.gates)  # before the broker starts: it inherits the limit
@@ -113,16 +137,13 @@ def main() -> None:
         wait_for_workers(broker.port, plan.gates[0][0], args.workers, procs)
         started = datetime.now(UTC)
         report = run_fleet(plan, options)
+        stop_workers(procs)
         logged, logged_s = logged_decisions(url, started)
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_workers(procs)
         broker.stop()
+        if args.db == "postgres":
+            drop_pg_database(url)
 
     lat = report.latency()
     print(
@@ -149,6 +170,8 @@ def main() -> None:
         f"{report.max_send_lag_ms:.0f} ms; answers as the mix expects: "
         + ("all" if not report.unexpected() else f"NO ({sum(report.unexpected().values())} differ)")
     )
+    if args.report:
+        print("\n".join("    " + line for line in report.lines()))
 
 
 if __name__ == "__main__":
