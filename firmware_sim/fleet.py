@@ -178,10 +178,15 @@ class Fleet:
 
     def _expire(self, *, everything: bool = False) -> None:
         limit = float("inf") if everything else time.perf_counter() - self.options.timeout
-        for event_id in [e for e, p in self.pending.items() if p.sent <= limit]:
+        expired = []
+        for event_id, p in self.pending.items():  # in sending order: stop at the first still in time
+            if p.sent > limit:
+                break
+            expired.append(event_id)
+        for event_id in expired:
             del self.pending[event_id]
             self.expired.add(event_id)
-            self.report.timeouts += 1
+        self.report.timeouts += len(expired)
 
     async def _drain(self, stop: asyncio.Event) -> None:
         # wait for every answer, late ones too (they measure a central that fell behind), but no

@@ -102,7 +102,15 @@ class AioClient:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # see transport.mqtt
         except OSError:
             pass
-        self._hub.loop.add_reader(sock, client.loop_read)
+        self._hub.loop.add_reader(sock, self._read)
+
+    def _read(self) -> None:
+        self._client.loop_read()
+        # a TLS socket may hold decrypted bytes the selector cannot see: read them now
+        sock = self._client.socket()
+        while sock is not None and getattr(sock, "pending", lambda: 0)():
+            self._client.loop_read()
+            sock = self._client.socket()
 
     def _on_socket_close(self, client: mqtt.Client, userdata: Any, sock: Any) -> None:
         self._hub.loop.remove_reader(sock)

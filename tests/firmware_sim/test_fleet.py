@@ -88,3 +88,38 @@ def test_a_bad_mix_is_refused_saying_why(text: str, message: str) -> None:
 def test_a_mix_left_out_means_the_default_and_kinds_left_out_weigh_nothing() -> None:
     assert parse_mix(None)["resident"] > 0
     assert parse_mix("fever=1") == {"fever": 1.0}
+
+
+def test_fleet_links_come_back_and_subscribe_again_after_a_broker_restart(own_broker) -> None:
+    import asyncio
+
+    from transport.mqtt import LinkOptions
+    from transport.mqtt_aio import AioHub
+
+    received: list[str] = []
+
+    async def main() -> None:
+        hub = AioHub()
+        links = [
+            hub.client(f"restart-{n}", LinkOptions(port=own_broker.port), lambda t, p: received.append(t))
+            for n in range(3)
+        ]
+        for n, link in enumerate(links):
+            link.subscribe(f"gates/restart-{n}/decisions")
+        assert await hub.connect_all(timeout=10) == 3
+        own_broker.stop()
+        own_broker.start()  # same port; a fresh broker that knows no subscription
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 15
+        # the loop was blocked while the broker restarted: each link notices the loss, then reconnects
+        back = lambda: all(link.disconnects == 1 and link.ready.is_set() for link in links)  # noqa: E731
+        while not back() and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        assert back(), [(link.disconnects, link.ready.is_set()) for link in links]
+        links[0].publish("gates/restart-2/decisions", b"{}")
+        while not received and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        await hub.close()
+
+    asyncio.run(main())
+    assert received == ["gates/restart-2/decisions"]
