@@ -123,3 +123,21 @@ def test_fleet_links_come_back_and_subscribe_again_after_a_broker_restart(own_br
 
     asyncio.run(main())
     assert received == ["gates/restart-2/decisions"]
+
+
+def test_the_command_prepares_the_gates_and_refuses_what_it_cannot_run(tmp_path: Path, capsys) -> None:
+    from campusgate.cli import main
+    from transport.broker import free_port
+
+    where = ["--database-url", f"sqlite:///{tmp_path}/c.db", "--data-dir", str(tmp_path)]
+    assert main(["sim", "fleet", "--gates", "4", "--prepare", *where]) == 0
+    assert "4 fleet gates registered (wucheng-fleet-0001" in capsys.readouterr().out
+    nobody = f"127.0.0.1:{free_port()}"
+    for args, reason in [
+        (["--broker", "nohost"], "expected host:port"),
+        (["--rate", "0"], "must be positive"),
+        (["--mix", "ghost=1"], "KIND one of"),
+        (["--broker", nobody, "--duration", "1"], f"no MQTT connection to {nobody}"),
+    ]:
+        assert main(["sim", "fleet", "--gates", "4", *args, *where]) == 2
+        assert reason in capsys.readouterr().err
