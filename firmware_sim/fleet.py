@@ -82,17 +82,29 @@ class Fleet:
         hub, cpu = AioHub(), time.process_time()
         links = [self._link(hub, gate_id) for gate_id, _ in self.gates]
         try:
-            self.report.connected = await hub.connect_all(timeout=self.options.connect_timeout)
+            await self._connect(hub, stop)
             self._threads()
             if not stop.is_set():
                 await self._send(links, stop)
             await self._drain(stop)
         finally:
+            self.report.interrupted = stop.is_set()
             self._expire(everything=True)
             self.report.disconnects = sum(c.disconnects for c in links)
             await hub.close()
             self.report.cpu_seconds = time.process_time() - cpu
         return self.report
+
+    async def _connect(self, hub: AioHub, stop: asyncio.Event) -> None:
+        connecting = asyncio.ensure_future(hub.connect_all(timeout=self.options.connect_timeout))
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait([connecting, stopping], return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if connecting.done():
+            connecting.result()  # raises MqttError when there is no broker at all
+        else:  # stopped (Ctrl-C) while connecting
+            connecting.cancel()
+        self.report.connected = sum(c.ready.is_set() for c in hub.clients)
 
     def _link(self, hub: AioHub, gate_id: str) -> AioClient:
         o = self.options
@@ -130,7 +142,6 @@ class Fleet:
             if self.report.sent % 50 == 0:
                 await asyncio.sleep(0)  # when behind schedule, still let the answers in
         self.report.scan_seconds = min(time.monotonic(), end) - start
-        self.report.interrupted = stop.is_set()
 
     def _scan(self, link: AioClient, i: int) -> None:
         gate_id, campus = self.gates[i]
