@@ -1,0 +1,178 @@
+"""Central at scale: N worker processes on a shared subscription, loaded by the gate fleet.
+
+    .venv/bin/python bench/bench_scale.py [--workers 1] [--gates 200] [--rate 0.5] [--duration 20]
+                                          [--db sqlite|postgres]
+
+Starts a private Mosquitto, seeds a database (the demo campuses, the fleet's gates and visitor
+passes), starts N ``campusgate central --no-api`` processes sharing ``$share/central/gates/+/events``,
+and runs ``campusgate sim fleet`` in this process as the load. Prints decisions per second (first
+scan sent to last answer) and scan→decision latency percentiles as the gates saw them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+READY_S = 180  # a worker publishes every gate's config before it is ready: 1,000 gates take a while
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_e2e import pg_database  # noqa: E402
+
+from firmware_sim.fleet import FleetOptions, raise_fd_limit, run_fleet, visitors_needed  # noqa: E402
+from firmware_sim.fleet_central import logged_decisions, plan_from_settings  # noqa: E402
+from firmware_sim.fleet_mix import parse_mix  # noqa: E402
+from gatecore import topics  # noqa: E402
+from transport.broker import MosquittoBroker  # noqa: E402
+from transport.mqtt import LinkOptions, MqttLink  # noqa: E402
+
+
+def start_workers(n: int, env: dict[str, str], logs: Path) -> list[subprocess.Popen[bytes]]:
+    """N central worker processes (no API), each logging to its own file."""
+    procs = []
+    for i in range(n):
+        worker_env = {**env, "CAMPUSGATE_WORKER_ID": f"bench{i + 1}"}
+        log = open(logs / f"worker{i + 1}.log", "wb")  # kept open for the process's life
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "campusgate.cli", "central", "--no-api"],
+                env=worker_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=logs,
+            )
+        )
+    return procs
+
+
+def stop_workers(procs: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM (central stops cleanly), SIGKILL after 10 s; safe to call twice."""
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(5)
+
+
+def wait_for_workers(port: int, gate_id: str, n: int, procs: list[subprocess.Popen[bytes]]) -> None:
+    """Each worker publishes every gate's config once it is connected and subscribed: count them."""
+    seen = threading.Semaphore(0)
+    link = MqttLink(f"bench-scale-watch-{os.getpid()}", LinkOptions(port=port))
+    link.subscribe_with_retain(topics.gate_config(gate_id), lambda t, p, retained: seen.release())
+    link.start()
+    try:
+        for _ in range(n):
+            if not seen.acquire(timeout=READY_S):
+                dead = [p.args for p in procs if p.poll() is not None]
+                raise SystemExit(f"central workers not ready within {READY_S} s (exited: {dead})")
+    finally:
+        link.stop()
+
+
+def drop_pg_database(url: str) -> None:
+    """Drop the run's PostgreSQL database (made by bench_e2e.pg_database)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    """Start broker, database and workers; run the fleet; print the figures."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--gates", type=int, default=200)
+    ap.add_argument("--rate", type=float, default=0.5, help="scans per second per gate")
+    ap.add_argument("--duration", type=float, default=20.0, help="seconds of scans")
+    ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("--timeout", type=float, default=10.0)
+    ap.add_argument("--mix", help="as for campusgate sim fleet")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--report", action="store_true", help="also print the fleet's full report")
+    args = ap.parse_args()
+
+    raise_fd_limit(args.gates)  # before the broker starts: it inherits the limit
+    work = Path(tempfile.mkdtemp(prefix="cg-scale-"))
+    url = f"sqlite:///{work}/bench.db" if args.db == "sqlite" else pg_database()
+    broker = MosquittoBroker().start()
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        options = FleetOptions(
+            gates=args.gates,
+            rate=args.rate,
+            duration=args.duration,
+            port=broker.port,
+            mix=parse_mix(args.mix),
+            seed=args.seed,
+            timeout=args.timeout,
+        )
+        t0 = time.perf_counter()
+        plan = plan_from_settings(
+            gates=args.gates, visitors=visitors_needed(options), database_url=url, data_dir=work
+        )
+        seeded_s = time.perf_counter() - t0
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "CAMPUSGATE_DATABASE_URL": url,
+            "CAMPUSGATE_DATA_DIR": str(work),
+            "CAMPUSGATE_MQTT_PORT": str(broker.port),
+            "CAMPUSGATE_SHARED_SUBSCRIPTION": "true" if args.workers > 1 else "false",
+        }
+        procs = start_workers(args.workers, env, work)
+        wait_for_workers(broker.port, plan.gates[0][0], args.workers, procs)
+        started = datetime.now(UTC)
+        report = run_fleet(plan, options)
+        stop_workers(procs)
+        logged, logged_s = logged_decisions(url, started)
+    finally:
+        stop_workers(procs)
+        broker.stop()
+        if args.db == "postgres":
+            drop_pg_database(url)
+
+    lat = report.latency()
+    print(
+        f"workers={args.workers} db={args.db} gates={args.gates} rate={args.rate:g}/s per gate "
+        f"duration={args.duration:g}s (offered {args.gates * args.rate:.0f} scans/s; seeding {seeded_s:.1f} s)"
+    )
+    print(f"  workers' logs in {work}")
+    print(
+        f"  decisions/s: {report.decisions_per_s():.0f}   answered {report.answered} of {report.sent}, "
+        f"timeouts {report.timeouts}, late {report.late}"
+    )
+    print(
+        f"  central logged {logged} decisions in {logged_s:.1f} s"
+        + (f" ({logged / logged_s:.0f}/s)" if logged_s > 0 else "")
+        + " (entry-log rows, whether or not the answer reached its gate in time)"
+    )
+    print(
+        f"  scan→decision latency: p50 {lat['p50']:.1f} ms   p90 {lat['p90']:.1f} ms   "
+        f"p99 {lat['p99']:.1f} ms   max {lat['max']:.1f} ms"
+    )
+    print(
+        f"  fleet: {report.connected} gates connected, {report.max_threads} threads, "
+        f"{report.cpu_seconds:.1f} s CPU, send lag at most "
+        f"{report.max_send_lag_ms:.0f} ms; answers as the mix expects: "
+        + ("all" if not report.unexpected() else f"NO ({sum(report.unexpected().values())} differ)")
+    )
+    if args.report:
+        print("\n".join("    " + line for line in report.lines()))
+
+
+if __name__ == "__main__":
+    main()

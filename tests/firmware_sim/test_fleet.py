@@ -1,0 +1,143 @@
+"""The fleet simulator: many gates on one loop against a real broker and a real seeded central."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from firmware_sim.fleet import FleetOptions, run_fleet
+from firmware_sim.fleet_central import plan_from_settings
+from firmware_sim.fleet_mix import EXPECTED, MixError, forge, parse_mix
+from gatecore.reasons import Reason
+from gatecore.tokens import TokenError, parse_token
+from tests.integration.conftest import seeded_central
+
+GATES = 50
+# rarer kinds weigh more than in the default mix, so that a short run shows each of them
+MIX = "resident=35,second=15,staff=10,fever=10,visitor=15,forged=15"
+
+
+def test_a_fleet_gets_every_scan_answered_as_its_mix_expects(broker, tmp_path: Path) -> None:
+    central = seeded_central(broker.port, tmp_path)
+    # three fresh visitor passes only: the later visitor scans show passes already used
+    plan = plan_from_settings(
+        gates=GATES, visitors=3, database_url=central.settings.database_url, data_dir=tmp_path
+    )
+    assert len({gate for gate, _ in plan.gates}) == GATES
+    central.start()
+    try:
+        baseline = threading.active_count()
+        options = FleetOptions(
+            gates=GATES, rate=1.0, duration=6.0, port=broker.port, mix=parse_mix(MIX), seed=7, timeout=30.0
+        )
+        report = run_fleet(plan, options)
+    finally:
+        central.stop()
+
+    assert report.connected == GATES
+    assert report.sent > 100
+    assert report.answered == report.sent, "\n".join(report.lines())
+    assert (report.timeouts, report.late, report.unmatched) == (0, 0, 0)
+    assert not report.unexpected(), "\n".join(report.lines())
+    kinds = {kind for kind, _, _ in report.kinds}
+    assert kinds == set(EXPECTED), "\n".join(report.lines())
+    assert report.reasons[Reason.TOKEN_BAD_SIGNATURE.value] == sum(
+        n for (kind, _, _), n in report.kinds.items() if kind == "forged"
+    )
+    assert report.reasons[Reason.FEVER.value] == sum(
+        n for (kind, _, _), n in report.kinds.items() if kind == "fever"
+    )
+    assert sum(report.verdicts.values()) == report.answered == len(report.latencies_ms)
+    # one loop drives every gate: no thread per gate
+    assert report.max_threads <= baseline + 1
+
+
+def test_a_forged_code_keeps_its_form_and_fails_its_signature(broker, tmp_path: Path) -> None:
+    central = seeded_central(broker.port, tmp_path)
+    try:
+        plan = plan_from_settings(
+            gates=3, visitors=0, database_url=central.settings.database_url, data_dir=tmp_path
+        )
+        keys = central.keyring.public_keys()
+    finally:
+        central.stop()
+    genuine = next(iter(plan.campuses.values())).households[0][0]
+    parse_token(genuine, keys)
+    with pytest.raises(TokenError) as refused:
+        parse_token(forge(genuine), keys)
+    assert refused.value.reason is Reason.TOKEN_BAD_SIGNATURE
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("resident=1,ghost=2", "KIND one of"),
+        ("resident=many", "not a number"),
+        ("resident=-1", "must not be negative"),
+        ("resident=0,fever=0", "add up to nothing"),
+        ("resident", "KIND=WEIGHT"),
+    ],
+)
+def test_a_bad_mix_is_refused_saying_why(text: str, message: str) -> None:
+    with pytest.raises(MixError, match=message):
+        parse_mix(text)
+
+
+def test_a_mix_left_out_means_the_default_and_kinds_left_out_weigh_nothing() -> None:
+    assert parse_mix(None)["resident"] > 0
+    assert parse_mix("fever=1") == {"fever": 1.0}
+
+
+def test_fleet_links_come_back_and_subscribe_again_after_a_broker_restart(own_broker) -> None:
+    import asyncio
+
+    from transport.mqtt import LinkOptions
+    from transport.mqtt_aio import AioHub
+
+    received: list[str] = []
+
+    async def main() -> None:
+        hub = AioHub()
+        links = [
+            hub.client(f"restart-{n}", LinkOptions(port=own_broker.port), lambda t, p: received.append(t))
+            for n in range(3)
+        ]
+        for n, link in enumerate(links):
+            link.subscribe(f"gates/restart-{n}/decisions")
+        assert await hub.connect_all(timeout=10) == 3
+        own_broker.stop()
+        own_broker.start()  # same port; a fresh broker that knows no subscription
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 15
+        # the loop was blocked while the broker restarted: each link notices the loss, then reconnects
+        back = lambda: all(link.disconnects == 1 and link.ready.is_set() for link in links)  # noqa: E731
+        while not back() and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        assert back(), [(link.disconnects, link.ready.is_set()) for link in links]
+        links[0].publish("gates/restart-2/decisions", b"{}")
+        while not received and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        await hub.close()
+
+    asyncio.run(main())
+    assert received == ["gates/restart-2/decisions"]
+
+
+def test_the_command_prepares_the_gates_and_refuses_what_it_cannot_run(tmp_path: Path, capsys) -> None:
+    from campusgate.cli import main
+    from transport.broker import free_port
+
+    where = ["--database-url", f"sqlite:///{tmp_path}/c.db", "--data-dir", str(tmp_path)]
+    assert main(["sim", "fleet", "--gates", "4", "--prepare", *where]) == 0
+    assert "4 fleet gates registered (wucheng-fleet-0001" in capsys.readouterr().out
+    nobody = f"127.0.0.1:{free_port()}"
+    for args, reason in [
+        (["--broker", "nohost"], "expected host:port"),
+        (["--rate", "0"], "must be positive"),
+        (["--mix", "ghost=1"], "KIND one of"),
+        (["--broker", nobody, "--duration", "1"], f"no MQTT connection to {nobody}"),
+    ]:
+        assert main(["sim", "fleet", "--gates", "4", *args, *where]) == 2
+        assert reason in capsys.readouterr().err
