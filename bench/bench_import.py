@@ -27,9 +27,9 @@ from openpyxl import Workbook  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from central.office import registry  # noqa: E402
 from central.demo.seed import seed_demo  # noqa: E402
 from central.models.db import create_all, make_engine, session_scope  # noqa: E402
+from central.office import registry  # noqa: E402
 from central.office.imports import import_people  # noqa: E402
 from central.office.keys import KeyRing  # noqa: E402
 

@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_e2e import pg_database  # noqa: E402
 
+from campusgate.fleet_plan import logged_decisions, plan_from_settings  # noqa: E402
 from firmware_sim.fleet import FleetOptions, raise_fd_limit, run_fleet, visitors_needed  # noqa: E402
-from firmware_sim.fleet_central import logged_decisions, plan_from_settings  # noqa: E402
 from firmware_sim.fleet_mix import parse_mix  # noqa: E402
 from gatecore import topics  # noqa: E402
 from transport.broker import MosquittoBroker  # noqa: E402

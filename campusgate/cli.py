@@ -61,8 +61,8 @@ def _sim_camera(args: argparse.Namespace) -> int:
 def _sim_fleet(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from campusgate.fleet_plan import FleetSetupError, plan_from_settings
     from firmware_sim.fleet import FleetOptions, run_fleet, visitors_needed
-    from firmware_sim.fleet_central import FleetSetupError, plan_from_settings
     from firmware_sim.fleet_mix import MixError, parse_mix
     from transport.mqtt import MqttError
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from campusgate.fleet_plan import plan_from_settings
 from firmware_sim.fleet import FleetOptions, run_fleet
-from firmware_sim.fleet_central import plan_from_settings
 from firmware_sim.fleet_mix import EXPECTED, MixError, forge, parse_mix
 from gatecore.reasons import Reason
 from gatecore.tokens import TokenError, parse_token

@@ -1,4 +1,5 @@
-"""A fleet's plan from central's database: the ONE module of the fleet that imports central.
+"""A fleet's plan from central's database: the one place the simulator's fleet meets central
+(firmware_sim imports no server code; the command line wires the two).
 
 It seeds the demo campuses when the database is empty, registers the fleet's gates
 (``{campus}-fleet-NNNN``, spread over the campuses) and a batch of fresh one-time visitor passes,
@@ -14,12 +15,12 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
-from central.db import create_all, make_engine, session_scope
-from central.demopasses import DemoPass, demo_passes
-from central.keys import KeyRing, open_keyring
-from central.models import Campus, Gate, Pass, Person
-from central.models_log import EntryEvent
-from central.seed import local_today, seed_demo
+from central.demo.passes import DemoPass, demo_passes
+from central.demo.seed import local_today, seed_demo
+from central.models.db import create_all, make_engine, session_scope
+from central.models.journal import EntryEvent
+from central.models.registry import Campus, Gate, Pass, Person
+from central.office.keys import KeyRing, open_keyring
 from central.settings import CentralSettings
 from firmware_sim.fleet_mix import CampusCards, FleetPlan
 
