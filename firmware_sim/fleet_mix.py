@@ -1,7 +1,7 @@
 """Who steps up to a fleet gate: the mix of scans and what central should answer to each.
 
 A :class:`FleetPlan` is plain data (gate ids and QR texts per campus), so the fleet needs no
-database; :mod:`firmware_sim.fleet_central` builds one from central's seeded demo passes.
+database; :mod:`campusgate.fleet_plan` builds one from central's seeded demo passes.
 """
 
 from __future__ import annotations
