@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
-from campusgate.provision import new_password, set_broker_password
+from campusgate.provision import ENV_NAME, PASSWORD_NAME, new_password, read_env_file, set_broker_password
+from gate_agent.settings import GateSettings
 from transport.broker import MosquittoBroker
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
@@ -76,3 +78,25 @@ class DeployedMosquitto(MosquittoBroker):
         """SIGHUP: the broker reads its password and ACL files again."""
         assert self._proc is not None
         os.kill(self._proc.pid, signal.SIGHUP)
+
+
+def provision_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``campusgate gate …`` as a separate process, the way an operator would."""
+    return subprocess.run(
+        [sys.executable, "-m", "campusgate.cli", "gate", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def settings_from_bundle(bundle: Path, **overrides: object) -> GateSettings:
+    """The gate's settings exactly as its systemd unit would build them from the provisioned files."""
+    values: dict[str, object] = {
+        key.removeprefix("CAMPUSGATE_GATE_").lower(): value
+        for key, value in read_env_file(bundle / ENV_NAME).items()
+    }
+    values["mqtt_password"] = (bundle / PASSWORD_NAME).read_text().strip()
+    return GateSettings(**{**values, **overrides})  # type: ignore[arg-type]

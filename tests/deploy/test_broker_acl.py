@@ -85,5 +85,3 @@ def test_revoked_credentials_are_refused_after_a_reload(login: Callable[..., Pro
             break
     else:
         raise AssertionError(f"gate-c still logs in after revocation:\n{deployed.log_tail()}")
-
-
