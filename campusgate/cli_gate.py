@@ -65,7 +65,7 @@ def _gate_revoke(args: argparse.Namespace) -> int:
 
 def add_gate_admin(sub: Any) -> None:
     """``gate provision`` and ``gate revoke-credentials`` (``campusgate gate`` alone runs the agent)."""
-    passwd = "/etc/mosquitto/campusgate.passwd"
+    passwd = "/etc/mosquitto/auth/campusgate.passwd"
     prov = sub.add_parser("provision", help="register a gate, give it broker credentials, write its files")
     prov.add_argument("gate_id")
     prov.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")

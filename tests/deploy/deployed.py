@@ -56,7 +56,7 @@ class DeployedMosquitto(MosquittoBroker):
     def config(self) -> str:
         """deploy/mosquitto/mosquitto.conf with every file path moved into the work folder."""
         paths = {
-            "/etc/mosquitto/campusgate.passwd": str(self.passwd_file),
+            "/etc/mosquitto/auth/campusgate.passwd": str(self.passwd_file),
             "/etc/mosquitto/campusgate.acl": str(self.acl_file),
             "/etc/mosquitto/certs/": f"{self.certs}/",
         }
