@@ -10,12 +10,15 @@ Errors: :class:`ProvisionError`, with a reason a person can act on.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import secrets
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,20 +119,31 @@ def _write_keeping_owner(path: Path, text: str) -> None:
         raise
 
 
+@contextmanager
+def _locked(passwd_file: Path) -> Iterator[None]:
+    # two provisioning commands at once must not each write back the file without the other's entry
+    passwd_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(passwd_file.with_name(passwd_file.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def set_broker_password(passwd_file: Path, user: str, password: str) -> None:
     """Add or replace ``user``'s entry in a Mosquitto password file."""
     entry = hashed_entry(user, password)
-    kept = [line for line in _entries(passwd_file) if line.split(":", 1)[0] != user]
-    _write_keeping_owner(passwd_file, "\n".join([*kept, entry]) + "\n")
+    with _locked(passwd_file):
+        kept = [line for line in _entries(passwd_file) if line.split(":", 1)[0] != user]
+        _write_keeping_owner(passwd_file, "\n".join([*kept, entry]) + "\n")
 
 
 def remove_broker_password(passwd_file: Path, user: str) -> bool:
     """Delete ``user``'s entry; False when there was none."""
-    entries = _entries(passwd_file)
-    kept = [line for line in entries if line.split(":", 1)[0] != user]
-    if len(kept) == len(entries):
-        return False
-    _write_keeping_owner(passwd_file, "".join(f"{line}\n" for line in kept))
+    with _locked(passwd_file):
+        entries = _entries(passwd_file)
+        kept = [line for line in entries if line.split(":", 1)[0] != user]
+        if len(kept) == len(entries):
+            return False
+        _write_keeping_owner(passwd_file, "".join(f"{line}\n" for line in kept))
     return True
 
 

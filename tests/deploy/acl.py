@@ -31,7 +31,9 @@ class MatrixResult:
 
 
 def _collect(probe: Probe, sentinel_topic: str, sentinel: bytes) -> set[bytes]:
-    return {m.payload for m in probe.until(sentinel_topic, sentinel, timeout=10) if m.payload != sentinel}
+    # retained replays (a gate's last status) are earlier state, not the matrix's messages
+    seen = probe.until(sentinel_topic, sentinel, timeout=10)
+    return {m.payload for m in seen if m.payload != sentinel and not m.retain}
 
 
 def acl_matrix(central: Probe, gates: dict[str, Probe]) -> MatrixResult:

@@ -85,3 +85,23 @@ def test_revoked_credentials_are_refused_after_a_reload(login: Callable[..., Pro
             break
     else:
         raise AssertionError(f"gate-c still logs in after revocation:\n{deployed.log_tail()}")
+
+
+def test_a_gate_outside_centrals_share_group_takes_no_events(login: Callable[..., Probe]) -> None:
+    # Mosquitto 2.0 grants every SUBSCRIBE; a gate in central's share group would be handed events it
+    # may not read, and they would be dropped. The deployment's group name is secret, so a gate
+    # joining the default or a guessed group takes nothing from central (docs/security.md).
+    central = login("central-1")
+    rogue = login("gate-a")
+    sender = login("gate-b")
+    for probe in (central, rogue, sender):
+        assert probe.connect() == 0
+    central.subscribe("$share/k3v9q2x7/gates/+/events")
+    for guess in ("central", "workers", "campusgate"):
+        rogue.subscribe(f"$share/{guess}/gates/+/events")
+    for i in range(10):
+        sender.publish("gates/gate-b/events", f"scan-{i}".encode())
+    sender.publish("gates/gate-b/events", b"last")
+    got = [m.payload for m in central.until("gates/gate-b/events", b"last")]
+    assert got == [f"scan-{i}".encode() for i in range(10)] + [b"last"]
+    assert rogue.next_message(0.2) is None

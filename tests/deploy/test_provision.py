@@ -4,12 +4,13 @@ database, the real mosquitto_passwd and Mosquitto started with the deploy config
 from __future__ import annotations
 
 import stat
+import threading
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
 
-from campusgate.provision import broker_users
+from campusgate.provision import broker_users, set_broker_password
 from central.console_models import RegistryChange
 from central.db import create_all, make_engine
 from central.models import Gate
@@ -153,3 +154,14 @@ def test_revoking_a_gate_without_credentials_says_so(tmp_path: Path) -> None:
     done = provision_cli("revoke-credentials", "gate-q", "--passwd-file", str(passwd))
     assert done.returncode == 1
     assert "no broker credentials for gate gate-q" in done.stderr
+
+
+def test_concurrent_provisioning_keeps_every_entry(tmp_path: Path) -> None:
+    passwd = tmp_path / "campusgate.passwd"
+    users = [f"gate-{i}" for i in range(8)]
+    threads = [threading.Thread(target=set_broker_password, args=(passwd, u, "pw")) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(broker_users(passwd)) == users
