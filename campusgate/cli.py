@@ -11,6 +11,8 @@ import logging
 import sys
 from typing import Any
 
+from campusgate.cli_gate import add_gate_admin
+
 
 def _logging(verbose: bool) -> None:
     logging.basicConfig(
@@ -264,6 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     gate = sub.add_parser("gate", help="a gate agent (settings from CAMPUSGATE_GATE_* variables)")
     gate.add_argument("--password-file", help="read the MQTT password from this file")
     gate.set_defaults(func=_gate)
+    add_gate_admin(
+        gate.add_subparsers(dest="gate_action", required=False, metavar="{provision,revoke-credentials}")
+    )
 
     sim = sub.add_parser("sim", help="hardware simulator")
     simsub = sim.add_subparsers(dest="device", required=True)

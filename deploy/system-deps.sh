@@ -3,10 +3,11 @@
 # mosquitto (the tests start a private one on a free loopback port; the demo embeds amqtt),
 # chromium (the browser tests drive it headless), fonts-noto-cjk (Chinese on screens and PDFs)
 # and poppler-utils + poppler-data (pdftotext, and the Adobe-GB1 CMaps it needs to read the
-# Chinese back out of the PDFs, whose STSong-Light font is a non-embedded CID font).
+# Chinese back out of the PDFs, whose STSong-Light font is a non-embedded CID font); openssl for
+# deploy/make-certs.sh (the campus CA, which tests/deploy/ uses too).
 set -euo pipefail
 need=()
-for pkg in libzbar0 mosquitto chromium fonts-noto-cjk poppler-utils poppler-data; do
+for pkg in libzbar0 mosquitto chromium fonts-noto-cjk poppler-utils poppler-data openssl; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

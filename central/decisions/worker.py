@@ -52,7 +52,8 @@ class Worker:
         self.service = DecisionService(engine, self.keyring)
         self.link = MqttLink(f"central-{settings.worker_id}", link_options(settings))
         self.configs_published = threading.Event()
-        events = topics.shared(topics.ALL_EVENTS) if settings.shared_subscription else topics.ALL_EVENTS
+        shared = topics.shared(topics.ALL_EVENTS, settings.shared_group)
+        events = shared if settings.shared_subscription else topics.ALL_EVENTS
         self.link.subscribe(events, self._on_event, qos=1)
         self.link.subscribe_with_retain(topics.ALL_STATUS, self._on_status, qos=1)
         self.link.on_connection_change(self._on_connection)
