@@ -22,14 +22,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
 # central's functions, imported in this one place: a reorganised central package changes this block
-from central.auth import User
-from central.console_models import record_change
-from central.db import make_engine, session_scope
-from central.models import Campus, Gate
+from central.models.db import make_engine, session_scope
+from central.models.registry import Campus, Gate
+from central.models.users import User
+from central.office import registry
+from central.office.errors import OfficeError
+from central.office.schemas import GateCreate
 from gatecore.topics import valid_gate_id
 
 # broker users that are not gates: a gate with one of these ids would share their ACL block
@@ -209,10 +212,12 @@ def register_gate(
             row = session.exec(select(Campus).where(Campus.code == campus)).first()
             if row is None or row.id is None:
                 raise ProvisionError(f"no campus with code {campus!r}")
-            session.add(Gate(gate_id=gate_id, campus_id=row.id, name_zh=name_zh, name_en=name_en))
             who = User(username=actor, password_hash="")  # who ran the command, for the journal
-            record_change(session, who, "create", "gate", gate_id, via="gate provision")
+            body = GateCreate(gate_id=gate_id, campus_id=row.id, name_zh=name_zh, name_en=name_en)
+            registry.create_gate(session, actor=who, body=body)
             return f"gate {gate_id} registered on campus {campus}"
+    except (ValidationError, OfficeError) as exc:
+        raise ProvisionError(f"gate {gate_id} not registered: {exc}") from exc
     except SQLAlchemyError as exc:  # no database, or one central never started on: say so
         raise ProvisionError(f"central's database is unusable: {type(exc).__name__}: {exc}") from exc
     finally:

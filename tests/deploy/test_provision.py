@@ -11,10 +11,10 @@ import pytest
 from sqlmodel import Session, select
 
 from campusgate.provision import broker_users, set_broker_password
-from central.console_models import RegistryChange
-from central.db import create_all, make_engine
-from central.models import Gate
-from central.registry import add_campus
+from central.models.changes import RegistryChange
+from central.models.db import create_all, make_engine
+from central.models.registry import Gate
+from central.office.registry import add_campus
 from gate_agent.bootstrap import link_options
 from gate_agent.link import GateLink
 from tests.deploy.conftest import needs_mosquitto

@@ -24,11 +24,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from central.db import make_engine
-from central.demopasses import demo_passes
-from central.keys import open_keyring
-from central.models_log import EntryEvent
-from central.seed import local_today, seed_demo
+from central.demo.passes import demo_passes
+from central.demo.seed import local_today, seed_demo
+from central.models.db import make_engine
+from central.models.journal import EntryEvent
+from central.office.keys import open_keyring
 from central.settings import CentralSettings
 from firmware_sim.display import RecordingDisplay
 from firmware_sim.relay import RecordingRelay
