@@ -37,6 +37,7 @@ from central.api.routes import (
 from central.console import changes as changes_pages
 from central.console import entries as entry_pages
 from central.console import flow as flow_pages
+from central.console import people as people_pages
 from central.console import registry_pages
 from central.console import users as user_pages
 from central.console import web as console_pages
@@ -69,6 +70,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     reports.router,
     dashboard.router,
     console_pages.router,
+    people_pages.router,
     flow_pages.router,
     registry_pages.router,
     entry_pages.router,

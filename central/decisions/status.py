@@ -138,11 +138,3 @@ def _track_outage(
         )
         if closed.rowcount:  # type: ignore[attr-defined]
             logger.info("gate %s is back online", gate_id)
-
-
-def open_outages(session: Session) -> dict[str, tuple[datetime, str]]:
-    """Gate id -> (when its current outage began, how central learned it), for every gate offline now;
-    a cause of ``retained_on_reconnect`` means it began at that time or earlier."""
-    stmt = select(GateOutage.gate_id, GateOutage.went_offline_at, GateOutage.cause)
-    stmt = stmt.where(col(GateOutage.back_online_at).is_(None))
-    return {gate_id: (utc(at), cause) for gate_id, at, cause in session.exec(stmt)}

@@ -15,9 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, func, select
 
 from central.audit.conflicts import count_flagged, flagged
-from central.decisions.status import open_outages
 from central.models.base import utc
-from central.models.journal import EntryEvent, FeverAlert, GateState, gate_reason, gate_verdict
+from central.models.journal import EntryEvent, FeverAlert, GateOutage, GateState, gate_reason, gate_verdict
 from central.models.registry import Gate, Household, Person
 from gatecore.masking import mask_name
 from gatecore.reasons import REASONS, Reason
@@ -179,3 +178,11 @@ def charts(session: Session, now: datetime, tz: str = "Asia/Shanghai") -> dict[s
             key=lambda x: -x["count"],
         ),
     }
+
+
+def open_outages(session: Session) -> dict[str, tuple[datetime, str]]:
+    """Gate id -> (when its current outage began, how central learned it), for every gate offline now;
+    a cause of ``retained_on_reconnect`` means it began at that time or earlier."""
+    stmt = select(GateOutage.gate_id, GateOutage.went_offline_at, GateOutage.cause)
+    stmt = stmt.where(col(GateOutage.back_online_at).is_(None))
+    return {gate_id: (utc(at), cause) for gate_id, at, cause in session.exec(stmt)}

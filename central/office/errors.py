@@ -1,6 +1,6 @@
 """The office's domain errors: what a service refused and why, for the API and the console alike.
 
-Office functions raise these, never ``HTTPException``; the API maps each to one status code
+Office functions raise these and know nothing of HTTP; the API maps each kind to one status code
 (``central.app``) and the console shows the message beside the form.
 
 - :class:`OfficeError` - base (a :class:`central.CentralError`)

@@ -10,9 +10,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from central.decisions.status import open_outages, record_status
+from central.decisions.status import record_status
 from central.models.db import session_scope
 from central.models.journal import GateOutage, GateState
+from central.office.dashboard import open_outages
 from gatecore import topics
 from gatecore.messages import GateStatus
 from tests.central.conftest import NOW, World

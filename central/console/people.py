@@ -1,0 +1,126 @@
+"""Console pages of the registry's people: households, people and the bulk import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlmodel import Session, col, func, select
+
+from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession
+from central.console.i18n import lang_of, translator
+from central.console.web import Viewer, admit, campus_names, done, form_of, refusal, render
+from central.models.registry import Household, Person
+from central.models.users import Role, User
+from central.office.errors import OfficeError
+from central.office.imports import run_import
+from central.office.people import add_household, add_person
+from central.office.schemas import HouseholdCreate, PersonCreate
+from gatecore.tokens import PassKind
+
+router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
+
+
+@router.get("/households")
+def households_page(request: Request, session: ReadSession, user: Viewer, q: str | None = None) -> Response:
+    """Households with a search box and the add form."""
+    return households(request, session, admit(user, *CONSOLE_ROLES), q)
+
+
+def households(
+    request: Request, session: Session, viewer: User, q: str | None = None, **ctx: Any
+) -> Response:
+    """The households page."""
+    cond = [col(Household.label).contains(q)] if q else []
+    count = session.exec(select(func.count()).select_from(Household).where(*cond)).one()
+    rows = session.exec(select(Household).where(*cond).order_by(col(Household.id)).limit(200))
+    return render(
+        request,
+        "households.html",
+        viewer,
+        q=q,
+        count=count,
+        rows=list(rows),
+        campuses=campus_names(session),
+        **ctx,
+    )
+
+
+@router.post("/households")
+async def add_household_form(request: Request, session: WriteSession, user: Viewer) -> Response:
+    """Add a household, or show the form again with its errors."""
+    viewer = admit(user, Role.SECURITY)
+    form = await form_of(request)
+    try:
+        household = add_household(session, actor=viewer, body=HouseholdCreate.model_validate(form))
+    except (ValidationError, OfficeError) as exc:
+        return households(request, session, viewer, form=form, **refusal(exc))
+    session.commit()
+    return done("/console/households", f"+ {household.label}")
+
+
+@router.get("/people")
+def people_page(request: Request, session: ReadSession, user: Viewer, q: str | None = None) -> Response:
+    """People with a search box and the add form."""
+    return people(request, session, admit(user, *CONSOLE_ROLES), q)
+
+
+def people(request: Request, session: Session, viewer: User, q: str | None = None, **ctx: Any) -> Response:
+    """The people page."""
+    cond = [col(Person.name).contains(q)] if q else []
+    count = session.exec(select(func.count()).select_from(Person).where(*cond)).one()
+    rows = session.exec(select(Person).where(*cond).order_by(col(Person.id)).limit(200))
+    categories = [k.lower() for k in PassKind.__members__ if k != "VEHICLE"]
+    return render(
+        request, "people.html", viewer, q=q, count=count, rows=list(rows), categories=categories, **ctx
+    )
+
+
+@router.post("/people")
+async def add_person_form(request: Request, session: WriteSession, user: Viewer) -> Response:
+    """Add a person, or show the form again with its errors."""
+    viewer = admit(user, Role.SECURITY)
+    form = await form_of(request)
+    try:
+        person = add_person(session, actor=viewer, body=PersonCreate.model_validate(form))
+    except (ValidationError, OfficeError) as exc:
+        return people(request, session, viewer, form=form, **refusal(exc))
+    session.commit()
+    return done("/console/people", f"+ #{person.id}")
+
+
+@router.get("/import")
+def import_page(request: Request, user: Viewer) -> Response:
+    """The import form."""
+    return render(request, "import.html", admit(user, Role.SECURITY))
+
+
+@router.post("/import")
+async def import_upload(request: Request, session: WriteSession, user: Viewer) -> Response:
+    """Run a dry run or an import and show the report."""
+    viewer = admit(user, Role.SECURITY)
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        return render(request, "import.html", viewer, status_code=422, errors={"file": "choose a file"})
+    report = run_import(
+        session,
+        actor=viewer,
+        filename=upload.filename,
+        data=await upload.read(),
+        dry_run=form.get("dry_run") == "true",
+    )
+    code = 422 if report["refused"] else 200
+    if "detail" in report:
+        return render(request, "import.html", viewer, status_code=code, error=report["detail"])
+    if report["applied"]:  # written: redirect, so that a reload does not send the file again
+        session.commit()
+        t = translator(lang_of(request))
+        return done(
+            "/console/import",
+            f"{t('imported')}: {t('new_households')} {report['households_new']} · "
+            f"{t('new_people')} {report['people_new']}",
+        )
+    return render(request, "import.html", viewer, status_code=code, report=report)
