@@ -1,5 +1,5 @@
-"""The one module that touches paho-mqtt: a small, thread-safe link used by central, the gate
-agent and the simulator.
+"""The threaded MQTT link (paho-mqtt), used by central, the gate agent and the simulator; with
+``mqtt_aio`` (many clients on one asyncio loop, for the fleet) the only modules that touch paho.
 
 Why the details matter:
 - ``TCP_NODELAY`` on every socket: without it a QoS 1 request/response on loopback takes
