@@ -156,6 +156,7 @@ def test_revoking_a_gate_without_credentials_says_so(tmp_path: Path) -> None:
     assert "no broker credentials for gate gate-q" in done.stderr
 
 
+@needs_mosquitto
 def test_concurrent_provisioning_keeps_every_entry(tmp_path: Path) -> None:
     passwd = tmp_path / "campusgate.passwd"
     users = [f"gate-{i}" for i in range(8)]
