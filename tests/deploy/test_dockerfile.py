@@ -75,7 +75,7 @@ def test_the_copied_packages_run_central_without_the_gate_extra(tmp_path: Path) 
         "sys.path_hooks[:] = [h for h in sys.path_hooks if mine(h)]\n"
         "sys.path_importer_cache.clear()\n"
         f"sys.modules.update(dict.fromkeys({GATE_ONLY!r}))\n"
-        "import central.app, central.worker, campusgate.provision\n"
+        "import central.app, central.decisions.worker, campusgate.provision\n"
         "from campusgate.cli import build_parser\n"
         "build_parser().parse_args(['central', '--no-api'])\n"
         "assert central.app.__file__.startswith(sys.argv[1]), central.app.__file__\n"

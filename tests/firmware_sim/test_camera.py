@@ -47,7 +47,7 @@ def _decoded(cap: cv2.VideoCapture) -> list[str]:
     return [s.data.decode() for s in pyzbar.decode(_read(cap))]
 
 
-def _wait_for(cap: cv2.VideoCapture, texts: list[str], within_s: float = 5.0) -> None:
+def _wait_for(cap: cv2.VideoCapture, texts: list[str], within_s: float = 15.0) -> None:
     """Read frames until one decodes to exactly texts (earlier frames may still be buffered)."""
     end = time.monotonic() + within_s
     seen: list[str] = []
@@ -91,10 +91,14 @@ def test_frames_vary_but_frozen_frames_do_not(cam: VirtualCamera, cap: cv2.Video
     snap = cam.current_jpeg()
     time.sleep(0.3)
     assert cam.current_jpeg() == snap
-    for _ in range(3):  # drain what was in flight before the freeze
-        _read(cap)
-    frozen = [_read(cap) for _ in range(3)]
-    assert all(np.array_equal(frozen[0], f) for f in frozen[1:])
+    # frames sent before the freeze may still be buffered (more of them on a loaded machine): read
+    # until three in a row are identical, which live frames with fresh noise never are
+    frozen = [_read(cap)]
+    end = time.monotonic() + 15.0
+    while len(frozen) < 3 and time.monotonic() < end:
+        frame = _read(cap)
+        frozen = [*frozen, frame] if np.array_equal(frozen[-1], frame) else [frame]
+    assert len(frozen) == 3, "a frozen camera kept sending different frames"
     cam.freeze(False)
     time.sleep(0.2)
     assert cam.current_jpeg() != snap
