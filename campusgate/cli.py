@@ -12,6 +12,8 @@ import sys
 from typing import Any
 
 from campusgate.cli_gate import add_gate_admin
+from campusgate.cli_office import add_office
+from campusgate.cli_sim import add_sim
 
 
 def _logging(verbose: bool) -> None:
@@ -48,201 +50,10 @@ def _gate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sim_thermometer(args: argparse.Namespace) -> int:
-    from firmware_sim.console import interactive_thermometer
-
-    return interactive_thermometer(args.link)
-
-
-def _sim_camera(args: argparse.Namespace) -> int:
-    from firmware_sim.console import serve_camera
-
-    return serve_camera(args.show, fps=args.fps)
-
-
-def _sim_fleet(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from campusgate.fleet_plan import FleetSetupError, plan_from_settings
-    from firmware_sim.fleet import FleetOptions, run_fleet, visitors_needed
-    from firmware_sim.fleet_mix import MixError, parse_mix
-    from transport.mqtt import MqttError
-
-    try:
-        host, _, port = args.broker.rpartition(":")
-        if not port.isdigit():
-            raise ValueError(f"--broker {args.broker!r}: expected host:port, e.g. 127.0.0.1:1883")
-        options = FleetOptions(
-            gates=args.gates,
-            rate=args.rate,
-            duration=args.duration,
-            host=host or "127.0.0.1",
-            port=int(port),
-            mix=parse_mix(args.mix),
-            seed=args.seed,
-            timeout=args.timeout,
-        )
-        plan = plan_from_settings(
-            gates=args.gates,
-            visitors=0 if args.prepare else visitors_needed(options),
-            database_url=args.database_url,
-            data_dir=Path(args.data_dir) if args.data_dir else None,
-        )
-    except (MixError, FleetSetupError, ValueError) as exc:
-        print(f"refused: {exc}", file=sys.stderr)
-        return 2
-    if args.prepare:
-        print(f"{len(plan.gates)} fleet gates registered ({plan.gates[0][0]} …); no scans sent")
-        return 0
-    print(f"{args.gates} gates x {args.rate:g} scans/s for {args.duration:g} s against {args.broker}")
-    try:
-        report = run_fleet(plan, options, handle_signals=True)
-    except MqttError as exc:
-        print(f"refused: {exc}", file=sys.stderr)
-        return 2
-    print("\n".join(report.lines()))
-    return 0 if report.ok() else 1
-
-
 def _reasons(args: argparse.Namespace) -> int:
     from gatecore.reasons import reasons_markdown
 
     sys.stdout.write(reasons_markdown())
-    return 0
-
-
-def _audit_verify(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from central.audit import checkpoints as audit_checkpoints
-    from central.audit.chain import verify
-    from central.models.db import make_engine, read_only, session_scope
-    from central.settings import CentralSettings
-
-    engine = make_engine(args.database_url or CentralSettings().database_url)
-    try:
-        kept = audit_checkpoints.read(Path(args.checkpoints)) if args.checkpoints else []
-    except ValueError as exc:
-        print(f"checkpoint file unreadable: {exc}", file=sys.stderr)
-        return 2
-    with session_scope(read_only(engine)) as session:  # a read: never holds up the worker's writes
-        result = verify(session, kept)
-    if result.ok:
-        print(f"entry log chain intact ({result.detail})")
-        return 0
-    print(f"entry log chain broken at seq {result.seq}: {result.kind} ({result.detail})")
-    return 1
-
-
-def _read_password(path: str | None) -> str:
-    import getpass
-
-    if path:
-        with open(path, encoding="utf-8") as f:
-            return f.read().strip()
-    if not sys.stdin.isatty():
-        return sys.stdin.readline().strip()
-    first = getpass.getpass("password: ")
-    if getpass.getpass("again: ") != first:
-        raise ValueError("the two passwords differ")
-    return first
-
-
-def _user(args: argparse.Namespace) -> int:
-    import getpass
-    import json
-
-    from pydantic import ValidationError
-
-    from central.models.db import create_all, make_engine, session_scope
-    from central.models.users import User
-    from central.office.errors import OfficeError
-    from central.office.users import UserCreate, UserUpdate, add_user, find_user, update_user
-    from central.settings import CentralSettings
-
-    engine = make_engine(args.database_url or CentralSettings().database_url)
-    create_all(engine)  # the first admin is made before central has ever run
-    actor = User(
-        username=f"cli:{getpass.getuser()}", password_hash=""
-    )  # who ran the command, for the journal
-    try:
-        with session_scope(engine) as session:
-            if args.action == "list":
-                from sqlmodel import col, select
-
-                users = [
-                    {"id": u.id, "username": u.username, "roles": sorted(u.role_set), "active": u.active}
-                    for u in session.exec(select(User).order_by(col(User.username)))
-                ]
-                if args.json:
-                    print(json.dumps(users, ensure_ascii=False))
-                for u in [] if args.json else users:
-                    state = "active" if u["active"] else "disabled"
-                    print(f"{u['username']:<20} {','.join(u['roles']):<30} {state}")
-                return 0
-            if args.action == "add":
-                body = UserCreate(
-                    username=args.username, password=_read_password(args.password_file), roles=args.role
-                )
-                user = add_user(session, actor=actor, body=body)
-                print(f"created user {user.username} with roles {user.roles}")
-                return 0
-            user = find_user(session, args.username)
-            if args.action == "passwd":
-                update_user(
-                    session,
-                    actor=actor,
-                    user=user,
-                    body=UserUpdate(password=_read_password(args.password_file)),
-                )
-                print(f"password of {user.username} changed")
-            else:
-                update_user(session, actor=actor, user=user, body=UserUpdate(active=args.action == "enable"))
-                print(f"user {user.username} {args.action}d")
-            return 0
-    except ValidationError as exc:
-        print(
-            "refused: " + "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()),
-            file=sys.stderr,
-        )
-    except OfficeError as exc:
-        print(f"refused: {exc.message}", file=sys.stderr)
-    return 2
-
-
-def _audit_checkpoint(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-    from pathlib import Path
-
-    from central.audit import checkpoints as audit_checkpoints
-    from central.audit.chain import verify
-    from central.models.db import make_engine, read_only, session_scope
-    from central.settings import CentralSettings
-
-    settings = CentralSettings()
-    engine = make_engine(args.database_url or settings.database_url)
-    path = Path(args.file) if args.file else audit_checkpoints.default_path(settings.data_dir)
-    try:
-        kept = audit_checkpoints.read(path)
-    except ValueError as exc:
-        print(f"checkpoint file unreadable: {exc}", file=sys.stderr)
-        return 2
-    # a checkpoint vouches for the log as it is: never take one of a log that no longer verifies.
-    # One read transaction (never holding up the worker's writes); the head is read before the walk,
-    # so every row it vouches for is among the rows verified.
-    with session_scope(read_only(engine)) as session:
-        checkpoint = audit_checkpoints.current(session, datetime.now(UTC))
-        result = verify(session, kept)
-    if not result.ok:
-        print(f"no checkpoint taken: entry log chain broken at seq {result.seq}: {result.kind}")
-        return 1
-    written = audit_checkpoints.append_new(path, checkpoint)
-    if checkpoint.seq == 0:
-        print("entry log is empty; nothing to checkpoint")
-    elif written:
-        print(f"checkpoint at seq {checkpoint.seq} appended to {path}")
-    else:
-        print(f"checkpoint at seq {checkpoint.seq} already in {path}")
     return 0
 
 
@@ -270,67 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
         gate.add_subparsers(dest="gate_action", required=False, metavar="{provision,revoke-credentials}")
     )
 
-    sim = sub.add_parser("sim", help="hardware simulator")
-    simsub = sim.add_subparsers(dest="device", required=True)
-    th = simsub.add_parser("thermometer", help="a virtual thermometer on a pty, driven from stdin")
-    th.add_argument("--link", default="/tmp/campusgate-ttyIR0", help="stable symlink to the pty")
-    th.set_defaults(func=_sim_thermometer)
-    cam = simsub.add_parser("camera", help="a virtual MJPEG camera on a free loopback port")
-    cam.add_argument("--show", help="the QR text to show (nothing: an empty scene)")
-    cam.add_argument("--fps", type=float, default=10.0)
-    cam.set_defaults(func=_sim_camera)
-    fleet = simsub.add_parser(
-        "fleet", help="many gates in one process sending scans to central; prints what they saw"
-    )
-    fleet.add_argument("--gates", type=int, default=100, help="simulated gates (each its own MQTT client)")
-    fleet.add_argument("--rate", type=float, default=0.5, help="scans per second per gate (Poisson)")
-    fleet.add_argument("--duration", type=float, default=30.0, help="seconds of scans")
-    fleet.add_argument("--broker", default="127.0.0.1:1883", help="host:port of the MQTT broker")
-    fleet.add_argument("--mix", help="e.g. resident=60,second=10,staff=10,fever=5,visitor=8,forged=7")
-    fleet.add_argument("--seed", type=int, default=1, help="seed of the mix and the arrival times")
-    fleet.add_argument(
-        "--timeout", type=float, default=5.0, help="seconds before a scan counts as unanswered"
-    )
-    fleet.add_argument("--database-url", help="central's database (defaults to CAMPUSGATE_DATABASE_URL)")
-    fleet.add_argument(
-        "--data-dir", help="central's data dir with its keys (defaults to CAMPUSGATE_DATA_DIR)"
-    )
-    fleet.add_argument(
-        "--prepare", action="store_true", help="only seed (if empty) and register the gates, then exit"
-    )
-    fleet.set_defaults(func=_sim_fleet)
-
+    add_sim(sub)
+    add_office(sub)
     reasons = sub.add_parser("reasons", help="print the reason-code table (docs/reasons.md)")
     reasons.set_defaults(func=_reasons)
 
-    audit = sub.add_parser("audit", help="entry-log audit")
-    auditsub = audit.add_subparsers(dest="action", required=True)
-    verify = auditsub.add_parser("verify", help="check the entry log's hash chain")
-    verify.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
-    verify.add_argument("--checkpoints", help="the JSON-lines checkpoint file the office keeps")
-    verify.set_defaults(func=_audit_verify)
-    checkpoint = auditsub.add_parser("checkpoint", help="append the chain head to the checkpoint file now")
-    checkpoint.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
-    checkpoint.add_argument("--file", help="defaults to audit-checkpoints.jsonl in CAMPUSGATE_DATA_DIR")
-    checkpoint.set_defaults(func=_audit_checkpoint)
-
-    user = sub.add_parser("user", help="console users: add the first admin, list, change a password, disable")
-    user.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
-    usersub = user.add_subparsers(dest="action", required=True)
-    add = usersub.add_parser("add", help="create a user (password from --password-file, stdin or a prompt)")
-    add.add_argument("username")
-    add.add_argument(
-        "--role", action="append", required=True, help="admin, security, approver, guard, auditor, director"
-    )
-    add.add_argument("--password-file")
-    listing = usersub.add_parser("list", help="every user with roles")
-    listing.add_argument("--json", action="store_true")
-    passwd = usersub.add_parser("passwd", help="set a user's password")
-    passwd.add_argument("username")
-    passwd.add_argument("--password-file")
-    for action in ("disable", "enable"):
-        usersub.add_parser(action, help=f"{action} a user's login").add_argument("username")
-    user.set_defaults(func=_user)
     return p
 
 

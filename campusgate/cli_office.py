@@ -1,0 +1,174 @@
+"""``campusgate audit`` (verify, checkpoint) and ``campusgate user`` (the first admin, passwords, logins)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from central.audit import checkpoints as audit_checkpoints
+    from central.audit.chain import verify
+    from central.models.db import make_engine, read_only, session_scope
+    from central.settings import CentralSettings
+
+    engine = make_engine(args.database_url or CentralSettings().database_url)
+    try:
+        kept = audit_checkpoints.read(Path(args.checkpoints)) if args.checkpoints else []
+    except ValueError as exc:
+        print(f"checkpoint file unreadable: {exc}", file=sys.stderr)
+        return 2
+    with session_scope(read_only(engine)) as session:  # a read: never holds up the worker's writes
+        result = verify(session, kept)
+    if result.ok:
+        print(f"entry log chain intact ({result.detail})")
+        return 0
+    print(f"entry log chain broken at seq {result.seq}: {result.kind} ({result.detail})")
+    return 1
+
+
+def _read_password(path: str | None) -> str:
+    import getpass
+
+    if path:
+        with open(path, encoding="utf-8") as f:
+            return f.read().strip()
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().strip()
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def _user(args: argparse.Namespace) -> int:
+    import getpass
+    import json
+
+    from pydantic import ValidationError
+
+    from central.models.db import create_all, make_engine, session_scope
+    from central.models.users import User
+    from central.office.errors import OfficeError
+    from central.office.users import UserCreate, UserUpdate, add_user, find_user, update_user
+    from central.settings import CentralSettings
+
+    engine = make_engine(args.database_url or CentralSettings().database_url)
+    create_all(engine)  # the first admin is made before central has ever run
+    actor = User(
+        username=f"cli:{getpass.getuser()}", password_hash=""
+    )  # who ran the command, for the journal
+    try:
+        with session_scope(engine) as session:
+            if args.action == "list":
+                from sqlmodel import col, select
+
+                users = [
+                    {"id": u.id, "username": u.username, "roles": sorted(u.role_set), "active": u.active}
+                    for u in session.exec(select(User).order_by(col(User.username)))
+                ]
+                if args.json:
+                    print(json.dumps(users, ensure_ascii=False))
+                for u in [] if args.json else users:
+                    state = "active" if u["active"] else "disabled"
+                    print(f"{u['username']:<20} {','.join(u['roles']):<30} {state}")
+                return 0
+            if args.action == "add":
+                body = UserCreate(
+                    username=args.username, password=_read_password(args.password_file), roles=args.role
+                )
+                user = add_user(session, actor=actor, body=body)
+                print(f"created user {user.username} with roles {user.roles}")
+                return 0
+            user = find_user(session, args.username)
+            if args.action == "passwd":
+                update_user(
+                    session,
+                    actor=actor,
+                    user=user,
+                    body=UserUpdate(password=_read_password(args.password_file)),
+                )
+                print(f"password of {user.username} changed")
+            else:
+                update_user(session, actor=actor, user=user, body=UserUpdate(active=args.action == "enable"))
+                print(f"user {user.username} {args.action}d")
+            return 0
+    except ValidationError as exc:
+        print(
+            "refused: " + "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()),
+            file=sys.stderr,
+        )
+    except OfficeError as exc:
+        print(f"refused: {exc.message}", file=sys.stderr)
+    return 2
+
+
+def _audit_checkpoint(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from central.audit import checkpoints as audit_checkpoints
+    from central.audit.chain import verify
+    from central.models.db import make_engine, read_only, session_scope
+    from central.settings import CentralSettings
+
+    settings = CentralSettings()
+    engine = make_engine(args.database_url or settings.database_url)
+    path = Path(args.file) if args.file else audit_checkpoints.default_path(settings.data_dir)
+    try:
+        kept = audit_checkpoints.read(path)
+    except ValueError as exc:
+        print(f"checkpoint file unreadable: {exc}", file=sys.stderr)
+        return 2
+    # a checkpoint vouches for the log as it is: never take one of a log that no longer verifies.
+    # One read transaction (never holding up the worker's writes); the head is read before the walk,
+    # so every row it vouches for is among the rows verified.
+    with session_scope(read_only(engine)) as session:
+        checkpoint = audit_checkpoints.current(session, datetime.now(UTC))
+        result = verify(session, kept)
+    if not result.ok:
+        print(f"no checkpoint taken: entry log chain broken at seq {result.seq}: {result.kind}")
+        return 1
+    written = audit_checkpoints.append_new(path, checkpoint)
+    if checkpoint.seq == 0:
+        print("entry log is empty; nothing to checkpoint")
+    elif written:
+        print(f"checkpoint at seq {checkpoint.seq} appended to {path}")
+    else:
+        print(f"checkpoint at seq {checkpoint.seq} already in {path}")
+    return 0
+
+
+def add_office(sub: Any) -> None:
+    """The ``audit`` and ``user`` subcommands."""
+    audit = sub.add_parser("audit", help="entry-log audit")
+    auditsub = audit.add_subparsers(dest="action", required=True)
+    verify = auditsub.add_parser("verify", help="check the entry log's hash chain")
+    verify.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
+    verify.add_argument("--checkpoints", help="the JSON-lines checkpoint file the office keeps")
+    verify.set_defaults(func=_audit_verify)
+    checkpoint = auditsub.add_parser("checkpoint", help="append the chain head to the checkpoint file now")
+    checkpoint.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
+    checkpoint.add_argument("--file", help="defaults to audit-checkpoints.jsonl in CAMPUSGATE_DATA_DIR")
+    checkpoint.set_defaults(func=_audit_checkpoint)
+
+    user = sub.add_parser("user", help="console users: add the first admin, list, change a password, disable")
+    user.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
+    usersub = user.add_subparsers(dest="action", required=True)
+    add = usersub.add_parser("add", help="create a user (password from --password-file, stdin or a prompt)")
+    add.add_argument("username")
+    add.add_argument(
+        "--role", action="append", required=True, help="admin, security, approver, guard, auditor, director"
+    )
+    add.add_argument("--password-file")
+    listing = usersub.add_parser("list", help="every user with roles")
+    listing.add_argument("--json", action="store_true")
+    passwd = usersub.add_parser("passwd", help="set a user's password")
+    passwd.add_argument("username")
+    passwd.add_argument("--password-file")
+    for action in ("disable", "enable"):
+        usersub.add_parser(action, help=f"{action} a user's login").add_argument("username")
+    user.set_defaults(func=_user)

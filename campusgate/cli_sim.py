@@ -1,0 +1,96 @@
+"""``campusgate sim``: a virtual thermometer, a virtual camera, and a fleet of simulated gates."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def _sim_thermometer(args: argparse.Namespace) -> int:
+    from firmware_sim.console import interactive_thermometer
+
+    return interactive_thermometer(args.link)
+
+
+def _sim_camera(args: argparse.Namespace) -> int:
+    from firmware_sim.console import serve_camera
+
+    return serve_camera(args.show, fps=args.fps)
+
+
+def _sim_fleet(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from campusgate.fleet_plan import FleetSetupError, plan_from_settings
+    from firmware_sim.fleet import FleetOptions, run_fleet, visitors_needed
+    from firmware_sim.fleet_mix import MixError, parse_mix
+    from transport.mqtt import MqttError
+
+    try:
+        host, _, port = args.broker.rpartition(":")
+        if not port.isdigit():
+            raise ValueError(f"--broker {args.broker!r}: expected host:port, e.g. 127.0.0.1:1883")
+        options = FleetOptions(
+            gates=args.gates,
+            rate=args.rate,
+            duration=args.duration,
+            host=host or "127.0.0.1",
+            port=int(port),
+            mix=parse_mix(args.mix),
+            seed=args.seed,
+            timeout=args.timeout,
+        )
+        plan = plan_from_settings(
+            gates=args.gates,
+            visitors=0 if args.prepare else visitors_needed(options),
+            database_url=args.database_url,
+            data_dir=Path(args.data_dir) if args.data_dir else None,
+        )
+    except (MixError, FleetSetupError, ValueError) as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+    if args.prepare:
+        print(f"{len(plan.gates)} fleet gates registered ({plan.gates[0][0]} …); no scans sent")
+        return 0
+    print(f"{args.gates} gates x {args.rate:g} scans/s for {args.duration:g} s against {args.broker}")
+    try:
+        report = run_fleet(plan, options, handle_signals=True)
+    except MqttError as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(report.lines()))
+    return 0 if report.ok() else 1
+
+
+def add_sim(sub: Any) -> None:
+    """The ``sim`` subcommand and its devices."""
+    sim = sub.add_parser("sim", help="hardware simulator")
+    simsub = sim.add_subparsers(dest="device", required=True)
+    th = simsub.add_parser("thermometer", help="a virtual thermometer on a pty, driven from stdin")
+    th.add_argument("--link", default="/tmp/campusgate-ttyIR0", help="stable symlink to the pty")
+    th.set_defaults(func=_sim_thermometer)
+    cam = simsub.add_parser("camera", help="a virtual MJPEG camera on a free loopback port")
+    cam.add_argument("--show", help="the QR text to show (nothing: an empty scene)")
+    cam.add_argument("--fps", type=float, default=10.0)
+    cam.set_defaults(func=_sim_camera)
+    fleet = simsub.add_parser(
+        "fleet", help="many gates in one process sending scans to central; prints what they saw"
+    )
+    fleet.add_argument("--gates", type=int, default=100, help="simulated gates (each its own MQTT client)")
+    fleet.add_argument("--rate", type=float, default=0.5, help="scans per second per gate (Poisson)")
+    fleet.add_argument("--duration", type=float, default=30.0, help="seconds of scans")
+    fleet.add_argument("--broker", default="127.0.0.1:1883", help="host:port of the MQTT broker")
+    fleet.add_argument("--mix", help="e.g. resident=60,second=10,staff=10,fever=5,visitor=8,forged=7")
+    fleet.add_argument("--seed", type=int, default=1, help="seed of the mix and the arrival times")
+    fleet.add_argument(
+        "--timeout", type=float, default=5.0, help="seconds before a scan counts as unanswered"
+    )
+    fleet.add_argument("--database-url", help="central's database (defaults to CAMPUSGATE_DATABASE_URL)")
+    fleet.add_argument(
+        "--data-dir", help="central's data dir with its keys (defaults to CAMPUSGATE_DATA_DIR)"
+    )
+    fleet.add_argument(
+        "--prepare", action="store_true", help="only seed (if empty) and register the gates, then exit"
+    )
+    fleet.set_defaults(func=_sim_fleet)
