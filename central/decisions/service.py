@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import Engine
@@ -25,7 +25,7 @@ from central.decisions.facts import build_facts, gate_facts
 from central.decisions.ledger import claim_day, use_visitor_pass
 from central.models.base import utc
 from central.models.db import read_only, session_scope
-from central.models.journal import EntryEvent
+from central.models.journal import EntryEvent, GateState
 from central.models.registry import Gate
 from central.office.incidents import incident_for
 from central.office.keys import KeyRing
@@ -61,9 +61,10 @@ class _Outcome:
 class DecisionService:
     """Decides scan events against the registry and logs them; see the module docstring."""
 
-    def __init__(self, engine: Engine, keyring: KeyRing) -> None:
+    def __init__(self, engine: Engine, keyring: KeyRing, *, max_skew_s: float = 30.0) -> None:
         self.engine = engine
         self.keyring = keyring
+        self.max_skew_s = max_skew_s  # how far ahead of central a gate's scan time may claim to be
 
     def handle(self, topic: str, payload: bytes, received_at: datetime) -> list[Outgoing]:
         """Decide one payload from ``gates/{id}/events``; return the messages to publish."""
@@ -143,18 +144,19 @@ class DecisionService:
 
     def _evaluate(self, session: Session, event: ScanEvent, gate: Gate, received_at: datetime) -> _Outcome:
         policy = latest_policy(session, gate.campus_id)
-        claims = read_pass(event.qr, self.keyring.public_keys(), event.gate_time)
-        day = policy.local_date(event.gate_time)
+        at, clock = self._judged_at(session, event, received_at)
+        claims = read_pass(event.qr, self.keyring.public_keys(), at)
+        day = policy.local_date(at)
         done = event.offline.verdict if event.offline is not None else None
         admitted_offline = done is Verdict.ALLOW
         # an offline admission is judged by what the gate could know at its scan time
-        as_of = event.gate_time if admitted_offline else None
+        as_of = at if admitted_offline else None
         facts = (
             build_facts(session, claims, gate, day, revoked_as_of=as_of)
             if isinstance(claims, PassClaims)
             else gate_facts(gate)
         )
-        request = AccessRequest.from_scan(event)
+        request = AccessRequest.from_scan(event, at)
         guard = event.override.verdict if event.override else None
 
         def run(f: Facts) -> Outcome:
@@ -172,13 +174,13 @@ class DecisionService:
 
         outcome = run(facts)
         decision, facts = outcome.decision, outcome.facts
-        conflicts: list[str] = []
+        conflicts: list[str] = [clock] if clock else []
         if outcome.lost_to is not None and admitted_offline:
             conflicts.append(f"household day already held by person {outcome.lost_to.person_id}")
         refused_offline = done is not None and not admitted_offline
         if not refused_offline and _uses_visitor_pass(claims, event, decision, admitted_offline):
             assert isinstance(claims, PassClaims)
-            if not use_visitor_pass(session, claims.pass_id, event.gate_time):
+            if not use_visitor_pass(session, claims.pass_id, at):
                 facts = dataclasses.replace(facts, visitor_used=True)
                 decision = run(facts).decision
                 if admitted_offline:
@@ -189,6 +191,30 @@ class DecisionService:
                 f"central decides {decision.verdict.value}/{decision.reason.value}"
             )
         return _Outcome(decision, facts, "; ".join(conflicts) or None)
+
+    def _judged_at(
+        self, session: Session, event: ScanEvent, received_at: datetime
+    ) -> tuple[datetime, str | None]:
+        """The instant the rules judge a scan at, and a flag when the gate's clock cannot be trusted.
+
+        Online, central's receive time: a gate claiming an old time must not make a day-old phone
+        code valid, nor one claiming tomorrow use tomorrow's household day. An offline decision
+        being reconciled happened earlier, at the gate's time corrected by its measured skew; a
+        clock measured off, or a time after receipt, is flagged and bounded by the receipt.
+        """
+        if event.offline is None:
+            return received_at, None
+        state = session.get(GateState, event.gate_id)
+        skew = state.clock_skew_s if state is not None and state.clock_skew_s is not None else 0.0
+        at = event.gate_time - timedelta(seconds=skew)  # central's clock at the scan
+        if at > received_at + timedelta(seconds=self.max_skew_s):
+            return received_at, (
+                f"gate clock: offline scan time {event.gate_time.isoformat()} is after its receipt; "
+                "judged at receipt"
+            )
+        if state is not None and state.clock_off:
+            return min(at, received_at), f"gate clock: off by {skew:.0f} s (measured from its status)"
+        return min(at, received_at), None
 
     def _duplicate(
         self, session: Session, event: ScanEvent, stored: EntryEvent, received_at: datetime

@@ -27,7 +27,9 @@ RECEIVED = NOW + timedelta(milliseconds=40)
 
 def decide(world: World, role: str, **kwargs: object) -> DecisionMessage:
     """Scan ``role``'s pass and return the one decision published."""
-    out = world.service.handle(*world.scan(role, **kwargs), RECEIVED)  # type: ignore[arg-type]
+    # received 40 ms after the scan: online, central judges at its own receive time
+    received = kwargs.get("at", NOW) + (RECEIVED - NOW)  # type: ignore[operator]
+    out = world.service.handle(*world.scan(role, **kwargs), received)  # type: ignore[arg-type]
     decisions = [o for o in out if o.topic == topics.gate_decisions(kwargs.get("gate_id") or world.gate_id)]
     assert len(decisions) == 1, out
     return DecisionMessage.from_json(decisions[0].payload)
