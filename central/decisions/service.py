@@ -32,7 +32,16 @@ from central.office.keys import KeyRing
 from central.office.registry import latest_policy
 from gatecore import topics
 from gatecore.messages import MessageError, ScanEvent
-from gatecore.policy import AccessRequest, Decision, Facts, Outcome, decide, read_pass
+from gatecore.policy import (
+    AccessRequest,
+    CampusPolicy,
+    Decision,
+    Facts,
+    Outcome,
+    decide,
+    read_pass,
+    temperature_reasons,
+)
 from gatecore.reasons import Reason, Verdict
 from gatecore.tokens import PassClaims, PassKind, TokenError
 
@@ -79,6 +88,31 @@ class DecisionService:
                 type(exc).__name__,
             )
             return []
+        except Exception as exc:  # a bad stored setting, a bug: the gate still gets an answer
+            logger.exception("deciding a payload on %s failed", topic)
+            return self._failed(topic, payload, utc(received_at), exc)
+
+    def _failed(self, topic: str, payload: bytes, received_at: datetime, exc: Exception) -> list[Outgoing]:
+        """A refer decision for the guard (and a fever alert when the reading is one by the default
+        threshold) plus a dead letter holding the payload: never silence."""
+        try:
+            store_rejected(
+                self.engine, topic, payload, f"decision failed: {type(exc).__name__}: {exc}", received_at
+            )
+        except SQLAlchemyError as db_exc:
+            logger.error("dead letter not stored either: %s", type(db_exc).__name__)
+        try:
+            event = ScanEvent.from_json(payload)
+        except MessageError:
+            return []
+        r = Reason.DECISION_ERROR
+        fever = [x for x in temperature_reasons(event.temperature, CampusPolicy(0)) if x is Reason.FEVER]
+        decision = Decision(Verdict.REFER, r, (r, *fever), 0, detail={"error": type(exc).__name__})
+        out = [Outgoing(topics.gate_decisions(event.gate_id), _message(event, decision, received_at))]
+        if decision.fever:
+            _, alert = fever_alert(event, None, Facts(), received_at)
+            out.append(Outgoing(topics.FEVER_ALERTS, alert.to_json()))
+        return out
 
     def _handle(self, topic: str, payload: bytes, received_at: datetime) -> list[Outgoing]:
         gate_id = topics.gate_of(topic)
@@ -249,6 +283,10 @@ class DecisionService:
         row.offline_verdict, row.offline_reason = event.offline.verdict.value, event.offline.reason.value
         row.offline_policy_version, row.conflict = event.offline.policy_version, conflict
         append_entry(session, row)
+
+
+def _message(event: ScanEvent, decision: Decision, received_at: datetime) -> bytes:
+    return decision_message(event, decision, Facts(), received_at, None).to_json()
 
 
 def _stored(session: Session, event_id: str) -> EntryEvent | None:
