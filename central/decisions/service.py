@@ -148,7 +148,9 @@ class DecisionService:
     def _decide(self, session: Session, event: ScanEvent, received_at: datetime) -> list[Outgoing]:
         gate = session.get(Gate, event.gate_id)
         if gate is None:
-            unknown = Decision(Verdict.REFER, Reason.UNKNOWN_GATE, (Reason.UNKNOWN_GATE,), 0)
+            # a fever is alerted at any gate, registered or not (by the default threshold)
+            fever = [r for r in temperature_reasons(event.temperature, CampusPolicy(0)) if r is Reason.FEVER]
+            unknown = Decision(Verdict.REFER, Reason.UNKNOWN_GATE, (Reason.UNKNOWN_GATE, *fever), 0)
             outcome, campus_id = _Outcome(unknown, Facts(), None), None
         else:
             outcome, campus_id = self._evaluate(session, event, gate, received_at), gate.campus_id
