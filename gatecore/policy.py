@@ -54,6 +54,12 @@ def read_pass(qr: str, public_keys: Mapping[int, Ed25519PublicKey], at: datetime
         return exc
 
 
+def verified_claims(claims: PassClaims | TokenError) -> PassClaims | None:
+    """Whose pass it is, if its signature verified (even when its time did not: a visitor going out
+    after the window still needs the registry's facts)."""
+    return claims if isinstance(claims, PassClaims) else claims.claims
+
+
 def temperature_reasons(t: Temperature, policy: CampusPolicy) -> list[Reason]:
     """What the reading alone says (fever, re-measure), whoever it is and wherever."""
     if t.status is SensorStatus.MISSING or (t.celsius is None and t.status is SensorStatus.OK):
