@@ -89,7 +89,7 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
     @app.exception_handler(OfficeError)
     def office_refused(request: Request, exc: OfficeError) -> JSONResponse:
         """An office service's refusal, as the status its kind names and its message as the detail."""
-        return JSONResponse({"detail": exc.message}, status_code=exc.status)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
 
     for router in OPEN_ROUTERS:
         app.include_router(router)

@@ -29,8 +29,9 @@ from central.console.i18n import LANG_COOKIE, lang_of, translator
 from central.models.registry import Campus
 from central.models.users import Role, User
 from central.office.errors import OfficeError
+from gatecore.campus import DEFAULT_TZ
 
-LOCAL = ZoneInfo("Asia/Shanghai")  # the office's clock: times on console pages are Beijing time
+LOCAL = ZoneInfo(DEFAULT_TZ)  # the office's clock: times on console pages are Beijing time
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 Viewer = Annotated[User | None, Depends(optional_user)]
 public = APIRouter(prefix="/console", include_in_schema=False)

@@ -49,7 +49,7 @@ class Worker:
         self.settings = settings
         self.engine = engine
         self.keyring = keyring or open_keyring(settings, engine)
-        self.service = DecisionService(engine, self.keyring)
+        self.service = DecisionService(engine, self.keyring, max_skew_s=settings.max_clock_skew_s)
         self.link = MqttLink(f"central-{settings.worker_id}", link_options(settings))
         self.configs_published = threading.Event()
         shared = topics.shared(topics.ALL_EVENTS, settings.shared_group)
@@ -57,7 +57,10 @@ class Worker:
         self.link.subscribe(events, self._on_event, qos=1)
         self.link.subscribe_with_retain(topics.ALL_STATUS, self._on_status, qos=1)
         self.link.on_connection_change(self._on_connection)
-        self.scheduler = Scheduler(engine, settings.data_dir)  # daily reports and audit checkpoints
+        # daily reports, audit checkpoints, and the gates' registry facts kept fresh
+        self.scheduler = Scheduler(
+            engine, settings.data_dir, refresh=self._refresh_configs, refresh_every=settings.config_refresh_s
+        )
 
     def start(self, *, wait: float = 10.0) -> None:
         """Connect; return once the gate configs are published (raises MqttError if no broker)."""
@@ -86,6 +89,11 @@ class Worker:
         with session_scope(read_only(self.engine)) as session:
             gate_ids = list(session.exec(select(Gate.gate_id)))
         return sum(self.publish_config(gate_id) for gate_id in gate_ids)
+
+    def _refresh_configs(self) -> None:
+        # only while connected: on (re)connect every config is published anyway
+        if self.configs_published.is_set():
+            logger.info("refreshed %d gate configs", self.publish_all_configs())
 
     def _on_connection(self, up: bool) -> None:
         if not up:

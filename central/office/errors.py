@@ -30,6 +30,11 @@ class OfficeError(CentralError):
         super().__init__(message)
         self.message = message
 
+    @property
+    def detail(self) -> object:
+        """What the API answers as ``detail`` (the message; a kind may give a structure)."""
+        return self.message
+
 
 class NotFound(OfficeError):
     """The named thing does not exist."""

@@ -1,21 +1,55 @@
-"""Campuses, their policies and gates: queries and writes shared by the seed, the worker, the API and the console."""
+"""Campuses, their policies and gates: queries and writes shared by the seed, the worker, the API and the
+console, and the registry facts a gate's retained config carries."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from central.models.registry import Campus, CampusPolicyRow, Gate, Pass
+from central.models.registry import (
+    Approval,
+    Campus,
+    CampusPolicyRow,
+    Gate,
+    Pass,
+    Person,
+    ReturnBatch,
+    Vehicle,
+)
 from central.models.users import User
 from central.office.changes import record_change
 from central.office.errors import Conflict, Invalid, must_get
 from central.office.schemas import CampusCreate, GateCreate, GateUpdate
+from gatecore.campus import DEFAULT_TZ, policy_problems, valid_timezone
+from gatecore.gatefacts import GateRegistry
 from gatecore.messages import GateConfig
-from gatecore.policy import CampusPolicy
+from gatecore.policy import CampusPolicy, Window
+from gatecore.tokens import PassKind
+
+
+class PolicyError(Invalid):
+    """A campus policy that cannot be used; ``problems`` lists (field, 中文, English)."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
+        super().__init__("；".join(f"{zh}（{en}）" for _, zh, en in problems))
+        self.problems = problems
+
+    @property
+    def text(self) -> str:
+        """Chinese first, English beside it, one problem per clause."""
+        return self.message
+
+    @property
+    def detail(self) -> object:
+        """The API's 422 detail: one entry per bad field, Chinese first and English beside it."""
+        return [
+            {"loc": ["body", field], "msg": f"{zh} / {en}", "msg_zh": zh, "msg_en": en, "type": "policy"}
+            for field, zh, en in self.problems
+        ]
 
 
 def add_campus(
@@ -24,10 +58,14 @@ def add_campus(
     code: str,
     name_zh: str,
     name_en: str = "",
-    timezone: str = "Asia/Shanghai",
+    timezone: str = DEFAULT_TZ,
     at: datetime | None = None,
 ) -> Campus:
-    """A campus with its default policy (version 1)."""
+    """A campus with its default policy (version 1); PolicyError for a time zone not in the IANA database."""
+    if not valid_timezone(timezone):
+        raise PolicyError(
+            [p for p in policy_problems(CampusPolicy(0, timezone=timezone)) if p[0] == "timezone"]
+        )
     campus = Campus(code=code, name_zh=name_zh, name_en=name_en, timezone=timezone)
     session.add(campus)
     session.flush()
@@ -37,7 +75,11 @@ def add_campus(
 
 
 def save_policy(session: Session, policy: CampusPolicy, *, at: datetime | None = None) -> CampusPolicy:
-    """Store ``policy`` as the campus's next version (the version field of the argument is ignored)."""
+    """Store ``policy`` as the campus's next version (the version field of the argument is ignored);
+    raise PolicyError, storing nothing, when a value is out of range (gatecore.campus.policy_problems)."""
+    problems = policy_problems(policy)
+    if problems:
+        raise PolicyError(problems)
     current = session.exec(
         select(CampusPolicyRow.version)
         .where(CampusPolicyRow.campus_id == policy.campus_id)
@@ -57,6 +99,21 @@ def save_policy(session: Session, policy: CampusPolicy, *, at: datetime | None =
     return saved
 
 
+def changed_policy(session: Session, campus_id: int, changes: dict[str, Any]) -> CampusPolicy:
+    """The campus's current policy with ``changes`` applied (not saved); PolicyError naming what is wrong."""
+    current = latest_policy(session, campus_id).to_dict()
+    unknown = set(changes) - set(current) | ({"campus_id", "version"} & set(changes))
+    if unknown:
+        names = ", ".join(sorted(unknown))
+        raise PolicyError(
+            [("changes", f"不能修改的策略字段：{names}", f"cannot change policy fields: {names}")]
+        )
+    try:
+        return CampusPolicy.from_dict({**current, **changes})
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise PolicyError([("changes", f"策略值无效：{exc}", f"invalid policy: {exc}")]) from None
+
+
 def latest_policy(session: Session, campus_id: int) -> CampusPolicy:
     """The campus's newest policy; the built-in defaults (version 0) if it has none."""
     row = session.exec(
@@ -67,7 +124,7 @@ def latest_policy(session: Session, campus_id: int) -> CampusPolicy:
     if row is None:
         campus = session.get(Campus, campus_id)
         return CampusPolicy(
-            campus_id=campus_id, version=0, timezone=campus.timezone if campus else "Asia/Shanghai"
+            campus_id=campus_id, version=0, timezone=campus.timezone if campus else DEFAULT_TZ
         )
     data = json.loads(row.policy_json)
     # the row's own columns are the truth, whatever the JSON says
@@ -91,15 +148,66 @@ def gate_config(
     gate = session.get(Gate, gate_id)
     if gate is None:
         return None
+    policy = latest_policy(session, gate.campus_id)
     return GateConfig(
         gate_id=gate.gate_id,
         campus_id=gate.campus_id,
         gate_open=gate.open,
-        policy=latest_policy(session, gate.campus_id).to_dict(),
+        policy=policy.to_dict(),
         public_keys=public_keys,
         revoked=revoked_pass_ids(session, gate.campus_id, now),
         issued_at=now,
+        registry=gate_registry(session, gate.campus_id, policy.local_date(now), now).to_dict(),
     )
+
+
+def gate_registry(session: Session, campus_id: int, today: date, now: datetime) -> GateRegistry:
+    """The registry facts a gate of the campus needs offline: for everyone holding a live pass
+    of the campus, only what is still in force on ``today`` (the campus-local date)."""
+    live = list(
+        session.exec(
+            select(Pass.person_id, Pass.kind).where(
+                Pass.campus_id == campus_id, col(Pass.revoked_at).is_(None), col(Pass.valid_until) > now
+            )
+        )
+    )
+    vehicle_ids = {pid for pid, kind in live if kind == PassKind.VEHICLE.name}
+    vehicles = {
+        v.id: (v.valid_until, v.owner_person_id)
+        for v in session.exec(select(Vehicle).where(col(Vehicle.id).in_(vehicle_ids)))
+        if v.id is not None
+    }
+    person_ids = {pid for pid, kind in live if kind != PassKind.VEHICLE.name} | {
+        o for _, o in vehicles.values()
+    }
+    people = list(session.exec(select(Person).where(col(Person.id).in_(person_ids))))
+    windows: dict[str, dict[int, list[Window]]] = {"staff": {}, "contractor": {}, "batch": {}}
+    approvals = select(Approval).where(
+        col(Approval.person_id).in_(person_ids), Approval.status == "approved", Approval.valid_until >= today
+    )
+    for a in session.exec(approvals):
+        windows.setdefault(a.kind, {}).setdefault(a.person_id, []).append(Window(a.valid_from, a.valid_until))
+    batches = select(ReturnBatch).where(col(ReturnBatch.person_id).in_(person_ids), ReturnBatch.end >= today)
+    for b in session.exec(batches):
+        windows["batch"].setdefault(b.person_id, []).append(Window(b.start, b.end))
+    return GateRegistry(
+        as_of=today,
+        key_persons={
+            p.id: p.key_person_until
+            for p in people
+            if p.id is not None and p.key_person_until is not None and p.key_person_until >= today
+        },
+        inactive=frozenset(p.id for p in people if p.id is not None and not p.active),
+        commuters=frozenset(p.id for p in people if p.id is not None and p.commuter),
+        staff_approvals=_sorted(windows["staff"]),
+        contractor_approvals=_sorted(windows["contractor"]),
+        return_batches=_sorted(windows["batch"]),
+        vehicles=vehicles,
+    )
+
+
+def _sorted(m: dict[int, list[Window]]) -> dict[int, tuple[Window, ...]]:
+    return {k: tuple(sorted(v, key=lambda w: (w.start, w.end))) for k, v in m.items()}
 
 
 def id_hash(id_number: str) -> str:
@@ -108,7 +216,7 @@ def id_hash(id_number: str) -> str:
 
 
 def create_campus(session: Session, *, actor: User, body: CampusCreate) -> Campus:
-    """A new campus with the default policy (Conflict if the code is taken)."""
+    """A new campus with the default policy (Conflict if the code is taken, PolicyError for its time zone)."""
     if session.exec(select(Campus).where(Campus.code == body.code)).first():
         raise Conflict(f"campus code {body.code!r} exists")
     campus = add_campus(session, **body.model_dump())
@@ -117,20 +225,10 @@ def create_campus(session: Session, *, actor: User, body: CampusCreate) -> Campu
 
 
 def change_policy(session: Session, *, actor: User, campus_id: int, changes: dict[str, Any]) -> CampusPolicy:
-    """Save the changed fields as the campus's next policy version (Invalid for unknown fields or values)."""
+    """Save the changed fields as the campus's next policy version (PolicyError naming what is wrong)."""
     must_get(session, Campus, campus_id, "campus")
-    current = latest_policy(session, campus_id).to_dict()
-    unknown = set(changes) - set(current) | ({"campus_id", "version"} & set(changes))
-    if unknown:
-        raise Invalid(f"cannot change policy fields: {', '.join(sorted(unknown))}")
-    try:
-        policy = CampusPolicy.from_dict({**current, **changes})
-    except (TypeError, ValueError) as exc:
-        raise Invalid(f"invalid policy: {exc}") from None
-    saved = save_policy(session, policy)
-    record_change(
-        session, actor, "update", "campus_policy", campus_id, version=saved.version, changes=changes
-    )
+    saved = save_policy(session, changed_policy(session, campus_id, changes))
+    record_change(session, actor, "update", "campus_policy", campus_id, version=saved.version, changes=changes)
     return saved
 
 

@@ -112,8 +112,20 @@ CASES: list[tuple[str, dict, Reason]] = [
     ("household day taken", dict(facts=Facts(day_holder=Holder(5, "张*明"))), Reason.HOUSEHOLD_DAY_USED),
     ("holder goes out and back", dict(facts=Facts(day_holder=Holder(100, "李*"))), Reason.OK),
     (
-        "offline staff",
-        dict(token=dict(kind=PassKind.STAFF), facts=Facts(offline=True)),
+        "staff going out, approval lapsed while inside",
+        dict(
+            token=dict(kind=PassKind.STAFF, household_id=0),
+            facts=Facts(approvals=(WINDOW_PAST,)),
+            direction="out",
+        ),
+        Reason.OK_EXIT_LAPSED,
+    ),
+    (
+        "offline, staff records not held",
+        dict(
+            token=dict(kind=PassKind.STAFF),
+            facts=Facts(offline=True, unchecked=frozenset({PassKind.STAFF})),
+        ),
         Reason.OFFLINE_UNVERIFIED,
     ),
 ]
@@ -133,7 +145,7 @@ def test_every_reason_has_words_and_is_covered_somewhere() -> None:
         assert info.zh and info.en and info.action_zh and info.action_en
     tested = {c[2] for c in CASES} | {Reason.OK_OVERRIDE, Reason.OVERRIDE_DENY, Reason.TOKEN_BAD_SIGNATURE}
     # these two come from central and the gate, not from evaluate()
-    assert set(Reason) - tested == {Reason.UNKNOWN_GATE, Reason.OFFLINE_NO_CONFIG}
+    assert set(Reason) - tested == {Reason.UNKNOWN_GATE, Reason.OFFLINE_NO_CONFIG, Reason.DECISION_ERROR}
 
 
 def test_first_member_claims_the_day_in_campus_local_date(make_token, keys) -> None:
