@@ -13,7 +13,7 @@ from sqlmodel import Session, SQLModel, select
 from central.api.auth import User
 from central.models.changes import RegistryChange
 from central.models.db import read_only
-from central.models.registry import Gate
+from central.models.registry import Gate, Pass
 from central.office.keys import KeyRing
 
 logger = logging.getLogger(__name__)
@@ -91,3 +91,9 @@ def publish_campus(request: Request, session: Session, campus_id: int) -> int:
     count = sum(bool(publish(gate_id)) for gate_id in gate_ids)
     logger.info("re-published %d gate configs of campus %s", count, campus_id)
     return count
+
+
+def publish_person(request: Request, session: Session, person_id: int) -> int:
+    """Re-publish the gate configs of every campus where a person holds a pass (their facts changed)."""
+    campuses = session.exec(select(Pass.campus_id).where(Pass.person_id == person_id, Pass.kind != "VEHICLE"))
+    return sum(publish_campus(request, session, campus_id) for campus_id in sorted(set(campuses)))

@@ -64,14 +64,17 @@ async def request_form(request: Request, session: WriteSession, user: Viewer) ->
 def decide_form(
     approval_id: int, verdict: str, request: Request, session: WriteSession, user: Viewer
 ) -> Response:
-    """An approver approves or rejects."""
+    """An approver approves, rejects, or withdraws an approval granted earlier."""
     viewer = admit(user, Role.APPROVER)
-    if verdict not in ("approve", "reject"):
+    if verdict not in ("approve", "reject", "withdraw"):
         raise HTTPException(404, detail=f"no action {verdict!r}")
     try:
-        console_approvals.decide(
-            session, approval_id, viewer, "approved" if verdict == "approve" else "rejected"
-        )
+        if verdict == "withdraw":
+            console_approvals.withdraw(approval_id, request, session, viewer)
+        else:
+            console_approvals.decide(
+                session, approval_id, viewer, "approved" if verdict == "approve" else "rejected"
+            )
     except HTTPException as exc:
         return approvals(request, session, viewer, error=exc.detail)
     return done("/console/approvals", "✓")

@@ -66,7 +66,7 @@ def build_facts(
         household_label=household.label if household else "",
         gate_open=gate.open,
         key_person_until=person.key_person_until if person else None,
-        commuter=person.commuter if person else False,
+        commuter=person.commuter_on(day) if person else False,
         approvals=approvals,
         return_batches=batches,
         visitor_used=pass_row is not None and pass_row.used_at is not None,

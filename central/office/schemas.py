@@ -121,9 +121,16 @@ class PersonUpdate(BaseModel):
 
 
 class CommuterRecord(BaseModel):
-    """Whether the employer's commuter certificate was shown."""
+    """Whether the employer's commuter certificate was shown, and its last valid day (it lapses after)."""
 
     certificate: bool
+    valid_until: date | None = None
+
+    @model_validator(mode="after")
+    def _dated(self) -> CommuterRecord:
+        if self.certificate and self.valid_until is None:
+            raise ValueError("a commuter certificate needs its valid_until date (证明有效期)")
+        return self
 
 
 class PersonPublic(PersonBase):
@@ -132,6 +139,8 @@ class PersonPublic(PersonBase):
     id: int
     commuter: bool
     commuter_recorded_by: str | None
+    commuter_until: date | None = None
+    group: str | None = None
     id_last4: str | None
     phone: str | None
 
@@ -150,10 +159,10 @@ class Window(BaseModel):
 
 
 class ApprovalCreate(Window):
-    """A request to let staff or a contractor in."""
+    """A request to let staff or a contractor in, or someone kept in by closed management out."""
 
     person_id: int
-    kind: Annotated[str, Field(pattern="^(staff|contractor)$")] = "staff"
+    kind: Annotated[str, Field(pattern="^(staff|contractor|exit)$")] = "staff"
 
 
 class ApprovalPublic(ApprovalCreate):
@@ -164,6 +173,8 @@ class ApprovalPublic(ApprovalCreate):
     approved_by: str
     requested_by: str | None
     decided_at: datetime | None
+    withdrawn_by: str | None = None
+    withdrawn_at: datetime | None = None
 
 
 class ReturnBatchCreate(BaseModel):

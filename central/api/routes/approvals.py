@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from sqlmodel import col, func, select
 
 from central.api.auth import Role, User, require_roles
-from central.api.deps import ReadSession, WriteSession, get_or_404, record_change, refuse
+from central.api.deps import ReadSession, WriteSession, get_or_404, publish_person, record_change, refuse
 from central.api.routes.registry import READERS, Limit, Office, Offset, Reader, add_person
 from central.models.registry import Approval, Campus, Household, Pass, Person, ReturnBatch, Vehicle
 from central.office.schemas import (
@@ -39,7 +39,7 @@ def list_approvals(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ApprovalPublic]:
-    """Approvals, filtered by status (requested, approved, rejected) and person."""
+    """Approvals, filtered by status (requested, approved, rejected, withdrawn) and person."""
     cond = []
     if status_:
         cond.append(col(Approval.status) == status_)
@@ -88,6 +88,24 @@ def approve(approval_id: int, session: WriteSession, user: Approver) -> Approval
 def reject(approval_id: int, session: WriteSession, user: Approver) -> Approval:
     """Reject (approver role only)."""
     return decide(session, approval_id, user, "rejected")
+
+
+@router.post("/approvals/{approval_id}/withdraw", response_model=ApprovalPublic)
+def withdraw(approval_id: int, request: Request, session: WriteSession, user: Approver) -> Approval:
+    """Withdraw a granted approval (approver role only); the person's gates get a new config at once."""
+    approval = get_or_404(session, Approval, approval_id, "approval")
+    if approval.status != "approved":
+        raise refuse(
+            409, f"approval {approval_id} is {approval.status}; only an approved one can be withdrawn"
+        )
+    approval.status = "withdrawn"
+    approval.withdrawn_by = user.username
+    approval.withdrawn_at = datetime.now(UTC)
+    session.add(approval)
+    record_change(session, user, "withdraw", "approval", approval_id, person_id=approval.person_id)
+    session.commit()
+    publish_person(request, session, approval.person_id)
+    return approval
 
 
 @router.get("/return-batches", response_model=list[ReturnBatchPublic])

@@ -15,6 +15,7 @@ from central.api.deps import (
     WriteSession,
     get_or_404,
     publish_campus,
+    publish_person,
     record_change,
     refuse,
 )
@@ -261,12 +262,18 @@ def update_person(person_id: int, body: PersonUpdate, session: WriteSession, use
 
 
 @router.put("/people/{person_id}/commuter", response_model=PersonPublic)
-def record_commuter(person_id: int, body: CommuterRecord, session: WriteSession, user: Office) -> Person:
-    """Record (or withdraw) the commuter certificate, with who saw it."""
+def record_commuter(
+    person_id: int, body: CommuterRecord, request: Request, session: WriteSession, user: Office
+) -> Person:
+    """Record (or withdraw) the commuter certificate with its validity, and who saw it."""
     person = get_or_404(session, Person, person_id, "person")
     person.commuter = body.certificate
+    person.commuter_until = body.valid_until if body.certificate else None
     person.commuter_recorded_by = user.username
     session.add(person)
-    record_change(session, user, "update", "person", person_id, commuter=body.certificate)
+    record_change(
+        session, user, "update", "person", person_id, commuter=body.certificate, until=person.commuter_until
+    )
     session.commit()
+    publish_person(request, session, person_id)
     return person

@@ -24,6 +24,7 @@ GET    /api/v1/approvals                              security approver auditor 
 POST   /api/v1/approvals                              security
 POST   /api/v1/approvals/{approval_id}/approve        approver
 POST   /api/v1/approvals/{approval_id}/reject         approver
+POST   /api/v1/approvals/{approval_id}/withdraw       approver
 GET    /api/v1/audit/verify                           security auditor
 GET    /api/v1/auth/me                                security approver guard auditor director
 POST   /api/v1/auth/token                             *
