@@ -20,6 +20,7 @@ from gatecore.topics import valid_gate_id
 VERSION = 1
 MAX_PAYLOAD = 8192  # a scan event is ~400 bytes; anything near this is an attack or a bug
 MAX_QR = 1024
+SYMPTOMS = ("cough", "other")  # what a guard can mark at the gate (seed 003: 发烧咳嗽者)
 
 
 class MessageError(CoreError):
@@ -143,10 +144,14 @@ class ScanEvent:
     direction: str = "in"
     offline: OfflineDecision | None = None
     override: Override | None = None
+    symptoms: tuple[str, ...] = ()  # marked by the guard; absent on the wire when none (older gates)
 
     def to_json(self) -> bytes:
-        """Serialise for the wire."""
-        return _dump(self, "scan")
+        """Serialise for the wire; without symptoms the bytes are those of a version-1 scan before them."""
+        data = json.loads(_dump(self, "scan"))
+        if not self.symptoms:
+            del data["symptoms"]
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
     @classmethod
     def from_json(cls, payload: bytes) -> ScanEvent:
@@ -196,7 +201,18 @@ class ScanEvent:
             direction=direction,
             offline=offline,
             override=override,
+            symptoms=_symptoms(d),
         )
+
+
+def _symptoms(data: dict[str, Any]) -> tuple[str, ...]:
+    raw = _field(data, "symptoms", list, optional=True) or []
+    unknown = [x for x in raw if x not in SYMPTOMS]
+    if unknown:
+        raise MessageError(f"symptoms has unknown value(s) {unknown!r}; known: {', '.join(SYMPTOMS)}")
+    if len(set(raw)) != len(raw):
+        raise MessageError("symptoms lists a value twice")
+    return tuple(raw)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,10 @@ two-phase: an allowing decision may carry a :class:`DayClaim`, which the caller 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,8 @@ STUDENT_KINDS = frozenset({PassKind.STUDENT, PassKind.INTL_STUDENT})
 # kinds whose admission depends on records a gate does not hold offline
 REGISTRY_KINDS = STAFF_KINDS | STUDENT_KINDS | {PassKind.CONTRACTOR, PassKind.VEHICLE, PassKind.VISITOR}
 _STRENGTH = {Verdict.DENY: 3, Verdict.REFER: 2, Verdict.REMEASURE: 1, Verdict.ALLOW: 0}
+GROUP_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")  # a pass kind ("student") or a person's group tag
+MAX_NAT_HOURS = 24 * 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,20 @@ class CampusPolicy:
     allowed_kinds: frozenset[PassKind] = frozenset(PassKind)
     opens: time | None = None  # opening hours in local time; None: always open
     closes: time | None = None
+    # closed management (seed 003 封闭化管理, seed 004 封闭住宿): groups kept in, whose exit needs an
+    # approval; a group is a pass kind in lower case ("student") or a person's group tag ("logistics")
+    closed_groups: frozenset[str] = frozenset()
+    nat_interval_hours: int = 0  # kept-in people are tested this often (seed 002); 0: no programme
+    nat_max_age_hours: int | None = None  # the gate refers a kept-in person without a negative this recent
+
+    def __post_init__(self) -> None:
+        bad = sorted(g for g in self.closed_groups if not isinstance(g, str) or not GROUP_CODE.match(g))
+        if bad:
+            raise ValueError(f"closed_groups: {bad} are not group codes (lower-case letters, digits, _)")
+        if not 0 <= self.nat_interval_hours <= MAX_NAT_HOURS:
+            raise ValueError(f"nat_interval_hours must be 0 (off) to {MAX_NAT_HOURS}")
+        if self.nat_max_age_hours is not None and not 1 <= self.nat_max_age_hours <= MAX_NAT_HOURS:
+            raise ValueError(f"nat_max_age_hours must be empty (off) or 1 to {MAX_NAT_HOURS}")
 
     def local_date(self, at: datetime) -> date:
         """The campus's calendar date at an instant (the household day follows it)."""
@@ -53,6 +70,7 @@ class CampusPolicy:
         """JSON-ready form, for the config topic and the database."""
         d = dataclasses.asdict(self)
         d["allowed_kinds"] = sorted(k.name.lower() for k in self.allowed_kinds)
+        d["closed_groups"] = sorted(self.closed_groups)
         d["opens"] = self.opens.isoformat() if self.opens else None
         d["closes"] = self.closes.isoformat() if self.closes else None
         return d
@@ -63,6 +81,8 @@ class CampusPolicy:
         d = dict(d)
         if "allowed_kinds" in d:
             d["allowed_kinds"] = frozenset(PassKind[k.upper()] for k in d["allowed_kinds"])
+        if "closed_groups" in d:
+            d["closed_groups"] = frozenset(d["closed_groups"])
         for key in ("opens", "closes"):
             if d.get(key):
                 d[key] = time.fromisoformat(d[key])
@@ -107,6 +127,9 @@ class Facts:
     vehicle_registered: bool = False
     day_holder: Holder | None = None
     offline: bool = False  # decided at the gate without the registry
+    group: str | None = None  # the person's closed-management group tag, e.g. "logistics"
+    exit_approvals: tuple[Window, ...] = ()  # approvals to leave while kept in
+    last_negative_at: datetime | None = None  # sampling time of the latest test, when it was negative
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +142,7 @@ class AccessRequest:
     temperature: Temperature
     direction: str
     scanned_at: datetime
+    symptoms: tuple[str, ...] = ()  # marked by the guard: cough, other
 
     @classmethod
     def from_scan(cls, event: ScanEvent) -> AccessRequest:
@@ -130,6 +154,7 @@ class AccessRequest:
             temperature=event.temperature,
             direction=event.direction,
             scanned_at=event.gate_time,
+            symptoms=event.symptoms,
         )
 
 
@@ -158,6 +183,11 @@ class Decision:
     def fever(self) -> bool:
         """A fever alert must be raised."""
         return Reason.FEVER in self.reasons
+
+    @property
+    def alert(self) -> bool:
+        """The offices are alerted and an incident opened: a fever, or symptoms the guard marked."""
+        return Reason.FEVER in self.reasons or Reason.SYMPTOMS in self.reasons
 
     @property
     def open_turnstile(self) -> bool:
@@ -225,6 +255,26 @@ def _outside_hours(policy: CampusPolicy, at: datetime) -> bool:
     return policy.closes <= local < policy.opens  # hours that span midnight
 
 
+def kept_in(c: PassClaims, f: Facts, policy: CampusPolicy) -> bool:
+    """Whether the pass holder is in a group the campus keeps in (closed management)."""
+    groups = policy.closed_groups
+    return bool(groups) and (c.kind.name.lower() in groups or (f.group is not None and f.group in groups))
+
+
+def _closed(c: PassClaims, f: Facts, policy: CampusPolicy, request: AccessRequest, day: date) -> list[Reason]:
+    if not kept_in(c, f, policy):
+        return []
+    out = []
+    if request.direction == "out" and not any(w.covers(day) for w in f.exit_approvals):
+        out.append(Reason.CLOSED_MANAGEMENT)
+    hours = policy.nat_max_age_hours
+    if hours is not None and (
+        f.last_negative_at is None or request.scanned_at - f.last_negative_at > timedelta(hours=hours)
+    ):
+        out.append(Reason.NAT_OVERDUE)
+    return out
+
+
 def quota_applies(c: PassClaims, f: Facts, policy: CampusPolicy) -> bool:
     """Whether this pass counts against its household's one-person-a-day slot."""
     return policy.household_quota and c.household_id != 0 and c.kind in HOUSEHOLD_KINDS and not f.commuter
@@ -240,6 +290,9 @@ def evaluate(
     detail: dict[str, Any] = {}
     if request.temperature.celsius is not None:
         detail["celsius"] = request.temperature.celsius
+    if request.symptoms:  # handled like a fever (seed 003: 对发烧咳嗽者一律实行医学隔离观察)
+        reasons.append(Reason.SYMPTOMS)
+        detail["symptoms"] = list(request.symptoms)
     if not facts.gate_open:
         reasons.append(Reason.GATE_CLOSED)
     if _outside_hours(policy, request.scanned_at):
@@ -257,6 +310,7 @@ def evaluate(
             reasons.append(Reason.KEY_PERSON)
             detail["monitored_until"] = facts.key_person_until.isoformat()
         reasons += _category(claims, facts, policy, day, inward)
+        reasons += _closed(claims, facts, policy, request, day)
         if quota_applies(claims, facts, policy):
             holder = facts.day_holder
             if holder is None:
