@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from gatecore.campus import policy_problems
 from gatecore.messages import Temperature
 from gatecore.policy import (
     AccessRequest,
@@ -175,8 +176,20 @@ CASES: list[tuple[str, dict, Reason]] = [
     ),
     ("resident on a testing campus", dict(policy=TESTED), Reason.OK),
     (
-        "offline staff",
-        dict(token=dict(kind=PassKind.STAFF), facts=Facts(offline=True)),
+        "staff going out, approval lapsed while inside",
+        dict(
+            token=dict(kind=PassKind.STAFF, household_id=0),
+            facts=Facts(approvals=(WINDOW_PAST,)),
+            direction="out",
+        ),
+        Reason.OK_EXIT_LAPSED,
+    ),
+    (
+        "offline, staff records not held",
+        dict(
+            token=dict(kind=PassKind.STAFF),
+            facts=Facts(offline=True, unchecked=frozenset({PassKind.STAFF})),
+        ),
         Reason.OFFLINE_UNVERIFIED,
     ),
 ]
@@ -200,17 +213,20 @@ def test_every_reason_has_words_and_is_covered_somewhere() -> None:
 
 
 @pytest.mark.parametrize(
-    "changes,why",
+    "changes,field",
     [
-        ({"closed_groups": ["Students!"]}, "not group codes"),
+        ({"closed_groups": ["Students!"]}, "closed_groups"),
         ({"nat_interval_hours": -1}, "nat_interval_hours"),
         ({"nat_max_age_hours": 0}, "nat_max_age_hours"),
         ({"nat_max_age_hours": 24 * 31}, "nat_max_age_hours"),
+        ({"nat_max_age_hours": "72"}, "nat_max_age_hours"),
     ],
 )
-def test_closed_management_and_testing_settings_are_validated(changes: dict, why: str) -> None:
-    with pytest.raises(ValueError, match=why):
-        CampusPolicy.from_dict({**TESTED.to_dict(), **changes})
+def test_closed_management_and_testing_settings_are_validated(changes: dict, field: str) -> None:
+    assert policy_problems(TESTED) == []
+    problems = policy_problems(CampusPolicy.from_dict({**TESTED.to_dict(), **changes}))
+    assert [p[0] for p in problems] == [field]
+    assert all(zh and en for _, zh, en in problems)
 
 
 def test_closed_management_settings_travel_as_json() -> None:
