@@ -136,6 +136,28 @@ WORDS: dict[str, tuple[str, str]] = {
     "entity_id": ("对象编号", "Entity id"),
     "action": ("操作", "Action"),
     "detail": ("详情", "Detail"),
+    "nucleic": ("核酸检测", "Nucleic-acid tests"),
+    "import_results": ("导入检测结果", "Import test results"),
+    "results_new": ("新结果", "New results"),
+    "already_known": ("已有记录", "Already recorded"),
+    "last_test": ("最近采样", "Last sample"),
+    "result": ("结果", "Result"),
+    "result_negative": ("阴性", "negative"),
+    "result_positive": ("阳性", "positive"),
+    "due_at": ("下次应检", "Next due"),
+    "nat_overdue": ("已超期", "overdue"),
+    "nat_never": ("未检测", "never tested"),
+    "nat_due": ("即将到期", "due within a day"),
+    "nat_current": ("在有效期内", "current"),
+    "closed_groups": ("封闭管理分组", "Groups kept in"),
+    "nat_interval_hours": ("核酸检测周期 (小时)", "Testing interval (hours)"),
+    "nat_max_age_hours": ("闸机核酸时效 (小时)", "Gate: negative test within (hours)"),
+    "no_programme": (
+        "本校区未设封闭管理分组或检测周期",
+        "This campus keeps no group in or runs no testing programme",
+    ),
+    "group": ("封闭管理分组", "Closed-management group"),
+    "student_no": ("学号", "Student number"),
 }
 
 

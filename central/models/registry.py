@@ -79,6 +79,7 @@ class Person(SQLModel, table=True):
     commuter_recorded_by: str | None = None  # console user who saw the certificate
     commuter_until: date | None = None  # the certificate's last valid day; None only on rows from before
     group: str | None = Field(default=None, max_length=40)  # e.g. "logistics": a closed-management group
+    student_no: str | None = Field(default=None, index=True, max_length=32)  # 学号, for test results
     id_hash: str | None = Field(
         default=None, index=True
     )  # keyed hash of the ID-card number, never the number

@@ -22,6 +22,8 @@ def _kind(value: str) -> str:
 
 
 Category = Annotated[str, AfterValidator(_kind)]
+# a closed-management group tag, e.g. "logistics" (gatecore.campus.GROUP_CODE)
+Group = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
 
 class Page(BaseModel, Generic[T]):
@@ -100,6 +102,8 @@ class PersonBase(BaseModel):
     category: Category
     active: bool = True
     key_person_until: date | None = None
+    group: Group | None = None
+    student_no: str | None = Field(default=None, max_length=32)
 
 
 class PersonCreate(PersonBase):
@@ -118,6 +122,8 @@ class PersonUpdate(BaseModel):
     active: bool | None = None
     key_person_until: date | None = None
     phone: str | None = None
+    group: Group | None = None
+    student_no: str | None = Field(default=None, max_length=32)
 
 
 class CommuterRecord(BaseModel):
@@ -140,7 +146,6 @@ class PersonPublic(PersonBase):
     commuter: bool
     commuter_recorded_by: str | None
     commuter_until: date | None = None
-    group: str | None = None
     id_last4: str | None
     phone: str | None
 

@@ -32,6 +32,7 @@ GET    /api/v1/campuses                               security approver guard au
 POST   /api/v1/campuses                               security
 GET    /api/v1/campuses/{campus_id}/policy            security approver auditor director
 PUT    /api/v1/campuses/{campus_id}/policy            security
+GET    /api/v1/campuses/{campus_id}/nucleic-due       security approver auditor director
 GET    /api/v1/conflicts                              security auditor director
 GET    /api/v1/entries                                security auditor director
 GET    /api/v1/entries.csv                            security auditor director
@@ -45,6 +46,7 @@ GET    /api/v1/health                                 *
 GET    /api/v1/households                             security approver auditor director
 POST   /api/v1/households                             security
 GET    /api/v1/households/{household_id}              security approver auditor director
+POST   /api/v1/imports/nucleic-tests                  security
 POST   /api/v1/imports/people                         security
 GET    /api/v1/incidents                              security auditor director
 GET    /api/v1/incidents/{incident_id}                security auditor director
@@ -93,6 +95,8 @@ GET    /console/households                            security approver auditor 
 POST   /console/households                            security
 GET    /console/import                                security
 POST   /console/import                                security
+GET    /console/nucleic                               security approver auditor director
+POST   /console/nucleic                               security
 GET    /console/lang                                  *
 GET    /console/login                                 *
 POST   /console/login                                 *
