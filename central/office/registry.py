@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlmodel import Session, col, select
 
 from central.models.registry import Campus, CampusPolicyRow, Gate, Pass
+from gatecore.campus import DEFAULT_TZ
 from gatecore.messages import GateConfig
 from gatecore.policy import CampusPolicy
 
@@ -19,7 +20,7 @@ def add_campus(
     code: str,
     name_zh: str,
     name_en: str = "",
-    timezone: str = "Asia/Shanghai",
+    timezone: str = DEFAULT_TZ,
     at: datetime | None = None,
 ) -> Campus:
     """A campus with its default policy (version 1)."""
@@ -62,7 +63,7 @@ def latest_policy(session: Session, campus_id: int) -> CampusPolicy:
     if row is None:
         campus = session.get(Campus, campus_id)
         return CampusPolicy(
-            campus_id=campus_id, version=0, timezone=campus.timezone if campus else "Asia/Shanghai"
+            campus_id=campus_id, version=0, timezone=campus.timezone if campus else DEFAULT_TZ
         )
     data = json.loads(row.policy_json)
     # the row's own columns are the truth, whatever the JSON says
