@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from transport.mqtt import LinkOptions
 from gate_agent.agent import Clock, GateAgent, local_now
 from gate_agent.camera import OpenCvCamera
 from gate_agent.decoder import make_decoder
@@ -17,6 +16,7 @@ from gate_agent.screen import ScreenDisplay, TeeDisplay
 from gate_agent.settings import GateSettings
 from gate_agent.store import Store
 from gate_agent.thermometer import SerialThermometer
+from transport.mqtt import LinkOptions
 
 
 def link_options(settings: GateSettings) -> LinkOptions:
@@ -45,9 +45,10 @@ def build_agent(
     the simulator passes its own display and relay (and may pass a camera or thermometer)."""
     store = Store(settings.database_path)
     display = display or TerminalDisplay()
-    if settings.screen_port:
-        display = TeeDisplay(display, ScreenDisplay(settings.screen_port).start())
-    return GateAgent(
+    screen = ScreenDisplay(settings.screen_port).start() if settings.screen_port else None
+    if screen is not None:
+        display = TeeDisplay(display, screen)
+    agent = GateAgent(
         settings,
         camera=camera or OpenCvCamera(settings.camera),
         decoder=make_decoder(settings.decoder),
@@ -59,3 +60,6 @@ def build_agent(
         offline=OfflineDecider(ConfigStore(store), LocalLedger(store)),
         clock=clock,
     )
+    if screen is not None:
+        screen.on_symptoms = agent.mark_symptoms  # the screen's symptom buttons mark the next scan
+    return agent

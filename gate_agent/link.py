@@ -8,9 +8,9 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from transport.mqtt import LinkOptions, MqttLink, Retained
 from gatecore import topics
 from gatecore.messages import DecisionMessage, GateConfig, GateStatus, MessageError, ScanEvent
+from transport.mqtt import LinkOptions, MqttLink, Retained
 
 logger = logging.getLogger(__name__)
 

@@ -342,16 +342,20 @@ class GateConfig:
 
 @dataclass(frozen=True, slots=True)
 class FeverAlert:
-    """Central to the offices: a fever at a gate, at once."""
+    """Central to the offices: a fever or marked symptoms at a gate, at once."""
 
     event_id: str
     gate_id: str
     campus_id: int
-    celsius: float
+    celsius: float | None
     holder: str
     household: str
     at: datetime
+    symptoms: tuple[str, ...] = ()  # marked by the guard; absent on the wire for a fever alone
 
     def to_json(self) -> bytes:
         """Serialise for the wire."""
-        return _dump(self, "fever")
+        data = json.loads(_dump(self, "fever"))
+        if not self.symptoms:
+            del data["symptoms"]
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()

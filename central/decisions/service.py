@@ -121,7 +121,7 @@ class DecisionService:
         message = decision_message(event, decision, outcome.facts, received_at, outcome.conflict).to_json()
         append_entry(session, entry_row(event, campus_id, decision, message, outcome.conflict, received_at))
         out = [Outgoing(topics.gate_decisions(event.gate_id), message)]
-        if decision.fever:
+        if decision.alert:  # a fever, or symptoms the guard marked: the same alert and incident
             row, alert = fever_alert(event, campus_id, outcome.facts, received_at)
             session.add(row)
             session.add(incident_for(row, decision.claims.person_id if decision.claims else None))
