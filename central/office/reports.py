@@ -128,9 +128,13 @@ def build_content(
         col(FeverAlert.created_at) < end,
     ]
     # an alert for symptoms alone (the guard marked a cough, the reading was normal) is no fever
-    had_fever = select(e.event_id).where(e.campus_id == campus_id, col(e.reasons).contains(Reason.FEVER.value))
+    had_fever = select(e.event_id).where(
+        e.campus_id == campus_id, col(e.reasons).contains(Reason.FEVER.value)
+    )
     fever_alerts = or_(FeverAlert.symptoms == "", col(FeverAlert.event_id).in_(had_fever))
-    fevers = int(session.exec(select(func.count()).select_from(FeverAlert).where(*alerts, fever_alerts)).one())
+    fevers = int(
+        session.exec(select(func.count()).select_from(FeverAlert).where(*alerts, fever_alerts)).one()
+    )
     opened = list(
         session.exec(
             select(FeverIncident).where(
