@@ -1,5 +1,5 @@
-"""Offline decisions: the same gatecore rules central applies, fed from the last GateConfig and
-the local household-day ledger."""
+"""Offline decisions: the same gatecore rules and sequence central applies, fed from the last
+GateConfig (its registry facts, see gatecore.gatefacts) and the local household-day ledger."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from gate_agent.errors import ConfigError
 from gate_agent.ledger import ConfigStore, LocalLedger
+from gatecore.gatefacts import GateRegistry
 from gatecore.messages import GateConfig, ScanEvent
 from gatecore.policy import (
     REGISTRY_KINDS,
@@ -40,6 +41,7 @@ class LoadedConfig:
     policy: CampusPolicy
     public_keys: dict[int, Ed25519PublicKey]
     revoked: frozenset[int]
+    registry: GateRegistry | None  # None: a version 1 config, without the registry facts
 
 
 def load_config(config: GateConfig) -> LoadedConfig:
@@ -54,7 +56,11 @@ def load_config(config: GateConfig) -> LoadedConfig:
             keys[int(kid)] = public_key_from_bytes(base64.b64decode(b64, validate=True))
         except (ValueError, binascii.Error) as exc:
             raise ConfigError(f"public key {kid!r} cannot be used: {exc}") from exc
-    return LoadedConfig(config, policy, keys, frozenset(config.revoked))
+    try:
+        registry = GateRegistry.from_dict(config.registry) if config.registry is not None else None
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    return LoadedConfig(config, policy, keys, frozenset(config.revoked), registry)
 
 
 class OfflineDecider:
@@ -85,10 +91,11 @@ class OfflineDecider:
         with self._lock:
             self._current = loaded
         logger.info(
-            "gate config adopted: policy version %s, %d keys, %d revoked",
+            "gate config adopted: policy version %s, %d keys, %d revoked, registry facts %s",
             loaded.policy.version,
             len(loaded.public_keys),
             len(loaded.revoked),
+            loaded.registry.as_of.isoformat() if loaded.registry else "none (version 1 config)",
         )
 
     def decide(self, event: ScanEvent) -> Decision:
@@ -107,20 +114,21 @@ class OfflineDecider:
         return decide(request, claims, facts, current.policy, claim=self._ledger.claim, guard=guard).decision
 
     def _facts(self, current: LoadedConfig, claims: PassClaims | TokenError, request: AccessRequest) -> Facts:
-        holder = None
-        revoked = False
-        if isinstance(claims, PassClaims):
-            revoked = claims.pass_id in current.revoked
-            if claims.household_id:
-                holder = self._ledger.holder(
-                    claims.household_id, current.policy.local_date(request.scanned_at)
-                )
-        return Facts(
-            revoked=revoked,
-            gate_open=current.config.gate_open,
-            day_holder=holder,
-            offline=True,
-            unchecked=REGISTRY_KINDS,
+        if not isinstance(claims, PassClaims):
+            return Facts(gate_open=current.config.gate_open, offline=True, unchecked=REGISTRY_KINDS)
+        day = current.policy.local_date(request.scanned_at)
+        holder = self._ledger.holder(claims.household_id, day) if claims.household_id else None
+        revoked = claims.pass_id in current.revoked
+        if current.registry is None:  # an old config: the kinds that need records are referred
+            return Facts(
+                revoked=revoked,
+                gate_open=current.config.gate_open,
+                day_holder=holder,
+                offline=True,
+                unchecked=REGISTRY_KINDS,
+            )
+        return current.registry.facts(
+            claims, revoked=revoked, gate_open=current.config.gate_open, day=day, day_holder=holder
         )
 
     def remember_online_allow(self, event: ScanEvent, reason: Reason) -> None:

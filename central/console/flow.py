@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from central.api import csrf
 from central.api.auth import Role, User
-from central.api.deps import ReadSession, WriteSession
+from central.api.deps import ReadSession, WriteSession, publish_person
 from central.api.routes import approvals as console_approvals
 from central.api.routes import passes as console_passes
 from central.console.web import CONSOLE_ROLES, LOCAL, Viewer, admit, done, form_of, refusal, render
@@ -72,9 +72,10 @@ def decide_form(
         if verdict == "withdraw":
             console_approvals.withdraw(approval_id, request, session, viewer)
         else:
-            console_approvals.decide(
+            approval = console_approvals.decide(
                 session, approval_id, viewer, "approved" if verdict == "approve" else "rejected"
             )
+            publish_person(request, session, approval.person_id)
     except HTTPException as exc:
         return approvals(request, session, viewer, error=exc.detail)
     return done("/console/approvals", "✓")

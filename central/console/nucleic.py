@@ -16,7 +16,7 @@ from sqlmodel import Session
 from central.api import csrf
 from central.api.auth import Role, User
 from central.api.deps import ReadSession, WriteSession
-from central.api.routes.nucleic import run_test_import
+from central.api.routes.nucleic import publish_all, run_test_import
 from central.console.i18n import lang_of, translator
 from central.console.web import CONSOLE_ROLES, Viewer, admit, campus_names, done, render
 from central.office import nucleic
@@ -73,6 +73,7 @@ async def nucleic_upload(request: Request, session: WriteSession, user: Viewer) 
     if "detail" in report:
         return page(request, session, viewer, campus_id, status_code=code, error=report["detail"])
     if report["applied"]:  # written: redirect, so that a reload does not send the file again
+        publish_all(request, session)
         t = translator(lang_of(request))
         return done(
             f"/console/nucleic?campus_id={campus_id or ''}",

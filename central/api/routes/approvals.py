@@ -79,9 +79,11 @@ def decide(session: WriteSession, approval_id: int, user: User, verdict: str) ->
 
 
 @router.post("/approvals/{approval_id}/approve", response_model=ApprovalPublic)
-def approve(approval_id: int, session: WriteSession, user: Approver) -> Approval:
-    """Approve (approver role only)."""
-    return decide(session, approval_id, user, "approved")
+def approve(approval_id: int, request: Request, session: WriteSession, user: Approver) -> Approval:
+    """Approve (approver role only); the person's gates get a new config (offline gates hold approvals)."""
+    approval = decide(session, approval_id, user, "approved")
+    publish_person(request, session, approval.person_id)
+    return approval
 
 
 @router.post("/approvals/{approval_id}/reject", response_model=ApprovalPublic)

@@ -6,11 +6,11 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from central.api.deps import ReadSession, WriteSession, get_or_404, record_change, refuse
+from central.api.deps import ReadSession, WriteSession, get_or_404, publish_campus, record_change, refuse
 from central.api.routes.imports import MAX_BYTES
 from central.api.routes.registry import Office, Reader
 from central.models.registry import Campus
@@ -41,6 +41,7 @@ def run_test_import(
 
 @router.post("/imports/nucleic-tests")
 async def import_tests(
+    request: Request,
     session: WriteSession,
     user: Office,
     file: Annotated[UploadFile, File()],
@@ -54,7 +55,15 @@ async def import_tests(
     if len(data) > MAX_BYTES:
         raise refuse(413, "file larger than 20 MB")
     code, body = run_test_import(session, user, file.filename or "upload.csv", data, dry_run, campus_id)
+    if body.get("applied"):
+        publish_all(request, session)
     return JSONResponse(body, status_code=code)
+
+
+def publish_all(request: Request, session: Session) -> int:
+    """Re-publish every campus's gate configs: offline gates hold the latest negative results."""
+    campus_ids = [c for c in session.exec(select(Campus.id)) if c is not None]
+    return sum(publish_campus(request, session, campus_id) for campus_id in campus_ids)
 
 
 @router.get("/campuses/{campus_id}/nucleic-due")

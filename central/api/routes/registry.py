@@ -247,7 +247,9 @@ def get_person(person_id: int, session: ReadSession, user: Reader) -> Person:
 
 
 @router.patch("/people/{person_id}", response_model=PersonPublic)
-def update_person(person_id: int, body: PersonUpdate, session: WriteSession, user: Office) -> Person:
+def update_person(
+    person_id: int, body: PersonUpdate, request: Request, session: WriteSession, user: Office
+) -> Person:
     """Change a person (deactivate, key-person monitoring, move household, …)."""
     person = get_or_404(session, Person, person_id, "person")
     changes = body.model_dump(exclude_unset=True)
@@ -258,6 +260,7 @@ def update_person(person_id: int, body: PersonUpdate, session: WriteSession, use
     session.add(person)
     record_change(session, user, "update", "person", person_id, fields=sorted(changes))
     session.commit()
+    publish_person(request, session, person_id)  # offline gates hold deactivations, groups, monitoring
     return person
 
 

@@ -54,6 +54,9 @@ def test_a_requested_approval_cannot_be_withdrawn(c: Client, world: World) -> No
     aid = c.call("POST", "/api/v1/approvals", json=body).json()["id"]
     r = c.call("POST", f"/api/v1/approvals/{aid}/withdraw", role="approver")
     assert r.status_code == 409 and "requested" in r.json()["detail"]
+    assert c.published == []
+    assert c.call("POST", f"/api/v1/approvals/{aid}/approve", role="approver").status_code == 200
+    assert c.published == [world.gate_id]  # an approval reaches the offline gates at once too
 
 
 def test_the_console_shows_withdraw_to_the_approver_alone(c: Client, world: World) -> None:

@@ -89,6 +89,7 @@ def test_gbk_csv_by_name_and_last_four_or_student_number_imports_once(c: Client,
     assert dry.status_code == 200 and dry.json()["results_new"] == 3 and stored(world) == 0
     r = upload(c, "核酸.csv", data, dry_run=False)
     assert r.status_code == 200 and r.json()["applied"], r.text
+    assert c.published == [world.gate_id]  # offline gates hold the latest negatives: configs re-published
     again = upload(c, "核酸.csv", data, dry_run=False)  # the same file twice: nothing counted twice
     assert (again.json()["results_new"], again.json()["already_known"]) == (0, 3) and stored(world) == 3
     with Session(world.engine) as s:
