@@ -36,6 +36,7 @@ from central.office.schemas import (
     PersonUpdate,
     PolicyUpdate,
 )
+from gatecore.campus import policy_problems
 from gatecore.policy import CampusPolicy
 
 READERS = (Role.SECURITY, Role.AUDITOR, Role.DIRECTOR, Role.APPROVER)
@@ -87,6 +88,9 @@ def update_policy(
         policy = CampusPolicy.from_dict({**current, **body.changes})
     except (TypeError, ValueError) as exc:
         raise refuse(422, f"invalid policy: {exc}") from None
+    problems = policy_problems(policy)
+    if problems:  # bilingual, as the console shows it
+        raise refuse(422, "invalid policy: " + "; ".join(f"{zh} / {en}" for _, zh, en in problems))
     saved = registry.save_policy(session, policy)
     record_change(
         session, user, "update", "campus_policy", campus_id, version=saved.version, changes=body.changes

@@ -107,3 +107,46 @@ def test_a_lapsed_commuter_certificate_counts_against_the_household(
         assert got.reason is reason
     with Session(world.engine) as s:
         assert s.get(Person, world.people["wang"]).commuter_until.isoformat() == until  # type: ignore[union-attr]
+
+
+def test_closed_management_and_testing_settings_through_the_api_and_the_console(
+    c: Client, world: World
+) -> None:
+    url = f"/api/v1/campuses/{world.campus_id}/policy"
+    for bad, field in [
+        ({"closed_groups": ["Students!"]}, "closed_groups"),
+        ({"closed_groups": "student"}, "closed_groups"),
+        ({"nat_max_age_hours": 0}, "nat_max_age_hours"),
+        ({"nat_interval_hours": 10_000}, "nat_interval_hours"),
+    ]:
+        r = c.call("PUT", url, json={"changes": bad})
+        assert r.status_code == 422 and field in r.json()["detail"], (bad, r.text)
+    assert c.published == []
+    ok = c.call(
+        "PUT", url, json={"changes": {"closed_groups": ["student", "logistics"], "nat_max_age_hours": 72}}
+    )
+    assert ok.status_code == 200 and ok.json()["closed_groups"] == ["logistics", "student"]
+    assert c.published == [world.gate_id]
+
+    c.log_in("security", f"/console/policy?campus_id={world.campus_id}")
+    form = {
+        "fever_threshold": "37.3",
+        "plausible_min": "34.0",
+        "plausible_max": "43.0",
+        "household_quota": "true",
+        "timezone": "Asia/Shanghai",
+        "allowed_kinds": ["resident", "staff", "student"],
+        "closed_groups": "student，logistics",
+        "nat_interval_hours": "72",
+        "nat_max_age_hours": "",
+    }
+    r = c.form(f"/console/policy/{world.campus_id}", {**form, "closed_groups": "学生"})
+    assert r.status_code == 200 and "封闭管理分组须为小写字母" in r.text
+    r = c.form(f"/console/policy/{world.campus_id}", form)
+    assert "核酸检测周期" in r.text and 'id="p-closed_groups"' in r.text
+    api = c.call("GET", url).json()
+    assert (api["closed_groups"], api["nat_interval_hours"], api["nat_max_age_hours"]) == (
+        ["logistics", "student"],
+        72,
+        None,
+    )
