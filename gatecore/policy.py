@@ -54,7 +54,8 @@ def read_pass(qr: str, public_keys: Mapping[int, Ed25519PublicKey], at: datetime
         return exc
 
 
-def _temperature(t: Temperature, policy: CampusPolicy) -> list[Reason]:
+def temperature_reasons(t: Temperature, policy: CampusPolicy) -> list[Reason]:
+    """What the reading alone says (fever, re-measure), whoever it is and wherever."""
     if t.status is SensorStatus.MISSING or (t.celsius is None and t.status is SensorStatus.OK):
         return [Reason.TEMP_MISSING]
     if t.status not in (SensorStatus.OK, SensorStatus.MANUAL) or t.celsius is None:
@@ -139,7 +140,7 @@ def evaluate(
     """Apply every rule; identity first, else the strongest verdict wins and the most useful reason shows."""
     day = policy.local_date(request.scanned_at)
     inward = request.direction == "in"
-    reasons = _temperature(request.temperature, policy)
+    reasons = temperature_reasons(request.temperature, policy)
     lapsed: list[Reason] = []  # entry permissions that no longer hold, for a person going out
     detail: dict[str, Any] = {}
     if request.temperature.celsius is not None:

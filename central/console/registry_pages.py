@@ -184,7 +184,9 @@ async def policy_form(campus_id: int, request: Request, session: WriteSession, u
     try:
         saved = update_policy(campus_id, PolicyUpdate(changes=changes), request, session, viewer)
     except HTTPException as exc:
-        return policy(request, session, viewer, campus_id, form=form, error=exc.detail)
+        # a refused policy names each bad field (a list of details, Chinese and English)
+        error = exc.detail if isinstance(exc.detail, str) else "；".join(d["msg"] for d in exc.detail)
+        return policy(request, session, viewer, campus_id, form=form, error=error)
     message = f"v{saved['version']} ✓ ({', '.join(changes)})"
     return done(f"/console/policy?campus_id={campus_id}", message)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import Engine
@@ -25,14 +25,23 @@ from central.decisions.facts import build_facts, gate_facts
 from central.decisions.ledger import claim_day, use_visitor_pass
 from central.models.base import utc
 from central.models.db import read_only, session_scope
-from central.models.journal import EntryEvent
+from central.models.journal import EntryEvent, GateState
 from central.models.registry import Gate
 from central.office.incidents import incident_for
 from central.office.keys import KeyRing
 from central.office.registry import latest_policy
 from gatecore import topics
 from gatecore.messages import MessageError, ScanEvent
-from gatecore.policy import AccessRequest, Decision, Facts, Outcome, decide, read_pass
+from gatecore.policy import (
+    AccessRequest,
+    CampusPolicy,
+    Decision,
+    Facts,
+    Outcome,
+    decide,
+    read_pass,
+    temperature_reasons,
+)
 from gatecore.reasons import Reason, Verdict
 from gatecore.tokens import PassClaims, PassKind, TokenError
 
@@ -61,9 +70,10 @@ class _Outcome:
 class DecisionService:
     """Decides scan events against the registry and logs them; see the module docstring."""
 
-    def __init__(self, engine: Engine, keyring: KeyRing) -> None:
+    def __init__(self, engine: Engine, keyring: KeyRing, *, max_skew_s: float = 30.0) -> None:
         self.engine = engine
         self.keyring = keyring
+        self.max_skew_s = max_skew_s  # how far ahead of central a gate's scan time may claim to be
 
     def handle(self, topic: str, payload: bytes, received_at: datetime) -> list[Outgoing]:
         """Decide one payload from ``gates/{id}/events``; return the messages to publish."""
@@ -78,6 +88,30 @@ class DecisionService:
                 type(exc).__name__,
             )
             return []
+        except Exception as exc:  # a bad stored setting, a bug: the gate still gets an answer
+            logger.exception("deciding a payload on %s failed", topic)
+            return self._failed(topic, payload, utc(received_at), exc)
+
+    def _failed(self, topic: str, payload: bytes, received_at: datetime, exc: Exception) -> list[Outgoing]:
+        """A refer decision for the guard (and a fever alert when the reading is one by the default
+        threshold) plus a dead letter holding the payload: never silence."""
+        try:
+            store_rejected(
+                self.engine, topic, payload, f"decision failed: {type(exc).__name__}: {exc}", received_at
+            )
+        except SQLAlchemyError as db_exc:
+            logger.error("dead letter not stored either: %s", type(db_exc).__name__)
+        try:
+            event = ScanEvent.from_json(payload)
+        except MessageError:
+            return []
+        r = Reason.DECISION_ERROR
+        decision = Decision(Verdict.REFER, r, (r, *_alerting(event)), 0, detail={"error": type(exc).__name__})
+        out = [Outgoing(topics.gate_decisions(event.gate_id), _message(event, decision, received_at))]
+        if decision.alert:
+            _, alert = fever_alert(event, None, Facts(), received_at)
+            out.append(Outgoing(topics.FEVER_ALERTS, alert.to_json()))
+        return out
 
     def _handle(self, topic: str, payload: bytes, received_at: datetime) -> list[Outgoing]:
         gate_id = topics.gate_of(topic)
@@ -113,7 +147,10 @@ class DecisionService:
     def _decide(self, session: Session, event: ScanEvent, received_at: datetime) -> list[Outgoing]:
         gate = session.get(Gate, event.gate_id)
         if gate is None:
-            unknown = Decision(Verdict.REFER, Reason.UNKNOWN_GATE, (Reason.UNKNOWN_GATE,), 0)
+            # a fever (or marked symptoms) is alerted at any gate, registered or not
+            unknown = Decision(
+                Verdict.REFER, Reason.UNKNOWN_GATE, (Reason.UNKNOWN_GATE, *_alerting(event)), 0
+            )
             outcome, campus_id = _Outcome(unknown, Facts(), None), None
         else:
             outcome, campus_id = self._evaluate(session, event, gate, received_at), gate.campus_id
@@ -143,18 +180,19 @@ class DecisionService:
 
     def _evaluate(self, session: Session, event: ScanEvent, gate: Gate, received_at: datetime) -> _Outcome:
         policy = latest_policy(session, gate.campus_id)
-        claims = read_pass(event.qr, self.keyring.public_keys(), event.gate_time)
-        day = policy.local_date(event.gate_time)
+        at, clock = self._judged_at(session, event, received_at)
+        claims = read_pass(event.qr, self.keyring.public_keys(), at)
+        day = policy.local_date(at)
         done = event.offline.verdict if event.offline is not None else None
         admitted_offline = done is Verdict.ALLOW
         # an offline admission is judged by what the gate could know at its scan time
-        as_of = event.gate_time if admitted_offline else None
+        as_of = at if admitted_offline else None
         facts = (
             build_facts(session, claims, gate, day, revoked_as_of=as_of)
             if isinstance(claims, PassClaims)
             else gate_facts(gate)
         )
-        request = AccessRequest.from_scan(event)
+        request = AccessRequest.from_scan(event, at)
         guard = event.override.verdict if event.override else None
 
         def run(f: Facts) -> Outcome:
@@ -172,13 +210,13 @@ class DecisionService:
 
         outcome = run(facts)
         decision, facts = outcome.decision, outcome.facts
-        conflicts: list[str] = []
+        conflicts: list[str] = [clock] if clock else []
         if outcome.lost_to is not None and admitted_offline:
             conflicts.append(f"household day already held by person {outcome.lost_to.person_id}")
         refused_offline = done is not None and not admitted_offline
         if not refused_offline and _uses_visitor_pass(claims, event, decision, admitted_offline):
             assert isinstance(claims, PassClaims)
-            if not use_visitor_pass(session, claims.pass_id, event.gate_time):
+            if not use_visitor_pass(session, claims.pass_id, at):
                 facts = dataclasses.replace(facts, visitor_used=True)
                 decision = run(facts).decision
                 if admitted_offline:
@@ -189,6 +227,30 @@ class DecisionService:
                 f"central decides {decision.verdict.value}/{decision.reason.value}"
             )
         return _Outcome(decision, facts, "; ".join(conflicts) or None)
+
+    def _judged_at(
+        self, session: Session, event: ScanEvent, received_at: datetime
+    ) -> tuple[datetime, str | None]:
+        """The instant the rules judge a scan at, and a flag when the gate's clock cannot be trusted.
+
+        Online, central's receive time: a gate claiming an old time must not make a day-old phone
+        code valid, nor one claiming tomorrow use tomorrow's household day. An offline decision
+        being reconciled happened earlier, at the gate's time corrected by its measured skew; a
+        clock measured off, or a time after receipt, is flagged and bounded by the receipt.
+        """
+        if event.offline is None:
+            return received_at, None
+        state = session.get(GateState, event.gate_id)
+        skew = state.clock_skew_s if state is not None and state.clock_skew_s is not None else 0.0
+        at = event.gate_time - timedelta(seconds=skew)  # central's clock at the scan
+        if at > received_at + timedelta(seconds=self.max_skew_s):
+            return received_at, (
+                f"gate clock: offline scan time {event.gate_time.isoformat()} is after its receipt; "
+                "judged at receipt"
+            )
+        if state is not None and state.clock_off:
+            return min(at, received_at), f"gate clock: off by {skew:.0f} s (measured from its status)"
+        return min(at, received_at), None
 
     def _duplicate(
         self, session: Session, event: ScanEvent, stored: EntryEvent, received_at: datetime
@@ -223,6 +285,16 @@ class DecisionService:
         row.offline_verdict, row.offline_reason = event.offline.verdict.value, event.offline.reason.value
         row.offline_policy_version, row.conflict = event.offline.policy_version, conflict
         append_entry(session, row)
+
+
+def _message(event: ScanEvent, decision: Decision, received_at: datetime) -> bytes:
+    return decision_message(event, decision, Facts(), received_at, None).to_json()
+
+
+def _alerting(event: ScanEvent) -> list[Reason]:
+    """The alert reasons of a scan judged without a campus: a fever by the default threshold, symptoms."""
+    fever = [r for r in temperature_reasons(event.temperature, CampusPolicy(0)) if r is Reason.FEVER]
+    return fever + ([Reason.SYMPTOMS] if event.symptoms else [])
 
 
 def _stored(session: Session, event_id: str) -> EntryEvent | None:

@@ -49,7 +49,7 @@ class Worker:
         self.settings = settings
         self.engine = engine
         self.keyring = keyring or open_keyring(settings, engine)
-        self.service = DecisionService(engine, self.keyring)
+        self.service = DecisionService(engine, self.keyring, max_skew_s=settings.max_clock_skew_s)
         self.link = MqttLink(f"central-{settings.worker_id}", link_options(settings))
         self.configs_published = threading.Event()
         events = topics.shared(topics.ALL_EVENTS) if settings.shared_subscription else topics.ALL_EVENTS

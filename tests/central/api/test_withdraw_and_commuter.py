@@ -120,7 +120,7 @@ def test_closed_management_and_testing_settings_through_the_api_and_the_console(
         ({"nat_interval_hours": 10_000}, "nat_interval_hours"),
     ]:
         r = c.call("PUT", url, json={"changes": bad})
-        assert r.status_code == 422 and field in r.json()["detail"], (bad, r.text)
+        assert r.status_code == 422 and field in r.text, (bad, r.text)
     assert c.published == []
     ok = c.call(
         "PUT", url, json={"changes": {"closed_groups": ["student", "logistics"], "nat_max_age_hours": 72}}

@@ -112,3 +112,13 @@ def test_the_daily_report_counts_symptom_referrals_and_closed_management_refusal
     assert c["closed_management_refusals"] == 2
     assert c["refusals"]["closed_management"] == 2
     assert (rendered["咳嗽等症状转医务室"], rendered["封闭管理拒绝离校"]) == ("2", "2")
+
+
+def test_symptoms_at_an_unregistered_gate_are_alerted_too(world: World) -> None:
+    out = world.service.handle(*world.scan("zhang", symptoms=("cough",), gate_id="nowhere-gate"), RECEIVED)
+    assert b'"reason":"unknown_gate"' in out[0].payload
+    assert [o.topic for o in out] == [topics.gate_decisions("nowhere-gate"), topics.FEVER_ALERTS]
+    with session_scope(world.engine) as s:
+        row = s.exec(select(FeverAlert)).one()
+        incident = s.exec(select(FeverIncident)).one()
+    assert (row.gate_id, row.symptoms, incident.symptoms) == ("nowhere-gate", "cough", "cough")
