@@ -239,3 +239,20 @@ def test_a_positive_after_a_negative_is_no_recent_negative(world: World) -> None
             )
         )
     assert decide(world, "s1").reason is Reason.NAT_OVERDUE
+
+
+def test_on_postgresql_results_due_list_and_gate_rule(pg_engine, keyring, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.central.conftest import build_world
+
+    world = build_world(pg_engine, keyring, gate_id="pg-nucleic")
+    c = Client(world, tmp_path)
+    pid = add_student(world, "s1", "孙小红", last4="1234", number="A1")
+    recent = (datetime.now(BEIJING) - timedelta(hours=30)).strftime("%Y-%m-%d %H:%M")
+    r = upload(c, "r.csv", f"{HEADER}\n,,A1,{recent},阴性\n".encode("gbk"), dry_run=False)
+    assert r.status_code == 200 and r.json()["results_new"] == 1, r.text
+    set_policy(world, closed_groups=frozenset({"student"}), nat_interval_hours=72, nat_max_age_hours=24)
+    body = c.call("GET", f"/api/v1/campuses/{world.campus_id}/nucleic-due", role="auditor").json()
+    assert [(row["person_id"], row["state"]) for row in body["data"]] == [(pid, "current")]
+    # the gate rule judges the scan time: 30 hours after sampling is older than the 24 allowed
+    at = datetime.now(UTC).replace(microsecond=0)
+    assert decide(world, "s1", at=at).reason is Reason.NAT_OVERDUE
