@@ -41,6 +41,7 @@ from gatecore.policy import (
     decide,
     read_pass,
     temperature_reasons,
+    verified_claims,
 )
 from gatecore.reasons import Reason, Verdict
 from gatecore.tokens import PassClaims, PassKind, TokenError
@@ -187,9 +188,10 @@ class DecisionService:
         admitted_offline = done is Verdict.ALLOW
         # an offline admission is judged by what the gate could know at its scan time
         as_of = at if admitted_offline else None
+        verified = verified_claims(claims)
         facts = (
-            build_facts(session, claims, gate, day, revoked_as_of=as_of)
-            if isinstance(claims, PassClaims)
+            build_facts(session, verified, gate, day, revoked_as_of=as_of)
+            if verified is not None
             else gate_facts(gate)
         )
         request = AccessRequest.from_scan(event, at)
