@@ -141,6 +141,7 @@ def test_approving_is_the_approvers_alone() -> None:
     assert approver_only == {
         ("POST", "/api/v1/approvals/{approval_id}/approve"),
         ("POST", "/api/v1/approvals/{approval_id}/reject"),
+        ("POST", "/api/v1/approvals/{approval_id}/withdraw"),  # the approver takes back what they granted
         ("POST", "/console/approvals/{approval_id}/{verdict}"),
     }
 
