@@ -60,7 +60,7 @@ class CampusPolicy:
             d["allowed_kinds"] = frozenset(PassKind[k.upper()] for k in d["allowed_kinds"])
         if "closed_groups" in d:
             if not isinstance(d["closed_groups"], list | tuple | set | frozenset):
-                raise ValueError("closed_groups must be a list of group codes, e.g. [\"student\"]")
+                raise ValueError('closed_groups must be a list of group codes, e.g. ["student"]')
             d["closed_groups"] = frozenset(d["closed_groups"])
         for key in ("opens", "closes"):
             if d.get(key):
