@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import Engine
@@ -20,12 +20,13 @@ from sqlmodel import Session, select
 
 from central.audit.chain import append_entry
 from central.decisions.answer import decision_message, entry_row, fever_alert
+from central.decisions.clock import judged_at
 from central.decisions.deadletter import store_rejected
 from central.decisions.facts import build_facts, gate_facts
 from central.decisions.ledger import claim_day, use_visitor_pass
 from central.models.base import utc
 from central.models.db import read_only, session_scope
-from central.models.journal import EntryEvent, GateState
+from central.models.journal import EntryEvent
 from central.models.registry import Gate
 from central.office.incidents import incident_for
 from central.office.keys import KeyRing
@@ -181,7 +182,7 @@ class DecisionService:
 
     def _evaluate(self, session: Session, event: ScanEvent, gate: Gate, received_at: datetime) -> _Outcome:
         policy = latest_policy(session, gate.campus_id)
-        at, clock = self._judged_at(session, event, received_at)
+        at, clock = judged_at(session, event, received_at, max_skew_s=self.max_skew_s)
         claims = read_pass(event.qr, self.keyring.public_keys(), at)
         day = policy.local_date(at)
         done = event.offline.verdict if event.offline is not None else None
@@ -229,30 +230,6 @@ class DecisionService:
                 f"central decides {decision.verdict.value}/{decision.reason.value}"
             )
         return _Outcome(decision, facts, "; ".join(conflicts) or None)
-
-    def _judged_at(
-        self, session: Session, event: ScanEvent, received_at: datetime
-    ) -> tuple[datetime, str | None]:
-        """The instant the rules judge a scan at, and a flag when the gate's clock cannot be trusted.
-
-        Online, central's receive time: a gate claiming an old time must not make a day-old phone
-        code valid, nor one claiming tomorrow use tomorrow's household day. An offline decision
-        being reconciled happened earlier, at the gate's time corrected by its measured skew; a
-        clock measured off, or a time after receipt, is flagged and bounded by the receipt.
-        """
-        if event.offline is None:
-            return received_at, None
-        state = session.get(GateState, event.gate_id)
-        skew = state.clock_skew_s if state is not None and state.clock_skew_s is not None else 0.0
-        at = event.gate_time - timedelta(seconds=skew)  # central's clock at the scan
-        if at > received_at + timedelta(seconds=self.max_skew_s):
-            return received_at, (
-                f"gate clock: offline scan time {event.gate_time.isoformat()} is after its receipt; "
-                "judged at receipt"
-            )
-        if state is not None and state.clock_off:
-            return min(at, received_at), f"gate clock: off by {skew:.0f} s (measured from its status)"
-        return min(at, received_at), None
 
     def _duplicate(
         self, session: Session, event: ScanEvent, stored: EntryEvent, received_at: datetime
