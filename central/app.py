@@ -28,6 +28,7 @@ from central.api.routes import (
     health,
     imports,
     incidents,
+    nucleic,
     passes,
     phonepass,
     registry,
@@ -37,6 +38,7 @@ from central.api.routes import (
 from central.console import changes as changes_pages
 from central.console import entries as entry_pages
 from central.console import flow as flow_pages
+from central.console import nucleic as nucleic_pages
 from central.console import people as people_pages
 from central.console import registry_pages
 from central.console import users as user_pages
@@ -60,6 +62,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     approvals.router,
     passes.router,
     imports.router,
+    nucleic.router,
     phonepass.router,
     users.router,
     audit.router,
@@ -76,6 +79,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     entry_pages.router,
     user_pages.router,
     changes_pages.router,
+    nucleic_pages.router,
 )
 
 

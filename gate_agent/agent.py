@@ -93,6 +93,8 @@ class GateAgent:
         self._threads: list[threading.Thread] = []
         self._stopped = False
         self.last_event: ScanEvent | None = None  # what the guard's override refers to
+        self._symptoms: tuple[str, ...] = ()  # marked by the guard for the next scan
+        self._symptom_lock = threading.Lock()
         link.on_decision(self._on_decision)
         link.on_config(self._on_config)
         link.on_connection_change(self._on_link)
@@ -156,6 +158,16 @@ class GateAgent:
         """A guard's hand measurement, used for the next scan."""
         self.thermometer.manual(celsius)
 
+    def mark_symptoms(self, symptoms: tuple[str, ...]) -> None:
+        """A guard marks a cough or other symptoms (seed 003: 发烧咳嗽者), carried by the next scan."""
+        with self._symptom_lock:
+            self._symptoms = symptoms
+
+    def _take_symptoms(self) -> tuple[str, ...]:
+        with self._symptom_lock:
+            marked, self._symptoms = self._symptoms, ()
+        return marked
+
     def _store_scan(
         self, qr: str, at: float, temperature: Temperature | None, override: Override | None = None
     ) -> str:
@@ -179,6 +191,7 @@ class GateAgent:
                     temperature=temperature,
                     direction=s.direction,
                     override=override,
+                    symptoms=() if override else self._take_symptoms(),
                 )
                 self.outbox.put(event)  # before anything is shown or queued: a crash loses nothing
         except BaseException:

@@ -46,9 +46,10 @@ def build_agent(
     the simulator passes its own display and relay (and may pass a camera, thermometer or link)."""
     store = Store(settings.database_path)
     display = display or TerminalDisplay()
-    if settings.screen_port:
-        display = TeeDisplay(display, ScreenDisplay(settings.screen_port).start())
-    return GateAgent(
+    screen = ScreenDisplay(settings.screen_port).start() if settings.screen_port else None
+    if screen is not None:
+        display = TeeDisplay(display, screen)
+    agent = GateAgent(
         settings,
         camera=camera or OpenCvCamera(settings.camera),
         decoder=make_decoder(settings.decoder),
@@ -60,3 +61,6 @@ def build_agent(
         offline=OfflineDecider(ConfigStore(store), LocalLedger(store)),
         clock=clock,
     )
+    if screen is not None:
+        screen.on_symptoms = agent.mark_symptoms  # the screen's symptom buttons mark the next scan
+    return agent

@@ -1,6 +1,7 @@
 """GuardConsole: the guard's keyboard-driven terminal. It is the gate's Display on a terminal (the
 last decision, the faults) and reads single keys: a/d override the last decision with a reason
-from a short list, t types a hand-measured temperature, s types a code by hand, q quits."""
+from a short list, t types a hand-measured temperature, c marks a cough or other symptoms for the
+next scan, s types a code by hand, q quits."""
 
 from __future__ import annotations
 
@@ -27,7 +28,14 @@ OVERRIDE_REASONS: tuple[tuple[str, str], ...] = (
     ("设备故障人工核验", "device fault, checked by hand"),
     ("其他", "other"),
 )
-KEYS = "[a] 放行 allow  [d] 禁止 deny  [t] 手动体温 temperature  [s] 手动输码 type a code  [q] 退出 quit"
+SYMPTOM_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("cough", "咳嗽", "cough"),
+    ("other", "其他症状", "other symptoms"),
+)
+KEYS = (
+    "[a] 放行 allow  [d] 禁止 deny  [t] 手动体温 temperature  [c] 咳嗽等症状 symptoms  "
+    "[s] 手动输码 type a code  [q] 退出 quit"
+)
 ESC = "\x1b"
 
 
@@ -107,6 +115,8 @@ class GuardConsole:
                 self._say(f"下一次扫码使用体温 {celsius:.1f} °C / used for the next scan")
             else:
                 self._say("体温无效 not a temperature (30-45 °C)")
+        elif key == "c":
+            self._symptoms(agent, stop)
         elif key == "s":
             code = self._line("输入出入码 Type the code: ", stop)
             if code:
@@ -114,6 +124,17 @@ class GuardConsole:
                 self._say("已提交 submitted")
         else:
             self._say("")
+
+    def _symptoms(self, agent: GateAgent, stop: threading.Event) -> None:
+        menu = "  ".join(f"{n}. {zh} {en}" for n, (_, zh, en) in enumerate(SYMPTOM_KEYS, 1))
+        self._say("症状：选择 choose a symptom (Esc 取消 cancel)", menu)
+        key = self._key(stop)
+        if key is None or not key.isdigit() or not 1 <= int(key) <= len(SYMPTOM_KEYS):
+            self._say("已取消 cancelled")
+            return
+        code, zh, en = SYMPTOM_KEYS[int(key) - 1]
+        agent.mark_symptoms((code,))
+        self._say(f"下一次扫码标记：{zh} / next scan marked: {en}")
 
     def _override(self, agent: GateAgent, *, allow: bool, stop: threading.Event) -> None:
         last = agent.last_event

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -14,6 +15,8 @@ from gatecore.tokens import PassKind
 DEFAULT_TZ = "Asia/Shanghai"  # the one default time zone of campuses, the office and the demo
 FEVER_THRESHOLD_RANGE = (37.0, 38.5)  # outside it the fever rule is off in practice (33 °C) or absurd
 PLAUSIBLE_BOUNDS = (30.0, 45.0)  # the plausible-reading window must lie inside these
+GROUP_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")  # a pass kind ("student") or a person's group tag
+MAX_NAT_HOURS = 24 * 30  # a month: longer is no testing programme
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,11 @@ class CampusPolicy:
     allowed_kinds: frozenset[PassKind] = frozenset(PassKind)
     opens: time | None = None  # opening hours in local time; None: always open
     closes: time | None = None
+    # closed management (seed 003 封闭化管理, seed 004 封闭住宿): groups kept in, whose exit needs an
+    # approval; a group is a pass kind in lower case ("student") or a person's group tag ("logistics")
+    closed_groups: frozenset[str] = frozenset()
+    nat_interval_hours: int = 0  # kept-in people are tested this often (seed 002); 0: no programme
+    nat_max_age_hours: int | None = None  # the gate refers a kept-in person without a negative this recent
 
     def local_date(self, at: datetime) -> date:
         """The campus's calendar date at an instant (the household day follows it)."""
@@ -39,6 +47,7 @@ class CampusPolicy:
         """JSON-ready form, for the config topic and the database."""
         d = dataclasses.asdict(self)
         d["allowed_kinds"] = sorted(k.name.lower() for k in self.allowed_kinds)
+        d["closed_groups"] = sorted(self.closed_groups)
         d["opens"] = self.opens.isoformat() if self.opens else None
         d["closes"] = self.closes.isoformat() if self.closes else None
         return d
@@ -49,6 +58,10 @@ class CampusPolicy:
         d = dict(d)
         if "allowed_kinds" in d:
             d["allowed_kinds"] = frozenset(PassKind[k.upper()] for k in d["allowed_kinds"])
+        if "closed_groups" in d:
+            if not isinstance(d["closed_groups"], list | tuple | set | frozenset):
+                raise ValueError('closed_groups must be a list of group codes, e.g. ["student"]')
+            d["closed_groups"] = frozenset(d["closed_groups"])
         for key in ("opens", "closes"):
             if d.get(key):
                 d[key] = time.fromisoformat(d[key])
@@ -113,4 +126,38 @@ def policy_problems(policy: CampusPolicy) -> list[tuple[str, str, str]]:
         out.append(("opens", "开放时间与关闭时间不能相同", "opening and closing times must differ"))
     if not policy.allowed_kinds:
         out.append(("allowed_kinds", "至少允许一类人员", "allow at least one category"))
+    return out + _closed_problems(policy)
+
+
+def _closed_problems(policy: CampusPolicy) -> list[tuple[str, str, str]]:
+    out: list[tuple[str, str, str]] = []
+    bad = sorted(str(g) for g in policy.closed_groups if not isinstance(g, str) or not GROUP_CODE.match(g))
+    if bad:
+        out.append(
+            (
+                "closed_groups",
+                f"封闭管理分组须为小写字母、数字或下划线（如 student、logistics），不能用 {', '.join(bad)}",
+                f"closed_groups: {', '.join(bad)} are not group codes (lower-case letters, digits, _)",
+            )
+        )
+    interval = policy.nat_interval_hours
+    if isinstance(interval, bool) or not isinstance(interval, int) or not 0 <= interval <= MAX_NAT_HOURS:
+        out.append(
+            (
+                "nat_interval_hours",
+                f"核酸检测周期须为 0（不检测）至 {MAX_NAT_HOURS} 小时",
+                f"nat_interval_hours must be 0 (off) to {MAX_NAT_HOURS}",
+            )
+        )
+    age = policy.nat_max_age_hours
+    if age is not None and (
+        isinstance(age, bool) or not isinstance(age, int) or not 1 <= age <= MAX_NAT_HOURS
+    ):
+        out.append(
+            (
+                "nat_max_age_hours",
+                f"闸机核酸时效须留空（不查验）或为 1 至 {MAX_NAT_HOURS} 小时",
+                f"nat_max_age_hours must be empty (off) or 1 to {MAX_NAT_HOURS}",
+            )
+        )
     return out

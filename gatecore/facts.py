@@ -51,6 +51,9 @@ class Facts:
     offline: bool = False  # decided at the gate without the registry
     # kinds whose registry records this decider does not hold (offline, a config without them)
     unchecked: frozenset[PassKind] = frozenset()
+    group: str | None = None  # the person's closed-management group tag, e.g. "logistics"
+    exit_approvals: tuple[Window, ...] = ()  # approvals to leave while kept in
+    last_negative_at: datetime | None = None  # sampling time of the latest test, when it was negative
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,7 @@ class AccessRequest:
     temperature: Temperature
     direction: str
     scanned_at: datetime
+    symptoms: tuple[str, ...] = ()  # marked by the guard: cough, other
 
     @classmethod
     def from_scan(cls, event: ScanEvent, at: datetime | None = None) -> AccessRequest:
@@ -75,6 +79,7 @@ class AccessRequest:
             temperature=event.temperature,
             direction=event.direction,
             scanned_at=event.gate_time if at is None else at,
+            symptoms=event.symptoms,
         )
 
 
@@ -103,6 +108,11 @@ class Decision:
     def fever(self) -> bool:
         """A fever alert must be raised."""
         return Reason.FEVER in self.reasons
+
+    @property
+    def alert(self) -> bool:
+        """The offices are alerted and an incident opened: a fever, or symptoms the guard marked."""
+        return Reason.FEVER in self.reasons or Reason.SYMPTOMS in self.reasons
 
     @property
     def open_turnstile(self) -> bool:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from gatecore.facts import Facts, Holder, Window
+from gatecore.policy import STAFF_KINDS, STUDENT_KINDS
 from gatecore.tokens import PassClaims, PassKind
 
-_STAFF = frozenset({PassKind.STAFF, PassKind.FOREIGN_TEACHER})
-_STUDENT = frozenset({PassKind.STUDENT, PassKind.INTL_STUDENT})
 OFFLINE_UNCHECKED = frozenset({PassKind.VISITOR})  # the one-time use is known only to central
 
 
@@ -34,6 +33,10 @@ class GateRegistry:
     contractor_approvals: Mapping[int, tuple[Window, ...]] = field(default_factory=dict)
     return_batches: Mapping[int, tuple[Window, ...]] = field(default_factory=dict)
     vehicles: Mapping[int, tuple[date, int]] = field(default_factory=dict)  # id -> (until, owner)
+    commuter_until: Mapping[int, date] = field(default_factory=dict)  # a certificate's last valid day
+    groups: Mapping[int, str] = field(default_factory=dict)  # closed-management group tags
+    exit_approvals: Mapping[int, tuple[Window, ...]] = field(default_factory=dict)  # leaving while kept in
+    last_negative: Mapping[int, datetime] = field(default_factory=dict)  # kept-in people's latest negative
 
     def facts(
         self, claims: PassClaims, *, revoked: bool, gate_open: bool, day: date, day_holder: Holder | None
@@ -48,7 +51,7 @@ class GateRegistry:
             person_id = vehicle[1] if vehicle else 0
             known_person = vehicle is not None  # central finds no owner for an unknown vehicle
         approvals: tuple[Window, ...] = ()
-        if claims.kind in _STAFF:
+        if claims.kind in STAFF_KINDS:
             approvals = self.staff_approvals.get(person_id, ())
         elif claims.kind is PassKind.CONTRACTOR:
             approvals = self.contractor_approvals.get(person_id, ())
@@ -57,13 +60,17 @@ class GateRegistry:
             person_active=known_person and person_id not in self.inactive,
             gate_open=gate_open,
             key_person_until=self.key_persons.get(person_id),
-            commuter=person_id in self.commuters,
+            commuter=person_id in self.commuters
+            and (person_id not in self.commuter_until or day <= self.commuter_until[person_id]),
             approvals=approvals,
-            return_batches=self.return_batches.get(person_id, ()) if claims.kind in _STUDENT else (),
+            return_batches=self.return_batches.get(person_id, ()) if claims.kind in STUDENT_KINDS else (),
             vehicle_registered=vehicle_registered,
             day_holder=day_holder,
             offline=True,
             unchecked=OFFLINE_UNCHECKED,
+            group=self.groups.get(person_id),
+            exit_approvals=self.exit_approvals.get(person_id, ()),
+            last_negative_at=self.last_negative.get(person_id),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -83,6 +90,10 @@ class GateRegistry:
             "contractor_approvals": windows(self.contractor_approvals),
             "return_batches": windows(self.return_batches),
             "vehicles": {str(k): [u.isoformat(), o] for k, (u, o) in sorted(self.vehicles.items())},
+            "commuter_until": {str(k): v.isoformat() for k, v in sorted(self.commuter_until.items())},
+            "groups": {str(k): v for k, v in sorted(self.groups.items())},
+            "exit_approvals": windows(self.exit_approvals),
+            "last_negative": {str(k): v.isoformat() for k, v in sorted(self.last_negative.items())},
         }
 
     @classmethod
@@ -100,6 +111,12 @@ class GateRegistry:
                 vehicles={
                     int(k): (date.fromisoformat(u), int(o)) for k, (u, o) in d.get("vehicles", {}).items()
                 },
+                commuter_until={
+                    int(k): date.fromisoformat(v) for k, v in d.get("commuter_until", {}).items()
+                },
+                groups={int(k): str(v) for k, v in d.get("groups", {}).items()},
+                exit_approvals=_windows(d.get("exit_approvals", {})),
+                last_negative={int(k): _instant(v) for k, v in d.get("last_negative", {}).items()},
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"registry facts cannot be read: {type(exc).__name__}: {exc}") from exc
@@ -111,6 +128,13 @@ def _ids(values: Any) -> list[int]:
     ):
         raise ValueError("expected a list of ids")
     return values
+
+
+def _instant(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError(f"time {text!r} has no UTC offset")
+    return value
 
 
 def _windows(m: Mapping[str, Any]) -> dict[int, tuple[Window, ...]]:

@@ -21,6 +21,7 @@ VERSION = 1
 CONFIG_VERSION = 2  # the retained gate config gained the registry facts (see GateConfig)
 MAX_PAYLOAD = 8192  # a scan event is ~400 bytes; anything near this is an attack or a bug
 MAX_QR = 1024
+SYMPTOMS = ("cough", "other")  # what a guard can mark at the gate (seed 003: 发烧咳嗽者)
 
 
 class MessageError(CoreError):
@@ -144,10 +145,14 @@ class ScanEvent:
     direction: str = "in"
     offline: OfflineDecision | None = None
     override: Override | None = None
+    symptoms: tuple[str, ...] = ()  # marked by the guard; absent on the wire when none (older gates)
 
     def to_json(self) -> bytes:
-        """Serialise for the wire."""
-        return _dump(self, "scan")
+        """Serialise for the wire; without symptoms the bytes are those of a version-1 scan before them."""
+        data = json.loads(_dump(self, "scan"))
+        if not self.symptoms:
+            del data["symptoms"]
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
     @classmethod
     def from_json(cls, payload: bytes) -> ScanEvent:
@@ -197,7 +202,18 @@ class ScanEvent:
             direction=direction,
             offline=offline,
             override=override,
+            symptoms=_symptoms(d),
         )
+
+
+def _symptoms(data: dict[str, Any]) -> tuple[str, ...]:
+    raw = _field(data, "symptoms", list, optional=True) or []
+    unknown = [x for x in raw if x not in SYMPTOMS]
+    if unknown:
+        raise MessageError(f"symptoms has unknown value(s) {unknown!r}; known: {', '.join(SYMPTOMS)}")
+    if len(set(raw)) != len(raw):
+        raise MessageError("symptoms lists a value twice")
+    return tuple(raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,16 +358,20 @@ class GateConfig:
 
 @dataclass(frozen=True, slots=True)
 class FeverAlert:
-    """Central to the offices: a fever at a gate, at once."""
+    """Central to the offices: a fever or marked symptoms at a gate, at once."""
 
     event_id: str
     gate_id: str
     campus_id: int
-    celsius: float
+    celsius: float | None
     holder: str
     household: str
     at: datetime
+    symptoms: tuple[str, ...] = ()  # marked by the guard; absent on the wire for a fever alone
 
     def to_json(self) -> bytes:
         """Serialise for the wire."""
-        return _dump(self, "fever")
+        data = json.loads(_dump(self, "fever"))
+        if not self.symptoms:
+            del data["symptoms"]
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,8 +25,31 @@ from gatecore.reasons import IDENTITY, Reason, Verdict, most_useful
 from gatecore.thermoline import SensorStatus
 from gatecore.tokens import PassClaims, PassKind, TokenError, verify_token
 
-# re-exported: callers import the rules' vocabulary from here
-__all__ = ["DEFAULT_TZ", "AccessRequest", "CampusPolicy", "DayClaim", "Decision", "Facts", "Holder", "Window"]
+__all__ = [  # the rules' vocabulary is re-exported: callers import everything about the rules from here
+    "DEFAULT_TZ",
+    "HOUSEHOLD_KINDS",
+    "LAPSED_ON_EXIT",
+    "REGISTRY_KINDS",
+    "STAFF_KINDS",
+    "STUDENT_KINDS",
+    "AccessRequest",
+    "CampusPolicy",
+    "ClaimDay",
+    "DayClaim",
+    "Decision",
+    "Facts",
+    "Holder",
+    "Outcome",
+    "Window",
+    "day_claim",
+    "decide",
+    "evaluate",
+    "override",
+    "quota_applies",
+    "read_pass",
+    "temperature_reasons",
+    "verified_claims",
+]
 
 HOUSEHOLD_KINDS = frozenset({PassKind.RESIDENT, PassKind.TENANT})
 STAFF_KINDS = frozenset({PassKind.STAFF, PassKind.FOREIGN_TEACHER})
@@ -114,6 +137,27 @@ def _outside_hours(policy: CampusPolicy, at: datetime) -> bool:
     return policy.closes <= local < policy.opens  # hours that span midnight
 
 
+def kept_in(c: PassClaims, f: Facts, policy: CampusPolicy) -> bool:
+    """Whether the pass holder is in a group the campus keeps in (closed management)."""
+    groups = policy.closed_groups
+    return bool(groups) and (c.kind.name.lower() in groups or (f.group is not None and f.group in groups))
+
+
+def _closed(c: PassClaims, f: Facts, policy: CampusPolicy, request: AccessRequest, day: date) -> list[Reason]:
+    # the one exception to "exits are let through" (DOMAIN rule 12): people kept in need an approval
+    if not kept_in(c, f, policy):
+        return []
+    out = []
+    if request.direction == "out" and not any(w.covers(day) for w in f.exit_approvals):
+        out.append(Reason.CLOSED_MANAGEMENT)
+    hours = policy.nat_max_age_hours
+    if hours is not None and (
+        f.last_negative_at is None or request.scanned_at - f.last_negative_at > timedelta(hours=hours)
+    ):
+        out.append(Reason.NAT_OVERDUE)
+    return out
+
+
 def quota_applies(c: PassClaims, f: Facts, policy: CampusPolicy) -> bool:
     """Whether this pass counts against its household's one-person-a-day slot."""
     return policy.household_quota and c.household_id != 0 and c.kind in HOUSEHOLD_KINDS and not f.commuter
@@ -130,6 +174,9 @@ def evaluate(
     detail: dict[str, Any] = {}
     if request.temperature.celsius is not None:
         detail["celsius"] = request.temperature.celsius
+    if request.symptoms:  # handled like a fever (seed 003: 对发烧咳嗽者一律实行医学隔离观察)
+        reasons.append(Reason.SYMPTOMS)
+        detail["symptoms"] = list(request.symptoms)
     if not facts.gate_open:
         reasons.append(Reason.GATE_CLOSED)
     if _outside_hours(policy, request.scanned_at):
@@ -151,6 +198,7 @@ def evaluate(
             detail["monitored_until"] = facts.key_person_until.isoformat()
         for r in _category(claims, facts, policy, day, inward):
             (reasons if inward or r not in LAPSED_ON_EXIT else lapsed).append(r)
+        reasons += _closed(claims, facts, policy, request, day)
         if quota_applies(claims, facts, policy):
             holder = facts.day_holder
             if holder is None:

@@ -40,6 +40,7 @@ class Reason(enum.StrEnum):
     OK_EXIT_LAPSED = "ok_exit_lapsed"  # let out although an entry permission lapsed: flagged to the office
     # temperature
     FEVER = "fever"
+    SYMPTOMS = "symptoms"
     TEMP_MISSING = "temp_missing"
     TEMP_IMPLAUSIBLE = "temp_implausible"
     # identity: the QR text itself
@@ -67,6 +68,9 @@ class Reason(enum.StrEnum):
     VISITOR_PASS_USED = "visitor_pass_used"
     CONTRACTOR_NOT_APPROVED = "contractor_not_approved"
     VEHICLE_NOT_REGISTERED = "vehicle_not_registered"
+    # closed management and testing
+    CLOSED_MANAGEMENT = "closed_management"
+    NAT_OVERDUE = "nat_overdue"
     # household
     HOUSEHOLD_DAY_USED = "household_day_used"
     # guard and system
@@ -113,6 +117,14 @@ REASONS: dict[Reason, ReasonInfo] = {
         "Fever: not allowed through",
         "引导至留观室，已通知保卫处和防控办",
         "Escort to the isolation observation room; offices notified",
+    ),
+    Reason.SYMPTOMS: ReasonInfo(
+        _D,
+        23,
+        "咳嗽等症状，暂停通行",
+        "Cough or other symptoms: not allowed through",
+        "引导至医务值班室，已通知保卫处和防控办",
+        "Escort to the medical duty room; offices notified",
     ),
     Reason.TEMP_MISSING: ReasonInfo(
         _M,
@@ -262,6 +274,22 @@ REASONS: dict[Reason, ReasonInfo] = {
     ),
     Reason.VEHICLE_NOT_REGISTERED: ReasonInfo(
         _D, 65, "车辆未登记备案", "Vehicle not registered", "禁止入校", "Refuse entry"
+    ),
+    Reason.CLOSED_MANAGEMENT: ReasonInfo(
+        _D,
+        66,
+        "封闭管理期间，未经批准不得离校",
+        "Closed management: leaving needs an approval",
+        "核验离校审批，或联系保卫处",
+        "Check for an exit approval, or call the security office",
+    ),
+    Reason.NAT_OVERDUE: ReasonInfo(
+        _R,
+        15,
+        "无近期核酸阴性结果，请人工核验",
+        "No recent negative nucleic-acid test: check by hand",
+        "查验核酸阴性证明后人工放行并登记",
+        "Check a negative test result, then override and log it",
     ),
     Reason.HOUSEHOLD_DAY_USED: ReasonInfo(
         _D,

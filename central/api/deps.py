@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from central.api.auth import require_roles
 from central.models.db import read_only
-from central.models.registry import Gate
+from central.models.registry import Campus, Gate, Pass
 from central.models.users import Role, User
 from central.office.keys import KeyRing
 
@@ -64,6 +64,18 @@ def publish_campus(request: Request, session: Session, campus_id: int) -> int:
     count = sum(bool(publish(gate_id)) for gate_id in gate_ids)
     logger.info("re-published %d gate configs of campus %s", count, campus_id)
     return count
+
+
+def publish_all(request: Request, session: Session) -> int:
+    """Re-publish every campus's gate configs (a change that reaches every campus's facts)."""
+    campus_ids = [c for c in session.exec(select(Campus.id)) if c is not None]
+    return sum(publish_campus(request, session, campus_id) for campus_id in campus_ids)
+
+
+def publish_person(request: Request, session: Session, person_id: int) -> int:
+    """Re-publish the gate configs of every campus where a person holds a pass (their facts changed)."""
+    campuses = session.exec(select(Pass.campus_id).where(Pass.person_id == person_id, Pass.kind != "VEHICLE"))
+    return sum(publish_campus(request, session, campus_id) for campus_id in sorted(set(campuses)))
 
 
 def publish_gate(request: Request, gate_id: str) -> bool:

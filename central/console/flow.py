@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession, publish_campus
+from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession, publish_campus, publish_person
 from central.console.web import LOCAL, Viewer, admit, done, form_of, refusal, render
 from central.models.registry import Approval, Pass, Person
 from central.models.users import Role, User
@@ -65,20 +65,24 @@ async def request_form(request: Request, session: WriteSession, user: Viewer) ->
 def decide_form(
     approval_id: int, verdict: str, request: Request, session: WriteSession, user: Viewer
 ) -> Response:
-    """An approver approves or rejects."""
+    """An approver approves, rejects, or withdraws an approval granted earlier."""
     viewer = admit(user, Role.APPROVER)
-    if verdict not in ("approve", "reject"):
+    if verdict not in ("approve", "reject", "withdraw"):
         raise HTTPException(404, detail=f"no action {verdict!r}")
     try:
-        office_approvals.decide(
-            session,
-            actor=viewer,
-            approval_id=approval_id,
-            verdict="approved" if verdict == "approve" else "rejected",
-        )
+        if verdict == "withdraw":
+            approval = office_approvals.withdraw(session, actor=viewer, approval_id=approval_id)
+        else:
+            approval = office_approvals.decide(
+                session,
+                actor=viewer,
+                approval_id=approval_id,
+                verdict="approved" if verdict == "approve" else "rejected",
+            )
     except OfficeError as exc:
         return approvals(request, session, viewer, error=exc.message)
     session.commit()
+    publish_person(request, session, approval.person_id)
     return done("/console/approvals", "✓")
 
 

@@ -47,6 +47,7 @@ NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("/console/visitors", "visitors", CONSOLE_ROLES),
     ("/console/vehicles", "vehicles", (*CONSOLE_ROLES, Role.GUARD)),
     ("/console/batches", "batches", CONSOLE_ROLES),
+    ("/console/nucleic", "nucleic", CONSOLE_ROLES),
     ("/console/gates", "gates", (*CONSOLE_ROLES, Role.GUARD)),
     ("/console/policy", "policy", CONSOLE_ROLES),
     ("/console/entries", "entries", ENTRY_ROLES),

@@ -83,13 +83,15 @@ def entry_row(
 def fever_alert(
     event: ScanEvent, campus_id: int | None, facts: Facts, received_at: datetime
 ) -> tuple[FeverAlert, FeverAlertMessage]:
-    """The alert row for the security office and the message for the office-wide topic."""
-    celsius = event.temperature.celsius or 0.0
+    """The alert row for the security office and the message for the office-wide topic (a fever, or
+    symptoms the guard marked)."""
+    celsius = event.temperature.celsius
     row = FeverAlert(
         event_id=event.event_id,
         gate_id=event.gate_id,
         campus_id=campus_id,
         celsius=celsius,
+        symptoms=",".join(event.symptoms),
         created_at=received_at,
     )
     message = FeverAlertMessage(
@@ -100,5 +102,6 @@ def fever_alert(
         holder=facts.holder_name,
         household=facts.household_label,
         at=event.gate_time,
+        symptoms=event.symptoms,
     )
     return row, message

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from central.decisions.ledger import day_holder
 from central.models.base import utc
 from central.models.registry import Approval, Gate, Household, Pass, Person, ReturnBatch, Vehicle
+from central.office.nucleic import last_negative_at
 from gatecore.masking import mask_name
 from gatecore.policy import STAFF_KINDS, Facts, Window
 from gatecore.tokens import PassClaims, PassKind
@@ -41,6 +42,16 @@ def build_facts(
     household = session.get(Household, claims.household_id) if claims.household_id else None
     approvals: tuple[Window, ...] = ()
     batches: tuple[Window, ...] = ()
+    exits: tuple[Window, ...] = ()
+    if person is not None:  # closed management: approvals to leave, whatever the pass's kind
+        exits = tuple(
+            Window(a.valid_from, a.valid_until)
+            for a in session.exec(
+                select(Approval).where(
+                    Approval.person_id == person.id, Approval.kind == "exit", Approval.status == "approved"
+                )
+            )
+        )
     if person is not None and (claims.kind in STAFF_KINDS or claims.kind is PassKind.CONTRACTOR):
         kind = "staff" if claims.kind in STAFF_KINDS else "contractor"
         approvals = tuple(
@@ -66,12 +77,15 @@ def build_facts(
         household_label=household.label if household else "",
         gate_open=gate.open,
         key_person_until=person.key_person_until if person else None,
-        commuter=person.commuter if person else False,
+        commuter=person.commuter_on(day) if person else False,
         approvals=approvals,
         return_batches=batches,
         visitor_used=pass_row is not None and pass_row.used_at is not None,
         vehicle_registered=vehicle_registered,
         day_holder=day_holder(session, claims.household_id, day) if household else None,
+        group=person.group if person else None,
+        exit_approvals=exits,
+        last_negative_at=last_negative_at(session, person.id) if person and person.id else None,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import Engine
@@ -20,12 +20,13 @@ from sqlmodel import Session, select
 
 from central.audit.chain import append_entry
 from central.decisions.answer import decision_message, entry_row, fever_alert
+from central.decisions.clock import judged_at
 from central.decisions.deadletter import store_rejected
 from central.decisions.facts import build_facts, gate_facts
 from central.decisions.ledger import claim_day, use_visitor_pass
 from central.models.base import utc
 from central.models.db import read_only, session_scope
-from central.models.journal import EntryEvent, GateState
+from central.models.journal import EntryEvent
 from central.models.registry import Gate
 from central.office.incidents import incident_for
 from central.office.keys import KeyRing
@@ -107,10 +108,9 @@ class DecisionService:
         except MessageError:
             return []
         r = Reason.DECISION_ERROR
-        fever = [x for x in temperature_reasons(event.temperature, CampusPolicy(0)) if x is Reason.FEVER]
-        decision = Decision(Verdict.REFER, r, (r, *fever), 0, detail={"error": type(exc).__name__})
+        decision = Decision(Verdict.REFER, r, (r, *_alerting(event)), 0, detail={"error": type(exc).__name__})
         out = [Outgoing(topics.gate_decisions(event.gate_id), _message(event, decision, received_at))]
-        if decision.fever:
+        if decision.alert:
             _, alert = fever_alert(event, None, Facts(), received_at)
             out.append(Outgoing(topics.FEVER_ALERTS, alert.to_json()))
         return out
@@ -149,9 +149,10 @@ class DecisionService:
     def _decide(self, session: Session, event: ScanEvent, received_at: datetime) -> list[Outgoing]:
         gate = session.get(Gate, event.gate_id)
         if gate is None:
-            # a fever is alerted at any gate, registered or not (by the default threshold)
-            fever = [r for r in temperature_reasons(event.temperature, CampusPolicy(0)) if r is Reason.FEVER]
-            unknown = Decision(Verdict.REFER, Reason.UNKNOWN_GATE, (Reason.UNKNOWN_GATE, *fever), 0)
+            # a fever (or marked symptoms) is alerted at any gate, registered or not
+            unknown = Decision(
+                Verdict.REFER, Reason.UNKNOWN_GATE, (Reason.UNKNOWN_GATE, *_alerting(event)), 0
+            )
             outcome, campus_id = _Outcome(unknown, Facts(), None), None
         else:
             outcome, campus_id = self._evaluate(session, event, gate, received_at), gate.campus_id
@@ -159,7 +160,7 @@ class DecisionService:
         message = decision_message(event, decision, outcome.facts, received_at, outcome.conflict).to_json()
         append_entry(session, entry_row(event, campus_id, decision, message, outcome.conflict, received_at))
         out = [Outgoing(topics.gate_decisions(event.gate_id), message)]
-        if decision.fever:
+        if decision.alert:  # a fever, or symptoms the guard marked: the same alert and incident
             row, alert = fever_alert(event, campus_id, outcome.facts, received_at)
             session.add(row)
             session.add(incident_for(row, decision.claims.person_id if decision.claims else None))
@@ -181,7 +182,7 @@ class DecisionService:
 
     def _evaluate(self, session: Session, event: ScanEvent, gate: Gate, received_at: datetime) -> _Outcome:
         policy = latest_policy(session, gate.campus_id)
-        at, clock = self._judged_at(session, event, received_at)
+        at, clock = judged_at(session, event, received_at, max_skew_s=self.max_skew_s)
         claims = read_pass(event.qr, self.keyring.public_keys(), at)
         day = policy.local_date(at)
         done = event.offline.verdict if event.offline is not None else None
@@ -230,30 +231,6 @@ class DecisionService:
             )
         return _Outcome(decision, facts, "; ".join(conflicts) or None)
 
-    def _judged_at(
-        self, session: Session, event: ScanEvent, received_at: datetime
-    ) -> tuple[datetime, str | None]:
-        """The instant the rules judge a scan at, and a flag when the gate's clock cannot be trusted.
-
-        Online, central's receive time: a gate claiming an old time must not make a day-old phone
-        code valid, nor one claiming tomorrow use tomorrow's household day. An offline decision
-        being reconciled happened earlier, at the gate's time corrected by its measured skew; a
-        clock measured off, or a time after receipt, is flagged and bounded by the receipt.
-        """
-        if event.offline is None:
-            return received_at, None
-        state = session.get(GateState, event.gate_id)
-        skew = state.clock_skew_s if state is not None and state.clock_skew_s is not None else 0.0
-        at = event.gate_time - timedelta(seconds=skew)  # central's clock at the scan
-        if at > received_at + timedelta(seconds=self.max_skew_s):
-            return received_at, (
-                f"gate clock: offline scan time {event.gate_time.isoformat()} is after its receipt; "
-                "judged at receipt"
-            )
-        if state is not None and state.clock_off:
-            return min(at, received_at), f"gate clock: off by {skew:.0f} s (measured from its status)"
-        return min(at, received_at), None
-
     def _duplicate(
         self, session: Session, event: ScanEvent, stored: EntryEvent, received_at: datetime
     ) -> list[Outgoing]:
@@ -291,6 +268,12 @@ class DecisionService:
 
 def _message(event: ScanEvent, decision: Decision, received_at: datetime) -> bytes:
     return decision_message(event, decision, Facts(), received_at, None).to_json()
+
+
+def _alerting(event: ScanEvent) -> list[Reason]:
+    """The alert reasons of a scan judged without a campus: a fever by the default threshold, symptoms."""
+    fever = [r for r in temperature_reasons(event.temperature, CampusPolicy(0)) if r is Reason.FEVER]
+    return fever + ([Reason.SYMPTOMS] if event.symptoms else [])
 
 
 def _stored(session: Session, event_id: str) -> EntryEvent | None:

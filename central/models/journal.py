@@ -90,7 +90,7 @@ class ChainHead(SQLModel, table=True):
 
 
 class FeverAlert(SQLModel, table=True):
-    """A fever at a gate, to be acknowledged by the security office."""
+    """A fever or symptoms at a gate, to be acknowledged by the security office."""
 
     __tablename__ = "fever_alert"
 
@@ -98,7 +98,8 @@ class FeverAlert(SQLModel, table=True):
     event_id: str = Field(unique=True, max_length=36)
     gate_id: str
     campus_id: int | None = None
-    celsius: float
+    celsius: float | None = None  # None: symptoms marked without a usable reading
+    symptoms: str = ""  # what the guard marked (cough, other), comma-separated; "" for a fever alone
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
     acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -78,12 +78,19 @@ class Person(SQLModel, table=True):
     key_person_until: date | None = None  # under health monitoring through this date
     commuter: bool = False  # employer certificate shown and approved by the security office
     commuter_recorded_by: str | None = None  # console user who saw the certificate
+    commuter_until: date | None = None  # the certificate's last valid day; None only on rows from before
+    group: str | None = Field(default=None, max_length=40)  # e.g. "logistics": a closed-management group
+    student_no: str | None = Field(default=None, index=True, max_length=32)  # 学号, for test results
     id_hash: str | None = Field(
         default=None, index=True
     )  # keyed hash of the ID-card number, never the number
     id_last4: str | None = None
     phone: str | None = None
     link_secret: str | None = Field(default=None, unique=True)  # the phone pass link /p/{secret}
+
+    def commuter_on(self, day: date) -> bool:
+        """Whether the commuter certificate exempts this person on ``day`` (it lapses after its date)."""
+        return self.commuter and (self.commuter_until is None or day <= self.commuter_until)
 
 
 class Approval(SQLModel, table=True):
@@ -93,13 +100,15 @@ class Approval(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
-    kind: str = "staff"  # staff | contractor
+    kind: str = "staff"  # staff | contractor | exit (leaving under closed management)
     valid_from: date
     valid_until: date  # inclusive
     approved_by: str
     status: str = "approved"  # requested | approved | rejected | withdrawn
     requested_by: str | None = None
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdrawn_by: str | None = None
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ReturnBatch(SQLModel, table=True):

@@ -45,6 +45,19 @@ def decide(session: Session, *, actor: User, approval_id: int, verdict: str) -> 
     return approval
 
 
+def withdraw(session: Session, *, actor: User, approval_id: int) -> Approval:
+    """Withdraw a granted approval (Conflict unless it is approved); the caller re-publishes the person's gates."""
+    approval = must_get(session, Approval, approval_id, "approval")
+    if approval.status != "approved":
+        raise Conflict(f"approval {approval_id} is {approval.status}; only an approved one can be withdrawn")
+    approval.status = "withdrawn"
+    approval.withdrawn_by = actor.username
+    approval.withdrawn_at = datetime.now(UTC)
+    session.add(approval)
+    record_change(session, actor, "withdraw", "approval", approval_id, person_id=approval.person_id)
+    return approval
+
+
 def create_batch(session: Session, *, actor: User, body: ReturnBatchCreate) -> ReturnBatch:
     """Give a student a return window."""
     person = must_get(session, Person, body.person_id, "person")

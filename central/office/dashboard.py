@@ -106,6 +106,7 @@ def open_alerts(session: Session) -> list[dict[str, Any]]:
             "gate_id": a.gate_id,
             "campus_id": a.campus_id,
             "celsius": a.celsius,
+            "symptoms": [s for s in a.symptoms.split(",") if s],
             "at": a.created_at.isoformat(),
         }
         for a in session.exec(stmt.limit(100))

@@ -13,7 +13,7 @@ import io
 import logging
 import secrets
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlmodel import Session, select
@@ -22,6 +22,7 @@ from central.models.registry import Campus, Household, Person
 from central.models.users import User
 from central.office.changes import record_change
 from central.office.registry import id_hash
+from gatecore.campus import GROUP_CODE
 from gatecore.policy import HOUSEHOLD_KINDS
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,11 @@ COLUMNS = {  # header as an office writes it -> field
     "phone": "phone",
     "重点人员至": "key_person_until",
     "key_person_until": "key_person_until",
+    "学号": "student_no",
+    "student_no": "student_no",
+    "封闭管理分组": "group",
+    "分组": "group",
+    "group": "group",
 }
 CATEGORIES = {
     "住户": "RESIDENT",
@@ -117,8 +123,21 @@ class Row:
     cells: dict[str, str]
 
 
-def read_table(filename: str, data: bytes, warnings: list[str]) -> list[Row]:
-    """Rows of a CSV or XLSX file, by field name (raises ImportFileError)."""
+def read_table(
+    filename: str,
+    data: bytes,
+    warnings: list[str],
+    *,
+    columns: dict[str, str] | None = None,
+    required: dict[str, str] | None = None,
+) -> list[Row]:
+    """Rows of a CSV or XLSX file, by field name (raises ImportFileError).
+
+    ``columns`` maps headers to fields (the people import's by default); ``required`` maps each field
+    that must have a column to the header to suggest when it is missing.
+    """
+    columns = COLUMNS if columns is None else columns
+    required = {"campus": "校区", "name": "姓名"} if required is None else required
     if filename.lower().endswith((".xlsx", ".xlsm")):
         lines = _xlsx_lines(data, warnings)
     elif filename.lower().endswith((".csv", ".txt")):
@@ -129,12 +148,12 @@ def read_table(filename: str, data: bytes, warnings: list[str]) -> list[Row]:
     if not lines:
         raise ImportFileError("the file is empty")
     header_line, header = lines[0]
-    fields = [COLUMNS.get(h.strip().lower().lstrip("\ufeff"), COLUMNS.get(h.strip(), "")) for h in header]
-    missing = {"campus", "name"} - set(fields)
+    fields = [columns.get(h.strip().lower().lstrip("\ufeff"), columns.get(h.strip(), "")) for h in header]
+    missing = sorted(set(required) - set(fields))
     if missing:
         raise ImportFileError(
-            f"line {header_line}: missing column(s) {', '.join(sorted(missing))} (e.g. 校区, 姓名); "
-            f"found {', '.join(header)}"
+            f"line {header_line}: missing column(s) {', '.join(missing)} "
+            f"(e.g. {', '.join(required[m] for m in missing)}); found {', '.join(header)}"
         )
     return [
         Row(n, {f: c.strip() for f, c in zip(fields, cells, strict=False) if f}) for n, cells in lines[1:]
@@ -177,8 +196,8 @@ def _xlsx_lines(data: bytes, warnings: list[str]) -> list[tuple[int, list[str]]]
 
 
 def _cell_text(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.date().isoformat()
+    if isinstance(value, datetime):  # a time of day is kept (a test's sampling time); midnight is a date
+        return value.strftime("%Y-%m-%d %H:%M:%S") if value.time() != time() else value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
@@ -236,6 +255,9 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
                 until = _date(cells["key_person_until"])
             except ValueError:
                 bad.append(RowError(row.line, f"bad date {cells['key_person_until']!r} (use YYYY-MM-DD)"))
+        group = cells.get("group", "").lower() or None
+        if group is not None and not GROUP_CODE.match(group):
+            bad.append(RowError(row.line, f"bad group {cells['group']!r} (lower-case letters, digits, _)"))
         digest = id_hash(cells["id_number"]) if cells.get("id_number") else None
         if digest is not None:
             if len(cells["id_number"]) not in (15, 18):
@@ -267,6 +289,8 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
                     id_hash=digest,
                     id_last4=cells["id_number"][-4:] if digest else None,
                     link_secret=secrets.token_urlsafe(24),
+                    student_no=cells.get("student_no") or None,
+                    group=group,
                 ),
                 key,
             )

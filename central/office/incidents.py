@@ -1,5 +1,8 @@
 """Fever incidents: every fever alert opens one, tracked step by step to closure, flagged after an hour unreported.
 
+Symptoms a guard marks at the gate (a cough, seed 003: 对发烧咳嗽者一律实行医学隔离观察) raise the same
+alert and open the same incident, with the same one-hour report.
+
 States: ``open → sent_to_observation → remeasured → released | referred``. Each step records who
 took it and when. Reporting to the prevention office is separate from the state: the one-hour
 rule (DOMAIN.md) is about the report, whatever the person's state.
@@ -52,6 +55,7 @@ class FeverIncident(SQLModel, table=True):
     campus_id: int | None = Field(default=None, index=True)
     person_id: int | None = None
     readings: str = ""  # every reading in order, comma-separated (the gate's first)
+    symptoms: str = ""  # what the guard marked at the gate (cough, other), comma-separated
     opened_at: datetime = Field(sa_type=UTCDateTime, index=True)
     state: str = OPEN
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -91,7 +95,8 @@ def incident_for(alert: FeverAlert, person_id: int | None) -> FeverIncident:
         gate_id=alert.gate_id,
         campus_id=alert.campus_id,
         person_id=person_id,
-        readings=f"{alert.celsius:.1f}",
+        readings="" if alert.celsius is None else f"{alert.celsius:.1f}",
+        symptoms=alert.symptoms,
         opened_at=alert.created_at,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
 from sqlmodel import Session, select
 
@@ -67,13 +68,18 @@ def change_person(session: Session, *, actor: User, person_id: int, body: Person
     return person
 
 
-def record_commuter(session: Session, *, actor: User, person_id: int, certificate: bool) -> Person:
-    """Record (or withdraw) the commuter certificate, with who saw it."""
+def record_commuter(
+    session: Session, *, actor: User, person_id: int, certificate: bool, valid_until: date | None
+) -> Person:
+    """Record (or withdraw) the commuter certificate with its last valid day, and who saw it."""
     person = must_get(session, Person, person_id, "person")
     person.commuter = certificate
+    person.commuter_until = valid_until if certificate else None
     person.commuter_recorded_by = actor.username
     session.add(person)
-    record_change(session, actor, "update", "person", person_id, commuter=certificate)
+    record_change(
+        session, actor, "update", "person", person_id, commuter=certificate, until=person.commuter_until
+    )
     return person
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from central.models.base import utc
+from central.models.health import NEGATIVE, NucleicTest
 from central.models.registry import (
     Approval,
     Campus,
@@ -190,6 +192,15 @@ def gate_registry(session: Session, campus_id: int, today: date, now: datetime) 
     batches = select(ReturnBatch).where(col(ReturnBatch.person_id).in_(person_ids), ReturnBatch.end >= today)
     for b in session.exec(batches):
         windows["batch"].setdefault(b.person_id, []).append(Window(b.start, b.end))
+    policy = latest_policy(session, campus_id)
+    # test results only where the gate rule asks for them, and only of the people it applies to
+    kept_in = [
+        p.id
+        for p in people
+        if p.id is not None
+        and policy.nat_max_age_hours is not None
+        and (p.category.lower() in policy.closed_groups or p.group in policy.closed_groups)
+    ]
     return GateRegistry(
         as_of=today,
         key_persons={
@@ -198,12 +209,32 @@ def gate_registry(session: Session, campus_id: int, today: date, now: datetime) 
             if p.id is not None and p.key_person_until is not None and p.key_person_until >= today
         },
         inactive=frozenset(p.id for p in people if p.id is not None and not p.active),
-        commuters=frozenset(p.id for p in people if p.id is not None and p.commuter),
+        commuters=frozenset(p.id for p in people if p.id is not None and p.commuter_on(today)),
+        commuter_until={
+            p.id: p.commuter_until
+            for p in people
+            if p.id is not None and p.commuter_on(today) and p.commuter_until is not None
+        },
+        groups={p.id: p.group for p in people if p.id is not None and p.group},
+        exit_approvals=_sorted(windows.get("exit", {})),
+        last_negative=_last_negatives(session, kept_in),
         staff_approvals=_sorted(windows["staff"]),
         contractor_approvals=_sorted(windows["contractor"]),
         return_batches=_sorted(windows["batch"]),
         vehicles=vehicles,
     )
+
+
+def _last_negatives(session: Session, person_ids: list[int]) -> dict[int, datetime]:
+    # a person's latest result, when negative (a later positive cancels an earlier negative)
+    latest: dict[int, NucleicTest] = {}
+    for t in session.exec(
+        select(NucleicTest)
+        .where(col(NucleicTest.person_id).in_(person_ids))
+        .order_by(col(NucleicTest.sampled_at))
+    ):
+        latest[t.person_id] = t
+    return {pid: utc(t.sampled_at) for pid, t in latest.items() if t.result == NEGATIVE}
 
 
 def _sorted(m: dict[int, list[Window]]) -> dict[int, tuple[Window, ...]]:
@@ -228,7 +259,9 @@ def change_policy(session: Session, *, actor: User, campus_id: int, changes: dic
     """Save the changed fields as the campus's next policy version (PolicyError naming what is wrong)."""
     must_get(session, Campus, campus_id, "campus")
     saved = save_policy(session, changed_policy(session, campus_id, changes))
-    record_change(session, actor, "update", "campus_policy", campus_id, version=saved.version, changes=changes)
+    record_change(
+        session, actor, "update", "campus_policy", campus_id, version=saved.version, changes=changes
+    )
     return saved
 
 

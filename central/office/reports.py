@@ -128,7 +128,14 @@ def build_content(
         col(FeverAlert.created_at) >= start,
         col(FeverAlert.created_at) < end,
     ]
-    fevers = int(session.exec(select(func.count()).select_from(FeverAlert).where(*alerts)).one())
+    # an alert for symptoms alone (the guard marked a cough, the reading was normal) is no fever
+    had_fever = select(e.event_id).where(
+        e.campus_id == campus_id, col(e.reasons).contains(Reason.FEVER.value)
+    )
+    fever_alerts = or_(FeverAlert.symptoms == "", col(FeverAlert.event_id).in_(had_fever))
+    fevers = int(
+        session.exec(select(func.count()).select_from(FeverAlert).where(*alerts, fever_alerts)).one()
+    )
     opened = list(
         session.exec(
             select(FeverIncident).where(
@@ -162,6 +169,12 @@ def build_content(
         "remeasure": by_reason("remeasure"),
         "referred": by_reason("refer"),
         "fevers": fevers,
+        # seed 003 发烧咳嗽者: scans where the guard marked a cough or other symptoms (each opened an incident)
+        "symptom_referrals": count(col(e.reasons).contains(Reason.SYMPTOMS.value)),
+        # seed 003 封闭化管理 / seed 004 封闭住宿: kept-in people refused on the way out
+        "closed_management_refusals": count(
+            shown_verdict == "deny", shown_reason == Reason.CLOSED_MANAGEMENT.value
+        ),
         "incidents": len(opened),
         "incidents_open": sum(1 for i in opened if i.closed_at is None),
         "incidents_overdue": sum(1 for i in opened if is_overdue(i.opened_at, i.reported_at, now)),

@@ -78,6 +78,8 @@ def lines(report: DailyReport, campus_name: str) -> list[tuple[str, str]]:
         ("人工放行/禁行", str(c["overrides"])),
         ("身份核验拒绝", str(c.get("identity_refusals", 0))),
         ("许可失效放行离校", str(c.get("exits_lapsed", 0))),
+        ("咳嗽等症状转医务室", str(c.get("symptom_referrals", 0))),
+        ("封闭管理拒绝离校", str(c.get("closed_management_refusals", 0))),
         ("离线判定", str(c["offline_decisions"])),
         ("离线冲突", str(c["conflicts"])),
     ]

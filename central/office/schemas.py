@@ -23,6 +23,8 @@ def _kind(value: str) -> str:
 
 
 Category = Annotated[str, AfterValidator(_kind)]
+# a closed-management group tag, e.g. "logistics" (gatecore.campus.GROUP_CODE)
+Group = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
 
 class Page(BaseModel, Generic[T]):
@@ -108,6 +110,8 @@ class PersonBase(BaseModel):
     category: Category
     active: bool = True
     key_person_until: date | None = None
+    group: Group | None = None
+    student_no: str | None = Field(default=None, max_length=32)
 
 
 class PersonCreate(PersonBase):
@@ -126,12 +130,21 @@ class PersonUpdate(BaseModel):
     active: bool | None = None
     key_person_until: date | None = None
     phone: str | None = None
+    group: Group | None = None
+    student_no: str | None = Field(default=None, max_length=32)
 
 
 class CommuterRecord(BaseModel):
-    """Whether the employer's commuter certificate was shown."""
+    """Whether the employer's commuter certificate was shown, and its last valid day (it lapses after)."""
 
     certificate: bool
+    valid_until: date | None = None
+
+    @model_validator(mode="after")
+    def _dated(self) -> CommuterRecord:
+        if self.certificate and self.valid_until is None:
+            raise ValueError("a commuter certificate needs its valid_until date (证明有效期)")
+        return self
 
 
 class PersonPublic(PersonBase):
@@ -140,6 +153,7 @@ class PersonPublic(PersonBase):
     id: int
     commuter: bool
     commuter_recorded_by: str | None
+    commuter_until: date | None = None
     id_last4: str | None
     phone: str | None
 
@@ -158,10 +172,10 @@ class Window(BaseModel):
 
 
 class ApprovalCreate(Window):
-    """A request to let staff or a contractor in."""
+    """A request to let staff or a contractor in, or someone kept in by closed management out."""
 
     person_id: int
-    kind: Annotated[str, Field(pattern="^(staff|contractor)$")] = "staff"
+    kind: Annotated[str, Field(pattern="^(staff|contractor|exit)$")] = "staff"
 
 
 class ApprovalPublic(ApprovalCreate):
@@ -172,6 +186,8 @@ class ApprovalPublic(ApprovalCreate):
     approved_by: str
     requested_by: str | None
     decided_at: datetime | None
+    withdrawn_by: str | None = None
+    withdrawn_at: datetime | None = None
 
 
 class ReturnBatchCreate(BaseModel):

@@ -1,11 +1,13 @@
 """ScreenDisplay: the full-screen web page for a monitor at the gate, served on 127.0.0.1 by the
-standard library; the page polls /state.json every 300 ms. TeeDisplay shows on several displays."""
+standard library; the page polls /state.json every 300 ms, and its symptom buttons POST /symptoms
+(a cough or other symptoms, carried by the next scan). TeeDisplay shows on several displays."""
 
 from __future__ import annotations
 
 import json
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -13,6 +15,7 @@ from typing import Any
 from gate_agent.devices.display import FAULT_TEXT
 from gate_agent.ports import Display, Fault
 from gate_agent.views import DisplayView
+from gatecore.messages import SYMPTOMS
 
 logger = logging.getLogger(__name__)
 
@@ -29,14 +32,22 @@ PAGE = """<!doctype html>
  #off{position:fixed;top:1vh;right:2vw;font-size:5vh;font-weight:900;background:#000;padding:.5vh 2vw;display:none}
  #faults{position:fixed;bottom:0;left:0;right:0;background:#ffd400;color:#000;font-size:4vh;font-weight:700}
  #faults div{padding:.5vh 2vw}
+ #sym{position:fixed;top:1vh;left:2vw;font-size:3vh}#sym button{font-size:3vh;margin-right:1vw;padding:.5vh 1vw}
+ #marked{font-weight:900;background:#ffd400;color:#000;padding:0 1vw}
 </style></head><body>
 <div id="v"><div id="verdict">…</div><div id="zh"></div><div id="en"></div>
 <div id="temp"></div><div id="who"></div><div id="action"></div></div>
 <div id="off">离线 OFFLINE</div><div id="faults"></div>
+<div id="sym"><button id="sym-cough" data-s="cough">咳嗽 Cough</button>
+<button id="sym-other" data-s="other">其他症状 Other symptoms</button><span id="marked"></span></div>
 <script>
 const HEAD={allow:"通行",deny:"禁止",remeasure:"请重新测温",refer:"人工核验"};
 const HEAD_EN={allow:"ALLOW",deny:"DENY",remeasure:"REMEASURE",refer:"REFER"};
 const $=id=>document.getElementById(id);
+const SYM={cough:"咳嗽 cough",other:"其他症状 other symptoms"};
+for(const b of document.querySelectorAll("#sym button")){
+ b.addEventListener("click",()=>fetch("/symptoms",{method:"POST",headers:{"Content-Type":"application/json"},body:JSON.stringify({symptoms:[b.dataset.s]})}).then(tick));
+}
 async function tick(){
  try{
   const s=await (await fetch("/state.json",{cache:"no-store"})).json();
@@ -49,6 +60,7 @@ async function tick(){
   $("who").textContent=v?[v.holder,v.household].filter(x=>x).join("　"):"";
   $("action").textContent=v?v.action_zh+" / "+v.action_en:"";
   $("off").style.display=s.offline?"block":"none";
+  $("marked").textContent=s.marked.length?"下一次扫码 next scan: "+s.marked.map(x=>SYM[x]||x).join(", "):"";
   $("faults").innerHTML="";
   for(const f of s.faults){const d=document.createElement("div");d.textContent="⚠ "+f.zh+" / "+f.en;$("faults").appendChild(d);}
  }catch(e){$("off").style.display="block";}
@@ -69,6 +81,9 @@ class ScreenDisplay:
         self._server = ThreadingHTTPServer((host, port), _handler(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
+        self._marked: tuple[str, ...] = ()
+        # set by bootstrap to GateAgent.mark_symptoms: the buttons mark the next scan
+        self.on_symptoms: Callable[[tuple[str, ...]], None] | None = None
 
     @property
     def url(self) -> str:
@@ -94,7 +109,7 @@ class ScreenDisplay:
     def show(self, view: DisplayView) -> None:
         """Show a decision."""
         with self._lock:
-            self._view, self._seq = view, self._seq + 1
+            self._view, self._seq, self._marked = view, self._seq + 1, ()
 
     def show_fault(self, fault: Fault) -> None:
         """Show a fault until cleared."""
@@ -106,10 +121,17 @@ class ScreenDisplay:
         with self._lock:
             self._faults.discard(fault)
 
+    def mark(self, symptoms: tuple[str, ...]) -> None:
+        """The guard pressed a symptom button: hand it to the agent for the next scan."""
+        with self._lock:
+            self._marked = symptoms
+        if self.on_symptoms is not None:
+            self.on_symptoms(symptoms)
+
     def state(self) -> dict[str, Any]:
         """What the page shows now, as JSON-ready data."""
         with self._lock:
-            v, faults, seq = self._view, sorted(self._faults), self._seq
+            v, faults, seq, marked = self._view, sorted(self._faults), self._seq, self._marked
         view = None
         if v is not None:
             view = {
@@ -129,6 +151,7 @@ class ScreenDisplay:
             "view": view,
             "offline": bool(v and v.offline) or Fault.LINK_DOWN in faults,
             "faults": [{"code": f.value, "zh": FAULT_TEXT[f][0], "en": FAULT_TEXT[f][1]} for f in faults],
+            "marked": list(marked),
             "at": datetime.now(UTC).isoformat(),
         }
 
@@ -149,6 +172,26 @@ def _handler(screen: ScreenDisplay) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+            if self.path != "/symptoms":
+                self.send_error(404)
+                return
+            try:
+                body = json.loads(self.rfile.read(min(int(self.headers.get("Content-Length") or 0), 1024)))
+                symptoms = tuple(body["symptoms"])
+                if (
+                    not symptoms
+                    or any(s not in SYMPTOMS for s in symptoms)
+                    or len(set(symptoms)) != len(symptoms)
+                ):
+                    raise ValueError(symptoms)
+            except (ValueError, KeyError, TypeError):
+                self.send_error(422, f"symptoms must be a list of {', '.join(SYMPTOMS)}")
+                return
+            screen.mark(symptoms)
+            self.send_response(204)
+            self.end_headers()
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             pass  # a poll every 300 ms must not fill the log

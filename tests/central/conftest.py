@@ -62,6 +62,7 @@ class World:
         offline: OfflineDecision | None = None,
         override: Override | None = None,
         status: SensorStatus = SensorStatus.OK,
+        symptoms: tuple[str, ...] = (),
     ) -> tuple[str, bytes]:
         """(topic, payload) of a scan event for a role's pass (or a raw QR text)."""
         gate = gate_id or self.gate_id
@@ -75,6 +76,7 @@ class World:
             direction=direction,
             offline=offline,
             override=override,
+            symptoms=symptoms,
         )
         return topics.gate_events(gate), event.to_json()
 

@@ -49,6 +49,16 @@ SCAN_OFFLINE = ScanEvent(
     direction="out",
     offline=OfflineDecision(Verdict.REMEASURE, Reason.TEMP_MISSING, 3),
 )
+SCAN_SYMPTOMS = ScanEvent(
+    event_id=EVENT_ID,
+    gate_id="wucheng-north",
+    seq=44,
+    gate_time=AT,
+    qr="CG1:V50W50000V50000.D5000$*0000",
+    temperature=Temperature(36.8, SensorStatus.OK),
+    direction="in",
+    symptoms=("cough",),
+)
 DECISION = DecisionMessage(
     event_id=EVENT_ID,
     gate_id="wucheng-north",
@@ -96,6 +106,10 @@ CONFIG_V2 = GateConfig(
         contractor_approvals={41: (Window(date(2026, 11, 23), date(2026, 11, 23)),)},
         return_batches={50: (Window(date(2026, 11, 25), date(2026, 11, 27)),)},
         vehicles={3: (date(2027, 1, 31), 40)},
+        commuter_until={7: date(2026, 12, 31)},
+        groups={60: "logistics"},
+        exit_approvals={60: (Window(date(2026, 11, 23), date(2026, 11, 23)),)},
+        last_negative={61: datetime.fromisoformat("2026-11-22T08:30:00+00:00")},
     ).to_dict(),
 )
 FEVER = FeverAlert(
@@ -111,6 +125,7 @@ FEVER = FeverAlert(
 GOLDENS = [
     ("scan_v1.json", SCAN, ScanEvent),
     ("scan_offline_v1.json", SCAN_OFFLINE, ScanEvent),
+    ("scan_symptoms_v1.json", SCAN_SYMPTOMS, ScanEvent),
     ("decision_v1.json", DECISION, DecisionMessage),
     ("status_v1.json", STATUS, GateStatus),
     ("config_v1.json", CONFIG, GateConfig),
@@ -163,11 +178,19 @@ def _scan(**changes) -> bytes:
             _scan(override={"of_event": EVENT_ID, "guard": "g", "verdict": "allow", "reason": " "}),
             "needs a reason",
         ),
+        (_scan(symptoms=["sneezing"]), "symptoms has unknown value(s) ['sneezing']"),
+        (_scan(symptoms=["cough", "cough"]), "symptoms lists a value twice"),
+        (_scan(symptoms="cough"), "field 'symptoms' has type str"),
     ],
 )
 def test_bad_scan_payloads_are_named(payload: bytes, why: str) -> None:
     with pytest.raises(MessageError, match=__import__("re").escape(why)):
         ScanEvent.from_json(payload)
+
+
+def test_a_scan_without_symptoms_keeps_the_bytes_older_gates_send() -> None:
+    assert "symptoms" not in json.loads(SCAN.to_json())
+    assert ScanEvent.from_json((GOLDEN / "scan_v1.json").read_bytes()).symptoms == ()
 
 
 def test_missing_field_is_named() -> None:

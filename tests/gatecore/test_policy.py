@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from gatecore.campus import policy_problems
 from gatecore.messages import Temperature
 from gatecore.policy import (
     AccessRequest,
@@ -41,14 +42,19 @@ def decide(
     direction: str = "in",
     at: datetime = NOW,
     qr: str | None = None,
+    symptoms: tuple[str, ...] = (),
 ) -> Decision:
     text = qr if qr is not None else make_token(**(token or {}))
-    req = AccessRequest("e1", "g1", text, temp, direction, at)
+    req = AccessRequest("e1", "g1", text, temp, direction, at, symptoms)
     return evaluate(req, read_pass(text, keys, at), facts, policy)
 
 
 WINDOW_TODAY = Window(TODAY - timedelta(days=1), TODAY + timedelta(days=1))
 WINDOW_PAST = Window(TODAY - timedelta(days=10), TODAY - timedelta(days=5))
+CLOSED = replace(POLICY, closed_groups=frozenset({"student", "logistics"}))
+TESTED = replace(CLOSED, nat_max_age_hours=72)
+STUDENT = dict(kind=PassKind.STUDENT, household_id=0)
+IN_BATCH = Facts(return_batches=(WINDOW_TODAY,))
 
 CASES: list[tuple[str, dict, Reason]] = [
     ("resident, first of the day", {}, Reason.OK),
@@ -111,6 +117,64 @@ CASES: list[tuple[str, dict, Reason]] = [
     ),
     ("household day taken", dict(facts=Facts(day_holder=Holder(5, "张*明"))), Reason.HOUSEHOLD_DAY_USED),
     ("holder goes out and back", dict(facts=Facts(day_holder=Holder(100, "李*"))), Reason.OK),
+    ("cough marked by the guard", dict(symptoms=("cough",)), Reason.SYMPTOMS),
+    (
+        "symptoms outrank the household day",
+        dict(symptoms=("other",), facts=Facts(day_holder=Holder(5, "张*明"))),
+        Reason.SYMPTOMS,
+    ),
+    (
+        "kept-in student leaving",
+        dict(token=STUDENT, policy=CLOSED, direction="out"),
+        Reason.CLOSED_MANAGEMENT,
+    ),
+    (
+        "kept-in student leaving with an exit approval",
+        dict(token=STUDENT, policy=CLOSED, direction="out", facts=Facts(exit_approvals=(WINDOW_TODAY,))),
+        Reason.OK,
+    ),
+    (
+        "kept-in student, exit approval lapsed",
+        dict(token=STUDENT, policy=CLOSED, direction="out", facts=Facts(exit_approvals=(WINDOW_PAST,))),
+        Reason.CLOSED_MANAGEMENT,
+    ),
+    (
+        "logistics staff in closed housing leaving",
+        dict(
+            token=dict(kind=PassKind.STAFF, household_id=0),
+            policy=CLOSED,
+            direction="out",
+            facts=Facts(group="logistics", approvals=(WINDOW_TODAY,)),
+        ),
+        Reason.CLOSED_MANAGEMENT,
+    ),
+    (
+        "other staff leaving a closed campus",
+        dict(
+            token=dict(kind=PassKind.STAFF, household_id=0),
+            policy=CLOSED,
+            direction="out",
+            facts=Facts(group="teaching", approvals=(WINDOW_TODAY,)),
+        ),
+        Reason.OK,
+    ),
+    ("kept-in student entering", dict(token=STUDENT, policy=CLOSED, facts=IN_BATCH), Reason.OK),
+    ("kept-in, never tested", dict(token=STUDENT, policy=TESTED, facts=IN_BATCH), Reason.NAT_OVERDUE),
+    (
+        "kept-in, last negative too old",
+        dict(
+            token=STUDENT, policy=TESTED, facts=replace(IN_BATCH, last_negative_at=NOW - timedelta(hours=73))
+        ),
+        Reason.NAT_OVERDUE,
+    ),
+    (
+        "kept-in, recent negative",
+        dict(
+            token=STUDENT, policy=TESTED, facts=replace(IN_BATCH, last_negative_at=NOW - timedelta(hours=72))
+        ),
+        Reason.OK,
+    ),
+    ("resident on a testing campus", dict(policy=TESTED), Reason.OK),
     (
         "staff going out, approval lapsed while inside",
         dict(
@@ -146,6 +210,40 @@ def test_every_reason_has_words_and_is_covered_somewhere() -> None:
     tested = {c[2] for c in CASES} | {Reason.OK_OVERRIDE, Reason.OVERRIDE_DENY, Reason.TOKEN_BAD_SIGNATURE}
     # these two come from central and the gate, not from evaluate()
     assert set(Reason) - tested == {Reason.UNKNOWN_GATE, Reason.OFFLINE_NO_CONFIG, Reason.DECISION_ERROR}
+
+
+@pytest.mark.parametrize(
+    "changes,field",
+    [
+        ({"closed_groups": ["Students!"]}, "closed_groups"),
+        ({"nat_interval_hours": -1}, "nat_interval_hours"),
+        ({"nat_max_age_hours": 0}, "nat_max_age_hours"),
+        ({"nat_max_age_hours": 24 * 31}, "nat_max_age_hours"),
+        ({"nat_max_age_hours": "72"}, "nat_max_age_hours"),
+    ],
+)
+def test_closed_management_and_testing_settings_are_validated(changes: dict, field: str) -> None:
+    assert policy_problems(TESTED) == []
+    problems = policy_problems(CampusPolicy.from_dict({**TESTED.to_dict(), **changes}))
+    assert [p[0] for p in problems] == [field]
+    assert all(zh and en for _, zh, en in problems)
+
+
+def test_closed_management_settings_travel_as_json() -> None:
+    d = TESTED.to_dict()
+    assert (d["closed_groups"], d["nat_max_age_hours"]) == (["logistics", "student"], 72)
+    assert CampusPolicy.from_dict(d) == TESTED
+    legacy = {
+        k: v for k, v in d.items() if k not in ("closed_groups", "nat_interval_hours", "nat_max_age_hours")
+    }
+    assert CampusPolicy.from_dict(legacy).closed_groups == frozenset()  # a stored policy from before
+
+
+def test_symptoms_raise_the_alert_as_a_fever_does(make_token, keys) -> None:
+    decision = decide(make_token, keys, symptoms=("cough", "other"))
+    assert decision.alert and not decision.fever and decision.claim is None
+    assert decision.detail["symptoms"] == ["cough", "other"]
+    assert decide(make_token, keys, temp=Temperature(38.0, SensorStatus.OK)).alert
 
 
 def test_first_member_claims_the_day_in_campus_local_date(make_token, keys) -> None:

@@ -105,7 +105,7 @@ def test_office_day_in_chromium(central: CentralHandle, broker, page, tmp_path: 
     log_in(page, base, "approver")
     page.goto(f"{base}/console/approvals")
     page.click(f"#approval-{approval.id} .approve")
-    assert page.locator(f"#approval-{approval.id} .status").inner_text() == "approved"
+    assert page.locator(f"#approval-{approval.id} .status").get_attribute("data-status") == "approved"
 
     page.click("#logout")
     log_in(page, base, "security")

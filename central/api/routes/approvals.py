@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from sqlmodel import col, func, select
 
 from central.api.deps import (
@@ -17,6 +17,7 @@ from central.api.deps import (
     RegistryGlancer,
     RegistryReader,
     WriteSession,
+    publish_person,
 )
 from central.models.registry import Approval, Pass, ReturnBatch, Vehicle
 from central.office import approvals
@@ -44,7 +45,7 @@ def list_approvals(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ApprovalPublic]:
-    """Approvals, filtered by status (requested, approved, rejected) and person."""
+    """Approvals, filtered by status (requested, approved, rejected, withdrawn) and person."""
     cond = []
     if status_:
         cond.append(col(Approval.status) == status_)
@@ -66,10 +67,11 @@ def request_approval(body: ApprovalCreate, session: WriteSession, user: OfficeUs
 
 
 @router.post("/approvals/{approval_id}/approve", response_model=ApprovalPublic)
-def approve(approval_id: int, session: WriteSession, user: ApproverUser) -> Approval:
-    """Approve (approver role only)."""
+def approve(approval_id: int, request: Request, session: WriteSession, user: ApproverUser) -> Approval:
+    """Approve (approver role only); the person's gates get a new config (offline gates hold approvals)."""
     approval = approvals.decide(session, actor=user, approval_id=approval_id, verdict="approved")
     session.commit()
+    publish_person(request, session, approval.person_id)
     return approval
 
 
@@ -78,6 +80,15 @@ def reject(approval_id: int, session: WriteSession, user: ApproverUser) -> Appro
     """Reject (approver role only)."""
     approval = approvals.decide(session, actor=user, approval_id=approval_id, verdict="rejected")
     session.commit()
+    return approval
+
+
+@router.post("/approvals/{approval_id}/withdraw", response_model=ApprovalPublic)
+def withdraw(approval_id: int, request: Request, session: WriteSession, user: ApproverUser) -> Approval:
+    """Withdraw a granted approval (approver role only); the person's gates get a new config at once."""
+    approval = approvals.withdraw(session, actor=user, approval_id=approval_id)
+    session.commit()
+    publish_person(request, session, approval.person_id)
     return approval
 
 

@@ -36,6 +36,7 @@ class IncidentPublic(BaseModel):
     campus_id: int | None
     person_id: int | None
     readings: list[float]
+    symptoms: list[str] = []
     opened_at: datetime
     state: str
     closed_at: datetime | None
@@ -49,10 +50,11 @@ class IncidentPublic(BaseModel):
         cls, row: incidents.FeverIncident, now: datetime, steps: Sequence[incidents.IncidentStep] = ()
     ) -> IncidentPublic:
         """From a table row (and its steps)."""
-        data = row.model_dump(exclude={"readings"})
+        data = row.model_dump(exclude={"readings", "symptoms"})
         return cls(
             **data,
             readings=[float(r) for r in row.readings.split(",") if r],
+            symptoms=[s for s in row.symptoms.split(",") if s],
             overdue=incidents.is_overdue(row.opened_at, row.reported_at, now),
             steps=[StepPublic.model_validate(s.model_dump()) for s in steps],
         )

@@ -16,6 +16,7 @@ from central.api.deps import (
     WriteSession,
     publish_campus,
     publish_gate,
+    publish_person,
 )
 from central.models.registry import Campus, Gate, Household, Person
 from central.office import people, registry
@@ -180,16 +181,24 @@ def get_person(person_id: int, session: ReadSession, user: RegistryReader) -> Pe
 
 
 @router.patch("/people/{person_id}", response_model=PersonPublic)
-def update_person(person_id: int, body: PersonUpdate, session: WriteSession, user: OfficeUser) -> Person:
+def update_person(
+    person_id: int, body: PersonUpdate, request: Request, session: WriteSession, user: OfficeUser
+) -> Person:
     """Change a person (deactivate, key-person monitoring, move household, …)."""
     person = people.change_person(session, actor=user, person_id=person_id, body=body)
     session.commit()
+    publish_person(request, session, person_id)  # offline gates hold deactivations, groups, monitoring
     return person
 
 
 @router.put("/people/{person_id}/commuter", response_model=PersonPublic)
-def record_commuter(person_id: int, body: CommuterRecord, session: WriteSession, user: OfficeUser) -> Person:
-    """Record (or withdraw) the commuter certificate, with who saw it."""
-    person = people.record_commuter(session, actor=user, person_id=person_id, certificate=body.certificate)
+def record_commuter(
+    person_id: int, body: CommuterRecord, request: Request, session: WriteSession, user: OfficeUser
+) -> Person:
+    """Record (or withdraw) the commuter certificate with its validity, and who saw it."""
+    person = people.record_commuter(
+        session, actor=user, person_id=person_id, certificate=body.certificate, valid_until=body.valid_until
+    )
     session.commit()
+    publish_person(request, session, person_id)
     return person

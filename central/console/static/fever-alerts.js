@@ -5,6 +5,7 @@
 window.beeps = window.beeps || 0;
 const FeverAlerts = (() => {
   const seen = new Set();
+  const SYMPTOMS = {cough: "咳嗽 cough", other: "其他症状 other symptoms"};  // what a guard can mark
   let audio = null;
   function beep() {
     window.beeps += 1;
@@ -34,7 +35,9 @@ const FeverAlerts = (() => {
       const when = new Date(a.at || a.created_at).toLocaleTimeString("zh-CN", {timeZone: "Asia/Shanghai"});
       const li = document.createElement("li");
       li.dataset.alert = a.id;
-      li.textContent = `${a.gate_id} · ${a.celsius.toFixed(1)}℃ · ${when} `;
+      const marks = (a.symptoms || []).map(s => SYMPTOMS[s] || s);
+      const reading = a.celsius === null || a.celsius === undefined ? [] : [`${a.celsius.toFixed(1)}℃`];
+      li.textContent = [a.gate_id, ...reading, ...marks, when].join(" · ") + " ";
       if (box.dataset.canAck !== "no") {
         const b = document.createElement("button");
         b.type = "button";

@@ -25,6 +25,7 @@ GET    /api/v1/approvals                              security approver auditor 
 POST   /api/v1/approvals                              security
 POST   /api/v1/approvals/{approval_id}/approve        approver
 POST   /api/v1/approvals/{approval_id}/reject         approver
+POST   /api/v1/approvals/{approval_id}/withdraw       approver
 GET    /api/v1/audit/verify                           security auditor
 GET    /api/v1/auth/me                                security approver guard auditor director
 POST   /api/v1/auth/token                             *
@@ -32,6 +33,7 @@ GET    /api/v1/campuses                               security approver guard au
 POST   /api/v1/campuses                               security
 GET    /api/v1/campuses/{campus_id}/policy            security approver auditor director
 PUT    /api/v1/campuses/{campus_id}/policy            security
+GET    /api/v1/campuses/{campus_id}/nucleic-due       security approver auditor director
 GET    /api/v1/conflicts                              security auditor director
 GET    /api/v1/entries                                security auditor director
 GET    /api/v1/entries.csv                            security auditor director
@@ -45,6 +47,7 @@ GET    /api/v1/health                                 *
 GET    /api/v1/households                             security approver auditor director
 POST   /api/v1/households                             security
 GET    /api/v1/households/{household_id}              security approver auditor director
+POST   /api/v1/imports/nucleic-tests                  security
 POST   /api/v1/imports/people                         security
 GET    /api/v1/incidents                              security auditor director
 GET    /api/v1/incidents/{incident_id}                security auditor director
@@ -93,6 +96,8 @@ GET    /console/households                            security approver auditor 
 POST   /console/households                            security
 GET    /console/import                                security
 POST   /console/import                                security
+GET    /console/nucleic                               security approver auditor director
+POST   /console/nucleic                               security
 GET    /console/lang                                  *
 GET    /console/login                                 *
 POST   /console/login                                 *
@@ -136,6 +141,7 @@ def test_approving_is_the_approvers_alone() -> None:
     assert approver_only == {
         ("POST", "/api/v1/approvals/{approval_id}/approve"),
         ("POST", "/api/v1/approvals/{approval_id}/reject"),
+        ("POST", "/api/v1/approvals/{approval_id}/withdraw"),  # the approver takes back what they granted
         ("POST", "/console/approvals/{approval_id}/{verdict}"),
     }
 

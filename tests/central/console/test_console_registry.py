@@ -97,7 +97,9 @@ def test_people_update_filters_and_commuter_recorded_by(c: Client, world: World)
     assert (
         r.status_code == 200 and r.json()["active"] is False and r.json()["key_person_until"] == "2026-12-01"
     )
-    r = c.call("PUT", f"/api/v1/people/{pid}/commuter", json={"certificate": True})
+    r = c.call(
+        "PUT", f"/api/v1/people/{pid}/commuter", json={"certificate": True, "valid_until": "2026-12-31"}
+    )
     assert r.json()["commuter"] is True and r.json()["commuter_recorded_by"] == "security"
     page = c.call(
         "GET", f"/api/v1/people?household_id={world.household_id}&active=true", role="auditor"

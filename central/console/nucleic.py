@@ -1,0 +1,89 @@
+"""Console page for nucleic-acid testing: who is due or overdue on a campus, and the results import.
+
+Both call what the API calls (``central.office.nucleic`` and ``run_test_import``), so the page and
+``GET /api/v1/campuses/{id}/nucleic-due`` / ``POST /api/v1/imports/nucleic-tests`` cannot drift.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession, publish_all
+from central.console.i18n import lang_of, translator
+from central.console.web import Viewer, admit, campus_names, done, render
+from central.models.users import Role, User
+from central.office import nucleic
+from central.office.errors import NotFound
+from central.office.nucleic_import import run_test_import
+from central.office.registry import latest_policy
+
+router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
+
+
+@router.get("/nucleic")
+def nucleic_page(
+    request: Request, session: ReadSession, user: Viewer, campus_id: int | None = None
+) -> Response:
+    """A campus's kept-in people by testing state, worst first, and the import form for the office."""
+    return page(request, session, admit(user, *CONSOLE_ROLES), campus_id)
+
+
+def page(
+    request: Request, session: Session, viewer: User, campus_id: int | None = None, **ctx: Any
+) -> Response:
+    """The testing page of one campus (the first one by default)."""
+    campuses = campus_names(session)
+    if campus_id is None and campuses:
+        campus_id = next(iter(campuses))
+    if campus_id is not None and campus_id not in campuses:
+        raise NotFound(f"campus {campus_id} not found")
+    rows = nucleic.due_list(session, campus_id=campus_id, now=datetime.now(UTC)) if campus_id else []
+    policy = latest_policy(session, campus_id) if campus_id else None
+    return render(
+        request,
+        "nucleic.html",
+        viewer,
+        campuses=campuses,
+        campus_id=campus_id,
+        policy=policy,
+        rows=rows,
+        can_import=viewer.may(Role.SECURITY),
+        **ctx,
+    )
+
+
+@router.post("/nucleic")
+async def nucleic_upload(request: Request, session: WriteSession, user: Viewer) -> Response:
+    """Check or import a results file, as ``POST /api/v1/imports/nucleic-tests``."""
+    viewer = admit(user, Role.SECURITY)
+    form = await request.form()
+    raw_campus = form.get("campus_id")
+    campus_id = int(raw_campus) if isinstance(raw_campus, str) and raw_campus.isdigit() else None
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        return page(request, session, viewer, campus_id, status_code=422, errors={"file": "choose a file"})
+    report = run_test_import(
+        session,
+        actor=viewer,
+        filename=upload.filename,
+        data=await upload.read(),
+        dry_run=form.get("dry_run") == "true",
+        campus_id=campus_id,
+    )
+    code = 422 if report["refused"] else 200
+    if "detail" in report:
+        return page(request, session, viewer, campus_id, status_code=code, error=report["detail"])
+    if report["applied"]:  # written: redirect, so that a reload does not send the file again
+        session.commit()
+        publish_all(request, session)
+        t = translator(lang_of(request))
+        return done(
+            f"/console/nucleic?campus_id={campus_id or ''}",
+            f"{t('imported')}: {t('results_new')} {report['results_new']} · {t('already_known')} {report['already_known']}",
+        )
+    return page(request, session, viewer, campus_id, status_code=code, report=report)

@@ -1,0 +1,292 @@
+"""Nucleic-acid testing of people kept in (seed 002: 对封闭学生要…定期开展核酸检测): importing the
+testing site's results, and who is due or overdue.
+
+The import reuses the people import's reader (CSV in UTF-8 or GBK, XLSX, header mapping) and its
+all-or-nothing rule: every row is checked first, and a file with any bad row writes nothing. A row
+names its person by student number (学号), or by name and the last four characters of the ID-card
+number (the testing site's list never carries the whole number). A result already recorded is
+counted as known, not written again, so importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from central.models.base import utc
+from central.models.health import NEGATIVE, POSITIVE, NucleicTest
+from central.models.registry import Pass, Person
+from central.office.imports import RowError, read_table
+from central.office.registry import latest_policy
+from gatecore.campus import DEFAULT_TZ
+
+logger = logging.getLogger(__name__)
+
+COLUMNS = {  # header as a testing site writes it -> field
+    "姓名": "name",
+    "name": "name",
+    "学号": "student_no",
+    "student_no": "student_no",
+    "身份证后四位": "id_last4",
+    "证件号后四位": "id_last4",
+    "身份证号后四位": "id_last4",
+    "id_last4": "id_last4",
+    "采样时间": "sampled",
+    "采样日期": "sampled",
+    "检测日期": "sampled",
+    "日期": "sampled",
+    "sampled": "sampled",
+    "date": "sampled",
+    "检测结果": "result",
+    "结果": "result",
+    "result": "result",
+}
+REQUIRED = {"sampled": "采样时间", "result": "检测结果"}
+RESULTS = {
+    "阴性": NEGATIVE,
+    "negative": NEGATIVE,
+    "-": NEGATIVE,
+    "阳性": POSITIVE,
+    "positive": POSITIVE,
+    "+": POSITIVE,
+}
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
+TIME_FORMATS = tuple(f"{d} {t}" for d in DATE_FORMATS[:3] for t in ("%H:%M", "%H:%M:%S"))
+# the due list's states, in the order the office works through them
+OVERDUE, NEVER, DUE, CURRENT = "overdue", "never", "due", "current"
+DUE_WITHIN = timedelta(hours=24)  # "due" a day before the interval runs out
+
+
+@dataclass
+class TestImportReport:
+    """What a test-result import found or did."""
+
+    rows: int = 0
+    results_new: int = 0
+    already_known: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    applied: bool = False
+
+
+def sampled_at(text: str, tz: str) -> datetime:
+    """The sampling instant of a cell (local time); a bare date is the start of that local day."""
+    for fmt in TIME_FORMATS:
+        try:
+            return utc(datetime.strptime(text, fmt).replace(tzinfo=ZoneInfo(tz)))
+        except ValueError:
+            continue
+    for fmt in DATE_FORMATS:
+        try:
+            day = datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        # the oldest the sample can be: a rule on its age never trusts it for longer than the truth
+        return utc(datetime.combine(day, time(), ZoneInfo(tz)))
+    raise ValueError(text)
+
+
+def _people(session: Session) -> tuple[dict[str, list[Person]], dict[tuple[str, str], list[Person]]]:
+    by_number: dict[str, list[Person]] = {}
+    by_name: dict[tuple[str, str], list[Person]] = {}
+    for p in session.exec(select(Person).where(col(Person.active))):
+        if p.student_no:
+            by_number.setdefault(p.student_no.strip().upper(), []).append(p)
+        if p.id_last4:
+            by_name.setdefault((p.name.strip(), p.id_last4.upper()), []).append(p)
+    return by_number, by_name
+
+
+def _person(cells: dict[str, str], by_number: dict, by_name: dict) -> Person | str:
+    """The one person a row names, or why not."""
+    number = cells.get("student_no", "").upper()
+    name, last4 = cells.get("name", ""), cells.get("id_last4", "").upper()
+    if number:
+        found = by_number.get(number, [])
+        what = f"student number {cells['student_no']!r}"
+    elif name and last4:
+        if len(last4) != 4:
+            return f"ID-number last four must be 4 characters, not {cells['id_last4']!r}"
+        found = by_name.get((name, last4), [])
+        what = f"{name} with ID number ending {last4}"
+    else:
+        return "give the student number (学号), or the name and the ID-number last four (身份证后四位)"
+    if not found:
+        return f"no registered person: {what}"
+    if len(found) > 1:
+        return f"{len(found)} registered people match {what}: use the student number"
+    return found[0]
+
+
+def import_results(
+    session: Session,
+    filename: str,
+    data: bytes,
+    *,
+    dry_run: bool,
+    by: str,
+    now: datetime,
+    tz: str = DEFAULT_TZ,
+) -> TestImportReport:
+    """Check every row; unless ``dry_run`` or a row is bad, record the new results (caller commits).
+
+    Raises ImportFileError when the file as a whole cannot be read.
+    """
+    report = TestImportReport()
+    rows = read_table(filename, data, report.warnings, columns=COLUMNS, required=REQUIRED)
+    report.rows = len(rows)
+    by_number, by_name = _people(session)
+    seen: dict[tuple[int, datetime], tuple[int, str]] = {}
+    new: list[NucleicTest] = []
+    for row in rows:
+        cells, n0 = row.cells, len(report.errors)
+        person = _person(cells, by_number, by_name)
+        if isinstance(person, str):
+            report.errors.append(RowError(row.line, person))
+        result = RESULTS.get(cells.get("result", "").strip().lower())
+        if result is None:
+            report.errors.append(
+                RowError(
+                    row.line, f"unknown result {cells.get('result', '')!r} (阴性/negative or 阳性/positive)"
+                )
+            )
+        at = None
+        try:
+            at = sampled_at(cells.get("sampled", ""), tz)
+        except ValueError:
+            report.errors.append(
+                RowError(row.line, f"bad sampling time {cells.get('sampled', '')!r} (use YYYY-MM-DD [HH:MM])")
+            )
+        if at is not None and at > now + timedelta(hours=1):
+            report.errors.append(RowError(row.line, f"sampling time {cells['sampled']} is in the future"))
+        if len(report.errors) > n0 or isinstance(person, str) or at is None or result is None:
+            continue
+        assert person.id is not None
+        key = (person.id, at)
+        if key in seen:
+            line, earlier = seen[key]
+            if earlier != result:
+                report.errors.append(RowError(row.line, f"contradicts line {line} (same person, same time)"))
+            else:
+                report.already_known += 1
+            continue
+        seen[key] = (row.line, result)
+        stored = session.exec(
+            select(NucleicTest).where(NucleicTest.person_id == person.id, NucleicTest.sampled_at == at)
+        ).first()
+        if stored is not None:
+            if stored.result != result:
+                report.errors.append(
+                    RowError(row.line, f"contradicts the {stored.result} result recorded for the same sample")
+                )
+            else:
+                report.already_known += 1
+            continue
+        new.append(
+            NucleicTest(
+                person_id=person.id,
+                sampled_at=at,
+                result=result,
+                source=filename,
+                imported_by=by,
+                imported_at=now,
+            )
+        )
+    report.results_new = len(new)
+    if report.errors or dry_run:
+        logger.info(
+            "test results checked: %d rows, %d bad, dry run %s", report.rows, len(report.errors), dry_run
+        )
+        return report
+    session.add_all(new)
+    session.flush()
+    report.applied = True
+    logger.info("imported %d test results (%d already known)", report.results_new, report.already_known)
+    return report
+
+
+def last_negative_at(session: Session, person_id: int) -> datetime | None:
+    """The sampling time of the person's latest test if it was negative (a later positive cancels it)."""
+    latest = session.exec(
+        select(NucleicTest)
+        .where(NucleicTest.person_id == person_id)
+        .order_by(col(NucleicTest.sampled_at).desc())
+    ).first()
+    return latest.sampled_at if latest is not None and latest.result == NEGATIVE else None
+
+
+@dataclass(frozen=True, slots=True)
+class DueRow:
+    """One kept-in person and where they stand in the testing programme."""
+
+    person_id: int
+    name: str
+    category: str
+    group: str | None
+    last_sampled_at: datetime | None
+    last_result: str | None
+    due_at: datetime | None  # when the next test is due (None: never tested)
+    state: str  # overdue | never | due | current
+
+
+def due_list(session: Session, *, campus_id: int, now: datetime) -> list[DueRow]:
+    """Everyone the campus keeps in (a valid pass there, in a closed group), worst first.
+
+    Empty when the campus keeps no group in or runs no testing programme (interval 0).
+    """
+    policy = latest_policy(session, campus_id)
+    interval = timedelta(hours=policy.nat_interval_hours)
+    if not policy.closed_groups or not policy.nat_interval_hours:
+        return []
+    holders = session.exec(
+        select(Person)
+        .join(Pass, col(Pass.person_id) == Person.id)
+        .where(
+            Pass.campus_id == campus_id,
+            col(Pass.revoked_at).is_(None),
+            col(Pass.valid_until) > now,
+            col(Pass.kind).not_in(["VEHICLE", "VISITOR"]),
+            col(Person.active),
+        )
+        .distinct()
+    )
+    kept = [
+        p for p in holders if p.category.lower() in policy.closed_groups or p.group in policy.closed_groups
+    ]
+    latest: dict[int, NucleicTest] = {}
+    ids = [p.id for p in kept if p.id is not None]
+    for t in session.exec(
+        select(NucleicTest).where(col(NucleicTest.person_id).in_(ids)).order_by(col(NucleicTest.sampled_at))
+    ):
+        latest[t.person_id] = t  # ordered by time: the last one wins
+    rows = []
+    for p in kept:
+        assert p.id is not None
+        t = latest.get(p.id)
+        due_at = utc(t.sampled_at) + interval if t is not None else None
+        if t is None:
+            state = NEVER
+        elif t.result != NEGATIVE or due_at is None or due_at <= now:
+            state = OVERDUE  # a positive is followed up at once, like a missed test
+        elif due_at - now <= DUE_WITHIN:
+            state = DUE
+        else:
+            state = CURRENT
+        rows.append(
+            DueRow(
+                p.id,
+                p.name,
+                p.category,
+                p.group,
+                t.sampled_at if t else None,
+                t.result if t else None,
+                due_at,
+                state,
+            )
+        )
+    order = {OVERDUE: 0, NEVER: 1, DUE: 2, CURRENT: 3}
+    return sorted(rows, key=lambda r: (order[r.state], r.due_at or now, r.person_id))

@@ -1,0 +1,124 @@
+"""Symptoms marked at the gate and closed management (issue 11, items 9 and 10), judged by the decision
+service on SQLite: the alert, the incident with its one-hour report, the exit refused unless approved,
+and the daily report's counts."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+
+from sqlmodel import select
+
+from central.models.db import session_scope
+from central.models.journal import FeverAlert
+from central.models.registry import Approval, Person
+from central.office import incidents, registry, reports, reports_render
+from central.office.incidents import FeverIncident
+from gatecore import topics
+from gatecore.reasons import Reason, Verdict
+from tests.central.conftest import NOW, World
+from tests.central.decisions.test_service import RECEIVED, decide
+from tests.central.office.test_nucleic import add_student
+
+DAY = date(2026, 11, 23)
+
+
+def test_a_cough_refers_to_the_duty_room_and_opens_the_fever_incident(world: World) -> None:
+    out = world.service.handle(*world.scan("zhang", celsius=36.6, symptoms=("cough",)), RECEIVED)
+    [decision] = [o for o in out if o.topic == topics.gate_decisions(world.gate_id)]
+    [alert] = [o for o in out if o.topic == topics.FEVER_ALERTS]
+    assert b'"symptoms":["cough"]' in alert.payload and b'"celsius":36.6' in alert.payload
+    assert b'"reason":"symptoms"' in decision.payload and b'"open":false' in decision.payload
+    with session_scope(world.engine) as s:
+        [row] = s.exec(select(FeverAlert)).all()
+        [incident] = s.exec(select(FeverIncident)).all()
+        assert (row.symptoms, row.celsius) == ("cough", 36.6)
+        assert (incident.symptoms, incident.readings, incident.person_id) == (
+            "cough",
+            "36.6",
+            world.people["zhang"],
+        )
+        assert incidents.is_overdue(incident.opened_at, None, RECEIVED + timedelta(minutes=61))
+        incidents.mark_reported(s, incident.id, by="security", at=RECEIVED + timedelta(minutes=30))  # type: ignore[arg-type]
+    # the household's day is not taken by someone sent to the duty room
+    assert decide(world, "li").reason is Reason.OK
+
+
+def test_symptoms_without_a_reading_still_alert(world: World) -> None:
+    msg = decide(world, "staff", celsius=None, symptoms=("other",))
+    assert msg.verdict is Verdict.DENY and msg.reason is Reason.SYMPTOMS
+    with session_scope(world.engine) as s:
+        [row] = s.exec(select(FeverAlert)).all()
+    assert (row.symptoms, row.celsius) == ("other", None)
+
+
+def _keep_in(world: World, *groups: str) -> None:
+    with session_scope(world.engine) as s:
+        current = registry.latest_policy(s, world.campus_id)
+        registry.save_policy(s, dataclasses.replace(current, closed_groups=frozenset(groups)))
+
+
+def test_a_kept_in_student_is_refused_on_the_way_out_unless_approved(world: World) -> None:
+    pid = add_student(world, "stu", "孙小红", last4="1234")
+    assert decide(world, "stu", direction="out").reason is Reason.OK  # no closed management yet
+    _keep_in(world, "student", "logistics")
+    refused = decide(world, "stu", direction="out")
+    assert (refused.verdict, refused.reason) == (Verdict.DENY, Reason.CLOSED_MANAGEMENT)
+    assert refused.text_zh == "封闭管理期间，未经批准不得离校"
+    assert decide(world, "stu", direction="in").reason is Reason.OK  # entering is not what it restricts
+    with session_scope(world.engine) as s:
+        s.add(Approval(person_id=pid, kind="exit", valid_from=DAY, valid_until=DAY, approved_by="院长"))
+    assert decide(world, "stu", direction="out").reason is Reason.OK
+
+
+def test_logistics_staff_in_closed_housing_need_an_exit_approval(world: World) -> None:
+    _keep_in(world, "logistics")
+    assert decide(world, "staff", direction="out").reason is Reason.OK  # an ordinary teacher leaves
+    with session_scope(world.engine) as s:
+        person = s.get(Person, world.people["staff"])
+        person.group = "logistics"  # type: ignore[union-attr]
+        s.add(person)
+    assert decide(world, "staff", direction="out").reason is Reason.CLOSED_MANAGEMENT
+    with session_scope(world.engine) as s:  # a requested (not yet approved) exit does not count
+        s.add(
+            Approval(
+                person_id=world.people["staff"],
+                kind="exit",
+                valid_from=DAY,
+                valid_until=DAY,
+                approved_by="",
+                status="requested",
+            )
+        )
+    assert decide(world, "staff", direction="out").reason is Reason.CLOSED_MANAGEMENT
+
+
+def test_the_daily_report_counts_symptom_referrals_and_closed_management_refusals(world: World) -> None:
+    add_student(world, "stu", "孙小红", last4="1234")
+    _keep_in(world, "student")
+    s = world.service
+    s.handle(*world.scan("zhang", symptoms=("cough",), at=NOW), RECEIVED)
+    s.handle(*world.scan("staff", celsius=38.6, symptoms=("cough",), at=NOW + timedelta(minutes=1)), RECEIVED)
+    s.handle(*world.scan("li", celsius=38.2, at=NOW + timedelta(minutes=2)), RECEIVED)
+    s.handle(*world.scan("stu", direction="out", at=NOW + timedelta(minutes=3)), RECEIVED)
+    s.handle(*world.scan("stu", direction="out", at=NOW + timedelta(minutes=4)), RECEIVED)
+    with session_scope(world.engine) as session:
+        report = reports.make_report(session, world.campus_id, DAY, reports.OFFICE, NOW + timedelta(hours=5))
+        rendered = dict(reports_render.lines(report, "坞城校区"))
+    c = report.content
+    assert c["symptom_referrals"] == 2
+    assert c["fevers"] == 2  # a cough with a normal reading is no fever
+    assert c["incidents"] == 3
+    assert c["closed_management_refusals"] == 2
+    assert c["refusals"]["closed_management"] == 2
+    assert (rendered["咳嗽等症状转医务室"], rendered["封闭管理拒绝离校"]) == ("2", "2")
+
+
+def test_symptoms_at_an_unregistered_gate_are_alerted_too(world: World) -> None:
+    out = world.service.handle(*world.scan("zhang", symptoms=("cough",), gate_id="nowhere-gate"), RECEIVED)
+    assert b'"reason":"unknown_gate"' in out[0].payload
+    assert [o.topic for o in out] == [topics.gate_decisions("nowhere-gate"), topics.FEVER_ALERTS]
+    with session_scope(world.engine) as s:
+        row = s.exec(select(FeverAlert)).one()
+        incident = s.exec(select(FeverIncident)).one()
+    assert (row.gate_id, row.symptoms, incident.symptoms) == ("nowhere-gate", "cough", "cough")

@@ -1,0 +1,79 @@
+"""The guard marks a cough on the key console (a real pseudo-terminal): the next scan carries it,
+central refers the person to the medical duty room and opens the fever incident (issue 11, item 9)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from central.models.journal import EntryEvent, FeverAlert
+from central.models.registry import Gate
+from central.office.incidents import FeverIncident
+from tests.gate_agent.conftest import wait_until
+from tests.integration.test_gate_console import ROOT, Screen
+
+GATE = "symptom-gate"
+
+
+def test_a_cough_marked_on_the_key_console_opens_an_incident(central, broker, passes, tmp_path: Path) -> None:
+    resident = next(p for p in passes if p.role == "resident" and p.campus_code == "wucheng")
+    with Session(central.engine) as s:
+        campus_id = s.get(Gate, resident.gate_ids[0]).campus_id  # type: ignore[union-attr]
+        s.add(Gate(gate_id=GATE, campus_id=campus_id, name_zh=GATE, name_en=GATE, open=True))
+        s.commit()
+    env = dict(
+        os.environ,
+        CAMPUSGATE_GATE_GATE_ID=GATE,
+        CAMPUSGATE_GATE_MQTT_PORT=str(broker.port),
+        CAMPUSGATE_GATE_CAMERA=str(tmp_path / "none.avi"),
+        CAMPUSGATE_GATE_SERIAL_PORT=str(tmp_path / "ttyNONE"),
+        CAMPUSGATE_GATE_DATA_DIR=str(tmp_path / "gate"),
+        PYTHONPATH=str(ROOT),
+    )
+    master, slave = os.openpty()
+    log = open(tmp_path / "gate.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from gate_agent.main import main; raise SystemExit(main([]))"],
+        env=env,
+        cwd=ROOT,
+        stdin=slave,
+        stdout=slave,
+        stderr=log,
+        start_new_session=True,
+    )
+    os.close(slave)
+    screen = Screen(master)
+    try:
+        assert screen.wait_for("guard console"), screen.text[-2000:]
+        screen.type("t36.7\r")
+        assert screen.wait_for("36.7 °C / used for the next scan")
+        screen.type("c")
+        assert screen.wait_for("1. 咳嗽 cough")
+        screen.type("1")
+        assert screen.wait_for("next scan marked: cough")
+        screen.type("s" + resident.token + "\r")
+        assert screen.wait_for("咳嗽等症状，暂停通行"), screen.text[-2000:]  # central's answer
+
+        def logged() -> list[EntryEvent]:
+            with Session(central.engine) as s:
+                return list(s.exec(select(EntryEvent).where(EntryEvent.gate_id == GATE)))
+
+        assert wait_until(lambda: len(logged()) == 1, 5)
+        [row] = logged()
+        assert (row.verdict, row.reason, row.celsius) == ("deny", "symptoms", 36.7)
+        with Session(central.engine) as s:
+            alert = s.exec(select(FeverAlert).where(FeverAlert.event_id == row.event_id)).one()
+            incident = s.exec(select(FeverIncident).where(FeverIncident.event_id == row.event_id)).one()
+        assert (alert.symptoms, incident.symptoms, incident.state) == ("cough", "cough", "open")
+        screen.type("q")
+        assert proc.wait(15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+        log.close()
