@@ -7,30 +7,63 @@ never imports FastAPI or SQLModel.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 
 def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-    )
+    from central.ops.logs import configure  # standard library only: fine on a gate device too
+
+    configure(verbose=verbose)
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    """Central's settings (--database-url wins), after printing which data directory and database."""
+    from central.settings import CentralSettings
+
+    url = getattr(args, "database_url", None)
+    settings = CentralSettings(database_url=url) if url else CentralSettings()
+    print(f"campusgate: {settings.where()}", file=sys.stderr)
+    return settings
+
+
+def _existing_engine(settings: Any) -> Any:
+    """An engine on a database that must already exist; None (having said where it looked) if not."""
+    from sqlalchemy.engine import make_url
+
+    from central.models.db import make_engine
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        print(
+            f"no database at {url.database}: central, the demo and `campusgate user add` create it there; "
+            "set CAMPUSGATE_DATA_DIR (or CAMPUSGATE_DATABASE_URL, or --database-url) to look elsewhere",
+            file=sys.stderr,
+        )
+        return None
+    return make_engine(settings.database_url)
 
 
 def _demo(args: argparse.Namespace) -> int:
     from campusgate.demo import run_demo
 
-    return run_demo(visits=args.visits, interval=args.interval, keep_running=not args.once)
+    settings = _settings(args)
+    return run_demo(
+        visits=args.visits, interval=args.interval, keep_running=not args.once, workdir=settings.data_dir
+    )
 
 
 def _central(args: argparse.Namespace) -> int:
+    from central import CentralError
     from central.app import run_central
-    from central.settings import CentralSettings
 
-    settings = CentralSettings()
-    run_central(settings, api=not args.no_api, worker=not args.no_worker)
+    settings = _settings(args)
+    try:
+        run_central(settings, api=not args.no_api, worker=not args.no_worker)
+    except CentralError as exc:  # the schema is behind, the keys disagree: say what to do, no traceback
+        print(f"central not started: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -66,16 +99,19 @@ def _reasons(args: argparse.Namespace) -> int:
 
 
 def _audit_verify(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from central.audit import checkpoints as audit_checkpoints
     from central.audit.chain import verify
-    from central.models.db import make_engine, read_only, session_scope
-    from central.settings import CentralSettings
+    from central.models.db import read_only, session_scope
 
-    engine = make_engine(args.database_url or CentralSettings().database_url)
+    settings = _settings(args)
+    engine = _existing_engine(settings)
+    if engine is None:
+        return 2
+    # the checkpoints central keeps in the data directory, unless a copy kept elsewhere is named
+    path = Path(args.checkpoints) if args.checkpoints else audit_checkpoints.default_path(settings.data_dir)
     try:
-        kept = audit_checkpoints.read(Path(args.checkpoints)) if args.checkpoints else []
+        kept = audit_checkpoints.read(path)
+        print(f"campusgate: {len(kept)} checkpoints in {path}", file=sys.stderr)
     except ValueError as exc:
         print(f"checkpoint file unreadable: {exc}", file=sys.stderr)
         return 2
@@ -86,6 +122,34 @@ def _audit_verify(args: argparse.Namespace) -> int:
         return 0
     print(f"entry log chain broken at seq {result.seq}: {result.kind} ({result.detail})")
     return 1
+
+
+def _db(args: argparse.Namespace) -> int:
+    from central import migrations
+    from central.models.db import create_all, make_engine
+
+    if args.action == "revision":
+        print(f"wrote {migrations.new_revision(args.message)}; read it, then run `ruff format` on it")
+        return 0
+    settings = _settings(args)
+    engine = _existing_engine(settings) if args.action == "current" else make_engine(settings.database_url)
+    if engine is None:
+        return 2
+    try:
+        if args.action == "current":
+            have, want = migrations.current(engine), migrations.head()
+            state = "up to date" if have == want else f"behind: run `{migrations.UPGRADE_HINT}`"
+            print(f"schema revision {have or 'none'} (head {want}): {state}")
+            return 0 if have == want else 1
+        if not migrations.has_tables(engine):
+            create_all(engine)  # an empty database: every table at once, stamped at head
+            print(f"empty database: created every table at revision {migrations.head()}")
+            return 0
+        before, after = migrations.upgrade(engine)
+        print(f"schema revision {before or 'none'} -> {after}" if before != after else f"already at {after}")
+        return 0
+    finally:
+        engine.dispose()
 
 
 def _read_password(path: str | None) -> str:
@@ -108,6 +172,7 @@ def _user(args: argparse.Namespace) -> int:
 
     from pydantic import ValidationError
 
+    from central import migrations
     from central.api.auth import User
     from central.api.routes.users import (
         UserCreate,
@@ -118,10 +183,16 @@ def _user(args: argparse.Namespace) -> int:
         public,
         update_user,
     )
-    from central.models.db import make_engine, session_scope
-    from central.settings import CentralSettings
+    from central.models.db import create_all, make_engine, session_scope
 
-    engine = make_engine(args.database_url or CentralSettings().database_url)
+    settings = _settings(args)
+    engine = make_engine(settings.database_url)
+    try:
+        create_all(engine)  # the first admin on a fresh database: every table, at the newest revision
+        migrations.check_current(engine)
+    except migrations.SchemaBehind as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
     actor = User(
         username=f"cli:{getpass.getuser()}", password_hash=""
     )  # who ran the command, for the journal
@@ -163,15 +234,15 @@ def _user(args: argparse.Namespace) -> int:
 
 def _audit_checkpoint(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
-    from pathlib import Path
 
     from central.audit import checkpoints as audit_checkpoints
     from central.audit.chain import verify
-    from central.models.db import make_engine, read_only, session_scope
-    from central.settings import CentralSettings
+    from central.models.db import read_only, session_scope
 
-    settings = CentralSettings()
-    engine = make_engine(args.database_url or settings.database_url)
+    settings = _settings(args)
+    engine = _existing_engine(settings)
+    if engine is None:
+        return 2
     path = Path(args.file) if args.file else audit_checkpoints.default_path(settings.data_dir)
     try:
         kept = audit_checkpoints.read(path)
@@ -235,12 +306,23 @@ def build_parser() -> argparse.ArgumentParser:
     auditsub = audit.add_subparsers(dest="action", required=True)
     verify = auditsub.add_parser("verify", help="check the entry log's hash chain")
     verify.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
-    verify.add_argument("--checkpoints", help="the JSON-lines checkpoint file the office keeps")
+    verify.add_argument(
+        "--checkpoints", help="the JSON-lines checkpoint file (default: audit-checkpoints.jsonl in the data directory)"
+    )
     verify.set_defaults(func=_audit_verify)
     checkpoint = auditsub.add_parser("checkpoint", help="append the chain head to the checkpoint file now")
     checkpoint.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
     checkpoint.add_argument("--file", help="defaults to audit-checkpoints.jsonl in CAMPUSGATE_DATA_DIR")
     checkpoint.set_defaults(func=_audit_checkpoint)
+
+    db = sub.add_parser("db", help="schema migrations: the database's revision, upgrading it")
+    db.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
+    dbsub = db.add_subparsers(dest="action", required=True)
+    dbsub.add_parser("current", help="the database's schema revision and the code's (exit 1 if behind)")
+    dbsub.add_parser("upgrade", help="bring the schema to the code's revision (back up first)")
+    revision = dbsub.add_parser("revision", help="(developers) write the next migration from the models")
+    revision.add_argument("-m", "--message", required=True)
+    db.set_defaults(func=_db)
 
     user = sub.add_parser("user", help="console users: add the first admin, list, change a password, disable")
     user.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")

@@ -13,10 +13,12 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from central import migrations
 from central.api.application import create_app
 from central.decisions.worker import Worker
 from central.models.db import create_all, make_engine
 from central.office.keys import KeyRing, open_keyring
+from central.ops.ready import OpsServer
 from central.settings import CentralSettings
 from transport.broker import free_port
 
@@ -32,6 +34,7 @@ class CentralHandle:
     keyring: KeyRing
     worker: Worker | None = None
     app: FastAPI | None = None
+    ops: OpsServer | None = None
     _server: uvicorn.Server | None = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -46,6 +49,8 @@ class CentralHandle:
         """Connect the worker (raises transport.mqtt.MqttError without a broker) and serve the API."""
         if self.worker is not None:
             self.worker.start(wait=wait)
+        if self.ops is not None:
+            self.ops.start()
         if self.app is not None:
             config = uvicorn.Config(
                 self.app,
@@ -73,6 +78,9 @@ class CentralHandle:
             self._thread = None
         if self.worker is not None:
             self.worker.stop()
+        if self.ops is not None:
+            self.ops.stop()
+            self.ops = None
         self.engine.dispose()
 
     def __enter__(self) -> CentralHandle:
@@ -88,7 +96,8 @@ def build_central(settings: CentralSettings, *, api: bool = True, worker: bool =
     if api and settings.api_port == 0:
         settings = settings.model_copy(update={"api_port": free_port()})
     engine = make_engine(settings.database_url)
-    create_all(engine)
+    create_all(engine)  # a fresh database: every table, stamped at the newest revision
+    migrations.check_current(engine)  # an older one: refuse, naming `campusgate db upgrade`
     keyring = open_keyring(settings, engine)
     handle = CentralHandle(
         settings=settings,
@@ -101,6 +110,10 @@ def build_central(settings: CentralSettings, *, api: bool = True, worker: bool =
         handle.app.state.keyring = keyring  # the console signs passes with the worker's keys
         if handle.worker is not None:
             handle.app.state.publish_config = handle.worker.publish_config  # registry changes reach gates
+            handle.app.state.broker_connected = handle.worker.link.connected  # /ready checks it
+    elif handle.worker is not None and settings.metrics_port:
+        broker = handle.worker.link.connected
+        handle.ops = OpsServer(settings.api_host, settings.metrics_port, engine, broker)
     return handle
 
 

@@ -22,6 +22,7 @@ from central.api.routes.audit import router as audit_router
 from central.api.routes.changes import router as changes_router
 from central.api.routes.conflicts import router as conflicts_router
 from central.api.routes.dashboard import Watcher
+from central.api.routes.ops import router as ops_router
 from central.api.routes.users import router as users_router
 from central.api.schemas import (
     FeverAlertPublic,
@@ -55,6 +56,7 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
     app.include_router(audit_router, dependencies=[Depends(csrf.protect)])
     app.include_router(conflicts_router)
     app.include_router(changes_router)
+    app.include_router(ops_router)  # /metrics, /health, /ready
 
     @app.get(f"{API}/health", response_model=HealthPublic)
     def health(session: ReadSession) -> HealthPublic:

@@ -22,6 +22,7 @@ from central.models.registry import Gate
 from central.office.keys import KeyRing, open_keyring
 from central.office.registry import gate_config
 from central.office.scheduler import Scheduler
+from central.ops.metrics import BROKER_UP
 from central.settings import CentralSettings
 from gatecore import topics
 from transport.mqtt import LinkOptions, MqttLink
@@ -87,6 +88,7 @@ class Worker:
         return sum(self.publish_config(gate_id) for gate_id in gate_ids)
 
     def _on_connection(self, up: bool) -> None:
+        BROKER_UP.set(1 if up else 0)
         if not up:
             return
         # again on every connect: a broker restarted without persistence has lost the retained configs
