@@ -18,13 +18,13 @@ from typing import Any
 
 from sqlalchemy import MetaData, select
 
+import central.office.reports  # noqa: F401  (its tables are part of the schema)
 from central.api.auth import seed_demo_users
 from central.decisions.service import DecisionService
 from central.demo.passes import demo_passes
 from central.demo.seed import seed_demo
 from central.models.db import create_all, make_engine, session_scope
 from central.office.keys import KeyRing
-import central.office.reports  # noqa: F401  (its tables are part of the schema)
 from gatecore import topics
 from gatecore.ids import uuid7
 from gatecore.messages import ScanEvent, Temperature
@@ -84,7 +84,8 @@ def main(out: Path) -> None:
         pem = (Path(tmp) / "keys" / "kid-1.pem").read_text()
         engine.dispose()
     out.write_text(
-        json.dumps({"key_pem": pem, "printed": printed, "tables": tables}, ensure_ascii=False, indent=0) + "\n"
+        json.dumps({"key_pem": pem, "printed": printed, "tables": tables}, ensure_ascii=False, indent=0)
+        + "\n"
     )
 
 
