@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from campusgate.ops_cli import add_commands, existing_engine, settings_from
+
 
 def _logging(verbose: bool) -> None:
     from central.ops.logs import configure  # standard library only: fine on a gate device too
@@ -18,37 +20,10 @@ def _logging(verbose: bool) -> None:
     configure(verbose=verbose)
 
 
-def _settings(args: argparse.Namespace) -> Any:
-    """Central's settings (--database-url wins), after printing which data directory and database."""
-    from central.settings import CentralSettings
-
-    url = getattr(args, "database_url", None)
-    settings = CentralSettings(database_url=url) if url else CentralSettings()
-    print(f"campusgate: {settings.where()}", file=sys.stderr)
-    return settings
-
-
-def _existing_engine(settings: Any) -> Any:
-    """An engine on a database that must already exist; None (having said where it looked) if not."""
-    from sqlalchemy.engine import make_url
-
-    from central.models.db import make_engine
-
-    url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
-        print(
-            f"no database at {url.database}: central, the demo and `campusgate user add` create it there; "
-            "set CAMPUSGATE_DATA_DIR (or CAMPUSGATE_DATABASE_URL, or --database-url) to look elsewhere",
-            file=sys.stderr,
-        )
-        return None
-    return make_engine(settings.database_url)
-
-
 def _demo(args: argparse.Namespace) -> int:
     from campusgate.demo import run_demo
 
-    settings = _settings(args)
+    settings = settings_from(args)
     return run_demo(
         visits=args.visits, interval=args.interval, keep_running=not args.once, workdir=settings.data_dir
     )
@@ -58,7 +33,7 @@ def _central(args: argparse.Namespace) -> int:
     from central import CentralError
     from central.app import run_central
 
-    settings = _settings(args)
+    settings = settings_from(args)
     try:
         run_central(settings, api=not args.no_api, worker=not args.no_worker)
     except CentralError as exc:  # the schema is behind, the keys disagree: say what to do, no traceback
@@ -103,8 +78,8 @@ def _audit_verify(args: argparse.Namespace) -> int:
     from central.audit.chain import verify
     from central.models.db import read_only, session_scope
 
-    settings = _settings(args)
-    engine = _existing_engine(settings)
+    settings = settings_from(args)
+    engine = existing_engine(settings)
     if engine is None:
         return 2
     # the checkpoints central keeps in the data directory, unless a copy kept elsewhere is named
@@ -122,34 +97,6 @@ def _audit_verify(args: argparse.Namespace) -> int:
         return 0
     print(f"entry log chain broken at seq {result.seq}: {result.kind} ({result.detail})")
     return 1
-
-
-def _db(args: argparse.Namespace) -> int:
-    from central import migrations
-    from central.models.db import create_all, make_engine
-
-    if args.action == "revision":
-        print(f"wrote {migrations.new_revision(args.message)}; read it, then run `ruff format` on it")
-        return 0
-    settings = _settings(args)
-    engine = _existing_engine(settings) if args.action == "current" else make_engine(settings.database_url)
-    if engine is None:
-        return 2
-    try:
-        if args.action == "current":
-            have, want = migrations.current(engine), migrations.head()
-            state = "up to date" if have == want else f"behind: run `{migrations.UPGRADE_HINT}`"
-            print(f"schema revision {have or 'none'} (head {want}): {state}")
-            return 0 if have == want else 1
-        if not migrations.has_tables(engine):
-            create_all(engine)  # an empty database: every table at once, stamped at head
-            print(f"empty database: created every table at revision {migrations.head()}")
-            return 0
-        before, after = migrations.upgrade(engine)
-        print(f"schema revision {before or 'none'} -> {after}" if before != after else f"already at {after}")
-        return 0
-    finally:
-        engine.dispose()
 
 
 def _read_password(path: str | None) -> str:
@@ -185,7 +132,7 @@ def _user(args: argparse.Namespace) -> int:
     )
     from central.models.db import create_all, make_engine, session_scope
 
-    settings = _settings(args)
+    settings = settings_from(args)
     engine = make_engine(settings.database_url)
     try:
         create_all(engine)  # the first admin on a fresh database: every table, at the newest revision
@@ -239,8 +186,8 @@ def _audit_checkpoint(args: argparse.Namespace) -> int:
     from central.audit.chain import verify
     from central.models.db import read_only, session_scope
 
-    settings = _settings(args)
-    engine = _existing_engine(settings)
+    settings = settings_from(args)
+    engine = existing_engine(settings)
     if engine is None:
         return 2
     path = Path(args.file) if args.file else audit_checkpoints.default_path(settings.data_dir)
@@ -315,14 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     checkpoint.add_argument("--file", help="defaults to audit-checkpoints.jsonl in CAMPUSGATE_DATA_DIR")
     checkpoint.set_defaults(func=_audit_checkpoint)
 
-    db = sub.add_parser("db", help="schema migrations: the database's revision, upgrading it")
-    db.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
-    dbsub = db.add_subparsers(dest="action", required=True)
-    dbsub.add_parser("current", help="the database's schema revision and the code's (exit 1 if behind)")
-    dbsub.add_parser("upgrade", help="bring the schema to the code's revision (back up first)")
-    revision = dbsub.add_parser("revision", help="(developers) write the next migration from the models")
-    revision.add_argument("-m", "--message", required=True)
-    db.set_defaults(func=_db)
+    add_commands(sub)  # db, backup, restore, keys
 
     user = sub.add_parser("user", help="console users: add the first admin, list, change a password, disable")
     user.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
