@@ -9,6 +9,7 @@ from gate_agent.decoder import make_decoder
 from gate_agent.display import TerminalDisplay
 from gate_agent.ledger import ConfigStore, LocalLedger
 from gate_agent.link import GateLink
+from gate_agent.metrics import instrument
 from gate_agent.offline import OfflineDecider
 from gate_agent.outbox import SqliteOutbox
 from gate_agent.ports import Camera, Display, Relay, Thermometer
@@ -47,7 +48,7 @@ def build_agent(
     display = display or TerminalDisplay()
     if settings.screen_port:
         display = TeeDisplay(display, ScreenDisplay(settings.screen_port).start())
-    return GateAgent(
+    agent = GateAgent(
         settings,
         camera=camera or OpenCvCamera(settings.camera),
         decoder=make_decoder(settings.decoder),
@@ -59,3 +60,5 @@ def build_agent(
         offline=OfflineDecider(ConfigStore(store), LocalLedger(store)),
         clock=clock,
     )
+    instrument(agent)  # frames, decode time, faults, outbox depth on /metrics
+    return agent
