@@ -17,7 +17,10 @@ from campusgate.ops_cli import add_commands, existing_engine, settings_from
 def _logging(verbose: bool) -> None:
     from central.ops.logs import configure  # standard library only: fine on a gate device too
 
-    configure(verbose=verbose)
+    try:
+        configure(verbose=verbose)
+    except ValueError as exc:  # CAMPUSGATE_LOG_FORMAT misspelt
+        raise SystemExit(f"campusgate: {exc}") from None
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -82,11 +85,17 @@ def _audit_verify(args: argparse.Namespace) -> int:
     engine = existing_engine(settings)
     if engine is None:
         return 2
-    # the checkpoints central keeps in the data directory, unless a copy kept elsewhere is named
-    path = Path(args.checkpoints) if args.checkpoints else audit_checkpoints.default_path(settings.data_dir)
+    # the checkpoints central keeps in the data directory belong to the data directory's database:
+    # a database named on the command line is checked against --checkpoints only
+    path = Path(args.checkpoints) if args.checkpoints else None
+    if path is None and not args.database_url:
+        path = audit_checkpoints.default_path(settings.data_dir)
     try:
-        kept = audit_checkpoints.read(path)
-        print(f"campusgate: {len(kept)} checkpoints in {path}", file=sys.stderr)
+        kept = audit_checkpoints.read(path) if path else []
+        print(
+            f"campusgate: {len(kept)} checkpoints from {path or 'nowhere (no --checkpoints)'}",
+            file=sys.stderr,
+        )
     except ValueError as exc:
         print(f"checkpoint file unreadable: {exc}", file=sys.stderr)
         return 2
@@ -254,7 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify = auditsub.add_parser("verify", help="check the entry log's hash chain")
     verify.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
     verify.add_argument(
-        "--checkpoints", help="the JSON-lines checkpoint file (default: audit-checkpoints.jsonl in the data directory)"
+        "--checkpoints",
+        help="the JSON-lines checkpoint file (default: the data directory's, unless --database-url is given)",
     )
     verify.set_defaults(func=_audit_verify)
     checkpoint = auditsub.add_parser("checkpoint", help="append the chain head to the checkpoint file now")

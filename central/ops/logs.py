@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 EVENT_ID: ContextVar[str | None] = ContextVar("campusgate_event_id", default=None)
 FORMATS = ("text", "json")
+HANDLER_NAME = "campusgate"
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s%(event_suffix)s"
 
 
@@ -57,13 +58,19 @@ def log_format() -> str:
 
 
 def configure(*, verbose: bool = False, fmt: str | None = None) -> None:
-    """Set up the root logger once for a process (the command line calls this)."""
+    """Set up the root logger once for a process (the command line calls this); like
+    ``logging.basicConfig``, it leaves alone a root logger someone else already set up."""
+    root = logging.getLogger()
+    if any(h.get_name() != HANDLER_NAME for h in root.handlers):
+        return
     handler = logging.StreamHandler()
     handler.addFilter(EventIdFilter())
     chosen = fmt or log_format()
     handler.setFormatter(JsonFormatter() if chosen == "json" else logging.Formatter(TEXT_FORMAT))
-    root = logging.getLogger()
-    for old in list(root.handlers):
+    handler.set_name(HANDLER_NAME)
+    for old in list(root.handlers):  # only ours are left: a second call replaces it
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    # Alembic narrates every step at INFO; the commands print what they did themselves
+    logging.getLogger("alembic").setLevel(logging.DEBUG if verbose else logging.WARNING)

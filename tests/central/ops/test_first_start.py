@@ -43,3 +43,25 @@ def test_audit_verify_says_where_it_looked(tmp_path: Path) -> None:
     assert verified.returncode == 2
     assert f"no database at {elsewhere}/campusgate.db" in verified.stderr
     assert not elsewhere.exists()  # looking created nothing
+
+
+def test_json_logs_and_a_misspelt_format(tmp_path: Path) -> None:
+    import json
+
+    password = tmp_path / "pw"
+    password.write_text("a long enough password\n")
+    assert (
+        _campusgate(
+            "user", "add", "office", "--role", "admin", "--password-file", str(password), home=tmp_path
+        ).returncode
+        == 0
+    )
+    rotated = _campusgate("keys", "rotate", home=tmp_path, CAMPUSGATE_LOG_FORMAT="json")
+    assert rotated.returncode == 0, rotated.stderr
+    lines = [json.loads(x) for x in rotated.stderr.splitlines() if x.startswith("{")]
+    assert any(
+        x["logger"] == "central.office.keys" and "signing key 2 created" in x["message"] for x in lines
+    )
+    assert all({"time", "level", "logger", "message", "event_id"} <= x.keys() for x in lines)
+    wrong = _campusgate("db", "current", home=tmp_path, CAMPUSGATE_LOG_FORMAT="yaml")
+    assert wrong.returncode != 0 and "CAMPUSGATE_LOG_FORMAT='yaml': use one of text, json" in wrong.stderr
