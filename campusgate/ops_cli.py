@@ -60,7 +60,13 @@ def _db(args: argparse.Namespace) -> int:
             create_all(engine)  # an empty database: every table at once, stamped at head
             print(f"empty database: created every table at revision {migrations.head()}")
             return 0
-        before, after = migrations.upgrade(engine)
+        from alembic.util import CommandError
+
+        try:
+            before, after = migrations.upgrade(engine)
+        except CommandError as exc:  # a revision this release does not know: a newer one upgraded it
+            print(f"not upgraded: {exc}; was the database upgraded by a newer release?", file=sys.stderr)
+            return 2
         print(f"schema revision {before or 'none'} -> {after}" if before != after else f"already at {after}")
         return 0
     finally:

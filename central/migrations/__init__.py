@@ -7,6 +7,7 @@ by ``create_all`` and stamped at head; an existing one only ever moves by ``camp
 from __future__ import annotations
 
 import logging
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -36,9 +37,15 @@ def config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+@cache  # the revisions ship with the code: read them once per process (readiness asks on every probe)
+def scripts() -> ScriptDirectory:
+    """The revisions in ``versions/``."""
+    return ScriptDirectory.from_config(config())
+
+
 def head() -> str:
     """The newest revision the code knows."""
-    heads = ScriptDirectory.from_config(config()).get_heads()
+    heads = scripts().get_heads()
     if len(heads) != 1:
         raise SchemaBehind(f"the migrations have {len(heads)} heads {heads}: merge them first")
     return heads[0]
@@ -91,13 +98,21 @@ def check_current(engine: Engine) -> str:
     where = engine.url.render_as_string(hide_password=True)
     if have is None:
         raise SchemaBehind(f"database {where} has no schema revision (head is {want}): run `{UPGRADE_HINT}`")
-    scripts = ScriptDirectory.from_config(config())
-    if scripts.get_revision(have) is None:
+    if _unknown(have):
         raise SchemaBehind(
             f"database {where} is at revision {have}, which this version of campusgate does not know "
             f"(head is {want}): it was upgraded by a newer release; install that release"
         )
     raise SchemaBehind(f"database {where} is at revision {have}, behind head {want}: run `{UPGRADE_HINT}`")
+
+
+def _unknown(revision: str) -> bool:
+    from alembic.util import CommandError
+
+    try:
+        return scripts().get_revision(revision) is None
+    except CommandError:  # "Can't locate revision": one a newer release wrote
+        return True
 
 
 def new_revision(message: str, *, rev_id: str | None = None) -> Path:

@@ -157,3 +157,22 @@ def test_central_refuses_a_database_behind_head_and_names_the_command(tmp_path: 
     settings = CentralSettings(database_url=url, data_dir=tmp_path, api_port=0)
     with pytest.raises(migrations.SchemaBehind, match=r"revision 0001, behind head .*campusgate db upgrade"):
         build_central(settings, worker=False)
+
+
+def test_db_current_and_upgrade_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from campusgate.cli import main
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    engine = make_engine(url)
+    _load_baseline(engine)
+    engine.dispose()
+    assert main(["db", "--database-url", url, "current"]) == 1
+    head = migrations.head()
+    assert (
+        f"schema revision 0001 (head {head}): behind: run `campusgate db upgrade`" in capsys.readouterr().out
+    )
+    assert main(["db", "--database-url", url, "upgrade"]) == 0
+    assert f"schema revision 0001 -> {head}" in capsys.readouterr().out
+    assert main(["db", "--database-url", url, "current"]) == 0
+    assert main(["db", "--database-url", url, "upgrade"]) == 0
+    assert f"already at {head}" in capsys.readouterr().out
