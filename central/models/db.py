@@ -70,14 +70,13 @@ def read_only(engine: Engine) -> Engine:
 
 
 def create_all(engine: Engine) -> None:
-    """Create every table (idempotent) and the entry log's chain head; a fresh database is stamped
-    at the newest schema revision, an existing one is left to ``campusgate db upgrade``."""
+    """Build a fresh database from the models, stamped at the newest schema revision, and make sure
+    of the entry log's chain head (idempotent); an existing database is left to ``campusgate db upgrade``."""
     from central import migrations
     from central.migrations.compare import load_tables
-
-    load_tables()  # every table module, so a database stamped at head has every table
     from central.models.journal import ensure_head
 
+    load_tables()  # every table module, so a database stamped at head has every table
     # only a fresh database is built from the models: on an existing one a table a later revision
     # adds must be left to that revision, or the upgrade would find it already there
     if not migrations.has_tables(engine):

@@ -1,14 +1,15 @@
-"""Writes baseline_rows.json: a seeded demo with decided scans, made by the code at the migrations'
+"""Writes baseline_rows.json.gz: a seeded demo with decided scans, made by the code at the migrations'
 baseline (revision 0001), for the upgrade test.
 
 Run it with that release's code first on the path, never the current one:
     git archive 48525a6 | tar -x -C /tmp/cg-baseline
-    PYTHONPATH=/tmp/cg-baseline python tests/central/models/make_baseline_rows.py OUT.json
+    PYTHONPATH=/tmp/cg-baseline python tests/central/models/make_baseline_rows.py tests/central/models/baseline_rows.json.gz
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import sys
 import tempfile
@@ -83,10 +84,8 @@ def main(out: Path) -> None:
                 tables[table.name] = [{k: encode(v) for k, v in row.items()} for row in rows]
         pem = (Path(tmp) / "keys" / "kid-1.pem").read_text()
         engine.dispose()
-    out.write_text(
-        json.dumps({"key_pem": pem, "printed": printed, "tables": tables}, ensure_ascii=False, indent=0)
-        + "\n"
-    )
+    body = json.dumps({"key_pem": pem, "printed": printed, "tables": tables}, ensure_ascii=False, indent=0)
+    out.write_bytes(gzip.compress(body.encode(), mtime=0))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ seeded demo and decided scans loses nothing, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -30,7 +31,7 @@ from gatecore.policy import read_pass
 from gatecore.thermoline import SensorStatus
 from gatecore.tokens import PassClaims
 
-ROWS = Path(__file__).with_name("baseline_rows.json")  # made by make_baseline_rows.py at the baseline
+ROWS = Path(__file__).with_name("baseline_rows.json.gz")  # made by make_baseline_rows.py at the baseline
 
 
 def _decode(value: Any) -> Any:
@@ -52,7 +53,7 @@ def _differences(engine: Engine) -> list[Any]:
 
 def _load_baseline(engine: Engine) -> dict[str, Any]:
     """A database at revision 0001 holding the rows the baseline's code wrote."""
-    data = json.loads(ROWS.read_text())
+    data = json.loads(gzip.decompress(ROWS.read_bytes()))
     migrations.upgrade(engine, migrations.BASELINE)
     reflected = MetaData()
     reflected.reflect(engine)

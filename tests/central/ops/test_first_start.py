@@ -65,3 +65,17 @@ def test_json_logs_and_a_misspelt_format(tmp_path: Path) -> None:
     assert all({"time", "level", "logger", "message", "event_id"} <= x.keys() for x in lines)
     wrong = _campusgate("db", "current", home=tmp_path, CAMPUSGATE_LOG_FORMAT="yaml")
     assert wrong.returncode != 0 and "CAMPUSGATE_LOG_FORMAT='yaml': use one of text, json" in wrong.stderr
+
+
+def test_the_demo_never_wipes_a_campus_data_directory(tmp_path: Path) -> None:
+    import logging
+
+    from campusgate.demo import run_demo
+
+    (tmp_path / "campusgate.db").write_bytes(b"a campus's database")
+    level = logging.getLogger().level
+    try:
+        assert run_demo(workdir=tmp_path, visits=1, keep_running=False) == 2
+    finally:
+        logging.getLogger().setLevel(level)
+    assert (tmp_path / "campusgate.db").read_bytes() == b"a campus's database"
