@@ -7,34 +7,43 @@ never imports FastAPI or SQLModel.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from typing import Any
 
 from campusgate.cli_gate import add_gate_admin
 from campusgate.cli_office import add_office
 from campusgate.cli_sim import add_sim
+from campusgate.ops_cli import add_commands, settings_from
 
 
 def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-    )
+    from central.ops.logs import configure  # standard library only: fine on a gate device too
+
+    try:
+        configure(verbose=verbose)
+    except ValueError as exc:  # CAMPUSGATE_LOG_FORMAT misspelt
+        raise SystemExit(f"campusgate: {exc}") from None
 
 
 def _demo(args: argparse.Namespace) -> int:
     from campusgate.demo import run_demo
 
-    return run_demo(visits=args.visits, interval=args.interval, keep_running=not args.once)
+    settings = settings_from(args)
+    return run_demo(
+        visits=args.visits, interval=args.interval, keep_running=not args.once, workdir=settings.data_dir
+    )
 
 
 def _central(args: argparse.Namespace) -> int:
+    from central import CentralError
     from central.app import run_central
-    from central.settings import CentralSettings
 
-    settings = CentralSettings()
-    run_central(settings, api=not args.no_api, worker=not args.no_worker)
+    settings = settings_from(args)
+    try:
+        run_central(settings, api=not args.no_api, worker=not args.no_worker)
+    except CentralError as exc:  # the schema is behind, the keys disagree: say what to do, no traceback
+        print(f"central not started: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -83,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sim(sub)
     add_office(sub)
+    add_commands(sub)  # db, backup, restore, keys
     reasons = sub.add_parser("reasons", help="print the reason-code table (docs/reasons.md)")
     reasons.set_defaults(func=_reasons)
 

@@ -4,20 +4,33 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
+
+from campusgate.ops_cli import existing_engine, settings_from
 
 
 def _audit_verify(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from central.audit import checkpoints as audit_checkpoints
     from central.audit.chain import verify
-    from central.models.db import make_engine, read_only, session_scope
-    from central.settings import CentralSettings
+    from central.models.db import read_only, session_scope
 
-    engine = make_engine(args.database_url or CentralSettings().database_url)
+    settings = settings_from(args)
+    engine = existing_engine(settings)
+    if engine is None:
+        return 2
+    # the checkpoints central keeps in the data directory belong to the data directory's database:
+    # a database named on the command line is checked against --checkpoints only
+    path = Path(args.checkpoints) if args.checkpoints else None
+    if path is None and not args.database_url:
+        path = audit_checkpoints.default_path(settings.data_dir)
     try:
-        kept = audit_checkpoints.read(Path(args.checkpoints)) if args.checkpoints else []
+        kept = audit_checkpoints.read(path) if path else []
+        print(
+            f"campusgate: {len(kept)} checkpoints from {path or 'nowhere (no --checkpoints)'}",
+            file=sys.stderr,
+        )
     except ValueError as exc:
         print(f"checkpoint file unreadable: {exc}", file=sys.stderr)
         return 2
@@ -50,14 +63,20 @@ def _user(args: argparse.Namespace) -> int:
 
     from pydantic import ValidationError
 
+    from central import migrations
     from central.models.db import create_all, make_engine, session_scope
     from central.models.users import User
     from central.office.errors import OfficeError
     from central.office.users import UserCreate, UserUpdate, add_user, find_user, update_user
-    from central.settings import CentralSettings
 
-    engine = make_engine(args.database_url or CentralSettings().database_url)
-    create_all(engine)  # the first admin is made before central has ever run
+    settings = settings_from(args)
+    engine = make_engine(settings.database_url)
+    try:
+        create_all(engine)  # the first admin on a fresh database: every table, at the newest revision
+        migrations.check_current(engine)
+    except migrations.SchemaBehind as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
     actor = User(
         username=f"cli:{getpass.getuser()}", password_hash=""
     )  # who ran the command, for the journal
@@ -108,15 +127,15 @@ def _user(args: argparse.Namespace) -> int:
 
 def _audit_checkpoint(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
-    from pathlib import Path
 
     from central.audit import checkpoints as audit_checkpoints
     from central.audit.chain import verify
-    from central.models.db import make_engine, read_only, session_scope
-    from central.settings import CentralSettings
+    from central.models.db import read_only, session_scope
 
-    settings = CentralSettings()
-    engine = make_engine(args.database_url or settings.database_url)
+    settings = settings_from(args)
+    engine = existing_engine(settings)
+    if engine is None:
+        return 2
     path = Path(args.file) if args.file else audit_checkpoints.default_path(settings.data_dir)
     try:
         kept = audit_checkpoints.read(path)
@@ -148,7 +167,10 @@ def add_office(sub: Any) -> None:
     auditsub = audit.add_subparsers(dest="action", required=True)
     verify = auditsub.add_parser("verify", help="check the entry log's hash chain")
     verify.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
-    verify.add_argument("--checkpoints", help="the JSON-lines checkpoint file the office keeps")
+    verify.add_argument(
+        "--checkpoints",
+        help="the JSON-lines checkpoint file (default: the data directory's, unless --database-url is given)",
+    )
     verify.set_defaults(func=_audit_verify)
     checkpoint = auditsub.add_parser("checkpoint", help="append the chain head to the checkpoint file now")
     checkpoint.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import shutil
 import signal
+import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,13 +48,29 @@ def describe(gate_id: str, note: str, view: DisplayView) -> str:
     return f"[{gate_id:<18}] ({note}) " + "  ".join(parts)
 
 
+DEMO_MARK = "campusgate-demo"  # a data directory the demo made (and may wipe again)
+
+
 def run_demo(
     *, visits: int = 0, interval: float = 1.0, keep_running: bool = True, workdir: Path = Path("var/demo")
 ) -> int:
-    """Run the whole product on one machine; return the process exit code."""
+    """Run the whole product on one machine; return the process exit code.
+
+    The demo starts afresh in ``workdir`` (the command line passes the data directory, so that
+    ``campusgate audit verify`` and ``campusgate central`` find its database afterwards); it wipes
+    only an empty directory or one it made before, never a campus's data.
+    """
     logging.getLogger().setLevel(logging.WARNING)  # the decisions are the demo's output
+    if workdir.exists() and any(workdir.iterdir()) and not (workdir / DEMO_MARK).exists():
+        print(
+            f"refused: {workdir} holds data the demo did not make; run the demo in another data "
+            "directory, e.g. CAMPUSGATE_DATA_DIR=/tmp/campusgate-demo campusgate demo",
+            file=sys.stderr,
+        )
+        return 2
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
+    (workdir / DEMO_MARK).write_text("made by `campusgate demo`; the next demo run wipes this directory\n")
     stop = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
+from central import migrations
 from central.api import auth, csrf
 from central.api.routes import (
     approvals,
@@ -29,6 +30,7 @@ from central.api.routes import (
     imports,
     incidents,
     nucleic,
+    ops,
     passes,
     phonepass,
     registry,
@@ -47,6 +49,7 @@ from central.decisions.worker import Worker
 from central.models.db import create_all, make_engine, read_only
 from central.office.errors import OfficeError
 from central.office.keys import KeyRing, open_keyring
+from central.ops.ready import OpsServer
 from central.settings import CentralSettings
 from transport.broker import free_port
 
@@ -55,7 +58,7 @@ STATIC = Path(__file__).parent / "console" / "static"
 
 # Every router, once. Unsafe cookie-authenticated requests need the console's CSRF token; only the
 # login form (its own pre-session token) and the token endpoint (no session yet) stand outside it.
-OPEN_ROUTERS: tuple[APIRouter, ...] = (auth.router, console_pages.public, health.router)
+OPEN_ROUTERS: tuple[APIRouter, ...] = (auth.router, console_pages.public, health.router, ops.router)
 ROUTERS: tuple[APIRouter, ...] = (
     registry.router,
     gates.router,
@@ -112,6 +115,7 @@ class CentralHandle:
     keyring: KeyRing
     worker: Worker | None = None
     app: FastAPI | None = None
+    ops: OpsServer | None = None
     _server: uvicorn.Server | None = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -126,6 +130,8 @@ class CentralHandle:
         """Connect the worker (raises transport.mqtt.MqttError without a broker) and serve the API."""
         if self.worker is not None:
             self.worker.start(wait=wait)
+        if self.ops is not None:
+            self.ops.start()
         if self.app is not None:
             config = uvicorn.Config(
                 self.app,
@@ -153,6 +159,9 @@ class CentralHandle:
             self._thread = None
         if self.worker is not None:
             self.worker.stop()
+        if self.ops is not None:
+            self.ops.stop()
+            self.ops = None
         self.engine.dispose()
 
     def __enter__(self) -> CentralHandle:
@@ -168,7 +177,8 @@ def build_central(settings: CentralSettings, *, api: bool = True, worker: bool =
     if api and settings.api_port == 0:
         settings = settings.model_copy(update={"api_port": free_port()})
     engine = make_engine(settings.database_url)
-    create_all(engine)
+    create_all(engine)  # a fresh database: every table, stamped at the newest revision
+    migrations.check_current(engine)  # an older one: refuse, naming `campusgate db upgrade`
     keyring = open_keyring(settings, engine)
     handle = CentralHandle(
         settings=settings,
@@ -181,6 +191,10 @@ def build_central(settings: CentralSettings, *, api: bool = True, worker: bool =
         handle.app.state.keyring = keyring  # the console signs passes with the worker's keys
         if handle.worker is not None:
             handle.app.state.publish_config = handle.worker.publish_config  # registry changes reach gates
+            handle.app.state.broker_connected = handle.worker.link.connected  # /ready checks it
+    elif handle.worker is not None and settings.metrics_port:
+        broker = handle.worker.link.connected
+        handle.ops = OpsServer(settings.api_host, settings.metrics_port, engine, broker)
     return handle
 
 

@@ -1,12 +1,26 @@
-"""Central's one settings class, read from ``CAMPUSGATE_*`` environment variables."""
+"""Central's one settings class, read from ``CAMPUSGATE_*`` environment variables.
+
+One data directory holds what central keeps outside the database (signing keys, the console's
+secret, audit checkpoints) and, unless CAMPUSGATE_DATABASE_URL says otherwise, the SQLite database
+itself: CAMPUSGATE_DATA_DIR, or the user's data directory. Every command prints where it is.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
+
+DATABASE_FILE = "campusgate.db"
+
+
+def default_data_dir() -> Path:
+    """$XDG_DATA_HOME/campusgate, else ~/.local/share/campusgate: the same wherever a command runs."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "campusgate"
 
 
 class CentralSettings(BaseSettings):
@@ -14,7 +28,7 @@ class CentralSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CAMPUSGATE_", extra="forbid")
 
-    database_url: str = "sqlite:///var/campusgate.db"
+    database_url: str = ""  # empty: SQLite in the data directory
     mqtt_host: str = "127.0.0.1"
     mqtt_port: int = 1883
     mqtt_username: str | None = None
@@ -30,12 +44,14 @@ class CentralSettings(BaseSettings):
     # it may not read (Mosquitto drops them), so a deployment picks a name gates never see
     shared_group: str = "central"
     worker_id: str = "1"
-    data_dir: Path = Path("var")
+    data_dir: Path = Field(default_factory=default_data_dir)
     api_host: str = "127.0.0.1"
     api_port: int = 8000  # 0: pick a free loopback port at start (the demo, the tests)
     max_clock_skew_s: float = 30.0  # a gate whose status clock is further off is flagged
     # gates' retained configs (registry facts for offline decisions) are re-published this often
     config_refresh_s: float = 300.0
+    # a worker run without the API (--no-api) serves /metrics, /health and /ready here; 0: not at all
+    metrics_port: int = 0
 
     @field_validator("shared_group")
     @classmethod
@@ -45,13 +61,22 @@ class CentralSettings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _read_secret_files(self) -> CentralSettings:
+    def _complete(self) -> CentralSettings:
+        # the database defaults into the data directory; then the secrets files fill in passwords
+        self.data_dir = self.data_dir.expanduser().absolute()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / DATABASE_FILE}"
         if self.mqtt_password_file is not None:
             self.mqtt_password = SecretStr(_read_secret(self.mqtt_password_file))
         if self.database_password_file is not None:
             url = make_url(self.database_url).set(password=_read_secret(self.database_password_file))
             self.database_url = url.render_as_string(hide_password=False)
         return self
+
+    def where(self) -> str:
+        """The line every command prints: which data directory and which database it uses."""
+        database = make_url(self.database_url).render_as_string(hide_password=True)
+        return f"data directory {self.data_dir} (CAMPUSGATE_DATA_DIR); database {database}"
 
     @property
     def keys_dir(self) -> Path:

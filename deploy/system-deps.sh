@@ -3,13 +3,14 @@
 # mosquitto (the tests start a private one on a free loopback port; the demo embeds amqtt),
 # chromium (the browser tests drive it headless), fonts-noto-cjk (Chinese on screens and PDFs)
 # and poppler-utils + poppler-data (pdftotext, and the Adobe-GB1 CMaps it needs to read the
-# Chinese back out of the PDFs, whose STSong-Light font is a non-embedded CID font); openssl for
-# deploy/make-certs.sh (the campus CA, which tests/deploy/ uses too).
+# Chinese back out of the PDFs); openssl for deploy/make-certs.sh (the campus CA, which tests/deploy/
+# uses too); postgresql-client (pg_dump and pg_restore for `campusgate backup` / `restore`).
 set -euo pipefail
 need=()
 for pkg in libzbar0 mosquitto chromium fonts-noto-cjk poppler-utils poppler-data openssl; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
+command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)  # any version's client will do
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

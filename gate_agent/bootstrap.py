@@ -11,6 +11,7 @@ from gate_agent.devices.screen import ScreenDisplay, TeeDisplay
 from gate_agent.devices.thermometer import SerialThermometer
 from gate_agent.ledger import ConfigStore, LocalLedger
 from gate_agent.link import GateLink
+from gate_agent.metrics import instrument
 from gate_agent.offline import OfflineDecider
 from gate_agent.outbox import SqliteOutbox
 from gate_agent.ports import Camera, Display, Link, Relay, Thermometer
@@ -63,4 +64,5 @@ def build_agent(
     )
     if screen is not None:
         screen.on_symptoms = agent.mark_symptoms  # the screen's symptom buttons mark the next scan
+    instrument(agent)  # frames, decode time, faults, outbox depth on /metrics
     return agent

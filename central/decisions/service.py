@@ -31,6 +31,8 @@ from central.models.registry import Gate
 from central.office.incidents import incident_for
 from central.office.keys import KeyRing
 from central.office.registry import latest_policy
+from central.ops import metrics
+from central.ops.logs import EVENT_ID
 from gatecore import topics
 from gatecore.messages import MessageError, ScanEvent
 from gatecore.policy import (
@@ -79,9 +81,13 @@ class DecisionService:
 
     def handle(self, topic: str, payload: bytes, received_at: datetime) -> list[Outgoing]:
         """Decide one payload from ``gates/{id}/events``; return the messages to publish."""
+        metrics.EVENTS.inc()
+        token = EVENT_ID.set(None)  # set once the payload is read: every line of the decision carries it
         try:
-            return self._handle(topic, payload, utc(received_at))
+            with metrics.DECISION_SECONDS.time():
+                return self._handle(topic, payload, utc(received_at))
         except SQLAlchemyError as exc:
+            metrics.DATABASE_ERRORS.inc()
             # nothing is published, so the gate's outbox resends the event once we are back
             logger.error(
                 "database unavailable; %d bytes on %s left to the gate to resend: %s",
@@ -93,6 +99,8 @@ class DecisionService:
         except Exception as exc:  # a bad stored setting, a bug: the gate still gets an answer
             logger.exception("deciding a payload on %s failed", topic)
             return self._failed(topic, payload, utc(received_at), exc)
+        finally:
+            EVENT_ID.reset(token)
 
     def _failed(self, topic: str, payload: bytes, received_at: datetime, exc: Exception) -> list[Outgoing]:
         """A refer decision for the guard (and a fever alert when the reading is one by the default
@@ -126,6 +134,7 @@ class DecisionService:
         if event.gate_id != gate_id:
             reason = f"payload gate id {event.gate_id!r} does not match topic gate {gate_id!r}"
             return self._reject(topic, payload, reason, received_at)
+        EVENT_ID.set(event.event_id)
         try:
             with session_scope(self.engine) as session:
                 stored = _stored(session, event.event_id)
@@ -144,6 +153,7 @@ class DecisionService:
 
     def _reject(self, topic: str, payload: bytes, reason: str, received_at: datetime) -> list[Outgoing]:
         store_rejected(self.engine, topic, payload, reason, received_at)
+        metrics.DEAD_LETTERS.inc()
         return []
 
     def _decide(self, session: Session, event: ScanEvent, received_at: datetime) -> list[Outgoing]:
@@ -166,6 +176,7 @@ class DecisionService:
             session.add(incident_for(row, decision.claims.person_id if decision.claims else None))
             out.append(Outgoing(topics.FEVER_ALERTS, alert.to_json()))
         session.flush()
+        metrics.decided(session, decision.verdict.value, decision.reason.value)
         logger.info(
             "decision %s gate=%s verdict=%s reason=%s%s",
             event.event_id,
@@ -236,6 +247,7 @@ class DecisionService:
     ) -> list[Outgoing]:
         if event.offline is not None and stored.offline_verdict is None:
             self._late_offline(session, event, stored, received_at)
+        metrics.DUPLICATES.inc()
         logger.info("duplicate event %s answered with its stored decision", event.event_id)
         return [Outgoing(topics.gate_decisions(event.gate_id), stored.decision_json.encode())]
 

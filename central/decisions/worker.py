@@ -22,6 +22,7 @@ from central.models.registry import Gate
 from central.office.keys import KeyRing, open_keyring
 from central.office.registry import gate_config
 from central.office.scheduler import Scheduler
+from central.ops.metrics import BROKER_UP
 from central.settings import CentralSettings
 from gatecore import topics
 from transport.mqtt import LinkOptions, MqttLink
@@ -96,6 +97,7 @@ class Worker:
             logger.info("refreshed %d gate configs", self.publish_all_configs())
 
     def _on_connection(self, up: bool) -> None:
+        BROKER_UP.set(1 if up else 0)
         if not up:
             return
         # again on every connect: a broker restarted without persistence has lost the retained configs

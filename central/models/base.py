@@ -10,6 +10,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
 
+# Named constraints: a migration can drop or alter them by name on PostgreSQL and in SQLite's batch
+# mode alike (unnamed ones get dialect-specific names, or none). Set before any table is defined.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+}
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores UTC without an offset and hands back aware UTC datetimes, on SQLite and PostgreSQL alike."""

@@ -70,11 +70,18 @@ def read_only(engine: Engine) -> Engine:
 
 
 def create_all(engine: Engine) -> None:
-    """Create every table (idempotent) and the entry log's chain head."""
-    import central.models  # noqa: F401  (the package imports every table module)
+    """Build a fresh database from the models, stamped at the newest schema revision, and make sure
+    of the entry log's chain head (idempotent); an existing database is left to ``campusgate db upgrade``."""
+    from central import migrations
+    from central.migrations.compare import load_tables
     from central.models.journal import ensure_head
 
-    SQLModel.metadata.create_all(engine)
+    load_tables()  # every table module, so a database stamped at head has every table
+    # only a fresh database is built from the models: on an existing one a table a later revision
+    # adds must be left to that revision, or the upgrade would find it already there
+    if not migrations.has_tables(engine):
+        SQLModel.metadata.create_all(engine)
+        migrations.stamp_head(engine)
     with session_scope(engine) as session:
         ensure_head(session)
 

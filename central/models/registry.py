@@ -158,3 +158,6 @@ class SigningKey(SQLModel, table=True):
     kid: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     public_key: str  # base64 of the raw 32 bytes, as on the config topic
     created_at: datetime = Field(sa_type=UTCDateTime)
+    retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # a newer key signs since
+    # every pass valid when it retired has expired by then: gates and workers drop the key after it
+    verify_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -2,6 +2,10 @@
 
 Several central workers against one database must share the keys directory (or the same files
 from a secret store): each worker verifies every pass, whichever worker signed it.
+
+Rotation (``campusgate keys rotate``): a new key signs from then on; the older ones are retired
+with a ``verify_until`` (the latest expiry of any pass then on file), so every pass printed before
+keeps working until it expires, and the key drops out of verification and gate configs after that.
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
 
 from central import CentralError
 from central.models.base import utc
@@ -47,6 +51,7 @@ class KeyRing:
             raise KeyRingError("a key ring needs at least one private key")
         self._private = dict(private_keys)
         self._public = {kid: k.public_key() for kid, k in private_keys.items()}
+        self._verify_until: dict[int, datetime] = {}  # retired keys: when their last pass expires
         self.signing_kid = max(private_keys)
 
     @classmethod
@@ -87,16 +92,25 @@ class KeyRing:
         for kid, row in known.items():
             if kid not in self._public:
                 self._public[kid] = public_key_from_bytes(base64.b64decode(row.public_key))
+            if row.verify_until is not None:
+                self._verify_until[kid] = utc(row.verify_until)
         session.flush()
 
-    def public_keys(self) -> dict[int, Ed25519PublicKey]:
-        """Every key that may have signed a pass still in use, by key id."""
-        return dict(self._public)
+    def public_keys(self, now: datetime | None = None) -> dict[int, Ed25519PublicKey]:
+        """Every key that may have signed a pass still in use, by key id (retired keys until every
+        pass they signed has expired)."""
+        at = now or datetime.now(UTC)
+        return {
+            kid: key
+            for kid, key in self._public.items()
+            if kid == self.signing_kid or kid not in self._verify_until or self._verify_until[kid] > at
+        }
 
-    def public_keys_b64(self) -> dict[str, str]:
+    def public_keys_b64(self, now: datetime | None = None) -> dict[str, str]:
         """The public keys as the config topic carries them: key id -> base64 raw key."""
         return {
-            str(kid): base64.b64encode(_raw_public(k)).decode() for kid, k in sorted(self._public.items())
+            str(kid): base64.b64encode(_raw_public(k)).decode()
+            for kid, k in sorted(self.public_keys(now).items())
         }
 
     def issue(self, pass_row: Pass, *, now: datetime | None = None) -> str:
@@ -122,6 +136,27 @@ class KeyRing:
             valid_until=valid_until,
         )
         return issue_token(claims, self._private[self.signing_kid])
+
+
+def rotate_keys(
+    settings: CentralSettings, engine: Engine, *, now: datetime | None = None
+) -> tuple[int, datetime]:
+    """Create the next signing key and retire the older ones: (new key id, when the old keys' last
+    pass expires). Running central processes sign with the new key after a restart."""
+    at = now or datetime.now(UTC)
+    keyring = open_keyring(settings, engine)
+    with session_scope(engine) as session:
+        latest = session.exec(select(func.max(col(Pass.valid_until)))).one()
+        # a phone code signed just now lives a minute; a card lives as long as its pass
+        until = max(utc(latest) if latest else at, at + PHONE_CODE_LIFETIME)
+        kid = keyring.rotate(settings.keys_dir)
+        keyring.register(session, at=at)
+        for row in session.exec(select(SigningKey).where(SigningKey.kid != kid)):
+            if row.retired_at is None:
+                row.retired_at, row.verify_until = at, until
+                session.add(row)
+    logger.info("signing key %s created; older keys verify until %s", kid, until.isoformat())
+    return kid, until
 
 
 def open_keyring(settings: CentralSettings, engine: Engine) -> KeyRing:

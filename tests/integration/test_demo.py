@@ -22,7 +22,7 @@ def test_demo_runs_visits_and_stops(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=180,
-        env={**os.environ, "NO_COLOR": "1"},
+        env={**os.environ, "NO_COLOR": "1", "CAMPUSGATE_DATA_DIR": str(tmp_path / "data")},
     )
     out = proc.stdout
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -33,7 +33,18 @@ def test_demo_runs_visits_and_stops(tmp_path: Path) -> None:
     assert len(decisions) == 6, out
     assert any("✔ 通行 ALLOW" in line for line in decisions)
     assert "stopping" in out
-    db = tmp_path / "var" / "demo" / "campusgate.db"
+    db = tmp_path / "data" / "campusgate.db"  # the data directory every command uses and prints
+    assert f"data directory {tmp_path / 'data'}" in proc.stderr
     with Session(make_engine(f"sqlite:///{db}")) as session:  # the printed logins work
         user = authenticate(session, "security", "security-demo")
         assert user is not None and user.may(Role.SECURITY)
+    verified = subprocess.run(  # the audit command finds the demo's database (and its checkpoints)
+        [str(exe), "audit", "verify"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "CAMPUSGATE_DATA_DIR": str(tmp_path / "data")},
+    )
+    assert verified.returncode == 0, verified.stderr
+    assert "entry log chain intact" in verified.stdout

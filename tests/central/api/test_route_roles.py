@@ -119,10 +119,13 @@ POST   /console/visitors                              security
 GET    /dashboard                                     security auditor director
 GET    /docs                                          *
 GET    /docs/oauth2-redirect                          *
+GET    /health                                        *
+GET    /metrics                                       *
 GET    /openapi.json                                  *
 GET    /p/{secret}                                    *
 GET    /p/{secret}/code                               *
 GET    /static                                        *
+GET    /ready                                         *
 GET    /redoc                                         *
 """
 

@@ -13,6 +13,9 @@ from tests.central.console_helpers import Client
 
 PUBLIC = {
     "/api/v1/health",
+    "/health",  # liveness, readiness and metrics for the campus's monitoring (counts, no names)
+    "/ready",
+    "/metrics",
     "/api/v1/auth/token",
     "/openapi.json",
     "/docs",

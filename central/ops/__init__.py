@@ -1,0 +1,1 @@
+"""Running central in production: metrics, readiness, structured logs, backups, the data directory."""

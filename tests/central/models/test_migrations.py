@@ -1,0 +1,179 @@
+"""Migrations: they build the same schema as the models, and upgrading a baseline database with a
+seeded demo and decided scans loses nothing, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, MetaData, func, select, text
+from sqlmodel import SQLModel
+
+from central import migrations
+from central.app import build_central
+from central.audit.chain import verify
+from central.decisions.service import DecisionService
+from central.migrations.compare import OPTIONS, load_tables
+from central.models.db import create_all, make_engine, read_only, session_scope
+from central.office.keys import KeyRing
+from central.settings import CentralSettings
+from gatecore import topics
+from gatecore.ids import uuid7
+from gatecore.messages import ScanEvent, Temperature
+from gatecore.policy import read_pass
+from gatecore.thermoline import SensorStatus
+from gatecore.tokens import PassClaims
+
+ROWS = Path(__file__).with_name("baseline_rows.json.gz")  # made by make_baseline_rows.py at the baseline
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "dt" in value:
+            return datetime.fromisoformat(value["dt"])
+        if "d" in value:
+            return date.fromisoformat(value["d"])
+        return base64.b64decode(value["b64"])
+    return value
+
+
+def _differences(engine: Engine) -> list[Any]:
+    load_tables()
+    options = {k: v for k, v in OPTIONS.items() if k.startswith("compare")}
+    with engine.connect() as conn:
+        return compare_metadata(MigrationContext.configure(conn, opts=options), SQLModel.metadata)
+
+
+def _load_baseline(engine: Engine) -> dict[str, Any]:
+    """A database at revision 0001 holding the rows the baseline's code wrote."""
+    data = json.loads(gzip.decompress(ROWS.read_bytes()))
+    migrations.upgrade(engine, migrations.BASELINE)
+    reflected = MetaData()
+    reflected.reflect(engine)
+    with engine.begin() as conn:
+        for table in reflected.sorted_tables:
+            rows = [{k: _decode(v) for k, v in r.items()} for r in data["tables"].get(table.name, [])]
+            if rows:
+                conn.execute(table.insert(), rows)
+            pk = list(table.primary_key.columns)
+            if engine.dialect.name == "postgresql" and rows and len(pk) == 1 and pk[0].autoincrement is True:
+                # rows came with their ids: move the sequence past them, as the baseline's own inserts did
+                conn.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), :n)"),
+                    {"n": max(r[pk[0].name] for r in rows)},
+                )
+    return data
+
+
+def _rows(engine: Engine, name: str) -> list[dict[str, Any]]:
+    reflected = MetaData()
+    reflected.reflect(engine, only=[name])
+    table = reflected.tables[name]
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select(table).order_by(*table.primary_key.columns)).mappings()]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def blank(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
+    """An empty database of each kind."""
+    url = f"sqlite:///{tmp_path}/blank.db" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    engine = make_engine(url)
+    request.addfinalizer(engine.dispose)
+    return engine
+
+
+def test_migrations_build_what_the_models_describe(blank: Engine) -> None:
+    before, after = migrations.upgrade(blank)
+    assert (before, after) == (None, migrations.head())
+    assert _differences(blank) == []
+
+
+def test_the_comparison_sees_a_column_the_migrations_lack(blank: Engine) -> None:
+    migrations.upgrade(blank)
+    with blank.begin() as conn:
+        conn.execute(text("ALTER TABLE signing_key DROP COLUMN verify_until"))
+    diffs = _differences(blank)
+    assert [(d[0], d[2], d[3].name) for d in diffs] == [("add_column", "signing_key", "verify_until")]
+
+
+def test_create_all_on_a_fresh_database_is_stamped_at_head(blank: Engine) -> None:
+    create_all(blank)
+    assert migrations.current(blank) == migrations.head()
+    assert migrations.check_current(blank) == migrations.head()
+    assert _differences(blank) == []
+
+
+def test_upgrade_from_the_baseline_keeps_every_row(blank: Engine, tmp_path: Path) -> None:
+    data = _load_baseline(blank)
+    assert migrations.current(blank) == "0001"
+    before, after = migrations.upgrade(blank)
+    assert (before, after) == ("0001", migrations.head())
+    assert _differences(blank) == []
+    for name, rows in data["tables"].items():
+        got = _rows(blank, name)
+        assert len(got) == len(rows), name
+        for old, new in zip(rows, got, strict=True):
+            assert {k: new[k] for k in old} == {k: _decode(v) for k, v in old.items()}, name
+    # the hash chain over the 40 logged decisions still verifies, byte for byte
+    with session_scope(read_only(blank)) as session:
+        result = verify(session, [])
+    assert result.ok and "40" in result.detail
+    # the key the baseline registered still verifies the passes it printed, and still signs
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    (keys / "kid-1.pem").write_text(data["key_pem"])
+    keyring = KeyRing.open(keys)
+    with session_scope(blank) as session:
+        keyring.register(session)  # raises if the registered public key were not this one's
+    printed = data["printed"][0]
+    at = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+    claims = read_pass(printed["token"], keyring.public_keys(), at)
+    assert isinstance(claims, PassClaims) and claims.pass_id == printed["pass_id"]
+    event = ScanEvent(
+        event_id=uuid7(int(at.timestamp() * 1000), b"\x01" * 10),
+        gate_id=printed["gate_id"],
+        seq=99,
+        gate_time=at + timedelta(days=1),
+        qr=printed["token"],
+        temperature=Temperature(36.5, SensorStatus.OK),
+    )
+    assert DecisionService(blank, keyring).handle(topics.gate_events(printed["gate_id"]), event.to_json(), at)
+    with session_scope(read_only(blank)) as session:
+        assert verify(session, []).ok
+        assert session.execute(select(func.count()).select_from(text("entry_event"))).scalar_one() == 41
+
+
+def test_central_refuses_a_database_behind_head_and_names_the_command(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/old.db"
+    engine = make_engine(url)
+    _load_baseline(engine)
+    engine.dispose()
+    settings = CentralSettings(database_url=url, data_dir=tmp_path, api_port=0)
+    with pytest.raises(migrations.SchemaBehind, match=r"revision 0001, behind head .*campusgate db upgrade"):
+        build_central(settings, worker=False)
+
+
+def test_db_current_and_upgrade_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from campusgate.cli import main
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    engine = make_engine(url)
+    _load_baseline(engine)
+    engine.dispose()
+    assert main(["db", "--database-url", url, "current"]) == 1
+    head = migrations.head()
+    assert (
+        f"schema revision 0001 (head {head}): behind: run `campusgate db upgrade`" in capsys.readouterr().out
+    )
+    assert main(["db", "--database-url", url, "upgrade"]) == 0
+    assert f"schema revision 0001 -> {head}" in capsys.readouterr().out
+    assert main(["db", "--database-url", url, "current"]) == 0
+    assert main(["db", "--database-url", url, "upgrade"]) == 0
+    assert f"already at {head}" in capsys.readouterr().out
