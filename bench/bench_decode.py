@@ -3,7 +3,7 @@
 Run from a checkout: ``.venv/bin/python bench/bench_decode.py [--frames 30]``. For each resolution
 it renders N frames holding a real 141-character pass (QR version 6, level M) and N empty frames
 (nobody at the gate, the common case), passes every frame through JPEG as the camera does, and
-times ``gate_agent.decoder.PyzbarDecoder``, ``ZxingDecoder`` and each at half resolution.
+times ``gate_agent.devices.decoder.PyzbarDecoder``, ``ZxingDecoder`` and each at half resolution.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey 
 
 from firmware_sim.camera import JPEG_QUALITY  # noqa: E402
 from firmware_sim.frames import render_qr_frame  # noqa: E402
-from gate_agent.decoder import PyzbarDecoder, ZxingDecoder  # noqa: E402
+from gate_agent.devices.decoder import PyzbarDecoder, ZxingDecoder  # noqa: E402
 from gatecore.tokens import PassClaims, PassForm, PassKind, issue_token  # noqa: E402
 
 logger = logging.getLogger(__name__)

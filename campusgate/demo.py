@@ -14,13 +14,16 @@ from types import FrameType
 
 from sqlmodel import Session
 
+<<<<<<< HEAD
 from central.api.auth import seed_demo_users
+=======
+>>>>>>> gate
 from central.app import build_central
 from central.demo.passes import demo_passes
 from central.demo.seed import local_today, seed_demo
 from central.settings import CentralSettings
 from firmware_sim.scenario import Card, GateRig, household_day, start_rig
-from gate_agent.display import HEADLINE
+from gate_agent.devices.display import HEADLINE
 from gate_agent.views import DisplayView
 from transport.broker import EmbeddedBroker
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from gate_agent.display import render
+from gate_agent.devices.display import render
 from gate_agent.ports import Fault
 from gate_agent.views import DisplayView
 

@@ -1,5 +1,5 @@
 """Virtual relays: RecordingRelay (in-process, records every open pulse) and VirtualSerialRelay
-(a relay board on a pseudo-terminal, speaking gate_agent.relay's frame, for SerialRelay)."""
+(a relay board on a pseudo-terminal, speaking gate_agent.devices.relay's frame, for SerialRelay)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 import tty
 from pathlib import Path
 
-from gate_agent.relay import parse_frame
+from gate_agent.devices.relay import parse_frame
 
 
 class RecordingRelay:

@@ -9,18 +9,15 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
-import numpy as np
-
 from gate_agent import views
-from gate_agent.errors import ConfigError, DecoderError, GateError
+from gate_agent.errors import ConfigError, GateError
 from gate_agent.health import HealthWatch
+from gate_agent.intake import FrameIntake
 from gate_agent.ledger import ConfigStore, LocalLedger
-from gate_agent.link import GateLink
 from gate_agent.offline import OfflineDecider
-from gate_agent.ports import Camera, Display, Outbox, QrDecoder, Relay, Thermometer
+from gate_agent.ports import Camera, Display, Link, Outbox, QrDecoder, Relay, Thermometer
 from gate_agent.resend import Resender
 from gate_agent.settings import GateSettings
 from gate_agent.store import Store
@@ -40,16 +37,6 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-@dataclass(frozen=True, slots=True)
-class _Scan:
-    event_id: str
-    qr: str
-    at_monotonic: float
-    gate_time: datetime
-    temperature: Temperature | None
-    override: Override | None = None
-
-
 class GateAgent:
     """One gate: owns the devices it is given, and its threads."""
 
@@ -62,7 +49,7 @@ class GateAgent:
         display: Display,
         relay: Relay,
         outbox: Outbox,
-        link: GateLink,
+        link: Link,
         *,
         offline: OfflineDecider | None = None,
         clock: Clock = local_now,
@@ -78,15 +65,31 @@ class GateAgent:
         self.clock = clock
         self._stop = threading.Event()
         self._wake_resend = threading.Event()
-        self._scans: queue.Queue[_Scan] = queue.Queue(maxsize=32)
-        self._frames: queue.Queue[tuple[float, np.ndarray]] = queue.Queue(maxsize=1)
+        # unbounded, and safe so: every event in it is already in the outbox; the camera is what
+        # waits when it grows (FrameIntake skips frames)
+        self._scans: queue.Queue[ScanEvent] = queue.Queue()
+        self._store_lock = threading.Lock()  # a sequence number and its outbox row go in together
         self._waiters = DecisionWaiters()
-        self._repeats = RepeatFilter(settings.repeat_suppress_s)
+        self.intake = FrameIntake(
+            camera,
+            decoder,
+            RepeatFilter(settings.repeat_suppress_s),
+            lambda qr, at: self._store_scan(qr, at, None),
+            self._scans.qsize,
+        )
         self.resender = Resender(
             outbox, link, self._waiters.__contains__, resend_after_s=settings.resend_after_s
         )
         self.health = HealthWatch(
-            settings, camera, thermometer, display, outbox, link, lambda: self.offline.policy_version, clock
+            settings,
+            camera,
+            thermometer,
+            display,
+            outbox,
+            link,
+            lambda: self.offline.policy_version,
+            clock,
+            frames_skipped=lambda: self.intake.skipped,
         )
         self._threads: list[threading.Thread] = []
         self._stopped = False
@@ -103,8 +106,8 @@ class GateAgent:
         self.thermometer.start()
         self.link.start()
         for name, target in (
-            ("camera", self._camera_loop),
-            ("decode", self._decode_loop),
+            ("camera", lambda: self.intake.camera_loop(self._stop)),
+            ("decode", lambda: self.intake.decode_loop(self._stop)),
             ("scans", self._scan_loop),
             ("resend", lambda: self.resender.run(self._stop, self._wake_resend)),
             ("status", lambda: self.health.run(self._stop)),
@@ -138,14 +141,15 @@ class GateAgent:
     # inputs
 
     def submit_scan(self, qr_text: str, temperature: Temperature | None = None) -> str:
-        """Inject a scan (guard console, tests); return its event id. Without a temperature, pair one."""
-        return self._enqueue(qr_text, time.monotonic(), temperature)
+        """Inject a scan (guard console, tests): stored in the outbox before this returns its event
+        id. Without a temperature, pair one (waiting up to pair_window_s for a reading)."""
+        return self._store_scan(qr_text, time.monotonic(), temperature)
 
     def submit_override(self, of: ScanEvent, *, allow: bool, reason: str, guard: str) -> str:
         """A guard overrides the decision on ``of``: a new event carrying the override, through the
         outbox like any scan, so central logs it even after an outage; return its event id."""
         verdict = Verdict.ALLOW if allow else Verdict.DENY
-        return self._enqueue(
+        return self._store_scan(
             of.qr, time.monotonic(), of.temperature, Override(of.event_id, guard, verdict, reason)
         )
 
@@ -153,94 +157,66 @@ class GateAgent:
         """A guard's hand measurement, used for the next scan."""
         self.thermometer.manual(celsius)
 
-    def _enqueue(
+    def _store_scan(
         self, qr: str, at: float, temperature: Temperature | None, override: Override | None = None
     ) -> str:
+        """Pair a temperature, store the event in the outbox, then queue it; raise GateError when the
+        outbox cannot store it (then nothing is queued or shown)."""
         now = self.clock()
         event_id = uuid7(int(now.timestamp() * 1000), os.urandom(10))
+        s = self.settings
+        temperature = temperature or self.thermometer.reading_for_scan(at, s.pair_window_s)
+        # the resender leaves an event the pipeline owns alone; a decision that comes before the
+        # pipeline gets to it waits in the slot
+        self._waiters.register(event_id)
         try:
-            self._scans.put_nowait(_Scan(event_id, qr, at, now, temperature, override))
-        except queue.Full:
-            logger.error("scan queue full; scan %s dropped", event_id)
+            with self._store_lock:
+                event = ScanEvent(
+                    event_id=event_id,
+                    gate_id=s.gate_id,
+                    seq=self.outbox.next_seq(),
+                    gate_time=now,
+                    qr=qr,
+                    temperature=temperature,
+                    direction=s.direction,
+                    override=override,
+                )
+                self.outbox.put(event)  # before anything is shown or queued: a crash loses nothing
+        except BaseException:
+            self._waiters.unregister(event_id)
+            raise
+        self._scans.put(event)
         return event_id
-
-    def _camera_loop(self) -> None:
-        while not self._stop.is_set():
-            frame = self.camera.read()
-            if frame is None:
-                self._stop.wait(0.05)
-                continue
-            # keep only the newest frame: a decoder slower than the camera must not build up a
-            # backlog (a network stream buffers), or the gate would answer seconds late
-            try:
-                self._frames.get_nowait()
-            except queue.Empty:
-                pass
-            self._frames.put((time.monotonic(), frame))
-
-    def _decode_loop(self) -> None:
-        last_error = 0.0
-        while not self._stop.is_set():
-            try:
-                seen_at, frame = self._frames.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            try:
-                texts = self.decoder.decode(frame)
-            except DecoderError as exc:
-                if time.monotonic() - last_error > 5:
-                    logger.warning("decoder failed: %s", exc)
-                    last_error = time.monotonic()
-                continue
-            for text in texts:
-                if self._repeats.fresh(text, seen_at):
-                    self._enqueue(text, seen_at, None)
 
     # the pipeline
 
     def _scan_loop(self) -> None:
         while not self._stop.is_set():
             try:
-                scan = self._scans.get(timeout=0.2)
+                event = self._scans.get(timeout=0.2)
             except queue.Empty:
                 continue
             try:
-                self._handle(scan)
+                self._handle(event)
             except GateError as exc:
-                logger.error("scan %s failed: %s", scan.event_id, exc)
+                logger.error("scan %s failed: %s", event.event_id, exc)
             except Exception:  # one bad scan must not stop the gate
-                logger.exception("scan %s failed", scan.event_id)
+                logger.exception("scan %s failed", event.event_id)
+            finally:
+                self._waiters.unregister(event.event_id)
 
-    def _handle(self, scan: _Scan) -> None:
-        s = self.settings
-        temperature = scan.temperature or self.thermometer.reading_for_scan(
-            scan.at_monotonic, s.pair_window_s
-        )
-        event = ScanEvent(
-            event_id=scan.event_id,
-            gate_id=s.gate_id,
-            seq=self.outbox.next_seq(),
-            gate_time=scan.gate_time,
-            qr=scan.qr,
-            temperature=temperature,
-            direction=s.direction,
-            override=scan.override,
-        )
+    def _handle(self, event: ScanEvent) -> None:
         self.last_event = event
-        self.outbox.put(event)  # before publishing: a crash from here on loses nothing
-        slot = self._waiters.register(event.event_id)
+        slot = self._waiters.register(event.event_id)  # the slot made when it was stored
+        timeout = self.settings.decision_timeout_s
         msg: DecisionMessage | None = None
-        try:
-            if self.link.publish_event(event):
-                self.resender.mark_sent(event.event_id)
-                try:
-                    msg = slot.get(timeout=s.decision_timeout_s)
-                except queue.Empty:
-                    logger.warning(
-                        "no decision for event %s within %.1f s", event.event_id, s.decision_timeout_s
-                    )
-        finally:
-            self._waiters.unregister(event.event_id)
+        if not slot.empty() or self.link.publish_event(event):
+            self.resender.mark_sent(event.event_id)
+            try:
+                msg = slot.get(timeout=timeout)
+            except queue.Empty:
+                logger.warning("no decision for event %s within %.1f s", event.event_id, timeout)
+        self._waiters.unregister(event.event_id)
         if msg is not None:
             self._online(event, msg)
         else:

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from transport.mqtt import LinkOptions
 from gate_agent.agent import Clock, GateAgent, local_now
-from gate_agent.camera import OpenCvCamera
-from gate_agent.decoder import make_decoder
-from gate_agent.display import TerminalDisplay
+from gate_agent.devices.camera import OpenCvCamera
+from gate_agent.devices.decoder import make_decoder
+from gate_agent.devices.display import TerminalDisplay
+from gate_agent.devices.relay import NullRelay, SerialRelay
+from gate_agent.devices.screen import ScreenDisplay, TeeDisplay
+from gate_agent.devices.thermometer import SerialThermometer
 from gate_agent.ledger import ConfigStore, LocalLedger
 from gate_agent.link import GateLink
 from gate_agent.offline import OfflineDecider
 from gate_agent.outbox import SqliteOutbox
-from gate_agent.ports import Camera, Display, Relay, Thermometer
-from gate_agent.relay import NullRelay, SerialRelay
-from gate_agent.screen import ScreenDisplay, TeeDisplay
+from gate_agent.ports import Camera, Display, Link, Relay, Thermometer
 from gate_agent.settings import GateSettings
 from gate_agent.store import Store
-from gate_agent.thermometer import SerialThermometer
+from transport.mqtt import LinkOptions
 
 
 def link_options(settings: GateSettings) -> LinkOptions:
@@ -39,10 +39,11 @@ def build_agent(
     relay: Relay | None = None,
     camera: Camera | None = None,
     thermometer: Thermometer | None = None,
+    link: Link | None = None,
     clock: Clock = local_now,
 ) -> GateAgent:
     """A GateAgent with the real camera, decoder, serial thermometer, SQLite store and MQTT link;
-    the simulator passes its own display and relay (and may pass a camera or thermometer)."""
+    the simulator passes its own display and relay (and may pass a camera, thermometer or link)."""
     store = Store(settings.database_path)
     display = display or TerminalDisplay()
     if settings.screen_port:
@@ -55,7 +56,7 @@ def build_agent(
         display=display,
         relay=relay or (SerialRelay(str(settings.relay_port)) if settings.relay_port else NullRelay()),
         outbox=SqliteOutbox(store, warn_depth=settings.outbox_warn_depth, owns_store=True),
-        link=GateLink(settings.gate_id, link_options(settings)),
+        link=link or GateLink(settings.gate_id, link_options(settings)),
         offline=OfflineDecider(ConfigStore(store), LocalLedger(store)),
         clock=clock,
     )

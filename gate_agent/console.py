@@ -12,7 +12,7 @@ import threading
 import tty
 from typing import TYPE_CHECKING, TextIO
 
-from gate_agent.display import FAULT_TEXT, render
+from gate_agent.devices.display import FAULT_TEXT, render
 from gate_agent.ports import Fault
 from gate_agent.views import DisplayView
 

@@ -10,8 +10,16 @@ from collections.abc import Callable
 from datetime import datetime
 
 from gate_agent.errors import GateError
-from gate_agent.link import GateLink
-from gate_agent.ports import Camera, CameraHealth, Display, Fault, Outbox, Thermometer, ThermometerHealth
+from gate_agent.ports import (
+    Camera,
+    CameraHealth,
+    Display,
+    Fault,
+    Link,
+    Outbox,
+    Thermometer,
+    ThermometerHealth,
+)
 from gate_agent.settings import GateSettings
 from gatecore.messages import GateStatus
 
@@ -39,15 +47,18 @@ class HealthWatch:
         thermometer: Thermometer,
         display: Display,
         outbox: Outbox,
-        link: GateLink,
+        link: Link,
         policy_version: Callable[[], int],
         clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+        *,
+        frames_skipped: Callable[[], int] = lambda: 0,
     ) -> None:
         self.settings = settings
         self.camera, self.thermometer, self.display = camera, thermometer, display
         self.outbox, self.link = outbox, link
         self.policy_version = policy_version
         self.clock = clock
+        self.frames_skipped = frames_skipped
         self.active: set[Fault] = set()
         self._poke = threading.Event()
         self._down_since: float | None = time.monotonic()
@@ -72,6 +83,7 @@ class HealthWatch:
             outbox=depth,
             at=self.clock(),
             policy_version=self.policy_version(),
+            frames_skipped=self.frames_skipped(),
         )
 
     def check(self) -> GateStatus:
@@ -96,6 +108,8 @@ class HealthWatch:
             logger.info("fault cleared: %s", fault)
             self.display.clear_fault(fault)
         self.active = wanted
+        # frames_skipped is left out: under back-pressure it grows with every frame, and the periodic
+        # status carries it
         key = (status.camera, status.thermometer, status.outbox, status.policy_version, self.link.up)
         if key != self._last or now >= self._next_at:
             if self.link.set_status(status):

@@ -8,19 +8,31 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from transport.mqtt import LinkOptions, MqttLink, Retained
+from gate_agent.ports import ConfigHandler, DecisionHandler
 from gatecore import topics
 from gatecore.messages import DecisionMessage, GateConfig, GateStatus, MessageError, ScanEvent
+from transport.mqtt import LinkOptions, MqttLink, Retained
 
 logger = logging.getLogger(__name__)
 
 _M = TypeVar("_M", DecisionMessage, GateConfig)
-DecisionHandler = Callable[[DecisionMessage], None]
-ConfigHandler = Callable[[GateConfig, bytes], None]
+
+
+def accept(gate_id: str, where: str, payload: bytes, parse: Callable[[bytes], _M], what: str) -> _M | None:
+    """The parsed message if it is well formed and for this gate; a warning and None otherwise."""
+    try:
+        msg = parse(payload)
+    except MessageError as exc:
+        logger.warning("malformed %s on %s ignored: %s", what, where, exc)
+        return None
+    if msg.gate_id != gate_id:
+        logger.warning("%s for gate %s arrived on %s, ignored", what, msg.gate_id, where)
+        return None
+    return msg
 
 
 class GateLink:
-    """One gate's topics on one MQTT connection."""
+    """The Link port on MQTT: one gate's topics on one connection."""
 
     def __init__(self, gate_id: str, options: LinkOptions) -> None:
         self.gate_id = gate_id
@@ -87,20 +99,8 @@ class GateLink:
             return False
         return self._mqtt.publish(self._status_topic, payload, qos=1, retain=True)
 
-    def _accept(self, topic: str, payload: bytes, parse: Callable[[bytes], _M], what: str) -> _M | None:
-        """The parsed message if it is well formed and for this gate; a warning and None otherwise."""
-        try:
-            msg = parse(payload)
-        except MessageError as exc:
-            logger.warning("malformed %s on %s ignored: %s", what, topic, exc)
-            return None
-        if msg.gate_id != self.gate_id:
-            logger.warning("%s for gate %s arrived on %s, ignored", what, msg.gate_id, topic)
-            return None
-        return msg
-
     def _decision(self, topic: str, payload: bytes) -> None:
-        msg = self._accept(topic, payload, DecisionMessage.from_json, "decision")
+        msg = accept(self.gate_id, topic, payload, DecisionMessage.from_json, "decision")
         if msg is not None and self._on_decision:
             self._on_decision(msg)
 
@@ -108,6 +108,6 @@ class GateLink:
         if not payload:  # a cleared retained message
             logger.info("retained config on %s was cleared; keeping the last one", topic)
             return
-        config = self._accept(topic, payload, GateConfig.from_json, "config")
+        config = accept(self.gate_id, topic, payload, GateConfig.from_json, "config")
         if config is not None and self._on_config:
             self._on_config(config, payload)

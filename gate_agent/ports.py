@@ -4,9 +4,10 @@ simulator and the tests plug in implementations that record what happened."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from gatecore.messages import OfflineDecision, ScanEvent, Temperature
+from gatecore.messages import DecisionMessage, GateConfig, GateStatus, OfflineDecision, ScanEvent, Temperature
 
 if TYPE_CHECKING:
     import numpy as np
@@ -113,6 +114,50 @@ class Relay(Protocol):
 
     def open(self, pulse_s: float = 1.0) -> None:
         """Release for ``pulse_s`` seconds."""
+        ...
+
+
+DecisionHandler = Callable[[DecisionMessage], None]
+ConfigHandler = Callable[[GateConfig, bytes], None]
+
+
+class Link(Protocol):
+    """The gate's view of its link to central: events out, decisions and config in, a retained
+    status; implemented on MQTT by gate_agent.link.GateLink and in memory by MemoryLink."""
+
+    gate_id: str
+
+    @property
+    def up(self) -> bool:
+        """Whether central's broker is reachable now."""
+        ...
+
+    def on_decision(self, handler: DecisionHandler) -> None:
+        """Deliver valid decisions for this gate to ``handler``."""
+        ...
+
+    def on_config(self, handler: ConfigHandler) -> None:
+        """Deliver valid configs for this gate (with the raw payload) to ``handler``."""
+        ...
+
+    def on_connection_change(self, listener: Callable[[bool], None]) -> None:
+        """Call ``listener(up)`` whenever the link comes up or goes down."""
+        ...
+
+    def start(self) -> None:
+        """Connect in the background; returns at once."""
+        ...
+
+    def stop(self, *, graceful: bool = True) -> None:
+        """Disconnect (graceful: say offline first)."""
+        ...
+
+    def publish_event(self, event: ScanEvent) -> bool:
+        """Send a scan event at least once; False when the link is down (the outbox keeps it)."""
+        ...
+
+    def set_status(self, status: GateStatus) -> bool:
+        """Publish the retained status now (when up) and again on every reconnect."""
         ...
 
 

@@ -9,8 +9,7 @@ import time
 from collections.abc import Callable
 
 from gate_agent.errors import GateError
-from gate_agent.link import GateLink
-from gate_agent.ports import Outbox
+from gate_agent.ports import Link, Outbox
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +22,7 @@ class Resender:
     """Drains the outbox; a decision (the application-level ack) is what removes an event."""
 
     def __init__(
-        self, outbox: Outbox, link: GateLink, busy: Callable[[str], bool], *, resend_after_s: float = 3.0
+        self, outbox: Outbox, link: Link, busy: Callable[[str], bool], *, resend_after_s: float = 3.0
     ) -> None:
         self.outbox = outbox
         self.link = link

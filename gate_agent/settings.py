@@ -34,7 +34,7 @@ class GateSettings(BaseSettings):
     data_dir: Path = Path("/var/lib/campusgate-gate")
     status_interval_s: float = Field(5.0, gt=0)
     outbox_warn_depth: int = Field(1000, ge=1)
-    relay_port: Path | None = None  # serial relay board (gate_agent.relay.SerialRelay); None: no relay
+    relay_port: Path | None = None  # serial relay board (devices.relay.SerialRelay); None: no relay
     screen_port: int = Field(0, ge=0, le=65535)  # the gate screen web page on 127.0.0.1; 0: off
     guard_id: str = "guard"  # who overrides at this gate's console (a duty post, not a name)
     resend_after_s: float = Field(3.0, gt=0)  # an unacknowledged event is published again after this

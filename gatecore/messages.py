@@ -262,6 +262,7 @@ class GateStatus:
     outbox: int = 0
     at: datetime | None = None
     policy_version: int = 0
+    frames_skipped: int = 0  # since the agent started: camera frames not decoded under back-pressure
 
     def to_json(self) -> bytes:
         """Serialise for the wire."""
@@ -282,6 +283,8 @@ class GateStatus:
             outbox=_field(d, "outbox", int),
             at=_time(d, "at", optional=True),
             policy_version=_field(d, "policy_version", int),
+            # added later in version 1: a gate that predates it sends none
+            frames_skipped=_field(d, "frames_skipped", int, optional=True) or 0,
         )
 
 

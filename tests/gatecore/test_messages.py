@@ -105,6 +105,15 @@ def test_golden(name: str, message, cls) -> None:
         assert cls.from_json(golden) == message
 
 
+def test_status_from_a_gate_before_frames_skipped_still_parses() -> None:
+    data = json.loads((GOLDEN / "status_v1.json").read_bytes())
+    del data["frames_skipped"]
+    assert GateStatus.from_json(json.dumps(data).encode()) == STATUS
+    data["frames_skipped"] = "many"
+    with pytest.raises(MessageError, match="frames_skipped"):
+        GateStatus.from_json(json.dumps(data).encode())
+
+
 def _scan(**changes) -> bytes:
     data = json.loads((GOLDEN / "scan_v1.json").read_bytes())
     data.update(changes)

@@ -9,15 +9,15 @@ import httpx
 
 from firmware_sim.display import RecordingDisplay
 from gate_agent.bootstrap import build_agent
+from gate_agent.devices.screen import ScreenDisplay
 from gate_agent.ports import Fault
-from gate_agent.screen import ScreenDisplay
 from gate_agent.views import from_decision_message
 from gatecore.reasons import Reason
 from tests.gate_agent.conftest import gate_settings
-from tests.gate_agent.test_display import decision_message
+from tests.gate_agent.devices.test_display import decision_message
 from transport.broker import free_port
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+DOCS = Path(__file__).resolve().parents[3] / "docs"
 
 
 def test_screen_shows_verdicts_reasons_and_faults(page) -> None:

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from gate_agent.devices.thermometer import SerialThermometer
 from gate_agent.ports import ThermometerHealth
-from gate_agent.thermometer import SerialThermometer
 from gatecore.thermoline import SensorStatus, format_heartbeat, format_measurement
 from tests.gate_agent.conftest import PtyDevice, wait_until
 

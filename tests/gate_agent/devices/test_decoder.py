@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gate_agent.decoder import PyzbarDecoder, ZxingDecoder, make_decoder, text_of
+from gate_agent.devices.decoder import PyzbarDecoder, ZxingDecoder, make_decoder, text_of
 from gate_agent.errors import DecoderError
 from tests.gate_agent.conftest import make_pass, qr_frame
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from gate_agent.display import FAULT_TEXT
+from gate_agent.devices.display import FAULT_TEXT
 from gate_agent.ports import Display, Fault
 from gate_agent.views import DisplayView
 

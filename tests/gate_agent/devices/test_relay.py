@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from firmware_sim.relay import VirtualSerialRelay
-from gate_agent.relay import SerialRelay, open_frame, parse_frame
+from gate_agent.devices.relay import SerialRelay, open_frame, parse_frame
 
 
 def test_frame_round_trip_and_damage() -> None:

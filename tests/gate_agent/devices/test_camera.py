@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from gate_agent.camera import OpenCvCamera
+from gate_agent.devices.camera import OpenCvCamera
 from gate_agent.ports import CameraHealth
 from tests.gate_agent.conftest import wait_until
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from firmware_sim.display import RecordingDisplay
-from gate_agent.display import HEADLINE, TerminalDisplay, render
+from gate_agent.devices.display import HEADLINE, TerminalDisplay, render
 from gate_agent.ports import Fault
 from gate_agent.views import DisplayView, from_decision_message, from_offline
 from gatecore.messages import DecisionMessage, ScanEvent, Temperature

@@ -1,0 +1,175 @@
+"""The agent with the in-memory link (unit tier): every scan is in the outbox before anything is
+shown or queued, and a busy pipeline makes the camera skip frames, counted in the status, never
+scans. Real OpenCV frames, the real decoder and the real SQLite outbox."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from firmware_sim.display import RecordingDisplay
+from firmware_sim.relay import RecordingRelay
+from gate_agent.agent import GateAgent
+from gate_agent.bootstrap import build_agent
+from gate_agent.intake import SCAN_BACKLOG
+from gate_agent.memory_link import MemoryLink
+from gate_agent.ports import CameraHealth
+from gatecore.messages import DecisionMessage, ScanEvent, Temperature
+from gatecore.reasons import Reason, Verdict
+from gatecore.thermoline import SensorStatus
+from tests.gate_agent.conftest import gate_id, gate_settings, qr_frame, wait_until
+
+NORMAL = Temperature(36.5, SensorStatus.OK)
+
+
+class FrameCamera:
+    """A camera showing the given frames in turn, about 100 a second."""
+
+    def __init__(self, frames: list[np.ndarray]) -> None:
+        self.frames = frames
+        self.shown = 0
+
+    def read(self) -> np.ndarray | None:
+        time.sleep(0.01)
+        frame = self.frames[self.shown % len(self.frames)]
+        self.shown += 1
+        return frame
+
+    def health(self) -> CameraHealth:
+        return CameraHealth.OK
+
+    def close(self) -> None:
+        pass
+
+
+class NoCamera(FrameCamera):
+    def __init__(self) -> None:
+        super().__init__([])
+
+    def read(self) -> np.ndarray | None:
+        time.sleep(0.05)
+        return None
+
+
+def allow(event: ScanEvent) -> DecisionMessage:
+    """Central's answer to every event: allow."""
+    return DecisionMessage(
+        event_id=event.event_id,
+        gate_id=event.gate_id,
+        verdict=Verdict.ALLOW,
+        reason=Reason.OK,
+        reasons=[Reason.OK.value],
+        text_zh="",
+        text_en="",
+        action_zh="",
+        action_en="",
+        holder="张*明",
+        household="坞城校区 7",
+        celsius=36.5,
+        open=True,
+        policy_version=1,
+        decided_at=datetime.now(UTC),
+    )
+
+
+@pytest.fixture
+def make_gate(tmp_path: Path) -> Iterator:
+    made: list[GateAgent] = []
+
+    def make(link_answer=None, camera=None, **settings: object) -> tuple[GateAgent, MemoryLink]:
+        gate = gate_id()
+        link = MemoryLink(gate, answer=link_answer)
+        agent = build_agent(
+            gate_settings(tmp_path / gate, gate, **settings),
+            display=RecordingDisplay(),
+            relay=RecordingRelay(),
+            camera=camera or NoCamera(),
+            link=link,
+        )
+        agent.start()
+        made.append(agent)
+        return agent, link
+
+    yield make
+    for agent in made:
+        agent.stop()
+
+
+def test_a_central_answer_over_the_memory_link_opens_the_gate(make_gate) -> None:
+    agent, link = make_gate(allow)
+    event_id = agent.submit_scan("CG1:anything", NORMAL)
+    view = agent.display.wait_for(lambda v: v.event_id == event_id)  # type: ignore[attr-defined]
+    assert (view.verdict, view.offline) == (Verdict.ALLOW, False)
+    assert agent.relay.count == 1  # type: ignore[attr-defined]
+    assert [e.event_id for e in link.events] == [event_id]
+    assert wait_until(lambda: agent.outbox.depth() == 0)
+    assert link.statuses[0].state == "online"
+
+
+def test_every_scan_is_stored_before_submit_returns_and_none_is_dropped(
+    make_gate, caplog: pytest.LogCaptureFixture
+) -> None:
+    # central's broker is up but central never answers: each scan holds the pipeline for the timeout
+    agent, link = make_gate(decision_timeout_s=0.05)
+    caplog.set_level(logging.ERROR)
+    made = []
+    for i in range(45):  # more than the old in-memory queue held
+        event_id = agent.submit_scan(f"CG1:person-{i}", NORMAL)
+        assert event_id in {e.event_id for e in agent.outbox.pending()}, f"scan {i} not stored yet"
+        made.append(event_id)
+    display: RecordingDisplay = agent.display  # type: ignore[assignment]
+    assert wait_until(lambda: len(display.views) == len(made), timeout=20)
+    assert [v.event_id for v in display.views] == made  # each shown once, in order
+    assert {e.event_id for e in link.events} == set(made)
+    assert sorted(e.seq for e in agent.outbox.pending()) == list(range(1, len(made) + 1))
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_decision_that_comes_while_the_scan_waits_in_line_is_used(make_gate) -> None:
+    agent, link = make_gate(decision_timeout_s=2.0)
+    first = agent.submit_scan("CG1:first", NORMAL)  # holds the pipeline for the timeout
+    second = agent.submit_scan("CG1:second", NORMAL)
+    assert link.wait_for_events(1) and link.events[0].event_id == first
+    second_event = next(e for e in agent.outbox.pending() if e.event_id == second)
+    assert link.deliver_decision(allow(second_event))  # central answered a resend from before a restart
+    view = agent.display.wait_for(lambda v: v.event_id == second)  # type: ignore[attr-defined]
+    assert (view.verdict, view.offline) == (Verdict.ALLOW, False)
+    assert second not in {e.event_id for e in link.events}  # answered: not published again
+
+
+def test_a_busy_pipeline_skips_frames_not_scans(make_gate, caplog: pytest.LogCaptureFixture) -> None:
+    texts = [f"CG1:holder-{i}" for i in range(12)]
+    camera = FrameCamera([qr_frame(t, seed=i) for i, t in enumerate(texts)])
+    caplog.set_level(logging.ERROR)
+    agent, link = make_gate(
+        camera=camera, decision_timeout_s=1.0, repeat_suppress_s=600, status_interval_s=0.2
+    )
+    biggest = [0]
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            biggest[0] = max(biggest[0], agent.intake.backlog())
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        assert wait_until(lambda: any(s.frames_skipped > 0 for s in link.statuses), timeout=15)
+    finally:
+        stop.set()
+        watcher.join()
+    assert agent.intake.skipped > 0
+    assert biggest[0] <= SCAN_BACKLOG  # the camera waited, the line did not grow
+    stored = agent.outbox.pending()
+    assert len({e.qr for e in stored}) == len(stored) >= SCAN_BACKLOG  # each code once, none lost
+    shown = {v.event_id for v in agent.display.views}  # type: ignore[attr-defined]
+    assert shown <= {e.event_id for e in stored}  # nothing shown that the outbox lacks
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
