@@ -14,10 +14,7 @@ from types import FrameType
 
 from sqlmodel import Session
 
-<<<<<<< HEAD
 from central.api.auth import seed_demo_users
-=======
->>>>>>> gate
 from central.app import build_central
 from central.demo.passes import demo_passes
 from central.demo.seed import local_today, seed_demo

@@ -21,11 +21,7 @@ import segno
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-<<<<<<< HEAD
 from central.decisions.answer import decision_message
-=======
-from central.answer import decision_message
->>>>>>> gate
 from gate_agent.settings import GateSettings
 from gatecore import topics
 from gatecore.messages import DecisionMessage, GateConfig, ScanEvent
