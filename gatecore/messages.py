@@ -220,6 +220,9 @@ class DecisionMessage:
     decided_at: datetime
     offline: bool = False
     detail: dict[str, Any] = field(default_factory=dict)
+    # central's log holds the gate's offline decision on this event: only such an answer lets a gate
+    # drop an outbox row that carries one (absent in older messages: read as false)
+    offline_recorded: bool = False
 
     def to_json(self) -> bytes:
         """Serialise for the wire."""
@@ -248,6 +251,7 @@ class DecisionMessage:
             decided_at=_time(d, "decided_at"),  # type: ignore[arg-type]
             offline=bool(_field(d, "offline", bool, optional=True)),
             detail=_field(d, "detail", dict, optional=True) or {},
+            offline_recorded=bool(_field(d, "offline_recorded", bool, optional=True)),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from central.models.journal import EntryEvent, FeverAlert
@@ -38,7 +39,20 @@ def decision_message(
         decided_at=decided_at,
         offline=event.offline is not None,
         detail=detail,
+        # logged in the same transaction as this answer: the gate may now drop its outbox row
+        offline_recorded=event.offline is not None,
     )
+
+
+def offline_acknowledgement(stored_json: str, conflict: str | None) -> bytes:
+    """The answer to a late copy carrying the gate's offline decision: central's stored decision, now
+    acknowledging that the offline verdict is in the log (and never opening the barrier again)."""
+    stored = DecisionMessage.from_json(stored_json.encode())
+    detail = dict(stored.detail)
+    if conflict:
+        detail["conflict"] = conflict
+    acknowledged = dataclasses.replace(stored, open=False, offline=True, offline_recorded=True, detail=detail)
+    return acknowledged.to_json()
 
 
 def entry_row(

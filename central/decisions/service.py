@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, select
 
 from central.audit.chain import append_entry
-from central.decisions.answer import decision_message, entry_row, fever_alert
+from central.decisions.answer import decision_message, entry_row, fever_alert, offline_acknowledgement
 from central.decisions.deadletter import store_rejected
 from central.decisions.facts import build_facts, gate_facts
 from central.decisions.ledger import claim_day, use_visitor_pass
@@ -100,21 +100,20 @@ class DecisionService:
         if event.gate_id != gate_id:
             reason = f"payload gate id {event.gate_id!r} does not match topic gate {gate_id!r}"
             return self._reject(topic, payload, reason, received_at)
-        try:
-            with session_scope(self.engine) as session:
-                stored = _stored(session, event.event_id)
-                if stored is not None:
-                    return self._duplicate(session, event, stored, received_at)
-                return self._decide(session, event, received_at)
-        except IntegrityError:
-            with session_scope(read_only(self.engine)) as session:
-                stored = _stored(session, event.event_id)
-            if stored is None:
-                raise
-            logger.info(
-                "event %s was logged concurrently by another worker; answering its decision", event.event_id
-            )
-            return [Outgoing(topics.gate_decisions(gate_id), stored.decision_json.encode())]
+        for attempt in (1, 2):
+            try:
+                with session_scope(self.engine) as session:
+                    stored = _stored(session, event.event_id)
+                    if stored is not None:
+                        return self._duplicate(session, event, stored, received_at)
+                    return self._decide(session, event, received_at)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                # another worker logged this event (or its reconciliation) first: answer it as a
+                # duplicate, which still records an offline decision this copy carries
+                logger.info("event %s was logged concurrently by another worker", event.event_id)
+        raise AssertionError("unreachable")
 
     def _reject(self, topic: str, payload: bytes, reason: str, received_at: datetime) -> list[Outgoing]:
         store_rejected(self.engine, topic, payload, reason, received_at)
@@ -203,19 +202,22 @@ class DecisionService:
     def _duplicate(
         self, session: Session, event: ScanEvent, stored: EntryEvent, received_at: datetime
     ) -> list[Outgoing]:
+        answer = stored.decision_json.encode()
         if event.offline is not None and stored.offline_verdict is None:
-            self._late_offline(session, event, stored, received_at)
+            answer = self._late_offline(session, event, stored, received_at)
         logger.info("duplicate event %s answered with its stored decision", event.event_id)
-        return [Outgoing(topics.gate_decisions(event.gate_id), stored.decision_json.encode())]
+        return [Outgoing(topics.gate_decisions(event.gate_id), answer)]
 
     def _late_offline(
         self, session: Session, event: ScanEvent, stored: EntryEvent, received_at: datetime
-    ) -> None:
-        """The gate decided on its own after our answer was lost: log what it did, beside what we said."""
+    ) -> bytes:
+        """The gate decided on its own after (or while) we decided: log what it did beside what we said,
+        once, and answer with the acknowledgement that lets the gate drop its outbox row."""
         assert event.offline is not None
         reconcile_id = str(uuid.uuid5(_RECONCILE_NS, stored.event_id))
-        if _stored(session, reconcile_id) is not None:
-            return
+        done = _stored(session, reconcile_id)
+        if done is not None:
+            return done.decision_json.encode()
         conflict = None
         if event.offline.verdict.value != stored.verdict:
             conflict = (
@@ -232,7 +234,10 @@ class DecisionService:
         )
         row.offline_verdict, row.offline_reason = event.offline.verdict.value, event.offline.reason.value
         row.offline_policy_version, row.conflict = event.offline.policy_version, conflict
+        answer = offline_acknowledgement(stored.decision_json, conflict)
+        row.decision_json = answer.decode()
         append_entry(session, row)
+        return answer
 
 
 def _stored(session: Session, event_id: str) -> EntryEvent | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime
 from pathlib import Path
@@ -103,6 +104,17 @@ def test_golden(name: str, message, cls) -> None:
     assert json.loads(message.to_json()) == json.loads(golden)
     if cls is not None:
         assert cls.from_json(golden) == message
+
+
+def test_decision_from_central_before_offline_recorded_still_parses() -> None:
+    data = json.loads((GOLDEN / "decision_v1.json").read_bytes())
+    del data["offline_recorded"]
+    assert DecisionMessage.from_json(json.dumps(data).encode()) == DECISION
+
+
+def test_decision_acknowledging_an_offline_verdict_round_trips() -> None:
+    recorded = dataclasses.replace(DECISION, offline=True, offline_recorded=True)
+    assert DecisionMessage.from_json(recorded.to_json()).offline_recorded is True
 
 
 def test_status_from_a_gate_before_frames_skipped_still_parses() -> None:

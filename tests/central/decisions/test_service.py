@@ -280,8 +280,14 @@ def test_late_offline_copy_of_a_decided_event_is_reconciled(world: World) -> Non
     first = world.service.handle(*world.scan("li", eid=eid), RECEIVED)
     # central's answer was lost; the gate admitted li on its own and resends the event
     late = world.scan("li", eid=eid, offline=OfflineDecision(Verdict.ALLOW, Reason.OK, 1))
-    assert world.service.handle(*late, RECEIVED + timedelta(seconds=30)) == first
-    assert world.service.handle(*late, RECEIVED + timedelta(seconds=60)) == first
+    acknowledged = world.service.handle(*late, RECEIVED + timedelta(seconds=30))
+    # the same verdict, now saying the offline admission is logged: the gate may drop its outbox row
+    said, ack = DecisionMessage.from_json(first[0].payload), DecisionMessage.from_json(acknowledged[0].payload)
+    assert (said.offline_recorded, ack.offline_recorded, ack.offline, ack.open) == (False, True, True, False)
+    assert (ack.verdict, ack.reason) == (said.verdict, said.reason)
+    # every later copy is answered byte for byte: the original with the original, the offline one so
+    assert world.service.handle(*late, RECEIVED + timedelta(seconds=60)) == acknowledged
+    assert world.service.handle(*world.scan("li", eid=eid), RECEIVED + timedelta(seconds=90)) == first
     with session_scope(world.engine) as s:
         rows = s.exec(select(EntryEvent).where(EntryEvent.kind == "offline_reconcile")).all()
     assert len(rows) == 1
