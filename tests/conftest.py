@@ -1,11 +1,12 @@
-"""Shared fixtures: a real MQTT broker (Mosquitto when installed, else embedded amqtt), a real
-PostgreSQL database when one answers, signing keys."""
+"""Shared fixtures: a real MQTT broker (Mosquitto when installed, else embedded amqtt; its log is
+shown when a test fails), a real PostgreSQL database when one answers, signing keys."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -21,10 +22,12 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 @pytest.fixture(scope="session")
-def broker() -> Iterator[MosquittoBroker | EmbeddedBroker]:
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MosquittoBroker | EmbeddedBroker]:
     """A broker for the whole session; tests keep apart by using their own gate ids."""
     b: MosquittoBroker | EmbeddedBroker = (
-        MosquittoBroker() if MosquittoBroker.available() else EmbeddedBroker()
+        MosquittoBroker(workdir=tmp_path_factory.mktemp("mosquitto"))
+        if MosquittoBroker.available()
+        else EmbeddedBroker()
     )
     b.start()
     yield b
@@ -32,14 +35,27 @@ def broker() -> Iterator[MosquittoBroker | EmbeddedBroker]:
 
 
 @pytest.fixture
-def own_broker() -> Iterator[MosquittoBroker | EmbeddedBroker]:
-    """A broker of the test's own, for tests that stop and restart it."""
+def own_broker(tmp_path: Path) -> Iterator[MosquittoBroker | EmbeddedBroker]:
+    """A broker of the test's own, for tests that stop and restart it (Mosquitto persists: see
+    ``MosquittoBroker.wait_persisted`` before relying on what it saved)."""
     b: MosquittoBroker | EmbeddedBroker = (
-        MosquittoBroker() if MosquittoBroker.available() else EmbeddedBroker()
+        MosquittoBroker(workdir=tmp_path / "mosquitto") if MosquittoBroker.available() else EmbeddedBroker()
     )
     b.start()
     yield b
     b.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed test shows the log of every Mosquitto it used (refusals, persistence errors)."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if not report.failed:
+        return
+    for name, value in getattr(item, "funcargs", {}).items():
+        if isinstance(value, MosquittoBroker):
+            report.sections.append((f"mosquitto log ({name}, {value.log_file})", value.log_tail()))
 
 
 @pytest.fixture(scope="session")

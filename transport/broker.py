@@ -1,10 +1,13 @@
 """Brokers for the demo and the tests: the embedded amqtt broker (pure Python, in a thread) and
-a private Mosquitto process on a free loopback port (used by the tests when the binary exists)."""
+a private Mosquitto process on a free loopback port (used by the tests when the binary exists),
+persisting and keeping its log in its work folder."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -97,9 +100,16 @@ class EmbeddedBroker:
 
 
 class MosquittoBroker:
-    """A private mosquitto on a free loopback port, TCP_NODELAY on, optionally persistent."""
+    """A private mosquitto on a free loopback port, TCP_NODELAY on, persistent, its log kept.
+
+    Run as root, Mosquitto drops to the ``mosquitto`` user unless told otherwise, and that user
+    cannot write a private temporary folder: it would run without ever saving its persistence file
+    and say so only in its log. So the broker runs as whoever starts it (``user`` setting), logs
+    to ``mosquitto.log`` in the work folder, and :meth:`wait_persisted` proves a save happened.
+    """
 
     kind = "mosquitto"
+    LOG_NAME = "mosquitto.log"
 
     def __init__(self, port: int | None = None, workdir: Path | None = None) -> None:
         self.port = port or free_port()
@@ -111,31 +121,71 @@ class MosquittoBroker:
         """Whether the mosquitto binary is installed."""
         return _mosquitto_binary() is not None
 
+    @property
+    def persistence_file(self) -> Path:
+        """Where the broker saves retained messages and persistent sessions."""
+        return self.workdir / "mosquitto.db"
+
+    @property
+    def log_file(self) -> Path:
+        """The broker's own log (connections, refusals, persistence errors)."""
+        return self.workdir / self.LOG_NAME
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The last lines of the broker's log, for failure messages."""
+        try:
+            text = self.log_file.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return "(no broker log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def config(self) -> str:
+        """The configuration file's text (a subclass may serve another, e.g. the deploy config)."""
+        return (
+            f"listener {self.port} 127.0.0.1\n"
+            "allow_anonymous true\n"
+            "set_tcp_nodelay true\n"
+            "max_queued_messages 100000\n" + self.common_config()
+        )
+
+    def common_config(self) -> str:
+        """Persistence, log and process user: what every broker the tests start needs."""
+        return (
+            f"user {_process_user()}\n"
+            "persistence true\n"
+            f"persistence_location {self.workdir}/\n"
+            "autosave_interval 1\n"
+            f"log_dest file {self.log_file}\n"
+            "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
+            "connection_messages true\n"
+            "log_timestamp_format %H:%M:%S\n"
+        )
+
     def start(self) -> MosquittoBroker:
         """Start (or restart on the same port and persistence file)."""
         binary = _mosquitto_binary()
         if binary is None:
             raise BrokerError("mosquitto is not installed")
+        self.workdir.mkdir(parents=True, exist_ok=True)
         conf = self.workdir / "mosquitto.conf"
-        conf.write_text(
-            f"listener {self.port} 127.0.0.1\n"
-            "allow_anonymous true\n"
-            "set_tcp_nodelay true\n"
-            "persistence true\n"
-            f"persistence_location {self.workdir}/\n"
-            "autosave_interval 1\n"
-            "max_queued_messages 100000\n"
-            "log_dest none\n"
-        )
-        self._proc = subprocess.Popen(
-            [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        conf.write_text(self.config())
+        with open(self.log_file, "ab") as log:  # startup errors come on stderr, before the log opens
+            self._proc = subprocess.Popen([binary, "-c", str(conf)], stdout=log, stderr=log)
         try:
             wait_listening(self.port)
-        except BrokerError:
+        except BrokerError as exc:
             self.stop()
-            raise
+            raise BrokerError(f"{exc}; mosquitto log:\n{self.log_tail()}") from exc
         return self
+
+    def wait_persisted(self, timeout: float = 5.0) -> Path:
+        """Block until the persistence file exists (autosave every second); raise with the log if not."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.persistence_file.exists():
+                return self.persistence_file
+            time.sleep(0.05)
+        raise BrokerError(f"mosquitto saved no persistence file in {timeout} s; its log:\n{self.log_tail()}")
 
     def stop(self) -> None:
         """Terminate the process (SIGTERM, so it saves its persistence file)."""
@@ -154,6 +204,11 @@ class MosquittoBroker:
             self._proc.kill()
             self._proc.wait(5)
         self._proc = None
+
+
+def _process_user() -> str:
+    # naming the current user keeps a root-run broker from dropping to "mosquitto"
+    return pwd.getpwuid(os.geteuid()).pw_name
 
 
 def _mosquitto_binary() -> str | None:
