@@ -80,7 +80,9 @@ class SqliteOutbox:
             if row is None:
                 return False
             if not offline_recorded and _carries_offline(row[0]):
-                logger.info("answer to event %s does not cover its offline decision: kept to resend", event_id)
+                logger.info(
+                    "answer to event %s does not cover its offline decision: kept to resend", event_id
+                )
                 return False
             c.execute("DELETE FROM outbox WHERE event_id = ?", (event_id,))
         self._check_depth()

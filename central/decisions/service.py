@@ -24,7 +24,7 @@ from central.decisions.deadletter import store_rejected
 from central.decisions.facts import build_facts, gate_facts
 from central.decisions.ledger import claim_day, use_visitor_pass
 from central.models.base import utc
-from central.models.db import read_only, session_scope
+from central.models.db import session_scope
 from central.models.journal import EntryEvent
 from central.models.registry import Gate
 from central.office.incidents import incident_for

@@ -282,7 +282,10 @@ def test_late_offline_copy_of_a_decided_event_is_reconciled(world: World) -> Non
     late = world.scan("li", eid=eid, offline=OfflineDecision(Verdict.ALLOW, Reason.OK, 1))
     acknowledged = world.service.handle(*late, RECEIVED + timedelta(seconds=30))
     # the same verdict, now saying the offline admission is logged: the gate may drop its outbox row
-    said, ack = DecisionMessage.from_json(first[0].payload), DecisionMessage.from_json(acknowledged[0].payload)
+    said, ack = (
+        DecisionMessage.from_json(first[0].payload),
+        DecisionMessage.from_json(acknowledged[0].payload),
+    )
     assert (said.offline_recorded, ack.offline_recorded, ack.offline, ack.open) == (False, True, True, False)
     assert (ack.verdict, ack.reason) == (said.verdict, said.reason)
     # every later copy is answered byte for byte: the original with the original, the offline one so
