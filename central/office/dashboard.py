@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, func, select
 
 from central.audit.conflicts import count_flagged, flagged
+from central.audit.gaps import count_gaps
 from central.decisions.status import open_outages
 from central.models.base import utc
 from central.models.journal import EntryEvent, FeverAlert, GateState, gate_reason, gate_verdict
@@ -155,7 +156,13 @@ def conflicts(session: Session, now: datetime, tz: str = "Asia/Shanghai") -> dic
                 "conflict": r.conflict,
             }
         )
-    return {"today": count_flagged(session, since=_day_start(now, tz)), "latest": latest}
+    gaps = count_gaps(session)  # unexplained numbering gaps and regressions of every gate
+    return {
+        "today": count_flagged(session, since=_day_start(now, tz)),
+        "latest": latest,
+        "gaps": gaps["missing"],
+        "regressions": gaps["regressions"],
+    }
 
 
 def charts(session: Session, now: datetime, tz: str = "Asia/Shanghai") -> dict[str, Any]:

@@ -40,6 +40,22 @@ def _gates_offline(gates: list[Any]) -> list[tuple[str, str]]:
     return out
 
 
+def _sequence_gaps(gaps: list[Any]) -> list[tuple[str, str]]:
+    """One row per unexplained gap or regression in a gate's event numbers (none: one row saying so)."""
+    if not gaps:
+        return [("序号缺口 Sequence gaps", "无 none")]
+    out = []
+    for g in gaps:
+        span = f"{g['first_seq']}–{g['last_seq']}"
+        if g["kind"] == "regression":
+            value = f"{g['gate_id']}：序号倒退至 {g['first_seq']}（曾到 {g['last_seq']}）"
+            value += f" / numbered back to {g['first_seq']} after {g['last_seq']}"
+        else:
+            value = f"{g['gate_id']}：序号 {span} 未收到 / seqs {span} never received"
+        out.append(("序号缺口 Sequence gap", value))
+    return out
+
+
 def _wrap(text: str, width: float, size: float) -> list[str]:
     """Split ``text`` into pieces no wider than ``width`` points (Chinese has no spaces to break at)."""
     pieces, current = [], ""
@@ -80,6 +96,7 @@ def lines(report: DailyReport, campus_name: str) -> list[tuple[str, str]]:
         ("离线冲突", str(c["conflicts"])),
     ]
     out.extend(_gates_offline(c["gates_offline"]))
+    out.extend(_sequence_gaps(c.get("sequence_gaps", [])))
     for code, n in sorted(c["refusals"].items()):
         out.append((f"拒绝：{_reason_zh(code)}", str(n)))
     if not c["refusals"]:
