@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, select
 
 from central.audit.chain import append_entry
-from central.decisions.answer import decision_message, entry_row, fever_alert
+from central.decisions.answer import decision_message, entry_row, fever_alert, refusal_message
 from central.decisions.deadletter import store_rejected
 from central.decisions.facts import build_facts, gate_facts
 from central.decisions.ledger import claim_day, use_visitor_pass
@@ -31,7 +31,7 @@ from central.office.incidents import incident_for
 from central.office.keys import KeyRing
 from central.office.registry import latest_policy
 from gatecore import topics
-from gatecore.messages import MessageError, ScanEvent
+from gatecore.messages import MessageError, ScanEvent, event_id_of
 from gatecore.policy import (
     AccessRequest,
     CampusPolicy,
@@ -96,29 +96,42 @@ class DecisionService:
         try:
             event = ScanEvent.from_json(payload)
         except MessageError as exc:
-            return self._reject(topic, payload, str(exc), received_at)
+            return self._reject(topic, payload, str(exc), received_at, answer_to=gate_id)
         if event.gate_id != gate_id:
             reason = f"payload gate id {event.gate_id!r} does not match topic gate {gate_id!r}"
-            return self._reject(topic, payload, reason, received_at)
+            return self._reject(topic, payload, reason, received_at, answer_to=gate_id)
         try:
             with session_scope(self.engine) as session:
                 stored = _stored(session, event.event_id)
-                if stored is not None:
+                if stored is None:
+                    return self._decide(session, event, received_at)
+                if stored.gate_id == gate_id:
                     return self._duplicate(session, event, stored, received_at)
-                return self._decide(session, event, received_at)
+                collision = _collision(stored)
+            # outside that transaction: the dead letter is written in its own
+            return self._reject(topic, payload, collision, received_at, answer_to=gate_id)
         except IntegrityError:
             with session_scope(read_only(self.engine)) as session:
                 stored = _stored(session, event.event_id)
             if stored is None:
                 raise
+            if stored.gate_id != gate_id:  # another gate's event with this id was logged meanwhile
+                return self._reject(topic, payload, _collision(stored), received_at, answer_to=gate_id)
             logger.info(
                 "event %s was logged concurrently by another worker; answering its decision", event.event_id
             )
             return [Outgoing(topics.gate_decisions(gate_id), stored.decision_json.encode())]
 
-    def _reject(self, topic: str, payload: bytes, reason: str, received_at: datetime) -> list[Outgoing]:
+    def _reject(
+        self, topic: str, payload: bytes, reason: str, received_at: datetime, *, answer_to: str | None = None
+    ) -> list[Outgoing]:
+        """Keep the payload as a dead letter; answer ``refer`` when the gate and the event id are known."""
         store_rejected(self.engine, topic, payload, reason, received_at)
-        return []
+        eid = event_id_of(payload) if answer_to else None
+        if answer_to is None or eid is None:
+            return []  # no event id the gate could match an answer to
+        message = refusal_message(answer_to, eid, reason, received_at)
+        return [Outgoing(topics.gate_decisions(answer_to), message.to_json())]
 
     def _decide(self, session: Session, event: ScanEvent, received_at: datetime) -> list[Outgoing]:
         gate = session.get(Gate, event.gate_id)
@@ -233,6 +246,12 @@ class DecisionService:
         row.offline_verdict, row.offline_reason = event.offline.verdict.value, event.offline.reason.value
         row.offline_policy_version, row.conflict = event.offline.policy_version, conflict
         append_entry(session, row)
+
+
+def _collision(stored: EntryEvent) -> str:
+    # event ids are UUIDv7 with 74 random bits: the same id from two gates is a fault or an attack,
+    # and answering it with the first gate's stored decision would show that gate's holder
+    return f"event id already used by gate {stored.gate_id!r}"
 
 
 def _stored(session: Session, event_id: str) -> EntryEvent | None:
