@@ -19,7 +19,13 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, select
 
 from central.audit.chain import append_entry
-from central.decisions.answer import decision_message, entry_row, fever_alert, offline_acknowledgement
+from central.decisions.answer import (
+    decision_message,
+    entry_row,
+    fever_alert,
+    offline_acknowledgement,
+    refusal_message,
+)
 from central.decisions.deadletter import store_rejected
 from central.decisions.facts import build_facts, gate_facts
 from central.decisions.ledger import claim_day, use_visitor_pass
@@ -32,7 +38,7 @@ from central.office.incidents import incident_for
 from central.office.keys import KeyRing
 from central.office.registry import latest_policy
 from gatecore import topics
-from gatecore.messages import MessageError, ScanEvent
+from gatecore.messages import MessageError, ScanEvent, event_id_of
 from gatecore.policy import (
     AccessRequest,
     CampusPolicy,
@@ -97,28 +103,40 @@ class DecisionService:
         try:
             event = ScanEvent.from_json(payload)
         except MessageError as exc:
-            return self._reject(topic, payload, str(exc), received_at)
+            return self._reject(topic, payload, str(exc), received_at, answer_to=gate_id)
         if event.gate_id != gate_id:
             reason = f"payload gate id {event.gate_id!r} does not match topic gate {gate_id!r}"
-            return self._reject(topic, payload, reason, received_at)
+            return self._reject(topic, payload, reason, received_at, answer_to=gate_id)
         for attempt in (1, 2):
             try:
                 with session_scope(self.engine) as session:
                     stored = _stored(session, event.event_id)
-                    if stored is not None:
+                    if stored is None:
+                        return self._decide(session, event, received_at)
+                    if stored.gate_id == gate_id:
                         return self._duplicate(session, event, stored, received_at)
-                    return self._decide(session, event, received_at)
+                    collision = _collision(stored)
+                # outside that transaction: the dead letter is written in its own
+                return self._reject(topic, payload, collision, received_at, answer_to=gate_id)
             except IntegrityError:
                 if attempt == 2:
                     raise
                 # another worker logged this event (or its reconciliation) first: answer it as a
-                # duplicate, which still records an offline decision this copy carries
+                # duplicate (which still records an offline decision this copy carries), or refuse
+                # it when that was another gate's event with the same id
                 logger.info("event %s was logged concurrently by another worker", event.event_id)
         raise AssertionError("unreachable")
 
-    def _reject(self, topic: str, payload: bytes, reason: str, received_at: datetime) -> list[Outgoing]:
+    def _reject(
+        self, topic: str, payload: bytes, reason: str, received_at: datetime, *, answer_to: str | None = None
+    ) -> list[Outgoing]:
+        """Keep the payload as a dead letter; answer ``refer`` when the gate and the event id are known."""
         store_rejected(self.engine, topic, payload, reason, received_at)
-        return []
+        eid = event_id_of(payload) if answer_to else None
+        if answer_to is None or eid is None:
+            return []  # no event id the gate could match an answer to
+        message = refusal_message(answer_to, eid, reason, received_at)
+        return [Outgoing(topics.gate_decisions(answer_to), message.to_json())]
 
     def _decide(self, session: Session, event: ScanEvent, received_at: datetime) -> list[Outgoing]:
         gate = session.get(Gate, event.gate_id)
@@ -240,6 +258,12 @@ class DecisionService:
         row.decision_json = answer.decode()
         append_entry(session, row)
         return answer
+
+
+def _collision(stored: EntryEvent) -> str:
+    # event ids are UUIDv7 with 74 random bits: the same id from two gates is a fault or an attack,
+    # and answering it with the first gate's stored decision would show that gate's holder
+    return f"event id already used by gate {stored.gate_id!r}"
 
 
 def _stored(session: Session, event_id: str) -> EntryEvent | None:

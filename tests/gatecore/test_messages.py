@@ -141,7 +141,7 @@ def _scan(**changes) -> bytes:
         (_scan(type="decision"), "expected type 'scan'"),
         (_scan(event_id="nope"), "is not a UUID"),
         (_scan(gate_id="Gate/+/#"), "invalid gate id"),
-        (_scan(seq=-1), "seq must not be negative"),
+        (_scan(seq=-1), "'seq' must be between 0 and"),
         (_scan(seq="7"), "field 'seq' has type str"),
         (_scan(direction="sideways"), "direction must be"),
         (_scan(gate_time="yesterday"), "not an ISO 8601 time"),

@@ -78,7 +78,16 @@ def _scan_json(world: World) -> dict:
 def test_malformed_payload_becomes_a_dead_letter(world: World, make, reason: str) -> None:
     payload = make(_scan_json(world))
     topic = topics.gate_events(world.gate_id)
-    assert world.service.handle(topic, payload, RECEIVED) == []
+    out = world.service.handle(topic, payload, RECEIVED)
+    # answered `refer` when the gate's event id can still be read, so the gate stops resending
+    readable = reason not in (
+        "payload is not JSON",
+        f"exceeds {MAX_PAYLOAD}",
+        "event_id 'nope' is not a UUID",
+    )
+    assert [DecisionMessage.from_json(o.payload).reason for o in out] == (
+        [Reason.EVENT_REFUSED] if readable else []
+    )
     with session_scope(world.engine) as s:
         rejected = s.exec(select(RejectedMessage)).all()
     assert len(rejected) == 1
@@ -90,7 +99,11 @@ def test_malformed_payload_becomes_a_dead_letter(world: World, make, reason: str
 
 def test_topic_and_payload_gate_must_match(world: World) -> None:
     _, payload = world.scan("zhang")
-    assert world.service.handle(topics.gate_events("other-gate"), payload, RECEIVED) == []
+    out = world.service.handle(topics.gate_events("other-gate"), payload, RECEIVED)
+    # the refusal goes to the gate that published (the broker lets a gate publish only on its own topic)
+    assert [(o.topic, DecisionMessage.from_json(o.payload).reason) for o in out] == [
+        (topics.gate_decisions("other-gate"), Reason.EVENT_REFUSED)
+    ]
     with session_scope(world.engine) as s:
         rejected = s.exec(select(RejectedMessage)).one()
     assert "does not match topic gate 'other-gate'" in rejected.reason
