@@ -27,6 +27,8 @@ class CentralSettings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000  # 0: pick a free loopback port at start (the demo, the tests)
     max_clock_skew_s: float = 30.0  # a gate whose status clock is further off is flagged
+    # gates' retained configs (registry facts for offline decisions) are re-published this often
+    config_refresh_s: float = 300.0
 
     @property
     def keys_dir(self) -> Path:

@@ -25,7 +25,7 @@ from gate_agent.waiters import DecisionWaiters, RepeatFilter
 from gatecore.ids import uuid7
 from gatecore.messages import DecisionMessage, GateConfig, OfflineDecision, Override, ScanEvent, Temperature
 from gatecore.policy import Decision
-from gatecore.reasons import Reason, Verdict
+from gatecore.reasons import Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -250,11 +250,8 @@ class GateAgent:
         self.display.show(views.from_decision_message(msg))
 
     def _offline_verdict(self, event: ScanEvent) -> Decision:
-        if event.override is not None:  # the guard's word stands; it takes no household day
-            r = Reason.OK_OVERRIDE if event.override.verdict is Verdict.ALLOW else Reason.OVERRIDE_DENY
-            decision = Decision(event.override.verdict, r, (r,), self.offline.policy_version)
-        else:
-            decision = self.offline.decide(event)
+        # the guard's override too: the one rule (gatecore.policy.decide) says what it claims
+        decision = self.offline.decide(event)
         self.outbox.attach_offline(
             event.event_id, OfflineDecision(decision.verdict, decision.reason, decision.policy_version)
         )

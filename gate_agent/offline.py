@@ -1,5 +1,5 @@
-"""Offline decisions: the same gatecore rules central applies, fed from the last GateConfig and
-the local household-day ledger."""
+"""Offline decisions: the same gatecore rules and sequence central applies, fed from the last
+GateConfig (its registry facts, see gatecore.gatefacts) and the local household-day ledger."""
 
 from __future__ import annotations
 
@@ -14,15 +14,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from gate_agent.errors import ConfigError
 from gate_agent.ledger import ConfigStore, LocalLedger
+from gatecore.gatefacts import GateRegistry
 from gatecore.messages import GateConfig, ScanEvent
 from gatecore.policy import (
-    HOUSEHOLD_KINDS,
+    REGISTRY_KINDS,
     AccessRequest,
     CampusPolicy,
-    DayClaim,
     Decision,
     Facts,
-    evaluate,
+    day_claim,
+    decide,
+    override,
     read_pass,
 )
 from gatecore.reasons import Reason, Verdict
@@ -39,6 +41,7 @@ class LoadedConfig:
     policy: CampusPolicy
     public_keys: dict[int, Ed25519PublicKey]
     revoked: frozenset[int]
+    registry: GateRegistry | None  # None: a version 1 config, without the registry facts
 
 
 def load_config(config: GateConfig) -> LoadedConfig:
@@ -53,7 +56,11 @@ def load_config(config: GateConfig) -> LoadedConfig:
             keys[int(kid)] = public_key_from_bytes(base64.b64decode(b64, validate=True))
         except (ValueError, binascii.Error) as exc:
             raise ConfigError(f"public key {kid!r} cannot be used: {exc}") from exc
-    return LoadedConfig(config, policy, keys, frozenset(config.revoked))
+    try:
+        registry = GateRegistry.from_dict(config.registry) if config.registry is not None else None
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    return LoadedConfig(config, policy, keys, frozenset(config.revoked), registry)
 
 
 class OfflineDecider:
@@ -84,53 +91,65 @@ class OfflineDecider:
         with self._lock:
             self._current = loaded
         logger.info(
-            "gate config adopted: policy version %s, %d keys, %d revoked",
+            "gate config adopted: policy version %s, %d keys, %d revoked, registry facts %s",
             loaded.policy.version,
             len(loaded.public_keys),
             len(loaded.revoked),
+            loaded.registry.as_of.isoformat() if loaded.registry else "none (version 1 config)",
         )
 
     def decide(self, event: ScanEvent) -> Decision:
-        """The offline verdict for a scan; an allow claims the household's day in the local ledger."""
+        """The offline verdict for a scan (or a guard's override of one): the same sequence central
+        runs, claiming the household's day in the local ledger for every admission."""
         current = self._current
+        guard = event.override.verdict if event.override is not None else None
         if current is None:
             r = Reason.OFFLINE_NO_CONFIG
-            return Decision(Verdict.REFER, r, (r,), 0, detail=_celsius(event))
+            d = Decision(Verdict.REFER, r, (r,), 0, detail=_celsius(event))
+            # without keys the pass cannot be read: the guard's word stands, no day can be named
+            return d if guard is None else override(d, allow=guard is Verdict.ALLOW)
         request = AccessRequest.from_scan(event)
         claims = read_pass(event.qr, current.public_keys, event.gate_time)
         facts = self._facts(current, claims, request)
-        decision = evaluate(request, claims, facts, current.policy)
-        if decision.claim is not None:
-            winner = self._ledger.claim(decision.claim)
-            if winner.person_id != decision.claim.person_id:  # someone else got the day first
-                decision = evaluate(
-                    request, claims, dataclasses.replace(facts, day_holder=winner), current.policy
-                )
-        return decision
+        return decide(request, claims, facts, current.policy, claim=self._ledger.claim, guard=guard).decision
 
     def _facts(self, current: LoadedConfig, claims: PassClaims | TokenError, request: AccessRequest) -> Facts:
-        holder = None
-        revoked = False
-        if isinstance(claims, PassClaims):
-            revoked = claims.pass_id in current.revoked
-            if claims.household_id:
-                holder = self._ledger.holder(
-                    claims.household_id, current.policy.local_date(request.scanned_at)
-                )
-        return Facts(revoked=revoked, gate_open=current.config.gate_open, day_holder=holder, offline=True)
+        if not isinstance(claims, PassClaims):
+            return Facts(gate_open=current.config.gate_open, offline=True, unchecked=REGISTRY_KINDS)
+        day = current.policy.local_date(request.scanned_at)
+        holder = self._ledger.holder(claims.household_id, day) if claims.household_id else None
+        revoked = claims.pass_id in current.revoked
+        if current.registry is None:  # an old config: the kinds that need records are referred
+            return Facts(
+                revoked=revoked,
+                gate_open=current.config.gate_open,
+                day_holder=holder,
+                offline=True,
+                unchecked=REGISTRY_KINDS,
+            )
+        return current.registry.facts(
+            claims, revoked=revoked, gate_open=current.config.gate_open, day=day, day_holder=holder
+        )
 
     def remember_online_allow(self, event: ScanEvent, reason: Reason) -> None:
-        """Central allowed a household pass: note the day locally so an outage later still knows it."""
+        """Central admitted a pass: note the household's day locally (the same rule central used to
+        claim it) so that an outage later still knows it."""
         current = self._current
-        if current is None or reason is not Reason.OK or not current.policy.household_quota:
-            return  # OK_COMMUTER and overrides do not take the household's day
+        if current is None:
+            return
         try:
             claims = parse_token(event.qr, current.public_keys)
         except TokenError:
             return
-        if claims.kind in HOUSEHOLD_KINDS and claims.household_id:
-            day = current.policy.local_date(event.gate_time)
-            self._ledger.claim(DayClaim(claims.household_id, day, claims.person_id))
+        request = AccessRequest.from_scan(event)
+        facts = dataclasses.replace(
+            self._facts(current, claims, request), commuter=reason is Reason.OK_COMMUTER
+        )
+        claim = day_claim(
+            claims, facts, current.policy, current.policy.local_date(event.gate_time), admitted=True
+        )
+        if claim is not None:
+            self._ledger.claim(claim)
 
 
 def _celsius(event: ScanEvent) -> dict[str, float]:

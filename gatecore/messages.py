@@ -20,6 +20,7 @@ from gatecore.thermoline import CELSIUS_MAX, CELSIUS_MIN, SensorStatus
 from gatecore.topics import valid_gate_id
 
 VERSION = 1
+CONFIG_VERSION = 2  # the retained gate config gained the registry facts (see GateConfig)
 MAX_PAYLOAD = 8192  # a scan event is ~400 bytes; anything near this is an attack or a bug
 MAX_QR = 1024
 # counters are stored in 32-bit integer columns (PostgreSQL INTEGER): larger ones are refused here,
@@ -359,7 +360,13 @@ class GateStatus:
 
 @dataclass(frozen=True, slots=True)
 class GateConfig:
-    """Retained, central to gate: what the gate needs to decide offline."""
+    """Retained, central to gate: what the gate needs to decide offline.
+
+    Version 2 adds ``registry`` (:class:`gatecore.gatefacts.GateRegistry` as a dict: key persons,
+    deactivated people, commuters, approvals, return batches, vehicles). A config without it is
+    written as version 1, and both versions are read: a gate given a version 1 config refers the
+    kinds whose records it lacks, as before.
+    """
 
     gate_id: str
     campus_id: int
@@ -368,17 +375,22 @@ class GateConfig:
     public_keys: dict[str, str]  # key id -> base64 raw Ed25519 public key
     revoked: list[int]
     issued_at: datetime
+    registry: dict[str, Any] | None = None  # GateRegistry.to_dict(); version 2
 
     def to_json(self) -> bytes:
         """Serialise for the wire (not size-limited like events: revocation lists grow)."""
-        return _dump(self, "config")
+        data = {"v": CONFIG_VERSION if self.registry is not None else 1, "type": "config"}
+        data.update(asdict(self))
+        if self.registry is None:
+            del data["registry"]
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_default).encode()
 
     @classmethod
     def from_json(cls, payload: bytes) -> GateConfig:
         """Parse and validate; raise MessageError naming what is wrong."""
         d = _json(payload, "config")
-        if not isinstance(d, dict) or d.get("v") != VERSION or d.get("type") != "config":
-            raise MessageError("not a version 1 config message")
+        if not isinstance(d, dict) or d.get("v") not in (1, CONFIG_VERSION) or d.get("type") != "config":
+            raise MessageError(f"not a version 1 or {CONFIG_VERSION} config message")
         revoked = _field(d, "revoked", list)
         if not all(isinstance(x, int) and not isinstance(x, bool) for x in revoked):
             raise MessageError("revoked must be a list of pass ids")
@@ -390,6 +402,7 @@ class GateConfig:
             public_keys=_field(d, "public_keys", dict),
             revoked=revoked,
             issued_at=_time(d, "issued_at"),  # type: ignore[arg-type]
+            registry=_field(d, "registry", dict) if d["v"] == CONFIG_VERSION else None,
         )
 
 

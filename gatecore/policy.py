@@ -1,168 +1,49 @@
-"""The pass rules (DOMAIN.md rules 1-10) as one pure function: facts in, decision out.
+"""The pass rules (DOMAIN.md rules 1-12) as pure functions: facts in, decision out.
 
-Central and the gate's offline mode both call :func:`evaluate`. The household-day rule is
-two-phase: an allowing decision may carry a :class:`DayClaim`, which the caller makes atomically
-(database or local ledger); if the claim is lost, the caller evaluates again with the winner as
-``facts.day_holder`` and gets the refusal naming who holds the day.
+Central and the gate's offline mode both call :func:`decide`, the one copy of the sequence
+evaluate → claim the household day → evaluate again: an admitted household member takes the day
+however admitted (the rules, a guard's override, the gate on its own offline), the caller makes
+the claim atomically (database or local ledger), and if the claim is lost the rules run again with
+the winner as ``facts.day_holder`` so the refusal names who holds the day.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from gatecore.messages import ScanEvent, Temperature
-from gatecore.reasons import Reason, Verdict, most_useful
+from gatecore.campus import DEFAULT_TZ, CampusPolicy
+from gatecore.facts import AccessRequest, DayClaim, Decision, Facts, Holder, Window
+from gatecore.messages import Temperature
+from gatecore.reasons import IDENTITY, Reason, Verdict, most_useful
 from gatecore.thermoline import SensorStatus
 from gatecore.tokens import PassClaims, PassKind, TokenError, verify_token
+
+# re-exported: callers import the rules' vocabulary from here
+__all__ = ["DEFAULT_TZ", "AccessRequest", "CampusPolicy", "DayClaim", "Decision", "Facts", "Holder", "Window"]
 
 HOUSEHOLD_KINDS = frozenset({PassKind.RESIDENT, PassKind.TENANT})
 STAFF_KINDS = frozenset({PassKind.STAFF, PassKind.FOREIGN_TEACHER})
 STUDENT_KINDS = frozenset({PassKind.STUDENT, PassKind.INTL_STUDENT})
-# kinds whose admission depends on records a gate does not hold offline
+# kinds whose admission depends on registry records (approvals, batches, registrations, visits)
 REGISTRY_KINDS = STAFF_KINDS | STUDENT_KINDS | {PassKind.CONTRACTOR, PassKind.VEHICLE, PassKind.VISITOR}
+# entry permissions (seed 000 持证进校, seed 003 不准进入校园): on the way out they are logged, not applied
+LAPSED_ON_EXIT = frozenset(
+    {
+        Reason.STAFF_NOT_APPROVED,
+        Reason.CONTRACTOR_NOT_APPROVED,
+        Reason.VEHICLE_NOT_REGISTERED,
+        Reason.VISITOR_OUTSIDE_WINDOW,
+        Reason.CATEGORY_NOT_ALLOWED,
+    }
+)
 _STRENGTH = {Verdict.DENY: 3, Verdict.REFER: 2, Verdict.REMEASURE: 1, Verdict.ALLOW: 0}
-
-
-@dataclass(frozen=True, slots=True)
-class CampusPolicy:
-    """Per-campus settings (DOMAIN.md rule 9), versioned; every decision records the version."""
-
-    campus_id: int
-    version: int = 1
-    fever_threshold: float = 37.3
-    plausible_min: float = 34.0
-    plausible_max: float = 43.0
-    household_quota: bool = True
-    timezone: str = "Asia/Shanghai"
-    allowed_kinds: frozenset[PassKind] = frozenset(PassKind)
-    opens: time | None = None  # opening hours in local time; None: always open
-    closes: time | None = None
-
-    def local_date(self, at: datetime) -> date:
-        """The campus's calendar date at an instant (the household day follows it)."""
-        return at.astimezone(ZoneInfo(self.timezone)).date()
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form, for the config topic and the database."""
-        d = dataclasses.asdict(self)
-        d["allowed_kinds"] = sorted(k.name.lower() for k in self.allowed_kinds)
-        d["opens"] = self.opens.isoformat() if self.opens else None
-        d["closes"] = self.closes.isoformat() if self.closes else None
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> CampusPolicy:
-        """Inverse of to_dict; unknown keys are an error."""
-        d = dict(d)
-        if "allowed_kinds" in d:
-            d["allowed_kinds"] = frozenset(PassKind[k.upper()] for k in d["allowed_kinds"])
-        for key in ("opens", "closes"):
-            if d.get(key):
-                d[key] = time.fromisoformat(d[key])
-        return cls(**d)
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    """An inclusive range of local dates (an approval, a return batch)."""
-
-    start: date
-    end: date
-
-    def covers(self, day: date) -> bool:
-        """Whether ``day`` falls inside."""
-        return self.start <= day <= self.end
-
-
-@dataclass(frozen=True, slots=True)
-class Holder:
-    """The household member who claimed the day."""
-
-    person_id: int
-    masked_name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Facts:
-    """What the registry (or, offline, the gate's last config and ledger) knows of the pass."""
-
-    known: bool = True
-    revoked: bool = False
-    person_active: bool = True
-    holder_name: str = ""  # masked
-    household_label: str = ""
-    gate_open: bool = True
-    key_person_until: date | None = None  # refused through this date (inclusive)
-    commuter: bool = False  # employer certificate recorded and approved
-    approvals: tuple[Window, ...] = ()  # staff / contractor approvals by an approver
-    return_batches: tuple[Window, ...] = ()  # student return batches
-    visitor_used: bool = False
-    vehicle_registered: bool = False
-    day_holder: Holder | None = None
-    offline: bool = False  # decided at the gate without the registry
-
-
-@dataclass(frozen=True, slots=True)
-class AccessRequest:
-    """A scan as the rules see it."""
-
-    event_id: str
-    gate_id: str
-    qr: str
-    temperature: Temperature
-    direction: str
-    scanned_at: datetime
-
-    @classmethod
-    def from_scan(cls, event: ScanEvent) -> AccessRequest:
-        """The rules' view of a scan event: judged at the gate's scan time."""
-        return cls(
-            event_id=event.event_id,
-            gate_id=event.gate_id,
-            qr=event.qr,
-            temperature=event.temperature,
-            direction=event.direction,
-            scanned_at=event.gate_time,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class DayClaim:
-    """A claim the caller must make atomically: household H is used on local date D by P."""
-
-    household_id: int
-    local_date: date
-    person_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """The outcome: a verdict, the one reason to show, and every reason that applied."""
-
-    verdict: Verdict
-    reason: Reason
-    reasons: tuple[Reason, ...]
-    policy_version: int
-    claims: PassClaims | None = None
-    claim: DayClaim | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def fever(self) -> bool:
-        """A fever alert must be raised."""
-        return Reason.FEVER in self.reasons
-
-    @property
-    def open_turnstile(self) -> bool:
-        """Only an allow opens the turnstile."""
-        return self.verdict is Verdict.ALLOW
 
 
 def read_pass(qr: str, public_keys: Mapping[int, Ed25519PublicKey], at: datetime) -> PassClaims | TokenError:
@@ -201,7 +82,8 @@ def _registry(c: PassClaims, f: Facts, policy: CampusPolicy) -> list[Reason]:
 def _category(c: PassClaims, f: Facts, policy: CampusPolicy, day: date, inward: bool) -> list[Reason]:
     if c.kind not in policy.allowed_kinds:
         return [Reason.CATEGORY_NOT_ALLOWED]
-    if f.offline and c.kind in REGISTRY_KINDS:
+    # a visitor going out needs no record (the one-time use counts on the way in)
+    if c.kind in f.unchecked and (inward or c.kind is not PassKind.VISITOR):
         return [Reason.OFFLINE_UNVERIFIED]
     if c.kind in STAFF_KINDS and not any(w.covers(day) for w in f.approvals):
         return [Reason.STAFF_NOT_APPROVED]
@@ -233,10 +115,11 @@ def quota_applies(c: PassClaims, f: Facts, policy: CampusPolicy) -> bool:
 def evaluate(
     request: AccessRequest, claims: PassClaims | TokenError, facts: Facts, policy: CampusPolicy
 ) -> Decision:
-    """Apply every rule; the strongest verdict wins and the most useful reason is shown."""
+    """Apply every rule; identity first, else the strongest verdict wins and the most useful reason shows."""
     day = policy.local_date(request.scanned_at)
     inward = request.direction == "in"
     reasons = _temperature(request.temperature, policy)
+    lapsed: list[Reason] = []  # entry permissions that no longer hold, for a person going out
     detail: dict[str, Any] = {}
     if request.temperature.celsius is not None:
         detail["celsius"] = request.temperature.celsius
@@ -246,6 +129,9 @@ def evaluate(
         reasons.append(Reason.OUTSIDE_HOURS)
     claim = None
     ok = Reason.OK
+    if isinstance(claims, TokenError) and not inward and claims.reason in LAPSED_ON_EXIT and claims.claims:
+        lapsed.append(claims.reason)  # a visitor whose window ended while inside is let out
+        claims = claims.claims
     if isinstance(claims, TokenError):
         reasons.append(claims.reason)
         detail["token"] = str(claims)
@@ -256,7 +142,8 @@ def evaluate(
         if facts.key_person_until is not None and day <= facts.key_person_until:
             reasons.append(Reason.KEY_PERSON)
             detail["monitored_until"] = facts.key_person_until.isoformat()
-        reasons += _category(claims, facts, policy, day, inward)
+        for r in _category(claims, facts, policy, day, inward):
+            (reasons if inward or r not in LAPSED_ON_EXIT else lapsed).append(r)
         if quota_applies(claims, facts, policy):
             holder = facts.day_holder
             if holder is None:
@@ -266,11 +153,16 @@ def evaluate(
                 detail["day_holder"] = holder.masked_name
         elif claims.kind in HOUSEHOLD_KINDS and facts.commuter:
             ok = Reason.OK_COMMUTER
+    if lapsed:
+        detail["lapsed"] = [r.value for r in lapsed]  # flagged to the office, never shown as a refusal
+        ok = Reason.OK_EXIT_LAPSED
     if not reasons:
         return Decision(Verdict.ALLOW, ok, (ok,), policy.version, claims_or_none, claim, detail)
-    strongest = _strongest(reasons)
-    shown = most_useful([r for r in reasons if r.verdict is strongest])
-    ordered = tuple(sorted(set(reasons), key=lambda r: (r.info.priority, r.value)))
+    identity = [r for r in reasons if r in IDENTITY]
+    # identity outranks everything (DOMAIN rule 11): the guard keeps a revoked card, whatever else applies
+    strongest = Verdict.DENY if identity else _strongest(reasons)
+    shown = most_useful(identity or [r for r in reasons if r.verdict is strongest])
+    ordered = tuple(sorted(set(reasons), key=lambda r: (r not in IDENTITY, r.info.priority, r.value)))
     return Decision(strongest, shown, ordered, policy.version, claims_or_none, None, detail)
 
 
@@ -279,7 +171,11 @@ def _strongest(reasons: list[Reason]) -> Verdict:
 
 
 def override(decision: Decision, *, allow: bool) -> Decision:
-    """A guard's override: the verdict changes, the original reasons are kept for the audit."""
+    """A guard's override: the verdict changes, the original reasons are kept for the audit.
+
+    The household day is not settled here but by :func:`day_claim` in :func:`decide`: an admitted
+    member takes the day whether the rules or the guard admitted them.
+    """
     reason = Reason.OK_OVERRIDE if allow else Reason.OVERRIDE_DENY
     return dataclasses.replace(
         decision,
@@ -288,3 +184,64 @@ def override(decision: Decision, *, allow: bool) -> Decision:
         reasons=(reason, *decision.reasons),
         claim=None,
     )
+
+
+def day_claim(
+    claims: PassClaims | TokenError, facts: Facts, policy: CampusPolicy, day: date, *, admitted: bool
+) -> DayClaim | None:
+    """The household-day claim a passage makes: every admitted household member takes the day,
+    however admitted (the rules, a guard's override, the gate on its own offline)."""
+    if not admitted or not isinstance(claims, PassClaims) or not quota_applies(claims, facts, policy):
+        return None
+    holder = facts.day_holder
+    if holder is not None and holder.person_id == claims.person_id:
+        return None  # they hold it already: out and back in again
+    return DayClaim(claims.household_id, day, claims.person_id)
+
+
+ClaimDay = Callable[[DayClaim], "Holder | None"]  # makes a claim atomically; the other holder if lost
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What :func:`decide` settled: the decision, the facts it used, and who won the day if not us."""
+
+    decision: Decision
+    facts: Facts
+    lost_to: Holder | None = None
+
+
+def decide(
+    request: AccessRequest,
+    claims: PassClaims | TokenError,
+    facts: Facts,
+    policy: CampusPolicy,
+    *,
+    claim: ClaimDay,
+    guard: Verdict | None = None,
+    done: Verdict | None = None,
+) -> Outcome:
+    """The one sequence, online and offline: evaluate, apply the guard's override (``guard``),
+    claim the household day for an admission, and evaluate again when the claim is lost.
+
+    ``done`` is what the gate already did on its own (an offline decision being reconciled): a
+    person it let through took the day whatever the rules say now; one it turned away took none.
+    """
+    day = policy.local_date(request.scanned_at)
+
+    def once(f: Facts) -> Decision:
+        d = evaluate(request, claims, f, policy)
+        if guard is not None:
+            d = override(d, allow=guard is Verdict.ALLOW)
+        admitted = (done if done is not None else d.verdict) is Verdict.ALLOW
+        return dataclasses.replace(d, claim=day_claim(claims, f, policy, day, admitted=admitted))
+
+    decision = once(facts)
+    if decision.claim is None:
+        return Outcome(decision, facts)
+    winner = claim(decision.claim)
+    if winner is None or winner.person_id == decision.claim.person_id:
+        return Outcome(decision, facts)
+    facts = dataclasses.replace(facts, day_holder=winner)
+    # the claim was made and lost: the decision carries none left to make
+    return Outcome(dataclasses.replace(once(facts), claim=None), facts, winner)

@@ -37,6 +37,7 @@ class Reason(enum.StrEnum):
     OK = "ok"
     OK_COMMUTER = "ok_commuter"
     OK_OVERRIDE = "ok_override"
+    OK_EXIT_LAPSED = "ok_exit_lapsed"  # let out although an entry permission lapsed: flagged to the office
     # temperature
     FEVER = "fever"
     TEMP_MISSING = "temp_missing"
@@ -90,24 +91,32 @@ _A, _D, _M, _R = Verdict.ALLOW, Verdict.DENY, Verdict.REMEASURE, Verdict.REFER
 _CALL_OFFICE_ZH, _CALL_OFFICE_EN = "请联系保卫处", "Contact the security office"
 
 REASONS: dict[Reason, ReasonInfo] = {
-    Reason.OK: ReasonInfo(_A, 900, "准予通行", "Entry allowed", "放行", "Let the person pass"),
+    Reason.OK: ReasonInfo(_A, 900, "准予通行", "Allowed through", "放行", "Let the person pass"),
     Reason.OK_COMMUTER: ReasonInfo(
         _A, 900, "准予通行（上班人员）", "Allowed (commuter)", "放行", "Let the person pass"
     ),
     Reason.OK_OVERRIDE: ReasonInfo(
         _A, 900, "值守人员放行", "Allowed by guard override", "已记录", "Override logged"
     ),
+    Reason.OK_EXIT_LAPSED: ReasonInfo(
+        _A,
+        900,
+        "准予离开（通行许可已失效，已告知保卫处）",
+        "Allowed out (permission lapsed; office told)",
+        "放行，已记录",
+        "Let the person out; it is logged",
+    ),
     Reason.FEVER: ReasonInfo(
         _D,
-        10,
+        20,
         "体温异常，禁止通行",
-        "Fever: entry refused",
+        "Fever: not allowed through",
         "引导至留观室，已通知保卫处和防控办",
         "Escort to the isolation observation room; offices notified",
     ),
     Reason.TEMP_MISSING: ReasonInfo(
         _M,
-        20,
+        21,
         "未测到体温，请重新测温",
         "No temperature reading: measure again",
         "重新测温或手动测温录入",
@@ -115,7 +124,7 @@ REASONS: dict[Reason, ReasonInfo] = {
     ),
     Reason.TEMP_IMPLAUSIBLE: ReasonInfo(
         _M,
-        21,
+        22,
         "体温读数异常，请重新测温",
         "Implausible reading: measure again",
         "对准额头重新测温",
@@ -123,18 +132,18 @@ REASONS: dict[Reason, ReasonInfo] = {
     ),
     Reason.QR_FOREIGN: ReasonInfo(
         _D,
-        100,
+        1,
         "不是本校出入证",
         "Not a campus pass",
         "请出示本校出入证",
         "Ask for the campus pass QR code",
     ),
     Reason.TOKEN_BAD_VERSION: ReasonInfo(
-        _D, 101, "出入证版本不支持", "Unsupported pass version", _CALL_OFFICE_ZH, _CALL_OFFICE_EN
+        _D, 2, "出入证版本不支持", "Unsupported pass version", _CALL_OFFICE_ZH, _CALL_OFFICE_EN
     ),
     Reason.TOKEN_TRUNCATED: ReasonInfo(
         _D,
-        102,
+        3,
         "出入证二维码不完整",
         "Pass QR code damaged or incomplete",
         "请重新出示或补办出入证",
@@ -142,7 +151,7 @@ REASONS: dict[Reason, ReasonInfo] = {
     ),
     Reason.TOKEN_UNKNOWN_KEY: ReasonInfo(
         _D,
-        103,
+        4,
         "出入证签发密钥未知",
         "Pass signed with an unknown key",
         _CALL_OFFICE_ZH,
@@ -150,7 +159,7 @@ REASONS: dict[Reason, ReasonInfo] = {
     ),
     Reason.TOKEN_BAD_SIGNATURE: ReasonInfo(
         _D,
-        104,
+        5,
         "出入证无效（签名错误）",
         "Invalid pass (forged or altered)",
         "禁止通行，核验身份并上报保卫处",
@@ -158,27 +167,27 @@ REASONS: dict[Reason, ReasonInfo] = {
     ),
     Reason.PASS_EXPIRED: ReasonInfo(
         _D,
-        110,
+        7,
         "出入证已过期",
         "Pass expired",
         "请到保卫处补办；手机码请刷新",
         "Re-issue at the office; refresh a phone code",
     ),
     Reason.PASS_NOT_YET_VALID: ReasonInfo(
-        _D, 111, "出入证尚未生效", "Pass not yet valid", "核对有效期", "Check the validity dates"
+        _D, 8, "出入证尚未生效", "Pass not yet valid", "核对有效期", "Check the validity dates"
     ),
     Reason.PASS_REVOKED: ReasonInfo(
-        _D, 112, "出入证已注销", "Pass revoked", "禁止通行，收回出入证", "Refuse and keep the card"
+        _D, 6, "出入证已注销", "Pass revoked", "禁止通行，收回出入证", "Refuse and keep the card"
     ),
     Reason.PASS_UNKNOWN: ReasonInfo(
-        _D, 113, "出入证未登记", "Pass not registered", _CALL_OFFICE_ZH, _CALL_OFFICE_EN
+        _D, 9, "出入证未登记", "Pass not registered", _CALL_OFFICE_ZH, _CALL_OFFICE_EN
     ),
     Reason.PERSON_INACTIVE: ReasonInfo(
-        _D, 114, "持证人已停用", "Holder deactivated", _CALL_OFFICE_ZH, _CALL_OFFICE_EN
+        _D, 10, "持证人已停用", "Holder deactivated", _CALL_OFFICE_ZH, _CALL_OFFICE_EN
     ),
     Reason.WRONG_CAMPUS: ReasonInfo(
         _D,
-        115,
+        11,
         "非本校区出入证",
         "Pass is for another campus",
         "请从所属校区出入",
@@ -266,7 +275,7 @@ REASONS: dict[Reason, ReasonInfo] = {
         _D, 80, "值守人员禁止通行", "Refused by guard", "已记录", "Override logged"
     ),
     Reason.UNKNOWN_GATE: ReasonInfo(
-        _R, 5, "门岗未登记", "Gate not registered", _CALL_OFFICE_ZH, _CALL_OFFICE_EN
+        _R, 12, "门岗未登记", "Gate not registered", _CALL_OFFICE_ZH, _CALL_OFFICE_EN
     ),
     Reason.EVENT_REFUSED: ReasonInfo(
         _R,
@@ -278,7 +287,7 @@ REASONS: dict[Reason, ReasonInfo] = {
     ),
     Reason.OFFLINE_NO_CONFIG: ReasonInfo(
         _R,
-        6,
+        13,
         "离线且无配置，请人工核验",
         "Offline without configuration: check by hand",
         "人工核验并登记",
@@ -286,13 +295,31 @@ REASONS: dict[Reason, ReasonInfo] = {
     ),
     Reason.OFFLINE_UNVERIFIED: ReasonInfo(
         _R,
-        7,
+        14,
         "离线无法核验审批，请人工核验",
         "Offline: approval cannot be checked, check by hand",
         "核验审批单后人工放行并登记",
         "Check the approval paper, then override and log it",
     ),
 }
+
+
+# who the person is comes before anything else (DOMAIN rule 11): shown first whatever else refuses
+IDENTITY = frozenset(
+    {
+        Reason.QR_FOREIGN,
+        Reason.TOKEN_BAD_VERSION,
+        Reason.TOKEN_TRUNCATED,
+        Reason.TOKEN_UNKNOWN_KEY,
+        Reason.TOKEN_BAD_SIGNATURE,
+        Reason.PASS_EXPIRED,
+        Reason.PASS_NOT_YET_VALID,
+        Reason.PASS_REVOKED,
+        Reason.PASS_UNKNOWN,
+        Reason.PERSON_INACTIVE,
+        Reason.WRONG_CAMPUS,
+    }
+)
 
 
 def most_useful(reasons: list[Reason] | tuple[Reason, ...]) -> Reason:
@@ -306,8 +333,12 @@ def reasons_markdown() -> str:
         "# Reason codes",
         "",
         "Generated by `campusgate reasons` from `gatecore/reasons.py`; a test keeps this file in step.",
-        "A decision carries one code to show (the most useful: lowest priority number among the",
-        "reasons of the strongest verdict, deny > refer > remeasure) and keeps every code that applied.",
+        "A decision carries one code to show and keeps every code that applied. Identity codes (priority",
+        "1-11: forged, expired, revoked, unregistered, deactivated, wrong campus) outrank every other;",
+        "otherwise the shown code is the lowest priority number among the reasons of the strongest",
+        "verdict (deny > refer > remeasure). Going out, entry permissions that lapsed while inside",
+        "(staff or contractor approval, vehicle registration, visit window, category) do not refuse:",
+        "the person is let out with `ok_exit_lapsed` and the lapsed codes in the decision's detail.",
         "Reports count these codes; they never change meaning.",
         "",
         "| code | verdict | priority | 中文 | English | guard: 下一步 | guard: next step |",

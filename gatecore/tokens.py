@@ -52,9 +52,11 @@ class PassForm(enum.IntEnum):
 class TokenError(CoreError):
     """A QR text is not an acceptable pass token; ``reason`` says exactly why."""
 
-    def __init__(self, reason: Reason, message: str) -> None:
+    def __init__(self, reason: Reason, message: str, claims: PassClaims | None = None) -> None:
         super().__init__(message)
         self.reason = reason
+        # set when the signature verified but the time did not: the rules may still need whose pass it is
+        self.claims = claims
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,10 +147,10 @@ def verify_token(text: str, public_keys: Mapping[int, Ed25519PublicKey], now: da
     visitor = claims.kind is PassKind.VISITOR
     if t + CLOCK_TOLERANCE_S < _ts(claims.valid_from):
         reason = Reason.VISITOR_OUTSIDE_WINDOW if visitor else Reason.PASS_NOT_YET_VALID
-        raise TokenError(reason, f"valid from {claims.valid_from.isoformat()}")
+        raise TokenError(reason, f"valid from {claims.valid_from.isoformat()}", claims)
     if t >= _ts(claims.valid_until):
         reason = Reason.VISITOR_OUTSIDE_WINDOW if visitor else Reason.PASS_EXPIRED
-        raise TokenError(reason, f"expired at {claims.valid_until.isoformat()}")
+        raise TokenError(reason, f"expired at {claims.valid_until.isoformat()}", claims)
     return claims
 
 

@@ -40,9 +40,10 @@ from central.api.routes.registry import add_household, add_person
 from central.console.i18n import LANG_COOKIE, lang_of, translator
 from central.models.registry import Campus, Household, Person
 from central.office.schemas import HouseholdCreate, PersonCreate
+from gatecore.campus import DEFAULT_TZ
 from gatecore.tokens import PassKind
 
-LOCAL = ZoneInfo("Asia/Shanghai")  # the office's clock: times on console pages are Beijing time
+LOCAL = ZoneInfo(DEFAULT_TZ)  # the office's clock: times on console pages are Beijing time
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 Viewer = Annotated[User | None, Depends(optional_user)]
 public = APIRouter(prefix="/console", include_in_schema=False)

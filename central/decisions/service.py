@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import Engine
@@ -39,17 +39,7 @@ from central.office.keys import KeyRing
 from central.office.registry import latest_policy
 from gatecore import topics
 from gatecore.messages import MessageError, ScanEvent, event_id_of
-from gatecore.policy import (
-    AccessRequest,
-    CampusPolicy,
-    DayClaim,
-    Decision,
-    Facts,
-    evaluate,
-    override,
-    quota_applies,
-    read_pass,
-)
+from gatecore.policy import AccessRequest, Decision, Facts, Outcome, decide, read_pass
 from gatecore.reasons import Reason, Verdict
 from gatecore.tokens import PassClaims, PassKind, TokenError
 
@@ -174,7 +164,8 @@ class DecisionService:
         policy = latest_policy(session, gate.campus_id)
         claims = read_pass(event.qr, self.keyring.public_keys(), event.gate_time)
         day = policy.local_date(event.gate_time)
-        admitted_offline = event.offline is not None and event.offline.verdict is Verdict.ALLOW
+        done = event.offline.verdict if event.offline is not None else None
+        admitted_offline = done is Verdict.ALLOW
         # an offline admission is judged by what the gate could know at its scan time
         as_of = event.gate_time if admitted_offline else None
         facts = (
@@ -183,33 +174,32 @@ class DecisionService:
             else gate_facts(gate)
         )
         request = AccessRequest.from_scan(event)
+        guard = event.override.verdict if event.override else None
 
-        def decide(f: Facts) -> Decision:
-            d = evaluate(request, claims, f, policy)
-            return override(d, allow=event.override.verdict is Verdict.ALLOW) if event.override else d
+        def run(f: Facts) -> Outcome:
+            # the one sequence the offline gate runs too; a person the gate turned away offline did
+            # not come in and takes no day (``done``)
+            return decide(
+                request,
+                claims,
+                f,
+                policy,
+                claim=lambda c: claim_day(session, c, event.event_id, at=received_at),
+                guard=guard,
+                done=done,
+            )
 
-        decision = decide(facts)
-        # a person the gate turned away offline did not come in: they use no household day and no
-        # visitor pass, whatever central would have said
-        refused_offline = event.offline is not None and not admitted_offline
+        outcome = run(facts)
+        decision, facts = outcome.decision, outcome.facts
         conflicts: list[str] = []
-        claim = (
-            None
-            if refused_offline
-            else decision.claim or _offline_claim(claims, facts, policy, day, admitted_offline)
-        )
-        if claim is not None:
-            holder = claim_day(session, claim, event.event_id, at=received_at)
-            if holder is not None:  # lost: evaluate again so the refusal names who holds the day
-                facts = dataclasses.replace(facts, day_holder=holder)
-                decision = decide(facts)
-                if admitted_offline:
-                    conflicts.append(f"household day already held by person {holder.person_id}")
+        if outcome.lost_to is not None and admitted_offline:
+            conflicts.append(f"household day already held by person {outcome.lost_to.person_id}")
+        refused_offline = done is not None and not admitted_offline
         if not refused_offline and _uses_visitor_pass(claims, event, decision, admitted_offline):
             assert isinstance(claims, PassClaims)
             if not use_visitor_pass(session, claims.pass_id, event.gate_time):
                 facts = dataclasses.replace(facts, visitor_used=True)
-                decision = decide(facts)
+                decision = run(facts).decision
                 if admitted_offline:
                     conflicts.append("one-time visitor pass already used")
         if event.offline is not None and decision.verdict is not event.offline.verdict:
@@ -268,15 +258,6 @@ def _collision(stored: EntryEvent) -> str:
 
 def _stored(session: Session, event_id: str) -> EntryEvent | None:
     return session.exec(select(EntryEvent).where(EntryEvent.event_id == event_id)).first()
-
-
-def _offline_claim(
-    claims: PassClaims | TokenError, facts: Facts, policy: CampusPolicy, day: date, admitted: bool
-) -> DayClaim | None:
-    # the gate let a household member through on its own: that used the day, whatever we think now
-    if admitted and isinstance(claims, PassClaims) and quota_applies(claims, facts, policy):
-        return DayClaim(claims.household_id, day, claims.person_id)
-    return None
 
 
 def _uses_visitor_pass(

@@ -56,7 +56,10 @@ class Worker:
         self.link.subscribe(events, self._on_event, qos=1)
         self.link.subscribe_with_retain(topics.ALL_STATUS, self._on_status, qos=1)
         self.link.on_connection_change(self._on_connection)
-        self.scheduler = Scheduler(engine, settings.data_dir)  # daily reports and audit checkpoints
+        # daily reports, audit checkpoints, and the gates' registry facts kept fresh
+        self.scheduler = Scheduler(
+            engine, settings.data_dir, refresh=self._refresh_configs, refresh_every=settings.config_refresh_s
+        )
 
     def start(self, *, wait: float = 10.0) -> None:
         """Connect; return once the gate configs are published (raises MqttError if no broker)."""
@@ -85,6 +88,11 @@ class Worker:
         with session_scope(read_only(self.engine)) as session:
             gate_ids = list(session.exec(select(Gate.gate_id)))
         return sum(self.publish_config(gate_id) for gate_id in gate_ids)
+
+    def _refresh_configs(self) -> None:
+        # only while connected: on (re)connect every config is published anyway
+        if self.configs_published.is_set():
+            logger.info("refreshed %d gate configs", self.publish_all_configs())
 
     def _on_connection(self, up: bool) -> None:
         if not up:

@@ -18,13 +18,14 @@ from central.demo.passes import DemoPass, demo_passes, pass_tokens
 from central.models.registry import Approval, Campus, Gate, Household, Pass, Person, ReturnBatch
 from central.office import registry
 from central.office.keys import KeyRing
+from gatecore.campus import DEFAULT_TZ
 from gatecore.topics import valid_gate_id
 
 __all__ = ["CAMPUSES", "DemoPass", "SeedSummary", "demo_passes", "local_today", "pass_tokens", "seed_demo"]
 
 logger = logging.getLogger(__name__)
 
-TIMEZONE = "Asia/Shanghai"
+TIMEZONE = DEFAULT_TZ
 CARD_DAYS = 30
 
 

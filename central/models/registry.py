@@ -12,6 +12,7 @@ from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from central.models.base import UTCDateTime
+from gatecore.campus import DEFAULT_TZ
 
 
 class Campus(SQLModel, table=True):
@@ -23,7 +24,7 @@ class Campus(SQLModel, table=True):
     code: str = Field(unique=True, max_length=40)
     name_zh: str
     name_en: str = ""
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TZ
 
 
 class CampusPolicyRow(SQLModel, table=True):

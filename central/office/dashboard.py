@@ -20,6 +20,7 @@ from central.decisions.status import open_outages
 from central.models.base import utc
 from central.models.journal import EntryEvent, FeverAlert, GateState, gate_reason, gate_verdict
 from central.models.registry import Gate, Household, Person
+from gatecore.campus import DEFAULT_TZ
 from gatecore.masking import mask_name
 from gatecore.reasons import REASONS, Reason
 
@@ -130,7 +131,7 @@ def _day_start(now: datetime, tz: str) -> datetime:
     return datetime.combine(now.astimezone(zone).date(), datetime.min.time(), tzinfo=zone).astimezone(UTC)
 
 
-def conflicts(session: Session, now: datetime, tz: str = "Asia/Shanghai") -> dict[str, Any]:
+def conflicts(session: Session, now: datetime, tz: str = DEFAULT_TZ) -> dict[str, Any]:
     """Conflicts flagged today (local) and the latest few: gate, time, masked person, what disagreed."""
     rows = flagged(session, limit=LATEST_CONFLICTS)
     person_ids, household_ids = {r.person_id for r in rows}, {r.household_id for r in rows}
@@ -165,7 +166,7 @@ def conflicts(session: Session, now: datetime, tz: str = "Asia/Shanghai") -> dic
     }
 
 
-def charts(session: Session, now: datetime, tz: str = "Asia/Shanghai") -> dict[str, Any]:
+def charts(session: Session, now: datetime, tz: str = DEFAULT_TZ) -> dict[str, Any]:
     """Today's (local) entries per hour per gate and refusals by reason."""
     zone = ZoneInfo(tz)
     start = _day_start(now, tz)

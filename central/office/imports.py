@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from central.models.registry import Campus, Household, Person
 from central.office.registry import id_hash
+from gatecore.policy import HOUSEHOLD_KINDS
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ CATEGORIES = {
         )
     },
 }
-HOUSEHOLD_KINDS = {"RESIDENT", "TENANT"}
+HOUSEHOLD_KIND_NAMES = frozenset(k.name for k in HOUSEHOLD_KINDS)  # as stored in Person.category
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
 
 
@@ -221,7 +222,7 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
         if category is None:
             bad.append(RowError(row.line, f"unknown category {cells.get('category')!r}"))
         building, unit, room = cells.get("building", ""), cells.get("unit", "") or "1", cells.get("room", "")
-        needs_home = category in HOUSEHOLD_KINDS or bool(building)
+        needs_home = category in HOUSEHOLD_KIND_NAMES or bool(building)
         if needs_home and not room:
             bad.append(RowError(row.line, "missing room"))
         if needs_home and not building:

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from central.models.registry import Campus, Household, Pass, Person, Vehicle
 from central.office.keys import KeyRing
+from gatecore.campus import DEFAULT_TZ
 
 CJK_FONT = "STSong-Light"
 CARD_W, CARD_H = 85.6 * mm, 54 * mm  # ISO/IEC 7810 ID-1, a bank card
@@ -97,7 +98,7 @@ def card_for(session: Session, keyring: KeyRing, pass_row: Pass) -> PassCard:
         kind=pass_row.kind,
         valid_from=pass_row.valid_from,
         valid_until=pass_row.valid_until,
-        timezone=campus.timezone if campus else "Asia/Shanghai",
+        timezone=campus.timezone if campus else DEFAULT_TZ,
         qr=keyring.issue(pass_row),
     )
 

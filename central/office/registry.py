@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlmodel import Session, col, select
 
-from central.models.registry import Campus, CampusPolicyRow, Gate, Pass
+from central.models.registry import (
+    Approval,
+    Campus,
+    CampusPolicyRow,
+    Gate,
+    Pass,
+    Person,
+    ReturnBatch,
+    Vehicle,
+)
+from gatecore.campus import DEFAULT_TZ
+from gatecore.gatefacts import GateRegistry
 from gatecore.messages import GateConfig
-from gatecore.policy import CampusPolicy
+from gatecore.policy import CampusPolicy, Window
+from gatecore.tokens import PassKind
 
 
 def add_campus(
@@ -19,7 +31,7 @@ def add_campus(
     code: str,
     name_zh: str,
     name_en: str = "",
-    timezone: str = "Asia/Shanghai",
+    timezone: str = DEFAULT_TZ,
     at: datetime | None = None,
 ) -> Campus:
     """A campus with its default policy (version 1)."""
@@ -62,7 +74,7 @@ def latest_policy(session: Session, campus_id: int) -> CampusPolicy:
     if row is None:
         campus = session.get(Campus, campus_id)
         return CampusPolicy(
-            campus_id=campus_id, version=0, timezone=campus.timezone if campus else "Asia/Shanghai"
+            campus_id=campus_id, version=0, timezone=campus.timezone if campus else DEFAULT_TZ
         )
     data = json.loads(row.policy_json)
     # the row's own columns are the truth, whatever the JSON says
@@ -86,15 +98,66 @@ def gate_config(
     gate = session.get(Gate, gate_id)
     if gate is None:
         return None
+    policy = latest_policy(session, gate.campus_id)
     return GateConfig(
         gate_id=gate.gate_id,
         campus_id=gate.campus_id,
         gate_open=gate.open,
-        policy=latest_policy(session, gate.campus_id).to_dict(),
+        policy=policy.to_dict(),
         public_keys=public_keys,
         revoked=revoked_pass_ids(session, gate.campus_id, now),
         issued_at=now,
+        registry=gate_registry(session, gate.campus_id, policy.local_date(now), now).to_dict(),
     )
+
+
+def gate_registry(session: Session, campus_id: int, today: date, now: datetime) -> GateRegistry:
+    """The registry facts a gate of the campus needs offline: for everyone holding a live pass
+    of the campus, only what is still in force on ``today`` (the campus-local date)."""
+    live = list(
+        session.exec(
+            select(Pass.person_id, Pass.kind).where(
+                Pass.campus_id == campus_id, col(Pass.revoked_at).is_(None), col(Pass.valid_until) > now
+            )
+        )
+    )
+    vehicle_ids = {pid for pid, kind in live if kind == PassKind.VEHICLE.name}
+    vehicles = {
+        v.id: (v.valid_until, v.owner_person_id)
+        for v in session.exec(select(Vehicle).where(col(Vehicle.id).in_(vehicle_ids)))
+        if v.id is not None
+    }
+    person_ids = {pid for pid, kind in live if kind != PassKind.VEHICLE.name} | {
+        o for _, o in vehicles.values()
+    }
+    people = list(session.exec(select(Person).where(col(Person.id).in_(person_ids))))
+    windows: dict[str, dict[int, list[Window]]] = {"staff": {}, "contractor": {}, "batch": {}}
+    approvals = select(Approval).where(
+        col(Approval.person_id).in_(person_ids), Approval.status == "approved", Approval.valid_until >= today
+    )
+    for a in session.exec(approvals):
+        windows.setdefault(a.kind, {}).setdefault(a.person_id, []).append(Window(a.valid_from, a.valid_until))
+    batches = select(ReturnBatch).where(col(ReturnBatch.person_id).in_(person_ids), ReturnBatch.end >= today)
+    for b in session.exec(batches):
+        windows["batch"].setdefault(b.person_id, []).append(Window(b.start, b.end))
+    return GateRegistry(
+        as_of=today,
+        key_persons={
+            p.id: p.key_person_until
+            for p in people
+            if p.id is not None and p.key_person_until is not None and p.key_person_until >= today
+        },
+        inactive=frozenset(p.id for p in people if p.id is not None and not p.active),
+        commuters=frozenset(p.id for p in people if p.id is not None and p.commuter),
+        staff_approvals=_sorted(windows["staff"]),
+        contractor_approvals=_sorted(windows["contractor"]),
+        return_batches=_sorted(windows["batch"]),
+        vehicles=vehicles,
+    )
+
+
+def _sorted(m: dict[int, list[Window]]) -> dict[int, tuple[Window, ...]]:
+    return {k: tuple(sorted(v, key=lambda w: (w.start, w.end))) for k, v in m.items()}
 
 
 def id_hash(id_number: str) -> str:

@@ -24,10 +24,12 @@ from central.models.base import UTCDateTime, utc
 from central.models.journal import EntryEvent, FeverAlert, GateOutage, gate_reason, gate_verdict
 from central.models.registry import Campus, Gate
 from central.office.incidents import FeverIncident, is_overdue
+from gatecore.reasons import IDENTITY, Reason
 
 logger = logging.getLogger(__name__)
 
 OFFICE, UNIT = "office", "unit"
+IDENTITY_CODES = sorted(r.value for r in IDENTITY)
 DEFAULT_TIMES = {OFFICE: time(15, 0), UNIT: time(14, 30)}
 
 
@@ -154,6 +156,9 @@ def build_content(
         "exits": count(shown_verdict == "allow", e.direction == "out"),
         "scans": count(),
         "refusals": by_reason("deny"),
+        # who the person is comes first (forged, revoked, deactivated, wrong campus): counted apart
+        "identity_refusals": count(shown_verdict == "deny", shown_reason.in_(IDENTITY_CODES)),
+        "exits_lapsed": count(shown_reason == Reason.OK_EXIT_LAPSED.value),
         "remeasure": by_reason("remeasure"),
         "referred": by_reason("refer"),
         "fevers": fevers,

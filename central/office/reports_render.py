@@ -92,6 +92,8 @@ def lines(report: DailyReport, campus_name: str) -> list[tuple[str, str]]:
             f"{c['incidents']}（未结 {c['incidents_open']}，超一小时未报 {c['incidents_overdue']}）",
         ),
         ("人工放行/禁行", str(c["overrides"])),
+        ("身份核验拒绝", str(c.get("identity_refusals", 0))),
+        ("许可失效放行离校", str(c.get("exits_lapsed", 0))),
         ("离线判定", str(c["offline_decisions"])),
         ("离线冲突", str(c["conflicts"])),
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from central.audit import checkpoints as audit_checkpoints
 from central.models.db import session_scope
 from central.models.registry import Campus
 from central.office.reports import OFFICE, UNIT, DailyReport, due_time, make_report
+from gatecore.campus import valid_timezone
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,14 @@ def make_due_reports(engine: Engine, now: datetime) -> list[int]:
         campuses = list(session.exec(select(Campus)))
         for campus in campuses:
             assert campus.id is not None
+            if not valid_timezone(campus.timezone):
+                # one campus's bad setting must not stop the reports of the others (nor the thread)
+                logger.error(
+                    "campus %s has time zone %r, not in the IANA database: its reports are skipped",
+                    campus.id,
+                    campus.timezone,
+                )
+                continue
             for kind in (UNIT, OFFICE):
                 last = session.exec(
                     select(func.max(DailyReport.day)).where(
@@ -72,18 +82,30 @@ def make_due_reports(engine: Engine, now: datetime) -> list[int]:
 
 
 class Scheduler:
-    """A thread in the worker process: due reports every ``interval`` seconds, an audit checkpoint hourly."""
+    """A thread in the worker process: due reports every ``interval`` seconds, an audit checkpoint
+    hourly, and (when given ``refresh``) the gates' retained configs again every ``refresh_every``
+    seconds, which bounds how stale a gate's registry facts are while it is connected."""
 
     def __init__(
-        self, engine: Engine, data_dir: Path, *, interval: float = 30.0, checkpoint_every: float = 3600.0
+        self,
+        engine: Engine,
+        data_dir: Path,
+        *,
+        interval: float = 30.0,
+        checkpoint_every: float = 3600.0,
+        refresh: Callable[[], object] | None = None,
+        refresh_every: float = 300.0,
     ) -> None:
         self.engine = engine
         self.checkpoint_path = audit_checkpoints.default_path(data_dir)
         self.interval = interval
         self.checkpoint_every = checkpoint_every
+        self.refresh = refresh
+        self.refresh_every = refresh_every
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_checkpoint = 0.0
+        self._last_refresh: float | None = None
 
     def start(self) -> None:
         """Run the first pass now (a restart catches up at once), then every interval."""
@@ -108,6 +130,20 @@ class Scheduler:
             logger.info("another worker made the same reports first; they stand")
         except SQLAlchemyError as exc:
             logger.error("scheduler pass failed, database unavailable: %s", type(exc).__name__)
+        except Exception:  # the thread must outlive any one bad pass: the next one may succeed
+            logger.exception("scheduler pass failed")
+        self._refresh(monotonic)
+
+    def _refresh(self, monotonic: float) -> None:
+        if self.refresh is None:
+            return
+        if self._last_refresh is not None and monotonic - self._last_refresh < self.refresh_every:
+            return
+        self._last_refresh = monotonic
+        try:
+            self.refresh()
+        except Exception:
+            logger.exception("gate configs not refreshed")
 
     def _run(self) -> None:
         import time as _time

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
+from gatecore.campus import DEFAULT_TZ
 from gatecore.tokens import PassKind
 
 T = TypeVar("T")
@@ -37,7 +38,7 @@ class CampusCreate(BaseModel):
     code: Text
     name_zh: Text
     name_en: str = ""
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TZ
 
 
 class CampusPublic(CampusCreate):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
 from gatecore import topics
+from gatecore.gatefacts import GateRegistry
 from gatecore.ids import uuid7
 from gatecore.messages import (
     MAX_PAYLOAD,
@@ -22,6 +23,7 @@ from gatecore.messages import (
     ScanEvent,
     Temperature,
 )
+from gatecore.policy import Window
 from gatecore.reasons import Reason, Verdict
 from gatecore.thermoline import SensorStatus
 
@@ -78,6 +80,25 @@ CONFIG = GateConfig(
     revoked=[17, 23],
     issued_at=AT,
 )
+CONFIG_V2 = GateConfig(
+    gate_id="wucheng-north",
+    campus_id=1,
+    gate_open=True,
+    policy={"campus_id": 1, "version": 3},
+    public_keys={"1": "MCowBQYDK2VwAyEA"},
+    revoked=[17, 23],
+    issued_at=AT,
+    registry=GateRegistry(
+        as_of=date(2026, 11, 23),
+        key_persons={31: date(2026, 11, 30)},
+        inactive=frozenset({12}),
+        commuters=frozenset({7}),
+        staff_approvals={40: (Window(date(2026, 11, 1), date(2026, 12, 31)),)},
+        contractor_approvals={41: (Window(date(2026, 11, 23), date(2026, 11, 23)),)},
+        return_batches={50: (Window(date(2026, 11, 25), date(2026, 11, 27)),)},
+        vehicles={3: (date(2027, 1, 31), 40)},
+    ).to_dict(),
+)
 FEVER = FeverAlert(
     event_id=EVENT_ID,
     gate_id="wucheng-north",
@@ -94,6 +115,7 @@ GOLDENS = [
     ("decision_v1.json", DECISION, DecisionMessage),
     ("status_v1.json", STATUS, GateStatus),
     ("config_v1.json", CONFIG, GateConfig),
+    ("config_v2.json", CONFIG_V2, GateConfig),
     ("fever_v1.json", FEVER, None),
 ]
 
@@ -184,3 +206,12 @@ def test_topics() -> None:
     assert topics.gate_of("gates/x/y/z") is None
     with pytest.raises(ValueError):
         topics.gate_status("a/#")
+
+
+def test_config_v2_round_trips_its_registry_and_v1_still_reads() -> None:
+    v2 = GateConfig.from_json((GOLDEN / "config_v2.json").read_bytes())
+    assert v2.registry is not None and GateRegistry.from_dict(v2.registry).to_dict() == v2.registry
+    v1 = GateConfig.from_json((GOLDEN / "config_v1.json").read_bytes())
+    assert v1.registry is None and json.loads(v1.to_json())["v"] == 1
+    with pytest.raises(MessageError, match="registry"):
+        GateConfig.from_json(json.dumps({**json.loads(CONFIG_V2.to_json()), "registry": None}).encode())

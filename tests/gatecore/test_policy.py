@@ -112,8 +112,20 @@ CASES: list[tuple[str, dict, Reason]] = [
     ("household day taken", dict(facts=Facts(day_holder=Holder(5, "张*明"))), Reason.HOUSEHOLD_DAY_USED),
     ("holder goes out and back", dict(facts=Facts(day_holder=Holder(100, "李*"))), Reason.OK),
     (
-        "offline staff",
-        dict(token=dict(kind=PassKind.STAFF), facts=Facts(offline=True)),
+        "staff going out, approval lapsed while inside",
+        dict(
+            token=dict(kind=PassKind.STAFF, household_id=0),
+            facts=Facts(approvals=(WINDOW_PAST,)),
+            direction="out",
+        ),
+        Reason.OK_EXIT_LAPSED,
+    ),
+    (
+        "offline, staff records not held",
+        dict(
+            token=dict(kind=PassKind.STAFF),
+            facts=Facts(offline=True, unchecked=frozenset({PassKind.STAFF})),
+        ),
         Reason.OFFLINE_UNVERIFIED,
     ),
 ]

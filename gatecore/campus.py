@@ -1,0 +1,116 @@
+"""Per-campus settings (DOMAIN.md rule 9) and the one place their valid ranges are defined."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from gatecore.tokens import PassKind
+
+DEFAULT_TZ = "Asia/Shanghai"  # the one default time zone of campuses, the office and the demo
+FEVER_THRESHOLD_RANGE = (37.0, 38.5)  # outside it the fever rule is off in practice (33 °C) or absurd
+PLAUSIBLE_BOUNDS = (30.0, 45.0)  # the plausible-reading window must lie inside these
+
+
+@dataclass(frozen=True, slots=True)
+class CampusPolicy:
+    """Per-campus settings (DOMAIN.md rule 9), versioned; every decision records the version."""
+
+    campus_id: int
+    version: int = 1
+    fever_threshold: float = 37.3
+    plausible_min: float = 34.0
+    plausible_max: float = 43.0
+    household_quota: bool = True
+    timezone: str = DEFAULT_TZ
+    allowed_kinds: frozenset[PassKind] = frozenset(PassKind)
+    opens: time | None = None  # opening hours in local time; None: always open
+    closes: time | None = None
+
+    def local_date(self, at: datetime) -> date:
+        """The campus's calendar date at an instant (the household day follows it)."""
+        return at.astimezone(ZoneInfo(self.timezone)).date()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, for the config topic and the database."""
+        d = dataclasses.asdict(self)
+        d["allowed_kinds"] = sorted(k.name.lower() for k in self.allowed_kinds)
+        d["opens"] = self.opens.isoformat() if self.opens else None
+        d["closes"] = self.closes.isoformat() if self.closes else None
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CampusPolicy:
+        """Inverse of to_dict; unknown keys are an error."""
+        d = dict(d)
+        if "allowed_kinds" in d:
+            d["allowed_kinds"] = frozenset(PassKind[k.upper()] for k in d["allowed_kinds"])
+        for key in ("opens", "closes"):
+            if d.get(key):
+                d[key] = time.fromisoformat(d[key])
+        return cls(**d)
+
+
+def valid_timezone(name: str) -> bool:
+    """Whether ``name`` is a zone of the IANA database (``Asia/Shangai`` is not)."""
+    if name not in available_timezones():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def policy_problems(policy: CampusPolicy) -> list[tuple[str, str, str]]:
+    """What is wrong with a campus policy, as (field, 中文, English); empty when it can be used."""
+    out: list[tuple[str, str, str]] = []
+    lo, hi = FEVER_THRESHOLD_RANGE
+    if not lo <= policy.fever_threshold <= hi:
+        out.append(
+            (
+                "fever_threshold",
+                f"发热阈值须在 {lo}–{hi} °C 之间（现为 {policy.fever_threshold}）",
+                f"fever threshold must be within {lo}–{hi} °C (got {policy.fever_threshold})",
+            )
+        )
+    blo, bhi = PLAUSIBLE_BOUNDS
+    if not blo <= policy.plausible_min < policy.plausible_max <= bhi:
+        out.append(
+            (
+                "plausible_min",
+                f"合理体温范围须在 {blo}–{bhi} °C 之内且下限小于上限"
+                f"（现为 {policy.plausible_min}–{policy.plausible_max}）",
+                f"plausible range must lie within {blo}–{bhi} °C with min < max "
+                f"(got {policy.plausible_min}–{policy.plausible_max})",
+            )
+        )
+    elif not policy.plausible_min < policy.fever_threshold <= policy.plausible_max:
+        out.append(
+            (
+                "fever_threshold",
+                "发热阈值须在合理体温范围之内",
+                "fever threshold must lie inside the plausible range",
+            )
+        )
+    if not valid_timezone(policy.timezone):
+        out.append(
+            (
+                "timezone",
+                f"时区“{policy.timezone}”不在 IANA 时区库中（例如 {DEFAULT_TZ}）",
+                f"time zone {policy.timezone!r} is not in the IANA database (e.g. {DEFAULT_TZ})",
+            )
+        )
+    if (policy.opens is None) != (policy.closes is None):
+        out.append(
+            ("opens", "开放与关闭时间须同时填写或同时留空", "give both opening and closing times, or neither")
+        )
+    elif policy.opens is not None and policy.opens == policy.closes:
+        out.append(("opens", "开放时间与关闭时间不能相同", "opening and closing times must differ"))
+    if not policy.allowed_kinds:
+        out.append(("allowed_kinds", "至少允许一类人员", "allow at least one category"))
+    return out
