@@ -1,4 +1,4 @@
-"""The entry log's hash chain: append under one lock, verify from the first row.
+"""The entry log's hash chain: append a batch under one lock, verify from the first row.
 
 ``row_hash = sha256(prev_hash + canonical JSON of the row's content fields)``. The content
 excludes ``seq`` (the database assigns it; sequences may skip numbers after a rollback) but the
@@ -83,21 +83,41 @@ def _lock_head(session: Session) -> ChainHead:
     return head
 
 
+class ChainOrderError(RuntimeError):
+    """The database numbered a batch's rows out of their chain order (the batch is rolled back)."""
+
+
 def append_entry(session: Session, entry: EntryEvent) -> EntryEvent:
     """Link ``entry`` to the chain and insert it, inside the caller's transaction.
 
     Raises ``sqlalchemy.exc.IntegrityError`` when the event id is already logged; the caller rolls back.
     """
+    append_entries(session, [entry])
+    return entry
+
+
+def append_entries(session: Session, entries: Sequence[EntryEvent]) -> None:
+    """Link a batch of rows to the chain in order, under ONE lock of the head, and insert them together.
+
+    The head is locked last in the caller's transaction and held only until it commits, so a batch of
+    decisions costs one lock and one head update, not one per scan. The rows must get ascending
+    ``seq`` in list order (one multi-row insert does that); anything else raises ChainOrderError.
+    """
+    if not entries:
+        return
     head = _lock_head(session)
-    entry.prev_hash = head.last_hash
-    entry.row_hash = row_hash(head.last_hash, entry)
-    session.add(entry)
+    prev = head.last_hash
+    for entry in entries:
+        entry.prev_hash = prev
+        entry.row_hash = prev = row_hash(prev, entry)
+    session.add_all(entries)
     session.flush()
-    head.last_seq = entry.seq or 0
-    head.last_hash = entry.row_hash
+    seqs = [entry.seq or 0 for entry in entries]
+    if seqs[0] <= head.last_seq or any(b <= a for a, b in zip(seqs, seqs[1:], strict=False)):
+        raise ChainOrderError(f"rows numbered {seqs[:5]}… after head seq {head.last_seq}")
+    head.last_seq, head.last_hash = seqs[-1], prev
     session.add(head)
     session.flush()
-    return entry
 
 
 def verify_chain(session: Session) -> int | None:

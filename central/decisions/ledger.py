@@ -25,21 +25,24 @@ def claim_day(
     session: Session, claim: DayClaim, event_id: str, *, at: datetime | None = None
 ) -> Holder | None:
     """Claim the household's day for ``claim.person_id``; None if this person holds it, else the holder."""
-    stmt = dialect_insert(session, HouseholdDay).values(
-        household_id=claim.household_id,
-        local_date=claim.local_date,
-        person_id=claim.person_id,
-        event_id=event_id,
-        created_at=at or datetime.now(UTC),
-    )
-    # PostgreSQL: a concurrent uncommitted claim makes this wait, then do nothing once it commits,
-    # so the read below sees the winner. SQLite: the transaction already holds the write lock.
-    session.execute(stmt.on_conflict_do_nothing(index_elements=["household_id", "local_date"]))
-    holder_id = session.exec(
-        select(HouseholdDay.person_id).where(
-            HouseholdDay.household_id == claim.household_id, HouseholdDay.local_date == claim.local_date
+    insert = dialect_insert(session, HouseholdDay)
+    # one statement: insert, or touch the existing claim and return its holder. PostgreSQL: a
+    # concurrent uncommitted claim makes this wait, then it returns the winner once that commits.
+    # SQLite: the transaction already holds the write lock.
+    stmt = (
+        insert.values(
+            household_id=claim.household_id,
+            local_date=claim.local_date,
+            person_id=claim.person_id,
+            event_id=event_id,
+            created_at=at or datetime.now(UTC),
         )
-    ).one()
+        .on_conflict_do_update(
+            index_elements=["household_id", "local_date"], set_={"household_id": insert.excluded.household_id}
+        )
+        .returning(HouseholdDay.person_id)  # type: ignore[arg-type]
+    )
+    holder_id = session.execute(stmt).scalar_one()
     if holder_id == claim.person_id:
         return None
     return holder_of(session, holder_id)

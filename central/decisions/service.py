@@ -1,9 +1,12 @@
-"""The decision service: one scan event in, what to publish out. No MQTT here, so tests need no broker.
+"""The decision service: scan events in, what to publish out. No MQTT here, so tests need no broker.
 
 Each event id is decided once: facts, the household-day claim, the entry-log row and any fever
-alert are written in ONE transaction, and the exact decision bytes are stored so that a
+alert are written in one transaction, and the exact decision bytes are stored so that a
 duplicate (QoS 1 redelivery, the gate's outbox resending after a lost answer) is answered
-byte for byte without deciding again.
+byte for byte without deciding again. Events that arrive together share that transaction
+(:meth:`DecisionService.handle_batch`, group commit); the answers exist only once it committed.
+A batch that fails as a whole is decided again event by event, so one bad event cannot stop the
+others. Registry rows come from the worker's cache (central.decisions.cache).
 """
 
 from __future__ import annotations
@@ -11,14 +14,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from central.audit.chain import append_entry
 from central.decisions.answer import (
     decision_message,
     entry_row,
@@ -26,6 +29,8 @@ from central.decisions.answer import (
     offline_acknowledgement,
     refusal_message,
 )
+from central.decisions.batch import Batch
+from central.decisions.cache import RegistryCache
 from central.decisions.deadletter import store_rejected
 from central.decisions.facts import build_facts, gate_facts
 from central.decisions.ledger import claim_day, use_visitor_pass
@@ -58,6 +63,13 @@ class Outgoing(NamedTuple):
     retain: bool = False
 
 
+class _Incoming(NamedTuple):
+    event: ScanEvent
+    topic: str
+    payload: bytes
+    received_at: datetime
+
+
 @dataclasses.dataclass(slots=True)
 class _Outcome:
     decision: Decision
@@ -68,25 +80,36 @@ class _Outcome:
 class DecisionService:
     """Decides scan events against the registry and logs them; see the module docstring."""
 
-    def __init__(self, engine: Engine, keyring: KeyRing) -> None:
+    def __init__(self, engine: Engine, keyring: KeyRing, cache: RegistryCache | None = None) -> None:
         self.engine = engine
         self.keyring = keyring
+        self.cache = cache or RegistryCache()
 
     def handle(self, topic: str, payload: bytes, received_at: datetime) -> list[Outgoing]:
         """Decide one payload from ``gates/{id}/events``; return the messages to publish."""
-        try:
-            return self._handle(topic, payload, utc(received_at))
-        except SQLAlchemyError as exc:
-            # nothing is published, so the gate's outbox resends the event once we are back
-            logger.error(
-                "database unavailable; %d bytes on %s left to the gate to resend: %s",
-                len(payload),
-                topic,
-                type(exc).__name__,
-            )
-            return []
+        return self.handle_batch([(topic, payload, received_at)])
 
-    def _handle(self, topic: str, payload: bytes, received_at: datetime) -> list[Outgoing]:
+    def handle_batch(self, items: Sequence[tuple[str, bytes, datetime]]) -> list[Outgoing]:
+        """Decide payloads that arrived together in one transaction; the messages to publish after it."""
+        out: list[Outgoing] = []
+        events: list[_Incoming] = []
+        for topic, payload, at in items:
+            try:
+                parsed = self._parse(topic, payload, utc(at))
+            except SQLAlchemyError as exc:  # the dead letter could not be stored: the gate resends
+                logger.error(
+                    "database unavailable; dead letter on %s not stored: %s", topic, type(exc).__name__
+                )
+                continue
+            if isinstance(parsed, _Incoming):
+                events.append(parsed)
+            else:
+                out.extend(parsed)
+        if events:
+            out.extend(self._decide_all(events))
+        return out
+
+    def _parse(self, topic: str, payload: bytes, received_at: datetime) -> _Incoming | list[Outgoing]:
         gate_id = topics.gate_of(topic)
         if gate_id is None or topic != topics.gate_events(gate_id):
             return self._reject(topic, payload, "topic is not gates/{gate_id}/events", received_at)
@@ -97,24 +120,64 @@ class DecisionService:
         if event.gate_id != gate_id:
             reason = f"payload gate id {event.gate_id!r} does not match topic gate {gate_id!r}"
             return self._reject(topic, payload, reason, received_at, answer_to=gate_id)
+        return _Incoming(event, topic, payload, received_at)
+
+    def _decide_all(self, events: list[_Incoming]) -> list[Outgoing]:
+        try:
+            return self._transaction(events)
+        except Exception as exc:  # a database fault, or one event the code cannot decide
+            if len(events) > 1:
+                logger.warning("batch of %d events failed (%s); deciding them one by one", len(events), exc)
+                return [o for incoming in events for o in self._decide_all([incoming])]
+            if isinstance(exc, SQLAlchemyError):
+                logger.error(
+                    "database unavailable; event %s left to the gate to resend: %s",
+                    events[0].event.event_id,
+                    type(exc).__name__,
+                )
+            else:
+                logger.exception("event %s could not be decided", events[0].event.event_id)
+            return []  # nothing is published, so the gate's outbox resends it
+
+    def _transaction(self, events: list[_Incoming]) -> list[Outgoing]:
+        ids = [i.event.event_id for i in events]
+        ids += [_reconcile_id(i.event.event_id) for i in events if i.event.offline is not None]
         for attempt in (1, 2):
+            collisions: list[tuple[_Incoming, str]] = []
+            out: list[Outgoing] = []
             try:
                 with session_scope(self.engine) as session:
-                    stored = _stored(session, event.event_id)
-                    if stored is None:
-                        return self._decide(session, event, received_at)
-                    if stored.gate_id == gate_id:
-                        return self._duplicate(session, event, stored, received_at)
-                    collision = _collision(stored)
-                # outside that transaction: the dead letter is written in its own
-                return self._reject(topic, payload, collision, received_at, answer_to=gate_id)
+                    self.cache.refresh(session)
+                    batch = Batch(session, ids)
+                    for incoming in events:
+                        event, at = incoming.event, incoming.received_at
+                        stored = batch.stored(event.event_id)
+                        if stored is None:
+                            out.extend(self._decide(batch, event, at))
+                        elif stored.gate_id == event.gate_id:
+                            out.extend(self._duplicate(batch, event, stored, at))
+                        else:
+                            collisions.append((incoming, _collision(stored)))
+                    batch.finish()
             except IntegrityError:
                 if attempt == 2:
                     raise
-                # another worker logged this event (or its reconciliation) first: answer it as a
-                # duplicate (which still records an offline decision this copy carries), or refuse
-                # it when that was another gate's event with the same id
-                logger.info("event %s was logged concurrently by another worker", event.event_id)
+                # another worker logged one of these events (or its reconciliation) first: again, and
+                # it is answered as a duplicate (still recording an offline decision this copy carries)
+                logger.info("events of a batch were logged concurrently by another worker; deciding again")
+                continue
+            # outside that transaction: each dead letter is written in its own
+            for incoming, why in collisions:
+                out.extend(
+                    self._reject(
+                        incoming.topic,
+                        incoming.payload,
+                        why,
+                        incoming.received_at,
+                        answer_to=incoming.event.gate_id,
+                    )
+                )
+            return out
         raise AssertionError("unreachable")
 
     def _reject(
@@ -128,9 +191,12 @@ class DecisionService:
         message = refusal_message(answer_to, eid, reason, received_at)
         return [Outgoing(topics.gate_decisions(answer_to), message.to_json())]
 
-    def _decide(self, session: Session, event: ScanEvent, received_at: datetime) -> list[Outgoing]:
-        gate = session.get(Gate, event.gate_id)
-        track(session, event.gate_id, event.seq, event.event_id, gate.campus_id if gate else None, received_at)
+    def _decide(self, batch: Batch, event: ScanEvent, received_at: datetime) -> list[Outgoing]:
+        session = batch.session
+        gate = self.cache.row(session, Gate, event.gate_id)
+        track(
+            session, event.gate_id, event.seq, event.event_id, gate.campus_id if gate else None, received_at
+        )
         if gate is None:
             unknown = Decision(Verdict.REFER, Reason.UNKNOWN_GATE, (Reason.UNKNOWN_GATE,), 0)
             outcome, campus_id = _Outcome(unknown, Facts(), None), None
@@ -138,14 +204,13 @@ class DecisionService:
             outcome, campus_id = self._evaluate(session, event, gate, received_at), gate.campus_id
         decision = outcome.decision
         message = decision_message(event, decision, outcome.facts, received_at, outcome.conflict).to_json()
-        append_entry(session, entry_row(event, campus_id, decision, message, outcome.conflict, received_at))
+        batch.append(entry_row(event, campus_id, decision, message, outcome.conflict, received_at))
         out = [Outgoing(topics.gate_decisions(event.gate_id), message)]
         if decision.fever:
             row, alert = fever_alert(event, campus_id, outcome.facts, received_at)
             session.add(row)
             session.add(incident_for(row, decision.claims.person_id if decision.claims else None))
             out.append(Outgoing(topics.FEVER_ALERTS, alert.to_json()))
-        session.flush()
         logger.info(
             "decision %s gate=%s verdict=%s reason=%s%s",
             event.event_id,
@@ -161,7 +226,8 @@ class DecisionService:
         return out
 
     def _evaluate(self, session: Session, event: ScanEvent, gate: Gate, received_at: datetime) -> _Outcome:
-        policy = latest_policy(session, gate.campus_id)
+        campus_id = gate.campus_id
+        policy = self.cache.value(("policy", campus_id), lambda: latest_policy(session, campus_id))
         claims = read_pass(event.qr, self.keyring.public_keys(), event.gate_time)
         day = policy.local_date(event.gate_time)
         done = event.offline.verdict if event.offline is not None else None
@@ -169,7 +235,7 @@ class DecisionService:
         # an offline admission is judged by what the gate could know at its scan time
         as_of = event.gate_time if admitted_offline else None
         facts = (
-            build_facts(session, claims, gate, day, revoked_as_of=as_of)
+            build_facts(session, claims, gate, day, revoked_as_of=as_of, cache=self.cache)
             if isinstance(claims, PassClaims)
             else gate_facts(gate)
         )
@@ -210,22 +276,22 @@ class DecisionService:
         return _Outcome(decision, facts, "; ".join(conflicts) or None)
 
     def _duplicate(
-        self, session: Session, event: ScanEvent, stored: EntryEvent, received_at: datetime
+        self, batch: Batch, event: ScanEvent, stored: EntryEvent, received_at: datetime
     ) -> list[Outgoing]:
         answer = stored.decision_json.encode()
         if event.offline is not None and stored.offline_verdict is None:
-            answer = self._late_offline(session, event, stored, received_at)
+            answer = self._late_offline(batch, event, stored, received_at)
         logger.info("duplicate event %s answered with its stored decision", event.event_id)
         return [Outgoing(topics.gate_decisions(event.gate_id), answer)]
 
     def _late_offline(
-        self, session: Session, event: ScanEvent, stored: EntryEvent, received_at: datetime
+        self, batch: Batch, event: ScanEvent, stored: EntryEvent, received_at: datetime
     ) -> bytes:
         """The gate decided on its own after (or while) we decided: log what it did beside what we said,
         once, and answer with the acknowledgement that lets the gate drop its outbox row."""
         assert event.offline is not None
-        reconcile_id = str(uuid.uuid5(_RECONCILE_NS, stored.event_id))
-        done = _stored(session, reconcile_id)
+        reconcile_id = _reconcile_id(stored.event_id)
+        done = batch.stored(reconcile_id)
         if done is not None:
             return done.decision_json.encode()
         conflict = None
@@ -246,7 +312,7 @@ class DecisionService:
         row.offline_policy_version, row.conflict = event.offline.policy_version, conflict
         answer = offline_acknowledgement(stored.decision_json, conflict)
         row.decision_json = answer.decode()
-        append_entry(session, row)
+        batch.append(row)
         return answer
 
 
@@ -256,8 +322,8 @@ def _collision(stored: EntryEvent) -> str:
     return f"event id already used by gate {stored.gate_id!r}"
 
 
-def _stored(session: Session, event_id: str) -> EntryEvent | None:
-    return session.exec(select(EntryEvent).where(EntryEvent.event_id == event_id)).first()
+def _reconcile_id(event_id: str) -> str:
+    return str(uuid.uuid5(_RECONCILE_NS, event_id))
 
 
 def _uses_visitor_pass(

@@ -1,9 +1,10 @@
 """The tables: importing this package registers every table, so create_all and migrations see all of them.
 
 ``registry`` (campuses, policies, gates, households, people, approvals, passes, keys), ``journal``
-(household days, the entry log, alerts, dead letters, gate state), ``users``, ``changes``.
+(household days, the entry log, alerts, dead letters, gate state), ``users``, ``changes``,
+``revision`` (the registry's change counter, moved by every flush that writes a registry row).
 """
 
-from central.models import changes, journal, registry, users  # noqa: F401
+from central.models import changes, journal, registry, revision, users  # noqa: F401
 
-__all__ = ["changes", "journal", "registry", "users"]
+__all__ = ["changes", "journal", "registry", "revision", "users"]
