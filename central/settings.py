@@ -26,6 +26,9 @@ class CentralSettings(BaseSettings):
     data_dir: Path = Path("var")
     api_host: str = "127.0.0.1"
     api_port: int = 8000  # 0: pick a free loopback port at start (the demo, the tests)
+    # group commit: a batch of decisions is up to this many events, or what arrived this long after its first
+    batch_max_events: int = 64
+    batch_max_wait_ms: float = 2.0
     max_clock_skew_s: float = 30.0  # a gate whose status clock is further off is flagged
     # gates' retained configs (registry facts for offline decisions) are re-published this often
     config_refresh_s: float = 300.0

@@ -1,5 +1,9 @@
 """Per-gate event numbers: what never arrived (gaps) and a gate numbering backwards (regressions).
 
+Read from the committed entry log, in log order, by :func:`catch_up` (each worker runs it every
+second; a cursor row locked for the pass keeps two workers from reading the same rows). So the
+decision path takes no per-gate lock for it, and a gap is judged in the order events were logged.
+
 Every gate numbers its events 1, 2, 3 … in a counter it keeps on its own storage. Central keeps the
 highest number seen per gate; a jump past it opens a gap, a late copy inside a gap narrows it, and
 a number at or below the high mark that fills no gap is a regression: the gate's outbox was lost,
@@ -10,9 +14,9 @@ numbers, so the gate's next events are not flagged again; the old run's gaps sta
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from central.audit.gaps import GAP, REGRESSION
 from central.models.base import dialect_insert
@@ -21,11 +25,45 @@ from central.models.journal import EntryEvent, GateSequence, SequenceGap
 logger = logging.getLogger(__name__)
 
 
+CURSOR = ""  # the gate_sequence row whose high_seq is the last entry-log seq read (no gate has this id)
+
+
+def catch_up(session: Session, *, limit: int = 5000) -> int:
+    """Read decision rows logged since the last pass and update the gates' marks; how many were read."""
+    now = datetime.now(UTC)
+    cursor = _lock_mark(session, CURSOR, now)
+    rows = session.exec(
+        select(
+            EntryEvent.seq,
+            EntryEvent.gate_id,
+            EntryEvent.gate_seq,
+            EntryEvent.event_id,
+            EntryEvent.campus_id,
+            EntryEvent.received_at,
+        )
+        .where(col(EntryEvent.seq) > cursor.high_seq, EntryEvent.kind == "decision")
+        .order_by(col(EntryEvent.seq))
+        .limit(limit)
+    ).all()
+    marks: dict[str, GateSequence] = {}
+    for seq, gate_id, gate_seq, event_id, campus_id, received_at in rows:
+        if gate_seq is None:
+            continue
+        mark = marks.get(gate_id) or marks.setdefault(gate_id, _lock_mark(session, gate_id, now))
+        track(session, mark, gate_seq, event_id, campus_id, received_at)  # found when it arrived
+        cursor.high_seq = seq
+    if rows:
+        cursor.high_seq = max(cursor.high_seq, rows[-1][0])
+        cursor.updated_at = now
+        session.add(cursor)
+    return len(rows)
+
+
 def track(
-    session: Session, gate_id: str, seq: int, event_id: str, campus_id: int | None, at: datetime
+    session: Session, mark: GateSequence, seq: int, event_id: str, campus_id: int | None, at: datetime
 ) -> None:
-    """Check a new event's number against the gate's high mark, inside the decision's transaction."""
-    mark = _lock_mark(session, gate_id, at)
+    """Check one logged event's number against its gate's high mark."""
+    gate_id = mark.gate_id
     if seq > mark.high_seq:
         if seq > mark.high_seq + 1:
             _add(session, mark, GAP, mark.high_seq + 1, seq - 1, event_id, campus_id, at)
@@ -45,15 +83,7 @@ def track(
 
 
 def _lock_mark(session: Session, gate_id: str, at: datetime) -> GateSequence:
-    # the first event of a gate already in the log (central upgraded under it) starts from its log
-    logged = (
-        select(func.coalesce(func.max(EntryEvent.gate_seq), 0))
-        .where(EntryEvent.gate_id == gate_id, EntryEvent.kind == "decision")
-        .scalar_subquery()
-    )
-    stmt = dialect_insert(session, GateSequence).values(
-        gate_id=gate_id, high_seq=logged, run=1, updated_at=at
-    )
+    stmt = dialect_insert(session, GateSequence).values(gate_id=gate_id, high_seq=0, run=1, updated_at=at)
     session.execute(stmt.on_conflict_do_nothing(index_elements=["gate_id"]))
     lock = (
         select(GateSequence)

@@ -34,7 +34,6 @@ from central.decisions.cache import RegistryCache
 from central.decisions.deadletter import store_rejected
 from central.decisions.facts import build_facts, gate_facts
 from central.decisions.ledger import claim_day, use_visitor_pass
-from central.decisions.sequence import track
 from central.models.base import utc
 from central.models.db import session_scope
 from central.models.journal import EntryEvent
@@ -194,9 +193,6 @@ class DecisionService:
     def _decide(self, batch: Batch, event: ScanEvent, received_at: datetime) -> list[Outgoing]:
         session = batch.session
         gate = self.cache.row(session, Gate, event.gate_id)
-        track(
-            session, event.gate_id, event.seq, event.event_id, gate.campus_id if gate else None, received_at
-        )
         if gate is None:
             unknown = Decision(Verdict.REFER, Reason.UNKNOWN_GATE, (Reason.UNKNOWN_GATE,), 0)
             outcome, campus_id = _Outcome(unknown, Facts(), None), None

@@ -50,13 +50,13 @@ def race(url: str, port: int, workdir: Path, workers: int) -> None:
         passes = demo_passes(s, handles[0].keyring, roles={"resident", "tenant"}, campus_code="wucheng")
     handled: Counter[str] = Counter()
     for h in handles:
-        original = h.worker.service.handle
+        original = h.worker.service.handle_batch
 
-        def counting(topic, payload, received_at, _original=original, _name=h.settings.worker_id):
-            handled[_name] += 1
-            return _original(topic, payload, received_at)
+        def counting(items, _original=original, _name=h.settings.worker_id):
+            handled[_name] += len(items)
+            return _original(items)
 
-        h.worker.service.handle = counting
+        h.worker.commits.decide = counting
         h.start()
 
     households: dict[int, list] = {}

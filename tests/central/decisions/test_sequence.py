@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from central.audit.gaps import count_gaps
+from central.decisions.sequence import catch_up
 from central.models.db import session_scope
 from central.models.journal import SequenceGap
 from central.office import dashboard
@@ -18,13 +19,16 @@ RECEIVED = NOW + timedelta(milliseconds=40)
 
 
 def send(world: World, *seqs: int) -> None:
+    """Decide one scan per seq, then let the sequence check read the log (as the worker does)."""
     for seq in seqs:
         assert world.service.handle(*world.scan("staff", seq=seq), RECEIVED)
+    with session_scope(world.engine) as s:
+        catch_up(s)
 
 
 def gaps(world: World) -> list[tuple[str, int, int]]:
     with session_scope(world.engine) as s:
-        rows = s.exec(select(SequenceGap).order_by(SequenceGap.first_seq)).all()
+        rows = s.exec(select(SequenceGap).order_by(SequenceGap.first_seq, SequenceGap.kind)).all()
         return [(r.kind, r.first_seq, r.last_seq) for r in rows]
 
 
