@@ -87,7 +87,7 @@ def build_facts(
         return_batches=batches,
         visitor_used=pass_row is not None and pass_row.used_at is not None,
         vehicle_registered=vehicle_registered,
-        day_holder=day_holder(session, claims.household_id, day) if household else None,
+        day_holder=day_holder(session, claims.household_id, day, c) if household else None,
     )
 
 

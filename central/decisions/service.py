@@ -246,7 +246,7 @@ class DecisionService:
                 claims,
                 f,
                 policy,
-                claim=lambda c: claim_day(session, c, event.event_id, at=received_at),
+                claim=lambda c: claim_day(session, c, event.event_id, at=received_at, cache=self.cache),
                 guard=guard,
                 done=done,
             )
