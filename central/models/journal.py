@@ -34,6 +34,11 @@ class EntryEvent(SQLModel, table=True):
     """One row of the entry log: append-only, each row hashing the one before (see auditlog)."""
 
     __tablename__ = "entry_event"
+    # a semester of log (10^6 rows): a campus's day for the reports, a gate's day for the search
+    __table_args__ = (
+        Index("ix_entry_event_campus_gate_time", "campus_id", "gate_time"),
+        Index("ix_entry_event_gate_received", "gate_id", "received_at"),
+    )
 
     seq: int | None = Field(default=None, primary_key=True)
     kind: str = "decision"  # decision | offline_reconcile
@@ -43,8 +48,8 @@ class EntryEvent(SQLModel, table=True):
     gate_seq: int | None = None
     campus_id: int | None = Field(default=None, index=True)
     pass_id: int | None = None
-    person_id: int | None = None
-    household_id: int | None = None
+    person_id: int | None = Field(default=None, index=True)
+    household_id: int | None = Field(default=None, index=True)
     direction: str = "in"
     gate_time: datetime = Field(sa_type=UTCDateTime)
     received_at: datetime = Field(sa_type=UTCDateTime, index=True)
