@@ -130,7 +130,15 @@ def main() -> None:
     for g in gate_ids:
         link.subscribe(topics.gate_decisions(g), on_decision)
     link.start()
-    time.sleep(3.0)  # the workers connect and subscribe
+    # warm up: scans until the workers answer (they connect and subscribe at their own pace)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        probe = scan(gate_ids[0], passes[0].token)
+        link.publish(topics.gate_events(probe.gate_id), probe.to_json())
+        with cond:
+            if cond.wait_for(lambda: probe.event_id in received, timeout=1.0):  # noqa: B023 (called here)
+                break
+    time.sleep(2.0)  # the last worker to subscribe, too
 
     latencies = []
     for i in range(args.sequential):
