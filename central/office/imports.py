@@ -147,7 +147,10 @@ def _csv_lines(data: bytes) -> list[tuple[int, list[str]]]:
     else:
         raise ImportFileError("the CSV is neither UTF-8 nor GBK: save it as CSV UTF-8")
     reader = csv.reader(io.StringIO(text, newline=""))
-    return [(reader.line_num, row) for row in reader]
+    try:
+        return [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:  # e.g. a cell over the csv module's 131,072-character limit
+        raise ImportFileError(f"line {reader.line_num + 1}: unreadable CSV: {exc}") from None
 
 
 def _xlsx_lines(data: bytes, warnings: list[str]) -> list[tuple[int, list[str]]]:

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from central.api.auth import Role, User, UserPublic, create_user, hash_password, require_roles
-from central.api.deps import ReadSession, WriteSession, record_change
+from central.api.deps import ReadSession, RowId, WriteSession, record_change
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ async def post_user(body: UserCreate, session: WriteSession, admin: Admin) -> Us
 
 
 @router.patch("/{user_id}", response_model=UserPublic)
-async def patch_user(user_id: int, body: UserUpdate, session: WriteSession, admin: Admin) -> UserPublic:
+async def patch_user(user_id: RowId, body: UserUpdate, session: WriteSession, admin: Admin) -> UserPublic:
     """Change a user's roles, active flag or password (409 for a self-lockout)."""
     user = session.get(User, user_id)
     if user is None:
