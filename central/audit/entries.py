@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, func, select
 
+from central.audit.spreadsheet import safe_row
 from central.models.base import utc  # a query time without an offset is UTC, the log's own time base
 from central.models.journal import EntryEvent
 from gatecore.reasons import REASONS, Reason
@@ -122,7 +123,7 @@ def csv_stream(engine: Engine, filters: EntryFilter, batch: int = CSV_BATCH) -> 
     yield "\ufeff".encode() + _drain(buffer)
     count = 0
     for row in iter_rows(engine, filters, batch):
-        writer.writerow(_csv_row(row))
+        writer.writerow(safe_row(_csv_row(row)))
         count += 1
         if count % batch == 0:
             yield _drain(buffer)
