@@ -38,6 +38,7 @@ from central.api.routes.changes import CHANGE_READERS
 from central.api.routes.imports import run_import
 from central.api.routes.registry import add_household, add_person
 from central.console.i18n import LANG_COOKIE, lang_of, translator
+from central.models.base import contains_text
 from central.models.registry import Campus, Household, Person
 from central.office.schemas import HouseholdCreate, PersonCreate
 from gatecore.tokens import PassKind
@@ -257,7 +258,7 @@ def households(
     request: Request, session: Session, viewer: User, q: str | None = None, **ctx: Any
 ) -> Response:
     """The households page."""
-    cond = [col(Household.label).contains(q)] if q else []
+    cond = [contains_text(col(Household.label), q)] if q else []
     count = session.exec(select(func.count()).select_from(Household).where(*cond)).one()
     rows = session.exec(select(Household).where(*cond).order_by(col(Household.id)).limit(200))
     return render(
@@ -294,7 +295,7 @@ def people_page(request: Request, session: ReadSession, user: Viewer, q: str | N
 
 def people(request: Request, session: Session, viewer: User, q: str | None = None, **ctx: Any) -> Response:
     """The people page."""
-    cond = [col(Person.name).contains(q)] if q else []
+    cond = [contains_text(col(Person.name), q)] if q else []
     count = session.exec(select(func.count()).select_from(Person).where(*cond)).one()
     rows = session.exec(select(Person).where(*cond).order_by(col(Person.id)).limit(200))
     categories = [k.lower() for k in PassKind.__members__ if k != "VEHICLE"]

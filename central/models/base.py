@@ -1,11 +1,11 @@
-"""Column types and dialect helpers every table module uses: UTC datetimes and upserts."""
+"""Column types and dialect helpers every table module uses: UTC datetimes, upserts, text search."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, false
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
@@ -44,3 +44,11 @@ def dialect_insert(session: Session, model: type[SQLModel]) -> Any:
     if name == "sqlite":
         return sqlite.insert(table)
     raise ValueError(f"no upsert for dialect {name!r}")
+
+
+def contains_text(column: Any, q: str) -> Any:
+    """SQL for "column contains q" as plain text: ``%`` and ``_`` are escaped, so they match themselves,
+    and a NUL (which SQLite cuts the pattern at, and PostgreSQL refuses) matches nothing."""
+    if "\x00" in q:
+        return false()
+    return column.contains(q, autoescape=True)

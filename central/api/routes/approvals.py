@@ -22,6 +22,7 @@ from central.api.deps import (
     refuse,
 )
 from central.api.routes.registry import READERS, Office, Reader, add_person
+from central.models.base import contains_text
 from central.models.registry import Approval, Campus, Household, Pass, Person, ReturnBatch, Vehicle
 from central.office.schemas import (
     ApprovalCreate,
@@ -157,7 +158,7 @@ def list_vehicles(
     """Registered vehicles, optionally by plate fragment."""
     stmt = select(Vehicle).order_by(col(Vehicle.id))
     if plate:
-        stmt = stmt.where(col(Vehicle.plate).contains(plate.upper()))
+        stmt = stmt.where(contains_text(col(Vehicle.plate), plate.upper()))
     return list(session.exec(stmt))
 
 

@@ -22,6 +22,7 @@ from central.api.deps import (
     record_change,
     refuse,
 )
+from central.models.base import contains_text
 from central.models.registry import Campus, Gate, Household, Person
 from central.office import registry
 from central.office.registry import id_hash
@@ -147,7 +148,7 @@ def list_households(
     if campus_id is not None:
         cond.append(col(Household.campus_id) == campus_id)
     if q:
-        cond.append(col(Household.label).contains(q))
+        cond.append(contains_text(col(Household.label), q))
     total = session.exec(select(func.count()).select_from(Household).where(*cond)).one()
     rows = session.exec(
         select(Household).where(*cond).order_by(col(Household.id)).offset(offset).limit(limit)
@@ -208,7 +209,7 @@ def list_people(
     if active is not None:
         cond.append(col(Person.active) == active)
     if q:
-        cond.append(or_(col(Person.name).contains(q), col(Person.phone).contains(q)))
+        cond.append(or_(contains_text(col(Person.name), q), contains_text(col(Person.phone), q)))
     total = session.exec(select(func.count()).select_from(Person).where(*cond)).one()
     rows = session.exec(select(Person).where(*cond).order_by(col(Person.id)).offset(offset).limit(limit))
     return Page(data=[PersonPublic.model_validate(r, from_attributes=True) for r in rows], count=total)
