@@ -14,6 +14,8 @@ import hmac
 import logging
 import secrets
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,6 +27,8 @@ from pydantic import BaseModel
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
+from central.api import throttle
+from central.api.throttle import Refusal
 from central.models.db import read_only
 from central.models.users import Role, User
 
@@ -107,10 +111,17 @@ def seed_demo_users(session: Session) -> dict[str, str]:
     return {username: password for username, (password, _) in DEMO_USERS.items()}
 
 
+@cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with these credentials, or None."""
     user = session.exec(select(User).where(User.username == username)).first()
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    # an unknown name costs the same argon2 check as a known one, so timing does not tell names apart
+    matches = verify_password(user.password_hash if user else _dummy_hash(), password)
+    if user is None or not user.active or not matches:
         return None
     return user
 
@@ -122,6 +133,20 @@ def login_user(app: FastAPI, username: str, password: str) -> User | None:
         if user is not None:
             session.expunge(user)
         return user
+
+
+def attempt_login(app: FastAPI, username: str, password: str, address: str | None) -> User | Refusal | None:
+    """A throttled :func:`login_user`: the user, None for wrong credentials, or why it was not tried."""
+    keys = throttle.keys_of(username, address)
+    refusal = throttle.check(app.state.engine, keys, datetime.now(UTC))
+    if refusal is not None:
+        logger.warning(
+            "login throttled for %d s%s", refusal.retry_after_s, " (locked)" if refusal.locked else ""
+        )
+        return refusal
+    user = login_user(app, username, password)
+    throttle.record(app.state.engine, keys, user is not None, datetime.now(UTC))
+    return user
 
 
 def load_secret(data_dir: Path) -> str:
@@ -233,7 +258,14 @@ async def token(request: Request) -> TokenPublic:
     else:
         body = dict(await request.form())
     username, password = str(body.get("username", "")), str(body.get("password", ""))
-    user = await run_in_threadpool(login_user, request.app, username, password)  # argon2 takes ~0.1 s
+    address = request.client.host if request.client else None
+    # argon2 takes ~0.1 s: off the event loop
+    user = await run_in_threadpool(attempt_login, request.app, username, password, address)
+    if isinstance(user, Refusal):
+        detail = "account locked: an admin must unlock it" if user.locked else "too many login attempts"
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, detail=detail, headers={"Retry-After": str(user.retry_after_s)}
+        )
     if user is None:
         logger.info("token refused: bad credentials")
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="wrong username or password")

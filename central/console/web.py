@@ -28,8 +28,8 @@ from central.api.auth import (
     SESSION_MAX_AGE_S,
     Role,
     User,
+    attempt_login,
     issue_session,
-    login_user,
     optional_user,
 )
 from central.api.deps import ReadSession, WriteSession, record_change
@@ -37,7 +37,8 @@ from central.api.routes.audit import LOG_READERS
 from central.api.routes.changes import CHANGE_READERS
 from central.api.routes.imports import run_import
 from central.api.routes.registry import add_household, add_person
-from central.console.i18n import LANG_COOKIE, lang_of, translator
+from central.api.throttle import Refusal
+from central.console.i18n import LANG_COOKIE, WORDS, lang_of, translator
 from central.models.base import contains_text
 from central.models.registry import Campus, Household, Person
 from central.office.schemas import HouseholdCreate, PersonCreate
@@ -198,9 +199,18 @@ async def login(request: Request) -> Response:
     form = await form_of(request)
     if not csrf.login_ok(request, (await request.form()).get(csrf.FIELD)):
         return login_form(request, status_code=403, username=form.get("username"), error=csrf.MESSAGE)
+    address = request.client.host if request.client else None
     user = await run_in_threadpool(
-        login_user, request.app, form.get("username", ""), form.get("password", "")
+        attempt_login, request.app, form.get("username", ""), form.get("password", ""), address
     )
+    if isinstance(user, Refusal):
+        zh, en = WORDS["login_locked" if user.locked else "login_throttled"]
+        words = (
+            f"{zh.format(s=user.retry_after_s)} · {en.format(s=user.retry_after_s)}"  # both, Chinese first
+        )
+        response = login_form(request, status_code=429, username=form.get("username"), error=words)
+        response.headers["Retry-After"] = str(user.retry_after_s)
+        return response
     if user is None:
         return login_form(
             request,

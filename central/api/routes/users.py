@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
+from central.api import throttle
 from central.api.auth import Role, User, UserPublic, create_user, hash_password, require_roles
 from central.api.deps import ReadSession, RowId, WriteSession, record_change
 
@@ -152,4 +153,17 @@ async def patch_user(user_id: RowId, body: UserUpdate, session: WriteSession, ad
         session.commit()
     except UserError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    return public(user)
+
+
+@router.post("/{user_id}/unlock", response_model=UserPublic)
+def unlock_user(user_id: RowId, session: WriteSession, admin: Admin) -> UserPublic:
+    """Clear a user's failed logins and lock (see central/api/throttle.py)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no user with id {user_id}")
+    cleared = throttle.unlock(session, user.username)
+    record_change(session, admin, "unlock", "user", user_id, cleared=cleared)
+    session.commit()
+    logger.info("user %s unlocked by %s", user_id, admin.id)
     return public(user)
