@@ -27,6 +27,9 @@ class CentralSettings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000  # 0: pick a free loopback port at start (the demo, the tests)
     max_clock_skew_s: float = 30.0  # a gate whose status clock is further off is flagged
+    # console cookies carry Secure: True always, False never, None when the request came over HTTPS
+    # (directly, or through a proxy that says X-Forwarded-Proto: https)
+    cookie_secure: bool | None = None
 
     @property
     def keys_dir(self) -> Path:

@@ -29,6 +29,7 @@ from central.api.auth import (
     Role,
     User,
     attempt_login,
+    end_sessions,
     issue_session,
     optional_user,
 )
@@ -108,7 +109,7 @@ def done(path: str, message: str) -> Response:
     response = RedirectResponse(path, status_code=303)
     response.set_cookie(
         FLASH_COOKIE, quote(message), max_age=60, httponly=True, samesite="lax", path="/console"
-    )
+    )  # carries no credential: Secure is not needed here
     return response
 
 
@@ -182,7 +183,13 @@ def login_form(request: Request, *, status_code: int = 200, **ctx: Any) -> Respo
         **ctx,
     )
     response.set_cookie(
-        csrf.LOGIN_COOKIE, nonce, max_age=3600, httponly=True, samesite="lax", path="/console/login"
+        csrf.LOGIN_COOKIE,
+        nonce,
+        max_age=3600,
+        httponly=True,
+        samesite="lax",
+        path="/console/login",
+        secure=secure_cookies(request),
     )
     return response
 
@@ -225,16 +232,32 @@ async def login(request: Request) -> Response:
         max_age=SESSION_MAX_AGE_S,
         httponly=True,
         samesite="lax",
+        secure=secure_cookies(request),
     )
     return response
 
 
 @router.post("/logout")
-def logout() -> Response:
-    """Forget the session cookie."""
+def logout(request: Request, user: Viewer, session: WriteSession) -> Response:
+    """End the user's sessions on the server (a copied cookie is dead too) and forget the cookie."""
+    if user is not None:
+        row = session.get(User, user.id)
+        if row is not None:
+            end_sessions(row)
+            session.add(row)
+            session.commit()
     response = RedirectResponse("/console/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SESSION_COOKIE, secure=secure_cookies(request), httponly=True, samesite="lax")
     return response
+
+
+def secure_cookies(request: Request) -> bool:
+    """Whether cookies get ``Secure``: as the setting says, else when the browser came over HTTPS."""
+    setting = request.app.state.settings.cookie_secure
+    if setting is not None:
+        return bool(setting)
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return request.url.scheme == "https" or forwarded == "https"
 
 
 @public.get("/lang")

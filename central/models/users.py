@@ -31,6 +31,9 @@ class User(SQLModel, table=True):
     password_hash: str
     roles: str = ""
     active: bool = True
+    # part of every cookie and token's signed credentials: raising it (logout, password change, disable)
+    # ends every session and token the user holds, in every worker, at once
+    session_epoch: int = 0
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC), sa_type=UTCDateTime)
 
     @property

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from central.api import throttle
-from central.api.auth import Role, User, UserPublic, create_user, hash_password, require_roles
+from central.api.auth import Role, User, UserPublic, create_user, end_sessions, hash_password, require_roles
 from central.api.deps import ReadSession, RowId, WriteSession, record_change
 
 logger = logging.getLogger(__name__)
@@ -108,8 +108,11 @@ def update_user(session: Session, actor: User, user: User, body: UserUpdate) -> 
         if user.id == actor.id and not body.active:
             raise UserError("you cannot disable your own account; ask another admin")
         user.active = changed["active"] = body.active
+        if not body.active:
+            end_sessions(user)  # so that enabling the user again does not bring old sessions back
     if body.password is not None:
         user.password_hash = hash_password(body.password)
+        end_sessions(user)
         changed["password"] = "changed"  # never the password itself
     session.add(user)
     record_change(session, actor, "update", "app_user", user.id, username=user.username, **changed)
