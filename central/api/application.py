@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from central.api import csrf
 from central.api.auth import Role, require_roles
+from central.api.bodylimit import BodyLimit
 from central.api.deps import IdFilter, Limit, Offset, ReadSession
 from central.api.openapi import documented
 from central.api.router import router as console_router
@@ -47,6 +48,7 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
     """The FastAPI application on ``engine``."""
     app = FastAPI(title="campusgate central", version="1")
     app.openapi = lambda: documented(app)  # type: ignore[method-assign]
+    app.add_middleware(BodyLimit)
     app.state.settings = settings
     app.state.engine = engine
     app.state.read_engine = read_only(engine)

@@ -36,7 +36,7 @@ from central.api.auth import (
 from central.api.deps import ReadSession, WriteSession, record_change
 from central.api.routes.audit import LOG_READERS
 from central.api.routes.changes import CHANGE_READERS
-from central.api.routes.imports import run_import
+from central.api.routes.imports import MAX_BYTES, run_import_apart
 from central.api.routes.registry import add_household, add_person
 from central.api.throttle import Refusal
 from central.console.i18n import LANG_COOKIE, WORDS, lang_of, translator
@@ -358,15 +358,20 @@ def import_page(request: Request, user: Viewer) -> Response:
 
 
 @router.post("/import")
-async def import_upload(request: Request, session: WriteSession, user: Viewer) -> Response:
+async def import_upload(request: Request, user: Viewer) -> Response:
     """Run a dry run or an import and show the report."""
     viewer = admit(user, Role.SECURITY)
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
         return render(request, "import.html", viewer, status_code=422, errors={"file": "choose a file"})
-    code, report = run_import(
-        session, viewer, upload.filename, await upload.read(), form.get("dry_run") == "true"
+    data = await upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        return render(
+            request, "import.html", viewer, status_code=413, error=f"file larger than {MAX_BYTES // 2**20} MB"
+        )
+    code, report = await run_import_apart(
+        request.app.state.engine, viewer, upload.filename, data, form.get("dry_run") == "true"
     )
     if "detail" in report:
         return render(request, "import.html", viewer, status_code=code, error=report["detail"])

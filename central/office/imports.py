@@ -18,6 +18,7 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from central.models.registry import Campus, Household, Person
+from central.office.import_limits import ImportFileError, check_upload_size, check_xlsx
 from central.office.registry import id_hash
 
 logger = logging.getLogger(__name__)
@@ -81,10 +82,6 @@ HOUSEHOLD_KINDS = {"RESIDENT", "TENANT"}
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
 
 
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read (encoding, format, headers, merged cells)."""
-
-
 @dataclass(frozen=True, slots=True)
 class RowError:
     """A bad row: its line number in the file and why."""
@@ -115,6 +112,7 @@ class Row:
 
 def read_table(filename: str, data: bytes, warnings: list[str]) -> list[Row]:
     """Rows of a CSV or XLSX file, by field name (raises ImportFileError)."""
+    check_upload_size(len(data))
     if filename.lower().endswith((".xlsx", ".xlsm")):
         lines = _xlsx_lines(data, warnings)
     elif filename.lower().endswith((".csv", ".txt")):
@@ -156,6 +154,7 @@ def _csv_lines(data: bytes) -> list[tuple[int, list[str]]]:
 def _xlsx_lines(data: bytes, warnings: list[str]) -> list[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
+    check_xlsx(data)  # before openpyxl expands the whole workbook in memory
     try:
         wb = load_workbook(io.BytesIO(data), data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
