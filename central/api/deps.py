@@ -11,11 +11,11 @@ from fastapi import Depends, HTTPException, Path, Query, Request, status
 from sqlmodel import Session, SQLModel, select
 
 from central.api.auth import User
+from central.models.base import MAX_DB_INT
 from central.models.changes import RegistryChange
 from central.models.db import read_only
 from central.models.registry import Gate
 from central.office.keys import KeyRing
-from central.office.schemas import MAX_DB_INT
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T", bound=SQLModel)

@@ -10,6 +10,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
 
+# ids and counters live in 32-bit INTEGER columns on PostgreSQL: a larger number is refused at the
+# schema (API parameters, request bodies, message fields) instead of overflowing inside the driver
+MAX_DB_INT = 2**31 - 1
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores UTC without an offset and hands back aware UTC datetimes, on SQLite and PostgreSQL alike."""

@@ -7,12 +7,10 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
+from central.models.base import MAX_DB_INT
 from gatecore.tokens import EARLIEST, LATEST, PassKind
 
 T = TypeVar("T")
-# ids and counters live in 32-bit INTEGER columns on PostgreSQL: a larger number is refused here, at the
-# schema, instead of overflowing inside the database driver (a server error)
-MAX_DB_INT = 2**31 - 1
 DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
 
 

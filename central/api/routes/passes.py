@@ -24,9 +24,10 @@ from central.api.deps import (
     refuse,
 )
 from central.api.routes.registry import Office, Reader
+from central.models.base import MAX_DB_INT
 from central.models.registry import Campus, Household, Pass, Person, Vehicle
 from central.office import passcards
-from central.office.schemas import MAX_DB_INT, Page, PassCreate, PassPublic
+from central.office.schemas import Page, PassCreate, PassPublic
 
 router = APIRouter(prefix="/api/v1/passes", tags=["passes"])
 Printer = Annotated[User, Depends(require_roles(Role.SECURITY))]

@@ -33,6 +33,8 @@ def office(world: World, tmp_path: Path) -> TestClient:
         f"/api/v1/entries?offset={HUGE}",
         f"/api/v1/households?offset={HUGE}",
         f"/api/v1/gates?campus_id={HUGE}",
+        f"/api/v1/entries.csv?pass_id={HUGE}",
+        f"/api/v1/entries?person_id={HUGE}",
     ],
 )
 def test_numbers_past_the_database_integer_are_refused(office: TestClient, path: str) -> None:
