@@ -32,6 +32,9 @@ class CentralSettings(BaseSettings):
     max_clock_skew_s: float = 30.0  # a gate whose status clock is further off is flagged
     # gates' retained configs (registry facts for offline decisions) are re-published this often
     config_refresh_s: float = 300.0
+    # console cookies carry Secure: True always, False never, None when the request came over HTTPS
+    # (directly, or through a proxy that says X-Forwarded-Proto: https)
+    cookie_secure: bool | None = None
 
     @property
     def keys_dir(self) -> Path:

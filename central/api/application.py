@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import Depends, FastAPI, Query
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,7 +14,9 @@ from sqlmodel import col, select
 
 from central.api import csrf
 from central.api.auth import Role, require_roles
-from central.api.deps import ReadSession
+from central.api.bodylimit import BodyLimit
+from central.api.deps import IdFilter, Limit, Offset, ReadSession
+from central.api.openapi import documented
 from central.api.router import router as console_router
 from central.api.routes.audit import Auditor
 from central.api.routes.audit import router as audit_router
@@ -41,13 +42,13 @@ API = "/api/v1"
 
 # a guard may see the gates' state (which gate is down); the journals are for the office
 GateReader = Depends(require_roles(Role.SECURITY, Role.APPROVER, Role.GUARD, Role.AUDITOR, Role.DIRECTOR))
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
     """The FastAPI application on ``engine``."""
     app = FastAPI(title="campusgate central", version="1")
+    app.openapi = lambda: documented(app)  # type: ignore[method-assign]
+    app.add_middleware(BodyLimit)
     app.state.settings = settings
     app.state.engine = engine
     app.state.read_engine = read_only(engine)
@@ -68,7 +69,7 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
         return HealthPublic(status="ok" if ok else "degraded", database=ok, time=datetime.now(UTC))
 
     @app.get(f"{API}/gates", response_model=list[GatePublic], dependencies=[GateReader])
-    def gates(session: ReadSession, campus_id: int | None = None) -> list[GatePublic]:
+    def gates(session: ReadSession, campus_id: IdFilter = None) -> list[GatePublic]:
         """Every registered gate with its last status."""
         stmt = select(Gate, GateState).join(GateState, col(GateState.gate_id) == Gate.gate_id, isouter=True)
         if campus_id is not None:

@@ -7,10 +7,11 @@ import logging
 from collections.abc import Iterator
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Query, Request, status
 from sqlmodel import Session, SQLModel, select
 
 from central.api.auth import User
+from central.models.base import MAX_DB_INT
 from central.models.changes import RegistryChange
 from central.models.db import read_only
 from central.models.registry import Gate
@@ -54,6 +55,11 @@ def read_session(request: Request) -> Iterator[Session]:
 
 WriteSession = Annotated[Session, Depends(write_session)]
 ReadSession = Annotated[Session, Depends(read_session)]
+# bounded here, at the schema: a number past the database's integer overflows inside the driver (a 500)
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=MAX_DB_INT)]
+RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]  # a table's id in the path
+IdFilter = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]  # a table's id as an optional filter
 
 
 def get_or_404(session: Session, model: type[T], key: object, what: str) -> T:

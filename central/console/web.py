@@ -28,16 +28,19 @@ from central.api.auth import (
     SESSION_MAX_AGE_S,
     Role,
     User,
+    attempt_login,
+    end_sessions,
     issue_session,
-    login_user,
     optional_user,
 )
 from central.api.deps import ReadSession, WriteSession, record_change
 from central.api.routes.audit import LOG_READERS
 from central.api.routes.changes import CHANGE_READERS
-from central.api.routes.imports import run_import
+from central.api.routes.imports import MAX_BYTES, run_import_apart
 from central.api.routes.registry import add_household, add_person
-from central.console.i18n import LANG_COOKIE, lang_of, translator
+from central.api.throttle import Refusal
+from central.console.i18n import LANG_COOKIE, WORDS, lang_of, translator
+from central.models.base import contains_text
 from central.models.registry import Campus, Household, Person
 from central.office.schemas import HouseholdCreate, PersonCreate
 from gatecore.campus import DEFAULT_TZ
@@ -107,7 +110,7 @@ def done(path: str, message: str) -> Response:
     response = RedirectResponse(path, status_code=303)
     response.set_cookie(
         FLASH_COOKIE, quote(message), max_age=60, httponly=True, samesite="lax", path="/console"
-    )
+    )  # carries no credential: Secure is not needed here
     return response
 
 
@@ -181,7 +184,13 @@ def login_form(request: Request, *, status_code: int = 200, **ctx: Any) -> Respo
         **ctx,
     )
     response.set_cookie(
-        csrf.LOGIN_COOKIE, nonce, max_age=3600, httponly=True, samesite="lax", path="/console/login"
+        csrf.LOGIN_COOKIE,
+        nonce,
+        max_age=3600,
+        httponly=True,
+        samesite="lax",
+        path="/console/login",
+        secure=secure_cookies(request),
     )
     return response
 
@@ -198,9 +207,18 @@ async def login(request: Request) -> Response:
     form = await form_of(request)
     if not csrf.login_ok(request, (await request.form()).get(csrf.FIELD)):
         return login_form(request, status_code=403, username=form.get("username"), error=csrf.MESSAGE)
+    address = request.client.host if request.client else None
     user = await run_in_threadpool(
-        login_user, request.app, form.get("username", ""), form.get("password", "")
+        attempt_login, request.app, form.get("username", ""), form.get("password", ""), address
     )
+    if isinstance(user, Refusal):
+        zh, en = WORDS["login_locked" if user.locked else "login_throttled"]
+        words = (
+            f"{zh.format(s=user.retry_after_s)} · {en.format(s=user.retry_after_s)}"  # both, Chinese first
+        )
+        response = login_form(request, status_code=429, username=form.get("username"), error=words)
+        response.headers["Retry-After"] = str(user.retry_after_s)
+        return response
     if user is None:
         return login_form(
             request,
@@ -215,16 +233,32 @@ async def login(request: Request) -> Response:
         max_age=SESSION_MAX_AGE_S,
         httponly=True,
         samesite="lax",
+        secure=secure_cookies(request),
     )
     return response
 
 
 @router.post("/logout")
-def logout() -> Response:
-    """Forget the session cookie."""
+def logout(request: Request, user: Viewer, session: WriteSession) -> Response:
+    """End the user's sessions on the server (a copied cookie is dead too) and forget the cookie."""
+    if user is not None:
+        row = session.get(User, user.id)
+        if row is not None:
+            end_sessions(row)
+            session.add(row)
+            session.commit()
     response = RedirectResponse("/console/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SESSION_COOKIE, secure=secure_cookies(request), httponly=True, samesite="lax")
     return response
+
+
+def secure_cookies(request: Request) -> bool:
+    """Whether cookies get ``Secure``: as the setting says, else when the browser came over HTTPS."""
+    setting = request.app.state.settings.cookie_secure
+    if setting is not None:
+        return bool(setting)
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return request.url.scheme == "https" or forwarded == "https"
 
 
 @public.get("/lang")
@@ -258,7 +292,7 @@ def households(
     request: Request, session: Session, viewer: User, q: str | None = None, **ctx: Any
 ) -> Response:
     """The households page."""
-    cond = [col(Household.label).contains(q)] if q else []
+    cond = [contains_text(col(Household.label), q)] if q else []
     count = session.exec(select(func.count()).select_from(Household).where(*cond)).one()
     rows = session.exec(select(Household).where(*cond).order_by(col(Household.id)).limit(200))
     return render(
@@ -295,7 +329,7 @@ def people_page(request: Request, session: ReadSession, user: Viewer, q: str | N
 
 def people(request: Request, session: Session, viewer: User, q: str | None = None, **ctx: Any) -> Response:
     """The people page."""
-    cond = [col(Person.name).contains(q)] if q else []
+    cond = [contains_text(col(Person.name), q)] if q else []
     count = session.exec(select(func.count()).select_from(Person).where(*cond)).one()
     rows = session.exec(select(Person).where(*cond).order_by(col(Person.id)).limit(200))
     categories = [k.lower() for k in PassKind.__members__ if k != "VEHICLE"]
@@ -325,15 +359,20 @@ def import_page(request: Request, user: Viewer) -> Response:
 
 
 @router.post("/import")
-async def import_upload(request: Request, session: WriteSession, user: Viewer) -> Response:
+async def import_upload(request: Request, user: Viewer) -> Response:
     """Run a dry run or an import and show the report."""
     viewer = admit(user, Role.SECURITY)
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
         return render(request, "import.html", viewer, status_code=422, errors={"file": "choose a file"})
-    code, report = run_import(
-        session, viewer, upload.filename, await upload.read(), form.get("dry_run") == "true"
+    data = await upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        return render(
+            request, "import.html", viewer, status_code=413, error=f"file larger than {MAX_BYTES // 2**20} MB"
+        )
+    code, report = await run_import_apart(
+        request.app.state.engine, viewer, upload.filename, data, form.get("dry_run") == "true"
     )
     if "detail" in report:
         return render(request, "import.html", viewer, status_code=code, error=report["detail"])

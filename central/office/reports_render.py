@@ -11,6 +11,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from central.audit.spreadsheet import safe_row
 from central.office.reports import OFFICE, DailyReport
 from gatecore.reasons import REASONS, Reason
 
@@ -116,7 +117,7 @@ def to_csv(report: DailyReport, campus_name: str) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["项目", "数值"])
-    writer.writerows(lines(report, campus_name))
+    writer.writerows(safe_row(line) for line in lines(report, campus_name))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

@@ -10,8 +10,19 @@ from fastapi import APIRouter, Depends, Query, status
 from sqlmodel import col, func, select
 
 from central.api.auth import Role, User, require_roles
-from central.api.deps import ReadSession, WriteSession, get_or_404, record_change, refuse
-from central.api.routes.registry import READERS, Limit, Office, Offset, Reader, add_person
+from central.api.deps import (
+    IdFilter,
+    Limit,
+    Offset,
+    ReadSession,
+    RowId,
+    WriteSession,
+    get_or_404,
+    record_change,
+    refuse,
+)
+from central.api.routes.registry import READERS, Office, Reader, add_person
+from central.models.base import contains_text
 from central.models.registry import Approval, Campus, Household, Pass, Person, ReturnBatch, Vehicle
 from central.office.schemas import (
     ApprovalCreate,
@@ -35,7 +46,7 @@ def list_approvals(
     session: ReadSession,
     user: Reader,
     status_: Annotated[str | None, Query(alias="status")] = None,
-    person_id: int | None = None,
+    person_id: IdFilter = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ApprovalPublic]:
@@ -64,7 +75,7 @@ def request_approval(body: ApprovalCreate, session: WriteSession, user: Office) 
     return approval
 
 
-def decide(session: WriteSession, approval_id: int, user: User, verdict: str) -> Approval:
+def decide(session: WriteSession, approval_id: RowId, user: User, verdict: str) -> Approval:
     """Approve or reject a pending request (409 if it was already decided)."""
     approval = get_or_404(session, Approval, approval_id, "approval")
     if approval.status != "requested":
@@ -79,19 +90,19 @@ def decide(session: WriteSession, approval_id: int, user: User, verdict: str) ->
 
 
 @router.post("/approvals/{approval_id}/approve", response_model=ApprovalPublic)
-def approve(approval_id: int, session: WriteSession, user: Approver) -> Approval:
+def approve(approval_id: RowId, session: WriteSession, user: Approver) -> Approval:
     """Approve (approver role only)."""
     return decide(session, approval_id, user, "approved")
 
 
 @router.post("/approvals/{approval_id}/reject", response_model=ApprovalPublic)
-def reject(approval_id: int, session: WriteSession, user: Approver) -> Approval:
+def reject(approval_id: RowId, session: WriteSession, user: Approver) -> Approval:
     """Reject (approver role only)."""
     return decide(session, approval_id, user, "rejected")
 
 
 @router.get("/return-batches", response_model=list[ReturnBatchPublic])
-def list_batches(session: ReadSession, user: Reader, person_id: int | None = None) -> list[ReturnBatch]:
+def list_batches(session: ReadSession, user: Reader, person_id: IdFilter = None) -> list[ReturnBatch]:
     """Students' return windows."""
     stmt = select(ReturnBatch).order_by(col(ReturnBatch.id))
     if person_id is not None:
@@ -147,7 +158,7 @@ def list_vehicles(
     """Registered vehicles, optionally by plate fragment."""
     stmt = select(Vehicle).order_by(col(Vehicle.id))
     if plate:
-        stmt = stmt.where(col(Vehicle.plate).contains(plate.upper()))
+        stmt = stmt.where(contains_text(col(Vehicle.plate), plate.upper()))
     return list(session.exec(stmt))
 
 

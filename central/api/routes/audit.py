@@ -6,12 +6,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from central.api.auth import Role, require_roles
-from central.api.deps import ReadSession
+from central.api.deps import Limit, Offset, ReadSession
 from central.api.routes.dashboard import router as dashboard_router
 from central.api.routes.incidents import router as incidents_router
 from central.api.routes.reports import router as reports_router
@@ -72,8 +72,8 @@ def audit_verify(request: Request, session: ReadSession) -> VerifyPublic:
 def entries(
     session: ReadSession,
     filters: Filters,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> EntriesPublic:
     """The entry log, newest first, narrowed by any of the filters."""
     rows, total = search(session, filters, limit=limit, offset=offset)

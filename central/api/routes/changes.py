@@ -16,8 +16,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
 from central.api.auth import Role, require_roles
-from central.api.deps import ReadSession, RegistryChange
-from central.api.routes.registry import Limit, Offset
+from central.api.deps import Limit, Offset, ReadSession, RegistryChange
 from central.models.base import utc
 from central.office.schemas import Page
 
@@ -46,8 +45,8 @@ def search_changes(
     username: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> tuple[list[RegistryChange], int]:
     """A page of changes, newest first, and the total; since inclusive, until exclusive (naive: UTC)."""
     cond = []

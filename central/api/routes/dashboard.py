@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from central.api import csrf
 from central.api.auth import Role, User, optional_user, require_roles
+from central.api.deps import RowId
 from central.models.db import session_scope
 from central.office import dashboard
 
@@ -119,7 +120,7 @@ async def stream(request: Request) -> StreamingResponse:
 
 
 @router.post("/api/v1/fever-alerts/{alert_id}/ack", status_code=204, dependencies=[Depends(csrf.protect)])
-def ack(request: Request, user: Acker, alert_id: int) -> Response:
+def ack(request: Request, user: Acker, alert_id: RowId) -> Response:
     """Acknowledge a fever alert: it leaves every open console."""
     with session_scope(request.app.state.engine) as session:
         if not dashboard.acknowledge(session, alert_id, datetime.now(UTC)):

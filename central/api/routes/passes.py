@@ -6,11 +6,16 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import Field
 from sqlmodel import Session, col, func, select
 
 from central.api.auth import Role, User, require_roles
 from central.api.deps import (
+    IdFilter,
+    Limit,
+    Offset,
     ReadSession,
+    RowId,
     WriteSession,
     get_or_404,
     keyring_of,
@@ -18,7 +23,8 @@ from central.api.deps import (
     record_change,
     refuse,
 )
-from central.api.routes.registry import Limit, Office, Offset, Reader
+from central.api.routes.registry import Office, Reader
+from central.models.base import MAX_DB_INT
 from central.models.registry import Campus, Household, Pass, Person, Vehicle
 from central.office import passcards
 from central.office.schemas import Page, PassCreate, PassPublic
@@ -108,9 +114,9 @@ def issue(body: PassCreate, session: WriteSession, user: Office) -> list[Pass]:
 def list_passes(
     session: ReadSession,
     user: Reader,
-    person_id: int | None = None,
-    household_id: int | None = None,
-    campus_id: int | None = None,
+    person_id: IdFilter = None,
+    household_id: IdFilter = None,
+    campus_id: IdFilter = None,
     revoked: bool | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -132,7 +138,7 @@ def list_passes(
 
 
 @router.post("/{pass_id}/revoke", response_model=PassPublic)
-def revoke(pass_id: int, request: Request, session: WriteSession, user: Office) -> Pass:
+def revoke(pass_id: RowId, request: Request, session: WriteSession, user: Office) -> Pass:
     """Revoke a pass; every gate of its campus gets the new revocation list on its retained config."""
     row = get_or_404(session, Pass, pass_id, "pass")
     if row.revoked_at is not None:
@@ -146,7 +152,7 @@ def revoke(pass_id: int, request: Request, session: WriteSession, user: Office) 
 
 
 @router.post("/{pass_id}/reissue", response_model=PassPublic, status_code=status.HTTP_201_CREATED)
-def reissue(pass_id: int, request: Request, session: WriteSession, user: Office) -> Pass:
+def reissue(pass_id: RowId, request: Request, session: WriteSession, user: Office) -> Pass:
     """Revoke a pass (if not yet) and issue a new one with the same holder and window (a lost card)."""
     old = get_or_404(session, Pass, pass_id, "pass")
     revoked_now = old.revoked_at is None
@@ -164,7 +170,7 @@ def reissue(pass_id: int, request: Request, session: WriteSession, user: Office)
 
 
 @router.get("/{pass_id}/qr")
-def qr_text(pass_id: int, request: Request, session: ReadSession, user: Printer) -> dict[str, str]:
+def qr_text(pass_id: RowId, request: Request, session: ReadSession, user: Printer) -> dict[str, str]:
     """The signed QR text of a card pass."""
     row = get_or_404(session, Pass, pass_id, "pass")
     if row.form != "CARD":
@@ -173,7 +179,7 @@ def qr_text(pass_id: int, request: Request, session: ReadSession, user: Printer)
 
 
 @router.get("/{pass_id}/card.pdf")
-def card_pdf(pass_id: int, request: Request, session: ReadSession, user: Printer) -> Response:
+def card_pdf(pass_id: RowId, request: Request, session: ReadSession, user: Printer) -> Response:
     """A printable single card (PDF)."""
     card = passcards.card_for(session, keyring_of(request), get_or_404(session, Pass, pass_id, "pass"))
     return Response(
@@ -184,7 +190,7 @@ def card_pdf(pass_id: int, request: Request, session: ReadSession, user: Printer
 
 
 @router.get("/{pass_id}/card.png")
-def card_png(pass_id: int, request: Request, session: ReadSession, user: Printer) -> Response:
+def card_png(pass_id: RowId, request: Request, session: ReadSession, user: Printer) -> Response:
     """A card as a PNG image."""
     card = passcards.card_for(session, keyring_of(request), get_or_404(session, Pass, pass_id, "pass"))
     return Response(passcards.render_png(card), media_type="image/png")
@@ -195,8 +201,8 @@ def sheet_pdf(
     request: Request,
     session: ReadSession,
     user: Printer,
-    ids: Annotated[list[int], Query(alias="id")] = [],  # noqa: B006
-    household_id: int | None = None,
+    ids: Annotated[list[Annotated[int, Field(ge=1, le=MAX_DB_INT)]], Query(alias="id", max_length=500)] = [],  # noqa: B006
+    household_id: IdFilter = None,
 ) -> Response:
     """An A4 sheet of cards: the given pass ids, or a household's current passes."""
     stmt = select(Pass).where(col(Pass.revoked_at).is_(None), Pass.form == "CARD").order_by(col(Pass.id))

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, select
 
 from central.api.auth import Role, User, require_roles
-from central.api.deps import ReadSession, WriteSession, get_or_404, keyring_of, record_change, refuse
+from central.api.deps import ReadSession, RowId, WriteSession, get_or_404, keyring_of, record_change, refuse
 from central.models.registry import Pass, Person
 from central.office.keys import PHONE_CODE_LIFETIME
 
@@ -87,7 +87,7 @@ load(); setInterval(load, {REFRESH_S * 1000});
 
 @router.post("/api/v1/people/{person_id}/phone-link")
 def phone_link(
-    person_id: int,
+    person_id: RowId,
     request: Request,
     session: WriteSession,
     user: Annotated[User, Depends(require_roles(Role.SECURITY))],

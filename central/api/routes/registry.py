@@ -5,19 +5,24 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
 
 from central.api.auth import Role, User, require_roles
 from central.api.deps import (
+    IdFilter,
+    Limit,
+    Offset,
     ReadSession,
+    RowId,
     WriteSession,
     get_or_404,
     publish_campus,
     record_change,
     refuse,
 )
+from central.models.base import contains_text
 from central.models.registry import Campus, Gate, Household, Person
 from central.office import registry
 from central.office.registry import id_hash
@@ -40,8 +45,6 @@ from gatecore.policy import CampusPolicy
 READERS = (Role.SECURITY, Role.AUDITOR, Role.DIRECTOR, Role.APPROVER)
 Reader = Annotated[User, Depends(require_roles(*READERS))]
 Office = Annotated[User, Depends(require_roles(Role.SECURITY))]
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
@@ -66,7 +69,7 @@ def create_campus(body: CampusCreate, session: WriteSession, user: Office) -> Ca
 
 
 @router.get("/campuses/{campus_id}/policy")
-def get_policy(campus_id: int, session: ReadSession, user: Reader) -> dict[str, object]:
+def get_policy(campus_id: RowId, session: ReadSession, user: Reader) -> dict[str, object]:
     """The campus's current policy."""
     get_or_404(session, Campus, campus_id, "campus")
     return registry.latest_policy(session, campus_id).to_dict()
@@ -74,7 +77,7 @@ def get_policy(campus_id: int, session: ReadSession, user: Reader) -> dict[str, 
 
 @router.put("/campuses/{campus_id}/policy")
 def update_policy(
-    campus_id: int, body: PolicyUpdate, request: Request, session: WriteSession, user: Office
+    campus_id: RowId, body: PolicyUpdate, request: Request, session: WriteSession, user: Office
 ) -> dict[str, object]:
     """Save the changed fields as the next policy version and re-publish the campus's gate configs."""
     get_or_404(session, Campus, campus_id, "campus")
@@ -135,7 +138,7 @@ def update_gate(
 def list_households(
     session: ReadSession,
     user: Reader,
-    campus_id: int | None = None,
+    campus_id: IdFilter = None,
     q: str | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -145,7 +148,7 @@ def list_households(
     if campus_id is not None:
         cond.append(col(Household.campus_id) == campus_id)
     if q:
-        cond.append(col(Household.label).contains(q))
+        cond.append(contains_text(col(Household.label), q))
     total = session.exec(select(func.count()).select_from(Household).where(*cond)).one()
     rows = session.exec(
         select(Household).where(*cond).order_by(col(Household.id)).offset(offset).limit(limit)
@@ -181,7 +184,7 @@ def create_household(body: HouseholdCreate, session: WriteSession, user: Office)
 
 
 @router.get("/households/{household_id}", response_model=HouseholdPublic)
-def get_household(household_id: int, session: ReadSession, user: Reader) -> Household:
+def get_household(household_id: RowId, session: ReadSession, user: Reader) -> Household:
     """One household."""
     return get_or_404(session, Household, household_id, "household")
 
@@ -190,7 +193,7 @@ def get_household(household_id: int, session: ReadSession, user: Reader) -> Hous
 def list_people(
     session: ReadSession,
     user: Reader,
-    household_id: int | None = None,
+    household_id: IdFilter = None,
     category: str | None = None,
     active: bool | None = None,
     q: str | None = None,
@@ -206,7 +209,7 @@ def list_people(
     if active is not None:
         cond.append(col(Person.active) == active)
     if q:
-        cond.append(or_(col(Person.name).contains(q), col(Person.phone).contains(q)))
+        cond.append(or_(contains_text(col(Person.name), q), contains_text(col(Person.phone), q)))
     total = session.exec(select(func.count()).select_from(Person).where(*cond)).one()
     rows = session.exec(select(Person).where(*cond).order_by(col(Person.id)).offset(offset).limit(limit))
     return Page(data=[PersonPublic.model_validate(r, from_attributes=True) for r in rows], count=total)
@@ -240,13 +243,13 @@ def create_person(body: PersonCreate, session: WriteSession, user: Office) -> Pe
 
 
 @router.get("/people/{person_id}", response_model=PersonPublic)
-def get_person(person_id: int, session: ReadSession, user: Reader) -> Person:
+def get_person(person_id: RowId, session: ReadSession, user: Reader) -> Person:
     """One person."""
     return get_or_404(session, Person, person_id, "person")
 
 
 @router.patch("/people/{person_id}", response_model=PersonPublic)
-def update_person(person_id: int, body: PersonUpdate, session: WriteSession, user: Office) -> Person:
+def update_person(person_id: RowId, body: PersonUpdate, session: WriteSession, user: Office) -> Person:
     """Change a person (deactivate, key-person monitoring, move household, …)."""
     person = get_or_404(session, Person, person_id, "person")
     changes = body.model_dump(exclude_unset=True)
@@ -261,7 +264,7 @@ def update_person(person_id: int, body: PersonUpdate, session: WriteSession, use
 
 
 @router.put("/people/{person_id}/commuter", response_model=PersonPublic)
-def record_commuter(person_id: int, body: CommuterRecord, session: WriteSession, user: Office) -> Person:
+def record_commuter(person_id: RowId, body: CommuterRecord, session: WriteSession, user: Office) -> Person:
     """Record (or withdraw) the commuter certificate, with who saw it."""
     person = get_or_404(session, Person, person_id, "person")
     person.commuter = body.certificate

@@ -17,8 +17,9 @@ from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
-from central.api.auth import Role, User, UserPublic, create_user, hash_password, require_roles
-from central.api.deps import ReadSession, WriteSession, record_change
+from central.api import throttle
+from central.api.auth import Role, User, UserPublic, create_user, end_sessions, hash_password, require_roles
+from central.api.deps import ReadSession, RowId, WriteSession, record_change
 
 logger = logging.getLogger(__name__)
 
@@ -107,8 +108,11 @@ def update_user(session: Session, actor: User, user: User, body: UserUpdate) -> 
         if user.id == actor.id and not body.active:
             raise UserError("you cannot disable your own account; ask another admin")
         user.active = changed["active"] = body.active
+        if not body.active:
+            end_sessions(user)  # so that enabling the user again does not bring old sessions back
     if body.password is not None:
         user.password_hash = hash_password(body.password)
+        end_sessions(user)
         changed["password"] = "changed"  # never the password itself
     session.add(user)
     record_change(session, actor, "update", "app_user", user.id, username=user.username, **changed)
@@ -142,7 +146,7 @@ async def post_user(body: UserCreate, session: WriteSession, admin: Admin) -> Us
 
 
 @router.patch("/{user_id}", response_model=UserPublic)
-async def patch_user(user_id: int, body: UserUpdate, session: WriteSession, admin: Admin) -> UserPublic:
+async def patch_user(user_id: RowId, body: UserUpdate, session: WriteSession, admin: Admin) -> UserPublic:
     """Change a user's roles, active flag or password (409 for a self-lockout)."""
     user = session.get(User, user_id)
     if user is None:
@@ -152,4 +156,17 @@ async def patch_user(user_id: int, body: UserUpdate, session: WriteSession, admi
         session.commit()
     except UserError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    return public(user)
+
+
+@router.post("/{user_id}/unlock", response_model=UserPublic)
+def unlock_user(user_id: RowId, session: WriteSession, admin: Admin) -> UserPublic:
+    """Clear a user's failed logins and lock (see central/api/throttle.py)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no user with id {user_id}")
+    cleared = throttle.unlock(session, user.username)
+    record_change(session, admin, "unlock", "user", user_id, cleared=cleared)
+    session.commit()
+    logger.info("user %s unlocked by %s", user_id, admin.id)
     return public(user)
