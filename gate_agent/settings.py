@@ -24,7 +24,7 @@ class GateSettings(BaseSettings):
     mqtt_tls: bool = False
     mqtt_ca_file: Path | None = None
     camera: str = "0"  # device index ("0"), http(s) MJPEG URL, rtsp URL or a video file path
-    decoder: Literal["pyzbar", "zxing"] = "pyzbar"
+    decoder: Literal["cascade", "zxing", "pyzbar"] = "cascade"  # see gate_agent.devices.decoder
     serial_port: Path = Path("/dev/ttyUSB0")
     baud: int = 9600
     pair_window_s: float = Field(3.0, gt=0)

@@ -87,7 +87,7 @@ def make_gate(tmp_path: Path) -> Iterator:
         gate = gate_id()
         link = MemoryLink(gate, answer=link_answer)
         agent = build_agent(
-            gate_settings(tmp_path / gate, gate, **settings),
+            gate_settings(tmp_path / gate, gate, None, **settings),  # type: ignore[arg-type]
             display=RecordingDisplay(),
             relay=RecordingRelay(),
             camera=camera or NoCamera(),
@@ -173,3 +173,19 @@ def test_a_busy_pipeline_skips_frames_not_scans(make_gate, caplog: pytest.LogCap
     shown = {v.event_id for v in agent.display.views}  # type: ignore[attr-defined]
     assert shown <= {e.event_id for e in stored}  # nothing shown that the outbox lacks
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_scans_decided_offline_drain_once_central_answers(make_gate) -> None:
+    agent, link = make_gate(decision_timeout_s=0.05, resend_after_s=0.2)
+    made = [agent.submit_scan(f"CG1:person-{i}", NORMAL) for i in range(20)]
+    display: RecordingDisplay = agent.display  # type: ignore[assignment]
+    assert wait_until(lambda: len(display.views) == len(made), timeout=20)
+    assert all(v.offline for v in display.views)
+    assert all(e.offline is not None for e in agent.outbox.pending())  # kept for the resend
+    link.answer = allow  # central is back
+    link.set_up(False)
+    link.set_up(True)  # the reconnect makes every pending event due at once
+    assert wait_until(lambda: agent.outbox.depth() == 0, timeout=20)
+    published = [e.event_id for e in link.events]
+    assert set(published) == set(made) and all(published.count(e) >= 2 for e in made)
+    assert len(display.views) == len(made)  # the late answers are not shown again

@@ -26,6 +26,11 @@ def test_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     assert s.database_path == tmp_path / "gate.sqlite"
 
 
+def test_the_cascade_is_the_default_decoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CAMPUSGATE_GATE_DECODER", raising=False)
+    assert GateSettings(gate_id="g1").decoder == "cascade"  # type: ignore[call-arg]
+
+
 def test_unknown_keys_and_bad_values_are_refused() -> None:
     with pytest.raises(ValidationError):
         GateSettings(gate_id="g1", colour="red")  # type: ignore[call-arg]
