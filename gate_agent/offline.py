@@ -26,6 +26,7 @@ from gatecore.policy import (
     decide,
     override,
     read_pass,
+    verified_claims,
 )
 from gatecore.reasons import Reason, Verdict
 from gatecore.tokens import PassClaims, TokenError, parse_token, public_key_from_bytes
@@ -114,8 +115,10 @@ class OfflineDecider:
         return decide(request, claims, facts, current.policy, claim=self._ledger.claim, guard=guard).decision
 
     def _facts(self, current: LoadedConfig, claims: PassClaims | TokenError, request: AccessRequest) -> Facts:
-        if not isinstance(claims, PassClaims):
+        verified = verified_claims(claims)
+        if verified is None:
             return Facts(gate_open=current.config.gate_open, offline=True, unchecked=REGISTRY_KINDS)
+        claims = verified
         day = current.policy.local_date(request.scanned_at)
         holder = self._ledger.holder(claims.household_id, day) if claims.household_id else None
         revoked = claims.pass_id in current.revoked

@@ -15,10 +15,9 @@ from datetime import date
 from typing import Any
 
 from gatecore.facts import Facts, Holder, Window
+from gatecore.policy import STAFF_KINDS, STUDENT_KINDS
 from gatecore.tokens import PassClaims, PassKind
 
-_STAFF = frozenset({PassKind.STAFF, PassKind.FOREIGN_TEACHER})
-_STUDENT = frozenset({PassKind.STUDENT, PassKind.INTL_STUDENT})
 OFFLINE_UNCHECKED = frozenset({PassKind.VISITOR})  # the one-time use is known only to central
 
 
@@ -48,7 +47,7 @@ class GateRegistry:
             person_id = vehicle[1] if vehicle else 0
             known_person = vehicle is not None  # central finds no owner for an unknown vehicle
         approvals: tuple[Window, ...] = ()
-        if claims.kind in _STAFF:
+        if claims.kind in STAFF_KINDS:
             approvals = self.staff_approvals.get(person_id, ())
         elif claims.kind is PassKind.CONTRACTOR:
             approvals = self.contractor_approvals.get(person_id, ())
@@ -59,7 +58,7 @@ class GateRegistry:
             key_person_until=self.key_persons.get(person_id),
             commuter=person_id in self.commuters,
             approvals=approvals,
-            return_batches=self.return_batches.get(person_id, ()) if claims.kind in _STUDENT else (),
+            return_batches=self.return_batches.get(person_id, ()) if claims.kind in STUDENT_KINDS else (),
             vehicle_registered=vehicle_registered,
             day_holder=day_holder,
             offline=True,

@@ -25,8 +25,31 @@ from gatecore.reasons import IDENTITY, Reason, Verdict, most_useful
 from gatecore.thermoline import SensorStatus
 from gatecore.tokens import PassClaims, PassKind, TokenError, verify_token
 
-# re-exported: callers import the rules' vocabulary from here
-__all__ = ["DEFAULT_TZ", "AccessRequest", "CampusPolicy", "DayClaim", "Decision", "Facts", "Holder", "Window"]
+__all__ = [  # the rules' vocabulary is re-exported: callers import everything about the rules from here
+    "DEFAULT_TZ",
+    "HOUSEHOLD_KINDS",
+    "LAPSED_ON_EXIT",
+    "REGISTRY_KINDS",
+    "STAFF_KINDS",
+    "STUDENT_KINDS",
+    "AccessRequest",
+    "CampusPolicy",
+    "ClaimDay",
+    "DayClaim",
+    "Decision",
+    "Facts",
+    "Holder",
+    "Outcome",
+    "Window",
+    "day_claim",
+    "decide",
+    "evaluate",
+    "override",
+    "quota_applies",
+    "read_pass",
+    "temperature_reasons",
+    "verified_claims",
+]
 
 HOUSEHOLD_KINDS = frozenset({PassKind.RESIDENT, PassKind.TENANT})
 STAFF_KINDS = frozenset({PassKind.STAFF, PassKind.FOREIGN_TEACHER})
@@ -54,7 +77,14 @@ def read_pass(qr: str, public_keys: Mapping[int, Ed25519PublicKey], at: datetime
         return exc
 
 
-def _temperature(t: Temperature, policy: CampusPolicy) -> list[Reason]:
+def verified_claims(claims: PassClaims | TokenError) -> PassClaims | None:
+    """Whose pass it is, if its signature verified (even when its time did not: a visitor going out
+    after the window still needs the registry's facts)."""
+    return claims if isinstance(claims, PassClaims) else claims.claims
+
+
+def temperature_reasons(t: Temperature, policy: CampusPolicy) -> list[Reason]:
+    """What the reading alone says (fever, re-measure), whoever it is and wherever."""
     if t.status is SensorStatus.MISSING or (t.celsius is None and t.status is SensorStatus.OK):
         return [Reason.TEMP_MISSING]
     if t.status not in (SensorStatus.OK, SensorStatus.MANUAL) or t.celsius is None:
@@ -118,7 +148,7 @@ def evaluate(
     """Apply every rule; identity first, else the strongest verdict wins and the most useful reason shows."""
     day = policy.local_date(request.scanned_at)
     inward = request.direction == "in"
-    reasons = _temperature(request.temperature, policy)
+    reasons = temperature_reasons(request.temperature, policy)
     lapsed: list[Reason] = []  # entry permissions that no longer hold, for a person going out
     detail: dict[str, Any] = {}
     if request.temperature.celsius is not None:

@@ -75,6 +75,7 @@ class Reason(enum.StrEnum):
     EVENT_REFUSED = "event_refused"  # central could not read or accept the scan message (a dead letter)
     OFFLINE_NO_CONFIG = "offline_no_config"
     OFFLINE_UNVERIFIED = "offline_unverified"
+    DECISION_ERROR = "decision_error"  # central failed to decide (a bad stored setting, a bug)
 
     @property
     def info(self) -> ReasonInfo:
@@ -300,6 +301,14 @@ REASONS: dict[Reason, ReasonInfo] = {
         "Offline: approval cannot be checked, check by hand",
         "核验审批单后人工放行并登记",
         "Check the approval paper, then override and log it",
+    ),
+    Reason.DECISION_ERROR: ReasonInfo(
+        _R,
+        15,
+        "系统暂时无法判定，请人工核验",
+        "The system could not decide: check by hand",
+        "人工核验并登记，通知保卫处",
+        "Check by hand, log it and tell the office",
     ),
 }
 

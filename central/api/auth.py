@@ -253,7 +253,8 @@ CurrentUser = Annotated[User, Depends(current_user)]
 
 
 def require_roles(*roles: Role | str) -> Callable[[User], User]:
-    """A dependency returning the current user if they hold one of ``roles`` (admin always); 403 if not."""
+    """A dependency returning the current user if they hold one of ``roles`` (see ``User.may``: an
+    admin holds every role but the approver's); 403 if not."""
     wanted = tuple(Role(r) for r in roles)
 
     def dependency(user: CurrentUser) -> User:

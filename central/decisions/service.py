@@ -31,6 +31,7 @@ from central.decisions.answer import (
 )
 from central.decisions.batch import Batch
 from central.decisions.cache import RegistryCache
+from central.decisions.clock import judged_at
 from central.decisions.deadletter import store_rejected
 from central.decisions.facts import build_facts, gate_facts
 from central.decisions.ledger import claim_day, use_visitor_pass
@@ -43,7 +44,17 @@ from central.office.keys import KeyRing
 from central.office.registry import latest_policy
 from gatecore import topics
 from gatecore.messages import MessageError, ScanEvent, event_id_of
-from gatecore.policy import AccessRequest, Decision, Facts, Outcome, decide, read_pass
+from gatecore.policy import (
+    AccessRequest,
+    CampusPolicy,
+    Decision,
+    Facts,
+    Outcome,
+    decide,
+    read_pass,
+    temperature_reasons,
+    verified_claims,
+)
 from gatecore.reasons import Reason, Verdict
 from gatecore.tokens import PassClaims, PassKind, TokenError
 
@@ -79,14 +90,39 @@ class _Outcome:
 class DecisionService:
     """Decides scan events against the registry and logs them; see the module docstring."""
 
-    def __init__(self, engine: Engine, keyring: KeyRing, cache: RegistryCache | None = None) -> None:
+    def __init__(
+        self, engine: Engine, keyring: KeyRing, cache: RegistryCache | None = None, *, max_skew_s: float = 30.0
+    ) -> None:
         self.engine = engine
         self.keyring = keyring
         self.cache = cache or RegistryCache()
+        self.max_skew_s = max_skew_s  # how far ahead of central a gate's scan time may claim to be
 
     def handle(self, topic: str, payload: bytes, received_at: datetime) -> list[Outgoing]:
         """Decide one payload from ``gates/{id}/events``; return the messages to publish."""
         return self.handle_batch([(topic, payload, received_at)])
+
+    def _failed(self, topic: str, payload: bytes, received_at: datetime, exc: Exception) -> list[Outgoing]:
+        """A refer decision for the guard (and a fever alert when the reading is one by the default
+        threshold) plus a dead letter holding the payload: never silence."""
+        try:
+            store_rejected(
+                self.engine, topic, payload, f"decision failed: {type(exc).__name__}: {exc}", received_at
+            )
+        except SQLAlchemyError as db_exc:
+            logger.error("dead letter not stored either: %s", type(db_exc).__name__)
+        try:
+            event = ScanEvent.from_json(payload)
+        except MessageError:
+            return []
+        r = Reason.DECISION_ERROR
+        fever = [x for x in temperature_reasons(event.temperature, CampusPolicy(0)) if x is Reason.FEVER]
+        decision = Decision(Verdict.REFER, r, (r, *fever), 0, detail={"error": type(exc).__name__})
+        out = [Outgoing(topics.gate_decisions(event.gate_id), _message(event, decision, received_at))]
+        if decision.fever:
+            _, alert = fever_alert(event, None, Facts(), received_at)
+            out.append(Outgoing(topics.FEVER_ALERTS, alert.to_json()))
+        return out
 
     def handle_batch(self, items: Sequence[tuple[str, bytes, datetime]]) -> list[Outgoing]:
         """Decide payloads that arrived together in one transaction; the messages to publish after it."""
@@ -134,9 +170,11 @@ class DecisionService:
                     events[0].event.event_id,
                     type(exc).__name__,
                 )
-            else:
-                logger.exception("event %s could not be decided", events[0].event.event_id)
-            return []  # nothing is published, so the gate's outbox resends it
+                return []  # nothing is published, so the gate's outbox resends it
+            # a bad stored setting, a bug: the gate still gets an answer (refer), the payload is kept
+            logger.exception("event %s could not be decided", events[0].event.event_id)
+            one = events[0]
+            return self._failed(one.topic, one.payload, one.received_at, exc)
 
     def _transaction(self, events: list[_Incoming]) -> list[Outgoing]:
         ids = [i.event.event_id for i in events]
@@ -194,7 +232,9 @@ class DecisionService:
         session = batch.session
         gate = self.cache.row(session, Gate, event.gate_id)
         if gate is None:
-            unknown = Decision(Verdict.REFER, Reason.UNKNOWN_GATE, (Reason.UNKNOWN_GATE,), 0)
+            # a fever is alerted at any gate, registered or not (by the default threshold)
+            fever = [r for r in temperature_reasons(event.temperature, CampusPolicy(0)) if r is Reason.FEVER]
+            unknown = Decision(Verdict.REFER, Reason.UNKNOWN_GATE, (Reason.UNKNOWN_GATE, *fever), 0)
             outcome, campus_id = _Outcome(unknown, Facts(), None), None
         else:
             outcome, campus_id = self._evaluate(session, event, gate, received_at), gate.campus_id
@@ -224,18 +264,20 @@ class DecisionService:
     def _evaluate(self, session: Session, event: ScanEvent, gate: Gate, received_at: datetime) -> _Outcome:
         campus_id = gate.campus_id
         policy = self.cache.value(("policy", campus_id), lambda: latest_policy(session, campus_id))
-        claims = read_pass(event.qr, self.keyring.public_keys(), event.gate_time)
-        day = policy.local_date(event.gate_time)
+        at, clock = judged_at(session, event, received_at, max_skew_s=self.max_skew_s)
+        claims = read_pass(event.qr, self.keyring.public_keys(), at)
+        day = policy.local_date(at)
         done = event.offline.verdict if event.offline is not None else None
         admitted_offline = done is Verdict.ALLOW
         # an offline admission is judged by what the gate could know at its scan time
-        as_of = event.gate_time if admitted_offline else None
+        as_of = at if admitted_offline else None
+        verified = verified_claims(claims)
         facts = (
-            build_facts(session, claims, gate, day, revoked_as_of=as_of, cache=self.cache)
-            if isinstance(claims, PassClaims)
+            build_facts(session, verified, gate, day, revoked_as_of=as_of, cache=self.cache)
+            if verified is not None
             else gate_facts(gate)
         )
-        request = AccessRequest.from_scan(event)
+        request = AccessRequest.from_scan(event, at)
         guard = event.override.verdict if event.override else None
 
         def run(f: Facts) -> Outcome:
@@ -253,13 +295,13 @@ class DecisionService:
 
         outcome = run(facts)
         decision, facts = outcome.decision, outcome.facts
-        conflicts: list[str] = []
+        conflicts: list[str] = [clock] if clock else []
         if outcome.lost_to is not None and admitted_offline:
             conflicts.append(f"household day already held by person {outcome.lost_to.person_id}")
         refused_offline = done is not None and not admitted_offline
         if not refused_offline and _uses_visitor_pass(claims, event, decision, admitted_offline):
             assert isinstance(claims, PassClaims)
-            if not use_visitor_pass(session, claims.pass_id, event.gate_time):
+            if not use_visitor_pass(session, claims.pass_id, at):
                 facts = dataclasses.replace(facts, visitor_used=True)
                 decision = run(facts).decision
                 if admitted_offline:
@@ -320,6 +362,10 @@ def _collision(stored: EntryEvent) -> str:
 
 def _reconcile_id(event_id: str) -> str:
     return str(uuid.uuid5(_RECONCILE_NS, event_id))
+
+
+def _message(event: ScanEvent, decision: Decision, received_at: datetime) -> bytes:
+    return decision_message(event, decision, Facts(), received_at, None).to_json()
 
 
 def _uses_visitor_pass(

@@ -53,7 +53,7 @@ class Worker:
         self.settings = settings
         self.engine = engine
         self.keyring = keyring or open_keyring(settings, engine)
-        self.service = DecisionService(engine, self.keyring)
+        self.service = DecisionService(engine, self.keyring, max_skew_s=settings.max_clock_skew_s)
         self.commits = GroupCommit(
             self.service.handle_batch,
             self._publish,

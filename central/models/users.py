@@ -42,9 +42,16 @@ class User(SQLModel, table=True):
         return {Role(r) for r in self.roles.split(",") if r.strip() in Role._value2member_map_}
 
     def may(self, *roles: Role | str) -> bool:
-        """Whether the user holds one of ``roles`` (an admin holds them all)."""
+        """Whether the user holds one of ``roles``; no roles means the admin alone.
+
+        An admin holds every role but the approver's: approving staff is for the Party Secretary
+        or the President (书记或院长, seed 000); an admin manages users, not approvals.
+        """
         mine = self.role_set
-        return Role.ADMIN in mine or any(Role(r) in mine for r in roles)
+        wanted = {Role(r) for r in roles}
+        if Role.ADMIN in mine and (not wanted or wanted - {Role.APPROVER}):
+            return True
+        return bool(wanted & mine)
 
 
 class LoginThrottle(SQLModel, table=True):

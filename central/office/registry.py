@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -18,11 +19,24 @@ from central.models.registry import (
     ReturnBatch,
     Vehicle,
 )
-from gatecore.campus import DEFAULT_TZ
+from gatecore.campus import DEFAULT_TZ, policy_problems, valid_timezone
 from gatecore.gatefacts import GateRegistry
 from gatecore.messages import GateConfig
 from gatecore.policy import CampusPolicy, Window
 from gatecore.tokens import PassKind
+
+
+class PolicyError(ValueError):
+    """A campus policy that cannot be used; ``problems`` lists (field, 中文, English)."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
+        super().__init__("; ".join(en for _, _, en in problems))
+        self.problems = problems
+
+    @property
+    def text(self) -> str:
+        """Chinese first, English beside it, one problem per clause."""
+        return "；".join(f"{zh}（{en}）" for _, zh, en in self.problems)
 
 
 def add_campus(
@@ -34,7 +48,11 @@ def add_campus(
     timezone: str = DEFAULT_TZ,
     at: datetime | None = None,
 ) -> Campus:
-    """A campus with its default policy (version 1)."""
+    """A campus with its default policy (version 1); PolicyError for a time zone not in the IANA database."""
+    if not valid_timezone(timezone):
+        raise PolicyError(
+            [p for p in policy_problems(CampusPolicy(0, timezone=timezone)) if p[0] == "timezone"]
+        )
     campus = Campus(code=code, name_zh=name_zh, name_en=name_en, timezone=timezone)
     session.add(campus)
     session.flush()
@@ -44,7 +62,11 @@ def add_campus(
 
 
 def save_policy(session: Session, policy: CampusPolicy, *, at: datetime | None = None) -> CampusPolicy:
-    """Store ``policy`` as the campus's next version (the version field of the argument is ignored)."""
+    """Store ``policy`` as the campus's next version (the version field of the argument is ignored);
+    raise PolicyError, storing nothing, when a value is out of range (gatecore.campus.policy_problems)."""
+    problems = policy_problems(policy)
+    if problems:
+        raise PolicyError(problems)
     current = session.exec(
         select(CampusPolicyRow.version)
         .where(CampusPolicyRow.campus_id == policy.campus_id)
@@ -62,6 +84,21 @@ def save_policy(session: Session, policy: CampusPolicy, *, at: datetime | None =
     )
     session.flush()
     return saved
+
+
+def changed_policy(session: Session, campus_id: int, changes: dict[str, Any]) -> CampusPolicy:
+    """The campus's current policy with ``changes`` applied (not saved); PolicyError naming what is wrong."""
+    current = latest_policy(session, campus_id).to_dict()
+    unknown = set(changes) - set(current) | ({"campus_id", "version"} & set(changes))
+    if unknown:
+        names = ", ".join(sorted(unknown))
+        raise PolicyError(
+            [("changes", f"不能修改的策略字段：{names}", f"cannot change policy fields: {names}")]
+        )
+    try:
+        return CampusPolicy.from_dict({**current, **changes})
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise PolicyError([("changes", f"策略值无效：{exc}", f"invalid policy: {exc}")]) from None
 
 
 def latest_policy(session: Session, campus_id: int) -> CampusPolicy:

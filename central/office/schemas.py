@@ -8,7 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
 from central.models.base import MAX_DB_INT
-from gatecore.campus import DEFAULT_TZ
+from gatecore.campus import DEFAULT_TZ, valid_timezone
 from gatecore.tokens import EARLIEST, LATEST, PassKind
 
 T = TypeVar("T")
@@ -44,19 +44,26 @@ class Page(BaseModel, Generic[T]):
     count: int
 
 
+def _zone(value: str) -> str:
+    if not valid_timezone(value):
+        raise ValueError(f"时区“{value}”不在 IANA 时区库中 / time zone {value!r} is not in the IANA database")
+    return value
+
+
 class CampusCreate(BaseModel):
     """A new campus."""
 
     code: Text
     name_zh: Text
     name_en: Line = ""
-    timezone: Line = DEFAULT_TZ
+    timezone: Annotated[str, AfterValidator(_plain), AfterValidator(_zone)] = DEFAULT_TZ
 
 
 class CampusPublic(CampusCreate):
     """A campus."""
 
     id: int
+    timezone: str = DEFAULT_TZ  # as stored: a read must never fail on an old bad value
 
 
 class PolicyUpdate(BaseModel):

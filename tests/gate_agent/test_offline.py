@@ -69,6 +69,22 @@ def test_first_household_member_allowed_second_refused(
     assert offline_gate.relay.count == 2
 
 
+def test_a_guard_override_offline_takes_the_household_day(
+    offline_gate: Gate, signing_key: Ed25519PrivateKey
+) -> None:
+    qr = make_pass(signing_key, pass_id=81, household=8)
+    refused = offline_gate.scan(qr, Temperature(None, SensorStatus.MISSING))
+    assert refused.reason is Reason.TEMP_MISSING
+    agent = offline_gate.agent
+    assert agent.last_event is not None
+    eid = agent.submit_override(agent.last_event, allow=True, reason="手测正常", guard="guard-3")
+    admitted = offline_gate.display.wait_for(lambda v: v.event_id == eid, timeout=5)
+    assert (admitted.verdict, admitted.reason) == (Verdict.ALLOW, Reason.OK_OVERRIDE)
+    # the admitted person holds the day, as central would record it online
+    other = offline_gate.scan(make_pass(signing_key, pass_id=82, household=8))
+    assert (other.reason, other.detail["day_holder"]) == (Reason.HOUSEHOLD_DAY_USED, "#81")
+
+
 def test_revoked_pass_refused(offline_gate: Gate, signing_key: Ed25519PrivateKey) -> None:
     view = offline_gate.scan(make_pass(signing_key, pass_id=99, household=9))
     assert (view.verdict, view.reason) == (Verdict.DENY, Reason.PASS_REVOKED)

@@ -14,7 +14,8 @@ def _loaded_after(imports: str) -> set[str]:
 
 def test_core_imports_no_io_library() -> None:
     loaded = _loaded_after(
-        "import gatecore.policy, gatecore.messages, gatecore.tokens, gatecore.topics, gatecore.thermoline"
+        "import gatecore.policy, gatecore.messages, gatecore.tokens, gatecore.topics, gatecore.thermoline,"
+        " gatecore.campus, gatecore.facts, gatecore.gatefacts"
     )
     assert not loaded & {
         "cv2",

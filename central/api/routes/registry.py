@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
 
@@ -40,7 +40,6 @@ from central.office.schemas import (
     PersonUpdate,
     PolicyUpdate,
 )
-from gatecore.policy import CampusPolicy
 
 READERS = (Role.SECURITY, Role.AUDITOR, Role.DIRECTOR, Role.APPROVER)
 Reader = Annotated[User, Depends(require_roles(*READERS))]
@@ -62,10 +61,24 @@ def create_campus(body: CampusCreate, session: WriteSession, user: Office) -> Ca
     """A new campus with the default policy."""
     if session.exec(select(Campus).where(Campus.code == body.code)).first():
         raise refuse(409, f"campus code {body.code!r} exists")
-    campus = registry.add_campus(session, **body.model_dump())
+    try:
+        campus = registry.add_campus(session, **body.model_dump())
+    except registry.PolicyError as exc:
+        raise policy_refusal(exc) from None
     record_change(session, user, "create", "campus", campus.id, code=campus.code)
     session.commit()
     return campus
+
+
+def policy_refusal(exc: registry.PolicyError) -> HTTPException:
+    """A 422 whose details name each bad field, Chinese first and English beside it."""
+    return HTTPException(
+        422,
+        detail=[
+            {"loc": ["body", field], "msg": f"{zh} / {en}", "msg_zh": zh, "msg_en": en, "type": "policy"}
+            for field, zh, en in exc.problems
+        ],
+    )
 
 
 @router.get("/campuses/{campus_id}/policy")
@@ -81,15 +94,10 @@ def update_policy(
 ) -> dict[str, object]:
     """Save the changed fields as the next policy version and re-publish the campus's gate configs."""
     get_or_404(session, Campus, campus_id, "campus")
-    current = registry.latest_policy(session, campus_id).to_dict()
-    unknown = set(body.changes) - set(current) | ({"campus_id", "version"} & set(body.changes))
-    if unknown:
-        raise refuse(422, f"cannot change policy fields: {', '.join(sorted(unknown))}")
     try:
-        policy = CampusPolicy.from_dict({**current, **body.changes})
-    except (TypeError, ValueError) as exc:
-        raise refuse(422, f"invalid policy: {exc}") from None
-    saved = registry.save_policy(session, policy)
+        saved = registry.save_policy(session, registry.changed_policy(session, campus_id, body.changes))
+    except registry.PolicyError as exc:
+        raise policy_refusal(exc) from None
     record_change(
         session, user, "update", "campus_policy", campus_id, version=saved.version, changes=body.changes
     )

@@ -97,14 +97,15 @@ def test_wrong_password_is_401_with_message(app: FastAPI) -> None:
     assert r.status_code == 401 and r.json()["detail"] == "wrong username or password"
 
 
-def test_no_credentials_401_wrong_role_403_admin_always(app: FastAPI) -> None:
+def test_no_credentials_401_wrong_role_403_admin_all_but_approving(app: FastAPI) -> None:
     client = TestClient(app)
     r = client.get("/probe/approver")
     assert r.status_code == 401 and "authentication required" in r.json()["detail"]
     r = client.get("/probe/approver", headers=login(client, "guard"))
     assert r.status_code == 403 and "approver" in r.json()["detail"]
     assert client.get("/probe/approver", headers=login(client, "approver")).json() == {"user": "approver"}
-    assert client.get("/probe/approver", headers=login(client, "admin")).json() == {"user": "admin"}
+    # approving is the approver's alone (书记或院长): the system admin manages users, not approvals
+    assert client.get("/probe/approver", headers=login(client, "admin")).status_code == 403
 
 
 def test_forged_or_foreign_token_is_401(app: FastAPI) -> None:

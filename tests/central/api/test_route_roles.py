@@ -2,7 +2,8 @@
 
 The table is the access policy written down; the test calls every route as every role and as
 nobody, and fails on any difference, and on a route the table does not list (a new route needs a
-decision here). ``*`` is public, ``-`` is the admin alone; an admin may call everything.
+decision here). ``*`` is public, ``-`` is the admin alone; an admin may call everything except what
+is the approver's alone (approving staff: 书记或院长, never the system admin).
 Allowed means not refused (the call may still be 404 or 422 for the made-up id or body);
 refused means 403, and anonymous means 401 or the console's login redirect.
 """
@@ -130,6 +131,15 @@ def policy() -> dict[tuple[str, str], set[str]]:
     return out
 
 
+def test_approving_is_the_approvers_alone() -> None:
+    approver_only = {k for k, roles in policy().items() if roles == {"approver"}}
+    assert approver_only == {
+        ("POST", "/api/v1/approvals/{approval_id}/approve"),
+        ("POST", "/api/v1/approvals/{approval_id}/reject"),
+        ("POST", "/console/approvals/{approval_id}/{verdict}"),
+    }
+
+
 def test_every_route_is_in_the_table(world: World, tmp_path: Path) -> None:
     c = Client(world, tmp_path)
     routes = {(m, p) for p, methods in walk(list(c.app.routes)) for m in methods - {"HEAD"}}
@@ -143,7 +153,8 @@ def test_each_role_is_allowed_exactly_where_the_table_says(world: World, tmp_pat
     for (method, path), allowed in sorted(policy().items()):
         url = re.sub(r"\{[^}]+\}", "1", path)
         for role in [None, *ROLES, Role.ADMIN.value]:
-            may = "*" in allowed or role == Role.ADMIN.value or role in allowed
+            admin_may = not allowed or bool(allowed - {"approver"})
+            may = "*" in allowed or (role == Role.ADMIN.value and admin_may) or role in allowed
             if path in STREAMS and may:
                 continue
             r = c.call(method, url, role=role, follow_redirects=False)

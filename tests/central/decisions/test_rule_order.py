@@ -62,3 +62,34 @@ def test_report_counts_identity_refusals_and_lapsed_exits(world: World) -> None:
     c = report.content
     assert (c["identity_refusals"], c["exits_lapsed"], c["exits"]) == (2, 1, 1)
     assert c["refusals"] == {"pass_revoked": 1, "qr_foreign": 1, "staff_not_approved": 1}
+
+
+def _visitor(world: World, *, revoked: bool) -> str:
+    """A visitor pass whose window ended an hour ago (while the visitor was inside)."""
+    with session_scope(world.engine) as s:
+        person = Person(name="孙访客", category="VISITOR")
+        s.add(person)
+        s.flush()
+        assert person.id is not None
+        row = Pass(
+            person_id=person.id,
+            kind="VISITOR",
+            campus_id=world.campus_id,
+            valid_from=NOW - timedelta(hours=3),
+            valid_until=NOW - timedelta(hours=1),
+            revoked_at=NOW - timedelta(hours=2) if revoked else None,
+        )
+        s.add(row)
+        s.flush()
+        return world.keyring.issue(row)
+
+
+def test_visitor_whose_window_ended_inside_is_let_out_unless_revoked(world: World) -> None:
+    out = decide(world, _visitor(world, revoked=False), direction="out")
+    assert (out.verdict, out.reason, out.detail["lapsed"]) == (
+        Verdict.ALLOW,
+        Reason.OK_EXIT_LAPSED,
+        ["visitor_outside_window"],
+    )
+    assert decide(world, _visitor(world, revoked=True), direction="out").reason is Reason.PASS_REVOKED
+    assert decide(world, _visitor(world, revoked=False)).reason is Reason.VISITOR_OUTSIDE_WINDOW

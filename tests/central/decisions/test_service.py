@@ -27,7 +27,9 @@ RECEIVED = NOW + timedelta(milliseconds=40)
 
 def decide(world: World, role: str, **kwargs: object) -> DecisionMessage:
     """Scan ``role``'s pass and return the one decision published."""
-    out = world.service.handle(*world.scan(role, **kwargs), RECEIVED)  # type: ignore[arg-type]
+    # received 40 ms after the scan: online, central judges at its own receive time
+    received = kwargs.get("at", NOW) + (RECEIVED - NOW)  # type: ignore[operator]
+    out = world.service.handle(*world.scan(role, **kwargs), received)  # type: ignore[arg-type]
     decisions = [o for o in out if o.topic == topics.gate_decisions(kwargs.get("gate_id") or world.gate_id)]
     assert len(decisions) == 1, out
     return DecisionMessage.from_json(decisions[0].payload)
@@ -327,3 +329,16 @@ def test_database_outage_does_not_escape(world: World, keyring: KeyRing) -> None
     service = DecisionService(down, keyring)
     assert service.handle(*world.scan("zhang"), RECEIVED) == []
     assert service.handle(topics.gate_events(world.gate_id), b"{bad", RECEIVED) == []
+
+
+def test_fever_at_an_unregistered_gate_is_alerted_and_still_referred(world: World) -> None:
+    out = world.service.handle(*world.scan("zhang", celsius=38.4, gate_id="nowhere-gate"), RECEIVED)
+    msg = DecisionMessage.from_json(out[0].payload)
+    assert (msg.verdict, msg.reason, msg.open) == (Verdict.REFER, Reason.UNKNOWN_GATE, False)
+    alerts = [json.loads(o.payload) for o in out if o.topic == topics.FEVER_ALERTS]
+    assert [(a["gate_id"], a["celsius"]) for a in alerts] == [("nowhere-gate", 38.4)]
+    with session_scope(world.engine) as s:
+        row = s.exec(select(FeverAlert)).one()
+    assert (row.gate_id, row.campus_id) == ("nowhere-gate", None)
+    normal = world.service.handle(*world.scan("zhang", gate_id="nowhere-gate"), RECEIVED)
+    assert [o.topic for o in normal] == [topics.gate_decisions("nowhere-gate")]

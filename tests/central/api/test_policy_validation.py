@@ -1,0 +1,102 @@
+"""Campus policy is validated on write (REST API), with a bilingual message per field; whatever is
+stored, every scan still gets a decision; the scheduler survives a bad stored time zone."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from central.models.db import session_scope
+from central.models.journal import RejectedMessage
+from central.models.registry import Campus, CampusPolicyRow
+from central.office import registry
+from central.office.reports import DailyReport
+from central.office.scheduler import Scheduler
+from gatecore import topics
+from gatecore.messages import DecisionMessage
+from gatecore.reasons import Reason, Verdict
+from tests.central.conftest import NOW, World
+from tests.central.console_helpers import Client
+
+
+@pytest.mark.parametrize(
+    "changes,field,words",
+    [
+        ({"fever_threshold": 73.0}, "fever_threshold", "37.0–38.5"),
+        ({"fever_threshold": 33.0}, "fever_threshold", "37.0–38.5"),
+        ({"plausible_min": 44.0, "plausible_max": 35.0}, "plausible_min", "min < max"),
+        ({"plausible_min": 20.0}, "plausible_min", "30.0–45.0"),
+        ({"timezone": "Asia/Shangai"}, "timezone", "IANA"),
+        ({"opens": "08:00:00", "closes": None}, "opens", "both"),
+        ({"opens": "08:00:00", "closes": "08:00:00"}, "opens", "differ"),
+    ],
+)
+def test_bad_policy_is_refused_with_a_bilingual_message(
+    world: World, tmp_path: Path, changes: dict, field: str, words: str
+) -> None:
+    c = Client(world, tmp_path)
+    r = c.call("PUT", f"/api/v1/campuses/{world.campus_id}/policy", json={"changes": changes})
+    assert r.status_code == 422, r.text
+    details = r.json()["detail"]
+    hit = [d for d in details if d["loc"] == ["body", field]]
+    assert hit and words in hit[0]["msg_en"] and hit[0]["msg_zh"]
+    assert hit[0]["msg"].startswith(hit[0]["msg_zh"])  # Chinese first, English beside it
+    with session_scope(world.engine) as s:
+        assert registry.latest_policy(s, world.campus_id).version == 1  # nothing stored
+    assert c.published == []
+
+
+def test_good_policy_is_saved(world: World, tmp_path: Path) -> None:
+    c = Client(world, tmp_path)
+    changes = {"fever_threshold": 37.5, "timezone": "Asia/Urumqi", "opens": "22:00:00", "closes": "06:00:00"}
+    r = c.call("PUT", f"/api/v1/campuses/{world.campus_id}/policy", json={"changes": changes})
+    assert r.status_code == 200, r.text
+    assert r.json()["version"] == 2
+
+
+def test_campus_with_a_misspelt_time_zone_is_refused(world: World, tmp_path: Path) -> None:
+    c = Client(world, tmp_path)
+    r = c.call(
+        "POST", "/api/v1/campuses", json={"code": "x", "name_zh": "新校区", "timezone": "Asia/Shangai"}
+    )
+    assert r.status_code == 422 and "IANA" in r.text
+
+
+def _store_bad_timezone(world: World) -> None:
+    """What an old version or a hand edit may have left in the database."""
+    with session_scope(world.engine) as s:
+        row = s.exec(select(CampusPolicyRow).where(CampusPolicyRow.campus_id == world.campus_id)).one()
+        row.policy_json = json.dumps({**json.loads(row.policy_json), "timezone": "Asia/Shangai"})
+        campus = s.get(Campus, world.campus_id)
+        assert campus is not None
+        campus.timezone = "Asia/Shangai"
+
+
+def test_a_bad_stored_policy_still_gets_every_scan_an_answer(world: World) -> None:
+    _store_bad_timezone(world)
+    out = world.service.handle(*world.scan("zhang", celsius=38.6), NOW)
+    decisions = [
+        DecisionMessage.from_json(o.payload) for o in out if o.topic == topics.gate_decisions(world.gate_id)
+    ]
+    assert [(d.verdict, d.reason) for d in decisions] == [(Verdict.REFER, Reason.DECISION_ERROR)]
+    assert [o.topic for o in out if o.topic == topics.FEVER_ALERTS]  # the fever is still alerted
+    with session_scope(world.engine) as s:
+        letters = s.exec(select(RejectedMessage)).all()
+    assert len(letters) == 1 and "decision failed: ZoneInfoNotFoundError" in letters[0].reason
+
+
+def test_scheduler_skips_a_campus_with_a_bad_time_zone_and_lives(world: World, tmp_path: Path) -> None:
+    other = World(world.engine, world.keyring, 0, "", 0)
+    with session_scope(world.engine) as s:
+        other.campus_id = registry.add_campus(s, code="ok", name_zh="长风校区").id or 0
+    _store_bad_timezone(world)
+    refreshed: list[int] = []
+    scheduler = Scheduler(world.engine, tmp_path, refresh=lambda: refreshed.append(1))
+    scheduler.tick(NOW + timedelta(days=1, hours=6), 1.0)
+    with session_scope(world.engine) as s:
+        made = {r.campus_id for r in s.exec(select(DailyReport))}
+    assert made == {other.campus_id} and refreshed == [1]
