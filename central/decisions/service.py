@@ -91,7 +91,12 @@ class DecisionService:
     """Decides scan events against the registry and logs them; see the module docstring."""
 
     def __init__(
-        self, engine: Engine, keyring: KeyRing, cache: RegistryCache | None = None, *, max_skew_s: float = 30.0
+        self,
+        engine: Engine,
+        keyring: KeyRing,
+        cache: RegistryCache | None = None,
+        *,
+        max_skew_s: float = 30.0,
     ) -> None:
         self.engine = engine
         self.keyring = keyring
