@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
@@ -26,7 +25,6 @@ from central.decisions.answer import (
     decision_message,
     entry_row,
     fever_alert,
-    offline_acknowledgement,
     refusal_message,
 )
 from central.decisions.batch import Batch
@@ -35,6 +33,7 @@ from central.decisions.clock import judged_at
 from central.decisions.deadletter import store_rejected
 from central.decisions.facts import build_facts, gate_facts
 from central.decisions.ledger import claim_day, use_visitor_pass
+from central.decisions.reconcile import late_offline, reconcile_id
 from central.models.base import utc
 from central.models.db import session_scope
 from central.models.journal import EntryEvent
@@ -59,10 +58,6 @@ from gatecore.reasons import Reason, Verdict
 from gatecore.tokens import PassClaims, PassKind, TokenError
 
 logger = logging.getLogger(__name__)
-
-# reconciliation rows get an id derived from the event they complete, so that a second late
-# copy of the same offline decision hits the unique key instead of logging twice
-_RECONCILE_NS = uuid.UUID("6f1c7d2e-4b1a-5c8e-9d3f-0a1b2c3d4e5f")
 
 
 class Outgoing(NamedTuple):
@@ -183,7 +178,7 @@ class DecisionService:
 
     def _transaction(self, events: list[_Incoming]) -> list[Outgoing]:
         ids = [i.event.event_id for i in events]
-        ids += [_reconcile_id(i.event.event_id) for i in events if i.event.offline is not None]
+        ids += [reconcile_id(i.event.event_id) for i in events if i.event.offline is not None]
         for attempt in (1, 2):
             collisions: list[tuple[_Incoming, str]] = []
             out: list[Outgoing] = []
@@ -323,50 +318,15 @@ class DecisionService:
     ) -> list[Outgoing]:
         answer = stored.decision_json.encode()
         if event.offline is not None and stored.offline_verdict is None:
-            answer = self._late_offline(batch, event, stored, received_at)
+            answer = late_offline(batch, event, stored, received_at)
         logger.info("duplicate event %s answered with its stored decision", event.event_id)
         return [Outgoing(topics.gate_decisions(event.gate_id), answer)]
-
-    def _late_offline(
-        self, batch: Batch, event: ScanEvent, stored: EntryEvent, received_at: datetime
-    ) -> bytes:
-        """The gate decided on its own after (or while) we decided: log what it did beside what we said,
-        once, and answer with the acknowledgement that lets the gate drop its outbox row."""
-        assert event.offline is not None
-        reconcile_id = _reconcile_id(stored.event_id)
-        done = batch.stored(reconcile_id)
-        if done is not None:
-            return done.decision_json.encode()
-        conflict = None
-        if event.offline.verdict.value != stored.verdict:
-            conflict = (
-                f"gate decided {event.offline.verdict.value}/{event.offline.reason.value} offline, "
-                f"central decided {stored.verdict}/{stored.reason}"
-            )
-            logger.warning("event %s: offline decision conflicts with central: %s", event.event_id, conflict)
-        row = EntryEvent.model_validate(stored.model_dump(exclude={"seq", "prev_hash", "row_hash"}))
-        row.kind, row.event_id, row.of_event, row.received_at = (
-            "offline_reconcile",
-            reconcile_id,
-            stored.event_id,
-            received_at,
-        )
-        row.offline_verdict, row.offline_reason = event.offline.verdict.value, event.offline.reason.value
-        row.offline_policy_version, row.conflict = event.offline.policy_version, conflict
-        answer = offline_acknowledgement(stored.decision_json, conflict)
-        row.decision_json = answer.decode()
-        batch.append(row)
-        return answer
 
 
 def _collision(stored: EntryEvent) -> str:
     # event ids are UUIDv7 with 74 random bits: the same id from two gates is a fault or an attack,
     # and answering it with the first gate's stored decision would show that gate's holder
     return f"event id already used by gate {stored.gate_id!r}"
-
-
-def _reconcile_id(event_id: str) -> str:
-    return str(uuid.uuid5(_RECONCILE_NS, event_id))
 
 
 def _message(event: ScanEvent, decision: Decision, received_at: datetime) -> bytes:

@@ -10,6 +10,7 @@ import os
 import signal
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import psycopg
 from sqlalchemy import Engine, text
@@ -68,7 +69,7 @@ def _event_id(payload: bytes) -> str:
 
 
 def _decide_in_child(url: str, keys: str, items: list, pipe) -> None:
-    service = DecisionService(make_engine(url), KeyRing.open(keys))
+    service = DecisionService(make_engine(url), KeyRing.open(Path(keys)))
     pipe.send(len(service.handle_batch(items)))  # never reached: killed inside the transaction
 
 
