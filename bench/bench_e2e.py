@@ -1,14 +1,20 @@
 """Scan-to-decision latency and decision throughput through a real broker and central.
 
     .venv/bin/python bench/bench_e2e.py [--scans 500] [--broker mosquitto|amqtt] [--db sqlite|postgres]
+                                        [--workers N]
 
 Prints p50/p99 latency of sequential scans (publish → decision received, as a gate sees it),
 decisions per second with many scans in flight, and decisions per second of the pure rules alone.
+Central's workers run as N separate processes (forked, sharing the events through a shared
+subscription when N > 1), as they would in production.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -40,12 +46,16 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def scan(gate_id: str, qr: str, seq: int) -> ScanEvent:
-    """A fresh scan event."""
+_SEQ: dict[str, int] = {}
+
+
+def scan(gate_id: str, qr: str, seq: int = 0) -> ScanEvent:
+    """A fresh scan event, numbered in its gate's own sequence as a real gate would."""
+    _SEQ[gate_id] = _SEQ.get(gate_id, 0) + 1
     return ScanEvent(
         event_id=str(uuid.uuid4()),
         gate_id=gate_id,
-        seq=seq,
+        seq=_SEQ[gate_id],
         gate_time=datetime.now(UTC),
         qr=qr,
         temperature=Temperature(36.5, SensorStatus.OK),
@@ -63,6 +73,14 @@ def pg_database() -> str:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
+def run_worker(settings: CentralSettings) -> None:
+    """One central worker process, until killed."""
+    handle = build_central(settings, api=False)
+    handle.start()
+    signal.sigwait({signal.SIGTERM})
+    handle.stop()
+
+
 def main() -> None:
     """Run the three measurements and print them."""
     ap = argparse.ArgumentParser()
@@ -73,19 +91,31 @@ def main() -> None:
         default="mosquitto" if MosquittoBroker.available() else "amqtt",
     )
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("--workers", type=int, default=1, help="central worker processes")
+    ap.add_argument("--sequential", type=int, default=200, help="scans for the latency measurement")
     args = ap.parse_args()
 
     broker = (MosquittoBroker() if args.broker == "mosquitto" else EmbeddedBroker()).start()
     work = Path(tempfile.mkdtemp(prefix="cg-bench-"))
     url = f"sqlite:///{work}/bench.db" if args.db == "sqlite" else pg_database()
-    central = build_central(
-        CentralSettings(database_url=url, mqtt_port=broker.port, data_dir=work), api=False
+    settings = CentralSettings(
+        database_url=url, mqtt_port=broker.port, data_dir=work, shared_subscription=args.workers > 1
     )
+    central = build_central(settings, api=False, worker=False)
     with Session(central.engine) as s:
         seed_demo(s, central.keyring, local_today(datetime.now(UTC)))
         s.commit()
         passes = [p for p in demo_passes(s, central.keyring) if p.role in ("staff", "commuter", "resident")]
-    central.start()
+    central.engine.dispose()
+    fork = multiprocessing.get_context("fork")
+    workers = [
+        fork.Process(
+            target=run_worker, args=(settings.model_copy(update={"worker_id": str(n)}),), daemon=True
+        )
+        for n in range(args.workers)
+    ]
+    for w in workers:
+        w.start()
 
     # staff with approvals and commuters are allowed every time; residents exercise the day claim
     gate_ids = [g for g in passes[0].gate_ids]
@@ -102,10 +132,18 @@ def main() -> None:
     for g in gate_ids:
         link.subscribe(topics.gate_decisions(g), on_decision)
     link.start()
-    time.sleep(0.3)
+    # warm up: scans until the workers answer (they connect and subscribe at their own pace)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        probe = scan(gate_ids[0], passes[0].token)
+        link.publish(topics.gate_events(probe.gate_id), probe.to_json())
+        with cond:
+            if cond.wait_for(lambda: probe.event_id in received, timeout=1.0):  # noqa: B023 (called here)
+                break
+    time.sleep(2.0)  # the last worker to subscribe, too
 
     latencies = []
-    for i in range(args.scans):
+    for i in range(args.sequential):
         p = passes[i % len(passes)]
         ev = scan(gate_ids[i % len(gate_ids)], p.token, i)
         t0 = time.perf_counter()
@@ -115,7 +153,10 @@ def main() -> None:
                 raise SystemExit(f"no decision for scan {i}")
         latencies.append((received[ev.event_id] - t0) * 1000)
 
-    events = [scan(gate_ids[i % len(gate_ids)], passes[i % len(passes)].token, i) for i in range(args.scans)]
+    first = args.sequential
+    events = [
+        scan(gate_ids[i % len(gate_ids)], passes[i % len(passes)].token, first + i) for i in range(args.scans)
+    ]
     t0 = time.perf_counter()
     for ev in events:
         link.publish(topics.gate_events(ev.gate_id), ev.to_json())
@@ -123,7 +164,10 @@ def main() -> None:
         ok = cond.wait_for(lambda: all(e.event_id in received for e in events), timeout=120)
     elapsed = time.perf_counter() - t0
     link.stop()
-    central.stop()
+    for w in workers:
+        assert w.pid is not None
+        os.kill(w.pid, signal.SIGTERM)
+        w.join(20)
     broker.stop()
 
     # the pure rules alone
@@ -144,7 +188,7 @@ def main() -> None:
         evaluate(req, read_pass(token, keys, now), facts, policy)
     core_rate = n / (time.perf_counter() - t1)
 
-    print(f"broker={args.broker} db={args.db} scans={args.scans}")
+    print(f"broker={args.broker} db={args.db} scans={args.scans} workers={args.workers}")
     print(
         f"  scan→decision latency (sequential): p50 {statistics.median(latencies):.2f} ms   "
         f"p99 {pct(latencies, 99):.2f} ms   max {max(latencies):.2f} ms"

@@ -18,6 +18,8 @@ from sqlalchemy import Engine
 
 from central import migrations
 from central.api import auth, csrf
+from central.api.bodylimit import BodyLimit
+from central.api.openapi import documented
 from central.api.routes import (
     approvals,
     audit,
@@ -89,6 +91,8 @@ ROUTERS: tuple[APIRouter, ...] = (
 def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
     """The FastAPI application on ``engine``: every router of ``ROUTERS``, office refusals as statuses."""
     app = FastAPI(title="campusgate central", version="1")
+    app.openapi = lambda: documented(app)  # type: ignore[method-assign]
+    app.add_middleware(BodyLimit)
     app.state.settings = settings
     app.state.engine = engine
     app.state.read_engine = read_only(engine)

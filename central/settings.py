@@ -47,9 +47,15 @@ class CentralSettings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     api_host: str = "127.0.0.1"
     api_port: int = 8000  # 0: pick a free loopback port at start (the demo, the tests)
+    # group commit: a batch of decisions is up to this many events, or what arrived this long after its first
+    batch_max_events: int = 64
+    batch_max_wait_ms: float = 2.0
     max_clock_skew_s: float = 30.0  # a gate whose status clock is further off is flagged
     # gates' retained configs (registry facts for offline decisions) are re-published this often
     config_refresh_s: float = 300.0
+    # console cookies carry Secure: True always, False never, None when the request came over HTTPS
+    # (directly, or through a proxy that says X-Forwarded-Proto: https)
+    cookie_secure: bool | None = None
     # a worker run without the API (--no-api) serves /metrics, /health and /ready here; 0: not at all
     metrics_port: int = 0
 

@@ -24,6 +24,7 @@ from gate_agent.store import Store
 from gate_agent.waiters import DecisionWaiters, RepeatFilter
 from gatecore.ids import uuid7
 from gatecore.messages import DecisionMessage, GateConfig, OfflineDecision, Override, ScanEvent, Temperature
+from gatecore.policy import Decision
 from gatecore.reasons import Verdict
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,9 @@ class GateAgent:
         # waits when it grows (FrameIntake skips frames)
         self._scans: queue.Queue[ScanEvent] = queue.Queue()
         self._store_lock = threading.Lock()  # a sequence number and its outbox row go in together
+        # held while the pipeline gives up waiting and decides offline, and while an answer is handed
+        # over or acknowledged: an answer is either used online or sees the offline decision stored
+        self._verdict_lock = threading.Lock()
         self._waiters = DecisionWaiters()
         self.intake = FrameIntake(
             camera,
@@ -228,11 +232,20 @@ class GateAgent:
                 msg = slot.get(timeout=timeout)
             except queue.Empty:
                 logger.warning("no decision for event %s within %.1f s", event.event_id, timeout)
-        self._waiters.unregister(event.event_id)
+        offline: Decision | None = None
+        with self._verdict_lock:
+            self._waiters.unregister(event.event_id)
+            if msg is None:
+                try:  # answered while we stopped waiting
+                    msg = slot.get_nowait()
+                except queue.Empty:
+                    offline = self._offline_verdict(event)  # stored in the outbox before we act on it
         if msg is not None:
+            self.outbox.ack(event.event_id)  # the decision is the application-level acknowledgement
             self._online(event, msg)
         else:
-            self._decide_offline(event)
+            assert offline is not None
+            self._act_offline(event, offline)
 
     def _online(self, event: ScanEvent, msg: DecisionMessage) -> None:
         logger.info(
@@ -249,12 +262,15 @@ class GateAgent:
             self.relay.open()
         self.display.show(views.from_decision_message(msg))
 
-    def _decide_offline(self, event: ScanEvent) -> None:
+    def _offline_verdict(self, event: ScanEvent) -> Decision:
         # the guard's override too: the one rule (gatecore.policy.decide) says what it claims
         decision = self.offline.decide(event)
         self.outbox.attach_offline(
             event.event_id, OfflineDecision(decision.verdict, decision.reason, decision.policy_version)
         )
+        return decision
+
+    def _act_offline(self, event: ScanEvent, decision: Decision) -> None:
         logger.info(
             "event %s seq %s: %s %s (offline, policy %s)",
             event.event_id,
@@ -271,13 +287,16 @@ class GateAgent:
     # link callbacks (paho's network thread: keep them short)
 
     def _on_decision(self, msg: DecisionMessage) -> None:
-        acked = self.outbox.ack(msg.event_id)  # the decision is the application-level acknowledgement
-        if self._waiters.deliver(msg):
-            return
+        with self._verdict_lock:
+            if self._waiters.deliver(msg):  # the pipeline acknowledges what it uses
+                return
+            # the application-level acknowledgement; a row with an offline decision stays until
+            # central says it logged that decision
+            acked = self.outbox.ack(msg.event_id, offline_recorded=msg.offline_recorded or msg.offline)
         if acked:
             logger.info("late decision for event %s: acknowledged, not shown again", msg.event_id)
         else:
-            logger.debug("decision for event %s already acknowledged", msg.event_id)
+            logger.debug("decision for event %s already acknowledged or not yet final", msg.event_id)
 
     def _on_config(self, config: GateConfig, payload: bytes) -> None:
         try:

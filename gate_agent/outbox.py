@@ -68,12 +68,25 @@ class SqliteOutbox:
                 logger.error("outbox row %s is unreadable and is skipped: %s", event_id, exc)
         return events
 
-    def ack(self, event_id: str) -> bool:
-        """Remove an event central has answered; False when it was not there."""
+    def ack(self, event_id: str, *, offline_recorded: bool = False) -> bool:
+        """Remove an event central has answered; False when it was not there or is kept.
+
+        A row carrying the gate's own offline decision is kept until an answer says central logged
+        that decision (``offline_recorded``): an answer to the copy sent before the gate decided
+        would otherwise erase what the gate did.
+        """
         with self.store.tx() as c:
-            gone = c.execute("DELETE FROM outbox WHERE event_id = ?", (event_id,)).rowcount
+            row = c.execute("SELECT payload FROM outbox WHERE event_id = ?", (event_id,)).fetchone()
+            if row is None:
+                return False
+            if not offline_recorded and _carries_offline(row[0]):
+                logger.info(
+                    "answer to event %s does not cover its offline decision: kept to resend", event_id
+                )
+                return False
+            c.execute("DELETE FROM outbox WHERE event_id = ?", (event_id,))
         self._check_depth()
-        return bool(gone)
+        return True
 
     def attach_offline(self, event_id: str, decision: OfflineDecision) -> None:
         """Record the gate's own decision on a stored event, so that the resend carries it."""
@@ -105,6 +118,13 @@ class SqliteOutbox:
         """Close the file if this outbox opened it (or was given it to own)."""
         if self._own:
             self.store.close()
+
+
+def _carries_offline(payload: bytes) -> bool:
+    try:
+        return ScanEvent.from_json(payload).offline is not None
+    except MessageError:  # an unreadable row is skipped by pending(); an answer may remove it
+        return False
 
 
 def _statements() -> list[str]:

@@ -176,8 +176,8 @@ class Outbox(Protocol):
         """Unacknowledged events in sequence order (the first ``limit``)."""
         ...
 
-    def ack(self, event_id: str) -> bool:
-        """Remove an acknowledged event; False when it was not there."""
+    def ack(self, event_id: str, *, offline_recorded: bool = False) -> bool:
+        """Remove an acknowledged event; one carrying an offline decision only if ``offline_recorded``."""
         ...
 
     def attach_offline(self, event_id: str, decision: OfflineDecision) -> None:

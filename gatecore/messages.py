@@ -7,14 +7,16 @@ Each message is a frozen dataclass with ``to_json()`` and a strict ``from_json()
 from __future__ import annotations
 
 import json
+import math
+import re
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from gatecore import CoreError
 from gatecore.reasons import Reason, Verdict
-from gatecore.thermoline import SensorStatus
+from gatecore.thermoline import CELSIUS_MAX, CELSIUS_MIN, SensorStatus
 from gatecore.topics import valid_gate_id
 
 VERSION = 1
@@ -22,6 +24,13 @@ CONFIG_VERSION = 2  # the retained gate config gained the registry facts (see Ga
 MAX_PAYLOAD = 8192  # a scan event is ~400 bytes; anything near this is an attack or a bug
 MAX_QR = 1024
 SYMPTOMS = ("cough", "other")  # what a guard can mark at the gate (seed 003: 发烧咳嗽者)
+# counters are stored in 32-bit integer columns (PostgreSQL INTEGER): larger ones are refused here,
+# at the schema, rather than failing inside the database transaction
+MAX_COUNTER = 2**31 - 1
+# times outside these years are a broken clock or an attack; refusing them keeps the date arithmetic
+# of the rules (local days, validity windows, UTC offsets) far from datetime's limits
+MIN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_TIME = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 class MessageError(CoreError):
@@ -31,10 +40,7 @@ class MessageError(CoreError):
 def _load(payload: bytes, kind: str) -> dict[str, Any]:
     if len(payload) > MAX_PAYLOAD:
         raise MessageError(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD}")
-    try:
-        data = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MessageError(f"payload is not JSON: {exc}") from None
+    data = _json(payload, "payload")
     if not isinstance(data, dict):
         raise MessageError("payload is not a JSON object")
     if data.get("v") != VERSION:
@@ -42,6 +48,37 @@ def _load(payload: bytes, kind: str) -> dict[str, Any]:
     if data.get("type") != kind:
         raise MessageError(f"expected type {kind!r}, got {data.get('type')!r}")
     return data
+
+
+def _json(payload: bytes, what: str) -> Any:
+    try:
+        return json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MessageError(f"{what} is not JSON: {exc}") from None
+    except RecursionError:
+        raise MessageError(f"{what} nests JSON too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise MessageError(f"{what} holds an unreadable number: {str(exc)[:80]}") from None
+
+
+_EVENT_ID_TEXT = re.compile(rb'"event_id"\s*:\s*"([0-9a-fA-F-]{32,36})"')
+
+
+def event_id_of(payload: bytes) -> str | None:
+    """The event id of a scan payload that failed to parse, when it holds a readable one (else None)."""
+    if len(payload) > MAX_PAYLOAD:
+        return None
+    try:
+        data = _json(payload, "payload")
+        raw = data.get("event_id") if isinstance(data, dict) else None
+    except MessageError:
+        # JSON too deep or damaged elsewhere: the id is still plain to see, once and only once
+        found = _EVENT_ID_TEXT.findall(payload)
+        raw = found[0].decode() if len(found) == 1 else None
+    try:
+        return str(uuid.UUID(raw)) if isinstance(raw, str) else None
+    except ValueError:
+        return None
 
 
 def _field(data: dict[str, Any], name: str, types: type | tuple[type, ...], *, optional: bool = False) -> Any:
@@ -54,7 +91,35 @@ def _field(data: dict[str, Any], name: str, types: type | tuple[type, ...], *, o
         raise MessageError(f"field {name!r} must not be a boolean")
     if not isinstance(value, types):
         raise MessageError(f"field {name!r} has type {type(value).__name__}")
+    if isinstance(value, str):
+        # PostgreSQL text cannot hold NUL, and a lone surrogate cannot be encoded for any database
+        if "\x00" in value:
+            raise MessageError(f"field {name!r} contains a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise MessageError(f"field {name!r} is not valid Unicode text") from None
     return value
+
+
+def _counter(data: dict[str, Any], name: str) -> int:
+    value = _field(data, name, int)
+    if not 0 <= value <= MAX_COUNTER:
+        raise MessageError(f"field {name!r} must be between 0 and {MAX_COUNTER}")
+    return value
+
+
+def _celsius(data: dict[str, Any]) -> float | None:
+    """A finite reading within the thermometer's range, -0.0 read as 0.0 (it must hash as stored)."""
+    value = _field(data, "celsius", (int, float), optional=True)
+    if value is None:
+        return None
+    # compare before float(): a 400-digit integer overflows a float
+    if isinstance(value, float) and not math.isfinite(value):
+        raise MessageError(f"celsius {value!r} is not a finite number")
+    if not CELSIUS_MIN <= value <= CELSIUS_MAX:
+        raise MessageError(f"celsius out of the range {CELSIUS_MIN} to {CELSIUS_MAX}")
+    return float(value) + 0.0
 
 
 def _time(data: dict[str, Any], name: str, *, optional: bool = False) -> datetime | None:
@@ -67,6 +132,12 @@ def _time(data: dict[str, Any], name: str, *, optional: bool = False) -> datetim
         raise MessageError(f"field {name!r} is not an ISO 8601 time: {raw!r}") from None
     if value.tzinfo is None:
         raise MessageError(f"field {name!r} has no UTC offset")
+    try:
+        in_range = MIN_TIME <= value < MAX_TIME
+    except OverflowError:  # year 1 with a positive offset has no UTC equivalent
+        in_range = False
+    if not in_range:
+        raise MessageError(f"field {name!r} is outside the years {MIN_TIME.year} to {MAX_TIME.year - 1}")
     return value
 
 
@@ -161,24 +232,19 @@ class ScanEvent:
         qr = _field(d, "qr", str)
         if len(qr) > MAX_QR:
             raise MessageError(f"qr text of {len(qr)} characters exceeds {MAX_QR}")
-        seq = _field(d, "seq", int)
-        if seq < 0:
-            raise MessageError("seq must not be negative")
+        seq = _counter(d, "seq")
         direction = _field(d, "direction", str)
         if direction not in ("in", "out"):
             raise MessageError(f"direction must be 'in' or 'out', not {direction!r}")
         t = _field(d, "temperature", dict)
-        celsius = _field(t, "celsius", (int, float), optional=True)
-        temperature = Temperature(
-            celsius=None if celsius is None else float(celsius), status=_enum(t, "status", SensorStatus)
-        )
+        temperature = Temperature(celsius=_celsius(t), status=_enum(t, "status", SensorStatus))
         off = _field(d, "offline", dict, optional=True)
         offline = None
         if off is not None:
             offline = OfflineDecision(
                 verdict=_enum(off, "verdict", Verdict),
                 reason=_enum(off, "reason", Reason),
-                policy_version=_field(off, "policy_version", int),
+                policy_version=_counter(off, "policy_version"),
             )
         ov = _field(d, "override", dict, optional=True)
         override = None
@@ -237,6 +303,9 @@ class DecisionMessage:
     decided_at: datetime
     offline: bool = False
     detail: dict[str, Any] = field(default_factory=dict)
+    # central's log holds the gate's offline decision on this event: only such an answer lets a gate
+    # drop an outbox row that carries one (absent in older messages: read as false)
+    offline_recorded: bool = False
 
     def to_json(self) -> bytes:
         """Serialise for the wire."""
@@ -246,7 +315,6 @@ class DecisionMessage:
     def from_json(cls, payload: bytes) -> DecisionMessage:
         """Parse and validate; raise MessageError naming what is wrong."""
         d = _load(payload, "decision")
-        celsius = _field(d, "celsius", (int, float), optional=True)
         return cls(
             event_id=_event_id(d),
             gate_id=_gate_id(d),
@@ -259,12 +327,13 @@ class DecisionMessage:
             action_en=_field(d, "action_en", str),
             holder=_field(d, "holder", str),
             household=_field(d, "household", str),
-            celsius=None if celsius is None else float(celsius),
+            celsius=_celsius(d),
             open=_field(d, "open", bool),
-            policy_version=_field(d, "policy_version", int),
+            policy_version=_counter(d, "policy_version"),
             decided_at=_time(d, "decided_at"),  # type: ignore[arg-type]
             offline=bool(_field(d, "offline", bool, optional=True)),
             detail=_field(d, "detail", dict, optional=True) or {},
+            offline_recorded=bool(_field(d, "offline_recorded", bool, optional=True)),
         )
 
 
@@ -297,11 +366,11 @@ class GateStatus:
             state=state,
             camera=_field(d, "camera", str),
             thermometer=_field(d, "thermometer", str),
-            outbox=_field(d, "outbox", int),
+            outbox=_counter(d, "outbox"),
             at=_time(d, "at", optional=True),
-            policy_version=_field(d, "policy_version", int),
+            policy_version=_counter(d, "policy_version"),
             # added later in version 1: a gate that predates it sends none
-            frames_skipped=_field(d, "frames_skipped", int, optional=True) or 0,
+            frames_skipped=_counter(d, "frames_skipped") if d.get("frames_skipped") is not None else 0,
         )
 
 
@@ -335,10 +404,7 @@ class GateConfig:
     @classmethod
     def from_json(cls, payload: bytes) -> GateConfig:
         """Parse and validate; raise MessageError naming what is wrong."""
-        try:
-            d = json.loads(payload)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise MessageError(f"config is not JSON: {exc}") from None
+        d = _json(payload, "config")
         if not isinstance(d, dict) or d.get("v") not in (1, CONFIG_VERSION) or d.get("type") != "config":
             raise MessageError(f"not a version 1 or {CONFIG_VERSION} config message")
         revoked = _field(d, "revoked", list)

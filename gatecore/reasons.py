@@ -76,6 +76,7 @@ class Reason(enum.StrEnum):
     # guard and system
     OVERRIDE_DENY = "override_deny"
     UNKNOWN_GATE = "unknown_gate"
+    EVENT_REFUSED = "event_refused"  # central could not read or accept the scan message (a dead letter)
     OFFLINE_NO_CONFIG = "offline_no_config"
     OFFLINE_UNVERIFIED = "offline_unverified"
     DECISION_ERROR = "decision_error"  # central failed to decide (a bad stored setting, a bug)
@@ -304,6 +305,14 @@ REASONS: dict[Reason, ReasonInfo] = {
     ),
     Reason.UNKNOWN_GATE: ReasonInfo(
         _R, 12, "门岗未登记", "Gate not registered", _CALL_OFFICE_ZH, _CALL_OFFICE_EN
+    ),
+    Reason.EVENT_REFUSED: ReasonInfo(
+        _R,
+        4,
+        "扫码信息无法处理，请人工核验",
+        "Scan message refused: check by hand",
+        "人工核验并联系保卫处",
+        "Check identity by hand and call the security office",
     ),
     Reason.OFFLINE_NO_CONFIG: ReasonInfo(
         _R,

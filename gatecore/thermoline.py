@@ -10,11 +10,18 @@ XX is the XOR of every byte between ``$`` and ``*``, as two upper-case hex digit
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 from gatecore import CoreError
 
 MAX_LINE = 64
+# the widest range any infrared thermometer on the wire may report; a person's plausible range is
+# the policy's business (TEMP_IMPLAUSIBLE), this one only keeps absurd numbers off the audit chain
+CELSIUS_MIN, CELSIUS_MAX = -50.0, 150.0
+# plain decimals only: float() would also take nan, inf, 1e30, 3_6.6 and surrounding spaces
+_SEQ = re.compile(r"\d{1,10}")
+_CELSIUS = re.compile(r"-?\d{1,3}(\.\d{1,3})?")
 
 
 class SensorStatus(enum.StrEnum):
@@ -92,15 +99,27 @@ def parse_line(line: bytes) -> Measurement | Heartbeat:
         fields = body.decode("ascii").split(",")
     except UnicodeDecodeError:
         raise FrameError("line holds non-ASCII bytes") from None
-    try:
-        if fields[0] == "HBT" and len(fields) == 2:
-            return Heartbeat(seq=int(fields[1]))
-        if fields[0] == "TMP" and len(fields) == 4:
-            status = _WIRE.get(fields[3])
-            if status is None:
-                raise FrameError(f"unknown sensor status {fields[3]!r}")
-            celsius = None if fields[2] == "-" else float(fields[2])
-            return Measurement(seq=int(fields[1]), celsius=celsius, status=status)
-    except ValueError as exc:
-        raise FrameError(f"bad number in line: {exc}") from None
+    if fields[0] == "HBT" and len(fields) == 2:
+        return Heartbeat(seq=_seq(fields[1]))
+    if fields[0] == "TMP" and len(fields) == 4:
+        status = _WIRE.get(fields[3])
+        if status is None:
+            raise FrameError(f"unknown sensor status {fields[3]!r}")
+        celsius = None if fields[2] == "-" else _celsius(fields[2])
+        return Measurement(seq=_seq(fields[1]), celsius=celsius, status=status)
     raise FrameError(f"unknown sentence {fields[0]!r} with {len(fields)} fields")
+
+
+def _seq(text: str) -> int:
+    if not _SEQ.fullmatch(text):
+        raise FrameError(f"sequence number {text[:12]!r} is not a plain number")
+    return int(text)
+
+
+def _celsius(text: str) -> float:
+    if not _CELSIUS.fullmatch(text):
+        raise FrameError(f"temperature {text[:12]!r} is not a plain decimal number")
+    value = float(text) + 0.0  # -0.0 becomes 0.0: the audit chain hashes what the database gives back
+    if not CELSIUS_MIN <= value <= CELSIUS_MAX:
+        raise FrameError(f"temperature {value} is outside {CELSIUS_MIN} to {CELSIUS_MAX}")
+    return value

@@ -25,6 +25,9 @@ PREFIX = f"{PREFIX_FAMILY}{FORMAT_VERSION}:"
 _BODY = struct.Struct(">BHBBHIIIII")  # version, kid, kind, form, campus, pass, household, person, from, until
 SIGNATURE_LEN = 64
 TOKEN_BYTES = _BODY.size + SIGNATURE_LEN
+# the window a token can carry: unsigned 32-bit seconds since 1970
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime.fromtimestamp(2**32 - 1, UTC)
 CLOCK_TOLERANCE_S = 30  # a gate clock a little behind must not refuse a pass issued just now
 
 

@@ -13,7 +13,9 @@ import hashlib
 import hmac
 import logging
 import secrets
+import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +25,8 @@ from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from central.api import throttle
+from central.api.throttle import Refusal
 from central.models.db import read_only
 from central.models.users import Role, User
 from central.office.users import authenticate
@@ -31,7 +35,10 @@ logger = logging.getLogger(__name__)
 
 SESSION_COOKIE = "cg_session"
 SESSION_MAX_AGE_S = 12 * 3600  # one working day at the security office
-TOKEN_MAX_AGE_S = 30 * 24 * 3600
+# a bearer token lives an hour; POST /api/v1/auth/refresh swaps a live one for a fresh one, for at
+# most a week after the password was given (then log in again), so a leaked token dies soon
+TOKEN_MAX_AGE_S = 3600
+TOKEN_RENEW_MAX_S = 7 * 24 * 3600
 
 
 class UserPublic(BaseModel):
@@ -60,6 +67,20 @@ def login_user(app: FastAPI, username: str, password: str) -> User | None:
         return user
 
 
+def attempt_login(app: FastAPI, username: str, password: str, address: str | None) -> User | Refusal | None:
+    """A throttled :func:`login_user`: the user, None for wrong credentials, or why it was not tried."""
+    keys = throttle.keys_of(username, address)
+    refusal = throttle.check(app.state.engine, keys, datetime.now(UTC))
+    if refusal is not None:
+        logger.warning(
+            "login throttled for %d s%s", refusal.retry_after_s, " (locked)" if refusal.locked else ""
+        )
+        return refusal
+    user = login_user(app, username, password)
+    throttle.record(app.state.engine, keys, user is not None, datetime.now(UTC))
+    return user
+
+
 def load_secret(data_dir: Path) -> str:
     """The signing secret for cookies and tokens, created on first start in ``data_dir``."""
     path = data_dir / "console-secret"
@@ -82,9 +103,9 @@ def _serializer(app: FastAPI, salt: str) -> URLSafeTimedSerializer:
 
 
 def _credentials(user: User) -> str:
-    # a digest of the password hash: a new password (which changes the salted hash) ends every
-    # cookie and token issued before, without a column or a server-side session store
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+    # a digest of the password hash and the session epoch: a new password (a new salted hash) or a
+    # raised epoch (logout, disable) ends every cookie and token issued before
+    return hashlib.sha256(f"{user.password_hash}:{user.session_epoch}".encode()).hexdigest()[:16]
 
 
 def issue_session(app: FastAPI, user: User) -> str:
@@ -92,9 +113,20 @@ def issue_session(app: FastAPI, user: User) -> str:
     return str(_serializer(app, "session").dumps({"u": user.id, "k": _credentials(user)}))
 
 
-def issue_api_token(app: FastAPI, user: User) -> str:
-    """A bearer token for ``user``."""
-    return str(_serializer(app, "api-token").dumps({"u": user.id, "k": _credentials(user)}))
+def issue_api_token(app: FastAPI, user: User, logged_in_at: int | None = None) -> str:
+    """A bearer token for ``user``; ``logged_in_at`` (epoch seconds) carries over on a refresh."""
+    first = int(time.time()) if logged_in_at is None else logged_in_at
+    return str(_serializer(app, "api-token").dumps({"u": user.id, "k": _credentials(user), "a": first}))
+
+
+def token_login_time(app: FastAPI, token: str) -> int | None:
+    """When the password behind a live bearer token was given (epoch seconds), or None."""
+    try:
+        data: Any = _serializer(app, "api-token").loads(token, max_age=TOKEN_MAX_AGE_S)
+    except BadSignature:
+        return None
+    first = data.get("a") if isinstance(data, dict) else None
+    return first if isinstance(first, int) else None
 
 
 def _read(app: FastAPI, salt: str, value: str, max_age: int) -> tuple[int, str] | None:
@@ -170,11 +202,34 @@ async def token(request: Request) -> TokenPublic:
     else:
         body = dict(await request.form())
     username, password = str(body.get("username", "")), str(body.get("password", ""))
-    user = await run_in_threadpool(login_user, request.app, username, password)  # argon2 takes ~0.1 s
+    address = request.client.host if request.client else None
+    # argon2 takes ~0.1 s: off the event loop
+    user = await run_in_threadpool(attempt_login, request.app, username, password, address)
+    if isinstance(user, Refusal):
+        detail = "account locked: an admin must unlock it" if user.locked else "too many login attempts"
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, detail=detail, headers={"Retry-After": str(user.retry_after_s)}
+        )
     if user is None:
         logger.info("token refused: bad credentials")
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="wrong username or password")
     return TokenPublic(access_token=issue_api_token(request.app, user))
+
+
+@router.post("/refresh", response_model=TokenPublic)
+def refresh(request: Request, user: CurrentUser) -> TokenPublic:
+    """A fresh token for a live one, within a week of the login it came from (401 after: log in again)."""
+    header = request.headers.get("authorization", "")
+    first = (
+        token_login_time(request.app, header[7:].strip()) if header.lower().startswith("bearer ") else None
+    )
+    if first is None or time.time() - first > TOKEN_RENEW_MAX_S:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="log in again: only a bearer token within a week of its login can be refreshed",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return TokenPublic(access_token=issue_api_token(request.app, user, first))
 
 
 @router.get("/me", response_model=UserPublic)

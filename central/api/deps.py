@@ -10,10 +10,11 @@ import logging
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from sqlmodel import Session, select
 
 from central.api.auth import require_roles
+from central.models.base import MAX_DB_INT
 from central.models.db import read_only
 from central.models.registry import Campus, Gate, Pass
 from central.models.users import Role, User
@@ -40,6 +41,11 @@ def read_session(request: Request) -> Iterator[Session]:
 
 WriteSession = Annotated[Session, Depends(write_session)]
 ReadSession = Annotated[Session, Depends(read_session)]
+# Paging and ids, bounded here at the schema: a number past the database's integer overflows inside the driver (a 500)
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=MAX_DB_INT)]
+RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]  # a table's id in the path
+IdFilter = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]  # a table's id as an optional filter
 
 
 def keyring_of(request: Request) -> KeyRing:
@@ -83,10 +89,6 @@ def publish_gate(request: Request, gate_id: str) -> bool:
     publish = getattr(request.app.state, "publish_config", None)
     return bool(publish(gate_id)) if publish is not None else False
 
-
-# Paging: every list takes these two query parameters.
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 
 # Who may call what: each set once, named by what it allows.
 OFFICE = (Role.SECURITY,)  # registry writes, passes, imports

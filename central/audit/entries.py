@@ -7,15 +7,21 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Interval
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, func, select
 
-from central.models.base import utc  # a query time without an offset is UTC, the log's own time base
+from central.audit.spreadsheet import safe_row
+from central.models.base import (  # a query time without an offset is UTC, the log's own time base
+    MAX_DB_INT,
+    utc,
+)
 from central.models.journal import EntryEvent
 from gatecore.reasons import REASONS, Reason
 
+RowId = Annotated[int, Interval(ge=1, le=MAX_DB_INT)]  # past the database's integer: refused as a filter
 CSV_BATCH = 1000
 CSV_COLUMNS = (
     "seq",
@@ -52,11 +58,11 @@ class EntryFilter:
 
     since: datetime | None = None
     until: datetime | None = None
-    campus_id: int | None = None
+    campus_id: RowId | None = None
     gate_id: str | None = None
-    person_id: int | None = None
-    household_id: int | None = None
-    pass_id: int | None = None
+    person_id: RowId | None = None
+    household_id: RowId | None = None
+    pass_id: RowId | None = None
     verdict: str | None = None
     reason: str | None = None
     fever: bool | None = None
@@ -122,7 +128,7 @@ def csv_stream(engine: Engine, filters: EntryFilter, batch: int = CSV_BATCH) -> 
     yield "\ufeff".encode() + _drain(buffer)
     count = 0
     for row in iter_rows(engine, filters, batch):
-        writer.writerow(_csv_row(row))
+        writer.writerow(safe_row(_csv_row(row)))
         count += 1
         if count % batch == 0:
             yield _drain(buffer)

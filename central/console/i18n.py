@@ -12,6 +12,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),
     "bad_login": ("用户名或密码错误", "Wrong username or password"),
+    "login_throttled": ("登录尝试过多，请 {s} 秒后再试", "Too many login attempts: try again in {s} s"),
+    "login_locked": ("账号已锁定，请联系管理员解锁", "Account locked: ask an administrator to unlock it"),
     "households": ("住户", "Households"),
     "people": ("人员", "People"),
     "import": ("批量导入", "Import"),

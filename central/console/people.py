@@ -12,10 +12,12 @@ from sqlmodel import Session, col, func, select
 from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession
 from central.console.i18n import lang_of, translator
 from central.console.web import Viewer, admit, campus_names, done, form_of, refusal, render
+from central.models.base import contains_text
 from central.models.registry import Household, Person
 from central.models.users import Role, User
 from central.office.errors import OfficeError
-from central.office.imports import run_import
+from central.office.import_apart import run_import_apart
+from central.office.import_limits import MAX_UPLOAD_BYTES
 from central.office.people import add_household, add_person
 from central.office.schemas import HouseholdCreate, PersonCreate
 from gatecore.tokens import PassKind
@@ -33,7 +35,7 @@ def households(
     request: Request, session: Session, viewer: User, q: str | None = None, **ctx: Any
 ) -> Response:
     """The households page."""
-    cond = [col(Household.label).contains(q)] if q else []
+    cond = [contains_text(col(Household.label), q)] if q else []
     count = session.exec(select(func.count()).select_from(Household).where(*cond)).one()
     rows = session.exec(select(Household).where(*cond).order_by(col(Household.id)).limit(200))
     return render(
@@ -69,7 +71,7 @@ def people_page(request: Request, session: ReadSession, user: Viewer, q: str | N
 
 def people(request: Request, session: Session, viewer: User, q: str | None = None, **ctx: Any) -> Response:
     """The people page."""
-    cond = [col(Person.name).contains(q)] if q else []
+    cond = [contains_text(col(Person.name), q)] if q else []
     count = session.exec(select(func.count()).select_from(Person).where(*cond)).one()
     rows = session.exec(select(Person).where(*cond).order_by(col(Person.id)).limit(200))
     categories = [k.lower() for k in PassKind.__members__ if k != "VEHICLE"]
@@ -98,25 +100,28 @@ def import_page(request: Request, user: Viewer) -> Response:
 
 
 @router.post("/import")
-async def import_upload(request: Request, session: WriteSession, user: Viewer) -> Response:
+async def import_upload(request: Request, user: Viewer) -> Response:
     """Run a dry run or an import and show the report."""
     viewer = admit(user, Role.SECURITY)
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
         return render(request, "import.html", viewer, status_code=422, errors={"file": "choose a file"})
-    report = run_import(
-        session,
+    data = await upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        error = f"file larger than {MAX_UPLOAD_BYTES // 2**20} MB"
+        return render(request, "import.html", viewer, status_code=413, error=error)
+    report = await run_import_apart(
+        request.app.state.engine,
         actor=viewer,
         filename=upload.filename,
-        data=await upload.read(),
+        data=data,
         dry_run=form.get("dry_run") == "true",
     )
     code = 422 if report["refused"] else 200
     if "detail" in report:
         return render(request, "import.html", viewer, status_code=code, error=report["detail"])
-    if report["applied"]:  # written: redirect, so that a reload does not send the file again
-        session.commit()
+    if report["applied"]:  # written (in the import process): redirect, so a reload does not send it again
         t = translator(lang_of(request))
         return done(
             "/console/import",

@@ -23,12 +23,14 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from central.api import csrf
-from central.api.auth import SESSION_COOKIE, SESSION_MAX_AGE_S, issue_session, login_user, optional_user
-from central.api.deps import CHANGE_READERS, CONSOLE_ROLES, LOG_READERS
-from central.console.i18n import LANG_COOKIE, lang_of, translator
+from central.api.auth import SESSION_COOKIE, SESSION_MAX_AGE_S, attempt_login, issue_session, optional_user
+from central.api.deps import CHANGE_READERS, CONSOLE_ROLES, LOG_READERS, WriteSession
+from central.api.throttle import Refusal
+from central.console.i18n import LANG_COOKIE, WORDS, lang_of, translator
 from central.models.registry import Campus
 from central.models.users import Role, User
 from central.office.errors import OfficeError
+from central.office.users import end_sessions
 from gatecore.campus import DEFAULT_TZ
 
 LOCAL = ZoneInfo(DEFAULT_TZ)  # the office's clock: times on console pages are Beijing time
@@ -95,7 +97,7 @@ def done(path: str, message: str) -> Response:
     response = RedirectResponse(path, status_code=303)
     response.set_cookie(
         FLASH_COOKIE, quote(message), max_age=60, httponly=True, samesite="lax", path="/console"
-    )
+    )  # carries no credential: Secure is not needed here
     return response
 
 
@@ -169,7 +171,13 @@ def login_form(request: Request, *, status_code: int = 200, **ctx: Any) -> Respo
         **ctx,
     )
     response.set_cookie(
-        csrf.LOGIN_COOKIE, nonce, max_age=3600, httponly=True, samesite="lax", path="/console/login"
+        csrf.LOGIN_COOKIE,
+        nonce,
+        max_age=3600,
+        httponly=True,
+        samesite="lax",
+        path="/console/login",
+        secure=secure_cookies(request),
     )
     return response
 
@@ -186,9 +194,18 @@ async def login(request: Request) -> Response:
     form = await form_of(request)
     if not csrf.login_ok(request, (await request.form()).get(csrf.FIELD)):
         return login_form(request, status_code=403, username=form.get("username"), error=csrf.MESSAGE)
+    address = request.client.host if request.client else None
     user = await run_in_threadpool(
-        login_user, request.app, form.get("username", ""), form.get("password", "")
+        attempt_login, request.app, form.get("username", ""), form.get("password", ""), address
     )
+    if isinstance(user, Refusal):
+        zh, en = WORDS["login_locked" if user.locked else "login_throttled"]
+        words = (
+            f"{zh.format(s=user.retry_after_s)} · {en.format(s=user.retry_after_s)}"  # both, Chinese first
+        )
+        response = login_form(request, status_code=429, username=form.get("username"), error=words)
+        response.headers["Retry-After"] = str(user.retry_after_s)
+        return response
     if user is None:
         return login_form(
             request,
@@ -203,16 +220,32 @@ async def login(request: Request) -> Response:
         max_age=SESSION_MAX_AGE_S,
         httponly=True,
         samesite="lax",
+        secure=secure_cookies(request),
     )
     return response
 
 
 @router.post("/logout")
-def logout() -> Response:
-    """Forget the session cookie."""
+def logout(request: Request, user: Viewer, session: WriteSession) -> Response:
+    """End the user's sessions on the server (a copied cookie is dead too) and forget the cookie."""
+    if user is not None:
+        row = session.get(User, user.id)
+        if row is not None:
+            end_sessions(row)
+            session.add(row)
+            session.commit()
     response = RedirectResponse("/console/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SESSION_COOKIE, secure=secure_cookies(request), httponly=True, samesite="lax")
     return response
+
+
+def secure_cookies(request: Request) -> bool:
+    """Whether cookies get ``Secure``: as the setting says, else when the browser came over HTTPS."""
+    setting = request.app.state.settings.cookie_secure
+    if setting is not None:
+        return bool(setting)
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return request.url.scheme == "https" or forwarded == "https"
 
 
 @public.get("/lang")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from central.models.journal import EntryEvent, FeverAlert
 from gatecore.messages import DecisionMessage, ScanEvent
 from gatecore.messages import FeverAlert as FeverAlertMessage
 from gatecore.policy import Decision, Facts
+from gatecore.reasons import Reason
 
 
 def decision_message(
@@ -38,6 +40,43 @@ def decision_message(
         decided_at=decided_at,
         offline=event.offline is not None,
         detail=detail,
+        # logged in the same transaction as this answer: the gate may now drop its outbox row
+        offline_recorded=event.offline is not None,
+    )
+
+
+def offline_acknowledgement(stored_json: str, conflict: str | None) -> bytes:
+    """The answer to a late copy carrying the gate's offline decision: central's stored decision, now
+    acknowledging that the offline verdict is in the log (and never opening the barrier again)."""
+    stored = DecisionMessage.from_json(stored_json.encode())
+    detail = dict(stored.detail)
+    if conflict:
+        detail["conflict"] = conflict
+    acknowledged = dataclasses.replace(stored, open=False, offline=True, offline_recorded=True, detail=detail)
+    return acknowledged.to_json()
+
+
+def refusal_message(gate_id: str, event_id: str, why: str, decided_at: datetime) -> DecisionMessage:
+    """The ``refer`` answer to a scan central refused (a dead letter): the gate stops waiting and resending,
+    the guard checks by hand; ``why`` names the field at fault, never the payload's content."""
+    info = Reason.EVENT_REFUSED.info
+    return DecisionMessage(
+        event_id=event_id,
+        gate_id=gate_id,
+        verdict=info.verdict,
+        reason=Reason.EVENT_REFUSED,
+        reasons=[Reason.EVENT_REFUSED.value],
+        text_zh=info.zh,
+        text_en=info.en,
+        action_zh=info.action_zh,
+        action_en=info.action_en,
+        holder="",
+        household="",
+        celsius=None,
+        open=False,
+        policy_version=0,
+        decided_at=decided_at,
+        detail={"refused": why[:200]},
     )
 
 

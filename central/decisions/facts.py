@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
+from central.decisions.cache import NoCache, RegistryCache
 from central.decisions.ledger import day_holder
 from central.models.base import utc
 from central.models.registry import Approval, Gate, Household, Pass, Person, ReturnBatch, Vehicle
@@ -21,25 +22,33 @@ def gate_facts(gate: Gate | None) -> Facts:
 
 
 def build_facts(
-    session: Session, claims: PassClaims, gate: Gate, day: date, *, revoked_as_of: datetime | None = None
+    session: Session,
+    claims: PassClaims,
+    gate: Gate,
+    day: date,
+    *,
+    revoked_as_of: datetime | None = None,
+    cache: RegistryCache | None = None,
 ) -> Facts:
     """Facts for a pass whose signature verified, as of the campus-local ``day`` of the scan.
 
     A pass counts as revoked if it is revoked now; with ``revoked_as_of`` (an offline decision being
     reconciled) only if it was revoked by then: a gate that admitted someone before the revocation
-    was right at the time, one that admitted them after it was not.
+    was right at the time, one that admitted them after it was not. Registry rows come from
+    ``cache`` when given (the worker's, valid for the current registry revision).
     """
-    pass_row = session.get(Pass, claims.pass_id)
+    c = cache or NoCache()
+    pass_row = c.row(session, Pass, claims.pass_id)
     # a validly signed token must still match the registry row it names
     known = pass_row is not None and _matches(pass_row, claims)
     person_id = claims.person_id
     vehicle_registered = False
     if claims.kind is PassKind.VEHICLE:
-        vehicle = session.get(Vehicle, claims.person_id)
+        vehicle = c.row(session, Vehicle, claims.person_id)
         vehicle_registered = vehicle is not None and vehicle.valid_until >= day
         person_id = vehicle.owner_person_id if vehicle else 0
-    person = session.get(Person, person_id) if person_id else None
-    household = session.get(Household, claims.household_id) if claims.household_id else None
+    person = c.row(session, Person, person_id) if person_id else None
+    household = c.row(session, Household, claims.household_id) if claims.household_id else None
     approvals: tuple[Window, ...] = ()
     batches: tuple[Window, ...] = ()
     exits: tuple[Window, ...] = ()
@@ -53,19 +62,26 @@ def build_facts(
             )
         )
     if person is not None and (claims.kind in STAFF_KINDS or claims.kind is PassKind.CONTRACTOR):
-        kind = "staff" if claims.kind in STAFF_KINDS else "contractor"
-        approvals = tuple(
-            Window(a.valid_from, a.valid_until)
-            for a in session.exec(
-                select(Approval).where(
-                    Approval.person_id == person.id, Approval.kind == kind, Approval.status == "approved"
+        kind, pid = "staff" if claims.kind in STAFF_KINDS else "contractor", person.id
+        approvals = c.value(
+            ("approvals", pid, kind),
+            lambda: tuple(
+                Window(a.valid_from, a.valid_until)
+                for a in session.exec(
+                    select(Approval).where(
+                        Approval.person_id == pid, Approval.kind == kind, Approval.status == "approved"
+                    )
                 )
-            )
+            ),
         )
     if person is not None and claims.kind in (PassKind.STUDENT, PassKind.INTL_STUDENT):
-        batches = tuple(
-            Window(b.start, b.end)
-            for b in session.exec(select(ReturnBatch).where(ReturnBatch.person_id == person.id))
+        pid = person.id
+        batches = c.value(
+            ("batches", pid),
+            lambda: tuple(
+                Window(b.start, b.end)
+                for b in session.exec(select(ReturnBatch).where(ReturnBatch.person_id == pid))
+            ),
         )
     return Facts(
         known=known,
@@ -82,7 +98,7 @@ def build_facts(
         return_batches=batches,
         visitor_used=pass_row is not None and pass_row.used_at is not None,
         vehicle_registered=vehicle_registered,
-        day_holder=day_holder(session, claims.household_id, day) if household else None,
+        day_holder=day_holder(session, claims.household_id, day, c) if household else None,
         group=person.group if person else None,
         exit_approvals=exits,
         last_negative_at=last_negative_at(session, person.id) if person and person.id else None,

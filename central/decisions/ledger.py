@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from central.decisions.cache import NoCache, RegistryCache
 from central.models.base import dialect_insert
 from central.models.journal import HouseholdDay
 from central.models.registry import Pass, Person
@@ -22,42 +23,52 @@ logger = logging.getLogger(__name__)
 
 
 def claim_day(
-    session: Session, claim: DayClaim, event_id: str, *, at: datetime | None = None
+    session: Session,
+    claim: DayClaim,
+    event_id: str,
+    *,
+    at: datetime | None = None,
+    cache: RegistryCache | None = None,
 ) -> Holder | None:
     """Claim the household's day for ``claim.person_id``; None if this person holds it, else the holder."""
-    stmt = dialect_insert(session, HouseholdDay).values(
-        household_id=claim.household_id,
-        local_date=claim.local_date,
-        person_id=claim.person_id,
-        event_id=event_id,
-        created_at=at or datetime.now(UTC),
-    )
-    # PostgreSQL: a concurrent uncommitted claim makes this wait, then do nothing once it commits,
-    # so the read below sees the winner. SQLite: the transaction already holds the write lock.
-    session.execute(stmt.on_conflict_do_nothing(index_elements=["household_id", "local_date"]))
-    holder_id = session.exec(
-        select(HouseholdDay.person_id).where(
-            HouseholdDay.household_id == claim.household_id, HouseholdDay.local_date == claim.local_date
+    insert = dialect_insert(session, HouseholdDay)
+    # one statement: insert, or touch the existing claim and return its holder. PostgreSQL: a
+    # concurrent uncommitted claim makes this wait, then it returns the winner once that commits.
+    # SQLite: the transaction already holds the write lock.
+    stmt = (
+        insert.values(
+            household_id=claim.household_id,
+            local_date=claim.local_date,
+            person_id=claim.person_id,
+            event_id=event_id,
+            created_at=at or datetime.now(UTC),
         )
-    ).one()
+        .on_conflict_do_update(
+            index_elements=["household_id", "local_date"], set_={"household_id": insert.excluded.household_id}
+        )
+        .returning(HouseholdDay.person_id)  # type: ignore[arg-type]
+    )
+    holder_id = session.execute(stmt).scalar_one()
     if holder_id == claim.person_id:
         return None
-    return holder_of(session, holder_id)
+    return holder_of(session, holder_id, cache)
 
 
-def day_holder(session: Session, household_id: int, local_date: date) -> Holder | None:
+def day_holder(
+    session: Session, household_id: int, local_date: date, cache: RegistryCache | None = None
+) -> Holder | None:
     """Who holds the household's day, if anyone (a read for the facts; the claim decides)."""
     holder_id = session.exec(
         select(HouseholdDay.person_id).where(
             HouseholdDay.household_id == household_id, HouseholdDay.local_date == local_date
         )
     ).first()
-    return None if holder_id is None else holder_of(session, holder_id)
+    return None if holder_id is None else holder_of(session, holder_id, cache)
 
 
-def holder_of(session: Session, person_id: int) -> Holder:
-    """A person as a day holder: id and masked name."""
-    person = session.get(Person, person_id)
+def holder_of(session: Session, person_id: int, cache: RegistryCache | None = None) -> Holder:
+    """A person as a day holder: id and masked name (the person's row from ``cache`` when given)."""
+    person = (cache or NoCache()).row(session, Person, person_id)
     return Holder(person_id=person_id, masked_name=mask_name(person.name) if person else "")
 
 

@@ -1,59 +1,53 @@
-"""The decision service: one scan event in, what to publish out. No MQTT here, so tests need no broker.
+"""The decision service: scan events in, what to publish out. No MQTT here, so tests need no broker.
 
 Each event id is decided once: facts, the household-day claim, the entry-log row and any fever
-alert are written in ONE transaction, and the exact decision bytes are stored so that a
+alert are written in one transaction, and the exact decision bytes are stored so that a
 duplicate (QoS 1 redelivery, the gate's outbox resending after a lost answer) is answered
-byte for byte without deciding again.
+byte for byte without deciding again. Events that arrive together share that transaction
+(:meth:`DecisionService.handle_batch`, group commit); the answers exist only once it committed.
+A batch that fails as a whole is decided again event by event, so one bad event cannot stop the
+others. Registry rows come from the worker's cache (central.decisions.cache).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import uuid
+import time
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlmodel import Session, select
 
-from central.audit.chain import append_entry
-from central.decisions.answer import decision_message, entry_row, fever_alert
-from central.decisions.clock import judged_at
+from central.decisions.answer import (
+    decision_message,
+    entry_row,
+    fever_alert,
+    refusal_message,
+)
+from central.decisions.batch import Batch
+from central.decisions.cache import RegistryCache
 from central.decisions.deadletter import store_rejected
-from central.decisions.facts import build_facts, gate_facts
-from central.decisions.ledger import claim_day, use_visitor_pass
+from central.decisions.judge import Judged, alerting, evaluate
+from central.decisions.reconcile import late_offline, reconcile_id
 from central.models.base import utc
-from central.models.db import read_only, session_scope
+from central.models.db import session_scope
 from central.models.journal import EntryEvent
 from central.models.registry import Gate
 from central.office.incidents import incident_for
 from central.office.keys import KeyRing
-from central.office.registry import latest_policy
 from central.ops import metrics
 from central.ops.logs import EVENT_ID
 from gatecore import topics
-from gatecore.messages import MessageError, ScanEvent
+from gatecore.messages import MessageError, ScanEvent, event_id_of
 from gatecore.policy import (
-    AccessRequest,
-    CampusPolicy,
     Decision,
     Facts,
-    Outcome,
-    decide,
-    read_pass,
-    temperature_reasons,
-    verified_claims,
 )
 from gatecore.reasons import Reason, Verdict
-from gatecore.tokens import PassClaims, PassKind, TokenError
 
 logger = logging.getLogger(__name__)
-
-# reconciliation rows get an id derived from the event they complete, so that a second late
-# copy of the same offline decision hits the unique key instead of logging twice
-_RECONCILE_NS = uuid.UUID("6f1c7d2e-4b1a-5c8e-9d3f-0a1b2c3d4e5f")
 
 
 class Outgoing(NamedTuple):
@@ -64,43 +58,32 @@ class Outgoing(NamedTuple):
     retain: bool = False
 
 
-@dataclasses.dataclass(slots=True)
-class _Outcome:
-    decision: Decision
-    facts: Facts
-    conflict: str | None
+class _Incoming(NamedTuple):
+    event: ScanEvent
+    topic: str
+    payload: bytes
+    received_at: datetime
 
 
 class DecisionService:
     """Decides scan events against the registry and logs them; see the module docstring."""
 
-    def __init__(self, engine: Engine, keyring: KeyRing, *, max_skew_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        keyring: KeyRing,
+        cache: RegistryCache | None = None,
+        *,
+        max_skew_s: float = 30.0,
+    ) -> None:
         self.engine = engine
         self.keyring = keyring
+        self.cache = cache or RegistryCache()
         self.max_skew_s = max_skew_s  # how far ahead of central a gate's scan time may claim to be
 
     def handle(self, topic: str, payload: bytes, received_at: datetime) -> list[Outgoing]:
         """Decide one payload from ``gates/{id}/events``; return the messages to publish."""
-        metrics.EVENTS.inc()
-        token = EVENT_ID.set(None)  # set once the payload is read: every line of the decision carries it
-        try:
-            with metrics.DECISION_SECONDS.time():
-                return self._handle(topic, payload, utc(received_at))
-        except SQLAlchemyError as exc:
-            metrics.DATABASE_ERRORS.inc()
-            # nothing is published, so the gate's outbox resends the event once we are back
-            logger.error(
-                "database unavailable; %d bytes on %s left to the gate to resend: %s",
-                len(payload),
-                topic,
-                type(exc).__name__,
-            )
-            return []
-        except Exception as exc:  # a bad stored setting, a bug: the gate still gets an answer
-            logger.exception("deciding a payload on %s failed", topic)
-            return self._failed(topic, payload, utc(received_at), exc)
-        finally:
-            EVENT_ID.reset(token)
+        return self.handle_batch([(topic, payload, received_at)])
 
     def _failed(self, topic: str, payload: bytes, received_at: datetime, exc: Exception) -> list[Outgoing]:
         """A refer decision for the guard (and a fever alert when the reading is one by the default
@@ -116,66 +99,157 @@ class DecisionService:
         except MessageError:
             return []
         r = Reason.DECISION_ERROR
-        decision = Decision(Verdict.REFER, r, (r, *_alerting(event)), 0, detail={"error": type(exc).__name__})
+        decision = Decision(Verdict.REFER, r, (r, *alerting(event)), 0, detail={"error": type(exc).__name__})
         out = [Outgoing(topics.gate_decisions(event.gate_id), _message(event, decision, received_at))]
         if decision.alert:
             _, alert = fever_alert(event, None, Facts(), received_at)
             out.append(Outgoing(topics.FEVER_ALERTS, alert.to_json()))
         return out
 
-    def _handle(self, topic: str, payload: bytes, received_at: datetime) -> list[Outgoing]:
+    def handle_batch(self, items: Sequence[tuple[str, bytes, datetime]]) -> list[Outgoing]:
+        """Decide payloads that arrived together in one transaction; the messages to publish after it."""
+        metrics.EVENTS.inc(len(items))
+        out: list[Outgoing] = []
+        events: list[_Incoming] = []
+        for topic, payload, at in items:
+            try:
+                parsed = self._parse(topic, payload, utc(at))
+            except SQLAlchemyError as exc:  # the dead letter could not be stored: the gate resends
+                logger.error(
+                    "database unavailable; dead letter on %s not stored: %s", topic, type(exc).__name__
+                )
+                continue
+            if isinstance(parsed, _Incoming):
+                events.append(parsed)
+            else:
+                out.extend(parsed)
+        if events:
+            started = time.perf_counter()
+            out.extend(self._decide_all(events))
+            for _ in events:  # each event waited for its batch's transaction
+                metrics.DECISION_SECONDS.observe(time.perf_counter() - started)
+        return out
+
+    def _parse(self, topic: str, payload: bytes, received_at: datetime) -> _Incoming | list[Outgoing]:
         gate_id = topics.gate_of(topic)
         if gate_id is None or topic != topics.gate_events(gate_id):
             return self._reject(topic, payload, "topic is not gates/{gate_id}/events", received_at)
         try:
             event = ScanEvent.from_json(payload)
         except MessageError as exc:
-            return self._reject(topic, payload, str(exc), received_at)
+            return self._reject(topic, payload, str(exc), received_at, answer_to=gate_id)
         if event.gate_id != gate_id:
             reason = f"payload gate id {event.gate_id!r} does not match topic gate {gate_id!r}"
-            return self._reject(topic, payload, reason, received_at)
-        EVENT_ID.set(event.event_id)
-        try:
-            with session_scope(self.engine) as session:
-                stored = _stored(session, event.event_id)
-                if stored is not None:
-                    return self._duplicate(session, event, stored, received_at)
-                return self._decide(session, event, received_at)
-        except IntegrityError:
-            with session_scope(read_only(self.engine)) as session:
-                stored = _stored(session, event.event_id)
-            if stored is None:
-                raise
-            logger.info(
-                "event %s was logged concurrently by another worker; answering its decision", event.event_id
-            )
-            return [Outgoing(topics.gate_decisions(gate_id), stored.decision_json.encode())]
+            return self._reject(topic, payload, reason, received_at, answer_to=gate_id)
+        return _Incoming(event, topic, payload, received_at)
 
-    def _reject(self, topic: str, payload: bytes, reason: str, received_at: datetime) -> list[Outgoing]:
+    def _decide_all(self, events: list[_Incoming]) -> list[Outgoing]:
+        try:
+            return self._transaction(events)
+        except Exception as exc:  # a database fault, or one event the code cannot decide
+            if len(events) > 1:
+                logger.warning("batch of %d events failed (%s); deciding them one by one", len(events), exc)
+                return [o for incoming in events for o in self._decide_all([incoming])]
+            if isinstance(exc, SQLAlchemyError):
+                metrics.DATABASE_ERRORS.inc()
+                logger.error(
+                    "database unavailable; event %s left to the gate to resend: %s",
+                    events[0].event.event_id,
+                    type(exc).__name__,
+                )
+                return []  # nothing is published, so the gate's outbox resends it
+            # a bad stored setting, a bug: the gate still gets an answer (refer), the payload is kept
+            logger.exception("event %s could not be decided", events[0].event.event_id)
+            one = events[0]
+            return self._failed(one.topic, one.payload, one.received_at, exc)
+
+    def _transaction(self, events: list[_Incoming]) -> list[Outgoing]:
+        ids = [i.event.event_id for i in events]
+        ids += [reconcile_id(i.event.event_id) for i in events if i.event.offline is not None]
+        for attempt in (1, 2):
+            collisions: list[tuple[_Incoming, str]] = []
+            out: list[Outgoing] = []
+            try:
+                with session_scope(self.engine) as session:
+                    self.cache.refresh(session)
+                    batch = Batch(session, ids)
+                    for incoming in events:
+                        event, at = incoming.event, incoming.received_at
+                        stored = batch.stored(event.event_id)
+                        if stored is None:
+                            out.extend(self._decide(batch, event, at))
+                        elif stored.gate_id == event.gate_id:
+                            out.extend(self._duplicate(batch, event, stored, at))
+                        else:
+                            collisions.append((incoming, _collision(stored)))
+                    batch.finish()
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                # another worker logged one of these events (or its reconciliation) first: again, and
+                # it is answered as a duplicate (still recording an offline decision this copy carries)
+                logger.info("events of a batch were logged concurrently by another worker; deciding again")
+                continue
+            # outside that transaction: each dead letter is written in its own
+            for incoming, why in collisions:
+                out.extend(
+                    self._reject(
+                        incoming.topic,
+                        incoming.payload,
+                        why,
+                        incoming.received_at,
+                        answer_to=incoming.event.gate_id,
+                    )
+                )
+            return out
+        raise AssertionError("unreachable")
+
+    def _reject(
+        self, topic: str, payload: bytes, reason: str, received_at: datetime, *, answer_to: str | None = None
+    ) -> list[Outgoing]:
+        """Keep the payload as a dead letter; answer ``refer`` when the gate and the event id are known."""
         store_rejected(self.engine, topic, payload, reason, received_at)
         metrics.DEAD_LETTERS.inc()
-        return []
+        eid = event_id_of(payload) if answer_to else None
+        if answer_to is None or eid is None:
+            return []  # no event id the gate could match an answer to
+        message = refusal_message(answer_to, eid, reason, received_at)
+        return [Outgoing(topics.gate_decisions(answer_to), message.to_json())]
 
-    def _decide(self, session: Session, event: ScanEvent, received_at: datetime) -> list[Outgoing]:
-        gate = session.get(Gate, event.gate_id)
+    def _decide(self, batch: Batch, event: ScanEvent, received_at: datetime) -> list[Outgoing]:
+        token = EVENT_ID.set(event.event_id)  # every log line of this decision carries its event id
+        try:
+            return self._decide_one(batch, event, received_at)
+        finally:
+            EVENT_ID.reset(token)
+
+    def _decide_one(self, batch: Batch, event: ScanEvent, received_at: datetime) -> list[Outgoing]:
+        session = batch.session
+        gate = self.cache.row(session, Gate, event.gate_id)
         if gate is None:
             # a fever (or marked symptoms) is alerted at any gate, registered or not
-            unknown = Decision(
-                Verdict.REFER, Reason.UNKNOWN_GATE, (Reason.UNKNOWN_GATE, *_alerting(event)), 0
-            )
-            outcome, campus_id = _Outcome(unknown, Facts(), None), None
+            unknown = Decision(Verdict.REFER, Reason.UNKNOWN_GATE, (Reason.UNKNOWN_GATE, *alerting(event)), 0)
+            outcome, campus_id = Judged(unknown, Facts(), None), None
         else:
-            outcome, campus_id = self._evaluate(session, event, gate, received_at), gate.campus_id
+            judged = evaluate(
+                session,
+                event,
+                gate,
+                received_at,
+                keyring=self.keyring,
+                cache=self.cache,
+                max_skew_s=self.max_skew_s,
+            )
+            outcome, campus_id = judged, gate.campus_id
         decision = outcome.decision
         message = decision_message(event, decision, outcome.facts, received_at, outcome.conflict).to_json()
-        append_entry(session, entry_row(event, campus_id, decision, message, outcome.conflict, received_at))
+        batch.append(entry_row(event, campus_id, decision, message, outcome.conflict, received_at))
         out = [Outgoing(topics.gate_decisions(event.gate_id), message)]
         if decision.alert:  # a fever, or symptoms the guard marked: the same alert and incident
             row, alert = fever_alert(event, campus_id, outcome.facts, received_at)
             session.add(row)
             session.add(incident_for(row, decision.claims.person_id if decision.claims else None))
             out.append(Outgoing(topics.FEVER_ALERTS, alert.to_json()))
-        session.flush()
         metrics.decided(session, decision.verdict.value, decision.reason.value)
         logger.info(
             "decision %s gate=%s verdict=%s reason=%s%s",
@@ -191,113 +265,22 @@ class DecisionService:
             )
         return out
 
-    def _evaluate(self, session: Session, event: ScanEvent, gate: Gate, received_at: datetime) -> _Outcome:
-        policy = latest_policy(session, gate.campus_id)
-        at, clock = judged_at(session, event, received_at, max_skew_s=self.max_skew_s)
-        claims = read_pass(event.qr, self.keyring.public_keys(), at)
-        day = policy.local_date(at)
-        done = event.offline.verdict if event.offline is not None else None
-        admitted_offline = done is Verdict.ALLOW
-        # an offline admission is judged by what the gate could know at its scan time
-        as_of = at if admitted_offline else None
-        verified = verified_claims(claims)
-        facts = (
-            build_facts(session, verified, gate, day, revoked_as_of=as_of)
-            if verified is not None
-            else gate_facts(gate)
-        )
-        request = AccessRequest.from_scan(event, at)
-        guard = event.override.verdict if event.override else None
-
-        def run(f: Facts) -> Outcome:
-            # the one sequence the offline gate runs too; a person the gate turned away offline did
-            # not come in and takes no day (``done``)
-            return decide(
-                request,
-                claims,
-                f,
-                policy,
-                claim=lambda c: claim_day(session, c, event.event_id, at=received_at),
-                guard=guard,
-                done=done,
-            )
-
-        outcome = run(facts)
-        decision, facts = outcome.decision, outcome.facts
-        conflicts: list[str] = [clock] if clock else []
-        if outcome.lost_to is not None and admitted_offline:
-            conflicts.append(f"household day already held by person {outcome.lost_to.person_id}")
-        refused_offline = done is not None and not admitted_offline
-        if not refused_offline and _uses_visitor_pass(claims, event, decision, admitted_offline):
-            assert isinstance(claims, PassClaims)
-            if not use_visitor_pass(session, claims.pass_id, at):
-                facts = dataclasses.replace(facts, visitor_used=True)
-                decision = run(facts).decision
-                if admitted_offline:
-                    conflicts.append("one-time visitor pass already used")
-        if event.offline is not None and decision.verdict is not event.offline.verdict:
-            conflicts.append(
-                f"gate decided {event.offline.verdict.value}/{event.offline.reason.value} offline, "
-                f"central decides {decision.verdict.value}/{decision.reason.value}"
-            )
-        return _Outcome(decision, facts, "; ".join(conflicts) or None)
-
     def _duplicate(
-        self, session: Session, event: ScanEvent, stored: EntryEvent, received_at: datetime
+        self, batch: Batch, event: ScanEvent, stored: EntryEvent, received_at: datetime
     ) -> list[Outgoing]:
+        answer = stored.decision_json.encode()
         if event.offline is not None and stored.offline_verdict is None:
-            self._late_offline(session, event, stored, received_at)
+            answer = late_offline(batch, event, stored, received_at)
         metrics.DUPLICATES.inc()
         logger.info("duplicate event %s answered with its stored decision", event.event_id)
-        return [Outgoing(topics.gate_decisions(event.gate_id), stored.decision_json.encode())]
+        return [Outgoing(topics.gate_decisions(event.gate_id), answer)]
 
-    def _late_offline(
-        self, session: Session, event: ScanEvent, stored: EntryEvent, received_at: datetime
-    ) -> None:
-        """The gate decided on its own after our answer was lost: log what it did, beside what we said."""
-        assert event.offline is not None
-        reconcile_id = str(uuid.uuid5(_RECONCILE_NS, stored.event_id))
-        if _stored(session, reconcile_id) is not None:
-            return
-        conflict = None
-        if event.offline.verdict.value != stored.verdict:
-            conflict = (
-                f"gate decided {event.offline.verdict.value}/{event.offline.reason.value} offline, "
-                f"central decided {stored.verdict}/{stored.reason}"
-            )
-            logger.warning("event %s: offline decision conflicts with central: %s", event.event_id, conflict)
-        row = EntryEvent.model_validate(stored.model_dump(exclude={"seq", "prev_hash", "row_hash"}))
-        row.kind, row.event_id, row.of_event, row.received_at = (
-            "offline_reconcile",
-            reconcile_id,
-            stored.event_id,
-            received_at,
-        )
-        row.offline_verdict, row.offline_reason = event.offline.verdict.value, event.offline.reason.value
-        row.offline_policy_version, row.conflict = event.offline.policy_version, conflict
-        append_entry(session, row)
+
+def _collision(stored: EntryEvent) -> str:
+    # event ids are UUIDv7 with 74 random bits: the same id from two gates is a fault or an attack,
+    # and answering it with the first gate's stored decision would show that gate's holder
+    return f"event id already used by gate {stored.gate_id!r}"
 
 
 def _message(event: ScanEvent, decision: Decision, received_at: datetime) -> bytes:
     return decision_message(event, decision, Facts(), received_at, None).to_json()
-
-
-def _alerting(event: ScanEvent) -> list[Reason]:
-    """The alert reasons of a scan judged without a campus: a fever by the default threshold, symptoms."""
-    fever = [r for r in temperature_reasons(event.temperature, CampusPolicy(0)) if r is Reason.FEVER]
-    return fever + ([Reason.SYMPTOMS] if event.symptoms else [])
-
-
-def _stored(session: Session, event_id: str) -> EntryEvent | None:
-    return session.exec(select(EntryEvent).where(EntryEvent.event_id == event_id)).first()
-
-
-def _uses_visitor_pass(
-    claims: PassClaims | TokenError, event: ScanEvent, decision: Decision, admitted: bool
-) -> bool:
-    return (
-        isinstance(claims, PassClaims)
-        and claims.kind is PassKind.VISITOR
-        and event.direction == "in"
-        and (decision.verdict is Verdict.ALLOW or admitted)
-    )

@@ -1,11 +1,11 @@
-"""Column types and dialect helpers every table module uses: UTC datetimes and upserts."""
+"""Column types and dialect helpers every table module uses: UTC datetimes, upserts, text search."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, false
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
@@ -18,6 +18,10 @@ SQLModel.metadata.naming_convention = {
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
 }
+
+# ids and counters live in 32-bit INTEGER columns on PostgreSQL: a larger number is refused at the
+# schema (API parameters, request bodies, message fields) instead of overflowing inside the driver
+MAX_DB_INT = 2**31 - 1
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -53,3 +57,11 @@ def dialect_insert(session: Session, model: type[SQLModel]) -> Any:
     if name == "sqlite":
         return sqlite.insert(table)
     raise ValueError(f"no upsert for dialect {name!r}")
+
+
+def contains_text(column: Any, q: str) -> Any:
+    """SQL for "column contains q" as plain text: ``%`` and ``_`` are escaped, so they match themselves,
+    and a NUL (which SQLite cuts the pattern at, and PostgreSQL refuses) matches nothing."""
+    if "\x00" in q:
+        return false()
+    return column.contains(q, autoescape=True)

@@ -34,6 +34,11 @@ class EntryEvent(SQLModel, table=True):
     """One row of the entry log: append-only, each row hashing the one before (see auditlog)."""
 
     __tablename__ = "entry_event"
+    # a semester of log (10^6 rows): a campus's day for the reports, a gate's day for the search
+    __table_args__ = (
+        Index("ix_entry_event_campus_gate_time", "campus_id", "gate_time"),
+        Index("ix_entry_event_gate_received", "gate_id", "received_at"),
+    )
 
     seq: int | None = Field(default=None, primary_key=True)
     kind: str = "decision"  # decision | offline_reconcile
@@ -43,8 +48,8 @@ class EntryEvent(SQLModel, table=True):
     gate_seq: int | None = None
     campus_id: int | None = Field(default=None, index=True)
     pass_id: int | None = None
-    person_id: int | None = None
-    household_id: int | None = None
+    person_id: int | None = Field(default=None, index=True)
+    household_id: int | None = Field(default=None, index=True)
     direction: str = "in"
     gate_time: datetime = Field(sa_type=UTCDateTime)
     received_at: datetime = Field(sa_type=UTCDateTime, index=True)
@@ -160,6 +165,42 @@ class GateOutage(SQLModel, table=True):
     # retained_on_reconnect: central learned it from the retained status when it (re)subscribed,
     # so the gate went offline at some time before went_offline_at
     cause: str = "offline_status"
+
+
+class GateSequence(SQLModel, table=True):
+    """The highest event number central has seen from a gate in its current run of numbers.
+
+    Its row is locked while an event is checked against it, so two workers never judge one gate's
+    numbers from the same stale high mark.
+    """
+
+    __tablename__ = "gate_sequence"
+
+    gate_id: str = Field(primary_key=True, max_length=63)
+    high_seq: int = 0
+    run: int = 1  # raised by every regression: the gate numbers again from an old value
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SequenceGap(SQLModel, table=True):
+    """Gate events central never received, or a gate numbering backwards: something to explain.
+
+    ``gap``: seqs first_seq..last_seq of one run have not arrived (narrowed as late copies come in,
+    deleted once all have). ``regression``: the gate sent first_seq after reaching last_seq (its
+    outbox was lost, its SD card replaced, its data restored from a backup).
+    """
+
+    __tablename__ = "sequence_gap"
+
+    id: int | None = Field(default=None, primary_key=True)
+    gate_id: str = Field(index=True, max_length=63)
+    campus_id: int | None = Field(default=None, index=True)
+    kind: str  # gap | regression
+    run: int = 1
+    first_seq: int
+    last_seq: int
+    event_id: str = Field(max_length=36)  # the event that revealed it
+    detected_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 GENESIS = "0" * 64  # the hash before the first row of the entry log

@@ -31,6 +31,9 @@ class User(SQLModel, table=True):
     password_hash: str
     roles: str = ""
     active: bool = True
+    # part of every cookie and token's signed credentials: raising it (logout, password change, disable)
+    # ends every session and token the user holds, in every worker, at once
+    session_epoch: int = 0
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC), sa_type=UTCDateTime)
 
     @property
@@ -49,3 +52,17 @@ class User(SQLModel, table=True):
         if Role.ADMIN in mine and (not wanted or wanted - {Role.APPROVER}):
             return True
         return bool(wanted & mine)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins of one user name or one client address, kept in the database so that every worker
+    process counts the same attempts (see central/api/throttle.py)."""
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=200)  # "user:<name>" or "addr:<ip>"
+    window_start: datetime = Field(sa_type=UTCDateTime)  # the current one-minute budget's start
+    window_attempts: int = 0
+    failures: int = 0  # consecutive failures since the last success or unlock
+    blocked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    locked: bool = False  # a user name locked after too many failures, until an admin unlocks it

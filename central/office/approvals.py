@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
+from central.models.base import contains_text
 from central.models.registry import Approval, Campus, Household, Pass, Person, ReturnBatch, Vehicle
 from central.models.users import User
 from central.office.changes import record_change
@@ -120,5 +121,5 @@ def find_vehicles(session: Session, *, plate: str | None = None) -> list[Vehicle
     """Registered vehicles, optionally by plate fragment."""
     stmt = select(Vehicle).order_by(col(Vehicle.id))
     if plate:
-        stmt = stmt.where(col(Vehicle.plate).contains(plate.upper()))
+        stmt = stmt.where(contains_text(col(Vehicle.plate), plate.upper()))
     return list(session.exec(stmt))

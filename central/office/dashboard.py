@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, func, select
 
 from central.audit.conflicts import count_flagged, flagged
+from central.audit.gaps import count_gaps
 from central.models.base import utc
 from central.models.journal import EntryEvent, FeverAlert, GateOutage, GateState, gate_reason, gate_verdict
 from central.models.registry import Gate, Household, Person
@@ -156,7 +157,13 @@ def conflicts(session: Session, now: datetime, tz: str = DEFAULT_TZ) -> dict[str
                 "conflict": r.conflict,
             }
         )
-    return {"today": count_flagged(session, since=_day_start(now, tz)), "latest": latest}
+    gaps = count_gaps(session)  # unexplained numbering gaps and regressions of every gate
+    return {
+        "today": count_flagged(session, since=_day_start(now, tz)),
+        "latest": latest,
+        "gaps": gaps["missing"],
+        "regressions": gaps["regressions"],
+    }
 
 
 def charts(session: Session, now: datetime, tz: str = DEFAULT_TZ) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from central.models.registry import Campus, Household, Person
 from central.models.users import User
 from central.office.changes import record_change
+from central.office.import_limits import ImportFileError, check_upload_size, check_xlsx
 from central.office.registry import id_hash
 from gatecore.campus import GROUP_CODE
 from gatecore.policy import HOUSEHOLD_KINDS
@@ -91,10 +92,6 @@ HOUSEHOLD_KIND_NAMES = frozenset(k.name for k in HOUSEHOLD_KINDS)  # as stored i
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
 
 
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read (encoding, format, headers, merged cells)."""
-
-
 @dataclass(frozen=True, slots=True)
 class RowError:
     """A bad row: its line number in the file and why."""
@@ -138,6 +135,7 @@ def read_table(
     """
     columns = COLUMNS if columns is None else columns
     required = {"campus": "校区", "name": "姓名"} if required is None else required
+    check_upload_size(len(data))
     if filename.lower().endswith((".xlsx", ".xlsm")):
         lines = _xlsx_lines(data, warnings)
     elif filename.lower().endswith((".csv", ".txt")):
@@ -170,12 +168,16 @@ def _csv_lines(data: bytes) -> list[tuple[int, list[str]]]:
     else:
         raise ImportFileError("the CSV is neither UTF-8 nor GBK: save it as CSV UTF-8")
     reader = csv.reader(io.StringIO(text, newline=""))
-    return [(reader.line_num, row) for row in reader]
+    try:
+        return [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:  # e.g. a cell over the csv module's 131,072-character limit
+        raise ImportFileError(f"line {reader.line_num + 1}: unreadable CSV: {exc}") from None
 
 
 def _xlsx_lines(data: bytes, warnings: list[str]) -> list[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
+    check_xlsx(data)  # before openpyxl expands the whole workbook in memory
     try:
         wb = load_workbook(io.BytesIO(data), data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Column, Text, UniqueConstraint, event, inspect, or_
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
+from central.audit.gaps import open_gaps
 from central.models.base import UTCDateTime, utc
 from central.models.journal import EntryEvent, FeverAlert, GateOutage, gate_reason, gate_verdict
 from central.models.registry import Campus, Gate
@@ -182,6 +183,13 @@ def build_content(
         "offline_decisions": count(col(e.offline_verdict).is_not(None)),
         "conflicts": count(col(e.conflict).is_not(None)) + late_conflicts,
         "gates_offline": gates_offline(session, campus_id, start, end, now, decided),
+        # events a gate numbered that never reached central, and gates that numbered backwards:
+        # every one still on record when the report is made, to be explained
+        "sequence_gaps": [
+            {"gate_id": g.gate_id, "kind": g.kind, "first_seq": g.first_seq, "last_seq": g.last_seq}
+            for g in open_gaps(session, campus_id=campus_id, limit=100)
+            if utc(g.detected_at) < end
+        ],
     }
 
 

@@ -11,6 +11,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from central.audit.spreadsheet import safe_row
 from central.office.reports import OFFICE, DailyReport
 from gatecore.reasons import REASONS, Reason
 
@@ -37,6 +38,22 @@ def _gates_offline(gates: list[Any]) -> list[tuple[str, str]]:
         if g["offline_decisions"]:
             value += f"；离线判定 {g['offline_decisions']} 条 / {g['offline_decisions']} offline decision(s)"
         out.append(("离线门岗 Gate offline", value))
+    return out
+
+
+def _sequence_gaps(gaps: list[Any]) -> list[tuple[str, str]]:
+    """One row per unexplained gap or regression in a gate's event numbers (none: one row saying so)."""
+    if not gaps:
+        return [("序号缺口 Sequence gaps", "无 none")]
+    out = []
+    for g in gaps:
+        span = f"{g['first_seq']}–{g['last_seq']}"
+        if g["kind"] == "regression":
+            value = f"{g['gate_id']}：序号倒退至 {g['first_seq']}（曾到 {g['last_seq']}）"
+            value += f" / numbered back to {g['first_seq']} after {g['last_seq']}"
+        else:
+            value = f"{g['gate_id']}：序号 {span} 未收到 / seqs {span} never received"
+        out.append(("序号缺口 Sequence gap", value))
     return out
 
 
@@ -84,6 +101,7 @@ def lines(report: DailyReport, campus_name: str) -> list[tuple[str, str]]:
         ("离线冲突", str(c["conflicts"])),
     ]
     out.extend(_gates_offline(c["gates_offline"]))
+    out.extend(_sequence_gaps(c.get("sequence_gaps", [])))
     for code, n in sorted(c["refusals"].items()):
         out.append((f"拒绝：{_reason_zh(code)}", str(n)))
     if not c["refusals"]:
@@ -101,7 +119,7 @@ def to_csv(report: DailyReport, campus_name: str) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["项目", "数值"])
-    writer.writerows(lines(report, campus_name))
+    writer.writerows(safe_row(line) for line in lines(report, campus_name))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
+from central.models.base import MAX_DB_INT
 from gatecore.campus import DEFAULT_TZ, valid_timezone
-from gatecore.tokens import PassKind
+from gatecore.tokens import EARLIEST, LATEST, PassKind
 
 T = TypeVar("T")
-Text = Annotated[str, Field(min_length=1, max_length=200)]
+DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
+
+
+def _plain(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refused here rather than as a database error
+    if "\x00" in value:
+        raise ValueError("text must not contain a NUL character")
+    return value
+
+
+Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain)]
+Line = Annotated[str, Field(max_length=200), AfterValidator(_plain)]  # may be empty
 
 
 def _kind(value: str) -> str:
@@ -45,8 +57,8 @@ class CampusCreate(BaseModel):
 
     code: Text
     name_zh: Text
-    name_en: str = ""
-    timezone: Annotated[str, AfterValidator(_zone)] = DEFAULT_TZ
+    name_en: Line = ""
+    timezone: Annotated[str, AfterValidator(_plain), AfterValidator(_zone)] = DEFAULT_TZ
 
 
 class CampusPublic(CampusCreate):
@@ -66,9 +78,9 @@ class GateCreate(BaseModel):
     """A new gate."""
 
     gate_id: Annotated[str, Field(min_length=1, max_length=63, pattern=r"^[a-z0-9][a-z0-9-]*$")]
-    campus_id: int
+    campus_id: DbId
     name_zh: Text
-    name_en: str = ""
+    name_en: Line = ""
     open: bool = True
 
 
@@ -76,14 +88,14 @@ class GateUpdate(BaseModel):
     """Open or close a gate, or rename it."""
 
     open: bool | None = None
-    name_zh: str | None = None
-    name_en: str | None = None
+    name_zh: Line | None = None
+    name_en: Line | None = None
 
 
 class HouseholdBase(BaseModel):
     """Where a household lives."""
 
-    campus_id: int
+    campus_id: DbId
     building: Text
     unit: Text
     room: Text
@@ -92,7 +104,7 @@ class HouseholdBase(BaseModel):
 class HouseholdCreate(HouseholdBase):
     """A new household; the label defaults to 'campus building-unit-room'."""
 
-    label: str | None = None
+    label: Line | None = None
 
 
 class HouseholdPublic(HouseholdBase):
@@ -105,7 +117,7 @@ class HouseholdPublic(HouseholdBase):
 class PersonBase(BaseModel):
     """A person as the office registers them."""
 
-    household_id: int | None = None
+    household_id: DbId | None = None
     name: Text
     category: Category
     active: bool = True
@@ -117,21 +129,31 @@ class PersonBase(BaseModel):
 class PersonCreate(PersonBase):
     """A new person; the ID-card number is hashed, only its last four characters are kept."""
 
-    id_number: str | None = Field(default=None, min_length=4, max_length=32)
-    phone: str | None = None
+    id_number: Annotated[str, AfterValidator(_plain)] | None = Field(
+        default=None, min_length=4, max_length=32
+    )
+    phone: Line | None = None
 
 
 class PersonUpdate(BaseModel):
     """Fields to change."""
 
-    household_id: int | None = None
-    name: str | None = None
+    household_id: DbId | None = None
+    name: Text | None = None
     category: Category | None = None
     active: bool | None = None
     key_person_until: date | None = None
-    phone: str | None = None
+    phone: Line | None = None
     group: Group | None = None
     student_no: str | None = Field(default=None, max_length=32)
+
+    @field_validator("name", "category", "active", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # leave the field out to keep it; null would blank a required column
+        if value is None:
+            raise ValueError("may be left out but not null")
+        return value
 
 
 class CommuterRecord(BaseModel):
@@ -158,6 +180,14 @@ class PersonPublic(PersonBase):
     phone: str | None
 
 
+def _token_range(valid_from: datetime, valid_until: datetime) -> None:
+    """A pass's window must fit the token's timestamps, or its QR, card and sheet cannot be made."""
+    for name, value in (("valid_from", valid_from), ("valid_until", valid_until)):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)  # stored as UTC when naive
+        if not EARLIEST <= aware <= LATEST:
+            raise ValueError(f"{name} must lie between {EARLIEST.date()} and {LATEST.date()}")
+
+
 class Window(BaseModel):
     """An inclusive date range."""
 
@@ -174,7 +204,7 @@ class Window(BaseModel):
 class ApprovalCreate(Window):
     """A request to let staff or a contractor in, or someone kept in by closed management out."""
 
-    person_id: int
+    person_id: DbId
     kind: Annotated[str, Field(pattern="^(staff|contractor|exit)$")] = "staff"
 
 
@@ -193,7 +223,7 @@ class ApprovalPublic(ApprovalCreate):
 class ReturnBatchCreate(BaseModel):
     """A student's return window."""
 
-    person_id: int
+    person_id: DbId
     start: date
     end: date
 
@@ -214,9 +244,9 @@ class VisitorCreate(BaseModel):
     """A visitor and the window of their one-time pass."""
 
     name: Text
-    campus_id: int
-    household_id: int | None = None
-    phone: str | None = None
+    campus_id: DbId
+    household_id: DbId | None = None
+    phone: Line | None = None
     valid_from: datetime
     valid_until: datetime
 
@@ -224,14 +254,20 @@ class VisitorCreate(BaseModel):
     def _ordered(self) -> VisitorCreate:
         if self.valid_until <= self.valid_from:
             raise ValueError("valid_until is not after valid_from")
+        _token_range(self.valid_from, self.valid_until)
         return self
 
 
 class VehicleCreate(BaseModel):
     """A vehicle."""
 
-    plate: Annotated[str, Field(min_length=2, max_length=16)]
-    owner_person_id: int
+    # normalised before the length check: " k" must not pass as "K" and then fail every listing
+    plate: Annotated[
+        str,
+        BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
+        Field(min_length=2, max_length=16),
+    ]
+    owner_person_id: DbId
     valid_until: date
 
 
@@ -244,10 +280,10 @@ class VehiclePublic(VehicleCreate):
 class PassCreate(BaseModel):
     """Issue passes: for one person, a whole household or a whole campus (exactly one of them)."""
 
-    person_id: int | None = None
-    household_id: int | None = None
-    vehicle_id: int | None = None
-    campus_id: int | None = None
+    person_id: DbId | None = None
+    household_id: DbId | None = None
+    vehicle_id: DbId | None = None
+    campus_id: DbId | None = None
     form: Annotated[str, Field(pattern="^(CARD|PHONE)$")] = "CARD"
     valid_from: datetime
     valid_until: datetime
@@ -262,6 +298,7 @@ class PassCreate(BaseModel):
             )
         if self.valid_until <= self.valid_from:
             raise ValueError("valid_until is not after valid_from")
+        _token_range(self.valid_from, self.valid_until)
         return self
 
 
@@ -269,10 +306,10 @@ class PassPublic(BaseModel):
     """An issued pass (the QR text is fetched separately)."""
 
     id: int
-    person_id: int
+    person_id: DbId
     kind: str
     form: str
-    campus_id: int
+    campus_id: DbId
     household_id: int | None
     valid_from: datetime
     valid_until: datetime

@@ -63,13 +63,14 @@ class World:
         override: Override | None = None,
         status: SensorStatus = SensorStatus.OK,
         symptoms: tuple[str, ...] = (),
+        seq: int | None = None,
     ) -> tuple[str, bytes]:
         """(topic, payload) of a scan event for a role's pass (or a raw QR text)."""
         gate = gate_id or self.gate_id
         event = ScanEvent(
             event_id=eid or event_id(at),
             gate_id=gate,
-            seq=next(_counter),
+            seq=next(_counter) if seq is None else seq,
             gate_time=at,
             qr=self.tokens.get(role_or_qr, role_or_qr),
             temperature=Temperature(celsius, status),

@@ -69,7 +69,10 @@ def test_offline_decision_is_attached_for_the_resend(tmp_path: Path) -> None:
     off = OfflineDecision(Verdict.ALLOW, Reason.OK, 3)
     box.attach_offline(e.event_id, off)
     assert box.pending()[0].offline == off
-    box.ack(e.event_id)
+    # an answer to the copy sent before the gate decided does not cover what the gate did
+    assert box.ack(e.event_id) is False
+    assert box.pending()[0].offline == off
+    assert box.ack(e.event_id, offline_recorded=True) is True
     box.attach_offline(e.event_id, off)  # already acknowledged: nothing to do, no error
     assert box.depth() == 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date, datetime
 from pathlib import Path
@@ -142,6 +143,17 @@ def test_golden(name: str, message, cls) -> None:
         assert cls.from_json(golden) == message
 
 
+def test_decision_from_central_before_offline_recorded_still_parses() -> None:
+    data = json.loads((GOLDEN / "decision_v1.json").read_bytes())
+    del data["offline_recorded"]
+    assert DecisionMessage.from_json(json.dumps(data).encode()) == DECISION
+
+
+def test_decision_acknowledging_an_offline_verdict_round_trips() -> None:
+    recorded = dataclasses.replace(DECISION, offline=True, offline_recorded=True)
+    assert DecisionMessage.from_json(recorded.to_json()).offline_recorded is True
+
+
 def test_status_from_a_gate_before_frames_skipped_still_parses() -> None:
     data = json.loads((GOLDEN / "status_v1.json").read_bytes())
     del data["frames_skipped"]
@@ -166,7 +178,7 @@ def _scan(**changes) -> bytes:
         (_scan(type="decision"), "expected type 'scan'"),
         (_scan(event_id="nope"), "is not a UUID"),
         (_scan(gate_id="Gate/+/#"), "invalid gate id"),
-        (_scan(seq=-1), "seq must not be negative"),
+        (_scan(seq=-1), "'seq' must be between 0 and"),
         (_scan(seq="7"), "field 'seq' has type str"),
         (_scan(direction="sideways"), "direction must be"),
         (_scan(gate_time="yesterday"), "not an ISO 8601 time"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
@@ -9,6 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gatecore.thermoline import (
+    CELSIUS_MAX,
+    CELSIUS_MIN,
     FrameError,
     Heartbeat,
     Measurement,
@@ -42,7 +45,7 @@ def test_documented_example_bytes() -> None:
         (b"$TMP,3,36.6*" + b"00", "checksum"),
         (b"$" + b"A" * 80 + b"*00", "longer than"),
         (b"$TMP,3,36.6,XX*" + checksum(b"TMP,3,36.6,XX").encode(), "unknown sensor status"),
-        (b"$TMP,3,hot,OK*" + checksum(b"TMP,3,hot,OK").encode(), "bad number"),
+        (b"$TMP,3,hot,OK*" + checksum(b"TMP,3,hot,OK").encode(), "not a plain decimal"),
         (b"$FOO,1*" + checksum(b"FOO,1").encode(), "unknown sentence"),
     ],
 )
@@ -64,3 +67,59 @@ def test_any_reading_round_trips(seq: int, celsius: float) -> None:
     assert parse_line(format_measurement(seq, celsius, SensorStatus.OK)) == Measurement(
         seq, celsius, SensorStatus.OK
     )
+
+
+def _tmp(value: str, seq: str = "7") -> bytes:
+    body = f"TMP,{seq},{value},OK".encode()
+    return b"$" + body + b"*" + checksum(body).encode() + b"\r\n"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "nan",
+        "NaN",
+        "inf",
+        "-inf",
+        "Infinity",
+        "1e30",
+        "1e3",
+        "3_6.6",
+        " 36.6",
+        "+36.6",
+        "151",
+        "-51",
+        "9" * 40,
+        "0x24",
+        "36.",
+        ".5",
+    ],
+)
+def test_odd_numbers_are_refused(value: str) -> None:
+    with pytest.raises(FrameError, match="temperature"):
+        parse_line(_tmp(value))
+
+
+@pytest.mark.parametrize("seq", ["-1", "1e3", "9" * 11, "+4", "4_0", ""])
+def test_odd_sequence_numbers_are_refused(seq: str) -> None:
+    with pytest.raises(FrameError, match="sequence number"):
+        parse_line(_tmp("36.6", seq))
+
+
+def test_negative_zero_is_read_as_zero() -> None:
+    reading = parse_line(_tmp("-0.0"))
+    assert isinstance(reading, Measurement) and math.copysign(1.0, reading.celsius or 0.0) == 1.0
+
+
+@given(st.text(alphabet="0123456789.-+eEinfaINFAx_ ", max_size=30))
+def test_any_celsius_text_is_refused_or_finite_in_range(value: str) -> None:
+    try:
+        reading = parse_line(_tmp(value))
+    except FrameError:
+        return
+    assert isinstance(reading, Measurement)
+    if value == "-":  # the protocol's "no reading"
+        assert reading.celsius is None
+        return
+    assert reading.celsius is not None
+    assert math.isfinite(reading.celsius) and CELSIUS_MIN <= reading.celsius <= CELSIUS_MAX

@@ -10,12 +10,14 @@ from sqlmodel import col, func, select
 
 from central.api.deps import (
     ApproverUser,
+    IdFilter,
     Limit,
     OfficeUser,
     Offset,
     ReadSession,
     RegistryGlancer,
     RegistryReader,
+    RowId,
     WriteSession,
     publish_person,
 )
@@ -41,7 +43,7 @@ def list_approvals(
     session: ReadSession,
     user: RegistryReader,
     status_: Annotated[str | None, Query(alias="status")] = None,
-    person_id: int | None = None,
+    person_id: IdFilter = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ApprovalPublic]:
@@ -67,7 +69,7 @@ def request_approval(body: ApprovalCreate, session: WriteSession, user: OfficeUs
 
 
 @router.post("/approvals/{approval_id}/approve", response_model=ApprovalPublic)
-def approve(approval_id: int, request: Request, session: WriteSession, user: ApproverUser) -> Approval:
+def approve(approval_id: RowId, request: Request, session: WriteSession, user: ApproverUser) -> Approval:
     """Approve (approver role only); the person's gates get a new config (offline gates hold approvals)."""
     approval = approvals.decide(session, actor=user, approval_id=approval_id, verdict="approved")
     session.commit()
@@ -76,7 +78,7 @@ def approve(approval_id: int, request: Request, session: WriteSession, user: App
 
 
 @router.post("/approvals/{approval_id}/reject", response_model=ApprovalPublic)
-def reject(approval_id: int, session: WriteSession, user: ApproverUser) -> Approval:
+def reject(approval_id: RowId, session: WriteSession, user: ApproverUser) -> Approval:
     """Reject (approver role only)."""
     approval = approvals.decide(session, actor=user, approval_id=approval_id, verdict="rejected")
     session.commit()
@@ -84,7 +86,7 @@ def reject(approval_id: int, session: WriteSession, user: ApproverUser) -> Appro
 
 
 @router.post("/approvals/{approval_id}/withdraw", response_model=ApprovalPublic)
-def withdraw(approval_id: int, request: Request, session: WriteSession, user: ApproverUser) -> Approval:
+def withdraw(approval_id: RowId, request: Request, session: WriteSession, user: ApproverUser) -> Approval:
     """Withdraw a granted approval (approver role only); the person's gates get a new config at once."""
     approval = approvals.withdraw(session, actor=user, approval_id=approval_id)
     session.commit()
@@ -93,9 +95,7 @@ def withdraw(approval_id: int, request: Request, session: WriteSession, user: Ap
 
 
 @router.get("/return-batches", response_model=list[ReturnBatchPublic])
-def list_batches(
-    session: ReadSession, user: RegistryReader, person_id: int | None = None
-) -> list[ReturnBatch]:
+def list_batches(session: ReadSession, user: RegistryReader, person_id: IdFilter = None) -> list[ReturnBatch]:
     """Students' return windows."""
     return approvals.find_batches(session, person_id=person_id)
 

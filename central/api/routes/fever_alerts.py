@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request, Response
 from sqlmodel import col, select
 
-from central.api.deps import Acker, Limit, Offset, ReadSession, Watcher
+from central.api.deps import Acker, Limit, Offset, ReadSession, RowId, Watcher
 from central.api.schemas import FeverAlertPublic
 from central.models.db import session_scope
 from central.models.journal import FeverAlert
@@ -30,7 +30,7 @@ def fever_alerts(
 
 
 @router.post("/fever-alerts/{alert_id}/ack", status_code=204)
-def ack(request: Request, user: Acker, alert_id: int) -> Response:
+def ack(request: Request, user: Acker, alert_id: RowId) -> Response:
     """Acknowledge a fever alert: it leaves every open console."""
     with session_scope(request.app.state.engine) as session:
         if not dashboard.acknowledge(session, alert_id, datetime.now(UTC)):

@@ -1,22 +1,26 @@
-"""Route for the bulk import: upload a CSV or XLSX, dry run or all-or-nothing import."""
+"""Route for the bulk import: upload a CSV or XLSX, dry run or all-or-nothing import.
+
+The import runs apart from the process that answers the gates (``central.office.import_apart``).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from central.api.deps import OfficeUser, WriteSession
-from central.office.imports import run_import
+from central.api.deps import OfficeUser
+from central.office.import_apart import run_import_apart
+from central.office.import_limits import MAX_UPLOAD_BYTES
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = MAX_UPLOAD_BYTES
 
 
 @router.post("/people")
 async def import_file(
-    session: WriteSession,
+    request: Request,
     user: OfficeUser,
     file: Annotated[UploadFile, File()],
     dry_run: Annotated[bool, Form()] = True,
@@ -24,8 +28,12 @@ async def import_file(
     """Households and people from a CSV or XLSX; a dry run (the default) only reports."""
     data = await file.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise HTTPException(413, detail="file larger than 20 MB")
-    body = run_import(session, actor=user, filename=file.filename or "upload.csv", data=data, dry_run=dry_run)
-    if body["applied"]:
-        session.commit()
+        raise HTTPException(413, detail=f"file larger than {MAX_BYTES // (1024 * 1024)} MB")
+    body = await run_import_apart(
+        request.app.state.engine,
+        actor=user,
+        filename=file.filename or "upload.csv",
+        data=data,
+        dry_run=dry_run,
+    )
     return JSONResponse(body, status_code=422 if body["refused"] else 200)

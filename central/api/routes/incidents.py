@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel
 
 from central.api.auth import require_roles
-from central.api.deps import WATCHERS, IncidentWriter, ReadSession
+from central.api.deps import WATCHERS, IdFilter, IncidentWriter, ReadSession, RowId
 from central.models.db import session_scope
 from central.office import incidents
 
@@ -70,7 +70,7 @@ class StepCreate(BaseModel):
 
 @router.get("/incidents", response_model=list[IncidentPublic], dependencies=[Reader])
 def list_incidents(
-    session: ReadSession, campus_id: int | None = None, state: str | None = None, overdue: bool | None = None
+    session: ReadSession, campus_id: IdFilter = None, state: str | None = None, overdue: bool | None = None
 ) -> list[IncidentPublic]:
     """Incidents newest first; ``overdue=true`` is the one-hour report of what was not reported in time."""
     now = datetime.now(UTC)
@@ -79,7 +79,7 @@ def list_incidents(
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentPublic, dependencies=[Reader])
-def get_incident(session: ReadSession, incident_id: int) -> IncidentPublic:
+def get_incident(session: ReadSession, incident_id: RowId) -> IncidentPublic:
     """One incident with every step."""
     row = session.get(incidents.FeverIncident, incident_id)
     if row is None:
@@ -88,7 +88,7 @@ def get_incident(session: ReadSession, incident_id: int) -> IncidentPublic:
 
 
 @router.post("/incidents/{incident_id}/steps", response_model=IncidentPublic)
-def take_step(request: Request, user: IncidentWriter, incident_id: int, step: StepCreate) -> IncidentPublic:
+def take_step(request: Request, user: IncidentWriter, incident_id: RowId, step: StepCreate) -> IncidentPublic:
     """Move the incident on (409 if its state does not allow that step)."""
     now = datetime.now(UTC)
     with session_scope(request.app.state.engine) as session:
@@ -105,7 +105,7 @@ def take_step(request: Request, user: IncidentWriter, incident_id: int, step: St
 
 
 @router.post("/incidents/{incident_id}/report", response_model=IncidentPublic)
-def report(request: Request, user: IncidentWriter, incident_id: int) -> IncidentPublic:
+def report(request: Request, user: IncidentWriter, incident_id: RowId) -> IncidentPublic:
     """Record that the incident was reported to the prevention office."""
     now = datetime.now(UTC)
     with session_scope(request.app.state.engine) as session:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from central.api.deps import OfficeUser, ReadSession, RegistryReader, WriteSession, publish_all
+from central.api.deps import OfficeUser, ReadSession, RegistryReader, RowId, WriteSession, publish_all
 from central.api.routes.imports import MAX_BYTES
 from central.models.registry import Campus
 from central.office import nucleic
@@ -50,7 +50,7 @@ async def import_tests(
 
 @router.get("/campuses/{campus_id}/nucleic-due")
 def nucleic_due(
-    campus_id: int,
+    campus_id: RowId,
     session: ReadSession,
     user: RegistryReader,
     state: Annotated[str | None, Query(pattern=STATES)] = None,

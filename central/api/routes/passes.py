@@ -5,18 +5,22 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import Field
 from sqlmodel import col, func, select
 
 from central.api.deps import (
+    IdFilter,
     Limit,
     OfficeUser,
     Offset,
     ReadSession,
     RegistryReader,
+    RowId,
     WriteSession,
     keyring_of,
     publish_campus,
 )
+from central.models.base import MAX_DB_INT
 from central.models.registry import Pass
 from central.office import passcards, passes
 from central.office.errors import Invalid, NotFound, must_get
@@ -38,9 +42,9 @@ def issue(body: PassCreate, session: WriteSession, user: OfficeUser) -> list[Pas
 def list_passes(
     session: ReadSession,
     user: RegistryReader,
-    person_id: int | None = None,
-    household_id: int | None = None,
-    campus_id: int | None = None,
+    person_id: IdFilter = None,
+    household_id: IdFilter = None,
+    campus_id: IdFilter = None,
     revoked: bool | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -62,7 +66,7 @@ def list_passes(
 
 
 @router.post("/{pass_id}/revoke", response_model=PassPublic)
-def revoke(pass_id: int, request: Request, session: WriteSession, user: OfficeUser) -> Pass:
+def revoke(pass_id: RowId, request: Request, session: WriteSession, user: OfficeUser) -> Pass:
     """Revoke a pass; every gate of its campus gets the new revocation list on its retained config."""
     row = passes.revoke(session, actor=user, pass_id=pass_id)
     session.commit()
@@ -71,7 +75,7 @@ def revoke(pass_id: int, request: Request, session: WriteSession, user: OfficeUs
 
 
 @router.post("/{pass_id}/reissue", response_model=PassPublic, status_code=status.HTTP_201_CREATED)
-def reissue(pass_id: int, request: Request, session: WriteSession, user: OfficeUser) -> Pass:
+def reissue(pass_id: RowId, request: Request, session: WriteSession, user: OfficeUser) -> Pass:
     """Revoke a pass (if not yet) and issue a new one with the same holder and window (a lost card)."""
     new, revoked_now = passes.reissue(session, actor=user, pass_id=pass_id)
     session.commit()
@@ -81,7 +85,7 @@ def reissue(pass_id: int, request: Request, session: WriteSession, user: OfficeU
 
 
 @router.get("/{pass_id}/qr")
-def qr_text(pass_id: int, request: Request, session: ReadSession, user: Printer) -> dict[str, str]:
+def qr_text(pass_id: RowId, request: Request, session: ReadSession, user: Printer) -> dict[str, str]:
     """The signed QR text of a card pass."""
     row = must_get(session, Pass, pass_id, "pass")
     if row.form != "CARD":
@@ -90,7 +94,7 @@ def qr_text(pass_id: int, request: Request, session: ReadSession, user: Printer)
 
 
 @router.get("/{pass_id}/card.pdf")
-def card_pdf(pass_id: int, request: Request, session: ReadSession, user: Printer) -> Response:
+def card_pdf(pass_id: RowId, request: Request, session: ReadSession, user: Printer) -> Response:
     """A printable single card (PDF)."""
     card = passcards.card_for(session, keyring_of(request), must_get(session, Pass, pass_id, "pass"))
     return Response(
@@ -101,7 +105,7 @@ def card_pdf(pass_id: int, request: Request, session: ReadSession, user: Printer
 
 
 @router.get("/{pass_id}/card.png")
-def card_png(pass_id: int, request: Request, session: ReadSession, user: Printer) -> Response:
+def card_png(pass_id: RowId, request: Request, session: ReadSession, user: Printer) -> Response:
     """A card as a PNG image."""
     card = passcards.card_for(session, keyring_of(request), must_get(session, Pass, pass_id, "pass"))
     return Response(passcards.render_png(card), media_type="image/png")
@@ -112,8 +116,8 @@ def sheet_pdf(
     request: Request,
     session: ReadSession,
     user: Printer,
-    ids: Annotated[list[int], Query(alias="id")] = [],  # noqa: B006
-    household_id: int | None = None,
+    ids: Annotated[list[Annotated[int, Field(ge=1, le=MAX_DB_INT)]], Query(alias="id", max_length=500)] = [],  # noqa: B006
+    household_id: IdFilter = None,
 ) -> Response:
     """An A4 sheet of cards: the given pass ids, or a household's current passes."""
     stmt = select(Pass).where(col(Pass.revoked_at).is_(None), Pass.form == "CARD").order_by(col(Pass.id))

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, select
 
-from central.api.deps import OfficeUser, ReadSession, WriteSession, keyring_of
+from central.api.deps import OfficeUser, ReadSession, RowId, WriteSession, keyring_of
 from central.models.registry import Pass, Person
 from central.office import people
 from central.office.errors import NotFound
@@ -85,7 +85,7 @@ load(); setInterval(load, {REFRESH_S * 1000});
 
 
 @router.post("/api/v1/people/{person_id}/phone-link")
-def phone_link(person_id: int, request: Request, session: WriteSession, user: OfficeUser) -> dict[str, str]:
+def phone_link(person_id: RowId, request: Request, session: WriteSession, user: OfficeUser) -> dict[str, str]:
     """The person's personal link (made on first request), to send to their phone."""
     secret = people.phone_link_secret(session, actor=user, person_id=person_id)
     session.commit()

@@ -7,17 +7,20 @@ from sqlalchemy import or_
 from sqlmodel import col, func, select
 
 from central.api.deps import (
+    IdFilter,
     Limit,
     OfficeUser,
     Offset,
     ReadSession,
     RegistryGlancer,
     RegistryReader,
+    RowId,
     WriteSession,
     publish_campus,
     publish_gate,
     publish_person,
 )
+from central.models.base import contains_text
 from central.models.registry import Campus, Gate, Household, Person
 from central.office import people, registry
 from central.office.errors import must_get
@@ -65,7 +68,7 @@ def create_campus(body: CampusCreate, session: WriteSession, user: OfficeUser) -
 
 
 @router.get("/campuses/{campus_id}/policy")
-def get_policy(campus_id: int, session: ReadSession, user: RegistryReader) -> dict[str, object]:
+def get_policy(campus_id: RowId, session: ReadSession, user: RegistryReader) -> dict[str, object]:
     """The campus's current policy."""
     must_get(session, Campus, campus_id, "campus")
     return registry.latest_policy(session, campus_id).to_dict()
@@ -73,7 +76,7 @@ def get_policy(campus_id: int, session: ReadSession, user: RegistryReader) -> di
 
 @router.put("/campuses/{campus_id}/policy")
 def update_policy(
-    campus_id: int, body: PolicyUpdate, request: Request, session: WriteSession, user: OfficeUser
+    campus_id: RowId, body: PolicyUpdate, request: Request, session: WriteSession, user: OfficeUser
 ) -> dict[str, object]:
     """Save the changed fields as the next policy version and re-publish the campus's gate configs."""
     saved = registry.change_policy(session, actor=user, campus_id=campus_id, changes=body.changes)
@@ -108,7 +111,7 @@ def update_gate(
 def list_households(
     session: ReadSession,
     user: RegistryReader,
-    campus_id: int | None = None,
+    campus_id: IdFilter = None,
     q: str | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -118,7 +121,7 @@ def list_households(
     if campus_id is not None:
         cond.append(col(Household.campus_id) == campus_id)
     if q:
-        cond.append(col(Household.label).contains(q))
+        cond.append(contains_text(col(Household.label), q))
     total = session.exec(select(func.count()).select_from(Household).where(*cond)).one()
     rows = session.exec(
         select(Household).where(*cond).order_by(col(Household.id)).offset(offset).limit(limit)
@@ -135,7 +138,7 @@ def create_household(body: HouseholdCreate, session: WriteSession, user: OfficeU
 
 
 @router.get("/households/{household_id}", response_model=HouseholdPublic)
-def get_household(household_id: int, session: ReadSession, user: RegistryReader) -> Household:
+def get_household(household_id: RowId, session: ReadSession, user: RegistryReader) -> Household:
     """One household."""
     return must_get(session, Household, household_id, "household")
 
@@ -144,7 +147,7 @@ def get_household(household_id: int, session: ReadSession, user: RegistryReader)
 def list_people(
     session: ReadSession,
     user: RegistryReader,
-    household_id: int | None = None,
+    household_id: IdFilter = None,
     category: str | None = None,
     active: bool | None = None,
     q: str | None = None,
@@ -160,7 +163,7 @@ def list_people(
     if active is not None:
         cond.append(col(Person.active) == active)
     if q:
-        cond.append(or_(col(Person.name).contains(q), col(Person.phone).contains(q)))
+        cond.append(or_(contains_text(col(Person.name), q), contains_text(col(Person.phone), q)))
     total = session.exec(select(func.count()).select_from(Person).where(*cond)).one()
     rows = session.exec(select(Person).where(*cond).order_by(col(Person.id)).offset(offset).limit(limit))
     return Page(data=[PersonPublic.model_validate(r, from_attributes=True) for r in rows], count=total)
@@ -175,14 +178,14 @@ def create_person(body: PersonCreate, session: WriteSession, user: OfficeUser) -
 
 
 @router.get("/people/{person_id}", response_model=PersonPublic)
-def get_person(person_id: int, session: ReadSession, user: RegistryReader) -> Person:
+def get_person(person_id: RowId, session: ReadSession, user: RegistryReader) -> Person:
     """One person."""
     return must_get(session, Person, person_id, "person")
 
 
 @router.patch("/people/{person_id}", response_model=PersonPublic)
 def update_person(
-    person_id: int, body: PersonUpdate, request: Request, session: WriteSession, user: OfficeUser
+    person_id: RowId, body: PersonUpdate, request: Request, session: WriteSession, user: OfficeUser
 ) -> Person:
     """Change a person (deactivate, key-person monitoring, move household, …)."""
     person = people.change_person(session, actor=user, person_id=person_id, body=body)
@@ -193,7 +196,7 @@ def update_person(
 
 @router.put("/people/{person_id}/commuter", response_model=PersonPublic)
 def record_commuter(
-    person_id: int, body: CommuterRecord, request: Request, session: WriteSession, user: OfficeUser
+    person_id: RowId, body: CommuterRecord, request: Request, session: WriteSession, user: OfficeUser
 ) -> Person:
     """Record (or withdraw) the commuter certificate with its validity, and who saw it."""
     person = people.record_commuter(

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from central.api.auth import require_roles
-from central.api.deps import WATCHERS, ReadSession, ReportSigner, ReportWriter
+from central.api.deps import WATCHERS, IdFilter, ReadSession, ReportSigner, ReportWriter, RowId
 from central.models.db import session_scope
 from central.models.registry import Campus
 from central.office import reports
@@ -52,7 +52,7 @@ class CorrectionCreate(BaseModel):
     note: str
 
 
-def _get(session: Session, report_id: int) -> reports.DailyReport:
+def _get(session: Session, report_id: RowId) -> reports.DailyReport:
     row = session.get(reports.DailyReport, report_id)
     if row is None:
         raise HTTPException(404, detail=f"no report {report_id}")
@@ -61,7 +61,7 @@ def _get(session: Session, report_id: int) -> reports.DailyReport:
 
 @router.get("/reports", response_model=list[ReportPublic], dependencies=[Reader])
 def list_reports(
-    session: ReadSession, campus_id: int | None = None, day: date | None = None
+    session: ReadSession, campus_id: IdFilter = None, day: date | None = None
 ) -> list[ReportPublic]:
     """Reports newest first."""
     stmt = select(reports.DailyReport)
@@ -75,13 +75,13 @@ def list_reports(
 
 
 @router.get("/reports/{report_id:int}", response_model=ReportPublic, dependencies=[Reader])
-def get_report(session: ReadSession, report_id: int) -> ReportPublic:
+def get_report(session: ReadSession, report_id: RowId) -> ReportPublic:
     """One report version."""
     return ReportPublic.of(_get(session, report_id))
 
 
 @router.get("/reports/{report_id}.{fmt}", dependencies=[Reader])
-def report_file(session: ReadSession, report_id: int, fmt: str) -> Response:
+def report_file(session: ReadSession, report_id: RowId, fmt: str) -> Response:
     """The report as ``pdf`` or ``csv``."""
     row = _get(session, report_id)
     campus = session.get(Campus, row.campus_id)
@@ -96,14 +96,14 @@ def report_file(session: ReadSession, report_id: int, fmt: str) -> Response:
 
 
 @router.post("/reports/{report_id}/sign", response_model=ReportPublic)
-def sign(request: Request, user: ReportSigner, report_id: int) -> ReportPublic:
+def sign(request: Request, user: ReportSigner, report_id: RowId) -> ReportPublic:
     """Sign-off by a director; 409 when already signed."""
     with session_scope(request.app.state.engine) as session:
         return ReportPublic.of(reports.sign(session, report_id, by=user.username, at=datetime.now(UTC)))
 
 
 @router.post("/reports/{report_id}/corrections", response_model=ReportPublic, status_code=201)
-def correct(request: Request, user: ReportWriter, report_id: int, body: CorrectionCreate) -> ReportPublic:
+def correct(request: Request, user: ReportWriter, report_id: RowId, body: CorrectionCreate) -> ReportPublic:
     """A new version recounted now that refers to this one (which stays unchanged)."""
     with session_scope(request.app.state.engine) as session:
         return ReportPublic.of(reports.correct(session, report_id, at=datetime.now(UTC), note=body.note))

@@ -12,9 +12,11 @@ from fastapi import APIRouter, status
 from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
+from central.api import throttle
 from central.api.auth import UserPublic
-from central.api.deps import AdminUser, ReadSession, WriteSession
+from central.api.deps import AdminUser, ReadSession, RowId, WriteSession
 from central.models.users import User
+from central.office.changes import record_change
 from central.office.errors import must_get
 from central.office.users import UserCreate, UserUpdate, add_user, update_user
 
@@ -42,9 +44,19 @@ async def post_user(body: UserCreate, session: WriteSession, admin: AdminUser) -
 
 
 @router.patch("/{user_id}", response_model=UserPublic)
-async def patch_user(user_id: int, body: UserUpdate, session: WriteSession, admin: AdminUser) -> UserPublic:
+async def patch_user(user_id: RowId, body: UserUpdate, session: WriteSession, admin: AdminUser) -> UserPublic:
     """Change a user's roles, active flag or password (409 for a self-lockout)."""
     user = must_get(session, User, user_id, "user")
     await run_in_threadpool(lambda: update_user(session, actor=admin, user=user, body=body))
+    session.commit()
+    return public(user)
+
+
+@router.post("/{user_id}/unlock", response_model=UserPublic)
+def unlock(user_id: RowId, session: WriteSession, admin: AdminUser) -> UserPublic:
+    """Clear a user's failed logins and lock (see central/api/throttle.py)."""
+    user = must_get(session, User, user_id, "user")
+    cleared = throttle.unlock(session, user.username)
+    record_change(session, admin, "unlock", "user", user_id, cleared=cleared)
     session.commit()
     return public(user)

@@ -80,7 +80,16 @@ def _scan_json(world: World) -> dict:
 def test_malformed_payload_becomes_a_dead_letter(world: World, make, reason: str) -> None:
     payload = make(_scan_json(world))
     topic = topics.gate_events(world.gate_id)
-    assert world.service.handle(topic, payload, RECEIVED) == []
+    out = world.service.handle(topic, payload, RECEIVED)
+    # answered `refer` when the gate's event id can still be read, so the gate stops resending
+    readable = reason not in (
+        "payload is not JSON",
+        f"exceeds {MAX_PAYLOAD}",
+        "event_id 'nope' is not a UUID",
+    )
+    assert [DecisionMessage.from_json(o.payload).reason for o in out] == (
+        [Reason.EVENT_REFUSED] if readable else []
+    )
     with session_scope(world.engine) as s:
         rejected = s.exec(select(RejectedMessage)).all()
     assert len(rejected) == 1
@@ -92,7 +101,11 @@ def test_malformed_payload_becomes_a_dead_letter(world: World, make, reason: str
 
 def test_topic_and_payload_gate_must_match(world: World) -> None:
     _, payload = world.scan("zhang")
-    assert world.service.handle(topics.gate_events("other-gate"), payload, RECEIVED) == []
+    out = world.service.handle(topics.gate_events("other-gate"), payload, RECEIVED)
+    # the refusal goes to the gate that published (the broker lets a gate publish only on its own topic)
+    assert [(o.topic, DecisionMessage.from_json(o.payload).reason) for o in out] == [
+        (topics.gate_decisions("other-gate"), Reason.EVENT_REFUSED)
+    ]
     with session_scope(world.engine) as s:
         rejected = s.exec(select(RejectedMessage)).one()
     assert "does not match topic gate 'other-gate'" in rejected.reason
@@ -282,8 +295,17 @@ def test_late_offline_copy_of_a_decided_event_is_reconciled(world: World) -> Non
     first = world.service.handle(*world.scan("li", eid=eid), RECEIVED)
     # central's answer was lost; the gate admitted li on its own and resends the event
     late = world.scan("li", eid=eid, offline=OfflineDecision(Verdict.ALLOW, Reason.OK, 1))
-    assert world.service.handle(*late, RECEIVED + timedelta(seconds=30)) == first
-    assert world.service.handle(*late, RECEIVED + timedelta(seconds=60)) == first
+    acknowledged = world.service.handle(*late, RECEIVED + timedelta(seconds=30))
+    # the same verdict, now saying the offline admission is logged: the gate may drop its outbox row
+    said, ack = (
+        DecisionMessage.from_json(first[0].payload),
+        DecisionMessage.from_json(acknowledged[0].payload),
+    )
+    assert (said.offline_recorded, ack.offline_recorded, ack.offline, ack.open) == (False, True, True, False)
+    assert (ack.verdict, ack.reason) == (said.verdict, said.reason)
+    # every later copy is answered byte for byte: the original with the original, the offline one so
+    assert world.service.handle(*late, RECEIVED + timedelta(seconds=60)) == acknowledged
+    assert world.service.handle(*world.scan("li", eid=eid), RECEIVED + timedelta(seconds=90)) == first
     with session_scope(world.engine) as s:
         rows = s.exec(select(EntryEvent).where(EntryEvent.kind == "offline_reconcile")).all()
     assert len(rows) == 1

@@ -10,7 +10,7 @@ import pytest
 
 from gate_agent.devices.thermometer import SerialThermometer
 from gate_agent.ports import ThermometerHealth
-from gatecore.thermoline import SensorStatus, format_heartbeat, format_measurement
+from gatecore.thermoline import SensorStatus, checksum, format_heartbeat, format_measurement
 from tests.gate_agent.conftest import PtyDevice, wait_until
 
 OK = SensorStatus.OK
@@ -151,3 +151,13 @@ def test_missing_port_is_unplugged_and_manual_entry_still_works(tmp_path) -> Non
         assert t.reading_for_scan(time.monotonic(), 0.1).status is SensorStatus.MISSING  # used once
     finally:
         t.stop()
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e30", "999"])
+def test_non_finite_or_absurd_reading_is_a_bad_frame(
+    pty_device: PtyDevice, thermo: SerialThermometer, value: str
+) -> None:
+    body = f"TMP,7,{value},OK".encode()
+    pty_device.write(b"$" + body + b"*" + checksum(body).encode() + b"\r\n")
+    assert wait_until(lambda: thermo.frame_errors == 1, 2)
+    assert thermo.reading_for_scan(time.monotonic(), 0.2).status is SensorStatus.MISSING

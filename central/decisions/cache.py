@@ -1,0 +1,76 @@
+"""Registry rows a worker keeps between decisions, dropped whenever the registry's revision moves.
+
+Deciding a scan reads the same few rows again and again (the gate, the campus policy, the pass,
+its person and household, approvals). The cache serves them from memory; at the start of every
+batch it reads the registry revision (one statement, central.models.revision) and starts empty if
+anything in the registry changed since: a revocation, a policy or a gate closed an instant before
+is in force for the very next decision. Household days and visitor-pass use are never cached:
+they are claimed atomically in the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlmodel import Session, SQLModel
+
+from central.models.revision import current_revision
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+M = TypeVar("M", bound=SQLModel)
+MAX_ENTRIES = 200_000  # a large campus's passes, people and households; beyond it, start again
+
+
+class RegistryCache:
+    """Registry rows and derived values by key, valid for one registry revision."""
+
+    def __init__(self) -> None:
+        self.revision: int | None = None
+        self._values: dict[tuple[Any, ...], Any] = {}
+        self.hits = self.misses = 0
+
+    def refresh(self, session: Session) -> None:
+        """Read the registry revision (inside the batch's transaction); drop everything if it moved."""
+        revision = current_revision(session)
+        if revision != self.revision or len(self._values) > MAX_ENTRIES:
+            if self.revision is not None:
+                logger.info("registry revision %s -> %s: facts cache dropped", self.revision, revision)
+            self._values.clear()
+            self.revision = revision
+
+    def row(self, session: Session, model: type[M], key: Any) -> M | None:
+        """``session.get(model, key)``, from memory when this revision already read it."""
+        return self.value((model.__name__, key), lambda: _detached(session, session.get(model, key)))
+
+    def value(self, key: tuple[Any, ...], load: Callable[[], T]) -> T:
+        """A value derived from registry rows (e.g. a person's approvals), loaded once per revision."""
+        try:
+            found: T = self._values[key]
+            self.hits += 1
+            return found
+        except KeyError:
+            self.misses += 1
+            loaded = self._values[key] = load()
+            return loaded
+
+
+class NoCache(RegistryCache):
+    """Reads straight from the database every time (tools and tests that change rows in-line)."""
+
+    def refresh(self, session: Session) -> None:
+        """Nothing is kept, so nothing to drop."""
+
+    def value(self, key: tuple[Any, ...], load: Callable[[], T]) -> T:
+        """Load it now."""
+        return load()
+
+
+def _detached(session: Session, obj: M | None) -> M | None:
+    # kept beyond the session: its loaded columns stay readable, and it never refreshes behind our back
+    if obj is not None:
+        session.expunge(obj)
+    return obj

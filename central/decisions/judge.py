@@ -1,0 +1,121 @@
+"""Judging one scan event at a registered gate: the facts, the one rule sequence of gatecore.policy,
+the household-day claim and the visitor pass, and the conflicts with what the gate did offline."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+from sqlmodel import Session
+
+from central.decisions.cache import RegistryCache
+from central.decisions.clock import judged_at
+from central.decisions.facts import build_facts, gate_facts
+from central.decisions.ledger import claim_day, use_visitor_pass
+from central.models.registry import Gate
+from central.office.keys import KeyRing
+from central.office.registry import latest_policy
+from gatecore.messages import ScanEvent
+from gatecore.policy import (
+    AccessRequest,
+    CampusPolicy,
+    Decision,
+    Facts,
+    Outcome,
+    decide,
+    read_pass,
+    temperature_reasons,
+    verified_claims,
+)
+from gatecore.reasons import Reason, Verdict
+from gatecore.tokens import PassClaims, PassKind, TokenError
+
+
+@dataclasses.dataclass(slots=True)
+class Judged:
+    """Central's decision, the facts it used, and the conflict with the gate's offline decision."""
+
+    decision: Decision
+    facts: Facts
+    conflict: str | None
+
+
+def alerting(event: ScanEvent) -> list[Reason]:
+    """The alert reasons of a scan judged without a campus: a fever by the default threshold, symptoms."""
+    fever = [r for r in temperature_reasons(event.temperature, CampusPolicy(0)) if r is Reason.FEVER]
+    return fever + ([Reason.SYMPTOMS] if event.symptoms else [])
+
+
+def evaluate(
+    session: Session,
+    event: ScanEvent,
+    gate: Gate,
+    received_at: datetime,
+    *,
+    keyring: KeyRing,
+    cache: RegistryCache,
+    max_skew_s: float,
+) -> Judged:
+    """Central's decision on one event at a registered gate, with the facts used and any conflict with
+    what the gate did offline (the household day claimed and a visitor pass used in ``session``)."""
+    campus_id = gate.campus_id
+    policy = cache.value(("policy", campus_id), lambda: latest_policy(session, campus_id))
+    at, clock = judged_at(session, event, received_at, max_skew_s=max_skew_s)
+    claims = read_pass(event.qr, keyring.public_keys(), at)
+    day = policy.local_date(at)
+    done = event.offline.verdict if event.offline is not None else None
+    admitted_offline = done is Verdict.ALLOW
+    # an offline admission is judged by what the gate could know at its scan time
+    as_of = at if admitted_offline else None
+    verified = verified_claims(claims)
+    facts = (
+        build_facts(session, verified, gate, day, revoked_as_of=as_of, cache=cache)
+        if verified is not None
+        else gate_facts(gate)
+    )
+    request = AccessRequest.from_scan(event, at)
+    guard = event.override.verdict if event.override else None
+
+    def run(f: Facts) -> Outcome:
+        # the one sequence the offline gate runs too; a person the gate turned away offline did
+        # not come in and takes no day (``done``)
+        return decide(
+            request,
+            claims,
+            f,
+            policy,
+            claim=lambda c: claim_day(session, c, event.event_id, at=received_at, cache=cache),
+            guard=guard,
+            done=done,
+        )
+
+    outcome = run(facts)
+    decision, facts = outcome.decision, outcome.facts
+    conflicts: list[str] = [clock] if clock else []
+    if outcome.lost_to is not None and admitted_offline:
+        conflicts.append(f"household day already held by person {outcome.lost_to.person_id}")
+    refused_offline = done is not None and not admitted_offline
+    if not refused_offline and _uses_visitor_pass(claims, event, decision, admitted_offline):
+        assert isinstance(claims, PassClaims)
+        if not use_visitor_pass(session, claims.pass_id, at):
+            facts = dataclasses.replace(facts, visitor_used=True)
+            decision = run(facts).decision
+            if admitted_offline:
+                conflicts.append("one-time visitor pass already used")
+    if event.offline is not None and decision.verdict is not event.offline.verdict:
+        conflicts.append(
+            f"gate decided {event.offline.verdict.value}/{event.offline.reason.value} offline, "
+            f"central decides {decision.verdict.value}/{decision.reason.value}"
+        )
+    return Judged(decision, facts, "; ".join(conflicts) or None)
+
+
+def _uses_visitor_pass(
+    claims: PassClaims | TokenError, event: ScanEvent, decision: Decision, admitted: bool
+) -> bool:
+    return (
+        isinstance(claims, PassClaims)
+        and claims.kind is PassKind.VISITOR
+        and event.direction == "in"
+        and (decision.verdict is Verdict.ALLOW or admitted)
+    )

@@ -1,0 +1,54 @@
+"""A late copy carrying the gate's offline decision on an event central already decided: logged once,
+beside central's verdict, as a reconciliation row (flagged as a conflict when they differ)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+
+from central.decisions.answer import offline_acknowledgement
+from central.decisions.batch import Batch
+from central.models.journal import EntryEvent
+from gatecore.messages import ScanEvent
+
+logger = logging.getLogger(__name__)
+
+# reconciliation rows get an id derived from the event they complete, so that a second late
+# copy of the same offline decision hits the unique key instead of logging twice
+_RECONCILE_NS = uuid.UUID("6f1c7d2e-4b1a-5c8e-9d3f-0a1b2c3d4e5f")
+
+
+def reconcile_id(event_id: str) -> str:
+    """The id of the reconciliation row that completes ``event_id``."""
+    return str(uuid.uuid5(_RECONCILE_NS, event_id))
+
+
+def late_offline(batch: Batch, event: ScanEvent, stored: EntryEvent, received_at: datetime) -> bytes:
+    """The gate decided on its own after (or while) we decided: log what it did beside what we said,
+    once, and answer with the acknowledgement that lets the gate drop its outbox row."""
+    assert event.offline is not None
+    rid = reconcile_id(stored.event_id)
+    done = batch.stored(rid)
+    if done is not None:
+        return done.decision_json.encode()
+    conflict = None
+    if event.offline.verdict.value != stored.verdict:
+        conflict = (
+            f"gate decided {event.offline.verdict.value}/{event.offline.reason.value} offline, "
+            f"central decided {stored.verdict}/{stored.reason}"
+        )
+        logger.warning("event %s: offline decision conflicts with central: %s", event.event_id, conflict)
+    row = EntryEvent.model_validate(stored.model_dump(exclude={"seq", "prev_hash", "row_hash"}))
+    row.kind, row.event_id, row.of_event, row.received_at = (
+        "offline_reconcile",
+        rid,
+        stored.event_id,
+        received_at,
+    )
+    row.offline_verdict, row.offline_reason = event.offline.verdict.value, event.offline.reason.value
+    row.offline_policy_version, row.conflict = event.offline.policy_version, conflict
+    answer = offline_acknowledgement(stored.decision_json, conflict)
+    row.decision_json = answer.decode()
+    batch.append(row)
+    return answer

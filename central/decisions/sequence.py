@@ -1,0 +1,145 @@
+"""Per-gate event numbers: what never arrived (gaps) and a gate numbering backwards (regressions).
+
+Read from the committed entry log, in log order, by :func:`catch_up` (each worker runs it every
+second; a cursor row locked for the pass keeps two workers from reading the same rows). So the
+decision path takes no per-gate lock for it, and a gap is judged in the order events were logged.
+
+Every gate numbers its events 1, 2, 3 … in a counter it keeps on its own storage. Central keeps the
+highest number seen per gate; a jump past it opens a gap, a late copy inside a gap narrows it, and
+a number at or below the high mark that fills no gap is a regression: the gate's outbox was lost,
+its SD card replaced or its data restored from an old backup. A regression starts a new run of
+numbers, so the gate's next events are not flagged again; the old run's gaps stay to be explained.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from sqlmodel import Session, col, select
+
+from central.audit.gaps import GAP, REGRESSION
+from central.models.base import dialect_insert
+from central.models.journal import EntryEvent, GateSequence, SequenceGap
+
+logger = logging.getLogger(__name__)
+
+
+CURSOR = ""  # the gate_sequence row whose high_seq is the last entry-log seq read (no gate has this id)
+
+
+def catch_up(session: Session, *, limit: int = 5000) -> int:
+    """Read decision rows logged since the last pass and update the gates' marks; how many were read."""
+    now = datetime.now(UTC)
+    cursor = _lock_mark(session, CURSOR, now)
+    rows = session.exec(
+        select(
+            EntryEvent.seq,
+            EntryEvent.gate_id,
+            EntryEvent.gate_seq,
+            EntryEvent.event_id,
+            EntryEvent.campus_id,
+            EntryEvent.received_at,
+        )
+        .where(col(EntryEvent.seq) > cursor.high_seq, EntryEvent.kind == "decision")
+        .order_by(col(EntryEvent.seq))
+        .limit(limit)
+    ).all()
+    marks: dict[str, GateSequence] = {}
+    for seq, gate_id, gate_seq, event_id, campus_id, received_at in rows:
+        if gate_seq is None:
+            continue
+        mark = marks.get(gate_id) or marks.setdefault(gate_id, _lock_mark(session, gate_id, now))
+        track(session, mark, gate_seq, event_id, campus_id, received_at)  # found when it arrived
+        cursor.high_seq = seq
+    if rows:
+        cursor.high_seq = max(cursor.high_seq, rows[-1][0])
+        cursor.updated_at = now
+        session.add(cursor)
+    return len(rows)
+
+
+def track(
+    session: Session, mark: GateSequence, seq: int, event_id: str, campus_id: int | None, at: datetime
+) -> None:
+    """Check one logged event's number against its gate's high mark."""
+    gate_id = mark.gate_id
+    if seq > mark.high_seq:
+        if seq > mark.high_seq + 1:
+            _add(session, mark, GAP, mark.high_seq + 1, seq - 1, event_id, campus_id, at)
+            logger.warning("gate %s: seqs %d..%d never arrived", gate_id, mark.high_seq + 1, seq - 1)
+        mark.high_seq = seq
+    elif not _fill(session, mark, seq):
+        _add(session, mark, REGRESSION, seq, mark.high_seq, event_id, campus_id, at)
+        logger.warning(
+            "gate %s numbered seq %d again after reaching %d: outbox lost, storage replaced or restored?",
+            gate_id,
+            seq,
+            mark.high_seq,
+        )
+        mark.run, mark.high_seq = mark.run + 1, seq
+    mark.updated_at = at
+    session.add(mark)
+
+
+def _lock_mark(session: Session, gate_id: str, at: datetime) -> GateSequence:
+    stmt = dialect_insert(session, GateSequence).values(gate_id=gate_id, high_seq=0, run=1, updated_at=at)
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["gate_id"]))
+    lock = (
+        select(GateSequence)
+        .where(GateSequence.gate_id == gate_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.exec(lock).one()
+
+
+def _fill(session: Session, mark: GateSequence, seq: int) -> bool:
+    """A late event inside an open gap of the current run: narrow or split the gap; False if none."""
+    gap = session.exec(
+        select(SequenceGap).where(
+            SequenceGap.gate_id == mark.gate_id,
+            SequenceGap.kind == GAP,
+            SequenceGap.run == mark.run,
+            col(SequenceGap.first_seq) <= seq,
+            col(SequenceGap.last_seq) >= seq,
+        )
+    ).first()
+    if gap is None:
+        return False
+    if gap.first_seq == gap.last_seq:
+        session.delete(gap)
+        return True
+    if seq == gap.first_seq:
+        gap.first_seq += 1
+    elif seq == gap.last_seq:
+        gap.last_seq -= 1
+    else:  # split: the part after seq is a gap of its own
+        after = SequenceGap.model_validate(gap.model_dump(exclude={"id"}))
+        after.first_seq, gap.last_seq = seq + 1, seq - 1
+        session.add(after)
+    session.add(gap)
+    return True
+
+
+def _add(
+    session: Session,
+    mark: GateSequence,
+    kind: str,
+    first: int,
+    last: int,
+    event_id: str,
+    campus_id: int | None,
+    at: datetime,
+) -> None:
+    row = SequenceGap(
+        gate_id=mark.gate_id,
+        campus_id=campus_id,
+        kind=kind,
+        run=mark.run,
+        first_seq=first,
+        last_seq=last,
+        event_id=event_id,
+        detected_at=at,
+    )
+    session.add(row)

@@ -1,0 +1,98 @@
+"""Hostile requests against the API over HTTP (TestClient on a real SQLite file): each is refused with a
+4xx naming the field, and nothing it leaves behind breaks a later request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from central.app import create_app
+from fastapi.testclient import TestClient
+
+from central.settings import CentralSettings
+from tests.api_auth import bearer
+from tests.central.conftest import NOW, World
+
+HUGE = 2**63 + 1
+
+
+@pytest.fixture
+def office(world: World, tmp_path: Path) -> TestClient:
+    """A client of the security office (the registry's writer)."""
+    app = create_app(CentralSettings(database_url="sqlite://", data_dir=tmp_path), world.engine)
+    return TestClient(app, headers=bearer(app, world.engine, "security"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/v1/people/{HUGE}",
+        f"/api/v1/passes/{HUGE}/card.pdf",
+        f"/api/v1/people?household_id={HUGE}",
+        f"/api/v1/passes/sheet.pdf?id={HUGE}",
+        f"/api/v1/entries?offset={HUGE}",
+        f"/api/v1/households?offset={HUGE}",
+        f"/api/v1/gates?campus_id={HUGE}",
+        f"/api/v1/entries.csv?pass_id={HUGE}",
+        f"/api/v1/entries?person_id={HUGE}",
+    ],
+)
+def test_numbers_past_the_database_integer_are_refused(office: TestClient, path: str) -> None:
+    assert office.get(path).status_code == 422
+
+
+def test_a_blank_padded_one_letter_plate_is_refused_and_the_list_still_works(
+    world: World, office: TestClient
+) -> None:
+    body = {"plate": " k", "owner_person_id": world.people["zhang"], "valid_until": "2027-01-01"}
+    assert office.post("/api/v1/vehicles", json=body).status_code == 422
+    ok = office.post("/api/v1/vehicles", json={**body, "plate": " 晋a12345 "})
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["plate"] == "晋A12345"
+    listing = office.get("/api/v1/vehicles")
+    assert listing.status_code == 200 and [v["plate"] for v in listing.json()] == ["晋A12345"]
+
+
+def test_a_required_field_cannot_be_nulled(world: World, office: TestClient) -> None:
+    person = world.people["zhang"]
+    for field in ("name", "category", "active"):
+        r = office.patch(f"/api/v1/people/{person}", json={field: None})
+        assert r.status_code == 422, (field, r.text)
+    assert office.get(f"/api/v1/people/{person}").json()["name"] == "张三明"
+
+
+def test_a_pass_past_the_token_range_is_refused_before_it_is_saved(world: World, office: TestClient) -> None:
+    body = {
+        "person_id": world.people["zhang"],
+        "valid_from": NOW.isoformat(),
+        "valid_until": NOW.replace(year=2107).isoformat(),
+    }
+    r = office.post("/api/v1/passes", json=body)
+    assert r.status_code == 422 and "valid_until must lie between" in r.text
+    visitor = {
+        "name": "访客",
+        "campus_id": world.campus_id,
+        **{k: body[k] for k in ("valid_from", "valid_until")},
+    }
+    assert office.post("/api/v1/visitors", json=visitor).status_code == 422
+    # every pass saved can still be drawn
+    for pass_id in world.passes.values():
+        assert office.get(f"/api/v1/passes/{pass_id}/card.png").status_code == 200
+
+
+def test_text_with_nul_is_refused(world: World, office: TestClient) -> None:
+    body = {"campus_id": world.campus_id, "building": "3\x00", "unit": "1", "room": "101"}
+    assert office.post("/api/v1/households", json=body).status_code == 422
+
+
+def test_a_csv_cell_over_the_csv_limit_is_a_named_refusal(office: TestClient) -> None:
+    data = ("校区,姓名\n" + "坞城校区," + "x" * 140_000 + "\n").encode()
+    r = office.post("/api/v1/imports/people", files={"file": ("people.csv", data, "text/csv")})
+    assert r.status_code == 422 and "unreadable CSV" in r.json()["detail"]
+
+
+def test_the_openapi_document_names_error_answers_and_file_types(office: TestClient) -> None:
+    doc = office.get("/openapi.json").json()
+    card = doc["paths"]["/api/v1/passes/{pass_id}/card.pdf"]["get"]["responses"]
+    assert set(card) >= {"200", "401", "403", "404", "422"}
+    assert list(card["200"]["content"]) == ["application/pdf"]

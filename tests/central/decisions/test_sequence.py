@@ -1,0 +1,72 @@
+"""Per-gate sequence gaps and regressions, found by the decision service and shown to the office."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from central.audit.gaps import count_gaps
+from central.decisions.sequence import catch_up
+from central.models.db import session_scope
+from central.models.journal import SequenceGap
+from central.office import dashboard
+from central.office.reports import build_content
+from central.office.reports_render import _sequence_gaps
+from tests.central.conftest import NOW, World
+
+RECEIVED = NOW + timedelta(milliseconds=40)
+
+
+def send(world: World, *seqs: int) -> None:
+    """Decide one scan per seq, then let the sequence check read the log (as the worker does)."""
+    for seq in seqs:
+        assert world.service.handle(*world.scan("staff", seq=seq), RECEIVED)
+    with session_scope(world.engine) as s:
+        catch_up(s)
+
+
+def gaps(world: World) -> list[tuple[str, int, int]]:
+    with session_scope(world.engine) as s:
+        rows = s.exec(select(SequenceGap).order_by(SequenceGap.first_seq, SequenceGap.kind)).all()
+        return [(r.kind, r.first_seq, r.last_seq) for r in rows]
+
+
+def test_a_jump_opens_a_gap_and_late_copies_close_it(world: World) -> None:
+    send(world, 1, 2, 6)
+    assert gaps(world) == [("gap", 3, 5)]
+    send(world, 4)  # a late copy in the middle splits the gap
+    assert gaps(world) == [("gap", 3, 3), ("gap", 5, 5)]
+    send(world, 3, 5, 7)
+    assert gaps(world) == []
+
+
+def test_a_duplicate_is_not_a_regression(world: World) -> None:
+    send(world, 1)
+    topic, payload = world.scan("staff", seq=2)
+    world.service.handle(topic, payload, RECEIVED)
+    world.service.handle(topic, payload, RECEIVED + timedelta(seconds=3))
+    assert gaps(world) == []
+
+
+def test_numbering_again_from_an_old_value_is_one_regression(world: World) -> None:
+    send(world, 1, 2, 3, 4)
+    send(world, 2, 3, 4, 5)  # a gate restored from a backup taken after seq 1
+    assert gaps(world) == [("regression", 2, 4)]
+    send(world, 1)  # a replaced SD card starts again from 1
+    assert gaps(world) == [("regression", 1, 5), ("regression", 2, 4)]
+
+
+def test_office_sees_the_gaps_on_the_dashboard_and_in_the_report(world: World) -> None:
+    send(world, 1, 5, 3, 1)
+    with session_scope(world.engine) as s:
+        assert count_gaps(s) == {"missing": 2, "regressions": 1}
+        panel = dashboard.conflicts(s, NOW)
+        assert (panel["gaps"], panel["regressions"]) == (2, 1)
+        content = build_content(s, world.campus_id, NOW - timedelta(days=1), NOW + timedelta(hours=1), NOW)
+    listed = {(g["kind"], g["first_seq"], g["last_seq"]) for g in content["sequence_gaps"]}
+    assert listed == {("gap", 2, 2), ("gap", 4, 4), ("regression", 1, 5)}
+    rendered = _sequence_gaps(content["sequence_gaps"])
+    assert len(rendered) == 3 and all(label.startswith("序号缺口") for label, _ in rendered)
+    assert sum("never received" in value for _, value in rendered) == 2
+    assert _sequence_gaps([]) == [("序号缺口 Sequence gaps", "无 none")]
