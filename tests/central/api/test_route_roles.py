@@ -26,6 +26,7 @@ POST   /api/v1/approvals/{approval_id}/approve        approver
 POST   /api/v1/approvals/{approval_id}/reject         approver
 GET    /api/v1/audit/verify                           security auditor
 GET    /api/v1/auth/me                                security approver guard auditor director
+POST   /api/v1/auth/refresh                           security approver guard auditor director
 POST   /api/v1/auth/token                             *
 GET    /api/v1/campuses                               security approver guard auditor director
 POST   /api/v1/campuses                               security
@@ -75,6 +76,7 @@ POST   /api/v1/return-batches                         security
 GET    /api/v1/users                                  -
 POST   /api/v1/users                                  -
 PATCH  /api/v1/users/{user_id}                        -
+POST   /api/v1/users/{user_id}/unlock                 -
 GET    /api/v1/vehicles                               security approver guard auditor director
 POST   /api/v1/vehicles                               security
 POST   /api/v1/visitors                               security
