@@ -75,7 +75,7 @@ def request_approval(body: ApprovalCreate, session: WriteSession, user: Office) 
     return approval
 
 
-def decide(session: WriteSession, approval_id: RowId, user: User, verdict: str) -> Approval:
+def decide(session: WriteSession, approval_id: int, user: User, verdict: str) -> Approval:
     """Approve or reject a pending request (409 if it was already decided)."""
     approval = get_or_404(session, Approval, approval_id, "approval")
     if approval.status != "requested":
