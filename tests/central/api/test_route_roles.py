@@ -14,8 +14,8 @@ from pathlib import Path
 
 from central.api.auth import Role
 from tests.central.conftest import World
-from tests.central.console_helpers import Client
 from tests.central.console.test_console_routes import walk
+from tests.central.console_helpers import Client
 
 ROLES = [r.value for r in Role if r is not Role.ADMIN]
 STREAMS = {"/api/v1/dashboard/stream"}  # an allowed caller would stay connected: checked for refusals only
