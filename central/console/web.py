@@ -228,7 +228,8 @@ async def login(request: Request) -> Response:
 @router.post("/logout")
 def logout(request: Request, user: Viewer, session: WriteSession) -> Response:
     """End the user's sessions on the server (a copied cookie is dead too) and forget the cookie."""
-    if user is not None:
+    # a console logout ends the sessions of the cookie's user (not a script's bearer token calling it)
+    if user is not None and request.cookies.get(SESSION_COOKIE) is not None:
         row = session.get(User, user.id)
         if row is not None:
             end_sessions(row)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from central.models.db import make_engine
+from central.models.db import make_engine, read_only
 from central.office.imports import run_import
 
 
@@ -35,7 +35,10 @@ def _child_engine(url: str) -> Engine:
 
 
 def _import_in_child(url: str, actor: Actor, filename: str, data: bytes, dry_run: bool) -> dict[str, Any]:
-    with Session(_child_engine(url), expire_on_commit=False) as session:
+    engine = _child_engine(url)
+    # a dry run only reads: a deferred transaction, so that on SQLite the gates' decisions do not
+    # queue behind it for the whole check (they timed out at 16 s behind a 40,000-row dry run)
+    with Session(read_only(engine) if dry_run else engine, expire_on_commit=False) as session:
         report = run_import(session, actor=actor, filename=filename, data=data, dry_run=dry_run)  # type: ignore[arg-type]
         if report["applied"]:
             session.commit()

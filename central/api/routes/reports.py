@@ -52,7 +52,7 @@ class CorrectionCreate(BaseModel):
     note: str
 
 
-def _get(session: Session, report_id: RowId) -> reports.DailyReport:
+def _get(session: Session, report_id: int) -> reports.DailyReport:
     row = session.get(reports.DailyReport, report_id)
     if row is None:
         raise HTTPException(404, detail=f"no report {report_id}")

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from central.app import create_app
 from fastapi.testclient import TestClient
 
+from central.app import create_app
 from central.settings import CentralSettings
 from tests.api_auth import bearer
 from tests.central.conftest import NOW, World

@@ -8,9 +8,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from central.app import create_app
 from fastapi.testclient import TestClient
 
+from central.app import create_app
 from central.audit.spreadsheet import FORMULA_STARTS, safe_cell
 from central.models.db import session_scope
 from central.models.registry import Campus
