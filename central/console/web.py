@@ -29,6 +29,7 @@ from central.console.i18n import LANG_COOKIE, lang_of, translator
 from central.models.registry import Campus
 from central.models.users import Role, User
 from central.office.errors import OfficeError
+from central.office.passcards import last_day
 
 LOCAL = ZoneInfo("Asia/Shanghai")  # the office's clock: times on console pages are Beijing time
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -111,6 +112,7 @@ def render(request: Request, name: str, user: User | None, *, status_code: int =
         "nav": [(path, word) for path, word, roles in NAV if user is not None and user.may(*roles)],
         "csrf_token": csrf.token_for(request),
         "local": local_time,
+        "last_day": lambda at: last_day(at, LOCAL).isoformat(),
         "errors": {},
         "form": {},
         **ctx,

@@ -1,4 +1,4 @@
-"""A report as PDF (reportlab, Chinese through the built-in STSong-Light CID font) and as CSV."""
+"""A report as PDF (reportlab, an embedded CJK subset: ``office.pdffont``) and as CSV."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from central.office.pdffont import pdf_font
 from central.office.reports import OFFICE, DailyReport
 from gatecore.reasons import REASONS, Reason
 
-FONT = "STSong-Light"
 _KIND_ZH = {OFFICE: "保卫处", "unit": "各单位"}
 
 
@@ -44,7 +43,7 @@ def _wrap(text: str, width: float, size: float) -> list[str]:
     """Split ``text`` into pieces no wider than ``width`` points (Chinese has no spaces to break at)."""
     pieces, current = [], ""
     for char in text:
-        if current and pdfmetrics.stringWidth(current + char, FONT, size) > width:
+        if current and pdfmetrics.stringWidth(current + char, pdf_font(), size) > width:
             pieces.append(current)
             current = char.lstrip()
         else:
@@ -103,22 +102,21 @@ def to_csv(report: DailyReport, campus_name: str) -> bytes:
 
 def to_pdf(report: DailyReport, campus_name: str) -> bytes:
     """One A4 page (more if many reasons)."""
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    font = pdf_font()
     out = io.BytesIO()
-    pdf = canvas.Canvas(out, pagesize=A4, invariant=True)
+    pdf = canvas.Canvas(out, pagesize=A4, invariant=True, initialFontName=font)
     pdf.setTitle(f"{campus_name} {report.day.isoformat()}")
     width, height = A4
     y = height - 60
-    pdf.setFont(FONT, 16)
+    pdf.setFont(font, 16)
     pdf.drawString(50, y, lines(report, campus_name)[0][1])
     y -= 30
-    pdf.setFont(FONT, 11)
+    pdf.setFont(font, 11)
     for label, value in lines(report, campus_name)[1:]:
         for n, piece in enumerate(_wrap(value, width - 250, 11)):  # a long value continues below
             if y < 60:
                 pdf.showPage()
-                pdf.setFont(FONT, 11)
+                pdf.setFont(font, 11)
                 y = height - 60
             if n == 0:
                 pdf.drawString(50, y, label)

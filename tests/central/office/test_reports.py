@@ -28,6 +28,7 @@ from central.settings import CentralSettings
 from gatecore import topics
 from gatecore.messages import GateStatus, OfflineDecision, Override
 from gatecore.reasons import Reason, Verdict
+from tests.central.office.pdf_checks import assert_fonts_embedded
 from tests.central.conftest import NOW, World
 
 DAY = date(2026, 11, 23)  # NOW is 10:00 local on this day, inside the window up to 15:00
@@ -241,7 +242,7 @@ def test_pdf_and_csv_in_chinese(world: World, tmp_path: Path) -> None:
     assert "坞城校区 2026-11-23 日报告" in text and "拒绝：本户今日已有人出入,2" in text
     pdf = client.get(f"/api/v1/reports/{report.id}.pdf", headers=auth)
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
-    assert b"STSong-Light" in pdf.content
+    assert_fonts_embedded(pdf.content, tmp_path)
     if shutil.which("pdftotext"):
         (tmp_path / "r.pdf").write_bytes(pdf.content)
         out = subprocess.run(
