@@ -23,23 +23,27 @@ router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied 
 
 
 @router.get("/approvals")
-def approvals_page(request: Request, session: ReadSession, user: Viewer) -> Response:
-    """Approval requests, newest first."""
-    return approvals(request, session, admit(user, *CONSOLE_ROLES))
+def approvals_page(
+    request: Request, session: ReadSession, user: Viewer, status: str | None = None
+) -> Response:
+    """Approval requests, newest first (``status=requested``: the ones waiting for a decision)."""
+    return approvals(request, session, admit(user, *CONSOLE_ROLES), status=status or None)
 
 
-def approvals(request: Request, session: Session, viewer: User, **ctx: Any) -> Response:
+def approvals(
+    request: Request, session: Session, viewer: User, status: str | None = None, **ctx: Any
+) -> Response:
     """The approvals page."""
-    rows = session.exec(
-        select(Approval, Person.name)
-        .join(Person, col(Person.id) == Approval.person_id)
-        .order_by(col(Approval.id).desc())
-        .limit(200)
-    )
+    stmt = select(Approval, Person.name).join(Person, col(Person.id) == Approval.person_id)
+    if status:
+        stmt = stmt.where(Approval.status == status)
+    rows = session.exec(stmt.order_by(col(Approval.id).desc()).limit(200))
     return render(
         request,
         "approvals.html",
         viewer,
+        status=status,
+        statuses=["requested", "approved", "rejected"],
         rows=list(rows),
         can_decide=viewer.may(Role.APPROVER),
         can_request=viewer.may(Role.SECURITY),
@@ -77,7 +81,7 @@ def decide_form(
             verdict="approved" if verdict == "approve" else "rejected",
         )
     except OfficeError as exc:
-        return approvals(request, session, viewer, error=exc.message)
+        return approvals(request, session, viewer, **refusal(exc))
     session.commit()
     return done("/console/approvals", "✓")
 
@@ -138,7 +142,7 @@ def revoke_form(pass_id: int, request: Request, session: WriteSession, user: Vie
     try:
         revoked = office_passes.revoke(session, actor=viewer, pass_id=pass_id)
     except OfficeError as exc:
-        return passes(request, session, viewer, error=exc.message)
+        return passes(request, session, viewer, **refusal(exc))
     session.commit()
     publish_campus(request, session, revoked.campus_id)
     return done("/console/passes", f"#{pass_id} ✕")

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
 from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession
-from central.console.i18n import lang_of, translator
+from central.console.i18n import lang_of, message, translator
 from central.console.web import Viewer, admit, campus_names, done, form_of, refusal, render
 from central.models.registry import Household, Person
 from central.models.users import Role, User
@@ -104,7 +104,7 @@ async def import_upload(request: Request, session: WriteSession, user: Viewer) -
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
-        return render(request, "import.html", viewer, status_code=422, errors={"file": "choose a file"})
+        return render(request, "import.html", viewer, status_code=422, error=message("choose a file"))
     report = run_import(
         session,
         actor=viewer,
@@ -114,7 +114,7 @@ async def import_upload(request: Request, session: WriteSession, user: Viewer) -
     )
     code = 422 if report["refused"] else 200
     if "detail" in report:
-        return render(request, "import.html", viewer, status_code=code, error=report["detail"])
+        return render(request, "import.html", viewer, status_code=code, error=message(report["detail"]))
     if report["applied"]:  # written: redirect, so that a reload does not send the file again
         session.commit()
         t = translator(lang_of(request))

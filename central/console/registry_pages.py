@@ -81,7 +81,7 @@ def switch_gate(gate_id: str, action: str, request: Request, session: WriteSessi
     try:
         registry.change_gate(session, actor=viewer, gate_id=gate_id, body=GateUpdate(open=action == "open"))
     except OfficeError as exc:
-        return gates(request, session, viewer, error=exc.message)
+        return gates(request, session, viewer, **refusal(exc))
     session.commit()
     publish_gate(request, gate_id)
     return done("/console/gates", f"{gate_id}: {action} ✓")
@@ -170,7 +170,7 @@ async def policy_form(campus_id: int, request: Request, session: WriteSession, u
     try:
         saved = registry.change_policy(session, actor=viewer, campus_id=campus_id, changes=changes)
     except OfficeError as exc:
-        return policy(request, session, viewer, campus_id, form=form, error=exc.message)
+        return policy(request, session, viewer, campus_id, form=form, **refusal(exc))
     session.commit()
     publish_campus(request, session, campus_id)
     message = f"v{saved.version} ✓ ({', '.join(changes)})"

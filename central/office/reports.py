@@ -22,6 +22,7 @@ from sqlmodel import Field, Session, SQLModel, col, func, select
 from central.models.base import UTCDateTime, utc
 from central.models.journal import EntryEvent, FeverAlert, GateOutage, gate_reason, gate_verdict
 from central.models.registry import Campus, Gate
+from central.office import report_details
 from central.office.errors import Conflict, NotFound
 from central.office.incidents import FeverIncident, is_overdue
 
@@ -164,6 +165,8 @@ def build_content(
         "offline_decisions": count(col(e.offline_verdict).is_not(None)),
         "conflicts": count(col(e.conflict).is_not(None)) + late_conflicts,
         "gates_offline": gates_offline(session, campus_id, start, end, now, decided),
+        "per_gate": report_details.per_gate(session, campus_id, start, end),
+        "cases": report_details.cases(session, campus_id, start, end),
     }
 
 

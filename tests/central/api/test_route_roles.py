@@ -103,6 +103,9 @@ GET    /console/people                                security approver auditor 
 POST   /console/people                                security
 GET    /console/policy                                security approver auditor director
 POST   /console/policy/{campus_id}                    security
+GET    /console/reports                               security auditor director
+POST   /console/reports                               security director
+POST   /console/reports/{report_id}/{action}          security director
 GET    /console/users                                 -
 POST   /console/users                                 -
 POST   /console/users/{username}/{change}             -

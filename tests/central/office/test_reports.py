@@ -28,8 +28,8 @@ from central.settings import CentralSettings
 from gatecore import topics
 from gatecore.messages import GateStatus, OfflineDecision, Override
 from gatecore.reasons import Reason, Verdict
-from tests.central.office.pdf_checks import assert_fonts_embedded
 from tests.central.conftest import NOW, World
+from tests.central.office.pdf_checks import assert_fonts_embedded
 
 DAY = date(2026, 11, 23)  # NOW is 10:00 local on this day, inside the window up to 15:00
 TZ = "Asia/Shanghai"
@@ -249,6 +249,11 @@ def test_pdf_and_csv_in_chinese(world: World, tmp_path: Path) -> None:
             ["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True
         ).stdout
         assert "日报告" in out and "本户今日已有人出入" in out
+        # Beijing time, the per-gate table, the cases and the paper form's signature lines
+        assert "北京时间" in out and "UTC" not in out and "+00:00" not in out
+        assert "门岗 " in out and "进校" in out
+        assert "发热" in out
+        assert "填报人" in out and "审核人" in out and "日期" in out
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,7 @@
-"""The console's words in Chinese (default) and English; the language is a cookie."""
+"""The console's labels: key -> (zh, en)."""
 
 from __future__ import annotations
 
-from fastapi import Request
-
-LANG_COOKIE = "cg_lang"
 WORDS: dict[str, tuple[str, str]] = {
     "title": ("校园门禁管理", "Campus gate console"),
     "login": ("登录", "Log in"),
@@ -128,15 +125,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "entity_id": ("对象编号", "Entity id"),
     "action": ("操作", "Action"),
     "detail": ("详情", "Detail"),
+    "gate_name": ("门岗名称", "Gate name"),
+    "show": ("查看", "Show"),
+    "reports": ("日报", "Daily reports"),
+    "dashboard": ("实时监控", "Live dashboard"),
+    "day": ("日期", "Day"),
+    "make_now": ("立即生成", "Make now"),
+    "made_at": ("生成时间", "Made at"),
+    "signed": ("审签", "Signed"),
+    "unsigned": ("未审签", "not signed"),
+    "sign": ("审签", "Sign off"),
+    "correct": ("更正", "Correct"),
+    "correction_note": ("更正说明", "Why"),
+    "corrects": ("更正", "corrects"),
+    "superseded": ("已被更正", "superseded"),
 }
-
-
-def lang_of(request: Request) -> str:
-    """'zh' unless the visitor chose English."""
-    return "en" if request.cookies.get(LANG_COOKIE) == "en" else "zh"
-
-
-def translator(lang: str):  # type: ignore[no-untyped-def]
-    """``t(key)`` for templates."""
-    index = 1 if lang == "en" else 0
-    return lambda key: WORDS[key][index] if key in WORDS else key
