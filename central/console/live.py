@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from central.api.deps import ACKERS, WATCHERS
-from central.console.i18n import CODES
+from central.console.i18n import codes_of
 from central.console.web import Viewer, admit, render
 from central.office import dashboard
 
@@ -23,5 +25,13 @@ def page(request: Request, user: Viewer) -> Response:
         raise HTTPException(403, detail="the dashboard needs the security, director, auditor or admin role")
     with Session(request.app.state.read_engine) as session:
         gates = dashboard.gates(session)
-    codes = {group: {k: list(v) for k, v in CODES[group].items()} for group in SHOWN}
+    codes = codes_of(*SHOWN)
     return render(request, "dashboard.html", viewer, gates=gates, can_ack=viewer.may(*ACKERS), codes=codes)
+
+
+@router.get("/console/fever-alerts")
+def open_alerts(request: Request, user: Viewer) -> list[dict[str, Any]]:
+    """The unacknowledged fever alerts for the banner on every console page (JSON, newest first)."""
+    admit(user, *WATCHERS)
+    with Session(request.app.state.read_engine) as session:
+        return dashboard.open_alerts(session)

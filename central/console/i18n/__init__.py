@@ -100,6 +100,11 @@ def pydantic_message(error: dict[str, Any]) -> Markup:
         return pair(*words)
 
 
+def codes_of(*groups: str) -> dict[str, dict[str, list[str]]]:
+    """Code groups for a page's script (JSON), from this catalogue."""
+    return {g: {k: list(v) for k, v in CODES[g].items()} for g in groups}
+
+
 def template_globals(lang: str) -> dict[str, Any]:
     """What every console template gets from the catalogue."""
     return {
@@ -109,4 +114,5 @@ def template_globals(lang: str) -> dict[str, Any]:
         "code_text": code_text,
         "msg": message,
         "pair": pair,
+        "codes_of": codes_of,
     }

@@ -85,10 +85,17 @@ def test_policy_page_shows_the_version_and_saves_the_next_one(c: Client, world: 
         f"/console/policy/{world.campus_id}", {**POLICY_FORM, "fever_threshold": "hot", "opens": "25:00"}
     )
     assert 'id="err-fever_threshold"' in r.text and 'id="err-opens"' in r.text
+    assert "请输入数字" in r.text and "时间格式应为" in r.text  # the reasons in Chinese first
     assert f'<b id="version">{version}</b>' in r.text and c.published == []
 
     r = c.form(f"/console/policy/{world.campus_id}", {**POLICY_FORM, "fever_threshold": "37.5"})
-    assert f'<b id="version">{version + 1}</b>' in r.text and "fever_threshold" in r.text
+    # first a preview of what changes, nothing saved or sent yet
+    assert 'id="preview"' in r.text and 'id="change-fever_threshold"' in r.text and 'id="confirm"' in r.text
+    assert f'<b id="version">{version}</b>' in r.text and c.published == []
+    r = c.form(
+        f"/console/policy/{world.campus_id}", {**POLICY_FORM, "fever_threshold": "37.5", "confirm": "yes"}
+    )
+    assert f'<b id="version">{version + 1}</b>' in r.text and "发热阈值" in r.text
     api = c.call("GET", f"/api/v1/campuses/{world.campus_id}/policy").json()
     assert (api["version"], api["fever_threshold"]) == (version + 1, 37.5)
     assert api["allowed_kinds"] == sorted(POLICY_FORM["allowed_kinds"])  # the unticked kinds are refused now
