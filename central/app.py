@@ -40,6 +40,7 @@ from central.console import entries as entry_pages
 from central.console import flow as flow_pages
 from central.console import live as live_page
 from central.console import people as people_pages
+from central.console import phone as phone_page
 from central.console import registry_pages
 from central.console import reports_page as report_pages
 from central.console import users as user_pages
@@ -56,7 +57,7 @@ STATIC = Path(__file__).parent / "console" / "static"
 
 # Every router, once. Unsafe cookie-authenticated requests need the console's CSRF token; only the
 # login form (its own pre-session token) and the token endpoint (no session yet) stand outside it.
-OPEN_ROUTERS: tuple[APIRouter, ...] = (auth.router, console_pages.public, health.router)
+OPEN_ROUTERS: tuple[APIRouter, ...] = (auth.router, console_pages.public, health.router, phone_page.router)
 ROUTERS: tuple[APIRouter, ...] = (
     registry.router,
     gates.router,

@@ -16,7 +16,8 @@ from central.models.registry import Approval, Pass, Person
 from central.models.users import Role, User
 from central.office import approvals as office_approvals
 from central.office import passes as office_passes
-from central.office.errors import OfficeError
+from central.office import people as office_people
+from central.office.errors import NotFound, OfficeError
 from central.office.schemas import ApprovalCreate, PassCreate
 
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
@@ -146,6 +147,21 @@ def revoke_form(pass_id: int, request: Request, session: WriteSession, user: Vie
     session.commit()
     publish_campus(request, session, revoked.campus_id)
     return done("/console/passes", f"#{pass_id} ✕")
+
+
+@router.post("/passes/{pass_id}/phone-link")
+def phone_link_form(pass_id: int, request: Request, session: WriteSession, user: Viewer) -> Response:
+    """The holder's personal phone-pass link, to send to their phone (made on first request)."""
+    viewer = admit(user, Role.SECURITY)
+    row = session.get(Pass, pass_id)
+    try:
+        if row is None or row.form != "PHONE":
+            raise NotFound(f"pass {pass_id} not found")
+        secret = office_people.phone_link_secret(session, actor=viewer, person_id=row.person_id)
+    except OfficeError as exc:
+        return passes(request, session, viewer, **refusal(exc))
+    session.commit()
+    return done("/console/passes", str(request.base_url).rstrip("/") + f"/p/{secret}")
 
 
 def _id_range(ids: list[int]) -> str:

@@ -127,6 +127,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "detail": ("详情", "Detail"),
     "gate_name": ("门岗名称", "Gate name"),
     "show": ("查看", "Show"),
+    "phone_link": ("手机通行码链接", "Phone pass link"),
+    "pass_form": ("形式", "Form"),
     "preview": ("变更预览（尚未保存）", "Preview of the changes (not saved yet)"),
     "preview_changes": ("预览变更", "Preview the changes"),
     "confirm_save": ("确认保存并下发", "Confirm: save and send to the gates"),

@@ -99,6 +99,7 @@ POST   /console/login                                 *
 POST   /console/logout                                security approver guard auditor director
 GET    /console/passes                                security approver auditor director
 POST   /console/passes                                security
+POST   /console/passes/{pass_id}/phone-link           security
 POST   /console/passes/{pass_id}/revoke               security
 GET    /console/people                                security approver auditor director
 POST   /console/people                                security

@@ -14,9 +14,7 @@ def _add(world: World) -> None:
         for b, u, r in (("1", "2", "302"), ("2", "3", "101"), ("2", "3", "302"), ("12", "3", "302")):
             s.add(Household(campus_id=world.campus_id, building=b, unit=u, room=r, label=f"坞城 {b}-{u}-{r}"))
         s.commit()
-        target = s.exec(
-            __import__("sqlmodel").select(Household).where(Household.label == "坞城 2-3-302")
-        ).one()
+        target = s.exec(select(Household).where(Household.label == "坞城 2-3-302")).one()
         s.add(
             Person(
                 name="梁思敏",
