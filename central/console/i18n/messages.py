@@ -44,6 +44,7 @@ _ROWS: list[tuple[str, str]] = [
     (r"report (?P<v>\d+) is already signed", "报告{v}已审签"),
     (r"report (?P<v>\d+) is already superseded by (?P<w>\d+)", "报告{v}已被第{w}号报告更正"),
     (r"a correction needs a note", "更正须填写说明"),
+    (r"report (?P<v>\d+) is signed; file a correction instead", "报告{v}已审签，请提交更正"),
     # users
     (
         r"username " + _Q + r" is not valid: use 2–80 lower-case letters, digits, '\.', '_' or '-'",

@@ -287,14 +287,24 @@ def test_nav_shows_only_the_pages_a_role_may_open(c: Client) -> None:
     c.log_in("guard")
     nav = re.findall(r'id="nav-(\w+)"', c.http.get("/console/vehicles").text)
     assert nav == ["vehicles", "gates"]
-    home = c.http.get("/console/", follow_redirects=False)  # a guard's login lands on a page of theirs
-    assert home.status_code == 303 and home.headers["location"] == "/console/vehicles"
+    home = c.http.get("/console/", follow_redirects=False)  # a guard lands on today's gate states
+    assert home.status_code == 303 and home.headers["location"] == "/console/gates"
+    for role, landing in (
+        ("approver", "/console/approvals?status=requested"),
+        ("auditor", "/console/entries"),
+        ("director", "/dashboard"),
+        ("security", "/console/households"),
+    ):
+        c.log_in(role, page="/console/gates")
+        assert c.http.get("/console/", follow_redirects=False).headers["location"] == landing
     c.log_in("approver", page="/console/households")
     nav = re.findall(r'id="nav-(\w+)"', c.http.get("/console/households").text)
     assert "import" not in nav and "entries" not in nav and "gates" in nav
     c.log_in("security", page="/console/households")
-    for word in re.findall(r'id="nav-(\w+)"', c.http.get("/console/households").text):
-        assert c.http.get(f"/console/{word}").status_code == 200, word
+    links = re.findall(r'<a href="([^"]+)" id="nav-', c.http.get("/console/households").text)
+    assert "/dashboard" in links and "/console/reports" in links
+    for href in links:
+        assert c.http.get(href).status_code == 200, href
 
 
 # --- CSRF ------------------------------------------------------------------------------------------
