@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from PIL import Image
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
@@ -24,7 +25,12 @@ SCREENS = Path(__file__).parents[2] / "docs" / "screens"
 def shot(page: Page, name: str) -> None:
     """A small PNG for the README (viewport only, 1280×800 at most)."""
     SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENS / f"{name}.png"))
+    path = SCREENS / f"{name}.png"
+    page.screenshot(path=str(path))
+    # a palette of 64 colours keeps the README's images small; text stays sharp
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
 
 
 def log_in(page: Page, base: str, username: str, landing: str) -> None:
@@ -125,6 +131,10 @@ def test_console_screens(central: CentralHandle, page: Page) -> None:
     log_in(page, base, "auditor", "/console/entries")
     expect(page.locator("#alert-list li")).to_have_count(1, timeout=5000)
     assert page.locator("#alerts .ack").count() == 0
+    log_in(page, base, "guard", "/console/gates")  # the guard's first page: gate states and fever alerts
+    expect(page.locator("#alert-list li")).to_have_count(1, timeout=5000)
+    assert page.locator("#alerts .ack").count() == 0
+    shot(page, "guard-gates")
 
     # 10: reports: make now, download, sign
     log_in(page, base, "director", "/dashboard")
