@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from central.api.auth import SESSION_COOKIE, issue_session
 from central.console.i18n import CODES, PYDANTIC, message_words
+from central.models.journal import GateState
 from central.models.registry import Approval
 from central.models.users import Role, User
 from tests.central.api.test_route_roles import policy
@@ -142,3 +143,22 @@ def test_every_office_and_form_message_is_in_the_catalogue() -> None:
     missing = [m for m in messages if message_words(m) is None]
     assert missing == []
     assert {"missing", "int_parsing", "date_from_datetime_parsing"} <= PYDANTIC.keys()
+
+
+def test_dashboard_names_device_states_and_flags_a_gate_without_config(c: Client, world: World) -> None:
+    with Session(world.engine) as s:
+        s.add(
+            GateState(
+                gate_id=world.gate_id,
+                state="online",
+                camera="no_signal",
+                thermometer="unplugged",
+                policy_version=0,
+                last_seen=datetime.now(UTC),
+            )
+        )
+        s.commit()
+    c.log_in("security", page="/console/households")
+    page = c.http.get("/dashboard").text
+    assert "无信号" in page and "未连接" in page and "在线" in page
+    assert 'class="policy bad"' in page and "无配置" in page
