@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession, publish_campus
-from central.console.web import LOCAL, Viewer, admit, done, form_of, refusal, render
+from central.console.web import LOCAL, Viewer, admit, done, form_of, page_offset, refusal, render
 from central.models.registry import Approval, Pass, Person
 from central.models.users import Role, User
 from central.office import approvals as office_approvals
@@ -20,6 +20,7 @@ from central.office import people as office_people
 from central.office.errors import NotFound, OfficeError
 from central.office.schemas import ApprovalCreate, PassCreate
 
+PAGE = 50
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
 
 
@@ -89,20 +90,41 @@ def decide_form(
 
 @router.get("/passes")
 def passes_page(
-    request: Request, session: ReadSession, user: Viewer, person_id: int | None = None
+    request: Request,
+    session: ReadSession,
+    user: Viewer,
+    person_id: int | None = None,
+    offset: str | None = None,
 ) -> Response:
-    """Passes, optionally of one person."""
-    return passes(request, session, admit(user, *CONSOLE_ROLES), person_id)
+    """Passes, optionally of one person, 50 a page."""
+    return passes(request, session, admit(user, *CONSOLE_ROLES), person_id, page_offset(offset))
 
 
 def passes(
-    request: Request, session: Session, viewer: User, person_id: int | None = None, **ctx: Any
+    request: Request,
+    session: Session,
+    viewer: User,
+    person_id: int | None = None,
+    offset: int = 0,
+    **ctx: Any,
 ) -> Response:
     """The passes page."""
     stmt = select(Pass, Person.name).join(Person, col(Person.id) == Pass.person_id, isouter=True)
+    counted = select(func.count()).select_from(Pass)
     if person_id is not None:
         stmt = stmt.where(Pass.person_id == person_id)
-    rows = list(session.exec(stmt.order_by(col(Pass.id).desc()).limit(200)))
+        counted = counted.where(Pass.person_id == person_id)
+    count = int(session.exec(counted).one())
+    rows = list(session.exec(stmt.order_by(col(Pass.id).desc()).offset(offset).limit(PAGE)))
+    query = f"?person_id={person_id}&" if person_id is not None else "?"
+    ctx = {
+        "count": count,
+        "offset": offset,
+        "page": PAGE,
+        "prev_url": f"{query}offset={max(0, offset - PAGE)}" if offset > 0 else None,
+        "next_url": f"{query}offset={offset + PAGE}" if offset + PAGE < count else None,
+        **ctx,
+    }
     return render(request, "passes.html", viewer, rows=rows, person_id=person_id, **ctx)
 
 
