@@ -105,7 +105,7 @@ def test_office_day_in_chromium(central: CentralHandle, broker, page, tmp_path: 
     log_in(page, base, "approver")
     page.goto(f"{base}/console/approvals")
     page.click(f"#approval-{approval.id} .approve")
-    assert page.locator(f"#approval-{approval.id} .status").inner_text() == "approved"
+    assert page.locator(f"#approval-{approval.id} .status").inner_text() == "已批准 approved"
 
     page.click("#logout")
     log_in(page, base, "security")
@@ -160,7 +160,7 @@ def test_office_day_in_chromium(central: CentralHandle, broker, page, tmp_path: 
     page.click("#filter")
     assert page.locator("#count").inner_text() == "1"
     row = page.locator('#entries tr[data-reason="pass_revoked"]')
-    assert row.locator(".verdict").inner_text() == "deny" and GATE in row.inner_text()
+    assert row.locator(".verdict").inner_text() == "禁止 deny" and GATE in row.inner_text()
     assert "reason=pass_revoked" in (page.locator("#csv").get_attribute("href") or "")
     page.select_option("#f-verdict", "allow")  # the filters narrow: no scan was let in
     page.click("#filter")
