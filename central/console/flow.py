@@ -26,20 +26,28 @@ router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied 
 
 @router.get("/approvals")
 def approvals_page(
-    request: Request, session: ReadSession, user: Viewer, status: str | None = None
+    request: Request,
+    session: ReadSession,
+    user: Viewer,
+    status: str | None = None,
+    offset: str | None = None,
 ) -> Response:
-    """Approval requests, newest first (``status=requested``: the ones waiting for a decision)."""
-    return approvals(request, session, admit(user, *CONSOLE_ROLES), status=status or None)
+    """Approval requests, newest first, 50 a page (``status=requested``: those waiting for a decision)."""
+    viewer = admit(user, *CONSOLE_ROLES)
+    return approvals(request, session, viewer, status=status or None, offset=page_offset(offset))
 
 
 def approvals(
-    request: Request, session: Session, viewer: User, status: str | None = None, **ctx: Any
+    request: Request, session: Session, viewer: User, status: str | None = None, offset: int = 0, **ctx: Any
 ) -> Response:
     """The approvals page."""
     stmt = select(Approval, Person.name).join(Person, col(Person.id) == Approval.person_id)
+    counted = select(func.count()).select_from(Approval)
     if status:
         stmt = stmt.where(Approval.status == status)
-    rows = session.exec(stmt.order_by(col(Approval.id).desc()).limit(200))
+        counted = counted.where(Approval.status == status)
+    rows = session.exec(stmt.order_by(col(Approval.id).desc()).offset(offset).limit(PAGE))
+    ctx = {**_pager(f"?status={status}&" if status else "?", offset, int(session.exec(counted).one())), **ctx}
     return render(
         request,
         "approvals.html",
@@ -116,15 +124,7 @@ def passes(
         counted = counted.where(Pass.person_id == person_id)
     count = int(session.exec(counted).one())
     rows = list(session.exec(stmt.order_by(col(Pass.id).desc()).offset(offset).limit(PAGE)))
-    query = f"?person_id={person_id}&" if person_id is not None else "?"
-    ctx = {
-        "count": count,
-        "offset": offset,
-        "page": PAGE,
-        "prev_url": f"{query}offset={max(0, offset - PAGE)}" if offset > 0 else None,
-        "next_url": f"{query}offset={offset + PAGE}" if offset + PAGE < count else None,
-        **ctx,
-    }
+    ctx = {**_pager(f"?person_id={person_id}&" if person_id is not None else "?", offset, count), **ctx}
     return render(request, "passes.html", viewer, rows=rows, person_id=person_id, **ctx)
 
 
@@ -184,6 +184,17 @@ def phone_link_form(pass_id: int, request: Request, session: WriteSession, user:
         return passes(request, session, viewer, **refusal(exc))
     session.commit()
     return done("/console/passes", str(request.base_url).rstrip("/") + f"/p/{secret}")
+
+
+def _pager(query: str, offset: int, count: int) -> dict[str, Any]:
+    """The pager's links and counts (``query`` ends in ? or &)."""
+    return {
+        "count": count,
+        "offset": offset,
+        "page": PAGE,
+        "prev_url": f"{query}offset={max(0, offset - PAGE)}" if offset > 0 else None,
+        "next_url": f"{query}offset={offset + PAGE}" if offset + PAGE < count else None,
+    }
 
 
 def _id_range(ids: list[int]) -> str:
