@@ -78,7 +78,9 @@ def test_fever_alert_at_once_on_every_console_and_a_killed_gate_goes_offline(
 
         gate.agent.stop(graceful=False)  # type: ignore[attr-defined]  # the socket drops: the broker sends the Will
         expect(state).to_have_text("离线 offline", timeout=5000)
-        expect(other.locator(f'#gates [data-gate="{GATE}"] .state')).to_have_text("离线 offline", timeout=5000)
+        expect(other.locator(f'#gates [data-gate="{GATE}"] .state')).to_have_text(
+            "离线 offline", timeout=5000
+        )
     finally:
         office.context.close()
         other.context.close()

@@ -73,7 +73,9 @@ def test_every_page_as_every_role_has_no_bare_code_and_refusals_are_pages(c: Cli
     pages = sorted(
         p for (m, p), _ in policy().items() if m == "GET" and p.startswith(("/console", "/dashboard"))
     )
-    pages = [p for p in pages if "{" not in p and p not in ("/console/lang", "/console/fever-alerts")]  # the banner's JSON
+    pages = [
+        p for p in pages if "{" not in p and p not in ("/console/lang", "/console/fever-alerts")
+    ]  # the banner's JSON
     problems: list[str] = []
     walked = 0
     for role in [r.value for r in Role]:
