@@ -75,7 +75,7 @@ def test_office_day_in_chromium(central: CentralHandle, broker, page, tmp_path: 
     base = central.api_url
     assert base is not None
     page.goto(f"{base}/console/households")
-    assert page.url.endswith("/console/login")  # anonymous: sent to log in
+    assert "/console/login?next=/console/households" in page.url  # anonymous: sent to log in, and back
 
     log_in(page, base, "security")
     page.click("#lang")  # the English toggle
@@ -131,6 +131,7 @@ def test_office_day_in_chromium(central: CentralHandle, broker, page, tmp_path: 
     link.start(wait=10)
     try:
         assert pass_id not in configs.get(timeout=5).revoked  # the retained config before revoking
+        page.once("dialog", lambda dialog: dialog.accept())  # revoking asks first
         page.click(f"#pass-{pass_id} .revoke")
         assert (
             "Revoked" in page.locator(f"#pass-{pass_id} .status").inner_text()
