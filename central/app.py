@@ -12,9 +12,10 @@ from types import FrameType
 
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central import migrations
 from central.api import auth, csrf
@@ -42,9 +43,12 @@ from central.api.routes import (
 from central.console import changes as changes_pages
 from central.console import entries as entry_pages
 from central.console import flow as flow_pages
+from central.console import live as live_page
 from central.console import nucleic as nucleic_pages
 from central.console import people as people_pages
+from central.console import phone as phone_page
 from central.console import registry_pages
+from central.console import reports_page as report_pages
 from central.console import users as user_pages
 from central.console import web as console_pages
 from central.decisions.worker import Worker
@@ -60,7 +64,13 @@ STATIC = Path(__file__).parent / "console" / "static"
 
 # Every router, once. Unsafe cookie-authenticated requests need the console's CSRF token; only the
 # login form (its own pre-session token) and the token endpoint (no session yet) stand outside it.
-OPEN_ROUTERS: tuple[APIRouter, ...] = (auth.router, console_pages.public, health.router, ops.router)
+OPEN_ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    console_pages.public,
+    health.router,
+    ops.router,
+    phone_page.router,
+)
 ROUTERS: tuple[APIRouter, ...] = (
     registry.router,
     gates.router,
@@ -77,6 +87,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     incidents.router,
     reports.router,
     dashboard.router,
+    live_page.router,
     console_pages.router,
     people_pages.router,
     flow_pages.router,
@@ -85,6 +96,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     user_pages.router,
     changes_pages.router,
     nucleic_pages.router,
+    report_pages.router,
 )
 
 
@@ -98,9 +110,14 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
     app.state.read_engine = read_only(engine)
 
     @app.exception_handler(OfficeError)
-    def office_refused(request: Request, exc: OfficeError) -> JSONResponse:
-        """An office service's refusal, as the status its kind names and its message as the detail."""
+    def office_refused(request: Request, exc: OfficeError) -> Response:
+        """An office service's refusal, as the status its kind names and its detail (on a console page:
+        a page in both languages)."""
+        if request.url.path.startswith("/console"):
+            return console_pages.office_refused_page(request, exc)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+    app.add_exception_handler(StarletteHTTPException, console_pages.refused_page)  # type: ignore[arg-type]
 
     for router in OPEN_ROUTERS:
         app.include_router(router)

@@ -22,6 +22,7 @@ from sqlmodel import select
 
 from central.api.deps import ReadSession
 from central.audit.entries import EntryFilter, search
+from central.console.i18n import message
 from central.console.web import (
     ENTRY_ROLES,
     LOCAL,
@@ -54,7 +55,11 @@ def parse_filters(query: Mapping[str, str]) -> tuple[EntryFilter, dict[str, str]
         for name in ("since", "until")
         if (at := getattr(filters, name)) is not None and at.tzinfo is None
     }
-    return dataclasses.replace(filters, **local), {}
+    filters = dataclasses.replace(filters, **local)
+    if filters.since is not None and filters.until is not None and filters.until <= filters.since:
+        # an empty window would silently list nothing: say why instead
+        return EntryFilter(), {"until": message("the start time must be before the end time")}
+    return filters, {}
 
 
 def api_query(filters: EntryFilter) -> str:

@@ -8,38 +8,52 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession, publish_campus, publish_person
-from central.console.web import LOCAL, Viewer, admit, done, form_of, refusal, render
+from central.console.web import LOCAL, Viewer, admit, done, form_of, page_offset, refusal, render
 from central.models.registry import Approval, Pass, Person
 from central.models.users import Role, User
 from central.office import approvals as office_approvals
 from central.office import passes as office_passes
-from central.office.errors import OfficeError
+from central.office import people as office_people
+from central.office.errors import NotFound, OfficeError
 from central.office.schemas import ApprovalCreate, PassCreate
 
+PAGE = 50
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
 
 
 @router.get("/approvals")
-def approvals_page(request: Request, session: ReadSession, user: Viewer) -> Response:
-    """Approval requests, newest first."""
-    return approvals(request, session, admit(user, *CONSOLE_ROLES))
+def approvals_page(
+    request: Request,
+    session: ReadSession,
+    user: Viewer,
+    status: str | None = None,
+    offset: str | None = None,
+) -> Response:
+    """Approval requests, newest first, 50 a page (``status=requested``: those waiting for a decision)."""
+    viewer = admit(user, *CONSOLE_ROLES)
+    return approvals(request, session, viewer, status=status or None, offset=page_offset(offset))
 
 
-def approvals(request: Request, session: Session, viewer: User, **ctx: Any) -> Response:
+def approvals(
+    request: Request, session: Session, viewer: User, status: str | None = None, offset: int = 0, **ctx: Any
+) -> Response:
     """The approvals page."""
-    rows = session.exec(
-        select(Approval, Person.name)
-        .join(Person, col(Person.id) == Approval.person_id)
-        .order_by(col(Approval.id).desc())
-        .limit(200)
-    )
+    stmt = select(Approval, Person.name).join(Person, col(Person.id) == Approval.person_id)
+    counted = select(func.count()).select_from(Approval)
+    if status:
+        stmt = stmt.where(Approval.status == status)
+        counted = counted.where(Approval.status == status)
+    rows = session.exec(stmt.order_by(col(Approval.id).desc()).offset(offset).limit(PAGE))
+    ctx = {**_pager(f"?status={status}&" if status else "?", offset, int(session.exec(counted).one())), **ctx}
     return render(
         request,
         "approvals.html",
         viewer,
+        status=status,
+        statuses=["requested", "approved", "rejected"],
         rows=list(rows),
         can_decide=viewer.may(Role.APPROVER),
         can_request=viewer.may(Role.SECURITY),
@@ -80,7 +94,7 @@ def decide_form(
                 verdict="approved" if verdict == "approve" else "rejected",
             )
     except OfficeError as exc:
-        return approvals(request, session, viewer, error=exc.message)
+        return approvals(request, session, viewer, **refusal(exc))
     session.commit()
     publish_person(request, session, approval.person_id)
     return done("/console/approvals", "✓")
@@ -88,20 +102,33 @@ def decide_form(
 
 @router.get("/passes")
 def passes_page(
-    request: Request, session: ReadSession, user: Viewer, person_id: int | None = None
+    request: Request,
+    session: ReadSession,
+    user: Viewer,
+    person_id: int | None = None,
+    offset: str | None = None,
 ) -> Response:
-    """Passes, optionally of one person."""
-    return passes(request, session, admit(user, *CONSOLE_ROLES), person_id)
+    """Passes, optionally of one person, 50 a page."""
+    return passes(request, session, admit(user, *CONSOLE_ROLES), person_id, page_offset(offset))
 
 
 def passes(
-    request: Request, session: Session, viewer: User, person_id: int | None = None, **ctx: Any
+    request: Request,
+    session: Session,
+    viewer: User,
+    person_id: int | None = None,
+    offset: int = 0,
+    **ctx: Any,
 ) -> Response:
     """The passes page."""
     stmt = select(Pass, Person.name).join(Person, col(Person.id) == Pass.person_id, isouter=True)
+    counted = select(func.count()).select_from(Pass)
     if person_id is not None:
         stmt = stmt.where(Pass.person_id == person_id)
-    rows = list(session.exec(stmt.order_by(col(Pass.id).desc()).limit(200)))
+        counted = counted.where(Pass.person_id == person_id)
+    count = int(session.exec(counted).one())
+    rows = list(session.exec(stmt.order_by(col(Pass.id).desc()).offset(offset).limit(PAGE)))
+    ctx = {**_pager(f"?person_id={person_id}&" if person_id is not None else "?", offset, count), **ctx}
     return render(request, "passes.html", viewer, rows=rows, person_id=person_id, **ctx)
 
 
@@ -142,10 +169,36 @@ def revoke_form(pass_id: int, request: Request, session: WriteSession, user: Vie
     try:
         revoked = office_passes.revoke(session, actor=viewer, pass_id=pass_id)
     except OfficeError as exc:
-        return passes(request, session, viewer, error=exc.message)
+        return passes(request, session, viewer, **refusal(exc))
     session.commit()
     publish_campus(request, session, revoked.campus_id)
     return done("/console/passes", f"#{pass_id} ✕")
+
+
+@router.post("/passes/{pass_id}/phone-link")
+def phone_link_form(pass_id: int, request: Request, session: WriteSession, user: Viewer) -> Response:
+    """The holder's personal phone-pass link, to send to their phone (made on first request)."""
+    viewer = admit(user, Role.SECURITY)
+    row = session.get(Pass, pass_id)
+    try:
+        if row is None or row.form != "PHONE":
+            raise NotFound(f"pass {pass_id} not found")
+        secret = office_people.phone_link_secret(session, actor=viewer, person_id=row.person_id)
+    except OfficeError as exc:
+        return passes(request, session, viewer, **refusal(exc))
+    session.commit()
+    return done("/console/passes", str(request.base_url).rstrip("/") + f"/p/{secret}")
+
+
+def _pager(query: str, offset: int, count: int) -> dict[str, Any]:
+    """The pager's links and counts (``query`` ends in ? or &)."""
+    return {
+        "count": count,
+        "offset": offset,
+        "page": PAGE,
+        "prev_url": f"{query}offset={max(0, offset - PAGE)}" if offset > 0 else None,
+        "next_url": f"{query}offset={offset + PAGE}" if offset + PAGE < count else None,
+    }
 
 
 def _id_range(ids: list[int]) -> str:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession
-from central.console.i18n import lang_of, translator
-from central.console.web import Viewer, admit, campus_names, done, form_of, refusal, render
-from central.models.base import contains_text
-from central.models.registry import Household, Person
+from central.console.i18n import lang_of, message, translator
+from central.console.web import Viewer, admit, campus_names, done, form_of, page_offset, refusal, render
 from central.models.users import Role, User
+from central.office.directory import find_households, find_people
 from central.office.errors import OfficeError
 from central.office.import_apart import run_import_apart
 from central.office.import_limits import MAX_UPLOAD_BYTES
@@ -22,30 +22,33 @@ from central.office.people import add_household, add_person
 from central.office.schemas import HouseholdCreate, PersonCreate
 from gatecore.tokens import PassKind
 
+PAGE = 50
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
 
 
 @router.get("/households")
-def households_page(request: Request, session: ReadSession, user: Viewer, q: str | None = None) -> Response:
-    """Households with a search box and the add form."""
-    return households(request, session, admit(user, *CONSOLE_ROLES), q)
+def households_page(
+    request: Request, session: ReadSession, user: Viewer, q: str | None = None, offset: str | None = None
+) -> Response:
+    """Households with a search box (building-unit-room or label), a pager and the add form."""
+    return households(request, session, admit(user, *CONSOLE_ROLES), q, page_offset(offset))
 
 
 def households(
-    request: Request, session: Session, viewer: User, q: str | None = None, **ctx: Any
+    request: Request, session: Session, viewer: User, q: str | None = None, offset: int = 0, **ctx: Any
 ) -> Response:
     """The households page."""
-    cond = [contains_text(col(Household.label), q)] if q else []
-    count = session.exec(select(func.count()).select_from(Household).where(*cond)).one()
-    rows = session.exec(select(Household).where(*cond).order_by(col(Household.id)).limit(200))
+    rows, count = find_households(session, q=q, limit=PAGE, offset=offset)
     return render(
         request,
         "households.html",
         viewer,
         q=q,
         count=count,
-        rows=list(rows),
+        rows=rows,
         campuses=campus_names(session),
+        can_add=viewer.may(Role.SECURITY),
+        **pager(q, offset, count),
         **ctx,
     )
 
@@ -64,20 +67,43 @@ async def add_household_form(request: Request, session: WriteSession, user: View
 
 
 @router.get("/people")
-def people_page(request: Request, session: ReadSession, user: Viewer, q: str | None = None) -> Response:
-    """People with a search box and the add form."""
-    return people(request, session, admit(user, *CONSOLE_ROLES), q)
+def people_page(
+    request: Request, session: ReadSession, user: Viewer, q: str | None = None, offset: str | None = None
+) -> Response:
+    """People with a search box (name, building-unit-room, phone, last four ID digits), a pager and
+    the add form."""
+    return people(request, session, admit(user, *CONSOLE_ROLES), q, page_offset(offset))
 
 
-def people(request: Request, session: Session, viewer: User, q: str | None = None, **ctx: Any) -> Response:
+def people(
+    request: Request, session: Session, viewer: User, q: str | None = None, offset: int = 0, **ctx: Any
+) -> Response:
     """The people page."""
-    cond = [contains_text(col(Person.name), q)] if q else []
-    count = session.exec(select(func.count()).select_from(Person).where(*cond)).one()
-    rows = session.exec(select(Person).where(*cond).order_by(col(Person.id)).limit(200))
+    rows, count = find_people(session, q=q, limit=PAGE, offset=offset)
     categories = [k.lower() for k in PassKind.__members__ if k != "VEHICLE"]
     return render(
-        request, "people.html", viewer, q=q, count=count, rows=list(rows), categories=categories, **ctx
+        request,
+        "people.html",
+        viewer,
+        q=q,
+        count=count,
+        rows=rows,
+        categories=categories,
+        can_add=viewer.may(Role.SECURITY),
+        **pager(q, offset, count),
+        **ctx,
     )
+
+
+def pager(q: str | None, offset: int, count: int) -> dict[str, Any]:
+    """The pager's links of a searched list."""
+    query = f"?q={quote(q)}&" if q else "?"
+    return {
+        "offset": offset,
+        "page": PAGE,
+        "prev_url": f"{query}offset={max(0, offset - PAGE)}" if offset > 0 else None,
+        "next_url": f"{query}offset={offset + PAGE}" if offset + PAGE < count else None,
+    }
 
 
 @router.post("/people")
@@ -106,10 +132,10 @@ async def import_upload(request: Request, user: Viewer) -> Response:
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
-        return render(request, "import.html", viewer, status_code=422, errors={"file": "choose a file"})
+        return render(request, "import.html", viewer, status_code=422, error=message("choose a file"))
     data = await upload.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
-        error = f"file larger than {MAX_UPLOAD_BYTES // 2**20} MB"
+        error = message(f"file larger than {MAX_UPLOAD_BYTES // 2**20} MB")
         return render(request, "import.html", viewer, status_code=413, error=error)
     report = await run_import_apart(
         request.app.state.engine,
@@ -120,7 +146,7 @@ async def import_upload(request: Request, user: Viewer) -> Response:
     )
     code = 422 if report["refused"] else 200
     if "detail" in report:
-        return render(request, "import.html", viewer, status_code=code, error=report["detail"])
+        return render(request, "import.html", viewer, status_code=code, error=message(report["detail"]))
     if report["applied"]:  # written (in the import process): redirect, so a reload does not send it again
         t = translator(lang_of(request))
         return done(

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError, field_validator
 from sqlmodel import Session, col, select
 
 from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession, publish_campus, publish_gate
+from central.console.i18n import lang_of, pair, translator
 from central.console.web import (
     LOCAL,
     Viewer,
@@ -82,7 +83,7 @@ def switch_gate(gate_id: str, action: str, request: Request, session: WriteSessi
     try:
         registry.change_gate(session, actor=viewer, gate_id=gate_id, body=GateUpdate(open=action == "open"))
     except OfficeError as exc:
-        return gates(request, session, viewer, error=exc.message)
+        return gates(request, session, viewer, **refusal(exc))
     session.commit()
     publish_gate(request, gate_id)
     return done("/console/gates", f"{gate_id}: {action} ✓")
@@ -171,14 +172,28 @@ async def policy_form(campus_id: int, request: Request, session: WriteSession, u
     current = registry.latest_policy(session, campus_id).to_dict()
     changes = {k: v for k, v in wanted.items() if current.get(k) != v}
     if not changes:
-        return policy(request, session, viewer, campus_id, message="=")
+        return policy(request, session, viewer, campus_id, message=pair("没有变化", "nothing changed"))
+    if form.get("confirm") != "yes":
+        # the preview: the office's own checks run in a savepoint rolled back, so a value the save
+        # would refuse is refused here, before anyone is asked to confirm it
+        nested = session.begin_nested()
+        try:
+            registry.change_policy(session, actor=viewer, campus_id=campus_id, changes=changes)
+        except OfficeError as exc:
+            return policy(request, session, viewer, campus_id, form=form, **refusal(exc))
+        finally:
+            nested.rollback()
+        preview = [(k, current.get(k), v) for k, v in changes.items()]
+        hidden = [(k, v) for k, v in posted.multi_items() if isinstance(v, str) and k != "csrf"]
+        return policy(request, session, viewer, campus_id, form=form, preview=preview, hidden=hidden)
     try:
         saved = registry.change_policy(session, actor=viewer, campus_id=campus_id, changes=changes)
     except OfficeError as exc:
-        return policy(request, session, viewer, campus_id, form=form, error=exc.message)
+        return policy(request, session, viewer, campus_id, form=form, **refusal(exc))
     session.commit()
     publish_campus(request, session, campus_id)
-    message = f"v{saved.version} ✓ ({', '.join(changes)})"
+    t = translator(lang_of(request))
+    message = f"v{saved.version} ✓ ({'、'.join(t(k) for k in changes)})"
     return done(f"/console/policy?campus_id={campus_id}", message)
 
 

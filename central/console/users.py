@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from central.api.deps import ReadSession, WriteSession
-from central.console.web import Viewer, admit, done, field_errors, form_of, render
+from central.console.i18n import message
+from central.console.web import Viewer, admit, done, field_errors, form_of, refusal, render
 from central.models.users import Role, User
 from central.office.errors import NotFound
 from central.office.users import UserCreate, UserError, UserUpdate, add_user, find_user, update_user
@@ -58,7 +59,9 @@ async def create_user_form(request: Request, session: WriteSession, user: Viewer
     except ValidationError as exc:
         return users(request, session, viewer, status_code=422, form=shown, errors=field_errors(exc))
     except UserError as exc:  # the name is taken
-        return users(request, session, viewer, status_code=409, form=shown, errors={"username": str(exc)})
+        return users(
+            request, session, viewer, status_code=409, form=shown, errors={"username": message(str(exc))}
+        )
     session.commit()
     return done("/console/users", f"+ {created.username}")
 
@@ -74,7 +77,7 @@ async def change_user_form(
     try:
         target = find_user(session, username)
     except NotFound as exc:
-        return users(request, session, viewer, status_code=404, error=exc.message)
+        return users(request, session, viewer, status_code=404, **refusal(exc))
     form = await _posted(request)
     data: dict[str, Any] = {change: form.get(change, "")}  # a blank password is too short, not absent
     try:
@@ -85,7 +88,7 @@ async def change_user_form(
         return users(request, session, viewer, status_code=422, target=username, errors=errors)
     except UserError as exc:  # an admin would lock themselves out
         session.rollback()
-        errors = {change: str(exc)}
+        errors = {change: message(str(exc))}
         return users(request, session, viewer, status_code=409, target=username, errors=errors)
     session.commit()
     return done("/console/users", f"{username}: {change} ✓")

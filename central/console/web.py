@@ -16,31 +16,51 @@ from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central.api import csrf
 from central.api.auth import SESSION_COOKIE, SESSION_MAX_AGE_S, attempt_login, issue_session, optional_user
-from central.api.deps import CHANGE_READERS, CONSOLE_ROLES, LOG_READERS, WriteSession
+from central.api.deps import CHANGE_READERS, CONSOLE_ROLES, LOG_READERS, WATCHERS, WriteSession
 from central.api.throttle import Refusal
-from central.console.i18n import LANG_COOKIE, WORDS, lang_of, translator
+from central.console.i18n import (
+    LANG_COOKIE,
+    WORDS,
+    lang_of,
+    message,
+    pydantic_message,
+    template_globals,
+    translator,
+)
 from central.models.registry import Campus
 from central.models.users import Role, User
 from central.office.errors import OfficeError
+from central.office.passcards import last_day
 from central.office.users import end_sessions
 from gatecore.campus import DEFAULT_TZ
 
 LOCAL = ZoneInfo(DEFAULT_TZ)  # the office's clock: times on console pages are Beijing time
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-Viewer = Annotated[User | None, Depends(optional_user)]
+
+
+def console_viewer(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User | None:
+    """The visitor (kept on the request, so that a refusal page still shows the visitor's menu)."""
+    request.state.console_user = user
+    return user
+
+
+Viewer = Annotated[User | None, Depends(console_viewer)]
 public = APIRouter(prefix="/console", include_in_schema=False)
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
 ENTRY_ROLES = LOG_READERS  # whoever may read GET /api/v1/entries (and its CSV) may search the log here
 # (path, word, roles that may open it): the nav shows a link only to those roles
 NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
+    ("/dashboard", "dashboard", WATCHERS),
     ("/console/households", "households", CONSOLE_ROLES),
     ("/console/people", "people", CONSOLE_ROLES),
     ("/console/import", "import", (Role.SECURITY,)),
@@ -54,6 +74,7 @@ NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("/console/policy", "policy", CONSOLE_ROLES),
     ("/console/entries", "entries", ENTRY_ROLES),
     ("/console/changes", "changes", CHANGE_READERS),
+    ("/console/reports", "reports", WATCHERS),
     ("/console/users", "users", (Role.ADMIN,)),
 )
 
@@ -84,6 +105,7 @@ def local_time(at: datetime | str | None) -> str:
     return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S")
 
 
+PAGES = ("/console", "/dashboard")  # paths whose refusals are pages, not JSON
 FLASH_COOKIE = "cg_flash"
 FLASH_MAX = 200  # characters
 
@@ -109,12 +131,12 @@ def render(request: Request, name: str, user: User | None, *, status_code: int =
         ctx["message"] = unquote(flash)
     lang = lang_of(request)
     context = {
-        "t": translator(lang),
-        "lang": lang,
+        **template_globals(lang),
         "user": user,
         "nav": [(path, word) for path, word, roles in NAV if user is not None and user.may(*roles)],
         "csrf_token": csrf.token_for(request),
         "local": local_time,
+        "last_day": lambda at: last_day(at, LOCAL).isoformat(),
         "errors": {},
         "form": {},
         **ctx,
@@ -131,15 +153,12 @@ def refusal(exc: ValidationError | OfficeError) -> dict[str, Any]:
     """How a page shows a refused form: field errors from validation, the service's reason otherwise."""
     if isinstance(exc, ValidationError):
         return {"errors": field_errors(exc)}
-    return {"error": exc.message}
+    return {"error": message(exc.message)}
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:
-    """Validation errors by form field ('error' for the whole form)."""
-    return {
-        str(e["loc"][0]) if e["loc"] else "error": e["msg"].removeprefix("Value error, ")
-        for e in exc.errors()
-    }
+    """Validation errors by form field ('error' for the whole form), in both languages."""
+    return {str(e["loc"][0]) if e["loc"] else "error": pydantic_message(e) for e in exc.errors()}
 
 
 async def form_of(request: Request) -> dict[str, Any]:
@@ -182,10 +201,17 @@ def login_form(request: Request, *, status_code: int = 200, **ctx: Any) -> Respo
     return response
 
 
+def safe_next(value: object) -> str | None:
+    """``value`` if it is a path on this site (never another host: no open redirect after login)."""
+    if isinstance(value, str) and value.startswith("/") and not value.startswith(("//", "/\\")):
+        return value
+    return None
+
+
 @public.get("/login")
-def login_page(request: Request, user: Viewer) -> Response:
-    """The login form."""
-    return login_form(request)
+def login_page(request: Request, user: Viewer, next: str | None = None) -> Response:
+    """The login form (``next``: where to go after logging in)."""
+    return login_form(request, next=safe_next(next))
 
 
 @public.post("/login")
@@ -193,7 +219,13 @@ async def login(request: Request) -> Response:
     """Check the form's token and the password, and set the session cookie."""
     form = await form_of(request)
     if not csrf.login_ok(request, (await request.form()).get(csrf.FIELD)):
-        return login_form(request, status_code=403, username=form.get("username"), error=csrf.MESSAGE)
+        return login_form(
+            request,
+            status_code=403,
+            username=form.get("username"),
+            next=safe_next(form.get("next")),
+            error=csrf.MESSAGE,
+        )
     address = request.client.host if request.client else None
     user = await run_in_threadpool(
         attempt_login, request.app, form.get("username", ""), form.get("password", ""), address
@@ -211,9 +243,10 @@ async def login(request: Request) -> Response:
             request,
             status_code=401,
             username=form.get("username"),
+            next=safe_next(form.get("next")),
             error=translator(lang_of(request))("bad_login"),
         )
-    response = RedirectResponse("/console/", status_code=303)
+    response = RedirectResponse(safe_next(form.get("next")) or "/console/", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         issue_session(request.app, user),
@@ -260,11 +293,53 @@ def language(request: Request, to: str = "zh") -> Response:
     return response
 
 
+# each role's most useful first page: the guard's gates, the approver's pending approvals, the
+# auditor's entry log, the director's dashboard; the office starts at the households
+LANDING: tuple[tuple[Role, str], ...] = (
+    (Role.SECURITY, "/console/households"),
+    (Role.DIRECTOR, "/dashboard"),
+    (Role.APPROVER, "/console/approvals?status=requested"),
+    (Role.AUDITOR, "/console/entries"),
+    (Role.GUARD, "/console/gates"),
+    (Role.ADMIN, "/console/users"),
+)
+
+
 @router.get("/")
 def home(user: Viewer) -> Response:
-    """The first page the user may open (the households list for the office, the gates for a guard)."""
+    """The most useful page of the user's roles (``LANDING``), else the first one they may open."""
     viewer = admit(user)
+    for role, path in LANDING:
+        if role in viewer.role_set:
+            return RedirectResponse(path, status_code=303)
     for path, _, roles in NAV:
         if viewer.may(*roles):
             return RedirectResponse(path, status_code=303)
     raise HTTPException(403, detail="forbidden: no console page for your roles")
+
+
+async def refused_page(request: Request, exc: StarletteHTTPException) -> Response:
+    """A console refusal (403, 404…) as a page in both languages; a login redirect carries ``next``.
+    Outside the console, FastAPI's own JSON answer."""
+    if not request.url.path.startswith(PAGES):
+        return await http_exception_handler(request, exc)
+    if exc.status_code == 303 and (exc.headers or {}).get("Location") == "/console/login":
+        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/console/login?next={quote(back)}", status_code=303)
+    user = getattr(request.state, "console_user", None)
+    return render(
+        request,
+        "refused.html",
+        user,
+        status_code=exc.status_code,
+        status=exc.status_code,
+        error=message(str(exc.detail)),
+    )
+
+
+def office_refused_page(request: Request, exc: OfficeError) -> Response:
+    """An office refusal that reached a console page unhandled, as a page (the API's is JSON)."""
+    user = getattr(request.state, "console_user", None)
+    return render(
+        request, "refused.html", user, status_code=exc.status, status=exc.status, error=message(exc.message)
+    )

@@ -140,7 +140,13 @@ class Worker:
     def _on_status(self, topic: str, payload: bytes, retained: bool) -> None:
         # a retained replay on (re)subscribing carries the status's old time: no fresh clock skew
         skew = self.settings.max_clock_skew_s
-        record_status(self.engine, topic, payload, datetime.now(UTC), max_skew_s=skew, retained=retained)
+        status = record_status(
+            self.engine, topic, payload, datetime.now(UTC), max_skew_s=skew, retained=retained
+        )
+        if status is not None and status.policy_version == 0 and status.state == "online":
+            # a gate that reports config version 0 has none: it would refer every scan once offline
+            logger.info("gate %s reports no config: publishing it", status.gate_id)
+            self.publish_config(status.gate_id)
 
     def _publish(self, messages: list[Outgoing]) -> None:
         for message in messages:

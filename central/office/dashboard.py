@@ -19,6 +19,7 @@ from central.audit.gaps import count_gaps
 from central.models.base import utc
 from central.models.journal import EntryEvent, FeverAlert, GateOutage, GateState, gate_reason, gate_verdict
 from central.models.registry import Gate, Household, Person
+from central.office.incidents import REPORT_WITHIN, FeverIncident
 from gatecore.campus import DEFAULT_TZ
 from gatecore.masking import mask_name
 from gatecore.reasons import REASONS, Reason
@@ -97,7 +98,11 @@ def new_entries(session: Session, after: int) -> list[dict[str, Any]]:
 def open_alerts(session: Session) -> list[dict[str, Any]]:
     """Fever alerts nobody has acknowledged, newest first."""
     stmt = (
-        select(FeverAlert)
+        select(FeverAlert, Gate.name_zh, FeverIncident, Person.name, Household.label)
+        .join(Gate, col(Gate.gate_id) == FeverAlert.gate_id, isouter=True)
+        .join(FeverIncident, col(FeverIncident.event_id) == FeverAlert.event_id, isouter=True)
+        .join(Person, col(Person.id) == FeverIncident.person_id, isouter=True)
+        .join(Household, col(Household.id) == Person.household_id, isouter=True)
         .where(col(FeverAlert.acknowledged_at).is_(None))
         .order_by(col(FeverAlert.id).desc())
     )
@@ -105,12 +110,20 @@ def open_alerts(session: Session) -> list[dict[str, Any]]:
         {
             "id": a.id,
             "gate_id": a.gate_id,
+            "gate": gate or a.gate_id,
             "campus_id": a.campus_id,
             "celsius": a.celsius,
             "symptoms": [s for s in a.symptoms.split(",") if s],
             "at": a.created_at.isoformat(),
+            "person": name or "",
+            "household": label or "",
+            "incident_id": incident.id if incident else None,
+            "incident_state": incident.state if incident else None,
+            "reported": bool(incident and incident.reported_at),
+            # the one-hour rule: the prevention office must have the report by then
+            "report_by": (utc(a.created_at) + REPORT_WITHIN).isoformat(),
         }
-        for a in session.exec(stmt.limit(100))
+        for a, gate, incident, name, label in session.exec(stmt.limit(100))
     ]
 
 

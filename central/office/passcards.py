@@ -1,14 +1,14 @@
-"""Printable pass cards: a single card or an A4 sheet as PDF (reportlab, built-in CID font), or a PNG.
+"""Printable pass cards: a single card or an A4 sheet as PDF (reportlab, an embedded CJK subset), or a PNG.
 
-Chinese first with English beside it. The PDF needs no font file: ``STSong-Light`` is one of the
-Adobe Asian fonts every PDF reader carries.
+Chinese first with English beside it. The font is embedded (``office.pdffont``): a reader without a
+Chinese font still prints the holder's name. A card prints the last valid day, not the exclusive end.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,16 +16,14 @@ import segno
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from sqlmodel import Session
 
 from central.models.registry import Campus, Household, Pass, Person, Vehicle
 from central.office.keys import KeyRing
+from central.office.pdffont import pdf_font
 from gatecore.campus import DEFAULT_TZ
 
-CJK_FONT = "STSong-Light"
 CARD_W, CARD_H = 85.6 * mm, 54 * mm  # ISO/IEC 7810 ID-1, a bank card
 KIND_LABELS = {
     "RESIDENT": ("住户", "Resident"),
@@ -63,7 +61,8 @@ class PassCard:
         """The text lines of the card, Chinese first with English beside it."""
         zh, en = KIND_LABELS.get(self.kind, (self.kind, self.kind))
         tz = ZoneInfo(self.timezone)
-        start, end = (t.astimezone(tz).strftime("%Y-%m-%d") for t in (self.valid_from, self.valid_until))
+        start = _aware(self.valid_from).astimezone(tz).date().isoformat()
+        end = last_day(self.valid_until, tz).isoformat()
         return [
             f"校区 Campus: {self.campus_zh} {self.campus_en}",
             f"住户 Household: {self.household or '—'}",
@@ -72,6 +71,15 @@ class PassCard:
             f"有效期 Valid: {start} – {end}",
             f"编号 Serial: {self.serial}",
         ]
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)  # naive: UTC, the database's base
+
+
+def last_day(valid_until: datetime, tz: ZoneInfo) -> date:
+    """The last local day a pass is valid on (``valid_until`` is the exclusive end, a midnight)."""
+    return (_aware(valid_until) - timedelta(microseconds=1)).astimezone(tz).date()
 
 
 def serial_of(pass_row: Pass) -> str:
@@ -113,9 +121,10 @@ def qr_png(text: str, *, scale: int = 8) -> bytes:
 def _draw_card(canvas: Canvas, card: PassCard, x: float, y: float) -> None:
     canvas.setLineWidth(0.5)
     canvas.roundRect(x, y, CARD_W, CARD_H, 3 * mm)
-    canvas.setFont(CJK_FONT, 9)
+    font = pdf_font()
+    canvas.setFont(font, 9)
     canvas.drawString(x + 4 * mm, y + CARD_H - 6 * mm, "校园出入证 Campus Pass")
-    canvas.setFont(CJK_FONT, 6.2)
+    canvas.setFont(font, 6.2)
     for i, line in enumerate(card.lines()):
         canvas.drawString(x + 4 * mm, y + CARD_H - 12 * mm - i * 4.2 * mm, line)
     side = 30 * mm
@@ -126,15 +135,14 @@ def _draw_card(canvas: Canvas, card: PassCard, x: float, y: float) -> None:
 
 def render_pdf(cards: list[PassCard], *, sheet: bool = False) -> bytes:
     """A PDF: one card per card-sized page, or (``sheet``) ten cards per A4 page."""
-    pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
     buf = io.BytesIO()
     if not sheet:
-        canvas = Canvas(buf, pagesize=(CARD_W, CARD_H))
+        canvas = Canvas(buf, pagesize=(CARD_W, CARD_H), invariant=True, initialFontName=pdf_font())
         for card in cards:
             _draw_card(canvas, card, 0, 0)
             canvas.showPage()
     else:
-        canvas = Canvas(buf, pagesize=A4)
+        canvas = Canvas(buf, pagesize=A4, invariant=True, initialFontName=pdf_font())
         left, top, gap = 15 * mm, A4[1] - 15 * mm - CARD_H, 4 * mm
         for i, card in enumerate(cards):
             slot = i % 10

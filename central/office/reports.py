@@ -23,6 +23,7 @@ from central.audit.gaps import open_gaps
 from central.models.base import UTCDateTime, utc
 from central.models.journal import EntryEvent, FeverAlert, GateOutage, gate_reason, gate_verdict
 from central.models.registry import Campus, Gate
+from central.office import report_details
 from central.office.errors import Conflict, NotFound
 from central.office.incidents import FeverIncident, is_overdue
 from gatecore.reasons import IDENTITY, Reason
@@ -190,6 +191,8 @@ def build_content(
             for g in open_gaps(session, campus_id=campus_id, limit=100)
             if utc(g.detected_at) < end
         ],
+        "per_gate": report_details.per_gate(session, campus_id, start, end),
+        "cases": report_details.cases(session, campus_id, start, end),
     }
 
 

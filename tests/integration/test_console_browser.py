@@ -63,7 +63,7 @@ def log_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-d
     page.fill("#username", username)
     page.fill("#password", f"{username}-demo")
     page.click("#login")
-    page.wait_for_url(f"{base}/console/households")
+    page.wait_for_url(lambda url: "/console/login" not in url)  # each role lands on its own first page
 
 
 def person_id(central: CentralHandle, name: str) -> int:
@@ -75,7 +75,7 @@ def test_office_day_in_chromium(central: CentralHandle, broker, page, tmp_path: 
     base = central.api_url
     assert base is not None
     page.goto(f"{base}/console/households")
-    assert page.url.endswith("/console/login")  # anonymous: sent to log in
+    assert "/console/login?next=/console/households" in page.url  # anonymous: sent to log in, and back
 
     log_in(page, base, "security")
     page.click("#lang")  # the English toggle
@@ -106,6 +106,7 @@ def test_office_day_in_chromium(central: CentralHandle, broker, page, tmp_path: 
     page.goto(f"{base}/console/approvals")
     page.click(f"#approval-{approval.id} .approve")
     assert page.locator(f"#approval-{approval.id} .status").get_attribute("data-status") == "approved"
+    assert page.locator(f"#approval-{approval.id} .status").inner_text() == "已批准 approved"
 
     page.click("#logout")
     log_in(page, base, "security")
@@ -131,6 +132,7 @@ def test_office_day_in_chromium(central: CentralHandle, broker, page, tmp_path: 
     link.start(wait=10)
     try:
         assert pass_id not in configs.get(timeout=5).revoked  # the retained config before revoking
+        page.once("dialog", lambda dialog: dialog.accept())  # revoking asks first
         page.click(f"#pass-{pass_id} .revoke")
         assert (
             "Revoked" in page.locator(f"#pass-{pass_id} .status").inner_text()
@@ -160,7 +162,7 @@ def test_office_day_in_chromium(central: CentralHandle, broker, page, tmp_path: 
     page.click("#filter")
     assert page.locator("#count").inner_text() == "1"
     row = page.locator('#entries tr[data-reason="pass_revoked"]')
-    assert row.locator(".verdict").inner_text() == "deny" and GATE in row.inner_text()
+    assert row.locator(".verdict").inner_text() == "禁止 deny" and GATE in row.inner_text()
     assert "reason=pass_revoked" in (page.locator("#csv").get_attribute("href") or "")
     page.select_option("#f-verdict", "allow")  # the filters narrow: no scan was let in
     page.click("#filter")

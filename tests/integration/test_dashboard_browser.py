@@ -11,6 +11,7 @@ from sqlmodel import Session
 from central.api.auth import SESSION_COOKIE, issue_session
 from central.app import CentralHandle
 from central.models.journal import FeverAlert
+from central.models.registry import Person
 from central.models.users import Role
 from central.office.users import create_user
 from firmware_sim.scenario import Arrival
@@ -43,7 +44,7 @@ def test_fever_alert_at_once_on_every_console_and_a_killed_gate_goes_offline(
         office.goto(f"{central.api_url}/console/people")
         expect(office.locator("#alerts")).not_to_have_class("on")
         state = page.locator(f'#gates [data-gate="{GATE}"] .state')
-        expect(state).to_have_text("online", timeout=10_000)
+        expect(state).to_have_text("在线 online", timeout=10_000)
 
         resident = next(p for p in passes if p.role == "resident" and p.campus_code == "wucheng")
         view = gate.visit(Arrival(GATE, resident.token, 38.7))
@@ -52,7 +53,14 @@ def test_fever_alert_at_once_on_every_console_and_a_killed_gate_goes_offline(
         for console in (page, other):
             expect(console.locator("#alerts.on li")).to_have_count(1, timeout=2000)
         assert time.monotonic() - shown_at_gate < 2.0
-        assert "38.7" in page.locator("#alerts li").first.inner_text()
+        # the gate, the person, the incident's state and the one-hour deadline, in Chinese first
+        with Session(central.engine) as s:
+            holder = s.get(Person, resident.person_id).name  # type: ignore[union-attr]
+        for words in ("38.7", "北门", holder, "待处置", "须在"):
+            expect(page.locator("#alerts li").first).to_contain_text(words, timeout=3000)
+        expect(page.locator("#alert-count")).to_contain_text("1 条未确认")
+        page.locator("#alert-sound").click()  # browsers play the beep only after a click
+        expect(page.locator("#alert-sound")).to_be_disabled()
         assert page.evaluate("window.beeps") >= 1 and other.evaluate("window.beeps") >= 1
         expect(office.locator("#alerts.on li")).to_have_count(1, timeout=4000)  # polled every 1.5 s
         assert (
@@ -69,8 +77,10 @@ def test_fever_alert_at_once_on_every_console_and_a_killed_gate_goes_offline(
             assert alert.acknowledged_at is not None
 
         gate.agent.stop(graceful=False)  # type: ignore[attr-defined]  # the socket drops: the broker sends the Will
-        expect(state).to_have_text("offline", timeout=5000)
-        expect(other.locator(f'#gates [data-gate="{GATE}"] .state')).to_have_text("offline", timeout=5000)
+        expect(state).to_have_text("离线 offline", timeout=5000)
+        expect(other.locator(f'#gates [data-gate="{GATE}"] .state')).to_have_text(
+            "离线 offline", timeout=5000
+        )
     finally:
         office.context.close()
         other.context.close()

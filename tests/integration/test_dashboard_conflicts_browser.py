@@ -85,9 +85,9 @@ def test_a_conflict_and_an_offline_gate_show_on_the_dashboard(central, passes, b
 
     sim = rig(GATE)
     row = page.locator(f'#gates [data-gate="{GATE}"]')
-    expect(row.locator(".state")).to_have_text("online", timeout=10_000)
+    expect(row.locator(".state")).to_have_text("在线 online", timeout=10_000)
     expect(row.locator(".since")).to_have_text("")
     sim.agent.stop(graceful=False)  # type: ignore[attr-defined]  # the socket drops: the broker sends the Will
-    expect(row.locator(".state")).to_have_text("offline", timeout=5000)
+    expect(row.locator(".state")).to_have_text("离线 offline", timeout=5000)
     expect(row.locator(".since")).to_contain_text("offline since", timeout=5000)
     page.close()  # before central stops: the event stream ends with its page

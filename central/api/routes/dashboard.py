@@ -1,4 +1,4 @@
-"""The live dashboard: the page, its server-sent event stream, and acknowledging a fever alert.
+"""The live dashboard's server-sent event stream (the page itself: ``central.console.live``).
 
 The stream polls the shared database every 0.3 s (new log seq, open alerts, gate states; charts and
 conflicts every few seconds or with new rows), which
@@ -12,19 +12,14 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from central.api import csrf
-from central.api.auth import optional_user
-from central.api.deps import ACKERS, WATCHERS, Watcher
-from central.models.users import User
+from central.api.deps import Watcher
 from central.office import dashboard
 
 logger = logging.getLogger(__name__)
@@ -33,26 +28,7 @@ POLL_S = 0.3
 CHARTS_EVERY_S = 3.0
 MAX_STREAM_S = 300.0  # the browser reconnects (retry: 1000); bounds a stream a shutdown must wait for
 
-templates = Jinja2Templates(directory=str(Path(__file__).parents[2] / "console" / "templates"))
 router = APIRouter(tags=["dashboard"])
-
-
-@router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
-def page(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> Response:
-    """The dashboard page (a login redirect without a session)."""
-    if user is None:
-        return RedirectResponse("/console/login?next=/dashboard", status_code=303)
-    if not user.may(*WATCHERS):
-        raise HTTPException(403, detail="the dashboard needs the security, director, auditor or admin role")
-    with Session(request.app.state.read_engine) as session:
-        gates = dashboard.gates(session)
-    context = {
-        "gates": gates,
-        "user": user.username,
-        "csrf_token": csrf.token_for(request),
-        "can_ack": user.may(*ACKERS),
-    }
-    return templates.TemplateResponse(request, "dashboard/index.html", context)
 
 
 def _poll(engine: Engine, state: dict[str, Any], now: datetime) -> list[tuple[str, Any]]:

@@ -1,14 +1,18 @@
-// Fever alerts on the dashboard and on every open console page: a blinking red banner, a beep for
-// each new alert, and an acknowledge button; the banner stays until someone acknowledges.
+// Fever alerts on the dashboard and on every open console page: a red banner that shows the count and
+// the latest alert (the others fold away under "show all"), a beep for each new alert once sound is
+// enabled (browsers block audio until a click), and an acknowledge button for those who may.
+// Each alert names the gate, the person, the household, the incident's state and the one-hour
+// deadline of the report to the prevention office. Words: window.ALERT_CODES (the console catalogue).
 // The dashboard feeds render() from its event stream; console pages call poll().
 "use strict";
 window.beeps = window.beeps || 0;
 const FeverAlerts = (() => {
   const seen = new Set();
   const SYMPTOMS = {cough: "咳嗽 cough", other: "其他症状 other symptoms"};  // what a guard can mark
-  let audio = null;
+  let audio = null, soundOn = false, expanded = false, last = [];
   function beep() {
     window.beeps += 1;
+    if (!soundOn) return;
     try {
       audio = audio || new (window.AudioContext || window.webkitAudioContext)();
       const osc = audio.createOscillator(), gain = audio.createGain();
@@ -17,7 +21,10 @@ const FeverAlerts = (() => {
       osc.start(); osc.stop(audio.currentTime + 0.6);
     } catch (e) { /* no audio device: the red banner still shows */ }
   }
-  document.addEventListener("click", () => { if (audio) audio.resume(); });
+  function enableSound() {
+    soundOn = true;
+    try { audio = audio || new (window.AudioContext || window.webkitAudioContext)(); audio.resume(); } catch (e) { /* none */ }
+  }
   function csrf() {
     const meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.content : "";
@@ -25,41 +32,70 @@ const FeverAlerts = (() => {
   function acknowledge(id) {
     return fetch(`/api/v1/fever-alerts/${id}/ack`, {method: "POST", credentials: "same-origin", headers: {"X-CSRF-Token": csrf()}});
   }
+  function clock(iso) { return new Date(iso).toLocaleTimeString("zh-CN", {timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit"}); }
+  function state(a) {
+    const words = ((window.ALERT_CODES || {}).incident || {})[a.incident_state];
+    return a.incident_state ? (words ? `${words[0]} ${words[1]}` : a.incident_state) : "";
+  }
+  function text(a) {
+    const who = [a.person || "未登记 unregistered", a.household].filter(Boolean).join(" · ");
+    const due = a.report_by ? (a.reported ? "已上报 reported" : `须在 ${clock(a.report_by)} 前上报 report by ${clock(a.report_by)}`) : "";
+    const reading = a.celsius === null || a.celsius === undefined ? "" : `${a.celsius.toFixed(1)}℃`;
+    const marks = (a.symptoms || []).map(s => SYMPTOMS[s] || s);
+    return [a.gate || a.gate_id, reading, ...marks, clock(a.at || a.created_at), who, state(a), due].filter(Boolean).join(" · ");
+  }
+  function item(a, box, list) {
+    const li = document.createElement("li");
+    li.dataset.alert = a.id;
+    li.textContent = text(a) + " ";
+    if (box.dataset.canAck === "yes") {
+      const b = document.createElement("button");
+      b.type = "button"; b.className = "ack";
+      b.textContent = "确认 Acknowledge";
+      b.addEventListener("click", () => acknowledge(a.id).then(r => {
+        if (!r.ok) { b.textContent = `确认失败 Not acknowledged (${r.status})`; return; }
+        render(last.filter(x => x.id !== a.id));
+      }));
+      li.appendChild(b);
+    }
+    list.appendChild(li);
+  }
+  function controls(box) {
+    if (box.querySelector(".alert-controls")) return;
+    const bar = document.createElement("div");
+    bar.className = "alert-controls";
+    const count = document.createElement("span"); count.id = "alert-count"; bar.appendChild(count);
+    const sound = document.createElement("button");
+    sound.type = "button"; sound.id = "alert-sound"; sound.textContent = "开启提示音 Enable sound";
+    sound.addEventListener("click", () => { enableSound(); sound.textContent = "提示音已开启 Sound on"; sound.disabled = true; });
+    const more = document.createElement("button");
+    more.type = "button"; more.id = "alert-more";
+    more.addEventListener("click", () => { expanded = !expanded; render(last); });
+    bar.append(" ", sound, " ", more);
+    box.insertBefore(bar, box.querySelector("ul"));
+  }
   function render(alerts) {
     const box = document.getElementById("alerts"), list = document.getElementById("alert-list");
     if (!box || !list) return;
-    list.replaceChildren();
+    last = alerts;
+    controls(box);
     let fresh = false;
-    for (const a of alerts) {
-      if (!seen.has(a.id)) { seen.add(a.id); fresh = true; }
-      const when = new Date(a.at || a.created_at).toLocaleTimeString("zh-CN", {timeZone: "Asia/Shanghai"});
-      const li = document.createElement("li");
-      li.dataset.alert = a.id;
-      const marks = (a.symptoms || []).map(s => SYMPTOMS[s] || s);
-      const reading = a.celsius === null || a.celsius === undefined ? [] : [`${a.celsius.toFixed(1)}℃`];
-      li.textContent = [a.gate_id, ...reading, ...marks, when].join(" · ") + " ";
-      if (box.dataset.canAck !== "no") {
-        const b = document.createElement("button");
-        b.type = "button";
-        b.textContent = "确认 Acknowledge";
-        b.addEventListener("click", () => acknowledge(a.id).then(r => {
-          if (!r.ok) { b.textContent = `确认失败 Not acknowledged (${r.status})`; return; }
-          li.remove();
-          box.classList.toggle("on", list.children.length > 0);
-        }));
-        li.appendChild(b);
-      }
-      list.appendChild(li);
-    }
+    for (const a of alerts) if (!seen.has(a.id)) { seen.add(a.id); fresh = true; }
+    document.getElementById("alert-count").textContent = `${alerts.length} 条未确认 unacknowledged`;
+    const more = document.getElementById("alert-more");
+    more.hidden = alerts.length < 2;
+    more.textContent = expanded ? "收起 Fold" : `全部 ${alerts.length} 条 Show all`;
+    list.replaceChildren();
+    for (const a of (expanded ? alerts : alerts.slice(0, 1))) item(a, box, list);  // newest first
     box.classList.toggle("on", alerts.length > 0);
     if (fresh) beep();
   }
   function poll(everyMs) {
-    const once = () => fetch("/api/v1/fever-alerts?unacknowledged=true", {credentials: "same-origin", cache: "no-store"})
+    const once = () => fetch("/console/fever-alerts", {credentials: "same-origin", cache: "no-store"})
       .then(r => (r.ok ? r.json().then(render) : null))
       .catch(() => null)  // central unreachable for a moment: the next poll tries again
       .finally(() => setTimeout(once, everyMs));
     once();
   }
-  return {render, poll, beep};
+  return {render, poll, beep, enableSound};
 })();

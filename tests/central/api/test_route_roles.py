@@ -92,6 +92,7 @@ GET    /console/batches                               security approver auditor 
 POST   /console/batches                               security
 GET    /console/changes                               security auditor director
 GET    /console/entries                               security auditor director
+GET    /console/fever-alerts                          security guard auditor director
 GET    /console/gates                                 security approver guard auditor director
 POST   /console/gates/{gate_id}/{action}              security
 GET    /console/households                            security approver auditor director
@@ -106,11 +107,15 @@ POST   /console/login                                 *
 POST   /console/logout                                security approver guard auditor director
 GET    /console/passes                                security approver auditor director
 POST   /console/passes                                security
+POST   /console/passes/{pass_id}/phone-link           security
 POST   /console/passes/{pass_id}/revoke               security
 GET    /console/people                                security approver auditor director
 POST   /console/people                                security
 GET    /console/policy                                security approver auditor director
 POST   /console/policy/{campus_id}                    security
+GET    /console/reports                               security auditor director
+POST   /console/reports                               security director
+POST   /console/reports/{report_id}/{action}          security director
 GET    /console/users                                 -
 POST   /console/users                                 -
 POST   /console/users/{username}/{change}             -

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session, select
 
 from central.api.auth import SESSION_COOKIE, issue_session
-from central.api.csrf import MESSAGE, token_for_cookie
+from central.api.csrf import token_for_cookie
 from central.models.db import session_scope
 from central.models.journal import FeverAlert, GateState
 from central.models.registry import Gate, Pass, Person, ReturnBatch, Vehicle
@@ -85,10 +85,17 @@ def test_policy_page_shows_the_version_and_saves_the_next_one(c: Client, world: 
         f"/console/policy/{world.campus_id}", {**POLICY_FORM, "fever_threshold": "hot", "opens": "25:00"}
     )
     assert 'id="err-fever_threshold"' in r.text and 'id="err-opens"' in r.text
+    assert "请输入数字" in r.text and "时间格式应为" in r.text  # the reasons in Chinese first
     assert f'<b id="version">{version}</b>' in r.text and c.published == []
 
     r = c.form(f"/console/policy/{world.campus_id}", {**POLICY_FORM, "fever_threshold": "37.5"})
-    assert f'<b id="version">{version + 1}</b>' in r.text and "fever_threshold" in r.text
+    # first a preview of what changes, nothing saved or sent yet
+    assert 'id="preview"' in r.text and 'id="change-fever_threshold"' in r.text and 'id="confirm"' in r.text
+    assert f'<b id="version">{version}</b>' in r.text and c.published == []
+    r = c.form(
+        f"/console/policy/{world.campus_id}", {**POLICY_FORM, "fever_threshold": "37.5", "confirm": "yes"}
+    )
+    assert f'<b id="version">{version + 1}</b>' in r.text and "发热阈值" in r.text
     api = c.call("GET", f"/api/v1/campuses/{world.campus_id}/policy").json()
     assert (api["version"], api["fever_threshold"]) == (version + 1, 37.5)
     assert api["allowed_kinds"] == sorted(POLICY_FORM["allowed_kinds"])  # the unticked kinds are refused now
@@ -280,14 +287,24 @@ def test_nav_shows_only_the_pages_a_role_may_open(c: Client) -> None:
     c.log_in("guard")
     nav = re.findall(r'id="nav-(\w+)"', c.http.get("/console/vehicles").text)
     assert nav == ["vehicles", "gates"]
-    home = c.http.get("/console/", follow_redirects=False)  # a guard's login lands on a page of theirs
-    assert home.status_code == 303 and home.headers["location"] == "/console/vehicles"
+    home = c.http.get("/console/", follow_redirects=False)  # a guard lands on today's gate states
+    assert home.status_code == 303 and home.headers["location"] == "/console/gates"
+    for role, landing in (
+        ("approver", "/console/approvals?status=requested"),
+        ("auditor", "/console/entries"),
+        ("director", "/dashboard"),
+        ("security", "/console/households"),
+    ):
+        c.log_in(role, page="/console/gates")
+        assert c.http.get("/console/", follow_redirects=False).headers["location"] == landing
     c.log_in("approver", page="/console/households")
     nav = re.findall(r'id="nav-(\w+)"', c.http.get("/console/households").text)
     assert "import" not in nav and "entries" not in nav and "gates" in nav
     c.log_in("security", page="/console/households")
-    for word in re.findall(r'id="nav-(\w+)"', c.http.get("/console/households").text):
-        assert c.http.get(f"/console/{word}").status_code == 200, word
+    links = re.findall(r'<a href="([^"]+)" id="nav-', c.http.get("/console/households").text)
+    assert "/dashboard" in links and "/console/reports" in links
+    for href in links:
+        assert c.http.get(href).status_code == 200, href
 
 
 # --- CSRF ------------------------------------------------------------------------------------------
@@ -298,7 +315,7 @@ def test_form_posts_need_the_pages_token(c: Client, world: World) -> None:
     data = {"campus_id": str(world.campus_id), "building": "9", "unit": "1", "room": "101"}
     for bad in ({}, {"csrf": ""}, {"csrf": "0" * 64}):
         r = c.http.post("/console/households", data={**data, **bad})
-        assert r.status_code == 403 and r.json()["detail"] == MESSAGE
+        assert r.status_code == 403 and "表单已过期或并非来自本控制台" in r.text  # a page, not raw JSON
     r = c.http.post("/console/logout", follow_redirects=False)
     assert r.status_code == 403
     assert c.form(f"/console/gates/{world.gate_id}/close").status_code == 200  # the page's token is good

@@ -7,7 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session
 
+from central.console.web import LOCAL
+from central.models.registry import Person
+from gatecore.masking import mask_name
 from gatecore.tokens import PassForm, verify_token
 from tests.central.conftest import World
 from tests.central.console_helpers import Client
@@ -32,10 +36,20 @@ def phone_pass(c: Client, world: World, role: str = "zhang") -> tuple[str, int]:
     return "/p/" + url.rsplit("/p/", 1)[1], issued["id"]
 
 
+def world_name(c: Client, world: World, role: str) -> str:
+    with Session(c.engine) as s:
+        return s.get(Person, world.people[role]).name  # type: ignore[union-attr]
+
+
 def test_phone_code_is_signed_for_one_minute_and_accepted(c: Client, world: World) -> None:
     link, pass_id = phone_pass(c, world)
     page = c.http.get(link)
-    assert page.status_code == 200 and "setInterval(load, 30000)" in page.text
+    assert page.status_code == 200 and "setTimeout(load" in page.text
+    # today's household status, the last valid day and the campus's rules, Chinese first
+    assert 'id="today-free"' in page.text and "今日尚未使用" in page.text
+    last = (datetime.now(UTC) + timedelta(days=7) - timedelta(microseconds=1)).astimezone(LOCAL).date()
+    assert f"通行证有效期至 {last.isoformat()}" in page.text
+    assert "不得入校" in page.text
     code = c.http.get(link + "/code").json()
     now = datetime.now(UTC)
     claims = verify_token(code["qr"], world.keyring.public_keys(), now)
@@ -45,6 +59,12 @@ def test_phone_code_is_signed_for_one_minute_and_accepted(c: Client, world: Worl
     topic, payload = world.scan(code["qr"], at=now)
     decision = json.loads(world.service.handle(topic, payload, now)[0].payload)
     assert decision["verdict"] == "allow", decision
+    assert 'id="today-mine"' in c.http.get(link).text
+    other, _ = phone_pass(c, world, "li")  # the same household: today is taken, by whom and when
+    page = c.http.get(other).text
+    assert (
+        'id="today-used"' in page and "今日已由" in page and mask_name(world_name(c, world, "zhang")) in page
+    )
 
 
 def test_revoked_or_unknown_link_shows_no_code(c: Client, world: World) -> None:

@@ -61,8 +61,9 @@ def test_a_short_password_is_a_field_error_and_creates_nothing(c: Client) -> Non
     c.log_in("admin", page="/console/users")
     r = c.form("/console/users", {**NEW, "password": "short"})
     assert r.status_code == 422
-    error = re.search(r'<span class="field-error" id="err-password">([^<]*)</span>', r.text)
-    assert error and error.group(1) == "the password is too short: at least 10 characters"
+    error = re.search(r'<span class="field-error" id="err-password">(.*?)</span></label>', r.text)
+    assert error and "密码太短：至少 10 个字符" in error.group(1)  # Chinese first
+    assert "the password is too short: at least 10 characters" in error.group(1)  # English beside it
     assert "short" not in re.findall(r'name="password"[^>]*value="([^"]*)"', r.text)  # never echoed
     assert 'value="gate.li"' in r.text  # the rest of the form is kept
     assert stored(c, "gate.li") is None
@@ -147,7 +148,7 @@ def test_the_change_filters_narrow_the_journal_and_times_are_beijing_time(c: Cli
     def listed(**query: str) -> list[str]:
         r = c.http.get("/console/changes", params=query)
         assert r.status_code == 200, r.text
-        return re.findall(r'<td class="entity">([^<]*)</td>', r.text)
+        return re.findall(r'<td class="entity" data-entity="([^"]*)">', r.text)
 
     assert listed() == ["app_user", "household"]
     assert listed(entity="household") == ["household"]

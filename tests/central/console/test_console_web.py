@@ -24,7 +24,7 @@ def as_user(c: Client, username: str) -> None:
 
 def test_anonymous_pages_redirect_to_login_and_bad_password_says_so(c: Client) -> None:
     r = c.http.get("/console/households", follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/console/login"
+    assert r.status_code == 303 and r.headers["location"] == "/console/login?next=/console/households"
     token = page_csrf(c.http.get("/console/login").text)
     r = c.http.post("/console/login", data={"username": "security", "password": "nope", "csrf": token})
     assert r.status_code == 401 and "用户名或密码错误" in r.text

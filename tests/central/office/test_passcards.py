@@ -21,6 +21,7 @@ from central.office import registry
 from gatecore.tokens import PassKind, verify_token
 from tests.central.conftest import NOW, World
 from tests.central.console_helpers import Client
+from tests.central.office.pdf_checks import assert_fonts_embedded, pdf_text
 
 WINDOW = {"valid_from": "2026-11-20T00:00:00Z", "valid_until": "2027-01-31T00:00:00Z"}
 
@@ -119,7 +120,7 @@ def pdf_qr_texts(pdf: bytes, tmp_path: Path) -> list[str]:
 def test_card_pdf_qr_verifies(c: Client, world: World, tmp_path: Path, url: str) -> None:
     r = c.call("GET", url.format(pid=world.passes["li"], hh=world.household_id))
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
-    assert b"STSong-Light" in r.content  # the built-in CJK font, no font file embedded
+    assert_fonts_embedded(r.content, tmp_path)
     ids = {
         verify_token(t, world.keyring.public_keys(), NOW).pass_id for t in pdf_qr_texts(r.content, tmp_path)
     }
@@ -149,3 +150,32 @@ def test_vehicle_pass_carries_the_vehicle_id(c: Client, world: World) -> None:
     (text,) = decoded(Image.open(io.BytesIO(r.content)))
     assert verify_token(text, world.keyring.public_keys(), NOW).kind is PassKind.VEHICLE
     assert c.call("POST", "/api/v1/passes", json={"vehicle_id": 999, **WINDOW}).status_code == 404
+
+
+def test_card_prints_last_valid_day_and_reads_back_in_chinese(world: World, tmp_path: Path) -> None:
+    """A pass to 2026-12-31 (exclusive end: Beijing midnight of 2027-01-01) prints 2026-12-31, and the
+    holder's Chinese name comes back out of the PDF, every font embedded."""
+    from zoneinfo import ZoneInfo
+
+    from central.office.passcards import PassCard, last_day, render_pdf
+
+    end = datetime(2027, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
+    assert last_day(end, ZoneInfo("Asia/Shanghai")).isoformat() == "2026-12-31"
+    card = PassCard(
+        serial="CG-01-000007",
+        campus_zh="坞城校区",
+        campus_en="Wucheng",
+        household="5-1-101",
+        holder="梁思敏",
+        kind="RESIDENT",
+        valid_from=datetime(2026, 11, 30, 16, tzinfo=UTC),
+        valid_until=end,
+        timezone="Asia/Shanghai",
+        qr="x",
+    )
+    for sheet in (False, True):
+        pdf = render_pdf([card], sheet=sheet)
+        assert_fonts_embedded(pdf, tmp_path)
+        text = pdf_text(pdf, tmp_path)
+        assert "梁思敏" in text and "2026-12-01 – 2026-12-31" in text and "2027-01-01" not in text
+        assert "Campus Pass" in text

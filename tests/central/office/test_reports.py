@@ -29,6 +29,7 @@ from gatecore import topics
 from gatecore.messages import GateStatus, OfflineDecision, Override
 from gatecore.reasons import Reason, Verdict
 from tests.central.conftest import NOW, World
+from tests.central.office.pdf_checks import assert_fonts_embedded
 
 DAY = date(2026, 11, 23)  # NOW is 10:00 local on this day, inside the window up to 15:00
 TZ = "Asia/Shanghai"
@@ -241,13 +242,18 @@ def test_pdf_and_csv_in_chinese(world: World, tmp_path: Path) -> None:
     assert "坞城校区 2026-11-23 日报告" in text and "拒绝：本户今日已有人出入,2" in text
     pdf = client.get(f"/api/v1/reports/{report.id}.pdf", headers=auth)
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
-    assert b"STSong-Light" in pdf.content
+    assert_fonts_embedded(pdf.content, tmp_path)
     if shutil.which("pdftotext"):
         (tmp_path / "r.pdf").write_bytes(pdf.content)
         out = subprocess.run(
             ["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True
         ).stdout
         assert "日报告" in out and "本户今日已有人出入" in out
+        # Beijing time, the per-gate table, the cases and the paper form's signature lines
+        assert "北京时间" in out and "UTC" not in out and "+00:00" not in out
+        assert "门岗 " in out and "进校" in out
+        assert "发热" in out
+        assert "填报人" in out and "审核人" in out and "日期" in out
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,7 @@
-"""The console's words in Chinese (default) and English; the language is a cookie."""
+"""The console's labels: key -> (zh, en)."""
 
 from __future__ import annotations
 
-from fastapi import Request
-
-LANG_COOKIE = "cg_lang"
 WORDS: dict[str, tuple[str, str]] = {
     "title": ("校园门禁管理", "Campus gate console"),
     "login": ("登录", "Log in"),
@@ -160,15 +157,38 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "group": ("封闭管理分组", "Closed-management group"),
     "student_no": ("学号", "Student number"),
+    "gate_name": ("门岗名称", "Gate name"),
+    "show": ("查看", "Show"),
+    "phone_link": ("手机通行码链接", "Phone pass link"),
+    "pass_form": ("形式", "Form"),
+    "preview": ("变更预览（尚未保存）", "Preview of the changes (not saved yet)"),
+    "preview_changes": ("预览变更", "Preview the changes"),
+    "confirm_save": ("确认保存并下发", "Confirm: save and send to the gates"),
+    "cancel": ("取消", "Cancel"),
+    "field": ("项目", "Field"),
+    "now": ("现在", "Now"),
+    "after": ("修改后", "After"),
+    "confirm_close": (
+        "确定关闭此闸机？关闭后所有通行将被拒绝。",
+        "Close this gate? Everyone will be refused.",
+    ),
+    "confirm_revoke": ("确定注销此通行证？注销后无法恢复。", "Revoke this pass? This cannot be undone."),
+    "household_search": ("楼号-单元-房号，如 2-3-302，或名称", "building-unit-room, e.g. 2-3-302, or label"),
+    "people_search": (
+        "姓名、楼号-单元-房号、电话或身份证后四位",
+        "name, building-unit-room, phone or last 4 ID digits",
+    ),
+    "id_last4": ("身份证后四位", "ID last 4"),
+    "reports": ("日报", "Daily reports"),
+    "dashboard": ("实时监控", "Live dashboard"),
+    "day": ("日期", "Day"),
+    "make_now": ("立即生成", "Make now"),
+    "made_at": ("生成时间", "Made at"),
+    "signed": ("审签", "Signed"),
+    "unsigned": ("未审签", "not signed"),
+    "sign": ("审签", "Sign off"),
+    "correct": ("更正", "Correct"),
+    "correction_note": ("更正说明", "Why"),
+    "corrects": ("更正", "corrects"),
+    "superseded": ("已被更正", "superseded"),
 }
-
-
-def lang_of(request: Request) -> str:
-    """'zh' unless the visitor chose English."""
-    return "en" if request.cookies.get(LANG_COOKIE) == "en" else "zh"
-
-
-def translator(lang: str):  # type: ignore[no-untyped-def]
-    """``t(key)`` for templates."""
-    index = 1 if lang == "en" else 0
-    return lambda key: WORDS[key][index] if key in WORDS else key

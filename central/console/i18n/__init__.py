@@ -1,0 +1,118 @@
+"""The console's one catalogue: labels (``words``), codes (``codes``) and messages (``messages``).
+
+Labels follow the visitor's language (a cookie); codes and messages are shown Chinese first with
+English beside it, as on the gate screen: ``<span class="zh">…</span> <span class="en">…</span>``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+from markupsafe import Markup
+
+from central.console.i18n.codes import CODES, PYDANTIC
+from central.console.i18n.messages import MESSAGES
+from central.console.i18n.words import WORDS
+
+LANG_COOKIE = "cg_lang"
+_CJK = re.compile(r"[\u3400-\u9fff]")
+__all__ = ["CODES", "LANG_COOKIE", "MESSAGES", "PYDANTIC", "WORDS", "lang_of", "translator"]
+
+
+def lang_of(request: Request) -> str:
+    """'zh' unless the visitor chose English."""
+    return "en" if request.cookies.get(LANG_COOKIE) == "en" else "zh"
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    """``t(key)`` for templates: a label in the visitor's language."""
+    index = 1 if lang == "en" else 0
+    return lambda key: WORDS[key][index] if key in WORDS else key
+
+
+def pair(zh: str, en: str) -> Markup:
+    """Chinese first with English beside it (English left out when it says the same)."""
+    if not en or en == zh:
+        return Markup('<span class="zh">{}</span>').format(zh)
+    return Markup('<span class="zh">{}</span> <span class="en">{}</span>').format(zh, en)
+
+
+def code_words(group: str, value: object) -> tuple[str, str] | None:
+    """(zh, en) of a code, or None when the catalogue lacks it."""
+    return CODES.get(group, {}).get(str(value))
+
+
+def code(group: str, value: object) -> Markup:
+    """A code in both languages (an unknown code shows as itself)."""
+    if value is None or value == "":
+        return Markup("")
+    words = code_words(group, value)
+    return pair(*words) if words else Markup('<span class="code">{}</span>').format(value)
+
+
+def code_text(group: str, value: object) -> str:
+    """A code as plain text, Chinese first ('住户 Resident'), for places that take no markup (options)."""
+    words = code_words(group, value)
+    return " ".join(dict.fromkeys(words)) if words else str(value)
+
+
+def message_words(text: str) -> tuple[str, str] | None:
+    """(zh, en) of an office, form or import message, or None when the catalogue lacks it."""
+    if _CJK.search(text) and not any(p.match(text) for p, _ in MESSAGES):
+        return text, ""  # already in Chinese (bilingual messages of the rules)
+    for pattern, zh in MESSAGES:
+        if m := pattern.match(text):
+            values = {k: _entity(v or "") for k, v in m.groupdict().items()}
+            return zh.format(**values), text
+    return None
+
+
+def _entity(value: str) -> str:
+    """A value inside a message: an entity or a role (or a list of roles) in Chinese, else itself."""
+    parts = [p.strip() for p in value.split(",")]
+    out = []
+    for part in parts:
+        words = CODES["entity"].get(part.replace(" ", "_")) or CODES["role"].get(part)
+        out.append(words[0] if words else part)
+    return "、".join(out) if len(parts) > 1 else out[0]
+
+
+def message(text: str) -> Markup:
+    """An office, form or import message in both languages."""
+    words = message_words(text.removeprefix("Value error, "))
+    return pair(*words) if words else pair("输入有误", text)
+
+
+def pydantic_message(error: dict[str, Any]) -> Markup:
+    """One pydantic error in both languages: by its type, or its message for a rule's ValueError."""
+    if error["type"] == "value_error":
+        return message(str(error["msg"]))
+    words = PYDANTIC.get(error["type"])
+    if words is None:
+        return pair("输入有误", str(error["msg"]))
+    ctx = {k: str(v) for k, v in (error.get("ctx") or {}).items()}
+    try:
+        return pair(words[0].format(**ctx), words[1].format(**ctx))
+    except (KeyError, IndexError):
+        return pair(*words)
+
+
+def codes_of(*groups: str) -> dict[str, dict[str, list[str]]]:
+    """Code groups for a page's script (JSON), from this catalogue."""
+    return {g: {k: list(v) for k, v in CODES[g].items()} for g in groups}
+
+
+def template_globals(lang: str) -> dict[str, Any]:
+    """What every console template gets from the catalogue."""
+    return {
+        "t": translator(lang),
+        "lang": lang,
+        "code": code,
+        "code_text": code_text,
+        "msg": message,
+        "pair": pair,
+        "codes_of": codes_of,
+    }

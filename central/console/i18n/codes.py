@@ -1,0 +1,114 @@
+"""Words for the codes the console shows: kinds, statuses, verdicts, states, roles (zh, en)."""
+
+from __future__ import annotations
+
+from central.office.incidents import STATE_WORDS
+from central.office.passcards import KIND_LABELS
+
+# group -> code -> (zh, en); a code missing here shows as itself and fails tests/central/console
+CODES: dict[str, dict[str, tuple[str, str]]] = {
+    "kind": {k.lower(): v for k, v in KIND_LABELS.items()} | dict(KIND_LABELS),
+    "form": {"CARD": ("卡片", "card"), "PHONE": ("手机", "phone")},
+    "approval": {
+        "requested": ("待审批", "requested"),
+        "approved": ("已批准", "approved"),
+        "rejected": ("已驳回", "rejected"),
+        "withdrawn": ("已撤回", "withdrawn"),
+    },
+    "verdict": {
+        "allow": ("放行", "allow"),
+        "deny": ("禁止", "deny"),
+        "remeasure": ("复测", "remeasure"),
+        "refer": ("转人工", "refer to a guard"),
+    },
+    "gate_state": {
+        "online": ("在线", "online"),
+        "offline": ("离线", "offline"),
+        "unknown": ("未知", "unknown"),
+    },
+    "camera": {
+        "ok": ("正常", "ok"),
+        "no_signal": ("无信号", "no signal"),
+        "frozen": ("画面冻结", "frozen"),
+        "unknown": ("未知", "unknown"),
+    },
+    "thermometer": {
+        "ok": ("正常", "ok"),
+        "silent": ("无数据", "silent"),
+        "garbage": ("数据乱码", "garbage"),
+        "stuck": ("读数不变", "stuck"),
+        "unplugged": ("未连接", "unplugged"),
+        "unknown": ("未知", "unknown"),
+    },
+    "incident": dict(STATE_WORDS),
+    "role": {
+        "admin": ("管理员", "admin"),
+        "security": ("保卫处", "security office"),
+        "approver": ("审批人", "approver"),
+        "guard": ("门卫", "guard"),
+        "auditor": ("审计", "auditor"),
+        "director": ("主管领导", "director"),
+    },
+    "report_kind": {"office": ("保卫处", "security office"), "unit": ("各单位", "units")},
+    "entity": {
+        "campus": ("校区", "campus"),
+        "gate": ("闸机", "gate"),
+        "policy": ("通行规则", "policy"),
+        "household": ("住户", "household"),
+        "person": ("人员", "person"),
+        "pass": ("通行证", "pass"),
+        "approval": ("审批", "approval"),
+        "vehicle": ("车辆", "vehicle"),
+        "visitor": ("访客", "visitor"),
+        "return_batch": ("返校批次", "return batch"),
+        "user": ("用户", "user"),
+        "report": ("报告", "report"),
+        "incident": ("发热事件", "incident"),
+        "access_pass": ("通行证", "pass"),
+        "app_user": ("用户", "user"),
+        "campus_policy": ("通行规则", "policy"),
+    },
+    "action": {
+        "create": ("新增", "create"),
+        "update": ("修改", "update"),
+        "issue": ("发证", "issue"),
+        "revoke": ("注销", "revoke"),
+        "reissue": ("补发", "reissue"),
+        "approve": ("批准", "approve"),
+        "reject": ("驳回", "reject"),
+        "import": ("导入", "import"),
+    },
+}
+
+# pydantic's error types -> (zh, en) with its ``ctx`` values in braces
+PYDANTIC: dict[str, tuple[str, str]] = {
+    "missing": ("必填", "required"),
+    "int_parsing": ("请输入整数", "enter a whole number"),
+    "int_type": ("请输入整数", "enter a whole number"),
+    "int_from_float": ("请输入整数", "enter a whole number"),
+    "float_parsing": ("请输入数字", "enter a number"),
+    "float_type": ("请输入数字", "enter a number"),
+    "bool_parsing": ("请选择是或否", "choose yes or no"),
+    "date_parsing": ("日期格式应为 年-月-日", "enter a date as YYYY-MM-DD"),
+    "date_from_datetime_parsing": ("日期格式应为 年-月-日", "enter a date as YYYY-MM-DD"),
+    "date_type": ("日期格式应为 年-月-日", "enter a date as YYYY-MM-DD"),
+    "datetime_parsing": ("时间格式应为 年-月-日 时:分", "enter a time as YYYY-MM-DD HH:MM"),
+    "datetime_from_date_parsing": ("时间格式应为 年-月-日 时:分", "enter a time as YYYY-MM-DD HH:MM"),
+    "datetime_type": ("时间格式应为 年-月-日 时:分", "enter a time as YYYY-MM-DD HH:MM"),
+    "time_parsing": ("时间格式应为 时:分", "enter a time as HH:MM"),
+    "time_type": ("时间格式应为 时:分", "enter a time as HH:MM"),
+    "string_too_short": ("太短：至少 {min_length} 个字符", "too short: at least {min_length} characters"),
+    "string_too_long": ("太长：最多 {max_length} 个字符", "too long: at most {max_length} characters"),
+    "string_pattern_mismatch": ("格式不正确", "wrong format"),
+    "string_type": ("请输入文字", "enter text"),
+    "greater_than": ("应大于 {gt}", "must be more than {gt}"),
+    "greater_than_equal": ("应不小于 {ge}", "must be at least {ge}"),
+    "less_than": ("应小于 {lt}", "must be less than {lt}"),
+    "less_than_equal": ("应不大于 {le}", "must be at most {le}"),
+    "literal_error": ("应为以下之一：{expected}", "must be one of {expected}"),
+    "enum": ("应为以下之一：{expected}", "must be one of {expected}"),
+    "list_type": ("请选择", "choose at least one"),
+    "too_short": ("至少选择 {min_length} 项", "choose at least {min_length}"),
+    "extra_forbidden": ("不允许的字段", "field not allowed"),
+    "finite_number": ("请输入有限的数字", "enter a finite number"),
+}

@@ -1,0 +1,111 @@
+"""The office's and the forms' English messages, matched whole, with their Chinese (named groups carry
+the values over). One row per message an office function, a schema or the import can give."""
+
+from __future__ import annotations
+
+import re
+
+_Q = r"'?(?P<v>[^']*)'?"  # a quoted value, as repr() writes it
+_ROWS: list[tuple[str, str]] = [
+    # office.errors.must_get and the services
+    (r"(?P<what>\S+) (?P<key>\S+) not found", "{what}{key}不存在"),
+    (r"no (?P<what>campus|report|incident|fever alert) (?P<key>\S+)", "{what}{key}不存在"),
+    (r"no user called " + _Q, "没有用户 {v}"),
+    (r"no valid phone pass for this link", "此链接没有有效的手机通行证"),
+    (r"no printable passes", "没有可打印的通行证"),
+    (r"give id=… or household_id", "请给出通行证编号或住户编号"),
+    (r"a phone pass is signed on the holder's phone page, not here", "手机通行证在持证人手机页面上生成"),
+    (r"campus code " + _Q + " exists", "校区代码 {v} 已存在"),
+    (r"gate " + _Q + " exists", "闸机 {v} 已存在"),
+    (r"cannot change policy fields: (?P<v>.*)", "不能修改的规则字段：{v}"),
+    (r"invalid policy: (?P<v>.*)", "通行规则无效：{v}"),
+    (r"person (?P<v>\d+) is not active", "人员{v}已停用"),
+    (r"person (?P<v>\d+) is not a student", "人员{v}不是学生"),
+    (r"person (?P<v>\d+) has no household: give campus_id", "人员{v}没有住户：请选择校区"),
+    (
+        r"the owner of vehicle (?P<v>\d+) has no household: give campus_id",
+        "车辆{v}的车主没有住户：请选择校区",
+    ),
+    (r"pass (?P<v>\d+) is already revoked", "通行证{v}已注销"),
+    (r"an approval is approved or rejected, not " + _Q, "审批只能批准或驳回，不能是 {v}"),
+    (r"approval (?P<v>\d+) is already (?P<s>\w+)", "审批{v}已处理（{s}）"),
+    (r"the household is on another campus", "该住户属于其他校区"),
+    (r"vehicle (?P<v>.+) is registered", "车辆 {v} 已登记"),
+    (r"household (?P<v>\S+) exists on this campus", "本校区已有住户 {v}"),
+    (r"a person with this ID number is already registered", "该身份证号已登记"),
+    (
+        r"incident (?P<v>\d+) is (?P<s>\w+); it cannot become (?P<t>\w+)",
+        "发热事件{v}当前为 {s}，不能改为 {t}",
+    ),
+    (r"a re-measurement needs its reading", "复测需填写体温读数"),
+    (r"incident (?P<v>\d+) was already reported", "发热事件{v}已上报"),
+    (r"the pass must be saved before it is signed", "通行证须先保存再签发"),
+    (r"a phone code is signed for a moment: pass now=", "手机通行码须指定签发时刻"),
+    (r"report (?P<v>\d+) is already signed", "报告{v}已审签"),
+    (r"report (?P<v>\d+) is already superseded by (?P<w>\d+)", "报告{v}已被第{w}号报告更正"),
+    (r"a correction needs a note", "更正须填写说明"),
+    (r"report (?P<v>\d+) is signed; file a correction instead", "报告{v}已审签，请提交更正"),
+    # users
+    (
+        r"username " + _Q + r" is not valid: use 2–80 lower-case letters, digits, '\.', '_' or '-'",
+        "用户名 {v} 无效：请用 2–80 个小写字母、数字、“.”、“_”或“-”",
+    ),
+    (r"the password is too short: at least (?P<v>\d+) characters", "密码太短：至少 {v} 个字符"),
+    (r"username " + _Q + " is already taken", "用户名 {v} 已被占用"),
+    (r"user " + _Q + " exists", "用户 {v} 已存在"),
+    (
+        r"you cannot remove your own admin role; ask another admin",
+        "不能取消自己的管理员角色，请另一位管理员操作",
+    ),
+    (r"you cannot disable your own account; ask another admin", "不能停用自己的账号，请另一位管理员操作"),
+    (r"unknown role\(s\)?:? ?(?P<v>.*)", "未知角色：{v}"),
+    (r"give at least one role", "至少选择一个角色"),
+    # schemas and forms
+    (r"unknown category " + _Q + "; one of (?P<w>.*)", "未知类别 {v}，应为：{w}"),
+    (r"valid_until is before valid_from", "截止日期早于起始日期"),
+    (r"valid_until is not after valid_from", "截止时间必须晚于起始时间"),
+    (r"end is before start", "结束日期早于开始日期"),
+    (r"the start time must be before the end time", "起始时间必须早于截止时间"),
+    (
+        r"give person_id or vehicle_id \(with campus_id when there is no household\), household_id, or campus_id",
+        "请只填一项：人员编号（无住户时另选校区）、车辆编号、住户编号或校区",
+    ),
+    (r"unknown time zone " + _Q, "未知时区 {v}"),
+    (r"choose a file", "请选择文件"),
+    # the import
+    (r"(?P<f>.+): expected a \.csv or \.xlsx file", "{f}：请上传 .csv 或 .xlsx 文件"),
+    (r"the file is empty", "文件是空的"),
+    (
+        r"line (?P<n>\d+): missing column\(s\) (?P<v>.*) \(e\.g\. 校区, 姓名\); found (?P<w>.*)",
+        "第{n}行：缺少列 {v}（如 校区、姓名）；实际为 {w}",
+    ),
+    (
+        r"the CSV is neither UTF-8 nor GBK: save it as CSV UTF-8",
+        "CSV 既不是 UTF-8 也不是 GBK：请另存为 CSV UTF-8",
+    ),
+    (r"not a readable XLSX file: (?P<v>.*)", "无法读取的 XLSX 文件：{v}"),
+    (r"only the first sheet " + _Q + " was read; ignored: (?P<w>.*)", "只读取了第一个工作表 {v}；忽略：{w}"),
+    (
+        r"sheet " + _Q + r" has merged cells \((?P<w>.*)\): unmerge them and fill in every row",
+        "工作表 {v} 有合并单元格（{w}）：请取消合并并填满每一行",
+    ),
+    (r"missing campus", "缺少校区"),
+    (r"unknown campus " + _Q, "未知校区 {v}"),
+    (r"missing name", "缺少姓名"),
+    (r"unknown category " + _Q, "未知类别 {v}"),
+    (r"missing room", "缺少房号"),
+    (r"missing building", "缺少楼号"),
+    (r"bad date " + _Q + r" \(use YYYY-MM-DD\)", "日期 {v} 无效（请用 年-月-日）"),
+    (r"ID number must have 15 or 18 characters", "身份证号应为 15 或 18 位"),
+    (r"duplicate ID number: already registered", "身份证号重复：已登记"),
+    (r"duplicate ID number: same as line (?P<v>\d+)", "身份证号重复：与第{v}行相同"),
+    # the console's own refusals
+    (r"forbidden: this needs one of the roles (?P<v>.*)", "无权限：需要以下角色之一：{v}"),
+    (r"forbidden: no console page for your roles", "无权限：您的角色没有可用的页面"),
+    (r"the dashboard needs the (?P<v>.*) role", "无权限：实时监控需要保卫处、主管领导、审计或管理员角色"),
+    (r"no action (?P<v>.*)", "没有操作 {v}"),
+    (r"no change (?P<v>.*)", "没有修改项 {v}"),
+    (r"Not Found", "页面不存在"),
+    (r"Method Not Allowed", "不支持此操作"),
+]
+MESSAGES: list[tuple[re.Pattern[str], str]] = [(re.compile(p + "$"), zh) for p, zh in _ROWS]

@@ -1,0 +1,99 @@
+"""The daily reports in the console: the list, make one now, a correction, the director's sign-off,
+and the PDF/CSV downloads (``GET /api/v1/reports/{id}.pdf|csv``, which the session cookie opens)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlmodel import Session, col, select
+
+from central.api.deps import REPORT_SIGNERS, REPORT_WRITERS, WATCHERS, ReadSession, WriteSession
+from central.console.i18n import message
+from central.console.web import LOCAL, Viewer, admit, campus_names, done, form_of, refusal, render
+from central.models.users import User
+from central.office import reports
+from central.office.errors import OfficeError
+
+router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
+PAGE = 50
+
+
+@router.get("/reports")
+def reports_page(
+    request: Request, session: ReadSession, user: Viewer, campus_id: int | None = None
+) -> Response:
+    """A campus's reports, newest first, with what the user may do with each."""
+    return listing(request, session, admit(user, *WATCHERS), campus_id)
+
+
+def listing(
+    request: Request, session: Session, viewer: User, campus_id: int | None = None, **ctx: Any
+) -> Response:
+    """The reports page of one campus (the first by default)."""
+    campuses = campus_names(session)
+    if campus_id is None and campuses:
+        campus_id = next(iter(campuses))
+    stmt = select(reports.DailyReport).where(reports.DailyReport.campus_id == campus_id)
+    rows = list(session.exec(stmt.order_by(col(reports.DailyReport.id).desc()).limit(PAGE)))
+    superseded = {r.supersedes_id for r in rows if r.supersedes_id}
+    return render(
+        request,
+        "reports.html",
+        viewer,
+        campuses=campuses,
+        campus_id=campus_id,
+        rows=rows,
+        superseded=superseded,
+        can_write=viewer.may(*REPORT_WRITERS),
+        can_sign=viewer.may(*REPORT_SIGNERS),
+        today=datetime.now(LOCAL).date().isoformat(),
+        **ctx,
+    )
+
+
+@router.post("/reports")
+async def make_now(request: Request, session: WriteSession, user: Viewer) -> Response:
+    """Make today's office report now (the scheduler makes it at the due time as well)."""
+    viewer = admit(user, *REPORT_WRITERS)
+    form = await form_of(request)
+    campus_id = int(form.get("campus_id", "0") or 0)
+    now = datetime.now(UTC)
+    try:
+        day = datetime.fromisoformat(form["day"]).date() if form.get("day") else now.astimezone(LOCAL).date()
+        previous = reports.latest(session, campus_id, day, reports.OFFICE)
+        made = reports.make_report(session, campus_id, day, reports.OFFICE, now, supersedes=previous)
+    except (OfficeError, ValueError) as exc:
+        return listing(request, session, viewer, campus_id or None, **_refused(exc))
+    session.commit()
+    return done(f"/console/reports?campus_id={campus_id}", f"+ #{made.id} v{made.version}")
+
+
+@router.post("/reports/{report_id}/{action}")
+async def act(report_id: int, action: str, request: Request, session: WriteSession, user: Viewer) -> Response:
+    """``sign`` (the director) or ``correct`` (with a note: a new version recounted now)."""
+    viewer = admit(user, *(REPORT_SIGNERS if action == "sign" else REPORT_WRITERS))
+    form = await form_of(request)
+    row = session.get(reports.DailyReport, report_id)
+    campus_id = row.campus_id if row else None
+    try:
+        if action == "sign":
+            reports.sign(session, report_id, by=viewer.username, at=datetime.now(UTC))
+            message = f"#{report_id} ✓"
+        elif action == "correct":
+            if not form.get("note"):
+                raise ValueError("a correction needs a note")
+            made = reports.correct(session, report_id, at=datetime.now(UTC), note=form["note"])
+            message = f"+ #{made.id} v{made.version}"
+        else:
+            raise ValueError(f"no action {action!r}")
+    except (OfficeError, ValueError) as exc:
+        return listing(request, session, viewer, campus_id, **_refused(exc))
+    session.commit()
+    return done(f"/console/reports?campus_id={campus_id}", message)
+
+
+def _refused(exc: OfficeError | ValueError) -> dict[str, Any]:
+    return refusal(exc) if isinstance(exc, OfficeError) else {"error": message(str(exc))}

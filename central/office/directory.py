@@ -1,0 +1,72 @@
+"""Finding households and people: by building-unit-room (exact parts), phone, last four ID digits or
+name, a page at a time."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from central.models.registry import Household, Person
+
+ADDRESS = re.compile(r"^\s*([0-9A-Za-z]+)(?:\s*[-－]\s*([0-9A-Za-z]+))?(?:\s*[-－]\s*([0-9A-Za-z]+))?\s*$")
+LAST4 = re.compile(r"^[0-9]{3}[0-9Xx]$")
+
+
+def address_parts(q: str) -> tuple[str, ...] | None:
+    """'2-3-302' -> ('2', '3', '302'), '2-3' -> ('2', '3'): a building-unit-room query, or None.
+    A lone word is an address only with a dash ("2-" no; "2" is a name/phone/ID search)."""
+    m = ADDRESS.match(q)
+    if m is None or "-" not in q and "－" not in q:
+        return None
+    return tuple(p for p in m.groups() if p)
+
+
+def _address_filter(parts: tuple[str, ...]) -> list[Any]:
+    # exact parts: "2-3" is building 2, unit 3, never "1-2-302"
+    return [c == v for c, v in zip((Household.building, Household.unit, Household.room), parts, strict=False)]
+
+
+def find_households(
+    session: Session, *, q: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[Household], int]:
+    """A page of households matching ``q`` (an address, or a piece of the label) and the total."""
+    cond: list[Any] = []
+    if q and (parts := address_parts(q)):
+        cond = _address_filter(parts)
+    elif q:
+        cond = [col(Household.label).contains(q.strip())]
+    count = session.exec(select(func.count()).select_from(Household).where(*cond)).one()
+    rows = session.exec(
+        select(Household).where(*cond).order_by(col(Household.id)).offset(offset).limit(limit)
+    )
+    return list(rows), int(count)
+
+
+def find_people(
+    session: Session, *, q: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[tuple[Person, str | None]], int]:
+    """A page of (person, household label) matching ``q`` and the total: an address finds the
+    household's people, four digits the last four of the ID number, a longer number the phone,
+    anything else a piece of the name."""
+    cond: list[Any] = []
+    text = (q or "").strip()
+    if text and (parts := address_parts(text)):
+        cond = [col(Person.household_id).in_(select(Household.id).where(*_address_filter(parts)))]
+    elif LAST4.match(text):
+        cond = [Person.id_last4 == text.upper()]
+    elif text.isdigit() and len(text) >= 5:
+        cond = [col(Person.phone).contains(text)]
+    elif text:
+        cond = [col(Person.name).contains(text)]
+    count = session.exec(select(func.count()).select_from(Person).where(*cond)).one()
+    stmt = (
+        select(Person, Household.label)
+        .join(Household, col(Household.id) == Person.household_id, isouter=True)
+        .where(*cond)
+        .order_by(col(Person.id))
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.exec(stmt)), int(count)

@@ -1,0 +1,97 @@
+"""What the resident's phone page shows beside the rotating code: today's household status, the pass's
+last valid day and the campus's current rules in plain Chinese (with English beside)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from central.models.journal import EntryEvent, HouseholdDay
+from central.models.registry import Campus, Gate, Household, Pass, Person
+from central.office.passcards import KIND_LABELS, last_day
+from central.office.registry import latest_policy
+from gatecore.masking import mask_name
+from gatecore.policy import CampusPolicy
+from gatecore.tokens import PassKind
+
+
+def current_phone_pass(session: Session, secret: str, now: datetime) -> Pass | None:
+    """The holder's newest phone pass valid at ``now`` and not revoked, or None."""
+    person = session.exec(select(Person).where(Person.link_secret == secret)).first()
+    if person is None or not person.active:
+        return None
+    return session.exec(
+        select(Pass)
+        .where(
+            Pass.person_id == person.id,
+            Pass.form == "PHONE",
+            col(Pass.revoked_at).is_(None),
+            col(Pass.valid_from) <= now,
+            col(Pass.valid_until) > now,
+            Pass.kind != "VEHICLE",
+        )
+        .order_by(col(Pass.id).desc())
+    ).first()
+
+
+def rules(policy: CampusPolicy) -> list[tuple[str, str]]:
+    """The campus's rules as sentences a resident reads: (zh, en)."""
+    out = [
+        (
+            f"体温 {policy.fever_threshold:.1f}℃ 及以上不得入校",
+            f"{policy.fever_threshold:.1f} °C or more: no entry",
+        ),
+    ]
+    if policy.household_quota:
+        out.append(("每户每天只限一人出入", "one person per household a day"))
+    if policy.opens and policy.closes:
+        hours = f"{policy.opens.strftime('%H:%M')}–{policy.closes.strftime('%H:%M')}"
+        out.append((f"开放时间 {hours}", f"open {hours}"))
+    else:
+        out.append(("全天开放", "open all day"))
+    kinds = sorted(policy.allowed_kinds, key=lambda k: k.name)
+    if set(kinds) != set(PassKind):  # all kinds allowed: nothing to say
+        zh = "、".join(KIND_LABELS[k.name][0] for k in kinds) or "无"
+        en = ", ".join(KIND_LABELS[k.name][1] for k in kinds) or "none"
+        out.append((f"允许通行：{zh}", f"allowed: {en}"))
+    return out
+
+
+def phone_status(session: Session, row: Pass, now: datetime) -> dict[str, Any]:
+    """The page's facts for a valid phone pass."""
+    person = session.get(Person, row.person_id)
+    campus = session.get(Campus, row.campus_id)
+    tz = ZoneInfo(campus.timezone if campus else "Asia/Shanghai")
+    policy = latest_policy(session, row.campus_id)
+    household = session.get(Household, row.household_id) if row.household_id else None
+    today: dict[str, Any] | None = None
+    if household is not None:
+        claim = session.exec(
+            select(HouseholdDay, Person.name, EntryEvent.gate_id, Gate.name_zh)
+            .join(Person, Person.id == HouseholdDay.person_id)  # type: ignore[arg-type]
+            .join(EntryEvent, EntryEvent.event_id == HouseholdDay.event_id, isouter=True)  # type: ignore[arg-type]
+            .join(Gate, Gate.gate_id == EntryEvent.gate_id, isouter=True)  # type: ignore[arg-type]
+            .where(
+                HouseholdDay.household_id == household.id, HouseholdDay.local_date == policy.local_date(now)
+            )
+        ).first()
+        if claim is not None:
+            day, name, gate_id, gate_name = claim
+            today = {
+                "mine": day.person_id == row.person_id,
+                "by": mask_name(name),
+                "at": day.created_at.astimezone(tz).strftime("%H:%M"),
+                "gate": gate_name or gate_id or "",
+            }
+    return {
+        "holder": mask_name(person.name) if person else "",
+        "campus": campus.name_zh if campus else "",
+        "household": household.label if household else "",
+        "quota": policy.household_quota and household is not None,
+        "today": today,
+        "last_day": last_day(row.valid_until, tz).isoformat(),
+        "rules": rules(policy),
+    }
