@@ -104,7 +104,8 @@ class FeverAlert(SQLModel, table=True):
     gate_id: str
     campus_id: int | None = None
     celsius: float | None = None  # None: symptoms marked without a usable reading
-    symptoms: str = ""  # what the guard marked (cough, other), comma-separated; "" for a fever alone
+    # what the guard marked (cough, other), comma-separated; "" for a fever alone
+    symptoms: str = Field(default="", sa_column_kwargs={"server_default": text("''")})
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
     acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -33,7 +33,7 @@ class User(SQLModel, table=True):
     active: bool = True
     # part of every cookie and token's signed credentials: raising it (logout, password change, disable)
     # ends every session and token the user holds, in every worker, at once
-    session_epoch: int = 0
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # rows before sessions
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC), sa_type=UTCDateTime)
 
     @property

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Text, text
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from central.models.base import UTCDateTime, utc
@@ -62,7 +62,8 @@ class FeverIncident(SQLModel, table=True):
     campus_id: int | None = Field(default=None, index=True)
     person_id: int | None = None
     readings: str = ""  # every reading in order, comma-separated (the gate's first)
-    symptoms: str = ""  # what the guard marked at the gate (cough, other), comma-separated
+    # what the guard marked at the gate (cough, other), comma-separated
+    symptoms: str = Field(default="", sa_column_kwargs={"server_default": text("''")})
     opened_at: datetime = Field(sa_type=UTCDateTime, index=True)
     state: str = OPEN
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
