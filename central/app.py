@@ -44,6 +44,7 @@ from central.console import changes as changes_pages
 from central.console import entries as entry_pages
 from central.console import flow as flow_pages
 from central.console import live as live_page
+from central.console import login as login_pages
 from central.console import nucleic as nucleic_pages
 from central.console import people as people_pages
 from central.console import phone as phone_page
@@ -66,7 +67,7 @@ STATIC = Path(__file__).parent / "console" / "static"
 # login form (its own pre-session token) and the token endpoint (no session yet) stand outside it.
 OPEN_ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
-    console_pages.public,
+    login_pages.public,
     health.router,
     ops.router,
     phone_page.router,

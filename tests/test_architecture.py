@@ -23,19 +23,47 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "firmware_sim": (*CORE, "transport", "gate_agent"),
     "central": (),  # the package's own __init__ (CentralError)
     "central.settings": (),
-    "central.models": CENTRAL_BASE,
+    # create_all stamps a fresh database at the newest revision (a call inside the function; the
+    # migrations read the models' metadata): the one pair of rooms that know each other
+    "central.models": (*CENTRAL_BASE, "central.migrations"),
     "central.audit": (*CENTRAL_BASE, "central.models"),
     "central.office": (*CENTRAL_BASE, "central.models", "central.audit"),
-    "central.decisions": (*CENTRAL_BASE, "transport", "central.models", "central.audit", "central.office"),
+    "central.decisions": (
+        *CENTRAL_BASE,
+        "transport",
+        "central.models",
+        "central.audit",
+        "central.office",
+        "central.ops",
+    ),
     "central.demo": (*CENTRAL_BASE, "central.models", "central.office"),
-    "central.migrations": (*CENTRAL_BASE, "central.models"),
-    "central.ops": (*CENTRAL_BASE, "transport", "central.models", "central.audit", "central.office"),
-    "central.api": (*CENTRAL_BASE, "central.models", "central.audit", "central.office", "central.decisions"),
+    # the table modules still under office (incidents, reports) are loaded by name for the migrations
+    "central.migrations": (*CENTRAL_BASE, "central.models", "central.office"),
+    # instrumentation (metrics, logs) and operations (readiness, backup): below the decision path
+    "central.ops": (
+        *CENTRAL_BASE,
+        "transport",
+        "central.models",
+        "central.audit",
+        "central.office",
+        "central.migrations",
+    ),
+    "central.api": (
+        *CENTRAL_BASE,
+        "central.models",
+        "central.audit",
+        "central.office",
+        "central.decisions",
+        "central.ops",
+    ),
     "central.console": (*CENTRAL_BASE, "central.models", "central.audit", "central.office", "central.api"),
     "central.app": (
         *CENTRAL_BASE,
         "transport",
-        *(f"central.{room}" for room in ("models", "audit", "office", "decisions", "api", "console", "ops")),
+        *(
+            f"central.{room}"
+            for room in ("models", "audit", "office", "decisions", "api", "console", "ops", "migrations")
+        ),
     ),
 }
 ALLOWED["campusgate"] = (*ALLOWED, *PACKAGES)  # the command line wires everything
@@ -152,10 +180,12 @@ def test_the_office_speaks_no_http_and_pages_call_no_route() -> None:
 
 def test_no_module_is_a_crowd() -> None:
     # ~300 lines: a file that serves two stages is split (STYLE); a little slack for a docstring
+    # (a migration revision is generated and frozen, not a module anyone grows)
     long = {
         str(p.relative_to(ROOT)): n
-        for p in modules().values()
-        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 330
+        for name, p in modules().items()
+        if ".migrations.versions." not in name
+        and (n := len(p.read_text(encoding="utf-8").splitlines())) > 330
     }
     assert long == {}
 

@@ -8,7 +8,6 @@ language, no session yet) does not.
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,27 +20,21 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central.api import csrf
-from central.api.auth import SESSION_COOKIE, SESSION_MAX_AGE_S, attempt_login, issue_session, optional_user
-from central.api.deps import CHANGE_READERS, CONSOLE_ROLES, LOG_READERS, WATCHERS, WriteSession
-from central.api.throttle import Refusal
+from central.api.auth import optional_user
+from central.api.deps import CHANGE_READERS, CONSOLE_ROLES, LOG_READERS, WATCHERS
 from central.console.i18n import (
-    LANG_COOKIE,
-    WORDS,
     lang_of,
     message,
     pydantic_message,
     template_globals,
-    translator,
 )
 from central.models.registry import Campus
 from central.models.users import Role, User
 from central.office.errors import OfficeError
 from central.office.passcards import last_day
-from central.office.users import end_sessions
 from gatecore.campus import DEFAULT_TZ
 
 LOCAL = ZoneInfo(DEFAULT_TZ)  # the office's clock: times on console pages are Beijing time
@@ -55,7 +48,6 @@ def console_viewer(request: Request, user: Annotated[User | None, Depends(option
 
 
 Viewer = Annotated[User | None, Depends(console_viewer)]
-public = APIRouter(prefix="/console", include_in_schema=False)
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
 ENTRY_ROLES = LOG_READERS  # whoever may read GET /api/v1/entries (and its CSV) may search the log here
 # (path, word, roles that may open it): the nav shows a link only to those roles
@@ -175,122 +167,6 @@ def campus_names(session: Session) -> dict[int, str]:
     return {
         c.id: c.name_zh for c in session.exec(select(Campus).order_by(col(Campus.id))) if c.id is not None
     }
-
-
-def login_form(request: Request, *, status_code: int = 200, **ctx: Any) -> Response:
-    """The login form with a pre-session CSRF token: another site cannot log a browser in to an
-    account of its own (whose pages the victim would then fill in)."""
-    nonce = request.cookies.get(csrf.LOGIN_COOKIE) or secrets.token_urlsafe(16)
-    response = render(
-        request,
-        "login.html",
-        None,
-        status_code=status_code,
-        login_token=csrf.login_token(request.app, nonce),
-        **ctx,
-    )
-    response.set_cookie(
-        csrf.LOGIN_COOKIE,
-        nonce,
-        max_age=3600,
-        httponly=True,
-        samesite="lax",
-        path="/console/login",
-        secure=secure_cookies(request),
-    )
-    return response
-
-
-def safe_next(value: object) -> str | None:
-    """``value`` if it is a path on this site (never another host: no open redirect after login)."""
-    if isinstance(value, str) and value.startswith("/") and not value.startswith(("//", "/\\")):
-        return value
-    return None
-
-
-@public.get("/login")
-def login_page(request: Request, user: Viewer, next: str | None = None) -> Response:
-    """The login form (``next``: where to go after logging in)."""
-    return login_form(request, next=safe_next(next))
-
-
-@public.post("/login")
-async def login(request: Request) -> Response:
-    """Check the form's token and the password, and set the session cookie."""
-    form = await form_of(request)
-    if not csrf.login_ok(request, (await request.form()).get(csrf.FIELD)):
-        return login_form(
-            request,
-            status_code=403,
-            username=form.get("username"),
-            next=safe_next(form.get("next")),
-            error=csrf.MESSAGE,
-        )
-    address = request.client.host if request.client else None
-    user = await run_in_threadpool(
-        attempt_login, request.app, form.get("username", ""), form.get("password", ""), address
-    )
-    if isinstance(user, Refusal):
-        zh, en = WORDS["login_locked" if user.locked else "login_throttled"]
-        words = (
-            f"{zh.format(s=user.retry_after_s)} · {en.format(s=user.retry_after_s)}"  # both, Chinese first
-        )
-        response = login_form(request, status_code=429, username=form.get("username"), error=words)
-        response.headers["Retry-After"] = str(user.retry_after_s)
-        return response
-    if user is None:
-        return login_form(
-            request,
-            status_code=401,
-            username=form.get("username"),
-            next=safe_next(form.get("next")),
-            error=translator(lang_of(request))("bad_login"),
-        )
-    response = RedirectResponse(safe_next(form.get("next")) or "/console/", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        issue_session(request.app, user),
-        max_age=SESSION_MAX_AGE_S,
-        httponly=True,
-        samesite="lax",
-        secure=secure_cookies(request),
-    )
-    return response
-
-
-@router.post("/logout")
-def logout(request: Request, user: Viewer, session: WriteSession) -> Response:
-    """End the user's sessions on the server (a copied cookie is dead too) and forget the cookie."""
-    # a console logout ends the sessions of the cookie's user (not a script's bearer token calling it)
-    if user is not None and request.cookies.get(SESSION_COOKIE) is not None:
-        row = session.get(User, user.id)
-        if row is not None:
-            end_sessions(row)
-            session.add(row)
-            session.commit()
-    response = RedirectResponse("/console/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, secure=secure_cookies(request), httponly=True, samesite="lax")
-    return response
-
-
-def secure_cookies(request: Request) -> bool:
-    """Whether cookies get ``Secure``: as the setting says, else when the browser came over HTTPS."""
-    setting = request.app.state.settings.cookie_secure
-    if setting is not None:
-        return bool(setting)
-    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
-    return request.url.scheme == "https" or forwarded == "https"
-
-
-@public.get("/lang")
-def language(request: Request, to: str = "zh") -> Response:
-    """Switch between Chinese and English."""
-    back = request.headers.get("referer") or "/console/"
-    response = RedirectResponse(
-        back if back.startswith(str(request.base_url)) else "/console/", status_code=303
-    )
-    response.set_cookie(LANG_COOKIE, "en" if to == "en" else "zh", max_age=365 * 24 * 3600, samesite="lax")
-    return response
 
 
 # each role's most useful first page: the guard's gates, the approver's pending approvals, the

@@ -8,12 +8,10 @@ characters are stored, and none is ever logged.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import secrets
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -21,8 +19,9 @@ from sqlmodel import Session, select
 from central.models.registry import Campus, Household, Person
 from central.models.users import User
 from central.office.changes import record_change
-from central.office.import_limits import ImportFileError, check_upload_size, check_xlsx
+from central.office.import_limits import ImportFileError
 from central.office.registry import id_hash
+from central.office.tables import RowError, read_table
 from gatecore.campus import GROUP_CODE
 from gatecore.policy import HOUSEHOLD_KINDS
 
@@ -92,14 +91,6 @@ HOUSEHOLD_KIND_NAMES = frozenset(k.name for k in HOUSEHOLD_KINDS)  # as stored i
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
 
 
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """A bad row: its line number in the file and why."""
-
-    line: int
-    reason: str
-
-
 @dataclass
 class ImportReport:
     """What an import found or did."""
@@ -110,101 +101,6 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     applied: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One data row: its line number and its cells by field name."""
-
-    line: int
-    cells: dict[str, str]
-
-
-def read_table(
-    filename: str,
-    data: bytes,
-    warnings: list[str],
-    *,
-    columns: dict[str, str] | None = None,
-    required: dict[str, str] | None = None,
-) -> list[Row]:
-    """Rows of a CSV or XLSX file, by field name (raises ImportFileError).
-
-    ``columns`` maps headers to fields (the people import's by default); ``required`` maps each field
-    that must have a column to the header to suggest when it is missing.
-    """
-    columns = COLUMNS if columns is None else columns
-    required = {"campus": "校区", "name": "姓名"} if required is None else required
-    check_upload_size(len(data))
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        lines = _xlsx_lines(data, warnings)
-    elif filename.lower().endswith((".csv", ".txt")):
-        lines = _csv_lines(data)
-    else:
-        raise ImportFileError(f"{filename}: expected a .csv or .xlsx file")
-    lines = [(n, cells) for n, cells in lines if any(c.strip() for c in cells)]
-    if not lines:
-        raise ImportFileError("the file is empty")
-    header_line, header = lines[0]
-    fields = [columns.get(h.strip().lower().lstrip("\ufeff"), columns.get(h.strip(), "")) for h in header]
-    missing = sorted(set(required) - set(fields))
-    if missing:
-        raise ImportFileError(
-            f"line {header_line}: missing column(s) {', '.join(missing)} "
-            f"(e.g. {', '.join(required[m] for m in missing)}); found {', '.join(header)}"
-        )
-    return [
-        Row(n, {f: c.strip() for f, c in zip(fields, cells, strict=False) if f}) for n, cells in lines[1:]
-    ]
-
-
-def _csv_lines(data: bytes) -> list[tuple[int, list[str]]]:
-    for encoding in ("utf-8-sig", "gb18030"):  # gb18030 is a superset of GBK
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError("the CSV is neither UTF-8 nor GBK: save it as CSV UTF-8")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        return [(reader.line_num, row) for row in reader]
-    except csv.Error as exc:  # e.g. a cell over the csv module's 131,072-character limit
-        raise ImportFileError(f"line {reader.line_num + 1}: unreadable CSV: {exc}") from None
-
-
-def _xlsx_lines(data: bytes, warnings: list[str]) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
-    check_xlsx(data)  # before openpyxl expands the whole workbook in memory
-    try:
-        wb = load_workbook(io.BytesIO(data), data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ImportFileError(f"not a readable XLSX file: {type(exc).__name__}") from None
-    sheet = wb.worksheets[0]
-    others = [ws.title for ws in wb.worksheets[1:] if ws.max_row > 1 or ws.cell(1, 1).value is not None]
-    if others:
-        warnings.append(f"only the first sheet {sheet.title!r} was read; ignored: {', '.join(others)}")
-    if sheet.merged_cells.ranges:
-        merged = ", ".join(str(r) for r in list(sheet.merged_cells.ranges)[:5])
-        raise ImportFileError(
-            f"sheet {sheet.title!r} has merged cells ({merged}): unmerge them and fill in every row"
-        )
-    return [
-        (i, ["" if v is None else _cell_text(v) for v in row])
-        for i, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-    ]
-
-
-def _cell_text(value: object) -> str:
-    if isinstance(value, datetime):  # a time of day is kept (a test's sampling time); midnight is a date
-        return value.strftime("%Y-%m-%d %H:%M:%S") if value.time() != time() else value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _date(text: str) -> date:
@@ -219,7 +115,9 @@ def _date(text: str) -> date:
 def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool) -> ImportReport:
     """Check every row; unless ``dry_run`` or a row is bad, write households and people (caller commits)."""
     report = ImportReport()
-    rows = read_table(filename, data, report.warnings)
+    rows = read_table(
+        filename, data, report.warnings, columns=COLUMNS, required={"campus": "校区", "name": "姓名"}
+    )
     report.rows = len(rows)
     campuses: dict[str, Campus] = {}
     for known in session.exec(select(Campus)):

@@ -20,8 +20,8 @@ from sqlmodel import Session, col, select
 from central.models.base import utc
 from central.models.health import NEGATIVE, POSITIVE, NucleicTest
 from central.models.registry import Pass, Person
-from central.office.imports import RowError, read_table
 from central.office.registry import latest_policy
+from central.office.tables import RowError, read_table
 from gatecore.campus import DEFAULT_TZ
 
 logger = logging.getLogger(__name__)

@@ -1,4 +1,5 @@
-"""registry facts for gates, symptoms, testing, closed management, sessions and login throttling, sequence gaps, registry revision, entry-log indexes
+"""Registry facts for gates, symptoms, testing, closed management, sessions and login throttling,
+sequence gaps, the registry revision, entry-log indexes.
 
 Revision ID: 0003
 Revises: 0002

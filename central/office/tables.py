@@ -1,0 +1,113 @@
+"""Reading an office's table files: CSV (UTF-8, UTF-8 with BOM, GBK) or XLSX, sized and zip-bomb-checked
+before they are expanded, into rows of cells by field name. Shared by the people import and the
+nucleic-acid results import."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from central.office.import_limits import ImportFileError, check_upload_size, check_xlsx
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A bad row: its line number in the file and why."""
+
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One data row: its line number and its cells by field name."""
+
+    line: int
+    cells: dict[str, str]
+
+
+def read_table(
+    filename: str,
+    data: bytes,
+    warnings: list[str],
+    *,
+    columns: dict[str, str],
+    required: dict[str, str],
+) -> list[Row]:
+    """Rows of a CSV or XLSX file, by field name (raises ImportFileError).
+
+    ``columns`` maps headers to fields; ``required`` maps each field
+    that must have a column to the header to suggest when it is missing.
+    """
+    check_upload_size(len(data))
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        lines = _xlsx_lines(data, warnings)
+    elif filename.lower().endswith((".csv", ".txt")):
+        lines = _csv_lines(data)
+    else:
+        raise ImportFileError(f"{filename}: expected a .csv or .xlsx file")
+    lines = [(n, cells) for n, cells in lines if any(c.strip() for c in cells)]
+    if not lines:
+        raise ImportFileError("the file is empty")
+    header_line, header = lines[0]
+    fields = [columns.get(h.strip().lower().lstrip("\ufeff"), columns.get(h.strip(), "")) for h in header]
+    missing = sorted(set(required) - set(fields))
+    if missing:
+        raise ImportFileError(
+            f"line {header_line}: missing column(s) {', '.join(missing)} "
+            f"(e.g. {', '.join(required[m] for m in missing)}); found {', '.join(header)}"
+        )
+    return [
+        Row(n, {f: c.strip() for f, c in zip(fields, cells, strict=False) if f}) for n, cells in lines[1:]
+    ]
+
+
+def _csv_lines(data: bytes) -> list[tuple[int, list[str]]]:
+    for encoding in ("utf-8-sig", "gb18030"):  # gb18030 is a superset of GBK
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFileError("the CSV is neither UTF-8 nor GBK: save it as CSV UTF-8")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:  # e.g. a cell over the csv module's 131,072-character limit
+        raise ImportFileError(f"line {reader.line_num + 1}: unreadable CSV: {exc}") from None
+
+
+def _xlsx_lines(data: bytes, warnings: list[str]) -> list[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    check_xlsx(data)  # before openpyxl expands the whole workbook in memory
+    try:
+        wb = load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise ImportFileError(f"not a readable XLSX file: {type(exc).__name__}") from None
+    sheet = wb.worksheets[0]
+    others = [ws.title for ws in wb.worksheets[1:] if ws.max_row > 1 or ws.cell(1, 1).value is not None]
+    if others:
+        warnings.append(f"only the first sheet {sheet.title!r} was read; ignored: {', '.join(others)}")
+    if sheet.merged_cells.ranges:
+        merged = ", ".join(str(r) for r in list(sheet.merged_cells.ranges)[:5])
+        raise ImportFileError(
+            f"sheet {sheet.title!r} has merged cells ({merged}): unmerge them and fill in every row"
+        )
+    return [
+        (i, ["" if v is None else _cell_text(v) for v in row])
+        for i, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+    ]
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, datetime):  # a time of day is kept (a test's sampling time); midnight is a date
+        return value.strftime("%Y-%m-%d %H:%M:%S") if value.time() != time() else value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
