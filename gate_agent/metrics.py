@@ -97,6 +97,8 @@ def instrument(agent: Any) -> None:
     gate = agent.settings.gate_id
     agent.camera = _CountedCamera(agent.camera, gate)
     agent.decoder = _TimedDecoder(agent.decoder, gate)
+    # the frame intake reads through its own references: count there (before the agent starts)
+    agent.intake.camera, agent.intake.decoder = agent.camera, agent.decoder
     agent.health.display = _FaultDisplay(agent.health.display, gate)
     _AGENTS.add(agent)
     port = int(os.environ.get(PORT_ENV) or 0)

@@ -224,7 +224,7 @@ REASONS: dict[Reason, ReasonInfo] = {
     ),
     Reason.EVENT_REFUSED: ReasonInfo(
         _R,
-        4,
+        16,  # never beside another reason: the event itself could not be read
         "扫码信息无法处理，请人工核验",
         "Scan message refused: check by hand",
         "人工核验并联系保卫处",

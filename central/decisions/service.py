@@ -109,6 +109,7 @@ class DecisionService:
     def handle_batch(self, items: Sequence[tuple[str, bytes, datetime]]) -> list[Outgoing]:
         """Decide payloads that arrived together in one transaction; the messages to publish after it."""
         metrics.EVENTS.inc(len(items))
+        started = time.perf_counter()
         out: list[Outgoing] = []
         events: list[_Incoming] = []
         for topic, payload, at in items:
@@ -124,10 +125,9 @@ class DecisionService:
             else:
                 out.extend(parsed)
         if events:
-            started = time.perf_counter()
             out.extend(self._decide_all(events))
-            for _ in events:  # each event waited for its batch's transaction
-                metrics.DECISION_SECONDS.observe(time.perf_counter() - started)
+        for _ in items:  # each payload waited for its batch's answers
+            metrics.DECISION_SECONDS.observe(time.perf_counter() - started)
         return out
 
     def _parse(self, topic: str, payload: bytes, received_at: datetime) -> _Incoming | list[Outgoing]:
@@ -266,6 +266,15 @@ class DecisionService:
         return out
 
     def _duplicate(
+        self, batch: Batch, event: ScanEvent, stored: EntryEvent, received_at: datetime
+    ) -> list[Outgoing]:
+        token = EVENT_ID.set(event.event_id)
+        try:
+            return self._answer_again(batch, event, stored, received_at)
+        finally:
+            EVENT_ID.reset(token)
+
+    def _answer_again(
         self, batch: Batch, event: ScanEvent, stored: EntryEvent, received_at: datetime
     ) -> list[Outgoing]:
         answer = stored.decision_json.encode()

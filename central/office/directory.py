@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from central.models.base import contains_text
 from central.models.registry import Household, Person
 
 ADDRESS = re.compile(r"^\s*([0-9A-Za-z]+)(?:\s*[-－]\s*([0-9A-Za-z]+))?(?:\s*[-－]\s*([0-9A-Za-z]+))?\s*$")
@@ -36,7 +37,7 @@ def find_households(
     if q and (parts := address_parts(q)):
         cond = _address_filter(parts)
     elif q:
-        cond = [col(Household.label).contains(q.strip())]
+        cond = [contains_text(col(Household.label), q.strip())]
     count = session.exec(select(func.count()).select_from(Household).where(*cond)).one()
     rows = session.exec(
         select(Household).where(*cond).order_by(col(Household.id)).offset(offset).limit(limit)
@@ -57,9 +58,9 @@ def find_people(
     elif LAST4.match(text):
         cond = [Person.id_last4 == text.upper()]
     elif text.isdigit() and len(text) >= 5:
-        cond = [col(Person.phone).contains(text)]
+        cond = [contains_text(col(Person.phone), text)]
     elif text:
-        cond = [col(Person.name).contains(text)]
+        cond = [contains_text(col(Person.name), text)]
     count = session.exec(select(func.count()).select_from(Person).where(*cond)).one()
     stmt = (
         select(Person, Household.label)

@@ -76,6 +76,7 @@ def allow(event: ScanEvent) -> DecisionMessage:
         open=True,
         policy_version=1,
         decided_at=datetime.now(UTC),
+        offline_recorded=event.offline is not None,  # as central answers a copy carrying a verdict
     )
 
 

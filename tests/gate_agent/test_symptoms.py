@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from gate_agent.screen import ScreenDisplay
+from gate_agent.devices.screen import ScreenDisplay
 
 from firmware_sim.display import RecordingDisplay
 from gate_agent.bootstrap import build_agent
@@ -15,7 +15,7 @@ from gatecore.messages import Temperature
 from gatecore.reasons import Reason
 from gatecore.thermoline import SensorStatus
 from tests.gate_agent.conftest import gate_settings, wait_until
-from tests.gate_agent.test_display import decision_message
+from tests.gate_agent.devices.test_display import decision_message
 from transport.broker import free_port
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlmodel import col, select
@@ -69,8 +69,8 @@ def audit_verify(request: Request, session: ReadSession) -> VerifyPublic:
 def entries(
     session: ReadSession,
     filters: Filters,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> EntriesPublic:
     """The entry log, newest first, narrowed by any of the filters."""
     rows, total = search(session, filters, limit=limit, offset=offset)

@@ -76,8 +76,8 @@ _ROWS: list[tuple[str, str]] = [
     (r"(?P<f>.+): expected a \.csv or \.xlsx file", "{f}：请上传 .csv 或 .xlsx 文件"),
     (r"the file is empty", "文件是空的"),
     (
-        r"line (?P<n>\d+): missing column\(s\) (?P<v>.*) \(e\.g\. 校区, 姓名\); found (?P<w>.*)",
-        "第{n}行：缺少列 {v}（如 校区、姓名）；实际为 {w}",
+        r"line (?P<n>\d+): missing column\(s\) (?P<v>.*) \(e\.g\. (?P<x>.*)\); found (?P<w>.*)",
+        "第{n}行：缺少列 {v}（如 {x}）；实际为 {w}",
     ),
     (
         r"the CSV is neither UTF-8 nor GBK: save it as CSV UTF-8",
@@ -99,6 +99,36 @@ _ROWS: list[tuple[str, str]] = [
     (r"ID number must have 15 or 18 characters", "身份证号应为 15 或 18 位"),
     (r"duplicate ID number: already registered", "身份证号重复：已登记"),
     (r"duplicate ID number: same as line (?P<v>\d+)", "身份证号重复：与第{v}行相同"),
+    # withdrawn approvals, upload limits, closed-management groups, test results, schema checks
+    (
+        r"approval (?P<v>\d+) is (?P<s>\w+); only an approved one can be withdrawn",
+        "审批{v}当前为 {s}，只有已批准的审批可以撤回",
+    ),
+    (r"the file is larger than (?P<v>\d+) MB", "文件超过 {v} MB"),
+    (
+        r"the XLSX expands to (?P<v>\d+) MB, more than (?P<w>\d+) MB: save it as CSV or split it",
+        "XLSX 解压后 {v} MB，超过 {w} MB：请另存为 CSV 或拆分",
+    ),
+    (r"the XLSX sheet (?P<v>.+) expands past the size limit", "XLSX 工作表 {v} 解压后超过大小上限"),
+    (
+        r"the XLSX holds more than (?P<v>\d+) cells: save it as CSV or split it",
+        "XLSX 单元格超过 {v} 个：请另存为 CSV 或拆分",
+    ),
+    (r"bad group (?P<v>.+) \(lower-case letters, digits, _\)", "分组 {v} 无效（小写字母、数字、下划线）"),
+    (r"sampling time (?P<v>.+) is in the future", "采样时间 {v} 晚于现在"),
+    (
+        r"bad sampling time (?P<v>.+) \(use YYYY-MM-DD \[HH:MM\]\)",
+        "采样时间 {v} 无效（请用 年-月-日 [时:分]）",
+    ),
+    (r"contradicts line (?P<v>\d+) \(same person, same time\)", "与第{v}行矛盾（同一人、同一时间）"),
+    (
+        r"contradicts the (?P<v>\w+) result recorded for the same sample",
+        "与同一样本已记录的{v}结果矛盾",
+    ),
+    (r"text must not contain a NUL character", "文本不能含有 NUL 字符"),
+    (r"may be left out but not null", "可以不填，但不能为空值"),
+    (r"(?P<v>.+) must lie between (?P<a>.+) and (?P<b>.+)", "{v} 须在 {a} 与 {b} 之间"),
+    (r"line (?P<n>\d+): unreadable CSV: (?P<v>.*)", "第{n}行：无法读取的 CSV：{v}"),
     # the console's own refusals
     (r"forbidden: this needs one of the roles (?P<v>.*)", "无权限：需要以下角色之一：{v}"),
     (r"forbidden: no console page for your roles", "无权限：您的角色没有可用的页面"),

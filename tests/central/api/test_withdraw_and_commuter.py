@@ -142,8 +142,9 @@ def test_closed_management_and_testing_settings_through_the_api_and_the_console(
     }
     r = c.form(f"/console/policy/{world.campus_id}", {**form, "closed_groups": "学生"})
     assert r.status_code == 200 and "封闭管理分组须为小写字母" in r.text
-    r = c.form(f"/console/policy/{world.campus_id}", form)
+    r = c.form(f"/console/policy/{world.campus_id}", form)  # the preview: nothing saved yet
     assert "核酸检测周期" in r.text and 'id="p-closed_groups"' in r.text
+    r = c.form(f"/console/policy/{world.campus_id}", {**form, "confirm": "yes"})
     api = c.call("GET", url).json()
     assert (api["closed_groups"], api["nat_interval_hours"], api["nat_max_age_hours"]) == (
         ["logistics", "student"],

@@ -106,7 +106,7 @@ def test_a_long_import_does_not_hold_up_the_server(world: World, tmp_path: Path)
         deadline = time.monotonic() + 10
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.05)
-        rows = [f"坞城校区,{i // 40},1,{i % 40},人{i},,住户,," for i in range(6_000)]
+        rows = [f"坞城校区,{i // 40},1,{i % 40},人{i},,住户,," for i in range(20_000)]
         data = ("\n".join([HEADER, *rows]) + "\n").encode()
         done: dict[str, float] = {}
 
@@ -131,8 +131,9 @@ def test_a_long_import_does_not_hold_up_the_server(world: World, tmp_path: Path)
             waits.append(time.monotonic() - asked)
         importer.join(120)
         took = done["at"] - started
-        assert done.get("status") == 200 and took > 2, took
-        # answered in a fraction of the import's time, not after it (the import held the loop before)
+        assert done.get("status") == 200, done
+        # the server answered while the import ran, each time in a fraction of the import's time, not
+        # after it (the import held the loop before)
         assert waits and max(waits) < took / 3, (waits, took)
     finally:
         server.should_exit = True
