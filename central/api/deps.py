@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from central.api.auth import require_roles
 from central.models.base import MAX_DB_INT
@@ -19,6 +19,7 @@ from central.models.db import read_only
 from central.models.registry import Campus, Gate, Pass
 from central.models.users import Role, User
 from central.office.keys import KeyRing
+from central.office.schemas import Page
 
 logger = logging.getLogger(__name__)
 
@@ -128,3 +129,19 @@ Auditor = Annotated[User, Depends(require_roles(*AUDITORS))]
 LogReader = Annotated[User, Depends(require_roles(*LOG_READERS))]
 ChangeReader = Annotated[User, Depends(require_roles(*CHANGE_READERS))]
 ConflictReader = Annotated[User, Depends(require_roles(*CONFLICT_READERS))]
+
+
+def page_of(
+    session: Session,
+    model: type[Any],
+    cond: list[Any],
+    public: type[Any],
+    *,
+    order: Any,
+    limit: int,
+    offset: int,
+) -> Page[Any]:
+    """One page of ``model`` rows matching ``cond`` in ``order``, shown as ``public``, and how many matched."""
+    total = session.exec(select(func.count()).select_from(model).where(*cond)).one()
+    rows = session.exec(select(model).where(*cond).order_by(order).offset(offset).limit(limit))
+    return Page(data=[public.model_validate(r, from_attributes=True) for r in rows], count=total)

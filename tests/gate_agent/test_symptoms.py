@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from gate_agent.devices.screen import ScreenDisplay
 
 from firmware_sim.display import RecordingDisplay
 from gate_agent.bootstrap import build_agent
+from gate_agent.devices.screen import ScreenDisplay
 from gate_agent.views import from_decision_message
 from gatecore.messages import Temperature
 from gatecore.reasons import Reason

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
-from sqlmodel import col, func, select
+from sqlmodel import col
 
 from central.api.deps import (
     ApproverUser,
@@ -19,6 +19,7 @@ from central.api.deps import (
     RegistryReader,
     RowId,
     WriteSession,
+    page_of,
     publish_person,
 )
 from central.models.registry import Approval, Pass, ReturnBatch, Vehicle
@@ -53,11 +54,9 @@ def list_approvals(
         cond.append(col(Approval.status) == status_)
     if person_id is not None:
         cond.append(col(Approval.person_id) == person_id)
-    total = session.exec(select(func.count()).select_from(Approval).where(*cond)).one()
-    rows = session.exec(
-        select(Approval).where(*cond).order_by(col(Approval.id).desc()).offset(offset).limit(limit)
+    return page_of(
+        session, Approval, cond, ApprovalPublic, order=col(Approval.id).desc(), limit=limit, offset=offset
     )
-    return Page(data=[ApprovalPublic.model_validate(r, from_attributes=True) for r in rows], count=total)
 
 
 @router.post("/approvals", response_model=ApprovalPublic, status_code=status.HTTP_201_CREATED)

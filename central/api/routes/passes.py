@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import Field
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from central.api.deps import (
     IdFilter,
@@ -18,6 +18,7 @@ from central.api.deps import (
     RowId,
     WriteSession,
     keyring_of,
+    page_of,
     publish_campus,
 )
 from central.models.base import MAX_DB_INT
@@ -60,9 +61,7 @@ def list_passes(
             cond.append(col(column) == value)
     if revoked is not None:
         cond.append(col(Pass.revoked_at).is_not(None) if revoked else col(Pass.revoked_at).is_(None))
-    total = session.exec(select(func.count()).select_from(Pass).where(*cond)).one()
-    rows = session.exec(select(Pass).where(*cond).order_by(col(Pass.id).desc()).offset(offset).limit(limit))
-    return Page(data=[PassPublic.model_validate(r, from_attributes=True) for r in rows], count=total)
+    return page_of(session, Pass, cond, PassPublic, order=col(Pass.id).desc(), limit=limit, offset=offset)
 
 
 @router.post("/{pass_id}/revoke", response_model=PassPublic)

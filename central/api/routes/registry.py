@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 from sqlalchemy import or_
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from central.api.deps import (
     IdFilter,
@@ -16,6 +16,7 @@ from central.api.deps import (
     RegistryReader,
     RowId,
     WriteSession,
+    page_of,
     publish_campus,
     publish_gate,
     publish_person,
@@ -122,11 +123,9 @@ def list_households(
         cond.append(col(Household.campus_id) == campus_id)
     if q:
         cond.append(contains_text(col(Household.label), q))
-    total = session.exec(select(func.count()).select_from(Household).where(*cond)).one()
-    rows = session.exec(
-        select(Household).where(*cond).order_by(col(Household.id)).offset(offset).limit(limit)
+    return page_of(
+        session, Household, cond, HouseholdPublic, order=col(Household.id), limit=limit, offset=offset
     )
-    return Page(data=[HouseholdPublic.model_validate(r, from_attributes=True) for r in rows], count=total)
 
 
 @router.post("/households", response_model=HouseholdPublic, status_code=status.HTTP_201_CREATED)
@@ -164,9 +163,7 @@ def list_people(
         cond.append(col(Person.active) == active)
     if q:
         cond.append(or_(contains_text(col(Person.name), q), contains_text(col(Person.phone), q)))
-    total = session.exec(select(func.count()).select_from(Person).where(*cond)).one()
-    rows = session.exec(select(Person).where(*cond).order_by(col(Person.id)).offset(offset).limit(limit))
-    return Page(data=[PersonPublic.model_validate(r, from_attributes=True) for r in rows], count=total)
+    return page_of(session, Person, cond, PersonPublic, order=col(Person.id), limit=limit, offset=offset)
 
 
 @router.post("/people", response_model=PersonPublic, status_code=status.HTTP_201_CREATED)
