@@ -51,6 +51,7 @@ from central.console import phone as phone_page
 from central.console import registry_pages
 from central.console import reports_page as report_pages
 from central.console import users as user_pages
+from central.console import visits as visit_pages
 from central.console import web as console_pages
 from central.decisions.worker import Worker
 from central.models.db import create_all, make_engine, read_only
@@ -93,6 +94,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     people_pages.router,
     flow_pages.router,
     registry_pages.router,
+    visit_pages.router,
     entry_pages.router,
     user_pages.router,
     changes_pages.router,

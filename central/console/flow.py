@@ -7,11 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
 from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession, publish_campus, publish_person
-from central.console.web import LOCAL, Viewer, admit, done, form_of, page_offset, refusal, render
+from central.console.web import LOCAL, Viewer, admit, done, form_of, page_offset, refusal, render, submit
 from central.models.registry import Approval, Pass, Person
 from central.models.users import Role, User
 from central.office import approvals as office_approvals
@@ -66,13 +65,14 @@ async def request_form(request: Request, session: WriteSession, user: Viewer) ->
     """The office requests an approval."""
     viewer = admit(user, Role.SECURITY)
     form = await form_of(request)
-    try:
-        body = ApprovalCreate.model_validate(form)
-        office_approvals.request_approval(session, actor=viewer, body=body)
-    except (ValidationError, OfficeError) as exc:
-        return approvals(request, session, viewer, form=form, **refusal(exc))
-    session.commit()
-    return done("/console/approvals", "✓")
+    return submit(
+        session,
+        lambda: office_approvals.request_approval(
+            session, actor=viewer, body=ApprovalCreate.model_validate(form)
+        ),
+        again=lambda **why: approvals(request, session, viewer, form=form, **why),
+        done_at=lambda _: ("/console/approvals", "✓"),
+    )
 
 
 @router.post("/approvals/{approval_id}/{verdict}")
@@ -152,13 +152,14 @@ async def issue_form(request: Request, session: WriteSession, user: Viewer) -> R
         "valid_from": _day_start(form.get("valid_from")),
         "valid_until": _day_start(form.get("valid_until"), plus=1),
     }
-    try:
-        issued = office_passes.issue(session, actor=viewer, body=PassCreate.model_validate(data))
-    except (ValidationError, OfficeError) as exc:
-        return passes(request, session, viewer, form=form, **refusal(exc))
-    session.commit()
-    return done(
-        "/console/passes", f"+ {len(issued)}: " + _id_range([p.id for p in issued if p.id is not None])
+    return submit(
+        session,
+        lambda: office_passes.issue(session, actor=viewer, body=PassCreate.model_validate(data)),
+        again=lambda **why: passes(request, session, viewer, form=form, **why),
+        done_at=lambda issued: (
+            "/console/passes",
+            f"+ {len(issued)}: " + _id_range([p.id for p in issued if p.id is not None]),
+        ),
     )
 
 

@@ -7,15 +7,22 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from sqlmodel import Session
 
 from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession
 from central.console.i18n import lang_of, message, translator
-from central.console.web import Viewer, admit, campus_names, done, form_of, page_offset, refusal, render
+from central.console.web import (
+    Viewer,
+    admit,
+    campus_names,
+    done,
+    form_of,
+    page_offset,
+    render,
+    submit,
+)
 from central.models.users import Role, User
 from central.office.directory import find_households, find_people
-from central.office.errors import OfficeError
 from central.office.import_apart import run_import_apart
 from central.office.import_limits import MAX_UPLOAD_BYTES
 from central.office.people import add_household, add_person
@@ -58,12 +65,12 @@ async def add_household_form(request: Request, session: WriteSession, user: View
     """Add a household, or show the form again with its errors."""
     viewer = admit(user, Role.SECURITY)
     form = await form_of(request)
-    try:
-        household = add_household(session, actor=viewer, body=HouseholdCreate.model_validate(form))
-    except (ValidationError, OfficeError) as exc:
-        return households(request, session, viewer, form=form, **refusal(exc))
-    session.commit()
-    return done("/console/households", f"+ {household.label}")
+    return submit(
+        session,
+        lambda: add_household(session, actor=viewer, body=HouseholdCreate.model_validate(form)),
+        again=lambda **why: households(request, session, viewer, form=form, **why),
+        done_at=lambda x: ("/console/households", f"+ {x.label}"),
+    )
 
 
 @router.get("/people")
@@ -111,12 +118,12 @@ async def add_person_form(request: Request, session: WriteSession, user: Viewer)
     """Add a person, or show the form again with its errors."""
     viewer = admit(user, Role.SECURITY)
     form = await form_of(request)
-    try:
-        person = add_person(session, actor=viewer, body=PersonCreate.model_validate(form))
-    except (ValidationError, OfficeError) as exc:
-        return people(request, session, viewer, form=form, **refusal(exc))
-    session.commit()
-    return done("/console/people", f"+ #{person.id}")
+    return submit(
+        session,
+        lambda: add_person(session, actor=viewer, body=PersonCreate.model_validate(form)),
+        again=lambda **why: people(request, session, viewer, form=form, **why),
+        done_at=lambda x: ("/console/people", f"+ #{x.id}"),
+    )
 
 
 @router.get("/import")

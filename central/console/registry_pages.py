@@ -8,46 +8,39 @@ same checks, the same journal entry, the same re-published gate configs.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import time
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError, field_validator
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession, publish_campus, publish_gate
 from central.console.i18n import lang_of, pair, translator
 from central.console.web import (
-    LOCAL,
     Viewer,
     admit,
     campus_names,
     done,
     field_errors,
     form_of,
+    person_names,
     refusal,
     render,
+    submit,
 )
-from central.models.registry import Gate, Pass, Person
+from central.models.registry import Gate
 from central.models.users import Role, User
 from central.office import approvals, dashboard, registry
 from central.office.errors import OfficeError
-from central.office.schemas import GateUpdate, ReturnBatchCreate, VehicleCreate, VisitorCreate
+from central.office.schemas import GateUpdate, VehicleCreate
 from gatecore.campus import valid_timezone
 from gatecore.masking import mask_name
 from gatecore.tokens import PassKind
 
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
 KINDS = [k.lower() for k in PassKind.__members__]
-
-
-def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
-    wanted = [i for i in ids if i is not None]
-    if not wanted:
-        return {}
-    rows = session.exec(select(Person.id, Person.name).where(col(Person.id).in_(wanted)))
-    return {pid: name for pid, name in rows if pid is not None}
 
 
 # --- gates -----------------------------------------------------------------------------------------
@@ -211,7 +204,7 @@ def vehicles(
 ) -> Response:
     """The vehicles page."""
     rows = approvals.find_vehicles(session, plate=plate)
-    owners = _names(session, {v.owner_person_id for v in rows})
+    owners = person_names(session, {v.owner_person_id for v in rows})
     if not viewer.may(*CONSOLE_ROLES):
         # a guard checks a plate at the gate; the owner's full name stays with the office
         owners = {pid: mask_name(name) for pid, name in owners.items()}
@@ -232,99 +225,9 @@ async def vehicle_form(request: Request, session: WriteSession, user: Viewer) ->
     """Register a vehicle, as ``POST /api/v1/vehicles``."""
     viewer = admit(user, Role.SECURITY)
     form = await form_of(request)
-    try:
-        vehicle = approvals.add_vehicle(session, actor=viewer, body=VehicleCreate.model_validate(form))
-    except (ValidationError, OfficeError) as exc:
-        return vehicles(request, session, viewer, form=form, **refusal(exc))
-    session.commit()
-    return done("/console/vehicles", f"+ {vehicle.plate}")
-
-
-# --- visitors --------------------------------------------------------------------------------------
-
-
-@router.get("/visitors")
-def visitors_page(request: Request, session: ReadSession, user: Viewer) -> Response:
-    """Recent visitor passes and the register form."""
-    return visitors(request, session, admit(user, *CONSOLE_ROLES))
-
-
-def visitors(request: Request, session: Session, viewer: User, **ctx: Any) -> Response:
-    """The visitors page: the newest visitor passes first."""
-    rows = session.exec(
-        select(Pass, Person.name)
-        .join(Person, col(Person.id) == Pass.person_id)
-        .where(Pass.kind == "VISITOR")
-        .order_by(col(Pass.id).desc())
-        .limit(100)
+    return submit(
+        session,
+        lambda: approvals.add_vehicle(session, actor=viewer, body=VehicleCreate.model_validate(form)),
+        again=lambda **why: vehicles(request, session, viewer, form=form, **why),
+        done_at=lambda x: ("/console/vehicles", f"+ {x.plate}"),
     )
-    return render(
-        request,
-        "visitors.html",
-        viewer,
-        rows=list(rows),
-        campuses=campus_names(session),
-        can_add=viewer.may(Role.SECURITY),
-        **ctx,
-    )
-
-
-def _local_instant(value: str | None) -> str | None:
-    # a datetime-local field has no offset: it is Beijing time, the office's clock
-    if not value:
-        return None
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        return value  # let the schema say what is wrong with it
-    return (at if at.tzinfo else at.replace(tzinfo=LOCAL)).isoformat()
-
-
-@router.post("/visitors")
-async def visitor_form(request: Request, session: WriteSession, user: Viewer) -> Response:
-    """Register a visitor and issue the one-time pass, as ``POST /api/v1/visitors``."""
-    viewer = admit(user, Role.SECURITY)
-    form = await form_of(request)
-    data = {**form, **{k: _local_instant(form.get(k)) for k in ("valid_from", "valid_until")}}
-    try:
-        visit = approvals.register_visitor(session, actor=viewer, body=VisitorCreate.model_validate(data))
-    except (ValidationError, OfficeError) as exc:
-        return visitors(request, session, viewer, form=form, **refusal(exc))
-    session.commit()
-    return done("/console/visitors", f"+ #{visit.id}")
-
-
-# --- return batches --------------------------------------------------------------------------------
-
-
-@router.get("/batches")
-def batches_page(request: Request, session: ReadSession, user: Viewer) -> Response:
-    """Students' return windows and the add form."""
-    return batches(request, session, admit(user, *CONSOLE_ROLES))
-
-
-def batches(request: Request, session: Session, viewer: User, **ctx: Any) -> Response:
-    """The return batches page."""
-    rows = approvals.find_batches(session)
-    return render(
-        request,
-        "batches.html",
-        viewer,
-        rows=rows,
-        names=_names(session, {b.person_id for b in rows}),
-        can_add=viewer.may(Role.SECURITY),
-        **ctx,
-    )
-
-
-@router.post("/batches")
-async def batch_form(request: Request, session: WriteSession, user: Viewer) -> Response:
-    """Give a student a return window, as ``POST /api/v1/return-batches``."""
-    viewer = admit(user, Role.SECURITY)
-    form = await form_of(request)
-    try:
-        batch = approvals.create_batch(session, actor=viewer, body=ReturnBatchCreate.model_validate(form))
-    except (ValidationError, OfficeError) as exc:
-        return batches(request, session, viewer, form=form, **refusal(exc))
-    session.commit()
-    return done("/console/batches", f"+ #{batch.id}")

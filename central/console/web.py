@@ -8,9 +8,10 @@ language, no session yet) does not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
 
@@ -31,13 +32,14 @@ from central.console.i18n import (
     pydantic_message,
     template_globals,
 )
-from central.models.registry import Campus
+from central.models.registry import Campus, Person
 from central.models.users import Role, User
 from central.office.errors import OfficeError
 from central.office.passcards import last_day
 from gatecore.campus import DEFAULT_TZ
 
 LOCAL = ZoneInfo(DEFAULT_TZ)  # the office's clock: times on console pages are Beijing time
+T = TypeVar("T")
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
@@ -148,6 +150,23 @@ def refusal(exc: ValidationError | OfficeError) -> dict[str, Any]:
     return {"error": message(exc.message)}
 
 
+def submit(
+    session: Session,
+    write: Callable[[], T],
+    again: Callable[..., Response],
+    done_at: Callable[[T], tuple[str, str]],
+) -> Response:
+    """A form's write through the office: committed and redirected (post/redirect/get, so a reload
+    does not write twice), or the form again with why it was refused."""
+    try:
+        result = write()
+    except (ValidationError, OfficeError) as exc:
+        return again(**refusal(exc))
+    session.commit()
+    path, message = done_at(result)
+    return done(path, message)
+
+
 def field_errors(exc: ValidationError) -> dict[str, str]:
     """Validation errors by form field ('error' for the whole form), in both languages."""
     return {str(e["loc"][0]) if e["loc"] else "error": pydantic_message(e) for e in exc.errors()}
@@ -160,6 +179,15 @@ async def form_of(request: Request) -> dict[str, Any]:
         for k, v in (await request.form()).items()
         if isinstance(v, str) and v.strip() != "" and k != csrf.FIELD
     }
+
+
+def person_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    """Names of the people with these ids (a page shows them beside rows that hold only an id)."""
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    rows = session.exec(select(Person.id, Person.name).where(col(Person.id).in_(wanted)))
+    return {pid: name for pid, name in rows if pid is not None}
 
 
 def campus_names(session: Session) -> dict[int, str]:
