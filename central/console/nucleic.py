@@ -15,10 +15,9 @@ from sqlmodel import Session
 
 from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession, publish_all
 from central.console.i18n import lang_of, translator
-from central.console.web import Viewer, admit, campus_names, done, render
+from central.console.web import Viewer, admit, chosen_campus, done, render
 from central.models.users import Role, User
 from central.office import nucleic
-from central.office.errors import NotFound
 from central.office.nucleic_import import run_test_import
 from central.office.registry import latest_policy
 
@@ -37,11 +36,7 @@ def page(
     request: Request, session: Session, viewer: User, campus_id: int | None = None, **ctx: Any
 ) -> Response:
     """The testing page of one campus (the first one by default)."""
-    campuses = campus_names(session)
-    if campus_id is None and campuses:
-        campus_id = next(iter(campuses))
-    if campus_id is not None and campus_id not in campuses:
-        raise NotFound(f"campus {campus_id} not found")
+    campuses, campus_id = chosen_campus(session, campus_id)
     rows = nucleic.due_list(session, campus_id=campus_id, now=datetime.now(UTC)) if campus_id else []
     policy = latest_policy(session, campus_id) if campus_id else None
     return render(

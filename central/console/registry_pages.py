@@ -22,6 +22,7 @@ from central.console.web import (
     Viewer,
     admit,
     campus_names,
+    chosen_campus,
     done,
     field_errors,
     form_of,
@@ -129,11 +130,7 @@ def policy(
     request: Request, session: Session, viewer: User, campus_id: int | None = None, **ctx: Any
 ) -> Response:
     """The policy page of one campus (the first one by default)."""
-    campuses = campus_names(session)
-    if campus_id is None and campuses:
-        campus_id = next(iter(campuses))
-    if campus_id is not None and campus_id not in campuses:
-        raise HTTPException(404, detail=f"campus {campus_id} not found")
+    campuses, campus_id = chosen_campus(session, campus_id)
     current = registry.latest_policy(session, campus_id).to_dict() if campus_id is not None else None
     return render(
         request,

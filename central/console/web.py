@@ -34,7 +34,7 @@ from central.console.i18n import (
 )
 from central.models.registry import Campus, Person
 from central.models.users import Role, User
-from central.office.errors import OfficeError
+from central.office.errors import NotFound, OfficeError
 from central.office.passcards import last_day
 from gatecore.campus import DEFAULT_TZ
 
@@ -188,6 +188,17 @@ def person_names(session: Session, ids: set[int | None]) -> dict[int, str]:
         return {}
     rows = session.exec(select(Person.id, Person.name).where(col(Person.id).in_(wanted)))
     return {pid: name for pid, name in rows if pid is not None}
+
+
+def chosen_campus(session: Session, campus_id: int | None) -> tuple[dict[int, str], int | None]:
+    """Every campus by name and the one a page shows: the asked one (NotFound if there is none such),
+    else the first."""
+    campuses = campus_names(session)
+    if campus_id is None and campuses:
+        campus_id = next(iter(campuses))
+    if campus_id is not None and campus_id not in campuses:
+        raise NotFound(f"campus {campus_id} not found")
+    return campuses, campus_id
 
 
 def campus_names(session: Session) -> dict[int, str]:
