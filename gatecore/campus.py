@@ -39,6 +39,11 @@ class CampusPolicy:
     nat_interval_hours: int = 0  # kept-in people are tested this often (seed 002); 0: no programme
     nat_max_age_hours: int | None = None  # the gate refers a kept-in person without a negative this recent
 
+    @property
+    def tests_nucleic(self) -> bool:
+        """Whether a kept-in person's latest negative test counts at the gate (so it must be read)."""
+        return self.nat_max_age_hours is not None and bool(self.closed_groups)
+
     def local_date(self, at: datetime) -> date:
         """The campus's calendar date at an instant (the household day follows it)."""
         return at.astimezone(ZoneInfo(self.timezone)).date()

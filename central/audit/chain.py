@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
 from central.models.base import utc
@@ -49,6 +50,7 @@ class Checkpoint:
 
 _NOT_CONTENT = frozenset({"seq", "prev_hash", "row_hash"})
 CONTENT_FIELDS = tuple(name for name in EntryEvent.model_fields if name not in _NOT_CONTENT)
+_INSERTED = (*CONTENT_FIELDS, "prev_hash", "row_hash")
 
 
 def _canon(value: Any) -> Any:
@@ -96,23 +98,29 @@ def append_entry(session: Session, entry: EntryEvent) -> EntryEvent:
     return entry
 
 
-def append_entries(session: Session, entries: Sequence[EntryEvent]) -> None:
+def append_entries(session: Session, entries: Sequence[Any]) -> None:
     """Link a batch of rows to the chain in order, under ONE lock of the head, and insert them together.
 
-    The head is locked last in the caller's transaction and held only until it commits, so a batch of
-    decisions costs one lock and one head update, not one per scan. The rows must get ascending
-    ``seq`` in list order (one multi-row insert does that); anything else raises ChainOrderError.
+    ``entries`` carry the content fields as attributes (EntryEvent, or the decision path's plain rows);
+    they are inserted with one multi-row INSERT … RETURNING seq, not as ORM objects, and each gets its
+    ``seq``, ``prev_hash`` and ``row_hash`` set. The head is locked last in the caller's transaction and
+    held only until it commits, so a batch of decisions costs one lock and one head update, not one per
+    scan. The rows must get ascending ``seq`` in list order; anything else raises ChainOrderError.
     """
     if not entries:
         return
     head = _lock_head(session)
     prev = head.last_hash
+    rows = []
     for entry in entries:
         entry.prev_hash = prev
         entry.row_hash = prev = row_hash(prev, entry)
-    session.add_all(entries)
-    session.flush()
-    seqs = [entry.seq or 0 for entry in entries]
+        rows.append({name: getattr(entry, name) for name in _INSERTED})
+    table = EntryEvent.__table__  # type: ignore[attr-defined]
+    stmt = insert(table).returning(table.c.seq, sort_by_parameter_order=True)
+    seqs = list(session.execute(stmt, rows).scalars())
+    for entry, seq in zip(entries, seqs, strict=True):
+        entry.seq = seq
     if seqs[0] <= head.last_seq or any(b <= a for a, b in zip(seqs, seqs[1:], strict=False)):
         raise ChainOrderError(f"rows numbered {seqs[:5]}… after head seq {head.last_seq}")
     head.last_seq, head.last_hash = seqs[-1], prev

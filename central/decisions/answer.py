@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from central.models.journal import EntryEvent, FeverAlert
+from central.decisions.batch import NewEntry
+from central.models.journal import FeverAlert
 from gatecore.messages import DecisionMessage, ScanEvent
 from gatecore.messages import FeverAlert as FeverAlertMessage
 from gatecore.policy import Decision, Facts
@@ -87,10 +88,10 @@ def entry_row(
     payload: bytes,
     conflict: str | None,
     received_at: datetime,
-) -> EntryEvent:
-    """The entry-log row for a decided event (not yet chained: auditlog.append_entry does that)."""
+) -> NewEntry:
+    """The entry-log row for a decided event (not yet chained: the batch appends it to the chain)."""
     claims = decision.claims
-    return EntryEvent(
+    return NewEntry.of(
         event_id=event.event_id,
         gate_id=event.gate_id,
         gate_seq=event.seq,

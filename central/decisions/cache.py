@@ -4,8 +4,9 @@ Deciding a scan reads the same few rows again and again (the gate, the campus po
 its person and household, approvals). The cache serves them from memory; at the start of every
 batch it reads the registry revision (one statement, central.models.revision) and starts empty if
 anything in the registry changed since: a revocation, a policy or a gate closed an instant before
-is in force for the very next decision. Household days and visitor-pass use are never cached:
-they are claimed atomically in the database.
+is in force for the very next decision. Visitor-pass use is never cached and household days are
+claimed atomically in the database; a day's holder, once someone holds it, never changes, so it is
+remembered, but only after the transaction that saw it committed (:meth:`RegistryCache.committed`).
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ class RegistryCache:
     def __init__(self) -> None:
         self.revision: int | None = None
         self._values: dict[tuple[Any, ...], Any] = {}
+        self._pending: dict[tuple[Any, ...], Any] = {}  # seen in the open transaction
         self.hits = self.misses = 0
 
     def refresh(self, session: Session) -> None:
         """Read the registry revision (inside the batch's transaction); drop everything if it moved."""
+        self._pending.clear()  # a batch that failed committed nothing it saw
         revision = current_revision(session)
         if revision != self.revision or len(self._values) > MAX_ENTRIES:
             if self.revision is not None:
@@ -57,6 +60,20 @@ class RegistryCache:
             loaded = self._values[key] = load()
             return loaded
 
+    def remember(self, key: tuple[Any, ...], value: Any) -> None:
+        """A value read or written in the open transaction: kept once it commits."""
+        self._pending[key] = value
+
+    def recall(self, key: tuple[Any, ...]) -> Any:
+        """A remembered value (this transaction's first), or None."""
+        found = self._pending.get(key)
+        return found if found is not None else self._values.get(key)
+
+    def committed(self) -> None:
+        """The open transaction committed: what it remembered is true for everyone now."""
+        self._values.update(self._pending)
+        self._pending.clear()
+
 
 class NoCache(RegistryCache):
     """Reads straight from the database every time (tools and tests that change rows in-line)."""
@@ -67,6 +84,9 @@ class NoCache(RegistryCache):
     def value(self, key: tuple[Any, ...], load: Callable[[], T]) -> T:
         """Load it now."""
         return load()
+
+    def remember(self, key: tuple[Any, ...], value: Any) -> None:
+        """Nothing is kept."""
 
 
 def _detached(session: Session, obj: M | None) -> M | None:

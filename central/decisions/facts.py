@@ -29,13 +29,15 @@ def build_facts(
     *,
     revoked_as_of: datetime | None = None,
     cache: RegistryCache | None = None,
+    nucleic: bool = True,
 ) -> Facts:
     """Facts for a pass whose signature verified, as of the campus-local ``day`` of the scan.
 
     A pass counts as revoked if it is revoked now; with ``revoked_as_of`` (an offline decision being
     reconciled) only if it was revoked by then: a gate that admitted someone before the revocation
     was right at the time, one that admitted them after it was not. Registry rows come from
-    ``cache`` when given (the worker's, valid for the current registry revision).
+    ``cache`` when given (the worker's, valid for the current registry revision). ``nucleic``: read
+    the latest test only when the campus's policy asks for one (a statement per scan otherwise).
     """
     c = cache or NoCache()
     pass_row = c.row(session, Pass, claims.pass_id)
@@ -52,28 +54,13 @@ def build_facts(
     approvals: tuple[Window, ...] = ()
     batches: tuple[Window, ...] = ()
     exits: tuple[Window, ...] = ()
-    if person is not None:  # closed management: approvals to leave, whatever the pass's kind
-        exits = tuple(
-            Window(a.valid_from, a.valid_until)
-            for a in session.exec(
-                select(Approval).where(
-                    Approval.person_id == person.id, Approval.kind == "exit", Approval.status == "approved"
-                )
+    if person is not None and person.id is not None:
+        # closed management: approvals to leave, whatever the pass's kind
+        exits = _approved(session, c, person.id, "exit")
+        if claims.kind in STAFF_KINDS or claims.kind is PassKind.CONTRACTOR:
+            approvals = _approved(
+                session, c, person.id, "staff" if claims.kind in STAFF_KINDS else "contractor"
             )
-        )
-    if person is not None and (claims.kind in STAFF_KINDS or claims.kind is PassKind.CONTRACTOR):
-        kind, pid = "staff" if claims.kind in STAFF_KINDS else "contractor", person.id
-        approvals = c.value(
-            ("approvals", pid, kind),
-            lambda: tuple(
-                Window(a.valid_from, a.valid_until)
-                for a in session.exec(
-                    select(Approval).where(
-                        Approval.person_id == pid, Approval.kind == kind, Approval.status == "approved"
-                    )
-                )
-            ),
-        )
     if person is not None and claims.kind in (PassKind.STUDENT, PassKind.INTL_STUDENT):
         pid = person.id
         batches = c.value(
@@ -101,7 +88,22 @@ def build_facts(
         day_holder=day_holder(session, claims.household_id, day, c) if household else None,
         group=person.group if person else None,
         exit_approvals=exits,
-        last_negative_at=last_negative_at(session, person.id) if person and person.id else None,
+        last_negative_at=last_negative_at(session, person.id) if nucleic and person and person.id else None,
+    )
+
+
+def _approved(session: Session, c: RegistryCache, person_id: int, kind: str) -> tuple[Window, ...]:
+    # approvals are registry rows: the cache drops them when one is granted or withdrawn
+    return c.value(
+        ("approvals", person_id, kind),
+        lambda: tuple(
+            Window(a.valid_from, a.valid_until)
+            for a in session.exec(
+                select(Approval).where(
+                    Approval.person_id == person_id, Approval.kind == kind, Approval.status == "approved"
+                )
+            )
+        ),
     )
 
 

@@ -69,7 +69,9 @@ def evaluate(
     as_of = at if admitted_offline else None
     verified = verified_claims(claims)
     facts = (
-        build_facts(session, verified, gate, day, revoked_as_of=as_of, cache=cache)
+        build_facts(
+            session, verified, gate, day, revoked_as_of=as_of, cache=cache, nucleic=policy.tests_nucleic
+        )
         if verified is not None
         else gate_facts(gate)
     )

@@ -49,21 +49,36 @@ def claim_day(
         .returning(HouseholdDay.person_id)  # type: ignore[arg-type]
     )
     holder_id = session.execute(stmt).scalar_one()
-    if holder_id == claim.person_id:
-        return None
-    return holder_of(session, holder_id, cache)
+    holder = holder_of(session, holder_id, cache)
+    if cache is not None:
+        cache.remember(_day_key(claim.household_id, claim.local_date), holder)
+    return None if holder_id == claim.person_id else holder
 
 
 def day_holder(
     session: Session, household_id: int, local_date: date, cache: RegistryCache | None = None
 ) -> Holder | None:
-    """Who holds the household's day, if anyone (a read for the facts; the claim decides)."""
+    """Who holds the household's day, if anyone (a read for the facts; the claim decides). A holder
+    once seen is remembered by ``cache``: the day's holder never changes."""
+    key = _day_key(household_id, local_date)
+    known = cache.recall(key) if cache is not None else None
+    if known is not None:
+        return known  # type: ignore[no-any-return]
     holder_id = session.exec(
         select(HouseholdDay.person_id).where(
             HouseholdDay.household_id == household_id, HouseholdDay.local_date == local_date
         )
     ).first()
-    return None if holder_id is None else holder_of(session, holder_id, cache)
+    if holder_id is None:
+        return None
+    holder = holder_of(session, holder_id, cache)
+    if cache is not None:
+        cache.remember(key, holder)
+    return holder
+
+
+def _day_key(household_id: int, local_date: date) -> tuple[str, int, date]:
+    return ("day_holder", household_id, local_date)
 
 
 def holder_of(session: Session, person_id: int, cache: RegistryCache | None = None) -> Holder:

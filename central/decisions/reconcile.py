@@ -7,9 +7,9 @@ import logging
 import uuid
 from datetime import datetime
 
+from central.audit.chain import CONTENT_FIELDS
 from central.decisions.answer import offline_acknowledgement
-from central.decisions.batch import Batch
-from central.models.journal import EntryEvent
+from central.decisions.batch import Batch, Logged, NewEntry
 from gatecore.messages import ScanEvent
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ def reconcile_id(event_id: str) -> str:
     return str(uuid.uuid5(_RECONCILE_NS, event_id))
 
 
-def late_offline(batch: Batch, event: ScanEvent, stored: EntryEvent, received_at: datetime) -> bytes:
+def late_offline(batch: Batch, event: ScanEvent, stored: Logged, received_at: datetime) -> bytes:
     """The gate decided on its own after (or while) we decided: log what it did beside what we said,
     once, and answer with the acknowledgement that lets the gate drop its outbox row."""
     assert event.offline is not None
@@ -39,7 +39,7 @@ def late_offline(batch: Batch, event: ScanEvent, stored: EntryEvent, received_at
             f"central decided {stored.verdict}/{stored.reason}"
         )
         logger.warning("event %s: offline decision conflicts with central: %s", event.event_id, conflict)
-    row = EntryEvent.model_validate(stored.model_dump(exclude={"seq", "prev_hash", "row_hash"}))
+    row = NewEntry(**{name: getattr(stored, name) for name in CONTENT_FIELDS})
     row.kind, row.event_id, row.of_event, row.received_at = (
         "offline_reconcile",
         rid,

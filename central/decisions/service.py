@@ -26,14 +26,13 @@ from central.decisions.answer import (
     fever_alert,
     refusal_message,
 )
-from central.decisions.batch import Batch
+from central.decisions.batch import Batch, Logged
 from central.decisions.cache import RegistryCache
 from central.decisions.deadletter import store_rejected
 from central.decisions.judge import Judged, alerting, evaluate
 from central.decisions.reconcile import late_offline, reconcile_id
 from central.models.base import utc
 from central.models.db import session_scope
-from central.models.journal import EntryEvent
 from central.models.registry import Gate
 from central.office.incidents import incident_for
 from central.office.keys import KeyRing
@@ -190,6 +189,8 @@ class DecisionService:
                 # it is answered as a duplicate (still recording an offline decision this copy carries)
                 logger.info("events of a batch were logged concurrently by another worker; deciding again")
                 continue
+            self.cache.committed()
+            metrics.count_decisions(batch.verdicts)
             # outside that transaction: each dead letter is written in its own
             for incoming, why in collisions:
                 out.extend(
@@ -250,7 +251,7 @@ class DecisionService:
             session.add(row)
             session.add(incident_for(row, decision.claims.person_id if decision.claims else None))
             out.append(Outgoing(topics.FEVER_ALERTS, alert.to_json()))
-        metrics.decided(session, decision.verdict.value, decision.reason.value)
+        batch.verdicts.append((decision.verdict.value, decision.reason.value))  # counted once committed
         logger.info(
             "decision %s gate=%s verdict=%s reason=%s%s",
             event.event_id,
@@ -266,7 +267,7 @@ class DecisionService:
         return out
 
     def _duplicate(
-        self, batch: Batch, event: ScanEvent, stored: EntryEvent, received_at: datetime
+        self, batch: Batch, event: ScanEvent, stored: Logged, received_at: datetime
     ) -> list[Outgoing]:
         token = EVENT_ID.set(event.event_id)
         try:
@@ -275,7 +276,7 @@ class DecisionService:
             EVENT_ID.reset(token)
 
     def _answer_again(
-        self, batch: Batch, event: ScanEvent, stored: EntryEvent, received_at: datetime
+        self, batch: Batch, event: ScanEvent, stored: Logged, received_at: datetime
     ) -> list[Outgoing]:
         answer = stored.decision_json.encode()
         if event.offline is not None and stored.offline_verdict is None:
@@ -285,7 +286,7 @@ class DecisionService:
         return [Outgoing(topics.gate_decisions(event.gate_id), answer)]
 
 
-def _collision(stored: EntryEvent) -> str:
+def _collision(stored: Logged) -> str:
     # event ids are UUIDv7 with 74 random bits: the same id from two gates is a fault or an attack,
     # and answering it with the first gate's stored decision would show that gate's holder
     return f"event id already used by gate {stored.gate_id!r}"

@@ -9,7 +9,7 @@ only where the API serves ``/metrics``, so it is counted once however many worke
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -43,11 +43,10 @@ DATABASE_ERRORS = Counter(
 BROKER_UP = Gauge("campusgate_broker_connected", "1 while this process's MQTT link is connected")
 
 
-def decided(session: Session, verdict: str, reason: str) -> None:
-    """Count a decision once its transaction commits (a rolled-back one is decided again later)."""
-    from sqlalchemy import event
-
-    event.listen(session, "after_commit", lambda _s: DECISIONS.labels(verdict, reason).inc(), once=True)
+def count_decisions(verdicts: Iterable[tuple[str, str]]) -> None:
+    """Count the decisions of a transaction that committed (a rolled-back one is decided again later)."""
+    for verdict, reason in verdicts:
+        DECISIONS.labels(verdict, reason).inc()
 
 
 class DatabaseCollector(Collector):

@@ -151,3 +151,23 @@ def test_registry_change_reaches_the_cache_before_the_next_decision(world: World
     assert Reason.GATE_CLOSED.value in msg.reasons
     with session_scope(world.engine) as s:
         assert s.exec(text("SELECT revision FROM registry_revision")).one()[0] >= 2
+
+
+def test_a_household_day_claimed_in_a_rolled_back_batch_is_not_remembered(world: World) -> None:
+    # the day's holder is remembered between batches, but only once the claim committed: a batch that
+    # rolled back after zhang's claim must leave the day free for li
+    service = world.service  # one worker's service: its cache lives across batches
+    with session_scope(world.engine) as s:  # the database refuses zhang's log row, after the claim
+        s.connection().exec_driver_sql(
+            "CREATE TRIGGER refuse_zhang BEFORE INSERT ON entry_event "
+            f"WHEN NEW.person_id = {world.people['zhang']} BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    assert service.handle(*world.scan("zhang"), RECEIVED) == []  # not logged: the gate resends
+    with session_scope(world.engine) as s:
+        s.connection().exec_driver_sql("DROP TRIGGER refuse_zhang")
+
+    li = DecisionMessage.from_json(service.handle(*world.scan("li"), RECEIVED)[0].payload)
+    assert (li.verdict, li.reason) == (Verdict.ALLOW, Reason.OK)
+    again = DecisionMessage.from_json(service.handle(*world.scan("zhang"), RECEIVED)[0].payload)
+    assert again.reason is Reason.HOUSEHOLD_DAY_USED  # li's committed claim is the one remembered
+    assert again.detail["day_holder"] == "李*华"
