@@ -29,15 +29,15 @@ def b45decode(text: str) -> bytes:
     except KeyError as exc:
         raise ValueError(f"character {exc.args[0]!r} is not base45") from None
     out = bytearray()
-    for i in range(0, len(digits), 3):
-        chunk = digits[i : i + 3]
-        n = sum(v * 45**k for k, v in enumerate(chunk))
-        if len(chunk) == 3:
-            if n > 0xFFFF:
-                raise ValueError("base45 triple out of range")
-            out += n.to_bytes(2, "big")
-        else:
-            if n > 0xFF:
-                raise ValueError("base45 pair out of range")
-            out.append(n)
+    full = len(digits) - len(digits) % 3
+    for i in range(0, full, 3):
+        n = digits[i] + digits[i + 1] * 45 + digits[i + 2] * 2025
+        if n > 0xFFFF:
+            raise ValueError("base45 triple out of range")
+        out += n.to_bytes(2, "big")
+    if full < len(digits):
+        n = digits[full] + digits[full + 1] * 45
+        if n > 0xFF:
+            raise ValueError("base45 pair out of range")
+        out.append(n)
     return bytes(out)

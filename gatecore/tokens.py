@@ -101,8 +101,31 @@ def issue_token(claims: PassClaims, private_key: Ed25519PrivateKey) -> str:
     return PREFIX + b45encode(body + signature)
 
 
+_READ: dict[str, tuple[bytes, PassClaims]] = {}  # QR text -> (the key it verified under, its claims)
+_READ_MAX = 50_000  # a large campus's cards; beyond it, start again
+
+
 def parse_token(text: str, public_keys: Mapping[int, Ed25519PublicKey]) -> PassClaims:
-    """Check form and signature (not time); raise TokenError with the precise reason."""
+    """Check form and signature (not time); raise TokenError with the precise reason.
+
+    The same card is shown every day: a text that verified under a key is remembered with its claims
+    and, while that key is still among ``public_keys``, not decoded and verified again (a forged or
+    damaged text is checked every time and never remembered).
+    """
+    known = _READ.get(text)
+    if known is not None:
+        raw_key, claims = known
+        key = public_keys.get(claims.key_id)
+        if key is not None and key.public_bytes_raw() == raw_key:
+            return claims
+    claims = _parse(text, public_keys)
+    if len(_READ) >= _READ_MAX:
+        _READ.clear()
+    _READ[text] = (public_keys[claims.key_id].public_bytes_raw(), claims)
+    return claims
+
+
+def _parse(text: str, public_keys: Mapping[int, Ed25519PublicKey]) -> PassClaims:
     text = text.strip()
     if not text.startswith(PREFIX_FAMILY) or ":" not in text[:8]:
         raise TokenError(Reason.QR_FOREIGN, "QR text is not a campusgate pass")

@@ -20,6 +20,7 @@ from gatecore.masking import mask_name
 from gatecore.policy import DayClaim, Holder
 
 logger = logging.getLogger(__name__)
+_DAYS = HouseholdDay.__table__  # type: ignore[attr-defined]
 
 
 def claim_day(
@@ -46,7 +47,7 @@ def claim_day(
         .on_conflict_do_update(
             index_elements=["household_id", "local_date"], set_={"household_id": insert.excluded.household_id}
         )
-        .returning(HouseholdDay.person_id)  # type: ignore[arg-type]
+        .returning(_DAYS.c.person_id)  # the table's column: a plain statement, not an ORM one
     )
     holder_id = session.execute(stmt).scalar_one()
     holder = holder_of(session, holder_id, cache)
@@ -64,11 +65,11 @@ def day_holder(
     known = cache.recall(key) if cache is not None else None
     if known is not None:
         return known  # type: ignore[no-any-return]
-    holder_id = session.exec(
-        select(HouseholdDay.person_id).where(
-            HouseholdDay.household_id == household_id, HouseholdDay.local_date == local_date
+    holder_id = session.execute(
+        select(_DAYS.c.person_id).where(
+            _DAYS.c.household_id == household_id, _DAYS.c.local_date == local_date
         )
-    ).first()
+    ).scalar()
     if holder_id is None:
         return None
     holder = holder_of(session, holder_id, cache)

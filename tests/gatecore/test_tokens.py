@@ -95,6 +95,17 @@ def test_forged_with_another_key_has_bad_signature(keys) -> None:
     assert refusal(text, keys) is Reason.TOKEN_BAD_SIGNATURE
 
 
+def test_a_remembered_pass_still_needs_its_key(make_token, keys) -> None:
+    # a verified text is remembered, but only under the key it verified with: a key withdrawn from
+    # the gate, or replaced under the same id, makes the very same text fail again
+    text = make_token(pass_id=4242)
+    assert parse_token(text, keys).pass_id == 4242
+    assert parse_token(text, keys).pass_id == 4242  # the remembered claims
+    assert refusal(text, {}) is Reason.TOKEN_UNKNOWN_KEY
+    assert refusal(text, {1: Ed25519PrivateKey.generate().public_key()}) is Reason.TOKEN_BAD_SIGNATURE
+    assert parse_token(" " + text + "\n", keys).pass_id == 4242  # what the decoder adds is still stripped
+
+
 def test_expired_and_not_yet_valid(make_token, keys) -> None:
     text = make_token(valid_from=NOW - timedelta(days=2), valid_until=NOW - timedelta(seconds=1))
     assert refusal(text, keys) is Reason.PASS_EXPIRED
