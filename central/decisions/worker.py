@@ -35,7 +35,11 @@ SEQUENCE_EVERY_S = 1.0
 
 
 def link_options(settings: CentralSettings) -> LinkOptions:
-    """How central reaches the broker; a persistent session, so QoS 1 events queue while we are down."""
+    """How central reaches the broker. A lone worker keeps a persistent session, so QoS 1 events queue
+    while it is down. Workers sharing the events do not: the broker keeps dealing a disconnected
+    persistent session its share (queued for a worker that may never return), while with clean
+    sessions it deals only to the workers connected; an event in flight to a worker that dies is
+    resent by its gate's outbox."""
     return LinkOptions(
         host=settings.mqtt_host,
         port=settings.mqtt_port,
@@ -43,7 +47,7 @@ def link_options(settings: CentralSettings) -> LinkOptions:
         password=settings.mqtt_password.get_secret_value() if settings.mqtt_password else None,
         tls=settings.mqtt_tls,
         ca_file=settings.mqtt_ca_file,
-        clean_session=False,
+        clean_session=settings.shared_subscription,
     )
 
 
@@ -63,7 +67,8 @@ class Worker:
         )
         self.link = MqttLink(f"central-{settings.worker_id}", link_options(settings))
         self.configs_published = threading.Event()
-        self._watching = threading.Event()  # set: stop reading the log for sequence gaps
+        self._watching = threading.Event()  # set: stop the sequence and config threads
+        self._configs_wanted = threading.Event()  # set on connect: publish every gate's config
         shared = topics.shared(topics.ALL_EVENTS, settings.shared_group)
         events = shared if settings.shared_subscription else topics.ALL_EVENTS
         self.link.subscribe(events, self._on_event, qos=1)
@@ -79,6 +84,7 @@ class Worker:
         self.commits.start()
         self._watching.clear()
         threading.Thread(target=self._watch_sequences, name="central-sequences", daemon=True).start()
+        threading.Thread(target=self._publish_configs, name="central-configs", daemon=True).start()
         self.link.start(wait=wait)
         self.scheduler.start()
         if not self.configs_published.wait(wait):
@@ -123,16 +129,24 @@ class Worker:
 
     def _on_connection(self, up: bool) -> None:
         BROKER_UP.set(1 if up else 0)
-        if not up:
-            return
-        # again on every connect: a broker restarted without persistence has lost the retained configs
-        try:
-            count = self.publish_all_configs()
-        except SQLAlchemyError as exc:
-            logger.error("gate configs not published, database unavailable: %s", type(exc).__name__)
-            return
-        logger.info("published %d gate configs", count)
-        self.configs_published.set()
+        if up:
+            # again on every connect: a broker restarted without persistence has lost the retained
+            # configs. Not on paho's network thread: a thousand gates' configs take longer than the
+            # keepalive, and the link would be dropped while publishing them
+            self._configs_wanted.set()
+
+    def _publish_configs(self) -> None:
+        while not self._watching.is_set():
+            if not self._configs_wanted.wait(0.5):
+                continue
+            self._configs_wanted.clear()
+            try:
+                count = self.publish_all_configs()
+            except SQLAlchemyError as exc:
+                logger.error("gate configs not published, database unavailable: %s", type(exc).__name__)
+                continue
+            logger.info("published %d gate configs", count)
+            self.configs_published.set()
 
     def _on_event(self, topic: str, payload: bytes) -> None:
         self.commits.put(topic, payload, datetime.now(UTC))

@@ -185,7 +185,7 @@ def test_production_topology_decides_every_event_once_through_a_worker_crash(
     for n, worker in workers.items():
         _wait(
             f"worker {n} connects over TLS as central-{n}",
-            lambda n=n: f"as central-{n} (p2, c0, k10, u'central-{n}')" in broker.log_file.read_text(),
+            lambda n=n: f"as central-{n} (p2, c1, k10, u'central-{n}')" in broker.log_file.read_text(),
             30,
             worker,
             broker.log_tail(),

@@ -156,3 +156,34 @@ def test_two_workers_share_the_events(
     finally:
         for w in workers:
             w.stop()
+
+
+def test_a_stopped_worker_gets_no_share_of_the_events(
+    broker, pg_engine: Engine, keyring: KeyRing, client, tmp_path: Path
+) -> None:
+    # a worker sharing the events that stops (or dies) must not keep a session the broker deals its
+    # share to: every event goes to the worker still connected, and nothing waits for the gone one
+    world = build_world(pg_engine, keyring, gate_id=f"d-{uuid.uuid4().hex[:10]}")
+    group = uuid.uuid4().hex[:6]
+    workers = [
+        Worker(
+            _settings(
+                broker, tmp_path, shared_subscription=True, shared_group=group, worker_id=f"{group}-{i}"
+            ),
+            pg_engine,
+            keyring,
+        )
+        for i in range(2)
+    ]
+    for w in workers:
+        w.start()
+    workers[1].stop()
+    try:
+        decisions = client(topics.gate_decisions(world.gate_id))
+        scans = [world.scan("staff", at=NOW + timedelta(seconds=i)) for i in range(10)]
+        for scan in scans:
+            client.link.publish(*scan)  # type: ignore[attr-defined]
+        answered = {DecisionMessage.from_json(decisions.get(timeout=TIMEOUT)).event_id for _ in scans}
+        assert answered == {ScanEvent.from_json(payload).event_id for _, payload in scans}
+    finally:
+        workers[0].stop()
