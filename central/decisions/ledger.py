@@ -46,30 +46,33 @@ def claim_day(
         .on_conflict_do_update(
             index_elements=["household_id", "local_date"], set_={"household_id": insert.excluded.household_id}
         )
-        .returning(HouseholdDay.person_id)  # type: ignore[arg-type]
+        .returning(HouseholdDay.person_id, HouseholdDay.created_at)  # type: ignore[arg-type]
     )
-    holder_id = session.execute(stmt).scalar_one()
+    holder_id, claimed_at = session.execute(stmt).one()
     if holder_id == claim.person_id:
         return None
-    return holder_of(session, holder_id, cache)
+    return holder_of(session, holder_id, cache, at=claimed_at)
 
 
 def day_holder(
     session: Session, household_id: int, local_date: date, cache: RegistryCache | None = None
 ) -> Holder | None:
     """Who holds the household's day, if anyone (a read for the facts; the claim decides)."""
-    holder_id = session.exec(
-        select(HouseholdDay.person_id).where(
+    row = session.exec(
+        select(HouseholdDay.person_id, HouseholdDay.created_at).where(
             HouseholdDay.household_id == household_id, HouseholdDay.local_date == local_date
         )
     ).first()
-    return None if holder_id is None else holder_of(session, holder_id, cache)
+    return None if row is None else holder_of(session, row[0], cache, at=row[1])
 
 
-def holder_of(session: Session, person_id: int, cache: RegistryCache | None = None) -> Holder:
-    """A person as a day holder: id and masked name (the person's row from ``cache`` when given)."""
+def holder_of(
+    session: Session, person_id: int, cache: RegistryCache | None = None, *, at: datetime | None = None
+) -> Holder:
+    """A person as a day holder: id, masked name (the person's row from ``cache`` when given) and
+    when the day was claimed."""
     person = (cache or NoCache()).row(session, Person, person_id)
-    return Holder(person_id=person_id, masked_name=mask_name(person.name) if person else "")
+    return Holder(person_id=person_id, masked_name=mask_name(person.name) if person else "", at=at)
 
 
 def use_visitor_pass(session: Session, pass_id: int, at: datetime) -> bool:
