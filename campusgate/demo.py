@@ -21,8 +21,8 @@ from central.demo.seed import local_today, seed_demo
 from central.office.users import seed_demo_users
 from central.settings import CentralSettings
 from firmware_sim.scenario import Card, GateRig, household_day, start_rig
-from gate_agent.devices.display import HEADLINE
 from gate_agent.views import DisplayView
+from gate_agent.words import HEADLINE, day_holder_words
 from transport.broker import EmbeddedBroker
 
 logger = logging.getLogger(__name__)
@@ -41,8 +41,8 @@ def describe(gate_id: str, note: str, view: DisplayView) -> str:
         parts.append(view.holder)
     if view.household:
         parts.append(view.household)
-    if view.detail.get("day_holder"):
-        parts.append(f"今日出入人 today's member: {view.detail['day_holder']}")
+    if (day := day_holder_words(view.detail)) is not None:
+        parts.append(f"{day[0]} / {day[1]}")
     if view.offline:
         parts.append("[离线 OFFLINE]")
     return f"[{gate_id:<18}] ({note}) " + "  ".join(parts)

@@ -47,7 +47,9 @@ def build_agent(
     the simulator passes its own display and relay (and may pass a camera, thermometer or link)."""
     store = Store(settings.database_path)
     display = display or TerminalDisplay()
-    screen = ScreenDisplay(settings.screen_port).start() if settings.screen_port else None
+    screen = None
+    if settings.screen_port:
+        screen = ScreenDisplay(settings.screen_port, verdict_s=settings.screen_verdict_s).start()
     if screen is not None:
         display = TeeDisplay(display, screen)
     agent = GateAgent(

@@ -30,10 +30,10 @@ class LocalLedger:
         """Who holds the household's day at this gate, if anyone."""
         with self.store.tx() as c:
             row = c.execute(
-                "SELECT person_id FROM household_day WHERE household_id = ? AND local_date = ?",
+                "SELECT person_id, claimed_at FROM household_day WHERE household_id = ? AND local_date = ?",
                 (household_id, local_date.isoformat()),
             ).fetchone()
-        return None if row is None else _holder(int(row[0]))
+        return None if row is None else _holder(row)
 
     def claim(self, claim: DayClaim) -> Holder:
         """Claim atomically (INSERT … ON CONFLICT DO NOTHING); return whoever holds the day."""
@@ -49,15 +49,16 @@ class LocalLedger:
                 ),
             )
             row = c.execute(
-                "SELECT person_id FROM household_day WHERE household_id = ? AND local_date = ?",
+                "SELECT person_id, claimed_at FROM household_day WHERE household_id = ? AND local_date = ?",
                 (claim.household_id, claim.local_date.isoformat()),
             ).fetchone()
-        return _holder(int(row[0]))
+        return _holder(row)
 
 
-def _holder(person_id: int) -> Holder:
+def _holder(row: tuple[int, str]) -> Holder:
     # the gate holds no names; the person id is what the guard can quote to the office
-    return Holder(person_id=person_id, masked_name=f"#{person_id}")
+    person_id = int(row[0])
+    return Holder(person_id=person_id, masked_name=f"#{person_id}", at=datetime.fromisoformat(row[1]))
 
 
 class ConfigStore:

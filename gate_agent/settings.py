@@ -36,6 +36,7 @@ class GateSettings(BaseSettings):
     outbox_warn_depth: int = Field(1000, ge=1)
     relay_port: Path | None = None  # serial relay board (devices.relay.SerialRelay); None: no relay
     screen_port: int = Field(0, ge=0, le=65535)  # the gate screen web page on 127.0.0.1; 0: off
+    screen_verdict_s: float = Field(5.0, gt=0, le=3600)  # a verdict stays on the gate screen this long
     guard_id: str = "guard"  # who overrides at this gate's console (a duty post, not a name)
     resend_after_s: float = Field(3.0, gt=0)  # an unacknowledged event is published again after this
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from gatecore.messages import DecisionMessage, ScanEvent
@@ -28,6 +29,7 @@ class DisplayView:
     offline: bool
     event_id: str
     detail: Mapping[str, Any] = field(default_factory=dict)
+    decided_at: datetime | None = None  # central's decision time, or the gate's scan time offline
 
     @property
     def opens(self) -> bool:
@@ -59,6 +61,7 @@ def from_decision_message(msg: DecisionMessage) -> DisplayView:
         offline=msg.offline,
         event_id=msg.event_id,
         detail=dict(msg.detail),
+        decided_at=msg.decided_at,
     )
 
 
@@ -76,4 +79,5 @@ def from_offline(decision: Decision, event: ScanEvent) -> DisplayView:
         offline=True,
         event_id=event.event_id,
         detail=dict(decision.detail),
+        decided_at=event.gate_time,
     )

@@ -29,6 +29,7 @@ class Holder:
 
     person_id: int
     masked_name: str
+    at: datetime | None = None  # when the day was claimed, for the refusal to say when
 
 
 @dataclass(frozen=True, slots=True)

@@ -206,6 +206,8 @@ def evaluate(
             elif holder.person_id != claims.person_id:
                 reasons.append(Reason.HOUSEHOLD_DAY_USED)
                 detail["day_holder"] = holder.masked_name
+                if holder.at is not None:  # campus time, as the guard tells it: "used at 08:12"
+                    detail["day_holder_at"] = holder.at.astimezone(ZoneInfo(policy.timezone)).isoformat()
         elif claims.kind in HOUSEHOLD_KINDS and facts.commuter:
             ok = Reason.OK_COMMUTER
     if lapsed:

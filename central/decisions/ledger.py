@@ -47,10 +47,10 @@ def claim_day(
         .on_conflict_do_update(
             index_elements=["household_id", "local_date"], set_={"household_id": insert.excluded.household_id}
         )
-        .returning(_DAYS.c.person_id)  # the table's column: a plain statement, not an ORM one
+        .returning(_DAYS.c.person_id, _DAYS.c.created_at)  # the table's columns: a plain statement
     )
-    holder_id = session.execute(stmt).scalar_one()
-    holder = holder_of(session, holder_id, cache)
+    holder_id, claimed_at = session.execute(stmt).one()
+    holder = holder_of(session, holder_id, cache, at=claimed_at)
     if cache is not None:
         cache.remember(_day_key(claim.household_id, claim.local_date), holder)
     return None if holder_id == claim.person_id else holder
@@ -65,14 +65,14 @@ def day_holder(
     known = cache.recall(key) if cache is not None else None
     if known is not None:
         return known  # type: ignore[no-any-return]
-    holder_id = session.execute(
-        select(_DAYS.c.person_id).where(
+    row = session.execute(
+        select(_DAYS.c.person_id, _DAYS.c.created_at).where(
             _DAYS.c.household_id == household_id, _DAYS.c.local_date == local_date
         )
-    ).scalar()
-    if holder_id is None:
+    ).first()
+    if row is None:
         return None
-    holder = holder_of(session, holder_id, cache)
+    holder = holder_of(session, row[0], cache, at=row[1])
     if cache is not None:
         cache.remember(key, holder)
     return holder
@@ -82,10 +82,13 @@ def _day_key(household_id: int, local_date: date) -> tuple[str, int, date]:
     return ("day_holder", household_id, local_date)
 
 
-def holder_of(session: Session, person_id: int, cache: RegistryCache | None = None) -> Holder:
-    """A person as a day holder: id and masked name (the person's row from ``cache`` when given)."""
+def holder_of(
+    session: Session, person_id: int, cache: RegistryCache | None = None, *, at: datetime | None = None
+) -> Holder:
+    """A person as a day holder: id, masked name (the person's row from ``cache`` when given) and
+    when the day was claimed."""
     person = (cache or NoCache()).row(session, Person, person_id)
-    return Holder(person_id=person_id, masked_name=mask_name(person.name) if person else "")
+    return Holder(person_id=person_id, masked_name=mask_name(person.name) if person else "", at=at)
 
 
 def use_visitor_pass(session: Session, pass_id: int, at: datetime) -> bool:

@@ -1,4 +1,4 @@
-"""The gate display: a bilingual terminal renderer, Chinese first, and the words for faults."""
+"""The gate display: a bilingual terminal renderer, Chinese first (its words: gate_agent.words)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TextIO
 
 from gate_agent.ports import Display, Fault
 from gate_agent.views import DisplayView, from_decision_message, from_offline
+from gate_agent.words import FAULT_TEXT, HEADLINE, TEMPERATURE, day_holder_words
 from gatecore.reasons import Verdict
 
 __all__ = [
@@ -22,12 +23,6 @@ __all__ = [
     "render",
 ]
 
-HEADLINE: dict[Verdict, str] = {
-    Verdict.ALLOW: "✔ 通行 ALLOW",
-    Verdict.DENY: "✘ 禁止 DENY",
-    Verdict.REMEASURE: "⟳ 请重新测温 REMEASURE",
-    Verdict.REFER: "? 人工核验 REFER",
-}
 _COLOUR = {
     Verdict.ALLOW: "\033[1;97;42m",
     Verdict.DENY: "\033[1;97;41m",
@@ -35,28 +30,6 @@ _COLOUR = {
     Verdict.REFER: "\033[1;97;44m",
 }
 _RESET = "\033[0m"
-
-FAULT_TEXT: dict[Fault, tuple[str, str]] = {
-    Fault.THERMOMETER_UNPLUGGED: (
-        "测温仪故障，请手动测温并录入",
-        "Thermometer fault: measure by hand and type it in",
-    ),
-    Fault.THERMOMETER_SILENT: (
-        "测温仪无响应，请手动测温并录入",
-        "Thermometer not responding: measure by hand and type it in",
-    ),
-    Fault.THERMOMETER_GARBAGE: (
-        "测温仪数据错误，请检查连接线并手动测温",
-        "Thermometer sends damaged data: check the cable, measure by hand",
-    ),
-    Fault.THERMOMETER_STUCK: (
-        "测温仪读数不变，请检查测温仪或手动测温",
-        "Thermometer reading stuck: check it or measure by hand",
-    ),
-    Fault.CAMERA_NO_SIGNAL: ("摄像头无信号，请人工核验出入证", "Camera has no signal: check passes by hand"),
-    Fault.CAMERA_FROZEN: ("摄像头画面冻结，请人工核验出入证", "Camera image frozen: check passes by hand"),
-    Fault.LINK_DOWN: ("网络中断，本机离线判定", "Network down: the gate decides offline"),
-}
 
 
 def fault_text(fault: Fault) -> tuple[str, str]:
@@ -71,7 +44,7 @@ def render(view: DisplayView) -> str:
         head += "    [离线 OFFLINE]"
     lines = [head, f"{view.text_zh}", f"{view.text_en}"]
     if view.celsius is not None:
-        lines.append(f"体温 Temp: {view.celsius:.1f} °C")
+        lines.append(f"{TEMPERATURE[0]} {TEMPERATURE[1]}: {view.celsius:.1f} °C")
     who = []
     if view.holder:
         who.append(f"持证人 Holder: {view.holder}")
@@ -79,8 +52,8 @@ def render(view: DisplayView) -> str:
         who.append(f"户 Household: {view.household}")
     if who:
         lines.append("   ".join(who))
-    if view.detail.get("day_holder"):
-        lines.append(f"今日出入人 Today's member: {view.detail['day_holder']}")
+    if (day := day_holder_words(view.detail)) is not None:
+        lines.append(f"{day[0]} / {day[1]}")
     lines.append(f"下一步：{view.action_zh}")
     lines.append(f"Next: {view.action_en}")
     return "\n".join(lines)

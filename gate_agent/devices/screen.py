@@ -1,81 +1,67 @@
 """ScreenDisplay: the full-screen web page for a monitor at the gate, served on 127.0.0.1 by the
 standard library; the page polls /state.json every 300 ms, and its symptom buttons POST /symptoms
-(a cough or other symptoms, carried by the next scan). TeeDisplay shows on several displays."""
+(a cough or other symptoms, carried by the next scan). A verdict is shown for ``verdict_s`` seconds,
+then the page asks for the next pass; the state says so, so a page loaded later shows no old verdict.
+TeeDisplay shows on several displays."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
-from gate_agent.devices.display import FAULT_TEXT
 from gate_agent.ports import Display, Fault
 from gate_agent.views import DisplayView
+from gate_agent.words import (
+    FAULT_TEXT,
+    IDLE,
+    NEXT_SCAN,
+    NOT_RUNNING,
+    NOT_RUNNING_ACTION,
+    OFFLINE,
+    SYMPTOM_WORDS,
+    TEMPERATURE,
+    VERDICT_WORDS,
+    day_holder_words,
+    decided_line,
+)
 from gatecore.messages import SYMPTOMS
 
 logger = logging.getLogger(__name__)
 
-PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>campusgate</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
- html,body{margin:0;height:100%;font-family:"Noto Sans CJK SC","Noto Sans",sans-serif;background:#222;color:#fff}
- #v{height:100%;display:flex;flex-direction:column;justify-content:center;align-items:center;text-align:center}
- .allow{background:#0a7d2c}.deny{background:#b3121f}.remeasure{background:#c79100;color:#111}.refer{background:#1d4fa0}
- #verdict{font-size:24vh;font-weight:900;line-height:1}
- #zh{font-size:9vh;font-weight:700;margin-top:2vh}#en{font-size:5vh;opacity:.9}
- #who,#temp{font-size:6vh;margin-top:2vh}#action{font-size:4.5vh;margin-top:2vh}
- #off{position:fixed;top:1vh;right:2vw;font-size:5vh;font-weight:900;background:#000;padding:.5vh 2vw;display:none}
- #faults{position:fixed;bottom:0;left:0;right:0;background:#ffd400;color:#000;font-size:4vh;font-weight:700}
- #faults div{padding:.5vh 2vw}
- #sym{position:fixed;top:1vh;left:2vw;font-size:3vh}#sym button{font-size:3vh;margin-right:1vw;padding:.5vh 1vw}
- #marked{font-weight:900;background:#ffd400;color:#000;padding:0 1vw}
-</style></head><body>
-<div id="v"><div id="verdict">…</div><div id="zh"></div><div id="en"></div>
-<div id="temp"></div><div id="who"></div><div id="action"></div></div>
-<div id="off">离线 OFFLINE</div><div id="faults"></div>
-<div id="sym"><button id="sym-cough" data-s="cough">咳嗽 Cough</button>
-<button id="sym-other" data-s="other">其他症状 Other symptoms</button><span id="marked"></span></div>
-<script>
-const HEAD={allow:"通行",deny:"禁止",remeasure:"请重新测温",refer:"人工核验"};
-const HEAD_EN={allow:"ALLOW",deny:"DENY",remeasure:"REMEASURE",refer:"REFER"};
-const $=id=>document.getElementById(id);
-const SYM={cough:"咳嗽 cough",other:"其他症状 other symptoms"};
-for(const b of document.querySelectorAll("#sym button")){
- b.addEventListener("click",()=>fetch("/symptoms",{method:"POST",headers:{"Content-Type":"application/json"},body:JSON.stringify({symptoms:[b.dataset.s]})}).then(tick));
+WORDS = {
+    "idle": IDLE,
+    "offline": OFFLINE,
+    "not_running": NOT_RUNNING,
+    "not_running_action": NOT_RUNNING_ACTION,
+    "symptoms": {s: SYMPTOM_WORDS[s] for s in SYMPTOMS},
 }
-async function tick(){
- try{
-  const s=await (await fetch("/state.json",{cache:"no-store"})).json();
-  const v=s.view;
-  $("v").className=v?v.verdict:"";
-  $("verdict").textContent=v?HEAD[v.verdict]+" "+HEAD_EN[v.verdict]:"请出示出入码";
-  $("zh").textContent=v?v.text_zh:"Show your pass";
-  $("en").textContent=v?v.text_en:"";
-  $("temp").textContent=v&&v.celsius!==null?"体温 "+v.celsius.toFixed(1)+" °C":"";
-  $("who").textContent=v?[v.holder,v.household].filter(x=>x).join("　"):"";
-  $("action").textContent=v?v.action_zh+" / "+v.action_en:"";
-  $("off").style.display=s.offline?"block":"none";
-  $("marked").textContent=s.marked.length?"下一次扫码 next scan: "+s.marked.map(x=>SYM[x]||x).join(", "):"";
-  $("faults").innerHTML="";
-  for(const f of s.faults){const d=document.createElement("div");d.textContent="⚠ "+f.zh+" / "+f.en;$("faults").appendChild(d);}
- }catch(e){$("off").style.display="block";}
-}
-setInterval(tick,300);tick();
-</script></body></html>
-"""
+
+
+@functools.cache
+def page() -> bytes:
+    """The page (screen.html beside this module) with the words in it: it still speaks when the
+    program behind it has stopped."""
+    html = Path(__file__).with_name("screen.html").read_text(encoding="utf-8")
+    words = json.dumps(WORDS, ensure_ascii=False).replace("<", "\\u003c")
+    return html.replace("__WORDS__", words).encode()
 
 
 class ScreenDisplay:
     """The Display port as a local web page; start() serves it, close() stops serving."""
 
-    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+    def __init__(self, port: int, host: str = "127.0.0.1", *, verdict_s: float) -> None:
+        self.verdict_s = verdict_s
         self._lock = threading.Lock()
         self._view: DisplayView | None = None
+        self._shown = (0.0, datetime.now(UTC))  # when the view came: monotonic (for the expiry) and wall
         self._faults: set[Fault] = set()
         self._seq = 0
         self._server = ThreadingHTTPServer((host, port), _handler(self))
@@ -110,6 +96,7 @@ class ScreenDisplay:
         """Show a decision."""
         with self._lock:
             self._view, self._seq, self._marked = view, self._seq + 1, ()
+            self._shown = (time.monotonic(), datetime.now(UTC))
 
     def show_fault(self, fault: Fault) -> None:
         """Show a fault until cleared."""
@@ -129,38 +116,63 @@ class ScreenDisplay:
             self.on_symptoms(symptoms)
 
     def state(self) -> dict[str, Any]:
-        """What the page shows now, as JSON-ready data."""
+        """What the page shows now, as JSON-ready data; ``view`` is None once the verdict expired."""
         with self._lock:
             v, faults, seq, marked = self._view, sorted(self._faults), self._seq, self._marked
+            (shown_mono, shown_at) = self._shown
+        left = self.verdict_s - (time.monotonic() - shown_mono)
         view = None
-        if v is not None:
-            view = {
-                "verdict": v.verdict.value,
-                "reason": v.reason.value,
-                "text_zh": v.text_zh,
-                "text_en": v.text_en,
-                "action_zh": v.action_zh,
-                "action_en": v.action_en,
-                "celsius": v.celsius,
-                "holder": v.holder,
-                "household": v.household,
-                "offline": v.offline,
-            }
+        if v is not None and left > 0:
+            view = _view(v, shown_at, shown_at + timedelta(seconds=self.verdict_s), left)
+        marked_words = ", ".join(" ".join(SYMPTOM_WORDS[m]) for m in marked)
         return {
             "seq": seq,
             "view": view,
-            "offline": bool(v and v.offline) or Fault.LINK_DOWN in faults,
-            "faults": [{"code": f.value, "zh": FAULT_TEXT[f][0], "en": FAULT_TEXT[f][1]} for f in faults],
+            "verdict_s": self.verdict_s,
+            # the decision shown was made at the gate, or the link is down: the gate decides alone
+            "offline": bool(view and view["offline"]) or Fault.LINK_DOWN in faults,
+            # the network fault is the offline badge; the band keeps what a guard must go and do
+            "faults": [
+                {"code": f.value, "zh": FAULT_TEXT[f][0], "en": FAULT_TEXT[f][1]}
+                for f in faults
+                if f is not Fault.LINK_DOWN
+            ],
             "marked": list(marked),
+            "marked_text": f"{NEXT_SCAN[0]} {NEXT_SCAN[1]}: {marked_words}" if marked else "",
             "at": datetime.now(UTC).isoformat(),
         }
+
+
+def _view(v: DisplayView, shown_at: datetime, expires_at: datetime, left: float) -> dict[str, Any]:
+    _, head_zh, head_en = VERDICT_WORDS[v.verdict]
+    return {
+        "verdict": v.verdict.value,
+        "reason": v.reason.value,
+        "head_zh": head_zh,
+        "head_en": head_en,
+        "text_zh": v.text_zh,
+        "text_en": v.text_en,
+        "action_zh": v.action_zh,
+        "action_en": v.action_en,
+        "celsius": v.celsius,
+        "temp": "" if v.celsius is None else f"{TEMPERATURE[0]} {v.celsius:.1f} °C",
+        "holder": v.holder,
+        "household": v.household,
+        "who": "　".join(x for x in (v.holder, v.household) if x),
+        "day_holder": day_holder_words(v.detail),
+        "offline": v.offline,
+        "decided": decided_line(v.decided_at or shown_at),
+        "shown_at": shown_at.isoformat(),
+        "expires_at": expires_at.isoformat(),
+        "seconds_left": round(left, 3),
+    }
 
 
 def _handler(screen: ScreenDisplay) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
             if self.path == "/":
-                body, kind = PAGE.encode(), "text/html; charset=utf-8"
+                body, kind = page(), "text/html; charset=utf-8"
             elif self.path.startswith("/state.json"):
                 body, kind = json.dumps(screen.state(), ensure_ascii=False).encode(), "application/json"
             else:

@@ -11,6 +11,7 @@ from firmware_sim.display import RecordingDisplay
 from gate_agent.bootstrap import build_agent
 from gate_agent.devices.screen import ScreenDisplay
 from gate_agent.views import from_decision_message
+from gate_agent.words import IDLE
 from gatecore.messages import Temperature
 from gatecore.reasons import Reason
 from gatecore.thermoline import SensorStatus
@@ -21,19 +22,19 @@ from transport.broker import free_port
 
 def test_the_screen_buttons_mark_the_next_scan(page) -> None:
     marked: list[tuple[str, ...]] = []
-    screen = ScreenDisplay(0).start()
+    screen = ScreenDisplay(0, verdict_s=60).start()
     screen.on_symptoms = marked.append
     try:
         page.goto(screen.url)
-        page.wait_for_selector("text=请出示出入码")
+        page.wait_for_selector(f"#verdict:has-text('{IDLE[0]}')")
         page.click("#sym-cough")
-        page.wait_for_selector("#marked:has-text('咳嗽 cough')")
+        page.wait_for_selector("#marked:has-text('下一次扫码 next scan: 咳嗽 Cough')")
         assert marked == [("cough",)]
         page.click("#sym-other")
         page.wait_for_selector("#marked:has-text('其他症状')")
         assert marked[-1] == ("other",)
         screen.show(from_decision_message(decision_message(Reason.SYMPTOMS, celsius=36.6)))
-        page.wait_for_selector("#verdict:has-text('禁止')")
+        page.wait_for_selector("body.deny #verdict:has-text('禁止')")
         assert page.inner_text("#zh") == "咳嗽等症状，暂停通行"
         assert page.inner_text("#marked") == ""  # the mark went with the scan just decided
         bad = httpx.post(f"{screen.url}symptoms", json={"symptoms": ["sneezing"]}, timeout=5)

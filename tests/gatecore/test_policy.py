@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -262,8 +262,14 @@ def test_first_member_claims_the_day_in_campus_local_date(make_token, keys) -> N
 
 def test_refusal_names_the_holder(make_token, keys) -> None:
     d = decide(make_token, keys, facts=Facts(day_holder=Holder(5, "张*明")))
-    assert d.detail["day_holder"] == "张*明"
+    assert d.detail["day_holder"] == "张*明" and "day_holder_at" not in d.detail
     assert d.claim is None
+
+
+def test_refusal_says_when_the_holder_took_the_day_in_campus_time(make_token, keys) -> None:
+    at = datetime(2026, 11, 23, 0, 12, 5, tzinfo=UTC)
+    d = decide(make_token, keys, facts=Facts(day_holder=Holder(5, "张*明", at=at)))
+    assert d.detail["day_holder_at"] == "2026-11-23T08:12:05+08:00"  # Asia/Shanghai
 
 
 def test_quota_off_never_claims(make_token, keys) -> None:

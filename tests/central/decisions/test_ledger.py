@@ -71,6 +71,8 @@ def _concurrent_claims(engine: Engine, keyring: KeyRing) -> None:
     with session_scope(engine) as s:
         rows = s.exec(select(HouseholdDay)).all()
     assert [(r.person_id, r.local_date) for r in rows] == [(winner, DAY)]
+    # each loser learns when the winner claimed the day, for the refusal to say so
+    assert {r.at for r in results if r is not None} == {rows[0].created_at}
     # the winner claiming again still holds the day; the next day is free again
     with session_scope(engine) as s:
         assert claim_day(s, DayClaim(world.household_id, DAY, winner), "again") is None

@@ -123,6 +123,9 @@ def test_second_household_member_is_refused_naming_the_first(world: World) -> No
     msg = decide(world, "li", at=NOW + timedelta(minutes=5))
     assert (msg.verdict, msg.reason, msg.open) == (Verdict.DENY, Reason.HOUSEHOLD_DAY_USED, False)
     assert msg.detail["day_holder"] == "张*明"
+    # when 张*明 came in (central received the scan), in the campus's time as a guard says it
+    assert msg.detail["day_holder_at"] == "2026-11-23T10:00:00.040000+08:00"
+    assert datetime.fromisoformat(msg.detail["day_holder_at"]) == RECEIVED
     assert msg.holder == "李*华"
 
 

@@ -6,6 +6,7 @@ import io
 import threading
 import uuid
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -81,6 +82,18 @@ def test_headlines() -> None:
     assert HEADLINE[Verdict.DENY] == "✘ 禁止 DENY"
     assert HEADLINE[Verdict.REMEASURE] == "⟳ 请重新测温 REMEASURE"
     assert HEADLINE[Verdict.REFER] == "? 人工核验 REFER"
+
+
+def test_the_household_refusal_says_who_holds_the_day_and_since_when() -> None:
+    at = datetime(2026, 11, 23, 8, 12, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
+    detail = {"day_holder": "梁*敏", "day_holder_at": at.isoformat()}
+    view = from_decision_message(decision_message(Reason.HOUSEHOLD_DAY_USED, detail=detail))
+    hhmm = f"{at.astimezone():%H:%M}"  # the gate's local time
+    line = f"今日已由 梁*敏 于 {hhmm} 使用 / Used today by 梁*敏 at {hhmm}"
+    assert line in render(view)
+    assert "/ Used today by 梁*敏\n" in render(  # an older central sends no time: the name alone
+        from_decision_message(decision_message(Reason.HOUSEHOLD_DAY_USED, detail={"day_holder": "梁*敏"}))
+    )
 
 
 def test_fault_words() -> None:

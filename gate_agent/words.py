@@ -1,0 +1,82 @@
+"""The gate's own words, Chinese first with English beside: headlines, faults and the gate screen's
+states. A decision's reason and next step are looked up in ``gatecore.reasons``; everything else the
+terminal, the guard console and the gate screen show is here, once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from gate_agent.ports import Fault
+from gatecore.reasons import Verdict
+
+# symbol (terminal only), Chinese, English
+VERDICT_WORDS: dict[Verdict, tuple[str, str, str]] = {
+    Verdict.ALLOW: ("✔", "通行", "ALLOW"),
+    Verdict.DENY: ("✘", "禁止", "DENY"),
+    Verdict.REMEASURE: ("⟳", "请重新测温", "REMEASURE"),
+    Verdict.REFER: ("?", "人工核验", "REFER"),
+}
+HEADLINE: dict[Verdict, str] = {v: f"{s} {zh} {en}" for v, (s, zh, en) in VERDICT_WORDS.items()}
+
+FAULT_TEXT: dict[Fault, tuple[str, str]] = {
+    Fault.THERMOMETER_UNPLUGGED: (
+        "测温仪故障，请手动测温并录入",
+        "Thermometer fault: measure by hand and type it in",
+    ),
+    Fault.THERMOMETER_SILENT: (
+        "测温仪无响应，请手动测温并录入",
+        "Thermometer not responding: measure by hand and type it in",
+    ),
+    Fault.THERMOMETER_GARBAGE: (
+        "测温仪数据错误，请检查连接线并手动测温",
+        "Thermometer sends damaged data: check the cable, measure by hand",
+    ),
+    Fault.THERMOMETER_STUCK: (
+        "测温仪读数不变，请检查测温仪或手动测温",
+        "Thermometer reading stuck: check it or measure by hand",
+    ),
+    Fault.CAMERA_NO_SIGNAL: ("摄像头无信号，请人工核验出入证", "Camera has no signal: check passes by hand"),
+    Fault.CAMERA_FROZEN: ("摄像头画面冻结，请人工核验出入证", "Camera image frozen: check passes by hand"),
+    Fault.LINK_DOWN: ("网络中断，本机离线判定", "Network down: the gate decides offline"),
+}
+
+# the gate screen's states besides a verdict
+IDLE = ("请出示通行码", "Show your pass")
+OFFLINE = ("离线，本地判定", "Offline, deciding locally")
+NOT_RUNNING = ("闸机程序未运行", "Gate program not running")
+NOT_RUNNING_ACTION = ("请人工核验出入证，并联系管理员", "Check passes by hand and call the administrator")
+DECIDED = ("判定", "decided")
+TEMPERATURE = ("体温", "Temp")
+NEXT_SCAN = ("下一次扫码", "next scan")
+SYMPTOM_WORDS: dict[str, tuple[str, str]] = {
+    "cough": ("咳嗽", "Cough"),
+    "other": ("其他症状", "Other symptoms"),
+}
+
+
+def decided_line(at: datetime) -> str:
+    """When a decision was made, in the gate's local time: "08:12:05 判定 decided"."""
+    return f"{at.astimezone():%H:%M:%S} {DECIDED[0]} {DECIDED[1]}"
+
+
+def day_holder_words(detail: Mapping[str, Any]) -> tuple[str, str] | None:
+    """Who holds the household's day, and since when, for a household refusal (None otherwise):
+    ("今日已由 梁*敏 于 08:12 使用", "Used today by 梁*敏 at 08:12"); the time in the gate's local time."""
+    name = detail.get("day_holder")
+    if not name:
+        return None
+    at = _time(detail.get("day_holder_at"))
+    if at is None:
+        return f"今日已由 {name} 使用", f"Used today by {name}"
+    return f"今日已由 {name} 于 {at} 使用", f"Used today by {name} at {at}"
+
+
+def _time(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return f"{datetime.fromisoformat(value).astimezone():%H:%M}"
+    except ValueError:
+        return None  # a detail from an older central: the name alone still helps
