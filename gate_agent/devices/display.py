@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from typing import TextIO
@@ -19,7 +20,10 @@ __all__ = [
     "fault_text",
     "from_decision_message",
     "from_offline",
+    "headline",
     "render",
+    "render_line",
+    "wants_colour",
 ]
 
 HEADLINE: dict[Verdict, str] = {
@@ -35,6 +39,9 @@ _COLOUR = {
     Verdict.REFER: "\033[1;97;44m",
 }
 _RESET = "\033[0m"
+OFFLINE_MARK = "[离线 OFFLINE]"
+DAY_HOLDER = ("今日出入人", "Today's member")
+NEXT = ("下一步", "Next")
 
 FAULT_TEXT: dict[Fault, tuple[str, str]] = {
     Fault.THERMOMETER_UNPLUGGED: (
@@ -64,11 +71,37 @@ def fault_text(fault: Fault) -> tuple[str, str]:
     return FAULT_TEXT[fault]
 
 
+def wants_colour(stream: TextIO) -> bool:
+    """Colour only on a terminal, and not when the user set NO_COLOR (no-color.org)."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
+
+
+def headline(verdict: Verdict, *, colour: bool = False) -> str:
+    """The verdict's headline, on its colour band when ``colour``."""
+    return f"{_COLOUR[verdict]} {HEADLINE[verdict]} {_RESET}" if colour else HEADLINE[verdict]
+
+
+def render_line(view: DisplayView) -> str:
+    """One decision on one line after its headline, Chinese first, English beside; ends with the
+    guard's next step."""
+    parts = [f"{view.text_zh} / {view.text_en}"]
+    if view.celsius is not None:
+        parts.append(f"{view.celsius:.1f}°C")
+    parts += [p for p in (view.holder, view.household) if p]
+    if view.detail.get("day_holder"):
+        parts.append(f"{DAY_HOLDER[0]} {DAY_HOLDER[1]}: {view.detail['day_holder']}")
+    if view.offline:
+        parts.append(OFFLINE_MARK)
+    parts.append(f"{NEXT[0]} {NEXT[1]}: {view.action_zh} / {view.action_en}")
+    return "  ".join(parts)
+
+
 def render(view: DisplayView) -> str:
     """The block of text for one decision, Chinese first, English beside or under."""
     head = HEADLINE[view.verdict]
     if view.offline:
-        head += "    [离线 OFFLINE]"
+        head += f"    {OFFLINE_MARK}"
     lines = [head, f"{view.text_zh}", f"{view.text_en}"]
     if view.celsius is not None:
         lines.append(f"体温 Temp: {view.celsius:.1f} °C")
@@ -80,9 +113,9 @@ def render(view: DisplayView) -> str:
     if who:
         lines.append("   ".join(who))
     if view.detail.get("day_holder"):
-        lines.append(f"今日出入人 Today's member: {view.detail['day_holder']}")
-    lines.append(f"下一步：{view.action_zh}")
-    lines.append(f"Next: {view.action_en}")
+        lines.append(f"{DAY_HOLDER[0]} {DAY_HOLDER[1]}: {view.detail['day_holder']}")
+    lines.append(f"{NEXT[0]}：{view.action_zh}")
+    lines.append(f"{NEXT[1]}: {view.action_en}")
     return "\n".join(lines)
 
 
@@ -91,7 +124,7 @@ class TerminalDisplay:
 
     def __init__(self, stream: TextIO | None = None, *, colour: bool | None = None) -> None:
         self.stream = stream or sys.stdout
-        self.colour = self.stream.isatty() if colour is None else colour
+        self.colour = wants_colour(self.stream) if colour is None else colour
         self._lock = threading.Lock()
 
     def _write(self, text: str) -> None:
