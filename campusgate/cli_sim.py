@@ -16,7 +16,18 @@ def _sim_thermometer(args: argparse.Namespace) -> int:
 def _sim_camera(args: argparse.Namespace) -> int:
     from firmware_sim.console import serve_camera
 
-    return serve_camera(args.show, fps=args.fps)
+    codes = list(args.show or [])
+    if args.codes:
+        try:
+            with open(args.codes, encoding="utf-8") as f:
+                codes += [line.strip() for line in f if line.strip() and not line.startswith("#")]
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"refused: --codes {args.codes}: {exc}", file=sys.stderr)
+            return 2
+    if args.hold <= 0 or args.gap < 0 or args.fps <= 0:
+        print("refused: --hold and --fps must be above 0, --gap at least 0", file=sys.stderr)
+        return 2
+    return serve_camera(codes, fps=args.fps, hold_s=args.hold, gap_s=args.gap)
 
 
 def _sim_fleet(args: argparse.Namespace) -> int:
@@ -67,11 +78,24 @@ def add_sim(sub: Any) -> None:
     """The ``sim`` subcommand and its devices."""
     sim = sub.add_parser("sim", help="hardware simulator")
     simsub = sim.add_subparsers(dest="device", required=True)
-    th = simsub.add_parser("thermometer", help="a virtual thermometer on a pty, driven from stdin")
+    th = simsub.add_parser(
+        "thermometer",
+        help="a virtual thermometer on a pty, driven by commands on stdin (a terminal or a pipe)",
+    )
     th.add_argument("--link", default="/tmp/campusgate-ttyIR0", help="stable symlink to the pty")
     th.set_defaults(func=_sim_thermometer)
-    cam = simsub.add_parser("camera", help="a virtual MJPEG camera on a free loopback port")
-    cam.add_argument("--show", help="the QR text to show (nothing: an empty scene)")
+    cam = simsub.add_parser(
+        "camera", help="a virtual MJPEG camera on a free loopback port, presenting QR codes in turn"
+    )
+    cam.add_argument(
+        "--show",
+        action="append",
+        metavar="TEXT",
+        help="a QR text to present (repeat for several; none: nobody)",
+    )
+    cam.add_argument("--codes", metavar="FILE", help="QR texts to present, one a line, after any --show")
+    cam.add_argument("--hold", type=float, default=3.0, help="seconds each code is held up (several codes)")
+    cam.add_argument("--gap", type=float, default=1.0, help="seconds with nobody between two codes")
     cam.add_argument("--fps", type=float, default=10.0)
     cam.set_defaults(func=_sim_camera)
     fleet = simsub.add_parser(

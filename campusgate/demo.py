@@ -21,31 +21,16 @@ from central.demo.seed import local_today, seed_demo
 from central.office.users import seed_demo_users
 from central.settings import CentralSettings
 from firmware_sim.scenario import Card, GateRig, household_day, start_rig
+from gate_agent.devices.display import headline, render_line, wants_colour
 from gate_agent.views import DisplayView
-from gate_agent.words import HEADLINE, day_holder_words
 from transport.broker import EmbeddedBroker
 
 logger = logging.getLogger(__name__)
-_COLOUR = {"allow": "\033[1;32m", "deny": "\033[1;31m", "remeasure": "\033[1;33m", "refer": "\033[1;34m"}
 
 
-def describe(gate_id: str, note: str, view: DisplayView) -> str:
-    """One line per decision, as the guard would read it off the gate's screen."""
-    parts = [
-        f"{_COLOUR.get(view.verdict.value, '')}{HEADLINE[view.verdict]}\033[0m",
-        f"{view.text_zh} / {view.text_en}",
-    ]
-    if view.celsius is not None:
-        parts.append(f"{view.celsius:.1f}°C")
-    if view.holder:
-        parts.append(view.holder)
-    if view.household:
-        parts.append(view.household)
-    if (day := day_holder_words(view.detail)) is not None:
-        parts.append(f"{day[0]} / {day[1]}")
-    if view.offline:
-        parts.append("[离线 OFFLINE]")
-    return f"[{gate_id:<18}] ({note}) " + "  ".join(parts)
+def describe(gate_id: str, note: str, view: DisplayView, *, colour: bool = False) -> str:
+    """One line per decision, as the guard would read it off the gate's screen, next step included."""
+    return f"[{gate_id:<18}] ({note}) {headline(view.verdict, colour=colour)}  {render_line(view)}"
 
 
 DEMO_MARK = "campusgate-demo"  # a data directory the demo made (and may wipe again)
@@ -111,7 +96,7 @@ def run_demo(
             for p in passes
             if p.role in ("resident", "tenant") and p.household_id
         ]
-        done = 0
+        done, colour = 0, wants_colour(sys.stdout)
         for arrival in household_day(cards, gates_by_campus):
             if stop.is_set() or (visits and done >= visits):
                 break
@@ -120,7 +105,7 @@ def run_demo(
             except TimeoutError:
                 print(f"[{arrival.gate_id:<18}] ({arrival.note}) no decision shown in time")
                 continue
-            print(describe(arrival.gate_id, arrival.note, view), flush=True)
+            print(describe(arrival.gate_id, arrival.note, view, colour=colour), flush=True)
             done += 1
             stop.wait(interval)
         if keep_running and not stop.is_set():
@@ -129,7 +114,8 @@ def run_demo(
         return 0
     finally:
         print("\nstopping…", flush=True)
-        for rig in rigs.values():
+        for rig in rigs.values():  # each gate says it stopped on purpose: central logs no outage alarm
             rig.stop()
         central.stop()
         broker.stop()
+        print(f"stopped {len(rigs)} gates, central and the broker", flush=True)

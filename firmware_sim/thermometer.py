@@ -117,6 +117,13 @@ class VirtualThermometer:
         self.send_raw(data)
         return data
 
+    def send_garbage_line(self, n: int = 24) -> bytes:
+        """Send one damaged line (n random bytes, none of them CR, LF or '$', then CR LF), as a
+        cable at the wrong baud rate delivers it, and return it."""
+        data = bytes(b if b not in b"\r\n$" else 0x3F for b in random.randbytes(n)) + b"\r\n"
+        self.send_raw(data)
+        return data
+
     # -- fault knobs -----------------------------------------------------------------------
 
     def set_silent(self, silent: bool) -> None:

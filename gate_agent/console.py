@@ -5,9 +5,11 @@ next scan, s types a code by hand, q quits."""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import select
+import stat
 import termios
 import threading
 import tty
@@ -37,6 +39,35 @@ KEYS = (
     "[s] 手动输码 type a code  [q] 退出 quit"
 )
 ESC = "\x1b"
+MANUAL_RANGE = (30.0, 45.0)  # a hand measurement outside this is a typing slip, not a person
+
+
+def console_kind(stream: TextIO | None) -> str | None:
+    """How a program may take commands from ``stream`` (its stdin): ``"terminal"`` (one it runs in
+    the foreground of), ``"lines"`` (a pipe, socket or file: a script), or None (``/dev/null``,
+    closed, or a terminal it runs in the background of, where a read would stop the process)."""
+    try:
+        fd = stream.fileno() if stream is not None else -1
+        mode = os.fstat(fd).st_mode
+    except (AttributeError, ValueError, OSError, io.UnsupportedOperation):
+        return None
+    if os.isatty(fd):
+        try:
+            return "terminal" if os.tcgetpgrp(fd) == os.getpgrp() else None
+        except OSError:  # a terminal that is not ours to control (a pty handed to a child): readable
+            return "terminal"
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISREG(mode):
+        return "lines"
+    return None
+
+
+def manual_celsius(text: str) -> float | None:
+    """A typed hand measurement, or None when it is not a person's temperature."""
+    try:
+        celsius = float(text)
+    except ValueError:
+        return None
+    return celsius if MANUAL_RANGE[0] <= celsius <= MANUAL_RANGE[1] else None
 
 
 class GuardConsole:
@@ -105,12 +136,8 @@ class GuardConsole:
         if key in ("a", "d"):
             self._override(agent, allow=key == "a", stop=stop)
         elif key == "t":
-            text = self._line("体温 Temperature °C: ", stop)
-            try:
-                celsius = float(text or "")
-            except ValueError:
-                celsius = 0.0
-            if 30.0 <= celsius <= 45.0:
+            celsius = manual_celsius(self._line("体温 Temperature °C: ", stop) or "")
+            if celsius is not None:
                 agent.manual_temperature(celsius)
                 self._say(f"下一次扫码使用体温 {celsius:.1f} °C / used for the next scan")
             else:

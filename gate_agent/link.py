@@ -73,11 +73,12 @@ class GateLink:
         self._mqtt.start(wait=None)
 
     def stop(self, *, graceful: bool = True) -> None:
-        """Disconnect (graceful: publish offline status first, since a clean disconnect skips the Will)."""
+        """Disconnect (graceful: publish a stopped offline status first, since a clean disconnect skips
+        the Will and central tells an orderly stop from an outage by it)."""
         if graceful and self.up:
             self._mqtt.publish(
                 self._status_topic,
-                GateStatus(gate_id=self.gate_id, state="offline").to_json(),
+                GateStatus(gate_id=self.gate_id, state="offline", stopped=True).to_json(),
                 qos=1,
                 retain=True,
             )

@@ -7,38 +7,56 @@ import logging
 import signal
 import sys
 import threading
+from typing import TextIO
 
 from gate_agent.agent import GateAgent
 from gate_agent.bootstrap import build_agent
-from gate_agent.console import GuardConsole
+from gate_agent.console import GuardConsole, console_kind, manual_celsius
+from gate_agent.errors import GateError
 from gate_agent.settings import GateSettings
 
 logger = logging.getLogger(__name__)
 
-CONSOLE_HELP = "console: type a temperature (e.g. 36.8) for the next scan, or 'scan <qr text>'"
+CONSOLE_HELP = (
+    "console: a temperature (e.g. 36.8) for the next scan, 'scan <qr text>' for a code by hand, 'quit'"
+)
 
 
-def _console(agent: GateAgent, stop: threading.Event) -> None:
-    """Guard console: manual temperature entry and manual scans when the camera is down."""
-    print(CONSOLE_HELP, flush=True)
-    for line in sys.stdin:
+def line_console(agent: GateAgent, stop: threading.Event, lines: TextIO, out: TextIO) -> None:
+    """The guard console for a pipe or a script: one command a line. A bad line is answered and
+    skipped; 'quit' stops the gate, the end of the input only ends the console."""
+    print(CONSOLE_HELP, file=out, flush=True)
+    for line in lines:
         if stop.is_set():
             return
         text = line.strip()
-        if text.startswith("scan "):
-            agent.submit_scan(text[5:].strip())
+        if not text:
             continue
-        try:
-            agent.manual_temperature(float(text))
-        except ValueError:
-            print(CONSOLE_HELP, flush=True)
+        if text == "quit":
+            stop.set()
+            return
+        if text.startswith("scan "):
+            try:
+                answer = f"ok: scan stored as event {agent.submit_scan(text[5:].strip())}"
+            except GateError as exc:  # e.g. the outbox's disk is full: nothing was stored
+                answer = f"refused: {exc}"
+        elif (celsius := manual_celsius(text)) is not None:
+            agent.manual_temperature(celsius)
+            answer = f"ok: {celsius:.1f} °C for the next scan"
+        else:
+            answer = f"refused: {text!r} is neither a temperature (30-45 °C) nor a command; {CONSOLE_HELP}"
+        print(answer, file=out, flush=True)
 
 
 def run_gate(settings: GateSettings, *, console: bool | None = None) -> None:
-    """Build the agent, run it until SIGINT or SIGTERM, then stop cleanly."""
-    console = console if console is not None else sys.stdin.isatty()
+    """Build the agent, run it until SIGINT, SIGTERM or the console's quit, then stop cleanly.
+
+    ``console``: None or True reads stdin when it offers commands (the key console on a terminal in
+    the foreground, the line console on a pipe or file; nothing on /dev/null); False never reads it.
+    """
+    kind = console_kind(sys.stdin) if console is not False else None
     guard = None
-    if console and sys.stdin.isatty():
+    if kind == "terminal":
         guard = GuardConsole(sys.stdin.fileno(), sys.stdout, guard=settings.guard_id)
     agent = build_agent(settings, display=guard)
     stop = threading.Event()
@@ -56,8 +74,10 @@ def run_gate(settings: GateSettings, *, console: bool | None = None) -> None:
             stop.set()
 
         threading.Thread(target=_keys, name="gate-console", daemon=True).start()
-    elif console:  # a pipe: the line console
-        threading.Thread(target=_console, args=(agent, stop), name="gate-console", daemon=True).start()
+    elif kind == "lines":
+        threading.Thread(
+            target=line_console, args=(agent, stop, sys.stdin, sys.stdout), name="gate-console", daemon=True
+        ).start()
     try:
         while not stop.wait(1.0):
             pass

@@ -49,6 +49,8 @@ NOT_RUNNING = ("闸机程序未运行", "Gate program not running")
 NOT_RUNNING_ACTION = ("请人工核验出入证，并联系管理员", "Check passes by hand and call the administrator")
 DECIDED = ("判定", "decided")
 TEMPERATURE = ("体温", "Temp")
+NEXT = ("下一步", "Next")  # the guard's next step
+OFFLINE_MARK = "[离线 OFFLINE]"  # on a terminal line decided at the gate
 NEXT_SCAN = ("下一次扫码", "next scan")
 SYMPTOM_WORDS: dict[str, tuple[str, str]] = {
     "cough": ("咳嗽", "Cough"),

@@ -212,6 +212,7 @@ class GateStatus:
     at: datetime | None = None
     policy_version: int = 0
     frames_skipped: int = 0  # since the agent started: camera frames not decoded under back-pressure
+    stopped: bool = False  # offline because the gate was stopped on purpose; the Last Will says False
 
     def to_json(self) -> bytes:
         """Serialise for the wire."""
@@ -234,6 +235,7 @@ class GateStatus:
             policy_version=_counter(d, "policy_version"),
             # added later in version 1: a gate that predates it sends none
             frames_skipped=_counter(d, "frames_skipped") if d.get("frames_skipped") is not None else 0,
+            stopped=bool(_field(d, "stopped", bool, optional=True)),  # added later in version 1 too
         )
 
 

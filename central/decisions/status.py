@@ -108,7 +108,7 @@ def _record(
         upsert = dialect_insert(session, GateState).values(gate_id=gate_id, **values)
         session.execute(upsert.on_conflict_do_update(index_elements=["gate_id"], set_=values))
         before = previous.state if previous is not None else None
-        _track_outage(session, gate_id, before, status.state, received_at, retained)
+        _track_outage(session, status, before, received_at, retained)
     logger.info(
         "gate %s is %s (camera %s, thermometer %s, outbox %d)",
         gate_id,
@@ -121,15 +121,23 @@ def _record(
 
 
 def _track_outage(
-    session: Session, gate_id: str, before: str | None, now_state: str, at: datetime, retained: bool
+    session: Session, status: GateStatus, before: str | None, at: datetime, retained: bool
 ) -> None:
-    """Open an outage when an online gate goes offline, close it when the gate is back online."""
+    """Open an outage when an online gate goes offline, close it when the gate is back online.
+
+    A gate stopped on purpose is offline too, so its time counts; but it is no fault, so it is
+    logged as stopped, not warned of.
+    """
+    gate_id, now_state = status.gate_id, status.state
     if before == "online" and now_state == "offline":
-        cause = "retained_on_reconnect" if retained else "offline_status"
+        cause = "retained_on_reconnect" if retained else "stopped" if status.stopped else "offline_status"
         # the partial unique index keeps one open outage per gate, whatever raced us
         stmt = dialect_insert(session, GateOutage).values(gate_id=gate_id, went_offline_at=at, cause=cause)
         session.execute(stmt.on_conflict_do_nothing())
-        logger.warning("gate %s went offline (%s)", gate_id, cause)
+        if status.stopped:
+            logger.info("gate %s stopped (orderly shutdown%s)", gate_id, f", {cause}" if retained else "")
+        else:
+            logger.warning("gate %s went offline (%s)", gate_id, cause)
     elif before == "offline" and now_state == "online":
         closed = session.execute(
             update(GateOutage)

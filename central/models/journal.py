@@ -163,6 +163,7 @@ class GateOutage(SQLModel, table=True):
     went_offline_at: datetime = Field(sa_type=UTCDateTime, index=True)
     back_online_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # offline_status: central heard the offline status (or Last Will) live, so the time is exact;
+    # stopped: likewise, and the gate said it was stopped on purpose (an orderly shutdown);
     # retained_on_reconnect: central learned it from the retained status when it (re)subscribed,
     # so the gate went offline at some time before went_offline_at
     cause: str = "offline_status"

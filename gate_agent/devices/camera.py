@@ -45,6 +45,10 @@ class OpenCvCamera:
         self._last_warned = 0.0
         self._retry_at = 0.0
         self._last_frame_at: float | None = None
+        # a stream takes a moment to deliver its first frame: no signal is judged from here, unless
+        # opening fails first
+        self._watching_since = clock()
+        self._failed = False
         self._last_digest: int | None = None
         self._same_since: float | None = None
         self._frame_interval = 0.0  # files are paced to their own frame rate, like a live camera
@@ -79,6 +83,7 @@ class OpenCvCamera:
         logger.info("camera source opened")
 
     def _fail(self, why: str) -> None:
+        self._failed = True
         self._failures += 1
         if self._failures >= FAILURES_BEFORE_REOPEN or self._cap is None:
             # the same failure every 10 s for hours (or a clip looping) is one fact, not hundreds of warnings
@@ -140,9 +145,13 @@ class OpenCvCamera:
             self._same_since = now
 
     def health(self) -> CameraHealth:
-        """no_signal: no frame lately; frozen: identical frames for frozen_after_s; else ok."""
+        """no_signal: no frame for no_signal_after_s (counted from the start until the first frame,
+        or at once when the source failed before any); frozen: identical frames for frozen_after_s."""
         now = self._clock()
-        if self._last_frame_at is None or now - self._last_frame_at > self._no_signal_after:
+        last = self._last_frame_at
+        if last is None and self._failed:
+            return CameraHealth.NO_SIGNAL
+        if now - (last if last is not None else self._watching_since) > self._no_signal_after:
             return CameraHealth.NO_SIGNAL
         if self._same_since is not None and now - self._same_since >= self._frozen_after:
             return CameraHealth.FROZEN

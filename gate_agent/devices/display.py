@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from typing import TextIO
 
 from gate_agent.ports import Display, Fault
 from gate_agent.views import DisplayView, from_decision_message, from_offline
-from gate_agent.words import FAULT_TEXT, HEADLINE, TEMPERATURE, day_holder_words
+from gate_agent.words import FAULT_TEXT, HEADLINE, NEXT, OFFLINE_MARK, TEMPERATURE, day_holder_words
 from gatecore.reasons import Verdict
 
 __all__ = [
@@ -20,7 +21,10 @@ __all__ = [
     "fault_text",
     "from_decision_message",
     "from_offline",
+    "headline",
     "render",
+    "render_line",
+    "wants_colour",
 ]
 
 _COLOUR = {
@@ -37,11 +41,37 @@ def fault_text(fault: Fault) -> tuple[str, str]:
     return FAULT_TEXT[fault]
 
 
+def wants_colour(stream: TextIO) -> bool:
+    """Colour only on a terminal, and not when the user set NO_COLOR (no-color.org)."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
+
+
+def headline(verdict: Verdict, *, colour: bool = False) -> str:
+    """The verdict's headline, on its colour band when ``colour``."""
+    return f"{_COLOUR[verdict]} {HEADLINE[verdict]} {_RESET}" if colour else HEADLINE[verdict]
+
+
+def render_line(view: DisplayView) -> str:
+    """One decision on one line after its headline, Chinese first, English beside; ends with the
+    guard's next step."""
+    parts = [f"{view.text_zh} / {view.text_en}"]
+    if view.celsius is not None:
+        parts.append(f"{view.celsius:.1f}°C")
+    parts += [p for p in (view.holder, view.household) if p]
+    if (day := day_holder_words(view.detail)) is not None:
+        parts.append(f"{day[0]} / {day[1]}")
+    if view.offline:
+        parts.append(OFFLINE_MARK)
+    parts.append(f"{NEXT[0]} {NEXT[1]}: {view.action_zh} / {view.action_en}")
+    return "  ".join(parts)
+
+
 def render(view: DisplayView) -> str:
     """The block of text for one decision, Chinese first, English beside or under."""
     head = HEADLINE[view.verdict]
     if view.offline:
-        head += "    [离线 OFFLINE]"
+        head += f"    {OFFLINE_MARK}"
     lines = [head, f"{view.text_zh}", f"{view.text_en}"]
     if view.celsius is not None:
         lines.append(f"{TEMPERATURE[0]} {TEMPERATURE[1]}: {view.celsius:.1f} °C")
@@ -54,8 +84,8 @@ def render(view: DisplayView) -> str:
         lines.append("   ".join(who))
     if (day := day_holder_words(view.detail)) is not None:
         lines.append(f"{day[0]} / {day[1]}")
-    lines.append(f"下一步：{view.action_zh}")
-    lines.append(f"Next: {view.action_en}")
+    lines.append(f"{NEXT[0]}：{view.action_zh}")
+    lines.append(f"{NEXT[1]}: {view.action_en}")
     return "\n".join(lines)
 
 
@@ -64,7 +94,7 @@ class TerminalDisplay:
 
     def __init__(self, stream: TextIO | None = None, *, colour: bool | None = None) -> None:
         self.stream = stream or sys.stdout
-        self.colour = self.stream.isatty() if colour is None else colour
+        self.colour = wants_colour(self.stream) if colour is None else colour
         self._lock = threading.Lock()
 
     def _write(self, text: str) -> None:

@@ -42,7 +42,9 @@ class SerialThermometer:
         self.frame_errors = 0
         self._cond = threading.Condition()
         self._readings: deque[_Reading] = deque(maxlen=64)
-        self._outcomes: deque[tuple[float, bool]] = deque(maxlen=GARBAGE_COUNT)  # (when, line was good)
+        # damaged lines since the last well-formed measurement; heartbeats leave it alone, as a bad
+        # cable passes a short $HBT line far more often than a reading
+        self._bad_run = 0
         self._last_alive: float | None = None
         self._port: serial.Serial | None = None
         self._open_error: str | None = "not started"
@@ -76,6 +78,7 @@ class SerialThermometer:
             self._open_error = None
             self._last_alive = time.monotonic()  # silence is counted from the moment we listen
             self._buf = b""
+            self._bad_run = 0  # a replugged device starts afresh
         logger.info("thermometer port %s opened", self.path)
 
     def _close(self) -> None:
@@ -145,8 +148,8 @@ class SerialThermometer:
         now = time.monotonic()
         with self._cond:
             self._last_alive = now
-            self._outcomes.append((now, True))
             if isinstance(frame, Measurement):
+                self._bad_run = 0
                 self._readings.append(_Reading(now, frame))
                 self._cond.notify_all()
         if isinstance(frame, Heartbeat):
@@ -156,7 +159,7 @@ class SerialThermometer:
         now = time.monotonic()
         with self._cond:
             self.frame_errors += 1
-            self._outcomes.append((now, False))
+            self._bad_run += 1
         # a cable fault can send dozens of bad lines a second: one log line a second is enough
         if now - self._last_log >= 1.0:
             logger.warning("thermometer line rejected: %s (%d more since last report)", why, self._suppressed)
@@ -201,12 +204,7 @@ class SerialThermometer:
         with self._cond:
             if self._port is None:
                 return ThermometerHealth.UNPLUGGED
-            recent = list(self._outcomes)
-            if (
-                len(recent) == GARBAGE_COUNT
-                and not any(ok for _, ok in recent)
-                and now - recent[-1][0] <= self.silent_after_s
-            ):
+            if self._bad_run >= GARBAGE_COUNT:
                 return ThermometerHealth.GARBAGE
             if self._last_alive is None or now - self._last_alive > self.silent_after_s:
                 return ThermometerHealth.SILENT

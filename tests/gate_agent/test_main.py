@@ -9,10 +9,12 @@ import sys
 import uuid
 from pathlib import Path
 
+from gate_agent.outbox import SqliteOutbox
 from gatecore import topics
 from gatecore.messages import GateStatus
+from gatecore.thermoline import SensorStatus
 from tests.gate_agent.conftest import gate_id, wait_until
-from transport.broker import EmbeddedBroker, MosquittoBroker
+from transport.broker import EmbeddedBroker, MosquittoBroker, free_port
 from transport.mqtt import LinkOptions, MqttLink
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,3 +58,33 @@ def test_runs_until_sigterm_and_says_offline(
             proc.kill()
             proc.wait()
         watcher.stop()
+
+
+def test_the_line_console_reads_a_pipe(tmp_path: Path) -> None:
+    """Commands piped into the gate: a bad line is refused, a typed temperature pairs with the typed
+    code (both stored in the outbox, no broker needed), and 'quit' stops the gate cleanly."""
+    env = dict(
+        os.environ,
+        CAMPUSGATE_GATE_GATE_ID=gate_id(),
+        CAMPUSGATE_GATE_MQTT_PORT=str(free_port()),  # nobody listens: the gate works offline
+        CAMPUSGATE_GATE_CAMERA=str(tmp_path / "none.avi"),
+        CAMPUSGATE_GATE_SERIAL_PORT=str(tmp_path / "ttyNONE"),
+        CAMPUSGATE_GATE_DATA_DIR=str(tmp_path / "data"),
+        PYTHONPATH=str(ROOT),
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", "from gate_agent.main import main; raise SystemExit(main([]))"],
+        input="bogus\n99.9\n36.8\nscan CG1:TYPED-BY-HAND\nquit\n",
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "refused: 'bogus'" in proc.stdout and "refused: '99.9'" in proc.stdout
+    assert "ok: 36.8 °C for the next scan" in proc.stdout
+    assert "ok: scan stored as event" in proc.stdout
+    [event] = SqliteOutbox(tmp_path / "data" / "gate.sqlite").pending()
+    assert event.qr == "CG1:TYPED-BY-HAND"
+    assert (event.temperature.celsius, event.temperature.status) == (36.8, SensorStatus.MANUAL)

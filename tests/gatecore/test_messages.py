@@ -163,6 +163,17 @@ def test_status_from_a_gate_before_frames_skipped_still_parses() -> None:
         GateStatus.from_json(json.dumps(data).encode())
 
 
+def test_status_stopped_on_purpose_round_trips_and_a_gate_before_it_says_not_stopped() -> None:
+    stopped = GateStatus(gate_id="wucheng-north", state="offline", stopped=True)
+    assert GateStatus.from_json(stopped.to_json()).stopped is True
+    data = json.loads((GOLDEN / "status_v1.json").read_bytes())
+    del data["stopped"]
+    assert GateStatus.from_json(json.dumps(data).encode()).stopped is False
+    data["stopped"] = "yes"
+    with pytest.raises(MessageError, match="stopped"):
+        GateStatus.from_json(json.dumps(data).encode())
+
+
 def _scan(**changes) -> bytes:
     data = json.loads((GOLDEN / "scan_v1.json").read_bytes())
     data.update(changes)

@@ -1,4 +1,6 @@
-"""The newcomer's command: `campusgate demo` seeds, starts gates, prints decisions, exits cleanly."""
+"""The newcomer's command: `campusgate demo` seeds, starts gates, prints decisions, exits cleanly —
+and, written to a file or a pipe, its output is plain text a newcomer can read: no colour codes, no
+false alarms at start or stop, and each decision with the guard's next step."""
 
 from __future__ import annotations
 
@@ -12,26 +14,40 @@ from sqlmodel import Session
 from central.models.db import make_engine
 from central.models.users import Role
 from central.office.users import authenticate
+from gatecore.reasons import Reason
 
 
 def test_demo_runs_visits_and_stops(tmp_path: Path) -> None:
     exe = Path(sys.executable).with_name("campusgate")
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}  # a pipe alone must mean no colour
     proc = subprocess.run(
         [str(exe), "demo", "--visits", "6", "--interval", "0", "--once"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=180,
-        env={**os.environ, "NO_COLOR": "1", "CAMPUSGATE_DATA_DIR": str(tmp_path / "data")},
+        env={**env, "CAMPUSGATE_DATA_DIR": str(tmp_path / "data")},
     )
     out = proc.stdout
     assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "\x1b" not in out + proc.stderr
+    assert "camera_no_signal" not in proc.stderr  # the cameras run before the gates judge them
+    gates = out.split("simulated gates: ")[1].split("   ")[0].split(", ")
+    assert len(gates) == 6
+    assert "went offline" not in proc.stderr  # an orderly stop is no outage
+    lines = (out + proc.stderr).splitlines()
+    for gate in gates:  # at most one line about each gate stopping
+        assert len([line for line in lines if gate in line and "stop" in line]) <= 1
+    assert "stopped 6 gates, central and the broker" in out
     assert "390 households" in out
     assert "REST API: http://127.0.0.1:" in out
     assert "/console/" in out and "security/security-demo" in out
     decisions = [line for line in out.splitlines() if line.startswith("[")]
     assert len(decisions) == 6, out
     assert any("✔ 通行 ALLOW" in line for line in decisions)
+    for line in decisions:  # the reason's own next step from the catalogue, Chinese first
+        [info] = [r.info for r in Reason if f" {r.info.zh} / {r.info.en} " in line]
+        assert line.endswith(f"下一步 Next: {info.action_zh} / {info.action_en}"), line
     assert "stopping" in out
     db = tmp_path / "data" / "campusgate.db"  # the data directory every command uses and prints
     assert f"data directory {tmp_path / 'data'}" in proc.stderr

@@ -27,8 +27,9 @@ def _send(
     *,
     gate_at: datetime | None = None,
     retained: bool = False,
+    stopped: bool = False,
 ) -> None:
-    payload = GateStatus(gate_id, state, camera="ok", thermometer="ok", at=gate_at).to_json()
+    payload = GateStatus(gate_id, state, camera="ok", thermometer="ok", at=gate_at, stopped=stopped).to_json()
     assert record_status(engine, topics.gate_status(gate_id), payload, at, retained=retained) is not None
 
 
@@ -69,6 +70,21 @@ def test_a_gate_never_seen_online_opens_no_outage(world: World) -> None:
     later = NOW + timedelta(minutes=1)
     _send(world.engine, world.gate_id, "online", later, gate_at=later)
     assert _outages(world.engine) == []
+
+
+def test_a_gate_stopped_on_purpose_is_offline_but_no_fault(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An orderly shutdown still counts as time offline, but is logged once as stopped, not warned of."""
+    _send(world.engine, world.gate_id, "online", NOW, gate_at=NOW)
+    with caplog.at_level("INFO", logger="central.decisions.status"):
+        _send(world.engine, world.gate_id, "offline", NOW + timedelta(minutes=1), stopped=True)
+    [outage] = _outages(world.engine)
+    assert (outage.cause, outage.went_offline_at) == ("stopped", NOW + timedelta(minutes=1))
+    assert [r.getMessage() for r in caplog.records if "stopped" in r.getMessage()] == [
+        f"gate {world.gate_id} stopped (orderly shutdown)"
+    ]
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
 
 
 def test_an_offline_learned_on_reconnect_is_marked_so(world: World) -> None:

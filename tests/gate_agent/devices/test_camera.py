@@ -96,3 +96,18 @@ def test_stops_giving_signal_when_the_source_disappears(tmp_path: Path) -> None:
         assert cam.health() is CameraHealth.NO_SIGNAL
     finally:
         cam.close()
+
+
+def test_no_signal_waits_for_the_first_frame_until_the_grace_is_over(tmp_path: Path) -> None:
+    """A stream takes a moment to deliver its first frame: the gate does not cry no signal at start."""
+    now = [100.0]
+    clip = write_avi(tmp_path / "clip.avi", moving(3))
+    cam = OpenCvCamera(str(clip), no_signal_after_s=2.0, clock=lambda: now[0])
+    try:
+        assert cam.health() is CameraHealth.OK  # started, nothing read yet
+        now[0] += 2.5
+        assert cam.health() is CameraHealth.NO_SIGNAL  # the grace is over and still no frame
+        assert cam.read() is not None
+        assert cam.health() is CameraHealth.OK
+    finally:
+        cam.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from firmware_sim.display import RecordingDisplay
-from gate_agent.devices.display import HEADLINE, TerminalDisplay, render
+from gate_agent.devices.display import HEADLINE, TerminalDisplay, headline, render, render_line, wants_colour
 from gate_agent.ports import Fault
 from gate_agent.views import DisplayView, from_decision_message, from_offline
 from gatecore.messages import DecisionMessage, ScanEvent, Temperature
@@ -75,6 +76,26 @@ def test_terminal_block_is_bilingual_chinese_first(reason: Reason) -> None:
     assert HEADLINE[reason.verdict] in text and "[离线 OFFLINE]" in text
     assert text.index(reason.info.zh) < text.index(reason.info.en)
     assert "36.6 °C" in text and "张*明" in text and "坞城校区 3-2-501" in text
+
+
+def test_one_line_ends_with_the_next_step() -> None:
+    view = from_decision_message(decision_message(Reason.HOUSEHOLD_DAY_USED, detail={"day_holder": "王*华"}))
+    info = Reason.HOUSEHOLD_DAY_USED.info
+    line = render_line(view)
+    assert "\n" not in line and line.startswith(f"{info.zh} / {info.en}")
+    assert "今日出入人 Today's member: 王*华" in line
+    assert line.endswith(f"下一步 Next: {info.action_zh} / {info.action_en}")
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    master, slave = os.openpty()
+    with os.fdopen(slave, "w") as terminal, os.fdopen(master, "rb", buffering=0):
+        monkeypatch.delenv("NO_COLOR", raising=False)
+        assert wants_colour(terminal) and TerminalDisplay(terminal).colour
+        assert not wants_colour(io.StringIO()) and not TerminalDisplay(io.StringIO()).colour
+        monkeypatch.setenv("NO_COLOR", "1")
+        assert not wants_colour(terminal) and not TerminalDisplay(terminal).colour
+    assert "\x1b" in headline(Verdict.ALLOW, colour=True) and "\x1b" not in headline(Verdict.ALLOW)
 
 
 def test_headlines() -> None:

@@ -108,7 +108,23 @@ def test_health_garbage_when_recent_lines_are_all_damaged(
     for _ in range(3):
         pty_device.write(b"$TMP,1,36.6,OK*ZZ\r\n")
     assert wait_until(lambda: thermo.health() is ThermometerHealth.GARBAGE, 2)
-    pty_device.write(format_heartbeat(1))
+    measure(pty_device, 1, 36.6)
+    assert wait_until(lambda: thermo.health() is ThermometerHealth.OK, 2)
+
+
+def test_heartbeats_between_damaged_lines_do_not_hide_garbage(
+    pty_device: PtyDevice, thermo: SerialThermometer
+) -> None:
+    """A bad cable passes the short heartbeat now and then; only a good reading clears garbage."""
+    for seq in range(1, 5):
+        pty_device.write(format_heartbeat(seq))
+        pty_device.write(b"\x8f\x10 ?? \xfe\x81 noise\r\n")
+    assert wait_until(lambda: thermo.frame_errors == 4, 2)  # every line above has been read
+    assert thermo.health() is ThermometerHealth.GARBAGE
+    for seq in range(5, 8):
+        pty_device.write(format_heartbeat(seq))
+    assert not wait_until(lambda: thermo.health() is not ThermometerHealth.GARBAGE, 1.0)
+    measure(pty_device, 8, 36.6)
     assert wait_until(lambda: thermo.health() is ThermometerHealth.OK, 2)
 
 
