@@ -83,7 +83,7 @@ def test_one_line_ends_with_the_next_step() -> None:
     info = Reason.HOUSEHOLD_DAY_USED.info
     line = render_line(view)
     assert "\n" not in line and line.startswith(f"{info.zh} / {info.en}")
-    assert "今日出入人 Today's member: 王*华" in line
+    assert "今日已由 王*华 使用 / Used today by 王*华" in line
     assert line.endswith(f"下一步 Next: {info.action_zh} / {info.action_en}")
 
 
