@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from central.api.deps import REPORT_SIGNERS, REPORT_WRITERS, WATCHERS, ReadSession, WriteSession
 from central.console.i18n import message
 from central.console.web import LOCAL, Viewer, admit, campus_names, done, form_of, refusal, render
+from central.models.reports import DailyReport
 from central.models.users import User
 from central.office import reports
 from central.office.errors import OfficeError
@@ -36,8 +37,8 @@ def listing(
     campuses = campus_names(session)
     if campus_id is None and campuses:
         campus_id = next(iter(campuses))
-    stmt = select(reports.DailyReport).where(reports.DailyReport.campus_id == campus_id)
-    rows = list(session.exec(stmt.order_by(col(reports.DailyReport.id).desc()).limit(PAGE)))
+    stmt = select(DailyReport).where(DailyReport.campus_id == campus_id)
+    rows = list(session.exec(stmt.order_by(col(DailyReport.id).desc()).limit(PAGE)))
     superseded = {r.supersedes_id for r in rows if r.supersedes_id}
     return render(
         request,
@@ -76,7 +77,7 @@ async def act(report_id: int, action: str, request: Request, session: WriteSessi
     """``sign`` (the director) or ``correct`` (with a note: a new version recounted now)."""
     viewer = admit(user, *(REPORT_SIGNERS if action == "sign" else REPORT_WRITERS))
     form = await form_of(request)
-    row = session.get(reports.DailyReport, report_id)
+    row = session.get(DailyReport, report_id)
     campus_id = row.campus_id if row else None
     try:
         if action == "sign":

@@ -17,9 +17,10 @@ from sqlmodel import Session, col, func, select
 from central.audit.conflicts import count_flagged, flagged
 from central.audit.gaps import count_gaps
 from central.models.base import utc
+from central.models.incidents import FeverIncident
 from central.models.journal import EntryEvent, FeverAlert, GateOutage, GateState, gate_reason, gate_verdict
 from central.models.registry import Gate, Household, Person
-from central.office.incidents import REPORT_WITHIN, FeverIncident
+from central.office.incidents import REPORT_WITHIN
 from gatecore.campus import DEFAULT_TZ
 from gatecore.masking import mask_name
 from gatecore.reasons import REASONS, Reason
