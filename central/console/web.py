@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -80,6 +80,23 @@ def admit(user: User | None, *roles: Role) -> User:
     if roles and not user.may(*roles):
         raise HTTPException(403, detail=f"forbidden: this needs one of the roles {', '.join(roles)}")
     return user
+
+
+PAGE = 50  # rows a page of every console list
+
+
+def pager(offset: int, count: int, **query: object) -> dict[str, Any]:
+    """The pager of a list page (``console/_pager.html``): where it stands, and the links to the pages
+    before and after it, which keep the page's filters (``query``; blank ones left out)."""
+    kept = urlencode({k: v for k, v in query.items() if v is not None and v != ""})
+    base = f"?{kept}&" if kept else "?"
+    return {
+        "count": count,
+        "offset": offset,
+        "page": PAGE,
+        "prev_url": f"{base}offset={max(0, offset - PAGE)}" if offset > 0 else None,
+        "next_url": f"{base}offset={offset + PAGE}" if offset + PAGE < count else None,
+    }
 
 
 def page_offset(value: str | None) -> int:
