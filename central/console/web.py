@@ -146,6 +146,7 @@ def render(request: Request, name: str, user: User | None, *, status_code: int =
         "user": user,
         "nav": [(path, word) for path, word, roles in NAV if user is not None and user.may(*roles)],
         "csrf_token": csrf.token_for(request),
+        "tz": LOCAL.key,  # the zone a page's script shows times in (<body data-tz>, static/clock.js)
         "local": local_time,
         "last_day": lambda at: last_day(at, LOCAL).isoformat(),
         "errors": {},
