@@ -37,8 +37,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "central.ops",
     ),
     "central.demo": (*CENTRAL_BASE, "central.models", "central.office"),
-    # the table modules still under office (incidents, reports) are loaded by name for the migrations
-    "central.migrations": (*CENTRAL_BASE, "central.models", "central.office"),
+    "central.migrations": (*CENTRAL_BASE, "central.models"),
     # instrumentation (metrics, logs) and operations (readiness, backup): below the decision path
     "central.ops": (
         *CENTRAL_BASE,

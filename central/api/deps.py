@@ -135,13 +135,15 @@ def page_of(
     session: Session,
     model: type[Any],
     cond: list[Any],
-    public: type[Any],
+    public: type[Any] | None = None,
     *,
     order: Any,
     limit: int,
     offset: int,
 ) -> Page[Any]:
-    """One page of ``model`` rows matching ``cond`` in ``order``, shown as ``public``, and how many matched."""
+    """One page of ``model`` rows matching ``cond`` in ``order``, shown as ``public`` (the rows
+    themselves without one: a console page reads them), and how many matched."""
     total = session.exec(select(func.count()).select_from(model).where(*cond)).one()
     rows = session.exec(select(model).where(*cond).order_by(order).offset(offset).limit(limit))
-    return Page(data=[public.model_validate(r, from_attributes=True) for r in rows], count=total)
+    data = list(rows) if public is None else [public.model_validate(r, from_attributes=True) for r in rows]
+    return Page(data=data, count=total)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -18,12 +17,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from sqlmodel import col, select
 
 from central.api.deps import CHANGE_READERS, ReadSession
-from central.console.web import LOCAL, Viewer, admit, field_errors, page_offset, render
+from central.console.web import LOCAL, PAGE, Viewer, admit, field_errors, page_offset, pager, render
 from central.models.changes import RegistryChange
 from central.office.changes import detail_of, search_changes
 
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
-PAGE = 50
 
 
 class ChangeFilter(BaseModel):
@@ -73,7 +71,6 @@ def changes_page(request: Request, session: ReadSession, user: Viewer) -> Respon
         errors = field_errors(exc)
     else:
         rows, count = search_changes(session, **filters.model_dump(), limit=PAGE, offset=offset)
-    page_query = urlencode(form)
     return render(
         request,
         "changes.html",
@@ -82,11 +79,7 @@ def changes_page(request: Request, session: ReadSession, user: Viewer) -> Respon
         form=form,
         errors=errors,
         rows=[{"change": r, "detail": detail_text(detail_of(r))} for r in rows],
-        count=count,
-        offset=offset,
-        page=PAGE,
-        prev_url=f"?{page_query}&offset={max(0, offset - PAGE)}" if offset > 0 else None,
-        next_url=f"?{page_query}&offset={offset + PAGE}" if offset + PAGE < count else None,
+        **pager(offset, count, **form),
         entities=list(
             session.exec(select(RegistryChange.entity).distinct().order_by(col(RegistryChange.entity)))
         ),

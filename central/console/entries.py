@@ -26,11 +26,13 @@ from central.console.i18n import message
 from central.console.web import (
     ENTRY_ROLES,
     LOCAL,
+    PAGE,
     Viewer,
     admit,
     campus_names,
     field_errors,
     page_offset,
+    pager,
     render,
 )
 from central.models.journal import EntryEvent
@@ -38,7 +40,6 @@ from central.models.registry import Gate
 from gatecore.reasons import REASONS, Reason, Verdict
 
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
-PAGE = 50
 FILTERS = tuple(f.name for f in dataclasses.fields(EntryFilter))
 _filter_adapter = TypeAdapter(EntryFilter)
 
@@ -107,7 +108,6 @@ def entries_page(request: Request, session: ReadSession, user: Viewer) -> Respon
     offset = page_offset(query.get("offset"))
     rows, count = ([], 0) if errors else search(session, filters, limit=PAGE, offset=offset)
     form = {name: query[name] for name in FILTERS if query.get(name)}
-    page_query = urlencode(form)
     return render(
         request,
         "entries.html",
@@ -116,11 +116,7 @@ def entries_page(request: Request, session: ReadSession, user: Viewer) -> Respon
         form=form,
         errors=errors,
         rows=[_row(r) for r in rows],
-        count=count,
-        offset=offset,
-        page=PAGE,
-        prev_url=f"?{page_query}&offset={max(0, offset - PAGE)}" if offset > 0 else None,
-        next_url=f"?{page_query}&offset={offset + PAGE}" if offset + PAGE < count else None,
+        **pager(offset, count, **form),
         csv_url=f"/api/v1/entries.csv?{api_query(filters)}",
         campuses=campus_names(session),
         gate_ids=list(session.exec(select(Gate.gate_id).order_by(Gate.gate_id))),

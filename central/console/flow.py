@@ -7,11 +7,31 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col
 
-from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession, publish_campus, publish_person
-from central.console.web import LOCAL, Viewer, admit, done, form_of, page_offset, refusal, render, submit
-from central.models.registry import Approval, Pass, Person
+from central.api.deps import (
+    CONSOLE_ROLES,
+    ReadSession,
+    WriteSession,
+    page_of,
+    publish_campus,
+    publish_person,
+)
+from central.console.web import (
+    LOCAL,
+    PAGE,
+    Viewer,
+    admit,
+    done,
+    form_of,
+    page_offset,
+    pager,
+    person_names,
+    refusal,
+    render,
+    submit,
+)
+from central.models.registry import Approval, Pass
 from central.models.users import Role, User
 from central.office import approvals as office_approvals
 from central.office import passes as office_passes
@@ -19,7 +39,6 @@ from central.office import people as office_people
 from central.office.errors import NotFound, OfficeError
 from central.office.schemas import ApprovalCreate, PassCreate
 
-PAGE = 50
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
 
 
@@ -40,20 +59,17 @@ def approvals(
     request: Request, session: Session, viewer: User, status: str | None = None, offset: int = 0, **ctx: Any
 ) -> Response:
     """The approvals page."""
-    stmt = select(Approval, Person.name).join(Person, col(Person.id) == Approval.person_id)
-    counted = select(func.count()).select_from(Approval)
-    if status:
-        stmt = stmt.where(Approval.status == status)
-        counted = counted.where(Approval.status == status)
-    rows = session.exec(stmt.order_by(col(Approval.id).desc()).offset(offset).limit(PAGE))
-    ctx = {**_pager(f"?status={status}&" if status else "?", offset, int(session.exec(counted).one())), **ctx}
+    cond = [Approval.status == status] if status else []
+    found = page_of(session, Approval, cond, order=col(Approval.id).desc(), limit=PAGE, offset=offset)
+    ctx = {**pager(offset, found.count, status=status), **ctx}
     return render(
         request,
         "approvals.html",
         viewer,
         status=status,
         statuses=["requested", "approved", "rejected"],
-        rows=list(rows),
+        rows=found.data,
+        names=person_names(session, {a.person_id for a in found.data}),
         can_decide=viewer.may(Role.APPROVER),
         can_request=viewer.may(Role.SECURITY),
         **ctx,
@@ -121,15 +137,11 @@ def passes(
     **ctx: Any,
 ) -> Response:
     """The passes page."""
-    stmt = select(Pass, Person.name).join(Person, col(Person.id) == Pass.person_id, isouter=True)
-    counted = select(func.count()).select_from(Pass)
-    if person_id is not None:
-        stmt = stmt.where(Pass.person_id == person_id)
-        counted = counted.where(Pass.person_id == person_id)
-    count = int(session.exec(counted).one())
-    rows = list(session.exec(stmt.order_by(col(Pass.id).desc()).offset(offset).limit(PAGE)))
-    ctx = {**_pager(f"?person_id={person_id}&" if person_id is not None else "?", offset, count), **ctx}
-    return render(request, "passes.html", viewer, rows=rows, person_id=person_id, **ctx)
+    cond = [Pass.person_id == person_id] if person_id is not None else []
+    found = page_of(session, Pass, cond, order=col(Pass.id).desc(), limit=PAGE, offset=offset)
+    names = person_names(session, {p.person_id for p in found.data})
+    ctx = {**pager(offset, found.count, person_id=person_id), **ctx}
+    return render(request, "passes.html", viewer, rows=found.data, names=names, person_id=person_id, **ctx)
 
 
 def _day_start(value: str | None, *, plus: int = 0) -> str | None:
@@ -189,17 +201,6 @@ def phone_link_form(pass_id: int, request: Request, session: WriteSession, user:
         return passes(request, session, viewer, **refusal(exc))
     session.commit()
     return done("/console/passes", str(request.base_url).rstrip("/") + f"/p/{secret}")
-
-
-def _pager(query: str, offset: int, count: int) -> dict[str, Any]:
-    """The pager's links and counts (``query`` ends in ? or &)."""
-    return {
-        "count": count,
-        "offset": offset,
-        "page": PAGE,
-        "prev_url": f"{query}offset={max(0, offset - PAGE)}" if offset > 0 else None,
-        "next_url": f"{query}offset={offset + PAGE}" if offset + PAGE < count else None,
-    }
 
 
 def _id_range(ids: list[int]) -> str:

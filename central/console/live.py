@@ -27,8 +27,18 @@ def page(request: Request, user: Viewer) -> Response:
         raise HTTPException(403, detail="the dashboard needs the security, director, auditor or admin role")
     with Session(request.app.state.read_engine) as session:
         gates = dashboard.gates(session)
+        tz, zones = dashboard.zones(session)  # the page's script shows each time in its campus's zone
     codes = codes_of(*SHOWN)
-    return render(request, "dashboard.html", viewer, gates=gates, can_ack=viewer.may(*ACKERS), codes=codes)
+    return render(
+        request,
+        "dashboard.html",
+        viewer,
+        gates=gates,
+        can_ack=viewer.may(*ACKERS),
+        codes=codes,
+        tz=tz,
+        zones=zones,
+    )
 
 
 @router.get("/console/fever-alerts")

@@ -15,29 +15,46 @@ from sqlmodel import Session
 
 from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession, publish_all
 from central.console.i18n import lang_of, translator
-from central.console.web import Viewer, admit, chosen_campus, done, render
+from central.console.web import PAGE, Viewer, admit, chosen_campus, done, page_offset, pager, render
 from central.models.users import Role, User
 from central.office import nucleic
 from central.office.nucleic_import import run_test_import
 from central.office.registry import latest_policy
 
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
+STATES = (nucleic.OVERDUE, nucleic.NEVER, nucleic.DUE, nucleic.CURRENT)  # worst first, as the list
 
 
 @router.get("/nucleic")
 def nucleic_page(
-    request: Request, session: ReadSession, user: Viewer, campus_id: int | None = None
+    request: Request,
+    session: ReadSession,
+    user: Viewer,
+    campus_id: int | None = None,
+    state: str | None = None,
+    offset: str | None = None,
 ) -> Response:
-    """A campus's kept-in people by testing state, worst first, and the import form for the office."""
-    return page(request, session, admit(user, *CONSOLE_ROLES), campus_id)
+    """A campus's kept-in people by testing state, worst first (or those in one state), a page at a
+    time, and the import form for the office."""
+    viewer = admit(user, *CONSOLE_ROLES)
+    return page(request, session, viewer, campus_id, state=state, offset=page_offset(offset))
 
 
 def page(
-    request: Request, session: Session, viewer: User, campus_id: int | None = None, **ctx: Any
+    request: Request,
+    session: Session,
+    viewer: User,
+    campus_id: int | None = None,
+    *,
+    state: str | None = None,
+    offset: int = 0,
+    **ctx: Any,
 ) -> Response:
     """The testing page of one campus (the first one by default)."""
     campuses, campus_id = chosen_campus(session, campus_id)
+    state = state if state in STATES else None
     rows = nucleic.due_list(session, campus_id=campus_id, now=datetime.now(UTC)) if campus_id else []
+    rows = [r for r in rows if state is None or r.state == state]  # a state is worked out in Python
     policy = latest_policy(session, campus_id) if campus_id else None
     return render(
         request,
@@ -46,8 +63,11 @@ def page(
         campuses=campuses,
         campus_id=campus_id,
         policy=policy,
-        rows=rows,
+        rows=rows[offset : offset + PAGE],
+        state=state,
+        states=STATES,
         can_import=viewer.may(Role.SECURITY),
+        **pager(offset, len(rows), campus_id=campus_id, state=state),
         **ctx,
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -12,12 +11,14 @@ from sqlmodel import Session
 from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession
 from central.console.i18n import lang_of, message, translator
 from central.console.web import (
+    PAGE,
     Viewer,
     admit,
     campus_names,
     done,
     form_of,
     page_offset,
+    pager,
     render,
     submit,
 )
@@ -29,7 +30,6 @@ from central.office.people import add_household, add_person
 from central.office.schemas import HouseholdCreate, PersonCreate
 from gatecore.tokens import PassKind
 
-PAGE = 50
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
 
 
@@ -51,11 +51,10 @@ def households(
         "households.html",
         viewer,
         q=q,
-        count=count,
         rows=rows,
         campuses=campus_names(session),
         can_add=viewer.may(Role.SECURITY),
-        **pager(q, offset, count),
+        **pager(offset, count, q=q),
         **ctx,
     )
 
@@ -93,24 +92,12 @@ def people(
         "people.html",
         viewer,
         q=q,
-        count=count,
         rows=rows,
         categories=categories,
         can_add=viewer.may(Role.SECURITY),
-        **pager(q, offset, count),
+        **pager(offset, count, q=q),
         **ctx,
     )
-
-
-def pager(q: str | None, offset: int, count: int) -> dict[str, Any]:
-    """The pager's links of a searched list."""
-    query = f"?q={quote(q)}&" if q else "?"
-    return {
-        "offset": offset,
-        "page": PAGE,
-        "prev_url": f"{query}offset={max(0, offset - PAGE)}" if offset > 0 else None,
-        "next_url": f"{query}offset={offset + PAGE}" if offset + PAGE < count else None,
-    }
 
 
 @router.post("/people")

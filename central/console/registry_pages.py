@@ -1,4 +1,4 @@
-"""Console pages for gates (open/close, live state), campus policies, vehicles, visitors and return batches.
+"""Console pages for gates (open/close, live state), campus policies and vehicles.
 
 Every write calls the API route's own function (``central.api.routes.registry`` /
 ``central.api.routes.approvals``) with the API's schema, so the console cannot drift from the API: the
@@ -14,11 +14,12 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError, field_validator
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession, publish_campus, publish_gate
+from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession, page_of, publish_campus, publish_gate
 from central.console.i18n import lang_of, pair, translator
 from central.console.web import (
+    PAGE,
     Viewer,
     admit,
     campus_names,
@@ -26,12 +27,14 @@ from central.console.web import (
     done,
     field_errors,
     form_of,
+    page_offset,
+    pager,
     person_names,
     refusal,
     render,
     submit,
 )
-from central.models.registry import Gate
+from central.models.registry import Gate, Vehicle
 from central.models.users import Role, User
 from central.office import approvals, dashboard, registry
 from central.office.errors import OfficeError
@@ -48,15 +51,16 @@ KINDS = [k.lower() for k in PassKind.__members__]
 
 
 @router.get("/gates")
-def gates_page(request: Request, session: ReadSession, user: Viewer) -> Response:
-    """Every gate with its campus, open or closed, and its live state."""
-    return gates(request, session, admit(user, *CONSOLE_ROLES, Role.GUARD))
+def gates_page(request: Request, session: ReadSession, user: Viewer, offset: str | None = None) -> Response:
+    """Every gate with its campus, open or closed, and its live state, a page at a time."""
+    return gates(request, session, admit(user, *CONSOLE_ROLES, Role.GUARD), page_offset(offset))
 
 
-def gates(request: Request, session: Session, viewer: User, **ctx: Any) -> Response:
+def gates(request: Request, session: Session, viewer: User, offset: int = 0, **ctx: Any) -> Response:
     """The gates page; the live state is the dashboard's (the retained status each gate publishes)."""
     is_open = {g.gate_id: g.open for g in session.exec(select(Gate))}
-    rows = [{**g, "open": is_open.get(g["gate_id"])} for g in dashboard.gates(session)]
+    every = dashboard.gates(session)  # the states of all gates come in one go: the page is cut from them
+    rows = [{**g, "open": is_open.get(g["gate_id"])} for g in every[offset : offset + PAGE]]
     return render(
         request,
         "gates.html",
@@ -64,6 +68,7 @@ def gates(request: Request, session: Session, viewer: User, **ctx: Any) -> Respo
         rows=rows,
         campuses=campus_names(session),
         can_switch=viewer.may(Role.SECURITY),
+        **pager(offset, len(every)),
         **ctx,
     )
 
@@ -191,16 +196,25 @@ async def policy_form(campus_id: int, request: Request, session: WriteSession, u
 
 
 @router.get("/vehicles")
-def vehicles_page(request: Request, session: ReadSession, user: Viewer, plate: str | None = None) -> Response:
-    """Registered vehicles with a plate search and the register form."""
-    return vehicles(request, session, admit(user, *CONSOLE_ROLES, Role.GUARD), plate)
+def vehicles_page(
+    request: Request, session: ReadSession, user: Viewer, plate: str | None = None, offset: str | None = None
+) -> Response:
+    """Registered vehicles, a page at a time, with a plate search and the register form."""
+    return vehicles(request, session, admit(user, *CONSOLE_ROLES, Role.GUARD), plate, page_offset(offset))
 
 
 def vehicles(
-    request: Request, session: Session, viewer: User, plate: str | None = None, **ctx: Any
+    request: Request,
+    session: Session,
+    viewer: User,
+    plate: str | None = None,
+    offset: int = 0,
+    **ctx: Any,
 ) -> Response:
     """The vehicles page."""
-    rows = approvals.find_vehicles(session, plate=plate)
+    cond = approvals.vehicle_filter(plate)
+    found = page_of(session, Vehicle, cond, order=col(Vehicle.id), limit=PAGE, offset=offset)
+    rows = found.data
     owners = person_names(session, {v.owner_person_id for v in rows})
     if not viewer.may(*CONSOLE_ROLES):
         # a guard checks a plate at the gate; the owner's full name stays with the office
@@ -213,6 +227,7 @@ def vehicles(
         rows=rows,
         owners=owners,
         can_add=viewer.may(Role.SECURITY),
+        **pager(offset, found.count, plate=plate),
         **ctx,
     )
 

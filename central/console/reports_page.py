@@ -10,35 +10,62 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
-from central.api.deps import REPORT_SIGNERS, REPORT_WRITERS, WATCHERS, ReadSession, WriteSession
+from central.api.deps import REPORT_SIGNERS, REPORT_WRITERS, WATCHERS, ReadSession, WriteSession, page_of
 from central.console.i18n import message
-from central.console.web import LOCAL, Viewer, admit, campus_names, done, form_of, refusal, render
+from central.console.web import (
+    LOCAL,
+    PAGE,
+    Viewer,
+    admit,
+    campus_names,
+    done,
+    form_of,
+    page_offset,
+    pager,
+    refusal,
+    render,
+)
+from central.models.reports import DailyReport
 from central.models.users import User
 from central.office import reports
 from central.office.errors import OfficeError
 
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
-PAGE = 50
 
 
 @router.get("/reports")
 def reports_page(
-    request: Request, session: ReadSession, user: Viewer, campus_id: int | None = None
+    request: Request,
+    session: ReadSession,
+    user: Viewer,
+    campus_id: int | None = None,
+    offset: str | None = None,
 ) -> Response:
-    """A campus's reports, newest first, with what the user may do with each."""
-    return listing(request, session, admit(user, *WATCHERS), campus_id)
+    """A campus's reports, newest first, a page at a time, with what the user may do with each."""
+    return listing(request, session, admit(user, *WATCHERS), campus_id, offset=page_offset(offset))
 
 
 def listing(
-    request: Request, session: Session, viewer: User, campus_id: int | None = None, **ctx: Any
+    request: Request,
+    session: Session,
+    viewer: User,
+    campus_id: int | None = None,
+    *,
+    offset: int = 0,
+    **ctx: Any,
 ) -> Response:
     """The reports page of one campus (the first by default)."""
     campuses = campus_names(session)
     if campus_id is None and campuses:
         campus_id = next(iter(campuses))
-    stmt = select(reports.DailyReport).where(reports.DailyReport.campus_id == campus_id)
-    rows = list(session.exec(stmt.order_by(col(reports.DailyReport.id).desc()).limit(PAGE)))
-    superseded = {r.supersedes_id for r in rows if r.supersedes_id}
+    cond = [DailyReport.campus_id == campus_id]
+    found = page_of(session, DailyReport, cond, order=col(DailyReport.id).desc(), limit=PAGE, offset=offset)
+    rows = found.data
+    # the newer version that supersedes a report may stand on the page before it
+    ids = [r.id for r in rows]
+    superseded = set(
+        session.exec(select(DailyReport.supersedes_id).where(col(DailyReport.supersedes_id).in_(ids)))
+    )
     return render(
         request,
         "reports.html",
@@ -50,6 +77,7 @@ def listing(
         can_write=viewer.may(*REPORT_WRITERS),
         can_sign=viewer.may(*REPORT_SIGNERS),
         today=datetime.now(LOCAL).date().isoformat(),
+        **pager(offset, found.count, campus_id=campus_id),
         **ctx,
     )
 
@@ -76,7 +104,7 @@ async def act(report_id: int, action: str, request: Request, session: WriteSessi
     """``sign`` (the director) or ``correct`` (with a note: a new version recounted now)."""
     viewer = admit(user, *(REPORT_SIGNERS if action == "sign" else REPORT_WRITERS))
     form = await form_of(request)
-    row = session.get(reports.DailyReport, report_id)
+    row = session.get(DailyReport, report_id)
     campus_id = row.campus_id if row else None
     try:
         if action == "sign":

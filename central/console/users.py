@@ -13,12 +13,23 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 from starlette.concurrency import run_in_threadpool
 
-from central.api.deps import ReadSession, WriteSession
+from central.api.deps import ReadSession, WriteSession, page_of
 from central.console.i18n import message
-from central.console.web import Viewer, admit, done, field_errors, form_of, refusal, render
+from central.console.web import (
+    PAGE,
+    Viewer,
+    admit,
+    done,
+    field_errors,
+    form_of,
+    page_offset,
+    pager,
+    refusal,
+    render,
+)
 from central.models.users import Role, User
 from central.office.errors import NotFound
 from central.office.users import UserCreate, UserError, UserUpdate, add_user, find_user, update_user
@@ -29,15 +40,21 @@ CHANGES = ("roles", "active", "password")  # one small form per change on each u
 
 
 @router.get("/users")
-def users_page(request: Request, session: ReadSession, user: Viewer) -> Response:
-    """Every user with their roles and state, the forms to change them and the create form."""
-    return users(request, session, admit(user, Role.ADMIN))
+def users_page(request: Request, session: ReadSession, user: Viewer, offset: str | None = None) -> Response:
+    """The users by name, a page at a time, with their roles and state, the forms to change them and
+    the create form."""
+    return users(request, session, admit(user, Role.ADMIN), offset=page_offset(offset))
 
 
-def users(request: Request, session: Session, viewer: User, **ctx: Any) -> Response:
-    """The users page; ``target`` names the user whose row shows ``errors``."""
-    rows = session.exec(select(User).order_by(col(User.username)))
-    return render(request, "users.html", viewer, rows=list(rows), roles=ROLES, **ctx)
+def users(request: Request, session: Session, viewer: User, offset: int = 0, **ctx: Any) -> Response:
+    """The users page; ``target`` names the user whose row shows ``errors`` (on the page holding it)."""
+    if target := ctx.get("target"):
+        before = session.exec(select(func.count()).select_from(User).where(col(User.username) < target)).one()
+        offset = before // PAGE * PAGE
+    found = page_of(session, User, [], order=col(User.username), limit=PAGE, offset=offset)
+    return render(
+        request, "users.html", viewer, rows=found.data, roles=ROLES, **pager(offset, found.count), **ctx
+    )
 
 
 async def _posted(request: Request) -> dict[str, Any]:

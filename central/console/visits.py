@@ -9,11 +9,24 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
-from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession
-from central.console.web import LOCAL, Viewer, admit, campus_names, form_of, person_names, render, submit
-from central.models.registry import Pass, Person
+from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession, page_of
+from central.console.web import (
+    LOCAL,
+    PAGE,
+    Viewer,
+    admit,
+    campus_names,
+    form_of,
+    page_offset,
+    pager,
+    person_names,
+    render,
+    submit,
+)
+from central.models.registry import Pass, Person, ReturnBatch
 from central.models.users import Role, User
 from central.office import approvals
+from central.office.directory import person_filter
 from central.office.schemas import ReturnBatchCreate, VisitorCreate
 
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
@@ -22,28 +35,37 @@ router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied 
 # --- visitors --------------------------------------------------------------------------------------
 
 
+def of_people(person_id: Any, q: str | None) -> list[Any]:
+    """Rows whose ``person_id`` column holds one of the people ``q`` names (a name, a phone number,
+    the last four ID digits or an address: ``office.directory.person_filter``); no ``q``: every row."""
+    who = person_filter(q)
+    return [col(person_id).in_(select(Person.id).where(*who))] if who else []
+
+
 @router.get("/visitors")
-def visitors_page(request: Request, session: ReadSession, user: Viewer) -> Response:
-    """Recent visitor passes and the register form."""
-    return visitors(request, session, admit(user, *CONSOLE_ROLES))
+def visitors_page(
+    request: Request, session: ReadSession, user: Viewer, q: str | None = None, offset: str | None = None
+) -> Response:
+    """Visitor passes, newest first, a page at a time, with a search (name or phone) and the register form."""
+    return visitors(request, session, admit(user, *CONSOLE_ROLES), q, page_offset(offset))
 
 
-def visitors(request: Request, session: Session, viewer: User, **ctx: Any) -> Response:
-    """The visitors page: the newest visitor passes first."""
-    rows = session.exec(
-        select(Pass, Person.name)
-        .join(Person, col(Person.id) == Pass.person_id)
-        .where(Pass.kind == "VISITOR")
-        .order_by(col(Pass.id).desc())
-        .limit(100)
-    )
+def visitors(
+    request: Request, session: Session, viewer: User, q: str | None = None, offset: int = 0, **ctx: Any
+) -> Response:
+    """The visitors page."""
+    cond = [Pass.kind == "VISITOR", *of_people(Pass.person_id, q)]
+    found = page_of(session, Pass, cond, order=col(Pass.id).desc(), limit=PAGE, offset=offset)
     return render(
         request,
         "visitors.html",
         viewer,
-        rows=list(rows),
+        q=q,
+        rows=found.data,
+        names=person_names(session, {p.person_id for p in found.data}),
         campuses=campus_names(session),
         can_add=viewer.may(Role.SECURITY),
+        **pager(offset, found.count, q=q),
         **ctx,
     )
 
@@ -77,21 +99,29 @@ async def visitor_form(request: Request, session: WriteSession, user: Viewer) ->
 
 
 @router.get("/batches")
-def batches_page(request: Request, session: ReadSession, user: Viewer) -> Response:
-    """Students' return windows and the add form."""
-    return batches(request, session, admit(user, *CONSOLE_ROLES))
+def batches_page(
+    request: Request, session: ReadSession, user: Viewer, q: str | None = None, offset: str | None = None
+) -> Response:
+    """Students' return windows, newest first, a page at a time, with a search (the student) and the
+    add form."""
+    return batches(request, session, admit(user, *CONSOLE_ROLES), q, page_offset(offset))
 
 
-def batches(request: Request, session: Session, viewer: User, **ctx: Any) -> Response:
+def batches(
+    request: Request, session: Session, viewer: User, q: str | None = None, offset: int = 0, **ctx: Any
+) -> Response:
     """The return batches page."""
-    rows = approvals.find_batches(session)
+    cond = of_people(ReturnBatch.person_id, q)
+    found = page_of(session, ReturnBatch, cond, order=col(ReturnBatch.id).desc(), limit=PAGE, offset=offset)
     return render(
         request,
         "batches.html",
         viewer,
-        rows=rows,
-        names=person_names(session, {b.person_id for b in rows}),
+        q=q,
+        rows=found.data,
+        names=person_names(session, {b.person_id for b in found.data}),
         can_add=viewer.may(Role.SECURITY),
+        **pager(offset, found.count, q=q),
         **ctx,
     )
 

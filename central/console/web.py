@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -82,6 +82,23 @@ def admit(user: User | None, *roles: Role) -> User:
     return user
 
 
+PAGE = 50  # rows a page of every console list
+
+
+def pager(offset: int, count: int, **query: object) -> dict[str, Any]:
+    """The pager of a list page (``console/_pager.html``): where it stands, and the links to the pages
+    before and after it, which keep the page's filters (``query``; blank ones left out)."""
+    kept = urlencode({k: v for k, v in query.items() if v is not None and v != ""})
+    base = f"?{kept}&" if kept else "?"
+    return {
+        "count": count,
+        "offset": offset,
+        "page": PAGE,
+        "prev_url": f"{base}offset={max(0, offset - PAGE)}" if offset > 0 else None,
+        "next_url": f"{base}offset={offset + PAGE}" if offset + PAGE < count else None,
+    }
+
+
 def page_offset(value: str | None) -> int:
     """The ``offset`` query parameter of a paged list (anything but a whole number: the first page)."""
     try:
@@ -129,6 +146,7 @@ def render(request: Request, name: str, user: User | None, *, status_code: int =
         "user": user,
         "nav": [(path, word) for path, word, roles in NAV if user is not None and user.may(*roles)],
         "csrf_token": csrf.token_for(request),
+        "tz": LOCAL.key,  # the zone a page's script shows times in (<body data-tz>, static/clock.js)
         "local": local_time,
         "last_day": lambda at: last_day(at, LOCAL).isoformat(),
         "errors": {},

@@ -2,10 +2,11 @@
 
 ``registry`` (campuses, policies, gates, households, people, approvals, passes, keys), ``journal``
 (household days, the entry log, alerts, dead letters, gate state), ``users``, ``changes``,
-``health`` (nucleic-acid test results), ``revision`` (the registry's change counter, moved by every flush
+``health`` (nucleic-acid test results), ``incidents`` (fever incidents and their steps), ``reports``
+(daily reports, when they are due), ``revision`` (the registry's change counter, moved by every flush
 that writes a registry row).
 """
 
-from central.models import changes, health, journal, registry, revision, users  # noqa: F401
+from central.models import changes, health, incidents, journal, registry, reports, revision, users  # noqa: F401
 
-__all__ = ["changes", "health", "journal", "registry", "revision", "users"]
+__all__ = ["changes", "health", "incidents", "journal", "registry", "reports", "revision", "users"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -119,7 +120,9 @@ def find_batches(session: Session, *, person_id: int | None = None) -> list[Retu
 
 def find_vehicles(session: Session, *, plate: str | None = None) -> list[Vehicle]:
     """Registered vehicles, optionally by plate fragment."""
-    stmt = select(Vehicle).order_by(col(Vehicle.id))
-    if plate:
-        stmt = stmt.where(contains_text(col(Vehicle.plate), plate.upper()))
-    return list(session.exec(stmt))
+    return list(session.exec(select(Vehicle).where(*vehicle_filter(plate)).order_by(col(Vehicle.id))))
+
+
+def vehicle_filter(plate: str | None) -> list[Any]:
+    """The vehicles whose plate holds ``plate`` (any case; none given: every vehicle)."""
+    return [contains_text(col(Vehicle.plate), plate.strip().upper())] if plate and plate.strip() else []

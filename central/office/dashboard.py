@@ -17,10 +17,11 @@ from sqlmodel import Session, col, func, select
 from central.audit.conflicts import count_flagged, flagged
 from central.audit.gaps import count_gaps
 from central.models.base import utc
+from central.models.incidents import FeverIncident
 from central.models.journal import EntryEvent, FeverAlert, GateOutage, GateState, gate_reason, gate_verdict
-from central.models.registry import Gate, Household, Person
-from central.office.incidents import REPORT_WITHIN, FeverIncident
-from gatecore.campus import DEFAULT_TZ
+from central.models.registry import Campus, Gate, Household, Person
+from central.office.incidents import REPORT_WITHIN
+from gatecore.campus import DEFAULT_TZ, valid_timezone
 from gatecore.masking import mask_name
 from gatecore.reasons import REASONS, Reason
 
@@ -66,6 +67,17 @@ def gates(session: Session) -> list[dict[str, Any]]:
         g["offline_since"] = outage[0].isoformat() if outage else None
         g["offline_since_or_earlier"] = outage is not None and outage[1] == "retained_on_reconnect"
     return sorted(out, key=lambda g: g["gate_id"])
+
+
+def zones(session: Session) -> tuple[str, dict[str, str]]:
+    """The dashboard's clocks: its own time zone (the first campus's; ``DEFAULT_TZ`` before there is
+    one) and each gate's (its campus's), so that a time reads as the wall clock where it happened."""
+    campuses = {
+        cid: tz if valid_timezone(tz) else DEFAULT_TZ  # a browser refuses a zone it does not know
+        for cid, tz in session.exec(select(Campus.id, Campus.timezone).order_by(col(Campus.id)))
+    }
+    home = next(iter(campuses.values()), DEFAULT_TZ)
+    return home, {g: campuses.get(c, home) for g, c in session.exec(select(Gate.gate_id, Gate.campus_id))}
 
 
 def last_seq(session: Session) -> int:

@@ -45,22 +45,26 @@ def find_households(
     return list(rows), int(count)
 
 
+def person_filter(q: str | None) -> list[Any]:
+    """The people ``q`` names: an address finds the household's people, four digits the last four of
+    the ID number, a longer number the phone, anything else a piece of the name (no ``q``: everyone)."""
+    text = (q or "").strip()
+    if text and (parts := address_parts(text)):
+        return [col(Person.household_id).in_(select(Household.id).where(*_address_filter(parts)))]
+    if LAST4.match(text):
+        return [Person.id_last4 == text.upper()]
+    if text.isdigit() and len(text) >= 5:
+        return [contains_text(col(Person.phone), text)]
+    if text:
+        return [contains_text(col(Person.name), text)]
+    return []
+
+
 def find_people(
     session: Session, *, q: str | None = None, limit: int = 50, offset: int = 0
 ) -> tuple[list[tuple[Person, str | None]], int]:
-    """A page of (person, household label) matching ``q`` and the total: an address finds the
-    household's people, four digits the last four of the ID number, a longer number the phone,
-    anything else a piece of the name."""
-    cond: list[Any] = []
-    text = (q or "").strip()
-    if text and (parts := address_parts(text)):
-        cond = [col(Person.household_id).in_(select(Household.id).where(*_address_filter(parts)))]
-    elif LAST4.match(text):
-        cond = [Person.id_last4 == text.upper()]
-    elif text.isdigit() and len(text) >= 5:
-        cond = [contains_text(col(Person.phone), text)]
-    elif text:
-        cond = [contains_text(col(Person.name), text)]
+    """A page of (person, household label) matching ``q`` (``person_filter``) and the total."""
+    cond = person_filter(q)
     count = session.exec(select(func.count()).select_from(Person).where(*cond)).one()
     stmt = (
         select(Person, Household.label)

@@ -13,23 +13,24 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, Text, text
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
-from central.models.base import UTCDateTime, utc
+from central.models.base import utc
+from central.models.incidents import (
+    OBSERVATION,
+    OPEN,
+    REFERRED,
+    RELEASED,
+    REMEASURED,
+    FeverIncident,
+    IncidentStep,
+)
 from central.models.journal import FeverAlert
 from central.office.errors import Conflict, NotFound
 
 logger = logging.getLogger(__name__)
 
 REPORT_WITHIN = timedelta(hours=1)
-OPEN, OBSERVATION, REMEASURED, RELEASED, REFERRED = (
-    "open",
-    "sent_to_observation",
-    "remeasured",
-    "released",
-    "referred",
-)
 STATE_WORDS: dict[str, tuple[str, str]] = {  # (zh, en) for the console's catalogue and the report PDF
     OPEN: ("待处置", "open"),
     OBSERVATION: ("已送留观", "sent to observation"),
@@ -49,40 +50,6 @@ CLOSED = frozenset({RELEASED, REFERRED})
 
 class IncidentError(Conflict):
     """A step that the incident's state does not allow (or an unknown incident)."""
-
-
-class FeverIncident(SQLModel, table=True):
-    """A fever at a gate and what the office did about it."""
-
-    __tablename__ = "fever_incident"
-
-    id: int | None = Field(default=None, primary_key=True)
-    event_id: str = Field(unique=True, max_length=36)  # the scan (and fever alert) that opened it
-    gate_id: str = Field(max_length=63)
-    campus_id: int | None = Field(default=None, index=True)
-    person_id: int | None = None
-    readings: str = ""  # every reading in order, comma-separated (the gate's first)
-    # what the guard marked at the gate (cough, other), comma-separated
-    symptoms: str = Field(default="", sa_column_kwargs={"server_default": text("''")})
-    opened_at: datetime = Field(sa_type=UTCDateTime, index=True)
-    state: str = OPEN
-    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    reported_by: str | None = None
-
-
-class IncidentStep(SQLModel, table=True):
-    """One step of an incident: the state it reached, by whom, when."""
-
-    __tablename__ = "fever_incident_step"
-
-    id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(foreign_key="fever_incident.id", index=True)
-    state: str
-    by: str
-    at: datetime = Field(sa_type=UTCDateTime)
-    celsius: float | None = None
-    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 def is_overdue(opened_at: datetime, reported_at: datetime | None, now: datetime) -> bool:

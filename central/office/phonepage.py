@@ -13,6 +13,7 @@ from central.models.journal import EntryEvent, HouseholdDay
 from central.models.registry import Campus, Gate, Household, Pass, Person
 from central.office.passcards import KIND_LABELS, last_day
 from central.office.registry import latest_policy
+from gatecore.campus import DEFAULT_TZ
 from gatecore.masking import mask_name
 from gatecore.policy import CampusPolicy
 from gatecore.tokens import PassKind
@@ -64,7 +65,7 @@ def phone_status(session: Session, row: Pass, now: datetime) -> dict[str, Any]:
     """The page's facts for a valid phone pass."""
     person = session.get(Person, row.person_id)
     campus = session.get(Campus, row.campus_id)
-    tz = ZoneInfo(campus.timezone if campus else "Asia/Shanghai")
+    tz = ZoneInfo(campus.timezone if campus else DEFAULT_TZ)
     policy = latest_policy(session, row.campus_id)
     household = session.get(Household, row.household_id) if row.household_id else None
     today: dict[str, Any] | None = None
@@ -93,5 +94,6 @@ def phone_status(session: Session, row: Pass, now: datetime) -> dict[str, Any]:
         "quota": policy.household_quota and household is not None,
         "today": today,
         "last_day": last_day(row.valid_until, tz).isoformat(),
+        "tz": tz.key,  # the page's script shows the code's expiry in it
         "rules": rules(policy),
     }

@@ -97,6 +97,11 @@ def save_policy(session: Session, policy: CampusPolicy, *, at: datetime | None =
             created_at=at or datetime.now(UTC),
         )
     )
+    campus = session.get(Campus, policy.campus_id)
+    if campus is not None and campus.timezone != saved.timezone:
+        # one zone per campus: reports, cards, the phone page and the dashboard read the campus's
+        campus.timezone = saved.timezone
+        session.add(campus)
     session.flush()
     return saved
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from central.models.incidents import FeverIncident
 from central.models.journal import EntryEvent, gate_verdict
 from central.models.registry import Gate, Household, Person
-from central.office.incidents import FeverIncident
 
 
 def per_gate(session: Session, campus_id: int, start: datetime, end: datetime) -> list[dict[str, Any]]:

@@ -16,21 +16,22 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, Text, UniqueConstraint, event, inspect, or_
-from sqlmodel import Field, Session, SQLModel, col, func, select
+from sqlalchemy import event, inspect, or_
+from sqlmodel import Session, col, func, select
 
 from central.audit.gaps import open_gaps
-from central.models.base import UTCDateTime, utc
+from central.models.base import utc
+from central.models.incidents import FeverIncident
 from central.models.journal import EntryEvent, FeverAlert, GateOutage, gate_reason, gate_verdict
 from central.models.registry import Campus, Gate
+from central.models.reports import OFFICE, UNIT, DailyReport, ReportSetting
 from central.office import report_details
 from central.office.errors import Conflict, NotFound
-from central.office.incidents import FeverIncident, is_overdue
+from central.office.incidents import is_overdue
 from gatecore.reasons import IDENTITY, Reason
 
 logger = logging.getLogger(__name__)
 
-OFFICE, UNIT = "office", "unit"
 IDENTITY_CODES = sorted(r.value for r in IDENTITY)
 DEFAULT_TIMES = {OFFICE: time(15, 0), UNIT: time(14, 30)}
 
@@ -39,45 +40,7 @@ class ReportError(Conflict):
     """A report operation that is not allowed (signed already, unknown report)."""
 
 
-class ReportSetting(SQLModel, table=True):
-    """When a campus's reports are due (local time); no row means the defaults, 15:00 and 14:30."""
-
-    __tablename__ = "report_setting"
-
-    campus_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    office_at: str = "15:00"
-    unit_at: str = "14:30"
-
-
-class DailyReport(SQLModel, table=True):
-    """One version of one campus's report of one kind for one day."""
-
-    __tablename__ = "daily_report"
-    __table_args__ = (UniqueConstraint("campus_id", "day", "kind", "version", name="uq_daily_report"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    campus_id: int = Field(index=True)
-    day: date
-    kind: str = OFFICE  # office | unit
-    version: int = 1
-    supersedes_id: int | None = None
-    period_start: datetime = Field(sa_type=UTCDateTime)
-    period_end: datetime = Field(sa_type=UTCDateTime)
-    made_at: datetime = Field(sa_type=UTCDateTime)
-    late: bool = False
-    zero: bool = False
-    content_json: str = Field(sa_column=Column(Text, nullable=False))
-    content_hash: str = Field(default="", max_length=64)
-    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    signed_by: str | None = None
-    signed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-    @property
-    def content(self) -> dict[str, Any]:
-        """The counts, as a dict."""
-        return dict(json.loads(self.content_json))
-
-
+# registered with the office's code, as it raises the office's error (every writer of reports imports it)
 @event.listens_for(DailyReport, "before_update")
 def _refuse_signed_edit(mapper: Any, connection: Any, target: DailyReport) -> None:
     # the first signature is the last change a report ever takes

@@ -13,9 +13,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
 from central.audit.spreadsheet import safe_row
+from central.models.reports import OFFICE, DailyReport
 from central.office.incidents import STATE_WORDS
 from central.office.pdffont import pdf_font
-from central.office.reports import OFFICE, DailyReport
 from gatecore.reasons import REASONS, Reason
 
 BEIJING = ZoneInfo("Asia/Shanghai")  # the report's clock, as on the paper form it replaces

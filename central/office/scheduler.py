@@ -21,7 +21,8 @@ from sqlmodel import col, func, select
 from central.audit import checkpoints as audit_checkpoints
 from central.models.db import session_scope
 from central.models.registry import Campus
-from central.office.reports import OFFICE, UNIT, DailyReport, due_time, make_report
+from central.models.reports import OFFICE, UNIT, DailyReport
+from central.office.reports import due_time, make_report
 from gatecore.campus import valid_timezone
 
 logger = logging.getLogger(__name__)

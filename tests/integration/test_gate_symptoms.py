@@ -10,9 +10,9 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from central.models.incidents import FeverIncident
 from central.models.journal import EntryEvent, FeverAlert
 from central.models.registry import Gate
-from central.office.incidents import FeverIncident
 from tests.gate_agent.conftest import wait_until
 from tests.integration.test_gate_console import ROOT, Screen
 

@@ -34,6 +34,8 @@ router = APIRouter(tags=["dashboard"])
 def _poll(engine: Engine, state: dict[str, Any], now: datetime) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     with Session(engine) as session:
+        if state["tz"] is None:  # "today" and the hours of the charts are the page's (dashboard.zones)
+            state["tz"] = dashboard.zones(session)[0]
         if state["seq"] is None:
             state["seq"] = max(
                 0, dashboard.last_seq(session) - 20
@@ -51,13 +53,13 @@ def _poll(engine: Engine, state: dict[str, Any], now: datetime) -> list[tuple[st
             state["gates"] = gates
             out.append(("gates", gates))
         if entries or now.timestamp() - state["charts_at"] >= CHARTS_EVERY_S:
-            charts = dashboard.charts(session, now)
+            charts = dashboard.charts(session, now, state["tz"])
             state["charts_at"] = now.timestamp()
             if charts != state["charts"]:
                 state["charts"] = charts
                 out.append(("charts", charts))
             # a conflict is a log row, so it comes with new entries; the timer rolls "today" over
-            conflicts = dashboard.conflicts(session, now)
+            conflicts = dashboard.conflicts(session, now, state["tz"])
             if conflicts != state["conflicts"]:
                 state["conflicts"] = conflicts
                 out.append(("conflicts", conflicts))
@@ -67,6 +69,7 @@ def _poll(engine: Engine, state: dict[str, Any], now: datetime) -> list[tuple[st
 async def _events(request: Request) -> AsyncIterator[str]:
     engine = request.app.state.read_engine
     state: dict[str, Any] = {
+        "tz": None,
         "seq": None,
         "alerts": None,
         "gates": None,

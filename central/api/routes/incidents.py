@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from central.api.auth import require_roles
 from central.api.deps import WATCHERS, IdFilter, IncidentWriter, ReadSession, RowId
 from central.models.db import session_scope
+from central.models.incidents import FeverIncident, IncidentStep
 from central.office import incidents
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
@@ -46,9 +47,7 @@ class IncidentPublic(BaseModel):
     steps: list[StepPublic] = []
 
     @classmethod
-    def of(
-        cls, row: incidents.FeverIncident, now: datetime, steps: Sequence[incidents.IncidentStep] = ()
-    ) -> IncidentPublic:
+    def of(cls, row: FeverIncident, now: datetime, steps: Sequence[IncidentStep] = ()) -> IncidentPublic:
         """From a table row (and its steps)."""
         data = row.model_dump(exclude={"readings", "symptoms"})
         return cls(
@@ -81,7 +80,7 @@ def list_incidents(
 @router.get("/incidents/{incident_id}", response_model=IncidentPublic, dependencies=[Reader])
 def get_incident(session: ReadSession, incident_id: RowId) -> IncidentPublic:
     """One incident with every step."""
-    row = session.get(incidents.FeverIncident, incident_id)
+    row = session.get(FeverIncident, incident_id)
     if row is None:
         raise HTTPException(404, detail=f"no incident {incident_id}")
     return IncidentPublic.of(row, datetime.now(UTC), incidents.steps(session, incident_id))

@@ -13,6 +13,7 @@ from central.api.auth import require_roles
 from central.api.deps import WATCHERS, IdFilter, ReadSession, ReportSigner, ReportWriter, RowId
 from central.models.db import session_scope
 from central.models.registry import Campus
+from central.models.reports import DailyReport
 from central.office import reports
 from central.office.reports_render import to_csv, to_pdf
 
@@ -41,7 +42,7 @@ class ReportPublic(BaseModel):
     signed_at: datetime | None
 
     @classmethod
-    def of(cls, row: reports.DailyReport) -> ReportPublic:
+    def of(cls, row: DailyReport) -> ReportPublic:
         """From a table row."""
         return cls(**row.model_dump(exclude={"content_json"}), content=row.content)
 
@@ -52,8 +53,8 @@ class CorrectionCreate(BaseModel):
     note: str
 
 
-def _get(session: Session, report_id: int) -> reports.DailyReport:
-    row = session.get(reports.DailyReport, report_id)
+def _get(session: Session, report_id: int) -> DailyReport:
+    row = session.get(DailyReport, report_id)
     if row is None:
         raise HTTPException(404, detail=f"no report {report_id}")
     return row
@@ -64,14 +65,12 @@ def list_reports(
     session: ReadSession, campus_id: IdFilter = None, day: date | None = None
 ) -> list[ReportPublic]:
     """Reports newest first."""
-    stmt = select(reports.DailyReport)
+    stmt = select(DailyReport)
     if campus_id is not None:
-        stmt = stmt.where(reports.DailyReport.campus_id == campus_id)
+        stmt = stmt.where(DailyReport.campus_id == campus_id)
     if day is not None:
-        stmt = stmt.where(reports.DailyReport.day == day)
-    return [
-        ReportPublic.of(r) for r in session.exec(stmt.order_by(col(reports.DailyReport.id).desc()).limit(200))
-    ]
+        stmt = stmt.where(DailyReport.day == day)
+    return [ReportPublic.of(r) for r in session.exec(stmt.order_by(col(DailyReport.id).desc()).limit(200))]
 
 
 @router.get("/reports/{report_id:int}", response_model=ReportPublic, dependencies=[Reader])

@@ -13,8 +13,8 @@ from sqlmodel import select
 from central.models.db import session_scope
 from central.models.journal import RejectedMessage
 from central.models.registry import Campus, CampusPolicyRow
+from central.models.reports import DailyReport
 from central.office import registry
-from central.office.reports import DailyReport
 from central.office.scheduler import Scheduler
 from gatecore import topics
 from gatecore.messages import DecisionMessage

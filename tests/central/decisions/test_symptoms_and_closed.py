@@ -10,10 +10,10 @@ from datetime import date, timedelta
 from sqlmodel import select
 
 from central.models.db import session_scope
+from central.models.incidents import FeverIncident
 from central.models.journal import FeverAlert
 from central.models.registry import Approval, Person
 from central.office import incidents, registry, reports, reports_render
-from central.office.incidents import FeverIncident
 from gatecore import topics
 from gatecore.reasons import Reason, Verdict
 from tests.central.conftest import NOW, World

@@ -1,5 +1,5 @@
 """The dashboard's data and routes without a browser: charts, acknowledging, who may look, conflicts,
-offline gates; and ``campusgate audit checkpoint``."""
+offline gates, the time zones the page shows times in; and ``campusgate audit checkpoint``."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from central.app import create_app
 from central.decisions.status import record_status
 from central.models.db import session_scope
 from central.models.journal import FeverAlert
-from central.models.users import Role
-from central.office import dashboard
+from central.models.registry import Campus, Gate
+from central.models.users import Role, User
+from central.office import dashboard, registry
 from central.office.users import create_user
 from central.settings import CentralSettings
 from gatecore import topics
@@ -88,7 +89,15 @@ def test_conflicts_today_and_latest_masked_and_in_the_stream(world: World) -> No
     assert (x["offline_verdict"], x["verdict"]) == ("allow", "deny") and "household day" in x["conflict"]
     assert x["reason_zh"] == "本户今日已有人出入"
 
-    state = {"seq": None, "alerts": None, "gates": None, "charts": None, "charts_at": 0.0, "conflicts": None}
+    state = {
+        "tz": None,
+        "seq": None,
+        "alerts": None,
+        "gates": None,
+        "charts": None,
+        "charts_at": 0.0,
+        "conflicts": None,
+    }
     events = dict(_poll(world.engine, state, NOW + timedelta(minutes=6)))
     assert events["conflicts"] == c
     assert "conflicts" not in dict(_poll(world.engine, state, NOW + timedelta(minutes=6, seconds=5)))
@@ -114,6 +123,32 @@ def test_an_offline_gate_shows_since_when(world: World) -> None:
         gate["offline_since"] == (NOW + timedelta(minutes=20)).isoformat()
         and gate["offline_since_or_earlier"]
     )
+
+
+def test_times_are_in_each_campus_zone_and_a_policy_change_moves_the_campus(
+    world: World, tmp_path: Path
+) -> None:
+    with session_scope(world.engine) as s:
+        berlin = registry.add_campus(s, code="berlin", name_zh="柏林校区", timezone="Europe/Berlin")
+        s.add(Gate(gate_id="berlin-main", campus_id=berlin.id, name_zh="正门"))
+        s.flush()
+        assert dashboard.zones(s) == (
+            "Asia/Shanghai",  # the first campus's: the page's own clock
+            {world.gate_id: "Asia/Shanghai", "berlin-main": "Europe/Berlin"},
+        )
+        actor = create_user(s, "tz", "pw-123456", [Role.SECURITY])
+        registry.change_policy(s, actor=actor, campus_id=world.campus_id, changes={"timezone": "Asia/Urumqi"})
+    with session_scope(world.engine) as s:
+        # the policy's zone is the campus's: reports, cards, the phone page and the dashboard follow it
+        assert s.get(Campus, world.campus_id).timezone == "Asia/Urumqi"  # type: ignore[union-attr]
+        assert dashboard.zones(s)[0] == "Asia/Urumqi"
+        viewer = s.exec(select(User).where(User.username == "tz")).one()
+    app = create_app(CentralSettings(database_url="sqlite://", data_dir=tmp_path), world.engine)
+    client = TestClient(app)
+    client.cookies.set(SESSION_COOKIE, issue_session(app, viewer))
+    html = client.get("/dashboard").text
+    assert '<body data-tz="Asia/Urumqi"' in html and '"berlin-main": "Europe/Berlin"' in html
+    assert '<body data-tz="Asia/Shanghai">' in client.get("/console/households").text  # the office's clock
 
 
 def test_audit_checkpoint_cli_appends_the_head_once(

@@ -12,10 +12,11 @@ from sqlmodel import select
 from central.api.auth import issue_api_token
 from central.app import create_app
 from central.models.db import session_scope
+from central.models.incidents import FeverIncident
 from central.models.journal import FeverAlert
 from central.models.users import Role
 from central.office import incidents
-from central.office.incidents import FeverIncident, is_overdue
+from central.office.incidents import is_overdue
 from central.office.users import create_user
 from central.settings import CentralSettings
 from tests.central.conftest import NOW, World

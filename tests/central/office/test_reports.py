@@ -19,9 +19,10 @@ from central.decisions.status import record_status
 from central.models.db import session_scope
 from central.models.journal import EntryEvent
 from central.models.registry import Gate
+from central.models.reports import DailyReport, ReportSetting
 from central.models.users import Role
 from central.office import reports
-from central.office.reports import DailyReport, ReportError, ReportSetting
+from central.office.reports import ReportError
 from central.office.scheduler import make_due_reports, report_due
 from central.office.users import create_user
 from central.settings import CentralSettings
