@@ -145,7 +145,8 @@ class MosquittoBroker:
             f"listener {self.port} 127.0.0.1\n"
             "allow_anonymous true\n"
             "set_tcp_nodelay true\n"
-            "max_queued_messages 100000\n" + self.common_config()
+            "max_queued_messages 100000\n"
+            "max_inflight_messages 100\n" + self.common_config()  # as deploy/mosquitto/mosquitto.conf
         )
 
     def common_config(self) -> str:

@@ -53,6 +53,10 @@ class LinkOptions:
     clean_session: bool = True
     will: Retained | None = None
     on_connect_publish: list[Retained] = field(default_factory=list)
+    # QoS 1 messages sent and not yet acknowledged. paho's default of 20 holds the rest back until
+    # acknowledgements come in on its network thread: for central, answering hundreds of gates a
+    # second from a busy process, that window (not the rules) set the pace
+    max_inflight: int = 20
 
 
 def _nodelay(client: mqtt.Client, userdata: Any, sock: Any) -> None:  # paho types it as a SocketLike
@@ -85,6 +89,7 @@ class MqttLink:
         c.on_message = self._on_message
         c.reconnect_delay_set(min_delay=1, max_delay=5)
         c.max_queued_messages_set(0)
+        c.max_inflight_messages_set(options.max_inflight)
         if options.username:
             c.username_pw_set(options.username, options.password)
         if options.tls:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, text, update
 from sqlmodel import Session, col, func, select
 
 from central.models.base import utc
@@ -71,18 +71,20 @@ def row_hash(prev_hash: str, entry: EntryEvent) -> str:
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 
 
-def _lock_head(session: Session) -> ChainHead:
-    # FOR UPDATE on PostgreSQL: a second worker waits here until the first commits, then reads
-    # the new head. SQLite ignores it; there the transaction began IMMEDIATE and already holds
-    # the database's single write lock.
-    stmt = (
-        select(ChainHead).where(ChainHead.id == 1).with_for_update().execution_options(populate_existing=True)
-    )
-    head = session.exec(stmt).first()
+_HEAD = ChainHead.__table__  # type: ignore[attr-defined]
+
+
+def _lock_head(session: Session) -> tuple[int, str]:
+    """The head's (last_seq, last_hash), locked. FOR UPDATE on PostgreSQL: a second worker waits here
+    until the first commits, then reads the new head. SQLite ignores it; there the transaction began
+    IMMEDIATE and already holds the database's single write lock. Plain statements, not ORM ones:
+    this runs once per batch of decisions."""
+    stmt = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+    head = session.execute(stmt).first()
     if head is None:
         ensure_head(session)
-        head = session.exec(stmt).one()
-    return head
+        head = session.execute(stmt).one()
+    return int(head[0]), str(head[1])
 
 
 class ChainOrderError(RuntimeError):
@@ -109,8 +111,7 @@ def append_entries(session: Session, entries: Sequence[Any]) -> None:
     """
     if not entries:
         return
-    head = _lock_head(session)
-    prev = head.last_hash
+    head_seq, prev = _lock_head(session)
     rows = []
     for entry in entries:
         entry.prev_hash = prev
@@ -119,11 +120,9 @@ def append_entries(session: Session, entries: Sequence[Any]) -> None:
     seqs = _insert(session, rows)
     for entry, seq in zip(entries, seqs, strict=True):
         entry.seq = seq
-    if seqs[0] <= head.last_seq or any(b <= a for a, b in zip(seqs, seqs[1:], strict=False)):
-        raise ChainOrderError(f"rows numbered {seqs[:5]}… after head seq {head.last_seq}")
-    head.last_seq, head.last_hash = seqs[-1], prev
-    session.add(head)
-    session.flush()
+    if seqs[0] <= head_seq or any(b <= a for a, b in zip(seqs, seqs[1:], strict=False)):
+        raise ChainOrderError(f"rows numbered {seqs[:5]}… after head seq {head_seq}")
+    session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(last_seq=seqs[-1], last_hash=prev))
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:

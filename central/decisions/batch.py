@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Row
+from sqlmodel import Session, select
 
 from central.audit.chain import CONTENT_FIELDS, append_entries
 from central.models.journal import EntryEvent
@@ -40,7 +41,7 @@ class NewEntry(SimpleNamespace):
         return row
 
 
-Logged = EntryEvent | NewEntry  # a row in the log, or one this batch will add
+Logged = Row[Any] | NewEntry  # a row in the log, or one this batch will add
 
 
 class Batch:
@@ -51,8 +52,12 @@ class Batch:
         self.rows: list[NewEntry] = []
         self.verdicts: list[tuple[str, str]] = []  # (verdict, reason) of each decision made
         wanted = sorted(set(event_ids))
-        stmt = select(EntryEvent).where(col(EntryEvent.event_id).in_(wanted))
-        self._known: dict[str, Logged] = {row.event_id: row for row in session.exec(stmt)} if wanted else {}
+        table = EntryEvent.__table__  # type: ignore[attr-defined]
+        # plain rows (attributes by column name), not ORM objects: this runs once per batch
+        stmt = select(table).where(table.c.event_id.in_(wanted))
+        self._known: dict[str, Logged] = (
+            {row.event_id: row for row in session.execute(stmt)} if wanted else {}
+        )
 
     def stored(self, event_id: str) -> Logged | None:
         """The log row of this event id: already in the log, or decided earlier in this batch."""

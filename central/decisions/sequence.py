@@ -31,7 +31,7 @@ CURSOR = ""  # the gate_sequence row whose high_seq is the last entry-log seq re
 def catch_up(session: Session, *, limit: int = 5000) -> int:
     """Read decision rows logged since the last pass and update the gates' marks; how many were read."""
     now = datetime.now(UTC)
-    cursor = _lock_mark(session, CURSOR, now)
+    cursor = _lock_marks(session, [CURSOR], now)[CURSOR]
     rows = session.exec(
         select(
             EntryEvent.seq,
@@ -45,12 +45,13 @@ def catch_up(session: Session, *, limit: int = 5000) -> int:
         .order_by(col(EntryEvent.seq))
         .limit(limit)
     ).all()
-    marks: dict[str, GateSequence] = {}
+    # every gate of the pass locked in two statements, not two per gate: on SQLite this pass holds
+    # the one write lock the decisions wait for
+    marks = _lock_marks(session, sorted({row[1] for row in rows if row[2] is not None}), now)
     for seq, gate_id, gate_seq, event_id, campus_id, received_at in rows:
         if gate_seq is None:
             continue
-        mark = marks.get(gate_id) or marks.setdefault(gate_id, _lock_mark(session, gate_id, now))
-        track(session, mark, gate_seq, event_id, campus_id, received_at)  # found when it arrived
+        track(session, marks[gate_id], gate_seq, event_id, campus_id, received_at)  # found when it arrived
         cursor.high_seq = seq
     if rows:
         cursor.high_seq = max(cursor.high_seq, rows[-1][0])
@@ -82,16 +83,20 @@ def track(
     session.add(mark)
 
 
-def _lock_mark(session: Session, gate_id: str, at: datetime) -> GateSequence:
-    stmt = dialect_insert(session, GateSequence).values(gate_id=gate_id, high_seq=0, run=1, updated_at=at)
-    session.execute(stmt.on_conflict_do_nothing(index_elements=["gate_id"]))
+def _lock_marks(session: Session, gate_ids: list[str], at: datetime) -> dict[str, GateSequence]:
+    """The gates' marks, made where missing, locked in gate order (two workers never cross locks)."""
+    if not gate_ids:
+        return {}
+    stmt = dialect_insert(session, GateSequence).on_conflict_do_nothing(index_elements=["gate_id"])
+    session.execute(stmt, [{"gate_id": g, "high_seq": 0, "run": 1, "updated_at": at} for g in gate_ids])
     lock = (
         select(GateSequence)
-        .where(GateSequence.gate_id == gate_id)
+        .where(col(GateSequence.gate_id).in_(gate_ids))
+        .order_by(col(GateSequence.gate_id))
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    return session.exec(lock).one()
+    return {mark.gate_id: mark for mark in session.exec(lock)}
 
 
 def _fill(session: Session, mark: GateSequence, seq: int) -> bool:

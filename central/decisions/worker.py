@@ -8,6 +8,7 @@ Several workers share the events through a shared subscription (``$share/central
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from datetime import UTC, datetime
 
@@ -32,6 +33,7 @@ from transport.mqtt import LinkOptions, MqttLink
 logger = logging.getLogger(__name__)
 
 SEQUENCE_EVERY_S = 1.0
+SWITCH_INTERVAL_S = 0.0005
 
 
 def link_options(settings: CentralSettings) -> LinkOptions:
@@ -48,6 +50,7 @@ def link_options(settings: CentralSettings) -> LinkOptions:
         tls=settings.mqtt_tls,
         ca_file=settings.mqtt_ca_file,
         clean_session=settings.shared_subscription,
+        max_inflight=1000,
     )
 
 
@@ -81,6 +84,9 @@ class Worker:
 
     def start(self, *, wait: float = 10.0) -> None:
         """Connect; return once the gate configs are published (raises MqttError if no broker)."""
+        # the decision thread keeps the interpreter busy; paho's network thread, which reads the events
+        # and writes the answers, must not wait the default 5 ms for its turn each time it wakes
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.commits.start()
         self._watching.clear()
         threading.Thread(target=self._watch_sequences, name="central-sequences", daemon=True).start()

@@ -28,7 +28,8 @@ class RegistryRevision(SQLModel, table=True):
 
 def current_revision(session: Session) -> int:
     """The registry's revision now (0 before the first change)."""
-    found = session.exec(select(RegistryRevision.revision).where(RegistryRevision.id == 1)).first()
+    table = RegistryRevision.__table__  # type: ignore[attr-defined]
+    found = session.execute(select(table.c.revision).where(table.c.id == 1)).scalar()  # once per batch
     return int(found or 0)
 
 
