@@ -19,6 +19,7 @@ from datetime import datetime
 from central.decisions.service import Outgoing
 
 logger = logging.getLogger(__name__)
+SLOW_BATCH_S = 0.25
 
 Item = tuple[str, bytes, datetime]
 Decide = Callable[[Sequence[Item]], list[Outgoing]]
@@ -84,10 +85,19 @@ class GroupCommit:
                 if self._stop.is_set():
                     return
                 continue
+            started = time.monotonic()
             try:
                 answers = self.decide(batch)
             except Exception:  # the thread must outlive any batch; the gates resend what went unanswered
                 logger.exception("a batch of %d events failed", len(batch))
                 continue
             self.batches, self.events = self.batches + 1, self.events + len(batch)
+            took = time.monotonic() - started
             self.publish(answers)
+            if took > SLOW_BATCH_S:  # the gates waited: say so, with what it cost
+                logger.warning(
+                    "slow batch: %d events decided in %.0f ms (%d waiting)",
+                    len(batch),
+                    took * 1000,
+                    self._queue.qsize(),
+                )

@@ -23,7 +23,7 @@ from central.decisions.status import record_status
 from central.models.db import read_only, session_scope
 from central.models.registry import Gate
 from central.office.keys import KeyRing, open_keyring
-from central.office.registry import gate_config
+from central.office.registry import gate_config, gate_configs
 from central.office.scheduler import Scheduler
 from central.ops.metrics import BROKER_UP
 from central.settings import CentralSettings
@@ -115,9 +115,12 @@ class Worker:
 
     def publish_all_configs(self) -> int:
         """Publish every registered gate's config; the number published."""
+        now = datetime.now(UTC)
         with session_scope(read_only(self.engine)) as session:
-            gate_ids = list(session.exec(select(Gate.gate_id)))
-        return sum(self.publish_config(gate_id) for gate_id in gate_ids)
+            gate_ids = list(session.exec(select(Gate.gate_id).order_by(Gate.gate_id)))
+            configs = gate_configs(session, gate_ids, self.keyring.public_keys_b64(), now)
+        topic = topics.gate_config
+        return sum(self.link.publish(topic(c.gate_id), c.to_json(), qos=1, retain=True) for c in configs)
 
     def _refresh_configs(self) -> None:
         # only while connected: on (re)connect every config is published anyway
