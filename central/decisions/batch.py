@@ -49,7 +49,8 @@ class Batch:
 
     def __init__(self, session: Session, event_ids: Iterable[str]) -> None:
         self.session = session
-        self.rows: list[NewEntry] = []
+        self.rows: list[tuple[int, int, NewEntry]] = []  # (event's place on arrival, order made, row)
+        self.position = 0  # the place on arrival of the event being decided
         self.verdicts: list[tuple[str, str]] = []  # (verdict, reason) of each decision made
         wanted = sorted(set(event_ids))
         table = EntryEvent.__table__  # type: ignore[attr-defined]
@@ -65,9 +66,9 @@ class Batch:
 
     def append(self, row: NewEntry) -> None:
         """A row to chain and insert when the batch ends."""
-        self.rows.append(row)
+        self.rows.append((self.position, len(self.rows), row))
         self._known[row.event_id] = row
 
     def finish(self) -> None:
-        """Chain and insert every row of the batch (the caller commits)."""
-        append_entries(self.session, self.rows)
+        """Chain and insert every row of the batch in the order its events arrived (the caller commits)."""
+        append_entries(self.session, [row for _, _, row in sorted(self.rows, key=lambda r: r[:2])])

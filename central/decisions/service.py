@@ -45,6 +45,7 @@ from gatecore.policy import (
     Facts,
 )
 from gatecore.reasons import Reason, Verdict
+from gatecore.tokens import TokenError, parse_token
 
 logger = logging.getLogger(__name__)
 
@@ -172,16 +173,19 @@ class DecisionService:
                 with session_scope(self.engine) as session:
                     self.cache.refresh(session)
                     batch = Batch(session, ids)
-                    for incoming in events:
+                    answers: list[list[Outgoing]] = [[] for _ in events]
+                    for i in sorted(range(len(events)), key=lambda i: self._lock_order(events[i].event)):
+                        incoming, batch.position = events[i], i
                         event, at = incoming.event, incoming.received_at
                         stored = batch.stored(event.event_id)
                         if stored is None:
-                            out.extend(self._decide(batch, event, at))
+                            answers[i] = self._decide(batch, event, at)
                         elif stored.gate_id == event.gate_id:
-                            out.extend(self._duplicate(batch, event, stored, at))
+                            answers[i] = self._duplicate(batch, event, stored, at)
                         else:
                             collisions.append((incoming, _collision(stored)))
                     batch.finish()
+                    out = [o for each in answers for o in each]  # in the order the events arrived
             except IntegrityError:
                 if attempt == 2:
                     raise
@@ -204,6 +208,17 @@ class DecisionService:
                 )
             return out
         raise AssertionError("unreachable")
+
+    def _lock_order(self, event: ScanEvent) -> tuple[int, int]:
+        # a batch takes row locks as it claims household days and one-time passes; two workers taking
+        # them in different orders deadlock. Decided in (household, pass) order, every batch takes
+        # them in one global order (events of one household keep their order of arrival; the log
+        # rows and the answers keep it for all)
+        try:
+            claims = parse_token(event.qr, self.keyring.public_keys())
+        except TokenError:
+            return (0, 0)
+        return (claims.household_id, claims.pass_id)
 
     def _reject(
         self, topic: str, payload: bytes, reason: str, received_at: datetime, *, answer_to: str | None = None

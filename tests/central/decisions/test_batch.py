@@ -171,3 +171,44 @@ def test_a_household_day_claimed_in_a_rolled_back_batch_is_not_remembered(world:
     again = DecisionMessage.from_json(service.handle(*world.scan("zhang"), RECEIVED)[0].payload)
     assert again.reason is Reason.HOUSEHOLD_DAY_USED  # li's committed claim is the one remembered
     assert again.detail["day_holder"] == "李*华"
+
+
+def test_two_workers_claiming_the_same_households_in_opposite_orders_do_not_deadlock(
+    pg_engine: Engine, keyring: KeyRing, caplog
+) -> None:
+    # each claim holds its household's row until the batch commits; the database is slowed at every
+    # claim so that two batches overlap. Decided in arrival order they would take hh1 then hh2, and
+    # hh2 then hh1: a deadlock, the batch lost and decided again one by one
+    first, second = (build_world(pg_engine, keyring, gate_id=f"lock-{n}") for n in (1, 2))
+    with pg_engine.begin() as c:
+        c.exec_driver_sql(
+            "CREATE FUNCTION slow_claim() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$ "
+            "LANGUAGE plpgsql; CREATE TRIGGER slow_claim AFTER INSERT ON household_day "
+            "FOR EACH ROW EXECUTE FUNCTION slow_claim()"
+        )
+    batches = [
+        [(*first.scan("zhang"), RECEIVED), (*second.scan("zhang"), RECEIVED)],
+        [(*second.scan("li"), RECEIVED), (*first.scan("li"), RECEIVED)],
+    ]
+    services = [DecisionService(pg_engine, keyring), DecisionService(pg_engine, keyring)]
+    results: list[list] = [[], []]
+
+    def run(n: int) -> None:
+        results[n] = services[n].handle_batch(batches[n])
+
+    import threading
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in (0, 1)]
+    with caplog.at_level("WARNING"):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    assert not [r for r in caplog.records if "deciding them one by one" in r.getMessage()]
+    answers = {**_answers(results[0]), **_answers(results[1])}
+    assert len(answers) == 4  # each household's day went to exactly one of its two members
+    for world in (first, second):
+        members = [m for m in answers.values() if m.gate_id == world.gate_id]
+        assert sorted(m.reason for m in members) == sorted([Reason.OK, Reason.HOUSEHOLD_DAY_USED])
+    with session_scope(pg_engine) as s:
+        assert verify(s).ok
