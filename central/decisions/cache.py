@@ -12,10 +12,10 @@ remembered, but only after the transaction that saw it committed (:meth:`Registr
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from central.models.revision import current_revision
 
@@ -60,6 +60,34 @@ class RegistryCache:
             loaded = self._values[key] = load()
             return loaded
 
+    def has(self, key: tuple[Any, ...]) -> bool:
+        """Whether this revision already holds ``key``."""
+        return key in self._values
+
+    def cached(self, key: tuple[Any, ...]) -> Any:
+        """The value held for ``key`` (see :meth:`has`)."""
+        self.hits += 1
+        return self._values[key]
+
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
+        """Hold a value read from the registry in this revision."""
+        self.misses += 1
+        self._values[key] = value
+
+    def load_rows(self, session: Session, model: type[M], keys: Iterable[Any]) -> list[M | None]:
+        """The rows of ``keys``, those not held read in one statement (a key with no row holds None)."""
+        keys = set(keys)
+        missing = sorted(k for k in keys if (model.__name__, k) not in self._values)
+        if missing:
+            key_column = getattr(model, model.__mapper__.primary_key[0].name)  # type: ignore[attr-defined]
+            found = {
+                getattr(r, key_column.key): r
+                for r in session.exec(select(model).where(key_column.in_(missing)))
+            }
+            for k in missing:
+                self.put((model.__name__, k), _detached(session, found.get(k)))
+        return [self._values[(model.__name__, k)] for k in keys]
+
     def remember(self, key: tuple[Any, ...], value: Any) -> None:
         """A value read or written in the open transaction: kept once it commits."""
         self._pending[key] = value
@@ -84,6 +112,13 @@ class NoCache(RegistryCache):
     def value(self, key: tuple[Any, ...], load: Callable[[], T]) -> T:
         """Load it now."""
         return load()
+
+    def has(self, key: tuple[Any, ...]) -> bool:
+        """Nothing is held."""
+        return False
+
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
+        """Nothing is kept."""
 
     def remember(self, key: tuple[Any, ...], value: Any) -> None:
         """Nothing is kept."""

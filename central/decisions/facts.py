@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from typing import Any, TypeVar
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from central.decisions.cache import NoCache, RegistryCache
 from central.decisions.ledger import day_holder
@@ -14,6 +16,8 @@ from central.office.nucleic import last_negative_at
 from gatecore.masking import mask_name
 from gatecore.policy import STAFF_KINDS, Facts, Window
 from gatecore.tokens import PassClaims, PassKind
+
+T = TypeVar("T")
 
 
 def gate_facts(gate: Gate | None) -> Facts:
@@ -61,15 +65,12 @@ def build_facts(
             approvals = _approved(
                 session, c, person.id, "staff" if claims.kind in STAFF_KINDS else "contractor"
             )
-    if person is not None and claims.kind in (PassKind.STUDENT, PassKind.INTL_STUDENT):
-        pid = person.id
-        batches = c.value(
-            ("batches", pid),
-            lambda: tuple(
-                Window(b.start, b.end)
-                for b in session.exec(select(ReturnBatch).where(ReturnBatch.person_id == pid))
-            ),
-        )
+    if (
+        person is not None
+        and person.id is not None
+        and claims.kind in (PassKind.STUDENT, PassKind.INTL_STUDENT)
+    ):
+        batches = return_batches(session, c, [person.id])[person.id]
     return Facts(
         known=known,
         revoked=pass_row is not None
@@ -93,17 +94,79 @@ def build_facts(
 
 
 def _approved(session: Session, c: RegistryCache, person_id: int, kind: str) -> tuple[Window, ...]:
-    # approvals are registry rows: the cache drops them when one is granted or withdrawn
-    return c.value(
-        ("approvals", person_id, kind),
-        lambda: tuple(
-            Window(a.valid_from, a.valid_until)
-            for a in session.exec(
-                select(Approval).where(
-                    Approval.person_id == person_id, Approval.kind == kind, Approval.status == "approved"
-                )
-            )
+    return approvals_by_kind(session, c, [person_id])[person_id].get(kind, ())
+
+
+def approvals_by_kind(
+    session: Session, c: RegistryCache, person_ids: Iterable[int]
+) -> dict[int, dict[str, tuple[Window, ...]]]:
+    """Each person's approved windows by kind (staff, contractor, exit), one statement for those the
+    cache lacks. Approvals are registry rows: the cache drops them when one is granted or withdrawn."""
+    return _per_person(
+        session,
+        c,
+        "approvals",
+        person_ids,
+        lambda missing: select(Approval).where(
+            col(Approval.person_id).in_(missing), Approval.status == "approved"
         ),
+        lambda rows: {
+            kind: tuple(Window(a.valid_from, a.valid_until) for a in rows if a.kind == kind)
+            for kind in {a.kind for a in rows}
+        },
+    )
+
+
+def return_batches(
+    session: Session, c: RegistryCache, person_ids: Iterable[int]
+) -> dict[int, tuple[Window, ...]]:
+    """Each person's return batches (students may come back within one), as approvals above."""
+    return _per_person(
+        session,
+        c,
+        "batches",
+        person_ids,
+        lambda missing: select(ReturnBatch).where(col(ReturnBatch.person_id).in_(missing)),
+        lambda rows: tuple(Window(b.start, b.end) for b in rows),
+    )
+
+
+def _per_person(
+    session: Session,
+    c: RegistryCache,
+    name: str,
+    person_ids: Iterable[int],
+    query: Callable[[list[int]], Any],
+    shape: Callable[[list[Any]], T],
+) -> dict[int, T]:
+    wanted = set(person_ids)
+    found = {p: c.cached((name, p)) for p in wanted if c.has((name, p))}
+    missing = sorted(wanted - found.keys())
+    if missing:
+        rows: dict[int, list[Any]] = {p: [] for p in missing}
+        for row in session.exec(query(missing)):
+            rows[row.person_id].append(row)
+        for p in missing:
+            found[p] = shape(rows[p])
+            c.put((name, p), found[p])
+    return found
+
+
+def prefetch(session: Session, c: RegistryCache, passes: list[PassClaims]) -> None:
+    """Read what a batch's passes need, one statement per table for all the rows the cache lacks: a
+    cold cache (a new day's first scans, the scans after any registry change) would otherwise read
+    them scan by scan, five statements each."""
+    if not passes or isinstance(c, NoCache):
+        return
+    c.load_rows(session, Pass, {p.pass_id for p in passes})
+    vehicles = c.load_rows(session, Vehicle, {p.person_id for p in passes if p.kind is PassKind.VEHICLE})
+    people = {p.person_id for p in passes if p.kind is not PassKind.VEHICLE}
+    people |= {v.owner_person_id for v in vehicles if v is not None}
+    c.load_rows(session, Person, people)
+    c.load_rows(session, Household, {p.household_id for p in passes if p.household_id})
+    approvals_by_kind(session, c, people)
+    return_batches(
+        session, c, {p.person_id for p in passes if p.kind in (PassKind.STUDENT, PassKind.INTL_STUDENT)}
     )
 
 

@@ -29,6 +29,7 @@ from central.decisions.answer import (
 from central.decisions.batch import Batch, Logged
 from central.decisions.cache import RegistryCache
 from central.decisions.deadletter import store_rejected
+from central.decisions.facts import prefetch
 from central.decisions.judge import Judged, alerting, evaluate
 from central.decisions.reconcile import late_offline, reconcile_id
 from central.models.base import utc
@@ -45,7 +46,7 @@ from gatecore.policy import (
     Facts,
 )
 from gatecore.reasons import Reason, Verdict
-from gatecore.tokens import TokenError, parse_token
+from gatecore.tokens import PassClaims, TokenError, parse_token
 
 logger = logging.getLogger(__name__)
 
@@ -173,8 +174,10 @@ class DecisionService:
                 with session_scope(self.engine) as session:
                     self.cache.refresh(session)
                     batch = Batch(session, ids)
+                    passes = [self._claims(i.event) for i in events]
+                    prefetch(session, self.cache, [p for p in passes if p is not None])
                     answers: list[list[Outgoing]] = [[] for _ in events]
-                    for i in sorted(range(len(events)), key=lambda i: self._lock_order(events[i].event)):
+                    for i in sorted(range(len(events)), key=lambda i: _lock_order(passes[i])):
                         incoming, batch.position = events[i], i
                         event, at = incoming.event, incoming.received_at
                         stored = batch.stored(event.event_id)
@@ -209,16 +212,12 @@ class DecisionService:
             return out
         raise AssertionError("unreachable")
 
-    def _lock_order(self, event: ScanEvent) -> tuple[int, int]:
-        # a batch takes row locks as it claims household days and one-time passes; two workers taking
-        # them in different orders deadlock. Decided in (household, pass) order, every batch takes
-        # them in one global order (events of one household keep their order of arrival; the log
-        # rows and the answers keep it for all)
+    def _claims(self, event: ScanEvent) -> PassClaims | None:
+        # whose pass, if its signature holds (read again, from memory, when the event is decided)
         try:
-            claims = parse_token(event.qr, self.keyring.public_keys())
+            return parse_token(event.qr, self.keyring.public_keys())
         except TokenError:
-            return (0, 0)
-        return (claims.household_id, claims.pass_id)
+            return None
 
     def _reject(
         self, topic: str, payload: bytes, reason: str, received_at: datetime, *, answer_to: str | None = None
@@ -299,6 +298,14 @@ class DecisionService:
         metrics.DUPLICATES.inc()
         logger.info("duplicate event %s answered with its stored decision", event.event_id)
         return [Outgoing(topics.gate_decisions(event.gate_id), answer)]
+
+
+def _lock_order(claims: PassClaims | None) -> tuple[int, int]:
+    # a batch takes row locks as it claims household days and one-time passes; two workers taking
+    # them in different orders deadlock. Decided in (household, pass) order, every batch takes them
+    # in one global order (events of one household keep their order of arrival; the log rows and
+    # the answers keep it for all)
+    return (claims.household_id, claims.pass_id) if claims is not None else (0, 0)
 
 
 def _collision(stored: Logged) -> str:
