@@ -6,9 +6,10 @@ Fills a large campus's log (40 gates, 100 days; 1 % fevers, each with its alert 
 insert, the chain computed by the writer's own ``canonical.link``, into a database of its own
 (SQLite: a temporary file; PostgreSQL: a schema of its own in the database ``--dsn`` names, dropped
 afterwards). Then prints the fill rate, each common entry-log search (a page and the total; p50 and
-p99 over several queries), the daily report's counts, a full ``audit verify`` (one process, and as
-many as ``campusgate audit verify`` uses) and the incremental verify from a checkpoint 1,000 rows
-before the end.
+p99 over several queries), the daily report's counts, a full ``audit verify`` in one process and
+the command ``campusgate audit verify`` (as many processes as it uses, its start-up included), and
+the incremental verify from a checkpoint 1,000 rows before the end (the function, and the command
+with ``--since-last-checkpoint``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import math
 import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +31,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -37,6 +40,7 @@ from sqlmodel import Session  # noqa: E402
 
 from central.audit.canonical import CONTENT_FIELDS, link  # noqa: E402
 from central.audit.chain import Checkpoint, verify, verify_since  # noqa: E402
+from central.audit.checkpoints import append as append_checkpoint  # noqa: E402
 from central.audit.entries import EntryFilter, search  # noqa: E402
 from central.audit.segments import jobs_for  # noqa: E402
 from central.models.db import create_all, make_engine, read_only, session_scope  # noqa: E402
@@ -188,7 +192,7 @@ def searches(days: int, start: datetime) -> dict[str, list[EntryFilter]]:
     }
 
 
-def measure(engine: Any, args: argparse.Namespace, start: datetime) -> None:
+def measure(engine: Any, url: str, args: argparse.Namespace, start: datetime) -> None:
     """Fill, then time the searches, the daily report and both verifies."""
     t0 = time.perf_counter()
     last_seq = fill(engine, args.rows, args.days, start)
@@ -205,24 +209,32 @@ def measure(engine: Any, args: argparse.Namespace, start: datetime) -> None:
         days = [start + timedelta(days=d) for d in random.Random(3).sample(range(args.days), 10)]
         runs = [partial(build_content, s, 1, d, d + timedelta(days=1), d + timedelta(days=1)) for d in days]
         timed("daily report counts (one campus, one day)", runs, target=1)
-    jobs = jobs_for(last_seq, args.jobs)
-    for label, n in [
-        ("audit verify, whole log, 1 process", 1),
-        (f"audit verify, whole log, {jobs} processes", jobs),
-    ]:
-        with session_scope(read_only(engine)) as s:
-            [result] = timed(label, [partial(verify, s, jobs=n)], target=30)
-        assert getattr(result, "ok", False), result
+    with session_scope(read_only(engine)) as s:
+        [result] = timed("audit verify, whole log, 1 process", [partial(verify, s, jobs=1)], target=30)
+    assert getattr(result, "ok", False), result
+    command = [sys.executable, "-m", "campusgate.cli", "audit", "verify", "--database-url", url]
+    command += ["--jobs", str(args.jobs)] if args.jobs else []
+    label = f"campusgate audit verify, whole log, {jobs_for(last_seq, args.jobs)} processes"
+    timed(label, [partial(cli, command)], target=30)
     mark = last_seq - 1000
     with session_scope(read_only(engine)) as s:
         cp_hash = s.exec(text(f"SELECT row_hash FROM entry_event WHERE seq = {mark}")).one()[0]  # type: ignore[call-overload]
         checkpoint = Checkpoint(mark, cp_hash, start)
-        results = timed(
-            "audit verify since a checkpoint (1,000 rows)",
-            [partial(verify_since, s, checkpoint)] * 5,
-            target=1,
-        )
+        runs = [partial(verify_since, s, checkpoint)] * 5
+        results = timed("audit verify since a checkpoint (1,000 rows)", runs, target=1)
         assert all(getattr(r, "ok", False) for r in results), results
+    with tempfile.TemporaryDirectory() as kept:
+        path = Path(kept) / "checkpoints.jsonl"
+        append_checkpoint(path, checkpoint)
+        command += ["--checkpoints", str(path), "--since-last-checkpoint"]
+        timed("campusgate audit verify --since-last-checkpoint", [partial(cli, command)])
+
+
+def cli(command: list[str]) -> None:
+    """Run a campusgate command of this checkout; it must say the log is intact."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and "intact" in done.stdout, (done.stdout, done.stderr)
 
 
 def main() -> None:
@@ -252,7 +264,7 @@ def main() -> None:
     engine = make_engine(url)
     try:
         create_all(engine)
-        measure(engine, args, start)
+        measure(engine, url, args, start)
     finally:
         engine.dispose()
         if args.dsn is None:
