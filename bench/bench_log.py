@@ -220,8 +220,8 @@ def measure(engine: Any, url: str, args: argparse.Namespace, start: datetime) ->
     with session_scope(read_only(engine)) as s:
         cp_hash = s.exec(text(f"SELECT row_hash FROM entry_event WHERE seq = {mark}")).one()[0]  # type: ignore[call-overload]
         checkpoint = Checkpoint(mark, cp_hash, start)
-        runs = [partial(verify_since, s, checkpoint)] * 5
-        results = timed("audit verify since a checkpoint (1,000 rows)", runs, target=1)
+        again = [partial(verify_since, s, checkpoint)] * 5
+        results = timed("audit verify since a checkpoint (1,000 rows)", again, target=1)
         assert all(getattr(r, "ok", False) for r in results), results
     with tempfile.TemporaryDirectory() as kept:
         path = Path(kept) / "checkpoints.jsonl"
