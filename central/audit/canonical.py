@@ -61,9 +61,10 @@ def row_hash(prev_hash: str, entry: Any) -> str:
     return link(prev_hash, [getattr(entry, name) for name in CONTENT_FIELDS])
 
 
-def hashed_rows(conn: Any, after: int, upto: int | None = None) -> Iterator[Any]:
-    """``(seq, prev_hash, row_hash, *content)`` for the rows with ``after < seq <= upto`` in seq order,
-    streamed (a server-side cursor on PostgreSQL); ``conn`` is a Session or a Connection."""
+def hashed_rows(conn: Any, after: int | None, upto: int | None = None) -> Iterator[Any]:
+    """``(seq, prev_hash, row_hash, *content)`` for the rows with ``after < seq <= upto`` in seq order
+    (``after`` None: from the first row, whatever its number, a forged 0 or -5 too), streamed (a
+    server-side cursor on PostgreSQL); ``conn`` is a Session or a Connection."""
     # times are read without UTCDateTime's wrapper (a third of the read's cost): canonical() takes a
     # naive time as UTC, exactly what the wrapper would have said
     columns = [
@@ -71,7 +72,9 @@ def hashed_rows(conn: Any, after: int, upto: int | None = None) -> Iterator[Any]
         for name in CONTENT_FIELDS
     ]
     seq = _TABLE.c.seq
-    stmt = select(seq, _TABLE.c.prev_hash, _TABLE.c.row_hash, *columns).where(seq > after)
+    stmt = select(seq, _TABLE.c.prev_hash, _TABLE.c.row_hash, *columns)
+    if after is not None:
+        stmt = stmt.where(seq > after)
     if upto is not None:
         stmt = stmt.where(seq <= upto)
     return iter(conn.execute(stmt.order_by(seq).execution_options(yield_per=STREAM_BATCH)))

@@ -118,7 +118,8 @@ def verify(session: Session, checkpoints: Sequence[Checkpoint] = (), *, jobs: in
         prev, prev_seq, count = segments.verified_prefix(session.get_bind(), head[0], processes)
         head = _head(session)  # PostgreSQL reads each statement afresh: the head of the rows walked below
     head_seq = head[0] if head is not None else 0
-    w = walk(hashed_rows(session, prev_seq), prev, prev_seq)
+    # from the first row whatever its number unless the ranges vouched for the rows up to prev_seq
+    w = walk(hashed_rows(session, prev_seq if count else None), prev, prev_seq)
     if w.bad is not None:
         result = _classify(session, w.bad, w.prev, w.prev_seq, w.following)
         logger.warning("entry log chain broken at seq %s: %s", result.seq, result.kind)
@@ -184,6 +185,8 @@ def _classify(session: Session, row: Any, prev: str, prev_seq: int, following: A
         if skips_me:
             return VerifyResult(False, seq, INSERTED, "the next row links past this one")
         return VerifyResult(False, seq, EDITED, "the row's content no longer matches its hash")
+    if self_ok and row_prev == GENESIS:  # the log's true first row: whatever came before was put in front
+        return VerifyResult(False, _first_row(session), INSERTED, f"rows before seq {seq}, the chain's first")
     if self_ok:
         linked = _seq_of_hash(session, row_prev)
         if linked is not None and linked > seq:
@@ -219,6 +222,10 @@ def _hashes_at(session: Session, seqs: set[int]) -> dict[int, str]:
 def _seq_of_hash(session: Session, digest: str) -> int | None:
     # only after a break, so an unindexed scan once is fine
     return session.exec(select(EntryEvent.seq).where(EntryEvent.row_hash == digest)).first()
+
+
+def _first_row(session: Session) -> int:
+    return int(session.exec(select(func.min(EntryEvent.seq))).one() or 0)
 
 
 def _first_after(session: Session, seq: int) -> int:

@@ -52,7 +52,7 @@ def verified_prefix(bind: Any, upto: int, jobs: int) -> tuple[str, int, int]:
     if url is None or upto <= 0:
         return GENESIS, 0, 0
     count = min(upto, jobs * RANGES_PER_JOB)
-    bounds = [(upto * i // count, upto * (i + 1) // count) for i in range(count)]
+    bounds = [(upto * i // count if i else None, upto * (i + 1) // count) for i in range(count)]
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
         found = list(pool.map(check_range, [(url, after, last) for after, last in bounds]))
     prev, prev_seq, rows = GENESIS, 0, 0
@@ -68,16 +68,17 @@ def verified_prefix(bind: Any, upto: int, jobs: int) -> tuple[str, int, int]:
 _ENGINES: dict[str, Engine] = {}  # one per worker process, for all the ranges it is handed
 
 
-def check_range(job: tuple[str, int, int]) -> Range:
-    """Walk the rows ``after < seq <= upto`` of the database at ``url`` (in a worker process)."""
+def check_range(job: tuple[str, int | None, int]) -> Range:
+    """Walk the rows ``after < seq <= upto`` of the database at ``url`` (in a worker process; the
+    first range has no ``after``: a row numbered 0 or below is walked too)."""
     url, after, upto = job
     engine = _ENGINES.get(url) or _ENGINES.setdefault(url, read_only(make_engine(url)))
     with engine.connect() as conn:
         rows = hashed_rows(conn, after, upto)
         first = next(rows, None)
         if first is None:
-            return Range(None, after, "", 0, True)
-        w = walk(itertools.chain([first], rows), first[1], after)
+            return Range(None, upto, "", 0, True)
+        w = walk(itertools.chain([first], rows), first[1], first[0])
         return Range(first[1], w.prev_seq, w.prev, w.count, w.bad is None)
 
 

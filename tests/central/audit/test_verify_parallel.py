@@ -13,7 +13,7 @@ from central.audit import segments
 from central.audit.canonical import row_hash
 from central.audit.chain import Checkpoint, VerifyResult, append_entries, verify
 from central.models.db import read_only, session_scope
-from central.models.journal import EntryEvent
+from central.models.journal import GENESIS, EntryEvent
 from tests.central.conftest import NOW
 
 N = 40  # with 2 processes: 8 ranges of 5 rows, (0, 5], (5, 10], … so rows 6, 11, 16… open a range
@@ -81,6 +81,20 @@ def _insert_after(seq: int, *, linked: bool) -> Callable[[Engine], None]:
     return damage
 
 
+def _put_in_front(seq: int, *, linked: bool) -> Callable[[Engine], None]:
+    """Insert a row numbered ``seq`` (0 or below) before the log's first, chained from the start or not."""
+
+    def damage(engine: Engine) -> None:
+        with session_scope(engine) as s:
+            forged = _row(3000)
+            forged.seq = seq
+            forged.prev_hash = GENESIS if linked else "f" * 64
+            forged.row_hash = row_hash(forged.prev_hash, forged) if linked else "e" * 64
+            s.add(forged)
+
+    return damage
+
+
 def _append_behind_the_head(engine: Engine) -> None:
     with session_scope(engine) as s:
         last = s.get(EntryEvent, N)
@@ -104,6 +118,8 @@ DAMAGE: dict[str, tuple[Callable[[Engine], None], int, str]] = {
     "insert a linked row": (_insert_after(12, linked=True), 13, "inserted"),
     "insert an unlinked row opening a range": (_insert_after(15, linked=False), 16, "inserted"),
     "append behind the head": (_append_behind_the_head, N + 1, "inserted"),
+    "put a linked row in front": (_put_in_front(0, linked=True), 0, "inserted"),
+    "put an unlinked row in front": (_put_in_front(-3, linked=False), -3, "inserted"),
 }  # fmt: skip
 
 
