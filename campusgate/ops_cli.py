@@ -113,7 +113,7 @@ def _restore(args: argparse.Namespace) -> int:
     try:
         kept = audit_checkpoints.read(audit_checkpoints.default_path(settings.data_dir))
         with session_scope(read_only(engine)) as session:
-            result = verify(session, kept)
+            result = verify(session, kept, jobs=None)
         if not result.ok:
             print(f"entry log chain broken at seq {result.seq}: {result.kind} ({result.detail})")
             return 1

@@ -8,10 +8,8 @@ it, and the chain head (one row, updated with every append) catches a deleted ta
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +17,8 @@ from typing import Any
 from sqlalchemy import insert, text, update
 from sqlmodel import Session, col, func, select
 
-from central.models.base import utc
+from central.audit import segments
+from central.audit.canonical import CONTENT_FIELDS, hashed_rows, link, row_hash, walk
 from central.models.journal import GENESIS, ChainHead, EntryEvent, ensure_head
 
 logger = logging.getLogger(__name__)
@@ -48,29 +47,7 @@ class Checkpoint:
     at: datetime
 
 
-_NOT_CONTENT = frozenset({"seq", "prev_hash", "row_hash"})
-CONTENT_FIELDS = tuple(name for name in EntryEvent.model_fields if name not in _NOT_CONTENT)
 _INSERTED = (*CONTENT_FIELDS, "prev_hash", "row_hash")
-
-
-def _canon(value: Any) -> Any:
-    if isinstance(value, datetime):
-        # the database hands back UTC; hash the same form whatever offset the row was built with
-        return utc(value).isoformat()
-    return value
-
-
-def content(entry: EntryEvent) -> dict[str, Any]:
-    """The hashed fields of a row, in a form that survives a round trip through the database."""
-    return {name: _canon(getattr(entry, name)) for name in CONTENT_FIELDS}
-
-
-def row_hash(prev_hash: str, entry: EntryEvent) -> str:
-    """The hash that links ``entry`` to the row before it."""
-    canonical = json.dumps(content(entry), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
-
-
 _HEAD = ChainHead.__table__  # type: ignore[attr-defined]
 
 
@@ -144,44 +121,42 @@ def verify_chain(session: Session) -> int | None:
     return verify(session).seq
 
 
-def verify(session: Session, checkpoints: Sequence[Checkpoint] = ()) -> VerifyResult:
+def verify(session: Session, checkpoints: Sequence[Checkpoint] = (), *, jobs: int | None = 1) -> VerifyResult:
     """Walk the chain from the first row; name the first damaged row and the kind of damage.
 
     A deleted tail is reported as the chain head's ``last_seq`` (the row that should be there);
     rows appended behind the head's back, as the first of them. ``checkpoints`` (kept outside the
-    database) catch a chain rewritten and re-hashed from some row on.
+    database) catch a chain rewritten and re-hashed from some row on. With ``jobs`` > 1 (None: one per
+    core on a long log) the rows up to the chain head are first checked in ranges by that many
+    processes (:mod:`central.audit.segments`); the walk here goes on from where they stopped linking.
     """
-    head = session.get(ChainHead, 1)
-    head_seq = head.last_seq if head is not None else 0
-    prev, prev_seq, last_seq, count = GENESIS, 0, 0, 0
-    first_unheaded: int | None = None
-    hashes_at: dict[int, str] = {}
-    wanted = {c.seq for c in checkpoints}
-    rows = iter(_rows(session, 0))
-    entry = next(rows, None)
-    while entry is not None:
-        following = next(rows, None)
-        seq = entry.seq or 0
-        if entry.prev_hash != prev or row_hash(prev, entry) != entry.row_hash:
-            result = _classify(session, entry, prev, prev_seq, following)
-            logger.warning("entry log chain broken at seq %s: %s", result.seq, result.kind)
-            return result
-        if first_unheaded is None and seq > head_seq:
-            first_unheaded = seq
-        if seq in wanted:
-            hashes_at[seq] = entry.row_hash
-        prev, prev_seq, last_seq, count = entry.row_hash, seq, seq, count + 1
-        entry = following
-    if head is not None and (head.last_hash != prev or head_seq != last_seq):
-        logger.warning("entry log ends at seq %s but its head points at seq %s", last_seq, head_seq)
-        if first_unheaded is not None:
+    head = _head(session)  # on SQLite the first read: the rest of this transaction sees the log as of now
+    prev, prev_seq, count = GENESIS, 0, 0
+    processes = segments.jobs_for(head[0], jobs) if head is not None else 1
+    if head is not None and processes > 1:
+        prev, prev_seq, count = segments.verified_prefix(session.get_bind(), head[0], processes)
+        head = _head(session)  # PostgreSQL reads each statement afresh: the head of the rows walked below
+    head_seq = head[0] if head is not None else 0
+    # from the first row whatever its number unless the ranges vouched for the rows up to prev_seq
+    w = walk(hashed_rows(session, prev_seq if count else None), prev, prev_seq)
+    if w.bad is not None:
+        result = _classify(session, w.bad, w.prev, w.prev_seq, w.following)
+        logger.warning("entry log chain broken at seq %s: %s", result.seq, result.kind)
+        return result
+    count += w.count
+    if head is not None and head != (w.prev_seq, w.prev):
+        logger.warning("entry log ends at seq %s but its head points at seq %s", w.prev_seq, head_seq)
+        if w.prev_seq > head_seq:
             return VerifyResult(
-                False, first_unheaded, INSERTED, "rows appended without moving the chain head"
+                False,
+                _first_after(session, head_seq),
+                INSERTED,
+                "rows appended without moving the chain head",
             )
         return VerifyResult(
-            False, head_seq, DELETED, f"the chain head names seq {head_seq}; the log ends at {last_seq}"
+            False, head_seq, DELETED, f"the chain head names seq {head_seq}; the log ends at {w.prev_seq}"
         )
-    bad = check_checkpoints(checkpoints, hashes_at)
+    bad = check_checkpoints(checkpoints, _hashes_at(session, {c.seq for c in checkpoints}))
     if bad is not None:
         logger.warning("entry log disagrees with the kept checkpoint at seq %s", bad.seq)
         return bad
@@ -194,15 +169,13 @@ def verify_since(session: Session, checkpoint: Checkpoint) -> VerifyResult:
     at = session.exec(select(EntryEvent.row_hash).where(EntryEvent.seq == checkpoint.seq)).first()
     if checkpoint.seq and at != checkpoint.head_hash:
         return VerifyResult(False, checkpoint.seq, REWRITTEN, "the checkpoint's row no longer matches")
-    prev, last, count = checkpoint.head_hash, checkpoint.seq, 0
-    for entry in _rows(session, checkpoint.seq):
-        if entry.prev_hash != prev or row_hash(prev, entry) != entry.row_hash:
-            return VerifyResult(False, entry.seq, EDITED, "a row after the checkpoint breaks the chain")
-        prev, last, count = entry.row_hash, entry.seq or 0, count + 1
-    head = session.get(ChainHead, 1)
-    if head is not None and (head.last_hash != prev or head.last_seq != last):
-        return VerifyResult(False, head.last_seq, DELETED, "the chain head does not match the last row")
-    return VerifyResult(True, None, None, f"{count} rows since seq {checkpoint.seq}", count)
+    w = walk(hashed_rows(session, checkpoint.seq), checkpoint.head_hash, checkpoint.seq)
+    if w.bad is not None:
+        return VerifyResult(False, w.bad[0], EDITED, "a row after the checkpoint breaks the chain")
+    head = _head(session)
+    if head is not None and head != (w.prev_seq, w.prev):
+        return VerifyResult(False, head[0], DELETED, "the chain head does not match the last row")
+    return VerifyResult(True, None, None, f"{w.count} rows since seq {checkpoint.seq}", w.count)
 
 
 def check_checkpoints(checkpoints: Sequence[Checkpoint], hashes_at: dict[int, str]) -> VerifyResult | None:
@@ -222,18 +195,19 @@ def check_checkpoints(checkpoints: Sequence[Checkpoint], hashes_at: dict[int, st
     return None
 
 
-def _classify(
-    session: Session, entry: EntryEvent, prev: str, prev_seq: int, following: EntryEvent | None
-) -> VerifyResult:
-    seq = entry.seq or 0
-    self_ok = row_hash(entry.prev_hash, entry) == entry.row_hash
-    skips_me = following is not None and following.prev_hash == prev
-    if entry.prev_hash == prev:
+def _classify(session: Session, row: Any, prev: str, prev_seq: int, following: Any) -> VerifyResult:
+    # row, following: (seq, prev_hash, row_hash, *content) from canonical.hashed_rows
+    seq, row_prev, digest = row[0], row[1], row[2]
+    self_ok = link(row_prev, row[3:]) == digest
+    skips_me = following is not None and following[1] == prev
+    if row_prev == prev:
         if skips_me:
             return VerifyResult(False, seq, INSERTED, "the next row links past this one")
         return VerifyResult(False, seq, EDITED, "the row's content no longer matches its hash")
+    if self_ok and row_prev == GENESIS:  # the log's true first row: whatever came before was put in front
+        return VerifyResult(False, _first_row(session), INSERTED, f"rows before seq {seq}, the chain's first")
     if self_ok:
-        linked = _seq_of_hash(session, entry.prev_hash)
+        linked = _seq_of_hash(session, row_prev)
         if linked is not None and linked > seq:
             return VerifyResult(False, seq, REORDERED, f"the row links to seq {linked}, which comes after it")
         if linked is not None and linked < prev_seq:
@@ -248,17 +222,29 @@ def _classify(
     return VerifyResult(False, seq, DELETED, f"the row before it (after seq {prev_seq}) is gone")
 
 
-def _rows(session: Session, after: int) -> Iterator[Any]:
-    # plain rows, not ORM objects: a semester of log (10^6 rows) is walked several times faster;
-    # a row answers getattr for every column, which is all the hash needs
-    table = EntryEvent.__table__  # type: ignore[attr-defined]
-    stmt = select(table).where(table.c.seq > after).order_by(table.c.seq).execution_options(yield_per=2000)
-    return iter(session.execute(stmt))
+def _head(session: Session) -> tuple[int, str] | None:
+    # a fresh read every time (never the session's cached object): (last_seq, last_hash)
+    found = session.exec(select(ChainHead.last_seq, ChainHead.last_hash).where(ChainHead.id == 1)).first()
+    return None if found is None else (found[0], found[1])
+
+
+def _hashes_at(session: Session, seqs: set[int]) -> dict[int, str]:
+    wanted, out = sorted(seqs), {}
+    for first in range(0, len(wanted), 500):
+        stmt = select(EntryEvent.seq, EntryEvent.row_hash).where(
+            col(EntryEvent.seq).in_(wanted[first : first + 500])
+        )
+        out.update({seq: digest for seq, digest in session.exec(stmt) if seq is not None})
+    return out
 
 
 def _seq_of_hash(session: Session, digest: str) -> int | None:
     # only after a break, so an unindexed scan once is fine
     return session.exec(select(EntryEvent.seq).where(EntryEvent.row_hash == digest)).first()
+
+
+def _first_row(session: Session) -> int:
+    return int(session.exec(select(func.min(EntryEvent.seq))).one() or 0)
 
 
 def _first_after(session: Session, seq: int) -> int:

@@ -34,10 +34,15 @@ class EntryEvent(SQLModel, table=True):
     """One row of the entry log: append-only, each row hashing the one before (see auditlog)."""
 
     __tablename__ = "entry_event"
-    # a semester of log (10^6 rows): a campus's day for the reports, a gate's day for the search
+    # a semester of log (10^6 rows): a campus's day for the reports (gate time, and receive time for
+    # reconciliations), a gate's, a verdict's or a reason's day for the search. The one-column indexes
+    # stay: on SQLite they hand a whole semester's matches over in seq order, the search's page order
     __table_args__ = (
         Index("ix_entry_event_campus_gate_time", "campus_id", "gate_time"),
+        Index("ix_entry_event_campus_received", "campus_id", "received_at"),
         Index("ix_entry_event_gate_received", "gate_id", "received_at"),
+        Index("ix_entry_event_verdict_received", "verdict", "received_at"),
+        Index("ix_entry_event_reason_received", "reason", "received_at"),
     )
 
     seq: int | None = Field(default=None, primary_key=True)

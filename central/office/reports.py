@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, inspect, or_
+from sqlalchemy import event, exists, inspect, or_
 from sqlmodel import Session, col, func, select
 
 from central.audit.gaps import open_gaps
@@ -93,11 +93,14 @@ def build_content(
         col(FeverAlert.created_at) >= start,
         col(FeverAlert.created_at) < end,
     ]
-    # an alert for symptoms alone (the guard marked a cough, the reading was normal) is no fever
-    had_fever = select(e.event_id).where(
-        e.campus_id == campus_id, col(e.reasons).contains(Reason.FEVER.value)
+    # an alert for symptoms alone (the guard marked a cough, the reading was normal) is no fever;
+    # looked up by the alert's event (one row by its unique key), never by scanning the campus's log
+    had_fever = exists().where(
+        col(e.event_id) == col(FeverAlert.event_id),
+        col(e.campus_id) == campus_id,
+        col(e.reasons).contains(Reason.FEVER.value),
     )
-    fever_alerts = or_(FeverAlert.symptoms == "", col(FeverAlert.event_id).in_(had_fever))
+    fever_alerts = or_(col(FeverAlert.symptoms) == "", had_fever)
     fevers = int(
         session.exec(select(func.count()).select_from(FeverAlert).where(*alerts, fever_alerts)).one()
     )

@@ -12,7 +12,8 @@ from sqlalchemy import Engine, text
 from campusgate.cli import main as cli_main
 from central.app import create_app
 from central.audit import checkpoints as audit_checkpoints
-from central.audit.chain import VerifyResult, row_hash, verify
+from central.audit.canonical import row_hash
+from central.audit.chain import VerifyResult, verify
 from central.models.db import session_scope
 from central.models.journal import EntryEvent
 from central.office.keys import KeyRing

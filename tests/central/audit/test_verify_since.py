@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, text
 
+from campusgate.cli import main as cli_main
+from central.audit import checkpoints as audit_checkpoints
 from central.audit.chain import Checkpoint, verify, verify_since
 from central.models.db import session_scope
 from tests.central.conftest import NOW, World
@@ -47,3 +51,27 @@ def test_a_deleted_tail_and_a_rewritten_checkpoint_row_are_found(world: World) -
         assert verify_since(s, cp).kind == "deleted"
     with session_scope(world.engine) as s:
         assert verify_since(s, Checkpoint(cp.seq, "0" * 64, NOW)).kind == "rewritten"
+
+
+def test_the_cli_checks_the_rows_since_the_last_checkpoint(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _log(world, 6)
+    url = world.engine.url.render_as_string(hide_password=False)
+    path = tmp_path / "checkpoints.jsonl"
+    argv = ["audit", "verify", "--database-url", url, "--checkpoints", str(path), "--since-last-checkpoint"]
+    assert cli_main(argv) == 2, "no checkpoint yet: nothing to start from"
+    audit_checkpoints.append(path, _checkpoint(world.engine, 1))
+    last = _checkpoint(world.engine, 3)
+    audit_checkpoints.append(path, last)
+    assert cli_main(argv) == 0
+    assert f"at seq {last.seq} (2 rows since seq {last.seq})" in capsys.readouterr().out
+    with world.engine.begin() as c:  # before the last checkpoint: the full verify's to find
+        c.execute(text("UPDATE entry_event SET verdict = 'deny' WHERE seq = :s"), {"s": last.seq - 1})
+    assert cli_main(argv) == 0
+    assert cli_main(argv[:-1]) == 1
+    with world.engine.begin() as c:  # after it: found
+        c.execute(text("UPDATE entry_event SET verdict = 'deny' WHERE seq = :s"), {"s": last.seq + 1})
+    capsys.readouterr()
+    assert cli_main(argv) == 1
+    assert f"broken at seq {last.seq + 1}: edited" in capsys.readouterr().out
