@@ -152,12 +152,13 @@ def _per_person(
     return found
 
 
-def prefetch(session: Session, c: RegistryCache, passes: list[PassClaims]) -> None:
+def prefetch(session: Session, c: RegistryCache, gate_ids: set[str], passes: list[PassClaims]) -> None:
     """Read what a batch's passes need, one statement per table for all the rows the cache lacks: a
     cold cache (a new day's first scans, the scans after any registry change) would otherwise read
     them scan by scan, five statements each."""
-    if not passes or isinstance(c, NoCache):
+    if isinstance(c, NoCache):
         return
+    c.load_rows(session, Gate, gate_ids)
     c.load_rows(session, Pass, {p.pass_id for p in passes})
     vehicles = c.load_rows(session, Vehicle, {p.person_id for p in passes if p.kind is PassKind.VEHICLE})
     people = {p.person_id for p in passes if p.kind is not PassKind.VEHICLE}

@@ -175,7 +175,8 @@ class DecisionService:
                     self.cache.refresh(session)
                     batch = Batch(session, ids)
                     passes = [self._claims(i.event) for i in events]
-                    prefetch(session, self.cache, [p for p in passes if p is not None])
+                    gate_ids = {i.event.gate_id for i in events}
+                    prefetch(session, self.cache, gate_ids, [p for p in passes if p is not None])
                     answers: list[list[Outgoing]] = [[] for _ in events]
                     for i in sorted(range(len(events)), key=lambda i: _lock_order(passes[i])):
                         incoming, batch.position = events[i], i
