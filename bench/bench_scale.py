@@ -12,6 +12,7 @@ scan sent to last answer) and scan→decision latency percentiles as the gates s
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -20,20 +21,46 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_S = 180  # a worker publishes every gate's config before it is ready: 1,000 gates take a while
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_e2e import pg_database  # noqa: E402
+from bench_e2e import pct, pg_database  # noqa: E402
 
 from campusgate.fleet_plan import logged_decisions, plan_from_settings  # noqa: E402
 from firmware_sim.fleet import FleetOptions, raise_fd_limit, run_fleet, visitors_needed  # noqa: E402
 from firmware_sim.fleet_mix import parse_mix  # noqa: E402
 from gatecore import topics  # noqa: E402
+from gatecore.messages import DecisionMessage, MessageError  # noqa: E402
 from transport.broker import MosquittoBroker  # noqa: E402
 from transport.mqtt import LinkOptions, MqttLink  # noqa: E402
+
+
+def watch_answers(port: int, conn: Any) -> None:
+    """A process of its own subscribed to every gate's answers: how long after central received an
+    event its answer reached a subscriber, so the fleet's own delays are told from central's."""
+    samples: list[float] = []
+    lock = threading.Lock()
+
+    def on_answer(topic: str, payload: bytes) -> None:
+        now = datetime.now(UTC)
+        try:
+            decided = DecisionMessage.from_json(payload).decided_at
+        except MessageError:
+            return
+        with lock:
+            samples.append((now - decided).total_seconds() * 1000)
+
+    link = MqttLink(f"bench-scale-answers-{os.getpid()}", LinkOptions(port=port))
+    link.subscribe(topics.ALL_DECISIONS, on_answer, qos=0)
+    link.start()
+    conn.recv()
+    link.stop()
+    with lock:
+        conn.send(samples)
 
 
 def start_workers(n: int, env: dict[str, str], logs: Path) -> list[subprocess.Popen[bytes]]:
@@ -135,9 +162,17 @@ def main() -> None:
         }
         procs = start_workers(args.workers, env, work)
         wait_for_workers(broker.port, plan.gates[0][0], args.workers, procs)
+        watch_out, watch_in = multiprocessing.get_context("fork").Pipe()
+        watcher = multiprocessing.get_context("fork").Process(
+            target=watch_answers, args=(broker.port, watch_in), daemon=True
+        )
+        watcher.start()
         started = datetime.now(UTC)
         report = run_fleet(plan, options)
         stop_workers(procs)
+        watch_out.send("stop")
+        broker_ms = watch_out.recv() if watch_out.poll(10) else []
+        watcher.join(5)
         logged, logged_s = logged_decisions(url, started)
     finally:
         stop_workers(procs)
@@ -164,6 +199,11 @@ def main() -> None:
         f"  scan→decision latency: p50 {lat['p50']:.1f} ms   p90 {lat['p90']:.1f} ms   "
         f"p99 {lat['p99']:.1f} ms   max {lat['max']:.1f} ms"
     )
+    if broker_ms:
+        print(
+            "  central's receipt → answer at a separate subscriber (no fleet in between): "
+            f"p50 {pct(broker_ms, 50):.1f} ms   p99 {pct(broker_ms, 99):.1f} ms   ({len(broker_ms)} answers)"
+        )
     print(
         f"  fleet: {report.connected} gates connected, {report.max_threads} threads, "
         f"{report.cpu_seconds:.1f} s CPU, send lag at most "

@@ -8,6 +8,7 @@ import re
 _GATE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 ALL_EVENTS = "gates/+/events"
 ALL_STATUS = "gates/+/status"
+ALL_DECISIONS = "gates/+/decisions"  # every gate's answers (monitoring, benchmarks)
 FEVER_ALERTS = "central/alerts/fever"
 SHARED_GROUP = "central"
 

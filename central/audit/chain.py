@@ -94,7 +94,7 @@ def append_entries(session: Session, entries: Sequence[Any]) -> None:
         entry.prev_hash = prev
         entry.row_hash = prev = row_hash(prev, entry)
         rows.append({name: getattr(entry, name) for name in _INSERTED})
-    seqs = _insert(session, rows)
+    seqs = _insert(session, rows, head_seq)
     for entry, seq in zip(entries, seqs, strict=True):
         entry.seq = seq
     if seqs[0] <= head_seq or any(b <= a for a, b in zip(seqs, seqs[1:], strict=False)):
@@ -102,16 +102,21 @@ def append_entries(session: Session, entries: Sequence[Any]) -> None:
     session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(last_seq=seqs[-1], last_hash=prev))
 
 
-def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+def _insert(session: Session, rows: list[dict[str, Any]], head_seq: int) -> list[int]:
+    # The numbers first, then one short statement executed for every row (a 64-row INSERT … VALUES
+    # with RETURNING costs more to build and parse than to run). The head is locked, so no other
+    # batch takes numbers between ours.
     table = EntryEvent.__table__  # type: ignore[attr-defined]
-    if session.get_bind().dialect.name != "postgresql":
-        stmt = insert(table).returning(table.c.seq, sort_by_parameter_order=True)
-        return list(session.execute(stmt, rows).scalars())
-    # PostgreSQL: the numbers first (the head is locked, so no other batch takes numbers between
-    # ours), then one short statement sent for every row in a pipeline; a 64-row INSERT … VALUES
-    # with RETURNING costs more to build and parse than to run
-    numbers = text("SELECT nextval(pg_get_serial_sequence('entry_event', 'seq')) FROM generate_series(1, :n)")
-    seqs = sorted(session.execute(numbers, {"n": len(rows)}).scalars())
+    if session.get_bind().dialect.name == "postgresql":
+        numbers = text(
+            "SELECT nextval(pg_get_serial_sequence('entry_event', 'seq')) FROM generate_series(1, :n)"
+        )
+        seqs = sorted(session.execute(numbers, {"n": len(rows)}).scalars())
+    else:
+        # SQLite holds its one write lock for this transaction; numbers follow the highest row and the
+        # head, so a number is never used twice, even after rows at the end were deleted
+        last = session.execute(select(func.max(table.c.seq))).scalar() or 0
+        seqs = list(range(max(last, head_seq) + 1, max(last, head_seq) + 1 + len(rows)))
     session.execute(insert(table), [{**row, "seq": seq} for row, seq in zip(rows, seqs, strict=True)])
     return seqs
 
