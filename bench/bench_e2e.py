@@ -177,16 +177,23 @@ def main() -> None:
 
     key = Ed25519PrivateKey.generate()
     now = datetime.now(UTC)
-    token = issue_token(
-        PassClaims(1, PassKind.RESIDENT, PassForm.CARD, 1, 1, 1, 1, now, now.replace(year=now.year + 1)), key
-    )
+    until = now.replace(year=now.year + 1)
+    n = 5000
+    tokens = [
+        issue_token(PassClaims(1, PassKind.RESIDENT, PassForm.CARD, 1, i, 1, i, now, until), key)
+        for i in range(n)
+    ]
     keys = {1: key.public_key()}
     policy, facts = CampusPolicy(1), Facts()
-    n, t1 = 5000, time.perf_counter()
-    for _ in range(n):
-        req = AccessRequest("e", "g", token, Temperature(36.5, SensorStatus.OK), "in", now)
-        evaluate(req, read_pass(token, keys, now), facts, policy)
-    core_rate = n / (time.perf_counter() - t1)
+
+    def rules_rate() -> float:
+        t1 = time.perf_counter()
+        for token in tokens:
+            req = AccessRequest("e", "g", token, Temperature(36.5, SensorStatus.OK), "in", now)
+            evaluate(req, read_pass(token, keys, now), facts, policy)
+        return n / (time.perf_counter() - t1)
+
+    core_rate, remembered_rate = rules_rate(), rules_rate()  # first sight of each pass, then again
 
     print(f"broker={args.broker} db={args.db} scans={args.scans} workers={args.workers}")
     print(
@@ -197,7 +204,10 @@ def main() -> None:
         f"  throughput ({args.scans} in flight): {args.scans / elapsed:.0f} decisions/s"
         + ("" if ok else "  (INCOMPLETE: some decisions missing)")
     )
-    print(f"  pure rules (verify Ed25519 + evaluate): {core_rate:.0f} decisions/s on one core")
+    print(
+        f"  pure rules on one core: {core_rate:.0f} decisions/s for passes seen the first time "
+        f"(Ed25519 verify + evaluate), {remembered_rate:.0f}/s for passes verified before"
+    )
 
 
 if __name__ == "__main__":
