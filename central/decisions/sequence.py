@@ -14,12 +14,15 @@ numbers, so the gate's next events are not flagged again; the old run's gaps sta
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from itertools import takewhile
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from central.audit.gaps import GAP, REGRESSION
-from central.models.base import dialect_insert
+from central.models.base import dialect_insert, utc
 from central.models.journal import EntryEvent, GateSequence, SequenceGap
 
 logger = logging.getLogger(__name__)
@@ -28,8 +31,15 @@ logger = logging.getLogger(__name__)
 CURSOR = ""  # the gate_sequence row whose high_seq is the last entry-log seq read (no gate has this id)
 
 
-def catch_up(session: Session, *, limit: int = 5000) -> int:
-    """Read decision rows logged since the last pass and update the gates' marks; how many were read."""
+def catch_up(session: Session, *, limit: int = 5000, settle_s: float = 0.0) -> int:
+    """Read decision rows logged since the last pass and update the gates' marks; how many were read.
+
+    Several workers log one gate's events in the order their batches commit, which is not always the
+    gate's: its seq 6 may be logged just before its seq 5. Rows received less than ``settle_s`` ago
+    wait for the next pass, so such neighbours are read together, and a gate's rows ahead of its high
+    mark are taken in the gate's own order: no gap is opened for a moment. From a gate's first row at
+    or below its mark (a late copy, a gate numbering again) on, its rows are taken in log order.
+    """
     now = datetime.now(UTC)
     cursor = _lock_marks(session, [CURSOR], now)[CURSOR]
     rows = session.exec(
@@ -45,19 +55,36 @@ def catch_up(session: Session, *, limit: int = 5000) -> int:
         .order_by(col(EntryEvent.seq))
         .limit(limit)
     ).all()
+    if settle_s:
+        horizon = now - timedelta(seconds=settle_s)
+        rows = list(takewhile(lambda row: utc(row[5]) <= horizon, rows))
     # every gate of the pass locked in two statements, not two per gate: on SQLite this pass holds
     # the one write lock the decisions wait for
     marks = _lock_marks(session, sorted({row[1] for row in rows if row[2] is not None}), now)
-    for seq, gate_id, gate_seq, event_id, campus_id, received_at in rows:
-        if gate_seq is None:
-            continue
+    for _seq, gate_id, gate_seq, event_id, campus_id, received_at in _in_gate_order(rows, marks):
         track(session, marks[gate_id], gate_seq, event_id, campus_id, received_at)  # found when it arrived
-        cursor.high_seq = seq
     if rows:
         cursor.high_seq = max(cursor.high_seq, rows[-1][0])
         cursor.updated_at = now
         session.add(cursor)
     return len(rows)
+
+
+def _in_gate_order(rows: Sequence[Any], marks: dict[str, GateSequence]) -> list[Any]:
+    by_gate: dict[str, list[Any]] = {}
+    for row in rows:
+        if row[2] is not None:
+            by_gate.setdefault(row[1], []).append(row)
+    ordered: list[Any] = []
+    for gate_id, gate_rows in by_gate.items():
+        # the rows ahead of the mark up to the first that is not, or that repeats a number of the run
+        # (a late copy, or a gate numbering again: from there on the log's order tells what happened)
+        high, ahead, seen = marks[gate_id].high_seq, 0, set()
+        while ahead < len(gate_rows) and gate_rows[ahead][2] > high and gate_rows[ahead][2] not in seen:
+            seen.add(gate_rows[ahead][2])
+            ahead += 1
+        ordered += sorted(gate_rows[:ahead], key=lambda r: r[2]) + gate_rows[ahead:]
+    return ordered
 
 
 def track(

@@ -33,6 +33,7 @@ from transport.mqtt import LinkOptions, MqttLink
 logger = logging.getLogger(__name__)
 
 SEQUENCE_EVERY_S = 1.0
+SEQUENCE_SETTLE_S = 2.0  # rows this recent wait a pass: another worker may still log their neighbours
 SWITCH_INTERVAL_S = 0.0005
 
 
@@ -132,7 +133,7 @@ class Worker:
         while not self._watching.wait(SEQUENCE_EVERY_S):
             try:
                 with session_scope(self.engine) as session:
-                    catch_up(session)
+                    catch_up(session, settle_s=SEQUENCE_SETTLE_S)
             except SQLAlchemyError as exc:
                 logger.warning("sequence check postponed: %s", type(exc).__name__)
 
