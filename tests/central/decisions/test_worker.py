@@ -127,26 +127,40 @@ def test_events_queue_at_the_broker_while_central_is_down(
         again.stop()
 
 
-def test_two_workers_share_the_events(
-    broker, pg_engine: Engine, keyring: KeyRing, client, tmp_path: Path
-) -> None:
-    world = build_world(pg_engine, keyring, gate_id=f"s-{uuid.uuid4().hex[:10]}")
+def _two_shared_workers(broker, engine: Engine, keyring: KeyRing, tmp_path: Path) -> list[Worker]:
+    """Two started workers sharing the events in a share group of their own."""
     group = uuid.uuid4().hex[:6]
     workers = [
         Worker(
-            _settings(broker, tmp_path, shared_subscription=True, worker_id=f"{group}-{i}"),
-            pg_engine,
+            _settings(
+                broker, tmp_path, shared_subscription=True, shared_group=group, worker_id=f"{group}-{i}"
+            ),
+            engine,
             keyring,
         )
         for i in range(2)
     ]
     for w in workers:
         w.start()
+    return workers
+
+
+def _ten_scans(world: World, client) -> tuple[list[tuple[str, bytes]], queue.Queue]:
+    """Ten staff scans published at the world's gate, and the queue its answers arrive on."""
+    decisions = client(topics.gate_decisions(world.gate_id))
+    scans = [world.scan("staff", at=NOW + timedelta(seconds=i)) for i in range(10)]
+    for scan in scans:
+        client.link.publish(*scan)
+    return scans, decisions
+
+
+def test_two_workers_share_the_events(
+    broker, pg_engine: Engine, keyring: KeyRing, client, tmp_path: Path
+) -> None:
+    world = build_world(pg_engine, keyring, gate_id=f"s-{uuid.uuid4().hex[:10]}")
+    workers = _two_shared_workers(broker, pg_engine, keyring, tmp_path)
     try:
-        decisions = client(topics.gate_decisions(world.gate_id))
-        scans = [world.scan("staff", at=NOW + timedelta(seconds=i)) for i in range(10)]
-        for scan in scans:
-            client.link.publish(*scan)  # type: ignore[attr-defined]
+        scans, decisions = _ten_scans(world, client)
         answered = [DecisionMessage.from_json(decisions.get(timeout=TIMEOUT)).event_id for _ in scans]
         time.sleep(0.3)
         assert decisions.empty(), "an event was answered twice"
@@ -164,25 +178,10 @@ def test_a_stopped_worker_gets_no_share_of_the_events(
     # a worker sharing the events that stops (or dies) must not keep a session the broker deals its
     # share to: every event goes to the worker still connected, and nothing waits for the gone one
     world = build_world(pg_engine, keyring, gate_id=f"d-{uuid.uuid4().hex[:10]}")
-    group = uuid.uuid4().hex[:6]
-    workers = [
-        Worker(
-            _settings(
-                broker, tmp_path, shared_subscription=True, shared_group=group, worker_id=f"{group}-{i}"
-            ),
-            pg_engine,
-            keyring,
-        )
-        for i in range(2)
-    ]
-    for w in workers:
-        w.start()
+    workers = _two_shared_workers(broker, pg_engine, keyring, tmp_path)
     workers[1].stop()
     try:
-        decisions = client(topics.gate_decisions(world.gate_id))
-        scans = [world.scan("staff", at=NOW + timedelta(seconds=i)) for i in range(10)]
-        for scan in scans:
-            client.link.publish(*scan)  # type: ignore[attr-defined]
+        scans, decisions = _ten_scans(world, client)
         answered = {DecisionMessage.from_json(decisions.get(timeout=TIMEOUT)).event_id for _ in scans}
         assert answered == {ScanEvent.from_json(payload).event_id for _, payload in scans}
     finally:
