@@ -12,6 +12,7 @@ from types import FrameType
 
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -20,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from central import migrations
 from central.api import auth, csrf
 from central.api.bodylimit import BodyLimit
+from central.api.deps import plain_request
 from central.api.openapi import documented
 from central.api.routes import (
     approvals,
@@ -66,6 +68,7 @@ STATIC = Path(__file__).parent / "console" / "static"
 
 # Every router, once. Unsafe cookie-authenticated requests need the console's CSRF token; only the
 # login form (its own pre-session token) and the token endpoint (no session yet) stand outside it.
+# Text with a NUL is refused on every router, open or not (``deps.plain_request``).
 OPEN_ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     login_pages.public,
@@ -121,11 +124,12 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status)
 
     app.add_exception_handler(StarletteHTTPException, console_pages.refused_page)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, console_pages.invalid_page)  # type: ignore[arg-type]
 
     for router in OPEN_ROUTERS:
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(plain_request)])
     for router in ROUTERS:
-        app.include_router(router, dependencies=[Depends(csrf.protect)])
+        app.include_router(router, dependencies=[Depends(csrf.protect), Depends(plain_request)])
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
