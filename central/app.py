@@ -12,6 +12,7 @@ from types import FrameType
 
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -55,6 +56,7 @@ from central.console import reports_page as report_pages
 from central.console import users as user_pages
 from central.console import visits as visit_pages
 from central.console import web as console_pages
+from central.console.i18n import pydantic_detail
 from central.decisions.worker import Worker
 from central.models.db import create_all, make_engine, read_only
 from central.office.errors import OfficeError
@@ -124,7 +126,14 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status)
 
     app.add_exception_handler(StarletteHTTPException, console_pages.refused_page)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, console_pages.invalid_page)  # type: ignore[arg-type]
+
+    @app.exception_handler(RequestValidationError)
+    def invalid(request: Request, exc: RequestValidationError) -> Response:
+        """A request a route cannot take, each fault in the catalogue's words: on a console page in both
+        languages; from the API, FastAPI's JSON with each ``msg`` Chinese first, English beside it."""
+        if request.url.path.startswith(console_pages.PAGES):
+            return console_pages.invalid_page(request, exc)
+        return JSONResponse({"detail": jsonable_encoder(pydantic_detail(exc.errors()))}, status_code=422)
 
     for router in OPEN_ROUTERS:
         app.include_router(router, dependencies=[Depends(plain_request)])

@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -274,11 +274,9 @@ async def refused_page(request: Request, exc: StarletteHTTPException) -> Respons
     )
 
 
-async def invalid_page(request: Request, exc: RequestValidationError) -> Response:
-    """A console address with a parameter the page cannot take (a NUL, a number past the database's),
-    as a page naming each in both languages. Outside the console, FastAPI's own JSON answer."""
-    if not request.url.path.startswith(PAGES):
-        return await request_validation_exception_handler(request, exc)
+def invalid_page(request: Request, exc: RequestValidationError) -> Response:
+    """A console address the page cannot take (a NUL, a number past the database's…), as a page naming
+    each fault in both languages (the API's JSON: ``central.app``)."""
     why = Markup("; ").join(Markup("{}: {}").format(e["loc"][-1], pydantic_message(e)) for e in exc.errors())
     user = getattr(request.state, "console_user", None)
     return render(request, "refused.html", user, status_code=422, status=422, error=why)

@@ -29,7 +29,8 @@ NUL = "a\x00b"
 HUGE = str(2**70)
 CSV = ("t.csv", b"name\nx\n", "text/csv")
 NUL_SAID = "text must not contain a NUL character"
-HUGE_SAID = f"less than or equal to {MAX_DB_INT}"
+HUGE_SAID = f"must be at most {MAX_DB_INT}"
+ZH = {NUL_SAID: "文本不能含有 NUL 字符", HUGE_SAID: f"应不大于 {MAX_DB_INT}"}  # the catalogue's Chinese
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -101,28 +102,31 @@ def test_the_api_names_a_value_the_database_cannot_hold(
 ) -> None:
     r = c.call(method, path, role=role, **kw)
     assert r.status_code == 422, r.text
-    assert [e["msg"] for e in r.json()["detail"] if e["loc"] == loc and said in e["msg"]], r.text
+    named = [e for e in r.json()["detail"] if e["loc"] == loc]
+    assert named, r.text
+    assert (named[0]["msg_zh"], named[0]["msg_en"]) == (ZH[said], said)
+    assert named[0]["msg"] == f"{ZH[said]} / {said}"  # Chinese first, English beside it, as a policy's
 
 
 # (method, path, role, request keywords, what the page must say in Chinese, and beside it in English)
 CONSOLE_CASES: list[tuple[str, str, str, dict[str, Any], str, str]] = [
-    ("GET", "/console/entries", "auditor", {"params": {"gate_id": NUL}}, "文本不能含有 NUL 字符", NUL_SAID),
-    ("GET", "/console/changes", "auditor", {"params": {"username": NUL}}, "文本不能含有 NUL 字符", NUL_SAID),
+    ("GET", "/console/entries", "auditor", {"params": {"gate_id": NUL}}, ZH[NUL_SAID], NUL_SAID),
+    ("GET", "/console/changes", "auditor", {"params": {"username": NUL}}, ZH[NUL_SAID], NUL_SAID),
     (
         "GET",
         "/console/passes",
         "security",
         {"params": {"person_id": HUGE}},
-        f"应不大于 {MAX_DB_INT}",
+        ZH[HUGE_SAID],
         "person_id",
     ),
-    ("POST", f"/console/passes/{HUGE}/revoke", "security", {}, f"应不大于 {MAX_DB_INT}", "pass_id"),
+    ("POST", f"/console/passes/{HUGE}/revoke", "security", {}, ZH[HUGE_SAID], "pass_id"),
     (
         "POST",
         "/console/reports",
         "security",
         {"data": {"campus_id": HUGE}},
-        f"应不大于 {MAX_DB_INT}",
+        ZH[HUGE_SAID],
         "campus_id",
     ),
     (
@@ -130,7 +134,7 @@ CONSOLE_CASES: list[tuple[str, str, str, dict[str, Any], str, str]] = [
         "/console/nucleic",
         "security",
         {"data": {"campus_id": HUGE}, "files": {"file": CSV}},
-        f"应不大于 {MAX_DB_INT}",
+        ZH[HUGE_SAID],
         "campus_id",
     ),
     (
@@ -138,7 +142,7 @@ CONSOLE_CASES: list[tuple[str, str, str, dict[str, Any], str, str]] = [
         "/console/people",
         "security",
         {"data": {"name": "王", "category": "staff", "student_no": NUL}},
-        "文本不能含有 NUL 字符",
+        ZH[NUL_SAID],
         "student_no",
     ),
 ]
