@@ -12,6 +12,8 @@ from types import FrameType
 
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -20,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from central import migrations
 from central.api import auth, csrf
 from central.api.bodylimit import BodyLimit
+from central.api.deps import plain_request
 from central.api.openapi import documented
 from central.api.routes import (
     approvals,
@@ -53,6 +56,7 @@ from central.console import reports_page as report_pages
 from central.console import users as user_pages
 from central.console import visits as visit_pages
 from central.console import web as console_pages
+from central.console.i18n import pydantic_detail
 from central.decisions.worker import Worker
 from central.models.db import create_all, make_engine, read_only
 from central.office.errors import OfficeError
@@ -66,6 +70,7 @@ STATIC = Path(__file__).parent / "console" / "static"
 
 # Every router, once. Unsafe cookie-authenticated requests need the console's CSRF token; only the
 # login form (its own pre-session token) and the token endpoint (no session yet) stand outside it.
+# Text with a NUL is refused on every router, open or not (``deps.plain_request``).
 OPEN_ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     login_pages.public,
@@ -122,10 +127,18 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
 
     app.add_exception_handler(StarletteHTTPException, console_pages.refused_page)  # type: ignore[arg-type]
 
+    @app.exception_handler(RequestValidationError)
+    def invalid(request: Request, exc: RequestValidationError) -> Response:
+        """A request a route cannot take, each fault in the catalogue's words: on a console page in both
+        languages; from the API, FastAPI's JSON with each ``msg`` Chinese first, English beside it."""
+        if request.url.path.startswith(console_pages.PAGES):
+            return console_pages.invalid_page(request, exc)
+        return JSONResponse({"detail": jsonable_encoder(pydantic_detail(exc.errors()))}, status_code=422)
+
     for router in OPEN_ROUTERS:
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(plain_request)])
     for router in ROUTERS:
-        app.include_router(router, dependencies=[Depends(csrf.protect)])
+        app.include_router(router, dependencies=[Depends(csrf.protect), Depends(plain_request)])
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

@@ -31,7 +31,7 @@ MESSAGE = (
     "表单已过期或并非来自本控制台，请刷新页面后重试 / "
     "the form has expired or did not come from this console; reload the page"
 )
-_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _secret(app: FastAPI) -> bytes:
@@ -65,7 +65,7 @@ async def protect(request: Request) -> None:
     if not cookie:
         return
     supplied: object = request.headers.get(HEADER)
-    if supplied is None and request.headers.get("content-type", "").startswith(_FORM_TYPES):
+    if supplied is None and request.headers.get("content-type", "").startswith(FORM_TYPES):
         supplied = (await request.form()).get(FIELD)  # Starlette caches the form for the route
     if not _matches(supplied, token_for_cookie(request.app, cookie)):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=MESSAGE)

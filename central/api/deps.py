@@ -1,5 +1,5 @@
 """What every route depends on, defined once: sessions, who may call (role sets and user aliases),
-paging, the key ring and the gate-config publisher.
+paging and bounded ids, text the database can hold, the key ring and the gate-config publisher.
 
 Role sets are named by what they allow, not by who holds them; ``require_roles`` lets an admin
 through every set except where the notices name the role (see ``central.api.auth``)."""
@@ -10,11 +10,13 @@ import logging
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Form, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from sqlmodel import Session, func, select
 
 from central.api.auth import require_roles
-from central.models.base import MAX_DB_INT
+from central.api.csrf import FORM_TYPES
+from central.models.base import MAX_DB_INT, NUL_REFUSED
 from central.models.db import read_only
 from central.models.registry import Campus, Gate, Pass
 from central.models.users import Role, User
@@ -47,6 +49,50 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=MAX_DB_INT)]
 RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]  # a table's id in the path
 IdFilter = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]  # a table's id as an optional filter
+IdField = Annotated[int | None, Form(ge=1, le=MAX_DB_INT)]  # a table's id as an optional form field
+
+
+async def plain_request(request: Request) -> None:
+    """Refuse (422, naming where) a NUL anywhere in the request's text: path, query, form or JSON body.
+
+    PostgreSQL can neither store nor compare text holding one (a 500 from inside the driver), so it
+    is refused once here, for every route and console page, before any of them reads the request."""
+    texts: list[tuple[tuple[str | int, ...], str]] = [
+        (("path", k), v) for k, v in request.path_params.items() if isinstance(v, str)
+    ]
+    texts += [(("query", k), v) for k, v in request.query_params.multi_items()]
+    kind = request.headers.get("content-type", "")
+    if kind.startswith(FORM_TYPES):  # parsed once: Starlette keeps the form for the route
+        for k, v in (await request.form()).multi_items():
+            text = v if isinstance(v, str) else v.filename  # an upload's name is kept with its rows
+            texts += [(("body", k), text)] if text else []
+    elif kind.startswith("application/json"):
+        try:
+            texts += _json_texts(("body",), await request.json())
+        except ValueError:
+            pass  # not JSON: the route's own validation says so
+    bad = [(loc, v) for loc, v in texts if "\x00" in v]
+    if bad:
+        msg = f"Value error, {NUL_REFUSED}"
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": loc, "msg": msg, "input": v} for loc, v in bad]
+        )
+
+
+def _json_texts(loc: tuple[str | int, ...], value: Any) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every string of a JSON value (keys too), with where it stands; a loop, as deep as JSON nests."""
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    todo: list[tuple[tuple[str | int, ...], Any]] = [(loc, value)]
+    while todo:
+        where, item = todo.pop()
+        if isinstance(item, str):
+            found.append((where, item))
+        elif isinstance(item, dict):
+            found += [((*where, k), k) for k in item]
+            todo += [((*where, k), v) for k, v in item.items()]
+        elif isinstance(item, list):
+            todo += [((*where, i), v) for i, v in enumerate(item)]
+    return found
 
 
 def keyring_of(request: Request) -> KeyRing:

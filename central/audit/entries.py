@@ -7,21 +7,16 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from annotated_types import Interval
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, func, select
 
 from central.audit.spreadsheet import safe_row
-from central.models.base import (  # a query time without an offset is UTC, the log's own time base
-    MAX_DB_INT,
-    utc,
-)
+from central.models.base import DbId, utc  # a query time without an offset is UTC, the log's own time base
 from central.models.journal import EntryEvent
 from gatecore.reasons import REASONS, Reason
 
-RowId = Annotated[int, Interval(ge=1, le=MAX_DB_INT)]  # past the database's integer: refused as a filter
 CSV_BATCH = 1000
 CSV_COLUMNS = (
     "seq",
@@ -58,11 +53,11 @@ class EntryFilter:
 
     since: datetime | None = None
     until: datetime | None = None
-    campus_id: RowId | None = None
+    campus_id: DbId | None = None
     gate_id: str | None = None
-    person_id: RowId | None = None
-    household_id: RowId | None = None
-    pass_id: RowId | None = None
+    person_id: DbId | None = None
+    household_id: DbId | None = None
+    pass_id: DbId | None = None
     verdict: str | None = None
     reason: str | None = None
     fever: bool | None = None

@@ -11,7 +11,9 @@ from sqlmodel import Session, col
 
 from central.api.deps import (
     CONSOLE_ROLES,
+    IdFilter,
     ReadSession,
+    RowId,
     WriteSession,
     page_of,
     publish_campus,
@@ -93,7 +95,7 @@ async def request_form(request: Request, session: WriteSession, user: Viewer) ->
 
 @router.post("/approvals/{approval_id}/{verdict}")
 def decide_form(
-    approval_id: int, verdict: str, request: Request, session: WriteSession, user: Viewer
+    approval_id: RowId, verdict: str, request: Request, session: WriteSession, user: Viewer
 ) -> Response:
     """An approver approves, rejects, or withdraws an approval granted earlier."""
     viewer = admit(user, Role.APPROVER)
@@ -121,7 +123,7 @@ def passes_page(
     request: Request,
     session: ReadSession,
     user: Viewer,
-    person_id: int | None = None,
+    person_id: IdFilter = None,
     offset: str | None = None,
 ) -> Response:
     """Passes, optionally of one person, 50 a page."""
@@ -176,7 +178,7 @@ async def issue_form(request: Request, session: WriteSession, user: Viewer) -> R
 
 
 @router.post("/passes/{pass_id}/revoke")
-def revoke_form(pass_id: int, request: Request, session: WriteSession, user: Viewer) -> Response:
+def revoke_form(pass_id: RowId, request: Request, session: WriteSession, user: Viewer) -> Response:
     """Revoke a pass; its campus's gates get the new revocation list."""
     viewer = admit(user, Role.SECURITY)
     try:
@@ -189,7 +191,7 @@ def revoke_form(pass_id: int, request: Request, session: WriteSession, user: Vie
 
 
 @router.post("/passes/{pass_id}/phone-link")
-def phone_link_form(pass_id: int, request: Request, session: WriteSession, user: Viewer) -> Response:
+def phone_link_form(pass_id: RowId, request: Request, session: WriteSession, user: Viewer) -> Response:
     """The holder's personal phone-pass link, to send to their phone (made on first request)."""
     viewer = admit(user, Role.SECURITY)
     row = session.get(Pass, pass_id)

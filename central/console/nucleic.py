@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession, publish_all
+from central.api.deps import CONSOLE_ROLES, IdField, IdFilter, ReadSession, WriteSession, publish_all
 from central.console.i18n import lang_of, translator
 from central.console.web import PAGE, Viewer, admit, chosen_campus, done, page_offset, pager, render
 from central.models.users import Role, User
@@ -30,7 +30,7 @@ def nucleic_page(
     request: Request,
     session: ReadSession,
     user: Viewer,
-    campus_id: int | None = None,
+    campus_id: IdFilter = None,
     state: str | None = None,
     offset: str | None = None,
 ) -> Response:
@@ -73,12 +73,12 @@ def page(
 
 
 @router.post("/nucleic")
-async def nucleic_upload(request: Request, session: WriteSession, user: Viewer) -> Response:
+async def nucleic_upload(
+    request: Request, session: WriteSession, user: Viewer, campus_id: IdField = None
+) -> Response:
     """Check or import a results file, as ``POST /api/v1/imports/nucleic-tests``."""
     viewer = admit(user, Role.SECURITY)
     form = await request.form()
-    raw_campus = form.get("campus_id")
-    campus_id = int(raw_campus) if isinstance(raw_campus, str) and raw_campus.isdigit() else None
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
         return page(request, session, viewer, campus_id, status_code=422, errors={"file": "choose a file"})

@@ -16,7 +16,16 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError, field_validator
 from sqlmodel import Session, col, select
 
-from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession, page_of, publish_campus, publish_gate
+from central.api.deps import (
+    CONSOLE_ROLES,
+    IdFilter,
+    ReadSession,
+    RowId,
+    WriteSession,
+    page_of,
+    publish_campus,
+    publish_gate,
+)
 from central.console.i18n import lang_of, pair, translator
 from central.console.web import (
     PAGE,
@@ -124,9 +133,7 @@ class PolicyForm(BaseModel):
 
 
 @router.get("/policy")
-def policy_page(
-    request: Request, session: ReadSession, user: Viewer, campus_id: int | None = None
-) -> Response:
+def policy_page(request: Request, session: ReadSession, user: Viewer, campus_id: IdFilter = None) -> Response:
     """A campus's current policy and, for the office, the form to change it."""
     return policy(request, session, admit(user, *CONSOLE_ROLES), campus_id)
 
@@ -151,7 +158,7 @@ def policy(
 
 
 @router.post("/policy/{campus_id}")
-async def policy_form(campus_id: int, request: Request, session: WriteSession, user: Viewer) -> Response:
+async def policy_form(campus_id: RowId, request: Request, session: WriteSession, user: Viewer) -> Response:
     """Save the changed fields as the next version, as ``PUT /api/v1/campuses/{id}/policy``."""
     viewer = admit(user, Role.SECURITY)
     posted = await request.form()

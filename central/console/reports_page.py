@@ -10,7 +10,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
-from central.api.deps import REPORT_SIGNERS, REPORT_WRITERS, WATCHERS, ReadSession, WriteSession, page_of
+from central.api.deps import (
+    REPORT_SIGNERS,
+    REPORT_WRITERS,
+    WATCHERS,
+    IdField,
+    IdFilter,
+    ReadSession,
+    RowId,
+    WriteSession,
+    page_of,
+)
 from central.console.i18n import message
 from central.console.web import (
     LOCAL,
@@ -38,7 +48,7 @@ def reports_page(
     request: Request,
     session: ReadSession,
     user: Viewer,
-    campus_id: int | None = None,
+    campus_id: IdFilter = None,
     offset: str | None = None,
 ) -> Response:
     """A campus's reports, newest first, a page at a time, with what the user may do with each."""
@@ -83,11 +93,13 @@ def listing(
 
 
 @router.post("/reports")
-async def make_now(request: Request, session: WriteSession, user: Viewer) -> Response:
+async def make_now(
+    request: Request, session: WriteSession, user: Viewer, campus_id: IdField = None
+) -> Response:
     """Make today's office report now (the scheduler makes it at the due time as well)."""
     viewer = admit(user, *REPORT_WRITERS)
     form = await form_of(request)
-    campus_id = int(form.get("campus_id", "0") or 0)
+    campus_id = campus_id or 0  # none given: "no campus 0", as any unknown one
     now = datetime.now(UTC)
     try:
         day = datetime.fromisoformat(form["day"]).date() if form.get("day") else now.astimezone(LOCAL).date()
@@ -100,7 +112,9 @@ async def make_now(request: Request, session: WriteSession, user: Viewer) -> Res
 
 
 @router.post("/reports/{report_id}/{action}")
-async def act(report_id: int, action: str, request: Request, session: WriteSession, user: Viewer) -> Response:
+async def act(
+    report_id: RowId, action: str, request: Request, session: WriteSession, user: Viewer
+) -> Response:
     """``sign`` (the director) or ``correct`` (with a note: a new version recounted now)."""
     viewer = admit(user, *(REPORT_SIGNERS if action == "sign" else REPORT_WRITERS))
     form = await form_of(request)

@@ -17,8 +17,10 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -32,6 +34,7 @@ from central.console.i18n import (
     pydantic_message,
     template_globals,
 )
+from central.models.base import MAX_DB_INT
 from central.models.registry import Campus, Person
 from central.models.users import Role, User
 from central.office.errors import NotFound, OfficeError
@@ -100,9 +103,10 @@ def pager(offset: int, count: int, **query: object) -> dict[str, Any]:
 
 
 def page_offset(value: str | None) -> int:
-    """The ``offset`` query parameter of a paged list (anything but a whole number: the first page)."""
+    """The ``offset`` query parameter of a paged list (anything but a whole number: the first page;
+    a number past the database's integer: the last offset it can take, an empty page)."""
     try:
-        return max(0, int(value or 0))
+        return min(MAX_DB_INT, max(0, int(value or 0)))
     except ValueError:
         return 0
 
@@ -268,6 +272,14 @@ async def refused_page(request: Request, exc: StarletteHTTPException) -> Respons
         status=exc.status_code,
         error=message(str(exc.detail)),
     )
+
+
+def invalid_page(request: Request, exc: RequestValidationError) -> Response:
+    """A console address the page cannot take (a NUL, a number past the database's…), as a page naming
+    each fault in both languages (the API's JSON: ``central.app``)."""
+    why = Markup("; ").join(Markup("{}: {}").format(e["loc"][-1], pydantic_message(e)) for e in exc.errors())
+    user = getattr(request.state, "console_user", None)
+    return render(request, "refused.html", user, status_code=422, status=422, error=why)
 
 
 def office_refused_page(request: Request, exc: OfficeError) -> Response:

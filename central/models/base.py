@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Interval
 from sqlalchemy import DateTime, false
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
@@ -20,8 +21,18 @@ SQLModel.metadata.naming_convention = {
 }
 
 # ids and counters live in 32-bit INTEGER columns on PostgreSQL: a larger number is refused at the
-# schema (API parameters, request bodies, message fields) instead of overflowing inside the driver
+# schema (API parameters, request bodies, console forms, message fields) instead of overflowing
+# inside the driver (SQLite's own limit, 64 bits, is a 500 too)
 MAX_DB_INT = 2**31 - 1
+DbId = Annotated[int, Interval(ge=1, le=MAX_DB_INT)]  # a table's id in a request, a filter or a form
+NUL_REFUSED = "text must not contain a NUL character"  # PostgreSQL text cannot hold one
+
+
+def plain_text(value: str) -> str:
+    """``value`` as it is, or ValueError(``NUL_REFUSED``): the one check that text fits the database."""
+    if "\x00" in value:
+        raise ValueError(NUL_REFUSED)
+    return value
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -65,6 +65,9 @@ class Household(SQLModel, table=True):
     label: str  # e.g. 坞城校区 3-2-501: what the guard's display shows
 
 
+STUDENT_NO_LENGTH = 32  # the longest student number the person table holds (VARCHAR on PostgreSQL)
+
+
 class Person(SQLModel, table=True):
     """A registered person. The full name stays in this table; displays and logs get a masked one."""
 
@@ -80,7 +83,9 @@ class Person(SQLModel, table=True):
     commuter_recorded_by: str | None = None  # console user who saw the certificate
     commuter_until: date | None = None  # the certificate's last valid day; None only on rows from before
     group: str | None = Field(default=None, max_length=40)  # e.g. "logistics": a closed-management group
-    student_no: str | None = Field(default=None, index=True, max_length=32)  # 学号, for test results
+    student_no: str | None = Field(
+        default=None, index=True, max_length=STUDENT_NO_LENGTH
+    )  # 学号, for test results
     id_hash: str | None = Field(
         default=None, index=True
     )  # keyed hash of the ID-card number, never the number

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from central.models.registry import Campus, Household, Person
+from central.models.registry import STUDENT_NO_LENGTH, Campus, Household, Person
 from central.models.users import User
 from central.office.changes import record_change
 from central.office.import_limits import ImportFileError
@@ -89,6 +89,7 @@ CATEGORIES = {
 }
 HOUSEHOLD_KIND_NAMES = frozenset(k.name for k in HOUSEHOLD_KINDS)  # as stored in Person.category
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
+LENGTHS = {"student_no": STUDENT_NO_LENGTH}  # a longer cell: PostgreSQL refuses the row
 
 
 @dataclass
@@ -116,7 +117,12 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
     """Check every row; unless ``dry_run`` or a row is bad, write households and people (caller commits)."""
     report = ImportReport()
     rows = read_table(
-        filename, data, report.warnings, columns=COLUMNS, required={"campus": "校区", "name": "姓名"}
+        filename,
+        data,
+        report.warnings,
+        columns=COLUMNS,
+        required={"campus": "校区", "name": "姓名"},
+        lengths=LENGTHS,
     )
     report.rows = len(rows)
     campuses: dict[str, Campus] = {}
@@ -132,6 +138,9 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
     for row in rows:
         cells, bad = row.cells, report.errors
         n0 = len(bad)
+        if row.problems:
+            bad.extend(RowError(row.line, problem) for problem in row.problems)
+            continue
         campus = campuses.get(cells.get("campus", "").lower())
         if not cells.get("campus"):
             bad.append(RowError(row.line, "missing campus"))

@@ -144,6 +144,9 @@ def import_results(
     new: list[NucleicTest] = []
     for row in rows:
         cells, n0 = row.cells, len(report.errors)
+        if row.problems:
+            report.errors.extend(RowError(row.line, problem) for problem in row.problems)
+            continue
         person = _person(cells, by_number, by_name)
         if isinstance(person, str):
             report.errors.append(RowError(row.line, person))

@@ -7,23 +7,16 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
-from central.models.base import MAX_DB_INT
+from central.models.base import DbId, plain_text
+from central.models.registry import STUDENT_NO_LENGTH
 from gatecore.campus import DEFAULT_TZ, valid_timezone
 from gatecore.tokens import EARLIEST, LATEST, PassKind
 
 T = TypeVar("T")
-DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
 
 
-def _plain(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; refused here rather than as a database error
-    if "\x00" in value:
-        raise ValueError("text must not contain a NUL character")
-    return value
-
-
-Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain)]
-Line = Annotated[str, Field(max_length=200), AfterValidator(_plain)]  # may be empty
+Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(plain_text)]
+Line = Annotated[str, Field(max_length=200), AfterValidator(plain_text)]  # may be empty
 
 
 def _kind(value: str) -> str:
@@ -58,7 +51,7 @@ class CampusCreate(BaseModel):
     code: Text
     name_zh: Text
     name_en: Line = ""
-    timezone: Annotated[str, AfterValidator(_plain), AfterValidator(_zone)] = DEFAULT_TZ
+    timezone: Annotated[str, AfterValidator(plain_text), AfterValidator(_zone)] = DEFAULT_TZ
 
 
 class CampusPublic(CampusCreate):
@@ -123,13 +116,13 @@ class PersonBase(BaseModel):
     active: bool = True
     key_person_until: date | None = None
     group: Group | None = None
-    student_no: str | None = Field(default=None, max_length=32)
+    student_no: str | None = Field(default=None, max_length=STUDENT_NO_LENGTH)
 
 
 class PersonCreate(PersonBase):
     """A new person; the ID-card number is hashed, only its last four characters are kept."""
 
-    id_number: Annotated[str, AfterValidator(_plain)] | None = Field(
+    id_number: Annotated[str, AfterValidator(plain_text)] | None = Field(
         default=None, min_length=4, max_length=32
     )
     phone: Line | None = None
@@ -145,7 +138,7 @@ class PersonUpdate(BaseModel):
     key_person_until: date | None = None
     phone: Line | None = None
     group: Group | None = None
-    student_no: str | None = Field(default=None, max_length=32)
+    student_no: str | None = Field(default=None, max_length=STUDENT_NO_LENGTH)
 
     @field_validator("name", "category", "active", mode="before")
     @classmethod

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from central.models.base import NUL_REFUSED
 from central.office.import_limits import ImportFileError, check_upload_size, check_xlsx
 
 
@@ -22,10 +24,11 @@ class RowError:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One data row: its line number and its cells by field name."""
+    """One data row: its line number, its cells by field name, and why a cell cannot be stored."""
 
     line: int
     cells: dict[str, str]
+    problems: tuple[str, ...] = ()
 
 
 def read_table(
@@ -35,11 +38,14 @@ def read_table(
     *,
     columns: dict[str, str],
     required: dict[str, str],
+    lengths: Mapping[str, int] = {},  # noqa: B006 (read only)
 ) -> list[Row]:
     """Rows of a CSV or XLSX file, by field name (raises ImportFileError).
 
     ``columns`` maps headers to fields; ``required`` maps each field
-    that must have a column to the header to suggest when it is missing.
+    that must have a column to the header to suggest when it is missing; ``lengths`` caps a field's
+    cells at its column's length. A cell the database cannot hold (a NUL, too long) is a problem of
+    its row, named by line and header, not an error of the whole import.
     """
     check_upload_size(len(data))
     if filename.lower().endswith((".xlsx", ".xlsm")):
@@ -59,9 +65,22 @@ def read_table(
             f"line {header_line}: missing column(s) {', '.join(missing)} "
             f"(e.g. {', '.join(required[m] for m in missing)}); found {', '.join(header)}"
         )
-    return [
-        Row(n, {f: c.strip() for f, c in zip(fields, cells, strict=False) if f}) for n, cells in lines[1:]
-    ]
+    named = [(f, h.strip().lstrip("\ufeff")) for f, h in zip(fields, header, strict=True)]
+    return [_row(n, cells, named, lengths) for n, cells in lines[1:]]
+
+
+def _row(line: int, cells: list[str], named: list[tuple[str, str]], lengths: Mapping[str, int]) -> Row:
+    values = {f: c.strip() for (f, _), c in zip(named, cells, strict=False) if f}
+    problems = []
+    for (field, header), cell in zip(named, cells, strict=False):
+        limit = lengths.get(field)
+        if not field:
+            continue  # a column the import does not read
+        if "\x00" in cell:
+            problems.append(f"column {header}: {NUL_REFUSED}")
+        elif limit is not None and len(cell.strip()) > limit:
+            problems.append(f"column {header}: longer than {limit} characters")
+    return Row(line, values, tuple(problems))
 
 
 def _csv_lines(data: bytes) -> list[tuple[int, list[str]]]:

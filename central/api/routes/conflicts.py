@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from central.api.auth import require_roles
-from central.api.deps import CONFLICT_READERS, ReadSession
+from central.api.deps import CONFLICT_READERS, Limit, Offset, ReadSession
 from central.audit.conflicts import flagged
 
 router = APIRouter(
@@ -44,8 +43,8 @@ class ConflictPublic(BaseModel):
 def conflicts(
     session: ReadSession,
     gate_id: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[ConflictPublic]:
     """Rows flagged with a conflict, newest first."""
     rows = flagged(session, gate_id=gate_id, limit=limit, offset=offset)

@@ -9,7 +9,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from central.api.deps import OfficeUser, ReadSession, RegistryReader, RowId, WriteSession, publish_all
+from central.api.deps import (
+    IdField,
+    OfficeUser,
+    ReadSession,
+    RegistryReader,
+    RowId,
+    WriteSession,
+    publish_all,
+)
 from central.api.routes.imports import MAX_BYTES
 from central.models.registry import Campus
 from central.office import nucleic
@@ -28,7 +36,7 @@ async def import_tests(
     user: OfficeUser,
     file: Annotated[UploadFile, File()],
     dry_run: Annotated[bool, Form()] = True,
-    campus_id: Annotated[int | None, Form()] = None,
+    campus_id: IdField = None,
 ) -> JSONResponse:
     """Test results from a CSV or XLSX (times are the campus's local time); a dry run (the default) only reports."""
     data = await file.read(MAX_BYTES + 1)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import Field
 from sqlmodel import col, select
 
 from central.api.deps import (
@@ -21,7 +20,7 @@ from central.api.deps import (
     page_of,
     publish_campus,
 )
-from central.models.base import MAX_DB_INT
+from central.models.base import DbId
 from central.models.registry import Pass
 from central.office import passcards, passes
 from central.office.errors import Invalid, NotFound, must_get
@@ -115,7 +114,7 @@ def sheet_pdf(
     request: Request,
     session: ReadSession,
     user: Printer,
-    ids: Annotated[list[Annotated[int, Field(ge=1, le=MAX_DB_INT)]], Query(alias="id", max_length=500)] = [],  # noqa: B006
+    ids: Annotated[list[DbId], Query(alias="id", max_length=500)] = [],  # noqa: B006
     household_id: IdFilter = None,
 ) -> Response:
     """An A4 sheet of cards: the given pass ids, or a household's current passes."""

@@ -7,7 +7,7 @@ English beside it, as on the gate screen: ``<span class="zh">…</span> <span cl
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import Request
@@ -19,7 +19,16 @@ from central.console.i18n.words import WORDS
 
 LANG_COOKIE = "cg_lang"
 _CJK = re.compile(r"[\u3400-\u9fff]")
-__all__ = ["CODES", "LANG_COOKIE", "MESSAGES", "PYDANTIC", "WORDS", "lang_of", "translator"]
+__all__ = [
+    "CODES",
+    "LANG_COOKIE",
+    "MESSAGES",
+    "PYDANTIC",
+    "WORDS",
+    "lang_of",
+    "pydantic_detail",
+    "translator",
+]
 
 
 def lang_of(request: Request) -> str:
@@ -86,18 +95,35 @@ def message(text: str) -> Markup:
     return pair(*words) if words else pair("输入有误", text)
 
 
-def pydantic_message(error: dict[str, Any]) -> Markup:
+def pydantic_message(error: Mapping[str, Any]) -> Markup:
     """One pydantic error in both languages: by its type, or its message for a rule's ValueError."""
+    return pair(*pydantic_words(error))
+
+
+def pydantic_words(error: Mapping[str, Any]) -> tuple[str, str]:
+    """(zh, en) of one pydantic error (en '' when the words are already in both languages)."""
     if error["type"] == "value_error":
-        return message(str(error["msg"]))
+        text = str(error["msg"]).removeprefix("Value error, ")
+        return message_words(text) or ("输入有误", text)
     words = PYDANTIC.get(error["type"])
     if words is None:
-        return pair("输入有误", str(error["msg"]))
+        return "输入有误", str(error["msg"])
     ctx = {k: str(v) for k, v in (error.get("ctx") or {}).items()}
     try:
-        return pair(words[0].format(**ctx), words[1].format(**ctx))
+        return words[0].format(**ctx), words[1].format(**ctx)
     except (KeyError, IndexError):
-        return pair(*words)
+        return words
+
+
+def pydantic_detail(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The API's 422 entries: each error with ``msg`` Chinese first and English beside it, and both
+    apart (``msg_zh``, ``msg_en``), as a refused policy's."""
+    out = []
+    for error in errors:
+        zh, en = pydantic_words(error)
+        en = en or str(error["msg"]).removeprefix("Value error, ")
+        out.append({**error, "msg": f"{zh} / {en}" if zh != en else en, "msg_zh": zh, "msg_en": en})
+    return out
 
 
 def codes_of(*groups: str) -> dict[str, dict[str, list[str]]]:

@@ -126,6 +126,22 @@ _ROWS: list[tuple[str, str]] = [
         "与同一样本已记录的{v}结果矛盾",
     ),
     (r"text must not contain a NUL character", "文本不能含有 NUL 字符"),
+    (r"column (?P<v>.+): text must not contain a NUL character", "“{v}”列：文本不能含有 NUL 字符"),
+    (r"column (?P<v>.+): longer than (?P<n>\d+) characters", "“{v}”列：超过 {n} 个字符"),
+    (r"no registered person: student number " + _Q, "没有登记此人：学号 {v}"),
+    (
+        r"no registered person: (?P<v>.+) with ID number ending (?P<w>\S+)",
+        "没有登记此人：{v}，身份证号后四位 {w}",
+    ),
+    (
+        r"(?P<n>\d+) registered people match (?P<v>.+) with ID number ending (?P<w>\S+): use the student number",
+        "有 {n} 人符合：{v}，身份证号后四位 {w}：请用学号",
+    ),
+    (
+        r"(?P<n>\d+) registered people match student number " + _Q + ": use the student number",
+        "有 {n} 人的学号为 {v}",
+    ),
+    (r"ID-number last four must be 4 characters, not " + _Q, "身份证后四位须为 4 个字符，而不是 {v}"),
     (r"may be left out but not null", "可以不填，但不能为空值"),
     (r"(?P<v>.+) must lie between (?P<a>.+) and (?P<b>.+)", "{v} 须在 {a} 与 {b} 之间"),
     (r"line (?P<n>\d+): unreadable CSV: (?P<v>.*)", "第{n}行：无法读取的 CSV：{v}"),

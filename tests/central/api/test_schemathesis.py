@@ -44,6 +44,8 @@ ROLES: list[str | None] = [r.value for r in Role] + [None]
 # CI replays the same examples (a submission's result must not depend on luck); a developer's run
 # explores new ones each time, and what it finds is fixed at the schema and pinned in test_hostile_api
 DERANDOMIZE = bool(os.environ.get("CI"))
+# examples per operation: one per role by default; FUZZ_EXAMPLES=200 for a longer hunt
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or len(ROLES))
 
 
 def _fuzz_operation(operation: schemathesis.APIOperation, headers: dict, examples: int) -> list[str]:
@@ -88,11 +90,11 @@ def short_streams(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_every_operation_as_every_role_on_sqlite(world: World, tmp_path: Path) -> None:
-    failures = _fuzz(world, tmp_path, examples=len(ROLES))
+    failures = _fuzz(world, tmp_path, examples=EXAMPLES)
     assert not failures, "\n\n".join(f"{op}:\n" + "\n".join(f[:3]) for op, f in failures.items())
 
 
 def test_every_operation_as_every_role_on_postgresql(pg_engine: Engine, tmp_path: Path) -> None:
     world = build_world(pg_engine, KeyRing.open(tmp_path / "keys"))
-    failures = _fuzz(world, tmp_path, examples=len(ROLES))
+    failures = _fuzz(world, tmp_path, examples=EXAMPLES)
     assert not failures, "\n\n".join(f"{op}:\n" + "\n".join(f[:3]) for op, f in failures.items())
