@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import bindparam, insert, text, update
 from sqlmodel import Session, col, func, select
 
 from central.audit import segments
@@ -49,6 +49,15 @@ class Checkpoint:
 
 _INSERTED = (*CONTENT_FIELDS, "prev_hash", "row_hash")
 _HEAD = ChainHead.__table__  # type: ignore[attr-defined]
+_LOG = EntryEvent.__table__  # type: ignore[attr-defined]
+# built once: a statement built per batch costs more in SQLAlchemy than the database's work on it
+_READ_HEAD = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+_MOVE_HEAD = (
+    update(_HEAD).where(_HEAD.c.id == 1).values(last_seq=bindparam("seq"), last_hash=bindparam("hash"))
+)
+_LAST_ROW = select(func.max(_LOG.c.seq))
+_INSERT_ROWS = insert(_LOG)
+_PG_NUMBERS = text("SELECT nextval(pg_get_serial_sequence('entry_event', 'seq')) FROM generate_series(1, :n)")
 
 
 def _lock_head(session: Session) -> tuple[int, str]:
@@ -56,11 +65,10 @@ def _lock_head(session: Session) -> tuple[int, str]:
     until the first commits, then reads the new head. SQLite ignores it; there the transaction began
     IMMEDIATE and already holds the database's single write lock. Plain statements, not ORM ones:
     this runs once per batch of decisions."""
-    stmt = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
-    head = session.execute(stmt).first()
+    head = session.execute(_READ_HEAD).first()
     if head is None:
         ensure_head(session)
-        head = session.execute(stmt).one()
+        head = session.execute(_READ_HEAD).one()
     return int(head[0]), str(head[1])
 
 
@@ -99,25 +107,21 @@ def append_entries(session: Session, entries: Sequence[Any]) -> None:
         entry.seq = seq
     if seqs[0] <= head_seq or any(b <= a for a, b in zip(seqs, seqs[1:], strict=False)):
         raise ChainOrderError(f"rows numbered {seqs[:5]}… after head seq {head_seq}")
-    session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(last_seq=seqs[-1], last_hash=prev))
+    session.execute(_MOVE_HEAD, {"seq": seqs[-1], "hash": prev})
 
 
 def _insert(session: Session, rows: list[dict[str, Any]], head_seq: int) -> list[int]:
     # The numbers first, then one short statement executed for every row (a 64-row INSERT … VALUES
     # with RETURNING costs more to build and parse than to run). The head is locked, so no other
     # batch takes numbers between ours.
-    table = EntryEvent.__table__  # type: ignore[attr-defined]
     if session.get_bind().dialect.name == "postgresql":
-        numbers = text(
-            "SELECT nextval(pg_get_serial_sequence('entry_event', 'seq')) FROM generate_series(1, :n)"
-        )
-        seqs = sorted(session.execute(numbers, {"n": len(rows)}).scalars())
+        seqs = sorted(session.execute(_PG_NUMBERS, {"n": len(rows)}).scalars())
     else:
         # SQLite holds its one write lock for this transaction; numbers follow the highest row and the
         # head, so a number is never used twice, even after rows at the end were deleted
-        last = session.execute(select(func.max(table.c.seq))).scalar() or 0
+        last = session.execute(_LAST_ROW).scalar() or 0
         seqs = list(range(max(last, head_seq) + 1, max(last, head_seq) + 1 + len(rows)))
-    session.execute(insert(table), [{**row, "seq": seq} for row, seq in zip(rows, seqs, strict=True)])
+    session.execute(_INSERT_ROWS, [{**row, "seq": seq} for row, seq in zip(rows, seqs, strict=True)])
     return seqs
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Row, bindparam
 from sqlmodel import Session, select
 
 from central.audit.chain import CONTENT_FIELDS, append_entries
@@ -41,6 +41,8 @@ class NewEntry(SimpleNamespace):
         return row
 
 
+_TABLE = EntryEvent.__table__  # type: ignore[attr-defined]
+_LOGGED = select(_TABLE).where(_TABLE.c.event_id.in_(bindparam("ids", expanding=True)))  # built once
 Logged = Row[Any] | NewEntry  # a row in the log, or one this batch will add
 
 
@@ -53,11 +55,9 @@ class Batch:
         self.position = 0  # the place on arrival of the event being decided
         self.verdicts: list[tuple[str, str]] = []  # (verdict, reason) of each decision made
         wanted = sorted(set(event_ids))
-        table = EntryEvent.__table__  # type: ignore[attr-defined]
         # plain rows (attributes by column name), not ORM objects: this runs once per batch
-        stmt = select(table).where(table.c.event_id.in_(wanted))
         self._known: dict[str, Logged] = (
-            {row.event_id: row for row in session.execute(stmt)} if wanted else {}
+            {row.event_id: row for row in session.execute(_LOGGED, {"ids": wanted})} if wanted else {}
         )
 
     def stored(self, event_id: str) -> Logged | None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from central.decisions.cache import NoCache, RegistryCache
@@ -21,6 +22,9 @@ from gatecore.policy import DayClaim, Holder
 
 logger = logging.getLogger(__name__)
 _DAYS = HouseholdDay.__table__  # type: ignore[attr-defined]
+_HOLDER = select(_DAYS.c.person_id, _DAYS.c.created_at).where(
+    _DAYS.c.household_id == bindparam("household"), _DAYS.c.local_date == bindparam("day")
+)
 
 
 def claim_day(
@@ -32,28 +36,34 @@ def claim_day(
     cache: RegistryCache | None = None,
 ) -> Holder | None:
     """Claim the household's day for ``claim.person_id``; None if this person holds it, else the holder."""
-    insert = dialect_insert(session, HouseholdDay)
-    # one statement: insert, or touch the existing claim and return its holder. PostgreSQL: a
-    # concurrent uncommitted claim makes this wait, then it returns the winner once that commits.
-    # SQLite: the transaction already holds the write lock.
-    stmt = (
-        insert.values(
-            household_id=claim.household_id,
-            local_date=claim.local_date,
-            person_id=claim.person_id,
-            event_id=event_id,
-            created_at=at or datetime.now(UTC),
-        )
-        .on_conflict_do_update(
-            index_elements=["household_id", "local_date"], set_={"household_id": insert.excluded.household_id}
-        )
-        .returning(_DAYS.c.person_id, _DAYS.c.created_at)  # the table's columns: a plain statement
-    )
-    holder_id, claimed_at = session.execute(stmt).one()
+    values = {
+        "household_id": claim.household_id,
+        "local_date": claim.local_date,
+        "person_id": claim.person_id,
+        "event_id": event_id,
+        "created_at": at or datetime.now(UTC),
+    }
+    holder_id, claimed_at = session.execute(_claim_statement(session), values).one()
     holder = holder_of(session, holder_id, cache, at=claimed_at)
     if cache is not None:
         cache.remember(_day_key(claim.household_id, claim.local_date), holder)
     return None if holder_id == claim.person_id else holder
+
+
+_CLAIMS: dict[str, Any] = {}  # the claim statement by dialect, built once
+
+
+def _claim_statement(session: Session) -> Any:
+    # one statement: insert, or touch the existing claim and return its holder. PostgreSQL: a
+    # concurrent uncommitted claim makes this wait, then it returns the winner once that commits.
+    # SQLite: the transaction already holds the write lock.
+    dialect = session.get_bind().dialect.name
+    if dialect not in _CLAIMS:
+        insert = dialect_insert(session, HouseholdDay)
+        _CLAIMS[dialect] = insert.on_conflict_do_update(
+            index_elements=["household_id", "local_date"], set_={"household_id": insert.excluded.household_id}
+        ).returning(_DAYS.c.person_id, _DAYS.c.created_at)  # the table's columns: a plain statement
+    return _CLAIMS[dialect]
 
 
 def day_holder(
@@ -65,11 +75,7 @@ def day_holder(
     known = cache.recall(key) if cache is not None else None
     if known is not None:
         return known  # type: ignore[no-any-return]
-    row = session.execute(
-        select(_DAYS.c.person_id, _DAYS.c.created_at).where(
-            _DAYS.c.household_id == household_id, _DAYS.c.local_date == local_date
-        )
-    ).first()
+    row = session.execute(_HOLDER, {"household": household_id, "day": local_date}).first()
     if row is None:
         return None
     holder = holder_of(session, row[0], cache, at=row[1])

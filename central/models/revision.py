@@ -26,10 +26,13 @@ class RegistryRevision(SQLModel, table=True):
     revision: int = 0
 
 
+_TABLE = RegistryRevision.__table__  # type: ignore[attr-defined]
+_READ = select(_TABLE.c.revision).where(_TABLE.c.id == 1)
+
+
 def current_revision(session: Session) -> int:
     """The registry's revision now (0 before the first change)."""
-    table = RegistryRevision.__table__  # type: ignore[attr-defined]
-    found = session.execute(select(table.c.revision).where(table.c.id == 1)).scalar()  # once per batch
+    found = session.execute(_READ).scalar()  # once per batch of decisions: built once
     return int(found or 0)
 
 
