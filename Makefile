@@ -19,6 +19,7 @@ test: $(STAMP)
 	$(VENV)/bin/pytest
 
 bench: $(STAMP)
+	$(PY) bench/bench_decide.py
 	$(PY) bench/bench_e2e.py
 	$(PY) bench/bench_decode.py
 	$(PY) bench/bench_gate.py
