@@ -51,14 +51,12 @@ class RegistryCache:
 
     def value(self, key: tuple[Any, ...], load: Callable[[], T]) -> T:
         """A value derived from registry rows (e.g. a person's approvals), loaded once per revision."""
-        try:
-            found: T = self._values[key]
-            self.hits += 1
+        if self.has(key):
+            found: T = self.cached(key)
             return found
-        except KeyError:
-            self.misses += 1
-            loaded = self._values[key] = load()
-            return loaded
+        loaded = load()
+        self.put(key, loaded)
+        return loaded
 
     def has(self, key: tuple[Any, ...]) -> bool:
         """Whether this revision already holds ``key``."""
@@ -76,8 +74,11 @@ class RegistryCache:
 
     def load_rows(self, session: Session, model: type[M], keys: Iterable[Any]) -> list[M | None]:
         """The rows of ``keys``, those not held read in one statement (a key with no row holds None)."""
-        keys = set(keys)
-        missing = sorted(k for k in keys if (model.__name__, k) not in self._values)
+        name, rows = model.__name__, {}
+        for k in set(keys):
+            if self.has((name, k)):
+                rows[k] = self.cached((name, k))
+        missing = sorted(set(keys) - rows.keys())
         if missing:
             key_column = getattr(model, model.__mapper__.primary_key[0].name)  # type: ignore[attr-defined]
             found = {
@@ -85,8 +86,9 @@ class RegistryCache:
                 for r in session.exec(select(model).where(key_column.in_(missing)))
             }
             for k in missing:
-                self.put((model.__name__, k), _detached(session, found.get(k)))
-        return [self._values[(model.__name__, k)] for k in keys]
+                rows[k] = _detached(session, found.get(k))
+                self.put((name, k), rows[k])
+        return list(rows.values())
 
     def remember(self, key: tuple[Any, ...], value: Any) -> None:
         """A value read or written in the open transaction: kept once it commits."""
@@ -108,10 +110,6 @@ class NoCache(RegistryCache):
 
     def refresh(self, session: Session) -> None:
         """Nothing is kept, so nothing to drop."""
-
-    def value(self, key: tuple[Any, ...], load: Callable[[], T]) -> T:
-        """Load it now."""
-        return load()
 
     def has(self, key: tuple[Any, ...]) -> bool:
         """Nothing is held."""
