@@ -76,15 +76,6 @@ class ChainOrderError(RuntimeError):
     """The database numbered a batch's rows out of their chain order (the batch is rolled back)."""
 
 
-def append_entry(session: Session, entry: EntryEvent) -> EntryEvent:
-    """Link ``entry`` to the chain and insert it, inside the caller's transaction.
-
-    Raises ``sqlalchemy.exc.IntegrityError`` when the event id is already logged; the caller rolls back.
-    """
-    append_entries(session, [entry])
-    return entry
-
-
 def append_entries(session: Session, entries: Sequence[Any]) -> None:
     """Link a batch of rows to the chain in order, under ONE lock of the head, and insert them together.
 

@@ -74,7 +74,7 @@ class EntryEvent(SQLModel, table=True):
     override_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # the exact DecisionMessage bytes published, so a duplicate is answered byte for byte
     decision_json: str = Field(sa_column=Column(Text, nullable=False))
-    prev_hash: str = Field(default="", max_length=64)  # set by auditlog.append_entry
+    prev_hash: str = Field(default="", max_length=64)  # set by central.audit.chain.append_entries
     row_hash: str = Field(default="", max_length=64)
 
 
