@@ -8,6 +8,8 @@ import select
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlmodel import Session, col
@@ -52,21 +54,25 @@ class Screen:
             time.sleep(0.01)
 
 
-def test_guard_overrides_the_last_decision_from_the_keyboard(central, broker, passes, tmp_path: Path) -> None:
-    resident = next(p for p in passes if p.role == "resident" and p.campus_code == "wucheng")
+@contextmanager
+def gate_on_terminal(
+    central, broker, resident, tmp_path: Path, gate_id: str, **env_extra: str
+) -> Iterator[tuple[subprocess.Popen[bytes], Screen]]:
+    """A gate registered on the resident's campus and the gate program running on a real pty (no
+    camera, no thermometer); stopped and its terminal closed afterwards."""
     with Session(central.engine) as s:
         campus_id = s.get(Gate, resident.gate_ids[0]).campus_id  # type: ignore[union-attr]
-        s.add(Gate(gate_id=GATE, campus_id=campus_id, name_zh=GATE, name_en=GATE, open=True))
+        s.add(Gate(gate_id=gate_id, campus_id=campus_id, name_zh=gate_id, name_en=gate_id, open=True))
         s.commit()
     env = dict(
         os.environ,
-        CAMPUSGATE_GATE_GATE_ID=GATE,
+        CAMPUSGATE_GATE_GATE_ID=gate_id,
         CAMPUSGATE_GATE_MQTT_PORT=str(broker.port),
         CAMPUSGATE_GATE_CAMERA=str(tmp_path / "none.avi"),
         CAMPUSGATE_GATE_SERIAL_PORT=str(tmp_path / "ttyNONE"),
         CAMPUSGATE_GATE_DATA_DIR=str(tmp_path / "gate"),
-        CAMPUSGATE_GATE_GUARD_ID="north-post-1",
         PYTHONPATH=str(ROOT),
+        **env_extra,
     )
     master, slave = os.openpty()
     log = open(tmp_path / "gate.log", "wb")
@@ -80,8 +86,21 @@ def test_guard_overrides_the_last_decision_from_the_keyboard(central, broker, pa
         start_new_session=True,
     )
     os.close(slave)
-    screen = Screen(master)
     try:
+        yield proc, Screen(master)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+        log.close()
+
+
+def test_guard_overrides_the_last_decision_from_the_keyboard(central, broker, passes, tmp_path: Path) -> None:
+    resident = next(p for p in passes if p.role == "resident" and p.campus_code == "wucheng")
+    with gate_on_terminal(
+        central, broker, resident, tmp_path, GATE, CAMPUSGATE_GATE_GUARD_ID="north-post-1"
+    ) as (proc, screen):
         assert screen.wait_for("guard console"), screen.text[-2000:]
         assert screen.wait_for("测温仪故障"), "the unplugged thermometer is not shown"
         screen.type("t36.6\r")
@@ -115,9 +134,3 @@ def test_guard_overrides_the_last_decision_from_the_keyboard(central, broker, pa
         assert row.override_reason.startswith("经保卫处电话确认")
         screen.type("q")
         assert proc.wait(15) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
-        log.close()

@@ -3,51 +3,21 @@ central refers the person to the medical duty room and opens the fever incident 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from sqlmodel import Session, select
 
 from central.models.incidents import FeverIncident
 from central.models.journal import EntryEvent, FeverAlert
-from central.models.registry import Gate
 from tests.gate_agent.conftest import wait_until
-from tests.integration.test_gate_console import ROOT, Screen
+from tests.integration.test_gate_console import gate_on_terminal
 
 GATE = "symptom-gate"
 
 
 def test_a_cough_marked_on_the_key_console_opens_an_incident(central, broker, passes, tmp_path: Path) -> None:
     resident = next(p for p in passes if p.role == "resident" and p.campus_code == "wucheng")
-    with Session(central.engine) as s:
-        campus_id = s.get(Gate, resident.gate_ids[0]).campus_id  # type: ignore[union-attr]
-        s.add(Gate(gate_id=GATE, campus_id=campus_id, name_zh=GATE, name_en=GATE, open=True))
-        s.commit()
-    env = dict(
-        os.environ,
-        CAMPUSGATE_GATE_GATE_ID=GATE,
-        CAMPUSGATE_GATE_MQTT_PORT=str(broker.port),
-        CAMPUSGATE_GATE_CAMERA=str(tmp_path / "none.avi"),
-        CAMPUSGATE_GATE_SERIAL_PORT=str(tmp_path / "ttyNONE"),
-        CAMPUSGATE_GATE_DATA_DIR=str(tmp_path / "gate"),
-        PYTHONPATH=str(ROOT),
-    )
-    master, slave = os.openpty()
-    log = open(tmp_path / "gate.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from gate_agent.main import main; raise SystemExit(main([]))"],
-        env=env,
-        cwd=ROOT,
-        stdin=slave,
-        stdout=slave,
-        stderr=log,
-        start_new_session=True,
-    )
-    os.close(slave)
-    screen = Screen(master)
-    try:
+    with gate_on_terminal(central, broker, resident, tmp_path, GATE) as (proc, screen):
         assert screen.wait_for("guard console"), screen.text[-2000:]
         screen.type("t36.7\r")
         assert screen.wait_for("36.7 °C / used for the next scan")
@@ -71,9 +41,3 @@ def test_a_cough_marked_on_the_key_console_opens_an_incident(central, broker, pa
         assert (alert.symptoms, incident.symptoms, incident.state) == ("cough", "cough", "open")
         screen.type("q")
         assert proc.wait(15) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
-        log.close()
