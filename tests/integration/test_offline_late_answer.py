@@ -74,10 +74,15 @@ def _spy(port: int, gate: str, wire: Wire) -> MqttLink:
 
 
 def _agent(
-    tmp_path: Path, gate: str, port: int, resend_after_s: float
+    tmp_path: Path, gate: str, port: int, resend_after_s: float, timeout_s: float
 ) -> tuple[GateAgent, RecordingDisplay, RecordingRelay]:
     settings = gate_settings(
-        tmp_path, gate, port, data_dir=tmp_path / gate, decision_timeout_s=0.5, resend_after_s=resend_after_s
+        tmp_path,
+        gate,
+        port,
+        data_dir=tmp_path / gate,
+        decision_timeout_s=timeout_s,
+        resend_after_s=resend_after_s,
     )
     display, relay = RecordingDisplay(), RecordingRelay()
     agent = build_agent(settings, display=display, relay=relay)
@@ -125,13 +130,14 @@ def test_late_answer_keeps_the_offline_admission(
     port = campus.broker.port
     wire = Wire()
     spy = _spy(port, "late-b", wire)
-    a, shown_a, _ = _agent(tmp_path, "late-a", port, 1.0)
-    b, shown_b, relay_b = _agent(tmp_path, "late-b", port, resend_after_s)
+    # gate A must be answered online even on a loaded machine; gate B gives up on central quickly
+    a, shown_a, _ = _agent(tmp_path, "late-a", port, 1.0, timeout_s=10.0)
+    b, shown_b, relay_b = _agent(tmp_path, "late-b", port, resend_after_s, timeout_s=0.5)
     central = campus.central
     try:
         assert wait_until(lambda: a.offline.policy_version > 0 and b.offline.policy_version > 0, 10)
         first_id = a.submit_scan(first.token, READING)
-        online = shown_a.wait_for(lambda v: v.event_id == first_id)
+        online = shown_a.wait_for(lambda v: v.event_id == first_id, timeout=15)
         assert (online.verdict, online.offline) == (Verdict.ALLOW, False)
 
         central.stop()  # the broker stays up: gate B's copy waits for central in its session
