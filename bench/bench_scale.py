@@ -127,6 +127,7 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=20.0, help="seconds of scans")
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("--timeout", type=float, default=10.0)
+    ap.add_argument("--status-every", type=float, default=5.0, help="each gate's status heartbeat (0: none)")
     ap.add_argument("--mix", help="as for campusgate sim fleet")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--report", action="store_true", help="also print the fleet's full report")
@@ -146,6 +147,7 @@ def main() -> None:
             mix=parse_mix(args.mix),
             seed=args.seed,
             timeout=args.timeout,
+            status_every=args.status_every,
         )
         t0 = time.perf_counter()
         plan = plan_from_settings(

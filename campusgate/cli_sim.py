@@ -51,6 +51,7 @@ def _sim_fleet(args: argparse.Namespace) -> int:
             mix=parse_mix(args.mix),
             seed=args.seed,
             timeout=args.timeout,
+            status_every=args.status_every,
         )
         plan = plan_from_settings(
             gates=args.gates,
@@ -109,6 +110,12 @@ def add_sim(sub: Any) -> None:
     fleet.add_argument("--seed", type=int, default=1, help="seed of the mix and the arrival times")
     fleet.add_argument(
         "--timeout", type=float, default=5.0, help="seconds before a scan counts as unanswered"
+    )
+    fleet.add_argument(
+        "--status-every",
+        type=float,
+        default=5.0,
+        help="seconds between each gate's status heartbeats, as a real gate sends them (0: none)",
     )
     fleet.add_argument("--database-url", help="central's database (defaults to CAMPUSGATE_DATABASE_URL)")
     fleet.add_argument(

@@ -24,7 +24,7 @@ from firmware_sim.fleet_mix import DEFAULT_MIX, FleetPlan, Picker, Scan
 from firmware_sim.fleet_report import FleetReport
 from gatecore import topics
 from gatecore.ids import uuid7
-from gatecore.messages import DecisionMessage, MessageError, ScanEvent, Temperature
+from gatecore.messages import DecisionMessage, GateStatus, MessageError, ScanEvent, Temperature
 from gatecore.thermoline import SensorStatus
 from transport.mqtt import LinkOptions
 from transport.mqtt_aio import AioClient, AioHub
@@ -45,6 +45,7 @@ class FleetOptions:
     mix: dict[str, float] | None = None
     seed: int = 1
     timeout: float = 5.0  # a scan with no answer within this many seconds counts as a timeout
+    status_every: float = 5.0  # each gate's retained status heartbeat, as a real gate sends it; 0: none
     connect_timeout: float = 30.0
     username: str | None = None
     password: str | None = None
@@ -54,6 +55,10 @@ class FleetOptions:
             raise ValueError(f"a fleet needs at least one gate, not {self.gates}")
         if self.rate <= 0 or self.duration <= 0 or self.timeout <= 0:
             raise ValueError("--rate, --duration and --timeout must be positive")
+        if not self.status_every >= 0:  # NaN too
+            raise ValueError(
+                f"--status-every must be 0 (none) or a number of seconds, not {self.status_every}"
+            )
 
 
 @dataclass(slots=True)
@@ -85,7 +90,11 @@ class Fleet:
             await self._connect(hub, stop)
             self._threads()
             if not stop.is_set():
-                await self._send(links, stop)
+                heartbeats = asyncio.ensure_future(self._heartbeats(links, stop))
+                try:
+                    await self._send(links, stop)
+                finally:
+                    heartbeats.cancel()
             await self._drain(stop)
         finally:
             self.report.interrupted = stop.is_set()
@@ -142,6 +151,22 @@ class Fleet:
             if self.report.sent % 50 == 0:
                 await asyncio.sleep(0)  # when behind schedule, still let the answers in
         self.report.scan_seconds = min(time.monotonic(), end) - start
+
+    async def _heartbeats(self, links: list[AioClient], stop: asyncio.Event) -> None:
+        # every gate's status once per status_every, spread evenly over the period (as gates started
+        # at different times would send them), so central carries a city's status load beside the scans
+        every = self.options.status_every
+        if every <= 0:
+            return
+        step, i = every / len(links), 0
+        while not stop.is_set():
+            gate_id, link = self.gates[i][0], links[i]
+            if link.ready.is_set():
+                status = GateStatus(gate_id=gate_id, state="online", at=datetime.now(UTC), policy_version=1)
+                link.publish(topics.gate_status(gate_id), status.to_json(), qos=1, retain=True)
+                self.report.statuses += 1
+            i = (i + 1) % len(links)
+            await asyncio.sleep(step)
 
     def _scan(self, link: AioClient, i: int) -> None:
         gate_id, campus = self.gates[i]

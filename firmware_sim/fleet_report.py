@@ -30,6 +30,7 @@ class FleetReport:
     late: int = 0  # of the timeouts, those answered later all the same
     unmatched: int = 0  # answers to no scan of ours (e.g. a second copy)
     refused_publish: int = 0  # scans the client library would not queue
+    statuses: int = 0  # status heartbeats sent
     disconnects: int = 0
     scan_seconds: float = 0.0  # the time scans were sent in
     max_threads: int = 0
@@ -99,7 +100,7 @@ class FleetReport:
             f"p99 {lat['p99']:.1f} ms  max {lat['max']:.1f} ms",
             f"this process: at most {self.max_threads} threads, {self.cpu_seconds:.1f} s CPU; send lag at "
             f"most {self.max_send_lag_ms:.0f} ms; link losses {self.disconnects}; refused publishes "
-            f"{self.refused_publish}",
+            f"{self.refused_publish}; status heartbeats {self.statuses}",
             "verdicts: " + (", ".join(f"{v} {n}" for v, n in self.verdicts.most_common()) or "none"),
             "reasons:",
         ]

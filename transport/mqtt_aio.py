@@ -66,9 +66,9 @@ class AioClient:
         if self.up:
             self._send_subscribe(topic, qos)
 
-    def publish(self, topic: str, payload: bytes, *, qos: int = 1) -> bool:
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> bool:
         """Queue a message; False when paho refused it outright."""
-        info = self._client.publish(topic, payload, qos=qos)
+        info = self._client.publish(topic, payload, qos=qos, retain=retain)
         return info.rc == mqtt.MQTT_ERR_SUCCESS or (qos > 0 and info.rc == mqtt.MQTT_ERR_NO_CONN)
 
     def connect(self) -> OSError | None:

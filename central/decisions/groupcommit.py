@@ -1,5 +1,8 @@
 """Group commit: events arrive on paho's network thread, one decision thread takes them in batches.
 
+The same queue and thread carry the gates' status heartbeats (a thousand gates send 200 a second),
+so that paho's network thread never waits for the database.
+
 A batch is whatever has arrived, up to ``max_events``, waiting at most ``max_wait_s`` after the
 first: under load every transaction (and its fsync, its chain-head lock) carries up to 64
 decisions; alone, an event waits 2 ms at most. Answers are published after the batch committed.
@@ -14,40 +17,44 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
-
-from central.decisions.service import Outgoing
+from typing import Generic, TypeVar
 
 logger = logging.getLogger(__name__)
 SLOW_BATCH_S = 0.25
 
-Item = tuple[str, bytes, datetime]
-Decide = Callable[[Sequence[Item]], list[Outgoing]]
-Publish = Callable[[list[Outgoing]], None]
+T = TypeVar("T")  # what is queued
+R = TypeVar("R")  # what deciding a batch gives, handed to publish after the commit
 
 
-class GroupCommit:
-    """A queue of received events and the thread that decides them in batches."""
+class GroupCommit(Generic[T, R]):
+    """A queue of received messages and the thread that decides them in batches."""
 
     def __init__(
-        self, decide: Decide, publish: Publish, *, max_events: int = 64, max_wait_s: float = 0.002
+        self,
+        decide: Callable[[Sequence[T]], R],
+        publish: Callable[[R], None],
+        *,
+        max_events: int = 64,
+        max_wait_s: float = 0.002,
+        name: str = "central-decide",
     ) -> None:
         self.decide, self.publish = decide, publish
         self.max_events, self.max_wait_s = max_events, max_wait_s
-        self._queue: queue.Queue[Item] = queue.Queue()
+        self.name = name
+        self._queue: queue.Queue[T] = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.batches = self.events = 0
         self._last_size = 0
 
-    def put(self, topic: str, payload: bytes, received_at: datetime) -> None:
-        """Queue one received event (paho's thread: returns at once)."""
-        self._queue.put((topic, payload, received_at))
+    def put(self, item: T) -> None:
+        """Queue one received message (paho's thread: returns at once)."""
+        self._queue.put(item)
 
     def start(self) -> None:
         """Start the decision thread."""
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="central-decide", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -57,7 +64,7 @@ class GroupCommit:
             self._thread.join(30)
             self._thread = None
 
-    def take(self, timeout: float) -> list[Item]:
+    def take(self, timeout: float) -> list[T]:
         """The next batch: the first event (waiting up to ``timeout``), then more for max_wait_s.
 
         The wait is for company: when the last batch was a single event and nothing else has arrived,
@@ -97,14 +104,15 @@ class GroupCommit:
             try:
                 answers = self.decide(batch)
             except Exception:  # the thread must outlive any batch; the gates resend what went unanswered
-                logger.exception("a batch of %d events failed", len(batch))
+                logger.exception("%s: a batch of %d failed", self.name, len(batch))
                 continue
             self.batches, self.events = self.batches + 1, self.events + len(batch)
             took = time.monotonic() - started
             self.publish(answers)
             if took > SLOW_BATCH_S:  # the gates waited: say so, with what it cost
                 logger.warning(
-                    "slow batch: %d events decided in %.0f ms (%d waiting)",
+                    "%s: slow batch: %d decided in %.0f ms (%d waiting)",
+                    self.name,
                     len(batch),
                     took * 1000,
                     self._queue.qsize(),

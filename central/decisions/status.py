@@ -4,7 +4,10 @@ periods each gate was offline, kept in GateOutage."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,6 +23,24 @@ from gatecore.messages import GateStatus, MessageError
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Received:
+    """One status message as it came off the broker (``retained``: the broker's replay on subscribing)."""
+
+    topic: str
+    payload: bytes
+    received_at: datetime
+    retained: bool = False
+
+
+@dataclass(slots=True)
+class _Stored:
+    state: str
+    last_seen: datetime
+    clock_skew_s: float | None
+    clock_off: bool
+
+
 def record_status(
     engine: Engine,
     topic: str,
@@ -29,20 +50,39 @@ def record_status(
     max_skew_s: float = 30.0,
     retained: bool = False,
 ) -> GateStatus | None:
-    """Store a gate's status (malformed ones become dead letters), with its clock skew at receipt
-    flagged beyond ``max_skew_s``, and open or close the gate's outage on a change of state.
+    """Store one gate status (see :func:`record_statuses`); the status, or None if refused."""
+    stored = record_statuses(engine, [Received(topic, payload, received_at, retained)], max_skew_s=max_skew_s)
+    return stored[0] if stored else None
 
-    ``retained`` marks the broker's replay of a retained status when central (re)subscribes: its
-    ``at`` is as old as the status, so the skew stored before is kept. The status, or None if refused.
+
+def record_statuses(
+    engine: Engine, batch: Sequence[Received], *, max_skew_s: float = 30.0
+) -> list[GateStatus]:
+    """Store a batch of gate statuses in one transaction (malformed ones become dead letters), with each
+    gate's clock skew at receipt flagged beyond ``max_skew_s``, and open or close a gate's outage on a
+    change of state. A thousand gates send a status every few seconds each: one transaction and one
+    upsert per gate for the batch, not one per status.
+
+    A retained replay carries the status's old time, so the skew stored before is kept. Returns the
+    statuses taken (an empty list when the database is unavailable: the gates send them again).
     """
-    received_at = utc(received_at)
-    if not payload:
-        return None  # an empty retained message is how a status is cleared, not an error
+    parsed: list[tuple[GateStatus, Received]] = []
+    for item in batch:
+        if not item.payload:
+            continue  # an empty retained message is how a status is cleared, not an error
+        status = _parse(engine, item.topic, item.payload, utc(item.received_at))
+        if status is not None:
+            parsed.append((status, item))
+    if not parsed:
+        return []
+    # by gate (stable: each gate's statuses stay in arrival order), so two workers lock rows alike
+    parsed.sort(key=lambda p: p[0].gate_id)
     try:
-        return _record(engine, topic, payload, received_at, max_skew_s, retained)
+        with session_scope(engine) as session:
+            return _record(session, parsed, max_skew_s)
     except SQLAlchemyError as exc:
-        logger.error("database unavailable; status on %s not recorded: %s", topic, type(exc).__name__)
-        return None
+        logger.error("database unavailable; %d statuses not recorded: %s", len(parsed), type(exc).__name__)
+        return []
 
 
 def _parse(engine: Engine, topic: str, payload: bytes, received_at: datetime) -> GateStatus | None:
@@ -68,21 +108,26 @@ def _skew(status: GateStatus, received_at: datetime) -> float | None:
 
 
 def _record(
-    engine: Engine, topic: str, payload: bytes, received_at: datetime, max_skew_s: float, retained: bool
-) -> GateStatus | None:
-    status = _parse(engine, topic, payload, received_at)
-    if status is None:
-        return None
-    gate_id = status.gate_id
-    with session_scope(engine) as session:
-        # the row lock (PostgreSQL; SQLite's write transaction serialises anyway) makes the previous
-        # state the one this transaction replaces, so two workers cannot both see the same transition
-        stmt = select(GateState).where(GateState.gate_id == gate_id).with_for_update()
-        previous = session.exec(stmt).first()
+    session: Session, parsed: list[tuple[GateStatus, Received]], max_skew_s: float
+) -> list[GateStatus]:
+    # the row locks (PostgreSQL; SQLite's write transaction serialises anyway), taken in gate order,
+    # make each previous state the one this transaction replaces: two workers cannot both see a change
+    gate_ids = sorted({status.gate_id for status, _ in parsed})
+    locked = select(GateState).where(col(GateState.gate_id).in_(gate_ids)).order_by(GateState.gate_id)
+    stored = {
+        row.gate_id: _Stored(row.state, utc(row.last_seen), row.clock_skew_s, row.clock_off)
+        for row in session.exec(locked.with_for_update())
+    }
+    latest: dict[str, dict[str, Any]] = {}
+    taken: list[GateStatus] = []
+    for status, item in parsed:
+        gate_id, received_at, retained = status.gate_id, utc(item.received_at), item.retained
+        previous = stored.get(gate_id)
+        taken.append(status)
         if previous is not None and received_at < previous.last_seen:
             # another worker already stored a status it received later than this one
             logger.debug("gate %s: status received %s is older than the one stored", gate_id, received_at)
-            return status
+            continue
         # a replay, the Last Will and the gate's on-reconnect copy carry no reading of the gate's
         # clock now: the skew measured before stands
         unclocked = retained or status.at is None
@@ -93,7 +138,20 @@ def _record(
             clock_off = skew is not None and abs(skew) > max_skew_s
         if clock_off and not unclocked:
             logger.warning("gate %s clock is off by %.1f s (limit %.0f s)", gate_id, skew, max_skew_s)
-        values = dict(
+        before = previous.state if previous is not None else None
+        _track_outage(session, status, before, received_at, retained)
+        if before != status.state:
+            logger.info(
+                "gate %s is %s (camera %s, thermometer %s, outbox %d)",
+                gate_id,
+                status.state,
+                status.camera,
+                status.thermometer,
+                status.outbox,
+            )
+        stored[gate_id] = _Stored(status.state, received_at, skew, clock_off)
+        latest[gate_id] = dict(
+            gate_id=gate_id,
             state=status.state,
             camera=status.camera,
             thermometer=status.thermometer,
@@ -104,20 +162,15 @@ def _record(
             clock_skew_s=skew,
             clock_off=clock_off,
         )
+    if latest:
         # an upsert, not an insert: two workers may see a gate's first status at once
-        upsert = dialect_insert(session, GateState).values(gate_id=gate_id, **values)
-        session.execute(upsert.on_conflict_do_update(index_elements=["gate_id"], set_=values))
-        before = previous.state if previous is not None else None
-        _track_outage(session, status, before, received_at, retained)
-    logger.info(
-        "gate %s is %s (camera %s, thermometer %s, outbox %d)",
-        gate_id,
-        status.state,
-        status.camera,
-        status.thermometer,
-        status.outbox,
-    )
-    return status
+        upsert = dialect_insert(session, GateState)
+        fields = [c for c in next(iter(latest.values())) if c != "gate_id"]
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["gate_id"], set_={c: upsert.excluded[c] for c in fields}
+        )
+        session.execute(upsert, list(latest.values()))
+    return taken
 
 
 def _track_outage(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
@@ -19,7 +20,7 @@ from sqlmodel import select
 from central.decisions.groupcommit import GroupCommit
 from central.decisions.sequence import catch_up
 from central.decisions.service import DecisionService, Outgoing
-from central.decisions.status import record_status
+from central.decisions.status import Received, record_statuses
 from central.models.db import read_only, session_scope
 from central.models.registry import Gate
 from central.office.keys import KeyRing, open_keyring
@@ -28,6 +29,7 @@ from central.office.scheduler import Scheduler
 from central.ops.metrics import BROKER_UP
 from central.settings import CentralSettings
 from gatecore import topics
+from gatecore.messages import GateStatus
 from transport.mqtt import LinkOptions, MqttLink
 
 logger = logging.getLogger(__name__)
@@ -69,6 +71,14 @@ class Worker:
             max_events=settings.batch_max_events,
             max_wait_s=settings.batch_max_wait_ms / 1000,
         )
+        # statuses are stored off paho's network thread too, many to a transaction
+        self.statuses = GroupCommit(
+            self._record_statuses,
+            self._after_statuses,
+            max_events=500,
+            max_wait_s=0.05,
+            name="central-status",
+        )
         self.link = MqttLink(f"central-{settings.worker_id}", link_options(settings))
         self.configs_published = threading.Event()
         self._watching = threading.Event()  # set: stop the sequence and config threads
@@ -89,6 +99,7 @@ class Worker:
         # and writes the answers, must not wait the default 5 ms for its turn each time it wakes
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.commits.start()
+        self.statuses.start()
         self._watching.clear()
         threading.Thread(target=self._watch_sequences, name="central-sequences", daemon=True).start()
         threading.Thread(target=self._publish_configs, name="central-configs", daemon=True).start()
@@ -103,6 +114,7 @@ class Worker:
         self._watching.set()
         self.link.stop()
         self.commits.stop()  # what was received is decided; an answer lost now, the gate asks for again
+        self.statuses.stop()
 
     def publish_config(self, gate_id: str) -> bool:
         """Publish a gate's retained config again (after a policy, gate or revocation change)."""
@@ -159,18 +171,21 @@ class Worker:
             self.configs_published.set()
 
     def _on_event(self, topic: str, payload: bytes) -> None:
-        self.commits.put(topic, payload, datetime.now(UTC))
+        self.commits.put((topic, payload, datetime.now(UTC)))
 
     def _on_status(self, topic: str, payload: bytes, retained: bool) -> None:
+        self.statuses.put(Received(topic, payload, datetime.now(UTC), retained))
+
+    def _record_statuses(self, batch: Sequence[Received]) -> list[GateStatus]:
         # a retained replay on (re)subscribing carries the status's old time: no fresh clock skew
-        skew = self.settings.max_clock_skew_s
-        status = record_status(
-            self.engine, topic, payload, datetime.now(UTC), max_skew_s=skew, retained=retained
-        )
-        if status is not None and status.policy_version == 0 and status.state == "online":
-            # a gate that reports config version 0 has none: it would refer every scan once offline
-            logger.info("gate %s reports no config: publishing it", status.gate_id)
-            self.publish_config(status.gate_id)
+        return record_statuses(self.engine, batch, max_skew_s=self.settings.max_clock_skew_s)
+
+    def _after_statuses(self, statuses: list[GateStatus]) -> None:
+        for status in statuses:
+            if status.policy_version == 0 and status.state == "online":
+                # a gate that reports config version 0 has none: it would refer every scan once offline
+                logger.info("gate %s reports no config: publishing it", status.gate_id)
+                self.publish_config(status.gate_id)
 
     def _publish(self, messages: list[Outgoing]) -> None:
         for message in messages:

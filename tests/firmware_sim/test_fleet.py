@@ -6,12 +6,15 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, select
 
 from campusgate.fleet_plan import plan_from_settings
+from central.models.journal import GateState
 from firmware_sim.fleet import FleetOptions, run_fleet
 from firmware_sim.fleet_mix import EXPECTED, MixError, forge, parse_mix
 from gatecore.reasons import Reason
 from gatecore.tokens import TokenError, parse_token
+from tests.gate_agent.conftest import wait_until
 from tests.integration.conftest import seeded_central
 
 GATES = 50
@@ -30,9 +33,26 @@ def test_a_fleet_gets_every_scan_answered_as_its_mix_expects(broker, tmp_path: P
     try:
         baseline = threading.active_count()
         options = FleetOptions(
-            gates=GATES, rate=1.0, duration=6.0, port=broker.port, mix=parse_mix(MIX), seed=7, timeout=30.0
+            gates=GATES,
+            rate=1.0,
+            duration=6.0,
+            port=broker.port,
+            mix=parse_mix(MIX),
+            seed=7,
+            timeout=30.0,
+            status_every=2.0,
         )
         report = run_fleet(plan, options)
+        # every gate's heartbeat reached central's gate states (stored in batches, off paho's thread)
+        fleet_gates = {gate for gate, _ in plan.gates[:GATES]}
+        assert report.statuses >= GATES
+
+        def online() -> set[str]:
+            with Session(central.engine) as s:
+                rows = s.exec(select(GateState.gate_id).where(GateState.state == "online"))
+                return set(rows) & fleet_gates
+
+        assert wait_until(lambda: online() == fleet_gates, 10), fleet_gates - online()
     finally:
         central.stop()
 

@@ -12,17 +12,19 @@ AT = datetime(2026, 11, 23, tzinfo=UTC)
 
 def test_a_lone_event_is_taken_at_once_and_a_busy_queue_fills_its_batch() -> None:
     # a wait far beyond the test's timeout: taking a lone event must not wait at all
-    commits = GroupCommit(lambda batch: [], lambda answers: None, max_events=2, max_wait_s=600)
-    commits.put("a", b"1", AT)
+    commits: GroupCommit[tuple[str, bytes, datetime], None] = GroupCommit(
+        lambda batch: None, lambda _: None, max_events=2, max_wait_s=600
+    )
+    commits.put(("a", b"1", AT))
     assert [t for t, _, _ in commits.take(1)] == ["a"]  # quiet gates: decided at once
 
-    commits.put("b", b"2", AT)
-    commits.put("c", b"3", AT)
+    commits.put(("b", b"2", AT))
+    commits.put(("c", b"3", AT))
     assert [t for t, _, _ in commits.take(1)] == ["b", "c"]  # load: the batch fills
 
     # after a full batch the next one waits for company: "e", arriving later, joins "d"
-    commits.put("d", b"4", AT)
-    later = threading.Timer(0.2, commits.put, ("e", b"5", AT))
+    commits.put(("d", b"4", AT))
+    later = threading.Timer(0.2, commits.put, [("e", b"5", AT)])
     later.start()
     assert [t for t, _, _ in commits.take(1)] == ["d", "e"]
     later.join()

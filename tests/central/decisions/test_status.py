@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from central.decisions.status import record_status
+from central.decisions.status import Received, record_status, record_statuses
 from central.models.db import session_scope
-from central.models.journal import GateOutage, GateState
+from central.models.journal import GateOutage, GateState, RejectedMessage
 from central.office.dashboard import open_outages
 from gatecore import topics
 from gatecore.messages import GateStatus
@@ -159,3 +159,37 @@ def test_two_workers_racing_on_postgresql_open_one_outage(pg_engine, keyring) ->
         list(pool.map(lambda _: _send(pg_engine, world.gate_id, "offline", offline), range(16)))
     [outage] = _outages(pg_engine)
     assert (outage.went_offline_at, outage.back_online_at) == (offline, None)
+
+
+def test_a_batch_keeps_each_gates_transitions_and_refuses_only_its_bad_message(world: World) -> None:
+    """A batch (one transaction) sees every status in it in order: an outage opened and closed within
+    it is kept, two gates interleaved do not mix, a damaged status is a dead letter and the rest land."""
+    e, g, other = world.engine, world.gate_id, "batch-other"
+
+    def item(gate_id: str, state: str, minute: int, *, retained: bool = False) -> Received:
+        at = NOW + timedelta(minutes=minute)
+        payload = GateStatus(gate_id, state, camera="ok", thermometer="ok", at=at).to_json()
+        return Received(topics.gate_status(gate_id), payload, at, retained)
+
+    batch = [
+        item(g, "online", 0),
+        item(other, "online", 0),
+        item(g, "offline", 1),
+        Received(topics.gate_status(g), b'{"v":1,"type":"status","gate_id":', NOW),  # cut short
+        item(other, "offline", 2),
+        item(g, "online", 3),
+    ]
+    stored = record_statuses(e, batch, max_skew_s=30)
+    # each gate's own statuses in the order they came
+    assert [s.state for s in stored if s.gate_id == g] == ["online", "offline", "online"]
+    assert [s.state for s in stored if s.gate_id == other] == ["online", "offline"]
+    outages = {(o.gate_id, o.went_offline_at, o.back_online_at) for o in _outages(e)}
+    assert outages == {
+        (g, NOW + timedelta(minutes=1), NOW + timedelta(minutes=3)),
+        (other, NOW + timedelta(minutes=2), None),
+    }
+    assert (_state(e, g).state, _state(e, other).state) == ("online", "offline")
+    assert _state(e, g).last_seen == NOW + timedelta(minutes=3)
+    with session_scope(e) as s:
+        [dead] = s.exec(select(RejectedMessage)).all()
+        assert dead.topic == topics.gate_status(g)
