@@ -31,13 +31,6 @@ from central.office.errors import Conflict, NotFound
 logger = logging.getLogger(__name__)
 
 REPORT_WITHIN = timedelta(hours=1)
-STATE_WORDS: dict[str, tuple[str, str]] = {  # (zh, en) for the console's catalogue and the report PDF
-    OPEN: ("待处置", "open"),
-    OBSERVATION: ("已送留观", "sent to observation"),
-    REMEASURED: ("已复测", "remeasured"),
-    RELEASED: ("已解除", "released"),
-    REFERRED: ("已转诊", "referred"),
-}
 NEXT: dict[str, tuple[str, ...]] = {
     OPEN: (OBSERVATION,),
     OBSERVATION: (REMEASURED,),

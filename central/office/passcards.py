@@ -22,20 +22,10 @@ from sqlmodel import Session
 from central.models.registry import Campus, Household, Pass, Person, Vehicle
 from central.office.keys import KeyRing
 from central.office.pdffont import pdf_font
+from central.office.printed import CARD, KIND_LABELS, both
 from gatecore.campus import DEFAULT_TZ
 
 CARD_W, CARD_H = 85.6 * mm, 54 * mm  # ISO/IEC 7810 ID-1, a bank card
-KIND_LABELS = {
-    "RESIDENT": ("住户", "Resident"),
-    "TENANT": ("租户", "Tenant"),
-    "STAFF": ("教职工", "Staff"),
-    "STUDENT": ("学生", "Student"),
-    "FOREIGN_TEACHER": ("外籍教师", "Foreign teacher"),
-    "INTL_STUDENT": ("留学生", "International student"),
-    "CONTRACTOR": ("施工人员", "Contractor"),
-    "VISITOR": ("访客", "Visitor"),
-    "VEHICLE": ("车辆", "Vehicle"),
-}
 _PNG_FONTS = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -64,12 +54,12 @@ class PassCard:
         start = _aware(self.valid_from).astimezone(tz).date().isoformat()
         end = last_day(self.valid_until, tz).isoformat()
         return [
-            f"校区 Campus: {self.campus_zh} {self.campus_en}",
-            f"住户 Household: {self.household or '—'}",
-            f"姓名 Name: {self.holder}",
-            f"类别 Kind: {zh} {en}",
-            f"有效期 Valid: {start} – {end}",
-            f"编号 Serial: {self.serial}",
+            f"{both(CARD['campus'])}: {self.campus_zh} {self.campus_en}",
+            f"{both(CARD['household'])}: {self.household or '—'}",
+            f"{both(CARD['name'])}: {self.holder}",
+            f"{both(CARD['kind'])}: {zh} {en}",
+            f"{both(CARD['valid'])}: {start} – {end}",
+            f"{both(CARD['serial'])}: {self.serial}",
         ]
 
 
@@ -123,7 +113,7 @@ def _draw_card(canvas: Canvas, card: PassCard, x: float, y: float) -> None:
     canvas.roundRect(x, y, CARD_W, CARD_H, 3 * mm)
     font = pdf_font()
     canvas.setFont(font, 9)
-    canvas.drawString(x + 4 * mm, y + CARD_H - 6 * mm, "校园出入证 Campus Pass")
+    canvas.drawString(x + 4 * mm, y + CARD_H - 6 * mm, both(CARD["title"]))
     canvas.setFont(font, 6.2)
     for i, line in enumerate(card.lines()):
         canvas.drawString(x + 4 * mm, y + CARD_H - 12 * mm - i * 4.2 * mm, line)
@@ -168,7 +158,7 @@ def render_png(card: PassCard, *, dpi: int = 300) -> bytes:
     font_path = next((p for p in _PNG_FONTS if Path(p).exists()), None)
     small = ImageFont.truetype(font_path, round(2.3 * px)) if font_path else ImageFont.load_default()
     title = ImageFont.truetype(font_path, round(3.2 * px)) if font_path else small
-    draw.text((round(4 * px), round(3 * px)), "校园出入证 Campus Pass", fill="black", font=title)
+    draw.text((round(4 * px), round(3 * px)), both(CARD["title"]), fill="black", font=title)
     for i, line in enumerate(card.lines()):
         draw.text((round(4 * px), round((10 + i * 4.2) * px)), line, fill="black", font=small)
     qr = Image.open(io.BytesIO(qr_png(card.qr, scale=6))).convert("RGB")

@@ -11,7 +11,8 @@ from sqlmodel import Session, col, select
 
 from central.models.journal import EntryEvent, HouseholdDay
 from central.models.registry import Campus, Gate, Household, Pass, Person
-from central.office.passcards import KIND_LABELS, last_day
+from central.office.passcards import last_day
+from central.office.printed import KIND_LABELS
 from central.office.registry import latest_policy
 from gatecore.campus import DEFAULT_TZ
 from gatecore.masking import mask_name

@@ -234,7 +234,8 @@ def make_report(
     if campus is None:
         raise NotFound(f"no campus {campus_id}")
     start, end = period(day, due_time(session, campus_id, kind), campus.timezone)
-    content = build_content(session, campus_id, start, end, now)
+    # the zone it was counted in: the printed times stay as signed if the campus's zone changes later
+    content = build_content(session, campus_id, start, end, now) | {"timezone": campus.timezone}
     content_json = json.dumps(content, ensure_ascii=False, sort_keys=True)
     report = DailyReport(
         campus_id=campus_id,

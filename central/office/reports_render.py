@@ -1,4 +1,5 @@
-"""A report as PDF (reportlab, an embedded CJK subset: ``office.pdffont``) and as CSV."""
+"""A report as PDF (reportlab, an embedded CJK subset: ``office.pdffont``) and as CSV; its words come from
+``office.printed``, its times in the zone it was counted in."""
 
 from __future__ import annotations
 
@@ -13,174 +14,203 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
 from central.audit.spreadsheet import safe_row
-from central.models.reports import OFFICE, DailyReport
-from central.office.incidents import STATE_WORDS
+from central.models.reports import DailyReport
 from central.office.pdffont import pdf_font
+from central.office.printed import REPORT as W
+from central.office.printed import REPORT_KINDS, STATE_WORDS, both
+from gatecore.campus import DEFAULT_TZ, valid_timezone
 from gatecore.reasons import REASONS, Reason
 
-BEIJING = ZoneInfo("Asia/Shanghai")  # the report's clock, as on the paper form it replaces
-SIGNATURES = ("填报人 Reported by", "审核人 Reviewed by", "日期 Date")
-_KIND_ZH = {OFFICE: "保卫处", "unit": "各单位"}
+SIGNATURES = ("reported_by", "reviewed_by", "date")  # the paper form's signature lines
 
 
-def _reason_zh(code: str) -> str:
-    return REASONS[Reason(code)].zh if code in Reason._value2member_map_ else code
+def zone_of(report: DailyReport, campus_tz: str = DEFAULT_TZ) -> ZoneInfo:
+    """The zone the report prints its times in: the one it was counted in (reports made before that
+    was recorded: the campus's); a name the zone database lacks falls back to ``DEFAULT_TZ``."""
+    name = report.content.get("timezone") or campus_tz
+    return ZoneInfo(name if valid_timezone(name) else DEFAULT_TZ)
+
+
+def _refusal(code: str) -> str:
+    """A refusal's row label: '拒绝：<reason> Refused: <reason>' (an unknown code as itself)."""
+    info = REASONS[Reason(code)] if code in Reason._value2member_map_ else None
+    zh, en = (info.zh, info.en) if info else (code, code)
+    return f"{W['refused'][0]}：{zh} {W['refused'][1]}: {en}"
 
 
 def _gates_offline(gates: list[Any]) -> list[tuple[str, str]]:
     """One row per gate offline in the window (reports made before outages were kept hold bare ids)."""
     if not gates:
-        return [("离线门岗 Gates offline", "无 none")]
+        return [(both(W["gates_offline"]), both(W["none"]))]
     out = []
     for g in gates:
         if isinstance(g, str):
-            out.append(("离线门岗 Gate offline", g))
+            out.append((both(W["gate_offline"]), g))
             continue
-        zh, en = ("至少", "at least ") if g.get("at_least") else ("", "")
-        value = f"{g['name']} {g['gate_id']}：离线{zh} {g['minutes']} 分钟，{g['outages']} 次"
-        value += f" / offline {en}{g['minutes']} min, {g['outages']} outage(s)"
+        words = W["offline_at_least"] if g.get("at_least") else W["offline_for"]
+        value = f"{g['name']} {g['gate_id']}：" + both(
+            words, " / ", minutes=g["minutes"], outages=g["outages"]
+        )
         if g["offline_decisions"]:
-            value += f"；离线判定 {g['offline_decisions']} 条 / {g['offline_decisions']} offline decision(s)"
-        out.append(("离线门岗 Gate offline", value))
+            value += "；" + both(W["offline_decided"], " / ", n=g["offline_decisions"])
+        out.append((both(W["gate_offline"]), value))
     return out
 
 
 def _sequence_gaps(gaps: list[Any]) -> list[tuple[str, str]]:
     """One row per unexplained gap or regression in a gate's event numbers (none: one row saying so)."""
     if not gaps:
-        return [("序号缺口 Sequence gaps", "无 none")]
+        return [(both(W["sequence_gaps"]), both(W["none"]))]
     out = []
     for g in gaps:
-        span = f"{g['first_seq']}–{g['last_seq']}"
         if g["kind"] == "regression":
-            value = f"{g['gate_id']}：序号倒退至 {g['first_seq']}（曾到 {g['last_seq']}）"
-            value += f" / numbered back to {g['first_seq']} after {g['last_seq']}"
+            what = both(W["numbered_back"], " / ", first=g["first_seq"], last=g["last_seq"])
         else:
-            value = f"{g['gate_id']}：序号 {span} 未收到 / seqs {span} never received"
-        out.append(("序号缺口 Sequence gap", value))
+            what = both(W["never_received"], " / ", span=f"{g['first_seq']}–{g['last_seq']}")
+        out.append((both(W["sequence_gap"]), f"{g['gate_id']}：{what}"))
     return out
 
 
-def _local(at: datetime | str) -> str:
-    """An instant as Beijing time to the minute (the paper form's clock)."""
+def _local(at: datetime | str, tz: ZoneInfo) -> str:
+    """An instant as the report's local time to the minute (the paper form's clock)."""
     moment = datetime.fromisoformat(at) if isinstance(at, str) else at
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def _case(case: dict[str, Any]) -> str:
+def _case(case: dict[str, Any], tz: ZoneInfo) -> str:
     """One fever case: time, gate, person, household, readings, incident state, report time."""
-    state = STATE_WORDS.get(case["state"], (case["state"], ""))[0]
-    reported = f"已上报 {_local(case['reported_at'])[11:]}" if case.get("reported_at") else "未上报"
-    who = " ".join(x for x in (case["person"], case["household"]) if x) or "未登记"
-    return f"{_local(case['at'])[11:]} {case['gate_id']} {who} {case['readings']}℃ · {state} · {reported}"
+    state = STATE_WORDS.get(case["state"], (case["state"], case["state"]))
+    if case.get("reported_at"):
+        reported = f"{both(W['reported'])} {_local(case['reported_at'], tz)[11:]}"
+    else:
+        reported = both(W["unreported"])
+    who = " ".join(x for x in (case["person"], case["household"]) if x) or both(W["unregistered"])
+    at = _local(case["at"], tz)[11:]
+    # °C, not ℃: the embedded font maps ℃ to an empty glyph, which would print nothing
+    return f"{at} {case['gate_id']} {who} {case['readings']} °C · {both(state)} · {reported}"
 
 
 def _wrap(text: str, width: float, size: float) -> list[str]:
-    """Split ``text`` into pieces no wider than ``width`` points (Chinese has no spaces to break at)."""
+    """Split ``text`` into pieces no wider than ``width`` points: Chinese anywhere (it has no spaces to
+    break at), an English word at the space before it."""
     pieces, current = [], ""
     for char in text:
         if current and pdfmetrics.stringWidth(current + char, pdf_font(), size) > width:
-            pieces.append(current)
-            current = char.lstrip()
+            head, _, tail = current.rpartition(" ")
+            mid_word = head.strip() and tail and (tail + char).isascii() and not char.isspace()
+            if mid_word and pdfmetrics.stringWidth(tail + char, pdf_font(), size) <= width:
+                pieces.append(head)
+                current = tail + char
+            else:
+                pieces.append(current)
+                current = char.lstrip()
         else:
             current += char
     return pieces + [current]
 
 
-def lines(report: DailyReport, campus_name: str) -> list[tuple[str, str]]:
-    """The report as (label, value) pairs, Chinese labels, in the order printed."""
+def lines(report: DailyReport, campus_name: str, campus_tz: str = DEFAULT_TZ) -> list[tuple[str, str]]:
+    """The report as (label, value) pairs in the order printed, every word Chinese first with English beside."""
     c: dict[str, Any] = report.content
-    title = "零报告" if report.zero else "日报告"
+    tz = zone_of(report, campus_tz)
+    title = both(W["zero" if report.zero else "daily"])
+    kind = both(REPORT_KINDS.get(report.kind, (report.kind, report.kind)))
+    version = both(W["version_n"], n=report.version)
+    if report.supersedes_id:
+        version += "，" + both(W["corrects"], id=report.supersedes_id)
+    period = f"{_local(report.period_start, tz)} {both(W['to'])} {_local(report.period_end, tz)}"
+    made = _local(report.made_at, tz) + (f"（{both(W['late'])}）" if report.late else "")
+    detail = both(W["incidents_detail"], " / ", open=c["incidents_open"], overdue=c["incidents_overdue"])
+    counts = {
+        "entries": c["entries"],
+        "exits": c["exits"],
+        "fevers": c["fevers"],
+        "incidents": f"{c['incidents']}（{detail}）",
+        "overrides": c["overrides"],
+        "identity_refusals": c.get("identity_refusals", 0),
+        "exits_lapsed": c.get("exits_lapsed", 0),
+        "symptom_referrals": c.get("symptom_referrals", 0),
+        "closed_management_refusals": c.get("closed_management_refusals", 0),
+        "offline_decisions": c["offline_decisions"],
+        "conflicts": c["conflicts"],
+    }
     out: list[tuple[str, str]] = [
-        (
-            "报告",
-            f"{campus_name} {report.day.isoformat()} {title}（{_KIND_ZH.get(report.kind, report.kind)}）",
-        ),
-        (
-            "版本",
-            f"第{report.version}版"
-            + (f"，更正第{report.supersedes_id}号报告" if report.supersedes_id else ""),
-        ),
-        ("统计时段", f"{_local(report.period_start)} 至 {_local(report.period_end)}（北京时间）"),
-        ("生成时间", _local(report.made_at) + ("（迟报：系统停机后补报）" if report.late else "")),
-        ("进校人次", str(c["entries"])),
-        ("出校人次", str(c["exits"])),
-        ("发热人数", str(c["fevers"])),
-        (
-            "发热事件",
-            f"{c['incidents']}（未结 {c['incidents_open']}，超一小时未报 {c['incidents_overdue']}）",
-        ),
-        ("人工放行/禁行", str(c["overrides"])),
-        ("身份核验拒绝", str(c.get("identity_refusals", 0))),
-        ("许可失效放行离校", str(c.get("exits_lapsed", 0))),
-        ("咳嗽等症状转医务室", str(c.get("symptom_referrals", 0))),
-        ("封闭管理拒绝离校", str(c.get("closed_management_refusals", 0))),
-        ("离线判定", str(c["offline_decisions"])),
-        ("离线冲突", str(c["conflicts"])),
+        (both(W["report"]), f"{campus_name} {report.day.isoformat()} {title}（{kind}）"),
+        (both(W["version"]), version),
+        (both(W["period"]), f"{period}（{both(W['zone'], zone=tz.key)}）"),
+        (both(W["made_at"]), made),
+        *((both(W[key]), str(value)) for key, value in counts.items()),
     ]
     out.extend(_gates_offline(c["gates_offline"]))
     out.extend(_sequence_gaps(c.get("sequence_gaps", [])))
     for g in c.get("per_gate", []):  # reports made before the per-gate table was kept have none
-        out.append(
-            (
-                f"门岗 {g['name']}",
-                f"进校 {g['entries']} · 出校 {g['exits']} · 拒绝 {g['refusals']} · 扫码 {g['scans']}",
-            )
-        )
+        tally = (("in", "entries"), ("out", "exits"), ("refusals", "refusals"), ("scans", "scans"))
+        out.append((f"{both(W['gate'])} {g['name']}", " · ".join(f"{both(W[w])} {g[k]}" for w, k in tally)))
     for case in c.get("cases", []):
-        out.append((f"发热 #{case['id']}", _case(case)))
+        out.append((f"{both(W['case'])} #{case['id']}", _case(case, tz)))
     if "cases" in c and not c["cases"]:
-        out.append(("发热/症状病例", "无 none"))
+        out.append((both(W["cases"]), both(W["none"])))
     for code, n in sorted(c["refusals"].items()):
-        out.append((f"拒绝：{_reason_zh(code)}", str(n)))
+        out.append((_refusal(code), str(n)))
     if not c["refusals"]:
-        out.append(("拒绝", "0"))
+        out.append((both(W["refused"]), "0"))
     if report.note:
-        out.append(("更正说明", report.note))
-    out.append(("审签", f"{report.signed_by} {_local(report.signed_at)}" if report.signed_at else "未审签"))
+        out.append((both(W["note"]), report.note))
+    signed = f"{report.signed_by} {_local(report.signed_at, tz)}" if report.signed_at else both(W["unsigned"])
+    out.append((both(W["signed"]), signed))
     return out
 
 
-def to_csv(report: DailyReport, campus_name: str) -> bytes:
+def to_csv(report: DailyReport, campus_name: str, campus_tz: str = DEFAULT_TZ) -> bytes:
     """UTF-8 with a BOM so that Excel shows the Chinese."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["项目", "数值"])
-    writer.writerows(safe_row(line) for line in lines(report, campus_name))
+    writer.writerow([both(W["item"]), both(W["value"])])
+    writer.writerows(safe_row(line) for line in lines(report, campus_name, campus_tz))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def to_pdf(report: DailyReport, campus_name: str) -> bytes:
-    """One A4 page (more if many reasons)."""
+LABEL_X, VALUE_X, MARGIN, SIZE, LEADING = 50, 215, 50, 10.5, 16
+
+
+def to_pdf(report: DailyReport, campus_name: str, campus_tz: str = DEFAULT_TZ) -> bytes:
+    """One A4 page (more if many reasons); a long label or value continues on the lines below."""
     font = pdf_font()
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4, invariant=True, initialFontName=font)
     pdf.setTitle(f"{campus_name} {report.day.isoformat()}")
     width, height = A4
+    (_, title), *rows = lines(report, campus_name, campus_tz)
     y = height - 60
-    pdf.setFont(font, 16)
-    pdf.drawString(50, y, lines(report, campus_name)[0][1])
-    y -= 30
-    pdf.setFont(font, 11)
-    for label, value in lines(report, campus_name)[1:]:
-        for n, piece in enumerate(_wrap(value, width - 250, 11)):  # a long value continues below
+    pdf.setFont(font, 15)
+    for piece in _wrap(title, width - LABEL_X - MARGIN, 15):
+        pdf.drawString(LABEL_X, y, piece)
+        y -= 20
+    y -= 10
+    pdf.setFont(font, SIZE)
+    for label, value in rows:
+        labels = _wrap(label, VALUE_X - LABEL_X - 10, SIZE)
+        values = _wrap(value, width - VALUE_X - MARGIN, SIZE)
+        for n in range(max(len(labels), len(values))):
             if y < 60:
                 pdf.showPage()
-                pdf.setFont(font, 11)
+                pdf.setFont(font, SIZE)
                 y = height - 60
-            if n == 0:
-                pdf.drawString(50, y, label)
-            pdf.drawString(200, y, piece)
-            y -= 18
+            if n < len(labels):
+                pdf.drawString(LABEL_X, y, labels[n])
+            if n < len(values):
+                pdf.drawString(VALUE_X, y, values[n])
+            y -= LEADING
+        y -= 2  # rows apart from their continuation lines
     if y < 120:
         pdf.showPage()
         y = height - 60
     y -= 30
-    for n, label in enumerate(SIGNATURES):  # the paper form's signature lines
-        x = 50 + n * 170
-        pdf.setFont(font, 10)
-        pdf.drawString(x, y, label)
+    pdf.setFont(font, 10)
+    for n, key in enumerate(SIGNATURES):  # the paper form's signature lines
+        x = LABEL_X + n * 170
+        pdf.drawString(x, y, both(W[key]))
         pdf.line(x, y - 22, x + 150, y - 22)
     pdf.showPage()
     pdf.save()

@@ -16,6 +16,7 @@ from central.models.registry import Campus
 from central.models.reports import DailyReport
 from central.office import reports
 from central.office.reports_render import to_csv, to_pdf
+from gatecore.campus import DEFAULT_TZ
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 Reader = Depends(require_roles(*WATCHERS))
@@ -85,12 +86,13 @@ def report_file(session: ReadSession, report_id: RowId, fmt: str) -> Response:
     row = _get(session, report_id)
     campus = session.get(Campus, row.campus_id)
     name = campus.name_zh if campus else str(row.campus_id)
+    zone = campus.timezone if campus else DEFAULT_TZ  # for reports made before they recorded their own
     filename = f"report-{row.campus_id}-{row.day.isoformat()}-{row.kind}-v{row.version}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "pdf":
-        return Response(to_pdf(row, name), media_type="application/pdf", headers=headers)
+        return Response(to_pdf(row, name, zone), media_type="application/pdf", headers=headers)
     if fmt == "csv":
-        return Response(to_csv(row, name), media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(to_csv(row, name, zone), media_type="text/csv; charset=utf-8", headers=headers)
     raise HTTPException(404, detail="formats: pdf, csv")
 
 

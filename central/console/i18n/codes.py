@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from central.office.incidents import STATE_WORDS
-from central.office.passcards import KIND_LABELS
+from central.office.printed import KIND_LABELS, REPORT_KINDS, STATE_WORDS
 
 # group -> code -> (zh, en); a code missing here shows as itself and fails tests/central/console
 CODES: dict[str, dict[str, tuple[str, str]]] = {
@@ -49,7 +48,7 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "auditor": ("审计", "auditor"),
         "director": ("主管领导", "director"),
     },
-    "report_kind": {"office": ("保卫处", "security office"), "unit": ("各单位", "units")},
+    "report_kind": dict(REPORT_KINDS),
     "entity": {
         "campus": ("校区", "campus"),
         "gate": ("闸机", "gate"),

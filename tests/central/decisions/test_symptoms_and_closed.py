@@ -111,7 +111,11 @@ def test_the_daily_report_counts_symptom_referrals_and_closed_management_refusal
     assert c["incidents"] == 3
     assert c["closed_management_refusals"] == 2
     assert c["refusals"]["closed_management"] == 2
-    assert (rendered["咳嗽等症状转医务室"], rendered["封闭管理拒绝离校"]) == ("2", "2")
+    symptoms, kept_in = (
+        "咳嗽等症状转医务室 Sent to medical duty (symptoms)",
+        "封闭管理拒绝离校 Exits refused (closed management)",
+    )
+    assert (rendered[symptoms], rendered[kept_in]) == ("2", "2")
 
 
 def test_symptoms_at_an_unregistered_gate_are_alerted_too(world: World) -> None:

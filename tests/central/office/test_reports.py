@@ -240,7 +240,8 @@ def test_pdf_and_csv_in_chinese(world: World, tmp_path: Path) -> None:
     csv_text = client.get(f"/api/v1/reports/{report.id}.csv", headers=auth).content
     assert csv_text.startswith(b"\xef\xbb\xbf")
     text = csv_text.decode("utf-8-sig")
-    assert "坞城校区 2026-11-23 日报告" in text and "拒绝：本户今日已有人出入,2" in text
+    assert "坞城校区 2026-11-23 日报告 Daily report" in text
+    assert "拒绝：本户今日已有人出入 Refused: Household's daily pass already used today,2" in text
     pdf = client.get(f"/api/v1/reports/{report.id}.pdf", headers=auth)
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert_fonts_embedded(pdf.content, tmp_path)
@@ -250,11 +251,11 @@ def test_pdf_and_csv_in_chinese(world: World, tmp_path: Path) -> None:
             ["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True
         ).stdout
         assert "日报告" in out and "本户今日已有人出入" in out
-        # Beijing time, the per-gate table, the cases and the paper form's signature lines
-        assert "北京时间" in out and "UTC" not in out and "+00:00" not in out
-        assert "门岗 " in out and "进校" in out
-        assert "发热" in out
-        assert "填报人" in out and "审核人" in out and "日期" in out
+        # the campus's clock, the per-gate table, the cases and the paper form's signature lines
+        assert "Asia/Shanghai 时间 time" in out and "UTC" not in out and "+00:00" not in out
+        assert "门岗 Gate" in out and "进校 in" in out
+        assert "发热 Fever" in out
+        assert "填报人 Reported by" in out and "审核人 Reviewed by" in out and "日期 Date" in out
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,115 @@
+"""The office's one catalogue of printed words: pass cards, the daily report (PDF and CSV), and the
+code groups the console shows too (it imports them from here, never the other way round).
+
+Each entry is (zh, en); paper prints the Chinese first with the English beside it (``both``). A
+reason's words are ``gatecore.reasons``' and are not repeated here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from central.models.incidents import OBSERVATION, OPEN, REFERRED, RELEASED, REMEASURED
+from central.models.reports import OFFICE, UNIT
+
+Words = tuple[str, str]
+
+KIND_LABELS: dict[str, Words] = {  # pass kinds
+    "RESIDENT": ("住户", "Resident"),
+    "TENANT": ("租户", "Tenant"),
+    "STAFF": ("教职工", "Staff"),
+    "STUDENT": ("学生", "Student"),
+    "FOREIGN_TEACHER": ("外籍教师", "Foreign teacher"),
+    "INTL_STUDENT": ("留学生", "International student"),
+    "CONTRACTOR": ("施工人员", "Contractor"),
+    "VISITOR": ("访客", "Visitor"),
+    "VEHICLE": ("车辆", "Vehicle"),
+}
+STATE_WORDS: dict[str, Words] = {  # fever incident states
+    OPEN: ("待处置", "open"),
+    OBSERVATION: ("已送留观", "sent to observation"),
+    REMEASURED: ("已复测", "remeasured"),
+    RELEASED: ("已解除", "released"),
+    REFERRED: ("已转诊", "referred"),
+}
+REPORT_KINDS: dict[str, Words] = {OFFICE: ("保卫处", "security office"), UNIT: ("各单位", "units")}
+
+CARD: dict[str, Words] = {
+    "title": ("校园出入证", "Campus Pass"),
+    "campus": ("校区", "Campus"),
+    "household": ("住户", "Household"),
+    "name": ("姓名", "Name"),
+    "kind": ("类别", "Kind"),
+    "valid": ("有效期", "Valid"),
+    "serial": ("编号", "Serial"),
+}
+
+# the daily report: row labels, then the words inside values ({names} are filled in by ``both``)
+REPORT: dict[str, Words] = {
+    "report": ("报告", "Report"),
+    "daily": ("日报告", "Daily report"),
+    "zero": ("零报告", "Zero report"),
+    "version": ("版本", "Version"),
+    "period": ("统计时段", "Period"),
+    "made_at": ("生成时间", "Made at"),
+    "entries": ("进校人次", "Entries"),
+    "exits": ("出校人次", "Exits"),
+    "fevers": ("发热人数", "People with fever"),
+    "incidents": ("发热事件", "Fever incidents"),
+    "overrides": ("人工放行/禁行", "Guard overrides"),
+    "identity_refusals": ("身份核验拒绝", "Refused on identity"),
+    "exits_lapsed": ("许可失效放行离校", "Let out, permission lapsed"),
+    "symptom_referrals": ("咳嗽等症状转医务室", "Sent to medical duty (symptoms)"),
+    "closed_management_refusals": ("封闭管理拒绝离校", "Exits refused (closed management)"),
+    "offline_decisions": ("离线判定", "Offline decisions"),
+    "conflicts": ("离线冲突", "Offline conflicts"),
+    "gates_offline": ("离线门岗", "Gates offline"),
+    "gate_offline": ("离线门岗", "Gate offline"),
+    "sequence_gaps": ("序号缺口", "Sequence gaps"),
+    "sequence_gap": ("序号缺口", "Sequence gap"),
+    "gate": ("门岗", "Gate"),
+    "case": ("发热", "Fever"),
+    "cases": ("发热/症状病例", "Fever/symptom cases"),
+    "refused": ("拒绝", "Refused"),
+    "note": ("更正说明", "Correction note"),
+    "signed": ("审签", "Signed off"),
+    "item": ("项目", "Item"),
+    "value": ("数值", "Value"),
+    # inside values
+    "version_n": ("第{n}版", "version {n}"),
+    "corrects": ("更正第{id}号报告", "corrects report #{id}"),
+    "to": ("至", "to"),
+    "zone": ("{zone} 时间", "time"),
+    "late": ("迟报：系统停机后补报", "late: made after central was down"),
+    "incidents_detail": (
+        "未结 {open}，超一小时未报 {overdue}",
+        "open {open}, unreported after 1 h {overdue}",
+    ),
+    "offline_for": ("离线 {minutes} 分钟，{outages} 次", "offline {minutes} min, {outages} outage(s)"),
+    "offline_at_least": (
+        "离线至少 {minutes} 分钟，{outages} 次",
+        "offline at least {minutes} min, {outages} outage(s)",
+    ),
+    "offline_decided": ("离线判定 {n} 条", "{n} offline decision(s)"),
+    "numbered_back": ("序号倒退至 {first}（曾到 {last}）", "numbered back to {first} after {last}"),
+    "never_received": ("序号 {span} 未收到", "seqs {span} never received"),
+    "in": ("进校", "in"),
+    "out": ("出校", "out"),
+    "refusals": ("拒绝", "refused"),
+    "scans": ("扫码", "scans"),
+    "reported": ("已上报", "reported"),
+    "unreported": ("未上报", "not reported"),
+    "unregistered": ("未登记", "unregistered"),
+    "none": ("无", "none"),
+    "unsigned": ("未审签", "not signed"),
+    # the paper form's signature lines
+    "reported_by": ("填报人", "Reported by"),
+    "reviewed_by": ("审核人", "Reviewed by"),
+    "date": ("日期", "Date"),
+}
+
+
+def both(words: Words, sep: str = " ", **values: Any) -> str:
+    """'中文 English' with ``values`` filled into both (a sentence reads better apart: ``sep=" / "``)."""
+    zh, en = words
+    return f"{zh.format(**values)}{sep}{en.format(**values)}"
