@@ -100,6 +100,7 @@ class Fleet:
             self.report.interrupted = stop.is_set()
             self._expire(everything=True)
             self.report.disconnects = sum(c.disconnects for c in links)
+            self._sign_off(links)
             await hub.close()
             self.report.cpu_seconds = time.process_time() - cpu
         return self.report
@@ -167,6 +168,16 @@ class Fleet:
                 self.report.statuses += 1
             i = (i + 1) % len(links)
             await asyncio.sleep(step)
+
+    def _sign_off(self, links: list[AioClient]) -> None:
+        # a gate that sent heartbeats stops as a gate does: its retained status says stopped, so the
+        # broker does not keep a thousand gates "online" for the next central that subscribes
+        if self.options.status_every <= 0:
+            return
+        for (gate_id, _), link in zip(self.gates, links, strict=True):
+            if link.ready.is_set():
+                status = GateStatus(gate_id=gate_id, state="offline", stopped=True)
+                link.publish(topics.gate_status(gate_id), status.to_json(), qos=1, retain=True)
 
     def _scan(self, link: AioClient, i: int) -> None:
         gate_id, campus = self.gates[i]

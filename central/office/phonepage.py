@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from central.models.journal import EntryEvent, HouseholdDay
 from central.models.registry import Campus, Gate, Household, Pass, Person
 from central.office.passcards import last_day
-from central.office.printed import KIND_LABELS
+from central.office.printed import KIND_LABELS, PHONE_RULES, fill
 from central.office.registry import latest_policy
 from gatecore.campus import DEFAULT_TZ
 from gatecore.masking import mask_name
@@ -41,24 +41,21 @@ def current_phone_pass(session: Session, secret: str, now: datetime) -> Pass | N
 
 def rules(policy: CampusPolicy) -> list[tuple[str, str]]:
     """The campus's rules as sentences a resident reads: (zh, en)."""
-    out = [
-        (
-            f"体温 {policy.fever_threshold:.1f}℃ 及以上不得入校",
-            f"{policy.fever_threshold:.1f} °C or more: no entry",
-        ),
-    ]
+    words = PHONE_RULES
+    out = [fill(words["fever"], threshold=f"{policy.fever_threshold:.1f}")]
     if policy.household_quota:
-        out.append(("每户每天只限一人出入", "one person per household a day"))
+        out.append(words["household"])
     if policy.opens and policy.closes:
-        hours = f"{policy.opens.strftime('%H:%M')}–{policy.closes.strftime('%H:%M')}"
-        out.append((f"开放时间 {hours}", f"open {hours}"))
+        out.append(
+            fill(words["hours"], hours=f"{policy.opens.strftime('%H:%M')}–{policy.closes.strftime('%H:%M')}")
+        )
     else:
-        out.append(("全天开放", "open all day"))
+        out.append(words["all_day"])
     kinds = sorted(policy.allowed_kinds, key=lambda k: k.name)
     if set(kinds) != set(PassKind):  # all kinds allowed: nothing to say
-        zh = "、".join(KIND_LABELS[k.name][0] for k in kinds) or "无"
-        en = ", ".join(KIND_LABELS[k.name][1] for k in kinds) or "none"
-        out.append((f"允许通行：{zh}", f"allowed: {en}"))
+        zh = "、".join(KIND_LABELS[k.name][0] for k in kinds) or words["no_kinds"][0]
+        en = ", ".join(KIND_LABELS[k.name][1] for k in kinds) or words["no_kinds"][1]
+        out.append((fill(words["allowed"], kinds=zh)[0], fill(words["allowed"], kinds=en)[1]))
     return out
 
 

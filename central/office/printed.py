@@ -34,6 +34,16 @@ STATE_WORDS: dict[str, Words] = {  # fever incident states
 }
 REPORT_KINDS: dict[str, Words] = {OFFICE: ("保卫处", "security office"), UNIT: ("各单位", "units")}
 
+# the campus's rules on the resident's phone page ({values} filled in by ``fill``)
+PHONE_RULES: dict[str, Words] = {
+    "fever": ("体温 {threshold}℃ 及以上不得入校", "{threshold} °C or more: no entry"),
+    "household": ("每户每天只限一人出入", "one person per household a day"),
+    "hours": ("开放时间 {hours}", "open {hours}"),
+    "all_day": ("全天开放", "open all day"),
+    "allowed": ("允许通行：{kinds}", "allowed: {kinds}"),
+    "no_kinds": ("无", "none"),
+}
+
 CARD: dict[str, Words] = {
     "title": ("校园出入证", "Campus Pass"),
     "campus": ("校区", "Campus"),
@@ -107,6 +117,11 @@ REPORT: dict[str, Words] = {
     "reviewed_by": ("审核人", "Reviewed by"),
     "date": ("日期", "Date"),
 }
+
+
+def fill(words: Words, **values: Any) -> Words:
+    """(zh, en) with ``values`` filled into each."""
+    return words[0].format(**values), words[1].format(**values)
 
 
 def both(words: Words, sep: str = " ", **values: Any) -> str:

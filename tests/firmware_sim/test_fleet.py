@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from campusgate.fleet_plan import plan_from_settings
-from central.models.journal import GateState
+from central.models.journal import GateOutage
 from firmware_sim.fleet import FleetOptions, run_fleet
 from firmware_sim.fleet_mix import EXPECTED, MixError, forge, parse_mix
 from gatecore.reasons import Reason
@@ -43,16 +43,17 @@ def test_a_fleet_gets_every_scan_answered_as_its_mix_expects(broker, tmp_path: P
             status_every=2.0,
         )
         report = run_fleet(plan, options)
-        # every gate's heartbeat reached central's gate states (stored in batches, off paho's thread)
+        # every gate's heartbeat reached central's gate states (stored in batches, off paho's thread),
+        # and at the end each gate signed off as stopped: online, then an outage caused by the stop
         fleet_gates = {gate for gate, _ in plan.gates[:GATES]}
         assert report.statuses >= GATES
 
-        def online() -> set[str]:
+        def stopped() -> set[str]:
             with Session(central.engine) as s:
-                rows = s.exec(select(GateState.gate_id).where(GateState.state == "online"))
+                rows = s.exec(select(GateOutage.gate_id).where(GateOutage.cause == "stopped"))
                 return set(rows) & fleet_gates
 
-        assert wait_until(lambda: online() == fleet_gates, 10), fleet_gates - online()
+        assert wait_until(lambda: stopped() == fleet_gates, 10), fleet_gates - stopped()
     finally:
         central.stop()
 

@@ -49,7 +49,8 @@ def test_phone_code_is_signed_for_one_minute_and_accepted(c: Client, world: Worl
     assert 'id="today-free"' in page.text and "今日尚未使用" in page.text
     last = (datetime.now(UTC) + timedelta(days=7) - timedelta(microseconds=1)).astimezone(LOCAL).date()
     assert f"通行证有效期至 {last.isoformat()}" in page.text
-    assert "不得入校" in page.text
+    assert "不得入校" in page.text and "°C or more: no entry" in page.text  # Chinese, English beside
+    assert "每户每天只限一人出入" in page.text and "one person per household a day" in page.text
     code = c.http.get(link + "/code").json()
     now = datetime.now(UTC)
     claims = verify_token(code["qr"], world.keyring.public_keys(), now)

@@ -56,6 +56,7 @@ def test_the_catalogue_has_both_languages() -> None:
         printed.REPORT_KINDS,
         printed.STATE_WORDS,
         printed.KIND_LABELS,
+        printed.PHONE_RULES,
     ):
         for key, (zh, en) in group.items():
             assert CJK.search(zh) and WORD.search(en) and not CJK.search(en), key
