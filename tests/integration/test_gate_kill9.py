@@ -21,6 +21,7 @@ from central.demo.seed import local_today, seed_demo
 from central.models.journal import EntryEvent
 from central.models.registry import Gate
 from central.settings import CentralSettings
+from gatecore.messages import ScanEvent
 from tests.gate_agent.conftest import wait_until
 from transport.broker import MosquittoBroker, free_port
 
@@ -39,6 +40,18 @@ def _outbox(db: Path) -> list[str] | None:
             return [r[0] for r in conn.execute("SELECT event_id FROM outbox ORDER BY seq")]
     except sqlite3.OperationalError:
         return None
+
+
+def _decided_offline(db: Path) -> int:
+    """How many outbox events carry the gate's own offline decision (attached after it decided)."""
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            payloads = [r[0] for r in conn.execute("SELECT payload FROM outbox")]
+    except sqlite3.OperationalError:
+        return 0
+    return sum(ScanEvent.from_json(p).offline is not None for p in payloads)
 
 
 def _spawn(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
@@ -87,6 +100,8 @@ def test_outbox_survives_kill9_and_drains_once(tmp_path: Path) -> None:
             proc.stdin.write(f"36.6\nscan {p.token}\n".encode())
         proc.stdin.flush()
         assert wait_until(lambda: len(_outbox(db) or []) == SCANS, 20), "scans never reached the outbox"
+        # killed once the gate has acted on every scan (a scan it never decided is central's alone)
+        assert wait_until(lambda: _decided_offline(db) == SCANS, 20), "scans never decided offline"
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         before = _outbox(db) or []
