@@ -35,15 +35,18 @@ class RegistryCache:
         self._pending: dict[tuple[Any, ...], Any] = {}  # seen in the open transaction
         self.hits = self.misses = 0
 
-    def refresh(self, session: Session) -> None:
-        """Read the registry revision (inside the batch's transaction); drop everything if it moved."""
+    def refresh(self, session: Session) -> bool:
+        """Read the registry revision (inside the batch's transaction); drop everything if it moved.
+        Whether the revision moved (or was read for the first time)."""
         self._pending.clear()  # a batch that failed committed nothing it saw
         revision = current_revision(session)
-        if revision != self.revision or len(self._values) > MAX_ENTRIES:
-            if self.revision is not None:
+        moved = revision != self.revision
+        if moved or len(self._values) > MAX_ENTRIES:
+            if self.revision is not None and moved:
                 logger.info("registry revision %s -> %s: facts cache dropped", self.revision, revision)
             self._values.clear()
             self.revision = revision
+        return moved
 
     def row(self, session: Session, model: type[M], key: Any) -> M | None:
         """``session.get(model, key)``, from memory when this revision already read it."""
@@ -108,8 +111,9 @@ class RegistryCache:
 class NoCache(RegistryCache):
     """Reads straight from the database every time (tools and tests that change rows in-line)."""
 
-    def refresh(self, session: Session) -> None:
-        """Nothing is kept, so nothing to drop."""
+    def refresh(self, session: Session) -> bool:
+        """Nothing is kept, so nothing to drop; the registry may always have moved."""
+        return True
 
     def has(self, key: tuple[Any, ...]) -> bool:
         """Nothing is held."""

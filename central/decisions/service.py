@@ -172,7 +172,8 @@ class DecisionService:
             out: list[Outgoing] = []
             try:
                 with session_scope(self.engine) as session:
-                    self.cache.refresh(session)
+                    if self.cache.refresh(session):  # a key rotation moves the revision too
+                        self.keyring.learn(session)
                     batch = Batch(session, ids)
                     passes = [self._claims(i.event) for i in events]
                     gate_ids = {i.event.gate_id for i in events}

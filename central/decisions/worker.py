@@ -130,6 +130,7 @@ class Worker:
         """Publish every registered gate's config; the number published."""
         now = datetime.now(UTC)
         with session_scope(read_only(self.engine)) as session:
+            self.keyring.learn(session)  # a rotation since: the gates get the new public key too
             gate_ids = list(session.exec(select(Gate.gate_id).order_by(Gate.gate_id)))
             configs = gate_configs(session, gate_ids, self.keyring.public_keys_b64(), now)
         topic = topics.gate_config
@@ -158,7 +159,12 @@ class Worker:
             self._configs_wanted.set()
 
     def _publish_configs(self) -> None:
+        keys_seen = self.keyring.version
         while not self._watching.is_set():
+            if self.keyring.version != keys_seen and self.configs_published.is_set():
+                # a rotation learnt by the decision thread: the gates need the new public key now
+                keys_seen = self.keyring.version
+                self._configs_wanted.set()
             if not self._configs_wanted.wait(0.5):
                 continue
             self._configs_wanted.clear()

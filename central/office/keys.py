@@ -6,6 +6,9 @@ from a secret store): each worker verifies every pass, whichever worker signed i
 Rotation (``campusgate keys rotate``): a new key signs from then on; the older ones are retired
 with a ``verify_until`` (the latest expiry of any pass then on file), so every pass printed before
 keeps working until it expires, and the key drops out of verification and gate configs after that.
+Running processes learn a rotation without a restart (:meth:`KeyRing.learn`, called when the
+registry's revision moves): they verify the new key at once, and sign with it once its file is in
+their keys directory.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import base64
 import logging
 import os
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -46,13 +50,15 @@ def _raw_public(key: Ed25519PublicKey) -> bytes:
 class KeyRing:
     """Private keys from disk (the newest signs), public keys from disk and database (all verify)."""
 
-    def __init__(self, private_keys: dict[int, Ed25519PrivateKey]) -> None:
+    def __init__(self, private_keys: dict[int, Ed25519PrivateKey], keys_dir: Path | None = None) -> None:
         if not private_keys:
             raise KeyRingError("a key ring needs at least one private key")
         self._private = dict(private_keys)
         self._public = {kid: k.public_key() for kid, k in private_keys.items()}
         self._verify_until: dict[int, datetime] = {}  # retired keys: when their last pass expires
         self.signing_kid = max(private_keys)
+        self.keys_dir = keys_dir  # where a rotation's new private key appears
+        self.version = 0  # moved whenever the keys learnt change (the gates' configs carry them)
 
     @classmethod
     def open(cls, keys_dir: Path) -> KeyRing:
@@ -62,13 +68,10 @@ class KeyRing:
         for path in sorted(keys_dir.iterdir()):
             match = _KEY_FILE.match(path.name)
             if match:
-                key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-                if not isinstance(key, Ed25519PrivateKey):
-                    raise KeyRingError(f"{path} is not an Ed25519 private key")
-                keys[int(match.group(1))] = key
+                keys[int(match.group(1))] = _load(path)
         if not keys:
             keys[1] = _create(keys_dir, 1)
-        return cls(keys)
+        return cls(keys, keys_dir)
 
     def rotate(self, keys_dir: Path) -> int:
         """Create the next key; it signs from now on, the older ones still verify."""
@@ -89,12 +92,38 @@ class KeyRing:
                 logger.info("registered signing key %s", kid)
             elif row.public_key != encoded:
                 raise KeyRingError(f"key id {kid} on disk differs from the one registered in the database")
-        for kid, row in known.items():
-            if kid not in self._public:
-                self._public[kid] = public_key_from_bytes(base64.b64decode(row.public_key))
-            if row.verify_until is not None:
-                self._verify_until[kid] = utc(row.verify_until)
         session.flush()
+        self._learn(known.values())
+
+    def learn(self, session: Session) -> bool:
+        """Learn keys another process registered or retired (a rotation) without a restart: verify a
+        new key at once, sign with it once its private file is in our keys directory, and drop a
+        retired key after its ``verify_until``. Whether anything changed."""
+        return self._learn(session.exec(select(SigningKey)).all())
+
+    def _learn(self, rows: Iterable[SigningKey]) -> bool:
+        public, until = dict(self._public), dict(self._verify_until)
+        for row in rows:
+            if row.kid not in public:
+                public[row.kid] = public_key_from_bytes(base64.b64decode(row.public_key))
+            if row.verify_until is not None:
+                until[row.kid] = utc(row.verify_until)
+        newest = max(public)
+        if newest > self.signing_kid and newest not in self._private and self.keys_dir is not None:
+            path = self.keys_dir / f"kid-{newest}.pem"
+            key = _load(path) if path.exists() else None
+            if key is not None and _raw_public(key.public_key()) == _raw_public(public[newest]):
+                self._private[newest] = key
+        changed = public.keys() != self._public.keys() or until != self._verify_until
+        # whole dicts replaced, never edited in place: other threads read them without a lock
+        self._public, self._verify_until = public, until
+        if max(self._private) != self.signing_kid:
+            self.signing_kid, changed = max(self._private), True
+            logger.info("signing with key %s from now on", self.signing_kid)
+        if changed:
+            self.version += 1
+            logger.info("signing keys learnt: %s", ", ".join(str(k) for k in sorted(public)))
+        return changed
 
     def public_keys(self, now: datetime | None = None) -> dict[int, Ed25519PublicKey]:
         """Every key that may have signed a pass still in use, by key id (retired keys until every
@@ -142,7 +171,7 @@ def rotate_keys(
     settings: CentralSettings, engine: Engine, *, now: datetime | None = None
 ) -> tuple[int, datetime]:
     """Create the next signing key and retire the older ones: (new key id, when the old keys' last
-    pass expires). Running central processes sign with the new key after a restart."""
+    pass expires). Running central processes learn it when the registry's revision moves."""
     at = now or datetime.now(UTC)
     keyring = open_keyring(settings, engine)
     with session_scope(engine) as session:
@@ -167,6 +196,13 @@ def open_keyring(settings: CentralSettings, engine: Engine) -> KeyRing:
     return keyring
 
 
+def _load(path: Path) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyRingError(f"{path} is not an Ed25519 private key")
+    return key
+
+
 def _create(keys_dir: Path, kid: int) -> Ed25519PrivateKey:
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
@@ -177,10 +213,7 @@ def _create(keys_dir: Path, kid: int) -> Ed25519PrivateKey:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(loaded, Ed25519PrivateKey):
-            raise KeyRingError(f"{path} is not an Ed25519 private key") from None
-        return loaded
+        return _load(path)
     with os.fdopen(fd, "wb") as f:
         f.write(pem)
     logger.info("created signing key %s in %s", kid, keys_dir)

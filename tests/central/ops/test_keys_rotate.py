@@ -79,3 +79,34 @@ def test_keys_rotate_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ca
     listing = capsys.readouterr().out.splitlines()
     assert listing[0].startswith("key 1:") and "retired" in listing[0] and "on disk" in listing[0]
     assert listing[1].startswith("key 2:") and "signing" in listing[1]
+
+
+def test_a_running_central_learns_a_rotation_without_a_restart(tmp_path: Path) -> None:
+    settings = CentralSettings(database_url=f"sqlite:///{tmp_path}/c.db", data_dir=tmp_path / "data")
+    engine = make_engine(settings.database_url)
+    create_all(engine)
+    running = open_keyring(settings, engine)  # the key ring of a central process left running
+    world = build_world(engine, running, gate_id=GATE)
+    service = DecisionService(engine, running)
+    topic, payload = world.scan(world.tokens["zhang"])
+    [answer, *_] = service.handle(topic, payload, NOW)  # the worker has read the registry once
+    assert DecisionMessage.from_json(answer.payload).reason is Reason.OK
+
+    _, until = rotate_keys(settings, engine, now=NOW)  # `campusgate keys rotate`, another process
+    with session_scope(engine) as session:  # a pass the API signs with the new key
+        new_token = open_keyring(settings, engine).issue(session.get(Pass, world.passes["staff"]))
+    topic, payload = world.scan(new_token)
+    [answer, *_] = service.handle(topic, payload, NOW)
+    assert DecisionMessage.from_json(answer.payload).reason is Reason.OK  # not token_unknown_key
+
+    # the running process now signs with the new key (its file is in the shared keys directory),
+    # gives gates both keys, and drops the old one once every pass it signed has expired
+    assert running.signing_kid == 2
+    with session_scope(engine) as session:
+        claims = read_pass(
+            running.issue(session.get(Pass, world.passes["li"])), running.public_keys(NOW), NOW
+        )
+    assert isinstance(claims, PassClaims) and claims.key_id == 2
+    assert sorted(_gate_keys(engine, running, NOW)) == [1, 2]
+    assert sorted(running.public_keys(until + timedelta(seconds=1))) == [2]
+    engine.dispose()
