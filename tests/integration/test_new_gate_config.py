@@ -12,10 +12,13 @@ import httpx
 from sqlmodel import Session, select
 
 from central.app import CentralHandle
-from central.models.registry import Campus
+from central.models.registry import Campus, Gate
+from central.office.keys import rotate_keys
 from central.office.users import ensure_admin
 from gatecore import topics
-from gatecore.messages import GateConfig, GateStatus
+from gatecore.ids import uuid7
+from gatecore.messages import GateConfig, GateStatus, ScanEvent, Temperature
+from gatecore.thermoline import SensorStatus
 from transport.mqtt import LinkOptions, MqttLink
 
 
@@ -70,3 +73,32 @@ def test_a_created_gate_and_a_gate_without_config_get_a_retained_config(
     finally:
         pub.publish(topics.gate_status("brand-new"), b"", qos=1, retain=True)
         pub.stop()
+
+
+def test_a_key_rotation_reaches_the_gates_without_restarting_central(central: CentralHandle, broker) -> None:  # type: ignore[no-untyped-def]
+    """`campusgate keys rotate` runs in another process; the running central learns it with the next
+    batch it decides and republishes every gate's config with the new public key beside the old."""
+    with Session(central.engine) as s:
+        gate_id = s.exec(select(Gate.gate_id).order_by(Gate.gate_id)).first()
+    assert gate_id is not None
+    assert sorted(_retained_config(broker, gate_id).public_keys) == ["1"]
+    rotate_keys(central.settings, central.engine)
+    event = ScanEvent(
+        event_id=uuid7(int(time.time() * 1000), os.urandom(10)),
+        gate_id=gate_id,
+        seq=1,
+        gate_time=datetime.now(UTC),
+        qr="not a pass",
+        temperature=Temperature(36.5, SensorStatus.OK),
+    )
+    link = MqttLink(f"rotate-gate-{os.getpid()}", LinkOptions(port=broker.port))
+    link.start(wait=5)
+    try:
+        link.publish(topics.gate_events(gate_id), event.to_json(), qos=1)  # any scan: a batch decided
+        deadline = time.monotonic() + 10
+        while sorted(_retained_config(broker, gate_id).public_keys) != ["1", "2"]:
+            assert time.monotonic() < deadline, "the gates never got the new key"
+            time.sleep(0.2)
+    finally:
+        link.stop()
+    assert central.keyring.signing_kid == 2  # the console signs new passes with it too
