@@ -27,7 +27,7 @@ from central.models.users import User
 from central.office.changes import record_change
 from central.office.errors import Conflict, Invalid, must_get
 from central.office.schemas import CampusCreate, GateCreate, GateUpdate
-from gatecore.campus import DEFAULT_TZ, policy_problems, valid_timezone
+from gatecore.campus import DEFAULT_TZ, PolicyValueError, policy_problems, valid_timezone
 from gatecore.gatefacts import GateRegistry
 from gatecore.messages import GateConfig
 from gatecore.policy import CampusPolicy, Window
@@ -118,6 +118,8 @@ def changed_policy(session: Session, campus_id: int, changes: dict[str, Any]) ->
         )
     try:
         return CampusPolicy.from_dict({**current, **changes})
+    except PolicyValueError as exc:
+        raise PolicyError(exc.problems) from None
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise PolicyError([("changes", f"策略值无效：{exc}", f"invalid policy: {exc}")]) from None
 
