@@ -7,7 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
-from central.models.base import DbId, plain_text
+from central.models.base import DbId, filled, one_line, plain_text
 from central.models.registry import STUDENT_NO_LENGTH
 from gatecore.campus import DEFAULT_TZ, valid_timezone
 from gatecore.tokens import EARLIEST, LATEST, PassKind
@@ -15,8 +15,8 @@ from gatecore.tokens import EARLIEST, LATEST, PassKind
 T = TypeVar("T")
 
 
-Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(plain_text)]
-Line = Annotated[str, Field(max_length=200), AfterValidator(plain_text)]  # may be empty
+Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(one_line), AfterValidator(filled)]
+Line = Annotated[str, Field(max_length=200), AfterValidator(one_line)]  # may be empty
 
 
 def _kind(value: str) -> str:

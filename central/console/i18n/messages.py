@@ -126,6 +126,11 @@ _ROWS: list[tuple[str, str]] = [
         "与同一样本已记录的{v}结果矛盾",
     ),
     (r"text must not contain a NUL character", "文本不能含有 NUL 字符"),
+    (
+        r"text must not contain control characters \(line breaks, tabs or direction overrides\)",
+        "文本不能含有控制字符（换行、制表符或文字方向控制符）",
+    ),
+    (r"must not be blank", "不能为空白"),
     (r"column (?P<v>.+): text must not contain a NUL character", "“{v}”列：文本不能含有 NUL 字符"),
     (r"column (?P<v>.+): longer than (?P<n>\d+) characters", "“{v}”列：超过 {n} 个字符"),
     (r"no registered person: student number " + _Q, "没有登记此人：学号 {v}"),

@@ -96,3 +96,33 @@ def test_the_openapi_document_names_error_answers_and_file_types(office: TestCli
     card = doc["paths"]["/api/v1/passes/{pass_id}/card.pdf"]["get"]["responses"]
     assert set(card) >= {"200", "401", "403", "404", "422"}
     assert list(card["200"]["content"]) == ["application/pdf"]
+
+
+@pytest.mark.parametrize(
+    "name,said",
+    [
+        ("   ", "must not be blank"),
+        ("\u3000", "must not be blank"),  # an ideographic space
+        ("\u200f\u200f", "must not be blank"),  # right-to-left marks alone: nothing to read
+        ("张\n三", "control characters"),
+        ("张\x07三", "control characters"),
+        ("\u202e三张", "control characters"),  # a right-to-left override reorders what a reader sees
+    ],
+)
+def test_a_name_with_nothing_to_read_or_a_control_inside_is_refused(
+    world: World, office: TestClient, name: str, said: str
+) -> None:
+    before = office.get("/api/v1/people").json()["count"]
+    r = office.post("/api/v1/people", json={"name": name, "category": "staff"})
+    assert r.status_code == 422, r.text
+    (error,) = r.json()["detail"]
+    assert error["loc"] == ["body", "name"] and said in error["msg_en"] and error["msg_zh"] != error["msg_en"]
+    assert office.get("/api/v1/people").json()["count"] == before  # nothing stored
+
+
+def test_names_are_trimmed_and_any_script_or_emoji_is_kept(world: World, office: TestClient) -> None:
+    r = office.post("/api/v1/people", json={"name": " 阿依古丽\t", "category": "staff"})
+    assert r.status_code == 201 and r.json()["name"] == "阿依古丽"
+    for name in ("ئايگۈل\u200f", "王😀"):
+        r = office.post("/api/v1/people", json={"name": name, "category": "staff"})
+        assert r.status_code == 201 and r.json()["name"] == name
