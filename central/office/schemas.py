@@ -41,7 +41,7 @@ class Page(BaseModel, Generic[T]):
 
 def _zone(value: str) -> str:
     if not valid_timezone(value):
-        raise ValueError(f"时区“{value}”不在 IANA 时区库中 / time zone {value!r} is not in the IANA database")
+        raise ValueError(f"time zone {value!r} is not in the IANA database")
     return value
 
 

@@ -71,6 +71,7 @@ _ROWS: list[tuple[str, str]] = [
         "请只填一项：人员编号（无住户时另选校区）、车辆编号、住户编号或校区",
     ),
     (r"unknown time zone " + _Q, "未知时区 {v}"),
+    (r"time zone " + _Q + " is not in the IANA database", "时区“{v}”不在 IANA 时区库中"),
     (r"choose a file", "请选择文件"),
     # the import
     (r"(?P<f>.+): expected a \.csv or \.xlsx file", "{f}：请上传 .csv 或 .xlsx 文件"),

@@ -77,6 +77,9 @@ def test_campus_with_a_misspelt_time_zone_is_refused(world: World, tmp_path: Pat
         "POST", "/api/v1/campuses", json={"code": "x", "name_zh": "新校区", "timezone": "Asia/Shangai"}
     )
     assert r.status_code == 422 and "IANA" in r.text
+    (error,) = r.json()["detail"]
+    assert error["msg_zh"] == "时区“Asia/Shangai”不在 IANA 时区库中"
+    assert error["msg_en"] == "time zone 'Asia/Shangai' is not in the IANA database"  # English alone
 
 
 def _store_bad_timezone(world: World) -> None:
