@@ -26,7 +26,7 @@ from central.models.registry import (
 from central.models.users import User
 from central.office.changes import record_change
 from central.office.errors import Conflict, Invalid, must_get
-from central.office.schemas import CampusCreate, GateCreate, GateUpdate
+from central.office.schemas import CampusCreate, GateCreate, GateUpdate, id_number_form
 from gatecore.campus import DEFAULT_TZ, PolicyValueError, policy_problems, valid_timezone
 from gatecore.gatefacts import GateRegistry
 from gatecore.messages import GateConfig
@@ -275,7 +275,7 @@ def _sorted(m: dict[int, list[Window]]) -> dict[int, tuple[Window, ...]]:
 
 def id_hash(id_number: str) -> str:
     """The stored form of an ID-card number: a SHA-256 of the normalised number."""
-    return hashlib.sha256(id_number.strip().upper().encode()).hexdigest()
+    return hashlib.sha256(id_number_form(id_number).encode()).hexdigest()
 
 
 def create_campus(session: Session, *, actor: User, body: CampusCreate) -> Campus:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -119,12 +120,22 @@ class PersonBase(BaseModel):
     student_no: str | None = Field(default=None, max_length=STUDENT_NO_LENGTH)
 
 
+def id_number_form(id_number: str) -> str:
+    """An ID-card number as it is compared: full-width digits as ASCII (NFKC), no spaces, upper-case X."""
+    return unicodedata.normalize("NFKC", id_number).strip().upper()
+
+
+def _id_number(value: str) -> str:
+    value = id_number_form(plain_text(value))
+    if len(value) not in (15, 18):  # as the import checks it
+        raise ValueError("ID number must have 15 or 18 characters")
+    return value
+
+
 class PersonCreate(PersonBase):
     """A new person; the ID-card number is hashed, only its last four characters are kept."""
 
-    id_number: Annotated[str, AfterValidator(plain_text)] | None = Field(
-        default=None, min_length=4, max_length=32
-    )
+    id_number: Annotated[str, Field(max_length=32), AfterValidator(_id_number)] | None = None
     phone: Line | None = None
 
 
