@@ -17,6 +17,13 @@ FEVER_THRESHOLD_RANGE = (37.0, 38.5)  # outside it the fever rule is off in prac
 PLAUSIBLE_BOUNDS = (30.0, 45.0)  # the plausible-reading window must lie inside these
 GROUP_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")  # a pass kind ("student") or a person's group tag
 MAX_NAT_HOURS = 24 * 30  # a month: longer is no testing programme
+_ZH = {
+    "fever_threshold": "发热阈值",
+    "plausible_min": "合理体温下限",
+    "plausible_max": "合理体温上限",
+    "opens": "开放时间",
+    "closes": "关闭时间",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,18 +66,75 @@ class CampusPolicy:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> CampusPolicy:
-        """Inverse of to_dict; unknown keys are an error."""
+        """Inverse of to_dict; unknown keys are an error, a value of the wrong shape a PolicyValueError."""
         d = dict(d)
+        problems: list[tuple[str, str, str]] = []
         if "allowed_kinds" in d:
-            d["allowed_kinds"] = frozenset(PassKind[k.upper()] for k in d["allowed_kinds"])
+            kinds = d["allowed_kinds"]
+            names = (
+                [k.upper() for k in kinds if isinstance(k, str)] if isinstance(kinds, list | tuple) else []
+            )
+            if len(names) != len(kinds) or not set(names) <= PassKind.__members__.keys():
+                every = ", ".join(k.name.lower() for k in PassKind)
+                problems.append(
+                    (
+                        "allowed_kinds",
+                        f"允许的人员类别须为列表，取值为：{every}",
+                        f"allowed_kinds must be a list of: {every}",
+                    )
+                )
+            else:
+                d["allowed_kinds"] = frozenset(PassKind[k] for k in names)
         if "closed_groups" in d:
-            if not isinstance(d["closed_groups"], list | tuple | set | frozenset):
-                raise ValueError('closed_groups must be a list of group codes, e.g. ["student"]')
-            d["closed_groups"] = frozenset(d["closed_groups"])
+            groups = d["closed_groups"]
+            if not isinstance(groups, list | tuple | set | frozenset) or not all(
+                isinstance(g, str) for g in groups
+            ):
+                problems.append(
+                    (
+                        "closed_groups",
+                        '封闭管理分组须为分组代码的列表，如 ["student"]',
+                        'closed_groups must be a list of group codes, e.g. ["student"]',
+                    )
+                )
+            else:
+                d["closed_groups"] = frozenset(groups)
         for key in ("opens", "closes"):
-            if d.get(key):
-                d[key] = time.fromisoformat(d[key])
+            value = d.get(key)
+            if value is None or value == "":
+                d[key] = None  # blank: always open (policy_problems wants both or neither)
+            elif (at := _local_time(value)) is None:
+                problems.append(
+                    (
+                        key,
+                        f"{_ZH[key]}须为当地时间 时:分（如 07:00），不带时区",
+                        f"{key} must be a local time HH:MM, e.g. 07:00",
+                    )
+                )
+            else:
+                d[key] = at
+        if problems:
+            raise PolicyValueError(problems)
         return cls(**d)
+
+
+class PolicyValueError(ValueError):
+    """Policy values of the wrong shape; ``problems`` as (field, 中文, English), like policy_problems."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
+        super().__init__("; ".join(en for _, _, en in problems))
+        self.problems = problems
+
+
+def _local_time(value: object) -> time | None:
+    """``value`` as a wall-clock time without an offset ("07:00"), or None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        at = time.fromisoformat(value)
+    except ValueError:
+        return None
+    return at if at.tzinfo is None else None
 
 
 def valid_timezone(name: str) -> bool:
@@ -87,6 +151,14 @@ def valid_timezone(name: str) -> bool:
 def policy_problems(policy: CampusPolicy) -> list[tuple[str, str, str]]:
     """What is wrong with a campus policy, as (field, 中文, English); empty when it can be used."""
     out: list[tuple[str, str, str]] = []
+    for name in ("fever_threshold", "plausible_min", "plausible_max", "household_quota"):
+        value = getattr(policy, name)
+        if name == "household_quota" and not isinstance(value, bool):
+            out.append((name, "一户一人规则须为 true 或 false", f"{name} must be true or false"))
+        elif name != "household_quota" and (isinstance(value, bool) or not isinstance(value, int | float)):
+            out.append((name, f"{_ZH[name]}须为数字（摄氏度）", f"{name} must be a number (°C)"))
+    if out:  # the ranges below compare numbers
+        return out
     lo, hi = FEVER_THRESHOLD_RANGE
     if not lo <= policy.fever_threshold <= hi:
         out.append(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Form, Path, Query, Request
@@ -16,7 +17,7 @@ from sqlmodel import Session, func, select
 
 from central.api.auth import require_roles
 from central.api.csrf import FORM_TYPES
-from central.models.base import MAX_DB_INT, NUL_REFUSED
+from central.models.base import MAX_DB_INT, NUL_REFUSED, utc
 from central.models.db import read_only
 from central.models.registry import Campus, Gate, Pass
 from central.models.users import Role, User
@@ -76,6 +77,16 @@ async def plain_request(request: Request) -> None:
         msg = f"Value error, {NUL_REFUSED}"
         raise RequestValidationError(
             [{"type": "value_error", "loc": loc, "msg": msg, "input": v} for loc, v in bad]
+        )
+
+
+def ordered_window(since: datetime | None, until: datetime | None) -> None:
+    """Refuse (422 on ``until``) a search window that does not end after it starts: an auditor who
+    swapped the two would otherwise read an empty log as a quiet one."""
+    if since is not None and until is not None and utc(until) <= utc(since):
+        msg = "Value error, the start time must be before the end time"
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("query", "until"), "msg": msg, "input": until.isoformat()}]
         )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -32,6 +34,28 @@ def plain_text(value: str) -> str:
     """``value`` as it is, or ValueError(``NUL_REFUSED``): the one check that text fits the database."""
     if "\x00" in value:
         raise ValueError(NUL_REFUSED)
+    return value
+
+
+# a C0/C1 control (a line break or tab inside a name) or a bidi embedding, override or isolate, which
+# reorders how the rest of a line reads on the console, a card or an exported spreadsheet
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(value: str) -> str:
+    """``value`` without surrounding white space (a cell's stray tab), refused if a control is left inside."""
+    value = plain_text(value).strip()
+    if _CONTROL.search(value):
+        raise ValueError(
+            "text must not contain control characters (line breaks, tabs or direction overrides)"
+        )
+    return value
+
+
+def filled(value: str) -> str:
+    """``value``, refused when nothing of it is visible (spaces, ideographic spaces, direction marks)."""
+    if all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in value):
+        raise ValueError("must not be blank")
     return value
 
 

@@ -29,12 +29,22 @@ def holders(session: Session, body: PassCreate) -> list[Person]:
     return list(session.exec(stmt.where(col(Person.household_id).in_(households))))
 
 
+def campus_of(session: Session, household: Household | None, body: PassCreate) -> int | None:
+    """The campus a pass is for: its household's; the request's campus_id must then agree, and without a
+    household it must name a campus that exists (None when there is neither)."""
+    if body.campus_id is not None:
+        must_get(session, Campus, body.campus_id, "campus")
+        if household is not None and household.campus_id != body.campus_id:
+            raise Invalid("the household is on another campus")
+    return household.campus_id if household else body.campus_id
+
+
 def vehicle_pass(session: Session, body: PassCreate) -> Pass:
     """A VEHICLE pass (the token's person id is the vehicle id), on the owner's household campus."""
     vehicle = must_get(session, Vehicle, body.vehicle_id, "vehicle")
     owner = session.get(Person, vehicle.owner_person_id)
     household = session.get(Household, owner.household_id) if owner and owner.household_id else None
-    campus_id = household.campus_id if household else body.campus_id
+    campus_id = campus_of(session, household, body)
     if campus_id is None:
         raise Invalid(f"the owner of vehicle {vehicle.id} has no household: give campus_id")
     assert vehicle.id is not None
@@ -61,7 +71,7 @@ def issue_passes(session: Session, body: PassCreate) -> list[Pass]:
     for person in people:
         assert person.id is not None
         household = session.get(Household, person.household_id) if person.household_id else None
-        campus_id = household.campus_id if household else body.campus_id
+        campus_id = campus_of(session, household, body)
         if campus_id is None:
             raise Invalid(f"person {person.id} has no household: give campus_id")
         passes.append(

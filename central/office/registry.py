@@ -26,8 +26,8 @@ from central.models.registry import (
 from central.models.users import User
 from central.office.changes import record_change
 from central.office.errors import Conflict, Invalid, must_get
-from central.office.schemas import CampusCreate, GateCreate, GateUpdate
-from gatecore.campus import DEFAULT_TZ, policy_problems, valid_timezone
+from central.office.schemas import CampusCreate, GateCreate, GateUpdate, id_number_form
+from gatecore.campus import DEFAULT_TZ, PolicyValueError, policy_problems, valid_timezone
 from gatecore.gatefacts import GateRegistry
 from gatecore.messages import GateConfig
 from gatecore.policy import CampusPolicy, Window
@@ -118,6 +118,8 @@ def changed_policy(session: Session, campus_id: int, changes: dict[str, Any]) ->
         )
     try:
         return CampusPolicy.from_dict({**current, **changes})
+    except PolicyValueError as exc:
+        raise PolicyError(exc.problems) from None
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise PolicyError([("changes", f"策略值无效：{exc}", f"invalid policy: {exc}")]) from None
 
@@ -273,7 +275,7 @@ def _sorted(m: dict[int, list[Window]]) -> dict[int, tuple[Window, ...]]:
 
 def id_hash(id_number: str) -> str:
     """The stored form of an ID-card number: a SHA-256 of the normalised number."""
-    return hashlib.sha256(id_number.strip().upper().encode()).hexdigest()
+    return hashlib.sha256(id_number_form(id_number).encode()).hexdigest()
 
 
 def create_campus(session: Session, *, actor: User, body: CampusCreate) -> Campus:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
-from central.models.base import DbId, plain_text
+from central.models.base import DbId, filled, one_line, plain_text
 from central.models.registry import STUDENT_NO_LENGTH
 from gatecore.campus import DEFAULT_TZ, valid_timezone
 from gatecore.tokens import EARLIEST, LATEST, PassKind
@@ -15,8 +16,8 @@ from gatecore.tokens import EARLIEST, LATEST, PassKind
 T = TypeVar("T")
 
 
-Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(plain_text)]
-Line = Annotated[str, Field(max_length=200), AfterValidator(plain_text)]  # may be empty
+Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(one_line), AfterValidator(filled)]
+Line = Annotated[str, Field(max_length=200), AfterValidator(one_line)]  # may be empty
 
 
 def _kind(value: str) -> str:
@@ -41,7 +42,7 @@ class Page(BaseModel, Generic[T]):
 
 def _zone(value: str) -> str:
     if not valid_timezone(value):
-        raise ValueError(f"时区“{value}”不在 IANA 时区库中 / time zone {value!r} is not in the IANA database")
+        raise ValueError(f"time zone {value!r} is not in the IANA database")
     return value
 
 
@@ -119,12 +120,22 @@ class PersonBase(BaseModel):
     student_no: str | None = Field(default=None, max_length=STUDENT_NO_LENGTH)
 
 
+def id_number_form(id_number: str) -> str:
+    """An ID-card number as it is compared: full-width digits as ASCII (NFKC), no spaces, upper-case X."""
+    return unicodedata.normalize("NFKC", id_number).strip().upper()
+
+
+def _id_number(value: str) -> str:
+    value = id_number_form(plain_text(value))
+    if len(value) not in (15, 18):  # as the import checks it
+        raise ValueError("ID number must have 15 or 18 characters")
+    return value
+
+
 class PersonCreate(PersonBase):
     """A new person; the ID-card number is hashed, only its last four characters are kept."""
 
-    id_number: Annotated[str, AfterValidator(plain_text)] | None = Field(
-        default=None, min_length=4, max_length=32
-    )
+    id_number: Annotated[str, Field(max_length=32), AfterValidator(_id_number)] | None = None
     phone: Line | None = None
 
 

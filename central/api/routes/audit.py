@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 
 from central.api.auth import require_roles
-from central.api.deps import AUDITORS, LOG_READERS, Limit, Offset, ReadSession
+from central.api.deps import AUDITORS, LOG_READERS, Limit, Offset, ReadSession, ordered_window
 from central.api.schemas import EntriesPublic, EntryPublic, RejectedPublic
 from central.audit import checkpoints as audit_checkpoints
 from central.audit.chain import verify
@@ -23,7 +23,12 @@ Auditor = Depends(require_roles(*AUDITORS))
 LogReader = Depends(require_roles(*LOG_READERS))
 
 
-Filters = Annotated[EntryFilter, Depends(EntryFilter)]
+def _filters(filters: Annotated[EntryFilter, Depends(EntryFilter)]) -> EntryFilter:
+    ordered_window(filters.since, filters.until)
+    return filters
+
+
+Filters = Annotated[EntryFilter, Depends(_filters)]
 
 
 class VerifyPublic(BaseModel):

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from central.api.deps import ChangeReader, Limit, Offset, ReadSession
+from central.api.deps import ChangeReader, Limit, Offset, ReadSession, ordered_window
 from central.office.changes import detail_of, search_changes
 from central.office.schemas import Page
 
@@ -45,6 +45,7 @@ def changes(
     offset: Offset = 0,
 ) -> Page[ChangePublic]:
     """Registry changes, newest first; ``since`` inclusive, ``until`` exclusive (no offset: UTC)."""
+    ordered_window(since, until)
     rows, total = search_changes(
         session,
         entity=entity,

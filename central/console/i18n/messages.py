@@ -71,6 +71,7 @@ _ROWS: list[tuple[str, str]] = [
         "请只填一项：人员编号（无住户时另选校区）、车辆编号、住户编号或校区",
     ),
     (r"unknown time zone " + _Q, "未知时区 {v}"),
+    (r"time zone " + _Q + " is not in the IANA database", "时区“{v}”不在 IANA 时区库中"),
     (r"choose a file", "请选择文件"),
     # the import
     (r"(?P<f>.+): expected a \.csv or \.xlsx file", "{f}：请上传 .csv 或 .xlsx 文件"),
@@ -126,6 +127,11 @@ _ROWS: list[tuple[str, str]] = [
         "与同一样本已记录的{v}结果矛盾",
     ),
     (r"text must not contain a NUL character", "文本不能含有 NUL 字符"),
+    (
+        r"text must not contain control characters \(line breaks, tabs or direction overrides\)",
+        "文本不能含有控制字符（换行、制表符或文字方向控制符）",
+    ),
+    (r"must not be blank", "不能为空白"),
     (r"column (?P<v>.+): text must not contain a NUL character", "“{v}”列：文本不能含有 NUL 字符"),
     (r"column (?P<v>.+): longer than (?P<n>\d+) characters", "“{v}”列：超过 {n} 个字符"),
     (r"no registered person: student number " + _Q, "没有登记此人：学号 {v}"),

@@ -68,6 +68,28 @@ def test_entries_filter_and_paginate_newest_first(world: World, clients: Clients
     assert [(a["gate_id"], a["celsius"]) for a in alerts] == [(world.gate_id, 38.0)]
 
 
+@pytest.mark.parametrize("path", ["/api/v1/entries", "/api/v1/entries.csv", "/api/v1/registry-changes"])
+def test_a_window_that_ends_before_it_starts_is_refused_not_an_empty_log(
+    world: World, clients: Clients, path: str
+) -> None:
+    world.service.handle(*world.scan("zhang"), NOW)
+    # swapped, equal, and the same instant written in two zones (10:00 Beijing is 02:00 UTC)
+    for since, until in [
+        (NOW + timedelta(days=1), NOW),
+        (NOW, NOW),
+        (NOW.isoformat(), "2026-11-23T10:00:00+08:00"),
+    ]:
+        params = {"since": str(since), "until": str(until)}
+        r = clients().get(path, params=params)
+        assert r.status_code == 422, (params, r.text[:200])
+        (error,) = r.json()["detail"]
+        assert error["loc"] == ["query", "until"]
+        assert (error["msg_zh"], error["msg_en"]) == (
+            "起始时间必须早于截止时间",
+            "the start time must be before the end time",
+        )
+
+
 def test_gates_with_last_status(world: World, clients: Clients) -> None:
     client = clients("guard")  # the guard sees which gate is down
     [gate] = client.get("/api/v1/gates").json()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,50 @@ def test_the_openapi_document_names_error_answers_and_file_types(office: TestCli
     card = doc["paths"]["/api/v1/passes/{pass_id}/card.pdf"]["get"]["responses"]
     assert set(card) >= {"200", "401", "403", "404", "422"}
     assert list(card["200"]["content"]) == ["application/pdf"]
+
+
+@pytest.mark.parametrize(
+    "name,said",
+    [
+        ("   ", "must not be blank"),
+        ("\u3000", "must not be blank"),  # an ideographic space
+        ("\u200f\u200f", "must not be blank"),  # right-to-left marks alone: nothing to read
+        ("张\n三", "control characters"),
+        ("张\x07三", "control characters"),
+        ("\u202e三张", "control characters"),  # a right-to-left override reorders what a reader sees
+    ],
+)
+def test_a_name_with_nothing_to_read_or_a_control_inside_is_refused(
+    world: World, office: TestClient, name: str, said: str
+) -> None:
+    before = office.get("/api/v1/people").json()["count"]
+    r = office.post("/api/v1/people", json={"name": name, "category": "staff"})
+    assert r.status_code == 422, r.text
+    (error,) = r.json()["detail"]
+    assert error["loc"] == ["body", "name"] and said in error["msg_en"] and error["msg_zh"] != error["msg_en"]
+    assert office.get("/api/v1/people").json()["count"] == before  # nothing stored
+
+
+def test_names_are_trimmed_and_any_script_or_emoji_is_kept(world: World, office: TestClient) -> None:
+    r = office.post("/api/v1/people", json={"name": " 阿依古丽\t", "category": "staff"})
+    assert r.status_code == 201 and r.json()["name"] == "阿依古丽"
+    for name in ("ئايگۈل\u200f", "王😀"):
+        r = office.post("/api/v1/people", json={"name": name, "category": "staff"})
+        assert r.status_code == 201 and r.json()["name"] == name
+
+
+def test_a_pass_names_a_campus_that_exists_and_agrees_with_the_household(
+    world: World, office: TestClient
+) -> None:
+    window = {"valid_from": NOW.isoformat(), "valid_until": (NOW + timedelta(days=7)).isoformat()}
+    other = office.post("/api/v1/campuses", json={"code": "other", "name_zh": "东山校区"}).json()["id"]
+    homeless = office.post("/api/v1/people", json={"name": "外聘教师", "category": "staff"}).json()["id"]
+    before = office.get("/api/v1/passes").json()["count"]
+    r = office.post("/api/v1/passes", json={"person_id": homeless, "campus_id": 2**31 - 1, **window})
+    assert r.status_code == 404 and r.json()["detail"] == f"campus {2**31 - 1} not found"  # was a 500
+    for target in ({"person_id": world.people["zhang"]}, {"household_id": world.household_id}):
+        r = office.post("/api/v1/passes", json={**target, "campus_id": other, **window})
+        assert r.status_code == 422 and r.json()["detail"] == "the household is on another campus", r.text
+    assert office.get("/api/v1/passes").json()["count"] == before  # nothing stored half-way
+    r = office.post("/api/v1/passes", json={"person_id": homeless, "campus_id": other, **window})
+    assert r.status_code == 201 and r.json()[0]["campus_id"] == other

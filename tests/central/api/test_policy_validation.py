@@ -33,6 +33,19 @@ from tests.central.console_helpers import Client
         ({"timezone": "Asia/Shangai"}, "timezone", "IANA"),
         ({"opens": "08:00:00", "closes": None}, "opens", "both"),
         ({"opens": "08:00:00", "closes": "08:00:00"}, "opens", "differ"),
+        # values of the wrong kind: each was a 500, stored as it came, or answered with Python's words
+        ({"fever_threshold": "37.5"}, "fever_threshold", "must be a number"),
+        ({"fever_threshold": None}, "fever_threshold", "must be a number"),
+        ({"plausible_max": True}, "plausible_max", "must be a number"),
+        ({"household_quota": "no"}, "household_quota", "true or false"),
+        ({"household_quota": None}, "household_quota", "true or false"),
+        ({"opens": "", "closes": "06:00"}, "opens", "both"),
+        ({"opens": "07:00+08:00", "closes": "18:00"}, "opens", "local time"),
+        ({"opens": "07:00", "closes": "２２:００"}, "closes", "local time"),
+        ({"opens": 7, "closes": 8}, "opens", "local time"),
+        ({"allowed_kinds": "student"}, "allowed_kinds", "list of: resident"),
+        ({"allowed_kinds": [1]}, "allowed_kinds", "list of: resident"),
+        ({"closed_groups": [["x"]]}, "closed_groups", "list of group codes"),
     ],
 )
 def test_bad_policy_is_refused_with_a_bilingual_message(
@@ -64,6 +77,9 @@ def test_campus_with_a_misspelt_time_zone_is_refused(world: World, tmp_path: Pat
         "POST", "/api/v1/campuses", json={"code": "x", "name_zh": "新校区", "timezone": "Asia/Shangai"}
     )
     assert r.status_code == 422 and "IANA" in r.text
+    (error,) = r.json()["detail"]
+    assert error["msg_zh"] == "时区“Asia/Shangai”不在 IANA 时区库中"
+    assert error["msg_en"] == "time zone 'Asia/Shangai' is not in the IANA database"  # English alone
 
 
 def _store_bad_timezone(world: World) -> None:

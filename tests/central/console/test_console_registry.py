@@ -91,6 +91,21 @@ def test_people_id_number_kept_only_as_hash_and_last4(c: Client, world: World) -
     )
 
 
+def test_an_id_number_in_full_width_digits_or_padded_is_the_same_number(c: Client, world: World) -> None:
+    body = {"name": "钱六", "category": "tenant", "id_number": "14010219800101123X"}
+    assert c.call("POST", "/api/v1/people", json=body).status_code == 201
+    # typed on a Chinese keyboard (全角), lower-case x, or with a stray space: the same person again
+    for same in ("１４０１０２１９８００１０１１２３Ｘ", "14010219800101123x", " 14010219800101123X "):
+        r = c.call("POST", "/api/v1/people", json={**body, "name": "别人", "id_number": same})
+        assert r.status_code == 409 and "ID number" in r.json()["detail"], (same, r.text)
+    for bad in ("    ", "1234", "１２３４"):
+        r = c.call("POST", "/api/v1/people", json={**body, "name": "别人", "id_number": bad})
+        assert r.status_code == 422, (bad, r.text)
+        assert r.json()["detail"][0]["msg_zh"] == "身份证号应为 15 或 18 位"
+    r = c.call("POST", "/api/v1/people", json={**body, "id_number": "１１０１０１１９９００１０１００２Ｘ"})
+    assert r.status_code == 201 and r.json()["id_last4"] == "002X"
+
+
 def test_people_update_filters_and_commuter_recorded_by(c: Client, world: World) -> None:
     pid = world.people["li"]
     r = c.call("PATCH", f"/api/v1/people/{pid}", json={"active": False, "key_person_until": "2026-12-01"})
