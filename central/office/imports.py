@@ -21,6 +21,7 @@ from central.models.users import User
 from central.office.changes import record_change
 from central.office.import_limits import ImportFileError
 from central.office.registry import id_hash
+from central.office.schemas import id_number_form, id_number_problem
 from central.office.tables import RowError, read_table
 from gatecore.campus import GROUP_CODE
 from gatecore.policy import HOUSEHOLD_KINDS
@@ -169,8 +170,9 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
             bad.append(RowError(row.line, f"bad group {cells['group']!r} (lower-case letters, digits, _)"))
         digest = id_hash(cells["id_number"]) if cells.get("id_number") else None
         if digest is not None:
-            if len(cells["id_number"]) not in (15, 18):
-                bad.append(RowError(row.line, "ID number must have 15 or 18 characters"))
+            problem = id_number_problem(id_number_form(cells["id_number"]))
+            if problem:
+                bad.append(RowError(row.line, problem))
             elif digest in known_ids:
                 bad.append(RowError(row.line, "duplicate ID number: already registered"))
             elif digest in seen_ids:

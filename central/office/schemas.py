@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
@@ -125,10 +126,23 @@ def id_number_form(id_number: str) -> str:
     return unicodedata.normalize("NFKC", id_number).strip().upper()
 
 
+_RESIDENT_ID = re.compile(r"\d{17}[\dX]|\d{15}")  # the 18-character card, and the old 15-digit one
+_PASSPORT = re.compile(r"[A-Z0-9]{5,12}")  # foreign teachers and students: a passport number
+
+
+def id_number_problem(form: str) -> str | None:
+    """Why an ID number (in :func:`id_number_form`) cannot be registered, or None; import and API alike.
+    A passport is at most 12 characters: anything longer is an ID card mistyped."""
+    if _RESIDENT_ID.fullmatch(form) or _PASSPORT.fullmatch(form):
+        return None
+    return "ID number must be an ID card's 18 (or 15) characters or a passport's 5 to 12 letters and digits"
+
+
 def _id_number(value: str) -> str:
     value = id_number_form(plain_text(value))
-    if len(value) not in (15, 18):  # as the import checks it
-        raise ValueError("ID number must have 15 or 18 characters")
+    problem = id_number_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 

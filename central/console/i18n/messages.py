@@ -97,7 +97,10 @@ _ROWS: list[tuple[str, str]] = [
     (r"missing room", "缺少房号"),
     (r"missing building", "缺少楼号"),
     (r"bad date " + _Q + r" \(use YYYY-MM-DD\)", "日期 {v} 无效（请用 年-月-日）"),
-    (r"ID number must have 15 or 18 characters", "身份证号应为 15 或 18 位"),
+    (
+        r"ID number must be an ID card's 18 \(or 15\) characters or a passport's 5 to 12 letters and digits",
+        "证件号应为身份证的 18（或 15）位，或护照的 5 至 12 位字母和数字",
+    ),
     (r"duplicate ID number: already registered", "身份证号重复：已登记"),
     (r"duplicate ID number: same as line (?P<v>\d+)", "身份证号重复：与第{v}行相同"),
     # withdrawn approvals, upload limits, closed-management groups, test results, schema checks

@@ -98,12 +98,17 @@ def test_an_id_number_in_full_width_digits_or_padded_is_the_same_number(c: Clien
     for same in ("１４０１０２１９８００１０１１２３Ｘ", "14010219800101123x", " 14010219800101123X "):
         r = c.call("POST", "/api/v1/people", json={**body, "name": "别人", "id_number": same})
         assert r.status_code == 409 and "ID number" in r.json()["detail"], (same, r.text)
-    for bad in ("    ", "1234", "１２３４"):
+    # blank, too short, an ID card with a digit missing, an X in the middle, punctuation
+    for bad in ("    ", "1234", "１２３４", "1401021980010112", "1401021980X101123X", "E1234-567"):
         r = c.call("POST", "/api/v1/people", json={**body, "name": "别人", "id_number": bad})
         assert r.status_code == 422, (bad, r.text)
-        assert r.json()["detail"][0]["msg_zh"] == "身份证号应为 15 或 18 位"
+        assert r.json()["detail"][0]["msg_zh"].startswith("证件号应为身份证的 18"), r.text
     r = c.call("POST", "/api/v1/people", json={**body, "id_number": "１１０１０１１９９００１０１００２Ｘ"})
     assert r.status_code == 201 and r.json()["id_last4"] == "002X"
+    # a foreign teacher registers with a passport number (letters and digits, or nine digits)
+    for passport in ("E12345678", "ｅ87654321", "123456789"):
+        r = c.call("POST", "/api/v1/people", json={**body, "name": "Anna", "id_number": passport})
+        assert r.status_code == 201, (passport, r.text)
 
 
 def test_people_update_filters_and_commuter_recorded_by(c: Client, world: World) -> None:
