@@ -1,4 +1,4 @@
-"""Per-campus settings (DOMAIN.md rule 9) and the one place their valid ranges are defined."""
+"""Per-campus settings (docs/rules.md) and the one place their valid ranges are defined."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -28,7 +29,7 @@ _ZH = {
 
 @dataclass(frozen=True, slots=True)
 class CampusPolicy:
-    """Per-campus settings (DOMAIN.md rule 9), versioned; every decision records the version."""
+    """Per-campus settings (docs/rules.md rule 9), versioned; every decision records the version."""
 
     campus_id: int
     version: int = 1
@@ -137,9 +138,15 @@ def _local_time(value: object) -> time | None:
     return at if at.tzinfo is None else None
 
 
+@cache
+def _zones() -> frozenset[str]:
+    # the standard library walks the zone files on every call (tens of ms): once per process
+    return frozenset(available_timezones())
+
+
 def valid_timezone(name: str) -> bool:
     """Whether ``name`` is a zone of the IANA database (``Asia/Shangai`` is not)."""
-    if name not in available_timezones():
+    if name not in _zones():
         return False
     try:
         ZoneInfo(name)

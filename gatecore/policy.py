@@ -1,4 +1,4 @@
-"""The pass rules (DOMAIN.md rules 1-12) as pure functions: facts in, decision out.
+"""The pass rules (docs/rules.md) as pure functions: facts in, decision out.
 
 Central and the gate's offline mode both call :func:`decide`, the one copy of the sequence
 evaluate → claim the household day → evaluate again: an admitted household member takes the day
@@ -144,7 +144,7 @@ def kept_in(c: PassClaims, f: Facts, policy: CampusPolicy) -> bool:
 
 
 def _closed(c: PassClaims, f: Facts, policy: CampusPolicy, request: AccessRequest, day: date) -> list[Reason]:
-    # the one exception to "exits are let through" (DOMAIN rule 12): people kept in need an approval
+    # the one exception to "exits are let through" (docs/rules.md, rule 12): people kept in need an approval
     if not kept_in(c, f, policy):
         return []
     out = []
@@ -216,7 +216,7 @@ def evaluate(
     if not reasons:
         return Decision(Verdict.ALLOW, ok, (ok,), policy.version, claims_or_none, claim, detail)
     identity = [r for r in reasons if r in IDENTITY]
-    # identity outranks everything (DOMAIN rule 11): the guard keeps a revoked card, whatever else applies
+    # identity outranks everything (docs/rules.md, rule 11): the guard keeps a revoked card, whatever else applies
     strongest = Verdict.DENY if identity else _strongest(reasons)
     shown = most_useful(identity or [r for r in reasons if r.verdict is strongest])
     ordered = tuple(sorted(set(reasons), key=lambda r: (r not in IDENTITY, r.info.priority, r.value)))

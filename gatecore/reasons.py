@@ -257,7 +257,7 @@ REASONS: dict[Reason, ReasonInfo] = {
 }
 
 
-# who the person is comes before anything else (DOMAIN rule 11): shown first whatever else refuses
+# who the person is comes before anything else (docs/rules.md, rule 11): shown first whatever else refuses
 IDENTITY = frozenset(
     {
         Reason.QR_FOREIGN,

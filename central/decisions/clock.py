@@ -1,4 +1,4 @@
-"""Whose clock judges a scan (DOMAIN rule 15): central's online, the gate's only for its own offline
+"""Whose clock judges a scan (docs/rules.md, rule 15): central's online, the gate's only for its own offline
 decisions, corrected by the skew measured from its status messages (central/decisions/status.py)."""
 
 from __future__ import annotations

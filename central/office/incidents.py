@@ -5,7 +5,7 @@ alert and open the same incident, with the same one-hour report.
 
 States: ``open → sent_to_observation → remeasured → released | referred``. Each step records who
 took it and when. Reporting to the prevention office is separate from the state: the one-hour
-rule (DOMAIN.md) is about the report, whatever the person's state.
+rule (docs/rules.md) is about the report, whatever the person's state.
 """
 
 from __future__ import annotations
