@@ -19,9 +19,8 @@ from sqlmodel import Session, select
 from central.models.registry import STUDENT_NO_LENGTH, Campus, Household, Person
 from central.models.users import User
 from central.office.changes import record_change
+from central.office.idnumber import id_hash, id_number_form, id_number_problem
 from central.office.import_limits import ImportFileError
-from central.office.registry import id_hash
-from central.office.schemas import id_number_form, id_number_problem
 from central.office.tables import RowError, read_table
 from gatecore.campus import GROUP_CODE
 from gatecore.policy import HOUSEHOLD_KINDS

@@ -11,7 +11,7 @@ from central.models.registry import Campus, Household, Person
 from central.models.users import User
 from central.office.changes import record_change
 from central.office.errors import Conflict, must_get
-from central.office.registry import id_hash
+from central.office.idnumber import id_hash
 from central.office.schemas import HouseholdCreate, PersonCreate, PersonUpdate
 
 

@@ -3,7 +3,6 @@ console, and the registry facts a gate's retained config carries."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -26,7 +25,7 @@ from central.models.registry import (
 from central.models.users import User
 from central.office.changes import record_change
 from central.office.errors import Conflict, Invalid, must_get
-from central.office.schemas import CampusCreate, GateCreate, GateUpdate, id_number_form
+from central.office.schemas import CampusCreate, GateCreate, GateUpdate
 from gatecore.campus import DEFAULT_TZ, PolicyValueError, policy_problems, valid_timezone
 from gatecore.gatefacts import GateRegistry
 from gatecore.messages import GateConfig
@@ -271,11 +270,6 @@ def _last_negatives(session: Session, person_ids: list[int]) -> dict[int, dateti
 
 def _sorted(m: dict[int, list[Window]]) -> dict[int, tuple[Window, ...]]:
     return {k: tuple(sorted(v, key=lambda w: (w.start, w.end))) for k, v in m.items()}
-
-
-def id_hash(id_number: str) -> str:
-    """The stored form of an ID-card number: a SHA-256 of the normalised number."""
-    return hashlib.sha256(id_number_form(id_number).encode()).hexdigest()
 
 
 def create_campus(session: Session, *, actor: User, body: CampusCreate) -> Campus:

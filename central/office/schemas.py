@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -11,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_va
 
 from central.models.base import DbId, filled, one_line, plain_text
 from central.models.registry import STUDENT_NO_LENGTH
+from central.office.idnumber import id_number_form, id_number_problem
 from gatecore.campus import DEFAULT_TZ, valid_timezone
 from gatecore.tokens import EARLIEST, LATEST, PassKind
 
@@ -119,23 +118,6 @@ class PersonBase(BaseModel):
     key_person_until: date | None = None
     group: Group | None = None
     student_no: str | None = Field(default=None, max_length=STUDENT_NO_LENGTH)
-
-
-def id_number_form(id_number: str) -> str:
-    """An ID-card number as it is compared: full-width digits as ASCII (NFKC), no spaces, upper-case X."""
-    return unicodedata.normalize("NFKC", id_number).strip().upper()
-
-
-_RESIDENT_ID = re.compile(r"\d{17}[\dX]|\d{15}")  # the 18-character card, and the old 15-digit one
-_PASSPORT = re.compile(r"[A-Z0-9]{5,12}")  # foreign teachers and students: a passport number
-
-
-def id_number_problem(form: str) -> str | None:
-    """Why an ID number (in :func:`id_number_form`) cannot be registered, or None; import and API alike.
-    A passport is at most 12 characters: anything longer is an ID card mistyped."""
-    if _RESIDENT_ID.fullmatch(form) or _PASSPORT.fullmatch(form):
-        return None
-    return "ID number must be an ID card's 18 (or 15) characters or a passport's 5 to 12 letters and digits"
 
 
 def _id_number(value: str) -> str:
