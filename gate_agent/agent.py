@@ -26,6 +26,7 @@ from gatecore.ids import uuid7
 from gatecore.messages import DecisionMessage, GateConfig, OfflineDecision, Override, ScanEvent, Temperature
 from gatecore.policy import Decision
 from gatecore.reasons import Verdict
+from gatecore.wire import fit_qr
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +181,9 @@ class GateAgent:
         now = self.clock()
         event_id = uuid7(int(now.timestamp() * 1000), os.urandom(10))
         s = self.settings
+        wire_qr = fit_qr(qr)
+        if wire_qr != qr:  # no pass looks like this; the event still goes to central, which logs it
+            logger.warning("QR text of %d characters cut or cleaned to fit a scan event", len(qr))
         temperature = temperature or self.thermometer.reading_for_scan(at, s.pair_window_s)
         # the resender leaves an event the pipeline owns alone; a decision that comes before the
         # pipeline gets to it waits in the slot
@@ -191,7 +195,7 @@ class GateAgent:
                     gate_id=s.gate_id,
                     seq=self.outbox.next_seq(),
                     gate_time=now,
-                    qr=qr,
+                    qr=wire_qr,
                     temperature=temperature,
                     direction=s.direction,
                     override=override,
