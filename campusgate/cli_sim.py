@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import Any
 
@@ -10,7 +11,11 @@ from typing import Any
 def _sim_thermometer(args: argparse.Namespace) -> int:
     from firmware_sim.console import interactive_thermometer
 
-    return interactive_thermometer(args.link)
+    try:
+        return interactive_thermometer(args.link)
+    except OSError as exc:  # the link cannot be made there (a file in the way, no permission)
+        print(f"refused: --link {args.link}: {exc}", file=sys.stderr)
+        return 2
 
 
 def _sim_camera(args: argparse.Namespace) -> int:
@@ -24,8 +29,13 @@ def _sim_camera(args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             print(f"refused: --codes {args.codes}: {exc}", file=sys.stderr)
             return 2
-    if args.hold <= 0 or args.gap < 0 or args.fps <= 0:
-        print("refused: --hold and --fps must be above 0, --gap at least 0", file=sys.stderr)
+    # written so that NaN fails too; an infinite frame rate or hold is no camera either
+    if not (0 < args.hold < math.inf and 0 <= args.gap < math.inf and 0 < args.fps < math.inf):
+        print(
+            f"refused: --hold ({args.hold:g}) and --fps ({args.fps:g}) must be above 0, --gap ({args.gap:g}) "
+            "at least 0, all finite",
+            file=sys.stderr,
+        )
         return 2
     return serve_camera(codes, fps=args.fps, hold_s=args.hold, gap_s=args.gap)
 
@@ -40,7 +50,7 @@ def _sim_fleet(args: argparse.Namespace) -> int:
 
     try:
         host, _, port = args.broker.rpartition(":")
-        if not port.isdigit():
+        if not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError(f"--broker {args.broker!r}: expected host:port, e.g. 127.0.0.1:1883")
         options = FleetOptions(
             gates=args.gates,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+import math
 import os
 import random
 import resource
@@ -53,9 +54,14 @@ class FleetOptions:
     def __post_init__(self) -> None:
         if self.gates < 1:
             raise ValueError(f"a fleet needs at least one gate, not {self.gates}")
-        if self.rate <= 0 or self.duration <= 0 or self.timeout <= 0:
-            raise ValueError("--rate, --duration and --timeout must be positive")
-        if not self.status_every >= 0:  # NaN too
+        for name, value in (
+            ("--rate", self.rate),
+            ("--duration", self.duration),
+            ("--timeout", self.timeout),
+        ):
+            if not 0 < value < math.inf:  # NaN too
+                raise ValueError(f"{name} must be positive and finite, not {value}")
+        if not 0 <= self.status_every < math.inf:
             raise ValueError(
                 f"--status-every must be 0 (none) or a number of seconds, not {self.status_every}"
             )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import queue
@@ -23,9 +24,18 @@ from gate_agent.settings import GateSettings
 from gate_agent.store import Store
 from gate_agent.waiters import DecisionWaiters, RepeatFilter
 from gatecore.ids import uuid7
-from gatecore.messages import DecisionMessage, GateConfig, OfflineDecision, Override, ScanEvent, Temperature
+from gatecore.messages import (
+    DecisionMessage,
+    GateConfig,
+    MessageError,
+    OfflineDecision,
+    Override,
+    ScanEvent,
+    Temperature,
+)
 from gatecore.policy import Decision
 from gatecore.reasons import Verdict
+from gatecore.wire import fit_qr
 
 logger = logging.getLogger(__name__)
 
@@ -176,27 +186,28 @@ class GateAgent:
         self, qr: str, at: float, temperature: Temperature | None, override: Override | None = None
     ) -> str:
         """Pair a temperature, store the event in the outbox, then queue it; raise GateError when the
-        outbox cannot store it (then nothing is queued or shown)."""
+        outbox cannot store it or central would refuse it (then nothing is queued or shown)."""
         now = self.clock()
         event_id = uuid7(int(now.timestamp() * 1000), os.urandom(10))
         s = self.settings
+        wire_qr = fit_qr(qr)
+        if wire_qr != qr:  # no pass looks like this; the event still goes to central, which logs it
+            logger.warning("QR text of %d characters cut or cleaned to fit a scan event", len(qr))
         temperature = temperature or self.thermometer.reading_for_scan(at, s.pair_window_s)
+        symptoms = () if override else self._take_symptoms()
+        draft = ScanEvent(
+            event_id, s.gate_id, 0, now, wire_qr, temperature, s.direction, None, override, symptoms
+        )
+        try:  # an event central refuses would never leave the outbox, nor be shown (a NUL in a reason)
+            ScanEvent.from_json(draft.to_json())
+        except MessageError as exc:
+            raise GateError(f"not stored, central would refuse it: {exc}") from None
         # the resender leaves an event the pipeline owns alone; a decision that comes before the
         # pipeline gets to it waits in the slot
         self._waiters.register(event_id)
         try:
             with self._store_lock:
-                event = ScanEvent(
-                    event_id=event_id,
-                    gate_id=s.gate_id,
-                    seq=self.outbox.next_seq(),
-                    gate_time=now,
-                    qr=qr,
-                    temperature=temperature,
-                    direction=s.direction,
-                    override=override,
-                    symptoms=() if override else self._take_symptoms(),
-                )
+                event = dataclasses.replace(draft, seq=self.outbox.next_seq())
                 self.outbox.put(event)  # before anything is shown or queued: a crash loses nothing
         except BaseException:
             self._waiters.unregister(event_id)

@@ -16,6 +16,7 @@ import tty
 from typing import TYPE_CHECKING, TextIO
 
 from gate_agent.devices.display import FAULT_TEXT, render
+from gate_agent.errors import GateError
 from gate_agent.ports import Fault
 from gate_agent.views import DisplayView
 
@@ -147,7 +148,11 @@ class GuardConsole:
         elif key == "s":
             code = self._line("输入出入码 Type the code: ", stop)
             if code:
-                agent.submit_scan(code)
+                try:
+                    agent.submit_scan(code)
+                except GateError as exc:  # nothing was stored: the guard must know
+                    self._say(f"未能提交 not submitted: {exc}")
+                    return
                 self._say("已提交 submitted")
         else:
             self._say("")
@@ -183,7 +188,11 @@ class GuardConsole:
                 self._say("已取消 cancelled")
                 return
             reason = f"{reason}: {words}"
-        event_id = agent.submit_override(last, allow=allow, reason=reason, guard=self.guard)
+        try:
+            event_id = agent.submit_override(last, allow=allow, reason=reason, guard=self.guard)
+        except GateError as exc:
+            self._say(f"未能提交 not submitted: {exc}")
+            return
         logger.info("guard override %s of event %s as event %s", word, last.event_id, event_id)
         self._say(f"已提交人工{word} / override submitted")
 

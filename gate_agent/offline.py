@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from gate_agent.errors import ConfigError
 from gate_agent.ledger import ConfigStore, LocalLedger
+from gatecore.campus import policy_problems
 from gatecore.gatefacts import GateRegistry
 from gatecore.messages import GateConfig, ScanEvent
 from gatecore.policy import (
@@ -49,8 +50,12 @@ def load_config(config: GateConfig) -> LoadedConfig:
     """Build the policy and keys; raise ConfigError saying what is wrong."""
     try:
         policy = CampusPolicy.from_dict(config.policy)
+        # the office refuses these too; a gate must not apply what slipped past it (or was forged)
+        problems = [english for _, _, english in policy_problems(policy)]
     except (TypeError, ValueError, KeyError) as exc:
         raise ConfigError(f"policy cannot be used: {exc}") from exc
+    if problems:
+        raise ConfigError(f"policy cannot be used: {'; '.join(problems)}")
     keys = {}
     for kid, b64 in config.public_keys.items():
         try:

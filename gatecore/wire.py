@@ -96,6 +96,14 @@ def _field(data: dict[str, Any], name: str, types: type | tuple[type, ...], *, o
     return value
 
 
+def fit_qr(text: str) -> str:
+    """A decoded QR text as a scan event can carry it: NUL and text that cannot be encoded become
+    U+FFFD and it is cut to MAX_QR, so a camera showing any code still makes an event central logs
+    (no pass is that long or holds such bytes: the rules then name it foreign or damaged)."""
+    text = text.replace("\x00", "\ufffd").encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text[:MAX_QR]
+
+
 def _counter(data: dict[str, Any], name: str) -> int:
     value = _field(data, name, int)
     if not 0 <= value <= MAX_COUNTER:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 import serial
 
 from gate_agent.devices.decoder import make_decoder
@@ -130,3 +131,29 @@ def test_sim_camera_presents_its_codes_in_turn_and_takes_codes_from_the_console(
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["camera", "--show", "X", "--fps", "nan"], "--fps (nan) must be above 0"),
+        (["camera", "--show", "X", "--fps", "inf"], "all finite"),
+        (["camera", "--show", "X", "--hold", "nan"], "--hold (nan)"),
+        (["camera", "--show", "X", "--gap", "-1"], "--gap (-1) at least 0"),
+        (["camera", "--codes", "/no/such/codes.txt"], "refused: --codes /no/such/codes.txt"),
+        (["thermometer", "--link", "{file}/ttyIR0"], "refused: --link {file}/ttyIR0"),
+    ],
+)
+def test_bad_simulator_arguments_are_refused_saying_why(tmp_path: Path, args: list[str], says: str) -> None:
+    """An integrator's typo (NaN, a negative gap, a path through a file) ends the command with 2 and
+    one line saying what is wrong, never a traceback nor a device that serves nonsense."""
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("")
+    args = [a.replace("{file}", str(in_the_way)) for a in args]
+    exe = Path(sys.executable).with_name("campusgate")
+    done = subprocess.run(
+        [str(exe), "sim", *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert says.replace("{file}", str(in_the_way)) in done.stderr
+    assert "Traceback" not in done.stderr

@@ -157,6 +157,11 @@ def test_the_command_prepares_the_gates_and_refuses_what_it_cannot_run(tmp_path:
     for args, reason in [
         (["--broker", "nohost"], "expected host:port"),
         (["--rate", "0"], "must be positive"),
+        (["--rate", "nan"], "--rate must be positive and finite, not nan"),
+        (["--duration", "inf"], "--duration must be positive and finite, not inf"),
+        (["--timeout", "nan"], "--timeout must be positive and finite"),
+        (["--status-every", "inf"], "--status-every must be 0"),
+        (["--broker", "127.0.0.1:99999"], "expected host:port"),
         (["--mix", "ghost=1"], "KIND one of"),
         (["--broker", nobody, "--duration", "1"], f"no MQTT connection to {nobody}"),
     ]:

@@ -24,6 +24,7 @@ from gate_agent.ports import CameraHealth
 from gatecore.messages import DecisionMessage, ScanEvent, Temperature
 from gatecore.reasons import Reason, Verdict
 from gatecore.thermoline import SensorStatus
+from gatecore.wire import MAX_QR
 from tests.gate_agent.conftest import gate_id, gate_settings, qr_frame, wait_until
 
 NORMAL = Temperature(36.5, SensorStatus.OK)
@@ -190,3 +191,18 @@ def test_scans_decided_offline_drain_once_central_answers(make_gate) -> None:
     published = [e.event_id for e in link.events]
     assert set(published) == set(made) and all(published.count(e) >= 2 for e in made)
     assert len(display.views) == len(made)  # the late answers are not shown again
+
+
+def test_a_huge_qr_or_one_holding_nul_is_one_scan_shown_and_logged_by_central(make_gate) -> None:
+    # real symbols: a 1,500-character URL and a code with a NUL byte, each held up for a while
+    huge = "https://example.com/?q=" + "x" * 1500
+    frames = [qr_frame(huge, size=(1280, 1280), module_px=3), qr_frame("CG1:ab\x00cd", seed=2)]
+    camera = FrameCamera([f for f in frames for _ in range(20)])
+    agent, link = make_gate(allow, camera=camera, repeat_suppress_s=600)
+    display: RecordingDisplay = agent.display  # type: ignore[assignment]
+    assert wait_until(lambda: len(display.views) == 2 and camera.shown > 120, timeout=20)
+    sent = link.events  # as central parsed them off the wire
+    assert len(sent) == 2 and [len(e.qr) for e in sent] == [MAX_QR, 9]
+    assert sent[0].qr == huge[:MAX_QR] and sent[1].qr == "CG1:ab\ufffdcd"
+    assert [v.event_id for v in display.views] == [e.event_id for e in sent]
+    assert wait_until(lambda: agent.outbox.depth() == 0)

@@ -26,6 +26,7 @@ from gatecore.messages import (
 from gatecore.policy import Window
 from gatecore.reasons import Reason, Verdict
 from gatecore.thermoline import SensorStatus
+from gatecore.wire import MAX_QR, fit_qr
 
 GOLDEN = Path(__file__).parent / "golden"
 AT = datetime.fromisoformat("2026-11-23T10:00:00.123000+08:00")
@@ -249,3 +250,20 @@ def test_config_v2_round_trips_its_registry_and_v1_still_reads() -> None:
     assert v1.registry is None and json.loads(v1.to_json())["v"] == 1
     with pytest.raises(MessageError, match="registry"):
         GateConfig.from_json(json.dumps({**json.loads(CONFIG_V2.to_json()), "registry": None}).encode())
+
+
+@pytest.mark.parametrize(
+    "decoded",
+    [
+        "https://example.com/?q=" + "x" * 3000,
+        "CG1:" + "A" * 4000,
+        "CG1:ab\x00cd",
+        "lone \udc80 surrogate",
+        "中" * 2000,
+    ],
+)
+def test_any_decoded_qr_text_fits_a_scan_event_that_central_reads(decoded: str) -> None:
+    # a camera can read any QR code; each must make an event central accepts, or the gate shows nothing
+    event = dataclasses.replace(SCAN, qr=fit_qr(decoded))
+    assert ScanEvent.from_json(event.to_json()) == event
+    assert len(event.qr) <= MAX_QR and "\x00" not in event.qr

@@ -1,0 +1,107 @@
+"""The guard's key console on a real pseudo-terminal, against an offline agent: what the guard types
+that central would refuse (a NUL from Ctrl-@, an explanation too long for a message) is refused at
+the keyboard, saying so, and never enters the outbox, where it would stay forever unshown."""
+
+from __future__ import annotations
+
+import io
+import os
+import select
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from firmware_sim.relay import RecordingRelay
+from gate_agent.agent import GateAgent
+from gate_agent.bootstrap import build_agent
+from gate_agent.console import GuardConsole
+from gate_agent.errors import GateError
+from gate_agent.ledger import ConfigStore
+from gatecore.messages import Temperature
+from gatecore.thermoline import SensorStatus
+from tests.gate_agent.conftest import gate_id, gate_settings, make_config, make_pass, wait_until
+
+
+class Terminal(io.StringIO):
+    """The console's output, kept whole so a test can wait for a phrase."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+
+    def write(self, s: str) -> int:
+        with self.lock:
+            return super().write(s)
+
+    def wait_for(self, needle: str, timeout: float = 5.0) -> bool:
+        return wait_until(lambda: needle in self.getvalue(), timeout)
+
+
+@pytest.fixture
+def console(tmp_path: Path, signing_key: Ed25519PrivateKey) -> Iterator[tuple[GateAgent, Terminal, int]]:
+    settings = gate_settings(tmp_path, gate_id(), decision_timeout_s=0.2)
+    ConfigStore(settings.database_path).save(make_config(signing_key, settings.gate_id).to_json())
+    out = Terminal()
+    master, slave = os.openpty()
+    guard = GuardConsole(slave, out, guard="north-post-1")
+    agent = build_agent(settings, display=guard, relay=RecordingRelay())
+    agent.start()
+    stop = threading.Event()
+    keys = threading.Thread(target=guard.run, args=(agent, stop), daemon=True)
+    keys.start()
+    yield agent, out, master
+    stop.set()
+    keys.join(5)
+    agent.stop()
+    os.close(master)
+    os.close(slave)
+
+
+def _type(master: int, keys: str) -> None:
+    for ch in keys:
+        os.write(master, ch.encode())
+        time.sleep(0.005)
+    while select.select([master], [], [], 0)[0]:  # no echo is expected; drain anything anyway
+        os.read(master, 1024)
+
+
+def test_an_override_central_would_refuse_is_refused_at_the_keyboard(
+    console: tuple[GateAgent, Terminal, int], signing_key: Ed25519PrivateKey
+) -> None:
+    agent, out, master = console
+    agent.submit_scan(make_pass(signing_key, pass_id=5), Temperature(None, SensorStatus.MISSING))
+    assert out.wait_for("请重新测温")
+    depth = agent.outbox.depth()
+    _type(master, "d4")  # deny, "other": the guard explains
+    assert out.wait_for("说明 Explain: ")
+    _type(master, "phoned\x00office\r")
+    assert out.wait_for(
+        "未能提交 not submitted: not stored, central would refuse it: field 'reason' contains a NUL"
+    )
+    _type(master, "d4" + "很长的说明" * 600 + "\r")  # a pasted essay: over the message size
+    assert out.wait_for("exceeds 8192")
+    assert agent.outbox.depth() == depth  # nothing stored that would never drain
+    _type(master, "d4phoned the office\r")  # the guard tries again, in words central takes
+    assert out.wait_for("override submitted")
+    assert wait_until(lambda: agent.last_event is not None and agent.last_event.override is not None)
+    assert agent.last_event is not None and agent.last_event.override is not None
+    assert agent.last_event.override.reason == "其他 / other: phoned the office"
+    assert out.wait_for("值守人员禁止通行")  # the override decided offline and shown
+    # no sequence number was spent on what was refused: central sees no gap
+    assert [e.seq for e in agent.outbox.pending()] == [1, 2]
+
+
+def test_the_agent_refuses_an_override_without_words(
+    console: tuple[GateAgent, Terminal, int], signing_key: Ed25519PrivateKey
+) -> None:
+    agent, out, _ = console
+    agent.submit_scan(make_pass(signing_key, pass_id=6), Temperature(36.5, SensorStatus.OK))
+    assert wait_until(lambda: agent.last_event is not None)
+    assert agent.last_event is not None
+    with pytest.raises(GateError, match="an override needs a reason"):
+        agent.submit_override(agent.last_event, allow=True, reason="  ", guard="g")
+    assert agent.outbox.depth() == 1  # the scan alone
