@@ -225,10 +225,12 @@ class GateAgent:
                 continue
             try:
                 self._handle(event)
-            except GateError as exc:
-                logger.error("scan %s failed: %s", event.event_id, exc)
-            except Exception:  # one bad scan must not stop the gate
-                logger.exception("scan %s failed", event.event_id)
+            except Exception as exc:  # one bad scan must not stop the gate, nor leave the person unanswered
+                if isinstance(exc, GateError):
+                    logger.error("scan %s failed: %s", event.event_id, exc)
+                else:
+                    logger.exception("scan %s failed", event.event_id)
+                self.display.show(views.undecided(event))  # stays in the outbox: central decides it
             finally:
                 self._waiters.unregister(event.event_id)
 

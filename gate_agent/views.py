@@ -81,3 +81,17 @@ def from_offline(decision: Decision, event: ScanEvent) -> DisplayView:
         detail=dict(decision.detail),
         decided_at=event.gate_time,
     )
+
+
+def undecided(event: ScanEvent) -> DisplayView:
+    """A scan the gate could not decide (a fault in its own code): refer to the guard, never silence."""
+    return _view(
+        Reason.DECISION_ERROR,
+        Verdict.REFER,
+        celsius=event.temperature.celsius,
+        holder="",
+        household="",
+        offline=False,
+        event_id=event.event_id,
+        decided_at=event.gate_time,
+    )

@@ -206,3 +206,26 @@ def test_a_huge_qr_or_one_holding_nul_is_one_scan_shown_and_logged_by_central(ma
     assert sent[0].qr == huge[:MAX_QR] and sent[1].qr == "CG1:ab\ufffdcd"
     assert [v.event_id for v in display.views] == [e.event_id for e in sent]
     assert wait_until(lambda: agent.outbox.depth() == 0)
+
+
+def test_a_scan_the_gate_cannot_decide_is_referred_to_the_guard_and_kept(
+    make_gate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault in the gate's own deciding (here injected into the offline rules) still answers the
+    person — refer, check by hand — and the event stays in the outbox for central to decide."""
+    agent, link = make_gate(decision_timeout_s=0.05)
+
+    def broken(event: ScanEvent) -> None:
+        raise RuntimeError("a bug in the offline rules")
+
+    monkeypatch.setattr(agent.offline, "decide", broken)
+    event_id = agent.submit_scan("CG1:anything", NORMAL)
+    view = agent.display.wait_for(lambda v: v.event_id == event_id)  # type: ignore[attr-defined]
+    assert (view.verdict, view.reason) == (Verdict.REFER, Reason.DECISION_ERROR)
+    assert "人工核验" in view.text_zh and "check by hand" in view.text_en
+    assert agent.relay.count == 0  # type: ignore[attr-defined]
+    assert [e.event_id for e in agent.outbox.pending()] == [event_id]
+    # and the gate goes on: the next scan is decided as usual once the rules work again
+    monkeypatch.undo()
+    next_id = agent.submit_scan("CG1:other", NORMAL)
+    assert agent.display.wait_for(lambda v: v.event_id == next_id).offline  # type: ignore[attr-defined]
