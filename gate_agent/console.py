@@ -19,26 +19,23 @@ from gate_agent.devices.display import FAULT_TEXT, render
 from gate_agent.errors import GateError
 from gate_agent.ports import Fault
 from gate_agent.views import DisplayView
+from gate_agent.words import CONSOLE, CONSOLE_KEYS, OVERRIDE_REASONS, SYMPTOM_WORDS, VERDICT_WORDS
+from gatecore.reasons import Verdict
 
 if TYPE_CHECKING:
     from gate_agent.agent import GateAgent
 
 logger = logging.getLogger(__name__)
 
-OVERRIDE_REASONS: tuple[tuple[str, str], ...] = (
-    ("医护人员紧急出诊", "medical emergency"),
-    ("经保卫处电话确认", "confirmed by the security office by phone"),
-    ("设备故障人工核验", "device fault, checked by hand"),
-    ("其他", "other"),
-)
-SYMPTOM_KEYS: tuple[tuple[str, str, str], ...] = (
-    ("cough", "咳嗽", "cough"),
-    ("other", "其他症状", "other symptoms"),
-)
-KEYS = (
-    "[a] 放行 allow  [d] 禁止 deny  [t] 手动体温 temperature  [c] 咳嗽等症状 symptoms  "
-    "[s] 手动输码 type a code  [q] 退出 quit"
-)
+
+def _say(key: str, sep: str = " ", **values: object) -> str:
+    """A console phrase from the catalogue, Chinese first and English beside."""
+    zh, en = CONSOLE[key]
+    return f"{zh.format(**values)}{sep}{en.format(**values)}"
+
+
+SYMPTOM_KEYS = tuple(SYMPTOM_WORDS)  # 1, 2, … on the menu, in the catalogue's order
+KEYS = "  ".join(f"[{key}] {zh} {en}" for key, zh, en in CONSOLE_KEYS)
 ESC = "\x1b"
 MANUAL_RANGE = (30.0, 45.0)  # a hand measurement outside this is a typing slip, not a person
 
@@ -104,8 +101,8 @@ class GuardConsole:
 
     def _redraw(self) -> None:
         with self._lock:
-            parts = ["\033[2J\033[H═══ campusgate 值守台 guard console ═══"]
-            parts.append(render(self._view) if self._view else "（暂无判定 no decision yet）")
+            parts = ["\033[2J\033[H═══ " + _say("title") + " ═══"]
+            parts.append(render(self._view) if self._view else f"（{_say('no_decision')}）")
             parts += [f"⚠ {FAULT_TEXT[f][0]} / {FAULT_TEXT[f][1]}" for f in sorted(self._faults)]
             if self._note:
                 parts.append(f"» {self._note}")
@@ -137,64 +134,66 @@ class GuardConsole:
         if key in ("a", "d"):
             self._override(agent, allow=key == "a", stop=stop)
         elif key == "t":
-            celsius = manual_celsius(self._line("体温 Temperature °C: ", stop) or "")
+            celsius = manual_celsius(self._line(_say("temperature_prompt"), stop) or "")
             if celsius is not None:
                 agent.manual_temperature(celsius)
-                self._say(f"下一次扫码使用体温 {celsius:.1f} °C / used for the next scan")
+                self._say(_say("temperature_used", " / ", celsius=f"{celsius:.1f}"))
             else:
-                self._say("体温无效 not a temperature (30-45 °C)")
+                self._say(_say("temperature_bad", low=MANUAL_RANGE[0], high=MANUAL_RANGE[1]))
         elif key == "c":
             self._symptoms(agent, stop)
         elif key == "s":
-            code = self._line("输入出入码 Type the code: ", stop)
+            code = self._line(_say("code_prompt"), stop)
             if code:
                 try:
                     agent.submit_scan(code)
                 except GateError as exc:  # nothing was stored: the guard must know
-                    self._say(f"未能提交 not submitted: {exc}")
+                    self._say(_say("not_submitted", why=exc))
                     return
-                self._say("已提交 submitted")
+                self._say(_say("submitted"))
         else:
             self._say("")
 
     def _symptoms(self, agent: GateAgent, stop: threading.Event) -> None:
-        menu = "  ".join(f"{n}. {zh} {en}" for n, (_, zh, en) in enumerate(SYMPTOM_KEYS, 1))
-        self._say("症状：选择 choose a symptom (Esc 取消 cancel)", menu)
+        menu = "  ".join(f"{n}. {' '.join(SYMPTOM_WORDS[s])}" for n, s in enumerate(SYMPTOM_KEYS, 1))
+        self._say(_say("choose_symptom"), menu)
         key = self._key(stop)
         if key is None or not key.isdigit() or not 1 <= int(key) <= len(SYMPTOM_KEYS):
-            self._say("已取消 cancelled")
+            self._say(_say("cancelled"))
             return
-        code, zh, en = SYMPTOM_KEYS[int(key) - 1]
+        code = SYMPTOM_KEYS[int(key) - 1]
+        zh, en = SYMPTOM_WORDS[code]
         agent.mark_symptoms((code,))
-        self._say(f"下一次扫码标记：{zh} / next scan marked: {en}")
+        self._say(_say("symptom_marked", " / ", zh=zh, en=en))
 
     def _override(self, agent: GateAgent, *, allow: bool, stop: threading.Event) -> None:
         last = agent.last_event
         if last is None:
-            self._say("没有可更改的判定 / no decision to override")
+            self._say(_say("nothing_to_override", " / "))
             return
         menu = "  ".join(f"{n}. {zh} {en}" for n, (zh, en) in enumerate(OVERRIDE_REASONS, 1))
-        word = "放行 ALLOW" if allow else "禁止 DENY"
-        self._say(f"{word}: 选择原因 choose a reason (Esc 取消 cancel)", menu)
+        _, zh, en = VERDICT_WORDS[Verdict.ALLOW if allow else Verdict.DENY]
+        word = f"{zh} {en}"
+        self._say(_say("choose_reason", verdict=word), menu)
         key = self._key(stop)
         if key is None or not key.isdigit() or not 1 <= int(key) <= len(OVERRIDE_REASONS):
-            self._say("已取消 cancelled")
+            self._say(_say("cancelled"))
             return
         zh, en = OVERRIDE_REASONS[int(key) - 1]
         reason = f"{zh} / {en}"
         if int(key) == len(OVERRIDE_REASONS):  # "other" needs the guard's own words
-            words = self._line("说明 Explain: ", stop)
+            words = self._line(_say("explain_prompt"), stop)
             if not words:
-                self._say("已取消 cancelled")
+                self._say(_say("cancelled"))
                 return
             reason = f"{reason}: {words}"
         try:
             event_id = agent.submit_override(last, allow=allow, reason=reason, guard=self.guard)
         except GateError as exc:
-            self._say(f"未能提交 not submitted: {exc}")
+            self._say(_say("not_submitted", why=exc))
             return
-        logger.info("guard override %s of event %s as event %s", word, last.event_id, event_id)
-        self._say(f"已提交人工{word} / override submitted")
+        logger.info("guard override %s of event %s as event %s", en, last.event_id, event_id)
+        self._say(_say("override_submitted", " / ", verdict=word))
 
     def _key(self, stop: threading.Event) -> str | None:
         """One key, or None at end of input or on stop."""

@@ -56,6 +56,43 @@ SYMPTOM_WORDS: dict[str, tuple[str, str]] = {
     "cough": ("咳嗽", "Cough"),
     "other": ("其他症状", "Other symptoms"),
 }
+HOLDER = ("持证人", "Holder")
+HOUSEHOLD = ("户", "Household")
+RECOVERED = ("已恢复", "Recovered")
+
+# the guard's key console: the reasons a guard overrides for (the last one asks for the guard's words)
+OVERRIDE_REASONS: tuple[tuple[str, str], ...] = (
+    ("医护人员紧急出诊", "medical emergency"),
+    ("经保卫处电话确认", "confirmed by the security office by phone"),
+    ("设备故障人工核验", "device fault, checked by hand"),
+    ("其他", "other"),
+)
+CONSOLE_KEYS: tuple[tuple[str, str, str], ...] = (  # key, Chinese, English
+    ("a", "放行", "allow"),
+    ("d", "禁止", "deny"),
+    ("t", "手动体温", "temperature"),
+    ("c", "咳嗽等症状", "symptoms"),
+    ("s", "手动输码", "type a code"),
+    ("q", "退出", "quit"),
+)
+# its title, prompts and notes ({values} filled in by the console)
+CONSOLE: dict[str, tuple[str, str]] = {
+    "title": ("campusgate 值守台", "guard console"),
+    "no_decision": ("暂无判定", "no decision yet"),
+    "temperature_prompt": ("体温", "Temperature °C: "),
+    "temperature_used": ("下一次扫码使用体温 {celsius} °C", "used for the next scan"),
+    "temperature_bad": ("体温无效", "not a temperature ({low:.0f}-{high:.0f} °C)"),
+    "code_prompt": ("输入出入码", "Type the code: "),
+    "not_submitted": ("未能提交", "not submitted: {why}"),
+    "submitted": ("已提交", "submitted"),
+    "choose_symptom": ("选择症状（Esc 取消）", "choose a symptom (Esc cancels)"),
+    "cancelled": ("已取消", "cancelled"),
+    "symptom_marked": ("下一次扫码标记：{zh}", "next scan marked: {en}"),
+    "nothing_to_override": ("没有可更改的判定", "no decision to override"),
+    "choose_reason": ("{verdict}：选择原因（Esc 取消）", "choose a reason (Esc cancels)"),
+    "explain_prompt": ("说明", "Explain: "),
+    "override_submitted": ("已提交人工{verdict}", "override submitted"),
+}
 
 
 def decided_line(at: datetime) -> str:

@@ -9,7 +9,17 @@ from typing import TextIO
 
 from gate_agent.ports import Display, Fault
 from gate_agent.views import DisplayView, from_decision_message, from_offline
-from gate_agent.words import FAULT_TEXT, HEADLINE, NEXT, OFFLINE_MARK, TEMPERATURE, day_holder_words
+from gate_agent.words import (
+    FAULT_TEXT,
+    HEADLINE,
+    HOLDER,
+    HOUSEHOLD,
+    NEXT,
+    OFFLINE_MARK,
+    RECOVERED,
+    TEMPERATURE,
+    day_holder_words,
+)
 from gatecore.reasons import Verdict
 
 __all__ = [
@@ -77,9 +87,9 @@ def render(view: DisplayView) -> str:
         lines.append(f"{TEMPERATURE[0]} {TEMPERATURE[1]}: {view.celsius:.1f} °C")
     who = []
     if view.holder:
-        who.append(f"持证人 Holder: {view.holder}")
+        who.append(f"{HOLDER[0]} {HOLDER[1]}: {view.holder}")
     if view.household:
-        who.append(f"户 Household: {view.household}")
+        who.append(f"{HOUSEHOLD[0]} {HOUSEHOLD[1]}: {view.household}")
     if who:
         lines.append("   ".join(who))
     if (day := day_holder_words(view.detail)) is not None:
@@ -119,4 +129,4 @@ class TerminalDisplay:
     def clear_fault(self, fault: Fault) -> None:
         """Print that the fault is over."""
         zh, en = FAULT_TEXT[fault]
-        self._write(f"✓ 已恢复 Recovered: {zh} / {en}")
+        self._write(f"✓ {RECOVERED[0]} {RECOVERED[1]}: {zh} / {en}")

@@ -22,9 +22,9 @@ def test_a_cough_marked_on_the_key_console_opens_an_incident(central, broker, pa
         screen.type("t36.7\r")
         assert screen.wait_for("36.7 °C / used for the next scan")
         screen.type("c")
-        assert screen.wait_for("1. 咳嗽 cough")
+        assert screen.wait_for("1. 咳嗽 Cough")
         screen.type("1")
-        assert screen.wait_for("next scan marked: cough")
+        assert screen.wait_for("next scan marked: Cough")
         screen.type("s" + resident.token + "\r")
         assert screen.wait_for("咳嗽等症状，暂停通行"), screen.text[-2000:]  # central's answer
 
