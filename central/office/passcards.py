@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -51,8 +51,7 @@ class PassCard:
         """The text lines of the card, Chinese first with English beside it."""
         zh, en = KIND_LABELS.get(self.kind, (self.kind, self.kind))
         tz = ZoneInfo(self.timezone)
-        start = _aware(self.valid_from).astimezone(tz).date().isoformat()
-        end = last_day(self.valid_until, tz).isoformat()
+        start, end = printed_from(self.valid_from, tz), printed_until(self.valid_until, tz)
         return [
             f"{both(CARD['campus'])}: {self.campus_zh} {self.campus_en}",
             f"{both(CARD['household'])}: {self.household or '—'}",
@@ -70,6 +69,26 @@ def _aware(at: datetime) -> datetime:
 def last_day(valid_until: datetime, tz: ZoneInfo) -> date:
     """The last local day a pass is valid on (``valid_until`` is the exclusive end, a midnight)."""
     return (_aware(valid_until) - timedelta(microseconds=1)).astimezone(tz).date()
+
+
+def printed_from(valid_from: datetime, tz: ZoneInfo) -> str:
+    """The start of a pass as a person reads it: its first day, with the time when not at midnight."""
+    local = _aware(valid_from).astimezone(tz)
+    return local.date().isoformat() if local.time() == time(0) else f"{local:%Y-%m-%d %H:%M}"
+
+
+def printed_until(valid_until: datetime, tz: ZoneInfo) -> str:
+    """The end of a pass as a person reads it: its last valid day when it ends at a local midnight (as
+    the console issues passes), else the local date and time it ends ("2026-12-31 08:00"), never a
+    day the pass stops working part-way through."""
+    if ends_at_midnight(valid_until, tz):
+        return last_day(valid_until, tz).isoformat()
+    return f"{_aware(valid_until).astimezone(tz):%Y-%m-%d %H:%M}"
+
+
+def ends_at_midnight(valid_until: datetime, tz: ZoneInfo) -> bool:
+    """Whether a pass is valid through the whole of its last printed day."""
+    return _aware(valid_until).astimezone(tz).time() == time(0)
 
 
 def serial_of(pass_row: Pass) -> str:

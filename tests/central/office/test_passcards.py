@@ -179,3 +179,31 @@ def test_card_prints_last_valid_day_and_reads_back_in_chinese(world: World, tmp_
         text = pdf_text(pdf, tmp_path)
         assert "梁思敏" in text and "2026-12-01 – 2026-12-31" in text and "2027-01-01" not in text
         assert "Campus Pass" in text
+
+
+def test_a_pass_ending_part_way_through_a_day_prints_its_end_time(c: Client, world: World) -> None:
+    """The API reads a date without a time as UTC midnight, which is 08:00 in Beijing: such a pass stops
+    working at 08:00 on its last date, and the card, the pass list and the phone page say so instead
+    of promising the whole day."""
+    from zoneinfo import ZoneInfo
+
+    from central.office.passcards import printed_from, printed_until
+
+    beijing = ZoneInfo("Asia/Shanghai")
+    assert printed_until(datetime(2026, 12, 31, tzinfo=UTC), beijing) == "2026-12-31 08:00"
+    assert printed_until(datetime(2027, 1, 1, tzinfo=beijing), beijing) == "2026-12-31"
+    assert printed_from(datetime(2026, 12, 1, tzinfo=beijing), beijing) == "2026-12-01"
+    assert printed_from(datetime(2026, 12, 1, 1, 30, tzinfo=UTC), beijing) == "2026-12-01 09:30"
+
+    body = {
+        "person_id": world.people["li"],
+        "form": "PHONE",
+        "valid_from": "2026-11-01",
+        "valid_until": "2099-12-31",
+    }
+    r = c.call("POST", "/api/v1/passes", json=body)
+    assert r.status_code == 201, r.text
+    url = c.call("POST", f"/api/v1/people/{world.people['li']}/phone-link").json()["url"]
+    page = c.http.get("/p/" + url.rsplit("/p/", 1)[1]).text
+    assert "通行证有效期至 2099-12-31 08:00" in page and "pass valid until 2099-12-31 08:00" in page
+    assert "含当天" not in page
