@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import takewhile
 from typing import Any
 
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from central.audit.gaps import GAP, REGRESSION
@@ -58,19 +60,46 @@ def catch_up(session: Session, *, limit: int = 5000, settle_s: float = 0.0) -> i
     if settle_s:
         horizon = now - timedelta(seconds=settle_s)
         rows = list(takewhile(lambda row: utc(row[5]) <= horizon, rows))
-    # every gate of the pass locked in two statements, not two per gate: on SQLite this pass holds
-    # the one write lock the decisions wait for
+    # every gate of the pass locked in at most three statements and written back in one: on SQLite
+    # this pass holds the one write lock the decisions wait for, so it must be short
     marks = _lock_marks(session, sorted({row[1] for row in rows if row[2] is not None}), now)
     for _seq, gate_id, gate_seq, event_id, campus_id, received_at in _in_gate_order(rows, marks):
         track(session, marks[gate_id], gate_seq, event_id, campus_id, received_at)  # found when it arrived
+    moved = [m for gate_id, m in marks.items() if gate_id != CURSOR and m.moved]
+    if moved:
+        session.execute(
+            _WRITE_BACK,
+            [{"g": m.gate_id, "h": m.high_seq, "r": m.run, "u": m.updated_at} for m in moved],
+        )
     if rows:
         cursor.high_seq = max(cursor.high_seq, rows[-1][0])
         cursor.updated_at = now
-        session.add(cursor)
+        cursor.moved = True
+    if cursor.moved:
+        session.execute(_WRITE_BACK, [{"g": CURSOR, "h": cursor.high_seq, "r": cursor.run, "u": now}])
     return len(rows)
 
 
-def _in_gate_order(rows: Sequence[Any], marks: dict[str, GateSequence]) -> list[Any]:
+@dataclass(slots=True)
+class Mark:
+    """A gate's high mark as read under its row lock; ``moved`` once it must be written back."""
+
+    gate_id: str
+    high_seq: int
+    run: int
+    updated_at: datetime
+    moved: bool = False
+
+
+_TABLE = GateSequence.__table__  # type: ignore[attr-defined]
+_WRITE_BACK = (
+    update(_TABLE)
+    .where(_TABLE.c.gate_id == bindparam("g"))
+    .values(high_seq=bindparam("h"), run=bindparam("r"), updated_at=bindparam("u"))
+)
+
+
+def _in_gate_order(rows: Sequence[Any], marks: dict[str, Mark]) -> list[Any]:
     by_gate: dict[str, list[Any]] = {}
     for row in rows:
         if row[2] is not None:
@@ -87,9 +116,7 @@ def _in_gate_order(rows: Sequence[Any], marks: dict[str, GateSequence]) -> list[
     return ordered
 
 
-def track(
-    session: Session, mark: GateSequence, seq: int, event_id: str, campus_id: int | None, at: datetime
-) -> None:
+def track(session: Session, mark: Mark, seq: int, event_id: str, campus_id: int | None, at: datetime) -> None:
     """Check one logged event's number against its gate's high mark."""
     gate_id = mark.gate_id
     if seq > mark.high_seq:
@@ -106,27 +133,34 @@ def track(
             mark.high_seq,
         )
         mark.run, mark.high_seq = mark.run + 1, seq
-    mark.updated_at = at
-    session.add(mark)
+    mark.updated_at, mark.moved = at, True
 
 
-def _lock_marks(session: Session, gate_ids: list[str], at: datetime) -> dict[str, GateSequence]:
+def _lock_marks(session: Session, gate_ids: list[str], at: datetime) -> dict[str, Mark]:
     """The gates' marks, made where missing, locked in gate order (two workers never cross locks)."""
     if not gate_ids:
         return {}
-    stmt = dialect_insert(session, GateSequence).on_conflict_do_nothing(index_elements=["gate_id"])
-    session.execute(stmt, [{"gate_id": g, "high_seq": 0, "run": 1, "updated_at": at} for g in gate_ids])
+    found = _read_marks(session, gate_ids)
+    missing = [g for g in gate_ids if g not in found]
+    if missing:  # a gate's first events: its mark is made (another worker may make it at once)
+        stmt = dialect_insert(session, GateSequence).on_conflict_do_nothing(index_elements=["gate_id"])
+        session.execute(stmt, [{"gate_id": g, "high_seq": 0, "run": 1, "updated_at": at} for g in missing])
+        found |= _read_marks(session, missing)
+    return found
+
+
+def _read_marks(session: Session, gate_ids: list[str]) -> dict[str, Mark]:
+    c = _TABLE.c
     lock = (
-        select(GateSequence)
-        .where(col(GateSequence.gate_id).in_(gate_ids))
-        .order_by(col(GateSequence.gate_id))
+        select(c.gate_id, c.high_seq, c.run, c.updated_at)
+        .where(c.gate_id.in_(gate_ids))
+        .order_by(c.gate_id)
         .with_for_update()
-        .execution_options(populate_existing=True)
     )
-    return {mark.gate_id: mark for mark in session.exec(lock)}
+    return {g: Mark(g, high, run, utc(updated)) for g, high, run, updated in session.execute(lock)}
 
 
-def _fill(session: Session, mark: GateSequence, seq: int) -> bool:
+def _fill(session: Session, mark: Mark, seq: int) -> bool:
     """A late event inside an open gap of the current run: narrow or split the gap; False if none."""
     gap = session.exec(
         select(SequenceGap).where(
@@ -156,7 +190,7 @@ def _fill(session: Session, mark: GateSequence, seq: int) -> bool:
 
 def _add(
     session: Session,
-    mark: GateSequence,
+    mark: Mark,
     kind: str,
     first: int,
     last: int,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ BUSY_TIMEOUT_MS = 15_000
 # IMMEDIATE: a deferred transaction that reads and then writes fails at once with SQLITE_BUSY
 # under WAL when another writer got in between, instead of waiting for busy_timeout.
 SQLITE_BEGIN = "campusgate_sqlite_begin"
+_HOLDS_WRITE = "campusgate_holds_write"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -57,9 +59,30 @@ def _sqlite_events(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
+    # SQLite has one writer at a time, and a writer that finds the file locked sleeps by SQLite's
+    # back-off (1, 2, 5 … 100 ms) however soon the lock frees: two threads of one worker (decisions,
+    # gate statuses, the sequence check) made each other wait 100-300 ms. Within the process they
+    # queue on this lock instead and start the moment the other commits; other processes still meet
+    # busy_timeout. Re-entrant, so a nested writer behaves as before (SQLite's own wait).
+    writers = threading.RLock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql(conn.get_execution_options().get(SQLITE_BEGIN, "BEGIN IMMEDIATE"))
+        begin = conn.get_execution_options().get(SQLITE_BEGIN, "BEGIN IMMEDIATE")
+        if begin != "BEGIN" and writers.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+            conn.info[_HOLDS_WRITE] = True
+        try:
+            conn.exec_driver_sql(begin)
+        except BaseException:
+            _release(conn)
+            raise
+
+    def _release(conn: Any) -> None:
+        if conn.info.pop(_HOLDS_WRITE, False):
+            writers.release()
+
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
 
 
 def read_only(engine: Engine) -> Engine:
