@@ -63,8 +63,10 @@ def _sqlite_events(engine: Engine) -> None:
     # back-off (1, 2, 5 … 100 ms) however soon the lock frees: two threads of one worker (decisions,
     # gate statuses, the sequence check) made each other wait 100-300 ms. Within the process they
     # queue on this lock instead and start the moment the other commits; other processes still meet
-    # busy_timeout. Re-entrant, so a nested writer behaves as before (SQLite's own wait).
-    writers = threading.RLock()
+    # busy_timeout. A plain lock, not a re-entrant one: a web request may begin its transaction on one
+    # thread and commit it on another; a writer that cannot have it in busy_timeout goes on to
+    # SQLite's own wait, as before.
+    writers = threading.Lock()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
