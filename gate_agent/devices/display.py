@@ -19,6 +19,7 @@ from gate_agent.words import (
     RECOVERED,
     TEMPERATURE,
     day_holder_words,
+    decided_line,
 )
 from gatecore.reasons import Verdict
 
@@ -82,6 +83,8 @@ def render(view: DisplayView) -> str:
     head = HEADLINE[view.verdict]
     if view.offline:
         head += f"    {OFFLINE_MARK}"
+    if view.decided_at is not None:  # the guard sees how old the decision on the console is
+        head += f"    {decided_line(view.decided_at)}"
     lines = [head, f"{view.text_zh}", f"{view.text_en}"]
     if view.celsius is not None:
         lines.append(f"{TEMPERATURE[0]} {TEMPERATURE[1]}: {view.celsius:.1f} °C")

@@ -139,3 +139,12 @@ def test_recording_display_waits_across_threads() -> None:
     d.wait_for_fault(Fault.CAMERA_FROZEN, active=False, timeout=0.1)
     assert d.faults == [("show", Fault.CAMERA_FROZEN), ("clear", Fault.CAMERA_FROZEN)]
     assert isinstance(render(view), str) and isinstance(view, DisplayView)
+
+
+def test_the_console_says_when_its_decision_was_made() -> None:
+    """The guard's console keeps the last decision (to override it): it shows when that was, in the
+    gate's local time, so an old verdict is not taken for the person in front of the gate."""
+    at = datetime(2026, 11, 23, 0, 12, 5, tzinfo=UTC)
+    block = render(from_decision_message(decision_message(Reason.OK, decided_at=at)))
+    head = block.splitlines()[0]
+    assert head.startswith("✔ 通行 ALLOW") and f"{at.astimezone():%H:%M:%S} 判定 decided" in head
