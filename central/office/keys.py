@@ -102,16 +102,30 @@ class KeyRing:
         return self._learn(session.exec(select(SigningKey)).all())
 
     def _learn(self, rows: Iterable[SigningKey]) -> bool:
+        # a damaged row or key file must not stop the decisions: it is logged, the rest is learnt
         public, until = dict(self._public), dict(self._verify_until)
         for row in rows:
-            if row.kid not in public:
-                public[row.kid] = public_key_from_bytes(base64.b64decode(row.public_key))
+            try:
+                if row.kid not in public:
+                    public[row.kid] = public_key_from_bytes(base64.b64decode(row.public_key))
+            except (ValueError, TypeError) as exc:
+                logger.error("signing key %s in the database is unreadable, not used: %s", row.kid, exc)
+                continue
             if row.verify_until is not None:
                 until[row.kid] = utc(row.verify_until)
         newest = max(public)
         if newest > self.signing_kid and newest not in self._private and self.keys_dir is not None:
             path = self.keys_dir / f"kid-{newest}.pem"
-            key = _load(path) if path.exists() else None
+            try:
+                key = _load(path) if path.exists() else None
+            except (OSError, ValueError, KeyRingError) as exc:
+                logger.error(
+                    "signing key file %s unreadable; still signing with key %s: %s",
+                    path,
+                    self.signing_kid,
+                    exc,
+                )
+                key = None
             if key is not None and _raw_public(key.public_key()) == _raw_public(public[newest]):
                 self._private[newest] = key
         changed = public.keys() != self._public.keys() or until != self._verify_until

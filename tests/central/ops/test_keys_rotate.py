@@ -110,3 +110,26 @@ def test_a_running_central_learns_a_rotation_without_a_restart(tmp_path: Path) -
     assert sorted(_gate_keys(engine, running, NOW)) == [1, 2]
     assert sorted(running.public_keys(until + timedelta(seconds=1))) == [2]
     engine.dispose()
+
+
+def test_a_damaged_new_key_file_does_not_stop_the_decisions(tmp_path: Path) -> None:
+    """The rotated key's file arrives damaged on this host: the running process keeps deciding and
+    signing with the old key, and still verifies the new key's passes from its public half."""
+    settings = CentralSettings(database_url=f"sqlite:///{tmp_path}/c.db", data_dir=tmp_path / "data")
+    engine = make_engine(settings.database_url)
+    create_all(engine)
+    running = open_keyring(settings, engine)
+    world = build_world(engine, running, gate_id=GATE)
+    service = DecisionService(engine, running)
+    topic, payload = world.scan(world.tokens["zhang"])
+    service.handle(topic, payload, NOW)
+    rotate_keys(settings, engine, now=NOW)
+    with session_scope(engine) as session:
+        new_token = open_keyring(settings, engine).issue(session.get(Pass, world.passes["staff"]))
+    (settings.keys_dir / "kid-2.pem").write_bytes(b"-----BEGIN PRIVATE KEY-----\ndamaged\n")
+    for token in (new_token, world.tokens["li"]):
+        topic, payload = world.scan(token)
+        [answer, *_] = service.handle(topic, payload, NOW)
+        assert DecisionMessage.from_json(answer.payload).reason in (Reason.OK, Reason.HOUSEHOLD_DAY_USED)
+    assert running.signing_kid == 1
+    engine.dispose()
