@@ -52,6 +52,13 @@ def one_line(value: str) -> str:
     return value
 
 
+def address_part(value: str) -> str:
+    """A building, unit or room as it is stored and compared: full-width characters as ASCII (NFKC),
+    no surrounding spaces, upper case. "３" typed on a Chinese keyboard and "3" are one flat, so a
+    household is never registered twice (which would give one flat two people a day)."""
+    return unicodedata.normalize("NFKC", value).strip().upper()
+
+
 def filled(value: str) -> str:
     """``value``, refused when nothing of it is visible (spaces, ideographic spaces, direction marks)."""
     if all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in value):

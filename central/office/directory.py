@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from central.models.base import contains_text
+from central.models.base import address_part, contains_text
 from central.models.registry import Household, Person
 
 ADDRESS = re.compile(r"^\s*([0-9A-Za-z]+)(?:\s*[-－]\s*([0-9A-Za-z]+))?(?:\s*[-－]\s*([0-9A-Za-z]+))?\s*$")
@@ -18,10 +18,11 @@ LAST4 = re.compile(r"^[0-9]{3}[0-9Xx]$")
 def address_parts(q: str) -> tuple[str, ...] | None:
     """'2-3-302' -> ('2', '3', '302'), '2-3' -> ('2', '3'): a building-unit-room query, or None.
     A lone word is an address only with a dash ("2-" no; "2" is a name/phone/ID search)."""
+    q = address_part(q)  # "３-１-１０１" typed on a Chinese keyboard is 3-1-101
     m = ADDRESS.match(q)
     if m is None or "-" not in q and "－" not in q:
         return None
-    return tuple(p for p in m.groups() if p)
+    return tuple(address_part(p) for p in m.groups() if p)
 
 
 def _address_filter(parts: tuple[str, ...]) -> list[Any]:
@@ -29,15 +30,19 @@ def _address_filter(parts: tuple[str, ...]) -> list[Any]:
     return [c == v for c, v in zip((Household.building, Household.unit, Household.room), parts, strict=False)]
 
 
+def household_filter(q: str | None) -> list[Any]:
+    """The households ``q`` names: an address ("2-3-302", full-width too) exactly, else a piece of the
+    label; the console's and the API's search alike."""
+    if q and (parts := address_parts(q)):
+        return _address_filter(parts)
+    return [contains_text(col(Household.label), q.strip())] if q else []
+
+
 def find_households(
     session: Session, *, q: str | None = None, limit: int = 50, offset: int = 0
 ) -> tuple[list[Household], int]:
     """A page of households matching ``q`` (an address, or a piece of the label) and the total."""
-    cond: list[Any] = []
-    if q and (parts := address_parts(q)):
-        cond = _address_filter(parts)
-    elif q:
-        cond = [contains_text(col(Household.label), q.strip())]
+    cond = household_filter(q)
     count = session.exec(select(func.count()).select_from(Household).where(*cond)).one()
     rows = session.exec(
         select(Household).where(*cond).order_by(col(Household.id)).offset(offset).limit(limit)

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from central.models.base import address_part
 from central.models.registry import STUDENT_NO_LENGTH, Campus, Household, Person
 from central.models.users import User
 from central.office.changes import record_change
@@ -152,7 +153,8 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
         category = CATEGORIES.get(raw_category) or CATEGORIES.get(raw_category.lower())
         if category is None:
             bad.append(RowError(row.line, f"unknown category {cells.get('category')!r}"))
-        building, unit, room = cells.get("building", ""), cells.get("unit", "") or "1", cells.get("room", "")
+        building, room = address_part(cells.get("building", "")), address_part(cells.get("room", ""))
+        unit = address_part(cells.get("unit", "")) or "1"
         needs_home = category in HOUSEHOLD_KIND_NAMES or bool(building)
         if needs_home and not room:
             bad.append(RowError(row.line, "missing room"))

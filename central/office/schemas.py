@@ -7,7 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
-from central.models.base import DbId, filled, one_line, plain_text
+from central.models.base import DbId, address_part, filled, one_line, plain_text
 from central.models.registry import STUDENT_NO_LENGTH
 from central.office.idnumber import id_number_form, id_number_problem
 from gatecore.campus import DEFAULT_TZ, valid_timezone
@@ -18,6 +18,7 @@ T = TypeVar("T")
 
 Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(one_line), AfterValidator(filled)]
 Line = Annotated[str, Field(max_length=200), AfterValidator(one_line)]  # may be empty
+Address = Annotated[Text, AfterValidator(address_part)]  # a building, unit or room
 
 
 def _kind(value: str) -> str:
@@ -90,9 +91,9 @@ class HouseholdBase(BaseModel):
     """Where a household lives."""
 
     campus_id: DbId
-    building: Text
-    unit: Text
-    room: Text
+    building: Address
+    unit: Address
+    room: Address
 
 
 class HouseholdCreate(HouseholdBase):

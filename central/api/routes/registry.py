@@ -24,6 +24,7 @@ from central.api.deps import (
 from central.models.base import contains_text
 from central.models.registry import Campus, Gate, Household, Person
 from central.office import people, registry
+from central.office.directory import household_filter
 from central.office.errors import must_get
 from central.office.schemas import (
     CampusCreate,
@@ -117,12 +118,10 @@ def list_households(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[HouseholdPublic]:
-    """Households, filtered by campus and by a search in the label."""
-    cond = []
+    """Households, filtered by campus and by an address ("2-3-302") or a search in the label."""
+    cond = household_filter(q)
     if campus_id is not None:
         cond.append(col(Household.campus_id) == campus_id)
-    if q:
-        cond.append(contains_text(col(Household.label), q))
     return page_of(
         session, Household, cond, HouseholdPublic, order=col(Household.id), limit=limit, offset=offset
     )

@@ -158,3 +158,27 @@ def test_390_households_import_at_once(c: Client, world: World) -> None:
         r.text[:300]
     )
     assert counts(world) == (391, 1174)
+
+
+def test_a_flat_typed_in_full_width_is_the_same_household_everywhere(c: Client, world: World) -> None:
+    """One flat, one household: "５-１-１０１" typed on a Chinese keyboard, " 5 - 1 - 101 " with stray
+    spaces and "5-1-101" are the same address in the console/API, the import and the search; a second
+    household for it would give the flat two people a day."""
+    campus_id = world_campus_id(world)
+    body = {"campus_id": campus_id, "building": "５", "unit": "１", "room": "１０１ "}
+    made = c.call("POST", "/api/v1/households", json=body)
+    assert made.status_code == 201, made.text
+    assert (made.json()["building"], made.json()["unit"], made.json()["room"]) == ("5", "1", "101")
+    again = c.call("POST", "/api/v1/households", json={**body, "building": "5", "room": "101"})
+    assert again.status_code == 409, again.text
+    before = counts(world)
+    row = "坞城校区,５,１,１０１,周五,140102198001019999,住户,,"
+    r = upload(c, "people.csv", "\n".join([HEADER, row]).encode("utf-8"), dry_run=False)
+    assert r.status_code == 200 and r.json()["households_new"] == 0, r.text
+    assert counts(world) == (before[0], before[1] + 1)
+    found = c.call("GET", "/api/v1/households?q=５－１－１０１", role="director").json()
+    assert [h["id"] for h in found["data"]] == [made.json()["id"]]
+
+
+def world_campus_id(world: World) -> int:
+    return world.campus_id
