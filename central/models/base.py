@@ -52,10 +52,11 @@ def one_line(value: str) -> str:
     return value
 
 
-def address_part(value: str) -> str:
-    """A building, unit or room as it is stored and compared: full-width characters as ASCII (NFKC),
-    no surrounding spaces, upper case. "３" typed on a Chinese keyboard and "3" are one flat, so a
-    household is never registered twice (which would give one flat two people a day)."""
+def code_form(value: str) -> str:
+    """A code people type — building, unit, room, student number — as it is stored and compared:
+    full-width characters as ASCII (NFKC), no surrounding spaces, upper case. "３" typed on a Chinese
+    keyboard and "3" are one flat, so a household is never registered twice (which would give one
+    flat two people a day), and a student number matches however it was typed."""
     return unicodedata.normalize("NFKC", value).strip().upper()
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from central.models.base import address_part, contains_text
+from central.models.base import code_form, contains_text
 from central.models.registry import Household, Person
 
 ADDRESS = re.compile(r"^\s*([0-9A-Za-z]+)(?:\s*[-－]\s*([0-9A-Za-z]+))?(?:\s*[-－]\s*([0-9A-Za-z]+))?\s*$")
@@ -18,11 +18,11 @@ LAST4 = re.compile(r"^[0-9]{3}[0-9Xx]$")
 def address_parts(q: str) -> tuple[str, ...] | None:
     """'2-3-302' -> ('2', '3', '302'), '2-3' -> ('2', '3'): a building-unit-room query, or None.
     A lone word is an address only with a dash ("2-" no; "2" is a name/phone/ID search)."""
-    q = address_part(q)  # "３-１-１０１" typed on a Chinese keyboard is 3-1-101
+    q = code_form(q)  # "３-１-１０１" typed on a Chinese keyboard is 3-1-101
     m = ADDRESS.match(q)
     if m is None or "-" not in q and "－" not in q:
         return None
-    return tuple(address_part(p) for p in m.groups() if p)
+    return tuple(code_form(p) for p in m.groups() if p)
 
 
 def _address_filter(parts: tuple[str, ...]) -> list[Any]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from central.models.base import address_part
+from central.models.base import code_form
 from central.models.registry import STUDENT_NO_LENGTH, Campus, Household, Person
 from central.models.users import User
 from central.office.changes import record_change
@@ -153,8 +153,8 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
         category = CATEGORIES.get(raw_category) or CATEGORIES.get(raw_category.lower())
         if category is None:
             bad.append(RowError(row.line, f"unknown category {cells.get('category')!r}"))
-        building, room = address_part(cells.get("building", "")), address_part(cells.get("room", ""))
-        unit = address_part(cells.get("unit", "")) or "1"
+        building, room = code_form(cells.get("building", "")), code_form(cells.get("room", ""))
+        unit = code_form(cells.get("unit", "")) or "1"
         needs_home = category in HOUSEHOLD_KIND_NAMES or bool(building)
         if needs_home and not room:
             bad.append(RowError(row.line, "missing room"))
@@ -201,7 +201,7 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
                     id_hash=digest,
                     id_last4=cells["id_number"][-4:] if digest else None,
                     link_secret=secrets.token_urlsafe(24),
-                    student_no=cells.get("student_no") or None,
+                    student_no=code_form(cells.get("student_no", "")) or None,
                     group=group,
                 ),
                 key,

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from central.models.base import utc
+from central.models.base import code_form, utc
 from central.models.health import NEGATIVE, POSITIVE, NucleicTest
 from central.models.registry import Pass, Person
 from central.office.registry import latest_policy
@@ -95,7 +95,7 @@ def _people(session: Session) -> tuple[dict[str, list[Person]], dict[tuple[str, 
     by_name: dict[tuple[str, str], list[Person]] = {}
     for p in session.exec(select(Person).where(col(Person.active))):
         if p.student_no:
-            by_number.setdefault(p.student_no.strip().upper(), []).append(p)
+            by_number.setdefault(code_form(p.student_no), []).append(p)
         if p.id_last4:
             by_name.setdefault((p.name.strip(), p.id_last4.upper()), []).append(p)
     return by_number, by_name
@@ -103,7 +103,7 @@ def _people(session: Session) -> tuple[dict[str, list[Person]], dict[tuple[str, 
 
 def _person(cells: dict[str, str], by_number: dict, by_name: dict) -> Person | str:
     """The one person a row names, or why not."""
-    number = cells.get("student_no", "").upper()
+    number = code_form(cells.get("student_no", ""))
     name, last4 = cells.get("name", ""), cells.get("id_last4", "").upper()
     if number:
         found = by_number.get(number, [])

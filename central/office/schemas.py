@@ -7,7 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
-from central.models.base import DbId, address_part, filled, one_line, plain_text
+from central.models.base import DbId, code_form, filled, one_line, plain_text
 from central.models.registry import STUDENT_NO_LENGTH
 from central.office.idnumber import id_number_form, id_number_problem
 from gatecore.campus import DEFAULT_TZ, valid_timezone
@@ -18,7 +18,18 @@ T = TypeVar("T")
 
 Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(one_line), AfterValidator(filled)]
 Line = Annotated[str, Field(max_length=200), AfterValidator(one_line)]  # may be empty
-Address = Annotated[Text, AfterValidator(address_part)]  # a building, unit or room
+Address = Annotated[Text, AfterValidator(code_form)]  # a building, unit or room
+
+
+def _student_no(value: object) -> object:
+    # before the length check: full-width digits are one character each either way, and a blank
+    # number is no number
+    return (code_form(value) or None) if isinstance(value, str) else value
+
+
+StudentNo = Annotated[
+    Annotated[str, Field(max_length=STUDENT_NO_LENGTH)] | None, BeforeValidator(_student_no)
+]
 
 
 def _kind(value: str) -> str:
@@ -118,7 +129,7 @@ class PersonBase(BaseModel):
     active: bool = True
     key_person_until: date | None = None
     group: Group | None = None
-    student_no: str | None = Field(default=None, max_length=STUDENT_NO_LENGTH)
+    student_no: StudentNo = None
 
 
 def _id_number(value: str) -> str:
@@ -146,7 +157,7 @@ class PersonUpdate(BaseModel):
     key_person_until: date | None = None
     phone: Line | None = None
     group: Group | None = None
-    student_no: str | None = Field(default=None, max_length=STUDENT_NO_LENGTH)
+    student_no: StudentNo = None
 
     @field_validator("name", "category", "active", mode="before")
     @classmethod

@@ -256,3 +256,19 @@ def test_on_postgresql_results_due_list_and_gate_rule(pg_engine, keyring, tmp_pa
     # the gate rule judges the scan time: 30 hours after sampling is older than the 24 allowed
     at = datetime.now(UTC).replace(microsecond=0)
     assert decide(world, "s1", at=at).reason is Reason.NAT_OVERDUE
+
+
+def test_a_student_number_typed_in_full_width_is_the_same_number(c: Client, world: World) -> None:
+    """学号 typed on a Chinese keyboard (全角) or with a lower-case letter: registered through the API as
+    typed plainly, and a results file naming it either way finds the one student."""
+    r = c.call(
+        "POST",
+        "/api/v1/people",
+        json={"name": "钱小明", "category": "student", "student_no": "ｓ２０２４００１ "},
+    )
+    assert r.status_code == 201 and r.json()["student_no"] == "S2024001", r.text
+    rows = [HEADER, ",,S2024001,2026-11-20,阴性", ",,ｓ２０２４００１,2026-11-21,阴性"]
+    done = upload(c, "核酸.csv", "\n".join(rows).encode("utf-8"), dry_run=False)
+    assert done.status_code == 200 and done.json()["results_new"] == 2, done.text
+    with Session(world.engine) as s:
+        assert {t.person_id for t in s.exec(select(NucleicTest))} == {r.json()["id"]}
