@@ -282,9 +282,13 @@ def create_campus(session: Session, *, actor: User, body: CampusCreate) -> Campu
 
 
 def change_policy(session: Session, *, actor: User, campus_id: int, changes: dict[str, Any]) -> CampusPolicy:
-    """Save the changed fields as the campus's next policy version (PolicyError naming what is wrong)."""
+    """Save the changed fields as the campus's next policy version (PolicyError naming what is wrong);
+    a change that changes nothing keeps the current version (no new version for the gates to load)."""
     must_get(session, Campus, campus_id, "campus")
-    saved = save_policy(session, changed_policy(session, campus_id, changes))
+    current, wanted = latest_policy(session, campus_id), changed_policy(session, campus_id, changes)
+    if current.version > 0 and wanted.to_dict() == current.to_dict():
+        return current
+    saved = save_policy(session, wanted)
     record_change(
         session, actor, "update", "campus_policy", campus_id, version=saved.version, changes=changes
     )

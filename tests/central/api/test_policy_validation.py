@@ -69,6 +69,12 @@ def test_good_policy_is_saved(world: World, tmp_path: Path) -> None:
     r = c.call("PUT", f"/api/v1/campuses/{world.campus_id}/policy", json={"changes": changes})
     assert r.status_code == 200, r.text
     assert r.json()["version"] == 2
+    # the same values again, or no change at all: no new version for the gates to load
+    for same in (changes, {}):
+        again = c.call("PUT", f"/api/v1/campuses/{world.campus_id}/policy", json={"changes": same})
+        assert again.status_code == 200 and again.json()["version"] == 2, again.text
+    with session_scope(world.engine) as s:
+        assert registry.latest_policy(s, world.campus_id).version == 2
 
 
 def test_campus_with_a_misspelt_time_zone_is_refused(world: World, tmp_path: Path) -> None:
