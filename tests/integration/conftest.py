@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,9 @@ def seeded_central(mqtt_port: int, data_dir: Path) -> CentralHandle:
         mqtt_port=mqtt_port,
         data_dir=data_dir,
         api_port=0,
+        # its own MQTT session: the broker is shared by a test process's tests, and a persistent
+        # session under a common client id handed one test's unanswered events to the next test's central
+        worker_id=uuid.uuid4().hex[:8],
     )
     handle = build_central(settings)
     with Session(handle.engine) as session:
