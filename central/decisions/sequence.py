@@ -65,18 +65,15 @@ def catch_up(session: Session, *, limit: int = 5000, settle_s: float = 0.0) -> i
     marks = _lock_marks(session, sorted({row[1] for row in rows if row[2] is not None}), now)
     for _seq, gate_id, gate_seq, event_id, campus_id, received_at in _in_gate_order(rows, marks):
         track(session, marks[gate_id], gate_seq, event_id, campus_id, received_at)  # found when it arrived
-    moved = [m for gate_id, m in marks.items() if gate_id != CURSOR and m.moved]
-    if moved:
+    if rows:
+        cursor.high_seq = max(cursor.high_seq, rows[-1][0])
+        cursor.updated_at, cursor.moved = now, True
+    moved = [m for m in (*marks.values(), cursor) if m.moved]
+    if moved:  # the marks and the cursor in one statement
         session.execute(
             _WRITE_BACK,
             [{"g": m.gate_id, "h": m.high_seq, "r": m.run, "u": m.updated_at} for m in moved],
         )
-    if rows:
-        cursor.high_seq = max(cursor.high_seq, rows[-1][0])
-        cursor.updated_at = now
-        cursor.moved = True
-    if cursor.moved:
-        session.execute(_WRITE_BACK, [{"g": CURSOR, "h": cursor.high_seq, "r": cursor.run, "u": now}])
     return len(rows)
 
 

@@ -81,6 +81,7 @@ class Worker:
         )
         self.link = MqttLink(f"central-{settings.worker_id}", link_options(settings))
         self.configs_published = threading.Event()
+        self._keys_published = self.keyring.version  # the keys the gates' configs last carried
         self._watching = threading.Event()  # set: stop the sequence and config threads
         self._configs_wanted = threading.Event()  # set on connect: publish every gate's config
         shared = topics.shared(topics.ALL_EVENTS, settings.shared_group)
@@ -131,6 +132,7 @@ class Worker:
         now = datetime.now(UTC)
         with session_scope(read_only(self.engine)) as session:
             self.keyring.learn(session)  # a rotation since: the gates get the new public key too
+            self._keys_published = self.keyring.version
             gate_ids = list(session.exec(select(Gate.gate_id).order_by(Gate.gate_id)))
             configs = gate_configs(session, gate_ids, self.keyring.public_keys_b64(), now)
         topic = topics.gate_config
@@ -159,11 +161,9 @@ class Worker:
             self._configs_wanted.set()
 
     def _publish_configs(self) -> None:
-        keys_seen = self.keyring.version
         while not self._watching.is_set():
-            if self.keyring.version != keys_seen and self.configs_published.is_set():
+            if self.keyring.version != self._keys_published and self.configs_published.is_set():
                 # a rotation learnt by the decision thread: the gates need the new public key now
-                keys_seen = self.keyring.version
                 self._configs_wanted.set()
             if not self._configs_wanted.wait(0.5):
                 continue
