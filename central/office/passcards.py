@@ -73,22 +73,27 @@ def last_day(valid_until: datetime, tz: ZoneInfo) -> date:
 
 def printed_from(valid_from: datetime, tz: ZoneInfo) -> str:
     """The start of a pass as a person reads it: its first day, with the time when not at midnight."""
-    local = _aware(valid_from).astimezone(tz)
-    return local.date().isoformat() if local.time() == time(0) else f"{local:%Y-%m-%d %H:%M}"
+    if at_local_midnight(valid_from, tz):
+        return _aware(valid_from).astimezone(tz).date().isoformat()
+    return _clock(valid_from, tz)
 
 
 def printed_until(valid_until: datetime, tz: ZoneInfo) -> str:
     """The end of a pass as a person reads it: its last valid day when it ends at a local midnight (as
     the console issues passes), else the local date and time it ends ("2026-12-31 08:00"), never a
     day the pass stops working part-way through."""
-    if ends_at_midnight(valid_until, tz):
+    if at_local_midnight(valid_until, tz):
         return last_day(valid_until, tz).isoformat()
-    return f"{_aware(valid_until).astimezone(tz):%Y-%m-%d %H:%M}"
+    return _clock(valid_until, tz)
 
 
-def ends_at_midnight(valid_until: datetime, tz: ZoneInfo) -> bool:
-    """Whether a pass is valid through the whole of its last printed day."""
-    return _aware(valid_until).astimezone(tz).time() == time(0)
+def at_local_midnight(at: datetime, tz: ZoneInfo) -> bool:
+    """Whether ``at`` is a midnight in ``tz``: a pass ending then is valid through its whole last day."""
+    return _aware(at).astimezone(tz).time() == time(0)
+
+
+def _clock(at: datetime, tz: ZoneInfo) -> str:
+    return f"{_aware(at).astimezone(tz):%Y-%m-%d %H:%M}"
 
 
 def serial_of(pass_row: Pass) -> str:

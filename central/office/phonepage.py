@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from central.models.journal import EntryEvent, HouseholdDay
 from central.models.registry import Campus, Gate, Household, Pass, Person
-from central.office.passcards import ends_at_midnight, printed_until
+from central.office.passcards import at_local_midnight, printed_until
 from central.office.printed import KIND_LABELS, PHONE_RULES, fill
 from central.office.registry import latest_policy
 from gatecore.campus import DEFAULT_TZ
@@ -92,7 +92,7 @@ def phone_status(session: Session, row: Pass, now: datetime) -> dict[str, Any]:
         "quota": policy.household_quota and household is not None,
         "today": today,
         "last_day": printed_until(row.valid_until, tz),
-        "whole_day": ends_at_midnight(row.valid_until, tz),  # valid through all of the printed day
+        "whole_day": at_local_midnight(row.valid_until, tz),  # valid through all of the printed day
         "tz": tz.key,  # the page's script shows the code's expiry in it
         "rules": rules(policy),
     }
