@@ -22,7 +22,7 @@ def address_parts(q: str) -> tuple[str, ...] | None:
     m = ADDRESS.match(q)
     if m is None or "-" not in q and "－" not in q:
         return None
-    return tuple(code_form(p) for p in m.groups() if p)
+    return tuple(p for p in m.groups() if p)
 
 
 def _address_filter(parts: tuple[str, ...]) -> list[Any]:

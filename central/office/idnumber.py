@@ -8,20 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 
-
-def id_number_form(id_number: str) -> str:
-    """An ID-card number as it is compared: full-width digits as ASCII (NFKC), no spaces, upper-case X."""
-    return unicodedata.normalize("NFKC", id_number).strip().upper()
-
+from central.models.base import code_form
 
 _RESIDENT_ID = re.compile(r"\d{17}[\dX]|\d{15}")  # the 18-character card, and the old 15-digit one
 _PASSPORT = re.compile(r"[A-Z0-9]{5,12}")  # foreign teachers and students: a passport number
 
 
 def id_number_problem(form: str) -> str | None:
-    """Why an ID number (in :func:`id_number_form`) cannot be registered, or None; import and API alike.
+    """Why an ID number (in :func:`~central.models.base.code_form`: full-width digits as ASCII,
+    no spaces, upper-case X) cannot be registered, or None; import and API alike.
     A passport is at most 12 characters: anything longer is an ID card mistyped."""
     if _RESIDENT_ID.fullmatch(form) or _PASSPORT.fullmatch(form):
         return None
@@ -30,4 +26,4 @@ def id_number_problem(form: str) -> str | None:
 
 def id_hash(id_number: str) -> str:
     """The stored form of an ID-card number: a SHA-256 of the normalised number."""
-    return hashlib.sha256(id_number_form(id_number).encode()).hexdigest()
+    return hashlib.sha256(code_form(id_number).encode()).hexdigest()

@@ -20,7 +20,7 @@ from central.models.base import code_form
 from central.models.registry import STUDENT_NO_LENGTH, Campus, Household, Person
 from central.models.users import User
 from central.office.changes import record_change
-from central.office.idnumber import id_hash, id_number_form, id_number_problem
+from central.office.idnumber import id_hash, id_number_problem
 from central.office.import_limits import ImportFileError
 from central.office.tables import RowError, read_table
 from gatecore.campus import GROUP_CODE
@@ -171,7 +171,7 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
             bad.append(RowError(row.line, f"bad group {cells['group']!r} (lower-case letters, digits, _)"))
         digest = id_hash(cells["id_number"]) if cells.get("id_number") else None
         if digest is not None:
-            problem = id_number_problem(id_number_form(cells["id_number"]))
+            problem = id_number_problem(code_form(cells["id_number"]))
             if problem:
                 bad.append(RowError(row.line, problem))
             elif digest in known_ids:

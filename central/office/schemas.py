@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_va
 
 from central.models.base import DbId, code_form, filled, one_line, plain_text
 from central.models.registry import STUDENT_NO_LENGTH
-from central.office.idnumber import id_number_form, id_number_problem
+from central.office.idnumber import id_number_problem
 from gatecore.campus import DEFAULT_TZ, valid_timezone
 from gatecore.tokens import EARLIEST, LATEST, PassKind
 
@@ -133,7 +133,7 @@ class PersonBase(BaseModel):
 
 
 def _id_number(value: str) -> str:
-    value = id_number_form(plain_text(value))
+    value = code_form(plain_text(value))
     problem = id_number_problem(value)
     if problem:
         raise ValueError(problem)
