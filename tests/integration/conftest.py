@@ -17,19 +17,23 @@ from central.settings import CentralSettings
 from firmware_sim.scenario import GateRig, start_rig
 
 
-def seeded_central(mqtt_port: int, data_dir: Path) -> CentralHandle:
-    """Central (worker + API) on a SQLite file in ``data_dir``, seeded with the demo campuses; not started
-    (``build_central(handle.settings)`` makes it again after a crash)."""
-    settings = CentralSettings(
+def central_settings(mqtt_port: int, data_dir: Path) -> CentralSettings:
+    """Central (worker + API on a free port) on a SQLite file in ``data_dir``, with an MQTT session of
+    its own: the broker is shared by a test process's tests, and a persistent session under a common
+    client id handed one test's unanswered events to the next test's central."""
+    return CentralSettings(
         database_url=f"sqlite:///{data_dir}/central.models.db",
         mqtt_port=mqtt_port,
         data_dir=data_dir,
         api_port=0,
-        # its own MQTT session: the broker is shared by a test process's tests, and a persistent
-        # session under a common client id handed one test's unanswered events to the next test's central
         worker_id=uuid.uuid4().hex[:8],
     )
-    handle = build_central(settings)
+
+
+def seeded_central(mqtt_port: int, data_dir: Path) -> CentralHandle:
+    """Central (worker + API) on a SQLite file in ``data_dir``, seeded with the demo campuses; not started
+    (``build_central(handle.settings)`` makes it again after a crash)."""
+    handle = build_central(central_settings(mqtt_port, data_dir))
     with Session(handle.engine) as session:
         seed_demo(session, handle.keyring, local_today(datetime.now(UTC)))
         session.commit()

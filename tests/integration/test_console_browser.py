@@ -17,7 +17,6 @@ from central.app import CentralHandle, build_central
 from central.models.registry import Approval, Gate, Pass, Person
 from central.office import registry
 from central.office.users import seed_demo_users
-from central.settings import CentralSettings
 from gatecore import topics
 from gatecore.ids import uuid7
 from gatecore.messages import DecisionMessage, GateConfig, ScanEvent, Temperature
@@ -25,6 +24,7 @@ from gatecore.reasons import Reason, Verdict
 from gatecore.thermoline import SensorStatus
 from gatecore.tokens import verify_token
 from tests.central.office.test_passcards import pdf_qr_texts
+from tests.integration.conftest import central_settings
 from transport.mqtt import LinkOptions, MqttLink
 
 GATE = "console-north"
@@ -41,13 +41,7 @@ CSV = "\n".join(
 @pytest.fixture
 def central(broker, tmp_path: Path) -> Iterator[CentralHandle]:
     """Central with one campus, one gate and the demo users, no people yet."""
-    settings = CentralSettings(
-        database_url=f"sqlite:///{tmp_path}/central.models.db",
-        mqtt_port=broker.port,
-        data_dir=tmp_path,
-        api_port=0,
-    )
-    handle = build_central(settings)
+    handle = build_central(central_settings(broker.port, tmp_path))
     with Session(handle.engine) as s:
         campus = registry.add_campus(s, code="wucheng", name_zh="坞城校区", name_en="Wucheng")
         s.add(Gate(gate_id=GATE, campus_id=campus.id, name_zh="北门", name_en="North gate"))

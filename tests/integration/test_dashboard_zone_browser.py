@@ -19,7 +19,7 @@ from central.models.registry import Gate
 from central.models.users import Role
 from central.office import registry
 from central.office.users import create_user
-from central.settings import CentralSettings
+from tests.integration.conftest import central_settings
 
 # 01:02:03 UTC on a summer day: 03:02:03 in Berlin (CEST), 07:02:03 in Urumqi, 09:02:03 in Beijing,
 # 21:02:03 the day before in New York
@@ -31,13 +31,7 @@ GATES = {"zone-berlin": "03:02:03", "zone-urumqi": "07:02:03"}
 def central(broker, tmp_path: Path) -> Iterator[CentralHandle]:
     """Central with a Berlin campus (the first: the page's own zone) and an Urumqi one, a gate each,
     both gates offline since ``AT``, and a fever alert at the Berlin gate at ``AT``."""
-    settings = CentralSettings(
-        database_url=f"sqlite:///{tmp_path}/central.models.db",
-        mqtt_port=broker.port,
-        data_dir=tmp_path,
-        api_port=0,
-    )
-    handle = build_central(settings)
+    handle = build_central(central_settings(broker.port, tmp_path))
     with Session(handle.engine) as s:
         for gate_id, (code, zone) in zip(
             GATES, (("berlin", "Europe/Berlin"), ("urumqi", "Asia/Urumqi")), strict=True
