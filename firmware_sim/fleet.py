@@ -27,6 +27,7 @@ from gatecore import topics
 from gatecore.ids import uuid7
 from gatecore.messages import DecisionMessage, GateStatus, MessageError, ScanEvent, Temperature
 from gatecore.thermoline import SensorStatus
+from transport import heap
 from transport.mqtt import LinkOptions
 from transport.mqtt_aio import AioClient, AioHub
 
@@ -95,6 +96,7 @@ class Fleet:
         try:
             await self._connect(hub, stop)
             self._threads()
+            heap.settle()  # the plan and the connections stay: a full collection must not stall the gates
             if not stop.is_set():
                 heartbeats = asyncio.ensure_future(self._heartbeats(links, stop))
                 try:

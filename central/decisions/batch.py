@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row, bindparam
+from sqlalchemy import ARRAY, Row, String, any_, bindparam
 from sqlmodel import Session, select
 
 from central.audit.chain import CONTENT_FIELDS, append_entries
@@ -42,7 +42,9 @@ class NewEntry(SimpleNamespace):
 
 
 _TABLE = EntryEvent.__table__  # type: ignore[attr-defined]
-_LOGGED = select(_TABLE).where(_TABLE.c.event_id.in_(bindparam("ids", expanding=True)))  # built once
+# built once; PostgreSQL gets the ids as one array, as models.base.one_of explains
+_LOGGED = select(_TABLE).where(_TABLE.c.event_id.in_(bindparam("ids", expanding=True)))
+_LOGGED_PG = select(_TABLE).where(_TABLE.c.event_id == any_(bindparam("ids", type_=ARRAY(String))))
 Logged = Row[Any] | NewEntry  # a row in the log, or one this batch will add
 
 
@@ -57,7 +59,7 @@ class Batch:
         wanted = sorted(set(event_ids))
         # plain rows (attributes by column name), not ORM objects: this runs once per batch
         self._known: dict[str, Logged] = (
-            {row.event_id: row for row in session.execute(_LOGGED, {"ids": wanted})} if wanted else {}
+            {row.event_id: row for row in session.execute(_logged(session), {"ids": wanted})} if wanted else {}
         )
 
     def stored(self, event_id: str) -> Logged | None:
@@ -72,3 +74,7 @@ class Batch:
     def finish(self) -> None:
         """Chain and insert every row of the batch in the order its events arrived (the caller commits)."""
         append_entries(self.session, [row for _, _, row in sorted(self.rows, key=lambda r: r[:2])])
+
+
+def _logged(session: Session) -> Any:
+    return _LOGGED_PG if session.get_bind().dialect.name == "postgresql" else _LOGGED

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel, select
 
+from central.models.base import one_of
 from central.models.revision import current_revision
 
 logger = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ class RegistryCache:
             key_column = getattr(model, model.__mapper__.primary_key[0].name)  # type: ignore[attr-defined]
             found = {
                 getattr(r, key_column.key): r
-                for r in session.exec(select(model).where(key_column.in_(missing)))
+                for r in session.exec(select(model).where(one_of(session, key_column, missing)))
             }
             for k in missing:
                 rows[k] = _detached(session, found.get(k))

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from central.decisions.cache import NoCache, RegistryCache
 from central.decisions.ledger import day_holder
-from central.models.base import utc
+from central.models.base import one_of, utc
 from central.models.registry import Approval, Gate, Household, Pass, Person, ReturnBatch, Vehicle
 from central.office.nucleic import last_negative_at
 from gatecore.masking import mask_name
@@ -108,7 +108,7 @@ def approvals_by_kind(
         "approvals",
         person_ids,
         lambda missing: select(Approval).where(
-            col(Approval.person_id).in_(missing), Approval.status == "approved"
+            one_of(session, col(Approval.person_id), missing), Approval.status == "approved"
         ),
         lambda rows: {
             kind: tuple(Window(a.valid_from, a.valid_until) for a in rows if a.kind == kind)
@@ -126,7 +126,7 @@ def return_batches(
         c,
         "batches",
         person_ids,
-        lambda missing: select(ReturnBatch).where(col(ReturnBatch.person_id).in_(missing)),
+        lambda missing: select(ReturnBatch).where(one_of(session, col(ReturnBatch.person_id), missing)),
         lambda rows: tuple(Window(b.start, b.end) for b in rows),
     )
 

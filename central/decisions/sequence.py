@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from central.audit.gaps import GAP, REGRESSION
-from central.models.base import dialect_insert, utc
+from central.models.base import dialect_insert, one_of, utc
 from central.models.journal import EntryEvent, GateSequence, SequenceGap
 
 logger = logging.getLogger(__name__)
@@ -150,7 +150,7 @@ def _read_marks(session: Session, gate_ids: list[str]) -> dict[str, Mark]:
     c = _TABLE.c
     lock = (
         select(c.gate_id, c.high_seq, c.run, c.updated_at)
-        .where(c.gate_id.in_(gate_ids))
+        .where(one_of(session, c.gate_id, gate_ids))
         .order_by(c.gate_id)
         .with_for_update()
     )

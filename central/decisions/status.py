@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from central.decisions.deadletter import store_rejected
-from central.models.base import dialect_insert, utc
+from central.models.base import dialect_insert, one_of, utc
 from central.models.db import session_scope
 from central.models.journal import GateOutage, GateState
 from gatecore import topics
@@ -113,7 +113,7 @@ def _record(
     # the row locks (PostgreSQL; SQLite's write transaction serialises anyway), taken in gate order,
     # make each previous state the one this transaction replaces: two workers cannot both see a change
     gate_ids = sorted({status.gate_id for status, _ in parsed})
-    locked = select(GateState).where(col(GateState.gate_id).in_(gate_ids)).order_by(GateState.gate_id)
+    locked = select(GateState).where(one_of(session, col(GateState.gate_id), gate_ids)).order_by(GateState.gate_id)
     stored = {
         row.gate_id: _Stored(row.state, utc(row.last_seen), row.clock_skew_s, row.clock_off)
         for row in session.exec(locked.with_for_update())

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from annotated_types import Interval
-from sqlalchemy import DateTime, false
+from sqlalchemy import ARRAY, DateTime, any_, bindparam, false
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
@@ -100,6 +101,15 @@ def dialect_insert(session: Session, model: type[SQLModel]) -> Any:
     if name == "sqlite":
         return sqlite.insert(table)
     raise ValueError(f"no upsert for dialect {name!r}")
+
+
+def one_of(session: Session, column: Any, values: Iterable[Any]) -> Any:
+    """SQL for ``column IN values``. On PostgreSQL ``column = ANY(array)``: one statement however many
+    values, where an IN list is a new statement for each length, planned (and prepared) again; a batch of
+    decisions paid up to 9 ms for that where the lookup itself takes 0.5 ms."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
 
 
 def contains_text(column: Any, q: str) -> Any:
