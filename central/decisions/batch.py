@@ -59,7 +59,9 @@ class Batch:
         wanted = sorted(set(event_ids))
         # plain rows (attributes by column name), not ORM objects: this runs once per batch
         self._known: dict[str, Logged] = (
-            {row.event_id: row for row in session.execute(_logged(session), {"ids": wanted})} if wanted else {}
+            {row.event_id: row for row in session.execute(_logged(session), {"ids": wanted})}
+            if wanted
+            else {}
         )
 
     def stored(self, event_id: str) -> Logged | None:

@@ -113,7 +113,9 @@ def _record(
     # the row locks (PostgreSQL; SQLite's write transaction serialises anyway), taken in gate order,
     # make each previous state the one this transaction replaces: two workers cannot both see a change
     gate_ids = sorted({status.gate_id for status, _ in parsed})
-    locked = select(GateState).where(one_of(session, col(GateState.gate_id), gate_ids)).order_by(GateState.gate_id)
+    locked = (
+        select(GateState).where(one_of(session, col(GateState.gate_id), gate_ids)).order_by(GateState.gate_id)
+    )
     stored = {
         row.gate_id: _Stored(row.state, utc(row.last_seen), row.clock_skew_s, row.clock_off)
         for row in session.exec(locked.with_for_update())
