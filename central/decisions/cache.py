@@ -94,6 +94,11 @@ class RegistryCache:
                 self.put((name, k), rows[k])
         return list(rows.values())
 
+    def hold_row(self, session: Session, model: type[M], key: Any, row: M | None) -> None:
+        """Hold a row read by a statement of the caller's (e.g. a join), as :meth:`row` would have."""
+        if not self.has((model.__name__, key)):
+            self.put((model.__name__, key), _detached(session, row))
+
     def remember(self, key: tuple[Any, ...], value: Any) -> None:
         """A value read or written in the open transaction: kept once it commits."""
         self._pending[key] = value
@@ -122,6 +127,11 @@ class NoCache(RegistryCache):
 
     def put(self, key: tuple[Any, ...], value: Any) -> None:
         """Nothing is kept."""
+
+    def hold_row(self, session: Session, model: type[M], key: Any, row: M | None) -> None:
+        """Hold a row read by a statement of the caller's (e.g. a join), as :meth:`row` would have."""
+        if not self.has((model.__name__, key)):
+            self.put((model.__name__, key), _detached(session, row))
 
     def remember(self, key: tuple[Any, ...], value: Any) -> None:
         """Nothing is kept."""

@@ -159,7 +159,7 @@ def prefetch(session: Session, c: RegistryCache, gate_ids: set[str], passes: lis
     if isinstance(c, NoCache):
         return
     c.load_rows(session, Gate, gate_ids)
-    c.load_rows(session, Pass, {p.pass_id for p in passes})
+    _passes_with_holders(session, c, {p.pass_id for p in passes})
     vehicles = c.load_rows(session, Vehicle, {p.person_id for p in passes if p.kind is PassKind.VEHICLE})
     people = {p.person_id for p in passes if p.kind is not PassKind.VEHICLE}
     people |= {v.owner_person_id for v in vehicles if v is not None}
@@ -169,6 +169,29 @@ def prefetch(session: Session, c: RegistryCache, gate_ids: set[str], passes: lis
     return_batches(
         session, c, {p.person_id for p in passes if p.kind in (PassKind.STUDENT, PassKind.INTL_STUDENT)}
     )
+
+
+def _passes_with_holders(session: Session, c: RegistryCache, pass_ids: set[int]) -> None:
+    # the passes the cache lacks with their holders and households, one statement (on PostgreSQL
+    # each statement is a round trip: three of them were a third of a small batch's)
+    wanted = {k for k in pass_ids if not c.has(("Pass", k))}
+    if not wanted:
+        return
+    holder = (col(Person.id) == col(Pass.person_id)) & (col(Pass.kind) != PassKind.VEHICLE.name)
+    joined = (
+        select(Pass, Person, Household)
+        .outerjoin(Person, holder)
+        .outerjoin(Household, col(Household.id) == col(Pass.household_id))
+        .where(one_of(session, col(Pass.id), wanted))
+    )
+    for pass_row, person, household in session.exec(joined).all():
+        c.hold_row(session, Pass, pass_row.id, pass_row)
+        if person is not None:
+            c.hold_row(session, Person, person.id, person)
+        if household is not None:
+            c.hold_row(session, Household, household.id, household)
+    for k in wanted:
+        c.hold_row(session, Pass, k, None)  # no such pass: held as None, as load_rows does
 
 
 def _matches(row: Pass, claims: PassClaims) -> bool:
