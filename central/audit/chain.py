@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, text, update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, func, select
 
 from central.audit import segments
@@ -51,69 +51,57 @@ _INSERTED = (*CONTENT_FIELDS, "prev_hash", "row_hash")
 _HEAD = ChainHead.__table__  # type: ignore[attr-defined]
 _LOG = EntryEvent.__table__  # type: ignore[attr-defined]
 # built once: a statement built per batch costs more in SQLAlchemy than the database's work on it
-_READ_HEAD = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+# the head, locked, with the highest row number: numbers follow both (a row never reuses the number
+# of a row deleted from the end, nor collides with rows appended behind the head's back). PostgreSQL
+# blocks on the head's row lock while another worker appends, then reads the head it committed (the
+# max is of the statement's older snapshot, and never above that head): one round trip per batch
+_READ_HEAD = (
+    select(_HEAD.c.last_seq, _HEAD.c.last_hash, select(func.max(_LOG.c.seq)).scalar_subquery())
+    .where(_HEAD.c.id == 1)
+    .with_for_update(of=_HEAD)
+)
 _MOVE_HEAD = (
     update(_HEAD).where(_HEAD.c.id == 1).values(last_seq=bindparam("seq"), last_hash=bindparam("hash"))
 )
-_LAST_ROW = select(func.max(_LOG.c.seq))
 _INSERT_ROWS = insert(_LOG)
-_PG_NUMBERS = text("SELECT nextval(pg_get_serial_sequence('entry_event', 'seq')) FROM generate_series(1, :n)")
 
 
-def _lock_head(session: Session) -> tuple[int, str]:
-    """The head's (last_seq, last_hash), locked. FOR UPDATE on PostgreSQL: a second worker waits here
-    until the first commits, then reads the new head. SQLite ignores it; there the transaction began
-    IMMEDIATE and already holds the database's single write lock. Plain statements, not ORM ones:
-    this runs once per batch of decisions."""
+def _lock_head(session: Session) -> tuple[int, str, int]:
+    """The head's (last_seq, last_hash) locked, and the highest row number. FOR UPDATE on PostgreSQL:
+    a second worker waits here until the first commits, then reads the new head. SQLite ignores it;
+    there the transaction began IMMEDIATE and already holds the database's single write lock. Plain
+    statements, not ORM ones: this runs once per batch of decisions."""
     head = session.execute(_READ_HEAD).first()
     if head is None:
         ensure_head(session)
         head = session.execute(_READ_HEAD).one()
-    return int(head[0]), str(head[1])
-
-
-class ChainOrderError(RuntimeError):
-    """The database numbered a batch's rows out of their chain order (the batch is rolled back)."""
+    return int(head[0]), str(head[1]), int(head[2] or 0)
 
 
 def append_entries(session: Session, entries: Sequence[Any]) -> None:
     """Link a batch of rows to the chain in order, under ONE lock of the head, and insert them together.
 
     ``entries`` carry the content fields as attributes (EntryEvent, or the decision path's plain rows);
-    they are inserted with one multi-row INSERT … RETURNING seq, not as ORM objects, and each gets its
-    ``seq``, ``prev_hash`` and ``row_hash`` set. The head is locked last in the caller's transaction and
-    held only until it commits, so a batch of decisions costs one lock and one head update, not one per
-    scan. The rows must get ascending ``seq`` in list order; anything else raises ChainOrderError.
+    each gets its ``seq``, ``prev_hash`` and ``row_hash`` set, numbered in list order after the head,
+    and they are inserted by one statement executed for every row, not as ORM objects. The head is
+    locked last in the caller's transaction and held only until it commits, so a batch of decisions
+    costs one lock and one head update, not one per scan; the numbers are taken under that lock, not
+    from a database sequence (a round trip per batch on PostgreSQL).
     """
     if not entries:
         return
-    head_seq, prev = _lock_head(session)
+    head_seq, prev, last_row = _lock_head(session)
     rows = []
     for entry in entries:
         entry.prev_hash = prev
         entry.row_hash = prev = row_hash(prev, entry)
         rows.append({name: getattr(entry, name) for name in _INSERTED})
-    seqs = _insert(session, rows, head_seq)
+    first = max(head_seq, last_row) + 1
+    seqs = list(range(first, first + len(rows)))
+    session.execute(_INSERT_ROWS, [{**row, "seq": seq} for row, seq in zip(rows, seqs, strict=True)])
     for entry, seq in zip(entries, seqs, strict=True):
         entry.seq = seq
-    if seqs[0] <= head_seq or any(b <= a for a, b in zip(seqs, seqs[1:], strict=False)):
-        raise ChainOrderError(f"rows numbered {seqs[:5]}… after head seq {head_seq}")
     session.execute(_MOVE_HEAD, {"seq": seqs[-1], "hash": prev})
-
-
-def _insert(session: Session, rows: list[dict[str, Any]], head_seq: int) -> list[int]:
-    # The numbers first, then one short statement executed for every row (a 64-row INSERT … VALUES
-    # with RETURNING costs more to build and parse than to run). The head is locked, so no other
-    # batch takes numbers between ours.
-    if session.get_bind().dialect.name == "postgresql":
-        seqs = sorted(session.execute(_PG_NUMBERS, {"n": len(rows)}).scalars())
-    else:
-        # SQLite holds its one write lock for this transaction; numbers follow the highest row and the
-        # head, so a number is never used twice, even after rows at the end were deleted
-        last = session.execute(_LAST_ROW).scalar() or 0
-        seqs = list(range(max(last, head_seq) + 1, max(last, head_seq) + 1 + len(rows)))
-    session.execute(_INSERT_ROWS, [{**row, "seq": seq} for row, seq in zip(rows, seqs, strict=True)])
-    return seqs
 
 
 def verify_chain(session: Session) -> int | None:
