@@ -1,9 +1,10 @@
 """The events that arrived together, decided in one transaction (group commit).
 
 The duplicate check is one statement for the whole batch (every event id, and the id of the
-reconciliation row an offline copy would add); rows decided in the batch are seen by later events
-of the same batch (a QoS 1 redelivery next to its original); the entry-log rows are chained and
-inserted together at the end, under one lock of the chain head.
+reconciliation row an offline copy would add), which also reads the registry's revision; rows
+decided in the batch are seen by later events of the same batch (a QoS 1 redelivery next to its
+original); the entry-log rows are chained and inserted together at the end, under one lock of the
+chain head.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlmodel import Session, select
 
 from central.audit.chain import CONTENT_FIELDS, append_entries
 from central.models.journal import EntryEvent
+from central.models.revision import revision_now
 
 
 class NewEntry(SimpleNamespace):
@@ -42,9 +44,18 @@ class NewEntry(SimpleNamespace):
 
 
 _TABLE = EntryEvent.__table__  # type: ignore[attr-defined]
+
+
+def _logged_with_revision(matching: Any) -> Any:
+    # the registry's revision (one row, always) left-joined to the log rows of the batch's ids: the
+    # cache's check and the duplicate check in one round trip, not two
+    now = select(revision_now().label("registry_revision")).subquery("now")
+    return select(now.c.registry_revision, _TABLE).select_from(now.outerjoin(_TABLE, matching))
+
+
 # built once; PostgreSQL gets the ids as one array, as models.base.one_of explains
-_LOGGED = select(_TABLE).where(_TABLE.c.event_id.in_(bindparam("ids", expanding=True)))
-_LOGGED_PG = select(_TABLE).where(_TABLE.c.event_id == any_(bindparam("ids", type_=ARRAY(String))))
+_LOGGED = _logged_with_revision(_TABLE.c.event_id.in_(bindparam("ids", expanding=True)))
+_LOGGED_PG = _logged_with_revision(_TABLE.c.event_id == any_(bindparam("ids", type_=ARRAY(String))))
 Logged = Row[Any] | NewEntry  # a row in the log, or one this batch will add
 
 
@@ -56,13 +67,10 @@ class Batch:
         self.rows: list[tuple[int, int, NewEntry]] = []  # (event's place on arrival, order made, row)
         self.position = 0  # the place on arrival of the event being decided
         self.verdicts: list[tuple[str, str]] = []  # (verdict, reason) of each decision made
-        wanted = sorted(set(event_ids))
         # plain rows (attributes by column name), not ORM objects: this runs once per batch
-        self._known: dict[str, Logged] = (
-            {row.event_id: row for row in session.execute(_logged(session), {"ids": wanted})}
-            if wanted
-            else {}
-        )
+        rows = session.execute(_logged(session), {"ids": sorted(set(event_ids))}).all()
+        self.registry_revision = int(rows[0].registry_revision or 0)  # for the registry cache
+        self._known: dict[str, Logged] = {row.event_id: row for row in rows if row.event_id is not None}
 
     def stored(self, event_id: str) -> Logged | None:
         """The log row of this event id: already in the log, or decided earlier in this batch."""

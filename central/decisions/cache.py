@@ -36,11 +36,12 @@ class RegistryCache:
         self._pending: dict[tuple[Any, ...], Any] = {}  # seen in the open transaction
         self.hits = self.misses = 0
 
-    def refresh(self, session: Session) -> bool:
-        """Read the registry revision (inside the batch's transaction); drop everything if it moved.
-        Whether the revision moved (or was read for the first time)."""
+    def refresh(self, session: Session, revision: int | None = None) -> bool:
+        """Read the registry revision (inside the batch's transaction) unless the caller read it in the
+        same transaction; drop everything if it moved. Whether it moved (or was read the first time)."""
         self._pending.clear()  # a batch that failed committed nothing it saw
-        revision = current_revision(session)
+        if revision is None:
+            revision = current_revision(session)
         moved = revision != self.revision
         if moved or len(self._values) > MAX_ENTRIES:
             if self.revision is not None and moved:
@@ -117,7 +118,7 @@ class RegistryCache:
 class NoCache(RegistryCache):
     """Reads straight from the database every time (tools and tests that change rows in-line)."""
 
-    def refresh(self, session: Session) -> bool:
+    def refresh(self, session: Session, revision: int | None = None) -> bool:
         """Nothing is kept, so nothing to drop; the registry may always have moved."""
         return True
 

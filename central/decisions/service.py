@@ -172,9 +172,9 @@ class DecisionService:
             out: list[Outgoing] = []
             try:
                 with session_scope(self.engine) as session:
-                    if self.cache.refresh(session):  # a key rotation moves the revision too
-                        self.keyring.learn(session)
                     batch = Batch(session, ids)
+                    if self.cache.refresh(session, batch.registry_revision):  # a key rotation moves it too
+                        self.keyring.learn(session)
                     passes = [self._claims(i.event) for i in events]
                     gate_ids = {i.event.gate_id for i in events}
                     prefetch(session, self.cache, gate_ids, [p for p in passes if p is not None])

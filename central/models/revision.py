@@ -30,6 +30,12 @@ _TABLE = RegistryRevision.__table__  # type: ignore[attr-defined]
 _READ = select(_TABLE.c.revision).where(_TABLE.c.id == 1)
 
 
+def revision_now() -> Any:
+    """The revision as a scalar subquery, for a statement that reads it along with other rows (NULL,
+    read as 0, before the first change)."""
+    return _READ.scalar_subquery()
+
+
 def current_revision(session: Session) -> int:
     """The registry's revision now (0 before the first change)."""
     found = session.execute(_READ).scalar()  # once per batch of decisions: built once
