@@ -1,13 +1,13 @@
 """Group commit: events arrive on paho's network thread, one decision thread takes them in batches.
 
-The same queue and thread carry the gates' status heartbeats (a thousand gates send 200 a second),
-so that paho's network thread never waits for the database.
+The worker runs two: one for scan events, one for the gates' status heartbeats (a thousand gates
+send 200 a second), so that paho's network thread never waits for the database.
 
-A batch is whatever has arrived, up to ``max_events``, waiting at most ``max_wait_s`` after the
-first: under load every transaction (and its fsync, its chain-head lock) carries up to 64
-decisions; alone, an event waits 2 ms at most. Answers are published after the batch committed.
-An event taken from the broker but not yet committed when the process dies is not lost: the gate
-keeps it in its outbox until an answer arrives, and resends it.
+A batch is whatever has arrived, up to ``max_events``: under load every transaction (and its
+fsync, its chain-head lock) carries the events that queued while the last one was decided, up to
+64; a lone event while the gates are busy waits ``max_wait_s`` (2 ms) for company. Answers are
+published after the batch committed. An event taken from the broker but not yet committed when the
+process dies is not lost: the gate keeps it in its outbox until an answer arrives, and resends it.
 """
 
 from __future__ import annotations
@@ -65,33 +65,41 @@ class GroupCommit(Generic[T, R]):
             self._thread = None
 
     def take(self, timeout: float) -> list[T]:
-        """The next batch: the first event (waiting up to ``timeout``), then more for max_wait_s.
+        """The next batch: the first event (waiting up to ``timeout``), what is queued behind it, and,
+        for a lone event while the gates are busy, what arrives in the next max_wait_s.
 
-        The wait is for company: when the last batch was a single event and nothing else has arrived,
-        the gates are quiet and this one is decided at once (a lone scan does not wait 2 ms); under
-        load events arrive while a batch is decided, and the next batch fills without waiting.
+        The wait is for company, and only a lone event has none: when the last batch was a single
+        event too and nothing else has arrived, the gates are quiet and it is decided at once; when
+        events queued up while the last batch was decided, they are the company, and waiting longer
+        would only leave the thread idle while the gates wait (at saturation, 2 ms of every batch).
         """
         try:
             batch = [self._queue.get(timeout=timeout)]
         except queue.Empty:
             return []
-        quiet = self._last_size <= 1 and self._queue.empty()
-        deadline = time.monotonic() + (0.0 if quiet else self.max_wait_s)
+        self._drain(batch)
+        quiet = self._last_size <= 1 and len(batch) == 1
+        if len(batch) == 1 and not quiet:
+            deadline = time.monotonic() + self.max_wait_s
+            while len(batch) < self.max_events:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                try:
+                    batch.append(self._queue.get(timeout=left))
+                except queue.Empty:
+                    break
+                self._drain(batch)
+        self._last_size = len(batch)
+        return batch
+
+    def _drain(self, batch: list[T]) -> None:
+        # what is queued now, up to a full batch, without waiting
         while len(batch) < self.max_events:
             try:
                 batch.append(self._queue.get_nowait())
-                continue
             except queue.Empty:
-                pass
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            try:
-                batch.append(self._queue.get(timeout=left))
-            except queue.Empty:
-                break
-        self._last_size = len(batch)
-        return batch
+                return
 
     def _run(self) -> None:
         while True:

@@ -28,3 +28,15 @@ def test_a_lone_event_is_taken_at_once_and_a_busy_queue_fills_its_batch() -> Non
     later.start()
     assert [t for t, _, _ in commits.take(1)] == ["d", "e"]
     later.join()
+
+
+def test_events_that_queued_behind_a_batch_are_its_company_and_do_not_wait() -> None:
+    commits: GroupCommit[tuple[str, bytes, datetime], None] = GroupCommit(
+        lambda batch: None, lambda _: None, max_events=4, max_wait_s=600
+    )
+    for name in "abcd":  # a full batch: the gates are busy
+        commits.put((name, b"1", AT))
+    assert len(commits.take(1)) == 4
+    commits.put(("e", b"2", AT))  # two arrived while it was decided: taken now, not 600 s later
+    commits.put(("f", b"3", AT))
+    assert [t for t, _, _ in commits.take(1)] == ["e", "f"]
