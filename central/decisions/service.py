@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from central.decisions.answer import (
     decision_message,
@@ -144,10 +144,15 @@ class DecisionService:
             return self._reject(topic, payload, reason, received_at, answer_to=gate_id)
         return _Incoming(event, topic, payload, received_at)
 
-    def _decide_all(self, events: list[_Incoming]) -> list[Outgoing]:
+    def _decide_all(self, events: list[_Incoming], *, reconnected: bool = False) -> list[Outgoing]:
         try:
             return self._transaction(events)
         except Exception as exc:  # a database fault, or one event the code cannot decide
+            if isinstance(exc, DBAPIError) and exc.connection_invalidated and not reconnected:
+                # a pooled connection the database had closed (a restart, an idle timeout): the pool
+                # drops every connection that old, and the batch goes again on a new one
+                logger.warning("database connection lost; deciding the batch again on a new one")
+                return self._decide_all(events, reconnected=True)
             if len(events) > 1:
                 logger.warning("batch of %d events failed (%s); deciding them one by one", len(events), exc)
                 return [o for incoming in events for o in self._decide_all([incoming])]

@@ -21,7 +21,7 @@ from central.decisions.groupcommit import GroupCommit
 from central.decisions.sequence import catch_up
 from central.decisions.service import DecisionService, Outgoing
 from central.decisions.status import Received, record_statuses
-from central.models.db import read_only, session_scope
+from central.models.db import read_only, session_scope, unpinged
 from central.models.registry import Gate
 from central.office.keys import KeyRing, open_keyring
 from central.office.registry import gate_config, gate_configs
@@ -65,7 +65,7 @@ class Worker:
         self.settings = settings
         self.engine = engine
         self.keyring = keyring or open_keyring(settings, engine)
-        self.service = DecisionService(engine, self.keyring, max_skew_s=settings.max_clock_skew_s)
+        self.service = DecisionService(unpinged(engine), self.keyring, max_skew_s=settings.max_clock_skew_s)
         self.commits = GroupCommit(
             self.service.handle_batch,
             self._publish,
@@ -118,6 +118,8 @@ class Worker:
         self.link.stop()
         self.commits.stop()  # what was received is decided; an answer lost now, the gate asks for again
         self.statuses.stop()
+        if self.service.engine is not self.engine:
+            self.service.engine.dispose()
 
     def publish_config(self, gate_id: str) -> bool:
         """Publish a gate's retained config again (after a policy, gate or revocation change)."""

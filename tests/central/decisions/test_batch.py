@@ -18,7 +18,7 @@ from sqlmodel import func, select
 
 from central.audit.chain import verify
 from central.decisions.service import DecisionService
-from central.models.db import make_engine, session_scope
+from central.models.db import make_engine, session_scope, unpinged
 from central.models.journal import EntryEvent, RejectedMessage
 from central.models.registry import Gate, Pass
 from central.office.keys import KeyRing
@@ -212,3 +212,28 @@ def test_two_workers_claiming_the_same_households_in_opposite_orders_do_not_dead
         assert sorted(m.reason for m in members) == sorted([Reason.OK, Reason.HOUSEHOLD_DAY_USED])
     with session_scope(pg_engine) as s:
         assert verify(s).ok
+
+
+def test_connections_the_database_closed_cost_no_answer(pg_engine: Engine, keyring: KeyRing) -> None:
+    # a PostgreSQL restart or an idle timeout closes the pooled connections behind the worker's back
+    world = build_world(pg_engine, keyring)
+    service = DecisionService(unpinged(pg_engine), keyring)  # the worker's: no ping before each batch
+    first = world.scan("staff")
+    assert _answers(service.handle_batch([(*first, RECEIVED)]))  # the pool now holds a connection
+    name = pg_engine.url.database
+    with psycopg.connect(
+        pg_engine.url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False),
+        autocommit=True,
+    ) as admin:
+        closed = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        ).fetchall()
+    assert closed, "no pooled connection was open"
+
+    lone = world.scan("zhang")
+    answered = _answers(service.handle_batch([(*lone, RECEIVED)]))
+
+    assert answered[_event_id(lone[1])].verdict is Verdict.ALLOW  # answered at once, not left to a resend
+    assert sorted(_logged(pg_engine)) == sorted(_event_id(p) for _, p in (first, lone))
+    service.engine.dispose()
