@@ -56,7 +56,7 @@ from central.console import reports_page as report_pages
 from central.console import users as user_pages
 from central.console import visits as visit_pages
 from central.console import web as console_pages
-from central.console.i18n import pydantic_detail
+from central.console.i18n import message_words, pydantic_detail
 from central.decisions.worker import Worker
 from central.models.db import create_all, make_engine, read_only
 from central.office.errors import OfficeError
@@ -123,7 +123,11 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
         a page in both languages)."""
         if request.url.path.startswith("/console"):
             return console_pages.office_refused_page(request, exc)
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+        body: dict[str, object] = {"detail": exc.detail}
+        words = message_words(exc.message) if isinstance(exc.detail, str) else None
+        if words is not None:  # the catalogue's words, Chinese first, as a refused request's msg_zh/msg_en
+            body["msg_zh"], body["msg_en"] = words[0], words[1] or exc.message
+        return JSONResponse(body, status_code=exc.status)
 
     app.add_exception_handler(StarletteHTTPException, console_pages.refused_page)  # type: ignore[arg-type]
 

@@ -11,7 +11,7 @@ from central.models.base import contains_text
 from central.models.registry import Approval, Campus, Household, Pass, Person, ReturnBatch, Vehicle
 from central.models.users import User
 from central.office.changes import record_change
-from central.office.errors import Conflict, Invalid, must_get
+from central.office.errors import Conflict, Invalid, must_get, plausible_days
 from central.office.people import add_person
 from central.office.schemas import (
     ApprovalCreate,
@@ -24,6 +24,7 @@ from central.office.schemas import (
 
 def request_approval(session: Session, *, actor: User, body: ApprovalCreate) -> Approval:
     """The office asks an approver to let a staff member or contractor in."""
+    plausible_days(valid_from=body.valid_from, valid_until=body.valid_until)
     must_get(session, Person, body.person_id, "person")
     approval = Approval(**body.model_dump(), approved_by="", status="requested", requested_by=actor.username)
     session.add(approval)
@@ -62,6 +63,7 @@ def withdraw(session: Session, *, actor: User, approval_id: int) -> Approval:
 
 def create_batch(session: Session, *, actor: User, body: ReturnBatchCreate) -> ReturnBatch:
     """Give a student a return window."""
+    plausible_days(start=body.start, end=body.end)
     person = must_get(session, Person, body.person_id, "person")
     if person.category not in ("STUDENT", "INTL_STUDENT"):
         raise Invalid(f"person {body.person_id} is not a student")
@@ -99,6 +101,7 @@ def register_visitor(session: Session, *, actor: User, body: VisitorCreate) -> P
 
 def add_vehicle(session: Session, *, actor: User, body: VehicleCreate) -> Vehicle:
     """Register a vehicle (Conflict if the plate is registered)."""
+    plausible_days(valid_until=body.valid_until)
     must_get(session, Person, body.owner_person_id, "person")
     plate = body.plate.strip().upper()
     if session.exec(select(Vehicle).where(Vehicle.plate == plate)).first():

@@ -12,11 +12,13 @@ Office functions raise these and know nothing of HTTP; the API maps each kind to
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TypeVar
 
 from sqlmodel import Session, SQLModel
 
 from central import CentralError
+from gatecore.tokens import EARLIEST, LATEST
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -66,3 +68,22 @@ def must_get(session: Session, model: type[T], key: object, what: str) -> T:
     if row is None:
         raise NotFound(f"{what} {key} not found")
     return row
+
+
+FIRST_DAY, LAST_DAY = EARLIEST.date(), LATEST.date()  # the days a pass token can carry
+
+
+def day_problem(name: str, value: date) -> str | None:
+    """Why a registry date is refused (year 1, 1900, 9999 are typing slips, not approvals), or None:
+    a date must lie within what a pass can carry, as a pass's own window must."""
+    if FIRST_DAY <= value <= LAST_DAY:
+        return None
+    return f"{name} {value.isoformat()} must lie between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}"
+
+
+def plausible_days(**days: date | None) -> None:
+    """:class:`Invalid` naming the first date given out of range (None: not given)."""
+    for name, value in days.items():
+        problem = day_problem(name, value) if value is not None else None
+        if problem:
+            raise Invalid(problem)

@@ -20,6 +20,7 @@ from central.models.base import code_form
 from central.models.registry import STUDENT_NO_LENGTH, Campus, Household, Person
 from central.models.users import User
 from central.office.changes import record_change
+from central.office.errors import day_problem
 from central.office.idnumber import id_hash, id_number_problem
 from central.office.import_limits import ImportFileError
 from central.office.tables import RowError, read_table
@@ -166,6 +167,10 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
                 until = _date(cells["key_person_until"])
             except ValueError:
                 bad.append(RowError(row.line, f"bad date {cells['key_person_until']!r} (use YYYY-MM-DD)"))
+            else:
+                problem = day_problem("key_person_until", until)
+                if problem:
+                    bad.append(RowError(row.line, problem))
         group = cells.get("group", "").lower() or None
         if group is not None and not GROUP_CODE.match(group):
             bad.append(RowError(row.line, f"bad group {cells['group']!r} (lower-case letters, digits, _)"))

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from central.models.registry import Campus, Household, Person
 from central.models.users import User
 from central.office.changes import record_change
-from central.office.errors import Conflict, must_get
+from central.office.errors import Conflict, must_get, plausible_days
 from central.office.idnumber import id_hash
 from central.office.schemas import HouseholdCreate, PersonCreate, PersonUpdate
 
@@ -37,6 +37,7 @@ def add_household(session: Session, *, actor: User | None, body: HouseholdCreate
 
 def add_person(session: Session, *, actor: User | None, body: PersonCreate) -> Person:
     """A new person (NotFound for an unknown household, Conflict for an ID number already registered)."""
+    plausible_days(key_person_until=body.key_person_until)
     if body.household_id is not None:
         must_get(session, Household, body.household_id, "household")
     digest = id_hash(body.id_number) if body.id_number else None
@@ -59,6 +60,7 @@ def change_person(session: Session, *, actor: User, person_id: int, body: Person
     """Change a person (deactivate, key-person monitoring, move household, …)."""
     person = must_get(session, Person, person_id, "person")
     changes = body.model_dump(exclude_unset=True)
+    plausible_days(key_person_until=changes.get("key_person_until"))
     if changes.get("household_id") is not None:
         must_get(session, Household, changes["household_id"], "household")
     for key, value in changes.items():
@@ -72,6 +74,7 @@ def record_commuter(
     session: Session, *, actor: User, person_id: int, certificate: bool, valid_until: date | None
 ) -> Person:
     """Record (or withdraw) the commuter certificate with its last valid day, and who saw it."""
+    plausible_days(valid_until=valid_until if certificate else None)
     person = must_get(session, Person, person_id, "person")
     person.commuter = certificate
     person.commuter_until = valid_until if certificate else None

@@ -63,6 +63,10 @@ _ROWS: list[tuple[str, str]] = [
     # schemas and forms
     (r"unknown category " + _Q + "; one of (?P<w>.*)", "未知类别 {v}，应为：{w}"),
     (r"valid_until is before valid_from", "截止日期早于起始日期"),
+    (
+        r"(?P<f>\w+) (?P<d>-?\d+-\d\d-\d\d) must lie between (?P<a>[\d-]+) and (?P<b>[\d-]+)",
+        "日期 {d} 须在 {a} 至 {b} 之间（{f}）",
+    ),
     (r"valid_until is not after valid_from", "截止时间必须晚于起始时间"),
     (r"end is before start", "结束日期早于开始日期"),
     (r"the start time must be before the end time", "起始时间必须早于截止时间"),

@@ -69,6 +69,7 @@ def test_every_bad_row_listed_with_line_and_nothing_written(c: Client, world: Wo
         "坞城校区,6,1,601,重复,140102198001011234,住户,,",  # line 7: same as line 2
         "火星校区,6,1,602,未知,140102198001019992,住户,,",  # line 8
         "坞城校区,6,1,603,坏日期,140102198001019993,住户,,明天",  # line 9
+        "坞城校区,6,1,604,年份笔误,140102198001019994,住户,,0202-12-01",  # line 10: year 202, a slip
     ]
     data = "\n".join([HEADER, *rows]).encode()
     dry = upload(c, "bad.csv", data, dry_run=True).json()
@@ -77,6 +78,7 @@ def test_every_bad_row_listed_with_line_and_nothing_written(c: Client, world: Wo
         (7, "duplicate ID number"),
         (8, "unknown campus"),
         (9, "bad date"),
+        (10, "key_person_until 0202-12-01 must lie between 1970-01-01 and 2106-02-07"),
     ]
     assert "line 2" in dry["errors"][1]["reason"]
     real = upload(c, "bad.csv", data, dry_run=False)
