@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint screens clean
 
 $(STAMP): pyproject.toml deploy/system-deps.sh
 	bash deploy/system-deps.sh
@@ -24,6 +24,12 @@ bench: $(STAMP)
 	$(PY) bench/bench_decode.py
 	$(PY) bench/bench_gate.py
 	$(PY) bench/bench_import.py
+
+# the screenshots in docs/ (a plain test run writes its own to a temporary directory)
+screens: $(STAMP)
+	CAMPUSGATE_REFRESH_SCREENS=1 $(VENV)/bin/pytest tests/gate_agent/test_screen_agent.py \
+		tests/gate_agent/devices/test_screen.py tests/gate_agent/devices/test_screen_layout.py \
+		tests/integration/test_console_screens.py
 
 lint: $(STAMP)
 	$(PY) -m pip install --quiet ruff mypy

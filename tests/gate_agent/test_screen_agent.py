@@ -19,9 +19,10 @@ from gatecore.messages import Temperature
 from gatecore.reasons import Reason
 from gatecore.thermoline import SensorStatus
 from tests.gate_agent.conftest import gate_id, gate_settings, make_config, make_pass
+from tests.screens import screens_dir
 from transport.broker import free_port
 
-SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+SCREENS = screens_dir()
 NORMAL = Temperature(36.5, SensorStatus.OK)
 
 

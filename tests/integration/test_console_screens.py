@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 from PIL import Image
@@ -18,8 +17,9 @@ from central.app import CentralHandle
 from central.models.journal import FeverAlert
 from central.models.registry import Gate, Household, Person
 from central.office.users import seed_demo_users
+from tests.screens import screens_dir
 
-SCREENS = Path(__file__).parents[2] / "docs" / "screens"
+SCREENS = screens_dir()
 
 
 def shot(page: Page, name: str) -> None:

@@ -21,9 +21,10 @@ from gatecore.messages import SYMPTOMS
 from gatecore.reasons import Reason
 from tests.gate_agent.conftest import gate_settings, wait_until
 from tests.gate_agent.devices.test_display import decision_message
+from tests.screens import screens_dir
 from transport.broker import free_port
 
-DOCS = Path(__file__).resolve().parents[3] / "docs"
+DOCS = screens_dir("")
 IDLE_JS = f"() => document.body.className === 'idle' && document.getElementById('verdict').innerText === '{IDLE[0]}'"
 
 

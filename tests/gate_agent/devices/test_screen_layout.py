@@ -6,7 +6,6 @@ Screenshots for docs/screens/gate-screen-<w>x<h>.png."""
 from __future__ import annotations
 
 from itertools import combinations
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,9 @@ from gate_agent.ports import Fault
 from gate_agent.views import from_decision_message
 from gatecore.reasons import Reason
 from tests.gate_agent.devices.test_display import decision_message
+from tests.screens import screens_dir
 
-SCREENS = Path(__file__).resolve().parents[3] / "docs" / "screens"
+SCREENS = screens_dir()
 # every element a person reads or presses; each fault line and each button on its own
 NAMED = (
     "verdict",
