@@ -35,7 +35,7 @@ lint: $(STAMP)
 	$(PY) -m pip install --quiet ruff mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy gatecore central gate_agent firmware_sim campusgate
+	$(VENV)/bin/mypy gatecore central gate_agent firmware_sim campusgate transport
 
 clean:
 	rm -rf $(VENV) var

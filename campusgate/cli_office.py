@@ -93,7 +93,7 @@ def _user(args: argparse.Namespace) -> int:
             if args.action == "list":
                 from sqlmodel import col, select
 
-                users = [
+                users: list[dict[str, Any]] = [
                     {"id": u.id, "username": u.username, "roles": sorted(u.role_set), "active": u.active}
                     for u in session.exec(select(User).order_by(col(User.username)))
                 ]

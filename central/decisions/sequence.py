@@ -21,6 +21,7 @@ from itertools import takewhile
 from typing import Any
 
 from sqlalchemy import bindparam, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from central.audit.gaps import GAP, REGRESSION
@@ -44,17 +45,11 @@ def catch_up(session: Session, *, limit: int = 5000, settle_s: float = 0.0) -> i
     """
     now = datetime.now(UTC)
     cursor = _lock_marks(session, [CURSOR], now)[CURSOR]
-    rows = session.exec(
-        select(
-            EntryEvent.seq,
-            EntryEvent.gate_id,
-            EntryEvent.gate_seq,
-            EntryEvent.event_id,
-            EntryEvent.campus_id,
-            EntryEvent.received_at,
-        )
-        .where(col(EntryEvent.seq) > cursor.high_seq, EntryEvent.kind == "decision")
-        .order_by(col(EntryEvent.seq))
+    log = EntryEvent.__table__.c  # type: ignore[attr-defined]
+    rows: Sequence[Any] = session.execute(
+        sa_select(log.seq, log.gate_id, log.gate_seq, log.event_id, log.campus_id, log.received_at)
+        .where(log.seq > cursor.high_seq, log.kind == "decision")
+        .order_by(log.seq)
         .limit(limit)
     ).all()
     if settle_s:

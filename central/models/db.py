@@ -109,7 +109,7 @@ def unpinged(engine: Engine) -> Engine:
     one lock per engine)."""
     if engine.dialect.name != "postgresql":
         return engine
-    return make_engine(engine.url, echo=engine.echo, ping=False)
+    return make_engine(engine.url, echo=bool(engine.echo), ping=False)
 
 
 def read_only(engine: Engine) -> Engine:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from central.models import registry
 from central.models.base import dialect_insert
@@ -54,8 +54,8 @@ def _bump(session: OrmSession, flush_context: Any, instances: Any) -> None:
         return
     moved = session.execute(
         update(RegistryRevision)
-        .where(RegistryRevision.id == 1)
-        .values(revision=RegistryRevision.revision + 1)
+        .where(col(RegistryRevision.id) == 1)
+        .values(revision=col(RegistryRevision.revision) + 1)
     )
     if not moved.rowcount:  # type: ignore[attr-defined]
         stmt = dialect_insert(session, RegistryRevision).values(id=1, revision=1)  # type: ignore[arg-type]

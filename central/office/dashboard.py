@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from central.audit.conflicts import count_flagged, flagged
@@ -109,8 +110,8 @@ def new_entries(session: Session, after: int) -> list[dict[str, Any]]:
 
 def open_alerts(session: Session) -> list[dict[str, Any]]:
     """Fever alerts nobody has acknowledged, newest first."""
-    stmt = (
-        select(FeverAlert, Gate.name_zh, FeverIncident, Person.name, Household.label)
+    stmt = (  # five columns: past sqlmodel's select overloads, so SQLAlchemy's own
+        sa_select(FeverAlert, col(Gate.name_zh), FeverIncident, col(Person.name), col(Household.label))
         .join(Gate, col(Gate.gate_id) == FeverAlert.gate_id, isouter=True)
         .join(FeverIncident, col(FeverIncident.event_id) == FeverAlert.event_id, isouter=True)
         .join(Person, col(Person.id) == FeverIncident.person_id, isouter=True)
@@ -135,7 +136,7 @@ def open_alerts(session: Session) -> list[dict[str, Any]]:
             # the one-hour rule: the prevention office must have the report by then
             "report_by": (utc(a.created_at) + REPORT_WITHIN).isoformat(),
         }
-        for a, gate, incident, name, label in session.exec(stmt.limit(100))
+        for a, gate, incident, name, label in session.execute(stmt.limit(100))
     ]
 
 

@@ -269,11 +269,11 @@ def due_list(session: Session, *, campus_id: int, now: datetime) -> list[DueRow]
     rows = []
     for p in kept:
         assert p.id is not None
-        t = latest.get(p.id)
-        due_at = utc(t.sampled_at) + interval if t is not None else None
-        if t is None:
+        last = latest.get(p.id)
+        due_at = utc(last.sampled_at) + interval if last is not None else None
+        if last is None:
             state = NEVER
-        elif t.result != NEGATIVE or due_at is None or due_at <= now:
+        elif last.result != NEGATIVE or due_at is None or due_at <= now:
             state = OVERDUE  # a positive is followed up at once, like a missed test
         elif due_at - now <= DUE_WITHIN:
             state = DUE
@@ -285,8 +285,8 @@ def due_list(session: Session, *, campus_id: int, now: datetime) -> list[DueRow]
                 p.name,
                 p.category,
                 p.group,
-                t.sampled_at if t else None,
-                t.result if t else None,
+                last.sampled_at if last else None,
+                last.result if last else None,
                 due_at,
                 state,
             )

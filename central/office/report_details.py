@@ -15,7 +15,7 @@ from central.models.registry import Gate, Household, Person
 def per_gate(session: Session, campus_id: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
     """Per gate of the campus: entries in, exits, refusals and scans in the window (gate time)."""
     e, verdict = EntryEvent, gate_verdict()
-    window = [
+    window: list[Any] = [
         e.campus_id == campus_id,
         e.kind == "decision",
         col(e.gate_time) >= start,
@@ -27,7 +27,7 @@ def per_gate(session: Session, campus_id: int, start: datetime, end: datetime) -
         .group_by(e.gate_id, verdict, e.direction)
     )
     names = {g.gate_id: g.name_zh for g in session.exec(select(Gate).where(Gate.campus_id == campus_id))}
-    rows = {
+    rows: dict[str, dict[str, Any]] = {
         g: {"gate_id": g, "name": n, "entries": 0, "exits": 0, "refusals": 0, "scans": 0}
         for g, n in names.items()
     }

@@ -18,6 +18,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from central.models.db import read_only
 from central.models.journal import FeverAlert, GateState, RejectedMessage
@@ -87,7 +88,9 @@ class DatabaseCollector(Collector):
                     backlog.add_metric([row.gate_id], max(row.outbox, 0))
                 stored.add_metric([], session.scalar(select(func.count()).select_from(RejectedMessage)) or 0)
                 open_alerts = (
-                    select(func.count()).select_from(FeverAlert).where(FeverAlert.acknowledged_at.is_(None))
+                    select(func.count())
+                    .select_from(FeverAlert)
+                    .where(col(FeverAlert.acknowledged_at).is_(None))
                 )
                 alerts.add_metric([], session.scalar(open_alerts) or 0)
             for state, n in counts.items():
