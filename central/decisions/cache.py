@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel, select
 
-from central.models.base import one_of
+from central.models.base import any_of, built
 from central.models.revision import current_revision
 
 logger = logging.getLogger(__name__)
@@ -86,10 +86,8 @@ class RegistryCache:
         missing = sorted(set(keys) - rows.keys())
         if missing:
             key_column = getattr(model, model.__mapper__.primary_key[0].name)  # type: ignore[attr-defined]
-            found = {
-                getattr(r, key_column.key): r
-                for r in session.exec(select(model).where(one_of(session, key_column, missing)))
-            }
+            rows_of = built(session, ("rows", name), lambda d: select(model).where(any_of(d, key_column)))
+            found = {getattr(r, key_column.key): r for r in session.exec(rows_of, params={"ids": missing})}
             for k in missing:
                 rows[k] = _detached(session, found.get(k))
                 self.put((name, k), rows[k])

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from central.decisions.cache import NoCache, RegistryCache
 from central.decisions.ledger import day_holder
-from central.models.base import one_of, utc
+from central.models.base import any_of, built, utc
 from central.models.registry import Approval, Gate, Household, Pass, Person, ReturnBatch, Vehicle
 from central.office.nucleic import last_negative_at
 from gatecore.masking import mask_name
@@ -107,9 +107,7 @@ def approvals_by_kind(
         c,
         "approvals",
         person_ids,
-        lambda missing: select(Approval).where(
-            one_of(session, col(Approval.person_id), missing), Approval.status == "approved"
-        ),
+        lambda d: select(Approval).where(any_of(d, col(Approval.person_id)), Approval.status == "approved"),
         lambda rows: {
             kind: tuple(Window(a.valid_from, a.valid_until) for a in rows if a.kind == kind)
             for kind in {a.kind for a in rows}
@@ -126,7 +124,7 @@ def return_batches(
         c,
         "batches",
         person_ids,
-        lambda missing: select(ReturnBatch).where(one_of(session, col(ReturnBatch.person_id), missing)),
+        lambda d: select(ReturnBatch).where(any_of(d, col(ReturnBatch.person_id))),
         lambda rows: tuple(Window(b.start, b.end) for b in rows),
     )
 
@@ -136,7 +134,7 @@ def _per_person(
     c: RegistryCache,
     name: str,
     person_ids: Iterable[int],
-    query: Callable[[list[int]], Any],
+    query: Callable[[str], Any],
     shape: Callable[[list[Any]], T],
 ) -> dict[int, T]:
     wanted = set(person_ids)
@@ -144,7 +142,7 @@ def _per_person(
     missing = sorted(wanted - found.keys())
     if missing:
         rows: dict[int, list[Any]] = {p: [] for p in missing}
-        for row in session.exec(query(missing)):
+        for row in session.exec(built(session, ("per_person", name), query), params={"ids": missing}):
             rows[row.person_id].append(row)
         for p in missing:
             found[p] = shape(rows[p])
@@ -177,14 +175,8 @@ def _passes_with_holders(session: Session, c: RegistryCache, pass_ids: set[int])
     wanted = {k for k in pass_ids if not c.has(("Pass", k))}
     if not wanted:
         return
-    holder = (col(Person.id) == col(Pass.person_id)) & (col(Pass.kind) != PassKind.VEHICLE.name)
-    joined = (
-        select(Pass, Person, Household)
-        .outerjoin(Person, holder)
-        .outerjoin(Household, col(Household.id) == col(Pass.household_id))
-        .where(one_of(session, col(Pass.id), wanted))
-    )
-    for pass_row, person, household in session.exec(joined).all():
+    joined = built(session, "passes_with_holders", _passes_joined)
+    for pass_row, person, household in session.exec(joined, params={"ids": sorted(wanted)}).all():
         c.hold_row(session, Pass, pass_row.id, pass_row)
         if person is not None:
             c.hold_row(session, Person, person.id, person)
@@ -192,6 +184,16 @@ def _passes_with_holders(session: Session, c: RegistryCache, pass_ids: set[int])
             c.hold_row(session, Household, household.id, household)
     for k in wanted:
         c.hold_row(session, Pass, k, None)  # no such pass: held as None, as load_rows does
+
+
+def _passes_joined(dialect: str) -> Any:
+    holder = (col(Person.id) == col(Pass.person_id)) & (col(Pass.kind) != PassKind.VEHICLE.name)
+    return (
+        select(Pass, Person, Household)
+        .outerjoin(Person, holder)
+        .outerjoin(Household, col(Household.id) == col(Pass.household_id))
+        .where(any_of(dialect, col(Pass.id)))
+    )
 
 
 def _matches(row: Pass, claims: PassClaims) -> bool:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from annotated_types import Interval
 from sqlalchemy import ARRAY, DateTime, any_, bindparam, false
@@ -29,6 +29,9 @@ SQLModel.metadata.naming_convention = {
 MAX_DB_INT = 2**31 - 1
 DbId = Annotated[int, Interval(ge=1, le=MAX_DB_INT)]  # a table's id in a request, a filter or a form
 NUL_REFUSED = "text must not contain a NUL character"  # PostgreSQL text cannot hold one
+
+
+T = TypeVar("T")
 
 
 def plain_text(value: str) -> str:
@@ -101,6 +104,27 @@ def dialect_insert(session: Session, model: type[SQLModel]) -> Any:
     if name == "sqlite":
         return sqlite.insert(table)
     raise ValueError(f"no upsert for dialect {name!r}")
+
+
+def any_of(dialect: str, column: Any, name: str = "ids") -> Any:
+    """SQL for ``column IN :name`` with the list bound when the statement runs, so that a statement
+    can be built once (see :func:`built`): expanding on SQLite, one array on PostgreSQL (as in one_of)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+_BUILT: dict[tuple[str, Hashable], Any] = {}
+
+
+def built(session: Session, key: Hashable, build: Callable[[str], T]) -> T:
+    """The statement ``build(dialect)`` makes, built once per dialect and key: on the decision path,
+    building a select costs SQLAlchemy more than the database's work on it."""
+    dialect = session.get_bind().dialect.name
+    found = _BUILT.get((dialect, key))
+    if found is None:
+        found = _BUILT[(dialect, key)] = build(dialect)
+    return found  # type: ignore[no-any-return]
 
 
 def one_of(session: Session, column: Any, values: Iterable[Any]) -> Any:
