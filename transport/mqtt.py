@@ -114,6 +114,13 @@ class MqttLink:
         if self.connected.is_set():
             self._client.subscribe(topic, qos)
 
+    def unsubscribe(self, topic: str) -> None:
+        """Stop routing ``topic`` (a filter given to subscribe) and tell the broker; not renewed on reconnect."""
+        with self._lock:
+            self._subs.pop(topic, None)
+        if self.connected.is_set():
+            self._client.unsubscribe(topic)
+
     def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> bool:
         """Queue a message; False when paho refused it (not connected and QoS 0, or full)."""
         info = self._client.publish(topic, payload, qos=qos, retain=retain)

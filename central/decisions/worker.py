@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 SEQUENCE_EVERY_S = 1.0
 SEQUENCE_SETTLE_S = 2.0  # rows this recent wait a pass: another worker may still log their neighbours
 SWITCH_INTERVAL_S = 0.0005
+RETAINED_REPLAY_S = 5.0  # shared workers: how long after connecting a worker reads the retained statuses
 
 
 def link_options(settings: CentralSettings) -> LinkOptions:
@@ -88,7 +89,15 @@ class Worker:
         shared = topics.shared(topics.ALL_EVENTS, settings.shared_group)
         events = shared if settings.shared_subscription else topics.ALL_EVENTS
         self.link.subscribe(events, self._on_event, qos=1)
-        self.link.subscribe_with_retain(topics.ALL_STATUS, self._on_status, qos=1)
+        if settings.shared_subscription:
+            # workers sharing the events share the statuses too: a thousand gates' heartbeats, each
+            # stored by every worker, cost them all the CPU and fought over the same rows. The retained
+            # statuses (a Last Will published while no worker ran) are read on connecting, below
+            statuses = topics.shared(topics.ALL_STATUS, settings.shared_group)
+            self.link.subscribe_with_retain(statuses, self._on_status, qos=1)
+        else:
+            self.link.subscribe_with_retain(topics.ALL_STATUS, self._on_status, qos=1)
+        self._replay: threading.Timer | None = None
         self.link.on_connection_change(self._on_connection)
         # daily reports, audit checkpoints, and the gates' registry facts kept fresh
         self.scheduler = Scheduler(
@@ -115,6 +124,8 @@ class Worker:
         """Disconnect; the broker keeps our session and queues events until we return."""
         self.scheduler.stop()
         self._watching.set()
+        if self._replay is not None:
+            self._replay.cancel()
         self.link.stop()
         self.commits.stop()  # what was received is decided; an answer lost now, the gate asks for again
         self.statuses.stop()
@@ -163,6 +174,19 @@ class Worker:
             # configs. Not on paho's network thread: a thousand gates' configs take longer than the
             # keepalive, and the link would be dropped while publishing them
             self._configs_wanted.set()
+            if self.settings.shared_subscription:
+                self._read_retained_statuses()
+
+    def _read_retained_statuses(self) -> None:
+        # MQTT 5 sends no retained messages to a shared subscription (EMQX keeps to that; Mosquitto
+        # sends them anyway): a plain one for a few seconds gets them, then it is dropped. Live
+        # statuses in that window arrive twice; storing one again changes nothing
+        if self._replay is not None:
+            self._replay.cancel()
+        self.link.subscribe_with_retain(topics.ALL_STATUS, self._on_status, qos=1)
+        self._replay = threading.Timer(RETAINED_REPLAY_S, self.link.unsubscribe, [topics.ALL_STATUS])
+        self._replay.daemon = True
+        self._replay.start()
 
     def _publish_configs(self) -> None:
         while not self._watching.is_set():

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from central.decisions import worker as worker_module
 from central.decisions.worker import Worker
 from central.models.db import session_scope
 from central.models.journal import EntryEvent, GateState, RejectedMessage
@@ -186,3 +187,37 @@ def test_a_stopped_worker_gets_no_share_of_the_events(
         assert answered == {ScanEvent.from_json(payload).event_id for _, payload in scans}
     finally:
         workers[0].stop()
+
+
+def test_shared_workers_store_each_live_status_once_and_read_the_retained_ones(
+    broker, pg_engine: Engine, keyring: KeyRing, client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker_module, "RETAINED_REPLAY_S", 0.5)
+    tag = uuid.uuid4().hex[:8]
+    # a Last Will left while no worker ran: only a retained message tells central this gate is down
+    gone = f"gone-{tag}"
+    will = GateStatus(gate_id=gone, state="offline", camera="unknown", thermometer="unknown")
+    client.link.publish(topics.gate_status(gone), will.to_json(), retain=True)
+    time.sleep(0.2)
+    workers = _two_shared_workers(broker, pg_engine, keyring, tmp_path)
+    try:
+
+        def state_of(gate_id: str) -> str | None:
+            with session_scope(pg_engine) as s:
+                row = s.get(GateState, gate_id)
+                return row.state if row else None
+
+        assert _until(lambda: state_of(gone) == "offline")
+        time.sleep(1.0)  # the replay window is over: live statuses come through the share alone
+        before = sum(w.statuses.events for w in workers)
+        live = [f"live-{tag}-{i}" for i in range(20)]
+        for gate_id in live:
+            status = GateStatus(gate_id=gate_id, state="online", camera="ok", thermometer="ok", at=NOW)
+            client.link.publish(topics.gate_status(gate_id), status.to_json())
+        assert _until(lambda: all(state_of(g) == "online" for g in live))
+        time.sleep(0.3)
+        assert sum(w.statuses.events for w in workers) - before == len(live)  # not once per worker
+    finally:
+        for w in workers:
+            w.stop()
+        client.link.publish(topics.gate_status(gone), b"", retain=True)  # leave the shared broker clean
