@@ -36,6 +36,7 @@ from gatecore import topics  # noqa: E402
 from gatecore.messages import ScanEvent, Temperature  # noqa: E402
 from gatecore.policy import AccessRequest, CampusPolicy, Facts, evaluate, read_pass  # noqa: E402
 from gatecore.thermoline import SensorStatus  # noqa: E402
+from transport import heap  # noqa: E402
 from transport.broker import EmbeddedBroker, MosquittoBroker  # noqa: E402
 from transport.mqtt import LinkOptions, MqttLink  # noqa: E402
 
@@ -77,6 +78,7 @@ def run_worker(settings: CentralSettings) -> None:
     """One central worker process, until killed."""
     handle = build_central(settings, api=False)
     handle.start()
+    heap.settle()  # as `campusgate central` does
     signal.sigwait({signal.SIGTERM})
     handle.stop()
 

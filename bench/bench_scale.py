@@ -170,7 +170,7 @@ def main() -> None:
         )
         watcher.start()
         started = datetime.now(UTC)
-        report = run_fleet(plan, options)
+        report = run_fleet(plan, options, settle_heap=True)
         stop_workers(procs)
         watch_out.send("stop")
         broker_ms = watch_out.recv() if watch_out.poll(10) else []

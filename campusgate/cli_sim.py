@@ -77,7 +77,7 @@ def _sim_fleet(args: argparse.Namespace) -> int:
         return 0
     print(f"{args.gates} gates x {args.rate:g} scans/s for {args.duration:g} s against {args.broker}")
     try:
-        report = run_fleet(plan, options, handle_signals=True)
+        report = run_fleet(plan, options, handle_signals=True, settle_heap=True)
     except MqttError as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 2

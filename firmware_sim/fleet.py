@@ -89,14 +89,15 @@ class Fleet:
         self.expired: set[str] = set()  # timed-out event ids, so a late answer is told apart
         self._seq = [0] * len(self.gates)
 
-    async def run(self, stop: asyncio.Event) -> FleetReport:
+    async def run(self, stop: asyncio.Event, *, settle_heap: bool = False) -> FleetReport:
         """Connect, send scans for the duration (or until ``stop``), wait for the last answers."""
         hub, cpu = AioHub(), time.process_time()
         links = [self._link(hub, gate_id) for gate_id, _ in self.gates]
         try:
             await self._connect(hub, stop)
             self._threads()
-            heap.settle()  # the plan and the connections stay: a full collection must not stall the gates
+            if settle_heap:  # the plan and the connections stay: a full collection must not stall the gates
+                heap.settle()
             if not stop.is_set():
                 heartbeats = asyncio.ensure_future(self._heartbeats(links, stop))
                 try:
@@ -277,8 +278,12 @@ def raise_fd_limit(gates: int) -> None:
         )
 
 
-def run_fleet(plan: FleetPlan, options: FleetOptions, *, handle_signals: bool = False) -> FleetReport:
-    """Run a fleet to the end (or until SIGINT/SIGTERM with ``handle_signals``) and return its report."""
+def run_fleet(
+    plan: FleetPlan, options: FleetOptions, *, handle_signals: bool = False, settle_heap: bool = False
+) -> FleetReport:
+    """Run a fleet to the end (or until SIGINT/SIGTERM with ``handle_signals``) and return its report.
+    ``settle_heap``: freeze the process's heap once connected (transport.heap), for a process that
+    runs nothing else; not in a test process, whose later garbage it would keep."""
 
     async def main() -> FleetReport:
         stop = asyncio.Event()
@@ -287,7 +292,7 @@ def run_fleet(plan: FleetPlan, options: FleetOptions, *, handle_signals: bool = 
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
         try:
-            return await Fleet(plan, options).run(stop)
+            return await Fleet(plan, options).run(stop, settle_heap=settle_heap)
         finally:
             if handle_signals:
                 for sig in (signal.SIGINT, signal.SIGTERM):

@@ -30,7 +30,6 @@ from central.ops.metrics import BROKER_UP
 from central.settings import CentralSettings
 from gatecore import topics
 from gatecore.messages import GateStatus
-from transport import heap
 from transport.mqtt import LinkOptions, MqttLink
 
 logger = logging.getLogger(__name__)
@@ -118,7 +117,6 @@ class Worker:
         self.scheduler.start()
         if not self.configs_published.wait(wait):
             logger.warning("gate configs not yet published after %.0f s", wait)
-        heap.settle()  # start-up's objects out of the collector's walks: no 100 ms pause mid-batch
 
     def stop(self) -> None:
         """Disconnect; the broker keeps our session and queues events until we return."""
