@@ -127,11 +127,6 @@ class NoCache(RegistryCache):
     def put(self, key: tuple[Any, ...], value: Any) -> None:
         """Nothing is kept."""
 
-    def hold_row(self, session: Session, model: type[M], key: Any, row: M | None) -> None:
-        """Hold a row read by a statement of the caller's (e.g. a join), as :meth:`row` would have."""
-        if not self.has((model.__name__, key)):
-            self.put((model.__name__, key), _detached(session, row))
-
     def remember(self, key: tuple[Any, ...], value: Any) -> None:
         """Nothing is kept."""
 
