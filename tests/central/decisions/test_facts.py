@@ -10,7 +10,7 @@ from sqlmodel import Session
 from central.decisions.cache import NoCache, RegistryCache
 from central.decisions.facts import build_facts, prefetch
 from central.models.db import read_only, session_scope
-from central.models.registry import Gate, Pass, Vehicle
+from central.models.registry import Approval, Gate, Pass, Vehicle
 from gatecore.tokens import PassClaims, parse_token
 from tests.central.conftest import NOW, World
 
@@ -47,6 +47,24 @@ def _claims(world: World, qr: str) -> PassClaims:
 
 def test_prefetched_facts_equal_facts_read_one_by_one(world: World) -> None:
     vehicle_qr = _vehicle_pass(world)
+    with session_scope(world.engine) as s:  # several approvals, one only requested: joined rows, not facts
+        staff = world.people["staff"]
+        s.add(Approval(person_id=staff, kind="exit", valid_from=DAY, valid_until=DAY, approved_by="院长"))
+        s.add(
+            Approval(
+                person_id=staff,
+                kind="exit",
+                valid_from=DAY,
+                valid_until=DAY,
+                approved_by="",
+                status="requested",
+            )
+        )
+        s.add(
+            Approval(
+                person_id=world.people["li"], kind="exit", valid_from=DAY, valid_until=DAY, approved_by="院长"
+            )
+        )
     claims = [_claims(world, role) for role in ("zhang", "li", "staff", "wang")]
     claims.append(_claims(world, vehicle_qr))
     gone = _claims(world, "zhang")
@@ -67,6 +85,7 @@ def test_prefetched_facts_equal_facts_read_one_by_one(world: World) -> None:
     assert facts[claims[-1].pass_id].vehicle_registered
     # the vehicle's holder is its owner (the staff member), not the person whose id the vehicle shares
     assert facts[claims[-1].pass_id].holder_name == facts[claims[2].pass_id].holder_name
+    assert facts[claims[2].pass_id].exit_approvals and facts[claims[2].pass_id].approvals  # staff: both kinds
 
 
 def test_prefetch_reads_passes_holders_and_households_in_one_statement(world: World) -> None:
@@ -81,9 +100,11 @@ def test_prefetch_reads_passes_holders_and_households_in_one_statement(world: Wo
         prefetch(s, cache, {world.gate_id}, claims)
         statements[:] = [" ".join(q.split()) for q in statements]
         reads = [
-            q for q in statements if " FROM access_pass" in q or " FROM person" in q or " FROM household" in q
+            q
+            for q in statements
+            if any(f" FROM {t}" in q for t in ("access_pass", "person", "household ", "approval"))
         ]
-        assert len(reads) == 1, reads
+        assert len(reads) == 1, reads  # passes, holders, households and approvals in one statement
         statements.clear()
         gate = cache.row(s, Gate, world.gate_id)
         for c in claims:  # everything the facts need is held: no statement at all
