@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ARRAY, Row, String, any_, bindparam
+from sqlalchemy import Row
 from sqlmodel import Session, select
 
 from central.audit.chain import CONTENT_FIELDS, append_entries
+from central.models.base import any_of, built
 from central.models.journal import EntryEvent
 from central.models.revision import revision_now
 
@@ -53,9 +54,6 @@ def _logged_with_revision(matching: Any) -> Any:
     return select(now.c.registry_revision, _TABLE).select_from(now.outerjoin(_TABLE, matching))
 
 
-# built once; PostgreSQL gets the ids as one array, as models.base.one_of explains
-_LOGGED = _logged_with_revision(_TABLE.c.event_id.in_(bindparam("ids", expanding=True)))
-_LOGGED_PG = _logged_with_revision(_TABLE.c.event_id == any_(bindparam("ids", type_=ARRAY(String))))
 Logged = Row[Any] | NewEntry  # a row in the log, or one this batch will add
 
 
@@ -68,7 +66,8 @@ class Batch:
         self.position = 0  # the place on arrival of the event being decided
         self.verdicts: list[tuple[str, str]] = []  # (verdict, reason) of each decision made
         # plain rows (attributes by column name), not ORM objects: this runs once per batch
-        rows = session.execute(_logged(session), {"ids": sorted(set(event_ids))}).all()
+        logged = built(session, "logged", lambda d: _logged_with_revision(any_of(d, _TABLE.c.event_id)))
+        rows = session.execute(logged, {"ids": sorted(set(event_ids))}).all()
         self.registry_revision = int(rows[0].registry_revision or 0)  # for the registry cache
         self._known: dict[str, Logged] = {row.event_id: row for row in rows if row.event_id is not None}
 
@@ -84,7 +83,3 @@ class Batch:
     def finish(self) -> None:
         """Chain and insert every row of the batch in the order its events arrived (the caller commits)."""
         append_entries(self.session, [row for _, _, row in sorted(self.rows, key=lambda r: r[:2])])
-
-
-def _logged(session: Session) -> Any:
-    return _LOGGED_PG if session.get_bind().dialect.name == "postgresql" else _LOGGED
