@@ -74,9 +74,15 @@ def message_words(text: str) -> tuple[str, str] | None:
         return text, ""  # already in Chinese (bilingual messages of the rules)
     for pattern, zh in MESSAGES:
         if m := pattern.match(text):
-            values = {k: _entity(v or "") for k, v in m.groupdict().items()}
+            values = {k: _field(v) if k == "field" else _entity(v or "") for k, v in m.groupdict().items()}
             return zh.format(**values), text
     return None
+
+
+def _field(value: str) -> str:
+    """A field a message names (a group called ``field``), in Chinese; else itself."""
+    words = CODES["field"].get(value)
+    return words[0] if words else value
 
 
 def _entity(value: str) -> str:

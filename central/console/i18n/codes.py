@@ -67,6 +67,13 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "app_user": ("用户", "user"),
         "campus_policy": ("通行规则", "policy"),
     },
+    "field": {  # a registry field a refusal names
+        "valid_from": ("起始日期", "valid from"),
+        "valid_until": ("截止日期", "valid until"),
+        "start": ("开始日期", "start"),
+        "end": ("结束日期", "end"),
+        "key_person_until": ("重点人员监测截止日期", "key person until"),
+    },
     "action": {
         "create": ("新增", "create"),
         "update": ("修改", "update"),

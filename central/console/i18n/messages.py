@@ -63,25 +63,9 @@ _ROWS: list[tuple[str, str]] = [
     # schemas and forms
     (r"unknown category " + _Q + "; one of (?P<w>.*)", "未知类别 {v}，应为：{w}"),
     (r"valid_until is before valid_from", "截止日期早于起始日期"),
-    (
-        r"valid_from (?P<d>-?\d+-\d\d-\d\d) must lie between (?P<a>[\d-]+) and (?P<b>[\d-]+)",
-        "起始日期 {d} 须在 {a} 至 {b} 之间",
-    ),
-    (
-        r"valid_until (?P<d>-?\d+-\d\d-\d\d) must lie between (?P<a>[\d-]+) and (?P<b>[\d-]+)",
-        "截止日期 {d} 须在 {a} 至 {b} 之间",
-    ),
-    (
-        r"start (?P<d>-?\d+-\d\d-\d\d) must lie between (?P<a>[\d-]+) and (?P<b>[\d-]+)",
-        "开始日期 {d} 须在 {a} 至 {b} 之间",
-    ),
-    (
-        r"end (?P<d>-?\d+-\d\d-\d\d) must lie between (?P<a>[\d-]+) and (?P<b>[\d-]+)",
-        "结束日期 {d} 须在 {a} 至 {b} 之间",
-    ),
-    (
-        r"key_person_until (?P<d>-?\d+-\d\d-\d\d) must lie between (?P<a>[\d-]+) and (?P<b>[\d-]+)",
-        "重点人员监测截止日期 {d} 须在 {a} 至 {b} 之间",
+    (  # office.errors.day_problem; the field's words from the codes' "field" group
+        r"(?P<field>\w+) (?P<d>-?\d+-\d\d-\d\d) must lie between (?P<a>[\d-]+) and (?P<b>[\d-]+)",
+        "{field} {d} 须在 {a} 至 {b} 之间",
     ),
     (r"valid_until is not after valid_from", "截止时间必须晚于起始时间"),
     (r"end is before start", "结束日期早于开始日期"),
