@@ -78,8 +78,7 @@ class GroupCommit(Generic[T, R]):
         except queue.Empty:
             return []
         self._drain(batch)
-        quiet = self._last_size <= 1 and len(batch) == 1
-        if len(batch) == 1 and not quiet:
+        if len(batch) == 1 and self._last_size > 1:  # alone, right after a busy batch: company may follow
             deadline = time.monotonic() + self.max_wait_s
             while len(batch) < self.max_events:
                 left = deadline - time.monotonic()
