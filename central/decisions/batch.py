@@ -17,6 +17,7 @@ from sqlalchemy import Row
 from sqlmodel import Session, select
 
 from central.audit.chain import CONTENT_FIELDS, append_entries
+from central.decisions.ledger import flush_claims
 from central.models.base import any_of, built
 from central.models.journal import EntryEvent
 from central.models.revision import revision_now
@@ -81,5 +82,7 @@ class Batch:
         self._known[row.event_id] = row
 
     def finish(self) -> None:
-        """Chain and insert every row of the batch in the order its events arrived (the caller commits)."""
+        """Insert the batch's household-day claims, then chain and insert every row of the batch in the
+        order its events arrived (the caller commits)."""
+        flush_claims(self.session)
         append_entries(self.session, [row for _, _, row in sorted(self.rows, key=lambda r: r[:2])])

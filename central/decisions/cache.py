@@ -6,7 +6,8 @@ batch it reads the registry revision (one statement, central.models.revision) an
 anything in the registry changed since: a revocation, a policy or a gate closed an instant before
 is in force for the very next decision. Visitor-pass use is never cached and household days are
 claimed atomically in the database; a day's holder, once someone holds it, never changes, so it is
-remembered, but only after the transaction that saw it committed (:meth:`RegistryCache.committed`).
+remembered, but only after the transaction that saw it committed (:meth:`RegistryCache.committed`):
+until then it is the transaction's own (its session's ``info``), never seen by a transaction beside it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 M = TypeVar("M", bound=SQLModel)
 MAX_ENTRIES = 200_000  # a large campus's passes, people and households; beyond it, start again
+_PENDING = "campusgate_remembered"  # session.info: what the open transaction remembered
 
 
 class RegistryCache:
@@ -33,13 +35,11 @@ class RegistryCache:
     def __init__(self) -> None:
         self.revision: int | None = None
         self._values: dict[tuple[Any, ...], Any] = {}
-        self._pending: dict[tuple[Any, ...], Any] = {}  # seen in the open transaction
         self.hits = self.misses = 0
 
     def refresh(self, session: Session, revision: int | None = None) -> bool:
         """Read the registry revision (inside the batch's transaction) unless the caller read it in the
         same transaction; drop everything if it moved. Whether it moved (or was read the first time)."""
-        self._pending.clear()  # a batch that failed committed nothing it saw
         if revision is None:
             revision = current_revision(session)
         moved = revision != self.revision
@@ -98,19 +98,18 @@ class RegistryCache:
         if not self.has((model.__name__, key)):
             self.put((model.__name__, key), _detached(session, row))
 
-    def remember(self, key: tuple[Any, ...], value: Any) -> None:
-        """A value read or written in the open transaction: kept once it commits."""
-        self._pending[key] = value
+    def remember(self, session: Session, key: tuple[Any, ...], value: Any) -> None:
+        """A value read or written in ``session``'s open transaction: kept once it commits."""
+        session.info.setdefault(_PENDING, {})[key] = value
 
-    def recall(self, key: tuple[Any, ...]) -> Any:
-        """A remembered value (this transaction's first), or None."""
-        found = self._pending.get(key)
+    def recall(self, session: Session, key: tuple[Any, ...]) -> Any:
+        """A remembered value (``session``'s own first), or None."""
+        found = session.info.get(_PENDING, {}).get(key)
         return found if found is not None else self._values.get(key)
 
-    def committed(self) -> None:
-        """The open transaction committed: what it remembered is true for everyone now."""
-        self._values.update(self._pending)
-        self._pending.clear()
+    def committed(self, session: Session) -> None:
+        """``session``'s transaction committed: what it remembered is true for everyone now."""
+        self._values.update(session.info.pop(_PENDING, {}))
 
 
 class NoCache(RegistryCache):
@@ -127,7 +126,7 @@ class NoCache(RegistryCache):
     def put(self, key: tuple[Any, ...], value: Any) -> None:
         """Nothing is kept."""
 
-    def remember(self, key: tuple[Any, ...], value: Any) -> None:
+    def remember(self, session: Session, key: tuple[Any, ...], value: Any) -> None:
         """Nothing is kept."""
 
 

@@ -46,6 +46,11 @@ def alerting(event: ScanEvent) -> list[Reason]:
     return fever + ([Reason.SYMPTOMS] if event.symptoms else [])
 
 
+def campus_policy(session: Session, cache: RegistryCache, campus_id: int) -> CampusPolicy:
+    """The campus's policy in force (the worker's cache drops it when a new version is stored)."""
+    return cache.value(("policy", campus_id), lambda: latest_policy(session, campus_id))
+
+
 def evaluate(
     session: Session,
     event: ScanEvent,
@@ -58,8 +63,7 @@ def evaluate(
 ) -> Judged:
     """Central's decision on one event at a registered gate, with the facts used and any conflict with
     what the gate did offline (the household day claimed and a visitor pass used in ``session``)."""
-    campus_id = gate.campus_id
-    policy = cache.value(("policy", campus_id), lambda: latest_policy(session, campus_id))
+    policy = campus_policy(session, cache, gate.campus_id)
     at, clock = judged_at(session, event, received_at, max_skew_s=max_skew_s)
     claims = read_pass(event.qr, keyring.public_keys(), at)
     day = policy.local_date(at)

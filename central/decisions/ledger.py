@@ -2,11 +2,18 @@
 
 Never read-then-write in Python: two workers (or two gates) in the same second would both see
 "free" and both win. The database's unique key or conditional update decides instead.
+
+A batch of decisions (central.decisions.batch) reads its households' days in one statement when it
+begins (:func:`read_days`) and makes its claims on days it read free in one statement when it ends
+(:func:`flush_claims`), still inside its transaction and before any answer exists. Should one of
+them turn out taken after all (another worker committed it in between), the batch rolls back and is
+decided again claim by claim (:class:`ClaimLost`).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -14,7 +21,7 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from central.decisions.cache import NoCache, RegistryCache
-from central.models.base import dialect_insert
+from central.models.base import any_of, built, dialect_insert
 from central.models.journal import HouseholdDay
 from central.models.registry import Pass, Person
 from gatecore.masking import mask_name
@@ -25,6 +32,53 @@ _DAYS = HouseholdDay.__table__  # type: ignore[attr-defined]
 _HOLDER = select(_DAYS.c.person_id, _DAYS.c.created_at).where(
     _DAYS.c.household_id == bindparam("household"), _DAYS.c.local_date == bindparam("day")
 )
+_BOOK = "campusgate_household_days"  # session.info: the open batch's DayBook
+
+
+class ClaimLost(Exception):
+    """A day the batch read free was taken before its claims were inserted: decide it again."""
+
+
+@dataclass
+class DayBook:
+    """The household days a batch read free when it began, and the claims it made on them."""
+
+    free: set[tuple[int, date]] = field(default_factory=set)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read_days(
+    session: Session, cache: RegistryCache, days: set[tuple[int, date]], *, claim_late: bool = True
+) -> None:
+    """Who holds each of the (household, local date) ``days``, in one statement for those ``cache``
+    does not know: the holders are remembered, the others read free, so that deciding the batch reads
+    none of them again. With ``claim_late``, claims on a day read free wait for :func:`flush_claims`."""
+    book = DayBook()
+    if claim_late:
+        session.info[_BOOK] = book
+    wanted = {(h, d) for h, d in days if cache.recall(session, _day_key(h, d)) is None}
+    if not wanted:
+        return
+    holders = built(
+        session,
+        "day_holders",
+        lambda d: select(
+            _DAYS.c.household_id, _DAYS.c.local_date, _DAYS.c.person_id, _DAYS.c.created_at
+        ).where(any_of(d, _DAYS.c.household_id, "households"), any_of(d, _DAYS.c.local_date, "days")),
+    )
+    found = {
+        (h, d): (p, at)
+        for h, d, p, at in session.execute(
+            holders, {"households": sorted({h for h, _ in wanted}), "days": sorted({d for _, d in wanted})}
+        )
+    }
+    cache.load_rows(session, Person, {p for p, _ in found.values()})
+    for key in wanted:  # the statement read every pairing of the households and days asked for
+        if key in found:
+            person_id, at = found[key]
+            cache.remember(session, _day_key(*key), holder_of(session, person_id, cache, at=at))
+        else:
+            book.free.add(key)
 
 
 def claim_day(
@@ -36,18 +90,46 @@ def claim_day(
     cache: RegistryCache | None = None,
 ) -> Holder | None:
     """Claim the household's day for ``claim.person_id``; None if this person holds it, else the holder."""
+    at = at or datetime.now(UTC)
     values = {
         "household_id": claim.household_id,
         "local_date": claim.local_date,
         "person_id": claim.person_id,
         "event_id": event_id,
-        "created_at": at or datetime.now(UTC),
+        "created_at": at,
     }
+    book = session.info.get(_BOOK)
+    key = (claim.household_id, claim.local_date)
+    if book is not None and key in book.free:  # read free when the batch began: claimed when it ends
+        book.free.discard(key)
+        book.claims.append(values)
+        if cache is not None:
+            cache.remember(session, _day_key(*key), holder_of(session, claim.person_id, cache, at=at))
+        return None
     holder_id, claimed_at = session.execute(_claim_statement(session), values).one()
     holder = holder_of(session, holder_id, cache, at=claimed_at)
     if cache is not None:
-        cache.remember(_day_key(claim.household_id, claim.local_date), holder)
+        cache.remember(session, _day_key(claim.household_id, claim.local_date), holder)
     return None if holder_id == claim.person_id else holder
+
+
+def flush_claims(session: Session) -> None:
+    """Insert the batch's claims on days it read free, in one statement (the caller commits after);
+    :class:`ClaimLost` when any of them is held by someone else by now."""
+    book = session.info.pop(_BOOK, None)
+    if book is None or not book.claims:
+        return
+    claims = sorted(book.claims, key=lambda v: (v["household_id"], v["local_date"]))  # one lock order
+    insert = dialect_insert(session, HouseholdDay).values(claims)
+    statement = insert.on_conflict_do_update(
+        index_elements=["household_id", "local_date"], set_={"household_id": insert.excluded.household_id}
+    ).returning(_DAYS.c.household_id, _DAYS.c.local_date, _DAYS.c.person_id)
+    held = {(h, d): p for h, d, p in session.execute(statement)}
+    lost = [v for v in claims if held[(v["household_id"], v["local_date"])] != v["person_id"]]
+    if lost:
+        raise ClaimLost(
+            f"{len(lost)} household day(s) claimed concurrently, e.g. household {lost[0]['household_id']}"
+        )
 
 
 _CLAIMS: dict[str, Any] = {}  # the claim statement by dialect, built once
@@ -72,15 +154,18 @@ def day_holder(
     """Who holds the household's day, if anyone (a read for the facts; the claim decides). A holder
     once seen is remembered by ``cache``: the day's holder never changes."""
     key = _day_key(household_id, local_date)
-    known = cache.recall(key) if cache is not None else None
+    known = cache.recall(session, key) if cache is not None else None
     if known is not None:
         return known  # type: ignore[no-any-return]
+    book = session.info.get(_BOOK)
+    if book is not None and (household_id, local_date) in book.free:
+        return None
     row = session.execute(_HOLDER, {"household": household_id, "day": local_date}).first()
     if row is None:
         return None
     holder = holder_of(session, row[0], cache, at=row[1])
     if cache is not None:
-        cache.remember(key, holder)
+        cache.remember(session, key, holder)
     return holder
 
 

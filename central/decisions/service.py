@@ -14,11 +14,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlmodel import Session
 
 from central.decisions.answer import (
     decision_message,
@@ -28,9 +29,11 @@ from central.decisions.answer import (
 )
 from central.decisions.batch import Batch, Logged
 from central.decisions.cache import RegistryCache
+from central.decisions.clock import judged_at
 from central.decisions.deadletter import store_rejected
 from central.decisions.facts import prefetch
-from central.decisions.judge import Judged, alerting, evaluate
+from central.decisions.judge import Judged, alerting, campus_policy, evaluate
+from central.decisions.ledger import ClaimLost, read_days
 from central.decisions.reconcile import late_offline, reconcile_id
 from central.models.base import utc
 from central.models.db import session_scope
@@ -172,7 +175,8 @@ class DecisionService:
     def _transaction(self, events: list[_Incoming]) -> list[Outgoing]:
         ids = [i.event.event_id for i in events]
         ids += [reconcile_id(i.event.event_id) for i in events if i.event.offline is not None]
-        for attempt in (1, 2):
+        concurrent = lost = False
+        while True:
             collisions: list[tuple[_Incoming, str]] = []
             out: list[Outgoing] = []
             try:
@@ -183,6 +187,8 @@ class DecisionService:
                     passes = [self._claims(i.event) for i in events]
                     gate_ids = {i.event.gate_id for i in events}
                     prefetch(session, self.cache, gate_ids, [p for p in passes if p is not None])
+                    days = self._household_days(session, events, passes)
+                    read_days(session, self.cache, days, claim_late=not lost)
                     answers: list[list[Outgoing]] = [[] for _ in events]
                     for i in sorted(range(len(events)), key=lambda i: _lock_order(passes[i])):
                         incoming, batch.position = events[i], i
@@ -197,13 +203,21 @@ class DecisionService:
                     batch.finish()
                     out = [o for each in answers for o in each]  # in the order the events arrived
             except IntegrityError:
-                if attempt == 2:
+                if concurrent:
                     raise
                 # another worker logged one of these events (or its reconciliation) first: again, and
                 # it is answered as a duplicate (still recording an offline decision this copy carries)
                 logger.info("events of a batch were logged concurrently by another worker; deciding again")
+                concurrent = True
                 continue
-            self.cache.committed()
+            except ClaimLost as exc:
+                if lost:
+                    raise
+                # a household day read free was taken meanwhile: again, each claim made as it is decided
+                logger.info("%s; deciding the batch again", exc)
+                lost = True
+                continue
+            self.cache.committed(session)
             metrics.count_decisions(batch.verdicts)
             # outside that transaction: each dead letter is written in its own
             for incoming, why in collisions:
@@ -217,7 +231,19 @@ class DecisionService:
                     )
                 )
             return out
-        raise AssertionError("unreachable")
+
+    def _household_days(
+        self, session: Session, events: list[_Incoming], passes: list[PassClaims | None]
+    ) -> set[tuple[int, date]]:
+        # the household day each scan would take: its campus's local date at the instant it is judged
+        days = set()
+        for incoming, claims in zip(events, passes, strict=True):
+            gate = self.cache.row(session, Gate, incoming.event.gate_id)
+            if claims is None or not claims.household_id or gate is None:
+                continue
+            at, _ = judged_at(session, incoming.event, incoming.received_at, max_skew_s=self.max_skew_s)
+            days.add((claims.household_id, campus_policy(session, self.cache, gate.campus_id).local_date(at)))
+        return days
 
     def _claims(self, event: ScanEvent) -> PassClaims | None:
         # whose pass, if its signature holds (read again, from memory, when the event is decided)
@@ -308,10 +334,11 @@ class DecisionService:
 
 
 def _lock_order(claims: PassClaims | None) -> tuple[int, int]:
-    # a batch takes row locks as it claims household days and one-time passes; two workers taking
-    # them in different orders deadlock. Decided in (household, pass) order, every batch takes them
-    # in one global order (events of one household keep their order of arrival; the log rows and
-    # the answers keep it for all)
+    # a batch takes row locks as it uses one-time passes and claims household days (as it decides
+    # them, or together in household order when it ends: central.decisions.ledger); two workers
+    # taking them in different orders deadlock. Decided in (household, pass) order, every batch
+    # takes them in one global order (events of one household keep their order of arrival; the log
+    # rows and the answers keep it for all)
     return (claims.household_id, claims.pass_id) if claims is not None else (0, 0)
 
 

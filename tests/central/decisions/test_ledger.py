@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
-from sqlmodel import select
+from sqlalchemy import Engine, event
+from sqlmodel import Session, select
 
 from central.audit.chain import verify_chain
+from central.decisions import batch as batch_module
+from central.decisions.cache import RegistryCache
 from central.decisions.ledger import claim_day
 from central.decisions.service import DecisionService
 from central.models.db import session_scope
 from central.models.journal import EntryEvent, HouseholdDay
-from central.models.registry import Person
+from central.models.registry import Household, Pass, Person
 from central.office.keys import KeyRing
 from gatecore.messages import DecisionMessage
 from gatecore.policy import DayClaim, Holder
 from gatecore.reasons import Reason, Verdict
-from tests.central.conftest import NOW, build_world
+from tests.central.conftest import NOW, World, build_world
 
 THREADS = 12
 DAY = date(2026, 11, 23)
@@ -110,3 +112,110 @@ def test_two_workers_two_members_same_second(
     with session_scope(engine) as s:
         assert len(s.exec(select(EntryEvent)).all()) == 2
         assert verify_chain(s) is None
+
+
+def _households(world: World, n: int) -> list[str]:
+    """n more households of one resident each; their pass tokens."""
+    tokens = []
+    with session_scope(world.engine) as s:
+        for i in range(n):
+            hh = Household(
+                campus_id=world.campus_id, building="9", unit="1", room=f"{i:03d}", label=f"9-1-{i:03d}"
+            )
+            s.add(hh)
+            s.flush()
+            person = Person(household_id=hh.id, name=f"住户{i:02d}", category="RESIDENT")
+            s.add(person)
+            s.flush()
+            p = Pass(
+                person_id=person.id,
+                kind="RESIDENT",
+                campus_id=world.campus_id,
+                household_id=hh.id,
+                valid_from=NOW - timedelta(days=1),
+                valid_until=NOW + timedelta(days=30),
+            )
+            s.add(p)
+            s.flush()
+            tokens.append(world.keyring.issue(p))
+    return tokens
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
+def test_batch_reads_and_claims_its_household_days_in_one_statement_each(
+    db: str, request: pytest.FixtureRequest, keyring: KeyRing
+) -> None:
+    engine: Engine = request.getfixturevalue("engine" if db == "sqlite" else "pg_engine")
+    world = build_world(engine, keyring)
+    tokens = _households(world, 6)
+    service = DecisionService(engine, keyring)
+    service.handle(*world.scan("staff"), NOW)  # the gate and the policy are read before we count
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(" ".join(a[2].split())))
+    scans = [world.scan(t) for t in tokens] + [world.scan("zhang"), world.scan("li")]
+    answers = [DecisionMessage.from_json(o.payload) for o in service.handle_batch([(*s, NOW) for s in scans])]
+    days = [q.split(" ", 1)[0] for q in statements if "household_day" in q]
+    assert days == ["SELECT", "INSERT"], days  # not a read and a claim per household
+    # the household of three: the first member takes the day, the second is refused naming her
+    verdicts = [(a.verdict, a.reason) for a in answers]
+    assert verdicts == [(Verdict.ALLOW, Reason.OK)] * 7 + [(Verdict.DENY, Reason.HOUSEHOLD_DAY_USED)]
+    assert answers[-1].detail["day_holder"] == "张*明"
+    with session_scope(engine) as s:
+        rows = s.exec(select(HouseholdDay)).all()
+        assert len(rows) == 7 and world.people["zhang"] in {r.person_id for r in rows}
+        assert verify_chain(s) is None
+    # the days are remembered once committed: the same people again read and claim nothing
+    statements.clear()
+    again = [
+        DecisionMessage.from_json(o.payload)
+        for o in service.handle_batch([(*world.scan(t), NOW) for t in tokens])
+    ]
+    assert {a.verdict for a in again} == {Verdict.ALLOW}
+    assert [q for q in statements if "household_day" in q] == []
+
+
+def test_day_taken_after_the_batch_read_it_free_is_decided_again(
+    pg_engine: Engine, keyring: KeyRing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another worker commits a claim between the batch's read of the day and its claim: the batch
+    rolls back, is decided again claim by claim, and the gate hears who holds the day."""
+    world = build_world(pg_engine, keyring)
+    real_flush, flushes = batch_module.flush_claims, []
+
+    def flush_after_a_rival(session: Session) -> None:
+        if not flushes:  # the rival: li, at another gate, on its own connection, committed
+            with session_scope(pg_engine) as rival:
+                assert (
+                    claim_day(rival, DayClaim(world.household_id, DAY, world.people["li"]), "rival") is None
+                )
+        flushes.append(session)
+        real_flush(session)
+
+    monkeypatch.setattr(batch_module, "flush_claims", flush_after_a_rival)
+    service = DecisionService(pg_engine, keyring)
+    out = service.handle(
+        *world.scan("zhang", at=datetime(2026, 11, 23, 2, tzinfo=UTC)), datetime(2026, 11, 23, 2, tzinfo=UTC)
+    )
+    answer = DecisionMessage.from_json(out[0].payload)
+    assert (answer.verdict, answer.reason) == (Verdict.DENY, Reason.HOUSEHOLD_DAY_USED)
+    assert answer.detail["day_holder"] == "李*华"
+    assert len(flushes) == 2  # read free, lost, decided again
+    with session_scope(pg_engine) as s:
+        assert [r.person_id for r in s.exec(select(HouseholdDay)).all()] == [world.people["li"]]
+        assert [e.verdict for e in s.exec(select(EntryEvent)).all()] == ["deny"]
+        assert verify_chain(s) is None
+
+
+def test_a_remembered_holder_is_its_transactions_own_until_it_commits(
+    engine: Engine, keyring: KeyRing
+) -> None:
+    world = build_world(engine, keyring)
+    cache = RegistryCache()
+    holder = Holder(world.people["zhang"], "张*明", NOW)
+    with Session(engine) as one, Session(engine) as other:
+        cache.remember(one, ("day_holder", world.household_id, DAY), holder)
+        assert cache.recall(one, ("day_holder", world.household_id, DAY)) == holder
+        # a transaction beside it (a second decision thread, an API request) must not see an uncommitted day
+        assert cache.recall(other, ("day_holder", world.household_id, DAY)) is None
+        cache.committed(one)
+        assert cache.recall(other, ("day_holder", world.household_id, DAY)) == holder
