@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -20,7 +19,6 @@ from central.api.deps import (
     publish_person,
 )
 from central.console.web import (
-    LOCAL,
     PAGE,
     Viewer,
     admit,
@@ -146,29 +144,15 @@ def passes(
     return render(request, "passes.html", viewer, rows=found.data, names=names, person_id=person_id, **ctx)
 
 
-def _day_start(value: str | None, *, plus: int = 0) -> str | None:
-    if not value:
-        return None
-    try:
-        day = date.fromisoformat(value) + timedelta(days=plus)
-    except ValueError:
-        return value  # let the schema say what is wrong with it
-    return datetime.combine(day, time(), LOCAL).astimezone(UTC).isoformat()
-
-
 @router.post("/passes")
 async def issue_form(request: Request, session: WriteSession, user: Viewer) -> Response:
-    """Issue passes for a person or a household; dates are whole local days."""
+    """Issue passes for a person or a household; the dates are whole local days of the campus, the
+    second the last valid one (central.office.windows)."""
     viewer = admit(user, Role.SECURITY)
     form = await form_of(request)
-    data = {
-        **form,
-        "valid_from": _day_start(form.get("valid_from")),
-        "valid_until": _day_start(form.get("valid_until"), plus=1),
-    }
     return submit(
         session,
-        lambda: office_passes.issue(session, actor=viewer, body=PassCreate.model_validate(data)),
+        lambda: office_passes.issue(session, actor=viewer, body=PassCreate.model_validate(form)),
         again=lambda **why: passes(request, session, viewer, form=form, **why),
         done_at=lambda issued: (
             "/console/passes",

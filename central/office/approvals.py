@@ -8,10 +8,11 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from central.models.base import contains_text
-from central.models.registry import Approval, Campus, Household, Pass, Person, ReturnBatch, Vehicle
+from central.models.registry import Approval, Household, Pass, Person, ReturnBatch, Vehicle
 from central.models.users import User
 from central.office.changes import record_change
 from central.office.errors import Conflict, Invalid, must_get, plausible_days
+from central.office.passes import campus_window
 from central.office.people import add_person
 from central.office.schemas import (
     ApprovalCreate,
@@ -76,7 +77,7 @@ def create_batch(session: Session, *, actor: User, body: ReturnBatchCreate) -> R
 
 def register_visitor(session: Session, *, actor: User, body: VisitorCreate) -> Pass:
     """Register a visitor and issue their one-time pass for the visit window."""
-    must_get(session, Campus, body.campus_id, "campus")
+    valid_from, valid_until = campus_window(session, body.campus_id, body.valid_from, body.valid_until)
     if body.household_id is not None:
         household = must_get(session, Household, body.household_id, "household")
         if household.campus_id != body.campus_id:
@@ -90,8 +91,8 @@ def register_visitor(session: Session, *, actor: User, body: VisitorCreate) -> P
         kind="VISITOR",
         campus_id=body.campus_id,
         household_id=body.household_id,
-        valid_from=body.valid_from,
-        valid_until=body.valid_until,
+        valid_from=valid_from,
+        valid_until=valid_until,
     )
     session.add(visit)
     session.flush()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -11,6 +12,7 @@ from central.models.users import User
 from central.office.changes import record_change
 from central.office.errors import Conflict, Invalid, must_get
 from central.office.schemas import PassCreate
+from central.office.windows import window_in
 
 
 def holders(session: Session, body: PassCreate) -> list[Person]:
@@ -39,6 +41,17 @@ def campus_of(session: Session, household: Household | None, body: PassCreate) -
     return household.campus_id if household else body.campus_id
 
 
+def campus_window(
+    session: Session, campus_id: int, valid_from: datetime | date, valid_until: datetime | date
+) -> tuple[datetime, datetime]:
+    """A window as stored, its bare dates read as the campus's local days (central.office.windows)."""
+    campus = must_get(session, Campus, campus_id, "campus")
+    try:
+        return window_in(ZoneInfo(campus.timezone), valid_from, valid_until)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+
+
 def vehicle_pass(session: Session, body: PassCreate) -> Pass:
     """A VEHICLE pass (the token's person id is the vehicle id), on the owner's household campus."""
     vehicle = must_get(session, Vehicle, body.vehicle_id, "vehicle")
@@ -48,14 +61,15 @@ def vehicle_pass(session: Session, body: PassCreate) -> Pass:
     if campus_id is None:
         raise Invalid(f"the owner of vehicle {vehicle.id} has no household: give campus_id")
     assert vehicle.id is not None
+    valid_from, valid_until = campus_window(session, campus_id, body.valid_from, body.valid_until)
     row = Pass(
         person_id=vehicle.id,
         kind="VEHICLE",
         form=body.form,
         campus_id=campus_id,
         household_id=household.id if household else None,
-        valid_from=body.valid_from,
-        valid_until=body.valid_until,
+        valid_from=valid_from,
+        valid_until=valid_until,
     )
     session.add(row)
     session.flush()
@@ -74,6 +88,7 @@ def issue_passes(session: Session, body: PassCreate) -> list[Pass]:
         campus_id = campus_of(session, household, body)
         if campus_id is None:
             raise Invalid(f"person {person.id} has no household: give campus_id")
+        valid_from, valid_until = campus_window(session, campus_id, body.valid_from, body.valid_until)
         passes.append(
             Pass(
                 person_id=person.id,
@@ -81,8 +96,8 @@ def issue_passes(session: Session, body: PassCreate) -> list[Pass]:
                 form=body.form,
                 campus_id=campus_id,
                 household_id=person.household_id,
-                valid_from=body.valid_from,
-                valid_until=body.valid_until,
+                valid_from=valid_from,
+                valid_until=valid_until,
             )
         )
     session.add_all(passes)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
 from central.models.base import DbId, code_form, filled, one_line, plain_text
 from central.models.registry import STUDENT_NO_LENGTH
 from central.office.idnumber import id_number_problem
+from central.office.windows import Bound, window_in
 from gatecore.campus import DEFAULT_TZ, valid_timezone
-from gatecore.tokens import EARLIEST, LATEST, PassKind
+from gatecore.tokens import PassKind
 
 T = TypeVar("T")
+_UTC = ZoneInfo("UTC")
 
 
 Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(one_line), AfterValidator(filled)]
@@ -192,14 +195,6 @@ class PersonPublic(PersonBase):
     phone: str | None
 
 
-def _token_range(valid_from: datetime, valid_until: datetime) -> None:
-    """A pass's window must fit the token's timestamps, or its QR, card and sheet cannot be made."""
-    for name, value in (("valid_from", valid_from), ("valid_until", valid_until)):
-        aware = value if value.tzinfo else value.replace(tzinfo=UTC)  # stored as UTC when naive
-        if not EARLIEST <= aware <= LATEST:
-            raise ValueError(f"{name} must lie between {EARLIEST.date()} and {LATEST.date()}")
-
-
 class Window(BaseModel):
     """An inclusive date range."""
 
@@ -259,14 +254,12 @@ class VisitorCreate(BaseModel):
     campus_id: DbId
     household_id: DbId | None = None
     phone: Line | None = None
-    valid_from: datetime
-    valid_until: datetime
+    valid_from: Bound  # a bare date: the campus's local day (central.office.windows)
+    valid_until: Bound
 
     @model_validator(mode="after")
     def _ordered(self) -> VisitorCreate:
-        if self.valid_until <= self.valid_from:
-            raise ValueError("valid_until is not after valid_from")
-        _token_range(self.valid_from, self.valid_until)
+        window_in(_UTC, self.valid_from, self.valid_until)  # again in the campus's zone when issued
         return self
 
 
@@ -297,8 +290,8 @@ class PassCreate(BaseModel):
     vehicle_id: DbId | None = None
     campus_id: DbId | None = None
     form: Annotated[str, Field(pattern="^(CARD|PHONE)$")] = "CARD"
-    valid_from: datetime
-    valid_until: datetime
+    valid_from: Bound  # a bare date: the campus's local day, valid_until's the last valid one
+    valid_until: Bound
 
     @model_validator(mode="after")
     def _one_target(self) -> PassCreate:
@@ -308,9 +301,7 @@ class PassCreate(BaseModel):
                 "give person_id or vehicle_id (with campus_id when there is no household), "
                 "household_id, or campus_id"
             )
-        if self.valid_until <= self.valid_from:
-            raise ValueError("valid_until is not after valid_from")
-        _token_range(self.valid_from, self.valid_until)
+        window_in(_UTC, self.valid_from, self.valid_until)  # again in the campus's zone when issued
         return self
 
 

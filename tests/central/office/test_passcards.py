@@ -16,7 +16,7 @@ from PIL import Image
 from pyzbar.pyzbar import decode
 from sqlmodel import Session
 
-from central.models.registry import Pass
+from central.models.registry import Campus, Pass
 from central.office import registry
 from gatecore.tokens import PassKind, verify_token
 from tests.central.conftest import NOW, World
@@ -182,7 +182,7 @@ def test_card_prints_last_valid_day_and_reads_back_in_chinese(world: World, tmp_
 
 
 def test_a_pass_ending_part_way_through_a_day_prints_its_end_time(c: Client, world: World) -> None:
-    """The API reads a date without a time as UTC midnight, which is 08:00 in Beijing: such a pass stops
+    """A date and time without an offset is UTC: midnight is 08:00 in Beijing, so such a pass stops
     working at 08:00 on its last date, and the card, the pass list and the phone page say so instead
     of promising the whole day."""
     from zoneinfo import ZoneInfo
@@ -199,7 +199,7 @@ def test_a_pass_ending_part_way_through_a_day_prints_its_end_time(c: Client, wor
         "person_id": world.people["li"],
         "form": "PHONE",
         "valid_from": "2026-11-01",
-        "valid_until": "2099-12-31",
+        "valid_until": "2099-12-31T00:00:00",
     }
     r = c.call("POST", "/api/v1/passes", json=body)
     assert r.status_code == 201, r.text
@@ -207,3 +207,42 @@ def test_a_pass_ending_part_way_through_a_day_prints_its_end_time(c: Client, wor
     page = c.http.get("/p/" + url.rsplit("/p/", 1)[1]).text
     assert "通行证有效期至 2099-12-31 08:00" in page and "pass valid until 2099-12-31 08:00" in page
     assert "含当天" not in page
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/Los_Angeles"])
+def test_bare_dates_are_whole_local_days_of_the_campus(c: Client, world: World, zone: str) -> None:
+    """A pass issued "2026-11-01" to "2026-12-31" works from the campus's first local midnight through
+    the whole of its last day, wherever the campus is, and says so: the last valid day, never the next."""
+    from zoneinfo import ZoneInfo
+
+    with Session(world.engine) as s:
+        campus = s.get(Campus, world.campus_id)
+        assert campus is not None
+        campus.timezone = zone
+        s.add(campus)
+        s.commit()
+    tz = ZoneInfo(zone)
+    body = {
+        "person_id": world.people["li"],
+        "form": "PHONE",
+        "valid_from": "2026-11-01",
+        "valid_until": "2026-12-31",
+    }
+    r = c.call("POST", "/api/v1/passes", json=body)
+    assert r.status_code == 201, r.text
+    (issued,) = r.json()
+    assert datetime.fromisoformat(issued["valid_from"]) == datetime(2026, 11, 1, tzinfo=tz)
+    assert datetime.fromisoformat(issued["valid_until"]) == datetime(2027, 1, 1, tzinfo=tz)
+    url = c.call("POST", f"/api/v1/people/{world.people['li']}/phone-link").json()["url"]
+    page = c.http.get("/p/" + url.rsplit("/p/", 1)[1]).text
+    assert "通行证有效期至 2026-12-31（含当天）" in page and "2027-01-01" not in page
+    # one day is a whole day; a window that ends before it starts, or past the token's range, is refused
+    one_day = {**body, "valid_from": "2026-12-05", "valid_until": "2026-12-05"}
+    assert c.call("POST", "/api/v1/passes", json=one_day).status_code == 201
+    for start, end, why in (
+        ("2026-12-05", "2026-12-04", "valid_until is not after valid_from"),
+        ("2026-12-05", "9999-12-31", "valid_until must lie between"),
+        ("0001-01-01", "2026-12-04", "valid_from must lie between"),
+    ):
+        r = c.call("POST", "/api/v1/passes", json={**body, "valid_from": start, "valid_until": end})
+        assert r.status_code == 422 and why in r.text, (start, end, r.text)
