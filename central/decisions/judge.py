@@ -4,7 +4,8 @@ the household-day claim and the visitor pass, and the conflicts with what the ga
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 
 from sqlmodel import Session
 
@@ -49,6 +50,25 @@ def alerting(event: ScanEvent) -> list[Reason]:
 def campus_policy(session: Session, cache: RegistryCache, campus_id: int) -> CampusPolicy:
     """The campus's policy in force (the worker's cache drops it when a new version is stored)."""
     return cache.value(("policy", campus_id), lambda: latest_policy(session, campus_id))
+
+
+def household_days(
+    session: Session,
+    cache: RegistryCache,
+    scans: Iterable[tuple[ScanEvent, datetime, PassClaims | None]],
+    *,
+    max_skew_s: float,
+) -> set[tuple[int, date]]:
+    """The (household, local date) each (event, receipt, verified claims) would take a day on: its
+    campus's date at the instant the scan is judged, as :func:`evaluate` judges it."""
+    days = set()
+    for event, received_at, claims in scans:
+        gate = cache.row(session, Gate, event.gate_id)
+        if claims is None or not claims.household_id or gate is None:
+            continue
+        at, _ = judged_at(session, event, received_at, max_skew_s=max_skew_s)
+        days.add((claims.household_id, campus_policy(session, cache, gate.campus_id).local_date(at)))
+    return days
 
 
 def evaluate(

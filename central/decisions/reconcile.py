@@ -1,5 +1,6 @@
-"""A late copy carrying the gate's offline decision on an event central already decided: logged once,
-beside central's verdict, as a reconciliation row (flagged as a conflict when they differ)."""
+"""An event central already decided, again: answered with the stored decision, byte for byte; a late
+copy carrying the gate's offline decision is logged once, beside central's verdict, as a
+reconciliation row (flagged as a conflict when they differ)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from datetime import datetime
 from central.audit.chain import CONTENT_FIELDS
 from central.decisions.answer import offline_acknowledgement
 from central.decisions.batch import Batch, Logged, NewEntry
+from central.ops import metrics
+from central.ops.logs import EVENT_ID
 from gatecore.messages import ScanEvent
 
 logger = logging.getLogger(__name__)
@@ -22,6 +25,20 @@ _RECONCILE_NS = uuid.UUID("6f1c7d2e-4b1a-5c8e-9d3f-0a1b2c3d4e5f")
 def reconcile_id(event_id: str) -> str:
     """The id of the reconciliation row that completes ``event_id``."""
     return str(uuid.uuid5(_RECONCILE_NS, event_id))
+
+
+def answer_again(batch: Batch, event: ScanEvent, stored: Logged, received_at: datetime) -> bytes:
+    """The answer to a duplicate of a decided event (a QoS 1 redelivery, the gate's outbox resending)."""
+    token = EVENT_ID.set(event.event_id)  # every log line of this decision carries its event id
+    try:
+        answer = stored.decision_json.encode()
+        if event.offline is not None and stored.offline_verdict is None:
+            answer = late_offline(batch, event, stored, received_at)
+        metrics.DUPLICATES.inc()
+        logger.info("duplicate event %s answered with its stored decision", event.event_id)
+        return answer
+    finally:
+        EVENT_ID.reset(token)
 
 
 def late_offline(batch: Batch, event: ScanEvent, stored: Logged, received_at: datetime) -> bytes:

@@ -14,12 +14,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
-from sqlmodel import Session
 
 from central.decisions.answer import (
     decision_message,
@@ -29,12 +28,11 @@ from central.decisions.answer import (
 )
 from central.decisions.batch import Batch, Logged
 from central.decisions.cache import RegistryCache
-from central.decisions.clock import judged_at
 from central.decisions.deadletter import store_rejected
 from central.decisions.facts import prefetch
-from central.decisions.judge import Judged, alerting, campus_policy, evaluate
+from central.decisions.judge import Judged, alerting, evaluate, household_days
 from central.decisions.ledger import ClaimLost, read_days
-from central.decisions.reconcile import late_offline, reconcile_id
+from central.decisions.reconcile import answer_again, reconcile_id
 from central.models.base import utc
 from central.models.db import session_scope
 from central.models.registry import Gate
@@ -187,7 +185,8 @@ class DecisionService:
                     passes = [self._claims(i.event) for i in events]
                     gate_ids = {i.event.gate_id for i in events}
                     prefetch(session, self.cache, gate_ids, [p for p in passes if p is not None])
-                    days = self._household_days(session, events, passes)
+                    scans = [(i.event, i.received_at, p) for i, p in zip(events, passes, strict=True)]
+                    days = household_days(session, self.cache, scans, max_skew_s=self.max_skew_s)
                     read_days(session, self.cache, days, claim_late=not lost)
                     answers: list[list[Outgoing]] = [[] for _ in events]
                     for i in sorted(range(len(events)), key=lambda i: _lock_order(passes[i])):
@@ -197,7 +196,12 @@ class DecisionService:
                         if stored is None:
                             answers[i] = self._decide(batch, event, at)
                         elif stored.gate_id == event.gate_id:
-                            answers[i] = self._duplicate(batch, event, stored, at)
+                            answers[i] = [
+                                Outgoing(
+                                    topics.gate_decisions(event.gate_id),
+                                    answer_again(batch, event, stored, at),
+                                )
+                            ]
                         else:
                             collisions.append((incoming, _collision(stored)))
                     batch.finish()
@@ -231,19 +235,6 @@ class DecisionService:
                     )
                 )
             return out
-
-    def _household_days(
-        self, session: Session, events: list[_Incoming], passes: list[PassClaims | None]
-    ) -> set[tuple[int, date]]:
-        # the household day each scan would take: its campus's local date at the instant it is judged
-        days = set()
-        for incoming, claims in zip(events, passes, strict=True):
-            gate = self.cache.row(session, Gate, incoming.event.gate_id)
-            if claims is None or not claims.household_id or gate is None:
-                continue
-            at, _ = judged_at(session, incoming.event, incoming.received_at, max_skew_s=self.max_skew_s)
-            days.add((claims.household_id, campus_policy(session, self.cache, gate.campus_id).local_date(at)))
-        return days
 
     def _claims(self, event: ScanEvent) -> PassClaims | None:
         # whose pass, if its signature holds (read again, from memory, when the event is decided)
@@ -312,25 +303,6 @@ class DecisionService:
                 "event %s: offline decision conflicts with central: %s", event.event_id, outcome.conflict
             )
         return out
-
-    def _duplicate(
-        self, batch: Batch, event: ScanEvent, stored: Logged, received_at: datetime
-    ) -> list[Outgoing]:
-        token = EVENT_ID.set(event.event_id)
-        try:
-            return self._answer_again(batch, event, stored, received_at)
-        finally:
-            EVENT_ID.reset(token)
-
-    def _answer_again(
-        self, batch: Batch, event: ScanEvent, stored: Logged, received_at: datetime
-    ) -> list[Outgoing]:
-        answer = stored.decision_json.encode()
-        if event.offline is not None and stored.offline_verdict is None:
-            answer = late_offline(batch, event, stored, received_at)
-        metrics.DUPLICATES.inc()
-        logger.info("duplicate event %s answered with its stored decision", event.event_id)
-        return [Outgoing(topics.gate_decisions(event.gate_id), answer)]
 
 
 def _lock_order(claims: PassClaims | None) -> tuple[int, int]:

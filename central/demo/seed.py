@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
@@ -18,6 +18,7 @@ from central.demo.passes import DemoPass, demo_passes, pass_tokens
 from central.models.registry import Approval, Campus, Gate, Household, Pass, Person, ReturnBatch
 from central.office import registry
 from central.office.keys import KeyRing
+from central.office.windows import day_start
 from gatecore.campus import DEFAULT_TZ
 from gatecore.topics import valid_gate_id
 
@@ -73,17 +74,14 @@ def _name(rng: random.Random, surname: str | None = None) -> str:
     return (surname or rng.choice(SURNAMES)) + given
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0), ZoneInfo(TIMEZONE)).astimezone(UTC)
-
-
 def seed_demo(session: Session, keyring: KeyRing, today: date, *, seed: int = 2020) -> SeedSummary:
     """Create the demo registry (skipped, and summarised, when campuses already exist)."""
     keyring.register(session)
     if session.exec(select(Campus)).first() is not None:
         return _summary(session, created=False)
     rng = random.Random(seed)
-    valid_from, valid_until = _day_start(today), _day_start(today + timedelta(days=CARD_DAYS))
+    zone = ZoneInfo(TIMEZONE)
+    valid_from, valid_until = day_start(today, zone), day_start(today + timedelta(days=CARD_DAYS), zone)
     for spec in CAMPUSES:
         campus = registry.add_campus(
             session, code=spec.code, name_zh=spec.name_zh, name_en=spec.name_en, timezone=TIMEZONE

@@ -8,7 +8,7 @@ own: the event stream polls these every few hundred milliseconds (see dashboard_
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from central.models.incidents import FeverIncident
 from central.models.journal import EntryEvent, FeverAlert, GateOutage, GateState, gate_reason, gate_verdict
 from central.models.registry import Campus, Gate, Household, Person
 from central.office.incidents import REPORT_WITHIN
+from central.office.windows import day_start
 from gatecore.campus import DEFAULT_TZ, valid_timezone
 from gatecore.masking import mask_name
 from gatecore.reasons import REASONS, Reason
@@ -154,7 +155,7 @@ def acknowledge(session: Session, alert_id: int, now: datetime) -> bool:
 
 def _day_start(now: datetime, tz: str) -> datetime:
     zone = ZoneInfo(tz)
-    return datetime.combine(now.astimezone(zone).date(), datetime.min.time(), tzinfo=zone).astimezone(UTC)
+    return day_start(now.astimezone(zone).date(), zone)
 
 
 def conflicts(session: Session, now: datetime, tz: str = DEFAULT_TZ) -> dict[str, Any]:

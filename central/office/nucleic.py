@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -22,6 +22,7 @@ from central.models.health import NEGATIVE, POSITIVE, NucleicTest
 from central.models.registry import Pass, Person
 from central.office.registry import latest_policy
 from central.office.tables import RowError, read_table
+from central.office.windows import day_start
 from gatecore.campus import DEFAULT_TZ
 
 logger = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def sampled_at(text: str, tz: str) -> datetime:
         except ValueError:
             continue
         # the oldest the sample can be: a rule on its age never trusts it for longer than the truth
-        return utc(datetime.combine(day, time(), ZoneInfo(tz)))
+        return day_start(day, ZoneInfo(tz))
     raise ValueError(text)
 
 
