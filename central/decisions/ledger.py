@@ -53,6 +53,8 @@ def read_days(
     """Who holds each of the (household, local date) ``days``, in one statement for those ``cache``
     does not know: the holders are remembered, the others read free, so that deciding the batch reads
     none of them again. With ``claim_late``, claims on a day read free wait for :func:`flush_claims`."""
+    if isinstance(cache, NoCache):
+        return  # nothing would be remembered: every day is read, and claimed, as it is decided
     book = DayBook()
     if claim_late:
         session.info[_BOOK] = book
@@ -120,10 +122,9 @@ def flush_claims(session: Session) -> None:
     if book is None or not book.claims:
         return
     claims = sorted(book.claims, key=lambda v: (v["household_id"], v["local_date"]))  # one lock order
-    insert = dialect_insert(session, HouseholdDay).values(claims)
-    statement = insert.on_conflict_do_update(
-        index_elements=["household_id", "local_date"], set_={"household_id": insert.excluded.household_id}
-    ).returning(_DAYS.c.household_id, _DAYS.c.local_date, _DAYS.c.person_id)
+    statement = _claiming(dialect_insert(session, HouseholdDay).values(claims)).returning(
+        _DAYS.c.household_id, _DAYS.c.local_date, _DAYS.c.person_id
+    )
     held = {(h, d): p for h, d, p in session.execute(statement)}
     lost = [v for v in claims if held[(v["household_id"], v["local_date"])] != v["person_id"]]
     if lost:
@@ -140,12 +141,18 @@ def _claim_statement(session: Session) -> Any:
     # concurrent uncommitted claim makes this wait, then it returns the winner once that commits.
     # SQLite: the transaction already holds the write lock.
     dialect = session.get_bind().dialect.name
-    if dialect not in _CLAIMS:
-        insert = dialect_insert(session, HouseholdDay)
-        _CLAIMS[dialect] = insert.on_conflict_do_update(
-            index_elements=["household_id", "local_date"], set_={"household_id": insert.excluded.household_id}
-        ).returning(_DAYS.c.person_id, _DAYS.c.created_at)  # the table's columns: a plain statement
+    if dialect not in _CLAIMS:  # the table's columns: a plain statement
+        _CLAIMS[dialect] = _claiming(dialect_insert(session, HouseholdDay)).returning(
+            _DAYS.c.person_id, _DAYS.c.created_at
+        )
     return _CLAIMS[dialect]
+
+
+def _claiming(insert: Any) -> Any:
+    # a claim on a held day touches the row (so that RETURNING gives its holder) and changes nothing
+    return insert.on_conflict_do_update(
+        index_elements=["household_id", "local_date"], set_={"household_id": insert.excluded.household_id}
+    )
 
 
 def day_holder(
