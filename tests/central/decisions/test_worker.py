@@ -17,6 +17,7 @@ from central.decisions import worker as worker_module
 from central.decisions.worker import Worker
 from central.models.db import session_scope
 from central.models.journal import EntryEvent, GateState, RejectedMessage
+from central.models.registry import Gate
 from central.office.keys import KeyRing
 from central.settings import CentralSettings
 from gatecore import topics
@@ -221,3 +222,34 @@ def test_shared_workers_store_each_live_status_once_and_read_the_retained_ones(
         for w in workers:
             w.stop()
         client.link.publish(topics.gate_status(gone), b"", retain=True)  # leave the shared broker clean
+
+
+def test_the_periodic_refresh_sends_only_configs_whose_content_changed(
+    broker, gate_world: World, client, tmp_path: Path
+) -> None:
+    """Every few minutes the worker rebuilds every gate's config (facts that change with the date); a
+    thousand unchanged configs sent again held the decisions up, so only a changed one goes out."""
+    world = gate_world
+    with session_scope(world.engine) as s:  # a second gate of the same campus
+        s.add(Gate(gate_id=world.gate_id + "-b", campus_id=world.campus_id, name_zh="南门", name_en="South"))
+    worker = Worker(_settings(broker, tmp_path), world.engine, world.keyring)
+    worker.start()
+    try:
+        configs = {g: client(topics.gate_config(g)) for g in (world.gate_id, world.gate_id + "-b")}
+        for q in configs.values():
+            GateConfig.from_json(q.get(timeout=TIMEOUT))  # the retained one from connecting
+        assert worker.publish_all_configs(changed_only=True) == 0  # only the issue time would differ
+        with session_scope(world.engine) as s:
+            gate = s.get(Gate, world.gate_id + "-b")
+            assert gate is not None
+            gate.open = False
+            s.add(gate)
+        assert worker.publish_all_configs(changed_only=True) == 1
+        closed = GateConfig.from_json(configs[world.gate_id + "-b"].get(timeout=TIMEOUT))
+        assert closed.gate_open is False
+        with pytest.raises(queue.Empty):
+            configs[world.gate_id].get(timeout=0.5)
+        # a reconnect sends them all (a broker restarted without persistence lost what it retained)
+        assert worker.publish_all_configs() == 2
+    finally:
+        worker.stop()
