@@ -4,7 +4,9 @@
                                         [--workers N]
 
 Prints p50/p99 latency of sequential scans (publish → decision received, as a gate sees it),
-decisions per second with many scans in flight, and decisions per second of the pure rules alone.
+decisions per second with many scans in flight (and per CPU-second the workers used meanwhile: what
+a worker does with a core of its own, the load generator, broker and database elsewhere), and
+decisions per second of the pure rules alone.
 Central's workers run as N separate processes (forked, sharing the events through a shared
 subscription when N > 1), as they would in production.
 """
@@ -45,6 +47,15 @@ def pct(values: list[float], p: float) -> float:
     """The p-th percentile (nearest rank)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User and system CPU seconds a process has used so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 _SEQ: dict[str, int] = {}
@@ -159,12 +170,14 @@ def main() -> None:
     events = [
         scan(gate_ids[i % len(gate_ids)], passes[i % len(passes)].token, first + i) for i in range(args.scans)
     ]
+    cpu0 = sum(cpu_seconds(w.pid) for w in workers)
     t0 = time.perf_counter()
     for ev in events:
         link.publish(topics.gate_events(ev.gate_id), ev.to_json())
     with cond:
         ok = cond.wait_for(lambda: all(e.event_id in received for e in events), timeout=120)
     elapsed = time.perf_counter() - t0
+    worker_cpu = sum(cpu_seconds(w.pid) for w in workers) - cpu0
     link.stop()
     for w in workers:
         assert w.pid is not None
@@ -206,6 +219,11 @@ def main() -> None:
         f"  throughput ({args.scans} in flight): {args.scans / elapsed:.0f} decisions/s"
         + ("" if ok else "  (INCOMPLETE: some decisions missing)")
     )
+    if worker_cpu > 0:  # what the workers would do with a core each, the gates and database elsewhere
+        print(
+            f"  workers' CPU: {worker_cpu:.2f} s for {args.scans} decisions, "
+            f"{args.scans / worker_cpu:.0f} decisions per worker CPU-second"
+        )
     print(
         f"  pure rules on one core: {core_rate:.0f} decisions/s for passes seen the first time "
         f"(Ed25519 verify + evaluate), {remembered_rate:.0f}/s for passes verified before"
