@@ -3,7 +3,7 @@
 A bare date is a whole local day of the pass's campus: ``valid_from``'s date is the first valid
 day, ``valid_until``'s the last (the pass works through it, and is stored as ending at the next
 local midnight, the exclusive end the gates compare with). A date and time without an offset is
-UTC, the database's base. The same reading for the API, the console and a spreadsheet import.
+UTC, the database's base. The same reading for the API and the console.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator
 
+from central.models.base import utc
 from gatecore.tokens import EARLIEST, LATEST
 
 _BARE_DAY = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
@@ -23,7 +24,10 @@ _BARE_DAY = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
 def _day_or_instant(value: object) -> object:
     # pydantic reads "2026-12-31" as a datetime in Python mode and as a date from JSON: one reading
     if isinstance(value, str) and _BARE_DAY.fullmatch(value):
-        return date.fromisoformat(value.strip())
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:  # 2026-02-30: the words the office already reads for an import's bad date
+            raise ValueError(f"bad date {value.strip()!r} (use YYYY-MM-DD)") from None
     return value
 
 
@@ -40,7 +44,7 @@ def instant(bound: datetime | date, tz: ZoneInfo, *, end: bool) -> datetime:
     """A bound as stored: a bare date's local midnight in ``tz`` (the next one for an ``end``, since
     that date is the last valid day); a date and time as given, UTC when it has no offset."""
     if isinstance(bound, datetime):
-        return bound if bound.tzinfo else bound.replace(tzinfo=UTC)
+        return utc(bound)
     return day_start(bound + timedelta(days=1) if end else bound, tz)
 
 

@@ -243,6 +243,7 @@ def test_bare_dates_are_whole_local_days_of_the_campus(c: Client, world: World, 
         ("2026-12-05", "2026-12-04", "valid_until is not after valid_from"),
         ("2026-12-05", "9999-12-31", "valid_until must lie between"),
         ("0001-01-01", "2026-12-04", "valid_from must lie between"),
+        ("2026-12-05", "2026-02-30", "bad date '2026-02-30' (use YYYY-MM-DD)"),
     ):
         r = c.call("POST", "/api/v1/passes", json={**body, "valid_from": start, "valid_until": end})
         assert r.status_code == 422 and why in r.text, (start, end, r.text)
