@@ -181,6 +181,20 @@ def test_card_prints_last_valid_day_and_reads_back_in_chinese(world: World, tmp_
         assert "Campus Pass" in text
 
 
+def _phone_pass(c: Client, world: World, valid_from: str, valid_until: str) -> tuple[dict, str]:
+    """li's phone pass issued through the API for the window given, and the phone page it opens."""
+    body = {
+        "person_id": world.people["li"],
+        "form": "PHONE",
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+    }
+    r = c.call("POST", "/api/v1/passes", json=body)
+    assert r.status_code == 201, r.text
+    url = c.call("POST", f"/api/v1/people/{world.people['li']}/phone-link").json()["url"]
+    return r.json()[0], c.http.get("/p/" + url.rsplit("/p/", 1)[1]).text
+
+
 def test_a_pass_ending_part_way_through_a_day_prints_its_end_time(c: Client, world: World) -> None:
     """A date and time without an offset is UTC: midnight is 08:00 in Beijing, so such a pass stops
     working at 08:00 on its last date, and the card, the pass list and the phone page say so instead
@@ -195,16 +209,7 @@ def test_a_pass_ending_part_way_through_a_day_prints_its_end_time(c: Client, wor
     assert printed_from(datetime(2026, 12, 1, tzinfo=beijing), beijing) == "2026-12-01"
     assert printed_from(datetime(2026, 12, 1, 1, 30, tzinfo=UTC), beijing) == "2026-12-01 09:30"
 
-    body = {
-        "person_id": world.people["li"],
-        "form": "PHONE",
-        "valid_from": "2026-11-01",
-        "valid_until": "2099-12-31T00:00:00",
-    }
-    r = c.call("POST", "/api/v1/passes", json=body)
-    assert r.status_code == 201, r.text
-    url = c.call("POST", f"/api/v1/people/{world.people['li']}/phone-link").json()["url"]
-    page = c.http.get("/p/" + url.rsplit("/p/", 1)[1]).text
+    _, page = _phone_pass(c, world, "2026-11-01", "2099-12-31T00:00:00")
     assert "通行证有效期至 2099-12-31 08:00" in page and "pass valid until 2099-12-31 08:00" in page
     assert "含当天" not in page
 
@@ -222,20 +227,11 @@ def test_bare_dates_are_whole_local_days_of_the_campus(c: Client, world: World, 
         s.add(campus)
         s.commit()
     tz = ZoneInfo(zone)
-    body = {
-        "person_id": world.people["li"],
-        "form": "PHONE",
-        "valid_from": "2026-11-01",
-        "valid_until": "2026-12-31",
-    }
-    r = c.call("POST", "/api/v1/passes", json=body)
-    assert r.status_code == 201, r.text
-    (issued,) = r.json()
+    issued, page = _phone_pass(c, world, "2026-11-01", "2026-12-31")
     assert datetime.fromisoformat(issued["valid_from"]) == datetime(2026, 11, 1, tzinfo=tz)
     assert datetime.fromisoformat(issued["valid_until"]) == datetime(2027, 1, 1, tzinfo=tz)
-    url = c.call("POST", f"/api/v1/people/{world.people['li']}/phone-link").json()["url"]
-    page = c.http.get("/p/" + url.rsplit("/p/", 1)[1]).text
     assert "通行证有效期至 2026-12-31（含当天）" in page and "2027-01-01" not in page
+    body = {"person_id": world.people["li"], "form": "PHONE"}
     # one day is a whole day; a window that ends before it starts, or past the token's range, is refused
     one_day = {**body, "valid_from": "2026-12-05", "valid_until": "2026-12-05"}
     assert c.call("POST", "/api/v1/passes", json=one_day).status_code == 201
