@@ -234,6 +234,7 @@ def test_the_periodic_refresh_sends_only_configs_whose_content_changed(
         s.add(Gate(gate_id=world.gate_id + "-b", campus_id=world.campus_id, name_zh="南门", name_en="South"))
     worker = Worker(_settings(broker, tmp_path), world.engine, world.keyring)
     worker.start()
+    worker.scheduler.stop()  # its own refresh would race the ones this test makes
     try:
         configs = {g: client(topics.gate_config(g)) for g in (world.gate_id, world.gate_id + "-b")}
         for q in configs.values():
