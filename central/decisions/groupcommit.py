@@ -1,7 +1,8 @@
 """Group commit: events arrive on paho's network thread, one decision thread takes them in batches.
 
 The worker runs two: one for scan events, one for the gates' status heartbeats (a thousand gates
-send 200 a second), so that paho's network thread never waits for the database.
+send 200 a second), so that paho's network thread never waits for the database. Nobody waits on a
+status being stored: its thread lingers, every batch gathering what arrives in a quarter of a second.
 
 A batch is whatever has arrived, up to ``max_events``: under load every transaction (and its
 fsync, its chain-head lock) carries the events that queued while the last one was decided, up to
@@ -36,10 +37,12 @@ class GroupCommit(Generic[T, R]):
         *,
         max_events: int = 64,
         max_wait_s: float = 0.002,
+        linger: bool = False,
         name: str = "central-decide",
     ) -> None:
         self.decide, self.publish = decide, publish
         self.max_events, self.max_wait_s = max_events, max_wait_s
+        self.linger = linger  # every batch waits max_wait_s for company: for what nobody waits on
         self.name = name
         self._queue: queue.Queue[T] = queue.Queue()
         self._stop = threading.Event()
@@ -78,7 +81,8 @@ class GroupCommit(Generic[T, R]):
         except queue.Empty:
             return []
         self._drain(batch)
-        if len(batch) == 1 and self._last_size > 1:  # alone, right after a busy batch: company may follow
+        # alone, right after a busy batch: company may follow (or, lingering, always)
+        if self.linger or (len(batch) == 1 and self._last_size > 1):
             deadline = time.monotonic() + self.max_wait_s
             while len(batch) < self.max_events:
                 left = deadline - time.monotonic()

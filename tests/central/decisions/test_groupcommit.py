@@ -40,3 +40,15 @@ def test_events_that_queued_behind_a_batch_are_its_company_and_do_not_wait() -> 
     commits.put(("e", b"2", AT))  # two arrived while it was decided: taken now, not 600 s later
     commits.put(("f", b"3", AT))
     assert [t for t, _, _ in commits.take(1)] == ["e", "f"]
+
+
+def test_a_lingering_queue_gathers_what_arrives_within_its_wait() -> None:
+    # statuses: nobody waits on them, so every batch takes what arrives in max_wait_s, not one each
+    commits: GroupCommit[tuple[str, bytes, datetime], None] = GroupCommit(
+        lambda batch: None, lambda _: None, max_events=10, max_wait_s=0.3, linger=True
+    )
+    commits.put(("a", b"1", AT))
+    later = threading.Timer(0.1, commits.put, [("b", b"2", AT)])
+    later.start()
+    assert [t for t, _, _ in commits.take(1)] == ["a", "b"]  # a lone first status waited for company
+    later.join()
