@@ -29,7 +29,7 @@ READY_S = 180  # a worker publishes every gate's config before it is ready: 1,00
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_e2e import pct, pg_database  # noqa: E402
+from bench_e2e import cpu_seconds, pct, pg_database  # noqa: E402
 
 from campusgate.fleet_plan import logged_decisions, plan_from_settings  # noqa: E402
 from firmware_sim.fleet import FleetOptions, raise_fd_limit, run_fleet, visitors_needed  # noqa: E402
@@ -170,7 +170,10 @@ def main() -> None:
         )
         watcher.start()
         started = datetime.now(UTC)
+        cpu0, wall0 = [cpu_seconds(p.pid) for p in procs], time.perf_counter()
         report = run_fleet(plan, options, settle_heap=True)
+        worker_cpu = [cpu_seconds(p.pid) - c for p, c in zip(procs, cpu0, strict=True)]
+        run_s = time.perf_counter() - wall0
         stop_workers(procs)
         watch_out.send("stop")
         broker_ms = watch_out.recv() if watch_out.poll(10) else []
@@ -212,6 +215,9 @@ def main() -> None:
         f"{report.max_send_lag_ms:.0f} ms; answers as the mix expects: "
         + ("all" if not report.unexpected() else f"NO ({sum(report.unexpected().values())} differ)")
     )
+    if any(worker_cpu):  # Linux: what each worker took of a core while the fleet ran
+        shares = ", ".join(f"{100 * c / run_s:.0f} %" for c in worker_cpu)
+        print(f"  workers' CPU while the fleet ran: {shares} of a core")
     if args.report:
         print("\n".join("    " + line for line in report.lines()))
 
