@@ -64,7 +64,7 @@ def test_screen_shows_verdicts_reasons_and_faults(page) -> None:
 
 
 def test_a_verdict_counts_down_and_gives_way_to_the_idle_screen(page) -> None:
-    screen = ScreenDisplay(0, verdict_s=1.5).start()
+    screen = ScreenDisplay(0, verdict_s=3.0).start()  # the page must see it before it expires, under load too
     try:
         page.goto(screen.url)
         page.wait_for_function(IDLE_JS)
