@@ -7,6 +7,7 @@ Several workers share the events through a shared subscription (``$share/central
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 import threading
@@ -84,7 +85,7 @@ class Worker:
         )
         self.link = MqttLink(f"central-{settings.worker_id}", link_options(settings))
         self.configs_published = threading.Event()
-        self._sent_content: dict[str, tuple[object, ...]] = {}  # gate id -> its config as last sent
+        self._sent_content: dict[str, GateConfig] = {}  # gate id -> its config as last sent
         self._keys_published = self.keyring.version  # the keys the gates' configs last carried
         self._watching = threading.Event()  # set: stop the sequence and config threads
         self._configs_wanted = threading.Event()  # set on connect: publish every gate's config
@@ -238,13 +239,9 @@ class Worker:
                 logger.error("could not queue a message for %s", message.topic)
 
 
-def _content(config: GateConfig) -> tuple[object, ...]:
-    # what a gate decides with: everything but the time the config was made
-    return (
-        config.campus_id,
-        config.gate_open,
-        config.policy,
-        config.public_keys,
-        config.revoked,
-        config.registry,
-    )
+def _content(config: GateConfig) -> GateConfig:
+    # what a gate decides with: the config but for the time it was made (a field added later counts)
+    return dataclasses.replace(config, issued_at=_UNISSUED)
+
+
+_UNISSUED = datetime.min.replace(tzinfo=UTC)
