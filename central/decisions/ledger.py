@@ -100,19 +100,25 @@ def claim_day(
         "event_id": event_id,
         "created_at": at,
     }
-    book = session.info.get(_BOOK)
-    key = (claim.household_id, claim.local_date)
-    if book is not None and key in book.free:  # read free when the batch began: claimed when it ends
-        book.free.discard(key)
+    key = _day_key(claim.household_id, claim.local_date)
+    book = _read_free(session, claim.household_id, claim.local_date)
+    if book is not None:  # read free when the batch began: claimed when it ends
+        book.free.discard((claim.household_id, claim.local_date))
         book.claims.append(values)
         if cache is not None:
-            cache.remember(session, _day_key(*key), holder_of(session, claim.person_id, cache, at=at))
+            cache.remember(session, key, holder_of(session, claim.person_id, cache, at=at))
         return None
     holder_id, claimed_at = session.execute(_claim_statement(session), values).one()
     holder = holder_of(session, holder_id, cache, at=claimed_at)
     if cache is not None:
-        cache.remember(session, _day_key(claim.household_id, claim.local_date), holder)
+        cache.remember(session, key, holder)
     return None if holder_id == claim.person_id else holder
+
+
+def _read_free(session: Session, household_id: int, local_date: date) -> DayBook | None:
+    # the open batch's book, when the batch read this day free as it began
+    book: DayBook | None = session.info.get(_BOOK)
+    return book if book is not None and (household_id, local_date) in book.free else None
 
 
 def flush_claims(session: Session) -> None:
@@ -164,8 +170,7 @@ def day_holder(
     known = cache.recall(session, key) if cache is not None else None
     if known is not None:
         return known  # type: ignore[no-any-return]
-    book = session.info.get(_BOOK)
-    if book is not None and (household_id, local_date) in book.free:
+    if _read_free(session, household_id, local_date) is not None:
         return None
     row = session.execute(_HOLDER, {"household": household_id, "day": local_date}).first()
     if row is None:
