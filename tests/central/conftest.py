@@ -151,6 +151,12 @@ def world(engine: Engine, keyring: KeyRing) -> World:
     return build_world(engine, keyring)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_engine(request: pytest.FixtureRequest) -> Engine:
+    """The same tests on SQLite and PostgreSQL."""
+    return request.getfixturevalue("engine" if request.param == "sqlite" else "pg_engine")
+
+
 @pytest.fixture
 def pg_engine(pg_url: str) -> Iterator[Engine]:
     """A fresh PostgreSQL database with every table."""

@@ -90,14 +90,10 @@ def test_concurrent_claims_have_one_winner_postgresql(pg_engine: Engine, keyring
     _concurrent_claims(pg_engine, keyring)
 
 
-@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
-def test_two_workers_two_members_same_second(
-    db: str, request: pytest.FixtureRequest, keyring: KeyRing
-) -> None:
+def test_two_workers_two_members_same_second(any_engine: Engine, keyring: KeyRing) -> None:
     """Two services (as two workers would) decide two members at two gates in the same second."""
-    engine: Engine = request.getfixturevalue("engine" if db == "sqlite" else "pg_engine")
-    world = build_world(engine, keyring)
-    services = [DecisionService(engine, keyring), DecisionService(engine, keyring)]
+    world = build_world(any_engine, keyring)
+    services = [DecisionService(any_engine, keyring), DecisionService(any_engine, keyring)]
     roles = ["zhang", "li"]
     scans = [world.scan(role) for role in roles]
     # each pair: one event delivered twice (to both workers) so the duplicate path races too
@@ -109,7 +105,7 @@ def test_two_workers_two_members_same_second(
         assert results[i] == results[i + 1]
     verdicts = sorted((d.verdict, d.reason) for d in by_event.values())
     assert verdicts == [(Verdict.ALLOW, Reason.OK), (Verdict.DENY, Reason.HOUSEHOLD_DAY_USED)]
-    with session_scope(engine) as s:
+    with session_scope(any_engine) as s:
         assert len(s.exec(select(EntryEvent)).all()) == 2
         assert verify_chain(s) is None
 
@@ -141,17 +137,15 @@ def _households(world: World, n: int) -> list[str]:
     return tokens
 
 
-@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
 def test_batch_reads_and_claims_its_household_days_in_one_statement_each(
-    db: str, request: pytest.FixtureRequest, keyring: KeyRing
+    any_engine: Engine, keyring: KeyRing
 ) -> None:
-    engine: Engine = request.getfixturevalue("engine" if db == "sqlite" else "pg_engine")
-    world = build_world(engine, keyring)
+    world = build_world(any_engine, keyring)
     tokens = _households(world, 6)
-    service = DecisionService(engine, keyring)
+    service = DecisionService(any_engine, keyring)
     service.handle(*world.scan("staff"), NOW)  # the gate and the policy are read before we count
     statements: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(" ".join(a[2].split())))
+    event.listen(any_engine, "before_cursor_execute", lambda *a: statements.append(" ".join(a[2].split())))
     scans = [world.scan(t) for t in tokens] + [world.scan("zhang"), world.scan("li")]
     answers = [DecisionMessage.from_json(o.payload) for o in service.handle_batch([(*s, NOW) for s in scans])]
     days = [q.split(" ", 1)[0] for q in statements if "household_day" in q]
@@ -160,7 +154,7 @@ def test_batch_reads_and_claims_its_household_days_in_one_statement_each(
     verdicts = [(a.verdict, a.reason) for a in answers]
     assert verdicts == [(Verdict.ALLOW, Reason.OK)] * 7 + [(Verdict.DENY, Reason.HOUSEHOLD_DAY_USED)]
     assert answers[-1].detail["day_holder"] == "张*明"
-    with session_scope(engine) as s:
+    with session_scope(any_engine) as s:
         rows = s.exec(select(HouseholdDay)).all()
         assert len(rows) == 7 and world.people["zhang"] in {r.person_id for r in rows}
         assert verify_chain(s) is None

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine
 
 from central.office.keys import KeyRing
@@ -16,12 +15,6 @@ from tests.central.conftest import NOW, World, build_world
 from tests.central.decisions.gates import central_days, offline_gate
 
 DAY = "2026-11-23"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_engine(request: pytest.FixtureRequest) -> Engine:
-    """The same tests on SQLite and PostgreSQL."""
-    return request.getfixturevalue("engine" if request.param == "sqlite" else "pg_engine")
 
 
 def _answer(world: World, topic: str, payload: bytes) -> DecisionMessage:
