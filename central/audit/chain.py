@@ -8,17 +8,19 @@ it, and the chain head (one row, updated with every append) catches a deleted ta
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import JSON, Text, bindparam, cast, column, insert, update
 from sqlmodel import Session, col, func, select
 
 from central.audit import segments
 from central.audit.canonical import CONTENT_FIELDS, hashed_rows, link, row_hash, walk
+from central.models.base import UTCDateTime
 from central.models.journal import GENESIS, ChainHead, EntryEvent, ensure_head
 
 logger = logging.getLogger(__name__)
@@ -66,6 +68,40 @@ _MOVE_HEAD = (
 _INSERT_ROWS = insert(_LOG)
 
 
+def _append_statement() -> Any:
+    # PostgreSQL: the batch's rows as one JSON array, read back as a record set, and the head moved
+    # in the same statement: one round trip and one statement text whatever the batch's size, where
+    # the rows' executemany (in psycopg's pipeline) and the head's update took two. One JSON text:
+    # json.dumps is C, where psycopg dumps a list bound per column element by element in Python
+    names = (*_INSERTED, "seq")
+    rows = (
+        func.json_to_recordset(cast(bindparam("rows", type_=Text), JSON))
+        .table_valued(*(column(n, _LOG.c[n].type) for n in names))
+        .render_derived(with_types=True)
+    )
+    moved = (
+        update(_HEAD)
+        .where(_HEAD.c.id == 1)
+        .values(last_seq=bindparam("last_seq"), last_hash=bindparam("hash"))
+        .cte("moved_head")
+    )
+    return insert(_LOG).from_select(names, select(*rows.c)).add_cte(moved)
+
+
+_APPEND = _append_statement()
+_INSTANTS = tuple(c.name for c in _LOG.c if isinstance(c.type, UTCDateTime))
+
+
+def _as_json(rows: list[dict[str, Any]]) -> str:
+    # instants as the column stores them (naive UTC), by the column type's own conversion
+    stored = UTCDateTime().process_bind_param
+    for row in rows:
+        for name in _INSTANTS:
+            value = stored(row[name], None)
+            row[name] = None if value is None else value.isoformat()
+    return json.dumps(rows, ensure_ascii=False)
+
+
 def _lock_head(session: Session) -> tuple[int, str, int]:
     """The head's (last_seq, last_hash) locked, and the highest row number. FOR UPDATE on PostgreSQL:
     a second worker waits here until the first commits, then reads the new head. SQLite ignores it;
@@ -98,9 +134,13 @@ def append_entries(session: Session, entries: Sequence[Any]) -> None:
         rows.append({name: getattr(entry, name) for name in _INSERTED})
     first = max(head_seq, last_row) + 1
     seqs = list(range(first, first + len(rows)))
-    session.execute(_INSERT_ROWS, [{**row, "seq": seq} for row, seq in zip(rows, seqs, strict=True)])
     for entry, seq in zip(entries, seqs, strict=True):
         entry.seq = seq
+    if session.get_bind().dialect.name == "postgresql":
+        numbered = [{**row, "seq": seq} for row, seq in zip(rows, seqs, strict=True)]
+        session.execute(_APPEND, {"rows": _as_json(numbered), "last_seq": seqs[-1], "hash": prev})
+        return
+    session.execute(_INSERT_ROWS, [{**row, "seq": seq} for row, seq in zip(rows, seqs, strict=True)])
     session.execute(_MOVE_HEAD, {"seq": seqs[-1], "hash": prev})
 
 

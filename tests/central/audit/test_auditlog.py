@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
-from central.audit.chain import verify_chain
+from central.audit.chain import append_entries, verify_chain
 from central.models.db import session_scope
 from central.models.journal import EntryEvent
 from central.office.keys import KeyRing
@@ -86,3 +87,36 @@ def test_concurrent_appends_keep_one_chain(db: str, request: pytest.FixtureReque
     with session_scope(engine) as s:
         assert s.exec(select(func.count()).select_from(EntryEvent)).one() == len(scans)
         assert verify_chain(s) is None
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
+def test_awkward_content_is_stored_as_it_was_hashed(db: str, request: pytest.FixtureRequest) -> None:
+    """A batch is sent to PostgreSQL as one JSON text: quotes, backslashes, control characters, CJK,
+    emoji, floats and instants with an offset must come back exactly as they were hashed."""
+    engine: Engine = request.getfixturevalue("engine" if db == "sqlite" else "pg_engine")
+    beijing = timezone(timedelta(hours=8))
+    texts = ['张 "三"\\', "a\nb\tc\u2028", "😷 发热 fever", "", "{'x': [1, 2]}"]
+    rows = [
+        EntryEvent(
+            event_id=f"awkward-{i}",
+            gate_id="gate-\u95e8",
+            gate_time=datetime(2026, 11, 29, 7, 59, 59, 999_999 - i, tzinfo=beijing),
+            received_at=datetime(9999, 12, 31, 23, 59, 59, i, tzinfo=UTC),
+            celsius=[36.6, 37.300000000000004, -0.5, 42.0, None][i],
+            verdict="refuse",
+            reason=text_,
+            reasons=text_,
+            conflict=None if i % 2 else text_,
+            decision_json=json.dumps({"holder": text_}, ensure_ascii=False),
+        )
+        for i, text_ in enumerate(texts)
+    ]
+    with session_scope(engine) as s:
+        append_entries(s, rows)
+    with session_scope(engine) as s:
+        stored = list(s.exec(select(EntryEvent).order_by(col(EntryEvent.seq))))
+        assert verify_chain(s) is None
+    assert [(r.reason, r.conflict, r.celsius, r.decision_json) for r in stored] == [
+        (r.reason, r.conflict, r.celsius, r.decision_json) for r in rows
+    ]
+    assert [(r.gate_time, r.received_at) for r in stored] == [(r.gate_time, r.received_at) for r in rows]

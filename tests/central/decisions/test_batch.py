@@ -93,11 +93,10 @@ def test_worker_killed_mid_batch_loses_nothing_and_answers_nothing_twice(
     )
     child.start()
     admin = psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+    inserting = "FROM pg_stat_activity WHERE query LIKE '%INSERT INTO entry_event%' AND pid <> pg_backend_pid()"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # the child is inside its batch, in the trigger
-        if admin.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'INSERT INTO entry_event%'"
-        ).fetchone()[0]:
+        if admin.execute(f"SELECT count(*) {inserting}").fetchone()[0]:
             break
         time.sleep(0.05)
     else:
@@ -106,9 +105,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_answers_nothing_twice(
     os.kill(child.pid, signal.SIGKILL)
     child.join(10)
     assert not receive.poll(0.5)  # it published nothing: answers exist only after a commit
-    admin.execute(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'INSERT INTO entry_event%'"
-    )
+    admin.execute(f"SELECT pg_terminate_backend(pid) {inserting}")
     admin.execute("DROP TRIGGER stall ON entry_event")
     admin.close()
     assert _logged(pg_engine) == []  # the killed batch left nothing half-written
