@@ -93,7 +93,9 @@ def test_worker_killed_mid_batch_loses_nothing_and_answers_nothing_twice(
     )
     child.start()
     admin = psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
-    inserting = "FROM pg_stat_activity WHERE query LIKE '%INSERT INTO entry_event%' AND pid <> pg_backend_pid()"
+    inserting = (
+        "FROM pg_stat_activity WHERE query LIKE '%INSERT INTO entry_event%' AND pid <> pg_backend_pid()"
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # the child is inside its batch, in the trigger
         if admin.execute(f"SELECT count(*) {inserting}").fetchone()[0]:
