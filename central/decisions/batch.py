@@ -1,7 +1,8 @@
 """The events that arrived together, decided in one transaction (group commit).
 
 The duplicate check is one statement for the whole batch (every event id, and the id of the
-reconciliation row an offline copy would add), which also reads the registry's revision; rows
+reconciliation row an offline copy would add), which also reads the registry's revision; the rows
+of events already logged (resends) are read whole by a second one, only when there are any; rows
 decided in the batch are seen by later events of the same batch (a QoS 1 redelivery next to its
 original); the entry-log rows are chained and inserted together at the end, under one lock of the
 chain head.
@@ -49,10 +50,11 @@ _TABLE = EntryEvent.__table__  # type: ignore[attr-defined]
 
 
 def _logged_with_revision(matching: Any) -> Any:
-    # the registry's revision (one row, always) left-joined to the log rows of the batch's ids: the
-    # cache's check and the duplicate check in one round trip, not two
+    # the registry's revision (one row, always) left-joined to the log's ids among the batch's: the
+    # cache's check and the duplicate check in one round trip, not two. Only the ids: every column
+    # a result carries costs psycopg and SQLAlchemy a description per batch, and resends are rare
     now = select(revision_now().label("registry_revision")).subquery("now")
-    return select(now.c.registry_revision, _TABLE).select_from(now.outerjoin(_TABLE, matching))
+    return select(now.c.registry_revision, _TABLE.c.event_id).select_from(now.outerjoin(_TABLE, matching))
 
 
 Logged = Row[Any] | NewEntry  # a row in the log, or one this batch will add
@@ -70,7 +72,13 @@ class Batch:
         logged = built(session, "logged", lambda d: _logged_with_revision(any_of(d, _TABLE.c.event_id)))
         rows = session.execute(logged, {"ids": sorted(set(event_ids))}).all()
         self.registry_revision = int(rows[0].registry_revision or 0)  # for the registry cache
-        self._known: dict[str, Logged] = {row.event_id: row for row in rows if row.event_id is not None}
+        resent = sorted(row.event_id for row in rows if row.event_id is not None)
+        self._known: dict[str, Logged] = {}
+        if resent:  # their whole rows, to answer them again as first answered
+            whole = built(
+                session, "logged_rows", lambda d: select(_TABLE).where(any_of(d, _TABLE.c.event_id))
+            )
+            self._known = {row.event_id: row for row in session.execute(whole, {"ids": resent})}
 
     def stored(self, event_id: str) -> Logged | None:
         """The log row of this event id: already in the log, or decided earlier in this batch."""
