@@ -37,6 +37,7 @@ from central.app import build_central  # noqa: E402
 from central.decisions.service import DecisionService  # noqa: E402
 from central.demo.passes import demo_passes  # noqa: E402
 from central.demo.seed import local_today, seed_demo  # noqa: E402
+from central.models.db import unpinged  # noqa: E402
 from central.settings import CentralSettings  # noqa: E402
 from firmware_sim.fleet_mix import DEFAULT_MIX, Picker  # noqa: E402
 from gatecore import topics  # noqa: E402
@@ -64,7 +65,7 @@ def main() -> None:
         s.commit()
         roles = {"staff", "commuter", "resident"}
         passes = [p for p in demo_passes(s, central.keyring) if p.role in roles]
-    service = DecisionService(central.engine, central.keyring)
+    service = DecisionService(unpinged(central.engine), central.keyring)  # as the worker has it
     plan = (
         prepare_plan(central.engine, central.keyring, gates=args.gates, visitors=args.scans)
         if args.mix == "fleet"

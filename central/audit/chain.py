@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from psycopg import ClientCursor
 from sqlalchemy import JSON, Text, bindparam, cast, column, insert, update
 from sqlmodel import Session, col, func, select
 
@@ -114,17 +115,20 @@ def _lock_head(session: Session) -> tuple[int, str, int]:
     return int(head[0]), str(head[1]), int(head[2] or 0)
 
 
-def append_entries(session: Session, entries: Sequence[Any]) -> None:
+def append_entries(session: Session, entries: Sequence[Any], *, commit: bool = False) -> None:
     """Link a batch of rows to the chain in order, under ONE lock of the head, and insert them together.
 
     ``entries`` carry the content fields as attributes (EntryEvent, or the decision path's plain rows);
     each gets its ``seq``, ``prev_hash`` and ``row_hash`` set, numbered in list order after the head,
-    and they are inserted by one statement executed for every row, not as ORM objects. The head is
-    locked last in the caller's transaction and held only until it commits, so a batch of decisions
-    costs one lock and one head update, not one per scan; the numbers are taken under that lock, not
-    from a database sequence (a round trip per batch on PostgreSQL).
+    and they are inserted together, not as ORM objects. The head is locked last in the caller's
+    transaction and held only until it commits, so a batch of decisions costs one lock and one head
+    update, not one per scan; the numbers are taken under that lock, not from a database sequence (a
+    round trip per batch on PostgreSQL). ``commit``: the transaction ends here, and on PostgreSQL its
+    COMMIT goes in the same round trip as the insert (nothing is added after the rows).
     """
     if not entries:
+        if commit:
+            session.commit()
         return
     head_seq, prev, last_row = _lock_head(session)
     rows = []
@@ -138,10 +142,38 @@ def append_entries(session: Session, entries: Sequence[Any]) -> None:
         entry.seq = seq
     if session.get_bind().dialect.name == "postgresql":
         numbered = [{**row, "seq": seq} for row, seq in zip(rows, seqs, strict=True)]
-        session.execute(_APPEND, {"rows": _as_json(numbered), "last_seq": seqs[-1], "hash": prev})
+        params = {"rows": _as_json(numbered), "last_seq": seqs[-1], "hash": prev}
+        if commit:
+            _append_and_commit(session, params)
+        else:
+            session.execute(_APPEND, params)
         return
     session.execute(_INSERT_ROWS, [{**row, "seq": seq} for row, seq in zip(rows, seqs, strict=True)])
     session.execute(_MOVE_HEAD, {"seq": seqs[-1], "hash": prev})
+    if commit:
+        session.commit()
+
+
+def _append_and_commit(session: Session, params: dict[str, Any]) -> None:
+    # the append and COMMIT as one simple-protocol query, the values quoted by psycopg itself
+    # (client-side binding escapes them as the server reads them): a round trip each was a seventh of
+    # a small batch's. A failed insert stops the query before its COMMIT; the error reaches the
+    # caller as SQLAlchemy's, and the caller rolls back as for any statement.
+    session.flush()  # anything the ORM still holds goes first, inside the transaction
+    connection = session.connection()
+    if not _APPEND_SQL:
+        compiled = _APPEND.compile(dialect=connection.dialect)
+        _APPEND_SQL.append((str(compiled), dict(compiled.params)))
+    text, defaults = _APPEND_SQL[0]
+    driver: Any = connection.connection.driver_connection
+    quoted = ClientCursor(driver).mogrify(text, {**defaults, **params})
+    # executed without a parameter collection: psycopg then reads no placeholder in the text (a % in a
+    # holder's name) and sends it by the simple protocol, which takes the two statements as one query
+    connection.execution_options(no_parameters=True).exec_driver_sql(f"{quoted}; COMMIT")
+    session.commit()  # the session's own bookkeeping; the connection has nothing left to commit
+
+
+_APPEND_SQL: list[tuple[str, dict[str, Any]]] = []  # the statement's text for psycopg, made once
 
 
 def verify_chain(session: Session) -> int | None:

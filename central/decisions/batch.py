@@ -91,6 +91,7 @@ class Batch:
 
     def finish(self) -> None:
         """Insert the batch's household-day claims, then chain and insert every row of the batch in the
-        order its events arrived (the caller commits)."""
+        order its events arrived, and commit."""
         flush_claims(self.session)
-        append_entries(self.session, [row for _, _, row in sorted(self.rows, key=lambda r: r[:2])])
+        rows = [row for _, _, row in sorted(self.rows, key=lambda r: r[:2])]
+        append_entries(self.session, rows, commit=True)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
+import psycopg
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlmodel import col, func, select
 
 from central.audit.chain import append_entries, verify_chain
 from central.models.db import session_scope
 from central.models.journal import EntryEvent
+from central.models.registry import Person
 from central.office.keys import KeyRing
 from tests.central.conftest import NOW, World, build_world
 
@@ -91,11 +94,18 @@ def test_concurrent_appends_keep_one_chain(db: str, request: pytest.FixtureReque
 
 @pytest.mark.parametrize("db", ["sqlite", "postgresql"])
 def test_awkward_content_is_stored_as_it_was_hashed(db: str, request: pytest.FixtureRequest) -> None:
-    """A batch is sent to PostgreSQL as one JSON text: quotes, backslashes, control characters, CJK,
-    emoji, floats and instants with an offset must come back exactly as they were hashed."""
+    """A batch is sent to PostgreSQL as one JSON text, quoted into the query that commits it: quotes,
+    backslashes, placeholders, control characters, CJK, emoji, floats and instants with an offset
+    come back exactly as they were hashed, and nothing in them is read as SQL."""
     engine: Engine = request.getfixturevalue("engine" if db == "sqlite" else "pg_engine")
     beijing = timezone(timedelta(hours=8))
-    texts = ['张 "三"\\', "a\nb\tc\u2028", "😷 发热 fever", "", "{'x': [1, 2]}"]
+    texts = [
+        '张 "三"\\ 100% %(hash)s',
+        "a\nb\tc\u2028",
+        "😷 发热 fever",
+        "'); COMMIT; DROP TABLE person; --",
+        "{'x': [1]}",
+    ]
     rows = [
         EntryEvent(
             event_id=f"awkward-{i}",
@@ -112,7 +122,7 @@ def test_awkward_content_is_stored_as_it_was_hashed(db: str, request: pytest.Fix
         for i, text_ in enumerate(texts)
     ]
     with session_scope(engine) as s:
-        append_entries(s, rows)
+        append_entries(s, rows, commit=True)
     with session_scope(engine) as s:
         stored = list(s.exec(select(EntryEvent).order_by(col(EntryEvent.seq))))
         assert verify_chain(s) is None
@@ -120,3 +130,35 @@ def test_awkward_content_is_stored_as_it_was_hashed(db: str, request: pytest.Fix
         (r.reason, r.conflict, r.celsius, r.decision_json) for r in rows
     ]
     assert [(r.gate_time, r.received_at) for r in stored] == [(r.gate_time, r.received_at) for r in rows]
+    with session_scope(engine) as s:
+        assert s.exec(select(func.count()).select_from(Person)).one() >= 0  # the table is still there
+
+
+def test_on_postgresql_the_append_carries_its_commit(pg_engine: Engine) -> None:
+    """The batch's last statement ends its transaction: the connection is idle as soon as the rows'
+    insert returns, with no COMMIT of its own left to send (a round trip per batch)."""
+    after_insert: list[object] = []
+
+    def status(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if "INSERT INTO entry_event" in statement:
+            after_insert.append(conn.connection.driver_connection.info.transaction_status)
+
+    row = EntryEvent(
+        event_id="carried",
+        gate_id="g",
+        gate_time=NOW,
+        received_at=NOW,
+        verdict="allow",
+        reason="ok",
+        decision_json="{}",
+    )
+    event.listen(pg_engine, "after_cursor_execute", status)
+    try:
+        with session_scope(pg_engine) as s:
+            append_entries(s, [row], commit=True)
+    finally:
+        event.remove(pg_engine, "after_cursor_execute", status)
+    assert after_insert == [psycopg.pq.TransactionStatus.IDLE]
+    with session_scope(pg_engine) as s:
+        assert verify_chain(s) is None
+        assert s.exec(select(EntryEvent.event_id)).all() == ["carried"]
