@@ -196,8 +196,15 @@ def holder_of(
 
 def use_visitor_pass(session: Session, pass_id: int, at: datetime) -> bool:
     """Mark a one-time pass used; False when it already was (a concurrent scan got there first)."""
-    passes = Pass.__table__  # type: ignore[attr-defined]
-    result = session.execute(  # a plain statement: the ORM's bulk update costs more than the update
-        update(passes).where(passes.c.id == pass_id, passes.c.used_at.is_(None)).values(used_at=at)
-    )
+    result = session.execute(_USE_PASS, {"pass_id": pass_id, "at": at})
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+_PASSES = Pass.__table__  # type: ignore[attr-defined]
+# a plain statement built once: the ORM's bulk update, or a statement built per scan, cost more than
+# the update itself
+_USE_PASS = (
+    update(_PASSES)
+    .where(_PASSES.c.id == bindparam("pass_id"), _PASSES.c.used_at.is_(None))
+    .values(used_at=bindparam("at", type_=_PASSES.c.used_at.type))
+)

@@ -219,3 +219,33 @@ def test_a_remembered_holder_is_its_transactions_own_until_it_commits(
         assert cache.recall(other, ("day_holder", world.household_id, DAY)) is None
         cache.committed(one)
         assert cache.recall(other, ("day_holder", world.household_id, DAY)) == holder
+
+
+def test_a_one_time_pass_is_marked_used_at_its_decision_and_refused_after(
+    any_engine: Engine, keyring: KeyRing
+) -> None:
+    world = build_world(any_engine, keyring)
+    with session_scope(any_engine) as s:
+        visitor = Person(name="孙访客", category="VISITOR")
+        s.add(visitor)
+        s.flush()
+        assert visitor.id is not None
+        row = Pass(
+            person_id=visitor.id,
+            kind="VISITOR",
+            campus_id=world.campus_id,
+            valid_from=NOW - timedelta(hours=1),
+            valid_until=NOW + timedelta(hours=3),
+        )
+        s.add(row)
+        s.flush()
+        token, pass_id = keyring.issue(row), row.id
+    service = DecisionService(any_engine, keyring)
+    first_at, again_at = NOW + timedelta(milliseconds=40), NOW + timedelta(minutes=2)
+    first = DecisionMessage.from_json(service.handle(*world.scan(token), first_at)[0].payload)
+    assert (first.verdict, first.reason) == (Verdict.ALLOW, Reason.OK)
+    with session_scope(any_engine) as s:
+        used = s.get(Pass, pass_id)
+        assert used is not None and used.used_at == first_at  # the instant it was judged, as UTC
+    again = DecisionMessage.from_json(service.handle(*world.scan(token, at=again_at), again_at)[0].payload)
+    assert (again.verdict, again.reason) == (Verdict.DENY, Reason.VISITOR_PASS_USED)
