@@ -8,6 +8,7 @@ it, and the chain head (one row, updated with every append) catches a deleted ta
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from psycopg import ClientCursor
-from sqlalchemy import JSON, Text, bindparam, cast, column, insert, update
+from sqlalchemy import JSON, Dialect, Text, bindparam, cast, column, insert, update
 from sqlmodel import Session, col, func, select
 
 from central.audit import segments
@@ -161,10 +162,7 @@ def _append_and_commit(session: Session, params: dict[str, Any]) -> None:
     # caller as SQLAlchemy's, and the caller rolls back as for any statement.
     session.flush()  # anything the ORM still holds goes first, inside the transaction
     connection = session.connection()
-    if not _APPEND_SQL:
-        compiled = _APPEND.compile(dialect=connection.dialect)
-        _APPEND_SQL.append((str(compiled), dict(compiled.params)))
-    text, defaults = _APPEND_SQL[0]
+    text, defaults = _append_sql(connection.dialect)
     driver: Any = connection.connection.driver_connection
     quoted = ClientCursor(driver).mogrify(text, {**defaults, **params})
     # executed without a parameter collection: psycopg then reads no placeholder in the text (a % in a
@@ -173,7 +171,11 @@ def _append_and_commit(session: Session, params: dict[str, Any]) -> None:
     session.commit()  # the session's own bookkeeping; the connection has nothing left to commit
 
 
-_APPEND_SQL: list[tuple[str, dict[str, Any]]] = []  # the statement's text for psycopg, made once
+@functools.cache
+def _append_sql(dialect: Dialect) -> tuple[str, dict[str, Any]]:
+    # the statement's text as psycopg reads it, and its fixed values (the head's id), made once
+    compiled = _APPEND.compile(dialect=dialect)
+    return str(compiled), dict(compiled.params)
 
 
 def verify_chain(session: Session) -> int | None:
