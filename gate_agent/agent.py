@@ -230,7 +230,7 @@ class GateAgent:
                     logger.error("scan %s failed: %s", event.event_id, exc)
                 else:
                     logger.exception("scan %s failed", event.event_id)
-                self.display.show(views.undecided(event))  # stays in the outbox: central decides it
+                self.display.show(views.undecided(event, self.offline.zone))  # stays in the outbox: central decides it
             finally:
                 self._waiters.unregister(event.event_id)
 
@@ -273,7 +273,7 @@ class GateAgent:
             # before the barrier opens, so that a network drop a moment later already knows the day
             self.offline.remember_online_allow(event, msg.reason)
             self.relay.open()
-        self.display.show(views.from_decision_message(msg))
+        self.display.show(views.from_decision_message(msg, self.offline.zone))
 
     def _offline_verdict(self, event: ScanEvent) -> Decision:
         # the guard's override too: the one rule (gatecore.policy.decide) says what it claims
@@ -294,7 +294,7 @@ class GateAgent:
         )
         if decision.open_turnstile:
             self.relay.open()
-        self.display.show(views.from_offline(decision, event))
+        self.display.show(views.from_offline(decision, event, self.offline.zone))
         self._wake_resend.set()
 
     # link callbacks (paho's network thread: keep them short)

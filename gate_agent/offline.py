@@ -9,6 +9,7 @@ import dataclasses
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import tzinfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -89,6 +90,12 @@ class OfflineDecider:
         """The version of the policy in force at this gate (0: none)."""
         current = self._current
         return current.policy.version if current else 0
+
+    @property
+    def zone(self) -> tzinfo | None:
+        """The campus's time zone, for the times the gate shows (None before any config: the device's)."""
+        current = self._current
+        return current.policy.zone if current else None
 
     def update(self, config: GateConfig, payload: bytes) -> None:
         """Adopt and persist a new config; raise ConfigError (keeping the old one) when unusable."""

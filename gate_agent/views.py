@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from gatecore.messages import DecisionMessage, ScanEvent
@@ -30,6 +30,7 @@ class DisplayView:
     event_id: str
     detail: Mapping[str, Any] = field(default_factory=dict)
     decided_at: datetime | None = None  # central's decision time, or the gate's scan time offline
+    zone: tzinfo | None = None  # the campus's, for the times shown (None: the device's own)
 
     @property
     def opens(self) -> bool:
@@ -50,8 +51,8 @@ def _view(reason: Reason, verdict: Verdict, **kw: Any) -> DisplayView:
     )
 
 
-def from_decision_message(msg: DecisionMessage) -> DisplayView:
-    """The view of central's decision."""
+def from_decision_message(msg: DecisionMessage, zone: tzinfo | None = None) -> DisplayView:
+    """The view of central's decision (``zone``: the campus's, for the times shown)."""
     return _view(
         msg.reason,
         msg.verdict,
@@ -62,10 +63,11 @@ def from_decision_message(msg: DecisionMessage) -> DisplayView:
         event_id=msg.event_id,
         detail=dict(msg.detail),
         decided_at=msg.decided_at,
+        zone=zone,
     )
 
 
-def from_offline(decision: Decision, event: ScanEvent) -> DisplayView:
+def from_offline(decision: Decision, event: ScanEvent, zone: tzinfo | None = None) -> DisplayView:
     """The view of the gate's own decision; the gate knows no names, only the household number."""
     household = ""
     if decision.claims is not None and decision.claims.household_id:
@@ -80,10 +82,11 @@ def from_offline(decision: Decision, event: ScanEvent) -> DisplayView:
         event_id=event.event_id,
         detail=dict(decision.detail),
         decided_at=event.gate_time,
+        zone=zone,
     )
 
 
-def undecided(event: ScanEvent) -> DisplayView:
+def undecided(event: ScanEvent, zone: tzinfo | None = None) -> DisplayView:
     """A scan the gate could not decide (a fault in its own code): refer to the guard, never silence."""
     return _view(
         Reason.DECISION_ERROR,
@@ -94,4 +97,5 @@ def undecided(event: ScanEvent) -> DisplayView:
         offline=False,
         event_id=event.event_id,
         decided_at=event.gate_time,
+        zone=zone,
     )

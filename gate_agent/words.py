@@ -5,7 +5,7 @@ terminal, the guard console and the gate screen show is here, once."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from gate_agent.ports import Fault
@@ -95,27 +95,29 @@ CONSOLE: dict[str, tuple[str, str]] = {
 }
 
 
-def decided_line(at: datetime) -> str:
-    """When a decision was made, in the gate's local time: "08:12:05 判定 decided"."""
-    return f"{at.astimezone():%H:%M:%S} {DECIDED[0]} {DECIDED[1]}"
+def decided_line(at: datetime, zone: tzinfo | None = None) -> str:
+    """When a decision was made, in the campus's time ``zone`` (None: the device's): "08:12:05 判定
+    decided"."""
+    return f"{at.astimezone(zone):%H:%M:%S} {DECIDED[0]} {DECIDED[1]}"
 
 
-def day_holder_words(detail: Mapping[str, Any]) -> tuple[str, str] | None:
+def day_holder_words(detail: Mapping[str, Any], zone: tzinfo | None = None) -> tuple[str, str] | None:
     """Who holds the household's day, and since when, for a household refusal (None otherwise):
-    ("今日已由 梁*敏 于 08:12 使用", "Used today by 梁*敏 at 08:12"); the time in the gate's local time."""
+    ("今日已由 梁*敏 于 08:12 使用", "Used today by 梁*敏 at 08:12"); the time in the campus's ``zone``
+    (None: the device's), the zone whose calendar the household day follows."""
     name = detail.get("day_holder")
     if not name:
         return None
-    at = _time(detail.get("day_holder_at"))
+    at = _time(detail.get("day_holder_at"), zone)
     if at is None:
         return f"今日已由 {name} 使用", f"Used today by {name}"
     return f"今日已由 {name} 于 {at} 使用", f"Used today by {name} at {at}"
 
 
-def _time(value: Any) -> str | None:
+def _time(value: Any, zone: tzinfo | None) -> str | None:
     if not isinstance(value, str):
         return None
     try:
-        return f"{datetime.fromisoformat(value).astimezone():%H:%M}"
+        return f"{datetime.fromisoformat(value).astimezone(zone):%H:%M}"
     except ValueError:
         return None  # a detail from an older central: the name alone still helps

@@ -52,9 +52,14 @@ class CampusPolicy:
         """Whether a kept-in person's latest negative test counts at the gate (so it must be read)."""
         return self.nat_max_age_hours is not None and bool(self.closed_groups)
 
+    @property
+    def zone(self) -> ZoneInfo:
+        """The campus's time zone: its days, and the times its gates show."""
+        return ZoneInfo(self.timezone)
+
     def local_date(self, at: datetime) -> date:
         """The campus's calendar date at an instant (the household day follows it)."""
-        return at.astimezone(ZoneInfo(self.timezone)).date()
+        return at.astimezone(self.zone).date()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, for the config topic and the database."""

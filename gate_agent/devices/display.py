@@ -70,7 +70,7 @@ def render_line(view: DisplayView) -> str:
     if view.celsius is not None:
         parts.append(f"{view.celsius:.1f}°C")
     parts += [p for p in (view.holder, view.household) if p]
-    if (day := day_holder_words(view.detail)) is not None:
+    if (day := day_holder_words(view.detail, view.zone)) is not None:
         parts.append(f"{day[0]} / {day[1]}")
     if view.offline:
         parts.append(OFFLINE_MARK)
@@ -84,7 +84,7 @@ def render(view: DisplayView) -> str:
     if view.offline:
         head += f"    {OFFLINE_MARK}"
     if view.decided_at is not None:  # the guard sees how old the decision on the console is
-        head += f"    {decided_line(view.decided_at)}"
+        head += f"    {decided_line(view.decided_at, view.zone)}"
     lines = [head, f"{view.text_zh}", f"{view.text_en}"]
     if view.celsius is not None:
         lines.append(f"{TEMPERATURE[0]} {TEMPERATURE[1]}: {view.celsius:.1f} °C")
@@ -95,7 +95,7 @@ def render(view: DisplayView) -> str:
         who.append(f"{HOUSEHOLD[0]} {HOUSEHOLD[1]}: {view.household}")
     if who:
         lines.append("   ".join(who))
-    if (day := day_holder_words(view.detail)) is not None:
+    if (day := day_holder_words(view.detail, view.zone)) is not None:
         lines.append(f"{day[0]} / {day[1]}")
     lines.append(f"{NEXT[0]}：{view.action_zh}")
     lines.append(f"{NEXT[1]}: {view.action_en}")

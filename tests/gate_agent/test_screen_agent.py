@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -15,6 +16,7 @@ from gate_agent.bootstrap import build_agent
 from gate_agent.ledger import ConfigStore
 from gate_agent.ports import Fault
 from gate_agent.words import NOT_RUNNING, NOT_RUNNING_ACTION, OFFLINE
+from gatecore.campus import DEFAULT_TZ
 from gatecore.messages import Temperature
 from gatecore.reasons import Reason
 from gatecore.thermoline import SensorStatus
@@ -47,7 +49,7 @@ def test_offline_household_refusal_then_the_agent_stops(
         # the ledger's claim time of the first member, through the same rule central runs
         held_at = datetime.fromisoformat(refused.detail["day_holder_at"])
         assert before <= held_at <= after
-        hhmm = f"{held_at.astimezone():%H:%M}"
+        hhmm = f"{held_at.astimezone(ZoneInfo(DEFAULT_TZ)):%H:%M}"  # the campus's time, not the device's
         page.wait_for_selector("body.deny #day")
         assert page.inner_text("#day") == f"今日已由 #71 于 {hhmm} 使用 / Used today by #71 at {hhmm}"
         assert page.inner_text("#zh") == Reason.HOUSEHOLD_DAY_USED.info.zh

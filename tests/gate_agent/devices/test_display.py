@@ -106,12 +106,18 @@ def test_headlines() -> None:
 
 
 def test_the_household_refusal_says_who_holds_the_day_and_since_when() -> None:
-    at = datetime(2026, 11, 23, 8, 12, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
+    at = datetime(2026, 11, 23, 0, 12, 5, tzinfo=UTC)  # as central sends it
     detail = {"day_holder": "梁*敏", "day_holder_at": at.isoformat()}
-    view = from_decision_message(decision_message(Reason.HOUSEHOLD_DAY_USED, detail=detail))
-    hhmm = f"{at.astimezone():%H:%M}"  # the gate's local time
+    message = decision_message(Reason.HOUSEHOLD_DAY_USED, detail=detail)
+    # in the campus's zone, whatever the device's clock is set to (this machine's is UTC)
+    beijing = render(from_decision_message(message, ZoneInfo("Asia/Shanghai")))
+    assert "今日已由 梁*敏 于 08:12 使用 / Used today by 梁*敏 at 08:12" in beijing
+    assert f"{message.decided_at.astimezone(ZoneInfo('Asia/Shanghai')):%H:%M:%S} 判定 decided" in beijing
+    los_angeles = render(from_decision_message(message, ZoneInfo("America/Los_Angeles")))
+    assert "今日已由 梁*敏 于 16:12 使用 / Used today by 梁*敏 at 16:12" in los_angeles
+    hhmm = f"{at.astimezone():%H:%M}"  # a gate with no config yet: the device's own time
     line = f"今日已由 梁*敏 于 {hhmm} 使用 / Used today by 梁*敏 at {hhmm}"
-    assert line in render(view)
+    assert line in render(from_decision_message(message))
     assert "/ Used today by 梁*敏\n" in render(  # an older central sends no time: the name alone
         from_decision_message(decision_message(Reason.HOUSEHOLD_DAY_USED, detail={"day_holder": "梁*敏"}))
     )
