@@ -230,7 +230,8 @@ class GateAgent:
                     logger.error("scan %s failed: %s", event.event_id, exc)
                 else:
                     logger.exception("scan %s failed", event.event_id)
-                self.display.show(views.undecided(event, self.offline.zone))  # stays in the outbox: central decides it
+                # it stays in the outbox: central decides it
+                self.display.show(views.undecided(event, self.offline.zone))
             finally:
                 self._waiters.unregister(event.event_id)
 
