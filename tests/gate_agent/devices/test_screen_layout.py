@@ -6,12 +6,14 @@ Screenshots for docs/screens/gate-screen-<w>x<h>.png."""
 from __future__ import annotations
 
 from itertools import combinations
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from gate_agent.devices.screen import ScreenDisplay
 from gate_agent.ports import Fault
 from gate_agent.views import from_decision_message
+from gatecore.campus import DEFAULT_TZ
 from gatecore.reasons import Reason
 from tests.gate_agent.devices.test_display import decision_message
 from tests.screens import screens_dir
@@ -45,7 +47,7 @@ def _crowded(screen: ScreenDisplay) -> None:
         household="坞城校区 教工宿舍 12 号楼 3 单元 1502 室",
         detail={"day_holder": "梁*敏", "day_holder_at": "2026-11-23T08:12:00+08:00"},
     )
-    screen.show(from_decision_message(refusal))
+    screen.show(from_decision_message(refusal, ZoneInfo(DEFAULT_TZ)))  # the campus's clock: 08:12
     for fault in (Fault.THERMOMETER_GARBAGE, Fault.CAMERA_FROZEN, Fault.THERMOMETER_STUCK, Fault.LINK_DOWN):
         screen.show_fault(fault)
     screen.mark(("cough", "other"))
