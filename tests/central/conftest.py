@@ -130,6 +130,29 @@ def build_world(engine: Engine, keyring: KeyRing, gate_id: str = "test-north") -
     return world
 
 
+def visitor_pass(
+    world: World, valid_from: datetime, valid_until: datetime, revoked_at: datetime | None = None
+) -> tuple[str, int]:
+    """A new visitor's one-time pass on the world's campus: its QR text and its id."""
+    with session_scope(world.engine) as s:
+        person = Person(name="孙访客", category="VISITOR")
+        s.add(person)
+        s.flush()
+        assert person.id is not None
+        row = Pass(
+            person_id=person.id,
+            kind="VISITOR",
+            campus_id=world.campus_id,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            revoked_at=revoked_at,
+        )
+        s.add(row)
+        s.flush()
+        assert row.id is not None
+        return world.keyring.issue(row), row.id
+
+
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
     """A fresh SQLite database file with every table."""

@@ -23,7 +23,7 @@ from central.office.keys import KeyRing
 from gatecore.messages import DecisionMessage
 from gatecore.policy import DayClaim, Holder
 from gatecore.reasons import Reason, Verdict
-from tests.central.conftest import NOW, World, build_world
+from tests.central.conftest import NOW, World, build_world, visitor_pass
 
 THREADS = 12
 DAY = date(2026, 11, 23)
@@ -225,21 +225,7 @@ def test_a_one_time_pass_is_marked_used_at_its_decision_and_refused_after(
     any_engine: Engine, keyring: KeyRing
 ) -> None:
     world = build_world(any_engine, keyring)
-    with session_scope(any_engine) as s:
-        visitor = Person(name="孙访客", category="VISITOR")
-        s.add(visitor)
-        s.flush()
-        assert visitor.id is not None
-        row = Pass(
-            person_id=visitor.id,
-            kind="VISITOR",
-            campus_id=world.campus_id,
-            valid_from=NOW - timedelta(hours=1),
-            valid_until=NOW + timedelta(hours=3),
-        )
-        s.add(row)
-        s.flush()
-        token, pass_id = keyring.issue(row), row.id
+    token, pass_id = visitor_pass(world, NOW - timedelta(hours=1), NOW + timedelta(hours=3))
     service = DecisionService(any_engine, keyring)
     first_at, again_at = NOW + timedelta(milliseconds=40), NOW + timedelta(minutes=2)
     first = DecisionMessage.from_json(service.handle(*world.scan(token), first_at)[0].payload)

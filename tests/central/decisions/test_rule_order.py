@@ -11,7 +11,7 @@ from central.models.db import session_scope
 from central.models.registry import Approval, Pass, Person
 from central.office import reports
 from gatecore.reasons import Reason, Verdict
-from tests.central.conftest import NOW, World
+from tests.central.conftest import NOW, World, visitor_pass
 from tests.central.decisions.test_service import decide
 
 DAY = date(2026, 11, 23)
@@ -66,22 +66,8 @@ def test_report_counts_identity_refusals_and_lapsed_exits(world: World) -> None:
 
 def _visitor(world: World, *, revoked: bool) -> str:
     """A visitor pass whose window ended an hour ago (while the visitor was inside)."""
-    with session_scope(world.engine) as s:
-        person = Person(name="孙访客", category="VISITOR")
-        s.add(person)
-        s.flush()
-        assert person.id is not None
-        row = Pass(
-            person_id=person.id,
-            kind="VISITOR",
-            campus_id=world.campus_id,
-            valid_from=NOW - timedelta(hours=3),
-            valid_until=NOW - timedelta(hours=1),
-            revoked_at=NOW - timedelta(hours=2) if revoked else None,
-        )
-        s.add(row)
-        s.flush()
-        return world.keyring.issue(row)
+    revoked_at = NOW - timedelta(hours=2) if revoked else None
+    return visitor_pass(world, NOW - timedelta(hours=3), NOW - timedelta(hours=1), revoked_at)[0]
 
 
 def test_visitor_whose_window_ended_inside_is_let_out_unless_revoked(world: World) -> None:
