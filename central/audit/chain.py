@@ -17,8 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from psycopg import ClientCursor
-from sqlalchemy import JSON, Dialect, Text, bindparam, cast, column, insert, update
-from sqlmodel import Session, col, func, select
+from sqlalchemy import JSON, Column, Dialect, Table, Text, bindparam, cast, column, insert, update
+from sqlmodel import Session, SQLModel, col, func, select
 
 from central.audit import segments
 from central.audit.canonical import CONTENT_FIELDS, hashed_rows, link, row_hash, walk
@@ -116,7 +116,9 @@ def _lock_head(session: Session) -> tuple[int, str, int]:
     return int(head[0]), str(head[1]), int(head[2] or 0)
 
 
-def append_entries(session: Session, entries: Sequence[Any], *, commit: bool = False) -> None:
+def append_entries(
+    session: Session, entries: Sequence[Any], *, commit: bool = False, with_rows: Sequence[SQLModel] = ()
+) -> None:
     """Link a batch of rows to the chain in order, under ONE lock of the head, and insert them together.
 
     ``entries`` carry the content fields as attributes (EntryEvent, or the decision path's plain rows);
@@ -125,9 +127,12 @@ def append_entries(session: Session, entries: Sequence[Any], *, commit: bool = F
     transaction and held only until it commits, so a batch of decisions costs one lock and one head
     update, not one per scan; the numbers are taken under that lock, not from a database sequence (a
     round trip per batch on PostgreSQL). ``commit``: the transaction ends here, and on PostgreSQL its
-    COMMIT goes in the same round trip as the insert (nothing is added after the rows).
+    COMMIT goes in the same round trip as the insert (nothing is added after the rows). ``with_rows``:
+    rows of other tables decided with these (fever alerts, incidents; table objects the session does
+    not hold), inserted first in the same transaction and, committing on PostgreSQL, the same query.
     """
     if not entries:
+        _insert(session, with_rows)
         if commit:
             session.commit()
         return
@@ -145,30 +150,70 @@ def append_entries(session: Session, entries: Sequence[Any], *, commit: bool = F
         numbered = [{**row, "seq": seq} for row, seq in zip(rows, seqs, strict=True)]
         params = {"rows": _as_json(numbered), "last_seq": seqs[-1], "hash": prev}
         if commit:
-            _append_and_commit(session, params)
+            _append_and_commit(session, params, with_rows)
         else:
+            _insert(session, with_rows)
             session.execute(_APPEND, params)
         return
+    _insert(session, with_rows)
     session.execute(_INSERT_ROWS, [{**row, "seq": seq} for row, seq in zip(rows, seqs, strict=True)])
     session.execute(_MOVE_HEAD, {"seq": seqs[-1], "hash": prev})
     if commit:
         session.commit()
 
 
-def _append_and_commit(session: Session, params: dict[str, Any]) -> None:
-    # the append and COMMIT as one simple-protocol query, the values quoted by psycopg itself
+def _insert(session: Session, rows: Sequence[SQLModel]) -> None:
+    # rows of other tables, as plain statements: the ORM's unit of work cost a small batch with a
+    # fever a millisecond and a round trip per table
+    for row in rows:
+        table = _table(row)
+        session.execute(insert(table), {c.name: getattr(row, c.name) for c in _written(table)})
+
+
+def _append_and_commit(session: Session, params: dict[str, Any], with_rows: Sequence[SQLModel]) -> None:
+    # the inserts and COMMIT as one simple-protocol query, the values quoted by psycopg itself
     # (client-side binding escapes them as the server reads them): a round trip each was a seventh of
     # a small batch's. A failed insert stops the query before its COMMIT; the error reaches the
     # caller as SQLAlchemy's, and the caller rolls back as for any statement.
     session.flush()  # anything the ORM still holds goes first, inside the transaction
     connection = session.connection()
-    text, defaults = _append_sql(connection.dialect)
+    dialect = connection.dialect
     driver: Any = connection.connection.driver_connection
-    quoted = ClientCursor(driver).mogrify(text, {**defaults, **params})
+    quote = ClientCursor(driver).mogrify
+    statements = []
+    for row in with_rows:
+        table = _table(row)
+        values = {c.name: _stored(c, getattr(row, c.name), dialect) for c in _written(table)}
+        statements.append(quote(_insert_sql(dialect, table), values))
+    text, defaults = _append_sql(dialect)
+    statements += [quote(text, {**defaults, **params}), "COMMIT"]
     # executed without a parameter collection: psycopg then reads no placeholder in the text (a % in a
-    # holder's name) and sends it by the simple protocol, which takes the two statements as one query
-    connection.execution_options(no_parameters=True).exec_driver_sql(f"{quoted}; COMMIT")
+    # holder's name) and sends it by the simple protocol, which takes the statements as one query
+    connection.execution_options(no_parameters=True).exec_driver_sql("; ".join(statements))
     session.commit()  # the session's own bookkeeping; the connection has nothing left to commit
+
+
+def _table(row: SQLModel) -> Table:
+    return row.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+def _written(table: Table) -> list[Column[Any]]:
+    # every column but a generated key
+    return [c for c in table.c if not (c.primary_key and c.autoincrement)]
+
+
+def _stored(column: Column[Any], value: Any, dialect: Dialect) -> Any:
+    # a value as the column's type sends it (an instant as naive UTC): quoted client-side, nothing
+    # else would convert it
+    process = column.type.bind_processor(dialect)
+    return value if process is None else process(value)
+
+
+@functools.cache
+def _insert_sql(dialect: Dialect, table: Table) -> str:
+    # one row's insert as psycopg reads it, made once per table
+    statement = insert(table).values({c.name: bindparam(c.name, type_=c.type) for c in _written(table)})
+    return str(statement.compile(dialect=dialect))
 
 
 @functools.cache

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from central.audit.chain import CONTENT_FIELDS, append_entries
 from central.decisions.ledger import flush_claims
@@ -68,6 +68,7 @@ class Batch:
         self.rows: list[tuple[int, int, NewEntry]] = []  # (event's place on arrival, order made, row)
         self.position = 0  # the place on arrival of the event being decided
         self.verdicts: list[tuple[str, str]] = []  # (verdict, reason) of each decision made
+        self.with_rows: list[SQLModel] = []  # fever alerts and incidents, inserted with the log rows
         # plain rows (attributes by column name), not ORM objects: this runs once per batch
         logged = built(session, "logged", lambda d: _logged_with_revision(any_of(d, _TABLE.c.event_id)))
         rows = session.execute(logged, {"ids": sorted(set(event_ids))}).all()
@@ -94,4 +95,4 @@ class Batch:
         order its events arrived, and commit."""
         flush_claims(self.session)
         rows = [row for _, _, row in sorted(self.rows, key=lambda r: r[:2])]
-        append_entries(self.session, rows, commit=True)
+        append_entries(self.session, rows, commit=True, with_rows=self.with_rows)

@@ -286,8 +286,10 @@ class DecisionService:
         out = [Outgoing(topics.gate_decisions(event.gate_id), message)]
         if decision.alert:  # a fever, or symptoms the guard marked: the same alert and incident
             row, alert = fever_alert(event, campus_id, outcome.facts, received_at)
-            session.add(row)
-            session.add(incident_for(row, decision.claims.person_id if decision.claims else None))
+            batch.with_rows += [
+                row,
+                incident_for(row, decision.claims.person_id if decision.claims else None),
+            ]
             out.append(Outgoing(topics.FEVER_ALERTS, alert.to_json()))
         batch.verdicts.append((decision.verdict.value, decision.reason.value))  # counted once committed
         logger.info(

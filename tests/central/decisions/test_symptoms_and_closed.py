@@ -7,16 +7,20 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 
-from sqlmodel import select
+from sqlalchemy import Engine
+from sqlmodel import func, select
 
+from central.audit.chain import verify_chain
+from central.decisions.service import DecisionService
 from central.models.db import session_scope
 from central.models.incidents import FeverIncident
-from central.models.journal import FeverAlert
+from central.models.journal import EntryEvent, FeverAlert
 from central.models.registry import Approval, Person
 from central.office import incidents, registry, reports, reports_render
+from central.office.keys import KeyRing
 from gatecore import topics
 from gatecore.reasons import Reason, Verdict
-from tests.central.conftest import NOW, World
+from tests.central.conftest import NOW, World, build_world
 from tests.central.decisions.test_service import RECEIVED, decide
 from tests.central.office.test_nucleic import add_student
 
@@ -126,3 +130,36 @@ def test_symptoms_at_an_unregistered_gate_are_alerted_too(world: World) -> None:
         row = s.exec(select(FeverAlert)).one()
         incident = s.exec(select(FeverIncident)).one()
     assert (row.gate_id, row.symptoms, incident.symptoms) == ("nowhere-gate", "cough", "cough")
+
+
+def test_a_batch_stores_its_alerts_and_incidents_with_its_log_rows_once(
+    any_engine: Engine, keyring: KeyRing
+) -> None:
+    """A fever and a cough among others in one batch: each alert and incident is stored as decided (on
+    PostgreSQL in the query that commits the log rows), and a resent batch adds none of them again."""
+    world = build_world(any_engine, keyring)
+    scans = [
+        world.scan("zhang", celsius=38.5),
+        world.scan("wang"),
+        world.scan("staff", celsius=36.6, symptoms=("cough", "other")),
+    ]
+    items = [(topic, payload, RECEIVED) for topic, payload in scans]
+    first = DecisionService(any_engine, keyring).handle_batch(items)
+    assert len([o for o in first if o.topic == topics.FEVER_ALERTS]) == 2
+    again = DecisionService(any_engine, keyring).handle_batch(items)  # the gates resend the batch
+    assert [o for o in again if o.topic == topics.FEVER_ALERTS] == []
+    with session_scope(any_engine) as s:
+        alerts = {a.gate_id + a.event_id[-4:]: a for a in s.exec(select(FeverAlert)).all()}
+        found = sorted((a.celsius, a.symptoms, a.created_at) for a in alerts.values())
+        assert found == [(36.6, "cough,other", RECEIVED), (38.5, "", RECEIVED)]
+        opened = sorted(
+            (i.person_id, i.readings, i.symptoms, i.opened_at) for i in s.exec(select(FeverIncident))
+        )
+        assert opened == sorted(
+            [
+                (world.people["zhang"], "38.5", "", RECEIVED),
+                (world.people["staff"], "36.6", "cough,other", RECEIVED),
+            ]
+        )
+        assert s.exec(select(func.count()).select_from(EntryEvent)).one() == 3
+        assert verify_chain(s) is None
