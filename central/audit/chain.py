@@ -94,12 +94,11 @@ _APPEND = _append_statement()
 _INSTANTS = tuple(c.name for c in _LOG.c if isinstance(c.type, UTCDateTime))
 
 
-def _as_json(rows: list[dict[str, Any]]) -> str:
-    # instants as the column stores them (naive UTC), by the column type's own conversion
-    stored = UTCDateTime().process_bind_param
+def _as_json(rows: list[dict[str, Any]], dialect: Dialect) -> str:
+    # instants as their column sends them (naive UTC), written out as JSON text
     for row in rows:
         for name in _INSTANTS:
-            value = stored(row[name], None)
+            value = _stored(_LOG.c[name], row[name], dialect)
             row[name] = None if value is None else value.isoformat()
     return json.dumps(rows, ensure_ascii=False)
 
@@ -146,9 +145,10 @@ def append_entries(
     seqs = list(range(first, first + len(rows)))
     for entry, seq in zip(entries, seqs, strict=True):
         entry.seq = seq
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
         numbered = [{**row, "seq": seq} for row, seq in zip(rows, seqs, strict=True)]
-        params = {"rows": _as_json(numbered), "last_seq": seqs[-1], "hash": prev}
+        params = {"rows": _as_json(numbered, dialect), "last_seq": seqs[-1], "hash": prev}
         if commit:
             _append_and_commit(session, params, with_rows)
         else:
