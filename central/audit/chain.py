@@ -8,21 +8,16 @@ it, and the chain head (one row, updated with every append) catches a deleted ta
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from psycopg import ClientCursor
-from sqlalchemy import JSON, Column, Dialect, Table, Text, bindparam, cast, column, insert, update
 from sqlmodel import Session, SQLModel, col, func, select
 
-from central.audit import segments
-from central.audit.canonical import CONTENT_FIELDS, hashed_rows, link, row_hash, walk
-from central.models.base import UTCDateTime
+from central.audit import segments, writes
+from central.audit.canonical import hashed_rows, link, row_hash, walk
 from central.models.journal import GENESIS, ChainHead, EntryEvent, ensure_head
 
 logger = logging.getLogger(__name__)
@@ -51,7 +46,6 @@ class Checkpoint:
     at: datetime
 
 
-_INSERTED = (*CONTENT_FIELDS, "prev_hash", "row_hash")
 _HEAD = ChainHead.__table__  # type: ignore[attr-defined]
 _LOG = EntryEvent.__table__  # type: ignore[attr-defined]
 # built once: a statement built per batch costs more in SQLAlchemy than the database's work on it
@@ -64,43 +58,6 @@ _READ_HEAD = (
     .where(_HEAD.c.id == 1)
     .with_for_update(of=_HEAD)
 )
-_MOVE_HEAD = (
-    update(_HEAD).where(_HEAD.c.id == 1).values(last_seq=bindparam("seq"), last_hash=bindparam("hash"))
-)
-_INSERT_ROWS = insert(_LOG)
-
-
-def _append_statement() -> Any:
-    # PostgreSQL: the batch's rows as one JSON array, read back as a record set, and the head moved
-    # in the same statement: one round trip and one statement text whatever the batch's size, where
-    # the rows' executemany (in psycopg's pipeline) and the head's update took two. One JSON text:
-    # json.dumps is C, where psycopg dumps a list bound per column element by element in Python
-    names = (*_INSERTED, "seq")
-    rows = (
-        func.json_to_recordset(cast(bindparam("rows", type_=Text), JSON))
-        .table_valued(*(column(n, _LOG.c[n].type) for n in names))
-        .render_derived(with_types=True)
-    )
-    moved = (
-        update(_HEAD)
-        .where(_HEAD.c.id == 1)
-        .values(last_seq=bindparam("last_seq"), last_hash=bindparam("hash"))
-        .cte("moved_head")
-    )
-    return insert(_LOG).from_select(names, select(*rows.c)).add_cte(moved)
-
-
-_APPEND = _append_statement()
-_INSTANTS = tuple(c.name for c in _LOG.c if isinstance(c.type, UTCDateTime))
-
-
-def _as_json(rows: list[dict[str, Any]], dialect: Dialect) -> str:
-    # instants as their column sends them (naive UTC), written out as JSON text
-    for row in rows:
-        for name in _INSTANTS:
-            value = _stored(_LOG.c[name], row[name], dialect)
-            row[name] = None if value is None else value.isoformat()
-    return json.dumps(rows, ensure_ascii=False)
 
 
 def _lock_head(session: Session) -> tuple[int, str, int]:
@@ -131,96 +88,20 @@ def append_entries(
     not hold), inserted first in the same transaction and, committing on PostgreSQL, the same query.
     """
     if not entries:
-        _insert(session, with_rows)
-        if commit:
-            session.commit()
+        writes.write(session, [], "", commit=commit, with_rows=with_rows)
         return
     head_seq, prev, last_row = _lock_head(session)
     rows = []
     for entry in entries:
         entry.prev_hash = prev
         entry.row_hash = prev = row_hash(prev, entry)
-        rows.append({name: getattr(entry, name) for name in _INSERTED})
+        rows.append({name: getattr(entry, name) for name in writes.INSERTED})
     first = max(head_seq, last_row) + 1
     seqs = list(range(first, first + len(rows)))
     for entry, seq in zip(entries, seqs, strict=True):
         entry.seq = seq
-    dialect = session.get_bind().dialect
-    if dialect.name == "postgresql":
-        numbered = [{**row, "seq": seq} for row, seq in zip(rows, seqs, strict=True)]
-        params = {"rows": _as_json(numbered, dialect), "last_seq": seqs[-1], "hash": prev}
-        if commit:
-            _append_and_commit(session, params, with_rows)
-        else:
-            _insert(session, with_rows)
-            session.execute(_APPEND, params)
-        return
-    _insert(session, with_rows)
-    session.execute(_INSERT_ROWS, [{**row, "seq": seq} for row, seq in zip(rows, seqs, strict=True)])
-    session.execute(_MOVE_HEAD, {"seq": seqs[-1], "hash": prev})
-    if commit:
-        session.commit()
-
-
-def _insert(session: Session, rows: Sequence[SQLModel]) -> None:
-    # rows of other tables, as plain statements: the ORM's unit of work cost a small batch with a
-    # fever a millisecond and a round trip per table
-    for row in rows:
-        table = _table(row)
-        session.execute(insert(table), {c.name: getattr(row, c.name) for c in _written(table)})
-
-
-def _append_and_commit(session: Session, params: dict[str, Any], with_rows: Sequence[SQLModel]) -> None:
-    # the inserts and COMMIT as one simple-protocol query, the values quoted by psycopg itself
-    # (client-side binding escapes them as the server reads them): a round trip each was a seventh of
-    # a small batch's. A failed insert stops the query before its COMMIT; the error reaches the
-    # caller as SQLAlchemy's, and the caller rolls back as for any statement.
-    session.flush()  # anything the ORM still holds goes first, inside the transaction
-    connection = session.connection()
-    dialect = connection.dialect
-    driver: Any = connection.connection.driver_connection
-    quote = ClientCursor(driver).mogrify
-    statements = []
-    for row in with_rows:
-        table = _table(row)
-        values = {c.name: _stored(c, getattr(row, c.name), dialect) for c in _written(table)}
-        statements.append(quote(_insert_sql(dialect, table), values))
-    text, defaults = _append_sql(dialect)
-    statements += [quote(text, {**defaults, **params}), "COMMIT"]
-    # executed without a parameter collection: psycopg then reads no placeholder in the text (a % in a
-    # holder's name) and sends it by the simple protocol, which takes the statements as one query
-    connection.execution_options(no_parameters=True).exec_driver_sql("; ".join(statements))
-    session.commit()  # the session's own bookkeeping; the connection has nothing left to commit
-
-
-def _table(row: SQLModel) -> Table:
-    return row.__table__  # type: ignore[attr-defined,no-any-return]
-
-
-def _written(table: Table) -> list[Column[Any]]:
-    # every column but a generated key
-    return [c for c in table.c if not (c.primary_key and c.autoincrement)]
-
-
-def _stored(column: Column[Any], value: Any, dialect: Dialect) -> Any:
-    # a value as the column's type sends it (an instant as naive UTC): quoted client-side, nothing
-    # else would convert it
-    process = column.type.bind_processor(dialect)
-    return value if process is None else process(value)
-
-
-@functools.cache
-def _insert_sql(dialect: Dialect, table: Table) -> str:
-    # one row's insert as psycopg reads it, made once per table
-    statement = insert(table).values({c.name: bindparam(c.name, type_=c.type) for c in _written(table)})
-    return str(statement.compile(dialect=dialect))
-
-
-@functools.cache
-def _append_sql(dialect: Dialect) -> tuple[str, dict[str, Any]]:
-    # the statement's text as psycopg reads it, and its fixed values (the head's id), made once
-    compiled = _APPEND.compile(dialect=dialect)
-    return str(compiled), dict(compiled.params)
+    numbered = [{**row, "seq": seq} for row, seq in zip(rows, seqs, strict=True)]
+    writes.write(session, numbered, prev, commit=commit, with_rows=with_rows)
 
 
 def verify_chain(session: Session) -> int | None:

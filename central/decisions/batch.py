@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import Row
 from sqlmodel import Session, SQLModel, select
 
-from central.audit.chain import CONTENT_FIELDS, append_entries
+from central.audit.canonical import CONTENT_FIELDS
+from central.audit.chain import append_entries
 from central.decisions.ledger import flush_claims
 from central.models.base import any_of, built
 from central.models.journal import EntryEvent

@@ -8,7 +8,7 @@ import logging
 import uuid
 from datetime import datetime
 
-from central.audit.chain import CONTENT_FIELDS
+from central.audit.canonical import CONTENT_FIELDS
 from central.decisions.answer import offline_acknowledgement
 from central.decisions.batch import Batch, Logged, NewEntry
 from central.ops import metrics

@@ -16,6 +16,7 @@ class _Cycle:
 
 
 def test_settle_collects_the_garbage_and_freezes_what_lives() -> None:
+    gc.disable()  # only the collections the test makes: an automatic one would free the garbage early
     kept = [_Cycle() for _ in range(100)]
     garbage = [weakref.ref(_Cycle()) for _ in range(50)]
     assert all(r() is not None for r in garbage)
@@ -28,11 +29,13 @@ def test_settle_collects_the_garbage_and_freezes_what_lives() -> None:
     finally:
         gc.unfreeze()  # a test process goes on collecting as usual
         gc.callbacks.remove(heap._refreeze)
+        gc.enable()
 
 
 def test_a_full_collection_after_start_up_freezes_what_survived_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     clock = [1000.0]
     monkeypatch.setattr(heap, "_now", lambda: clock[0])
+    gc.disable()  # only the collections the test makes
     try:
         settle()
         later = [_Cycle() for _ in range(100)]  # what the process keeps after start-up (its cache)
@@ -56,3 +59,4 @@ def test_a_full_collection_after_start_up_freezes_what_survived_it(monkeypatch) 
     finally:
         gc.unfreeze()
         gc.callbacks.remove(heap._refreeze)
+        gc.enable()
