@@ -55,8 +55,8 @@ def read_days(
     none of them again. With ``claim_late``, claims on a day read free wait for :func:`flush_claims`."""
     if isinstance(cache, NoCache):
         return  # nothing would be remembered: every day is read, and claimed, as it is decided
-    book = DayBook()
-    if claim_late:
+    book = DayBook() if claim_late else None  # claiming as it decides, the batch needs no book
+    if book is not None:
         session.info[_BOOK] = book
     wanted = {(h, d) for h, d in days if cache.recall(session, _day_key(h, d)) is None}
     if not wanted:
@@ -79,7 +79,7 @@ def read_days(
         if key in found:
             person_id, at = found[key]
             cache.remember(session, _day_key(*key), holder_of(session, person_id, cache, at=at))
-        else:
+        elif book is not None:
             book.free.add(key)
 
 
