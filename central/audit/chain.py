@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, SQLModel, col, func, select
+from sqlmodel import Session, col, func, select
 
 from central.audit import segments, writes
 from central.audit.canonical import hashed_rows, link, row_hash, walk
@@ -60,11 +60,12 @@ _READ_HEAD = (
 )
 
 
-def _lock_head(session: Session) -> tuple[int, str, int]:
+def lock_head(session: Session) -> tuple[int, str, int]:
     """The head's (last_seq, last_hash) locked, and the highest row number. FOR UPDATE on PostgreSQL:
     a second worker waits here until the first commits, then reads the new head. SQLite ignores it;
     there the transaction began IMMEDIATE and already holds the database's single write lock. Plain
-    statements, not ORM ones: this runs once per batch of decisions."""
+    statements, not ORM ones: this runs once per batch of decisions (a batch that takes other locks
+    before its log rows takes this one first: see central.decisions.ledger)."""
     head = session.execute(_READ_HEAD).first()
     if head is None:
         ensure_head(session)
@@ -73,7 +74,7 @@ def _lock_head(session: Session) -> tuple[int, str, int]:
 
 
 def append_entries(
-    session: Session, entries: Sequence[Any], *, commit: bool = False, with_rows: Sequence[SQLModel] = ()
+    session: Session, entries: Sequence[Any], *, commit: bool = False, with_rows: Sequence[writes.Other] = ()
 ) -> None:
     """Link a batch of rows to the chain in order, under ONE lock of the head, and insert them together.
 
@@ -84,13 +85,14 @@ def append_entries(
     update, not one per scan; the numbers are taken under that lock, not from a database sequence (a
     round trip per batch on PostgreSQL). ``commit``: the transaction ends here, and on PostgreSQL its
     COMMIT goes in the same round trip as the insert (nothing is added after the rows). ``with_rows``:
-    rows of other tables decided with these (fever alerts, incidents; table objects the session does
-    not hold), inserted first in the same transaction and, committing on PostgreSQL, the same query.
+    rows of other tables decided with these (household-day claims, fever alerts, incidents; see
+    :func:`writes.other`), inserted first, under the head's lock, in the same transaction and,
+    committing on PostgreSQL, the same query: one that fails a unique key fails the whole query.
     """
     if not entries:
         writes.write(session, [], "", commit=commit, with_rows=with_rows)
         return
-    head_seq, prev, last_row = _lock_head(session)
+    head_seq, prev, last_row = lock_head(session)
     rows = []
     for entry in entries:
         entry.prev_hash = prev

@@ -1,5 +1,6 @@
 """Writing a linked batch of entry-log rows: the rows, the chain head's move, the rows of other tables
-decided with them (fever alerts, incidents) and, when the caller ends its transaction here, the commit.
+decided with them (household-day claims, fever alerts, incidents) and, when the caller ends its
+transaction here, the commit.
 
 SQLite: one short insert executed for every row, the head's update, the other rows as plain inserts.
 PostgreSQL, where every statement is a round trip: the rows as one JSON text read back by
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from psycopg import ClientCursor
@@ -54,6 +55,13 @@ def _append_statement() -> Any:
 
 _APPEND = _append_statement()
 _INSTANTS = tuple(c.name for c in _LOG.c if isinstance(c.type, UTCDateTime))
+Other = tuple[Table, Mapping[str, Any]]  # a row of another table: every column but a generated key
+
+
+def other(row: SQLModel) -> Other:
+    """A table object (a fever alert, an incident) as a row to insert with the batch."""
+    table = _table(row)
+    return table, {c.name: getattr(row, c.name) for c in _written(table)}
 
 
 def _as_json(rows: list[dict[str, Any]], dialect: Dialect) -> str:
@@ -71,7 +79,7 @@ def write(
     head_hash: str,
     *,
     commit: bool,
-    with_rows: Sequence[SQLModel],
+    with_rows: Sequence[Other],
 ) -> None:
     """Insert ``rows`` (every column of the log's rows, ``seq`` included, already linked), move the
     head to the last of them (``head_hash``: its hash) and insert ``with_rows`` first; ``commit``: end
@@ -94,15 +102,17 @@ def write(
         session.commit()
 
 
-def _insert(session: Session, rows: Sequence[SQLModel]) -> None:
-    # rows of other tables, as plain statements: the ORM's unit of work cost a small batch with a
-    # fever a millisecond and a round trip per table
-    for row in rows:
-        table = _table(row)
-        session.execute(insert(table), {c.name: getattr(row, c.name) for c in _written(table)})
+def _insert(session: Session, rows: Sequence[Other]) -> None:
+    # rows of other tables, as plain statements (one per table, in order of first appearance): the
+    # ORM's unit of work cost a small batch with a fever a millisecond and a round trip per table
+    by_table: dict[Table, list[Mapping[str, Any]]] = {}
+    for table, values in rows:
+        by_table.setdefault(table, []).append(values)
+    for table, values_of in by_table.items():
+        session.execute(insert(table), values_of)
 
 
-def _append_and_commit(session: Session, params: dict[str, Any], with_rows: Sequence[SQLModel]) -> None:
+def _append_and_commit(session: Session, params: dict[str, Any], with_rows: Sequence[Other]) -> None:
     # the inserts and COMMIT as one simple-protocol query, the values quoted by psycopg itself
     # (client-side binding escapes them as the server reads them): a round trip each was a seventh of
     # a small batch's. A failed insert stops the query before its COMMIT; the error reaches the
@@ -113,9 +123,8 @@ def _append_and_commit(session: Session, params: dict[str, Any], with_rows: Sequ
     driver: Any = connection.connection.driver_connection
     quote = ClientCursor(driver).mogrify
     statements = []
-    for row in with_rows:
-        table = _table(row)
-        values = {c.name: _stored(c, getattr(row, c.name), dialect) for c in _written(table)}
+    for table, row in with_rows:
+        values = {c.name: _stored(c, row[c.name], dialect) for c in _written(table)}
         statements.append(quote(_insert_sql(dialect, table), values))
     text, defaults = _append_sql(dialect)
     statements += [quote(text, {**defaults, **params}), "COMMIT"]

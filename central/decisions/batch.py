@@ -5,7 +5,8 @@ reconciliation row an offline copy would add), which also reads the registry's r
 of events already logged (resends) are read whole by a second one, only when there are any; rows
 decided in the batch are seen by later events of the same batch (a QoS 1 redelivery next to its
 original); the entry-log rows are chained and inserted together at the end, under one lock of the
-chain head.
+chain head, with the batch's household-day claims and fever rows; on PostgreSQL one query does that
+and commits.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
+from central.audit import writes
 from central.audit.canonical import CONTENT_FIELDS
-from central.audit.chain import append_entries
-from central.decisions.ledger import flush_claims
+from central.audit.chain import append_entries, lock_head
+from central.decisions.ledger import ClaimLost, claim_conflict, claims_late, take_claims
 from central.models.base import any_of, built
-from central.models.journal import EntryEvent
+from central.models.journal import EntryEvent, HouseholdDay
 from central.models.revision import revision_now
 
 
@@ -48,6 +51,7 @@ class NewEntry(SimpleNamespace):
 
 
 _TABLE = EntryEvent.__table__  # type: ignore[attr-defined]
+_DAYS = HouseholdDay.__table__  # type: ignore[attr-defined]
 
 
 def _logged_with_revision(matching: Any) -> Any:
@@ -91,9 +95,22 @@ class Batch:
         self.rows.append((self.position, len(self.rows), row))
         self._known[row.event_id] = row
 
+    def days_read(self) -> None:
+        """Call once the batch's household days are read: a batch that claims days as it decides (not
+        deferring them to :meth:`finish`) locks the chain head now, before any day (the lock order)."""
+        if not claims_late(self.session):
+            lock_head(self.session)
+
     def finish(self) -> None:
-        """Insert the batch's household-day claims, then chain and insert every row of the batch in the
-        order its events arrived, and commit."""
-        flush_claims(self.session)
+        """Chain and insert every row of the batch in the order its events arrived, with its
+        household-day claims and fever rows, and commit. :class:`ClaimLost` when a day the batch read
+        free was claimed by another transaction meanwhile (nothing of the batch is kept)."""
+        claims = [(_DAYS, claim) for claim in take_claims(self.session)]
         rows = [row for _, _, row in sorted(self.rows, key=lambda r: r[:2])]
-        append_entries(self.session, rows, commit=True, with_rows=self.with_rows)
+        others = claims + [writes.other(row) for row in self.with_rows]
+        try:
+            append_entries(self.session, rows, commit=True, with_rows=others)
+        except IntegrityError as exc:
+            if claims and claim_conflict(exc):
+                raise ClaimLost(f"a household day of {len(claims)} claimed concurrently") from exc
+            raise

@@ -4,10 +4,15 @@ Never read-then-write in Python: two workers (or two gates) in the same second w
 "free" and both win. The database's unique key or conditional update decides instead.
 
 A batch of decisions (central.decisions.batch) reads its households' days in one statement when it
-begins (:func:`read_days`) and makes its claims on days it read free in one statement when it ends
-(:func:`flush_claims`), still inside its transaction and before any answer exists. Should one of
-them turn out taken after all (another worker committed it in between), the batch rolls back and is
-decided again claim by claim (:class:`ClaimLost`).
+begins (:func:`read_days`) and inserts its claims on days it read free when it ends
+(:func:`take_claims`): plain inserts in the query that appends its log rows and commits, before any
+answer exists. Should one of them turn out taken after all (another worker committed it in between),
+the day's unique key fails that query before its COMMIT, and the batch rolls back and is decided
+again claim by claim (:class:`ClaimLost`).
+
+Lock order: a batch's deferred claims are inserted while it holds the chain head (locked for its
+log rows), so a batch that claims as it decides locks the head first (:func:`claims_late`): every
+transaction takes the head before any household day, and none waits in a circle.
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from central.decisions.cache import NoCache, RegistryCache
 from central.models.base import any_of, built, dialect_insert
-from central.models.journal import HouseholdDay
+from central.models.journal import DAY_KEY, HouseholdDay
 from central.models.registry import Pass, Person
 from gatecore.masking import mask_name
 from gatecore.policy import DayClaim, Holder
@@ -52,7 +58,7 @@ def read_days(
 ) -> None:
     """Who holds each of the (household, local date) ``days``, in one statement for those ``cache``
     does not know: the holders are remembered, the others read free, so that deciding the batch reads
-    none of them again. With ``claim_late``, claims on a day read free wait for :func:`flush_claims`."""
+    none of them again. With ``claim_late``, claims on a day read free wait for :func:`take_claims`."""
     if isinstance(cache, NoCache):
         return  # nothing would be remembered: every day is read, and claimed, as it is decided
     book = DayBook() if claim_late else None  # claiming as it decides, the batch needs no book
@@ -121,22 +127,27 @@ def _read_free(session: Session, household_id: int, local_date: date) -> DayBook
     return book if book is not None and (household_id, local_date) in book.free else None
 
 
-def flush_claims(session: Session) -> None:
-    """Insert the batch's claims on days it read free, in one statement (the caller commits after);
-    :class:`ClaimLost` when any of them is held by someone else by now."""
+def claims_late(session: Session) -> bool:
+    """Whether the open batch defers its claims on days it read free (else it claims as it decides)."""
+    return _BOOK in session.info
+
+
+def take_claims(session: Session) -> list[dict[str, Any]]:
+    """The batch's claims on days it read free, in one lock order, as household-day rows to insert
+    with its log rows (plain inserts: a day taken meanwhile fails them, see :func:`claim_conflict`)."""
     book = session.info.pop(_BOOK, None)
-    if book is None or not book.claims:
-        return
-    claims = sorted(book.claims, key=lambda v: (v["household_id"], v["local_date"]))  # one lock order
-    statement = _claiming(dialect_insert(session, HouseholdDay).values(claims)).returning(
-        _DAYS.c.household_id, _DAYS.c.local_date, _DAYS.c.person_id
-    )
-    held = {(h, d): p for h, d, p in session.execute(statement)}
-    lost = [v for v in claims if held[(v["household_id"], v["local_date"])] != v["person_id"]]
-    if lost:
-        raise ClaimLost(
-            f"{len(lost)} household day(s) claimed concurrently, e.g. household {lost[0]['household_id']}"
-        )
+    if book is None:
+        return []
+    return sorted(book.claims, key=lambda v: (v["household_id"], v["local_date"]))
+
+
+def claim_conflict(exc: IntegrityError) -> bool:
+    """Whether ``exc`` is a household day's unique key: a day the batch read free was claimed by
+    someone else before the batch's claims were inserted."""
+    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    if constraint is not None:  # PostgreSQL names it
+        return bool(constraint == DAY_KEY)
+    return "household_day.household_id" in str(exc.orig)  # SQLite names the columns
 
 
 _CLAIMS: dict[str, Any] = {}  # the claim statement by dialect, built once

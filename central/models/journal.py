@@ -15,12 +15,14 @@ from sqlmodel import Field, Session, SQLModel
 
 from central.models.base import UTCDateTime, dialect_insert
 
+DAY_KEY = "uq_household_day"  # the unique key a household day's claim stands on
+
 
 class HouseholdDay(SQLModel, table=True):
     """Household H is used on local date D by person P: the unique key makes the claim atomic."""
 
     __tablename__ = "household_day"
-    __table_args__ = (UniqueConstraint("household_id", "local_date", name="uq_household_day"),)
+    __table_args__ = (UniqueConstraint("household_id", "local_date", name=DAY_KEY),)
 
     id: int | None = Field(default=None, primary_key=True)
     household_id: int = Field(foreign_key="household.id")

@@ -6,6 +6,7 @@ import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
@@ -13,7 +14,7 @@ from sqlmodel import Session, select
 
 from central.audit.chain import verify_chain
 from central.decisions import batch as batch_module
-from central.decisions.cache import RegistryCache
+from central.decisions.cache import NoCache, RegistryCache
 from central.decisions.ledger import claim_day
 from central.decisions.service import DecisionService
 from central.models.db import session_scope
@@ -156,6 +157,9 @@ def test_batch_reads_and_claims_its_household_days_in_one_statement_each(
     answers = [DecisionMessage.from_json(o.payload) for o in service.handle_batch([(*s, NOW) for s in scans])]
     days = [q.split(" ", 1)[0] for q in statements if _on_days(q)]
     assert days == ["SELECT", "INSERT"], days  # not a read and a claim per household
+    if any_engine.dialect.name == "postgresql":  # the claims travel in the query that commits
+        claimed = next(q for q in statements if _on_days(q) and q.startswith("INSERT"))
+        assert "INSERT INTO entry_event" in claimed and claimed.endswith("COMMIT")
     # the household of three: the first member takes the day, the second is refused naming her
     verdicts = [(a.verdict, a.reason) for a in answers]
     assert verdicts == [(Verdict.ALLOW, Reason.OK)] * 7 + [(Verdict.DENY, Reason.HOUSEHOLD_DAY_USED)]
@@ -180,18 +184,18 @@ def test_day_taken_after_the_batch_read_it_free_is_decided_again(
     """Another worker commits a claim between the batch's read of the day and its claim: the batch
     rolls back, is decided again claim by claim, and the gate hears who holds the day."""
     world = build_world(pg_engine, keyring)
-    real_flush, flushes = batch_module.flush_claims, []
+    real_take, flushes = batch_module.take_claims, []
 
-    def flush_after_a_rival(session: Session) -> None:
+    def take_after_a_rival(session: Session) -> list[dict[str, Any]]:
         if not flushes:  # the rival: li, at another gate, on its own connection, committed
             with session_scope(pg_engine) as rival:
                 assert (
                     claim_day(rival, DayClaim(world.household_id, DAY, world.people["li"]), "rival") is None
                 )
         flushes.append(session)
-        real_flush(session)
+        return real_take(session)
 
-    monkeypatch.setattr(batch_module, "flush_claims", flush_after_a_rival)
+    monkeypatch.setattr(batch_module, "take_claims", take_after_a_rival)
     service = DecisionService(pg_engine, keyring)
     out = service.handle(
         *world.scan("zhang", at=datetime(2026, 11, 23, 2, tzinfo=UTC)), datetime(2026, 11, 23, 2, tzinfo=UTC)
@@ -235,3 +239,26 @@ def test_a_one_time_pass_is_marked_used_at_its_decision_and_refused_after(
         assert used is not None and used.used_at == first_at  # the instant it was judged, as UTC
     again = DecisionMessage.from_json(service.handle(*world.scan(token, at=again_at), again_at)[0].payload)
     assert (again.verdict, again.reason) == (Verdict.DENY, Reason.VISITOR_PASS_USED)
+
+
+@pytest.mark.parametrize(
+    "cache", [RegistryCache, NoCache], ids=["claims-with-the-log-rows", "claims-as-decided"]
+)
+def test_a_batch_locks_the_chain_head_before_any_household_day(
+    pg_engine: Engine, keyring: KeyRing, cache: Callable[[], RegistryCache]
+) -> None:
+    """One lock order for every batch, head first: a batch that claims a day and then waits for the head
+    while another holds the head and waits for that day would deadlock (PostgreSQL breaks it after a
+    second, and the batch is decided one event at a time)."""
+    world = build_world(pg_engine, keyring)
+    statements: list[str] = []
+    event.listen(pg_engine, "before_cursor_execute", lambda *a: statements.append(" ".join(a[2].split())))
+    answer = DecisionMessage.from_json(
+        DecisionService(pg_engine, keyring, cache()).handle(*world.scan("zhang"), NOW)[0].payload
+    )
+    assert answer.verdict == Verdict.ALLOW
+    head = next(i for i, q in enumerate(statements) if "FROM chain_head" in q and "FOR UPDATE" in q)
+    claim = next(i for i, q in enumerate(statements) if "INTO household_day" in q)
+    assert head <= claim, statements[head : claim + 1]
+    with session_scope(pg_engine) as s:
+        assert [d.person_id for d in s.exec(select(HouseholdDay)).all()] == [world.people["zhang"]]
