@@ -7,30 +7,21 @@ import enum
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from gatecore.messages import DecisionMessage, GateConfig, GateStatus, OfflineDecision, ScanEvent, Temperature
+from gatecore.messages import (  # noqa: F401  (the device health values are the wire's: re-exported)
+    CameraHealth,
+    DecisionMessage,
+    GateConfig,
+    GateStatus,
+    OfflineDecision,
+    ScanEvent,
+    Temperature,
+    ThermometerHealth,
+)
 
 if TYPE_CHECKING:
     import numpy as np
 
     from gate_agent.views import DisplayView
-
-
-class CameraHealth(enum.StrEnum):
-    """What the camera reports of itself (carried in GateStatus.camera)."""
-
-    OK = "ok"
-    NO_SIGNAL = "no_signal"
-    FROZEN = "frozen"
-
-
-class ThermometerHealth(enum.StrEnum):
-    """What the thermometer reader reports (carried in GateStatus.thermometer)."""
-
-    OK = "ok"
-    SILENT = "silent"
-    GARBAGE = "garbage"
-    STUCK = "stuck"
-    UNPLUGGED = "unplugged"
 
 
 class Fault(enum.StrEnum):

@@ -6,6 +6,7 @@ Each message is a frozen dataclass with ``to_json()`` and a strict ``from_json()
 
 from __future__ import annotations
 
+import enum
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -33,10 +34,32 @@ from gatecore.wire import (  # noqa: F401  (MessageError, event_id_of and the li
     _load,
     _time,
     event_id_of,
+    seq_of,
+    shown,
 )
 
 CONFIG_VERSION = 2  # the retained gate config gained the registry facts (see GateConfig)
 SYMPTOMS = ("cough", "other")  # what a guard can mark at the gate (seed 003: 发烧咳嗽者)
+
+
+class CameraHealth(enum.StrEnum):
+    """What the camera reports of itself (GateStatus.camera)."""
+
+    OK = "ok"
+    NO_SIGNAL = "no_signal"
+    FROZEN = "frozen"
+    UNKNOWN = "unknown"  # not heard from yet
+
+
+class ThermometerHealth(enum.StrEnum):
+    """What the thermometer reader reports (GateStatus.thermometer)."""
+
+    OK = "ok"
+    SILENT = "silent"
+    GARBAGE = "garbage"
+    STUCK = "stuck"
+    UNPLUGGED = "unplugged"
+    UNKNOWN = "unknown"  # not heard from yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +121,7 @@ class ScanEvent:
         seq = _counter(d, "seq")
         direction = _field(d, "direction", str)
         if direction not in ("in", "out"):
-            raise MessageError(f"direction must be 'in' or 'out', not {direction!r}")
+            raise MessageError(f"direction must be 'in' or 'out', not {shown(direction)}")
         t = _field(d, "temperature", dict)
         temperature = Temperature(celsius=_celsius(t), status=_enum(t, "status", SensorStatus))
         off = _field(d, "offline", dict, optional=True)
@@ -139,7 +162,7 @@ def _symptoms(data: dict[str, Any]) -> tuple[str, ...]:
     raw = _field(data, "symptoms", list, optional=True) or []
     unknown = [x for x in raw if x not in SYMPTOMS]
     if unknown:
-        raise MessageError(f"symptoms has unknown value(s) {unknown!r}; known: {', '.join(SYMPTOMS)}")
+        raise MessageError(f"symptoms has unknown value(s) {shown(unknown)}; known: {', '.join(SYMPTOMS)}")
     if len(set(raw)) != len(raw):
         raise MessageError("symptoms lists a value twice")
     return tuple(raw)
@@ -206,8 +229,8 @@ class GateStatus:
 
     gate_id: str
     state: str  # online | offline
-    camera: str = "unknown"  # ok | no_signal | frozen | unknown
-    thermometer: str = "unknown"  # ok | silent | garbage | stuck | unplugged | unknown
+    camera: str = CameraHealth.UNKNOWN.value  # a CameraHealth value
+    thermometer: str = ThermometerHealth.UNKNOWN.value  # a ThermometerHealth value
     outbox: int = 0
     at: datetime | None = None
     policy_version: int = 0
@@ -224,12 +247,13 @@ class GateStatus:
         d = _load(payload, "status")
         state = _field(d, "state", str)
         if state not in ("online", "offline"):
-            raise MessageError(f"state must be online or offline, not {state!r}")
+            raise MessageError(f"state must be online or offline, not {shown(state)}")
         return cls(
             gate_id=_gate_id(d),
             state=state,
-            camera=_field(d, "camera", str),
-            thermometer=_field(d, "thermometer", str),
+            # one of the known values: the text is stored, shown and logged as it comes
+            camera=_enum(d, "camera", CameraHealth).value,
+            thermometer=_enum(d, "thermometer", ThermometerHealth).value,
             outbox=_counter(d, "outbox"),
             at=_time(d, "at", optional=True),
             policy_version=_counter(d, "policy_version"),

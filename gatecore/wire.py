@@ -38,9 +38,9 @@ def _load(payload: bytes, kind: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise MessageError("payload is not a JSON object")
     if data.get("v") != VERSION:
-        raise MessageError(f"unsupported message version {data.get('v')!r}")
+        raise MessageError(f"unsupported message version {shown(data.get('v'))}")
     if data.get("type") != kind:
-        raise MessageError(f"expected type {kind!r}, got {data.get('type')!r}")
+        raise MessageError(f"expected type {kind!r}, got {shown(data.get('type'))}")
     return data
 
 
@@ -56,6 +56,20 @@ def _json(payload: bytes, what: str) -> Any:
 
 
 _EVENT_ID_TEXT = re.compile(rb'"event_id"\s*:\s*"([0-9a-fA-F-]{32,36})"')
+
+
+def seq_of(payload: bytes) -> int | None:
+    """The gate's number of a scan payload that failed to parse, when it holds a readable one."""
+    if len(payload) > MAX_PAYLOAD:
+        return None
+    try:
+        data = _json(payload, "payload")
+    except MessageError:
+        return None
+    raw = data.get("seq") if isinstance(data, dict) else None
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= MAX_COUNTER:
+        return None
+    return raw
 
 
 def event_id_of(payload: bytes) -> str | None:
@@ -131,7 +145,7 @@ def _time(data: dict[str, Any], name: str, *, optional: bool = False) -> datetim
     try:
         value = datetime.fromisoformat(raw)
     except ValueError:
-        raise MessageError(f"field {name!r} is not an ISO 8601 time: {raw!r}") from None
+        raise MessageError(f"field {name!r} is not an ISO 8601 time: {shown(raw)}") from None
     if value.tzinfo is None:
         raise MessageError(f"field {name!r} has no UTC offset")
     try:
@@ -143,18 +157,26 @@ def _time(data: dict[str, Any], name: str, *, optional: bool = False) -> datetim
     return value
 
 
+def shown(value: Any, limit: int = 60) -> str:
+    """A value as a reason quotes it: its repr, cut to ``limit`` characters (a reason is stored and
+    logged; a payload's 8 KiB string must not become an 8 KiB log line)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _enum(data: dict[str, Any], name: str, enum_type: Any) -> Any:
     raw = _field(data, name, str)
     try:
         return enum_type(raw)
     except ValueError:
-        raise MessageError(f"field {name!r} has unknown value {raw!r}") from None
+        known = ", ".join(str(m.value) for m in enum_type)
+        raise MessageError(f"field {name!r} has unknown value {shown(raw)}; known: {known}") from None
 
 
 def _gate_id(data: dict[str, Any]) -> str:
     gate_id = _field(data, "gate_id", str)
     if not valid_gate_id(gate_id):
-        raise MessageError(f"invalid gate id {gate_id!r}")
+        raise MessageError(f"invalid gate id {shown(gate_id)}")
     return gate_id
 
 
@@ -163,7 +185,7 @@ def _event_id(data: dict[str, Any]) -> str:
     try:
         return str(uuid.UUID(raw))
     except ValueError:
-        raise MessageError(f"event_id {raw!r} is not a UUID") from None
+        raise MessageError(f"event_id {shown(raw)} is not a UUID") from None
 
 
 def _dump(obj: Any, kind: str) -> bytes:

@@ -9,15 +9,16 @@ from sqlalchemy import Engine
 
 from central.models.db import session_scope
 from central.models.journal import RejectedMessage
-from gatecore.messages import MAX_PAYLOAD
+from gatecore.messages import MAX_PAYLOAD, shown
 
 logger = logging.getLogger(__name__)
 
 
 def store_rejected(engine: Engine, topic: str, payload: bytes, reason: str, received_at: datetime) -> None:
     """Record a refused payload (its first 8 KiB) in its own transaction."""
-    # the reason names the field at fault, never the payload's content, so it is safe to log
-    logger.warning("rejected %d bytes on %s: %s", len(payload), topic, reason)
+    # the reason names the field at fault and quotes values cut short and escaped (never the payload);
+    # the topic is a publisher's text too: quoted, a newline in it cannot start a log line of its own
+    logger.warning("rejected %d bytes on %s: %s", len(payload), shown(topic, 200), reason)
     with session_scope(engine) as session:
         session.add(
             RejectedMessage(

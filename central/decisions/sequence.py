@@ -9,6 +9,9 @@ highest number seen per gate; a jump past it opens a gap, a late copy inside a g
 a number at or below the high mark that fills no gap is a regression: the gate's outbox was lost,
 its SD card replaced or its data restored from an old backup. A regression starts a new run of
 numbers, so the gate's next events are not flagged again; the old run's gaps stay to be explained.
+
+A number whose event central received and refused (a dead letter: damaged, or failing the schema)
+arrived: it is no gap. The dead letter says why it was refused, and the gate was answered ``refer``.
 """
 
 from __future__ import annotations
@@ -26,10 +29,12 @@ from sqlmodel import Session, col, select
 
 from central.audit.gaps import GAP, REGRESSION
 from central.models.base import dialect_insert, one_of, utc
-from central.models.journal import EntryEvent, GateSequence, SequenceGap
+from central.models.journal import EntryEvent, GateSequence, RejectedMessage, SequenceGap
+from gatecore import topics
+from gatecore.messages import seq_of
 
 logger = logging.getLogger(__name__)
-
+REFUSED_WITHIN = timedelta(days=1)  # how far back a refused neighbour of a gap is looked for
 
 CURSOR = ""  # the gate_sequence row whose high_seq is the last entry-log seq read (no gate has this id)
 
@@ -113,8 +118,9 @@ def track(session: Session, mark: Mark, seq: int, event_id: str, campus_id: int 
     gate_id = mark.gate_id
     if seq > mark.high_seq:
         if seq > mark.high_seq + 1:
-            _add(session, mark, GAP, mark.high_seq + 1, seq - 1, event_id, campus_id, at)
-            logger.warning("gate %s: seqs %d..%d never arrived", gate_id, mark.high_seq + 1, seq - 1)
+            for first, last in _never_arrived(session, gate_id, mark.high_seq + 1, seq - 1, at):
+                _add(session, mark, GAP, first, last, event_id, campus_id, at)
+                logger.warning("gate %s: seqs %d..%d never arrived", gate_id, first, last)
         mark.high_seq = seq
     elif not _fill(session, mark, seq):
         _add(session, mark, REGRESSION, seq, mark.high_seq, event_id, campus_id, at)
@@ -126,6 +132,29 @@ def track(session: Session, mark: Mark, seq: int, event_id: str, campus_id: int 
         )
         mark.run, mark.high_seq = mark.run + 1, seq
     mark.updated_at, mark.moved = at, True
+
+
+def _never_arrived(
+    session: Session, gate_id: str, first: int, last: int, at: datetime
+) -> list[tuple[int, int]]:
+    """The runs of ``first..last`` that did not arrive: the numbers of events refused as dead letters
+    (received within a day before ``at``) are taken out. Read only when a gap opens, which is rare."""
+    refused_at = session.execute(
+        select(RejectedMessage.payload).where(
+            RejectedMessage.topic == topics.gate_events(gate_id),
+            col(RejectedMessage.received_at) >= at - REFUSED_WITHIN,
+        )
+    ).scalars()
+    refused = sorted({n for n in map(seq_of, refused_at) if n is not None and first <= n <= last})
+    runs, start = [], first
+    for n in refused:
+        if n > start:
+            runs.append((start, n - 1))
+        start = n + 1
+        logger.info("gate %s: seq %d arrived and was refused (a dead letter), not missing", gate_id, n)
+    if start <= last:
+        runs.append((start, last))
+    return runs
 
 
 def _lock_marks(session: Session, gate_ids: list[str], at: datetime) -> dict[str, Mark]:

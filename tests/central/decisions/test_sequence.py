@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
@@ -13,6 +14,8 @@ from central.models.journal import SequenceGap
 from central.office import dashboard
 from central.office.reports import build_content
 from central.office.reports_render import _sequence_gaps
+from gatecore.messages import DecisionMessage
+from gatecore.reasons import Reason
 from tests.central.conftest import NOW, World
 
 RECEIVED = NOW + timedelta(milliseconds=40)
@@ -90,3 +93,17 @@ def test_rows_received_a_moment_ago_wait_for_the_next_pass(world: World) -> None
         assert catch_up(s, settle_s=60) == 0  # another worker may still log its neighbours
     with session_scope(world.engine) as s:
         assert catch_up(s) == 1
+
+
+def test_an_event_received_and_refused_arrived_and_is_no_gap(world: World) -> None:
+    """Seqs 3 and 5 reach central damaged: each is a dead letter answered ``refer``, not a number that
+    never arrived. Seq 7 never comes: that one is the gap."""
+    send(world, 1, 2)
+    for seq in (3, 5):
+        topic, payload = world.scan("staff", seq=seq)
+        damaged = json.loads(payload)
+        damaged["temperature"]["celsius"] = float("nan")  # the schema refuses it
+        [answer] = world.service.handle(topic, json.dumps(damaged).encode(), RECEIVED)
+        assert DecisionMessage.from_json(answer.payload).reason == Reason.EVENT_REFUSED
+    send(world, 4, 6, 8)
+    assert gaps(world) == [("gap", 7, 7)]

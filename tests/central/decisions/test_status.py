@@ -193,3 +193,37 @@ def test_a_batch_keeps_each_gates_transitions_and_refuses_only_its_bad_message(w
     with session_scope(e) as s:
         [dead] = s.exec(select(RejectedMessage)).all()
         assert dead.topic == topics.gate_status(g)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("camera", "ok\n2026-11-29 16:00:00,000 CRITICAL central.audit: chain intact (forged)"),
+        ("thermometer", "x" * 7000),
+        ("camera", "OK"),
+    ],
+)
+def test_a_status_with_a_device_state_the_protocol_does_not_know_is_a_dead_letter(
+    world: World, caplog: pytest.LogCaptureFixture, field: str, value: str
+) -> None:
+    """A stolen gate's status text never reaches the log or the gate's row: only the known device
+    states are stored, and the dead letter's reason quotes the value cut short."""
+    e, g = world.engine, world.gate_id
+    _send(e, g, "online", NOW, gate_at=NOW)
+    fields = {"camera": "ok", "thermometer": "ok", field: value}
+    payload = GateStatus(g, "online", at=NOW, **fields).to_json()  # type: ignore[arg-type]
+    with caplog.at_level("DEBUG"):
+        assert record_status(e, topics.gate_status(g), payload, NOW + timedelta(minutes=1)) is None
+    assert (_state(e, g).camera, _state(e, g).thermometer) == ("ok", "ok")
+    with session_scope(e) as s:
+        [dead] = s.exec(select(RejectedMessage)).all()
+    assert dead.reason.startswith(f"field '{field}' has unknown value ")
+    assert dead.reason.endswith("known: " + ", ".join(GATE_STATES[field])), dead.reason
+    assert len(dead.reason) < 200
+    assert not any("forged" in r.getMessage() or "x" * 100 in r.getMessage() for r in caplog.records)
+
+
+GATE_STATES = {
+    "camera": ["ok", "no_signal", "frozen", "unknown"],
+    "thermometer": ["ok", "silent", "garbage", "stuck", "unplugged", "unknown"],
+}
