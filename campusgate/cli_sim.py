@@ -68,6 +68,8 @@ def _sim_fleet(args: argparse.Namespace) -> int:
             visitors=0 if args.prepare else visitors_needed(options),
             database_url=args.database_url,
             data_dir=Path(args.data_dir) if args.data_dir else None,
+            # a run writes gates, passes and log rows: say where, as every command does
+            say=lambda where: print(f"campusgate: {where}", file=sys.stderr),
         )
     except (MixError, FleetSetupError, ValueError) as exc:
         print(f"refused: {exc}", file=sys.stderr)

@@ -8,6 +8,7 @@ and reads the seeded passes' QR texts, signed with central's own keys.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -54,12 +55,20 @@ def prepare_plan(
 
 
 def plan_from_settings(
-    *, gates: int, visitors: int, database_url: str | None = None, data_dir: Path | None = None
+    *,
+    gates: int,
+    visitors: int,
+    database_url: str | None = None,
+    data_dir: Path | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> FleetPlan:
     """The plan for the central whose settings come from ``CAMPUSGATE_*`` (or these overrides):
-    the fleet must use central's database and data dir, whose keys sign the passes."""
+    the fleet must use central's database and data dir, whose keys sign the passes. ``say`` is
+    told which data directory and database, before anything is written there."""
     overrides: dict[str, Any] = {"database_url": database_url, "data_dir": data_dir}
     settings = CentralSettings(**{k: v for k, v in overrides.items() if v is not None})
+    if say is not None:
+        say(settings.where())
     engine = make_engine(settings.database_url)
     try:
         create_all(engine)

@@ -152,7 +152,13 @@ def test_the_command_prepares_the_gates_and_refuses_what_it_cannot_run(tmp_path:
 
     where = ["--database-url", f"sqlite:///{tmp_path}/c.db", "--data-dir", str(tmp_path)]
     assert main(["sim", "fleet", "--gates", "4", "--prepare", *where]) == 0
-    assert "4 fleet gates registered (wucheng-fleet-0001" in capsys.readouterr().out
+    said = capsys.readouterr()
+    assert "4 fleet gates registered (wucheng-fleet-0001" in said.out
+    # it writes there: it says where, as every command does
+    assert (
+        f"campusgate: data directory {tmp_path} (CAMPUSGATE_DATA_DIR); database sqlite:///{tmp_path}/c.db"
+        in said.err
+    )
     nobody = f"127.0.0.1:{free_port()}"
     for args, reason in [
         (["--broker", "nohost"], "expected host:port"),
