@@ -176,6 +176,9 @@ class DecisionService:
         concurrent = lost = False
         while True:
             collisions: list[tuple[_Incoming, str]] = []
+            altered: list[
+                tuple[_Incoming, str]
+            ] = []  # resends that differ: answered, and kept as dead letters
             out: list[Outgoing] = []
             try:
                 with session_scope(self.engine) as session:
@@ -197,6 +200,9 @@ class DecisionService:
                         if stored is None:
                             answers[i] = self._decide(batch, event, at)
                         elif stored.gate_id == event.gate_id:
+                            differs = _altered(stored, event)
+                            if differs:
+                                altered.append((incoming, differs))
                             answers[i] = [
                                 Outgoing(
                                     topics.gate_decisions(event.gate_id),
@@ -225,6 +231,8 @@ class DecisionService:
             self.cache.committed(session)
             metrics.count_decisions(batch.verdicts)
             # outside that transaction: each dead letter is written in its own
+            for incoming, why in altered:  # answered as first decided; what the copy said is kept
+                self._reject(incoming.topic, incoming.payload, why, incoming.received_at)
             for incoming, why in collisions:
                 out.extend(
                     self._reject(
@@ -315,6 +323,24 @@ def _lock_order(claims: PassClaims | None) -> tuple[int, int]:
     # takes them in one global order (events of one household keep their order of arrival; the log
     # rows and the answers keep it for all)
     return (claims.household_id, claims.pass_id) if claims is not None else (0, 0)
+
+
+def _altered(stored: Logged, event: ScanEvent) -> str | None:
+    """Why a copy of a logged event is not the event logged (its number, time or reading differ),
+    or None. It is still answered with the stored decision, byte for byte, as every duplicate is;
+    the copy is kept as a dead letter, so a reading it carried (a fever) is not lost unseen."""
+    differ = [
+        name
+        for name, sent, kept in (
+            ("seq", event.seq, stored.gate_seq),
+            ("gate_time", event.gate_time, stored.gate_time),
+            ("celsius", event.temperature.celsius, stored.celsius),
+        )
+        if sent != kept
+    ]
+    if not differ:
+        return None
+    return f"event id resent with another {', '.join(differ)}: answered with its first decision"
 
 
 def _collision(stored: Logged) -> str:

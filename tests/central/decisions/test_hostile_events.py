@@ -282,3 +282,25 @@ def test_event_id_reused_by_another_gate_is_refused_not_answered_with_the_first(
     assert _counts(world.engine) == (1, 1)
     # the first gate's own resend is still a duplicate, answered byte for byte
     assert world.service.handle(*world.scan("zhang", eid=eid), RECEIVED) == first[:1]
+
+
+def test_a_resend_that_differs_is_answered_as_first_decided_and_kept_as_a_dead_letter(world: World) -> None:
+    """A copy of a logged event with another reading (39.2 °C where 36.6 was logged) gets the stored
+    answer byte for byte, as every duplicate does; the copy is kept, so the fever it carries is seen.
+    A true copy leaves nothing."""
+    eid = event_id()
+    topic, payload = world.scan("zhang", eid=eid, seq=70)
+    first = world.service.handle(topic, payload, RECEIVED)
+    assert world.service.handle(topic, payload, RECEIVED + timedelta(seconds=2)) == first[:1]
+    assert _counts(world.engine)[1] == 0
+    hotter = json.loads(payload)
+    hotter["temperature"]["celsius"] = 39.2
+    again = world.service.handle(topic, json.dumps(hotter).encode(), RECEIVED + timedelta(seconds=3))
+    assert again == first[:1]
+    assert _counts(world.engine) == (1, 1)
+    assert _last_rejection(world.engine) == (
+        "event id resent with another celsius: answered with its first decision"
+    )
+    with session_scope(world.engine) as s:
+        [kept] = s.exec(select(RejectedMessage)).all()
+    assert json.loads(kept.payload)["temperature"]["celsius"] == 39.2
