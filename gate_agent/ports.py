@@ -7,16 +7,8 @@ import enum
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from gatecore.messages import (  # noqa: F401  (the device health values are the wire's: re-exported)
-    CameraHealth,
-    DecisionMessage,
-    GateConfig,
-    GateStatus,
-    OfflineDecision,
-    ScanEvent,
-    Temperature,
-    ThermometerHealth,
-)
+from gatecore.health import CameraHealth, ThermometerHealth  # noqa: F401  (the wire's values, re-exported)
+from gatecore.messages import DecisionMessage, GateConfig, GateStatus, OfflineDecision, ScanEvent, Temperature
 
 if TYPE_CHECKING:
     import numpy as np

@@ -6,12 +6,12 @@ Each message is a frozen dataclass with ``to_json()`` and a strict ``from_json()
 
 from __future__ import annotations
 
-import enum
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from gatecore.health import CameraHealth, ThermometerHealth
 from gatecore.reasons import Reason, Verdict
 from gatecore.thermoline import SensorStatus
 from gatecore.wire import (  # noqa: F401  (MessageError, event_id_of and the limits are part of this module's API)
@@ -40,26 +40,6 @@ from gatecore.wire import (  # noqa: F401  (MessageError, event_id_of and the li
 
 CONFIG_VERSION = 2  # the retained gate config gained the registry facts (see GateConfig)
 SYMPTOMS = ("cough", "other")  # what a guard can mark at the gate (seed 003: 发烧咳嗽者)
-
-
-class CameraHealth(enum.StrEnum):
-    """What the camera reports of itself (GateStatus.camera)."""
-
-    OK = "ok"
-    NO_SIGNAL = "no_signal"
-    FROZEN = "frozen"
-    UNKNOWN = "unknown"  # not heard from yet
-
-
-class ThermometerHealth(enum.StrEnum):
-    """What the thermometer reader reports (GateStatus.thermometer)."""
-
-    OK = "ok"
-    SILENT = "silent"
-    GARBAGE = "garbage"
-    STUCK = "stuck"
-    UNPLUGGED = "unplugged"
-    UNKNOWN = "unknown"  # not heard from yet
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-_GATE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_GATE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")  # whole: fullmatch (a "$" would let "id\n" in)
 ALL_EVENTS = "gates/+/events"
 ALL_STATUS = "gates/+/status"
 ALL_DECISIONS = "gates/+/decisions"  # every gate's answers (monitoring, benchmarks)
@@ -15,7 +15,7 @@ SHARED_GROUP = "central"
 
 def valid_gate_id(gate_id: str) -> bool:
     """Gate ids are lower-case slugs, so they cannot smuggle '+', '#' or '/' into a topic."""
-    return bool(_GATE_ID.match(gate_id))
+    return bool(_GATE_ID.fullmatch(gate_id))
 
 
 def _gate(gate_id: str, leaf: str) -> str:

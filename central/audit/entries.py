@@ -6,16 +6,16 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import BeforeValidator
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, func, select
 
 from central.audit.spreadsheet import safe_row
-from central.models.base import DbId, utc  # a query time without an offset is UTC, the log's own time base
+from central.models.base import DbId, SearchTime, utc  # a query time without an offset is UTC
 from central.models.journal import EntryEvent
-from gatecore.reasons import REASONS, Reason
+from gatecore.reasons import REASONS, Reason, Verdict
 
 CSV_BATCH = 1000
 CSV_COLUMNS = (
@@ -47,19 +47,30 @@ CSV_COLUMNS = (
 )
 
 
+def _code(value: object) -> object:
+    """A code as the log writes it (lower case): an auditor typing DENY means deny."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+# a verdict or reason the log never holds is refused, naming the codes it does (an unknown code
+# would match nothing, and an empty answer reads as "no refusals")
+VerdictCode = Annotated[Verdict, BeforeValidator(_code)]
+ReasonCode = Annotated[Reason, BeforeValidator(_code)]
+
+
 @dataclass(frozen=True, slots=True)
 class EntryFilter:
     """Every way the office narrows the log; ``since`` inclusive, ``until`` exclusive (receive time)."""
 
-    since: datetime | None = None
-    until: datetime | None = None
+    since: SearchTime | None = None
+    until: SearchTime | None = None
     campus_id: DbId | None = None
     gate_id: str | None = None
     person_id: DbId | None = None
     household_id: DbId | None = None
     pass_id: DbId | None = None
-    verdict: str | None = None
-    reason: str | None = None
+    verdict: VerdictCode | None = None
+    reason: ReasonCode | None = None
     fever: bool | None = None
     override: bool | None = None
     offline: bool | None = None
@@ -103,8 +114,11 @@ def search(
 
 def iter_rows(engine: Engine, filters: EntryFilter, batch: int = CSV_BATCH) -> Iterator[EntryEvent]:
     """Matching rows oldest first, ``batch`` at a time by seq (keyset), each batch its own short session."""
+    return _rows(engine, filters.conditions(), batch)
+
+
+def _rows(engine: Engine, where: list[Any], batch: int) -> Iterator[EntryEvent]:
     after = 0
-    where = filters.conditions()
     while True:
         with Session(engine) as session:
             stmt = select(EntryEvent).where(col(EntryEvent.seq) > after, *where).order_by(col(EntryEvent.seq))
@@ -116,13 +130,20 @@ def iter_rows(engine: Engine, filters: EntryFilter, batch: int = CSV_BATCH) -> I
 
 
 def csv_stream(engine: Engine, filters: EntryFilter, batch: int = CSV_BATCH) -> Iterator[bytes]:
-    """The CSV export as UTF-8 with a BOM (so Excel reads the Chinese), one chunk per batch of rows."""
+    """The CSV export as UTF-8 with a BOM (so Excel reads the Chinese), one chunk per batch of rows.
+
+    The filters become SQL here, before the first byte: a filter that fails must fail the request, not
+    a stream already answered 200 with its header, which an auditor would read as an empty log."""
+    return _csv_chunks(iter_rows(engine, filters, batch), batch)
+
+
+def _csv_chunks(rows: Iterator[EntryEvent], batch: int) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     yield "\ufeff".encode() + _drain(buffer)
     count = 0
-    for row in iter_rows(engine, filters, batch):
+    for row in rows:
         writer.writerow(safe_row(_csv_row(row)))
         count += 1
         if count % batch == 0:

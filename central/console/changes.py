@@ -8,7 +8,6 @@ takes a time without an offset as UTC); the detail is shown as ``key=value`` tex
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,6 +17,7 @@ from sqlmodel import col, select
 
 from central.api.deps import CHANGE_READERS, ReadSession
 from central.console.web import LOCAL, PAGE, Viewer, admit, field_errors, page_offset, pager, render
+from central.models.base import SearchTime
 from central.models.changes import RegistryChange
 from central.office.changes import detail_of, search_changes
 
@@ -32,8 +32,8 @@ class ChangeFilter(BaseModel):
     entity: str | None = None
     entity_id: str | None = None
     username: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: SearchTime | None = None
+    until: SearchTime | None = None
 
     @model_validator(mode="after")
     def _local(self) -> ChangeFilter:

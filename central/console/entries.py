@@ -108,6 +108,8 @@ def entries_page(request: Request, session: ReadSession, user: Viewer) -> Respon
     offset = page_offset(query.get("offset"))
     rows, count = ([], 0) if errors else search(session, filters, limit=PAGE, offset=offset)
     form = {name: query[name] for name in FILTERS if query.get(name)}
+    # a code typed in another case (DENY) is shown as the option it chose
+    form |= {name: str(code) for name in ("verdict", "reason") if (code := getattr(filters, name))}
     return render(
         request,
         "entries.html",

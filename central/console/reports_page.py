@@ -35,6 +35,7 @@ from central.console.web import (
     refusal,
     render,
 )
+from central.models.registry import Campus
 from central.models.reports import DailyReport
 from central.models.users import User
 from central.office import reports
@@ -86,7 +87,7 @@ def listing(
         superseded=superseded,
         can_write=viewer.may(*REPORT_WRITERS),
         can_sign=viewer.may(*REPORT_SIGNERS),
-        today=datetime.now(LOCAL).date().isoformat(),
+        today=_today(session, campus_id),
         **pager(offset, found.count, campus_id=campus_id),
         **ctx,
     )
@@ -96,15 +97,14 @@ def listing(
 async def make_now(
     request: Request, session: WriteSession, user: Viewer, campus_id: IdField = None
 ) -> Response:
-    """Make today's office report now (the scheduler makes it at the due time as well)."""
+    """Make an office report now: the campus's today by default, or a day of the year before; the
+    scheduler still makes today's whole report at the due time."""
     viewer = admit(user, *REPORT_WRITERS)
     form = await form_of(request)
     campus_id = campus_id or 0  # none given: "no campus 0", as any unknown one
-    now = datetime.now(UTC)
     try:
-        day = datetime.fromisoformat(form["day"]).date() if form.get("day") else now.astimezone(LOCAL).date()
-        previous = reports.latest(session, campus_id, day, reports.OFFICE)
-        made = reports.make_report(session, campus_id, day, reports.OFFICE, now, supersedes=previous)
+        day = datetime.fromisoformat(form["day"]).date() if form.get("day") else None
+        made = reports.make_by_hand(session, campus_id, day, datetime.now(UTC))
     except (OfficeError, ValueError) as exc:
         return listing(request, session, viewer, campus_id or None, **_refused(exc))
     session.commit()
@@ -125,9 +125,7 @@ async def act(
             reports.sign(session, report_id, by=viewer.username, at=datetime.now(UTC))
             message = f"#{report_id} ✓"
         elif action == "correct":
-            if not form.get("note"):
-                raise ValueError("a correction needs a note")
-            made = reports.correct(session, report_id, at=datetime.now(UTC), note=form["note"])
+            made = reports.correct(session, report_id, at=datetime.now(UTC), note=form.get("note") or "")
             message = f"+ #{made.id} v{made.version}"
         else:
             raise ValueError(f"no action {action!r}")
@@ -137,5 +135,19 @@ async def act(
     return done(f"/console/reports?campus_id={campus_id}", message)
 
 
+def _today(session: Session, campus_id: int | None) -> str:
+    """The day the make-now form offers: the campus's own today (the office's for an unknown campus)."""
+    campus = session.get(Campus, campus_id) if campus_id else None
+    try:
+        return (
+            reports.campus_today(campus, datetime.now(UTC)) if campus else datetime.now(LOCAL).date()
+        ).isoformat()
+    except OfficeError:  # a zone the database lacks: making the report is refused, saying why
+        return datetime.now(LOCAL).date().isoformat()
+
+
 def _refused(exc: OfficeError | ValueError) -> dict[str, Any]:
-    return refusal(exc) if isinstance(exc, OfficeError) else {"error": message(str(exc))}
+    """The page again with why it was refused, under the refusal's status (a bad form field: 422)."""
+    if isinstance(exc, OfficeError):
+        return refusal(exc) | {"status_code": exc.status}
+    return {"error": message(str(exc)), "status_code": 422}

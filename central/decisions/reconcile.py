@@ -69,3 +69,28 @@ def late_offline(batch: Batch, event: ScanEvent, stored: Logged, received_at: da
     row.decision_json = answer.decode()
     batch.append(row)
     return answer
+
+
+def altered(stored: Logged, event: ScanEvent) -> str | None:
+    """Why a copy of a logged event is not the event logged (its number, time or reading differ),
+    or None. It is still answered with the stored decision, byte for byte, as every duplicate is;
+    the copy is kept as a dead letter, so a reading it carried (a fever) is not lost unseen."""
+    differ = [
+        name
+        for name, sent, kept in (
+            ("seq", event.seq, stored.gate_seq),
+            ("gate_time", event.gate_time, stored.gate_time),
+            ("celsius", event.temperature.celsius, stored.celsius),
+        )
+        if sent != kept
+    ]
+    if not differ:
+        return None
+    return f"event id resent with another {', '.join(differ)}: answered with its first decision"
+
+
+def collision(stored: Logged) -> str:
+    """Why a copy of a logged event from another gate is refused."""
+    # event ids are UUIDv7 with 74 random bits: the same id from two gates is a fault or an attack,
+    # and answering it with the first gate's stored decision would show that gate's holder
+    return f"event id already used by gate {stored.gate_id!r}"

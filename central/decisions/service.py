@@ -26,13 +26,13 @@ from central.decisions.answer import (
     fever_alert,
     refusal_message,
 )
-from central.decisions.batch import Batch, Logged
+from central.decisions.batch import Batch
 from central.decisions.cache import RegistryCache
 from central.decisions.deadletter import store_rejected
 from central.decisions.facts import prefetch
 from central.decisions.judge import Judged, alerting, evaluate, household_days
 from central.decisions.ledger import ClaimLost, read_days
-from central.decisions.reconcile import answer_again, reconcile_id
+from central.decisions.reconcile import altered, answer_again, collision, reconcile_id
 from central.models.base import utc
 from central.models.db import session_scope
 from central.models.registry import Gate
@@ -176,9 +176,7 @@ class DecisionService:
         concurrent = lost = False
         while True:
             collisions: list[tuple[_Incoming, str]] = []
-            altered: list[
-                tuple[_Incoming, str]
-            ] = []  # resends that differ: answered, and kept as dead letters
+            changed: list[tuple[_Incoming, str]] = []  # resends that differ: answered, kept as dead letters
             out: list[Outgoing] = []
             try:
                 with session_scope(self.engine) as session:
@@ -200,9 +198,9 @@ class DecisionService:
                         if stored is None:
                             answers[i] = self._decide(batch, event, at)
                         elif stored.gate_id == event.gate_id:
-                            differs = _altered(stored, event)
+                            differs = altered(stored, event)
                             if differs:
-                                altered.append((incoming, differs))
+                                changed.append((incoming, differs))
                             answers[i] = [
                                 Outgoing(
                                     topics.gate_decisions(event.gate_id),
@@ -210,7 +208,7 @@ class DecisionService:
                                 )
                             ]
                         else:
-                            collisions.append((incoming, _collision(stored)))
+                            collisions.append((incoming, collision(stored)))
                     batch.finish()
                     out = [o for each in answers for o in each]  # in the order the events arrived
             except IntegrityError:
@@ -231,7 +229,7 @@ class DecisionService:
             self.cache.committed(session)
             metrics.count_decisions(batch.verdicts)
             # outside that transaction: each dead letter is written in its own
-            for incoming, why in altered:  # answered as first decided; what the copy said is kept
+            for incoming, why in changed:  # answered as first decided; what the copy said is kept
                 self._reject(incoming.topic, incoming.payload, why, incoming.received_at)
             for incoming, why in collisions:
                 out.extend(
@@ -323,30 +321,6 @@ def _lock_order(claims: PassClaims | None) -> tuple[int, int]:
     # takes them in one global order (events of one household keep their order of arrival; the log
     # rows and the answers keep it for all)
     return (claims.household_id, claims.pass_id) if claims is not None else (0, 0)
-
-
-def _altered(stored: Logged, event: ScanEvent) -> str | None:
-    """Why a copy of a logged event is not the event logged (its number, time or reading differ),
-    or None. It is still answered with the stored decision, byte for byte, as every duplicate is;
-    the copy is kept as a dead letter, so a reading it carried (a fever) is not lost unseen."""
-    differ = [
-        name
-        for name, sent, kept in (
-            ("seq", event.seq, stored.gate_seq),
-            ("gate_time", event.gate_time, stored.gate_time),
-            ("celsius", event.temperature.celsius, stored.celsius),
-        )
-        if sent != kept
-    ]
-    if not differ:
-        return None
-    return f"event id resent with another {', '.join(differ)}: answered with its first decision"
-
-
-def _collision(stored: Logged) -> str:
-    # event ids are UUIDv7 with 74 random bits: the same id from two gates is a fault or an attack,
-    # and answering it with the first gate's stored decision would show that gate's holder
-    return f"event id already used by gate {stored.gate_id!r}"
 
 
 def _message(event: ScanEvent, decision: Decision, received_at: datetime) -> bytes:

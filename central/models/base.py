@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
 from annotated_types import Interval
+from pydantic import AfterValidator
 from sqlalchemy import ARRAY, DateTime, any_, bindparam, false
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
+
+from gatecore.tokens import EARLIEST
 
 # Named constraints: a migration can drop or alter them by name on PostgreSQL and in SQLite's batch
 # mode alike (unnamed ones get dialect-specific names, or none). Set before any table is defined.
@@ -93,6 +96,21 @@ class UTCDateTime(TypeDecorator[datetime]):
 def utc(value: datetime) -> datetime:
     """The same instant as an aware UTC datetime (naive input is taken as UTC)."""
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def search_time(value: datetime) -> datetime:
+    """``value`` if it can bound a search by time, else ValueError: not before the Unix epoch (nothing
+    central keeps is older; year 1 is a typing slip) and with a UTC instant inside ``datetime``'s years
+    (``0001-01-01T00:00+08:00`` has none, and would fail the query, or a CSV already streaming)."""
+    try:
+        if utc(value) >= EARLIEST:
+            return value
+    except OverflowError:
+        pass
+    raise ValueError(f"must lie between {EARLIEST.date()} and {date.max} UTC")
+
+
+SearchTime = Annotated[datetime, AfterValidator(search_time)]  # a since/until of the log's searches
 
 
 def dialect_insert(session: Session, model: type[SQLModel]) -> Any:

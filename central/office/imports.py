@@ -23,6 +23,7 @@ from central.office.changes import record_change
 from central.office.errors import day_problem
 from central.office.idnumber import id_hash, id_number_problem
 from central.office.import_limits import ImportFileError
+from central.office.people import student_numbers, who
 from central.office.tables import RowError, read_table
 from gatecore.campus import GROUP_CODE
 from gatecore.policy import HOUSEHOLD_KINDS
@@ -135,6 +136,7 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
     households = {(h.campus_id, h.building, h.unit, h.room): h for h in session.exec(select(Household))}
     known_ids = set(session.exec(select(Person.id_hash).where(Person.id_hash != None)))  # noqa: E711
     seen_ids: dict[str, int] = {}
+    known_numbers, seen_numbers = student_numbers(session), dict[str, int]()
     new_households: dict[tuple[int, str, str, str], Household] = {}
     people: list[tuple[Person, tuple[int, str, str, str] | None]] = []
     for row in rows:
@@ -185,6 +187,20 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
                 bad.append(RowError(row.line, f"duplicate ID number: same as line {seen_ids[digest]}"))
             else:
                 seen_ids[digest] = row.line
+        number = code_form(cells.get("student_no", "")) or None
+        if number is not None:  # one student, one number: the results import finds students by it
+            if number in known_numbers:
+                holders = who(known_numbers[number])
+                bad.append(
+                    RowError(
+                        row.line, f"duplicate student number {number!r}: already registered to {holders}"
+                    )
+                )
+            elif number in seen_numbers:
+                first = seen_numbers[number]
+                bad.append(RowError(row.line, f"duplicate student number {number!r}: same as line {first}"))
+            else:
+                seen_numbers[number] = row.line
         if len(bad) > n0 or campus is None or campus.id is None or category is None:
             continue
         key = (campus.id, building, unit, room) if needs_home else None
@@ -206,7 +222,7 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
                     id_hash=digest,
                     id_last4=cells["id_number"][-4:] if digest else None,
                     link_secret=secrets.token_urlsafe(24),
-                    student_no=code_form(cells.get("student_no", "")) or None,
+                    student_no=number,
                     group=group,
                 ),
                 key,

@@ -11,8 +11,11 @@ rule (docs/rules.md) is about the report, whatever the person's state.
 from __future__ import annotations
 
 import logging
+import math
 from datetime import datetime, timedelta
+from typing import Annotated
 
+from pydantic import Field
 from sqlmodel import Session, col, select
 
 from central.models.base import utc
@@ -26,9 +29,15 @@ from central.models.incidents import (
     IncidentStep,
 )
 from central.models.journal import FeverAlert
-from central.office.errors import Conflict, NotFound
+from central.office.errors import Conflict, Invalid, NotFound
+from gatecore.campus import PLAUSIBLE_BOUNDS
 
 logger = logging.getLogger(__name__)
+
+# a re-measurement is a person's temperature: within the bounds any campus's plausible window must keep
+# (NaN, ±Infinity, 1e30 or -1 °C would otherwise be stored and printed in the signed daily report)
+BODY_LOW, BODY_HIGH = PLAUSIBLE_BOUNDS
+Celsius = Annotated[float, Field(ge=BODY_LOW, le=BODY_HIGH, allow_inf_nan=False)]  # the API's schema
 
 REPORT_WITHIN = timedelta(hours=1)
 NEXT: dict[str, tuple[str, ...]] = {
@@ -92,6 +101,8 @@ def advance(
         raise IncidentError(f"incident {incident_id} is {incident.state}; it cannot become {to}")
     if to == REMEASURED and celsius is None:
         raise IncidentError("a re-measurement needs its reading")
+    if celsius is not None and not (math.isfinite(celsius) and BODY_LOW <= celsius <= BODY_HIGH):
+        raise Invalid(f"celsius {celsius} is not a plausible body temperature: {BODY_LOW} to {BODY_HIGH} °C")
     if celsius is not None:
         incident.readings = f"{incident.readings},{celsius:.1f}" if incident.readings else f"{celsius:.1f}"
     incident.state = to

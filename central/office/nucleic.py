@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from central.models.base import code_form, utc
 from central.models.health import NEGATIVE, POSITIVE, NucleicTest
 from central.models.registry import Pass, Person
+from central.office.people import Named, student_numbers, who
 from central.office.registry import latest_policy
 from central.office.tables import RowError, read_table
 from central.office.windows import day_start
@@ -91,19 +92,22 @@ def sampled_at(text: str, tz: str) -> datetime:
     raise ValueError(text)
 
 
-def _people(session: Session) -> tuple[dict[str, list[Person]], dict[tuple[str, str], list[Person]]]:
-    by_number: dict[str, list[Person]] = {}
-    by_name: dict[tuple[str, str], list[Person]] = {}
-    for p in session.exec(select(Person).where(col(Person.active))):
-        if p.student_no:
-            by_number.setdefault(code_form(p.student_no), []).append(p)
-        if p.id_last4:
-            by_name.setdefault((p.name.strip(), p.id_last4.upper()), []).append(p)
-    return by_number, by_name
+def _people(session: Session) -> tuple[dict[str, list[Named]], dict[tuple[str, str], list[Named]]]:
+    # the active people by student number, and by name and ID-number last four
+    by_name: dict[tuple[str, str], list[Named]] = {}
+    named = select(Person.id, Person.name, Person.id_last4).where(
+        col(Person.active), col(Person.id_last4).is_not(None)
+    )
+    for person_id, name, last4 in session.exec(named):
+        if person_id is not None:
+            by_name.setdefault((name.strip(), (last4 or "").upper()), []).append((person_id, name))
+    return student_numbers(session, active_only=True), by_name
 
 
-def _person(cells: dict[str, str], by_number: dict, by_name: dict) -> Person | str:
-    """The one person a row names, or why not."""
+def _person(
+    cells: dict[str, str], by_number: dict[str, list[Named]], by_name: dict[tuple[str, str], list[Named]]
+) -> int | str:
+    """The id of the one person a row names, or why not."""
     number = code_form(cells.get("student_no", ""))
     name, last4 = cells.get("name", ""), cells.get("id_last4", "").upper()
     if number:
@@ -118,9 +122,15 @@ def _person(cells: dict[str, str], by_number: dict, by_name: dict) -> Person | s
         return "give the student number (学号), or the name and the ID-number last four (身份证后四位)"
     if not found:
         return f"no registered person: {what}"
+    if len(found) > 1 and number:
+        # registered before duplicates were refused: the registry, not the results file, must change
+        return (
+            f"{len(found)} registered people have student number {number!r}: {who(found)}; "
+            "give each their own student number in the registry"
+        )
     if len(found) > 1:
         return f"{len(found)} registered people match {what}: use the student number"
-    return found[0]
+    return found[0][0]
 
 
 def import_results(
@@ -148,9 +158,9 @@ def import_results(
         if row.problems:
             report.errors.extend(RowError(row.line, problem) for problem in row.problems)
             continue
-        person = _person(cells, by_number, by_name)
-        if isinstance(person, str):
-            report.errors.append(RowError(row.line, person))
+        person_id = _person(cells, by_number, by_name)
+        if isinstance(person_id, str):
+            report.errors.append(RowError(row.line, person_id))
         result = RESULTS.get(cells.get("result", "").strip().lower())
         if result is None:
             report.errors.append(
@@ -167,10 +177,9 @@ def import_results(
             )
         if at is not None and at > now + timedelta(hours=1):
             report.errors.append(RowError(row.line, f"sampling time {cells['sampled']} is in the future"))
-        if len(report.errors) > n0 or isinstance(person, str) or at is None or result is None:
+        if len(report.errors) > n0 or isinstance(person_id, str) or at is None or result is None:
             continue
-        assert person.id is not None
-        key = (person.id, at)
+        key = (person_id, at)
         if key in seen:
             line, earlier = seen[key]
             if earlier != result:
@@ -180,7 +189,7 @@ def import_results(
             continue
         seen[key] = (row.line, result)
         stored = session.exec(
-            select(NucleicTest).where(NucleicTest.person_id == person.id, NucleicTest.sampled_at == at)
+            select(NucleicTest).where(NucleicTest.person_id == person_id, NucleicTest.sampled_at == at)
         ).first()
         if stored is not None:
             if stored.result != result:
@@ -192,7 +201,7 @@ def import_results(
             continue
         new.append(
             NucleicTest(
-                person_id=person.id,
+                person_id=person_id,
                 sampled_at=at,
                 result=result,
                 source=filename,

@@ -33,6 +33,8 @@ STATE_WORDS: dict[str, Words] = {  # fever incident states
     REFERRED: ("已转诊", "referred"),
 }
 REPORT_KINDS: dict[str, Words] = {OFFICE: ("保卫处", "security office"), UNIT: ("各单位", "units")}
+# what a guard can mark at the gate (gatecore.messages.SYMPTOMS), as the fever banner says them too
+SYMPTOM_WORDS: dict[str, Words] = {"cough": ("咳嗽", "cough"), "other": ("其他症状", "other symptoms")}
 
 # the campus's rules on the resident's phone page ({values} filled in by ``fill``)
 PHONE_RULES: dict[str, Words] = {
@@ -79,6 +81,7 @@ REPORT: dict[str, Words] = {
     "sequence_gap": ("序号缺口", "Sequence gap"),
     "gate": ("门岗", "Gate"),
     "case": ("发热", "Fever"),
+    "symptom_case": ("症状", "Symptoms"),  # symptoms marked at a normal reading
     "cases": ("发热/症状病例", "Fever/symptom cases"),
     "refused": ("拒绝", "Refused"),
     "note": ("更正说明", "Correction note"),

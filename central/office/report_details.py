@@ -5,11 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import exists, or_
 from sqlmodel import Session, col, func, select
 
 from central.models.incidents import FeverIncident
 from central.models.journal import EntryEvent, gate_verdict
 from central.models.registry import Gate, Household, Person
+from gatecore.reasons import Reason
+
+
+def is_fever(campus_id: int, event_id: Any, symptoms: Any) -> Any:
+    """Whether an alert or incident (its scan's ``event_id``, the ``symptoms`` the guard marked) is a
+    fever: none marked, or its scan refused for a fever too. Symptoms at a normal reading are no fever.
+    The scan is looked up by its unique key, never by scanning the campus's log."""
+    e = EntryEvent
+    fever_scan = exists().where(
+        col(e.event_id) == event_id,
+        col(e.campus_id) == campus_id,
+        col(e.reasons).contains(Reason.FEVER.value),
+    )
+    return or_(symptoms == "", fever_scan)
 
 
 def per_gate(session: Session, campus_id: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
@@ -45,9 +60,11 @@ def per_gate(session: Session, campus_id: int, start: datetime, end: datetime) -
 
 
 def cases(session: Session, campus_id: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """The fever incidents opened in the window: when, where, who, household, readings, state, report."""
+    """The incidents opened in the window: when, where, who, household, readings, the symptoms marked,
+    state, report; ``kind`` is ``fever``, or ``symptoms`` for symptoms at a normal reading."""
+    fever = is_fever(campus_id, col(FeverIncident.event_id), col(FeverIncident.symptoms))
     stmt = (
-        select(FeverIncident, Person.name, Household.label)
+        select(FeverIncident, Person.name, Household.label, fever)
         .join(Person, col(Person.id) == FeverIncident.person_id, isouter=True)
         .join(Household, col(Household.id) == Person.household_id, isouter=True)
         .where(
@@ -67,7 +84,8 @@ def cases(session: Session, campus_id: int, start: datetime, end: datetime) -> l
             "readings": i.readings,
             "state": i.state,
             "reported_at": i.reported_at.isoformat() if i.reported_at else None,
-            "kind": "fever",
+            "kind": "fever" if had_fever else "symptoms",
+            "symptoms": [x for x in i.symptoms.split(",") if x],
         }
-        for i, name, label in session.exec(stmt)
+        for i, name, label, had_fever in session.exec(stmt)
     ]

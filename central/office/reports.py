@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, exists, inspect, or_
+from sqlalchemy import event, inspect, or_
 from sqlmodel import Session, col, func, select
 
 from central.audit.gaps import open_gaps
@@ -26,14 +26,21 @@ from central.models.journal import EntryEvent, FeverAlert, GateOutage, gate_reas
 from central.models.registry import Campus, Gate
 from central.models.reports import OFFICE, UNIT, DailyReport, ReportSetting
 from central.office import report_details
-from central.office.errors import Conflict, NotFound
+from central.office.errors import Conflict, Invalid, NotFound
 from central.office.incidents import is_overdue
+from gatecore.campus import valid_timezone
 from gatecore.reasons import IDENTITY, Reason
 
 logger = logging.getLogger(__name__)
 
 IDENTITY_CODES = sorted(r.value for r in IDENTITY)
 DEFAULT_TIMES = {OFFICE: time(15, 0), UNIT: time(14, 30)}
+# a report made by hand is for a day just missed or still running: a year back covers any outage,
+# and refuses the typing slips (year 1, 9999) that would overflow the period's arithmetic
+BY_HAND_DAYS_BACK = 366
+# a report made at or after its period's end counted the whole period; one made before it (by hand)
+# counted only so far, and the scheduler still owes the day's report
+WHOLE_PERIOD = col(DailyReport.made_at) >= col(DailyReport.period_end)
 
 
 class ReportError(Conflict):
@@ -93,14 +100,8 @@ def build_content(
         col(FeverAlert.created_at) >= start,
         col(FeverAlert.created_at) < end,
     ]
-    # an alert for symptoms alone (the guard marked a cough, the reading was normal) is no fever;
-    # looked up by the alert's event (one row by its unique key), never by scanning the campus's log
-    had_fever = exists().where(
-        col(e.event_id) == col(FeverAlert.event_id),
-        col(e.campus_id) == campus_id,
-        col(e.reasons).contains(Reason.FEVER.value),
-    )
-    fever_alerts = or_(col(FeverAlert.symptoms) == "", had_fever)
+    # an alert for symptoms alone (the guard marked a cough, the reading was normal) is no fever
+    fever_alerts = report_details.is_fever(campus_id, col(FeverAlert.event_id), col(FeverAlert.symptoms))
     fevers = int(
         session.exec(select(func.count()).select_from(FeverAlert).where(*alerts, fever_alerts)).one()
     )
@@ -266,6 +267,32 @@ def make_report(
     return report
 
 
+def campus_today(campus: Campus, now: datetime) -> date:
+    """The campus's own date at ``now`` (its zone, not the office's)."""
+    if not valid_timezone(campus.timezone):
+        raise Invalid(f"time zone {campus.timezone!r} is not in the IANA database")
+    return now.astimezone(ZoneInfo(campus.timezone)).date()
+
+
+def make_by_hand(session: Session, campus_id: int, day: date | None, now: datetime) -> DailyReport:
+    """The office report for ``day`` (the campus's today when None) made now, as the day's next version.
+
+    The day may not lie ahead of the campus's today, nor more than ``BY_HAND_DAYS_BACK`` days back
+    (:class:`Invalid`). Made before its period ends, it counts only so far: the scheduler still makes
+    the whole report at the due time (``WHOLE_PERIOD``)."""
+    campus = session.get(Campus, campus_id)
+    if campus is None:
+        raise NotFound(f"no campus {campus_id}")
+    today = campus_today(campus, now)
+    first = today - timedelta(days=BY_HAND_DAYS_BACK)
+    day = today if day is None else day
+    if not first <= day <= today:
+        raise Invalid(f"a report is made for a day from {first} to {today} (today on the campus), not {day}")
+    return make_report(
+        session, campus_id, day, OFFICE, now, supersedes=latest(session, campus_id, day, OFFICE)
+    )
+
+
 def sign(session: Session, report_id: int, *, by: str, at: datetime) -> DailyReport:
     """A director signs a report; signing twice (or a superseded version) is refused."""
     report = session.get(DailyReport, report_id, with_for_update=True)
@@ -281,7 +308,10 @@ def sign(session: Session, report_id: int, *, by: str, at: datetime) -> DailyRep
 
 
 def correct(session: Session, report_id: int, *, at: datetime, note: str) -> DailyReport:
-    """A new version recounted now, naming the one it corrects (which stays as it was)."""
+    """A new version recounted now, naming the one it corrects (which stays as it was); the note
+    saying why is required (:class:`Invalid` when empty or blank)."""
+    if not note.strip():
+        raise Invalid("a correction needs a note")
     old = session.get(DailyReport, report_id)
     if old is None:
         raise NotFound(f"no report {report_id}")

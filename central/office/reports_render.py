@@ -17,7 +17,7 @@ from central.audit.spreadsheet import safe_row
 from central.models.reports import DailyReport
 from central.office.pdffont import pdf_font
 from central.office.printed import REPORT as W
-from central.office.printed import REPORT_KINDS, STATE_WORDS, both
+from central.office.printed import REPORT_KINDS, STATE_WORDS, SYMPTOM_WORDS, both
 from gatecore.campus import DEFAULT_TZ, valid_timezone
 from gatecore.reasons import REASONS, Reason
 
@@ -78,8 +78,14 @@ def _local(at: datetime | str, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
+def _case_label(case: dict[str, Any]) -> str:
+    """'发热 Fever #3', or '症状 Symptoms #3' for symptoms at a normal reading (reports made before
+    cases had a kind of their own say fever)."""
+    return f"{both(W['symptom_case' if case.get('kind') == 'symptoms' else 'case'])} #{case['id']}"
+
+
 def _case(case: dict[str, Any], tz: ZoneInfo) -> str:
-    """One fever case: time, gate, person, household, readings, incident state, report time."""
+    """One case: time, gate, person, household, readings, symptoms marked, incident state, report time."""
     state = STATE_WORDS.get(case["state"], (case["state"], case["state"]))
     if case.get("reported_at"):
         reported = f"{both(W['reported'])} {_local(case['reported_at'], tz)[11:]}"
@@ -88,7 +94,10 @@ def _case(case: dict[str, Any], tz: ZoneInfo) -> str:
     who = " ".join(x for x in (case["person"], case["household"]) if x) or both(W["unregistered"])
     at = _local(case["at"], tz)[11:]
     # °C, not ℃: the embedded font maps ℃ to an empty glyph, which would print nothing
-    return f"{at} {case['gate_id']} {who} {case['readings']} °C · {both(state)} · {reported}"
+    parts = [f"{case['readings']} °C"] if case["readings"] else []
+    parts += [both(SYMPTOM_WORDS.get(x, (x, x))) for x in case.get("symptoms", [])]
+    parts += [both(state), reported]
+    return f"{at} {case['gate_id']} {who} " + " · ".join(parts)
 
 
 def _wrap(text: str, width: float, size: float) -> list[str]:
@@ -148,7 +157,7 @@ def lines(report: DailyReport, campus_name: str, campus_tz: str = DEFAULT_TZ) ->
         tally = (("in", "entries"), ("out", "exits"), ("refusals", "refusals"), ("scans", "scans"))
         out.append((f"{both(W['gate'])} {g['name']}", " · ".join(f"{both(W[w])} {g[k]}" for w, k in tally)))
     for case in c.get("cases", []):
-        out.append((f"{both(W['case'])} #{case['id']}", _case(case, tz)))
+        out.append((_case_label(case), _case(case, tz)))
     if "cases" in c and not c["cases"]:
         out.append((both(W["cases"]), both(W["none"])))
     for code, n in sorted(c["refusals"].items()):

@@ -1,28 +1,31 @@
 """When reports fall due, and the worker-side thread that makes them (late, if central was down).
 
-``report_due`` is pure: given the time, the last day already made and the due time, it names
-every day whose report is owed. Because it looks at what the database holds rather than at a
-timer, a restart after an outage makes every missed report at once, marked late.
+``report_due`` is pure: given the time, the days whose whole period a report already counts and the
+due time, it names every day whose report is owed. Because it looks at what the database holds
+rather than at a timer, a restart after an outage makes every missed report at once, marked late;
+and because it asks day by day, a report made by hand before its period ended (it counts only so
+far) does not stand in for the day's report, nor does a report made for a later day.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlmodel import col, func, select
+from sqlmodel import Session, col, func, select
 
 from central.audit import checkpoints as audit_checkpoints
 from central.models.db import session_scope
 from central.models.registry import Campus
 from central.models.reports import OFFICE, UNIT, DailyReport
-from central.office.reports import due_time, make_report
+from central.office.reports import WHOLE_PERIOD, due_time, latest, make_report
 from gatecore.campus import valid_timezone
 
 logger = logging.getLogger(__name__)
@@ -32,53 +35,91 @@ CATCH_UP_DAYS = 14  # a first start, or a long outage, owes no more than this ma
 
 
 def report_due(
-    now: datetime, last_made: date | None, at: time, tz: str, *, grace: timedelta = GRACE
+    now: datetime,
+    made: Collection[date],
+    first_made: date | None,
+    at: time,
+    tz: str,
+    *,
+    grace: timedelta = GRACE,
 ) -> list[tuple[date, bool]]:
-    """Every (day, late) whose report is due by ``now`` and newer than ``last_made``, oldest first."""
+    """Every (day, late) whose report is due by ``now`` and not among ``made`` (the days a report
+    counts the whole period of), oldest first. ``first_made`` is the first such day ever: none, a
+    new campus owes nothing from before today; nor does a campus owe days from before its first."""
     zone = ZoneInfo(tz)
     local_now = now.astimezone(zone)
     today = local_now.date()
     newest = today if local_now.time() >= at else today - timedelta(days=1)
     oldest = newest - timedelta(days=CATCH_UP_DAYS - 1)
-    if last_made is None:
+    if first_made is None:
         oldest = today  # a new campus owes nothing from before it existed
-    elif last_made + timedelta(days=1) > oldest:
-        oldest = last_made + timedelta(days=1)
+    elif first_made > oldest:
+        oldest = first_made
     out = []
     day = oldest
     while day <= newest:
-        deadline = datetime.combine(day, at, tzinfo=zone) + grace
-        out.append((day, now > deadline))
+        if day not in made:
+            deadline = datetime.combine(day, at, tzinfo=zone) + grace
+            out.append((day, now > deadline))
         day += timedelta(days=1)
     return out
 
 
+def _made_whole(session: Session, campus_id: int, kind: str, since: date) -> tuple[set[date], date | None]:
+    """The days from ``since`` whose report counts the whole period, and the first such day ever."""
+    whole: list[Any] = [DailyReport.campus_id == campus_id, col(DailyReport.kind) == kind, WHOLE_PERIOD]
+    first = session.exec(select(func.min(DailyReport.day)).where(*whole)).one()
+    days = session.exec(select(col(DailyReport.day)).where(*whole, col(DailyReport.day) >= since).distinct())
+    return set(days), first
+
+
+def _make_due(session: Session, campus_id: int, tz: str, kind: str, now: datetime) -> list[int]:
+    """Make one campus's reports of ``kind`` that are due; the ids made."""
+    at = due_time(session, campus_id, kind)
+    since = now.astimezone(ZoneInfo(tz)).date() - timedelta(days=CATCH_UP_DAYS)
+    made, first = _made_whole(session, campus_id, kind, since)
+    ids = []
+    for day, late in report_due(now, made, first, at, tz):
+        # a report made by hand earlier in the period stays, superseded by the whole one
+        report = make_report(
+            session, campus_id, day, kind, now, late=late, supersedes=latest(session, campus_id, day, kind)
+        )
+        ids.append(report.id or 0)
+        if late:
+            logger.warning("report for campus %s day %s (%s) made late", campus_id, day, kind)
+    return ids
+
+
 def make_due_reports(engine: Engine, now: datetime) -> list[int]:
-    """Make every report due for every campus and kind; the ids made."""
-    made: list[int] = []
+    """Make every report due for every campus and kind; the ids made. Each campus and kind in a
+    transaction of its own: one that fails is logged and the others are made all the same."""
     with session_scope(engine) as session:
-        campuses = list(session.exec(select(Campus)))
-        for campus in campuses:
-            assert campus.id is not None
-            if not valid_timezone(campus.timezone):
-                # one campus's bad setting must not stop the reports of the others (nor the thread)
+        campuses = [(c.id or 0, c.timezone) for c in session.exec(select(Campus))]
+    made: list[int] = []
+    for campus_id, tz in campuses:
+        if not valid_timezone(tz):
+            # one campus's bad setting must not stop the reports of the others (nor the thread)
+            logger.error(
+                "campus %s has time zone %r, not in the IANA database: its reports are skipped", campus_id, tz
+            )
+            continue
+        for kind in (UNIT, OFFICE):
+            try:
+                with session_scope(engine) as session:
+                    ids = _make_due(session, campus_id, tz, kind, now)
+            except IntegrityError:
+                logger.info("another worker made campus %s's %s reports first; they stand", campus_id, kind)
+            except SQLAlchemyError as exc:
                 logger.error(
-                    "campus %s has time zone %r, not in the IANA database: its reports are skipped",
-                    campus.id,
-                    campus.timezone,
+                    "campus %s: %s reports not made, database unavailable: %s",
+                    campus_id,
+                    kind,
+                    type(exc).__name__,
                 )
-                continue
-            for kind in (UNIT, OFFICE):
-                last = session.exec(
-                    select(func.max(DailyReport.day)).where(
-                        DailyReport.campus_id == campus.id, col(DailyReport.kind) == kind
-                    )
-                ).one()
-                for day, late in report_due(now, last, due_time(session, campus.id, kind), campus.timezone):
-                    report = make_report(session, campus.id, day, kind, now, late=late)
-                    made.append(report.id or 0)
-                    if late:
-                        logger.warning("report for campus %s day %s (%s) made late", campus.id, day, kind)
+            except Exception:  # the next campus's reports, and the checkpoint, go on all the same
+                logger.exception("campus %s: %s reports not made", campus_id, kind)
+            else:
+                made.extend(ids)
     return made
 
 
@@ -121,18 +162,15 @@ class Scheduler:
             self._thread = None
 
     def tick(self, now: datetime, monotonic: float) -> None:
-        """One pass: make due reports, write a checkpoint when one is owed."""
-        try:
-            make_due_reports(self.engine, now)
-            if monotonic - self._last_checkpoint >= self.checkpoint_every or self._last_checkpoint == 0.0:
-                audit_checkpoints.write_checkpoint(self.engine, self.checkpoint_path, now)
+        """One pass: make due reports, write a checkpoint when one is owed; each apart, so that
+        neither failing stops the other."""
+        _guarded("reports", lambda: make_due_reports(self.engine, now))
+        if monotonic - self._last_checkpoint >= self.checkpoint_every or self._last_checkpoint == 0.0:
+            if _guarded(
+                "audit checkpoint",
+                lambda: audit_checkpoints.write_checkpoint(self.engine, self.checkpoint_path, now),
+            ):
                 self._last_checkpoint = monotonic
-        except IntegrityError:
-            logger.info("another worker made the same reports first; they stand")
-        except SQLAlchemyError as exc:
-            logger.error("scheduler pass failed, database unavailable: %s", type(exc).__name__)
-        except Exception:  # the thread must outlive any one bad pass: the next one may succeed
-            logger.exception("scheduler pass failed")
         self._refresh(monotonic)
 
     def _refresh(self, monotonic: float) -> None:
@@ -152,3 +190,17 @@ class Scheduler:
         while not self._stop.is_set():
             self.tick(datetime.now(UTC), _time.monotonic())
             self._stop.wait(self.interval)
+
+
+def _guarded(what: str, step: Callable[[], object]) -> bool:
+    """Run one step of a pass; whether it succeeded. The thread must outlive any one bad pass: the
+    next one may succeed."""
+    try:
+        step()
+    except SQLAlchemyError as exc:
+        logger.error("scheduler: %s failed, database unavailable: %s", what, type(exc).__name__)
+    except Exception:
+        logger.exception("scheduler: %s failed", what)
+    else:
+        return True
+    return False

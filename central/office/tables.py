@@ -42,10 +42,10 @@ def read_table(
 ) -> list[Row]:
     """Rows of a CSV or XLSX file, by field name (raises ImportFileError).
 
-    ``columns`` maps headers to fields; ``required`` maps each field
-    that must have a column to the header to suggest when it is missing; ``lengths`` caps a field's
-    cells at its column's length. A cell the database cannot hold (a NUL, too long) is a problem of
-    its row, named by line and header, not an error of the whole import.
+    ``columns`` maps headers to fields (a field given two columns refuses the file); ``required``
+    maps each field that must have a column to the header to suggest when it is missing; ``lengths``
+    caps a field's cells at its column's length. A cell the database cannot hold (a NUL, too long) is
+    a problem of its row, named by line and header, not an error of the whole import.
     """
     check_upload_size(len(data))
     if filename.lower().endswith((".xlsx", ".xlsm")):
@@ -59,14 +59,27 @@ def read_table(
         raise ImportFileError("the file is empty")
     header_line, header = lines[0]
     fields = [columns.get(h.strip().lower().lstrip("\ufeff"), columns.get(h.strip(), "")) for h in header]
+    named = [(f, h.strip().lstrip("\ufeff")) for f, h in zip(fields, header, strict=True)]
+    _one_column_each(header_line, named)
     missing = sorted(set(required) - set(fields))
     if missing:
         raise ImportFileError(
             f"line {header_line}: missing column(s) {', '.join(missing)} "
             f"(e.g. {', '.join(required[m] for m in missing)}); found {', '.join(header)}"
         )
-    named = [(f, h.strip().lstrip("\ufeff")) for f, h in zip(fields, header, strict=True)]
     return [_row(n, cells, named, lengths) for n, cells in lines[1:]]
+
+
+def _one_column_each(line: int, named: list[tuple[str, str]]) -> None:
+    # a row is read into {field: cell}: of two columns for one field (手机 and 电话, 姓名 and name)
+    # one would be dropped unseen, the filled one as likely as the empty one
+    first: dict[str, str] = {}
+    for field, header in named:
+        if field and field in first:
+            raise ImportFileError(
+                f"line {line}: columns {first[field]} and {header} are both {field}: keep one of them"
+            )
+        first.setdefault(field, header)
 
 
 def _row(line: int, cells: list[str], named: list[tuple[str, str]], lengths: Mapping[str, int]) -> Row:

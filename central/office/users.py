@@ -38,7 +38,7 @@ _hasher = PasswordHasher()
 
 
 MIN_PASSWORD = 10
-_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")  # whole: fullmatch (a "$" would let "name\n" in)
 
 
 class UserError(Conflict, ValueError):
@@ -47,7 +47,7 @@ class UserError(Conflict, ValueError):
 
 def check_username(name: str) -> str:
     """``name`` if it is a valid login name (lower-case letters, digits, . _ -; 2–80 characters)."""
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise UserError(
             f"username {name!r} is not valid: use 2–80 lower-case letters, digits, '.', '_' or '-'"
         )

@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from central.api.deps import ChangeReader, Limit, Offset, ReadSession, ordered_window
+from central.models.base import SearchTime
 from central.office.changes import detail_of, search_changes
 from central.office.schemas import Page
 
@@ -39,8 +40,8 @@ def changes(
     entity: str | None = None,
     entity_id: str | None = None,
     username: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: SearchTime | None = None,
+    until: SearchTime | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ChangePublic]:

@@ -63,7 +63,7 @@ class StepCreate(BaseModel):
     """The step to take: the state to reach; a re-measurement carries its reading."""
 
     state: str
-    celsius: float | None = None
+    celsius: incidents.Celsius | None = None
     note: str | None = None
 
 

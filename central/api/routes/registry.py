@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
-from sqlalchemy import or_
 from sqlmodel import col, select
 
 from central.api.deps import (
@@ -21,10 +20,9 @@ from central.api.deps import (
     publish_gate,
     publish_person,
 )
-from central.models.base import contains_text
 from central.models.registry import Campus, Gate, Household, Person
 from central.office import people, registry
-from central.office.directory import household_filter
+from central.office.directory import household_filter, person_filter
 from central.office.errors import must_get
 from central.office.schemas import (
     CampusCreate,
@@ -152,16 +150,15 @@ def list_people(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[PersonPublic]:
-    """People, filtered by household, category, active, and a search in name or phone."""
-    cond = []
+    """People, filtered by household, category, active, and the console's search (a name, a phone
+    number, the last four ID characters or a building-unit-room: ``person_filter``)."""
+    cond = person_filter(q)
     if household_id is not None:
         cond.append(col(Person.household_id) == household_id)
     if category:
         cond.append(col(Person.category) == category.upper())
     if active is not None:
         cond.append(col(Person.active) == active)
-    if q:
-        cond.append(or_(contains_text(col(Person.name), q), contains_text(col(Person.phone), q)))
     return page_of(session, Person, cond, PersonPublic, order=col(Person.id), limit=limit, offset=offset)
 
 

@@ -6,6 +6,8 @@ English beside it, as on the gate screen: ``<span class="zh">…</span> <span cl
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -128,8 +130,25 @@ def pydantic_detail(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]
     for error in errors:
         zh, en = pydantic_words(error)
         en = en or str(error["msg"]).removeprefix("Value error, ")
-        out.append({**error, "msg": f"{zh} / {en}" if zh != en else en, "msg_zh": zh, "msg_en": en})
+        entry = {**error, "msg": f"{zh} / {en}" if zh != en else en, "msg_zh": zh, "msg_en": en}
+        out.append({k: _json_safe(v) for k, v in entry.items()})
     return out
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with every NaN or ±Infinity in it as its JSON spelling ('NaN', '-Infinity'): Python's
+    JSON reader takes them in a request, but no JSON answer can carry them, so echoing one back would
+    turn the 422 into a 500. A loop, then the C codec: as deep as the request's JSON nests."""
+    todo, finite = [value], True
+    while todo and finite:
+        item = todo.pop()
+        if isinstance(item, float):
+            finite = math.isfinite(item)
+        elif isinstance(item, Mapping):
+            todo += item.values()
+        elif isinstance(item, list | tuple):
+            todo += item
+    return value if finite else json.loads(json.dumps(value, default=str), parse_constant=str)
 
 
 def codes_of(*groups: str) -> dict[str, dict[str, list[str]]]:

@@ -166,5 +166,30 @@ _ROWS: list[tuple[str, str]] = [
     (r"no change (?P<v>.*)", "没有修改项 {v}"),
     (r"Not Found", "页面不存在"),
     (r"Method Not Allowed", "不支持此操作"),
+    # one student, one student number (office.people, the people import, the results import)
+    (r"student number " + _Q + r" is already registered to (?P<w>.+)", "学号 {v} 已登记给 {w}"),
+    (r"duplicate student number " + _Q + r": already registered to (?P<w>.+)", "学号 {v} 重复：已登记给 {w}"),
+    (r"duplicate student number " + _Q + r": same as line (?P<n>\d+)", "学号 {v} 重复：与第{n}行相同"),
+    (
+        r"(?P<n>\d+) registered people have student number "
+        + _Q
+        + r": (?P<w>.+); give each their own student number in the registry",
+        "有 {n} 人的学号都是 {v}：{w}；请在人员登记中给每人各自的学号",
+    ),
+    (
+        r"line (?P<n>\d+): columns (?P<a>.+) and (?P<b>.+) are both (?P<f>\w+): keep one of them",
+        "第{n}行：“{a}”列和“{b}”列是同一项（{f}）：请只保留一列",
+    ),
+    # office.reports.make_by_hand
+    (
+        r"a report is made for a day from (?P<a>[\d-]+) to (?P<b>[\d-]+) \(today on the campus\), not (?P<d>-?[\d-]+)",
+        "只能为 {a} 至 {b}（本校区今天）之间的日期生成报告，不能为 {d}",
+    ),
+    # office.incidents.advance; models.base.search_time (the field is the 422's loc)
+    (
+        r"celsius (?P<v>\S+) is not a plausible body temperature: (?P<a>\S+) to (?P<b>\S+) °C",
+        "体温 {v} 不是合理的人体体温：应在 {a}–{b} °C 之间",
+    ),
+    (r"must lie between (?P<a>[\d-]+) and (?P<b>[\d-]+) UTC", "须在 {a} 至 {b}（UTC）之间"),
 ]
 MESSAGES: list[tuple[re.Pattern[str], str]] = [(re.compile(p + "$"), zh) for p, zh in _ROWS]

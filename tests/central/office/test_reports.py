@@ -277,7 +277,10 @@ def test_report_due(now_local: datetime, last_made: date | None, expected: list[
     from zoneinfo import ZoneInfo
 
     now = now_local.replace(tzinfo=ZoneInfo(TZ)).astimezone(UTC)
-    assert report_due(now, last_made, time(15, 0), TZ) == expected
+    # every day made up to ``last_made``, over a month
+    made = {last_made - timedelta(days=n) for n in range(30)} if last_made else set()
+    first = min(made) if made else None
+    assert report_due(now, made, first, time(15, 0), TZ) == expected
 
 
 def test_missed_schedule_is_made_late_after_a_restart(world: World) -> None:
