@@ -16,7 +16,7 @@ from gatecore.tokens import PassKind
 DEFAULT_TZ = "Asia/Shanghai"  # the one default time zone of campuses, the office and the demo
 FEVER_THRESHOLD_RANGE = (37.0, 38.5)  # outside it the fever rule is off in practice (33 °C) or absurd
 PLAUSIBLE_BOUNDS = (30.0, 45.0)  # the plausible-reading window must lie inside these
-GROUP_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")  # a pass kind ("student") or a person's group tag
+GROUP_CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")  # a pass kind ("student") or a person's group tag
 MAX_NAT_HOURS = 24 * 30  # a month: longer is no testing programme
 _ZH = {
     "fever_threshold": "发热阈值",
@@ -220,7 +220,7 @@ def policy_problems(policy: CampusPolicy) -> list[tuple[str, str, str]]:
 
 def _closed_problems(policy: CampusPolicy) -> list[tuple[str, str, str]]:
     out: list[tuple[str, str, str]] = []
-    bad = sorted(str(g) for g in policy.closed_groups if not isinstance(g, str) or not GROUP_CODE.match(g))
+    bad = sorted(str(g) for g in policy.closed_groups if not isinstance(g, str) or not GROUP_CODE.fullmatch(g))
     if bad:
         out.append(
             (

@@ -12,7 +12,7 @@ from central.models.base import code_form, contains_text
 from central.models.registry import Household, Person
 
 ADDRESS = re.compile(r"^\s*([0-9A-Za-z]+)(?:\s*[-－]\s*([0-9A-Za-z]+))?(?:\s*[-－]\s*([0-9A-Za-z]+))?\s*$")
-LAST4 = re.compile(r"^[0-9]{3}[0-9Xx]$")
+LAST4 = re.compile(r"[0-9]{3}[0-9Xx]")
 
 
 def address_parts(q: str) -> tuple[str, ...] | None:
@@ -56,7 +56,7 @@ def person_filter(q: str | None) -> list[Any]:
     text = (q or "").strip()
     if text and (parts := address_parts(text)):
         return [col(Person.household_id).in_(select(Household.id).where(*_address_filter(parts)))]
-    if LAST4.match(text):
+    if LAST4.fullmatch(text):
         return [Person.id_last4 == text.upper()]
     if text.isdigit() and len(text) >= 5:
         return [contains_text(col(Person.phone), text)]

@@ -174,7 +174,7 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
                 if problem:
                     bad.append(RowError(row.line, problem))
         group = cells.get("group", "").lower() or None
-        if group is not None and not GROUP_CODE.match(group):
+        if group is not None and not GROUP_CODE.fullmatch(group):
             bad.append(RowError(row.line, f"bad group {cells['group']!r} (lower-case letters, digits, _)"))
         digest = id_hash(cells["id_number"]) if cells.get("id_number") else None
         if digest is not None:

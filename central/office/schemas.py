@@ -12,7 +12,7 @@ from central.models.base import DbId, code_form, filled, one_line, plain_text
 from central.models.registry import STUDENT_NO_LENGTH
 from central.office.idnumber import id_number_problem
 from central.office.windows import Bound, window_in
-from gatecore.campus import DEFAULT_TZ, valid_timezone
+from gatecore.campus import DEFAULT_TZ, GROUP_CODE, valid_timezone
 from gatecore.tokens import PassKind
 
 T = TypeVar("T")
@@ -44,8 +44,8 @@ def _kind(value: str) -> str:
 
 
 Category = Annotated[str, AfterValidator(_kind)]
-# a closed-management group tag, e.g. "logistics" (gatecore.campus.GROUP_CODE)
-Group = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+# a closed-management group tag, e.g. "logistics" (pydantic's regex: ``$`` is the end of the text)
+Group = Annotated[str, Field(pattern=rf"^{GROUP_CODE.pattern}$")]
 
 
 class Page(BaseModel, Generic[T]):

@@ -57,3 +57,18 @@ def test_a_gate_id_with_a_line_break_is_no_gate_id(gate_id: str) -> None:
         topics.gate_events(gate_id)
     assert topics.gate_of(f"gates/{gate_id}/events") is None
     assert topics.valid_gate_id("north") and topics.gate_of("gates/north/events") == "north"
+
+
+@pytest.mark.parametrize("tag", ["student\n", "logistics\n", "a" * 41])
+def test_a_group_tag_is_the_whole_text(tag: str) -> None:
+    """A closed-management group tag ending in a line break would be a group of its own, matching no
+    policy: refused by the one rule, wherever a tag enters."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from central.office.schemas import Group
+    from gatecore.campus import GROUP_CODE
+
+    assert GROUP_CODE.fullmatch(tag.strip()[:40])
+    assert not GROUP_CODE.fullmatch(tag)
+    with pytest.raises(ValidationError):
+        TypeAdapter(Group).validate_python(tag)
