@@ -4,7 +4,8 @@ Deciding a scan reads the same few rows again and again (the gate, the campus po
 its person and household, approvals). The cache serves them from memory; at the start of every
 batch it reads the registry revision (one statement, central.models.revision) and starts empty if
 anything in the registry changed since: a revocation, a policy or a gate closed an instant before
-is in force for the very next decision. Visitor-pass use is never cached and household days are
+is in force for the very next decision. Visitor-pass use is never taken from the cache (the
+conditional update decides it, or it is read afresh) and household days are
 claimed atomically in the database; a day's holder, once someone holds it, never changes, so it is
 remembered, but only after the transaction that saw it committed (:meth:`RegistryCache.committed`):
 until then it is the transaction's own (its session's ``info``), never seen by a transaction beside it.
@@ -135,3 +136,8 @@ def _detached(session: Session, obj: M | None) -> M | None:
     if obj is not None:
         session.expunge(obj)
     return obj
+
+
+def forget(session: Session, key: tuple[Any, ...]) -> None:
+    """Drop what ``session``'s open transaction remembered for ``key`` (a claim it gave back)."""
+    session.info.get(_PENDING, {}).pop(key, None)

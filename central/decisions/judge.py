@@ -12,7 +12,7 @@ from sqlmodel import Session
 from central.decisions.cache import RegistryCache
 from central.decisions.clock import judged_at
 from central.decisions.facts import build_facts, gate_facts
-from central.decisions.ledger import claim_day, use_visitor_pass
+from central.decisions.ledger import claim_day, use_visitor_pass, visitor_pass_used
 from central.models.registry import Gate
 from central.office.keys import KeyRing
 from central.office.registry import latest_policy
@@ -121,7 +121,13 @@ def evaluate(
     if outcome.lost_to is not None and admitted_offline:
         conflicts.append(f"household day already held by person {outcome.lost_to.person_id}")
     refused_offline = done is not None and not admitted_offline
-    if not refused_offline and _uses_visitor_pass(claims, event, decision, admitted_offline):
+    if refused_offline and _uses_visitor_pass(claims, event, decision, False):
+        # judged, not used: whether it was used is read now (the cache's pass row may predate a use)
+        assert isinstance(claims, PassClaims)
+        if visitor_pass_used(session, claims.pass_id):
+            facts = dataclasses.replace(facts, visitor_used=True)
+            decision = run(facts).decision
+    elif not refused_offline and _uses_visitor_pass(claims, event, decision, admitted_offline):
         assert isinstance(claims, PassClaims)
         if not use_visitor_pass(session, claims.pass_id, at):
             facts = dataclasses.replace(facts, visitor_used=True)

@@ -22,16 +22,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, delete, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from central.decisions.cache import NoCache, RegistryCache
+from central.decisions.cache import NoCache, RegistryCache, forget
 from central.models.base import any_of, built, dialect_insert
 from central.models.journal import DAY_KEY, HouseholdDay
 from central.models.registry import Pass, Person
+from central.models.revision import bump
 from gatecore.masking import mask_name
 from gatecore.policy import DayClaim, Holder
+from gatecore.tokens import PassKind
 
 logger = logging.getLogger(__name__)
 _DAYS = HouseholdDay.__table__  # type: ignore[attr-defined]
@@ -218,4 +221,51 @@ _USE_PASS = (
     update(_PASSES)
     .where(_PASSES.c.id == bindparam("pass_id"), _PASSES.c.used_at.is_(None))
     .values(used_at=bindparam("at", type_=_PASSES.c.used_at.type))
+)
+
+
+def visitor_pass_used(session: Session, pass_id: int) -> bool:
+    """Whether a one-time pass is used, read now (a pass row the cache holds may be older)."""
+    return session.execute(_PASS_USED, {"pass_id": pass_id}).scalar() is not None
+
+
+def give_back(session: Session, event_id: str, pass_id: int | None, judged_at: datetime) -> list[str]:
+    """Undo what central's decision of ``event_id`` took that nobody used: the household day it claimed
+    and the one-time pass it marked used at ``judged_at``. For a person the gate, deciding alone
+    before central's answer came, turned away. What was given back (names for the log)."""
+    given = []
+    day = _forget_claim(session, event_id) or session.execute(_GIVE_BACK_DAY, {"event_id": event_id}).rowcount  # type: ignore[attr-defined]
+    if day:
+        given.append("household day")
+    if pass_id is not None:
+        freed = session.execute(_GIVE_BACK_PASS, {"pass_id": pass_id, "at": judged_at})
+        if freed.rowcount:  # type: ignore[attr-defined]
+            given.append("one-time visitor pass")
+    if given:
+        bump(session)  # every worker drops what it remembered of these rows before its next decision
+    return given
+
+
+def _forget_claim(session: Session, event_id: str) -> bool:
+    # a claim this batch made and has not inserted yet (the original copy earlier in the batch)
+    book: DayBook | None = session.info.get(_BOOK)
+    mine = [c for c in book.claims if c["event_id"] == event_id] if book is not None else []
+    for claim in mine:
+        assert book is not None
+        book.claims.remove(claim)
+        book.free.add((claim["household_id"], claim["local_date"]))
+        forget(session, _day_key(claim["household_id"], claim["local_date"]))
+    return bool(mine)
+
+
+_PASS_USED = sa_select(_PASSES.c.used_at).where(_PASSES.c.id == bindparam("pass_id"))
+_GIVE_BACK_DAY = delete(_DAYS).where(_DAYS.c.event_id == bindparam("event_id"))
+_GIVE_BACK_PASS = (
+    update(_PASSES)
+    .where(
+        _PASSES.c.id == bindparam("pass_id"),
+        _PASSES.c.kind == PassKind.VISITOR.name,
+        _PASSES.c.used_at == bindparam("at", type_=_PASSES.c.used_at.type),
+    )
+    .values(used_at=None)
 )

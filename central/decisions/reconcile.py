@@ -11,9 +11,11 @@ from datetime import datetime
 from central.audit.canonical import CONTENT_FIELDS
 from central.decisions.answer import offline_acknowledgement
 from central.decisions.batch import Batch, Logged, NewEntry
+from central.decisions.ledger import give_back
 from central.ops import metrics
 from central.ops.logs import EVENT_ID
 from gatecore.messages import ScanEvent
+from gatecore.reasons import Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,11 @@ def late_offline(batch: Batch, event: ScanEvent, stored: Logged, received_at: da
             f"gate decided {event.offline.verdict.value}/{event.offline.reason.value} offline, "
             f"central decided {stored.verdict}/{stored.reason}"
         )
+        if stored.verdict == Verdict.ALLOW.value and event.offline.verdict is not Verdict.ALLOW:
+            # central's answer came too late: the gate turned the person away, who used nothing
+            given = give_back(batch.session, stored.event_id, stored.pass_id, stored.received_at)
+            if given:
+                conflict += f"; central's {' and '.join(given)} given back"
         logger.warning("event %s: offline decision conflicts with central: %s", event.event_id, conflict)
     row = NewEntry(**{name: getattr(stored, name) for name in CONTENT_FIELDS})
     row.kind, row.event_id, row.of_event, row.received_at = (

@@ -50,8 +50,13 @@ def _touches_registry(session: OrmSession) -> bool:
 
 @event.listens_for(OrmSession, "before_flush")
 def _bump(session: OrmSession, flush_context: Any, instances: Any) -> None:
-    if not _touches_registry(session):
-        return
+    if _touches_registry(session):
+        bump(session)
+
+
+def bump(session: OrmSession) -> None:
+    """Move the revision in ``session``'s transaction: for a registry row written by a plain statement,
+    which the flush above does not see (a one-time pass given back)."""
     moved = session.execute(
         update(RegistryRevision)
         .where(col(RegistryRevision.id) == 1)

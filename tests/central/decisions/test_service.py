@@ -9,9 +9,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import func, select
 
+from central.audit.chain import verify
+from central.decisions.cache import RegistryCache
 from central.decisions.service import DecisionService
 from central.models.db import make_engine, session_scope
-from central.models.journal import EntryEvent, FeverAlert, RejectedMessage
+from central.models.journal import EntryEvent, FeverAlert, HouseholdDay, RejectedMessage
 from central.models.registry import Pass
 from central.office.keys import KeyRing
 from gatecore import topics
@@ -19,7 +21,7 @@ from gatecore.messages import MAX_PAYLOAD, DecisionMessage, OfflineDecision, Ove
 from gatecore.messages import FeverAlert as FeverAlertMessage
 from gatecore.reasons import Reason, Verdict
 from gatecore.tokens import PassClaims, PassForm, PassKind, issue_token
-from tests.central.conftest import NOW, World, event_id
+from tests.central.conftest import NOW, World, event_id, visitor_pass
 from transport.broker import free_port
 
 RECEIVED = NOW + timedelta(milliseconds=40)
@@ -314,6 +316,69 @@ def test_late_offline_copy_of_a_decided_event_is_reconciled(world: World) -> Non
     assert len(rows) == 1
     assert rows[0].of_event == eid and rows[0].offline_verdict == "allow"
     assert rows[0].conflict and "central decided deny/household_day_used" in rows[0].conflict
+
+
+def _used_at(world: World, pass_id: int) -> datetime | None:
+    with session_scope(world.engine) as s:
+        row = s.get(Pass, pass_id)
+        assert row is not None
+        return row.used_at
+
+
+@pytest.mark.parametrize("together", [False, True], ids=["later", "in-one-batch"])
+def test_a_person_the_gate_turned_away_before_centrals_late_answer_uses_nothing(
+    world: World, together: bool
+) -> None:
+    """Central decided the gate's first copy after the gate had given up waiting and turned the
+    person away (refer). The offline copy gives back what central's allow took: the household day
+    and the one-time visitor pass. The person who was not let in can come back, and so can the
+    other member of the household."""
+    token, pass_id = visitor_pass(world, NOW - timedelta(hours=1), NOW + timedelta(hours=3))
+    refused = OfflineDecision(Verdict.REFER, Reason.OFFLINE_UNVERIFIED, 1)
+    visitor_eid, li_eid = event_id(), event_id()
+    live = [world.scan(token, eid=visitor_eid, seq=90), world.scan("li", eid=li_eid, seq=91)]
+    offline = [
+        world.scan(token, eid=visitor_eid, seq=90, offline=refused),
+        world.scan("li", eid=li_eid, seq=91, offline=refused),
+    ]
+    if together:  # both copies waited in the broker while central was down
+        out = world.service.handle_batch([(*e, RECEIVED) for e in live + offline])
+    else:
+        out = world.service.handle_batch([(*e, RECEIVED) for e in live])
+        assert _used_at(world, pass_id) == RECEIVED
+        out += world.service.handle_batch([(*e, RECEIVED + timedelta(seconds=20)) for e in offline])
+    assert {DecisionMessage.from_json(o.payload).verdict for o in out} == {Verdict.ALLOW}
+    assert _used_at(world, pass_id) is None
+    with session_scope(world.engine) as s:
+        assert s.exec(select(HouseholdDay)).all() == []
+        rows = s.exec(select(EntryEvent).where(EntryEvent.kind == "offline_reconcile")).all()
+        assert verify(s).ok
+    assert sorted(r.conflict or "" for r in rows) == [
+        "gate decided refer/offline_unverified offline, central decided allow/ok; central's household day given back",
+        "gate decided refer/offline_unverified offline, central decided allow/ok; central's one-time visitor pass given back",
+    ]
+    later = NOW + timedelta(minutes=5)
+    assert decide(world, "zhang", at=later).verdict is Verdict.ALLOW  # the day was free after all
+    again = DecisionMessage.from_json(world.service.handle(*world.scan(token, at=later), later)[0].payload)
+    assert (again.verdict, again.reason) == (Verdict.ALLOW, Reason.OK)
+
+
+def test_an_offline_refusal_of_a_used_one_time_pass_is_judged_as_used(world: World) -> None:
+    """Central's view of an offline refusal reads the pass's use afresh: a pass used online a moment
+    before is 'used', not 'allow', though the worker's cache read the pass before it was used."""
+    token, _ = visitor_pass(world, NOW - timedelta(hours=1), NOW + timedelta(hours=3))
+    service = DecisionService(world.engine, world.keyring, RegistryCache())  # one worker's, kept
+
+    def judged(at: datetime, offline: OfflineDecision | None = None) -> DecisionMessage:
+        [out] = service.handle(*world.scan(token, at=at, offline=offline), at + (RECEIVED - NOW))
+        return DecisionMessage.from_json(out.payload)
+
+    assert judged(NOW).verdict is Verdict.ALLOW  # used, and the pass row cached unused
+    hits = service.cache.hits
+    refused = OfflineDecision(Verdict.REFER, Reason.OFFLINE_UNVERIFIED, 1)
+    msg = judged(NOW + timedelta(minutes=1), refused)
+    assert (msg.verdict, msg.reason) == (Verdict.DENY, Reason.VISITOR_PASS_USED)
+    assert service.cache.hits > hits  # the pass's row came from the cache
 
 
 def test_guard_override_is_logged(world: World) -> None:
