@@ -18,11 +18,13 @@ from gate_agent.health import HealthWatch
 from gate_agent.intake import FrameIntake
 from gate_agent.ledger import ConfigStore, LocalLedger
 from gate_agent.offline import OfflineDecider
+from gate_agent.pending import SymptomMark
 from gate_agent.ports import Camera, Display, Link, Outbox, QrDecoder, Relay, Thermometer
 from gate_agent.resend import Resender
 from gate_agent.settings import GateSettings
 from gate_agent.store import Store
 from gate_agent.waiters import DecisionWaiters, RepeatFilter
+from gate_agent.words import OFFLINE_ACTION
 from gatecore.ids import uuid7
 from gatecore.messages import (
     DecisionMessage,
@@ -107,8 +109,7 @@ class GateAgent:
         self._threads: list[threading.Thread] = []
         self._stopped = False
         self.last_event: ScanEvent | None = None  # what the guard's override refers to
-        self._symptoms: tuple[str, ...] = ()  # marked by the guard for the next scan
-        self._symptom_lock = threading.Lock()
+        self.symptoms = SymptomMark()  # for the next scan of a pass; the gate screen shares this one
         link.on_decision(self._on_decision)
         link.on_config(self._on_config)
         link.on_connection_change(self._on_link)
@@ -173,14 +174,9 @@ class GateAgent:
         self.thermometer.manual(celsius)
 
     def mark_symptoms(self, symptoms: tuple[str, ...]) -> None:
-        """A guard marks a cough or other symptoms (seed 003: 发烧咳嗽者), carried by the next scan."""
-        with self._symptom_lock:
-            self._symptoms = symptoms
-
-    def _take_symptoms(self) -> tuple[str, ...]:
-        with self._symptom_lock:
-            marked, self._symptoms = self._symptoms, ()
-        return marked
+        """A guard marks a cough or other symptoms, carried by the next scan of a campus pass and
+        lapsing like a typed temperature; () withdraws the mark."""
+        self.symptoms.mark(symptoms)
 
     def _store_scan(
         self, qr: str, at: float, temperature: Temperature | None, override: Override | None = None
@@ -194,7 +190,7 @@ class GateAgent:
         if wire_qr != qr:  # no pass looks like this; the event still goes to central, which logs it
             logger.warning("QR text of %d characters cut or cleaned to fit a scan event", len(qr))
         temperature = temperature or self.thermometer.reading_for_scan(at, s.pair_window_s)
-        symptoms = () if override else self._take_symptoms()
+        symptoms = () if override else self.symptoms.take_for(wire_qr)
         draft = ScanEvent(
             event_id, s.gate_id, 0, now, wire_qr, temperature, s.direction, None, override, symptoms
         )
@@ -295,7 +291,9 @@ class GateAgent:
         )
         if decision.open_turnstile:
             self.relay.open()
-        self.display.show(views.from_offline(decision, event, self.offline.zone))
+        # "offices notified" is not true yet: the gate's own next step says to phone
+        next_step = OFFLINE_ACTION.get(decision.reason)
+        self.display.show(views.from_offline(decision, event, self.offline.zone, next_step=next_step))
         self._wake_resend.set()
 
     # link callbacks (paho's network thread: keep them short)

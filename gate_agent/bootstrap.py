@@ -65,6 +65,6 @@ def build_agent(
         clock=clock,
     )
     if screen is not None:
-        screen.on_symptoms = agent.mark_symptoms  # the screen's symptom buttons mark the next scan
+        screen.marks = agent.symptoms  # the screen shows, sets and withdraws the agent's own mark
     instrument(agent)  # frames, decode time, faults, outbox depth on /metrics
     return agent

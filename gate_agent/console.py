@@ -1,7 +1,8 @@
 """GuardConsole: the guard's keyboard-driven terminal. It is the gate's Display on a terminal (the
-last decision, the faults) and reads single keys: a/d override the last decision with a reason
-from a short list, t types a hand-measured temperature, c marks a cough or other symptoms for the
-next scan, s types a code by hand, q quits."""
+last decision, for as long as the gate screen shows it; the faults; a pending symptom mark) and
+reads single keys: a/d override the last decision with a reason from a short list, t types a
+hand-measured temperature, c marks a cough or other symptoms for the next scan (or withdraws the
+mark), s types a code by hand, q quits."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import select
 import stat
 import termios
 import threading
+import time
 import tty
 from typing import TYPE_CHECKING, TextIO
 
@@ -19,8 +21,17 @@ from gate_agent.devices.display import FAULT_TEXT, render
 from gate_agent.errors import GateError
 from gate_agent.ports import Fault
 from gate_agent.views import DisplayView
-from gate_agent.words import CONSOLE, CONSOLE_KEYS, OVERRIDE_REASONS, SYMPTOM_WORDS, VERDICT_WORDS
+from gate_agent.words import (
+    CONSOLE,
+    CONSOLE_KEYS,
+    IDLE,
+    OVERRIDE_REASONS,
+    SYMPTOM_WORDS,
+    VERDICT_WORDS,
+    marked_words,
+)
 from gatecore.reasons import Verdict
+from gatecore.thermoline import tenths
 
 if TYPE_CHECKING:
     from gate_agent.agent import GateAgent
@@ -35,6 +46,7 @@ def _say(key: str, sep: str = " ", **values: object) -> str:
 
 
 SYMPTOM_KEYS = tuple(SYMPTOM_WORDS)  # 1, 2, … on the menu, in the catalogue's order
+WITHDRAW_KEY = "0"  # on the symptom menu while a mark is pending
 KEYS = "  ".join(f"[{key}] {zh} {en}" for key, zh, en in CONSOLE_KEYS)
 ESC = "\x1b"
 MANUAL_RANGE = (30.0, 45.0)  # a hand measurement outside this is a typing slip, not a person
@@ -60,31 +72,37 @@ def console_kind(stream: TextIO | None) -> str | None:
 
 
 def manual_celsius(text: str) -> float | None:
-    """A typed hand measurement, or None when it is not a person's temperature."""
+    """A typed hand measurement to 0.1 °C (37.29 is 37.3, as the thermometer would show it), or None
+    when it is not a person's temperature."""
     try:
         celsius = float(text)
     except ValueError:
         return None
-    return celsius if MANUAL_RANGE[0] <= celsius <= MANUAL_RANGE[1] else None
+    return tenths(text.strip()) if MANUAL_RANGE[0] <= celsius <= MANUAL_RANGE[1] else None
 
 
 class GuardConsole:
     """Implements the Display port on a terminal and runs the guard's key loop."""
 
-    def __init__(self, fd_in: int, out: TextIO, *, guard: str = "guard") -> None:
+    def __init__(self, fd_in: int, out: TextIO, *, verdict_s: float, guard: str = "guard") -> None:
+        """``verdict_s``: how long a decision stays shown (the gate screen's ``screen_verdict_s``)."""
         self.fd_in, self.out, self.guard = fd_in, out, guard
+        self.verdict_s = verdict_s
         self._lock = threading.Lock()
         self._view: DisplayView | None = None
+        self._shown_at = 0.0  # monotonic
         self._faults: set[Fault] = set()
         self._note = ""
         self._prompt = ""
+        self._agent: GateAgent | None = None  # whose symptom mark is shown; set by run()
+        self._drawn: tuple[bool, tuple[str, ...]] = (False, ())  # what the last redraw showed
 
     # the Display port
 
     def show(self, view: DisplayView) -> None:
-        """Show a decision (replacing the last one)."""
+        """Show a decision (replacing the last one) for ``verdict_s`` seconds."""
         with self._lock:
-            self._view = view
+            self._view, self._shown_at = view, time.monotonic()
         self._redraw()
 
     def show_fault(self, fault: Fault) -> None:
@@ -99,16 +117,35 @@ class GuardConsole:
             self._faults.discard(fault)
         self._redraw()
 
+    def _showing(self) -> tuple[DisplayView | None, tuple[str, ...]]:
+        """The decision still within its seconds, and the pending symptom mark (call under the lock)."""
+        fresh = self._view is not None and time.monotonic() - self._shown_at < self.verdict_s
+        return (self._view if fresh else None), (self._agent.symptoms.waiting() if self._agent else ())
+
     def _redraw(self) -> None:
         with self._lock:
+            view, marked = self._showing()
             parts = ["\033[2J\033[H═══ " + _say("title") + " ═══"]
-            parts.append(render(self._view) if self._view else f"（{_say('no_decision')}）")
+            # an old verdict left standing would be read as the answer for the next person
+            parts.append(render(view) if view else f"（{IDLE[0]} {IDLE[1]}）")
             parts += [f"⚠ {FAULT_TEXT[f][0]} / {FAULT_TEXT[f][1]}" for f in sorted(self._faults)]
+            if marked:  # until the next scan of a pass takes it, it lapses or the guard withdraws it
+                zh, en = marked_words(marked)
+                parts.append(f"● {_say('symptom_marked', ' / ', zh=zh, en=en)}")
             if self._note:
                 parts.append(f"» {self._note}")
             parts += [KEYS, self._prompt]
+            self._drawn = (view is not None, marked)
             self.out.write("\n".join(parts))
             self.out.flush()
+
+    def _tick(self) -> None:
+        """Between keys: redraw when the verdict's seconds are over or the mark changed."""
+        with self._lock:
+            view, marked = self._showing()
+            changed = (view is not None, marked) != self._drawn
+        if changed:
+            self._redraw()
 
     def _say(self, note: str, prompt: str = "") -> None:
         with self._lock:
@@ -119,6 +156,7 @@ class GuardConsole:
 
     def run(self, agent: GateAgent, stop: threading.Event) -> None:
         """Read keys until q, end of input or ``stop``; the terminal is restored afterwards."""
+        self._agent = agent
         saved = termios.tcgetattr(self.fd_in) if os.isatty(self.fd_in) else None
         if saved is not None:
             tty.setcbreak(self.fd_in)  # one key at a time, no echo
@@ -156,15 +194,20 @@ class GuardConsole:
 
     def _symptoms(self, agent: GateAgent, stop: threading.Event) -> None:
         menu = "  ".join(f"{n}. {' '.join(SYMPTOM_WORDS[s])}" for n, s in enumerate(SYMPTOM_KEYS, 1))
+        pending = agent.symptoms.waiting()
+        if pending:  # a mark meant for someone who turned away is taken back here
+            menu += f"  {WITHDRAW_KEY}. {_say('withdraw_symptoms')}"
         self._say(_say("choose_symptom"), menu)
         key = self._key(stop)
+        if pending and key == WITHDRAW_KEY:
+            agent.mark_symptoms(())
+            self._say(_say("symptoms_withdrawn", " / "))
+            return
         if key is None or not key.isdigit() or not 1 <= int(key) <= len(SYMPTOM_KEYS):
             self._say(_say("cancelled"))
             return
-        code = SYMPTOM_KEYS[int(key) - 1]
-        zh, en = SYMPTOM_WORDS[code]
-        agent.mark_symptoms((code,))
-        self._say(_say("symptom_marked", " / ", zh=zh, en=en))
+        agent.mark_symptoms((SYMPTOM_KEYS[int(key) - 1],))
+        self._say("")  # the pending mark has its own line, for as long as it is pending
 
     def _override(self, agent: GateAgent, *, allow: bool, stop: threading.Event) -> None:
         last = agent.last_event
@@ -202,6 +245,7 @@ class GuardConsole:
             if ready:
                 data = os.read(self.fd_in, 1)
                 return data.decode("latin-1") if data else None
+            self._tick()
         return None
 
     def _line(self, prompt: str, stop: threading.Event) -> str | None:

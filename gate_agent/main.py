@@ -57,7 +57,9 @@ def run_gate(settings: GateSettings, *, console: bool | None = None) -> None:
     kind = console_kind(sys.stdin) if console is not False else None
     guard = None
     if kind == "terminal":
-        guard = GuardConsole(sys.stdin.fileno(), sys.stdout, guard=settings.guard_id)
+        guard = GuardConsole(
+            sys.stdin.fileno(), sys.stdout, verdict_s=settings.screen_verdict_s, guard=settings.guard_id
+        )
     agent = build_agent(settings, display=guard)
     stop = threading.Event()
 

@@ -1,5 +1,7 @@
 """DisplayView: what the gate screen shows for one decision, online or offline. The words always
-come from ``Reason.info``, so the screen, the docs and the reports share one vocabulary."""
+come from ``Reason.info``, so the screen, the docs and the reports share one vocabulary; only the
+next step of a fever or symptoms decided at the gate is the gate's own (``words.OFFLINE_ACTION``,
+handed in by the agent), as no office has been told yet."""
 
 from __future__ import annotations
 
@@ -38,15 +40,18 @@ class DisplayView:
         return self.verdict is Verdict.ALLOW
 
 
-def _view(reason: Reason, verdict: Verdict, **kw: Any) -> DisplayView:
+def _view(
+    reason: Reason, verdict: Verdict, *, next_step: tuple[str, str] | None = None, **kw: Any
+) -> DisplayView:
     info = reason.info
+    action_zh, action_en = next_step or (info.action_zh, info.action_en)
     return DisplayView(
         verdict=verdict,
         reason=reason,
         text_zh=info.zh,
         text_en=info.en,
-        action_zh=info.action_zh,
-        action_en=info.action_en,
+        action_zh=action_zh,
+        action_en=action_en,
         **kw,
     )
 
@@ -67,14 +72,23 @@ def from_decision_message(msg: DecisionMessage, zone: tzinfo | None = None) -> D
     )
 
 
-def from_offline(decision: Decision, event: ScanEvent, zone: tzinfo | None = None) -> DisplayView:
-    """The view of the gate's own decision; the gate knows no names, only the household number."""
+def from_offline(
+    decision: Decision,
+    event: ScanEvent,
+    zone: tzinfo | None = None,
+    *,
+    next_step: tuple[str, str] | None = None,
+) -> DisplayView:
+    """The view of the gate's own decision; the gate knows no names, only the household number.
+    ``next_step``: the gate's own, where the reason's would say what is not yet so offline
+    (``words.OFFLINE_ACTION``: no office is notified before the link returns)."""
     household = ""
     if decision.claims is not None and decision.claims.household_id:
         household = f"#{decision.claims.household_id}"
     return _view(
         decision.reason,
         decision.verdict,
+        next_step=next_step,
         celsius=event.temperature.celsius,
         holder="",
         household=household,

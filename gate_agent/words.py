@@ -9,7 +9,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from gate_agent.ports import Fault
-from gatecore.reasons import Verdict
+from gatecore.reasons import Reason, Verdict
 
 # symbol (terminal only), Chinese, English
 VERDICT_WORDS: dict[Verdict, tuple[str, str, str]] = {
@@ -56,9 +56,23 @@ SYMPTOM_WORDS: dict[str, tuple[str, str]] = {
     "cough": ("咳嗽", "Cough"),
     "other": ("其他症状", "Other symptoms"),
 }
+CANCEL = ("取消", "Cancel")  # the screen's button that withdraws a symptom mark
 HOLDER = ("持证人", "Holder")
 HOUSEHOLD = ("户", "Household")
 RECOVERED = ("已恢复", "Recovered")
+
+# the next step of a refusal the gate decided offline, where the reason's own words say the offices
+# were notified: nobody is until the link returns, so the guard phones
+OFFLINE_ACTION: dict[Reason, tuple[str, str]] = {
+    Reason.FEVER: (
+        "引导至留观室，并电话通知保卫处（网络恢复后系统再通知防控办）",
+        "Escort to the isolation observation room; phone the security office (offices learn when the link returns)",
+    ),
+    Reason.SYMPTOMS: (
+        "引导至医务值班室，并电话通知保卫处（网络恢复后系统再通知防控办）",
+        "Escort to the medical duty room; phone the security office (offices learn when the link returns)",
+    ),
+}
 
 # the guard's key console: the reasons a guard overrides for (the last one asks for the guard's words)
 OVERRIDE_REASONS: tuple[tuple[str, str], ...] = (
@@ -78,7 +92,6 @@ CONSOLE_KEYS: tuple[tuple[str, str, str], ...] = (  # key, Chinese, English
 # its title, prompts and notes ({values} filled in by the console)
 CONSOLE: dict[str, tuple[str, str]] = {
     "title": ("campusgate 值守台", "guard console"),
-    "no_decision": ("暂无判定", "no decision yet"),
     "temperature_prompt": ("体温", "Temperature °C: "),
     "temperature_used": ("下一次扫码使用体温 {celsius} °C", "used for the next scan"),
     "temperature_bad": ("体温无效", "not a temperature ({low:.0f}-{high:.0f} °C)"),
@@ -88,6 +101,8 @@ CONSOLE: dict[str, tuple[str, str]] = {
     "choose_symptom": ("选择症状（Esc 取消）", "choose a symptom (Esc cancels)"),
     "cancelled": ("已取消", "cancelled"),
     "symptom_marked": ("下一次扫码标记：{zh}", "next scan marked: {en}"),
+    "withdraw_symptoms": ("撤销标记", "withdraw the mark"),
+    "symptoms_withdrawn": ("症状标记已撤销", "symptom mark withdrawn"),
     "nothing_to_override": ("没有可更改的判定", "no decision to override"),
     "choose_reason": ("{verdict}：选择原因（Esc 取消）", "choose a reason (Esc cancels)"),
     "explain_prompt": ("说明", "Explain: "),
@@ -101,12 +116,21 @@ def decided_line(at: datetime, zone: tzinfo | None = None) -> str:
     return f"{at.astimezone(zone):%H:%M:%S} {DECIDED[0]} {DECIDED[1]}"
 
 
-def day_holder_words(detail: Mapping[str, Any], zone: tzinfo | None = None) -> tuple[str, str] | None:
+def marked_words(symptoms: tuple[str, ...]) -> tuple[str, str]:
+    """The symptoms a guard marked, Chinese and English: ("咳嗽、其他症状", "Cough, Other symptoms")."""
+    return "、".join(SYMPTOM_WORDS[s][0] for s in symptoms), ", ".join(SYMPTOM_WORDS[s][1] for s in symptoms)
+
+
+def day_holder_words(
+    reason: Reason, detail: Mapping[str, Any], zone: tzinfo | None = None
+) -> tuple[str, str] | None:
     """Who holds the household's day, and since when, for a household refusal (None otherwise):
     ("今日已由 梁*敏 于 08:12 使用", "Used today by 梁*敏 at 08:12"); the time in the campus's ``zone``
     (None: the device's), the zone whose calendar the household day follows."""
     name = detail.get("day_holder")
-    if not name:
+    # the detail names the holder whenever the day was taken, also when a stronger reason is shown
+    # (a key person, symptoms): then the line would answer a question nobody asked
+    if reason is not Reason.HOUSEHOLD_DAY_USED or not name:
         return None
     at = _time(detail.get("day_holder_at"), zone)
     if at is None:

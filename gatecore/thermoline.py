@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from gatecore import CoreError
 
@@ -22,6 +23,7 @@ CELSIUS_MIN, CELSIUS_MAX = -50.0, 150.0
 # plain decimals only: float() would also take nan, inf, 1e30, 3_6.6 and surrounding spaces
 _SEQ = re.compile(r"\d{1,10}")
 _CELSIUS = re.compile(r"-?\d{1,3}(\.\d{1,3})?")
+_TENTH = Decimal("0.1")
 
 
 class SensorStatus(enum.StrEnum):
@@ -110,6 +112,14 @@ def parse_line(line: bytes) -> Measurement | Heartbeat:
     raise FrameError(f"unknown sentence {fields[0]!r} with {len(fields)} fields")
 
 
+def tenths(celsius: float | str) -> float:
+    """A reading to 0.1 °C, half up (36.65 -> 36.7): the resolution a thermometer shows and the gate
+    displays. The gate takes every reading so (the line and the guard's typed one), so the value the
+    rules judge, here and at central, is the one the person and the guard read (37.29 is 37.3: fever)."""
+    # from the text, not the binary float: 36.65 is 36.649999… in binary and would round down
+    return float(Decimal(str(celsius)).quantize(_TENTH, rounding=ROUND_HALF_UP)) + 0.0
+
+
 def _seq(text: str) -> int:
     if not _SEQ.fullmatch(text):
         raise FrameError(f"sequence number {text[:12]!r} is not a plain number")
@@ -119,7 +129,8 @@ def _seq(text: str) -> int:
 def _celsius(text: str) -> float:
     if not _CELSIUS.fullmatch(text):
         raise FrameError(f"temperature {text[:12]!r} is not a plain decimal number")
-    value = float(text) + 0.0  # -0.0 becomes 0.0: the audit chain hashes what the database gives back
+    value = float(text)
     if not CELSIUS_MIN <= value <= CELSIUS_MAX:
         raise FrameError(f"temperature {value} is outside {CELSIUS_MIN} to {CELSIUS_MAX}")
-    return value
+    # -0.0 becomes 0.0 (the audit chain hashes what the database gives back); 37.29 becomes 37.3
+    return tenths(text)

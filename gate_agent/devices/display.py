@@ -70,7 +70,7 @@ def render_line(view: DisplayView) -> str:
     if view.celsius is not None:
         parts.append(f"{view.celsius:.1f}°C")
     parts += [p for p in (view.holder, view.household) if p]
-    if (day := day_holder_words(view.detail, view.zone)) is not None:
+    if (day := day_holder_words(view.reason, view.detail, view.zone)) is not None:
         parts.append(f"{day[0]} / {day[1]}")
     if view.offline:
         parts.append(OFFLINE_MARK)
@@ -95,7 +95,7 @@ def render(view: DisplayView) -> str:
         who.append(f"{HOUSEHOLD[0]} {HOUSEHOLD[1]}: {view.household}")
     if who:
         lines.append("   ".join(who))
-    if (day := day_holder_words(view.detail, view.zone)) is not None:
+    if (day := day_holder_words(view.reason, view.detail, view.zone)) is not None:
         lines.append(f"{day[0]} / {day[1]}")
     lines.append(f"{NEXT[0]}：{view.action_zh}")
     lines.append(f"{NEXT[1]}: {view.action_en}")

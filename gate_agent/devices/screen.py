@@ -1,8 +1,8 @@
 """ScreenDisplay: the full-screen web page for a monitor at the gate, served on 127.0.0.1 by the
 standard library; the page polls /state.json every 300 ms, and its symptom buttons POST /symptoms
-(a cough or other symptoms, carried by the next scan). A verdict is shown for ``verdict_s`` seconds,
-then the page asks for the next pass; the state says so, so a page loaded later shows no old verdict.
-TeeDisplay shows on several displays."""
+(a cough or other symptoms, carried by the next scan of a pass; an empty list withdraws the mark).
+A verdict is shown for ``verdict_s`` seconds, then the page asks for the next pass; the state says
+so, so a page loaded later shows no old verdict. TeeDisplay shows on several displays."""
 
 from __future__ import annotations
 
@@ -11,16 +11,18 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from gate_agent.pending import SymptomMark
 from gate_agent.ports import Display, Fault
 from gate_agent.views import DisplayView
 from gate_agent.words import (
+    CANCEL,
     FAULT_TEXT,
+    HOUSEHOLD,
     IDLE,
     NEXT_SCAN,
     NOT_RUNNING,
@@ -42,6 +44,7 @@ WORDS = {
     "not_running": NOT_RUNNING,
     "not_running_action": NOT_RUNNING_ACTION,
     "symptoms": {s: SYMPTOM_WORDS[s] for s in SYMPTOMS},
+    "cancel": CANCEL,
 }
 
 
@@ -67,9 +70,9 @@ class ScreenDisplay:
         self._server = ThreadingHTTPServer((host, port), _handler(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
-        self._marked: tuple[str, ...] = ()
-        # set by bootstrap to GateAgent.mark_symptoms: the buttons mark the next scan
-        self.on_symptoms: Callable[[tuple[str, ...]], None] | None = None
+        # the guard's symptom mark: bootstrap gives the screen the agent's own, so the page shows the
+        # mark the next scan of a pass will carry, until that scan takes it, it lapses or is withdrawn
+        self.marks = SymptomMark()
 
     @property
     def url(self) -> str:
@@ -95,7 +98,7 @@ class ScreenDisplay:
     def show(self, view: DisplayView) -> None:
         """Show a decision."""
         with self._lock:
-            self._view, self._seq, self._marked = view, self._seq + 1, ()
+            self._view, self._seq = view, self._seq + 1
             self._shown = (time.monotonic(), datetime.now(UTC))
 
     def show_fault(self, fault: Fault) -> None:
@@ -109,22 +112,21 @@ class ScreenDisplay:
             self._faults.discard(fault)
 
     def mark(self, symptoms: tuple[str, ...]) -> None:
-        """The guard pressed a symptom button: hand it to the agent for the next scan."""
-        with self._lock:
-            self._marked = symptoms
-        if self.on_symptoms is not None:
-            self.on_symptoms(symptoms)
+        """The guard pressed a symptom button: mark the next scan; () (取消 Cancel) withdraws the mark."""
+        self.marks.mark(symptoms)
 
     def state(self) -> dict[str, Any]:
         """What the page shows now, as JSON-ready data; ``view`` is None once the verdict expired."""
         with self._lock:
-            v, faults, seq, marked = self._view, sorted(self._faults), self._seq, self._marked
+            v, faults, seq = self._view, sorted(self._faults), self._seq
             (shown_mono, shown_at) = self._shown
         left = self.verdict_s - (time.monotonic() - shown_mono)
         view = None
         if v is not None and left > 0:
             view = _view(v, shown_at, shown_at + timedelta(seconds=self.verdict_s), left)
-        marked_words = ", ".join(" ".join(SYMPTOM_WORDS[m]) for m in marked)
+        pending = self.marks.pending()
+        marked, mark_left = pending if pending is not None else ((), 0.0)
+        words = ", ".join(" ".join(SYMPTOM_WORDS[m]) for m in marked)
         return {
             "seq": seq,
             "view": view,
@@ -138,7 +140,8 @@ class ScreenDisplay:
                 if f is not Fault.LINK_DOWN
             ],
             "marked": list(marked),
-            "marked_text": f"{NEXT_SCAN[0]} {NEXT_SCAN[1]}: {marked_words}" if marked else "",
+            "marked_text": f"{NEXT_SCAN[0]} {NEXT_SCAN[1]}: {words}" if marked else "",
+            "marked_seconds_left": round(mark_left, 3),  # it lapses like a typed temperature
             "at": datetime.now(UTC).isoformat(),
         }
 
@@ -158,14 +161,21 @@ def _view(v: DisplayView, shown_at: datetime, expires_at: datetime, left: float)
         "temp": "" if v.celsius is None else f"{TEMPERATURE[0]} {v.celsius:.1f} °C",
         "holder": v.holder,
         "household": v.household,
-        "who": "　".join(x for x in (v.holder, v.household) if x),
-        "day_holder": day_holder_words(v.detail, v.zone),
+        "who": "　".join(x for x in (v.holder, _household(v)) if x),
+        "day_holder": day_holder_words(v.reason, v.detail, v.zone),
         "offline": v.offline,
         "decided": decided_line(v.decided_at or shown_at, v.zone),
         "shown_at": shown_at.isoformat(),
         "expires_at": expires_at.isoformat(),
         "seconds_left": round(left, 3),
     }
+
+
+def _household(v: DisplayView) -> str:
+    # offline the gate knows only the household's number: "#38" alone says nothing, so say what it is
+    if v.offline and v.household:
+        return f"{HOUSEHOLD[0]} {HOUSEHOLD[1]}: {v.household}"
+    return v.household
 
 
 def _handler(screen: ScreenDisplay) -> type[BaseHTTPRequestHandler]:
@@ -191,15 +201,13 @@ def _handler(screen: ScreenDisplay) -> type[BaseHTTPRequestHandler]:
                 return
             try:
                 body = json.loads(self.rfile.read(min(int(self.headers.get("Content-Length") or 0), 1024)))
-                symptoms = tuple(body["symptoms"])
-                if (
-                    not symptoms
-                    or any(s not in SYMPTOMS for s in symptoms)
-                    or len(set(symptoms)) != len(symptoms)
-                ):
+                if not isinstance(body["symptoms"], list):
+                    raise TypeError(body["symptoms"])
+                symptoms = tuple(body["symptoms"])  # []: the guard withdraws the mark
+                if any(s not in SYMPTOMS for s in symptoms) or len(set(symptoms)) != len(symptoms):
                     raise ValueError(symptoms)
             except (ValueError, KeyError, TypeError):
-                self.send_error(422, f"symptoms must be a list of {', '.join(SYMPTOMS)}")
+                self.send_error(422, f"symptoms must be a list of {', '.join(SYMPTOMS)} (empty: withdraw)")
                 return
             screen.mark(symptoms)
             self.send_response(204)

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import serial
 
 from gate_agent.errors import ThermometerError
+from gate_agent.pending import ForNextScan
 from gate_agent.ports import ThermometerHealth
 from gatecore.messages import Temperature
-from gatecore.thermoline import MAX_LINE, FrameError, Heartbeat, Measurement, SensorStatus, parse_line
+from gatecore.thermoline import MAX_LINE, FrameError, Heartbeat, Measurement, SensorStatus, parse_line, tenths
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +23,6 @@ REOPEN_EVERY_S = 0.5
 MAX_BUFFER = 2 * MAX_LINE  # more than this without a newline is noise, not a line
 STUCK_COUNT = 5
 GARBAGE_COUNT = 3
-MANUAL_VALID_S = 120.0  # a typed-in reading older than this belongs to someone who has left
 
 
 @dataclass(slots=True)
@@ -48,7 +48,7 @@ class SerialThermometer:
         self._last_alive: float | None = None
         self._port: serial.Serial | None = None
         self._open_error: str | None = "not started"
-        self._manual: tuple[float, float] | None = None  # (celsius, when typed)
+        self._manual: ForNextScan[float] = ForNextScan()  # typed by the guard; lapses like a symptom mark
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._buf = b""
@@ -168,9 +168,9 @@ class SerialThermometer:
             self._suppressed += 1
 
     def manual(self, celsius: float) -> None:
-        """A guard's hand measurement, used by the next scan."""
+        """A guard's hand measurement, used by the next scan; to 0.1 °C, as the line's readings are."""
         with self._cond:
-            self._manual = (float(celsius), time.monotonic())
+            self._manual.set(tenths(celsius))
             self._cond.notify_all()
 
     def reading_for_scan(self, at_monotonic: float, window: float) -> Temperature:
@@ -178,9 +178,9 @@ class SerialThermometer:
         deadline = at_monotonic + window
         with self._cond:
             while True:
-                manual, self._manual = self._manual, None
-                if manual is not None and time.monotonic() - manual[1] <= MANUAL_VALID_S:
-                    return Temperature(manual[0], SensorStatus.MANUAL)
+                manual = self._manual.take()
+                if manual is not None:
+                    return Temperature(manual, SensorStatus.MANUAL)
                 found = self._pick(at_monotonic, window)
                 if found is not None:
                     found.used = True  # one reading belongs to one person

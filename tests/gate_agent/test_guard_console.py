@@ -1,6 +1,8 @@
 """The guard's key console on a real pseudo-terminal, against an offline agent: what the guard types
 that central would refuse (a NUL from Ctrl-@, an explanation too long for a message) is refused at
-the keyboard, saying so, and never enters the outbox, where it would stay forever unshown."""
+the keyboard, saying so, and never enters the outbox, where it would stay forever unshown. A verdict
+leaves the console after the gate screen's seconds; a symptom mark waits through a code that names
+nobody, is shown while it waits, and can be withdrawn."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from gate_agent.bootstrap import build_agent
 from gate_agent.console import GuardConsole
 from gate_agent.errors import GateError
 from gate_agent.ledger import ConfigStore
+from gate_agent.words import IDLE
 from gatecore.messages import Temperature
 from gatecore.thermoline import SensorStatus
 from tests.gate_agent.conftest import gate_id, gate_settings, make_config, make_pass, wait_until
@@ -40,14 +43,18 @@ class Terminal(io.StringIO):
     def wait_for(self, needle: str, timeout: float = 5.0) -> bool:
         return wait_until(lambda: needle in self.getvalue(), timeout)
 
+    def screen(self) -> str:
+        """What the terminal shows now: everything since the last clear."""
+        return self.getvalue().rpartition("\033[2J")[2]
+
 
 @pytest.fixture
 def console(tmp_path: Path, signing_key: Ed25519PrivateKey) -> Iterator[tuple[GateAgent, Terminal, int]]:
-    settings = gate_settings(tmp_path, gate_id(), decision_timeout_s=0.2)
+    settings = gate_settings(tmp_path, gate_id(), decision_timeout_s=0.2, screen_verdict_s=1.5)
     ConfigStore(settings.database_path).save(make_config(signing_key, settings.gate_id).to_json())
     out = Terminal()
     master, slave = os.openpty()
-    guard = GuardConsole(slave, out, guard="north-post-1")
+    guard = GuardConsole(slave, out, guard="north-post-1", verdict_s=settings.screen_verdict_s)
     agent = build_agent(settings, display=guard, relay=RecordingRelay())
     agent.start()
     stop = threading.Event()
@@ -105,3 +112,44 @@ def test_the_agent_refuses_an_override_without_words(
     with pytest.raises(GateError, match="an override needs a reason"):
         agent.submit_override(agent.last_event, allow=True, reason="  ", guard="g")
     assert agent.outbox.depth() == 1  # the scan alone
+
+
+def test_a_verdict_leaves_the_console_after_the_screens_seconds(
+    console: tuple[GateAgent, Terminal, int], signing_key: Ed25519PrivateKey
+) -> None:
+    agent, out, _ = console
+    agent.submit_scan(make_pass(signing_key, pass_id=7), Temperature(None, SensorStatus.MISSING))
+    assert wait_until(lambda: "请重新测温" in out.screen())
+    shown = time.monotonic()
+    # no key pressed: the console withdraws it by itself, as the gate screen does (screen_verdict_s)
+    assert wait_until(lambda: "请重新测温" not in out.screen(), 5)
+    assert time.monotonic() - shown >= 1.0
+    assert f"{IDLE[0]} {IDLE[1]}" in out.screen()
+
+
+def test_a_symptom_mark_waits_for_a_pass_and_can_be_withdrawn(
+    console: tuple[GateAgent, Terminal, int], signing_key: Ed25519PrivateKey
+) -> None:
+    agent, out, master = console
+    _type(master, "c1")
+    assert wait_until(lambda: "next scan marked: Cough" in out.screen())
+    _type(master, "shttps://weixin.qq.com/g/health\r")  # a WeChat health code typed in: nobody
+    assert wait_until(lambda: "不是本校出入证" in out.screen())
+    assert agent.last_event is not None and agent.last_event.symptoms == ()
+    assert "next scan marked: Cough" in out.screen()  # still waiting, and shown so
+    _type(master, "c")
+    assert out.wait_for("0. 撤销标记 withdraw the mark")
+    _type(master, "0")
+    assert wait_until(lambda: "symptom mark withdrawn" in out.screen())
+    assert agent.symptoms.waiting() == () and "next scan marked" not in out.screen()
+
+    _type(master, "c2")  # marked again, and used by the pass
+    assert wait_until(lambda: "next scan marked: Other symptoms" in out.screen())
+    agent.submit_scan(make_pass(signing_key, pass_id=8), Temperature(36.6, SensorStatus.OK))
+    assert wait_until(lambda: "咳嗽等症状，暂停通行" in out.screen())
+    assert agent.last_event is not None and agent.last_event.symptoms == ("other",)
+    assert "next scan marked" not in out.screen()
+    _type(master, "c")  # nothing waits: nothing to withdraw
+    assert out.wait_for("choose a symptom")
+    assert "撤销标记" not in out.screen()
+    _type(master, "\x1b")

@@ -53,6 +53,7 @@ def test_offline_household_refusal_then_the_agent_stops(
         page.wait_for_selector("body.deny #day")
         assert page.inner_text("#day") == f"今日已由 #71 于 {hhmm} 使用 / Used today by #71 at {hhmm}"
         assert page.inner_text("#zh") == Reason.HOUSEHOLD_DAY_USED.info.zh
+        assert page.inner_text("#who") == "户 Household: #7"  # the gate knows only the number: say what it is
 
         # the agent runs without its link: offline, deciding locally, the verdict stays readable
         display.wait_for_fault(Fault.LINK_DOWN, timeout=10)

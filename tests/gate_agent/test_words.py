@@ -21,6 +21,7 @@ def _pairs() -> list[tuple[str, str, str]]:
     out += [(f"SYMPTOM_WORDS[{k}]", zh, en) for k, (zh, en) in words.SYMPTOM_WORDS.items()]
     out += [(f"FAULT_TEXT[{k}]", zh, en) for k, (zh, en) in words.FAULT_TEXT.items()]
     out += [(f"VERDICT_WORDS[{k}]", zh, en) for k, (_, zh, en) in words.VERDICT_WORDS.items()]
+    out += [(f"OFFLINE_ACTION[{k}]", zh, en) for k, (zh, en) in words.OFFLINE_ACTION.items()]
     for name in (
         "IDLE",
         "OFFLINE",
@@ -30,6 +31,7 @@ def _pairs() -> list[tuple[str, str, str]]:
         "TEMPERATURE",
         "NEXT",
         "NEXT_SCAN",
+        "CANCEL",
         "HOLDER",
         "HOUSEHOLD",
         "RECOVERED",

@@ -20,6 +20,7 @@ from gatecore.thermoline import (
     format_heartbeat,
     format_measurement,
     parse_line,
+    tenths,
 )
 
 
@@ -123,3 +124,27 @@ def test_any_celsius_text_is_refused_or_finite_in_range(value: str) -> None:
         return
     assert reading.celsius is not None
     assert math.isfinite(reading.celsius) and CELSIUS_MIN <= reading.celsius <= CELSIUS_MAX
+
+
+@pytest.mark.parametrize(
+    "value,celsius",
+    [("37.29", 37.3), ("37.25", 37.3), ("37.249", 37.2), ("36.65", 36.7), ("36.6", 36.6), ("-0.04", 0.0)],
+)
+def test_a_reading_is_taken_to_a_tenth_half_up(value: str, celsius: float) -> None:
+    """The gate judges, sends and shows one value: 37.29 is judged a fever, as 37.3 is shown."""
+    reading = parse_line(_tmp(value))
+    assert isinstance(reading, Measurement) and reading.celsius == celsius
+    assert math.copysign(1.0, reading.celsius) == 1.0
+
+
+def test_tenths_rounds_the_decimal_not_the_binary_float() -> None:
+    assert f"{36.65:.1f}" == "36.6"  # formatting the binary float rounds down
+    assert (tenths(36.65), tenths("36.65"), tenths(37.25), tenths(-0.0)) == (36.7, 36.7, 37.3, 0.0)
+
+
+@given(st.floats(-50, 150).map(lambda c: round(c, 3)))
+def test_every_reading_is_a_tenth_and_shows_as_itself(celsius: float) -> None:
+    reading = parse_line(_tmp(f"{celsius:.3f}"))
+    assert isinstance(reading, Measurement) and reading.celsius is not None
+    assert reading.celsius == float(f"{reading.celsius:.1f}")  # the value is what the display shows
+    assert abs(reading.celsius - celsius) <= 0.05 + 1e-9

@@ -13,12 +13,15 @@ import pytest
 
 from firmware_sim.display import RecordingDisplay
 from gate_agent.devices.display import HEADLINE, TerminalDisplay, headline, render, render_line, wants_colour
+from gate_agent.devices.screen import ScreenDisplay
 from gate_agent.ports import Fault
 from gate_agent.views import DisplayView, from_decision_message, from_offline
+from gate_agent.words import OFFLINE_ACTION
 from gatecore.messages import DecisionMessage, ScanEvent, Temperature
 from gatecore.policy import Decision
-from gatecore.reasons import Reason, Verdict
+from gatecore.reasons import REASONS, Reason, Verdict
 from gatecore.thermoline import SensorStatus
+from gatecore.tokens import PassClaims, PassForm, PassKind
 
 
 def decision_message(reason: Reason, **kw: object) -> DecisionMessage:
@@ -154,3 +157,63 @@ def test_the_console_says_when_its_decision_was_made() -> None:
     block = render(from_decision_message(decision_message(Reason.OK, decided_at=at)))
     head = block.splitlines()[0]
     assert head.startswith("✔ 通行 ALLOW") and f"{at.astimezone():%H:%M:%S} 判定 decided" in head
+
+
+def _offline(
+    reason: Reason, detail: dict[str, object] | None = None, next_step: tuple[str, str] | None = None
+) -> DisplayView:
+    event = ScanEvent(str(uuid.uuid4()), "g1", 1, datetime.now(UTC), "x", Temperature(37.9, SensorStatus.OK))
+    now = datetime.now(UTC)
+    claims = PassClaims(1, PassKind.RESIDENT, PassForm.CARD, 1, 38, 38, 380, now, now)
+    decision = Decision(reason.verdict, reason, (reason,), 2, claims=claims, detail=detail or {})
+    return from_offline(decision, event, next_step=next_step)
+
+
+@pytest.mark.parametrize("reason", [Reason.FEVER, Reason.SYMPTOMS])
+def test_offline_the_next_step_says_no_office_knows_yet(reason: Reason) -> None:
+    view = _offline(reason, next_step=OFFLINE_ACTION[reason])  # as the agent makes it offline
+    assert "已通知" not in view.action_zh and "notified" not in view.action_en
+    assert "电话通知保卫处" in view.action_zh and "phone the security office" in view.action_en
+    assert "phone the security office" in render(view) and "phone the security office" in render_line(view)
+    screen = ScreenDisplay(0, verdict_s=60)
+    try:
+        screen.show(view)
+        assert screen.state()["view"]["action_en"] == OFFLINE_ACTION[reason][1]
+    finally:
+        screen.close()
+    online = from_decision_message(decision_message(reason))  # central has alerted the offices
+    assert (online.action_zh, online.action_en) == (reason.info.action_zh, reason.info.action_en)
+
+
+def test_every_next_step_that_says_the_offices_know_has_an_offline_one() -> None:
+    claims = [r for r, i in REASONS.items() if "已通知" in i.action_zh or "notified" in i.action_en]
+    assert claims and set(claims) <= set(OFFLINE_ACTION), claims
+
+
+@pytest.mark.parametrize("reason", [Reason.KEY_PERSON, Reason.SYMPTOMS])
+def test_the_day_holder_is_named_only_for_a_household_refusal(reason: Reason) -> None:
+    # the household's day was taken too, but what the person is told is another reason
+    detail = {"day_holder": "梁*敏", "day_holder_at": "2026-11-23T08:12:00+08:00"}
+    views = [from_decision_message(decision_message(reason, detail=detail)), _offline(reason, detail)]
+    screen = ScreenDisplay(0, verdict_s=60)
+    try:
+        for view in views:
+            assert "梁*敏" not in render(view) and "Used today" not in render_line(view)
+            screen.show(view)
+            assert screen.state()["view"]["day_holder"] is None
+        screen.show(from_decision_message(decision_message(Reason.HOUSEHOLD_DAY_USED, detail=detail)))
+        assert screen.state()["view"]["day_holder"][1].startswith("Used today by 梁*敏 at ")
+    finally:
+        screen.close()
+
+
+def test_offline_the_screen_says_the_number_is_the_household() -> None:
+    screen = ScreenDisplay(0, verdict_s=60)
+    try:
+        screen.show(_offline(Reason.FEVER))
+        assert screen.state()["view"]["who"] == "户 Household: #38"  # as the terminal says it
+        assert "户 Household: #38" in render(_offline(Reason.FEVER))
+        screen.show(from_decision_message(decision_message(Reason.OK)))  # central's label says itself
+        assert screen.state()["view"]["who"] == "张*明　坞城校区 3-2-501"
+    finally:
+        screen.close()

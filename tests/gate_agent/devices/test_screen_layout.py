@@ -33,6 +33,7 @@ NAMED = (
     "track",
     "off",
     "marked",
+    "unmark",
 )
 SHOWN = ",".join(f"#{n}" for n in NAMED) + ",#sym button,#faults div"
 EDGE = 0.5  # px: boxes that only touch, rounded to device pixels, do not overlap
