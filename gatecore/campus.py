@@ -220,7 +220,9 @@ def policy_problems(policy: CampusPolicy) -> list[tuple[str, str, str]]:
 
 def _closed_problems(policy: CampusPolicy) -> list[tuple[str, str, str]]:
     out: list[tuple[str, str, str]] = []
-    bad = sorted(str(g) for g in policy.closed_groups if not isinstance(g, str) or not GROUP_CODE.fullmatch(g))
+    bad = sorted(
+        str(g) for g in policy.closed_groups if not isinstance(g, str) or not GROUP_CODE.fullmatch(g)
+    )
     if bad:
         out.append(
             (
