@@ -99,6 +99,11 @@ class OfflineDecider:
 
     def update(self, config: GateConfig, payload: bytes) -> None:
         """Adopt and persist a new config; raise ConfigError (keeping the old one) when unusable."""
+        current = self._current
+        if current is not None and current.config == config:
+            # the retained copy again (on every reconnect, and from each worker's start): nothing new
+            logger.debug("gate config unchanged: policy version %s", current.policy.version)
+            return
         loaded = load_config(config)
         self._configs.save(payload)
         with self._lock:

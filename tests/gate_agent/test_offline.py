@@ -156,3 +156,23 @@ def test_offline_ledger_survives_a_restart(tmp_path: Path, signing_key: Ed25519P
         assert gate.scan(make_pass(signing_key, pass_id=72, household=7)).reason is Reason.HOUSEHOLD_DAY_USED
     finally:
         gate.agent.stop()
+
+
+def test_the_same_config_again_is_no_news(
+    tmp_path: Path, signing_key: Ed25519PrivateKey, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The retained config comes again on every reconnect: adopted (and logged) once; a changed one is
+    adopted again."""
+    settings = gate_settings(tmp_path, gate_id())
+    decider = Gate(settings).agent.offline
+    config = make_config(signing_key, settings.gate_id, policy=CampusPolicy(1, version=4))
+    newer = make_config(signing_key, settings.gate_id, policy=CampusPolicy(1, version=5))
+    with caplog.at_level("INFO", logger="gate_agent.offline"):
+        for c in (config, config, config, newer, newer):
+            decider.update(c, c.to_json())
+    adopted = [r.getMessage() for r in caplog.records if "adopted" in r.getMessage()]
+    assert [m.split(",")[0] for m in adopted] == [
+        "gate config adopted: policy version 4",
+        "gate config adopted: policy version 5",
+    ]
+    assert decider.policy_version == 5
