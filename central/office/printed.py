@@ -67,7 +67,7 @@ REPORT: dict[str, Words] = {
     "entries": ("进校人次", "Entries"),
     "exits": ("出校人次", "Exits"),
     "fevers": ("发热人数", "People with fever"),
-    "incidents": ("发热事件", "Fever incidents"),
+    "incidents": ("发热及症状事件", "Fever and symptom incidents"),  # each fever or symptom scan opens one
     "overrides": ("人工放行/禁行", "Guard overrides"),
     "identity_refusals": ("身份核验拒绝", "Refused on identity"),
     "exits_lapsed": ("许可失效放行离校", "Let out, permission lapsed"),

@@ -53,6 +53,8 @@ def test_the_csv_and_the_pdf_print_the_symptom_case(world: World, tmp_path: Path
     table = dict(csv.reader(io.StringIO(to_csv(report, "坞城校区").decode("utf-8-sig"))))
     assert "咳嗽 cough" in table[f"症状 Symptoms #{symptom_id}"]
     assert f"发热 Fever #{symptom_id}" not in table
+    # the incidents' count holds the symptom cases too, and says so
+    assert table["发热及症状事件 Fever and symptom incidents"].startswith(str(report.content["incidents"]))
     text = " ".join(pdf_text(to_pdf(report, "坞城校区"), tmp_path).split())
     assert f"症状 Symptoms #{symptom_id}" in text and f"发热 Fever #{symptom_id}" not in text
     assert "咳嗽 cough" in text
