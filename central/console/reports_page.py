@@ -40,6 +40,7 @@ from central.models.reports import DailyReport
 from central.models.users import User
 from central.office import reports
 from central.office.errors import OfficeError
+from central.office.windows import parse_day
 
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
 
@@ -103,7 +104,7 @@ async def make_now(
     form = await form_of(request)
     campus_id = campus_id or 0  # none given: "no campus 0", as any unknown one
     try:
-        day = datetime.fromisoformat(form["day"]).date() if form.get("day") else None
+        day = parse_day(form["day"]) if form.get("day") else None
         made = reports.make_by_hand(session, campus_id, day, datetime.now(UTC))
     except (OfficeError, ValueError) as exc:
         return listing(request, session, viewer, campus_id or None, **_refused(exc))

@@ -65,6 +65,19 @@ def can_move(state: str, to: str) -> bool:
     return to in NEXT.get(state, ())
 
 
+def readings_of(incident: FeverIncident) -> list[float | None]:
+    """The incident's readings in order; None for one that is no finite number (a "nan" or "inf"
+    stored before re-measurements were checked), which a reader shows as "—"."""
+    out: list[float | None] = []
+    for text in filter(None, incident.readings.split(",")):
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        out.append(value if math.isfinite(value) else None)
+    return out
+
+
 def incident_for(alert: FeverAlert, person_id: int | None) -> FeverIncident:
     """The incident a fever alert opens (added in the same transaction as the alert)."""
     return FeverIncident(
@@ -95,7 +108,10 @@ def advance(
     celsius: float | None = None,
     note: str | None = None,
 ) -> FeverIncident:
-    """Move an incident one step (a re-measurement needs its reading); raises IncidentError if not allowed."""
+    """Move an incident one step (a re-measurement needs its reading); raises IncidentError if not
+    allowed, :class:`Invalid` for a state that does not exist or an implausible reading."""
+    if to not in NEXT:  # no state at all: a bad request, not a step this incident's state forbids
+        raise Invalid(f"unknown incident state {to!r}; one of {', '.join(NEXT)}")
     incident = _get(session, incident_id)
     if not can_move(incident.state, to):
         raise IncidentError(f"incident {incident_id} is {incident.state}; it cannot become {to}")

@@ -2,13 +2,18 @@
 
 Chinese first with English beside it. The font is embedded (``office.pdffont``): a reader without a
 Chinese font still prints the holder's name. A card prints the last valid day, not the exclusive end.
+Every text is fitted to the room its row has (``layout``): a long name shrinks, then wraps to a second
+row, then is cut with "…", so it never runs over the QR code or the next card on a sheet; a
+character the font cannot draw prints as "□", not as a blank.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,12 +21,13 @@ import segno
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from sqlmodel import Session
 
 from central.models.registry import Campus, Household, Pass, Person, Vehicle
 from central.office.keys import KeyRing
-from central.office.pdffont import pdf_font
+from central.office.pdffont import drawable, pdf_font
 from central.office.printed import CARD, KIND_LABELS, both
 from gatecore.campus import DEFAULT_TZ
 
@@ -47,18 +53,18 @@ class PassCard:
     timezone: str
     qr: str
 
-    def lines(self) -> list[str]:
-        """The text lines of the card, Chinese first with English beside it."""
+    def rows(self) -> list[tuple[str, str]]:
+        """The card's rows as (key of ``CARD``, value), values Chinese first with English beside."""
         zh, en = KIND_LABELS.get(self.kind, (self.kind, self.kind))
         tz = ZoneInfo(self.timezone)
         start, end = printed_from(self.valid_from, tz), printed_until(self.valid_until, tz)
         return [
-            f"{both(CARD['campus'])}: {self.campus_zh} {self.campus_en}",
-            f"{both(CARD['household'])}: {self.household or '—'}",
-            f"{both(CARD['name'])}: {self.holder}",
-            f"{both(CARD['kind'])}: {zh} {en}",
-            f"{both(CARD['valid'])}: {start} – {end}",
-            f"{both(CARD['serial'])}: {self.serial}",
+            ("campus", f"{self.campus_zh} {self.campus_en}"),
+            ("household", self.household or "—"),
+            ("name", self.holder),
+            ("kind", f"{zh} {en}"),
+            ("valid", f"{start} – {end}"),
+            ("serial", self.serial),
         ]
 
 
@@ -132,18 +138,109 @@ def qr_png(text: str, *, scale: int = 8) -> bytes:
     return buf.getvalue()
 
 
+# the card's geometry, in points from its bottom-left corner
+PAD = 4 * mm  # text's distance from the card's left and right edges
+QR_SIDE, QR_PAD = 30 * mm, 2 * mm  # the code (its quiet zone is the gap to the text beside it)
+TITLE_SIZE, TEXT_SIZE = 9.0, 6.2
+MIN_SIZE = 4.5  # a long name shrinks to this before it wraps: still legible to a guard
+FIRST_ROW, ROW = CARD_H - 12 * mm, 4.2 * mm  # the first row's baseline, and the step between rows
+# a name may take two rows, nothing else more than one: seven rows stay above the card's bottom
+NAME_ROWS = 2
+
+Measure = Callable[[str, float], float]  # the width in points of a text at a size in points
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """A text on a card: left end and baseline (points from the card's bottom-left corner), its size
+    in points, and how far right it may run (``right``, what the layout fitted it to)."""
+
+    x: float
+    y: float
+    size: float
+    text: str
+    right: float
+
+
+def _right_of(baseline: float) -> float:
+    """How far right a row may run: the card's margin above the QR code, the code's left edge beside it."""
+    beside = baseline - 0.3 * TEXT_SIZE < QR_PAD + QR_SIDE  # its descenders reach the code's top
+    return CARD_W - QR_PAD - QR_SIDE if beside else CARD_W - PAD
+
+
+def layout(card: PassCard, measure: Measure, clean: Callable[[str], str] = str) -> list[Placed]:
+    """Where each text of ``card`` goes: the title, then each row's label and its value, fitted to the
+    width the row has (``measure``: the font's widths; ``clean``: what the font cannot draw, replaced)."""
+    out = [Placed(PAD, CARD_H - 6 * mm, TITLE_SIZE, clean(both(CARD["title"])), CARD_W - PAD)]
+    y = FIRST_ROW
+    for key, value in card.rows():
+        label = f"{both(CARD[key])}: "
+        x = PAD + measure(label, TEXT_SIZE)
+        out.append(Placed(PAD, y, TEXT_SIZE, label, x))
+        rows = NAME_ROWS if key == "name" else 1
+        size, pieces = fit(clean(value), [_right_of(y - i * ROW) - x for i in range(rows)], measure)
+        for piece in pieces:
+            out.append(Placed(x, y, size, piece, _right_of(y)))
+            y -= ROW
+    return out
+
+
+def fit(text: str, widths: Sequence[float], measure: Measure) -> tuple[float, list[str]]:
+    """``text`` set to fit: on one line of ``widths[0]`` at the largest size from ``TEXT_SIZE`` down to
+    ``MIN_SIZE``; else at ``MIN_SIZE`` over up to ``len(widths)`` lines, each as wide as its width, the
+    last cut with "…" when the text runs on. Never wider than its line."""
+    size = TEXT_SIZE
+    while size > MIN_SIZE and measure(text, size) > widths[0]:
+        size = max(MIN_SIZE, size - 0.1)
+    pieces, rest = [], text
+    for width in widths[:-1]:
+        if measure(rest, size) <= width:
+            break
+        head = _line(rest, width, size, measure)
+        pieces.append(head.rstrip())
+        rest = rest[len(head) :].lstrip()
+    if rest or not pieces:
+        pieces.append(_cut(rest, widths[len(pieces)], size, measure))
+    return size, pieces
+
+
+def _line(text: str, width: float, size: float, measure: Measure) -> str:
+    """The longest start of ``text`` that fits ``width`` (at least one character), broken at a space
+    rather than inside a Latin word; Chinese breaks anywhere."""
+    n = 1
+    while n < len(text) and measure(text[: n + 1], size) <= width:
+        n += 1
+    head, following = text[:n], text[n:]
+    if following and not following[0].isspace() and (head[-1] + following[0]).isascii():
+        space = head.rfind(" ")
+        if space > 0:
+            return head[: space + 1]
+    return head
+
+
+def _cut(text: str, width: float, size: float, measure: Measure) -> str:
+    """``text``, or as much of it as fits ``width`` followed by "…"."""
+    if measure(text, size) <= width:
+        return text
+    n = len(text)
+    while n > 0 and measure(text[:n].rstrip() + "…", size) > width:
+        n -= 1
+    return text[:n].rstrip() + "…"
+
+
 def _draw_card(canvas: Canvas, card: PassCard, x: float, y: float) -> None:
     canvas.setLineWidth(0.5)
     canvas.roundRect(x, y, CARD_W, CARD_H, 3 * mm)
     font = pdf_font()
-    canvas.setFont(font, 9)
-    canvas.drawString(x + 4 * mm, y + CARD_H - 6 * mm, both(CARD["title"]))
-    canvas.setFont(font, 6.2)
-    for i, line in enumerate(card.lines()):
-        canvas.drawString(x + 4 * mm, y + CARD_H - 12 * mm - i * 4.2 * mm, line)
-    side = 30 * mm
+    for text in layout(card, lambda s, size: pdfmetrics.stringWidth(s, font, size), drawable):
+        canvas.setFont(font, text.size)
+        canvas.drawString(x + text.x, y + text.y, text.text)
     canvas.drawImage(
-        ImageReader(io.BytesIO(qr_png(card.qr))), x + CARD_W - side - 2 * mm, y + 2 * mm, side, side
+        ImageReader(io.BytesIO(qr_png(card.qr))),
+        x + CARD_W - QR_SIDE - QR_PAD,
+        y + QR_PAD,
+        QR_SIDE,
+        QR_SIDE,
     )
 
 
@@ -176,20 +273,26 @@ def render_png(card: PassCard, *, dpi: int = 300) -> bytes:
         from PIL import Image, ImageDraw, ImageFont
     except ImportError:  # Pillow is optional: segno alone still gives a scannable code
         return qr_png(card.qr)
-    px = dpi / 25.4
-    img = Image.new("RGB", (round(85.6 * px), round(54 * px)), "white")
+    k = dpi / 72  # pixels a point
+    img = Image.new("RGB", (round(CARD_W * k), round(CARD_H * k)), "white")
     draw = ImageDraw.Draw(img)
     font_path = next((p for p in _PNG_FONTS if Path(p).exists()), None)
-    small = ImageFont.truetype(font_path, round(2.3 * px)) if font_path else ImageFont.load_default()
-    title = ImageFont.truetype(font_path, round(3.2 * px)) if font_path else small
-    draw.text((round(4 * px), round(3 * px)), both(CARD["title"]), fill="black", font=title)
-    for i, line in enumerate(card.lines()):
-        draw.text((round(4 * px), round((10 + i * 4.2) * px)), line, fill="black", font=small)
+
+    @cache
+    def font(size: float) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+        px = round(size * k)
+        return ImageFont.truetype(font_path, px) if font_path else ImageFont.load_default(px)
+
+    # the PDF's layout, measured with this font: a long name fits here as it does on paper
+    for text in layout(card, lambda s, size: font(size).getlength(s) / k):
+        draw.text(
+            (text.x * k, (CARD_H - text.y) * k), text.text, fill="black", font=font(text.size), anchor="ls"
+        )
     qr = Image.open(io.BytesIO(qr_png(card.qr, scale=6))).convert("RGB")
-    side = round(30 * px)
+    side = round(QR_SIDE * k)
     img.paste(
         qr.resize((side, side), Image.Resampling.NEAREST),
-        (img.width - side - round(2 * px), img.height - side - round(2 * px)),
+        (img.width - side - round(QR_PAD * k), img.height - side - round(QR_PAD * k)),
     )
     out = io.BytesIO()
     img.save(out, format="PNG")

@@ -7,6 +7,8 @@ TrueType outlines, which reportlab can subset; Noto Sans CJK's are CFF, which it
 
 from __future__ import annotations
 
+import unicodedata
+from functools import cache
 from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
@@ -34,3 +36,28 @@ def pdf_font() -> str:
             pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=index))
             return FONT
     raise FontMissing("no embeddable CJK TrueType font: install fonts-wqy-microhei")
+
+
+PLACEHOLDER = "□"  # printed for a character the font cannot draw: a visible gap, never a silent one
+
+
+def drawable(text: str) -> str:
+    """``text`` as the embedded font prints it: a character the font has no outline for (an emoji, a
+    rare ideograph, a pinyin tone letter WenQuanYi maps to an empty glyph) becomes ``PLACEHOLDER``, so
+    a name never prints with a blank where a letter was; spaces stay, and invisible marks the font
+    lacks (a variation selector, a zero-width joiner) are left out."""
+    return "".join(_drawn(ch) for ch in text)
+
+
+def _drawn(ch: str) -> str:
+    if ch.isspace() or _outlines().get(ord(ch), False):
+        return ch
+    return "" if unicodedata.category(ch) in {"Cf", "Cc", "Mn", "Me"} else PLACEHOLDER
+
+
+@cache
+def _outlines() -> dict[int, bool]:
+    """Code point -> whether the font's glyph for it has an outline (the glyph's data is not empty)."""
+    face = pdfmetrics.getFont(pdf_font()).face
+    pos = face.glyphPos
+    return {code: pos[glyph + 1] > pos[glyph] for code, glyph in face.charToGlyph.items()}

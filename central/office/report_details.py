@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 from central.models.incidents import FeverIncident
 from central.models.journal import EntryEvent, gate_verdict
 from central.models.registry import Gate, Household, Person
+from central.office.incidents import readings_of
 from gatecore.reasons import Reason
 
 
@@ -81,7 +82,8 @@ def cases(session: Session, campus_id: int, start: datetime, end: datetime) -> l
             "gate_id": i.gate_id,
             "person": name or "",
             "household": label or "",
-            "readings": i.readings,
+            # as the office reads them: one that is no number (stored before they were checked) is "—"
+            "readings": ",".join("—" if r is None else f"{r:.1f}" for r in readings_of(i)),
             "state": i.state,
             "reported_at": i.reported_at.isoformat() if i.reported_at else None,
             "kind": "fever" if had_fever else "symptoms",

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
-from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
 from central.models.base import DbId, code_form, filled, one_line, plain_text
 from central.models.registry import STUDENT_NO_LENGTH
 from central.office.idnumber import id_number_problem
-from central.office.windows import Bound, window_in
+from central.office.windows import Bound, check_window
 from gatecore.campus import DEFAULT_TZ, GROUP_CODE, valid_timezone
 from gatecore.tokens import PassKind
 
 T = TypeVar("T")
-_UTC = ZoneInfo("UTC")
 
 
 Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(one_line), AfterValidator(filled)]
@@ -259,7 +257,7 @@ class VisitorCreate(BaseModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> VisitorCreate:
-        window_in(_UTC, self.valid_from, self.valid_until)  # again in the campus's zone when issued
+        check_window(self.valid_from, self.valid_until)  # the rest in the campus's zone when issued
         return self
 
 
@@ -269,8 +267,10 @@ class VehicleCreate(BaseModel):
     # normalised before the length check: " k" must not pass as "K" and then fail every listing
     plate: Annotated[
         str,
-        BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
+        # the length before the normaliser in this list: a string's length check (not a list's
+        # "choose at least 2"), still run on the normalised plate, as a before-validator wraps it
         Field(min_length=2, max_length=16),
+        BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
     ]
     owner_person_id: DbId
     valid_until: date
@@ -301,7 +301,7 @@ class PassCreate(BaseModel):
                 "give person_id or vehicle_id (with campus_id when there is no household), "
                 "household_id, or campus_id"
             )
-        window_in(_UTC, self.valid_from, self.valid_until)  # again in the campus's zone when issued
+        check_window(self.valid_from, self.valid_until)  # the rest in the campus's zone when issued
         return self
 
 

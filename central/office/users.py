@@ -94,10 +94,7 @@ class UserUpdate(BaseModel):
 
 def add_user(session: Session, *, actor: User, body: UserCreate) -> User:
     """Create a user (UserError if the name is taken), journalled in the caller's transaction."""
-    try:
-        user = create_user(session, body.username, body.password, list(body.roles))
-    except ValueError as exc:
-        raise UserError(f"username {body.username!r} is already taken") from exc
+    user = create_user(session, body.username, body.password, list(body.roles))
     record_change(session, actor, "create", "app_user", user.id, username=user.username, roles=user.roles)
     return user
 
@@ -153,10 +150,12 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def create_user(session: Session, username: str, password: str, roles: list[Role | str]) -> User:
-    """A new active user (raises ValueError for an unknown role or a taken name)."""
+    """A new active user: :class:`UserError` for a name that is not valid (``check_username``, the
+    rule of every way a user is made) or taken, ValueError for an unknown role."""
+    check_username(username)
     names = [Role(r).value for r in roles]
     if session.exec(select(User).where(User.username == username)).first() is not None:
-        raise ValueError(f"user {username!r} exists")
+        raise UserError(f"username {username!r} is already taken")
     user = User(username=username, password_hash=hash_password(password), roles=",".join(names))
     session.add(user)
     session.flush()
@@ -165,7 +164,9 @@ def create_user(session: Session, username: str, password: str, roles: list[Role
 
 
 def ensure_admin(session: Session, username: str, password: str) -> User:
-    """The named admin, created if missing (an existing user keeps its password and gains admin)."""
+    """The named admin, created if missing (an existing user keeps its password and gains admin); a
+    name ``check_username`` refuses is neither made nor promoted (no look-alike "admin\\n")."""
+    check_username(username)
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None:
         return create_user(session, username, password, [Role.ADMIN])

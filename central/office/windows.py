@@ -21,13 +21,19 @@ from gatecore.tokens import EARLIEST, LATEST
 _BARE_DAY = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
 
 
+def parse_day(text: str) -> date:
+    """A day typed as YYYY-MM-DD, or ValueError in the words the office reads for an import's bad
+    date (the catalogue has them), never Python's "Invalid isoformat string"."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"bad date {text.strip()!r} (use YYYY-MM-DD)") from None
+
+
 def _day_or_instant(value: object) -> object:
     # pydantic reads "2026-12-31" as a datetime in Python mode and as a date from JSON: one reading
     if isinstance(value, str) and _BARE_DAY.fullmatch(value):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:  # 2026-02-30: the words the office already reads for an import's bad date
-            raise ValueError(f"bad date {value.strip()!r} (use YYYY-MM-DD)") from None
+        return parse_day(value)  # 2026-02-30 too
     return value
 
 
@@ -48,21 +54,63 @@ def instant(bound: datetime | date, tz: ZoneInfo, *, end: bool) -> datetime:
     return day_start(bound + timedelta(days=1) if end else bound, tz)
 
 
+def _fits(at: datetime) -> bool:
+    """Whether a pass's token can carry ``at`` (its timestamps are 32-bit seconds from 1970 UTC)."""
+    return EARLIEST <= at <= LATEST
+
+
+def local_days(tz: ZoneInfo) -> tuple[date, date]:
+    """The first and last local day of ``tz`` a pass can be valid on, given as bare dates: the first
+    whose midnight the token can carry, the last whose end (the next midnight) it can; in Beijing
+    1970-01-02 to 2106-02-06 (its 1970-01-01 began before the epoch)."""
+    first, last = EARLIEST.astimezone(tz).date(), LATEST.astimezone(tz).date()
+    if not _fits(day_start(first, tz)):
+        first += timedelta(days=1)
+    if not _fits(day_start(last + timedelta(days=1), tz)):
+        last -= timedelta(days=1)
+    return first, last
+
+
+def _instant_problem(name: str, bound: datetime) -> str | None:
+    try:
+        if _fits(utc(bound)):
+            return None
+    except OverflowError:  # 0001-01-01T00:00+08:00 has no UTC instant
+        pass
+    return f"{name} must lie between {EARLIEST:%Y-%m-%d %H:%M:%S} and {LATEST:%Y-%m-%d %H:%M:%S} UTC"
+
+
 def window_in(
     tz: ZoneInfo, valid_from: datetime | date, valid_until: datetime | date
 ) -> tuple[datetime, datetime]:
     """The stored (start, exclusive end) of a window given in the campus's zone ``tz``; ValueError
     saying what is wrong: it must not end before it starts, and must fit the token's timestamps, or
-    its QR, card and sheet cannot be made."""
+    its QR, card and sheet cannot be made. A refused bare date is told the days ``tz`` allows."""
     bounds = []
     for name, bound, end in (("valid_from", valid_from, False), ("valid_until", valid_until, True)):
-        try:
-            at = instant(bound, tz, end=end)
-        except OverflowError:  # the day after 9999-12-31, a midnight before year 1
-            at = None
-        if at is None or not EARLIEST <= at <= LATEST:
-            raise ValueError(f"{name} must lie between {EARLIEST.date()} and {LATEST.date()}")
-        bounds.append(at)
+        if isinstance(bound, datetime):
+            if problem := _instant_problem(name, bound):
+                raise ValueError(problem)
+        else:
+            first, last = local_days(tz)
+            if not first <= bound <= last:
+                raise ValueError(f"{name} must lie between {first} and {last}")
+        bounds.append(instant(bound, tz, end=end))
     if bounds[1] <= bounds[0]:
         raise ValueError("valid_until is not after valid_from")
     return bounds[0], bounds[1]
+
+
+def check_window(valid_from: datetime | date, valid_until: datetime | date) -> None:
+    """What a request's schema can check before its campus is known (ValueError): an instant's range,
+    and the order of two bounds of one kind. A bare date's range and a mixed pair's order depend on
+    the campus's zone: ``window_in`` checks them when the pass is issued."""
+    for name, bound in (("valid_from", valid_from), ("valid_until", valid_until)):
+        if isinstance(bound, datetime) and (problem := _instant_problem(name, bound)):
+            raise ValueError(problem)
+    if isinstance(valid_from, datetime) and isinstance(valid_until, datetime):
+        if utc(valid_until) <= utc(valid_from):
+            raise ValueError("valid_until is not after valid_from")
+    elif not isinstance(valid_from, datetime) and not isinstance(valid_until, datetime):
+        if valid_until < valid_from:  # a bare valid_until is the last valid day: the same day is one day
+            raise ValueError("valid_until is not after valid_from")

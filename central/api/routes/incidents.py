@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from central.api.auth import require_roles
 from central.api.deps import WATCHERS, IdFilter, IncidentWriter, ReadSession, RowId
@@ -27,6 +28,12 @@ class StepPublic(BaseModel):
     celsius: float | None
     note: str | None
 
+    @field_validator("celsius")
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        # a step stored before readings were checked may hold ±inf: shown as no reading, not a 500
+        return value if value is None or math.isfinite(value) else None
+
 
 class IncidentPublic(BaseModel):
     """A fever incident with its one-hour flag as of now."""
@@ -36,7 +43,7 @@ class IncidentPublic(BaseModel):
     gate_id: str
     campus_id: int | None
     person_id: int | None
-    readings: list[float]
+    readings: list[float | None]  # null: a stored reading that is no number ("—")
     symptoms: list[str] = []
     opened_at: datetime
     state: str
@@ -52,7 +59,7 @@ class IncidentPublic(BaseModel):
         data = row.model_dump(exclude={"readings", "symptoms"})
         return cls(
             **data,
-            readings=[float(r) for r in row.readings.split(",") if r],
+            readings=incidents.readings_of(row),
             symptoms=[s for s in row.symptoms.split(",") if s],
             overdue=incidents.is_overdue(row.opened_at, row.reported_at, now),
             steps=[StepPublic.model_validate(s.model_dump()) for s in steps],
@@ -88,7 +95,7 @@ def get_incident(session: ReadSession, incident_id: RowId) -> IncidentPublic:
 
 @router.post("/incidents/{incident_id}/steps", response_model=IncidentPublic)
 def take_step(request: Request, user: IncidentWriter, incident_id: RowId, step: StepCreate) -> IncidentPublic:
-    """Move the incident on (409 if its state does not allow that step)."""
+    """Move the incident on (409 if its state does not allow that step, 422 for no such state)."""
     now = datetime.now(UTC)
     with session_scope(request.app.state.engine) as session:
         row = incidents.advance(

@@ -76,23 +76,23 @@ def message_words(text: str) -> tuple[str, str] | None:
         return text, ""  # already in Chinese (bilingual messages of the rules)
     for pattern, zh in MESSAGES:
         if m := pattern.match(text):
-            values = {k: _field(v) if k == "field" else _entity(v or "") for k, v in m.groupdict().items()}
-            return zh.format(**values), text
+            return zh.format(**{k: _value(k, v or "") for k, v in m.groupdict().items()}), text
     return None
 
 
-def _field(value: str) -> str:
-    """A field a message names (a group called ``field``), in Chinese; else itself."""
-    words = CODES["field"].get(value)
-    return words[0] if words else value
-
-
-def _entity(value: str) -> str:
-    """A value inside a message: an entity or a role (or a list of roles) in Chinese, else itself."""
+def _value(group: str, value: str) -> str:
+    """A value inside a message, in Chinese: a group named after a code group (``field``, ``kind``,
+    ``incident``; ``incident_to`` for a second one) reads each of its comma-separated codes from that
+    group; any other, an entity or a role (or a list of them); else the value itself."""
+    codes = CODES.get(group) or CODES.get(group.rsplit("_", 1)[0])
     parts = [p.strip() for p in value.split(",")]
     out = []
     for part in parts:
-        words = CODES["entity"].get(part.replace(" ", "_")) or CODES["role"].get(part)
+        words = (
+            codes.get(part)
+            if codes
+            else CODES["entity"].get(part.replace(" ", "_")) or CODES["role"].get(part)
+        )
         out.append(words[0] if words else part)
     return "、".join(out) if len(parts) > 1 else out[0]
 

@@ -28,14 +28,18 @@ _ROWS: list[tuple[str, str]] = [
     ),
     (r"pass (?P<v>\d+) is already revoked", "通行证{v}已注销"),
     (r"an approval is approved or rejected, not " + _Q, "审批只能批准或驳回，不能是 {v}"),
-    (r"approval (?P<v>\d+) is already (?P<s>\w+)", "审批{v}已处理（{s}）"),
+    (r"approval (?P<v>\d+) is already (?P<approval>\w+)", "审批{v}已处理（{approval}）"),
     (r"the household is on another campus", "该住户属于其他校区"),
     (r"vehicle (?P<v>.+) is registered", "车辆 {v} 已登记"),
     (r"household (?P<v>\S+) exists on this campus", "本校区已有住户 {v}"),
     (r"a person with this ID number is already registered", "该身份证号已登记"),
     (
-        r"incident (?P<v>\d+) is (?P<s>\w+); it cannot become (?P<t>\w+)",
-        "发热事件{v}当前为 {s}，不能改为 {t}",
+        r"incident (?P<v>\d+) is (?P<incident>\w+); it cannot become (?P<incident_to>\w+)",
+        "发热事件{v}当前为{incident}，不能改为{incident_to}",
+    ),
+    (
+        r"unknown incident state " + _Q + "; one of (?P<incident>.*)",
+        "未知的发热事件状态 {v}，应为：{incident}",
     ),
     (r"a re-measurement needs its reading", "复测需填写体温读数"),
     (r"incident (?P<v>\d+) was already reported", "发热事件{v}已上报"),
@@ -52,7 +56,6 @@ _ROWS: list[tuple[str, str]] = [
     ),
     (r"the password is too short: at least (?P<v>\d+) characters", "密码太短：至少 {v} 个字符"),
     (r"username " + _Q + " is already taken", "用户名 {v} 已被占用"),
-    (r"user " + _Q + " exists", "用户 {v} 已存在"),
     (
         r"you cannot remove your own admin role; ask another admin",
         "不能取消自己的管理员角色，请另一位管理员操作",
@@ -61,11 +64,15 @@ _ROWS: list[tuple[str, str]] = [
     (r"unknown role\(s\)?:? ?(?P<v>.*)", "未知角色：{v}"),
     (r"give at least one role", "至少选择一个角色"),
     # schemas and forms
-    (r"unknown category " + _Q + "; one of (?P<w>.*)", "未知类别 {v}，应为：{w}"),
+    (r"unknown category " + _Q + "; one of (?P<kind>.*)", "未知类别 {v}，应为：{kind}"),
     (r"valid_until is before valid_from", "截止日期早于起始日期"),
     (  # office.errors.day_problem; the field's words from the codes' "field" group
         r"(?P<field>\w+) (?P<d>-?\d+-\d\d-\d\d) must lie between (?P<a>[\d-]+) and (?P<b>[\d-]+)",
         "{field} {d} 须在 {a} 至 {b} 之间",
+    ),
+    (  # office.windows: a pass's bound, a day (the campus's) or an instant (UTC)
+        r"(?P<field>valid_from|valid_until) must lie between (?P<a>.+) and (?P<b>.+)",
+        "{field}须在 {a} 至 {b} 之间",
     ),
     (r"valid_until is not after valid_from", "截止时间必须晚于起始时间"),
     (r"end is before start", "结束日期早于开始日期"),
@@ -82,7 +89,7 @@ _ROWS: list[tuple[str, str]] = [
     (r"the file is empty", "文件是空的"),
     (
         r"line (?P<n>\d+): missing column\(s\) (?P<v>.*) \(e\.g\. (?P<x>.*)\); found (?P<w>.*)",
-        "第{n}行：缺少列 {v}（如 {x}）；实际为 {w}",
+        "第{n}行：缺少列 {x}；实际为 {w}",  # the Chinese headers the import suggests, not its field names
     ),
     (
         r"the CSV is neither UTF-8 nor GBK: save it as CSV UTF-8",
@@ -109,8 +116,8 @@ _ROWS: list[tuple[str, str]] = [
     (r"duplicate ID number: same as line (?P<v>\d+)", "身份证号重复：与第{v}行相同"),
     # withdrawn approvals, upload limits, closed-management groups, test results, schema checks
     (
-        r"approval (?P<v>\d+) is (?P<s>\w+); only an approved one can be withdrawn",
-        "审批{v}当前为 {s}，只有已批准的审批可以撤回",
+        r"approval (?P<v>\d+) is (?P<approval>\w+); only an approved one can be withdrawn",
+        "审批{v}当前为{approval}，只有已批准的审批可以撤回",
     ),
     (r"the file is larger than (?P<v>\d+) MB", "文件超过 {v} MB"),
     (

@@ -47,8 +47,8 @@ def test_page_and_ack_need_the_right_role(world: World, tmp_path: Path) -> None:
     app = create_app(CentralSettings(database_url="sqlite://", data_dir=tmp_path), world.engine)
     client = TestClient(app)
     with session_scope(world.engine) as s:
-        guard = create_user(s, "g", "pw-123456", [Role.GUARD])
-        security = create_user(s, "s", "pw-123456", [Role.SECURITY])
+        guard = create_user(s, "gd", "pw-123456", [Role.GUARD])
+        security = create_user(s, "sec", "pw-123456", [Role.SECURITY])
         [alert] = s.exec(select(FeverAlert)).all()
     anonymous = client.get("/dashboard", follow_redirects=False)
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/console/login")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import re
 import shutil
@@ -14,10 +15,25 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from pyzbar.pyzbar import decode
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import getDescent, stringWidth
 from sqlmodel import Session
 
 from central.models.registry import Campus, Pass
 from central.office import registry
+from central.office.passcards import (
+    CARD_W,
+    MIN_SIZE,
+    PAD,
+    QR_PAD,
+    QR_SIDE,
+    TEXT_SIZE,
+    PassCard,
+    layout,
+    render_pdf,
+    render_png,
+)
+from central.office.pdffont import PLACEHOLDER, drawable, pdf_font
 from gatecore.tokens import PassKind, verify_token
 from tests.central.conftest import NOW, World
 from tests.central.console_helpers import Client
@@ -243,3 +259,75 @@ def test_bare_dates_are_whole_local_days_of_the_campus(c: Client, world: World, 
     ):
         r = c.call("POST", "/api/v1/passes", json={**body, "valid_from": start, "valid_until": end})
         assert r.status_code == 422 and why in r.text, (start, end, r.text)
+
+
+def _card(holder: str) -> PassCard:
+    return PassCard(
+        serial="CG-01-000007",
+        campus_zh="坞城校区",
+        campus_en="Wucheng",
+        household="5-1-101",
+        holder=holder,
+        kind="FOREIGN_TEACHER",
+        valid_from=datetime(2026, 11, 30, 16, 30, tzinfo=UTC),
+        valid_until=datetime(2026, 12, 31, tzinfo=UTC),  # 08:00 in Beijing: the longest validity row
+        timezone="Asia/Shanghai",
+        qr="x",
+    )
+
+
+LONG_NAME = "长" * 60 + "W" * 80  # the API takes 200 characters
+
+
+def test_a_long_name_is_fitted_to_the_card(tmp_path: Path) -> None:
+    """Measured with the embedded font's own widths: no text runs past the card's margin, nor into
+    the QR code beside it; the name shrinks to the floor, wraps to a second row and is cut with "…"."""
+    font = pdf_font()
+    qr_left, qr_top = CARD_W - QR_PAD - QR_SIDE, QR_PAD + QR_SIDE
+    placed = layout(_card(LONG_NAME), lambda s, size: stringWidth(s, font, size), drawable)
+    for text in placed:
+        end = text.x + stringWidth(text.text, font, text.size)
+        beside_qr = text.y + getDescent(font, text.size) < qr_top
+        assert end <= (qr_left if beside_qr else CARD_W - PAD) + 0.01, text
+        assert text.size >= MIN_SIZE
+    name = [t for t in placed if t.text.startswith("长") or t.text.startswith("W")]
+    assert len(name) == 2 and name[1].text.endswith("…") and name[0].size == MIN_SIZE
+    assert LONG_NAME.startswith(name[0].text + name[1].text.removesuffix("…"))
+    short = [
+        t for t in layout(_card("梁思敏"), lambda s, size: stringWidth(s, font, size)) if t.text == "梁思敏"
+    ]
+    assert [t.size for t in short] == [TEXT_SIZE]  # a name that fits keeps its size
+
+
+def test_a_long_name_stays_on_its_own_card_of_the_sheet(tmp_path: Path) -> None:
+    """On the A4 sheet (two cards a row), as poppler reads the PDF: every word ends inside its card."""
+    pdf = render_pdf(
+        [_card(LONG_NAME), _card("Wolfgang Amadeus Mozart von Salzburg und Wien, Kapellmeister")] * 2,
+        sheet=True,
+    )
+    assert_fonts_embedded(pdf, tmp_path)
+    (tmp_path / "sheet.pdf").write_bytes(pdf)
+    html = subprocess.run(
+        ["pdftotext", "-bbox", str(tmp_path / "sheet.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"', html)
+    assert len(words) > 40
+    lefts = (15 * mm, 15 * mm + CARD_W + 4 * mm)  # the sheet's two columns
+    for x_min, x_max in ((float(a), float(b)) for a, b in words):
+        left = max(c for c in lefts if c <= x_min + 0.5)
+        assert x_max <= left + CARD_W - PAD + 0.5, (x_min, x_max)
+
+
+def test_a_character_the_font_cannot_draw_prints_as_a_placeholder(tmp_path: Path) -> None:
+    """An emoji (and its variation selector) has no glyph in WenQuanYi: a visible □, never a blank."""
+    assert drawable("张😀\ufe0f伟") == f"张{PLACEHOLDER}伟"
+    assert drawable("梁思敏 Liang\u3000Simin") == "梁思敏 Liang\u3000Simin"
+    pdf = render_pdf([_card("张😀伟")])
+    assert_fonts_embedded(pdf, tmp_path)
+    assert f"张{PLACEHOLDER}伟" in pdf_text(pdf, tmp_path)
+
+
+def test_the_png_card_fits_a_long_name_too() -> None:
+    """The PNG draws the same layout with its own font's widths: the name is cut, the code still reads."""
+    card = dataclasses.replace(_card(LONG_NAME), qr="CG-TEST")
+    assert decoded(Image.open(io.BytesIO(render_png(card)))) == ["CG-TEST"]

@@ -78,3 +78,24 @@ def test_the_symptom_words_have_both_languages() -> None:
     from gatecore.messages import SYMPTOMS
 
     assert set(printed.SYMPTOM_WORDS) == set(SYMPTOMS)
+
+
+def test_a_reading_stored_before_readings_were_checked_prints_as_a_dash(world: World) -> None:
+    """Re-measurements are checked now; an incident holding "nan" or "inf" from before prints "—"
+    there, never "nan °C" in the report the director signs."""
+    from sqlmodel import select
+
+    from central.models.incidents import FeverIncident
+
+    s = world.service
+    assert s.handle(*world.scan("li", celsius=38.2, at=NOW), NOW)
+    with session_scope(world.engine) as session:
+        incident = session.exec(select(FeverIncident)).one()
+        incident.readings = "38.2,nan,inf,37.1"
+        session.add(incident)
+    with session_scope(world.engine) as session:
+        report = reports.make_report(session, world.campus_id, DAY, reports.OFFICE, NOW + timedelta(hours=5))
+    [case] = report.content["cases"]
+    assert case["readings"] == "38.2,—,—,37.1"
+    printed_case = [v for k, v in lines(report, "坞城校区") if k.endswith(f"#{case['id']}")]
+    assert printed_case and " 38.2,—,—,37.1 °C · " in printed_case[0]

@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 
 from campusgate.cli import main
 from central.models.db import create_all, make_engine
-from central.models.users import User
-from central.office.users import UserError, check_username
+from central.models.users import Role, User
+from central.office.users import UserError, check_username, create_user, ensure_admin
 from gatecore import topics
 from tests.central.conftest import World
 from tests.central.console_helpers import Client
@@ -72,3 +72,18 @@ def test_a_group_tag_is_the_whole_text(tag: str) -> None:
     assert not GROUP_CODE.fullmatch(tag)
     with pytest.raises(ValidationError):
         TypeAdapter(Group).validate_python(tag)
+
+
+@pytest.mark.parametrize("name", ["uguard\n", "Admin", "x", "li si"])
+def test_every_way_a_user_is_made_applies_the_name_rule(world: World, name: str) -> None:
+    """``create_user`` (the demo users, the tests) and ``ensure_admin`` (the first admin) refuse what
+    ``UserCreate`` refuses: one rule, checked where a user row is made."""
+    with Session(world.engine) as s:
+        with pytest.raises(UserError, match="is not valid"):
+            create_user(s, name, "long-enough-1", [Role.GUARD])
+        with pytest.raises(UserError, match="is not valid"):
+            ensure_admin(s, name, "long-enough-1")
+        assert s.exec(select(User).where(User.username == name)).first() is None
+        assert ensure_admin(s, "root.admin", "long-enough-1").role_set == {Role.ADMIN}
+        with pytest.raises(UserError, match="already taken"):
+            create_user(s, "root.admin", "long-enough-1", [Role.GUARD])
