@@ -22,6 +22,7 @@ from sqlmodel import Session, SQLModel, select
 from central.audit import writes
 from central.audit.canonical import CONTENT_FIELDS
 from central.audit.chain import append_entries, lock_head
+from central.decisions.cache import NoCache, RegistryCache
 from central.decisions.ledger import ClaimLost, claim_conflict, claims_late, take_claims
 from central.models.base import any_of, built
 from central.models.journal import EntryEvent, HouseholdDay
@@ -68,8 +69,11 @@ Logged = Row[Any] | NewEntry  # a row in the log, or one this batch will add
 class Batch:
     """The batch's transaction: its session, the log rows it knows, the rows it will append."""
 
-    def __init__(self, session: Session, event_ids: Iterable[str]) -> None:
+    def __init__(
+        self, session: Session, event_ids: Iterable[str], cache: RegistryCache | None = None
+    ) -> None:
         self.session = session
+        self.cache = cache or NoCache()  # the worker's registry cache, for what the batch gives back
         self.rows: list[tuple[int, int, NewEntry]] = []  # (event's place on arrival, order made, row)
         self.position = 0  # the place on arrival of the event being decided
         self.verdicts: list[tuple[str, str]] = []  # (verdict, reason) of each decision made

@@ -18,18 +18,20 @@ transaction takes the head before any household day, and none waits in a circle.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import bindparam, delete, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from central.audit.chain import lock_head
 from central.decisions.cache import NoCache, RegistryCache, forget
 from central.models.base import any_of, built, dialect_insert
-from central.models.journal import DAY_KEY, HouseholdDay
+from central.models.journal import DAY_KEY, EntryEvent, HouseholdDay, gate_verdict
 from central.models.registry import Pass, Person
 from central.models.revision import bump
 from gatecore.masking import mask_name
@@ -38,6 +40,7 @@ from gatecore.tokens import PassKind
 
 logger = logging.getLogger(__name__)
 _DAYS = HouseholdDay.__table__  # type: ignore[attr-defined]
+_LOG = EntryEvent.__table__  # type: ignore[attr-defined]
 _HOLDER = select(_DAYS.c.person_id, _DAYS.c.created_at).where(
     _DAYS.c.household_id == bindparam("household"), _DAYS.c.local_date == bindparam("day")
 )
@@ -229,37 +232,83 @@ def visitor_pass_used(session: Session, pass_id: int) -> bool:
     return session.execute(_PASS_USED, {"pass_id": pass_id}).scalar() is not None
 
 
-def give_back(session: Session, event_id: str, pass_id: int | None, judged_at: datetime) -> list[str]:
-    """Undo what central's decision of ``event_id`` took that nobody used: the household day it claimed
-    and the one-time pass it marked used at ``judged_at``. For a person the gate, deciding alone
-    before central's answer came, turned away. What was given back (names for the log)."""
+def give_back(session: Session, cache: RegistryCache, entry: Any, pending: Iterable[Any]) -> list[str]:
+    """Undo what central's decision ``entry`` (its log row) took that nobody used: the household day it
+    claimed and the one-time pass it marked used. For a person the gate, deciding alone before
+    central's answer came, turned away. Nothing is given back when a later decision of the same
+    household or pass that admitted someone is logged or among ``pending`` (the rows the batch will
+    add): the person came back and got in, or a guard let them in, and that admission stands on what
+    this one took. What was given back (names for the log)."""
+    if _relied_on(session, entry, pending):
+        return []
+    # the head before any day or pass row, as every transaction takes them (docs/decision-flow.md)
+    lock_head(session)
     given = []
-    day = _forget_claim(session, event_id) or session.execute(_GIVE_BACK_DAY, {"event_id": event_id}).rowcount  # type: ignore[attr-defined]
-    if day:
+    days = [(c["household_id"], c["local_date"]) for c in _forget_claim(session, entry.event_id)]
+    days += [(h, d) for h, d in session.execute(_GIVE_BACK_DAY, {"event_id": entry.event_id})]
+    for household_id, local_date in days:  # who held it, as this transaction remembers it
+        forget(session, _day_key(household_id, local_date))
+    if days:
         given.append("household day")
-    if pass_id is not None:
-        freed = session.execute(_GIVE_BACK_PASS, {"pass_id": pass_id, "at": judged_at})
+    if entry.pass_id is not None:
+        freed = session.execute(_GIVE_BACK_PASS, {"pass_id": entry.pass_id, "at": entry.received_at})
         if freed.rowcount:  # type: ignore[attr-defined]
             given.append("one-time visitor pass")
     if given:
         bump(session)  # every worker drops what it remembered of these rows before its next decision
+        cache.refresh(session)  # this one at once: later events of this batch read them again
     return given
 
 
-def _forget_claim(session: Session, event_id: str) -> bool:
-    # a claim this batch made and has not inserted yet (the original copy earlier in the batch)
+def _relied_on(session: Session, entry: Any, pending: Iterable[Any]) -> bool:
+    # a later admission (as the gate acted) of the same household or pass: in the batch, or in the log
+    def same(row: Any) -> bool:
+        return (
+            row.kind == "decision"
+            and (row.offline_verdict or row.verdict) == "allow"
+            and row.event_id != entry.event_id
+            and (
+                (entry.household_id is not None and row.household_id == entry.household_id)
+                or (entry.pass_id is not None and row.pass_id == entry.pass_id)
+            )
+        )
+
+    if any(same(row) for row in pending):
+        return True
+    either = []
+    if entry.household_id is not None:
+        either.append(_LOG.c.household_id == entry.household_id)
+    if entry.pass_id is not None:
+        either.append(_LOG.c.pass_id == entry.pass_id)
+    if not either:
+        return False
+    later = sa_select(_LOG.c.seq).where(
+        _LOG.c.kind == "decision",
+        gate_verdict() == "allow",
+        _LOG.c.event_id != entry.event_id,
+        _LOG.c.received_at >= bindparam("at", entry.received_at, type_=_LOG.c.received_at.type),
+        or_(*either),
+    )
+    return session.execute(later.limit(1)).first() is not None
+
+
+def _forget_claim(session: Session, event_id: str) -> list[dict[str, Any]]:
+    # claims this batch made and has not inserted yet (the original copy earlier in the batch)
     book: DayBook | None = session.info.get(_BOOK)
     mine = [c for c in book.claims if c["event_id"] == event_id] if book is not None else []
     for claim in mine:
         assert book is not None
         book.claims.remove(claim)
         book.free.add((claim["household_id"], claim["local_date"]))
-        forget(session, _day_key(claim["household_id"], claim["local_date"]))
-    return bool(mine)
+    return mine
 
 
 _PASS_USED = sa_select(_PASSES.c.used_at).where(_PASSES.c.id == bindparam("pass_id"))
-_GIVE_BACK_DAY = delete(_DAYS).where(_DAYS.c.event_id == bindparam("event_id"))
+_GIVE_BACK_DAY = (
+    delete(_DAYS)
+    .where(_DAYS.c.event_id == bindparam("event_id"))
+    .returning(_DAYS.c.household_id, _DAYS.c.local_date)
+)
 _GIVE_BACK_PASS = (
     update(_PASSES)
     .where(

@@ -59,7 +59,8 @@ def late_offline(batch: Batch, event: ScanEvent, stored: Logged, received_at: da
         )
         if stored.verdict == Verdict.ALLOW.value and event.offline.verdict is not Verdict.ALLOW:
             # central's answer came too late: the gate turned the person away, who used nothing
-            given = give_back(batch.session, stored.event_id, stored.pass_id, stored.received_at)
+            pending = [row for _, _, row in batch.rows]
+            given = give_back(batch.session, batch.cache, stored, pending)
             if given:
                 conflict += f"; central's {' and '.join(given)} given back"
         logger.warning("event %s: offline decision conflicts with central: %s", event.event_id, conflict)

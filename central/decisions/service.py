@@ -180,7 +180,7 @@ class DecisionService:
             out: list[Outgoing] = []
             try:
                 with session_scope(self.engine) as session:
-                    batch = Batch(session, ids)
+                    batch = Batch(session, ids, self.cache)
                     if self.cache.refresh(session, batch.registry_revision):  # a key rotation moves it too
                         self.keyring.learn(session)
                     passes = [self._claims(i.event) for i in events]

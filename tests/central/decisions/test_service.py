@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine
 from sqlmodel import func, select
 
 from central.audit.chain import verify
@@ -21,7 +22,7 @@ from gatecore.messages import MAX_PAYLOAD, DecisionMessage, OfflineDecision, Ove
 from gatecore.messages import FeverAlert as FeverAlertMessage
 from gatecore.reasons import Reason, Verdict
 from gatecore.tokens import PassClaims, PassForm, PassKind, issue_token
-from tests.central.conftest import NOW, World, event_id, visitor_pass
+from tests.central.conftest import NOW, World, build_world, event_id, visitor_pass
 from transport.broker import free_port
 
 RECEIVED = NOW + timedelta(milliseconds=40)
@@ -361,6 +362,52 @@ def test_a_person_the_gate_turned_away_before_centrals_late_answer_uses_nothing(
     assert decide(world, "zhang", at=later).verdict is Verdict.ALLOW  # the day was free after all
     again = DecisionMessage.from_json(world.service.handle(*world.scan(token, at=later), later)[0].payload)
     assert (again.verdict, again.reason) == (Verdict.ALLOW, Reason.OK)
+
+
+def test_nothing_is_given_back_that_a_later_admission_stands_on(world: World) -> None:
+    """Zhang, turned away by the gate before central's late allow came, scans again and is let in (the
+    day is already his); then the first copy's offline refusal arrives. The day stays his: li is
+    still refused. The visitor the guard let in by an override keeps the pass used."""
+    refused = OfflineDecision(Verdict.REFER, Reason.OFFLINE_UNVERIFIED, 1)
+    first = event_id()
+    world.service.handle(*world.scan("zhang", eid=first, seq=50), RECEIVED)
+    assert decide(world, "zhang", at=NOW + timedelta(minutes=1)).verdict is Verdict.ALLOW
+    late = world.scan("zhang", eid=first, seq=50, offline=refused)
+    world.service.handle(*late, RECEIVED + timedelta(minutes=2))
+    assert decide(world, "li", at=NOW + timedelta(minutes=3)).reason is Reason.HOUSEHOLD_DAY_USED
+
+    token, pass_id = visitor_pass(world, NOW - timedelta(hours=1), NOW + timedelta(hours=3))
+    visit = event_id()
+    world.service.handle(*world.scan(token, eid=visit, seq=60), RECEIVED)
+    let_in = Override(of_event=visit, guard="guard-07", verdict=Verdict.ALLOW, reason="checked by phone")
+    assert (
+        decide(world, token, seq=61, at=NOW + timedelta(seconds=5), override=let_in).verdict is Verdict.ALLOW
+    )
+    world.service.handle(
+        *world.scan(token, eid=visit, seq=60, offline=refused), RECEIVED + timedelta(seconds=8)
+    )
+    assert _used_at(world, pass_id) == RECEIVED
+    again = decide(world, token, at=NOW + timedelta(minutes=10))
+    assert (again.verdict, again.reason) == (Verdict.DENY, Reason.VISITOR_PASS_USED)
+
+
+def test_a_member_later_in_the_batch_finds_the_day_given_back(any_engine: Engine, keyring: KeyRing) -> None:
+    """The offline refusal gives zhang's day back in the batch that also holds li's scan: li, decided
+    after it, gets the day (the worker forgot zhang as its holder at once), on both databases."""
+    world = build_world(any_engine, keyring)
+    service = DecisionService(any_engine, keyring, RegistryCache())
+    first = event_id()
+    service.handle(*world.scan("zhang", eid=first, seq=5), NOW)
+    refused = OfflineDecision(Verdict.DENY, Reason.OFFLINE_UNVERIFIED, 1)
+    later = NOW + timedelta(seconds=9)
+    out = service.handle_batch(
+        [(*world.scan("zhang", eid=first, seq=5, offline=refused), later), (*world.scan("li", seq=6), later)]
+    )
+    [li] = [m for m in map(DecisionMessage.from_json, (o.payload for o in out)) if m.event_id != first]
+    assert (li.verdict, li.reason) == (Verdict.ALLOW, Reason.OK)
+    with session_scope(any_engine) as s:
+        assert [d.person_id for d in s.exec(select(HouseholdDay)).all()] == [world.people["li"]]
+        assert verify(s).ok
 
 
 def test_an_offline_refusal_of_a_used_one_time_pass_is_judged_as_used(world: World) -> None:
