@@ -196,17 +196,21 @@ class GateAgent:
         )
         try:  # an event central refuses would never leave the outbox, nor be shown (a NUL in a reason)
             ScanEvent.from_json(draft.to_json())
-        except MessageError as exc:
-            raise GateError(f"not stored, central would refuse it: {exc}") from None
-        # the resender leaves an event the pipeline owns alone; a decision that comes before the
-        # pipeline gets to it waits in the slot
-        self._waiters.register(event_id)
-        try:
-            with self._store_lock:
-                event = dataclasses.replace(draft, seq=self.outbox.next_seq())
-                self.outbox.put(event)  # before anything is shown or queued: a crash loses nothing
-        except BaseException:
-            self._waiters.unregister(event_id)
+            # the resender leaves an event the pipeline owns alone; a decision that comes before the
+            # pipeline gets to it waits in the slot
+            self._waiters.register(event_id)
+            try:
+                with self._store_lock:
+                    event = dataclasses.replace(draft, seq=self.outbox.next_seq())
+                    self.outbox.put(event)  # before anything is shown or queued: a crash loses nothing
+            except BaseException:
+                self._waiters.unregister(event_id)
+                raise
+        except BaseException as exc:
+            if symptoms:  # nothing was stored: the mark waits for the next scan, as it did
+                self.symptoms.mark(symptoms)
+            if isinstance(exc, MessageError):
+                raise GateError(f"not stored, central would refuse it: {exc}") from None
             raise
         self._scans.put(event)
         return event_id

@@ -66,9 +66,12 @@ def due_time(session: Session, campus_id: int, kind: str) -> time:
 
 
 def period(day: date, at: time, tz: str) -> tuple[datetime, datetime]:
-    """The UTC window a report for ``day`` covers: the 24 hours up to ``day`` at ``at`` local time."""
-    end = utc(datetime.combine(day, at, tzinfo=ZoneInfo(tz)))
-    return end - timedelta(days=1), end
+    """The UTC window a report for ``day`` covers: from the day before at ``at`` local time up to ``day``
+    at ``at``. Local times, not 24 hours back: across a change of clocks the day has 23 or 25 hours,
+    and the reports of two days must neither leave an hour out nor count one twice."""
+    zone = ZoneInfo(tz)
+    start = utc(datetime.combine(day - timedelta(days=1), at, tzinfo=zone))
+    return start, utc(datetime.combine(day, at, tzinfo=zone))
 
 
 def build_content(

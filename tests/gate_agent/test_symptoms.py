@@ -18,6 +18,7 @@ from gate_agent import pending
 from gate_agent.agent import GateAgent
 from gate_agent.bootstrap import build_agent
 from gate_agent.devices.screen import ScreenDisplay
+from gate_agent.errors import GateError
 from gate_agent.ledger import ConfigStore
 from gate_agent.pending import names_a_pass
 from gate_agent.views import DisplayView, from_decision_message
@@ -115,6 +116,20 @@ def test_a_mark_waits_through_codes_that_name_nobody(
     assert gate.agent.last_event is not None and gate.agent.last_event.symptoms == ("cough",)
     assert (view.action_zh, view.action_en) == OFFLINE_ACTION[Reason.SYMPTOMS]  # decided alone: phone
     assert gate.state()["marked"] == []  # used by the scan that named a person
+
+
+def test_a_scan_the_gate_cannot_store_leaves_the_mark_waiting(
+    gate: OfflineGate, signing_key: Ed25519PrivateKey
+) -> None:
+    """A scan refused before it is stored (here a reading the protocol cannot carry) uses nothing: the
+    mark still waits for the person's next scan."""
+    campus_pass = make_pass(signing_key, pass_id=73, household=9)
+    assert gate.mark(["cough"]) == 204
+    with pytest.raises(GateError):
+        gate.agent.submit_scan(campus_pass, Temperature(1000.0, SensorStatus.OK))
+    assert gate.agent.symptoms.waiting() == ("cough",)
+    view = gate.scan(campus_pass)
+    assert (view.verdict, view.reason) == (Verdict.DENY, Reason.SYMPTOMS)
 
 
 def test_the_guard_withdraws_a_mark(gate: OfflineGate, signing_key: Ed25519PrivateKey) -> None:

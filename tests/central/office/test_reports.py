@@ -342,3 +342,24 @@ def test_counts_and_sign_lock_on_postgresql(pg_engine, keyring) -> None:  # type
         assert row is not None
         row.zero = True
         s.add(row)
+
+
+@pytest.mark.parametrize(
+    "tz", ["Asia/Shanghai", "Europe/Berlin", "America/Los_Angeles", "Australia/Lord_Howe"]
+)
+def test_the_reports_of_consecutive_days_leave_no_hour_out_and_count_none_twice(tz: str) -> None:
+    """A day's window runs from the day before at the due time to the day at the due time, in local
+    time: across a change of clocks it has 23 or 25 hours, and one day's window ends where the next
+    one's begins (Berlin 2026-10-25 is 25 hours: 24 back would leave 13:00–14:00 UTC in no report)."""
+    at, day = time(15, 0), date(2026, 1, 1)
+    lengths = set()
+    for _ in range(366):
+        start, end = reports.period(day, at, tz)
+        assert reports.period(day + timedelta(days=1), at, tz)[0] == end
+        lengths.add(end - start)
+        day += timedelta(days=1)
+    assert timedelta(hours=24) in lengths
+    if tz != "Asia/Shanghai":
+        assert len(lengths) == 3  # the two days the clocks change, and every other
+    berlin = reports.period(date(2026, 10, 25), at, "Europe/Berlin")
+    assert berlin == (datetime(2026, 10, 24, 13, tzinfo=UTC), datetime(2026, 10, 25, 14, tzinfo=UTC))
