@@ -18,7 +18,7 @@ from gate_agent.health import HealthWatch
 from gate_agent.intake import FrameIntake
 from gate_agent.ledger import ConfigStore, LocalLedger
 from gate_agent.offline import OfflineDecider
-from gate_agent.pending import SymptomMark
+from gate_agent.pending import SymptomMark, names_a_pass
 from gate_agent.ports import Camera, Display, Link, Outbox, QrDecoder, Relay, Thermometer
 from gate_agent.resend import Resender
 from gate_agent.settings import GateSettings
@@ -189,24 +189,23 @@ class GateAgent:
         wire_qr = fit_qr(qr)
         if wire_qr != qr:  # no pass looks like this; the event still goes to central, which logs it
             logger.warning("QR text of %d characters cut or cleaned to fit a scan event", len(qr))
-        temperature = temperature or self.thermometer.reading_for_scan(at, s.pair_window_s)
+        # a scan that names nobody (a health code shown first) leaves what the guard set for the pass
+        named = names_a_pass(wire_qr)
+        temperature = temperature or self.thermometer.reading_for_scan(at, s.pair_window_s, take=named)
         symptoms = () if override else self.symptoms.take_for(wire_qr)
         draft = ScanEvent(
             event_id, s.gate_id, 0, now, wire_qr, temperature, s.direction, None, override, symptoms
         )
+        # the resender leaves an event the pipeline owns alone; a decision that comes before the
+        # pipeline gets to it waits in the slot
+        self._waiters.register(event_id)
         try:  # an event central refuses would never leave the outbox, nor be shown (a NUL in a reason)
             ScanEvent.from_json(draft.to_json())
-            # the resender leaves an event the pipeline owns alone; a decision that comes before the
-            # pipeline gets to it waits in the slot
-            self._waiters.register(event_id)
-            try:
-                with self._store_lock:
-                    event = dataclasses.replace(draft, seq=self.outbox.next_seq())
-                    self.outbox.put(event)  # before anything is shown or queued: a crash loses nothing
-            except BaseException:
-                self._waiters.unregister(event_id)
-                raise
+            with self._store_lock:
+                event = dataclasses.replace(draft, seq=self.outbox.next_seq())
+                self.outbox.put(event)  # before anything is shown or queued: a crash loses nothing
         except BaseException as exc:
+            self._waiters.unregister(event_id)
             if symptoms:  # nothing was stored: the mark waits for the next scan, as it did
                 self.symptoms.mark(symptoms)
             if isinstance(exc, MessageError):

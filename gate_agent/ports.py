@@ -63,8 +63,10 @@ class Thermometer(Protocol):
         """Stop reading and release the port."""
         ...
 
-    def reading_for_scan(self, at_monotonic: float, window: float) -> Temperature:
-        """The reading paired with a scan at ``at_monotonic``; MISSING when none within ``window``."""
+    def reading_for_scan(self, at_monotonic: float, window: float, *, take: bool = True) -> Temperature:
+        """The reading paired with a scan at ``at_monotonic``; MISSING when none within ``window``.
+        ``take`` False: the scan names nobody (a health code): it sees the reading but leaves it, and
+        a typed one, for the pass the person shows next."""
         ...
 
     def manual(self, celsius: float) -> None:

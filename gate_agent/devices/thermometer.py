@@ -173,17 +173,22 @@ class SerialThermometer:
             self._manual.set(tenths(celsius))
             self._cond.notify_all()
 
-    def reading_for_scan(self, at_monotonic: float, window: float) -> Temperature:
-        """The reading nearest the scan within +-window (waiting for one); MISSING when none."""
+    def reading_for_scan(self, at_monotonic: float, window: float, *, take: bool = True) -> Temperature:
+        """The reading nearest the scan within +-window (waiting for one); MISSING when none. ``take``
+        False (a scan that names nobody): the reading is seen, for a fever alert, and left for the
+        pass the person shows next, a typed one too."""
         deadline = at_monotonic + window
         with self._cond:
             while True:
-                manual = self._manual.take()
+                typed = self._manual.pending()
+                manual = typed[0] if typed is not None else None
                 if manual is not None:
+                    if take:
+                        self._manual.take()
                     return Temperature(manual, SensorStatus.MANUAL)
                 found = self._pick(at_monotonic, window)
                 if found is not None:
-                    found.used = True  # one reading belongs to one person
+                    found.used = take  # one reading belongs to one person: the one with a pass
                     m = found.measurement
                     return Temperature(m.celsius, m.status)
                 remaining = deadline - time.monotonic()

@@ -108,3 +108,25 @@ def test_a_typed_temperature_is_taken_to_a_tenth_half_up(typed: str, celsius: fl
 @pytest.mark.parametrize("typed", ["29.9", "45.1", "nan", "inf", "hot", ""])
 def test_a_typed_slip_is_refused(typed: str) -> None:
     assert manual_celsius(typed) is None
+
+
+@pytest.mark.parametrize("typed", [True, False], ids=["typed-by-the-guard", "from-the-thermometer"])
+def test_a_health_code_shown_first_leaves_the_reading_for_the_pass(
+    gate: Gate, pty_device: PtyDevice, signing_key: Ed25519PrivateKey, typed: bool
+) -> None:
+    """A person measured at 38.5 °C shows a WeChat health code first: that scan is refused as no campus
+    pass and carries the reading (a fever at the gate, seen), but leaves it; the campus pass shown
+    next is judged with it: a fever, refused, not a scan without a reading."""
+    if typed:
+        gate.agent.manual_temperature(38.5)
+    else:
+        pty_device.write(_line("38.5"))  # paired with the scan made within the window
+    code = gate.scan("https://weixin.qq.com/healthcode/abc")
+    assert code.reason is Reason.QR_FOREIGN
+    assert gate.agent.last_event is not None and gate.agent.last_event.temperature.celsius == 38.5
+    view = gate.scan(make_pass(signing_key, pass_id=41, household=4))
+    assert (view.verdict, view.reason, view.celsius) == (Verdict.DENY, Reason.FEVER, 38.5)
+    again = gate.scan(
+        make_pass(signing_key, pass_id=42, household=5)
+    )  # the next person: no reading of theirs
+    assert again.celsius != 38.5
