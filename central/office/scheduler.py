@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, func, select
 
 from central.audit import checkpoints as audit_checkpoints
+from central.models.base import utc
 from central.models.db import session_scope
 from central.models.registry import Campus
 from central.models.reports import OFFICE, UNIT, DailyReport
@@ -44,8 +45,9 @@ def report_due(
     grace: timedelta = GRACE,
 ) -> list[tuple[date, bool]]:
     """Every (day, late) whose report is due by ``now`` and not among ``made`` (the days a report
-    counts the whole period of), oldest first. ``first_made`` is the first such day ever: none, a
-    new campus owes nothing from before today; nor does a campus owe days from before its first."""
+    counts the whole period of), oldest first. ``first_made``: the local date such a report was first
+    made (central was there from then on); none, a new campus owes nothing from before today; nor does
+    a campus owe days from before it."""
     zone = ZoneInfo(tz)
     local_now = now.astimezone(zone)
     today = local_now.date()
@@ -65,19 +67,23 @@ def report_due(
     return out
 
 
-def _made_whole(session: Session, campus_id: int, kind: str, since: date) -> tuple[set[date], date | None]:
-    """The days from ``since`` whose report counts the whole period, and the first such day ever."""
+def _made_whole(
+    session: Session, campus_id: int, kind: str, since: date, tz: str
+) -> tuple[set[date], date | None]:
+    """The days from ``since`` whose report counts the whole period, and the campus's local date when
+    such a report was first made: from then on central was there to make them, and a missed one is
+    owed (a report made by hand today for a day a year back owes nothing for the days between)."""
     whole: list[Any] = [DailyReport.campus_id == campus_id, col(DailyReport.kind) == kind, WHOLE_PERIOD]
-    first = session.exec(select(func.min(DailyReport.day)).where(*whole)).one()
+    first = session.exec(select(func.min(DailyReport.made_at)).where(*whole)).one()
     days = session.exec(select(col(DailyReport.day)).where(*whole, col(DailyReport.day) >= since).distinct())
-    return set(days), first
+    return set(days), None if first is None else utc(first).astimezone(ZoneInfo(tz)).date()
 
 
 def _make_due(session: Session, campus_id: int, tz: str, kind: str, now: datetime) -> list[int]:
     """Make one campus's reports of ``kind`` that are due; the ids made."""
     at = due_time(session, campus_id, kind)
     since = now.astimezone(ZoneInfo(tz)).date() - timedelta(days=CATCH_UP_DAYS)
-    made, first = _made_whole(session, campus_id, kind, since)
+    made, first = _made_whole(session, campus_id, kind, since, tz)
     ids = []
     for day, late in report_due(now, made, first, at, tz):
         # a report made by hand earlier in the period stays, superseded by the whole one

@@ -86,6 +86,15 @@ def test_a_report_made_by_hand_after_the_due_time_counts_as_the_day(world: World
     assert [r.kind for r in _rows(world) if r.id in made] == [reports.UNIT]
 
 
+def test_a_report_made_by_hand_for_a_past_day_owes_nothing_for_the_days_between(world: World) -> None:
+    """A new campus's first report is made by hand for a day long past: the scheduler was not there on
+    the days between, and files no late reports for them; it makes the day's own report when due."""
+    _by_hand(world, DAY - timedelta(days=300), DUE)
+    made = make_due_reports(world.engine, DUE + timedelta(minutes=1))
+    kinds = sorted((r.day, r.kind) for r in _rows(world) if r.id in made)
+    assert kinds == [(DAY, reports.OFFICE), (DAY, reports.UNIT)]
+
+
 def _made_before_the_fix(world: World, day: date) -> None:
     """A report for a day ahead, as make-now stored them before its day was checked."""
     with session_scope(world.engine) as s:
