@@ -129,6 +129,11 @@ def verify(session: Session, checkpoints: Sequence[Checkpoint] = (), *, jobs: in
     head_seq = head[0] if head is not None else 0
     # from the first row whatever its number unless the ranges vouched for the rows up to prev_seq
     w = walk(hashed_rows(session, prev_seq if count else None), prev, prev_seq)
+    if w.bad is not None and head is not None and head == (w.prev_seq, w.prev):
+        # the chain is whole up to its head: a row after it was never vouched for, whatever its hashes
+        logger.warning("entry log has rows after its head's seq %s", head_seq)
+        first = _first_after(session, head_seq)
+        return VerifyResult(False, first, INSERTED, "rows appended without moving the chain head")
     if w.bad is not None:
         result = _classify(session, w.bad, w.prev, w.prev_seq, w.following)
         logger.warning("entry log chain broken at seq %s: %s", result.seq, result.kind)
@@ -143,6 +148,8 @@ def verify(session: Session, checkpoints: Sequence[Checkpoint] = (), *, jobs: in
                 INSERTED,
                 "rows appended without moving the chain head",
             )
+        if w.prev_seq == head_seq:  # the last row is the head's: its hash was changed in the head
+            return VerifyResult(False, head_seq, EDITED, f"the chain head's hash is not row {head_seq}'s")
         return VerifyResult(
             False, head_seq, DELETED, f"the chain head names seq {head_seq}; the log ends at {w.prev_seq}"
         )
@@ -164,6 +171,10 @@ def verify_since(session: Session, checkpoint: Checkpoint) -> VerifyResult:
         return VerifyResult(False, w.bad[0], EDITED, "a row after the checkpoint breaks the chain")
     head = _head(session)
     if head is not None and head != (w.prev_seq, w.prev):
+        if head[0] == w.prev_seq:
+            return VerifyResult(False, head[0], EDITED, f"the chain head's hash is not row {head[0]}'s")
+        if head[0] < w.prev_seq:
+            return VerifyResult(False, head[0] + 1, INSERTED, "rows appended without moving the chain head")
         return VerifyResult(False, head[0], DELETED, "the chain head does not match the last row")
     return VerifyResult(True, None, None, f"{w.count} rows since seq {checkpoint.seq}", w.count)
 
@@ -176,9 +187,9 @@ def check_checkpoints(checkpoints: Sequence[Checkpoint], hashes_at: dict[int, st
             continue
         actual = hashes_at.get(cp.seq)
         if actual != cp.head_hash:
-            what = "is missing" if actual is None else "has another hash"
+            what = "is missing, which" if actual is None else "has another hash than"
             detail = (
-                f"row {cp.seq} {what} than the checkpoint of {cp.at.isoformat()}; rewritten after seq {good}"
+                f"row {cp.seq} {what} the checkpoint of {cp.at.isoformat()} holds; rewritten after seq {good}"
             )
             return VerifyResult(False, cp.seq, REWRITTEN, detail, since_seq=good)
         good = cp.seq

@@ -201,3 +201,39 @@ def test_api_and_cli_report_the_damage(
         == 1
     )
     assert f"seq {s[6]}" in capsys.readouterr().out
+
+
+def test_a_row_appended_with_made_up_hashes_is_inserted(logged: Engine) -> None:
+    """Past the head's last row nothing was vouched for: a row there is an insertion, whatever hashes
+    it carries (a copy with made-up ones too)."""
+    s = _seqs(logged)
+    forged = _copy_row(logged, s[0])
+    forged.seq, forged.event_id, forged.prev_hash, forged.row_hash = s[-1] + 1, "forged-junk", "aa", "bb"
+    _insert(logged, forged)
+    r = _verify(logged)
+    assert (r.seq, r.kind) == (s[-1] + 1, "inserted")
+
+
+def test_an_edited_chain_head_is_named_edited_not_deleted(logged: Engine, tmp_path: Path) -> None:
+    s = _seqs(logged)
+    with logged.begin() as c:
+        c.execute(text("UPDATE chain_head SET last_hash = :h"), {"h": "0" * 64})
+    r = _verify(logged)
+    assert (r.seq, r.kind, r.detail) == (s[-1], "edited", f"the chain head's hash is not row {s[-1]}'s")
+
+
+def test_a_checkpoint_past_the_end_says_the_row_is_missing(logged: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "checkpoints.jsonl"
+    s = _seqs(logged)
+    audit_checkpoints.write_checkpoint(logged, path, NOW)
+    with logged.begin() as c:  # the last row gone, and the head moved back over it
+        c.execute(text("DELETE FROM entry_event WHERE seq = :s"), {"s": s[-1]})
+        c.execute(
+            text(
+                "UPDATE chain_head SET last_seq = :p, last_hash = (SELECT row_hash FROM entry_event WHERE seq = :p)"
+            ),
+            {"p": s[-2]},
+        )
+    r = _verify(logged, path)
+    assert (r.seq, r.kind) == (s[-1], "rewritten")
+    assert r.detail.startswith(f"row {s[-1]} is missing, which the checkpoint of ")
