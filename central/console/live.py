@@ -16,7 +16,16 @@ from central.office import dashboard
 from gatecore.masking import mask_name
 
 router = APIRouter(include_in_schema=False)  # CSRF: applied once in central.app
-SHOWN = ("gate_state", "camera", "thermometer", "verdict", "incident")  # the codes the page's script shows
+SHOWN = (
+    "gate_state",
+    "camera",
+    "thermometer",
+    "verdict",
+    "incident",
+    "reason",
+    "direction",
+    "live",
+)  # the page's script shows these
 
 
 @router.get("/dashboard")

@@ -15,13 +15,16 @@ from central.models.base import UTCDateTime
 from gatecore.campus import DEFAULT_TZ
 
 
+CAMPUS_CODE_LENGTH = 40  # the longest campus code the table holds (VARCHAR on PostgreSQL)
+
+
 class Campus(SQLModel, table=True):
     """A campus; its id is the campus id inside every pass token."""
 
     __tablename__ = "campus"
 
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(unique=True, max_length=40)
+    code: str = Field(unique=True, max_length=CAMPUS_CODE_LENGTH)
     name_zh: str
     name_en: str = ""
     timezone: str = DEFAULT_TZ

@@ -20,7 +20,7 @@ from sqlalchemy import event, inspect, or_
 from sqlmodel import Session, col, func, select
 
 from central.audit.gaps import open_gaps
-from central.models.base import utc
+from central.models.base import filled, utc
 from central.models.incidents import FeverIncident
 from central.models.journal import EntryEvent, FeverAlert, GateOutage, gate_reason, gate_verdict
 from central.models.registry import Campus, Gate
@@ -313,8 +313,10 @@ def sign(session: Session, report_id: int, *, by: str, at: datetime) -> DailyRep
 def correct(session: Session, report_id: int, *, at: datetime, note: str) -> DailyReport:
     """A new version recounted now, naming the one it corrects (which stays as it was); the note
     saying why is required (:class:`Invalid` when empty or blank)."""
-    if not note.strip():
-        raise Invalid("a correction needs a note")
+    try:
+        filled(note)  # the one rule for a text that must say something (no blank, no invisible marks)
+    except ValueError:
+        raise Invalid("a correction needs a note") from None
     old = session.get(DailyReport, report_id)
     if old is None:
         raise NotFound(f"no report {report_id}")

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
 from central.models.base import DbId, code_form, filled, one_line, plain_text
-from central.models.registry import STUDENT_NO_LENGTH
+from central.models.registry import CAMPUS_CODE_LENGTH, STUDENT_NO_LENGTH
 from central.office.idnumber import id_number_problem
 from central.office.windows import Bound, check_window
 from gatecore.campus import DEFAULT_TZ, GROUP_CODE, valid_timezone
@@ -62,7 +62,7 @@ def _zone(value: str) -> str:
 class CampusCreate(BaseModel):
     """A new campus."""
 
-    code: Text
+    code: Annotated[Text, Field(max_length=CAMPUS_CODE_LENGTH)]
     name_zh: Text
     name_en: Line = ""
     timezone: Annotated[str, AfterValidator(plain_text), AfterValidator(_zone)] = DEFAULT_TZ

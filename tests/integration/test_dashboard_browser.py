@@ -15,7 +15,7 @@ from central.models.registry import Person
 from central.models.users import Role
 from central.office.users import create_user
 from firmware_sim.scenario import Arrival
-from gatecore.reasons import Reason
+from gatecore.reasons import REASONS, Reason
 
 GATE = "wucheng-north"
 
@@ -28,7 +28,7 @@ def _login(central: CentralHandle, page: Page, role: Role) -> None:
         cookie = issue_session(central.app, user)
     page.context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": central.api_url}])
     page.goto(f"{central.api_url}/dashboard")
-    expect(page.locator("#conn")).to_have_text("实时", timeout=5000)
+    expect(page.locator("#conn")).to_have_text("实时 live", timeout=5000)
 
 
 def test_fever_alert_at_once_on_every_console_and_a_killed_gate_goes_offline(
@@ -68,6 +68,11 @@ def test_fever_alert_at_once_on_every_console_and_a_killed_gate_goes_offline(
         )
         expect(page.locator('#feed li[data-reason="fever"]')).to_have_count(1, timeout=2000)
         expect(page.locator('#refusals rect[data-reason="fever"]')).to_have_count(1, timeout=5000)
+        # Chinese first with English beside it: the feed's line and the chart's label
+        fever = REASONS[Reason.FEVER]
+        expect(page.locator('#feed li[data-reason="fever"]')).to_contain_text(f"进 in {fever.zh} {fever.en}")
+        expect(page.locator("#refusals")).to_contain_text(fever.zh)
+        expect(page.locator("#refusals")).to_contain_text(fever.en)
 
         page.locator("#alerts li button").first.click()
         for console in (page, other, office):

@@ -35,7 +35,7 @@ def _login(central: CentralHandle, page: Page) -> None:
         cookie = issue_session(central.app, user)
     page.context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": central.api_url}])
     page.goto(f"{central.api_url}/dashboard")
-    expect(page.locator("#conn")).to_have_text("实时", timeout=5000)
+    expect(page.locator("#conn")).to_have_text("实时 live", timeout=5000)
 
 
 def _scan(gate: str, seq: int, token: str, offline: OfflineDecision | None) -> bytes:

@@ -58,7 +58,7 @@ def test_dashboard_times_are_in_each_gates_campus_zone(central: CentralHandle, b
         page = context.new_page()
         page.context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": central.api_url}])
         page.goto(f"{central.api_url}/dashboard")
-        expect(page.locator("#conn")).to_have_text("实时", timeout=5000)
+        expect(page.locator("#conn")).to_have_text("实时 live", timeout=5000)
         assert page.evaluate("new Date().getTimezoneOffset()") in (240, 300)  # the browser is in New York
         for gate_id, wall in GATES.items():
             since = page.locator(f'#gates tr[data-gate="{gate_id}"] .since')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from central.office.printed import KIND_LABELS, REPORT_KINDS, STATE_WORDS
+from gatecore.reasons import REASONS
 
 # group -> code -> (zh, en); a code missing here shows as itself and fails tests/central/console
 CODES: dict[str, dict[str, tuple[str, str]]] = {
@@ -83,6 +84,15 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "approve": ("批准", "approve"),
         "reject": ("驳回", "reject"),
         "import": ("导入", "import"),
+    },
+    "reason": {r.value: (info.zh, info.en) for r, info in REASONS.items()},  # gatecore's own words
+    "direction": {"in": ("进", "in"), "out": ("出", "out")},
+    "live": {  # the live dashboard's connection and its feed's marks
+        "connecting": ("连接中…", "connecting…"),
+        "live": ("实时", "live"),
+        "reconnecting": ("重连中…", "reconnecting…"),
+        "offline": ("离线", "offline"),
+        "override": ("人工", "override"),
     },
 }
 

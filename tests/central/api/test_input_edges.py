@@ -193,3 +193,17 @@ def test_the_console_takes_codes_in_any_case_and_refuses_others(c: Client, world
     assert '<option value="deny" selected>' in page.text  # the form shows what it filtered by
     assert c.http.get("/console/entries", params={"verdict": "bogus"}).status_code == 422
     assert c.http.get("/console/entries", params={"reason": "bogus"}).status_code == 422
+
+
+@pytest.mark.parametrize("length", [41, 200])
+def test_a_campus_code_longer_than_the_table_holds_is_refused(length: int) -> None:
+    """The schema's limit is the column's: 41 characters was a 500 on PostgreSQL (VARCHAR(40))."""
+    from pydantic import ValidationError
+
+    from central.models.registry import CAMPUS_CODE_LENGTH, Campus
+    from central.office.schemas import CampusCreate
+
+    assert Campus.__table__.c.code.type.length == CAMPUS_CODE_LENGTH  # type: ignore[attr-defined]
+    with pytest.raises(ValidationError, match="at most 40"):
+        CampusCreate(code="y" * length, name_zh="长码")
+    assert CampusCreate(code="y" * CAMPUS_CODE_LENGTH, name_zh="长码").code == "y" * CAMPUS_CODE_LENGTH

@@ -165,7 +165,7 @@ def test_the_console_makes_the_campus_today_by_default(c: Client, world: World) 
     assert [(r.day.isoformat(), r.kind) for r in _rows(world)] == [(today, reports.OFFICE)]
 
 
-@pytest.mark.parametrize("note", ["", "   ", "\u3000"])
+@pytest.mark.parametrize("note", ["", "   ", "\u3000", "\u200b", "\u2060\ufeff"])
 def test_a_correction_needs_a_note_in_the_api(c: Client, world: World, note: str) -> None:
     with session_scope(world.engine) as s:
         report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, DUE)
