@@ -117,10 +117,22 @@ def pydantic_words(error: Mapping[str, Any]) -> tuple[str, str]:
     if words is None:
         return "输入有误", str(error["msg"])
     ctx = {k: str(v) for k, v in (error.get("ctx") or {}).items()}
+    zh_ctx = dict(ctx)
+    if "expected" in ctx:  # pydantic's "'allow', 'deny' or 'refer'": each code in Chinese, no English "or"
+        zh_ctx["expected"] = "、".join(_code_zh(c) for c in re.findall(r"'([^']*)'", ctx["expected"]))
     try:
-        return words[0].format(**ctx), words[1].format(**ctx)
+        return words[0].format(**zh_ctx), words[1].format(**ctx)
     except (KeyError, IndexError):
         return words
+
+
+def _code_zh(code: str) -> str:
+    # a code of a choice in Chinese: the verdicts and reasons first (the log's filters), else any group
+    for group in ("verdict", "reason", *CODES):
+        words = CODES[group].get(code)
+        if words:
+            return words[0]
+    return code
 
 
 def pydantic_detail(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

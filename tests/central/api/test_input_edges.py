@@ -179,6 +179,9 @@ def test_verdict_and_reason_are_codes_of_the_log_in_any_case(c: Client, world: W
             [error] = r.json()["detail"]
             assert error["loc"] == ["query", name] and error["msg_zh"].startswith("应为以下之一")
             assert "'deny'" in error["msg_en"] if name == "verdict" else "'fever'" in error["msg_en"]
+            # the Chinese half names the choices in Chinese, with no English "or" and no raw code
+            assert "禁止" in error["msg_zh"] if name == "verdict" else "体温异常" in error["msg_zh"]
+            assert " or " not in error["msg_zh"] and "'" not in error["msg_zh"]
 
 
 def test_the_console_takes_codes_in_any_case_and_refuses_others(c: Client, world: World) -> None:
