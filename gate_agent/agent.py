@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import queue
@@ -201,9 +200,8 @@ class GateAgent:
         self._waiters.register(event_id)
         try:  # an event central refuses would never leave the outbox, nor be shown (a NUL in a reason)
             ScanEvent.from_json(draft.to_json())
-            with self._store_lock:
-                event = dataclasses.replace(draft, seq=self.outbox.next_seq())
-                self.outbox.put(event)  # before anything is shown or queued: a crash loses nothing
+            with self._store_lock:  # numbered and stored at once, before anything is shown or queued
+                event = self.outbox.put_next(draft)
         except BaseException as exc:
             self._waiters.unregister(event_id)
             if symptoms:  # nothing was stored: the mark waits for the next scan, as it did

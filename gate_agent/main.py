@@ -14,6 +14,7 @@ from gate_agent.bootstrap import build_agent
 from gate_agent.console import GuardConsole, console_kind, manual_celsius
 from gate_agent.errors import GateError
 from gate_agent.settings import GateSettings
+from gatecore.messages import shown
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,9 @@ def line_console(agent: GateAgent, stop: threading.Event, lines: TextIO, out: Te
             agent.manual_temperature(celsius)
             answer = f"ok: {celsius:.1f} °C for the next scan"
         else:
-            answer = f"refused: {text!r} is neither a temperature (30-45 °C) nor a command; {CONSOLE_HELP}"
+            answer = (
+                f"refused: {shown(text)} is neither a temperature (30-45 °C) nor a command; {CONSOLE_HELP}"
+            )
         print(answer, file=out, flush=True)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from pathlib import Path
+from typing import Any
 
 from gate_agent.store import Store
 from gatecore.messages import MessageError, OfflineDecision, ScanEvent
@@ -49,11 +50,28 @@ class SqliteOutbox:
     def put(self, event: ScanEvent) -> None:
         """Store an event (durably) before it is published."""
         with self.store.tx() as c:
-            c.execute(
-                "INSERT INTO outbox (event_id, seq, payload) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                (event.event_id, event.seq, event.to_json()),
-            )
+            self._insert(c, event)
         self._check_depth()
+
+    def put_next(self, draft: ScanEvent) -> ScanEvent:
+        """Number ``draft`` with the next sequence number and store it, in one transaction: a gate
+        killed in between neither loses the event nor skips a number (central would count a number
+        taken but never sent as an event that never arrived)."""
+        with self.store.tx() as c:
+            row = c.execute(
+                "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value"
+            ).fetchone()
+            event = dataclasses.replace(draft, seq=int(row[0]))
+            self._insert(c, event)
+        self._check_depth()
+        return event
+
+    @staticmethod
+    def _insert(c: Any, event: ScanEvent) -> None:
+        c.execute(
+            "INSERT INTO outbox (event_id, seq, payload) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (event.event_id, event.seq, event.to_json()),
+        )
 
     def pending(self, limit: int | None = None) -> list[ScanEvent]:
         """Unacknowledged events in sequence order."""

@@ -157,6 +157,10 @@ class Outbox(Protocol):
         """Store an event before it is published."""
         ...
 
+    def put_next(self, draft: ScanEvent) -> ScanEvent:
+        """Number ``draft`` (the next sequence number) and store it, in one transaction; the event."""
+        ...
+
     def pending(self, limit: int | None = None) -> list[ScanEvent]:
         """Unacknowledged events in sequence order (the first ``limit``)."""
         ...

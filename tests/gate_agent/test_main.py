@@ -74,7 +74,7 @@ def test_the_line_console_reads_a_pipe(tmp_path: Path) -> None:
     )
     proc = subprocess.run(
         [sys.executable, "-c", "from gate_agent.main import main; raise SystemExit(main([]))"],
-        input="bogus\n99.9\n36.8\nscan CG1:TYPED-BY-HAND\nquit\n",
+        input="bogus\n99.9\n" + "x" * 1_000_000 + "\n36.8\nscan CG1:TYPED-BY-HAND\nquit\n",
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -83,6 +83,7 @@ def test_the_line_console_reads_a_pipe(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "refused: 'bogus'" in proc.stdout and "refused: '99.9'" in proc.stdout
+    assert len(proc.stdout) < 5_000  # a megabyte of garbage is quoted cut short, not echoed back
     assert "ok: 36.8 °C for the next scan" in proc.stdout
     assert "ok: scan stored as event" in proc.stdout
     [event] = SqliteOutbox(tmp_path / "data" / "gate.sqlite").pending()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from datetime import UTC, date, datetime
@@ -107,3 +108,22 @@ def test_config_store_keeps_the_last_payload(tmp_path: Path, signing_key: Ed2551
     newer = make_config(signing_key, "g1", revoked=[5])
     configs.save(newer.to_json())
     assert ConfigStore(path).load() == newer
+
+
+def test_a_number_is_taken_only_with_its_event(tmp_path: Path, monkeypatch) -> None:
+    """put_next numbers and stores an event in one transaction: a gate that dies between the two (here
+    the insert fails) has used no number, so central sees no gap for an event that never existed."""
+    box = SqliteOutbox(tmp_path / "gate.sqlite")
+    draft = dataclasses.replace(event(box), seq=0)
+    stored = [box.put_next(dataclasses.replace(draft, event_id=str(uuid.uuid4()))) for _ in range(2)]
+    assert [e.seq for e in stored] == [e.seq for e in box.pending()] == [2, 3]  # event() took 1
+
+    def dies(c, e):  # noqa: ANN001, ARG001  the process killed after the number was taken
+        raise OSError("killed")
+
+    monkeypatch.setattr(SqliteOutbox, "_insert", staticmethod(dies))
+    with pytest.raises(OSError):
+        box.put_next(dataclasses.replace(draft, event_id=str(uuid.uuid4())))
+    monkeypatch.undo()
+    assert box.put_next(dataclasses.replace(draft, event_id=str(uuid.uuid4()))).seq == 4
+    box.close()
