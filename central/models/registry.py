@@ -14,7 +14,6 @@ from sqlmodel import Field, SQLModel
 from central.models.base import UTCDateTime
 from gatecore.campus import DEFAULT_TZ
 
-
 CAMPUS_CODE_LENGTH = 40  # the longest campus code the table holds (VARCHAR on PostgreSQL)
 
 
