@@ -94,6 +94,10 @@ REPORT: dict[str, Words] = {
     "to": ("至", "to"),
     "zone": ("{zone} 时间", "time"),
     "late": ("迟报：系统停机后补报", "late: made after central was down"),
+    "so_far": (
+        "时段未结束：只统计至 {at}，到时另报完整报告",
+        "period still running: counted up to {at}; the whole report follows when due",
+    ),
     "incidents_detail": (
         "未结 {open}，超一小时未报 {overdue}",
         "open {open}, unreported after 1 h {overdue}",

@@ -130,6 +130,8 @@ def lines(report: DailyReport, campus_name: str, campus_tz: str = DEFAULT_TZ) ->
         version += "，" + both(W["corrects"], id=report.supersedes_id)
     period = f"{_local(report.period_start, tz)} {both(W['to'])} {_local(report.period_end, tz)}"
     made = _local(report.made_at, tz) + (f"（{both(W['late'])}）" if report.late else "")
+    if report.made_at < report.period_end:  # made by hand while its period ran: it counts only so far
+        made += f"（{both(W['so_far'], ' / ', at=_local(report.made_at, tz))}）"
     detail = both(W["incidents_detail"], " / ", open=c["incidents_open"], overdue=c["incidents_overdue"])
     counts = {
         "entries": c["entries"],

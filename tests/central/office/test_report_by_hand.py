@@ -195,3 +195,15 @@ def test_report_due_asks_day_by_day() -> None:
     assert due == [(date(2026, 11, 20), True), (date(2026, 11, 22), True), (DAY, False)]
     # a report stored for a day ahead (its period not over) is not among ``made``: today is owed all the same
     assert report_due(DUE, set(), None, time(15, 0), "Asia/Shanghai") == [(DAY, False)]
+
+
+def test_a_report_made_before_its_period_ends_says_so_on_paper(world: World) -> None:
+    """Made by hand at 10:00 for a period that runs to 15:00: the paper says it counts only so far."""
+    from central.office.reports_render import lines
+
+    early = _by_hand(world, DAY, NOW)  # 10:00 local
+    made = dict(lines(early, "坞城校区"))
+    [row] = [v for k, v in made.items() if k.startswith("生成时间") or "Made" in k]
+    assert "只统计至" in row and "counted up to" in row
+    late = _by_hand(world, DAY, DUE)
+    assert not any("只统计至" in v for _, v in lines(late, "坞城校区"))
