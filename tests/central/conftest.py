@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from central.decisions.service import DecisionService
 from central.models.db import create_all, make_engine, session_scope
-from central.models.registry import Approval, Gate, Household, Pass, Person
+from central.models.registry import Approval, Campus, Gate, Household, Pass, Person
 from central.office import registry
 from central.office.keys import KeyRing
 from gatecore import topics
@@ -49,6 +49,14 @@ class World:
     def service(self) -> DecisionService:
         """A decision service on this world's database."""
         return DecisionService(self.engine, self.keyring)
+
+    def set_zone(self, zone: str) -> None:
+        """Move the campus to another time zone (stored as given: a test may store a bad one)."""
+        with session_scope(self.engine) as s:
+            campus = s.get(Campus, self.campus_id)
+            assert campus is not None
+            campus.timezone = zone
+            s.add(campus)
 
     def scan(
         self,

@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 
 from central.models.db import session_scope
 from central.models.incidents import FeverIncident, IncidentStep
-from central.models.registry import Campus
 from central.office.windows import local_days
 from tests.central.conftest import NOW, World
 from tests.central.console_helpers import Client
@@ -21,15 +20,6 @@ from tests.central.console_helpers import Client
 @pytest.fixture
 def c(world: World, tmp_path: Path) -> Client:
     return Client(world, tmp_path)
-
-
-def _zone(world: World, zone: str) -> None:
-    with Session(world.engine) as s:
-        campus = s.get(Campus, world.campus_id)
-        assert campus is not None
-        campus.timezone = zone
-        s.add(campus)
-        s.commit()
 
 
 @pytest.mark.parametrize(
@@ -41,7 +31,7 @@ def test_a_pass_is_told_the_days_its_campus_allows(
 ) -> None:
     """1970-01-01 in Beijing began before the epoch: the refusal names the first day that works, and
     the days it names are accepted, the day beyond each refused again."""
-    _zone(world, zone)
+    world.set_zone(zone)
     assert local_days(ZoneInfo(zone)) == (date.fromisoformat(first), date.fromisoformat(last))
     body = {"household_id": world.household_id}
     r = c.call(

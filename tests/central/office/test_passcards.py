@@ -19,7 +19,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import getDescent, stringWidth
 from sqlmodel import Session
 
-from central.models.registry import Campus, Pass
+from central.models.registry import Pass
 from central.office import registry
 from central.office.passcards import (
     CARD_W,
@@ -236,12 +236,7 @@ def test_bare_dates_are_whole_local_days_of_the_campus(c: Client, world: World, 
     the whole of its last day, wherever the campus is, and says so: the last valid day, never the next."""
     from zoneinfo import ZoneInfo
 
-    with Session(world.engine) as s:
-        campus = s.get(Campus, world.campus_id)
-        assert campus is not None
-        campus.timezone = zone
-        s.add(campus)
-        s.commit()
+    world.set_zone(zone)
     tz = ZoneInfo(zone)
     issued, page = _phone_pass(c, world, "2026-11-01", "2026-12-31")
     assert datetime.fromisoformat(issued["valid_from"]) == datetime(2026, 11, 1, tzinfo=tz)

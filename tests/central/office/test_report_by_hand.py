@@ -14,7 +14,6 @@ from sqlmodel import select
 
 from central.audit import checkpoints as audit_checkpoints
 from central.models.db import session_scope
-from central.models.registry import Campus
 from central.models.reports import DailyReport
 from central.office import registry, reports, scheduler
 from central.office.errors import Invalid
@@ -56,10 +55,7 @@ def test_a_report_by_hand_is_for_the_campus_today_at_the_latest_and_not_absurdly
 
 
 def test_a_report_by_hand_takes_the_campus_own_today(world: World) -> None:
-    with session_scope(world.engine) as s:
-        campus = s.get(Campus, world.campus_id)
-        assert campus is not None
-        campus.timezone = "Europe/London"
+    world.set_zone("Europe/London")
     evening = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)  # already the 24th in Shanghai, the office's clock
     assert _by_hand(world, None, evening).day == DAY
     with pytest.raises(Invalid):

@@ -17,7 +17,6 @@ from central.app import create_app
 from central.decisions.sequence import catch_up
 from central.models.db import session_scope
 from central.models.incidents import FeverIncident
-from central.models.registry import Campus
 from central.models.reports import DailyReport
 from central.models.users import Role
 from central.office import incidents, pdffont, printed, reports
@@ -130,22 +129,15 @@ def test_csv_and_pdf_read_back_both_languages(world: World, tmp_path: Path) -> N
     assert "（Asia/Shanghai 时间 time）" in text and "Household's daily pass already used today" in text
 
 
-def _campus_zone(world: World, zone: str) -> None:
-    with session_scope(world.engine) as s:
-        campus = s.get(Campus, world.campus_id)
-        assert campus is not None
-        campus.timezone = zone
-        s.add(campus)
-
-
 def test_a_campus_in_another_zone_prints_its_own_clock(world: World, tmp_path: Path) -> None:
-    _campus_zone(world, "Europe/London")
+    world.set_zone("Europe/London")
     with session_scope(world.engine) as s:
         report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, MADE)
     assert report.period_end == datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # 15:00 in London, winter
     period = "2026-11-22 15:00 至 to 2026-11-23 15:00（Europe/London 时间 time）"
     assert dict(lines(report, "坞城校区"))["统计时段 Period"] == period
-    assert dict(lines(report, "坞城校区"))["生成时间 Made at"] == "2026-11-23 07:40"
+    # made at 07:40 London time, before its period ended: the paper says it counts only so far
+    assert dict(lines(report, "坞城校区"))["生成时间 Made at"].startswith("2026-11-23 07:40（时段未结束")
     app = create_app(CentralSettings(database_url="sqlite://", data_dir=tmp_path), world.engine)
     with session_scope(world.engine) as s:
         token = issue_api_token(app, create_user(s, "aud", "pw-123456", [Role.AUDITOR]))
@@ -154,7 +146,7 @@ def test_a_campus_in_another_zone_prints_its_own_clock(world: World, tmp_path: P
     pdf = client.get(f"/api/v1/reports/{report.id}.pdf", headers=auth).content
     assert "Europe/London" in pdf_text(pdf, tmp_path) and "23:00" not in pdf_text(pdf, tmp_path)
     # the campus moves to another zone: the report still prints the clock it was counted in
-    _campus_zone(world, "Asia/Urumqi")
+    world.set_zone("Asia/Urumqi")
     csv_text = client.get(f"/api/v1/reports/{report.id}.csv", headers=auth).content.decode("utf-8-sig")
     assert period in csv_text
     # a report made before reports recorded their zone prints the campus's
