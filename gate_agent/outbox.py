@@ -11,6 +11,8 @@ from typing import Any
 from gate_agent.store import Store
 from gatecore.messages import MessageError, OfflineDecision, ScanEvent
 
+_NEXT_SEQ = "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value"
+
 logger = logging.getLogger(__name__)
 
 _SCHEMA = """
@@ -42,9 +44,7 @@ class SqliteOutbox:
     def next_seq(self) -> int:
         """The next per-gate sequence number; persisted, so it never goes back after a restart."""
         with self.store.tx() as c:
-            row = c.execute(
-                "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value"
-            ).fetchone()
+            row = c.execute(_NEXT_SEQ).fetchone()
         return int(row[0])
 
     def put(self, event: ScanEvent) -> None:
@@ -58,9 +58,7 @@ class SqliteOutbox:
         killed in between neither loses the event nor skips a number (central would count a number
         taken but never sent as an event that never arrived)."""
         with self.store.tx() as c:
-            row = c.execute(
-                "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value"
-            ).fetchone()
+            row = c.execute(_NEXT_SEQ).fetchone()
             event = dataclasses.replace(draft, seq=int(row[0]))
             self._insert(c, event)
         self._check_depth()
