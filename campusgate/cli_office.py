@@ -39,7 +39,8 @@ def _audit_verify(args: argparse.Namespace) -> int:
         return 2
     with session_scope(read_only(engine)) as session:  # a read: never holds up the worker's writes
         if args.since_last_checkpoint:
-            last = max(kept, key=lambda c: c.seq)
+            last = audit_checkpoints.latest(kept)
+            assert last is not None  # kept is not empty
             result = verify_since(session, last)
             what = f"since the checkpoint of {last.at.isoformat()} at seq {last.seq}"
         else:

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from central.audit.chain import Checkpoint
+from central.audit.chain import Checkpoint, verify, verify_since
 from central.models.base import utc
 from central.models.db import read_only, session_scope
 from central.models.journal import ChainHead
@@ -69,13 +69,33 @@ def read(path: Path) -> list[Checkpoint]:
 
 
 def write_checkpoint(engine: Engine, path: Path, now: datetime) -> Checkpoint:
-    """Take a checkpoint of the chain head and append it to ``path`` (unless the log is empty)."""
+    """The chain head, appended to ``path`` as a checkpoint when the log verifies (the rows since the
+    file's last checkpoint, or the whole log when it holds none) and the file does not hold it yet.
+    A checkpoint must never vouch for an edited log: a broken one is logged and nothing is written.
+    The head is returned either way (a backup names it)."""
+    kept = read(path)  # ValueError on a damaged file: nothing is written beside what cannot be read
     with session_scope(read_only(engine)) as session:
-        checkpoint = current(session, now)
-    if checkpoint.seq > 0:
-        append(path, checkpoint)
-        logger.info("audit checkpoint at seq %s written", checkpoint.seq)
+        checkpoint = current(session, now)  # read before the walk: every row it vouches for is walked
+        last = latest(kept)
+        result = verify_since(session, last) if last is not None else verify(session)
+    if not result.ok:
+        logger.error(
+            "no audit checkpoint written: entry log chain broken at seq %s: %s (%s)",
+            result.seq,
+            result.kind,
+            result.detail,
+        )
+        return checkpoint
+    append_new(path, checkpoint)
     return checkpoint
+
+
+def latest(kept: list[Checkpoint]) -> Checkpoint | None:
+    """The file's last checkpoint: the one appended last among those of the highest seq."""
+    if not kept:
+        return None
+    top = max(c.seq for c in kept)
+    return [c for c in kept if c.seq == top][-1]
 
 
 def append_new(path: Path, checkpoint: Checkpoint) -> bool:

@@ -13,7 +13,7 @@ from campusgate.cli import main as cli_main
 from central.app import create_app
 from central.audit import checkpoints as audit_checkpoints
 from central.audit.canonical import row_hash
-from central.audit.chain import VerifyResult, verify
+from central.audit.chain import Checkpoint, VerifyResult, verify
 from central.models.db import session_scope
 from central.models.journal import EntryEvent
 from central.office.keys import KeyRing
@@ -146,21 +146,8 @@ def _rewrite_from(engine: Engine, seq: int) -> None:
 def test_rewrite_from_row_n_is_caught_by_the_checkpoints(logged: Engine, tmp_path: Path) -> None:
     path = tmp_path / "kept" / "checkpoints.jsonl"
     s = _seqs(logged)
-    with logged.begin() as c:  # a checkpoint after row 2, another at the end
-        c.execute(
-            text(
-                "UPDATE chain_head SET last_seq = :s, last_hash = (SELECT row_hash FROM entry_event WHERE seq = :s)"
-            ),
-            {"s": s[1]},
-        )
-    audit_checkpoints.write_checkpoint(logged, path, NOW)
-    with logged.begin() as c:
-        c.execute(
-            text(
-                "UPDATE chain_head SET last_seq = :s, last_hash = (SELECT row_hash FROM entry_event WHERE seq = :s)"
-            ),
-            {"s": s[-1]},
-        )
+    # a checkpoint after row 2 (as one taken when the log ended there), another at the end
+    audit_checkpoints.append(path, Checkpoint(s[1], _copy_row(logged, s[1]).row_hash, NOW))
     audit_checkpoints.write_checkpoint(logged, path, NOW + timedelta(hours=1))
     assert _verify(logged, path).ok
     _rewrite_from(logged, s[4])
@@ -237,3 +224,23 @@ def test_a_checkpoint_past_the_end_says_the_row_is_missing(logged: Engine, tmp_p
     r = _verify(logged, path)
     assert (r.seq, r.kind) == (s[-1], "rewritten")
     assert r.detail.startswith(f"row {s[-1]} is missing, which the checkpoint of ")
+
+
+def test_the_scheduler_and_the_backup_take_no_checkpoint_of_a_forged_log(
+    logged: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every checkpoint the system writes itself (the worker's hourly one, a backup's) verifies first:
+    the rows since the file's last checkpoint must link to it. A log rewritten from a kept row on gets
+    none, which would vouch for the forgery; an intact one gets one line, not one per writer."""
+    path = tmp_path / "checkpoints.jsonl"
+    s = _seqs(logged)
+    audit_checkpoints.write_checkpoint(logged, path, NOW)
+    audit_checkpoints.write_checkpoint(logged, path, NOW + timedelta(minutes=1))  # a second worker
+    assert [c.seq for c in audit_checkpoints.read(path)] == [s[-1]]
+    _rewrite_from(logged, s[2])
+    with caplog.at_level("ERROR", logger="central.audit.checkpoints"):
+        head = audit_checkpoints.write_checkpoint(logged, path, NOW + timedelta(hours=1))
+    assert head.seq == s[-1]  # the head is still named (a backup's manifest)
+    assert [c.seq for c in audit_checkpoints.read(path)] == [s[-1]]
+    assert any("no audit checkpoint written" in r.getMessage() for r in caplog.records)
+    assert (_verify(logged, path).kind, _verify(logged, path).ok) == ("rewritten", False)
