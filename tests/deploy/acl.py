@@ -3,6 +3,7 @@ checked by what arrives (Mosquitto's acl_file filters reads at delivery, not at 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from tests.mqtt_probe import Probe
@@ -30,10 +31,14 @@ class MatrixResult:
         return lines
 
 
+_MARK = re.compile(rb"[a-z0-9-]+>[a-z0-9-]+/[a-z]+")  # "sender>target/leaf": the matrix's own messages
+
+
 def _collect(probe: Probe, sentinel_topic: str, sentinel: bytes) -> set[bytes]:
-    # retained replays (a gate's last status) are earlier state, not the matrix's messages
+    # retained replays (a gate's last status) are earlier state, and a running central's own traffic
+    # (a config it publishes when a worker restarts) is no message of the matrix: only marked ones count
     seen = probe.until(sentinel_topic, sentinel, timeout=10)
-    return {m.payload for m in seen if m.payload != sentinel and not m.retain}
+    return {m.payload for m in seen if not m.retain and _MARK.fullmatch(m.payload)}
 
 
 def acl_matrix(central: Probe, gates: dict[str, Probe]) -> MatrixResult:
