@@ -21,9 +21,9 @@ from sqlmodel import Session, SQLModel, select
 
 from central.audit import writes
 from central.audit.canonical import CONTENT_FIELDS
-from central.audit.chain import append_entries, lock_head
+from central.audit.chain import append_entries
 from central.decisions.cache import NoCache, RegistryCache
-from central.decisions.ledger import ClaimLost, claim_conflict, claims_late, take_claims
+from central.decisions.ledger import ClaimLost, claim_conflict, take_claims
 from central.models.base import any_of, built
 from central.models.journal import EntryEvent, HouseholdDay
 from central.models.revision import revision_now
@@ -98,12 +98,6 @@ class Batch:
         """A row to chain and insert when the batch ends."""
         self.rows.append((self.position, len(self.rows), row))
         self._known[row.event_id] = row
-
-    def days_read(self) -> None:
-        """Call once the batch's household days are read: a batch that claims days as it decides (not
-        deferring them to :meth:`finish`) locks the chain head now, before any day (the lock order)."""
-        if not claims_late(self.session):
-            lock_head(self.session)
 
     def finish(self) -> None:
         """Chain and insert every row of the batch in the order its events arrived, with its

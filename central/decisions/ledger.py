@@ -11,7 +11,7 @@ the day's unique key fails that query before its COMMIT, and the batch rolls bac
 again claim by claim (:class:`ClaimLost`).
 
 Lock order: a batch's deferred claims are inserted while it holds the chain head (locked for its
-log rows), so a batch that claims as it decides locks the head first (:func:`claims_late`): every
+log rows), so a batch that claims as it decides locks the head first (:func:`read_days`): every
 transaction takes the head before any household day, and none waits in a circle.
 """
 
@@ -64,7 +64,11 @@ def read_days(
 ) -> None:
     """Who holds each of the (household, local date) ``days``, in one statement for those ``cache``
     does not know: the holders are remembered, the others read free, so that deciding the batch reads
-    none of them again. With ``claim_late``, claims on a day read free wait for :func:`take_claims`."""
+    none of them again. With ``claim_late``, claims on a day read free wait for :func:`take_claims`;
+    without it (or without a cache) the batch claims as it decides, and the chain head is locked now,
+    before any day (the lock order)."""
+    if isinstance(cache, NoCache) or not claim_late:
+        lock_head(session)
     if isinstance(cache, NoCache):
         return  # nothing would be remembered: every day is read, and claimed, as it is decided
     book = DayBook() if claim_late else None  # claiming as it decides, the batch needs no book
@@ -131,11 +135,6 @@ def _read_free(session: Session, household_id: int, local_date: date) -> DayBook
     # the open batch's book, when the batch read this day free as it began
     book: DayBook | None = session.info.get(_BOOK)
     return book if book is not None and (household_id, local_date) in book.free else None
-
-
-def claims_late(session: Session) -> bool:
-    """Whether the open batch defers its claims on days it read free (else it claims as it decides)."""
-    return _BOOK in session.info
 
 
 def take_claims(session: Session) -> list[dict[str, Any]]:

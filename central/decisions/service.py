@@ -189,7 +189,6 @@ class DecisionService:
                     scans = [(i.event, i.received_at, p) for i, p in zip(events, passes, strict=True)]
                     days = household_days(session, self.cache, scans, max_skew_s=self.max_skew_s)
                     read_days(session, self.cache, days, claim_late=not lost)
-                    batch.days_read()
                     answers: list[list[Outgoing]] = [[] for _ in events]
                     for i in sorted(range(len(events)), key=lambda i: _lock_order(passes[i])):
                         incoming, batch.position = events[i], i
