@@ -157,10 +157,6 @@ _ROWS: list[tuple[str, str]] = [
         r"(?P<n>\d+) registered people match (?P<v>.+) with ID number ending (?P<w>\S+): use the student number",
         "有 {n} 人符合：{v}，身份证号后四位 {w}：请用学号",
     ),
-    (
-        r"(?P<n>\d+) registered people match student number " + _Q + ": use the student number",
-        "有 {n} 人的学号为 {v}",
-    ),
     (r"ID-number last four must be 4 characters, not " + _Q, "身份证后四位须为 4 个字符，而不是 {v}"),
     (r"may be left out but not null", "可以不填，但不能为空值"),
     (r"(?P<v>.+) must lie between (?P<a>.+) and (?P<b>.+)", "{v} 须在 {a} 与 {b} 之间"),
