@@ -98,15 +98,21 @@ def utc(value: datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def within(value: datetime, low: datetime, high: datetime) -> bool:
+    """Whether ``value`` has a UTC instant, and it lies from ``low`` to ``high`` (aware): an instant in
+    year 1 or 9999 with an offset may have none (``0001-01-01T00:00+08:00``)."""
+    try:
+        return low <= utc(value) <= high
+    except OverflowError:
+        return False
+
+
 def search_time(value: datetime) -> datetime:
     """``value`` if it can bound a search by time, else ValueError: not before the Unix epoch (nothing
     central keeps is older; year 1 is a typing slip) and with a UTC instant inside ``datetime``'s years
-    (``0001-01-01T00:00+08:00`` has none, and would fail the query, or a CSV already streaming)."""
-    try:
-        if utc(value) >= EARLIEST:
-            return value
-    except OverflowError:
-        pass
+    (one that has none would fail the query, or a CSV already streaming)."""
+    if within(value, EARLIEST, datetime.max.replace(tzinfo=UTC)):
+        return value
     raise ValueError(f"must lie between {EARLIEST.date()} and {date.max} UTC")
 
 

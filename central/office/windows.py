@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator
 
-from central.models.base import utc
+from central.models.base import utc, within
 from gatecore.tokens import EARLIEST, LATEST
 
 _BARE_DAY = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
@@ -54,29 +54,21 @@ def instant(bound: datetime | date, tz: ZoneInfo, *, end: bool) -> datetime:
     return day_start(bound + timedelta(days=1) if end else bound, tz)
 
 
-def _fits(at: datetime) -> bool:
-    """Whether a pass's token can carry ``at`` (its timestamps are 32-bit seconds from 1970 UTC)."""
-    return EARLIEST <= at <= LATEST
-
-
 def local_days(tz: ZoneInfo) -> tuple[date, date]:
     """The first and last local day of ``tz`` a pass can be valid on, given as bare dates: the first
     whose midnight the token can carry, the last whose end (the next midnight) it can; in Beijing
     1970-01-02 to 2106-02-06 (its 1970-01-01 began before the epoch)."""
     first, last = EARLIEST.astimezone(tz).date(), LATEST.astimezone(tz).date()
-    if not _fits(day_start(first, tz)):
+    if not within(day_start(first, tz), EARLIEST, LATEST):  # the token's 32-bit seconds from 1970
         first += timedelta(days=1)
-    if not _fits(day_start(last + timedelta(days=1), tz)):
+    if not within(day_start(last + timedelta(days=1), tz), EARLIEST, LATEST):
         last -= timedelta(days=1)
     return first, last
 
 
 def _instant_problem(name: str, bound: datetime) -> str | None:
-    try:
-        if _fits(utc(bound)):
-            return None
-    except OverflowError:  # 0001-01-01T00:00+08:00 has no UTC instant
-        pass
+    if within(bound, EARLIEST, LATEST):
+        return None
     return f"{name} must lie between {EARLIEST:%Y-%m-%d %H:%M:%S} and {LATEST:%Y-%m-%d %H:%M:%S} UTC"
 
 
