@@ -55,3 +55,9 @@ def gate_of(topic: str) -> str | None:
     if len(parts) == 3 and parts[0] == "gates" and valid_gate_id(parts[1]):
         return parts[1]
     return None
+
+
+def events_of(topic: str) -> str | None:
+    """The gate id of a ``gates/{id}/events`` topic (a gate's scan events), or None."""
+    gate_id = gate_of(topic)
+    return gate_id if gate_id is not None and topic == gate_events(gate_id) else None

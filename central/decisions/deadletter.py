@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 
 from central.models.db import session_scope
 from central.models.journal import RejectedMessage
-from gatecore.messages import MAX_PAYLOAD, shown
+from gatecore import topics
+from gatecore.messages import MAX_PAYLOAD, seq_of, shown
 
 logger = logging.getLogger(__name__)
 
@@ -27,5 +28,7 @@ def store_rejected(engine: Engine, topic: str, payload: bytes, reason: str, rece
                 payload_size=len(payload),
                 reason=reason,
                 received_at=received_at,
+                # a scan's number, so that a gap's refused numbers are found by the index
+                gate_seq=seq_of(payload) if topics.events_of(topic) else None,
             )
         )

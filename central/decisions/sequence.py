@@ -31,12 +31,12 @@ from central.audit.gaps import GAP, REGRESSION
 from central.models.base import dialect_insert, one_of, utc
 from central.models.journal import EntryEvent, GateSequence, RejectedMessage, SequenceGap
 from gatecore import topics
-from gatecore.messages import seq_of
 
 logger = logging.getLogger(__name__)
 REFUSED_WITHIN = timedelta(days=1)  # how far back a refused neighbour of a gap is looked for
 
 CURSOR = ""  # the gate_sequence row whose high_seq is the last entry-log seq read (no gate has this id)
+REFUSED_CURSOR = " refused"  # and the one whose high_seq is the last dead letter's id read
 
 
 def catch_up(session: Session, *, limit: int = 5000, settle_s: float = 0.0) -> int:
@@ -74,6 +74,7 @@ def catch_up(session: Session, *, limit: int = 5000, settle_s: float = 0.0) -> i
             _WRITE_BACK,
             [{"g": m.gate_id, "h": m.high_seq, "r": m.run, "u": m.updated_at} for m in moved],
         )
+    _refused_since(session, now, settle_s, limit)
     return len(rows)
 
 
@@ -138,14 +139,18 @@ def _never_arrived(
     session: Session, gate_id: str, first: int, last: int, at: datetime
 ) -> list[tuple[int, int]]:
     """The runs of ``first..last`` that did not arrive: the numbers of events refused as dead letters
-    (received within a day before ``at``) are taken out. Read only when a gap opens, which is rare."""
-    refused_at = session.execute(
-        select(RejectedMessage.payload).where(
-            RejectedMessage.topic == topics.gate_events(gate_id),
-            col(RejectedMessage.received_at) >= at - REFUSED_WITHIN,
+    (received within a day before ``at``) are taken out, found by their index, not their payloads."""
+    dead = RejectedMessage.__table__.c  # type: ignore[attr-defined]
+    refused = session.execute(
+        sa_select(dead.gate_seq)
+        .where(
+            dead.topic == topics.gate_events(gate_id),
+            dead.gate_seq.between(first, last),
+            dead.received_at >= at - REFUSED_WITHIN,
         )
+        .distinct()
+        .order_by(dead.gate_seq)
     ).scalars()
-    refused = sorted({n for n in map(seq_of, refused_at) if n is not None and first <= n <= last})
     runs, start = [], first
     for n in refused:
         if n > start:
@@ -155,6 +160,39 @@ def _never_arrived(
     if start <= last:
         runs.append((start, last))
     return runs
+
+
+def _refused_since(session: Session, now: datetime, settle_s: float, limit: int) -> None:
+    """Dead letters stored since the last pass whose number lies in an open gap: that number arrived
+    (refused, the gate answered ``refer``), so the gap narrows as for a late copy. A refused number
+    ahead of its gate's mark is taken out when the gap opens (:func:`_never_arrived`)."""
+    cursor = _lock_marks(session, [REFUSED_CURSOR], now)[REFUSED_CURSOR]
+    dead = RejectedMessage.__table__.c  # type: ignore[attr-defined]
+    rows: Sequence[Any] = session.execute(
+        sa_select(dead.id, dead.topic, dead.gate_seq, dead.received_at)
+        .where(dead.id > cursor.high_seq)
+        .order_by(dead.id)
+        .limit(limit)
+    ).all()
+    if settle_s:  # one stored a moment ago may still be followed by a lower id committing late
+        horizon = now - timedelta(seconds=settle_s)
+        rows = list(takewhile(lambda row: utc(row[3]) <= horizon, rows))
+    if not rows:
+        return
+    numbered = [
+        (gate_id, row[2]) for row in rows if row[2] is not None and (gate_id := topics.events_of(row[1]))
+    ]
+    marks = _read_marks(session, sorted({gate_id for gate_id, _ in numbered}))  # no mark is made for them
+    for gate_id, seq in numbered:
+        mark = marks.get(gate_id)
+        if mark is not None and seq <= mark.high_seq and _fill(session, mark, seq):
+            logger.info(
+                "gate %s: seq %d arrived late and was refused (a dead letter), not missing", gate_id, seq
+            )
+    cursor.high_seq, cursor.updated_at = rows[-1][0], now
+    session.execute(
+        _WRITE_BACK, [{"g": cursor.gate_id, "h": cursor.high_seq, "r": cursor.run, "u": cursor.updated_at}]
+    )
 
 
 def _lock_marks(session: Session, gate_ids: list[str], at: datetime) -> dict[str, Mark]:

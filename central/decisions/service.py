@@ -133,8 +133,8 @@ class DecisionService:
         return out
 
     def _parse(self, topic: str, payload: bytes, received_at: datetime) -> _Incoming | list[Outgoing]:
-        gate_id = topics.gate_of(topic)
-        if gate_id is None or topic != topics.gate_events(gate_id):
+        gate_id = topics.events_of(topic)
+        if gate_id is None:
             return self._reject(topic, payload, "topic is not gates/{gate_id}/events", received_at)
         try:
             event = ScanEvent.from_json(payload)

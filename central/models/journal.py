@@ -121,6 +121,8 @@ class RejectedMessage(SQLModel, table=True):
     """A dead letter: a payload central refused, kept (first 8 KiB) with the precise reason."""
 
     __tablename__ = "rejected_message"
+    # a gate's refused numbers, found without reading payloads (central.decisions.sequence)
+    __table_args__ = (Index("ix_rejected_message_topic_seq", "topic", "gate_seq"),)
 
     id: int | None = Field(default=None, primary_key=True)
     topic: str
@@ -128,6 +130,7 @@ class RejectedMessage(SQLModel, table=True):
     payload_size: int  # before truncation
     reason: str = Field(sa_column=Column(Text, nullable=False))
     received_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    gate_seq: int | None = None  # a scan event's number, when the refused payload holds a readable one
 
 
 class GateState(SQLModel, table=True):

@@ -177,3 +177,28 @@ def test_db_current_and_upgrade_commands(tmp_path: Path, capsys: pytest.CaptureF
     assert main(["db", "--database-url", url, "current"]) == 0
     assert main(["db", "--database-url", url, "upgrade"]) == 0
     assert f"already at {head}" in capsys.readouterr().out
+
+
+def test_upgrade_numbers_the_last_days_dead_letters(blank: Engine) -> None:
+    """0005 keeps the gate's number of a refused scan with its dead letter: those of the last day (what
+    a gap is checked against) get theirs from their payloads when the database is upgraded."""
+    migrations.upgrade(blank, "0004")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    rows = [
+        ("gates/g1/events", b'{"seq": 7, "celsius": "nan"}', now),
+        ("gates/g1/events", b"not json", now),
+        ("gates/g1/status", b'{"seq": 8}', now),  # not a scan: no number
+        ("gates/g1/events", b'{"seq": 9}', now - timedelta(days=3)),  # older than a gap looks back
+    ]
+    with blank.begin() as conn:
+        for topic, payload, at in rows:
+            conn.execute(
+                text(
+                    "INSERT INTO rejected_message (topic, payload, payload_size, reason, received_at)"
+                    " VALUES (:t, :p, :n, 'refused', :at)"
+                ),
+                {"t": topic, "p": payload, "n": len(payload), "at": at},
+            )
+    migrations.upgrade(blank)
+    assert _differences(blank) == []
+    assert [r["gate_seq"] for r in _rows(blank, "rejected_message")] == [7, None, None, None]

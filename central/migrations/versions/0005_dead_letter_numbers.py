@@ -1,0 +1,58 @@
+"""Dead letters keep the gate's event number they carry, indexed with their topic
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-29 19:40:00
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from alembic import op
+
+from gatecore import topics
+from gatecore.wire import seq_of
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+_BACKFILLED = timedelta(days=1)  # what the sequence check looks back at (central.decisions.sequence)
+
+
+def upgrade() -> None:
+    """Apply this revision."""
+    with op.batch_alter_table("rejected_message", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("gate_seq", sa.Integer(), nullable=True))
+        batch_op.create_index("ix_rejected_message_topic_seq", ["topic", "gate_seq"], unique=False)
+    # the last day's dead letters, the only ones a gap is checked against, get their numbers now
+    table = sa.table(
+        "rejected_message",
+        sa.column("id", sa.Integer),
+        sa.column("topic", sa.String),
+        sa.column("payload", sa.LargeBinary),
+        sa.column("received_at", sa.DateTime),
+        sa.column("gate_seq", sa.Integer),
+    )
+    since = (datetime.now(UTC) - _BACKFILLED).replace(tzinfo=None)
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.select(table.c.id, table.c.topic, table.c.payload).where(table.c.received_at >= since)
+    ).all()
+    found = [(row.id, seq_of(bytes(row.payload))) for row in rows if topics.events_of(row.topic)]
+    numbered = [{"i": i, "n": n} for i, n in found if n is not None]
+    if numbered:
+        bind.execute(
+            table.update().where(table.c.id == sa.bindparam("i")).values(gate_seq=sa.bindparam("n")),
+            numbered,
+        )
+
+
+def downgrade() -> None:
+    """Undo this revision."""
+    with op.batch_alter_table("rejected_message", schema=None) as batch_op:
+        batch_op.drop_index("ix_rejected_message_topic_seq")
+        batch_op.drop_column("gate_seq")
