@@ -29,6 +29,15 @@ def send(world: World, *seqs: int) -> None:
         catch_up(s)
 
 
+def refuse(world: World, seq: int, *, at: datetime = RECEIVED) -> None:
+    """Seq ``seq`` reaches central damaged: a dead letter, answered ``refer``."""
+    topic, payload = world.scan("staff", seq=seq)
+    damaged = json.loads(payload)
+    damaged["temperature"]["celsius"] = float("nan")  # the schema refuses it
+    [answer] = world.service.handle(topic, json.dumps(damaged).encode(), at)
+    assert DecisionMessage.from_json(answer.payload).reason == Reason.EVENT_REFUSED
+
+
 def gaps(world: World) -> list[tuple[str, int, int]]:
     with session_scope(world.engine) as s:
         rows = s.exec(select(SequenceGap).order_by(SequenceGap.first_seq, SequenceGap.kind)).all()
@@ -100,22 +109,9 @@ def test_an_event_received_and_refused_arrived_and_is_no_gap(world: World) -> No
     never arrived. Seq 7 never comes: that one is the gap."""
     send(world, 1, 2)
     for seq in (3, 5):
-        topic, payload = world.scan("staff", seq=seq)
-        damaged = json.loads(payload)
-        damaged["temperature"]["celsius"] = float("nan")  # the schema refuses it
-        [answer] = world.service.handle(topic, json.dumps(damaged).encode(), RECEIVED)
-        assert DecisionMessage.from_json(answer.payload).reason == Reason.EVENT_REFUSED
+        refuse(world, seq)
     send(world, 4, 6, 8)
     assert gaps(world) == [("gap", 7, 7)]
-
-
-def refuse(world: World, seq: int) -> None:
-    """Seq ``seq`` reaches central damaged: a dead letter, answered ``refer``."""
-    topic, payload = world.scan("staff", seq=seq)
-    damaged = json.loads(payload)
-    damaged["temperature"]["celsius"] = float("nan")  # the schema refuses it
-    [answer] = world.service.handle(topic, json.dumps(damaged).encode(), RECEIVED)
-    assert DecisionMessage.from_json(answer.payload).reason == Reason.EVENT_REFUSED
 
 
 def test_a_number_refused_after_its_gap_opened_narrows_the_gap(world: World) -> None:
@@ -134,11 +130,7 @@ def test_a_number_refused_after_its_gap_opened_narrows_the_gap(world: World) -> 
 
 def test_a_dead_letter_is_read_once_and_a_moment_ago_waits(world: World) -> None:
     send(world, 1, 4)
-    now = datetime.now(UTC)
-    topic, payload = world.scan("staff", seq=2)
-    damaged = json.loads(payload)
-    damaged["temperature"]["celsius"] = float("nan")
-    world.service.handle(topic, json.dumps(damaged).encode(), now)
+    refuse(world, 2, at=datetime.now(UTC))
     with session_scope(world.engine) as s:
         catch_up(s, settle_s=60)  # stored a moment ago: a lower id may still commit
     assert gaps(world) == [("gap", 2, 3)]
