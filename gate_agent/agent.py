@@ -168,8 +168,8 @@ class GateAgent:
             of.qr, time.monotonic(), of.temperature, Override(of.event_id, guard, verdict, reason)
         )
 
-    def manual_temperature(self, celsius: float) -> None:
-        """A guard's hand measurement, used for the next scan."""
+    def manual_temperature(self, celsius: float | None) -> None:
+        """A guard's hand measurement, used for the next scan; None withdraws it."""
         self.thermometer.manual(celsius)
 
     def mark_symptoms(self, symptoms: tuple[str, ...]) -> None:

@@ -95,7 +95,7 @@ class GuardConsole:
         self._note = ""
         self._prompt = ""
         self._agent: GateAgent | None = None  # whose symptom mark is shown; set by run()
-        self._drawn: tuple[bool, tuple[str, ...]] = (False, ())  # what the last redraw showed
+        self._drawn: tuple[bool, object] = (False, None)  # what the last redraw showed
 
     # the Display port
 
@@ -117,14 +117,18 @@ class GuardConsole:
             self._faults.discard(fault)
         self._redraw()
 
-    def _showing(self) -> tuple[DisplayView | None, tuple[str, ...]]:
-        """The decision still within its seconds, and the pending symptom mark (call under the lock)."""
+    def _showing(self) -> tuple[DisplayView | None, tuple[tuple[str, ...], float | None]]:
+        """The decision still within its seconds, and what waits for the next scan: the symptom mark
+        and the typed temperature (call under the lock)."""
         fresh = self._view is not None and time.monotonic() - self._shown_at < self.verdict_s
-        return (self._view if fresh else None), (self._agent.symptoms.waiting() if self._agent else ())
+        agent = self._agent
+        waiting = (agent.symptoms.waiting(), agent.thermometer.typed()) if agent else ((), None)
+        return (self._view if fresh else None), waiting
 
     def _redraw(self) -> None:
         with self._lock:
-            view, marked = self._showing()
+            view, waiting = self._showing()
+            marked, typed = waiting
             parts = ["\033[2J\033[H═══ " + _say("title") + " ═══"]
             # an old verdict left standing would be read as the answer for the next person
             parts.append(render(view) if view else f"（{IDLE[0]} {IDLE[1]}）")
@@ -132,18 +136,20 @@ class GuardConsole:
             if marked:  # until the next scan of a pass takes it, it lapses or the guard withdraws it
                 zh, en = marked_words(marked)
                 parts.append(f"● {_say('symptom_marked', ' / ', zh=zh, en=en)}")
+            if typed is not None:  # likewise the typed temperature: never a note left standing
+                parts.append(f"● {_say('temperature_used', ' / ', celsius=f'{typed:.1f}')}")
             if self._note:
                 parts.append(f"» {self._note}")
             parts += [KEYS, self._prompt]
-            self._drawn = (view is not None, marked)
+            self._drawn = (view is not None, waiting)
             self.out.write("\n".join(parts))
             self.out.flush()
 
     def _tick(self) -> None:
-        """Between keys: redraw when the verdict's seconds are over or the mark changed."""
+        """Between keys: redraw when the verdict's seconds are over or what waits changed."""
         with self._lock:
-            view, marked = self._showing()
-            changed = (view is not None, marked) != self._drawn
+            view, waiting = self._showing()
+            changed = (view is not None, waiting) != self._drawn
         if changed:
             self._redraw()
 
@@ -172,12 +178,7 @@ class GuardConsole:
         if key in ("a", "d"):
             self._override(agent, allow=key == "a", stop=stop)
         elif key == "t":
-            celsius = manual_celsius(self._line(_say("temperature_prompt"), stop) or "")
-            if celsius is not None:
-                agent.manual_temperature(celsius)
-                self._say(_say("temperature_used", " / ", celsius=f"{celsius:.1f}"))
-            else:
-                self._say(_say("temperature_bad", low=MANUAL_RANGE[0], high=MANUAL_RANGE[1]))
+            self._temperature(agent, stop)
         elif key == "c":
             self._symptoms(agent, stop)
         elif key == "s":
@@ -191,6 +192,24 @@ class GuardConsole:
                 self._say(_say("submitted"))
         else:
             self._say("")
+
+    def _temperature(self, agent: GateAgent, stop: threading.Event) -> None:
+        waiting = agent.thermometer.typed()
+        if waiting is None:
+            prompt = _say("temperature_prompt")
+        else:  # typed for a person who turned away: taken back here, or it lands on the next one
+            prompt = _say("temperature_prompt_waiting", celsius=f"{waiting:.1f}")
+        text = self._line(prompt, stop)
+        if text is None:
+            self._say(_say("cancelled"))
+        elif waiting is not None and text == WITHDRAW_KEY:
+            agent.manual_temperature(None)
+            self._say(_say("temperature_withdrawn", " / "))
+        elif (celsius := manual_celsius(text)) is not None:
+            agent.manual_temperature(celsius)
+            self._say("")  # the waiting reading has its own line, for as long as it waits
+        else:
+            self._say(_say("temperature_bad", low=MANUAL_RANGE[0], high=MANUAL_RANGE[1]))
 
     def _symptoms(self, agent: GateAgent, stop: threading.Event) -> None:
         menu = "  ".join(f"{n}. {' '.join(SYMPTOM_WORDS[s])}" for n, s in enumerate(SYMPTOM_KEYS, 1))

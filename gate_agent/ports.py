@@ -69,8 +69,12 @@ class Thermometer(Protocol):
         a typed one, for the pass the person shows next."""
         ...
 
-    def manual(self, celsius: float) -> None:
-        """A guard's hand measurement, used for the next scan."""
+    def manual(self, celsius: float | None) -> None:
+        """A guard's hand measurement, used for the next scan; None withdraws it."""
+        ...
+
+    def typed(self) -> float | None:
+        """The hand measurement waiting for the next scan (None: none, taken, withdrawn or lapsed)."""
         ...
 
     def health(self) -> ThermometerHealth:

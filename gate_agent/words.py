@@ -93,8 +93,13 @@ CONSOLE_KEYS: tuple[tuple[str, str, str], ...] = (  # key, Chinese, English
 CONSOLE: dict[str, tuple[str, str]] = {
     "title": ("campusgate 值守台", "guard console"),
     "temperature_prompt": ("体温", "Temperature °C: "),
-    "temperature_used": ("下一次扫码使用体温 {celsius} °C", "used for the next scan"),
-    "temperature_bad": ("体温无效", "not a temperature ({low:.0f}-{high:.0f} °C)"),
+    "temperature_prompt_waiting": (
+        "体温（0 撤销 {celsius} °C）",
+        "Temperature °C (0 withdraws {celsius} °C): ",
+    ),
+    "temperature_used": ("下一次扫码使用体温 {celsius} °C", "next scan uses {celsius} °C"),
+    "temperature_withdrawn": ("手动体温已撤销", "typed temperature withdrawn"),
+    "temperature_bad": ("体温无效（{low:.0f}-{high:.0f} °C）", "not a temperature ({low:.0f}-{high:.0f} °C)"),
     "code_prompt": ("输入出入码", "Type the code: "),
     "not_submitted": ("未能提交", "not submitted: {why}"),
     "submitted": ("已提交", "submitted"),

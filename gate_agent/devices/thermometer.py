@@ -167,11 +167,20 @@ class SerialThermometer:
         else:
             self._suppressed += 1
 
-    def manual(self, celsius: float) -> None:
-        """A guard's hand measurement, used by the next scan; to 0.1 °C, as the line's readings are."""
+    def manual(self, celsius: float | None) -> None:
+        """A guard's hand measurement, used by the next scan; to 0.1 °C, as the line's readings are.
+        None withdraws it (typed for a person who turned away, it must not land on the next one)."""
         with self._cond:
-            self._manual.set(tenths(celsius))
+            if celsius is None:
+                self._manual.withdraw()
+            else:
+                self._manual.set(tenths(celsius))
             self._cond.notify_all()
+
+    def typed(self) -> float | None:
+        """The hand measurement waiting for the next scan, or None."""
+        pending = self._manual.pending()
+        return None if pending is None else pending[0]
 
     def reading_for_scan(self, at_monotonic: float, window: float, *, take: bool = True) -> Temperature:
         """The reading nearest the scan within +-window (waiting for one); MISSING when none. ``take``

@@ -153,3 +153,28 @@ def test_a_symptom_mark_waits_for_a_pass_and_can_be_withdrawn(
     assert out.wait_for("choose a symptom")
     assert "撤销标记" not in out.screen()
     _type(master, "\x1b")
+
+
+def test_a_typed_temperature_is_shown_while_it_waits_and_can_be_withdrawn(
+    console: tuple[GateAgent, Terminal, int], signing_key: Ed25519PrivateKey
+) -> None:
+    agent, out, master = console
+    _type(master, "t38.5\r")  # typed for a person who then turns away
+    assert wait_until(lambda: "next scan uses 38.5 °C" in out.screen())
+    _type(master, "t")
+    assert out.wait_for("0 撤销")
+    _type(master, "0\r")
+    assert wait_until(lambda: "typed temperature withdrawn" in out.screen())
+    assert "38.5" not in out.screen()
+    # the next person is not refused with a stranger's fever
+    agent.submit_scan(make_pass(signing_key, pass_id=9))
+    assert wait_until(lambda: agent.last_event is not None)
+    assert agent.last_event is not None and agent.last_event.temperature.celsius is None
+
+    _type(master, "t36.6\r")  # typed again, and taken by the next pass: no longer "next scan uses"
+    assert wait_until(lambda: "next scan uses 36.6 °C" in out.screen())
+    agent.submit_scan(make_pass(signing_key, pass_id=10))
+    assert wait_until(lambda: agent.last_event is not None and agent.last_event.temperature.celsius == 36.6)
+    assert wait_until(lambda: "next scan uses" not in out.screen())
+    assert wait_until(lambda: f"{IDLE[0]} {IDLE[1]}" in out.screen(), 5)  # the verdict's seconds over
+    assert "36.6" not in out.screen()  # nothing on the console says a reading still waits

@@ -104,7 +104,7 @@ def test_guard_overrides_the_last_decision_from_the_keyboard(central, broker, pa
         assert screen.wait_for("guard console"), screen.text[-2000:]
         assert screen.wait_for("测温仪故障"), "the unplugged thermometer is not shown"
         screen.type("t36.6\r")
-        assert screen.wait_for("36.6 °C / used for the next scan")
+        assert screen.wait_for("36.6 °C / next scan uses 36.6 °C")
         screen.type("s" + resident.token + "\r")
         assert screen.wait_for("通行 ALLOW"), screen.text[-2000:]
         with Session(central.engine) as s:

@@ -20,7 +20,7 @@ def test_a_cough_marked_on_the_key_console_opens_an_incident(central, broker, pa
     with gate_on_terminal(central, broker, resident, tmp_path, GATE) as (proc, screen):
         assert screen.wait_for("guard console"), screen.text[-2000:]
         screen.type("t36.7\r")
-        assert screen.wait_for("36.7 °C / used for the next scan")
+        assert screen.wait_for("36.7 °C / next scan uses 36.7 °C")
         screen.type("c")
         assert screen.wait_for("1. 咳嗽 Cough")
         screen.type("1")
