@@ -121,6 +121,11 @@ def decided_line(at: datetime, zone: tzinfo | None = None) -> str:
     return f"{at.astimezone(zone):%H:%M:%S} {DECIDED[0]} {DECIDED[1]}"
 
 
+def temperature_line(celsius: float) -> str:
+    """A reading as the terminal, the guard console and the gate screen label it: "体温 Temp: 36.6 °C"."""
+    return f"{TEMPERATURE[0]} {TEMPERATURE[1]}: {celsius:.1f} °C"
+
+
 def marked_words(symptoms: tuple[str, ...]) -> tuple[str, str]:
     """The symptoms a guard marked, Chinese and English: ("咳嗽、其他症状", "Cough, Other symptoms")."""
     return "、".join(SYMPTOM_WORDS[s][0] for s in symptoms), ", ".join(SYMPTOM_WORDS[s][1] for s in symptoms)

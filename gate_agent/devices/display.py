@@ -17,9 +17,9 @@ from gate_agent.words import (
     NEXT,
     OFFLINE_MARK,
     RECOVERED,
-    TEMPERATURE,
     day_holder_words,
     decided_line,
+    temperature_line,
 )
 from gatecore.reasons import Verdict
 
@@ -87,7 +87,7 @@ def render(view: DisplayView) -> str:
         head += f"    {decided_line(view.decided_at, view.zone)}"
     lines = [head, f"{view.text_zh}", f"{view.text_en}"]
     if view.celsius is not None:
-        lines.append(f"{TEMPERATURE[0]} {TEMPERATURE[1]}: {view.celsius:.1f} °C")
+        lines.append(temperature_line(view.celsius))
     who = []
     if view.holder:
         who.append(f"{HOLDER[0]} {HOLDER[1]}: {view.holder}")

@@ -29,10 +29,10 @@ from gate_agent.words import (
     NOT_RUNNING_ACTION,
     OFFLINE,
     SYMPTOM_WORDS,
-    TEMPERATURE,
     VERDICT_WORDS,
     day_holder_words,
     decided_line,
+    temperature_line,
 )
 from gatecore.messages import SYMPTOMS
 
@@ -158,7 +158,7 @@ def _view(v: DisplayView, shown_at: datetime, expires_at: datetime, left: float)
         "action_zh": v.action_zh,
         "action_en": v.action_en,
         "celsius": v.celsius,
-        "temp": "" if v.celsius is None else f"{TEMPERATURE[0]} {v.celsius:.1f} °C",
+        "temp": "" if v.celsius is None else temperature_line(v.celsius),  # labelled in both, as ever
         "holder": v.holder,
         "household": v.household,
         "who": "　".join(x for x in (v.holder, _household(v)) if x),

@@ -64,7 +64,7 @@ def _is_offline_fever(view: DisplayView, gate: Gate) -> None:
     event = gate.agent.last_event
     assert event is not None and event.temperature.celsius == 37.3  # what central judges too
     shown = gate.state()["view"]
-    assert shown["verdict"] == "deny" and shown["temp"] == "体温 37.3 °C"
+    assert shown["verdict"] == "deny" and shown["temp"] == "体温 Temp: 37.3 °C"
     # decided at the gate: nobody is notified until the link returns, so the guard phones
     assert (shown["action_zh"], shown["action_en"]) == OFFLINE_ACTION[Reason.FEVER]
     assert "已通知" not in shown["action_zh"] and "notified" not in shown["action_en"]
@@ -95,7 +95,7 @@ def test_just_below_the_threshold_is_shown_as_it_is_judged(
     pty_device.write(_line("37.249"))
     view = gate.scan(make_pass(signing_key, pass_id=33, household=5))
     assert (view.verdict, view.celsius) == (Verdict.ALLOW, 37.2)
-    assert gate.state()["view"]["temp"] == "体温 37.2 °C"
+    assert gate.state()["view"]["temp"] == "体温 Temp: 37.2 °C"
 
 
 @pytest.mark.parametrize(

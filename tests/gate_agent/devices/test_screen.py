@@ -38,7 +38,7 @@ def test_screen_shows_verdicts_reasons_and_faults(page) -> None:
         page.wait_for_selector("body.allow #verdict:has-text('通行 ALLOW')")
         assert page.get_attribute("body", "class") == "allow"
         assert page.inner_text("#who") == "张*明　坞城校区 3-2-501"
-        assert "36.6 °C" in page.inner_text("#temp")
+        assert page.inner_text("#temp") == "体温 Temp: 36.6 °C"  # the label in both languages
         assert page.is_hidden("#off") and page.is_hidden("#day")
         page.screenshot(path=str(DOCS / "gate-screen.png"))
         screen.show_fault(Fault.LINK_DOWN)  # the link is down: the badge says so, not the fault band
