@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from gate_agent import views
-from gate_agent.errors import ConfigError, GateError
+from gate_agent.errors import ConfigError, GateError, RefusedEventError
 from gate_agent.health import HealthWatch
 from gate_agent.intake import FrameIntake
 from gate_agent.ledger import ConfigStore, LocalLedger
@@ -207,7 +207,7 @@ class GateAgent:
             if symptoms:  # nothing was stored: the mark waits for the next scan, as it did
                 self.symptoms.mark(symptoms)
             if isinstance(exc, MessageError):
-                raise GateError(f"not stored, central would refuse it: {exc}") from None
+                raise RefusedEventError(f"not stored, central would refuse it: {exc}") from None
             raise
         self._scans.put(event)
         return event_id

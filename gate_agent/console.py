@@ -29,6 +29,7 @@ from gate_agent.words import (
     SYMPTOM_WORDS,
     VERDICT_WORDS,
     marked_words,
+    not_submitted,
 )
 from gatecore.reasons import Verdict
 from gatecore.thermoline import tenths
@@ -187,7 +188,7 @@ class GuardConsole:
                 try:
                     agent.submit_scan(code)
                 except GateError as exc:  # nothing was stored: the guard must know
-                    self._say(_say("not_submitted", why=exc))
+                    self._refused(exc)
                     return
                 self._say(_say("submitted"))
         else:
@@ -252,10 +253,14 @@ class GuardConsole:
         try:
             event_id = agent.submit_override(last, allow=allow, reason=reason, guard=self.guard)
         except GateError as exc:
-            self._say(_say("not_submitted", why=exc))
+            self._refused(exc)
             return
         logger.info("guard override %s of event %s as event %s", en, last.event_id, event_id)
         self._say(_say("override_submitted", " / ", verdict=word))
+
+    def _refused(self, exc: GateError) -> None:
+        logger.warning("guard's entry not stored: %s", exc)  # the details for the log, not the guard
+        self._say(" ".join(not_submitted(exc)))
 
     def _key(self, stop: threading.Event) -> str | None:
         """One key, or None at end of input or on stop."""

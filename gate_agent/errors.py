@@ -7,6 +7,8 @@ agent's threads catch one family and never a cv2, serial or sqlite exception.
   - :class:`ThermometerError` - the serial port cannot be opened or read (``serial.SerialException``,
     ``OSError`` such as EIO when a USB adapter is pulled).
   - :class:`OutboxError` - the local SQLite store (outbox, ledger, config) failed (``sqlite3.Error``).
+  - :class:`RefusedEventError` - a scan or override central would refuse (a NUL in a guard's words,
+    an explanation too long for a message); nothing was stored.
   - :class:`ConfigError` - a received gate configuration cannot be used (bad key, bad policy).
   - :class:`RelayError` - the relay's serial port cannot be opened or written.
 
@@ -35,6 +37,10 @@ class ThermometerError(GateError):
 
 class OutboxError(GateError):
     """The local SQLite store failed."""
+
+
+class RefusedEventError(GateError):
+    """A scan event central would refuse; it was not stored."""
 
 
 class ConfigError(GateError):

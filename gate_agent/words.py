@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 
+from gate_agent.errors import GateError, RefusedEventError
 from gate_agent.ports import Fault
 from gatecore.reasons import Reason, Verdict
 
@@ -101,7 +102,16 @@ CONSOLE: dict[str, tuple[str, str]] = {
     "temperature_withdrawn": ("手动体温已撤销", "typed temperature withdrawn"),
     "temperature_bad": ("体温无效（{low:.0f}-{high:.0f} °C）", "not a temperature ({low:.0f}-{high:.0f} °C)"),
     "code_prompt": ("输入出入码", "Type the code: "),
-    "not_submitted": ("未能提交", "not submitted: {why}"),
+    "not_submitted": ("未能提交：{why_zh}", "not submitted: {why_en}"),
+    # why, in the guard's words (the details go to the log): what was typed, or the gate's own store
+    "words_unusable": (
+        "说明中有无法发送的字符或过长，请重新输入",
+        "the explanation holds a character that cannot be sent, or is too long: type it again",
+    ),
+    "store_failed": (
+        "本机存储故障，未记录；请人工核验并联系管理员",
+        "the gate's store failed, nothing was recorded: check by hand and call the administrator",
+    ),
     "submitted": ("已提交", "submitted"),
     "choose_symptom": ("选择症状（Esc 取消）", "choose a symptom (Esc cancels)"),
     "cancelled": ("已取消", "cancelled"),
@@ -119,6 +129,14 @@ def decided_line(at: datetime, zone: tzinfo | None = None) -> str:
     """When a decision was made, in the campus's time ``zone`` (None: the device's): "08:12:05 判定
     decided"."""
     return f"{at.astimezone(zone):%H:%M:%S} {DECIDED[0]} {DECIDED[1]}"
+
+
+def not_submitted(exc: GateError) -> tuple[str, str]:
+    """Why a scan or override typed at the gate was not stored, Chinese and English, in the guard's
+    words: never the exception's text (a field name, a file path, an sqlite message)."""
+    why_zh, why_en = CONSOLE["words_unusable" if isinstance(exc, RefusedEventError) else "store_failed"]
+    zh, en = CONSOLE["not_submitted"]
+    return zh.format(why_zh=why_zh), en.format(why_en=why_en)
 
 
 def temperature_line(celsius: float) -> str:
