@@ -22,7 +22,6 @@ from gate_agent.errors import GateError
 from gate_agent.ports import Fault
 from gate_agent.views import DisplayView
 from gate_agent.words import (
-    CONSOLE,
     CONSOLE_KEYS,
     IDLE,
     OVERRIDE_REASONS,
@@ -30,6 +29,7 @@ from gate_agent.words import (
     VERDICT_WORDS,
     marked_words,
     not_submitted,
+    say,
 )
 from gatecore.reasons import Verdict
 from gatecore.thermoline import tenths
@@ -38,12 +38,6 @@ if TYPE_CHECKING:
     from gate_agent.agent import GateAgent
 
 logger = logging.getLogger(__name__)
-
-
-def _say(key: str, sep: str = " ", **values: object) -> str:
-    """A console phrase from the catalogue, Chinese first and English beside."""
-    zh, en = CONSOLE[key]
-    return f"{zh.format(**values)}{sep}{en.format(**values)}"
 
 
 SYMPTOM_KEYS = tuple(SYMPTOM_WORDS)  # 1, 2, … on the menu, in the catalogue's order
@@ -130,15 +124,15 @@ class GuardConsole:
         with self._lock:
             view, waiting = self._showing()
             marked, typed = waiting
-            parts = ["\033[2J\033[H═══ " + _say("title") + " ═══"]
+            parts = ["\033[2J\033[H═══ " + say("title") + " ═══"]
             # an old verdict left standing would be read as the answer for the next person
             parts.append(render(view) if view else f"（{IDLE[0]} {IDLE[1]}）")
             parts += [f"⚠ {FAULT_TEXT[f][0]} / {FAULT_TEXT[f][1]}" for f in sorted(self._faults)]
             if marked:  # until the next scan of a pass takes it, it lapses or the guard withdraws it
                 zh, en = marked_words(marked)
-                parts.append(f"● {_say('symptom_marked', ' / ', zh=zh, en=en)}")
+                parts.append(f"● {say('symptom_marked', ' / ', zh=zh, en=en)}")
             if typed is not None:  # likewise the typed temperature: never a note left standing
-                parts.append(f"● {_say('temperature_used', ' / ', celsius=f'{typed:.1f}')}")
+                parts.append(f"● {say('temperature_used', ' / ', celsius=f'{typed:.1f}')}")
             if self._note:
                 parts.append(f"» {self._note}")
             parts += [KEYS, self._prompt]
@@ -183,48 +177,48 @@ class GuardConsole:
         elif key == "c":
             self._symptoms(agent, stop)
         elif key == "s":
-            code = self._line(_say("code_prompt"), stop)
+            code = self._line(say("code_prompt"), stop)
             if code:
                 try:
                     agent.submit_scan(code)
                 except GateError as exc:  # nothing was stored: the guard must know
                     self._refused(exc)
                     return
-                self._say(_say("submitted"))
+                self._say(say("submitted"))
         else:
             self._say("")
 
     def _temperature(self, agent: GateAgent, stop: threading.Event) -> None:
         waiting = agent.thermometer.typed()
         if waiting is None:
-            prompt = _say("temperature_prompt")
+            prompt = say("temperature_prompt")
         else:  # typed for a person who turned away: taken back here, or it lands on the next one
-            prompt = _say("temperature_prompt_waiting", celsius=f"{waiting:.1f}")
+            prompt = say("temperature_prompt_waiting", celsius=f"{waiting:.1f}")
         text = self._line(prompt, stop)
         if text is None:
-            self._say(_say("cancelled"))
+            self._say(say("cancelled"))
         elif waiting is not None and text == WITHDRAW_KEY:
             agent.manual_temperature(None)
-            self._say(_say("temperature_withdrawn", " / "))
+            self._say(say("temperature_withdrawn", " / "))
         elif (celsius := manual_celsius(text)) is not None:
             agent.manual_temperature(celsius)
             self._say("")  # the waiting reading has its own line, for as long as it waits
         else:
-            self._say(_say("temperature_bad", low=MANUAL_RANGE[0], high=MANUAL_RANGE[1]))
+            self._say(say("temperature_bad", low=MANUAL_RANGE[0], high=MANUAL_RANGE[1]))
 
     def _symptoms(self, agent: GateAgent, stop: threading.Event) -> None:
         menu = "  ".join(f"{n}. {' '.join(SYMPTOM_WORDS[s])}" for n, s in enumerate(SYMPTOM_KEYS, 1))
         pending = agent.symptoms.waiting()
         if pending:  # a mark meant for someone who turned away is taken back here
-            menu += f"  {WITHDRAW_KEY}. {_say('withdraw_symptoms')}"
-        self._say(_say("choose_symptom"), menu)
+            menu += f"  {WITHDRAW_KEY}. {say('withdraw_symptoms')}"
+        self._say(say("choose_symptom"), menu)
         key = self._key(stop)
         if pending and key == WITHDRAW_KEY:
             agent.mark_symptoms(())
-            self._say(_say("symptoms_withdrawn", " / "))
+            self._say(say("symptoms_withdrawn", " / "))
             return
         if key is None or not key.isdigit() or not 1 <= int(key) <= len(SYMPTOM_KEYS):
-            self._say(_say("cancelled"))
+            self._say(say("cancelled"))
             return
         agent.mark_symptoms((SYMPTOM_KEYS[int(key) - 1],))
         self._say("")  # the pending mark has its own line, for as long as it is pending
@@ -232,22 +226,22 @@ class GuardConsole:
     def _override(self, agent: GateAgent, *, allow: bool, stop: threading.Event) -> None:
         last = agent.last_event
         if last is None:
-            self._say(_say("nothing_to_override", " / "))
+            self._say(say("nothing_to_override", " / "))
             return
         menu = "  ".join(f"{n}. {zh} {en}" for n, (zh, en) in enumerate(OVERRIDE_REASONS, 1))
         _, zh, en = VERDICT_WORDS[Verdict.ALLOW if allow else Verdict.DENY]
         word = f"{zh} {en}"
-        self._say(_say("choose_reason", verdict=word), menu)
+        self._say(say("choose_reason", verdict=word), menu)
         key = self._key(stop)
         if key is None or not key.isdigit() or not 1 <= int(key) <= len(OVERRIDE_REASONS):
-            self._say(_say("cancelled"))
+            self._say(say("cancelled"))
             return
         zh, en = OVERRIDE_REASONS[int(key) - 1]
         reason = f"{zh} / {en}"
         if int(key) == len(OVERRIDE_REASONS):  # "other" needs the guard's own words
-            words = self._line(_say("explain_prompt"), stop)
+            words = self._line(say("explain_prompt"), stop)
             if not words:
-                self._say(_say("cancelled"))
+                self._say(say("cancelled"))
                 return
             reason = f"{reason}: {words}"
         try:
@@ -256,7 +250,7 @@ class GuardConsole:
             self._refused(exc)
             return
         logger.info("guard override %s of event %s as event %s", en, last.event_id, event_id)
-        self._say(_say("override_submitted", " / ", verdict=word))
+        self._say(say("override_submitted", " / ", verdict=word))
 
     def _refused(self, exc: GateError) -> None:
         logger.warning("guard's entry not stored: %s", exc)  # the details for the log, not the guard

@@ -11,22 +11,20 @@ from typing import TextIO
 
 from gate_agent.agent import GateAgent
 from gate_agent.bootstrap import build_agent
-from gate_agent.console import GuardConsole, console_kind, manual_celsius
+from gate_agent.console import MANUAL_RANGE, GuardConsole, console_kind, manual_celsius
 from gate_agent.errors import GateError
 from gate_agent.settings import GateSettings
+from gate_agent.words import not_submitted, say
 from gatecore.messages import shown
 
 logger = logging.getLogger(__name__)
 
-CONSOLE_HELP = (
-    "console: a temperature (e.g. 36.8) for the next scan, 'scan <qr text>' for a code by hand, 'quit'"
-)
-
 
 def line_console(agent: GateAgent, stop: threading.Event, lines: TextIO, out: TextIO) -> None:
-    """The guard console for a pipe or a script: one command a line. A bad line is answered and
+    """The guard console for a pipe or a script: one command a line, each answered "ok: …" or
+    "refused: …" and then in the catalogue's words, Chinese first. A bad line is answered and
     skipped; 'quit' stops the gate, the end of the input only ends the console."""
-    print(CONSOLE_HELP, file=out, flush=True)
+    print(say("line_help", " / "), file=out, flush=True)
     for line in lines:
         if stop.is_set():
             return
@@ -38,16 +36,17 @@ def line_console(agent: GateAgent, stop: threading.Event, lines: TextIO, out: Te
             return
         if text.startswith("scan "):
             try:
-                answer = f"ok: scan stored as event {agent.submit_scan(text[5:].strip())}"
+                answer = f"ok: {say('line_stored', ' / ', event_id=agent.submit_scan(text[5:].strip()))}"
             except GateError as exc:  # e.g. the outbox's disk is full: nothing was stored
-                answer = f"refused: {exc}"
+                logger.warning("scan typed on the line console not stored: %s", exc)
+                answer = f"refused: {' / '.join(not_submitted(exc))}"
         elif (celsius := manual_celsius(text)) is not None:
             agent.manual_temperature(celsius)
-            answer = f"ok: {celsius:.1f} °C for the next scan"
+            answer = f"ok: {say('temperature_used', ' / ', celsius=f'{celsius:.1f}')}"
         else:
-            answer = (
-                f"refused: {shown(text)} is neither a temperature (30-45 °C) nor a command; {CONSOLE_HELP}"
-            )
+            low, high = MANUAL_RANGE
+            bad = say("line_bad", " / ", text=shown(text), low=low, high=high)
+            answer = f"refused: {bad}; {say('line_help', ' / ')}"
         print(answer, file=out, flush=True)
 
 

@@ -113,6 +113,16 @@ CONSOLE: dict[str, tuple[str, str]] = {
         "the gate's store failed, nothing was recorded: check by hand and call the administrator",
     ),
     "submitted": ("已提交", "submitted"),
+    # the line console (stdin a pipe or a file): each answer after "ok: " or "refused: "
+    "line_help": (
+        "值守命令：体温（如 36.8）用于下一次扫码；scan <码> 手动输码；quit 退出",
+        "console: a temperature (e.g. 36.8) for the next scan, 'scan <qr text>' for a code by hand, 'quit'",
+    ),
+    "line_stored": ("已提交，事件 {event_id}", "scan stored as event {event_id}"),
+    "line_bad": (
+        "{text} 既不是体温（{low:.0f}-{high:.0f} °C）也不是命令",
+        "{text} is neither a temperature ({low:.0f}-{high:.0f} °C) nor a command",
+    ),
     "choose_symptom": ("选择症状（Esc 取消）", "choose a symptom (Esc cancels)"),
     "cancelled": ("已取消", "cancelled"),
     "symptom_marked": ("下一次扫码标记：{zh}", "next scan marked: {en}"),
@@ -129,6 +139,12 @@ def decided_line(at: datetime, zone: tzinfo | None = None) -> str:
     """When a decision was made, in the campus's time ``zone`` (None: the device's): "08:12:05 判定
     decided"."""
     return f"{at.astimezone(zone):%H:%M:%S} {DECIDED[0]} {DECIDED[1]}"
+
+
+def say(key: str, sep: str = " ", **values: object) -> str:
+    """A console phrase from the catalogue (``CONSOLE``), Chinese first and English beside."""
+    zh, en = CONSOLE[key]
+    return f"{zh.format(**values)}{sep}{en.format(**values)}"
 
 
 def not_submitted(exc: GateError) -> tuple[str, str]:

@@ -82,10 +82,13 @@ def test_the_line_console_reads_a_pipe(tmp_path: Path) -> None:
         timeout=60,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "refused: 'bogus'" in proc.stdout and "refused: '99.9'" in proc.stdout
+    assert "refused: 'bogus' 既不是体温（30-45 °C）也不是命令 / 'bogus' is neither" in proc.stdout
+    assert "refused: '99.9' 既不是体温" in proc.stdout
     assert len(proc.stdout) < 5_000  # a megabyte of garbage is quoted cut short, not echoed back
-    assert "ok: 36.8 °C for the next scan" in proc.stdout
-    assert "ok: scan stored as event" in proc.stdout
+    # the guard reads Chinese first, English beside, as everywhere else at the gate
+    assert "值守命令：体温（如 36.8）用于下一次扫码；scan <码> 手动输码；quit 退出 / console:" in proc.stdout
+    assert "ok: 下一次扫码使用体温 36.8 °C / next scan uses 36.8 °C" in proc.stdout
+    assert "ok: 已提交，事件 " in proc.stdout and "/ scan stored as event" in proc.stdout
     [event] = SqliteOutbox(tmp_path / "data" / "gate.sqlite").pending()
     assert event.qr == "CG1:TYPED-BY-HAND"
     assert (event.temperature.celsius, event.temperature.status) == (36.8, SensorStatus.MANUAL)
