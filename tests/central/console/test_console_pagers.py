@@ -150,6 +150,10 @@ def test_nucleic_due_list_is_paged_and_filtered_by_state(c: Client, world: World
     url = f"/console/nucleic?campus_id={world.campus_id}&state=never"
     assert_paged(c, url, "due", ids[-1])  # never tested, then by person id
     assert 'href="?campus_id=' in c.http.get(url).text and "state=never&amp;offset=50" in c.http.get(url).text
+    # the category in the catalogue's words, as on the people page, never the raw value "student"
+    assert '<td class="category"><span class="zh">学生</span> <span class="en">Student</span></td>' in (
+        c.http.get(url).text
+    )
     page = c.http.get(f"/console/nucleic?campus_id={world.campus_id}&state=overdue").text
     assert rows(page, "due") == [] and 'id="count">0<' in page
 
