@@ -36,6 +36,7 @@ from gatecore.thermoline import tenths
 
 if TYPE_CHECKING:
     from gate_agent.agent import GateAgent
+    from gatecore.messages import ScanEvent
 
 logger = logging.getLogger(__name__)
 
@@ -231,7 +232,8 @@ class GuardConsole:
         menu = "  ".join(f"{n}. {zh} {en}" for n, (zh, en) in enumerate(OVERRIDE_REASONS, 1))
         _, zh, en = VERDICT_WORDS[Verdict.ALLOW if allow else Verdict.DENY]
         word = f"{zh} {en}"
-        self._say(say("choose_reason", verdict=word), menu)
+        # the verdict left the screen after its seconds: the guard must see whose decision this is
+        self._say(f"{say('choose_reason', verdict=word)}\n» {self._overridden(last)}", menu)
         key = self._key(stop)
         if key is None or not key.isdigit() or not 1 <= int(key) <= len(OVERRIDE_REASONS):
             self._say(say("cancelled"))
@@ -251,6 +253,16 @@ class GuardConsole:
             return
         logger.info("guard override %s of event %s as event %s", en, last.event_id, event_id)
         self._say(say("override_submitted", " / ", verdict=word))
+
+    def _overridden(self, last: ScanEvent) -> str:
+        """The decision an override of ``last`` changes: its time, reason and holder as shown."""
+        with self._lock:
+            view = self._view if self._view is not None and self._view.event_id == last.event_id else None
+        at = f"{last.gate_time.astimezone(view.zone if view else None):%H:%M:%S}"
+        if view is None:  # still being decided
+            return say("override_of_scan", " / ", at=at)
+        zh, en = (" ".join(filter(None, (text, view.holder))) for text in (view.text_zh, view.text_en))
+        return say("override_of", " / ", at=at, zh=zh, en=en)
 
     def _refused(self, exc: GateError) -> None:
         logger.warning("guard's entry not stored: %s", exc)  # the details for the log, not the guard

@@ -130,6 +130,9 @@ CONSOLE: dict[str, tuple[str, str]] = {
     "symptoms_withdrawn": ("症状标记已撤销", "symptom mark withdrawn"),
     "nothing_to_override": ("没有可更改的判定", "no decision to override"),
     "choose_reason": ("{verdict}：选择原因（Esc 取消）", "choose a reason (Esc cancels)"),
+    # which decision an override changes: the last scan's, perhaps long gone from the screen
+    "override_of": ("更改 {at} 的判定：{zh}", "changes the decision at {at}: {en}"),
+    "override_of_scan": ("更改 {at} 的扫码", "changes the scan at {at}"),
     "explain_prompt": ("说明", "Explain: "),
     "override_submitted": ("已提交人工{verdict}", "override submitted"),
 }

@@ -181,3 +181,19 @@ def test_a_typed_temperature_is_shown_while_it_waits_and_can_be_withdrawn(
     assert wait_until(lambda: "next scan uses" not in out.screen())
     assert wait_until(lambda: f"{IDLE[0]} {IDLE[1]}" in out.screen(), 5)  # the verdict's seconds over
     assert "36.6" not in out.screen()  # nothing on the console says a reading still waits
+
+
+def test_an_override_names_the_decision_it_changes(
+    console: tuple[GateAgent, Terminal, int], signing_key: Ed25519PrivateKey
+) -> None:
+    agent, out, master = console
+    agent.submit_scan(make_pass(signing_key, pass_id=11), Temperature(None, SensorStatus.MISSING))
+    assert wait_until(lambda: "未测到体温" in out.screen())
+    assert agent.last_event is not None
+    at = f"{agent.last_event.gate_time.astimezone(agent.offline.zone):%H:%M:%S}"  # campus time
+    assert wait_until(lambda: f"{IDLE[0]} {IDLE[1]}" in out.screen(), 5)  # the verdict has gone
+    _type(master, "a")  # minutes later, for whoever stands there now: whose decision is this?
+    assert wait_until(lambda: "choose a reason" in out.screen())
+    assert f"更改 {at} 的判定：未测到体温，请重新测温" in out.screen()
+    assert f"changes the decision at {at}: No temperature reading: measure again" in out.screen()
+    _type(master, "\x1b")
