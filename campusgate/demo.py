@@ -33,6 +33,7 @@ def describe(gate_id: str, note: str, view: DisplayView, *, colour: bool = False
     return f"[{gate_id:<18}] ({note}) {headline(view.verdict, colour=colour)}  {render_line(view)}"
 
 
+NO_DECISION = ("未及时显示判定", "no decision shown in time")
 DEMO_MARK = "campusgate-demo"  # a data directory the demo made (and may wipe again)
 
 
@@ -103,7 +104,7 @@ def run_demo(
             try:
                 view = rigs[arrival.gate_id].visit(arrival)
             except TimeoutError:
-                print(f"[{arrival.gate_id:<18}] ({arrival.note}) no decision shown in time")
+                print(f"[{arrival.gate_id:<18}] ({arrival.note}) {' / '.join(NO_DECISION)}")
                 continue
             print(describe(arrival.gate_id, arrival.note, view, colour=colour), flush=True)
             done += 1

@@ -110,6 +110,22 @@ def start_rig(
     return GateRig(gate_id, camera, thermometer, display, relay, agent)
 
 
+# what the demo prints beside each arrival, for whoever watches it: Chinese first, English beside
+NOTES: dict[str, tuple[str, str]] = {
+    "resident": ("住户", "resident"),
+    "second_member": ("同户第二人", "second member of the same household"),
+    "fever": ("发烧", "fever"),
+    "no_reading": ("测温仪未读到", "thermometer could not read"),
+    "wechat": ("微信码", "a WeChat code"),
+    "altered": ("被改动的出入证", "an altered pass"),
+}
+
+
+def note(key: str) -> str:
+    """An arrival's note in both languages: "发烧 fever"."""
+    return " ".join(NOTES[key])
+
+
 def household_day(
     cards: Sequence[Card], gates_by_campus: dict[str, list[str]], seed: int = 1
 ) -> Iterator[Arrival]:
@@ -127,16 +143,16 @@ def household_day(
         roll = rng.random()
         celsius = round(rng.uniform(36.0, 37.1), 1)
         if roll < 0.08:
-            yield Arrival(gate, first.qr, round(rng.uniform(37.5, 38.9), 1), "fever")
+            yield Arrival(gate, first.qr, round(rng.uniform(37.5, 38.9), 1), note("fever"))
         elif roll < 0.12:
-            yield Arrival(gate, first.qr, None, "thermometer could not read")
+            yield Arrival(gate, first.qr, None, note("no_reading"))
         elif roll < 0.15:
-            yield Arrival(gate, "https://u.wechat.com/EBQ4mK7pZ", celsius, "a WeChat code")
+            yield Arrival(gate, "https://u.wechat.com/EBQ4mK7pZ", celsius, note("wechat"))
         elif roll < 0.18:
             forged = first.qr[:-4] + ("0000" if first.qr[-4:] != "0000" else "1111")
-            yield Arrival(gate, forged, celsius, "an altered pass")
+            yield Arrival(gate, forged, celsius, note("altered"))
         else:
-            yield Arrival(gate, first.qr, celsius, "resident")
+            yield Arrival(gate, first.qr, celsius, note("resident"))
             if len(members) > 1 and rng.random() < 0.5:
                 other_gate = rng.choice(gates_by_campus[first.campus])
-                yield Arrival(other_gate, members[1].qr, celsius, "second member of the same household")
+                yield Arrival(other_gate, members[1].qr, celsius, note("second_member"))

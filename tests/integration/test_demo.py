@@ -46,6 +46,8 @@ def test_demo_runs_visits_and_stops(tmp_path: Path) -> None:
     assert len(decisions) == 6, out
     assert any("✔ 通行 ALLOW" in line for line in decisions)
     for line in decisions:  # the reason's own next step from the catalogue, Chinese first
+        arrival = line.split("(", 1)[1].split(")", 1)[0]  # who stepped up, in both languages
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in arrival) and any(ch.isascii() for ch in arrival), line
         [info] = [r.info for r in Reason if f" {r.info.zh} / {r.info.en} " in line]
         assert line.endswith(f"下一步 Next: {info.action_zh} / {info.action_en}"), line
     assert "stopping" in out
