@@ -89,9 +89,10 @@ class GuardConsole:
         self._shown_at = 0.0  # monotonic
         self._faults: set[Fault] = set()
         self._note = ""
+        self._note_at = 0.0  # monotonic
         self._prompt = ""
         self._agent: GateAgent | None = None  # whose symptom mark is shown; set by run()
-        self._drawn: tuple[bool, object] = (False, None)  # what the last redraw showed
+        self._drawn: tuple[bool, object, str] = (False, None, "")  # what the last redraw showed
 
     # the Display port
 
@@ -113,17 +114,21 @@ class GuardConsole:
             self._faults.discard(fault)
         self._redraw()
 
-    def _showing(self) -> tuple[DisplayView | None, tuple[tuple[str, ...], float | None]]:
-        """The decision still within its seconds, and what waits for the next scan: the symptom mark
-        and the typed temperature (call under the lock)."""
-        fresh = self._view is not None and time.monotonic() - self._shown_at < self.verdict_s
+    def _showing(self) -> tuple[DisplayView | None, tuple[tuple[str, ...], float | None], str]:
+        """The decision still within its seconds; what waits for the next scan (the symptom mark and
+        the typed temperature); the note, for as long as its menu is open or else as long as a
+        verdict is shown: "submitted" left standing would be read as about the next person (call
+        under the lock)."""
+        now = time.monotonic()
+        fresh = self._view is not None and now - self._shown_at < self.verdict_s
         agent = self._agent
         waiting = (agent.symptoms.waiting(), agent.thermometer.typed()) if agent else ((), None)
-        return (self._view if fresh else None), waiting
+        note = self._note if self._prompt or now - self._note_at < self.verdict_s else ""
+        return (self._view if fresh else None), waiting, note
 
     def _redraw(self) -> None:
         with self._lock:
-            view, waiting = self._showing()
+            view, waiting, note = self._showing()
             marked, typed = waiting
             parts = ["\033[2J\033[H═══ " + say("title") + " ═══"]
             # an old verdict left standing would be read as the answer for the next person
@@ -134,24 +139,24 @@ class GuardConsole:
                 parts.append(f"● {say('symptom_marked', ' / ', zh=zh, en=en)}")
             if typed is not None:  # likewise the typed temperature: never a note left standing
                 parts.append(f"● {say('temperature_used', ' / ', celsius=f'{typed:.1f}')}")
-            if self._note:
-                parts.append(f"» {self._note}")
+            if note:
+                parts.append(f"» {note}")
             parts += [KEYS, self._prompt]
-            self._drawn = (view is not None, waiting)
+            self._drawn = (view is not None, waiting, note)
             self.out.write("\n".join(parts))
             self.out.flush()
 
     def _tick(self) -> None:
         """Between keys: redraw when the verdict's seconds are over or what waits changed."""
         with self._lock:
-            view, waiting = self._showing()
-            changed = (view is not None, waiting) != self._drawn
+            view, waiting, note = self._showing()
+            changed = (view is not None, waiting, note) != self._drawn
         if changed:
             self._redraw()
 
     def _say(self, note: str, prompt: str = "") -> None:
         with self._lock:
-            self._note, self._prompt = note, prompt
+            self._note, self._prompt, self._note_at = note, prompt, time.monotonic()
         self._redraw()
 
     # the keys

@@ -179,6 +179,10 @@ def test_a_typed_temperature_is_shown_while_it_waits_and_can_be_withdrawn(
     agent.submit_scan(make_pass(signing_key, pass_id=10))
     assert wait_until(lambda: agent.last_event is not None and agent.last_event.temperature.celsius == 36.6)
     assert wait_until(lambda: "next scan uses" not in out.screen())
+    _type(master, "s" + make_pass(signing_key, pass_id=12) + "\r")
+    assert wait_until(lambda: "已提交 submitted" in out.screen())
+    # the note too leaves with the verdict: "submitted" would be read as about the next person
+    assert wait_until(lambda: "submitted" not in out.screen(), 5)
     assert wait_until(lambda: f"{IDLE[0]} {IDLE[1]}" in out.screen(), 5)  # the verdict's seconds over
     assert "36.6" not in out.screen()  # nothing on the console says a reading still waits
 
