@@ -229,7 +229,7 @@ def test_production_topology_decides_every_event_once_through_a_worker_crash(
         _wait("a third of the scans made", lambda: sum(progress.values()) >= total / 3, 30)
         workers[2].kill9()  # mid-stream: events in its hands are resent by the gates
         _wait("two thirds of the scans made", lambda: sum(progress.values()) >= 2 * total / 3, 30)
-        workers[2].start()  # back with its persistent session: what queued for it is a duplicate now
+        workers[2].start()  # back, with a clean session: it takes its share of the events again
         for t in drivers:
             t.join(60)
         assert not any(t.is_alive() for t in drivers), "the gates stopped answering scans"
@@ -249,8 +249,8 @@ def test_production_topology_decides_every_event_once_through_a_worker_crash(
             return set(logged()) >= expected and all(a.outbox.depth() == 0 for a, _ in agents)
 
         try:
-            # an event the broker handed to the dead worker's persistent session waits for the gate's
-            # resend (backing off 0.3, 0.6, 1.2 … s) or for the worker's return: allow for both
+            # an event that was in the dead worker's hands waits for its gate's
+            # resend (backing off 0.3, 0.6, 1.2 … s): allow for it
             _wait("every event decided and every outbox empty", settled, 60)
         except AssertionError:
             missing = expected - set(logged())
