@@ -22,10 +22,12 @@ def settings_from(args: argparse.Namespace) -> Any:
     return settings
 
 
-def existing_engine(settings: Any) -> Any:
-    """An engine on a database that must already exist; None (having said where it looked) if not."""
+def existing_engine(settings: Any, *, tables: bool = True) -> Any:
+    """An engine on a database that must already exist (and, with ``tables``, hold central's tables);
+    None (having said where it looked) if not."""
     from sqlalchemy.engine import make_url
 
+    from central import migrations
     from central.models.db import make_engine
 
     url = make_url(settings.database_url)
@@ -36,7 +38,17 @@ def existing_engine(settings: Any) -> Any:
             file=sys.stderr,
         )
         return None
-    return make_engine(settings.database_url)
+    engine = make_engine(settings.database_url)
+    if tables and not migrations.has_tables(engine):  # an empty PostgreSQL database: nothing to read
+        engine.dispose()
+        print(
+            f"no campusgate tables in {url.render_as_string(hide_password=True)}: central, "
+            "`campusgate user add` and `campusgate db upgrade` create them; set CAMPUSGATE_DATABASE_URL "
+            "(or --database-url) to look elsewhere",
+            file=sys.stderr,
+        )
+        return None
+    return engine
 
 
 def _db(args: argparse.Namespace) -> int:
@@ -47,7 +59,10 @@ def _db(args: argparse.Namespace) -> int:
         print(f"wrote {migrations.new_revision(args.message)}; read it, then run `ruff format` on it")
         return 0
     settings = settings_from(args)
-    engine = existing_engine(settings) if args.action == "current" else make_engine(settings.database_url)
+    if args.action == "current":
+        engine = existing_engine(settings, tables=False)  # no tables: revision none, behind
+    else:
+        engine = make_engine(settings.database_url)
     if engine is None:
         return 2
     try:
@@ -79,8 +94,10 @@ def _backup(args: argparse.Namespace) -> int:
     from central.ops.backup import BackupError, backup
 
     settings = settings_from(args)
-    if existing_engine(settings) is None:
+    engine = existing_engine(settings)
+    if engine is None:
         return 2
+    engine.dispose()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out or f"campusgate-backup-{stamp}.tar.gz")
     try:
@@ -130,7 +147,7 @@ def _restore(args: argparse.Namespace) -> int:
 def _keys(args: argparse.Namespace) -> int:
     from sqlmodel import col, select
 
-    from central.models.db import make_engine, read_only, session_scope
+    from central.models.db import read_only, session_scope
     from central.models.registry import SigningKey
     from central.office.keys import rotate_keys
 
@@ -144,7 +161,9 @@ def _keys(args: argparse.Namespace) -> int:
         print("restart every central process (workers first, then the API): they sign with the new key and")
         print("republish every gate's config with both public keys")
         return 0
-    engine = make_engine(settings.database_url)
+    engine = existing_engine(settings)
+    if engine is None:
+        return 2
     with session_scope(read_only(engine)) as session:
         for row in session.exec(select(SigningKey).order_by(col(SigningKey.kid))):
             state = (
