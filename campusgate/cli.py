@@ -99,6 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _database_failure(exc: BaseException) -> str | None:
+    """One line for a database that cannot be reached or opened (refused, unknown database, wrong
+    password), or None for any other error. SQLAlchemy is looked up, never imported: a gate has none."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    if errors is None or not isinstance(exc, errors.OperationalError):
+        return None
+    why = " ".join(str(exc.orig).split())
+    return f"the database cannot be used: {why} (check that it runs, and CAMPUSGATE_DATABASE_URL or --database-url)"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``campusgate`` console script."""
     args = build_parser().parse_args(argv)
@@ -107,6 +117,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        failure = _database_failure(exc)
+        if failure is None:
+            raise
+        print(f"campusgate: {failure}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

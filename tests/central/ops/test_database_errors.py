@@ -1,8 +1,9 @@
-"""A database that holds nothing of campusgate's: one line saying so, never a traceback."""
+"""A database that is not there, or holds nothing of campusgate's: one line saying so, never a traceback."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,12 @@ def _campusgate(*args: str, home: Path, **env: str) -> subprocess.CompletedProce
     return subprocess.run(
         [sys.executable, "-m", "campusgate.cli", *args], env=clean, capture_output=True, text=True, timeout=60
     )
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @pytest.mark.parametrize(
@@ -39,3 +46,21 @@ def test_read_only_commands_on_an_empty_postgresql_database_say_so(
     finally:
         engine.dispose()
     assert not (tmp_path / "b.tar.gz").exists()
+
+
+@pytest.mark.parametrize("command", [("db", "current"), ("audit", "verify"), ("user", "list"), ("central",)])
+def test_an_unreachable_database_is_one_line_not_a_traceback(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    url = f"postgresql+psycopg://campusgate:s3cret-pw@127.0.0.1:{_closed_port()}/campusgate"
+    done = _campusgate(
+        *command,
+        home=tmp_path,
+        CAMPUSGATE_DATABASE_URL=url,
+        CAMPUSGATE_API_PORT=str(_closed_port()),
+        CAMPUSGATE_MQTT_PORT=str(_closed_port()),
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "campusgate: the database cannot be used:" in done.stderr and "refused" in done.stderr
+    assert "s3cret-pw" not in done.stderr + done.stdout
