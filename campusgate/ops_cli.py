@@ -158,8 +158,9 @@ def _keys(args: argparse.Namespace) -> int:
             return 2
         kid, until = rotate_keys(settings, engine)
         print(f"key {kid} signs new passes from now on; older keys still verify until {until.isoformat()}")
-        print("restart every central process (workers first, then the API): they sign with the new key and")
-        print("republish every gate's config with both public keys")
+        print(f"copy keys/kid-{kid}.pem to every other central host's data directory. No restart: each")
+        print("running worker learns the key with its next batch and republishes the gates' configs with")
+        print("every valid public key (an API run with --no-worker signs with the old key until restarted)")
         return 0
     engine = existing_engine(settings)
     if engine is None:
