@@ -105,3 +105,10 @@ def test_secret_files_live_in_the_ignored_folder(compose: dict[str, Any]) -> Non
     for secret in compose["secrets"].values():
         assert secret["file"].startswith("./secrets/")
     assert "secrets/" in (DEPLOY / ".gitignore").read_text().split()
+
+
+def test_every_worker_serves_its_own_metrics(compose: dict[str, Any]) -> None:
+    workers = {n: s for n, s in _central_services(compose).items() if s["command"] == ["central", "--no-api"]}
+    assert len(workers) >= 2
+    for name, service in workers.items():  # unset, a worker serves no /metrics (docs/operations.md)
+        assert int(service["environment"].get("CAMPUSGATE_METRICS_PORT", 0)) > 0, name
