@@ -55,3 +55,13 @@ def test_gate_env_names_only_gate_settings() -> None:
 def test_no_unit_reads_a_password_from_its_environment_file() -> None:
     for path in SYSTEMD.iterdir():
         assert not re.search(r"PASSWORD=(?!%d/)", path.read_text()), path.name
+
+
+def test_a_command_run_with_the_env_file_finds_the_services_data_directory() -> None:
+    # operations.md runs `campusgate audit verify`, `backup`, `keys rotate` with central.env alone
+    env = dict(
+        re.findall(r"^(CAMPUSGATE_[A-Z_]+)=(.*)$", (SYSTEMD / "central.env.example").read_text(), re.M)
+    )
+    for unit in SYSTEMD.glob("campusgate-central-*.service"):
+        (data_dir,) = re.findall(r"^Environment=CAMPUSGATE_DATA_DIR=(.*)$", unit.read_text(), re.M)
+        assert env.get("CAMPUSGATE_DATA_DIR") == data_dir, unit.name
