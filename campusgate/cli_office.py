@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from campusgate.ops_cli import existing_engine, settings_from
+from campusgate.ops_cli import existing_engine, settings_from, url_after_action
 
 
 def _audit_verify(args: argparse.Namespace) -> int:
@@ -212,4 +212,5 @@ def add_office(sub: Any) -> None:
     passwd.add_argument("--password-file")
     for action in ("disable", "enable"):
         usersub.add_parser(action, help=f"{action} a user's login").add_argument("username")
+    url_after_action(usersub)
     user.set_defaults(func=_user)

@@ -177,6 +177,14 @@ def _keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def url_after_action(actions: Any) -> None:
+    """``--database-url`` after the action too (``db upgrade --database-url URL``), not only before it."""
+    for parser in actions.choices.values():
+        parser.add_argument(
+            "--database-url", default=argparse.SUPPRESS, help="defaults to CAMPUSGATE_DATABASE_URL"
+        )
+
+
 def add_commands(sub: Any) -> None:
     """Register db, backup, restore and keys on the ``campusgate`` sub-parsers."""
     bk = sub.add_parser("backup", help="database, signing keys and audit checkpoints into one archive")
@@ -192,6 +200,7 @@ def add_commands(sub: Any) -> None:
     keysub = keys.add_subparsers(dest="action", required=True)
     keysub.add_parser("list", help="every key: signing or retired, and until when it verifies")
     keysub.add_parser("rotate", help="a new key signs; old passes keep working until they expire")
+    url_after_action(keysub)
     keys.set_defaults(func=_keys)
 
     db = sub.add_parser("db", help="schema migrations: the database's revision, upgrading it")
@@ -201,4 +210,5 @@ def add_commands(sub: Any) -> None:
     dbsub.add_parser("upgrade", help="bring the schema to the code's revision (back up first)")
     revision = dbsub.add_parser("revision", help="(developers) write the next migration from the models")
     revision.add_argument("-m", "--message", required=True)
+    url_after_action(dbsub)
     db.set_defaults(func=_db)

@@ -79,3 +79,20 @@ def test_the_demo_never_wipes_a_campus_data_directory(tmp_path: Path) -> None:
     finally:
         logging.getLogger().setLevel(level)
     assert (tmp_path / "campusgate.db").read_bytes() == b"a campus's database"
+
+
+def test_database_url_goes_after_the_action_as_well_as_before(tmp_path: Path) -> None:
+    password = tmp_path / "pw"
+    password.write_text("a long enough password\n")
+    url = f"sqlite:///{tmp_path}/central.db"
+    added = _campusgate(
+        "user", "add", "office", "--role", "admin", "--password-file", str(password), "--database-url", url,
+        home=tmp_path,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    for command in (("user", "list"), ("db", "current"), ("keys", "list"), ("db", "upgrade")):
+        after = _campusgate(*command, "--database-url", url, home=tmp_path / "elsewhere")
+        assert after.returncode == 0, after.stderr
+        assert f"database {url}" in after.stderr
+        before = _campusgate(command[0], "--database-url", url, command[1], home=tmp_path / "elsewhere")
+        assert before.returncode == 0 and before.stdout == after.stdout, before.stderr
