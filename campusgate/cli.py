@@ -109,6 +109,22 @@ def _database_failure(exc: BaseException) -> str | None:
     return f"the database cannot be used: {why} (check that it runs, and CAMPUSGATE_DATABASE_URL or --database-url)"
 
 
+def _settings_failure(exc: BaseException) -> str | None:
+    """One line naming each setting refused (by its variable, never its value: it may be a secret),
+    or None for any other error."""
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is None or not isinstance(exc, pydantic.ValidationError):
+        return None
+    prefix = {"CentralSettings": "CAMPUSGATE_", "GateSettings": "CAMPUSGATE_GATE_"}.get(exc.title)
+    if prefix is None:
+        return None
+    refused = []
+    for error in exc.errors():
+        what = "not set" if error["type"] == "missing" else error["msg"]
+        refused.append(f"{prefix}{str(error['loc'][0]).upper()}: {what}" if error["loc"] else what)
+    return "settings refused: " + "; ".join(refused)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``campusgate`` console script."""
     args = build_parser().parse_args(argv)
@@ -118,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        failure = _database_failure(exc)
+        failure = _database_failure(exc) or _settings_failure(exc)
         if failure is None:
             raise
         print(f"campusgate: {failure}", file=sys.stderr)

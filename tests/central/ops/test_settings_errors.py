@@ -1,0 +1,29 @@
+"""A setting refused: one line naming the variable (never its value), exit 2, no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.central.ops.test_database_errors import _campusgate
+
+
+def test_central_names_the_refused_variable_without_its_value(tmp_path: Path) -> None:
+    done = _campusgate("central", home=tmp_path, CAMPUSGATE_API_PORT="s3cret-value")
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "campusgate: settings refused: CAMPUSGATE_API_PORT: Input should be a valid integer" in done.stderr
+    assert "s3cret-value" not in done.stderr
+
+
+def test_a_gate_without_its_id_says_which_variable_to_set(tmp_path: Path) -> None:
+    done = _campusgate("gate", home=tmp_path, CAMPUSGATE_GATE_MQTT_PORT="eighty")
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "CAMPUSGATE_GATE_GATE_ID: not set" in done.stderr and "CAMPUSGATE_GATE_MQTT_PORT:" in done.stderr
+
+
+def test_an_unreadable_password_file_is_named(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-password"
+    done = _campusgate("db", "current", home=tmp_path, CAMPUSGATE_DATABASE_PASSWORD_FILE=str(missing))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and f"cannot read secret file {missing}" in done.stderr
