@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
+
+import pytest
 
 from central.decisions.groupcommit import GroupCommit
 
@@ -52,3 +56,33 @@ def test_a_lingering_queue_gathers_what_arrives_within_its_wait() -> None:
     later.start()
     assert [t for t, _, _ in commits.take(1)] == ["a", "b"]  # a lone first status waited for company
     later.join()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: GroupCommit._run calls publish outside its try, so the status thread's config publish "
+    "failing on a database outage ends the thread and no gate status is stored again until a restart",
+)
+def test_the_thread_outlives_a_publish_that_fails() -> None:
+    decided: list[str] = []
+    seen = threading.Event()
+
+    def decide(batch: Sequence[str]) -> list[str]:
+        decided.extend(batch)
+        if "after" in batch:
+            seen.set()
+        return list(batch)
+
+    def publish(answers: list[str]) -> None:
+        if answers == ["boom"]:  # the status thread's publish reads the database (a gate's config)
+            raise RuntimeError("the database went away while publishing")
+
+    commits: GroupCommit[str, list[str]] = GroupCommit(decide, publish, max_events=1, max_wait_s=0)
+    commits.start()
+    try:
+        commits.put("boom")
+        time.sleep(0.5)
+        commits.put("after")
+        assert seen.wait(5), f"nothing decided after the failed publish: {decided}"
+    finally:
+        commits.stop()
