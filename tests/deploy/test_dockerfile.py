@@ -91,3 +91,15 @@ def test_the_copied_packages_run_central_without_the_gate_extra(tmp_path: Path) 
         check=False,
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_backup_tools_in_the_image_match_the_compose_database() -> None:
+    import yaml
+
+    # `campusgate backup` runs pg_dump, which refuses a server of a newer major than its own
+    installs = [arg for op, arg in _final_stage() if op == "RUN" and "apt-get install" in arg]
+    clients = re.findall(r"postgresql-client-(\d+)", " ".join(installs))
+    assert clients, "no pg_dump in the image: `campusgate backup` cannot run in the compose stack"
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    server = compose["services"]["postgres"]["image"].split(":")[1].split(".")[0]
+    assert int(server) <= int(clients[0]), f"postgres:{server} is newer than pg_dump {clients[0]}"
