@@ -53,8 +53,12 @@ def _gate(args: argparse.Namespace) -> int:
 
     overrides: dict[str, Any] = {}
     if args.password_file:
-        with open(args.password_file, encoding="utf-8") as f:
-            overrides["mqtt_password"] = f.read().strip()
+        try:
+            with open(args.password_file, encoding="utf-8") as f:
+                overrides["mqtt_password"] = f.read().strip()
+        except OSError as exc:  # a manual run with a wrong path; the unit's credential is always there
+            print(f"campusgate: cannot read the MQTT password: {exc}", file=sys.stderr)
+            return 2
     run_gate(GateSettings(**overrides))
     return 0
 

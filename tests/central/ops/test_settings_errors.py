@@ -27,3 +27,11 @@ def test_an_unreadable_password_file_is_named(tmp_path: Path) -> None:
     done = _campusgate("db", "current", home=tmp_path, CAMPUSGATE_DATABASE_PASSWORD_FILE=str(missing))
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and f"cannot read secret file {missing}" in done.stderr
+
+
+def test_a_gate_with_a_missing_password_file_says_so(tmp_path: Path) -> None:
+    missing = tmp_path / "mqtt-password"
+    done = _campusgate("gate", "--password-file", str(missing), home=tmp_path, CAMPUSGATE_GATE_GATE_ID="g1")
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"cannot read the MQTT password: [Errno 2] No such file or directory: '{missing}'" in done.stderr
