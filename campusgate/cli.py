@@ -35,14 +35,24 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _central(args: argparse.Namespace) -> int:
+    import ssl
+
     from central import CentralError
     from central.app import run_central
+    from transport.mqtt import MqttError
 
     settings = settings_from(args)
     try:
         run_central(settings, api=not args.no_api, worker=not args.no_worker)
     except CentralError as exc:  # the schema is behind, the keys disagree: say what to do, no traceback
         print(f"central not started: {exc}", file=sys.stderr)
+        return 2
+    except (MqttError, ssl.SSLError) as exc:  # no broker there, TLS on one side only, a bad CA file
+        print(
+            f"central not started: {exc} (check CAMPUSGATE_MQTT_HOST, CAMPUSGATE_MQTT_PORT, "
+            "CAMPUSGATE_MQTT_TLS and CAMPUSGATE_MQTT_CA_FILE, and the broker's log)",
+            file=sys.stderr,
+        )
         return 2
     return 0
 

@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from central import migrations
+from central import CentralError, migrations
 from central.api import auth, csrf
 from central.api.bodylimit import BodyLimit
 from central.api.deps import plain_request
@@ -188,7 +188,7 @@ class CentralHandle:
             deadline = time.monotonic() + wait
             while not self._server.started:
                 if not self._thread.is_alive() or time.monotonic() > deadline:
-                    raise RuntimeError(f"the API did not start on {self.api_url}")
+                    raise CentralError(f"the API did not start on {self.api_url} (is the port taken?)")
                 time.sleep(0.02)
             logger.info("central API on %s", self.api_url)
 

@@ -1,10 +1,12 @@
-"""A setting refused: one line naming the variable (never its value), exit 2, no traceback."""
+"""A setting refused, or pointing at nothing (no broker, a port taken): one line saying which, never a
+secret value, exit 2, no traceback."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
-from tests.central.ops.test_database_errors import _campusgate
+from tests.central.ops.test_database_errors import _campusgate, _closed_port
 
 
 def test_central_names_the_refused_variable_without_its_value(tmp_path: Path) -> None:
@@ -35,3 +37,25 @@ def test_a_gate_with_a_missing_password_file_says_so(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert f"cannot read the MQTT password: [Errno 2] No such file or directory: '{missing}'" in done.stderr
+
+
+def test_central_without_a_broker_says_where_it_looked(tmp_path: Path) -> None:
+    port = _closed_port()
+    done = _campusgate("central", "--no-api", home=tmp_path, CAMPUSGATE_MQTT_PORT=str(port))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"central not started: no MQTT connection to 127.0.0.1:{port} within 10 s" in done.stderr
+
+
+def test_central_on_a_taken_port_says_so(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = _campusgate("central", "--no-worker", home=tmp_path, CAMPUSGATE_API_PORT=str(port))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert (
+        f"central not started: the API did not start on http://127.0.0.1:{port} (is the port taken?)"
+        in done.stderr
+    )
