@@ -65,3 +65,17 @@ def test_a_command_run_with_the_env_file_finds_the_services_data_directory() -> 
     for unit in SYSTEMD.glob("campusgate-central-*.service"):
         (data_dir,) = re.findall(r"^Environment=CAMPUSGATE_DATA_DIR=(.*)$", unit.read_text(), re.M)
         assert env.get("CAMPUSGATE_DATA_DIR") == data_dir, unit.name
+
+
+def test_the_gate_unit_may_open_the_devices_its_example_env_names() -> None:
+    unit = (SYSTEMD / "campusgate-gate.service").read_text()
+    groups = set(re.findall(r"^Group=(\S+)", unit, re.M))
+    for line in re.findall(r"^SupplementaryGroups=(.*)$", unit, re.M):
+        groups |= set(line.split())
+    env = dict(
+        re.findall(r"^(CAMPUSGATE_GATE_[A-Z_]+)=(.*)$", (SYSTEMD / "gate.env.example").read_text(), re.M)
+    )
+    if env["CAMPUSGATE_GATE_SERIAL_PORT"].startswith("/dev/tty"):
+        assert "dialout" in groups  # Debian's serial devices: root:dialout 0660
+    if env["CAMPUSGATE_GATE_CAMERA"].isdigit():
+        assert "video" in groups  # a camera by index is /dev/videoN: root:video 0660
