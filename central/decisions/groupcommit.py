@@ -119,7 +119,10 @@ class GroupCommit(Generic[T, R]):
                 continue
             self.batches, self.events = self.batches + 1, self.events + len(batch)
             took = time.monotonic() - started
-            self.publish(answers)
+            try:
+                self.publish(answers)
+            except Exception:  # e.g. the status thread's config publish reading a database that went away
+                logger.exception("%s: publishing what a batch of %d decided failed", self.name, len(batch))
             if took > SLOW_BATCH_S:  # the gates waited: say so, with what it cost
                 logger.warning(
                     "%s: slow batch: %d decided in %.0f ms (%d waiting)",

@@ -39,7 +39,7 @@ from central.models.registry import Gate
 from central.office.incidents import incident_for
 from central.office.keys import KeyRing
 from central.ops import metrics
-from central.ops.logs import EVENT_ID
+from central.ops.logs import EVENT_ID, unavailable
 from gatecore import topics
 from gatecore.messages import MessageError, ScanEvent, event_id_of
 from gatecore.policy import (
@@ -95,7 +95,7 @@ class DecisionService:
                 self.engine, topic, payload, f"decision failed: {type(exc).__name__}: {exc}", received_at
             )
         except SQLAlchemyError as db_exc:
-            logger.error("dead letter not stored either: %s", type(db_exc).__name__)
+            logger.error("dead letter not stored either: %s", unavailable(db_exc))
         try:
             event = ScanEvent.from_json(payload)
         except MessageError:
@@ -119,7 +119,7 @@ class DecisionService:
                 parsed = self._parse(topic, payload, utc(at))
             except SQLAlchemyError as exc:  # the dead letter could not be stored: the gate resends
                 logger.error(
-                    "database unavailable; dead letter on %s not stored: %s", topic, type(exc).__name__
+                    "database unavailable; dead letter on %s not stored: %s", topic, unavailable(exc)
                 )
                 continue
             if isinstance(parsed, _Incoming):
@@ -155,14 +155,16 @@ class DecisionService:
                 logger.warning("database connection lost; deciding the batch again on a new one")
                 return self._decide_all(events, reconnected=True)
             if len(events) > 1:
-                logger.warning("batch of %d events failed (%s); deciding them one by one", len(events), exc)
+                logger.warning(  # the error's class and cause, never SQLAlchemy's text: it quotes the rows
+                    "batch of %d events failed (%s); deciding them one by one", len(events), unavailable(exc)
+                )
                 return [o for incoming in events for o in self._decide_all([incoming])]
             if isinstance(exc, SQLAlchemyError):
                 metrics.DATABASE_ERRORS.inc()
                 logger.error(
                     "database unavailable; event %s left to the gate to resend: %s",
                     events[0].event.event_id,
-                    type(exc).__name__,
+                    unavailable(exc),
                 )
                 return []  # nothing is published, so the gate's outbox resends it
             # a bad stored setting, a bug: the gate still gets an answer (refer), the payload is kept

@@ -17,6 +17,7 @@ from central.decisions.deadletter import store_rejected
 from central.models.base import dialect_insert, one_of, utc
 from central.models.db import session_scope
 from central.models.journal import GateOutage, GateState
+from central.ops.logs import unavailable
 from gatecore import topics
 from gatecore.messages import GateStatus, MessageError
 
@@ -81,7 +82,7 @@ def record_statuses(
         with session_scope(engine) as session:
             return _record(session, parsed, max_skew_s)
     except SQLAlchemyError as exc:
-        logger.error("database unavailable; %d statuses not recorded: %s", len(parsed), type(exc).__name__)
+        logger.error("database unavailable; %d statuses not recorded: %s", len(parsed), unavailable(exc))
         return []
 
 

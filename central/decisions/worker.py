@@ -27,6 +27,7 @@ from central.models.registry import Gate
 from central.office.keys import KeyRing, open_keyring
 from central.office.registry import gate_config, gate_configs
 from central.office.scheduler import Scheduler
+from central.ops.logs import unavailable
 from central.ops.metrics import BROKER_UP
 from central.settings import CentralSettings
 from gatecore import topics
@@ -177,7 +178,7 @@ class Worker:
                 with session_scope(self.engine) as session:
                     catch_up(session, settle_s=SEQUENCE_SETTLE_S)
             except SQLAlchemyError as exc:
-                logger.warning("sequence check postponed: %s", type(exc).__name__)
+                logger.warning("sequence check postponed: %s", unavailable(exc))
 
     def _on_connection(self, up: bool) -> None:
         BROKER_UP.set(1 if up else 0)
@@ -211,7 +212,7 @@ class Worker:
             try:
                 count = self.publish_all_configs()
             except SQLAlchemyError as exc:
-                logger.error("gate configs not published, database unavailable: %s", type(exc).__name__)
+                logger.error("gate configs not published, database unavailable: %s", unavailable(exc))
                 continue
             logger.info("published %d gate configs", count)
             self.configs_published.set()

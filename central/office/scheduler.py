@@ -27,6 +27,7 @@ from central.models.db import session_scope
 from central.models.registry import Campus
 from central.models.reports import OFFICE, UNIT, DailyReport
 from central.office.reports import WHOLE_PERIOD, due_time, latest, make_report
+from central.ops.logs import unavailable
 from gatecore.campus import valid_timezone
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ def make_due_reports(engine: Engine, now: datetime) -> list[int]:
                     "campus %s: %s reports not made, database unavailable: %s",
                     campus_id,
                     kind,
-                    type(exc).__name__,
+                    unavailable(exc),
                 )
             except Exception:  # the next campus's reports, and the checkpoint, go on all the same
                 logger.exception("campus %s: %s reports not made", campus_id, kind)
@@ -204,7 +205,7 @@ def _guarded(what: str, step: Callable[[], object]) -> bool:
     try:
         step()
     except SQLAlchemyError as exc:
-        logger.error("scheduler: %s failed, database unavailable: %s", what, type(exc).__name__)
+        logger.error("scheduler: %s failed, database unavailable: %s", what, unavailable(exc))
     except Exception:
         logger.exception("scheduler: %s failed", what)
     else:

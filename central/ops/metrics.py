@@ -22,6 +22,7 @@ from sqlmodel import col
 
 from central.models.db import read_only
 from central.models.journal import FeverAlert, GateState, RejectedMessage
+from central.ops.logs import unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class DatabaseCollector(Collector):
             up.add_metric([], 1)
             current.add_metric([], 1 if migrations.current(self.engine) == migrations.head() else 0)
         except SQLAlchemyError as exc:
-            logger.warning("metrics: database unavailable: %s", type(exc).__name__)
+            logger.warning("metrics: database unavailable: %s", unavailable(exc))
             up.add_metric([], 0)
             yield up
             return

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from central.api.deps import ReadSession
 from central.api.schemas import HealthPublic
+from central.ops.logs import unavailable
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["health"])
@@ -23,6 +24,6 @@ def health(session: ReadSession) -> HealthPublic:
         session.execute(text("SELECT 1"))
         ok = True
     except SQLAlchemyError as exc:
-        logger.warning("health check: database unavailable: %s", type(exc).__name__)
+        logger.warning("health check: database unavailable: %s", unavailable(exc))
         ok = False
     return HealthPublic(status="ok" if ok else "degraded", database=ok, time=datetime.now(UTC))

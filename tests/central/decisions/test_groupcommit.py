@@ -7,8 +7,6 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-import pytest
-
 from central.decisions.groupcommit import GroupCommit
 
 AT = datetime(2026, 11, 23, tzinfo=UTC)
@@ -58,11 +56,6 @@ def test_a_lingering_queue_gathers_what_arrives_within_its_wait() -> None:
     later.join()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: GroupCommit._run calls publish outside its try, so the status thread's config publish "
-    "failing on a database outage ends the thread and no gate status is stored again until a restart",
-)
 def test_the_thread_outlives_a_publish_that_fails() -> None:
     decided: list[str] = []
     seen = threading.Event()

@@ -64,3 +64,29 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(
     assert "Traceback" not in done.stderr
     assert "campusgate: the database cannot be used:" in done.stderr and "refused" in done.stderr
     assert "s3cret-pw" not in done.stderr + done.stdout
+
+
+def test_a_log_line_names_why_the_database_cannot_be_used_and_never_a_rows_values(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An outage's log lines say what the driver said (refused, locked); an error about the rows says
+    its class alone: SQLAlchemy's own text quotes the statement and its values, a person's name."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from central.ops.logs import unavailable
+
+    refused = create_engine(f"postgresql+psycopg://campusgate@127.0.0.1:{_closed_port()}/none")
+    with pytest.raises(OperationalError) as down:
+        refused.connect()
+    line = unavailable(down.value)
+    assert line.startswith("OperationalError: ") and "refused" in line.lower() and "\n" not in line
+    engine = create_engine(f"sqlite:///{tmp_path}/x.db")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE person (name TEXT UNIQUE)"))
+        conn.execute(text("INSERT INTO person VALUES ('梁晓敏')"))
+    with pytest.raises(IntegrityError) as twice, engine.begin() as conn:
+        conn.execute(text("INSERT INTO person VALUES (:n)"), {"n": "梁晓敏"})
+    assert "梁晓敏" in str(twice.value)  # what a log line must not carry
+    assert unavailable(twice.value) == "IntegrityError"
+    assert unavailable(ValueError("x")) == "ValueError"
