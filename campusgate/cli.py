@@ -119,7 +119,7 @@ def _database_failure(exc: BaseException) -> str | None:
     errors = sys.modules.get("sqlalchemy.exc")
     if errors is None or not isinstance(exc, errors.OperationalError):
         return None
-    from central.ops.logs import unavailable
+    from central.models.db import unavailable
 
     why = unavailable(exc).partition(": ")[2] or type(exc).__name__
     return f"the database cannot be used: {why} (check that it runs, and CAMPUSGATE_DATABASE_URL or --database-url)"

@@ -34,12 +34,12 @@ from central.decisions.judge import Judged, alerting, evaluate, household_days
 from central.decisions.ledger import ClaimLost, read_days
 from central.decisions.reconcile import altered, answer_again, collision, reconcile_id
 from central.models.base import utc
-from central.models.db import session_scope
+from central.models.db import session_scope, unavailable
 from central.models.registry import Gate
 from central.office.incidents import incident_for
 from central.office.keys import KeyRing
 from central.ops import metrics
-from central.ops.logs import EVENT_ID, unavailable
+from central.ops.logs import EVENT_ID
 from gatecore import topics
 from gatecore.messages import MessageError, ScanEvent, event_id_of
 from gatecore.policy import (

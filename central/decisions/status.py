@@ -15,9 +15,8 @@ from sqlmodel import Session, col, select
 
 from central.decisions.deadletter import store_rejected
 from central.models.base import dialect_insert, one_of, utc
-from central.models.db import session_scope
+from central.models.db import session_scope, unavailable
 from central.models.journal import GateOutage, GateState
-from central.ops.logs import unavailable
 from gatecore import topics
 from gatecore.messages import GateStatus, MessageError
 

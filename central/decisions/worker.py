@@ -22,12 +22,11 @@ from central.decisions.groupcommit import GroupCommit
 from central.decisions.sequence import catch_up
 from central.decisions.service import DecisionService, Outgoing
 from central.decisions.status import Received, record_statuses
-from central.models.db import read_only, session_scope, unpinged
+from central.models.db import read_only, session_scope, unavailable, unpinged
 from central.models.registry import Gate
 from central.office.keys import KeyRing, open_keyring
 from central.office.registry import gate_config, gate_configs
 from central.office.scheduler import Scheduler
-from central.ops.logs import unavailable
 from central.ops.metrics import BROKER_UP
 from central.settings import CentralSettings
 from gatecore import topics

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel
 
@@ -99,6 +100,18 @@ def _sqlite_events(engine: Engine) -> None:
 
     event.listen(engine, "commit", _release)
     event.listen(engine, "rollback", _release)
+
+
+def unavailable(exc: BaseException) -> str:
+    """A database error in one line for a log: its class and, for a database that cannot be used (a
+    connection refused or lost, a locked SQLite file), what the driver said, which names the cause.
+    Never the statement or its values, which may be a person's (SQLAlchemy's own text holds both);
+    other errors (a unique key, a bad value) are named by class alone for the same reason."""
+    name = type(exc).__name__
+    if not isinstance(exc, OperationalError):
+        return name
+    said = " ".join(str(exc.orig).split())
+    return f"{name}: {said[:300]}" if said else name
 
 
 def unpinged(engine: Engine) -> Engine:

@@ -23,11 +23,10 @@ from sqlmodel import Session, col, func, select
 
 from central.audit import checkpoints as audit_checkpoints
 from central.models.base import utc
-from central.models.db import session_scope
+from central.models.db import session_scope, unavailable
 from central.models.registry import Campus
 from central.models.reports import OFFICE, UNIT, DailyReport
 from central.office.reports import WHOLE_PERIOD, due_time, latest, make_report
-from central.ops.logs import unavailable
 from gatecore.campus import valid_timezone
 
 logger = logging.getLogger(__name__)

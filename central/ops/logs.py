@@ -49,20 +49,6 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
-def unavailable(exc: BaseException) -> str:
-    """A database error in one line for a log: its class and, for a database that cannot be used (a
-    connection refused or lost, a locked SQLite file), what the driver said, which names the cause.
-    Never the statement or its values, which may be a person's (SQLAlchemy's own text holds both);
-    other errors (a unique key, a bad value) are named by class alone for the same reason. Standard
-    library only: the command line uses it before it knows whether SQLAlchemy is loaded."""
-    name = type(exc).__name__
-    orig = getattr(exc, "orig", None)
-    if orig is None or not any(k.__name__ == "OperationalError" for k in type(exc).__mro__):
-        return name
-    said = " ".join(str(orig).split())
-    return f"{name}: {said[:300]}" if said else name
-
-
 def log_format() -> str:
     """CAMPUSGATE_LOG_FORMAT (text by default); raises ValueError naming the choices."""
     value = os.environ.get("CAMPUSGATE_LOG_FORMAT", "text").strip().lower() or "text"

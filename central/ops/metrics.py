@@ -20,9 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from central.models.db import read_only
+from central.models.db import read_only, unavailable
 from central.models.journal import FeverAlert, GateState, RejectedMessage
-from central.ops.logs import unavailable
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from central.api.deps import ReadSession
 from central.api.schemas import HealthPublic
-from central.ops.logs import unavailable
+from central.models.db import unavailable
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["health"])

@@ -74,7 +74,7 @@ def test_a_log_line_names_why_the_database_cannot_be_used_and_never_a_rows_value
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import IntegrityError, OperationalError
 
-    from central.ops.logs import unavailable
+    from central.models.db import unavailable
 
     refused = create_engine(f"postgresql+psycopg://campusgate@127.0.0.1:{_closed_port()}/none")
     with pytest.raises(OperationalError) as down:
