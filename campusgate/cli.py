@@ -7,6 +7,7 @@ never imports FastAPI or SQLModel.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -58,6 +59,7 @@ def _central(args: argparse.Namespace) -> int:
 
 
 def _gate(args: argparse.Namespace) -> int:
+    from campusgate.ops_cli import strays
     from gate_agent.main import run_gate
     from gate_agent.settings import GateSettings
 
@@ -69,6 +71,8 @@ def _gate(args: argparse.Namespace) -> int:
         except OSError as exc:  # a manual run with a wrong path; the unit's credential is always there
             print(f"campusgate: cannot read the MQTT password: {exc}", file=sys.stderr)
             return 2
+    for line in strays(os.environ, "CAMPUSGATE_GATE_", GateSettings.model_fields):
+        print(f"campusgate: {line}", file=sys.stderr)
     run_gate(GateSettings(**overrides))
     return 0
 

@@ -7,7 +7,10 @@ Imports are inside the commands, as in :mod:`campusgate.cli`.
 from __future__ import annotations
 
 import argparse
+import difflib
+import os
 import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,30 @@ def settings_from(args: argparse.Namespace) -> Any:
     url = getattr(args, "database_url", None)
     settings = CentralSettings(database_url=url) if url else CentralSettings()
     print(f"campusgate: {settings.where()}", file=sys.stderr)
+    for line in strays(os.environ, "CAMPUSGATE_", CentralSettings.model_fields, skip="CAMPUSGATE_GATE_"):
+        print(f"campusgate: {line}", file=sys.stderr)
     return settings
+
+
+# read beside the settings classes: by the logging set-up, and by the test suite
+OTHER_VARIABLES = frozenset({"CAMPUSGATE_LOG_FORMAT", "CAMPUSGATE_TEST_PG", "CAMPUSGATE_REFRESH_SCREENS"})
+
+
+def strays(
+    environ: Mapping[str, str], prefix: str, fields: Iterable[str], *, skip: str | None = None
+) -> list[str]:
+    """A line for each ``prefix`` variable that is no setting, naming the setting it most looks like:
+    pydantic-settings ignores such a variable without a word, so a misspelt CAMPUSGATE_MQTT_PROT left
+    the port at its default and the operator looking elsewhere. ``skip``: another program's prefix."""
+    known = {prefix + name.upper() for name in fields} | OTHER_VARIABLES
+    lines = []
+    for name in sorted(environ):
+        if not name.startswith(prefix) or name in known or (skip is not None and name.startswith(skip)):
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        lines.append(f"{name} is no setting and is ignored{hint}")
+    return lines
 
 
 def existing_engine(settings: Any, *, tables: bool = True) -> Any:

@@ -90,3 +90,28 @@ def test_a_log_line_names_why_the_database_cannot_be_used_and_never_a_rows_value
     assert "梁晓敏" in str(twice.value)  # what a log line must not carry
     assert unavailable(twice.value) == "IntegrityError"
     assert unavailable(ValueError("x")) == "ValueError"
+
+
+def test_a_misspelt_variable_is_named_with_the_setting_it_looks_like(tmp_path: Path) -> None:
+    """pydantic-settings ignores a variable that is no setting: CAMPUSGATE_MQTT_PROT left the port at
+    its default without a word. Every command now names it, and a gate's variables are the gate's."""
+    done = _campusgate(
+        "db",
+        "upgrade",
+        home=tmp_path,
+        CAMPUSGATE_MQTT_PROT="18830",
+        CAMPUSGATE_GATE_GATE_ID="north",
+        CAMPUSGATE_LOG_FORMAT="text",
+    )
+    assert done.returncode == 0, done.stderr
+    said = [line for line in done.stderr.splitlines() if "no setting" in line]
+    assert said == [
+        "campusgate: CAMPUSGATE_MQTT_PROT is no setting and is ignored (did you mean CAMPUSGATE_MQTT_PORT?)"
+    ]
+    from campusgate.ops_cli import strays
+    from gate_agent.settings import GateSettings
+
+    env = {"CAMPUSGATE_GATE_SERIAL_PROT": "/dev/ttyUSB0", "CAMPUSGATE_GATE_GATE_ID": "n", "CAMPUSGATE_X": "1"}
+    assert strays(env, "CAMPUSGATE_GATE_", GateSettings.model_fields) == [
+        "CAMPUSGATE_GATE_SERIAL_PROT is no setting and is ignored (did you mean CAMPUSGATE_GATE_SERIAL_PORT?)"
+    ]
