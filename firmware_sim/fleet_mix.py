@@ -6,6 +6,7 @@ database; :mod:`campusgate.fleet_plan` builds one from central's seeded demo pas
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 
@@ -61,8 +62,8 @@ def parse_mix(text: str | None) -> dict[str, float]:
             mix[name] = float(value)
         except ValueError:
             raise MixError(f"{part.strip()!r}: the weight is not a number") from None
-        if mix[name] < 0:
-            raise MixError(f"{part.strip()!r}: a weight must not be negative")
+        if not 0 <= mix[name] < math.inf:  # NaN too: random.choices fails on it only mid-run
+            raise MixError(f"{part.strip()!r}: a weight must be a finite number, not negative")
     if sum(mix.values()) <= 0:
         raise MixError("the weights add up to nothing")
     return mix

@@ -96,7 +96,9 @@ def test_a_forged_code_keeps_its_form_and_fails_its_signature(broker, tmp_path: 
     [
         ("resident=1,ghost=2", "KIND one of"),
         ("resident=many", "not a number"),
-        ("resident=-1", "must not be negative"),
+        ("resident=-1", "not negative"),
+        ("resident=nan", "a weight must be a finite number"),
+        ("resident=1,fever=inf", "a weight must be a finite number"),
         ("resident=0,fever=0", "add up to nothing"),
         ("resident", "KIND=WEIGHT"),
     ],
@@ -169,6 +171,7 @@ def test_the_command_prepares_the_gates_and_refuses_what_it_cannot_run(tmp_path:
         (["--status-every", "inf"], "--status-every must be 0"),
         (["--broker", "127.0.0.1:99999"], "expected host:port"),
         (["--mix", "ghost=1"], "KIND one of"),
+        (["--mix", "resident=NaN", "--broker", nobody], "'resident=NaN': a weight must be a finite number"),
         (["--broker", nobody, "--duration", "1"], f"no MQTT connection to {nobody}"),
     ]:
         assert main(["sim", "fleet", "--gates", "4", *args, *where]) == 2
