@@ -39,6 +39,7 @@ from gatecore.wire import (  # noqa: F401  (MessageError, event_id_of and the li
 )
 
 CONFIG_VERSION = 2  # the retained gate config gained the registry facts (see GateConfig)
+OVERRIDE_VERDICTS = (Verdict.ALLOW, Verdict.DENY)  # what a guard's override can say
 SYMPTOMS = ("cough", "other")  # what a guard can mark at the gate (seed 003: 发烧咳嗽者)
 
 
@@ -118,10 +119,14 @@ class ScanEvent:
             reason = _field(ov, "reason", str).strip()
             if not reason:
                 raise MessageError("an override needs a reason")
+            verdict = _enum(ov, "verdict", Verdict)
+            if verdict not in OVERRIDE_VERDICTS:
+                # a guard lets the person through or turns them away: nothing else is an override
+                raise MessageError(f"an override's verdict must be allow or deny, not {verdict.value!r}")
             override = Override(
-                of_event=_field(ov, "of_event", str),
+                of_event=_event_id(ov, "of_event"),
                 guard=_field(ov, "guard", str),
-                verdict=_enum(ov, "verdict", Verdict),
+                verdict=verdict,
                 reason=reason,
             )
         return cls(

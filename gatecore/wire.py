@@ -180,12 +180,12 @@ def _gate_id(data: dict[str, Any]) -> str:
     return gate_id
 
 
-def _event_id(data: dict[str, Any]) -> str:
-    raw = _field(data, "event_id", str)
+def _event_id(data: dict[str, Any], name: str = "event_id") -> str:
+    raw = _field(data, name, str)
     try:
         return str(uuid.UUID(raw))
     except ValueError:
-        raise MessageError(f"event_id {shown(raw)} is not a UUID") from None
+        raise MessageError(f"{name} {shown(raw)} is not a UUID") from None
 
 
 def _dump(obj: Any, kind: str) -> bytes:

@@ -202,6 +202,18 @@ def _scan(**changes) -> bytes:
             _scan(override={"of_event": EVENT_ID, "guard": "g", "verdict": "allow", "reason": " "}),
             "needs a reason",
         ),
+        (
+            _scan(override={"of_event": EVENT_ID, "guard": "g", "verdict": "refer", "reason": "r"}),
+            "an override's verdict must be allow or deny, not 'refer'",
+        ),
+        (
+            _scan(override={"of_event": EVENT_ID, "guard": "g", "verdict": "remeasure", "reason": "r"}),
+            "an override's verdict must be allow or deny, not 'remeasure'",
+        ),
+        (
+            _scan(override={"of_event": "the last one", "guard": "g", "verdict": "allow", "reason": "r"}),
+            "of_event 'the last one' is not a UUID",
+        ),
         (_scan(symptoms=["sneezing"]), "symptoms has unknown value(s) ['sneezing']"),
         (_scan(symptoms=["cough", "cough"]), "symptoms lists a value twice"),
         (_scan(symptoms="cough"), "field 'symptoms' has type str"),

@@ -86,6 +86,17 @@ def _refer_answer(out: list, world: World, eid: str) -> DecisionMessage:
         (("qr",), "HC1:\x00", "NUL character"),
         (("qr",), "\ud800", "not valid Unicode"),
         (("offline",), {"verdict": "allow", "reason": "ok", "policy_version": 10**30}, "'policy_version'"),
+        # a guard lets the person through or turns them away: a "refer" override was logged as a denial
+        (
+            ("override",),
+            {"of_event": event_id(), "guard": "g", "verdict": "refer", "reason": "r"},
+            "an override's verdict must be allow or deny, not 'refer'",
+        ),
+        (
+            ("override",),
+            {"of_event": "the one before", "guard": "g", "verdict": "allow", "reason": "r"},
+            "of_event 'the one before' is not a UUID",
+        ),
     ],
     ids=[
         "nested",
@@ -100,6 +111,8 @@ def _refer_answer(out: list, world: World, eid: str) -> DecisionMessage:
         "nul",
         "surrogate",
         "policy-1e30",
+        "override-refer",
+        "override-of-no-event",
     ],
 )
 def test_undecidable_event_is_a_dead_letter_answered_refer(
