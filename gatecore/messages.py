@@ -36,6 +36,7 @@ from gatecore.wire import (  # noqa: F401  (MessageError, event_id_of and the li
     event_id_of,
     seq_of,
     shown,
+    version_of,
 )
 
 CONFIG_VERSION = 2  # the retained gate config gained the registry facts (see GateConfig)
@@ -279,7 +280,7 @@ class GateConfig:
     def from_json(cls, payload: bytes) -> GateConfig:
         """Parse and validate; raise MessageError naming what is wrong."""
         d = _json(payload, "config")
-        if not isinstance(d, dict) or d.get("v") not in (1, CONFIG_VERSION) or d.get("type") != "config":
+        if not isinstance(d, dict) or version_of(d) not in (1, CONFIG_VERSION) or d.get("type") != "config":
             raise MessageError(f"not a version 1 or {CONFIG_VERSION} config message")
         revoked = _field(d, "revoked", list)
         if not all(isinstance(x, int) and not isinstance(x, bool) for x in revoked):

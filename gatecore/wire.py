@@ -37,11 +37,17 @@ def _load(payload: bytes, kind: str) -> dict[str, Any]:
     data = _json(payload, "payload")
     if not isinstance(data, dict):
         raise MessageError("payload is not a JSON object")
-    if data.get("v") != VERSION:
+    if version_of(data) != VERSION:
         raise MessageError(f"unsupported message version {shown(data.get('v'))}")
     if data.get("type") != kind:
         raise MessageError(f"expected type {kind!r}, got {shown(data.get('type'))}")
     return data
+
+
+def version_of(data: dict[str, Any]) -> int | None:
+    """A message's ``"v"`` when it is an integer: ``true`` and ``1.0`` equal 1 in Python, not on the wire."""
+    v = data.get("v")
+    return v if type(v) is int else None
 
 
 def _json(payload: bytes, what: str) -> Any:

@@ -187,6 +187,10 @@ def _scan(**changes) -> bytes:
         (b"\xff\xfe garbage", "not JSON"),
         (b"[1,2]", "not a JSON object"),
         (_scan(v=2), "unsupported message version 2"),
+        # equal to 1 in Python, but no version a gate writes
+        (_scan(v=True), "unsupported message version True"),
+        (_scan(v=1.0), "unsupported message version 1.0"),
+        (_scan(v="1"), "unsupported message version '1'"),
         (_scan(type="decision"), "expected type 'scan'"),
         (_scan(event_id="nope"), "is not a UUID"),
         (_scan(gate_id="Gate/+/#"), "invalid gate id"),
@@ -262,6 +266,10 @@ def test_config_v2_round_trips_its_registry_and_v1_still_reads() -> None:
     assert v1.registry is None and json.loads(v1.to_json())["v"] == 1
     with pytest.raises(MessageError, match="registry"):
         GateConfig.from_json(json.dumps({**json.loads(CONFIG_V2.to_json()), "registry": None}).encode())
+    # true equals 1 in Python: such a config was read as version 1, its registry dropped unseen
+    for odd in (True, 2.0):
+        with pytest.raises(MessageError, match="not a version 1 or 2 config"):
+            GateConfig.from_json(json.dumps({**json.loads(CONFIG_V2.to_json()), "v": odd}).encode())
 
 
 @pytest.mark.parametrize(

@@ -86,6 +86,7 @@ def _refer_answer(out: list, world: World, eid: str) -> DecisionMessage:
         (("qr",), "HC1:\x00", "NUL character"),
         (("qr",), "\ud800", "not valid Unicode"),
         (("offline",), {"verdict": "allow", "reason": "ok", "policy_version": 10**30}, "'policy_version'"),
+        (("v",), True, "unsupported message version True"),  # true == 1 in Python only
         # a guard lets the person through or turns them away: a "refer" override was logged as a denial
         (
             ("override",),
@@ -111,6 +112,7 @@ def _refer_answer(out: list, world: World, eid: str) -> DecisionMessage:
         "nul",
         "surrogate",
         "policy-1e30",
+        "version-true",
         "override-refer",
         "override-of-no-event",
     ],
