@@ -165,6 +165,22 @@ def _parse(text: str, public_keys: Mapping[int, Ed25519PublicKey]) -> PassClaims
         raise TokenError(Reason.TOKEN_BAD_VERSION, f"unknown field value: {exc}") from None
 
 
+def named_pass(text: str) -> int | None:
+    """The pass id a version-1 token's body names, unverified: to tell two copies of one event apart,
+    never to decide. None when the text is no readable version-1 token."""
+    head, sep, payload = text.strip().partition(":")
+    if not sep or head != PREFIX[:-1]:
+        return None
+    try:
+        raw = b45decode(payload)
+    except ValueError:
+        return None
+    if len(raw) != TOKEN_BYTES:
+        return None
+    pass_id: int = _BODY.unpack(raw[: _BODY.size])[5]
+    return pass_id
+
+
 def verify_token(text: str, public_keys: Mapping[int, Ed25519PublicKey], now: datetime) -> PassClaims:
     """Parse, check the signature and the validity window at ``now``."""
     claims = parse_token(text, public_keys)

@@ -15,7 +15,8 @@ from central.decisions.ledger import give_back
 from central.ops import metrics
 from central.ops.logs import EVENT_ID
 from gatecore.messages import ScanEvent
-from gatecore.reasons import Verdict
+from gatecore.reasons import Reason, Verdict
+from gatecore.tokens import named_pass
 
 logger = logging.getLogger(__name__)
 
@@ -80,15 +81,27 @@ def late_offline(batch: Batch, event: ScanEvent, stored: Logged, received_at: da
 
 
 def altered(stored: Logged, event: ScanEvent) -> str | None:
-    """Why a copy of a logged event is not the event logged (its number, time or reading differ),
-    or None. It is still answered with the stored decision, byte for byte, as every duplicate is;
-    the copy is kept as a dead letter, so a reading it carried (a fever) is not lost unseen."""
+    """Why a copy of a logged event is not the event logged (its number, time, reading, direction,
+    symptoms, override or pass differ), or None. It is still answered with the stored decision, byte
+    for byte, as every duplicate is; the copy is kept as a dead letter, so what it carried (a fever,
+    another person's pass, a guard's override) is not lost unseen. The log keeps the pass a QR text
+    verified as, not the text: a copy of a code that named no pass is not compared by its text."""
+    ov = event.override
     differ = [
         name
         for name, sent, kept in (
             ("seq", event.seq, stored.gate_seq),
             ("gate_time", event.gate_time, stored.gate_time),
             ("celsius", event.temperature.celsius, stored.celsius),
+            ("sensor status", event.temperature.status.value, stored.sensor_status),
+            ("direction", event.direction, stored.direction),
+            ("symptoms", bool(event.symptoms), Reason.SYMPTOMS.value in stored.reasons.split(",")),
+            (
+                "override",
+                (ov.of_event, ov.guard, ov.verdict.value, ov.reason) if ov else (None,) * 4,
+                (stored.override_of, stored.override_guard, stored.override_verdict, stored.override_reason),
+            ),
+            ("pass", named_pass(event.qr) if stored.pass_id is not None else None, stored.pass_id),
         )
         if sent != kept
     ]

@@ -20,6 +20,7 @@ from central.audit.chain import verify
 from central.decisions.service import DecisionService
 from central.models.db import session_scope
 from central.models.journal import EntryEvent, RejectedMessage
+from central.office.keys import KeyRing
 from gatecore import topics
 from gatecore.messages import DecisionMessage, ScanEvent
 from gatecore.reasons import Reason, Verdict
@@ -319,3 +320,41 @@ def test_a_resend_that_differs_is_answered_as_first_decided_and_kept_as_a_dead_l
     with session_scope(world.engine) as s:
         [kept] = s.exec(select(RejectedMessage)).all()
     assert json.loads(kept.payload)["temperature"]["celsius"] == 39.2
+
+
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        (lambda d, w: d.update(direction="out"), "direction"),
+        (lambda d, w: d["temperature"].update(status="manual"), "sensor status"),
+        (lambda d, w: d.update(symptoms=["cough"]), "symptoms"),
+        (
+            lambda d, w: d.update(
+                override={"of_event": event_id(), "guard": "guard-07", "verdict": "allow", "reason": "known"}
+            ),
+            "override",
+        ),
+        # another person's pass under the same event id: the gate was answered as for the first
+        (lambda d, w: d.update(qr=w.tokens["li"]), "pass"),
+        (lambda d, w: d.update(qr="https://weixin.qq.com/x"), "pass"),
+    ],
+    ids=["direction", "sensor-status", "symptoms", "override", "other-pass", "foreign-code"],
+)
+def test_a_resend_with_another_person_direction_or_override_is_kept_as_a_dead_letter(
+    any_engine: Engine, keyring: KeyRing, change: Any, named: str
+) -> None:
+    """What a copy says beyond its number, time and reading is as much the event: a copy naming
+    another pass, going the other way, with symptoms or a guard's override is answered as first
+    decided (byte for byte) and kept, so what it carried is seen; nothing is logged twice."""
+    world = build_world(any_engine, keyring)  # the copy is compared with the row as each database returns it
+    eid = event_id()
+    topic, payload = world.scan("zhang", eid=eid, seq=71)
+    first = world.service.handle(topic, payload, RECEIVED)
+    other = json.loads(payload)
+    change(other, world)
+    again = world.service.handle(topic, json.dumps(other).encode(), RECEIVED + timedelta(seconds=3))
+    assert again == first[:1]
+    assert _counts(world.engine) == (1, 1)
+    assert _last_rejection(world.engine) == (
+        f"event id resent with another {named}: answered with its first decision"
+    )
