@@ -29,6 +29,17 @@ def _sim_camera(args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             print(f"refused: --codes {args.codes}: {exc}", file=sys.stderr)
             return 2
+    from firmware_sim.frames import qr_matrix
+
+    for n, code in enumerate(codes, start=1):
+        try:
+            qr_matrix(code)  # made again when shown; refused now, not by a traceback or a cycle that dies
+        except ValueError as exc:
+            print(
+                f"refused: code {n} ({len(code)} characters) does not fit in a QR code: {exc}",
+                file=sys.stderr,
+            )
+            return 2
     # written so that NaN fails too; an infinite frame rate or hold is no camera either
     if not (0 < args.hold < math.inf and 0 <= args.gap < math.inf and 0 < args.fps < math.inf):
         print(

@@ -141,6 +141,10 @@ def test_sim_camera_presents_its_codes_in_turn_and_takes_codes_from_the_console(
         (["camera", "--show", "X", "--hold", "nan"], "--hold (nan)"),
         (["camera", "--show", "X", "--gap", "-1"], "--gap (-1) at least 0"),
         (["camera", "--codes", "/no/such/codes.txt"], "refused: --codes /no/such/codes.txt"),
+        # more than a QR code holds: one code held up, or one of several taking turns
+        (["camera", "--show", "A" * 5000], "refused: code 1 (5000 characters) does not fit in a QR code"),
+        (["camera", "--show", "CG1:X", "--show", "é" * 3000], "refused: code 2 (3000 characters)"),
+        (["camera", "--codes", "{long}"], "refused: code 1 (4400 characters)"),
         (["thermometer", "--link", "{file}/ttyIR0"], "refused: --link {file}/ttyIR0"),
     ],
 )
@@ -149,7 +153,9 @@ def test_bad_simulator_arguments_are_refused_saying_why(tmp_path: Path, args: li
     one line saying what is wrong, never a traceback nor a device that serves nonsense."""
     in_the_way = tmp_path / "a-file"
     in_the_way.write_text("")
-    args = [a.replace("{file}", str(in_the_way)) for a in args]
+    too_long = tmp_path / "codes.txt"
+    too_long.write_text("# one code a line\n" + "B" * 4400 + "\n")
+    args = [a.replace("{file}", str(in_the_way)).replace("{long}", str(too_long)) for a in args]
     exe = Path(sys.executable).with_name("campusgate")
     done = subprocess.run(
         [str(exe), "sim", *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30
