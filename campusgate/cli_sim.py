@@ -55,7 +55,7 @@ def _sim_fleet(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from campusgate.fleet_plan import FleetSetupError, plan_from_settings
-    from firmware_sim.fleet import FleetOptions, run_fleet, visitors_needed
+    from firmware_sim.fleet import FleetOptions, raise_fd_limit, run_fleet, visitors_needed
     from firmware_sim.fleet_mix import MixError, parse_mix
     from transport.mqtt import MqttError
 
@@ -74,6 +74,8 @@ def _sim_fleet(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             status_every=args.status_every,
         )
+        if not args.prepare:
+            raise_fd_limit(args.gates)  # before anything is written: one socket per gate
         plan = plan_from_settings(
             gates=args.gates,
             visitors=0 if args.prepare else visitors_needed(options),

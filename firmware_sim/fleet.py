@@ -269,9 +269,15 @@ def visitors_needed(options: FleetOptions) -> int:
 
 
 def raise_fd_limit(gates: int) -> None:
-    """One socket per gate: lift the soft descriptor limit (often 1,024) as far as the hard one allows."""
+    """One socket per gate: lift the soft descriptor limit (often 1,024) to fit; ValueError, saying
+    so, when the hard limit cannot fit them (the gates beyond it would never connect)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = gates + 256
+    if hard != resource.RLIM_INFINITY and hard < want:
+        raise ValueError(
+            f"--gates {gates} needs {want} open files; this process may open {hard} (ulimit -Hn): "
+            "raise the limit, or run fewer gates in each of several fleet processes"
+        )
     if soft != resource.RLIM_INFINITY and soft < want:
         resource.setrlimit(
             resource.RLIMIT_NOFILE, (want if hard == resource.RLIM_INFINITY else min(want, hard), hard)

@@ -176,3 +176,33 @@ def test_the_command_prepares_the_gates_and_refuses_what_it_cannot_run(tmp_path:
     ]:
         assert main(["sim", "fleet", "--gates", "4", *args, *where]) == 2
         assert reason in capsys.readouterr().err
+
+
+def test_more_gates_than_the_process_may_open_sockets_for_are_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    """One socket per gate: beyond the hard limit on open files the run would connect some gates and
+    report the rest as never connected, saying nothing of why. It is refused, saying what to do."""
+    import resource
+    import subprocess
+    import sys
+
+    from transport.broker import free_port
+
+    def low_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (200, 200))
+
+    exe = Path(sys.executable).with_name("campusgate")
+    where = ["--database-url", f"sqlite:///{tmp_path}/c.db", "--data-dir", str(tmp_path)]
+    done = subprocess.run(
+        [str(exe), "sim", "fleet", "--gates", "400", "--broker", f"127.0.0.1:{free_port()}", *where],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=low_limit,
+    )
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "refused: --gates 400 needs 656 open files; this process may open 200 (ulimit -Hn)" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "c.db").exists()  # refused before the gates were registered
