@@ -208,7 +208,9 @@ def log_morning(world: World, extra: int = 0) -> None:
             "wang", at=NOW + timedelta(minutes=3), offline=OfflineDecision(Verdict.ALLOW, Reason.OK, 1)
         ),
         world.scan(
-            "li", at=NOW + timedelta(minutes=4), override=Override("x", "guard-7", Verdict.ALLOW, "医生证明")
+            "li",
+            at=NOW + timedelta(minutes=4),
+            override=Override(event_id(), "guard-7", Verdict.ALLOW, "医生证明"),
         ),
     ]
     for i, scan in enumerate(scans):

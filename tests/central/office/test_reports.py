@@ -29,7 +29,7 @@ from central.settings import CentralSettings
 from gatecore import topics
 from gatecore.messages import GateStatus, OfflineDecision, Override
 from gatecore.reasons import Reason, Verdict
-from tests.central.conftest import NOW, World
+from tests.central.conftest import NOW, World, event_id
 from tests.central.office.pdf_checks import assert_fonts_embedded
 
 DAY = date(2026, 11, 23)  # NOW is 10:00 local on this day, inside the window up to 15:00
@@ -50,7 +50,9 @@ def _scenario(world: World) -> None:
             "wang", at=NOW + timedelta(minutes=6), offline=OfflineDecision(Verdict.ALLOW, Reason.OK, 1)
         ),
         world.scan(
-            "li", at=NOW + timedelta(minutes=7), override=Override("x", "guard-1", Verdict.ALLOW, "病假条")
+            "li",
+            at=NOW + timedelta(minutes=7),
+            override=Override(event_id(), "guard-1", Verdict.ALLOW, "病假条"),
         ),
         world.scan("staff", celsius=None, at=NOW + timedelta(minutes=8)),  # temp_missing
         world.scan("zhang", at=NOW - timedelta(days=2)),  # outside the window
