@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from central import CentralError, migrations
 from central.api import auth, csrf
 from central.api.bodylimit import BodyLimit
-from central.api.deps import plain_request
+from central.api.deps import plain_request, unreadable_json
 from central.api.openapi import documented
 from central.api.routes import (
     approvals,
@@ -130,7 +130,14 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
             body["msg_zh"], body["msg_en"] = words[0], words[1] or exc.message
         return JSONResponse(body, status_code=exc.status)
 
-    app.add_exception_handler(StarletteHTTPException, console_pages.refused_page)  # type: ignore[arg-type]
+    @app.exception_handler(StarletteHTTPException)
+    async def refused(request: Request, exc: StarletteHTTPException) -> Response:
+        """An HTTP refusal (on a console page: a page in both languages); a JSON body that could not
+        be parsed at all is refused as an unreadable body, saying why."""
+        unreadable = unreadable_json(request, exc)
+        if unreadable is not None:
+            return invalid(request, unreadable)
+        return await console_pages.refused_page(request, exc)
 
     @app.exception_handler(RequestValidationError)
     def invalid(request: Request, exc: RequestValidationError) -> Response:

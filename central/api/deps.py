@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Form, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from sqlmodel import Session, func, select
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central.api.auth import require_roles
 from central.api.csrf import FORM_TYPES
@@ -78,6 +79,24 @@ async def plain_request(request: Request) -> None:
         raise RequestValidationError(
             [{"type": "value_error", "loc": loc, "msg": msg, "input": v} for loc, v in bad]
         )
+
+
+def unreadable_json(request: Request, exc: StarletteHTTPException) -> RequestValidationError | None:
+    """FastAPI's bare 400 "There was an error parsing the body" for a JSON body Python's parser gives up
+    on (nested past its recursion limit, bytes that are no UTF-8, an integer of more than 4,300
+    digits), as the 422 ``json_invalid`` any other unreadable JSON body gets, saying which; else None."""
+    cause = exc.__cause__
+    if exc.status_code != 400 or not request.headers.get("content-type", "").startswith("application/json"):
+        return None
+    if isinstance(cause, RecursionError):
+        why = "the JSON body nests too deeply"
+    elif isinstance(cause, UnicodeDecodeError):
+        why = "the JSON body is not UTF-8 text"
+    elif isinstance(cause, ValueError):
+        why = f"the JSON body cannot be read: {str(cause)[:80]}"
+    else:
+        return None
+    return RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": why, "input": {}}])
 
 
 def ordered_window(since: datetime | None, until: datetime | None) -> None:

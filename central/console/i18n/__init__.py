@@ -110,7 +110,7 @@ def pydantic_message(error: Mapping[str, Any]) -> Markup:
 
 def pydantic_words(error: Mapping[str, Any]) -> tuple[str, str]:
     """(zh, en) of one pydantic error (en '' when the words are already in both languages)."""
-    if error["type"] == "value_error":
+    if error["type"] in ("value_error", "json_invalid"):  # json_invalid: FastAPI's or unreadable_json's
         text = str(error["msg"]).removeprefix("Value error, ")
         return message_words(text) or ("输入有误", text)
     words = PYDANTIC.get(error["type"])

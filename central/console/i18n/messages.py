@@ -161,6 +161,10 @@ _ROWS: list[tuple[str, str]] = [
     (r"may be left out but not null", "可以不填，但不能为空值"),
     (r"(?P<v>.+) must lie between (?P<a>.+) and (?P<b>.+)", "{v} 须在 {a} 与 {b} 之间"),
     (r"line (?P<n>\d+): unreadable CSV: (?P<v>.*)", "第{n}行：无法读取的 CSV：{v}"),
+    # api.deps.unreadable_json: a JSON body Python's parser gives up on
+    (r"the JSON body nests too deeply", "请求的 JSON 嵌套过深"),
+    (r"the JSON body is not UTF-8 text", "请求的 JSON 不是 UTF-8 文本"),
+    (r"the JSON body cannot be read: (?P<v>.*)", "请求的 JSON 无法读取：{v}"),
     # the console's own refusals
     (r"forbidden: this needs one of the roles (?P<v>.*)", "无权限：需要以下角色之一：{v}"),
     (r"forbidden: no console page for your roles", "无权限：您的角色没有可用的页面"),

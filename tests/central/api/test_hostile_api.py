@@ -86,6 +86,36 @@ def test_text_with_nul_is_refused(world: World, office: TestClient) -> None:
     assert office.post("/api/v1/households", json=body).status_code == 422
 
 
+@pytest.mark.parametrize(
+    ("body", "zh", "en"),
+    [
+        (
+            b'{"building": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+            "JSON 嵌套过深",
+            "the JSON body nests too deeply",
+        ),
+        (
+            b'{"campus_id": ' + b"9" * 5000 + b"}",
+            "JSON 无法读取",
+            "the JSON body cannot be read: Exceeds the limit",
+        ),
+        (b'{"building": "\xff"}', "JSON 不是 UTF-8 文本", "the JSON body is not UTF-8 text"),
+    ],
+    ids=["deep", "5000-digits", "not-utf8"],
+)
+def test_a_json_body_python_cannot_parse_is_a_named_refusal(
+    office: TestClient, body: bytes, zh: str, en: str
+) -> None:
+    """Past the parser's depth, an integer of more than 4,300 digits, bytes that are no UTF-8: these
+    were FastAPI's bare 400 "There was an error parsing the body"; they are refused as every other
+    unreadable body is (422, ``json_invalid``), saying which in both languages."""
+    r = office.post("/api/v1/households", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    [error] = r.json()["detail"]
+    assert error["type"] == "json_invalid" and error["loc"] == ["body"]
+    assert zh in error["msg_zh"] and error["msg_en"].startswith(en)
+
+
 def test_a_csv_cell_over_the_csv_limit_is_a_named_refusal(office: TestClient) -> None:
     data = ("校区,姓名\n" + "坞城校区," + "x" * 140_000 + "\n").encode()
     r = office.post("/api/v1/imports/people", files={"file": ("people.csv", data, "text/csv")})
