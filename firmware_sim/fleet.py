@@ -264,8 +264,8 @@ def visitors_needed(options: FleetOptions) -> int:
     """Fresh visitor passes enough for a run's visitor scans (with margin; capped)."""
     mix = options.mix or DEFAULT_MIX
     share = mix.get("visitor", 0) / sum(mix.values())
-    expected = options.gates * options.rate * options.duration * share
-    return min(MAX_VISITORS, int(expected * 1.3) + 10) if share > 0 else 0
+    expected = options.gates * options.rate * options.duration * share  # inf when their product overflows
+    return int(min(MAX_VISITORS, expected * 1.3 + 10)) if share > 0 else 0
 
 
 def raise_fd_limit(gates: int) -> None:

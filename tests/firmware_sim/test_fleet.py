@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from campusgate.fleet_plan import plan_from_settings
 from central.models.journal import GateOutage
-from firmware_sim.fleet import FleetOptions, run_fleet
+from firmware_sim.fleet import MAX_VISITORS, FleetOptions, run_fleet, visitors_needed
 from firmware_sim.fleet_mix import EXPECTED, MixError, forge, parse_mix
 from gatecore.reasons import Reason
 from gatecore.tokens import TokenError, parse_token
@@ -171,6 +171,8 @@ def test_the_command_prepares_the_gates_and_refuses_what_it_cannot_run(tmp_path:
         (["--status-every", "inf"], "--status-every must be 0"),
         (["--broker", "127.0.0.1:99999"], "expected host:port"),
         (["--mix", "ghost=1"], "KIND one of"),
+        # finite, but the visitor scans they make overflow a float: the passes made are capped
+        (["--rate", "1e308", "--broker", nobody, "--duration", "1"], f"no MQTT connection to {nobody}"),
         (["--mix", "resident=NaN", "--broker", nobody], "'resident=NaN': a weight must be a finite number"),
         (["--broker", nobody, "--duration", "1"], f"no MQTT connection to {nobody}"),
     ]:
@@ -206,3 +208,9 @@ def test_more_gates_than_the_process_may_open_sockets_for_are_refused_before_any
     assert "refused: --gates 400 needs 656 open files; this process may open 200 (ulimit -Hn)" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "c.db").exists()  # refused before the gates were registered
+
+
+def test_the_visitor_passes_a_run_makes_are_capped_however_large_its_numbers() -> None:
+    huge = FleetOptions(gates=10**6, rate=1e308, duration=1e308, port=1)
+    assert visitors_needed(huge) == MAX_VISITORS
+    assert visitors_needed(FleetOptions(gates=10, rate=1.0, duration=10.0, port=1)) == 20  # 100 scans, 8 %
