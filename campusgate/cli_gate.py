@@ -9,9 +9,16 @@ from typing import Any
 
 
 def read_password(path: str) -> str:
-    """The first line of a password file."""
-    with open(path, encoding="utf-8") as f:
-        return f.readline().strip()
+    """The first line of a password file; ValueError saying why when it gives none (an empty file
+    gave the gate a random password instead, without a word)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            password = f.readline().strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"--password-file {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if not password:
+        raise ValueError(f"--password-file {path} holds no password on its first line")
+    return password
 
 
 def _gate_provision(args: argparse.Namespace) -> int:
@@ -21,6 +28,11 @@ def _gate_provision(args: argparse.Namespace) -> int:
     from campusgate import provision as pv
     from central.settings import CentralSettings
 
+    try:
+        password = read_password(args.password_file) if args.password_file else None
+    except ValueError as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
     broker = pv.BrokerTarget(
         host=args.broker_host,
         port=args.broker_port,
@@ -37,7 +49,7 @@ def _gate_provision(args: argparse.Namespace) -> int:
         campus=args.campus,
         name_zh=args.name_zh,
         name_en=args.name_en,
-        password=read_password(args.password_file) if args.password_file else None,
+        password=password,
         actor=f"cli:{getpass.getuser()}",
     )
     try:

@@ -64,6 +64,23 @@ def check_gate_id(gate_id: str) -> None:
         raise ProvisionError(f"gate id {gate_id!r} is reserved for a central or office broker user")
 
 
+_HOST = re.compile(r"[A-Za-z0-9._:\[\]-]+")  # a DNS name (a compose service's too), an IPv4 or IPv6 address
+
+
+def check_broker(broker: BrokerTarget) -> None:
+    """Refuse a broker address the gate could not use and a CA file that cannot be read, before
+    anything is registered or written (the gate would find out only once installed)."""
+    if not _HOST.fullmatch(broker.host):
+        raise ProvisionError(f"--broker-host {broker.host!r} is not a host name or address")
+    if not 0 < broker.port < 65536:
+        raise ProvisionError(f"--broker-port {broker.port} is not a port (1 to 65535)")
+    if broker.ca_file is not None:
+        try:
+            broker.ca_file.read_bytes()
+        except OSError as exc:
+            raise ProvisionError(f"--ca-file {broker.ca_file}: {exc.strerror or exc}") from None
+
+
 def new_password() -> str:
     """A random broker password (192 bits, URL-safe)."""
     return secrets.token_urlsafe(24)
@@ -244,6 +261,7 @@ class GateRequest:
 def provision_gate(request: GateRequest) -> list[str]:
     """Register the gate (or check it), set its broker password, write its files; lines to print."""
     check_gate_id(request.gate_id)
+    check_broker(request.broker)
     said = [
         register_gate(
             request.database_url,

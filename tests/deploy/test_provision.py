@@ -139,6 +139,43 @@ def test_refusals_say_why_and_change_nothing(
     assert not passwd.exists() and not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (("--broker-host", ""), "--broker-host '' is not a host name"),
+        (("--broker-host", "broker host"), "--broker-host 'broker host' is not a host name"),
+        (("--broker-host", "broker", "--broker-port", "0"), "--broker-port 0 is not a port (1 to 65535)"),
+        (("--broker-host", "broker", "--broker-port", "99999"), "--broker-port 99999 is not a port"),
+        (("--broker-host", "broker", "--ca-file", "{tmp}/no-ca.crt"), "--ca-file {tmp}/no-ca.crt: "),
+        (("--broker-host", "broker", "--password-file", "{tmp}/no-pw"), "--password-file {tmp}/no-pw: "),
+        (
+            ("--broker-host", "broker", "--password-file", "{tmp}/empty-pw"),
+            "holds no password on its first line",
+        ),
+    ],
+)
+def test_what_the_gate_could_not_use_is_refused_before_anything_is_written(
+    tmp_path: Path, central_db: str, args: tuple[str, ...], reason: str
+) -> None:
+    """A broker the gate cannot reach as written, or a file that is not there, was found out only on
+    the gate (a host with a space, port 0), or by a traceback once the gate was registered and its
+    password set (a missing CA file); an empty password file quietly gave the gate a random password."""
+    (tmp_path / "empty-pw").write_text("\n")
+    passwd = tmp_path / "campusgate.passwd"
+    done = provision_cli(
+        "provision", "gate-b", "--database-url", central_db, "--passwd-file", str(passwd),
+        "--out", str(tmp_path / "out"), "--campus", "north", "--name-zh", "乙",
+        *(a.replace("{tmp}", str(tmp_path)) for a in args),
+    )  # fmt: skip
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert reason.replace("{tmp}", str(tmp_path)) in done.stderr and "Traceback" not in done.stderr
+    assert not passwd.exists() and not (tmp_path / "out").exists()
+    engine = make_engine(central_db)
+    with Session(engine) as session:
+        assert session.get(Gate, "gate-b") is None
+    engine.dispose()
+
+
 def test_a_database_central_never_started_on_is_refused_plainly(tmp_path: Path) -> None:
     done = provision_cli(
         "provision", "gate-a", "--database-url", f"sqlite:///{tmp_path}/empty.db", "--campus", "north",
