@@ -80,13 +80,22 @@ def late_offline(batch: Batch, event: ScanEvent, stored: Logged, received_at: da
     return answer
 
 
-def altered(stored: Logged, event: ScanEvent) -> str | None:
+def altered(stored: Logged, event: ScanEvent, reconciled: Logged | None = None) -> str | None:
     """Why a copy of a logged event is not the event logged (its number, time, reading, direction,
     symptoms, override or pass differ), or None. It is still answered with the stored decision, byte
     for byte, as every duplicate is; the copy is kept as a dead letter, so what it carried (a fever,
     another person's pass, a guard's override) is not lost unseen. The log keeps the pass a QR text
-    verified as, not the text: a copy of a code that named no pass is not compared by its text."""
-    ov = event.override
+    verified as, not the text: a copy of a code that named no pass is not compared by its text.
+    A copy carrying the gate's offline decision is compared with the offline decision logged (the
+    event's own, or ``reconciled``: the row a first late copy added); before one is logged it is
+    the late copy that completes the event, not an altered one."""
+    ov, off = event.override, event.offline
+    logged_offline = stored if stored.offline_verdict is not None else reconciled
+    if off is not None and logged_offline is not None:
+        kept_offline = (logged_offline.offline_verdict, logged_offline.offline_reason)
+        sent_offline = (off.verdict.value, off.reason.value)
+    else:
+        kept_offline = sent_offline = None
     differ = [
         name
         for name, sent, kept in (
@@ -102,6 +111,7 @@ def altered(stored: Logged, event: ScanEvent) -> str | None:
                 (stored.override_of, stored.override_guard, stored.override_verdict, stored.override_reason),
             ),
             ("pass", named_pass(event.qr) if stored.pass_id is not None else None, stored.pass_id),
+            ("offline decision", sent_offline, kept_offline),
         )
         if sent != kept
     ]

@@ -199,7 +199,7 @@ class DecisionService:
                         if stored is None:
                             answers[i] = self._decide(batch, event, at)
                         elif stored.gate_id == event.gate_id:
-                            differs = altered(stored, event)
+                            differs = altered(stored, event, batch.stored(reconcile_id(event.event_id)))
                             if differs:
                                 changed.append((incoming, differs))
                             answers[i] = [

@@ -22,7 +22,7 @@ from central.models.db import session_scope
 from central.models.journal import EntryEvent, RejectedMessage
 from central.office.keys import KeyRing
 from gatecore import topics
-from gatecore.messages import DecisionMessage, ScanEvent
+from gatecore.messages import DecisionMessage, OfflineDecision, ScanEvent
 from gatecore.reasons import Reason, Verdict
 from tests.central.conftest import NOW, World, build_world, event_id
 
@@ -358,3 +358,32 @@ def test_a_resend_with_another_person_direction_or_override_is_kept_as_a_dead_le
     assert _last_rejection(world.engine) == (
         f"event id resent with another {named}: answered with its first decision"
     )
+
+
+def test_a_second_late_copy_with_another_offline_decision_is_kept_as_a_dead_letter(
+    any_engine: Engine, keyring: KeyRing
+) -> None:
+    """Central decided; the gate, not hearing in time, decided offline and its late copy was logged
+    beside (a reconciliation row). A further copy saying the gate decided otherwise is answered as the
+    first late copy was and kept, not dropped; one saying the same is a plain duplicate."""
+    world = build_world(any_engine, keyring)
+    eid = event_id()
+    world.service.handle(*world.scan("zhang", eid=eid, seq=81), RECEIVED)
+    allowed = OfflineDecision(Verdict.ALLOW, Reason.OK, 1)
+    late = world.service.handle(*world.scan("zhang", eid=eid, seq=81, offline=allowed), RECEIVED)
+    assert _counts(world.engine) == (2, 0)  # the decision and its reconciliation
+    again = world.service.handle(*world.scan("zhang", eid=eid, seq=81, offline=allowed), RECEIVED)
+    assert again == late and _counts(world.engine) == (2, 0)
+    denied = OfflineDecision(Verdict.DENY, Reason.FEVER, 1)
+    other = world.service.handle(*world.scan("zhang", eid=eid, seq=81, offline=denied), RECEIVED)
+    assert other == late and _counts(world.engine) == (2, 1)
+    assert _last_rejection(world.engine) == (
+        "event id resent with another offline decision: answered with its first decision"
+    )
+    # an event first logged as the gate's offline decision is compared with its own
+    eid = event_id()
+    world.service.handle(*world.scan("zhang", eid=eid, seq=82, offline=denied), RECEIVED)
+    world.service.handle(*world.scan("zhang", eid=eid, seq=82, offline=allowed), RECEIVED)
+    assert _counts(world.engine) == (3, 2)
+    with session_scope(world.engine) as s:
+        assert verify(s).ok
