@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from central.models.base import code_form
+from central.models.base import code_form, filled
 from central.models.registry import STUDENT_NO_LENGTH, Campus, Household, Person
 from central.models.users import User
 from central.office.changes import record_change
@@ -24,6 +24,7 @@ from central.office.errors import day_problem
 from central.office.idnumber import id_hash, id_number_problem
 from central.office.import_limits import ImportFileError
 from central.office.people import student_numbers, who
+from central.office.schemas import TEXT_LENGTH
 from central.office.tables import RowError, read_table
 from gatecore.campus import GROUP_CODE
 from gatecore.policy import HOUSEHOLD_KINDS
@@ -92,7 +93,11 @@ CATEGORIES = {
 }
 HOUSEHOLD_KIND_NAMES = frozenset(k.name for k in HOUSEHOLD_KINDS)  # as stored in Person.category
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
-LENGTHS = {"student_no": STUDENT_NO_LENGTH}  # a longer cell: PostgreSQL refuses the row
+# a longer cell: PostgreSQL refuses the row, or the API refuses to store it and so to list it
+LENGTHS = {
+    "student_no": STUDENT_NO_LENGTH,
+    **dict.fromkeys(("name", "phone", "building", "unit", "room"), TEXT_LENGTH),
+}
 
 
 @dataclass
@@ -114,6 +119,14 @@ def _date(text: str) -> date:
         except ValueError:
             continue
     raise ValueError(text)
+
+
+def _visible(text: str) -> str:
+    """``text``, or "" when nothing of it shows (zero-width spaces, direction marks): a missing cell."""
+    try:
+        return filled(text)
+    except ValueError:
+        return ""
 
 
 def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool) -> ImportReport:
@@ -150,14 +163,14 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
             bad.append(RowError(row.line, "missing campus"))
         elif campus is None:
             bad.append(RowError(row.line, f"unknown campus {cells['campus']!r}"))
-        if not cells.get("name"):
+        if not _visible(cells.get("name", "")):
             bad.append(RowError(row.line, "missing name"))
         raw_category = cells.get("category") or "住户"
         category = CATEGORIES.get(raw_category) or CATEGORIES.get(raw_category.lower())
         if category is None:
             bad.append(RowError(row.line, f"unknown category {cells.get('category')!r}"))
-        building, room = code_form(cells.get("building", "")), code_form(cells.get("room", ""))
-        unit = code_form(cells.get("unit", "")) or "1"
+        building, room = (_visible(code_form(cells.get(f, ""))) for f in ("building", "room"))
+        unit = _visible(code_form(cells.get("unit", ""))) or "1"
         needs_home = category in HOUSEHOLD_KIND_NAMES or bool(building)
         if needs_home and not room:
             bad.append(RowError(row.line, "missing room"))

@@ -17,8 +17,11 @@ from gatecore.tokens import PassKind
 T = TypeVar("T")
 
 
-Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(one_line), AfterValidator(filled)]
-Line = Annotated[str, Field(max_length=200), AfterValidator(one_line)]  # may be empty
+TEXT_LENGTH = 200  # a name, a phone number, a building, unit or room, a label (the people import too)
+Text = Annotated[
+    str, Field(min_length=1, max_length=TEXT_LENGTH), AfterValidator(one_line), AfterValidator(filled)
+]
+Line = Annotated[str, Field(max_length=TEXT_LENGTH), AfterValidator(one_line)]  # may be empty
 Address = Annotated[Text, AfterValidator(code_form)]  # a building, unit or room
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from central.models.base import NUL_REFUSED
+from central.models.base import one_line
 from central.office.import_limits import ImportFileError, check_upload_size, check_xlsx
 
 
@@ -44,8 +44,10 @@ def read_table(
 
     ``columns`` maps headers to fields (a field given two columns refuses the file); ``required``
     maps each field that must have a column to the header to suggest when it is missing; ``lengths``
-    caps a field's cells at its column's length. A cell the database cannot hold (a NUL, too long) is
-    a problem of its row, named by line and header, not an error of the whole import.
+    caps a field's cells at its column's length. A cell the database cannot hold (a NUL, too long) or
+    that the API would refuse to store (a control character inside it: a line break, a tab, a
+    direction override) is a problem of its row, named by line and header, not an error of the
+    whole import.
     """
     check_upload_size(len(data))
     if filename.lower().endswith((".xlsx", ".xlsm")):
@@ -89,9 +91,12 @@ def _row(line: int, cells: list[str], named: list[tuple[str, str]], lengths: Map
         limit = lengths.get(field)
         if not field:
             continue  # a column the import does not read
-        if "\x00" in cell:
-            problems.append(f"column {header}: {NUL_REFUSED}")
-        elif limit is not None and len(cell.strip()) > limit:
+        try:
+            one_line(cell)  # a NUL, or a line break, tab or direction override inside the text
+        except ValueError as exc:
+            problems.append(f"column {header}: {exc}")
+            continue
+        if limit is not None and len(cell.strip()) > limit:
             problems.append(f"column {header}: longer than {limit} characters")
     return Row(line, values, tuple(problems))
 

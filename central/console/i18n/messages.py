@@ -147,6 +147,10 @@ _ROWS: list[tuple[str, str]] = [
     ),
     (r"must not be blank", "不能为空白"),
     (r"column (?P<v>.+): text must not contain a NUL character", "“{v}”列：文本不能含有 NUL 字符"),
+    (
+        r"column (?P<v>.+): text must not contain control characters \(line breaks, tabs or direction overrides\)",
+        "“{v}”列：文本不能含有控制字符（换行、制表符或文字方向控制符）",
+    ),
     (r"column (?P<v>.+): longer than (?P<n>\d+) characters", "“{v}”列：超过 {n} 个字符"),
     (r"no registered person: student number " + _Q, "没有登记此人：学号 {v}"),
     (

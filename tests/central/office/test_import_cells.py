@@ -116,3 +116,56 @@ def test_an_upload_named_with_a_nul_is_refused_before_its_rows(world_on: World, 
     assert r.status_code == 422, r.text
     assert [e["loc"] for e in r.json()["detail"]] == [["body", "file"]]
     assert count(world_on, NucleicTest) == 0
+
+
+def test_people_cells_the_api_would_refuse_are_row_errors_and_the_lists_still_read(
+    world_on: World, tmp_path: Path
+) -> None:
+    # each of these was stored, and then GET /people and GET /households answered 500 (the
+    # response model refuses what the create schema refuses) for every page that held the row
+    c = Client(world_on, tmp_path)
+    header = "校区,楼号,单元,房号,姓名,类别,电话"
+    rows = [
+        f"坞城校区,8,1,101,{'测' * 201},住户,",  # line 2
+        '坞城校区,8,1,102,"张\n三",住户,',  # lines 3-4: a quoted line break
+        f"坞城校区,{'9' * 201},1,103,李四,住户,",  # line 5
+        f"坞城校区,8,1,104,王五,住户,{'1' * 201}",  # line 6
+        "坞城校区,8,1,105,\u200b\u200b,住户,",  # line 7: nothing that shows
+        "坞城校区,\u200b,1,106,赵六,住户,",  # line 8: no building that shows
+        "坞城校区,8,1,107,孙\u202e七,住户,",  # line 9: a direction override
+        "坞城校区,8,1,108,周八,住户,",  # line 10: good
+    ]
+    before = count(world_on, Person)
+    r = people_import.upload(c, "people.csv", "\n".join([header, *rows]).encode(), dry_run=False)
+    assert r.status_code == 422 and not r.json()["applied"], r.text
+    control = "text must not contain control characters (line breaks, tabs or direction overrides)"
+    assert [(e["line"], e["reason"]) for e in r.json()["errors"]] == [
+        (2, "column 姓名: longer than 200 characters"),
+        (4, f"column 姓名: {control}"),  # the csv module counts a record at its last line
+        (5, "column 楼号: longer than 200 characters"),
+        (6, "column 电话: longer than 200 characters"),
+        (7, "missing name"),
+        (8, "missing building"),
+        (9, f"column 姓名: {control}"),
+    ]
+    assert count(world_on, Person) == before
+    good = people_import.upload(
+        c,
+        "people.csv",
+        "\n".join([header, f"坞城校区,8,1,104,王五,住户,{'1' * 200}"]).encode(),
+        dry_run=False,
+    )
+    assert good.status_code == 200 and good.json()["applied"], good.text
+    for path in ("/api/v1/people?limit=500", "/api/v1/households?limit=500"):
+        assert c.call("GET", path, role="security").status_code == 200
+
+
+def test_the_console_shows_a_line_break_in_a_cell_in_both_languages(world_on: World, tmp_path: Path) -> None:
+    c = Client(world_on, tmp_path)
+    c.log_in("security", "/console/import")
+    data = '校区,楼号,单元,房号,姓名\n坞城校区,7,1,101,"刘\n一"\n'.encode()
+    r = c.form("/console/import", {"dry_run": "false"}, files={"file": ("people.csv", data, "text/csv")})
+    assert r.status_code == 422
+    assert (
+        "“姓名”列：文本不能含有控制字符" in r.text and "column 姓名: text must not contain control" in r.text
+    )
