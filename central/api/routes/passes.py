@@ -82,19 +82,24 @@ def reissue(pass_id: RowId, request: Request, session: WriteSession, user: Offic
     return new
 
 
-@router.get("/{pass_id}/qr")
-def qr_text(pass_id: RowId, request: Request, session: ReadSession, user: Printer) -> dict[str, str]:
-    """The signed QR text of a card pass."""
+def _card_pass(session: ReadSession, pass_id: int) -> Pass:
+    """The pass, if it is a card: a phone pass's code lives a minute and is signed on its phone page."""
     row = must_get(session, Pass, pass_id, "pass")
     if row.form != "CARD":
         raise Invalid("a phone pass is signed on the holder's phone page, not here")
-    return {"qr": keyring_of(request).issue(row)}
+    return row
+
+
+@router.get("/{pass_id}/qr")
+def qr_text(pass_id: RowId, request: Request, session: ReadSession, user: Printer) -> dict[str, str]:
+    """The signed QR text of a card pass."""
+    return {"qr": keyring_of(request).issue(_card_pass(session, pass_id))}
 
 
 @router.get("/{pass_id}/card.pdf")
 def card_pdf(pass_id: RowId, request: Request, session: ReadSession, user: Printer) -> Response:
     """A printable single card (PDF)."""
-    card = passcards.card_for(session, keyring_of(request), must_get(session, Pass, pass_id, "pass"))
+    card = passcards.card_for(session, keyring_of(request), _card_pass(session, pass_id))
     return Response(
         passcards.render_pdf([card]),
         media_type="application/pdf",
@@ -105,7 +110,7 @@ def card_pdf(pass_id: RowId, request: Request, session: ReadSession, user: Print
 @router.get("/{pass_id}/card.png")
 def card_png(pass_id: RowId, request: Request, session: ReadSession, user: Printer) -> Response:
     """A card as a PNG image."""
-    card = passcards.card_for(session, keyring_of(request), must_get(session, Pass, pass_id, "pass"))
+    card = passcards.card_for(session, keyring_of(request), _card_pass(session, pass_id))
     return Response(passcards.render_png(card), media_type="image/png")
 
 

@@ -81,3 +81,12 @@ def test_phone_link_needs_the_office(c: Client, world: World) -> None:
         c.call("POST", f"/api/v1/people/{world.people['zhang']}/phone-link", role="guard").status_code == 403
     )
     assert c.call("POST", "/api/v1/people/999/phone-link").status_code == 404
+
+
+def test_a_phone_pass_has_no_card_to_print_and_says_so(c: Client, world: World) -> None:
+    # its card.pdf and card.png answered 500 (the key ring refuses to sign a phone code without a time)
+    _, pass_id = phone_pass(c, world)
+    for what in ("qr", "card.pdf", "card.png"):
+        r = c.call("GET", f"/api/v1/passes/{pass_id}/{what}")
+        assert r.status_code == 422, (what, r.status_code, r.text[:200])
+        assert r.json()["msg_zh"] == "手机通行证在持证人手机页面上生成", r.text
