@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, select, type_coerce
+from sqlalchemy import DateTime, String, select, type_coerce
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from central.models.base import UTCDateTime, utc
 from central.models.journal import EntryEvent
@@ -31,7 +32,11 @@ _TIME_AT = tuple(CONTENT_FIELDS.index(name) for name in _TIMES)
 # raw NUL, escaped inside every JSON string, can only be the separator the encoder put between two
 # values. tests/central/audit/test_canonical.py holds it to json.dumps of the dict.
 _TEMPLATE = "{" + ",".join(f'"{name}":%s' for name in CONTENT_FIELDS) + "}"
-_VALUES = json.JSONEncoder(ensure_ascii=False, separators=("\x00", ":"), check_circular=False).encode
+# a value no writer makes (bytes SQLite let an UPDATE put in any column) is hashed as its repr: it
+# matches no row's hash, so verify names the row "edited" instead of failing to encode it
+_VALUES = json.JSONEncoder(
+    ensure_ascii=False, separators=("\x00", ":"), check_circular=False, default=repr
+).encode
 STREAM_BATCH = 5000
 assert all(name.isidentifier() for name in CONTENT_FIELDS)
 
@@ -61,6 +66,30 @@ def row_hash(prev_hash: str, entry: Any) -> str:
     return link(prev_hash, [getattr(entry, name) for name in CONTENT_FIELDS])
 
 
+class _StoredTime(TypeDecorator[Any]):
+    """A time column read for hashing, without UTCDateTime's wrapper. On SQLite, which stores times as
+    text and lets an UPDATE write any text there, the text is parsed here: a value that is no time
+    is hashed as it is and matches no row's hash ("edited" at its row), where SQLAlchemy's own parse
+    raised out of the walk. PostgreSQL's typed column hands back its datetime untouched."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> TypeEngine[Any]:
+        return dialect.type_descriptor(String() if dialect.name == "sqlite" else DateTime())
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        return super().result_processor(dialect, coltype) if dialect.name == "sqlite" else None
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                return value
+        return value
+
+
 def hashed_rows(conn: Any, after: int | None, upto: int | None = None) -> Iterator[Any]:
     """``(seq, prev_hash, row_hash, *content)`` for the rows with ``after < seq <= upto`` in seq order
     (``after`` None: from the first row, whatever its number, a forged 0 or -5 too), streamed (a
@@ -68,7 +97,7 @@ def hashed_rows(conn: Any, after: int | None, upto: int | None = None) -> Iterat
     # times are read without UTCDateTime's wrapper (a third of the read's cost): canonical() takes a
     # naive time as UTC, exactly what the wrapper would have said
     columns = [
-        type_coerce(_TABLE.c[name], DateTime()) if name in _TIMES else _TABLE.c[name]
+        type_coerce(_TABLE.c[name], _StoredTime()) if name in _TIMES else _TABLE.c[name]
         for name in CONTENT_FIELDS
     ]
     seq = _TABLE.c.seq

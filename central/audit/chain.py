@@ -199,7 +199,7 @@ def check_checkpoints(checkpoints: Sequence[Checkpoint], hashes_at: dict[int, st
 def _classify(session: Session, row: Any, prev: str, prev_seq: int, following: Any) -> VerifyResult:
     # row, following: (seq, prev_hash, row_hash, *content) from canonical.hashed_rows
     seq, row_prev, digest = row[0], row[1], row[2]
-    self_ok = link(row_prev, row[3:]) == digest
+    self_ok = isinstance(row_prev, str) and link(row_prev, row[3:]) == digest  # SQLite: any value
     skips_me = following is not None and following[1] == prev
     if row_prev == prev:
         if skips_me:

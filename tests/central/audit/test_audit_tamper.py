@@ -13,7 +13,7 @@ from campusgate.cli import main as cli_main
 from central.app import create_app
 from central.audit import checkpoints as audit_checkpoints
 from central.audit.canonical import row_hash
-from central.audit.chain import Checkpoint, VerifyResult, verify
+from central.audit.chain import Checkpoint, VerifyResult, verify, verify_since
 from central.models.db import session_scope
 from central.models.journal import EntryEvent
 from central.office.keys import KeyRing
@@ -244,3 +244,38 @@ def test_the_scheduler_and_the_backup_take_no_checkpoint_of_a_forged_log(
     assert [c.seq for c in audit_checkpoints.read(path)] == [s[-1]]
     assert any("no audit checkpoint written" in r.getMessage() for r in caplog.records)
     assert (_verify(logged, path).kind, _verify(logged, path).ok) == ("rewritten", False)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("gate_time", "'garbage'"),  # SQLite keeps a time as text: an UPDATE may write any text there
+        ("received_at", "'2026-13-45 99:00:00'"),
+        ("celsius", "x'00ff'"),  # and any column may hold bytes
+        ("decision_json", "x'00ff'"),
+        ("prev_hash", "x'00ff'"),
+    ],
+)
+def test_a_value_of_the_wrong_type_written_on_sqlite_is_named_edited(
+    engine: Engine, keyring: KeyRing, column: str, value: str
+) -> None:
+    # verify (full and incremental) raised ValueError or TypeError out of the walk: a traceback
+    # instead of the row and the kind of damage
+    world = build_world(engine, keyring)
+    for i, role in enumerate(ROLES[:4]):
+        assert world.service.handle(*world.scan(role, at=NOW + timedelta(minutes=i)), NOW)
+    s = _seqs(engine)
+    with engine.begin() as c:
+        c.execute(text(f"UPDATE entry_event SET {column} = {value} WHERE seq = :s"), {"s": s[2]})
+    r = _verify(engine)
+    assert (r.ok, r.seq, r.kind) == (False, s[2], "edited"), r
+    with session_scope(engine) as session:
+        since = verify_since(session, Checkpoint(s[0], _hash_of(engine, s[0]), NOW))
+    assert (since.ok, since.seq, since.kind) == (False, s[2], "edited"), since
+
+
+def _hash_of(engine: Engine, seq: int) -> str:
+    with engine.begin() as c:
+        return str(
+            c.execute(text("SELECT row_hash FROM entry_event WHERE seq = :s"), {"s": seq}).scalar_one()
+        )
