@@ -183,6 +183,7 @@ def to_csv(report: DailyReport, campus_name: str, campus_tz: str = DEFAULT_TZ) -
 
 
 LABEL_X, VALUE_X, MARGIN, SIZE, LEADING = 50, 215, 50, 10.5, 16
+BOTTOM = 60  # no line below this baseline
 
 
 def to_pdf(report: DailyReport, campus_name: str, campus_tz: str = DEFAULT_TZ) -> bytes:
@@ -203,8 +204,13 @@ def to_pdf(report: DailyReport, campus_name: str, campus_tz: str = DEFAULT_TZ) -
     for label, value in rows:
         labels = _wrap(label, VALUE_X - LABEL_X - 10, SIZE)
         values = _wrap(value, width - VALUE_X - MARGIN, SIZE)
+        last = (max(len(labels), len(values)) - 1) * LEADING  # from the row's first line to its last
+        if y - last < BOTTOM <= height - 60 - last:  # a row that fits on a page is never cut in two
+            pdf.showPage()
+            pdf.setFont(font, SIZE)
+            y = height - 60
         for n in range(max(len(labels), len(values))):
-            if y < 60:
+            if y < BOTTOM:
                 pdf.showPage()
                 pdf.setFont(font, SIZE)
                 y = height - 60

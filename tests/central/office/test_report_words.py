@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from reportlab.lib.pagesizes import A4
 from sqlmodel import select
 
 from central.api.auth import issue_api_token
@@ -20,7 +23,17 @@ from central.models.incidents import FeverIncident
 from central.models.reports import DailyReport
 from central.models.users import Role
 from central.office import incidents, pdffont, printed, reports
-from central.office.reports_render import SIGNATURES, lines, to_csv, to_pdf
+from central.office.reports_render import (
+    LABEL_X,
+    MARGIN,
+    SIGNATURES,
+    SIZE,
+    VALUE_X,
+    _wrap,
+    lines,
+    to_csv,
+    to_pdf,
+)
 from central.office.users import create_user
 from central.settings import CentralSettings
 from tests.central.conftest import NOW, World
@@ -154,3 +167,30 @@ def test_a_campus_in_another_zone_prints_its_own_clock(world: World, tmp_path: P
     assert "（Asia/Urumqi 时间 time）" in dict(lines(report, "坞城校区", "Asia/Urumqi"))["统计时段 Period"]
     assert "（Asia/Shanghai 时间 time）" in dict(lines(report, "坞城校区"))["统计时段 Period"]
     assert "（Asia/Shanghai 时间 time）" in dict(lines(report, "坞城校区", "Asia/Shangai"))["统计时段 Period"]
+
+
+def _pages(pdf: bytes, tmp_path: Path) -> list[str]:
+    """Each page's text, white space removed."""
+    path = tmp_path / "pages.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return ["".join(page.split()) for page in text.split("\f")]
+
+
+def test_no_row_of_the_report_is_cut_across_two_pages(world: World, tmp_path: Path) -> None:
+    # "拒绝：本户今日已有人出入" and its count ended page 1, its English "Refused: Household's daily
+    # pass already used today" began page 2, alone: each row now starts a page when it would not fit
+    _, report = _every_row(world)
+    content = report.content
+    for extra in range(3, 27, 3):  # more fever cases move every later row down the page
+        more = {**content, "cases": content["cases"] * (1 + extra)}
+        version = DailyReport.model_validate({**report.model_dump(), "content_json": json.dumps(more)})
+        pages = _pages(to_pdf(version, "坞城校区"), tmp_path)
+        assert len([page for page in pages if page]) >= 2
+        for label, value in lines(version, "坞城校区")[1:]:
+            pieces = [
+                *_wrap(label, VALUE_X - LABEL_X - 10, SIZE),
+                *_wrap(value, A4[0] - VALUE_X - MARGIN, SIZE),
+            ]
+            holding = [n for n, page in enumerate(pages) if all("".join(p.split()) in page for p in pieces)]
+            assert holding, (extra, label, value)
