@@ -32,6 +32,8 @@ SQLModel.metadata.naming_convention = {
 MAX_DB_INT = 2**31 - 1
 DbId = Annotated[int, Interval(ge=1, le=MAX_DB_INT)]  # a table's id in a request, a filter or a form
 NUL_REFUSED = "text must not contain a NUL character"  # PostgreSQL text cannot hold one
+BLANK_REFUSED = "must not be blank"  # nothing of the text shows
+NOTE_LENGTH = 500  # a note: why a report was corrected, what a step of a fever incident found
 
 
 T = TypeVar("T")
@@ -70,7 +72,7 @@ def code_form(value: str) -> str:
 def filled(value: str) -> str:
     """``value``, refused when nothing of it is visible (spaces, ideographic spaces, direction marks)."""
     if all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in value):
-        raise ValueError("must not be blank")
+        raise ValueError(BLANK_REFUSED)
     return value
 
 

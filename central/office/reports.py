@@ -20,7 +20,7 @@ from sqlalchemy import event, inspect, or_
 from sqlmodel import Session, col, func, select
 
 from central.audit.gaps import open_gaps
-from central.models.base import filled, utc
+from central.models.base import BLANK_REFUSED, NOTE_LENGTH, filled, one_line, utc
 from central.models.incidents import FeverIncident
 from central.models.journal import EntryEvent, FeverAlert, GateOutage, gate_reason, gate_verdict
 from central.models.registry import Campus, Gate
@@ -291,9 +291,8 @@ def make_by_hand(session: Session, campus_id: int, day: date | None, now: dateti
     day = today if day is None else day
     if not first <= day <= today:
         raise Invalid(f"a report is made for a day from {first} to {today} (today on the campus), not {day}")
-    return make_report(
-        session, campus_id, day, OFFICE, now, supersedes=latest(session, campus_id, day, OFFICE)
-    )
+    before = latest(session, campus_id, day, OFFICE)
+    return make_report(session, campus_id, day, OFFICE, now, supersedes=before)
 
 
 def sign(session: Session, report_id: int, *, by: str, at: datetime) -> DailyReport:
@@ -311,12 +310,15 @@ def sign(session: Session, report_id: int, *, by: str, at: datetime) -> DailyRep
 
 
 def correct(session: Session, report_id: int, *, at: datetime, note: str) -> DailyReport:
-    """A new version recounted now, naming the one it corrects (which stays as it was); the note
-    saying why is required (:class:`Invalid` when empty or blank)."""
+    """A new version recounted now, naming the one it corrects (which stays as it was); the note saying
+    why is required (:class:`Invalid` when blank, not one line or over ``NOTE_LENGTH`` characters)."""
     try:
         filled(note)  # the one rule for a text that must say something (no blank, no invisible marks)
-    except ValueError:
-        raise Invalid("a correction needs a note") from None
+        note = one_line(note)  # it prints beside its label: no line break, tab or direction override
+    except ValueError as exc:
+        raise Invalid("a correction needs a note" if str(exc) == BLANK_REFUSED else str(exc)) from None
+    if len(note) > NOTE_LENGTH:
+        raise Invalid(f"a correction note is longer than {NOTE_LENGTH} characters")
     old = session.get(DailyReport, report_id)
     if old is None:
         raise NotFound(f"no report {report_id}")

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
-from central.models.base import DbId, code_form, filled, one_line, plain_text
+from central.models.base import NOTE_LENGTH, DbId, code_form, filled, one_line, plain_text
 from central.models.registry import CAMPUS_CODE_LENGTH, STUDENT_NO_LENGTH
 from central.office.idnumber import id_number_problem
 from central.office.windows import Bound, check_window
@@ -22,6 +22,7 @@ Text = Annotated[
     str, Field(min_length=1, max_length=TEXT_LENGTH), AfterValidator(one_line), AfterValidator(filled)
 ]
 Line = Annotated[str, Field(max_length=TEXT_LENGTH), AfterValidator(one_line)]  # may be empty
+Note = Annotated[str, Field(max_length=NOTE_LENGTH), AfterValidator(one_line)]
 Address = Annotated[Text, AfterValidator(code_form)]  # a building, unit or room
 
 

@@ -14,6 +14,7 @@ from central.api.deps import WATCHERS, IdFilter, IncidentWriter, ReadSession, Ro
 from central.models.db import session_scope
 from central.models.incidents import FeverIncident, IncidentStep
 from central.office import incidents
+from central.office.schemas import Note
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 Reader = Depends(require_roles(*WATCHERS))
@@ -71,7 +72,7 @@ class StepCreate(BaseModel):
 
     state: str
     celsius: incidents.Celsius | None = None
-    note: str | None = None
+    note: Note | None = None
 
 
 @router.get("/incidents", response_model=list[IncidentPublic], dependencies=[Reader])

@@ -48,6 +48,7 @@ _ROWS: list[tuple[str, str]] = [
     (r"report (?P<v>\d+) is already signed", "报告{v}已审签"),
     (r"report (?P<v>\d+) is already superseded by (?P<w>\d+)", "报告{v}已被第{w}号报告更正"),
     (r"a correction needs a note", "更正须填写说明"),
+    (r"a correction note is longer than (?P<n>\d+) characters", "更正说明超过 {n} 个字符"),
     (r"report (?P<v>\d+) is signed; file a correction instead", "报告{v}已审签，请提交更正"),
     # users
     (

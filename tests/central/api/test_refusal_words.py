@@ -117,3 +117,16 @@ def test_an_unreadable_stored_reading_does_not_break_the_list(c: Client, world: 
     assert r.status_code == 200 and r.json()[0]["readings"] == [38.4, None, None, None]
     one = c.call("GET", f"/api/v1/incidents/{incident_id}", role="auditor")
     assert one.status_code == 200 and one.json()["steps"][0]["celsius"] is None
+
+
+def test_an_incident_step_note_is_one_line_of_a_printable_length(c: Client, world: World) -> None:
+    # the note was any text of any length, line breaks and direction overrides kept
+    url = f"/api/v1/incidents/{_incident(world)}/steps"
+    for note, zh in [
+        ("送留观\n室", "文本不能含有控制字符（换行、制表符或文字方向控制符）"),
+        ("观" * 501, "太长：最多 500 个字符"),
+    ]:
+        r = c.call("POST", url, json={"state": "sent_to_observation", "note": note})
+        assert r.status_code == 422 and r.json()["detail"][0]["msg_zh"] == zh, r.text
+    r = c.call("POST", url, json={"state": "sent_to_observation", "note": " 已送东门留观室 "})
+    assert r.status_code == 200 and r.json()["steps"][-1]["note"] == "已送东门留观室", r.text

@@ -203,3 +203,28 @@ def test_a_report_made_before_its_period_ends_says_so_on_paper(world: World) -> 
     assert "只统计至" in row and "counted up to" in row
     late = _by_hand(world, DAY, DUE)
     assert not any("只统计至" in v for _, v in lines(late, "坞城校区"))
+
+
+@pytest.mark.parametrize(
+    ("note", "zh"),
+    [
+        ("补录\n离线数据", "文本不能含有控制字符（换行、制表符或文字方向控制符）"),
+        ("补录\u202e离线数据", "文本不能含有控制字符（换行、制表符或文字方向控制符）"),
+        ("补" * 501, "更正说明超过 500 个字符"),
+    ],
+)
+def test_a_correction_note_is_one_line_of_a_printable_length(
+    c: Client, world: World, note: str, zh: str
+) -> None:
+    # each was stored: the PDF drew the line break as nothing and the override reversed the console's
+    # list; a note of 300,000 characters made a report of a hundred pages
+    with session_scope(world.engine) as s:
+        report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, DUE)
+    r = c.call("POST", f"/api/v1/reports/{report.id}/corrections", json={"note": note})
+    assert r.status_code == 422 and r.json()["msg_zh"] == zh, r.text
+    c.log_in("security", page="/console/reports")
+    r = c.form(f"/console/reports/{report.id}/correct", {"note": note})
+    assert r.status_code == 422 and zh in r.text
+    assert len(_rows(world)) == 1
+    fine = c.call("POST", f"/api/v1/reports/{report.id}/corrections", json={"note": "  补" * 125 + " "})
+    assert fine.status_code == 201 and fine.json()["note"] == ("  补" * 125).strip(), fine.text
