@@ -8,8 +8,8 @@ from collections.abc import Callable, Hashable, Iterable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
-from annotated_types import Interval
-from pydantic import AfterValidator
+from annotated_types import Interval, Len
+from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy import ARRAY, DateTime, any_, bindparam, false
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
@@ -67,6 +67,35 @@ def code_form(value: str) -> str:
     keyboard and "3" are one flat, so a household is never registered twice (which would give one
     flat two people a day), and a student number matches however it was typed."""
     return unicodedata.normalize("NFKC", value).strip().upper()
+
+
+# how people write a plate's parts apart: 晋A·12345, 晋A 12345, 晋A-12345 are one car
+_PLATE_MARKS = re.compile(r"[\s·•・\-.]")
+
+
+def plate_form(value: str) -> str:
+    """A licence plate as it is stored and compared: its code form (full-width as ASCII, upper case)
+    without the marks written between its parts, so one car is never registered twice."""
+    return _PLATE_MARKS.sub("", code_form(value))
+
+
+def plate_checked(value: str) -> str:
+    """A plate in its plate form, refused unless it is letters and digits (a zero-width space or a
+    direction override inside it, a stray symbol)."""
+    if not value.isalnum():
+        raise ValueError(f"plate {value!r}: letters and digits only, e.g. 晋A12345")
+    return value
+
+
+# a plate as the API takes it: normalised before the length check (" k" must not pass as "K" and then
+# fail every listing); the length before the normaliser in this list: a string's length check (not a
+# list's "choose at least 2"), still run on the normalised plate, as a before-validator wraps it
+Plate = Annotated[
+    str,
+    Len(2, 16),
+    BeforeValidator(lambda v: plate_form(v) if isinstance(v, str) else v),
+    AfterValidator(plate_checked),
+]
 
 
 def filled(value: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from central.models.base import contains_text
+from central.models.base import contains_text, plate_form
 from central.models.registry import Approval, Household, Pass, Person, ReturnBatch, Vehicle
 from central.models.users import User
 from central.office.changes import record_change
@@ -104,7 +104,7 @@ def add_vehicle(session: Session, *, actor: User, body: VehicleCreate) -> Vehicl
     """Register a vehicle (Conflict if the plate is registered)."""
     plausible_days(valid_until=body.valid_until)
     must_get(session, Person, body.owner_person_id, "person")
-    plate = body.plate.strip().upper()
+    plate = body.plate  # in its plate form (the schema)
     if session.exec(select(Vehicle).where(Vehicle.plate == plate)).first():
         raise Conflict(f"vehicle {plate} is registered")
     vehicle = Vehicle(plate=plate, owner_person_id=body.owner_person_id, valid_until=body.valid_until)
@@ -128,5 +128,5 @@ def find_vehicles(session: Session, *, plate: str | None = None) -> list[Vehicle
 
 
 def vehicle_filter(plate: str | None) -> list[Any]:
-    """The vehicles whose plate holds ``plate`` (any case; none given: every vehicle)."""
-    return [contains_text(col(Vehicle.plate), plate.strip().upper())] if plate and plate.strip() else []
+    """The vehicles whose plate holds ``plate`` (in its plate form; none given: every vehicle)."""
+    return [contains_text(col(Vehicle.plate), plate_form(plate))] if plate and plate_form(plate) else []

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
-from central.models.base import NOTE_LENGTH, DbId, code_form, filled, one_line, plain_text
+from central.models.base import NOTE_LENGTH, DbId, Plate, code_form, filled, one_line, plain_text
 from central.models.registry import CAMPUS_CODE_LENGTH, STUDENT_NO_LENGTH
 from central.office.idnumber import id_number_problem
 from central.office.windows import Bound, check_window
@@ -268,14 +268,7 @@ class VisitorCreate(BaseModel):
 class VehicleCreate(BaseModel):
     """A vehicle."""
 
-    # normalised before the length check: " k" must not pass as "K" and then fail every listing
-    plate: Annotated[
-        str,
-        # the length before the normaliser in this list: a string's length check (not a list's
-        # "choose at least 2"), still run on the normalised plate, as a before-validator wraps it
-        Field(min_length=2, max_length=16),
-        BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
-    ]
+    plate: Plate
     owner_person_id: DbId
     valid_until: date
 

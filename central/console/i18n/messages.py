@@ -31,6 +31,10 @@ _ROWS: list[tuple[str, str]] = [
     (r"approval (?P<v>\d+) is already (?P<approval>\w+)", "审批{v}已处理（{approval}）"),
     (r"the household is on another campus", "该住户属于其他校区"),
     (r"vehicle (?P<v>.+) is registered", "车辆 {v} 已登记"),
+    (
+        r"plate " + _Q + r": letters and digits only, e.g. 晋A12345",
+        "车牌 {v}：只能是汉字、字母和数字，例如 晋A12345",
+    ),
     (r"household (?P<v>\S+) exists on this campus", "本校区已有住户 {v}"),
     (r"a person with this ID number is already registered", "该身份证号已登记"),
     (

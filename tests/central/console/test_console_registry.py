@@ -217,3 +217,24 @@ def test_every_change_is_journalled_with_who_and_when(c: Client, world: World) -
         ("admin", "update", "gate"),
     ]
     assert all(r.at is not None for r in rows)
+
+
+def test_one_car_is_one_plate_however_it_is_written(c: Client, world: World) -> None:
+    # 晋A·12345 and 晋A12345 were two vehicles, and a plate could hide a zero-width space or a
+    # direction override: the guard's search for the plate found one of them, or none
+    body = {"plate": "晋A·12345", "owner_person_id": world.people["zhang"], "valid_until": "2027-06-30"}
+    r = c.call("POST", "/api/v1/vehicles", json=body)
+    assert r.status_code == 201 and r.json()["plate"] == "晋A12345", r.text
+    for same in ("晋A12345", "晋a 12345", "晋Ａ-１２３４５", "晋A・12345"):
+        r = c.call("POST", "/api/v1/vehicles", json={**body, "plate": same})
+        assert r.status_code == 409 and r.json()["msg_zh"] == "车辆 晋A12345 已登记", (same, r.text)
+    for bad in ("晋A\u200b12345", "晋A\u202e12345", "晋A12345!"):
+        r = c.call("POST", "/api/v1/vehicles", json={**body, "plate": bad})
+        assert r.status_code == 422, (bad, r.text)
+        assert "只能是汉字、字母和数字" in r.json()["detail"][0]["msg_zh"], r.text
+    for query in ("晋A·123", "a 12345"):
+        found = c.call("GET", "/api/v1/vehicles", role="guard", params={"plate": query}).json()
+        assert [v["plate"] for v in found] == ["晋A12345"], query
+    c.log_in("security")
+    page = c.form("/console/vehicles", {**{k: str(v) for k, v in body.items()}, "plate": "晋B\u200b777"})
+    assert "只能是汉字、字母和数字" in page.text and "letters and digits only" in page.text
