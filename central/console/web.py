@@ -38,7 +38,7 @@ from central.models.base import MAX_DB_INT
 from central.models.registry import Campus, Person
 from central.models.users import Role, User
 from central.office.errors import NotFound, OfficeError
-from central.office.passcards import printed_until
+from central.office.passcards import printed_from, printed_until
 from gatecore.campus import DEFAULT_TZ
 
 LOCAL = ZoneInfo(DEFAULT_TZ)  # the office's clock: times on console pages are Beijing time
@@ -152,6 +152,7 @@ def render(request: Request, name: str, user: User | None, *, status_code: int =
         "csrf_token": csrf.token_for(request),
         "tz": LOCAL.key,  # the zone a page's script shows times in (<body data-tz>, static/clock.js)
         "local": local_time,
+        "first_day": lambda at: printed_from(at, LOCAL),  # a pass's window as its card prints it
         "last_day": lambda at: printed_until(at, LOCAL),
         "errors": {},
         "form": {},

@@ -156,7 +156,16 @@ def test_visitors_page_registers_a_visitor_in_beijing_time(c: Client, world: Wor
         assert s.get(Person, visit.person_id).name == "访客甲"  # type: ignore[union-attr]
     assert visit.valid_from.astimezone(UTC) == datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
     page = c.http.get("/console/visitors").text
-    assert rows(page, "visit") == [str(visit.id)] and "2026-11-24 09:00:00" in page
+    assert rows(page, "visit") == [str(visit.id)]
+    # the window as the card prints it: a time to the minute, a visit to a midnight as its last day
+    # (the page showed "2026-11-24 09:00:00" and a whole day's visit ending "2026-11-25 00:00:00")
+    assert '<td class="from">2026-11-24 09:00</td><td class="until">2026-11-24 12:00</td>' in page
+    r = c.form(
+        "/console/visitors", {**form, "valid_from": "2026-11-25T00:00", "valid_until": "2026-11-26T00:00"}
+    )
+    assert 'id="message"' in r.text
+    page = c.http.get("/console/visitors").text
+    assert '<td class="from">2026-11-25</td><td class="until">2026-11-25</td>' in page
 
 
 def test_a_reload_after_a_write_does_not_post_the_form_again(c: Client, world: World) -> None:
