@@ -113,7 +113,7 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
     """The FastAPI application on ``engine``: every router of ``ROUTERS``, office refusals as statuses."""
     app = FastAPI(title="campusgate central", version="1")
     app.openapi = lambda: documented(app)  # type: ignore[method-assign]
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, refused=console_pages.refused_page)  # a console upload: a page
     app.state.settings = settings
     app.state.engine = engine
     app.state.read_engine = read_only(engine)

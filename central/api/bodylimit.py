@@ -4,7 +4,12 @@ whole before a route can look at its size, so an upload of any size would otherw
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
 
 from central.office.import_limits import MAX_UPLOAD_BYTES
 
@@ -16,11 +21,18 @@ class _TooLarge(Exception):
 
 
 class BodyLimit:
-    """ASGI middleware answering 413 to a body over ``max_bytes`` (by Content-Length, or as it streams)."""
+    """ASGI middleware answering 413 to a body over ``max_bytes`` (by Content-Length, or as it streams):
+    as ``refused`` answers the HTTPException (a console page in both languages), else as JSON."""
 
-    def __init__(self, app: Any, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: Any,
+        max_bytes: int = MAX_BODY_BYTES,
+        refused: Callable[[Request, HTTPException], Awaitable[Response]] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.refused = refused
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -28,7 +40,7 @@ class BodyLimit:
             return
         length = dict(scope.get("headers", [])).get(b"content-length", b"")
         if length.isdigit() and int(length) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
         seen = 0
         started = False
@@ -51,12 +63,19 @@ class BodyLimit:
             await self.app(scope, limited_receive, watched_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(scope, send)
 
-    async def _refuse(self, send: Any) -> None:
-        body = json.dumps(
-            {"detail": f"request body larger than {self.max_bytes // (1024 * 1024)} MB"}
-        ).encode()
+    async def _refuse(self, scope: Any, send: Any) -> None:
+        detail = f"request body larger than {self.max_bytes // (1024 * 1024)} MB"
+        if self.refused is not None:
+
+            async def no_body() -> Any:
+                return {"type": "http.request", "body": b"", "more_body": False}
+
+            response = await self.refused(Request(scope), HTTPException(413, detail=detail))
+            await response(scope, no_body, send)
+            return
+        body = json.dumps({"detail": detail}).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})

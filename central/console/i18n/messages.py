@@ -124,7 +124,8 @@ _ROWS: list[tuple[str, str]] = [
         r"approval (?P<v>\d+) is (?P<approval>\w+); only an approved one can be withdrawn",
         "审批{v}当前为{approval}，只有已批准的审批可以撤回",
     ),
-    (r"the file is larger than (?P<v>\d+) MB", "文件超过 {v} MB"),
+    (r"(?:the )?file (?:is )?larger than (?P<v>\d+) MB", "文件超过 {v} MB"),
+    (r"request body larger than (?P<v>\d+) MB", "上传的内容超过 {v} MB"),
     (
         r"the XLSX expands to (?P<v>\d+) MB, more than (?P<w>\d+) MB: save it as CSV or split it",
         "XLSX 解压后 {v} MB，超过 {w} MB：请另存为 CSV 或拆分",

@@ -91,6 +91,21 @@ def test_console_upload_over_the_limit_is_refused(c: Client) -> None:
     )
     assert r.status_code == 413, r.status_code
     assert page_csrf(r.text)  # the import page again, with the message, not a bare error
+    # its Chinese half said "输入有误" (input error) beside "file larger than 20 MB"
+    assert "文件超过 20 MB" in r.text and "file larger than 20 MB" in r.text
+
+
+def test_a_console_upload_over_the_body_limit_is_a_page_in_both_languages(c: Client) -> None:
+    # the body limit answered the browser with bare JSON: {"detail": "request body larger than 21 MB"}
+    c.log_in("security", page="/console/import")
+    big = (HEADER + "\n").encode() + b"x" * (MAX_UPLOAD_BYTES + 2 * 1024 * 1024)
+    r = c.http.post(
+        "/console/import", data={"dry_run": "true", "csrf": c.csrf}, files={"file": ("big.csv", big)}
+    )
+    assert r.status_code == 413 and r.headers["content-type"].startswith("text/html"), r.text[:200]
+    assert "上传的内容超过 21 MB" in r.text and "request body larger than 21 MB" in r.text
+    api = upload(c, "big.csv", big, dry_run=True)  # the API keeps its JSON
+    assert api.status_code == 413 and api.json() == {"detail": "request body larger than 21 MB"}
 
 
 def test_a_long_import_does_not_hold_up_the_server(world: World, tmp_path: Path) -> None:
