@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, field_validator
 
 from central.api.auth import require_roles
@@ -14,6 +14,7 @@ from central.api.deps import WATCHERS, IdFilter, IncidentWriter, ReadSession, Ro
 from central.models.db import session_scope
 from central.models.incidents import FeverIncident, IncidentStep
 from central.office import incidents
+from central.office.errors import NotFound
 from central.office.schemas import Note
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
@@ -90,7 +91,7 @@ def get_incident(session: ReadSession, incident_id: RowId) -> IncidentPublic:
     """One incident with every step."""
     row = session.get(FeverIncident, incident_id)
     if row is None:
-        raise HTTPException(404, detail=f"no incident {incident_id}")
+        raise NotFound(f"no incident {incident_id}")
     return IncidentPublic.of(row, datetime.now(UTC), incidents.steps(session, incident_id))
 
 

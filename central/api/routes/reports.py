@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
@@ -15,6 +15,7 @@ from central.models.db import session_scope
 from central.models.registry import Campus
 from central.models.reports import DailyReport
 from central.office import reports
+from central.office.errors import NotFound
 from central.office.reports_render import to_csv, to_pdf
 from gatecore.campus import DEFAULT_TZ
 
@@ -57,7 +58,7 @@ class CorrectionCreate(BaseModel):
 def _get(session: Session, report_id: int) -> DailyReport:
     row = session.get(DailyReport, report_id)
     if row is None:
-        raise HTTPException(404, detail=f"no report {report_id}")
+        raise NotFound(f"no report {report_id}")
     return row
 
 
@@ -93,7 +94,7 @@ def report_file(session: ReadSession, report_id: RowId, fmt: str) -> Response:
         return Response(to_pdf(row, name, zone), media_type="application/pdf", headers=headers)
     if fmt == "csv":
         return Response(to_csv(row, name, zone), media_type="text/csv; charset=utf-8", headers=headers)
-    raise HTTPException(404, detail="formats: pdf, csv")
+    raise NotFound(f"no format {fmt!r}: pdf or csv")
 
 
 @router.post("/reports/{report_id}/sign", response_model=ReportPublic)

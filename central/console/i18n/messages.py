@@ -11,6 +11,7 @@ _ROWS: list[tuple[str, str]] = [
     (r"(?P<what>\S+) (?P<key>\S+) not found", "{what}{key}不存在"),
     (r"no (?P<what>campus|report|incident|fever alert) (?P<key>\S+)", "{what}{key}不存在"),
     (r"no user called " + _Q, "没有用户 {v}"),
+    (r"no format " + _Q + ": pdf or csv", "没有 {v} 格式：只有 pdf 或 csv"),
     (r"no valid phone pass for this link", "此链接没有有效的手机通行证"),
     (r"no printable passes", "没有可打印的通行证"),
     (r"give id=… or household_id", "请给出通行证编号或住户编号"),

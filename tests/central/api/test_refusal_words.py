@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from central.models.db import session_scope
 from central.models.incidents import FeverIncident, IncidentStep
+from central.office import reports
 from central.office.windows import local_days
 from tests.central.conftest import NOW, World
 from tests.central.console_helpers import Client
@@ -130,3 +131,18 @@ def test_an_incident_step_note_is_one_line_of_a_printable_length(c: Client, worl
         assert r.status_code == 422 and r.json()["detail"][0]["msg_zh"] == zh, r.text
     r = c.call("POST", url, json={"state": "sent_to_observation", "note": " 已送东门留观室 "})
     assert r.status_code == 200 and r.json()["steps"][-1]["note"] == "已送东门留观室", r.text
+
+
+def test_an_unknown_report_or_incident_is_told_in_both_languages(c: Client, world: World) -> None:
+    # these 404s answered {"detail": "no report 55"} alone, unlike every other unknown id
+    for path, zh in [
+        ("/api/v1/reports/55", "报告55不存在"),
+        ("/api/v1/reports/55.pdf", "报告55不存在"),
+        ("/api/v1/incidents/55", "发热事件55不存在"),
+    ]:
+        r = c.call("GET", path, role="auditor")
+        assert r.status_code == 404 and r.json()["msg_zh"] == zh, (path, r.text)
+    with session_scope(world.engine) as s:
+        report = reports.make_report(s, world.campus_id, NOW.date(), reports.OFFICE, NOW)
+    r = c.call("GET", f"/api/v1/reports/{report.id}.xls", role="auditor")
+    assert r.status_code == 404 and r.json()["msg_zh"] == "没有 xls 格式：只有 pdf 或 csv", r.text
