@@ -125,6 +125,7 @@ PYDANTIC: dict[str, tuple[str, str]] = {
     "enum": ("应为以下之一：{expected}", "must be one of {expected}"),
     "list_type": ("请选择", "choose at least one"),
     "too_short": ("至少选择 {min_length} 项", "choose at least {min_length}"),
+    "too_long": ("最多 {max_length} 项", "at most {max_length} items"),
     "extra_forbidden": ("不允许的字段", "field not allowed"),
     "finite_number": ("请输入有限的数字", "enter a finite number"),
 }
