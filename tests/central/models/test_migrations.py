@@ -202,3 +202,26 @@ def test_upgrade_numbers_the_last_days_dead_letters(blank: Engine) -> None:
     migrations.upgrade(blank)
     assert _differences(blank) == []
     assert [r["gate_seq"] for r in _rows(blank, "rejected_message")] == [7, None, None, None]
+
+
+def test_upgrade_writes_the_plates_in_their_plate_form(
+    blank: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Plates registered before the form was enforced are written in it; two that are one car are
+    left as they are for the office to merge, and the upgrade says so."""
+    migrations.upgrade(blank, "0005")
+    with blank.begin() as conn:
+        conn.execute(
+            text("INSERT INTO person (name, category, active, commuter) VALUES ('张三', 'STAFF', :t, :f)"),
+            {"t": True, "f": False},
+        )
+        owner = conn.execute(text("SELECT max(id) FROM person")).scalar_one()
+        for plate in ("晋A·12345", "晋b 6789", "晋C12345", "晋c-12345"):
+            conn.execute(
+                text("INSERT INTO vehicle (plate, owner_person_id, valid_until) VALUES (:p, :o, :u)"),
+                {"p": plate, "o": owner, "u": date(2026, 12, 31)},
+            )
+    with caplog.at_level("WARNING"):
+        migrations.upgrade(blank)
+    assert [r["plate"] for r in _rows(blank, "vehicle")] == ["晋A12345", "晋B6789", "晋C12345", "晋c-12345"]
+    assert "merge them by hand" in caplog.text
