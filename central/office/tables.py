@@ -111,10 +111,15 @@ def _csv_lines(data: bytes) -> list[tuple[int, list[str]]]:
     else:
         raise ImportFileError("the CSV is neither UTF-8 nor GBK: save it as CSV UTF-8")
     reader = csv.reader(io.StringIO(text, newline=""))
+    # numbered by record, as a spreadsheet numbers its rows: a quoted cell holding a line break is one
+    # row there, where the reader's line_num counts the file's lines (the error named the row after)
+    rows: list[tuple[int, list[str]]] = []
     try:
-        return [(reader.line_num, row) for row in reader]
+        for row in reader:
+            rows.append((len(rows) + 1, row))
     except csv.Error as exc:  # e.g. a cell over the csv module's 131,072-character limit
-        raise ImportFileError(f"line {reader.line_num + 1}: unreadable CSV: {exc}") from None
+        raise ImportFileError(f"line {len(rows) + 1}: unreadable CSV: {exc}") from None
+    return rows
 
 
 def _xlsx_lines(data: bytes, warnings: list[str]) -> list[tuple[int, list[str]]]:

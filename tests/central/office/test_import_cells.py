@@ -126,14 +126,14 @@ def test_people_cells_the_api_would_refuse_are_row_errors_and_the_lists_still_re
     c = Client(world_on, tmp_path)
     header = "校区,楼号,单元,房号,姓名,类别,电话"
     rows = [
-        f"坞城校区,8,1,101,{'测' * 201},住户,",  # line 2
-        '坞城校区,8,1,102,"张\n三",住户,',  # lines 3-4: a quoted line break
-        f"坞城校区,{'9' * 201},1,103,李四,住户,",  # line 5
-        f"坞城校区,8,1,104,王五,住户,{'1' * 201}",  # line 6
-        "坞城校区,8,1,105,\u200b\u200b,住户,",  # line 7: nothing that shows
-        "坞城校区,\u200b,1,106,赵六,住户,",  # line 8: no building that shows
-        "坞城校区,8,1,107,孙\u202e七,住户,",  # line 9: a direction override
-        "坞城校区,8,1,108,周八,住户,",  # line 10: good
+        f"坞城校区,8,1,101,{'测' * 201},住户,",  # row 2
+        '坞城校区,8,1,102,"张\n三",住户,',  # row 3, two lines of the file: a quoted line break
+        f"坞城校区,{'9' * 201},1,103,李四,住户,",  # row 4
+        f"坞城校区,8,1,104,王五,住户,{'1' * 201}",  # row 5
+        "坞城校区,8,1,105,\u200b\u200b,住户,",  # row 6: nothing that shows
+        "坞城校区,\u200b,1,106,赵六,住户,",  # row 7: no building that shows
+        "坞城校区,8,1,107,孙\u202e七,住户,",  # row 8: a direction override
+        "坞城校区,8,1,108,周八,住户,",  # row 9: good
     ]
     before = count(world_on, Person)
     r = people_import.upload(c, "people.csv", "\n".join([header, *rows]).encode(), dry_run=False)
@@ -141,12 +141,12 @@ def test_people_cells_the_api_would_refuse_are_row_errors_and_the_lists_still_re
     control = "text must not contain control characters (line breaks, tabs or direction overrides)"
     assert [(e["line"], e["reason"]) for e in r.json()["errors"]] == [
         (2, "column 姓名: longer than 200 characters"),
-        (4, f"column 姓名: {control}"),  # the csv module counts a record at its last line
-        (5, "column 楼号: longer than 200 characters"),
-        (6, "column 电话: longer than 200 characters"),
-        (7, "missing name"),
-        (8, "missing building"),
-        (9, f"column 姓名: {control}"),
+        (3, f"column 姓名: {control}"),  # the row a spreadsheet shows, not the file's last line of it
+        (4, "column 楼号: longer than 200 characters"),
+        (5, "column 电话: longer than 200 characters"),
+        (6, "missing name"),
+        (7, "missing building"),
+        (8, f"column 姓名: {control}"),
     ]
     assert count(world_on, Person) == before
     good = people_import.upload(
