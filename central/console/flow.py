@@ -87,7 +87,7 @@ async def request_form(request: Request, session: WriteSession, user: Viewer) ->
             session, actor=viewer, body=ApprovalCreate.model_validate(form)
         ),
         again=lambda **why: approvals(request, session, viewer, form=form, **why),
-        done_at=lambda _: ("/console/approvals", "✓"),
+        done_at=lambda _: ("/console/approvals", "approval_requested", {}),
     )
 
 
@@ -113,7 +113,7 @@ def decide_form(
         return approvals(request, session, viewer, **refusal(exc))
     session.commit()
     publish_person(request, session, approval.person_id)
-    return done("/console/approvals", "✓")
+    return done("/console/approvals", f"approval_{verdict}")
 
 
 @router.get("/passes")
@@ -156,7 +156,8 @@ async def issue_form(request: Request, session: WriteSession, user: Viewer) -> R
         again=lambda **why: passes(request, session, viewer, form=form, **why),
         done_at=lambda issued: (
             "/console/passes",
-            f"+ {len(issued)}: " + _id_range([p.id for p in issued if p.id is not None]),
+            "passes_issued",
+            {"n": len(issued), "ids": _id_range([p.id for p in issued if p.id is not None])},
         ),
     )
 
@@ -171,7 +172,7 @@ def revoke_form(pass_id: RowId, request: Request, session: WriteSession, user: V
         return passes(request, session, viewer, **refusal(exc))
     session.commit()
     publish_campus(request, session, revoked.campus_id)
-    return done("/console/passes", f"#{pass_id} ✕")
+    return done("/console/passes", "pass_revoked", id=pass_id)
 
 
 @router.post("/passes/{pass_id}/phone-link")
@@ -186,7 +187,7 @@ def phone_link_form(pass_id: RowId, request: Request, session: WriteSession, use
     except OfficeError as exc:
         return passes(request, session, viewer, **refusal(exc))
     session.commit()
-    return done("/console/passes", str(request.base_url).rstrip("/") + f"/p/{secret}")
+    return done("/console/passes", "phone_link", url=str(request.base_url).rstrip("/") + f"/p/{secret}")
 
 
 def _id_range(ids: list[int]) -> str:

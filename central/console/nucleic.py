@@ -14,7 +14,6 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from central.api.deps import CONSOLE_ROLES, IdField, IdFilter, ReadSession, WriteSession, publish_all
-from central.console.i18n import lang_of, translator
 from central.console.web import PAGE, Viewer, admit, chosen_campus, done, page_offset, pager, render
 from central.models.users import Role, User
 from central.office import nucleic
@@ -96,9 +95,10 @@ async def nucleic_upload(
     if report["applied"]:  # written: redirect, so that a reload does not send the file again
         session.commit()
         publish_all(request, session)
-        t = translator(lang_of(request))
         return done(
             f"/console/nucleic?campus_id={campus_id or ''}",
-            f"{t('imported')}: {t('results_new')} {report['results_new']} · {t('already_known')} {report['already_known']}",
+            "results_imported",
+            new=report["results_new"],
+            known=report["already_known"],
         )
     return page(request, session, viewer, campus_id, status_code=code, report=report)

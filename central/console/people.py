@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession
-from central.console.i18n import lang_of, message, translator
+from central.console.i18n import message
 from central.console.web import (
     PAGE,
     Viewer,
@@ -68,7 +68,7 @@ async def add_household_form(request: Request, session: WriteSession, user: View
         session,
         lambda: add_household(session, actor=viewer, body=HouseholdCreate.model_validate(form)),
         again=lambda **why: households(request, session, viewer, form=form, **why),
-        done_at=lambda x: ("/console/households", f"+ {x.label}"),
+        done_at=lambda x: ("/console/households", "household_added", {"label": x.label}),
     )
 
 
@@ -109,7 +109,7 @@ async def add_person_form(request: Request, session: WriteSession, user: Viewer)
         session,
         lambda: add_person(session, actor=viewer, body=PersonCreate.model_validate(form)),
         again=lambda **why: people(request, session, viewer, form=form, **why),
-        done_at=lambda x: ("/console/people", f"+ #{x.id}"),
+        done_at=lambda x: ("/console/people", "person_added", {"id": x.id}),
     )
 
 
@@ -142,10 +142,10 @@ async def import_upload(request: Request, user: Viewer) -> Response:
     if "detail" in report:
         return render(request, "import.html", viewer, status_code=code, error=message(report["detail"]))
     if report["applied"]:  # written (in the import process): redirect, so a reload does not send it again
-        t = translator(lang_of(request))
         return done(
             "/console/import",
-            f"{t('imported')}: {t('new_households')} {report['households_new']} · "
-            f"{t('new_people')} {report['people_new']}",
+            "people_imported",
+            households=report["households_new"],
+            people=report["people_new"],
         )
     return render(request, "import.html", viewer, status_code=code, report=report)

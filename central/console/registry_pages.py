@@ -26,7 +26,7 @@ from central.api.deps import (
     publish_campus,
     publish_gate,
 )
-from central.console.i18n import lang_of, pair, translator
+from central.console.i18n import pair, translator
 from central.console.web import (
     PAGE,
     Viewer,
@@ -94,7 +94,7 @@ def switch_gate(gate_id: str, action: str, request: Request, session: WriteSessi
         return gates(request, session, viewer, **refusal(exc))
     session.commit()
     publish_gate(request, gate_id)
-    return done("/console/gates", f"{gate_id}: {action} ✓")
+    return done("/console/gates", f"gate_{action}", gate=gate_id)
 
 
 # --- policy ----------------------------------------------------------------------------------------
@@ -194,9 +194,14 @@ async def policy_form(campus_id: RowId, request: Request, session: WriteSession,
         return policy(request, session, viewer, campus_id, form=form, **refusal(exc))
     session.commit()
     publish_campus(request, session, campus_id)
-    t = translator(lang_of(request))
-    message = f"v{saved.version} ✓ ({'、'.join(t(k) for k in changes)})"
-    return done(f"/console/policy?campus_id={campus_id}", message)
+    zh, en = translator("zh"), translator("en")
+    return done(
+        f"/console/policy?campus_id={campus_id}",
+        "policy_saved",
+        version=saved.version,
+        changes_zh="、".join(zh(k) for k in changes),
+        changes_en=", ".join(en(k) for k in changes),
+    )
 
 
 # --- vehicles --------------------------------------------------------------------------------------
@@ -248,5 +253,5 @@ async def vehicle_form(request: Request, session: WriteSession, user: Viewer) ->
         session,
         lambda: approvals.add_vehicle(session, actor=viewer, body=VehicleCreate.model_validate(form)),
         again=lambda **why: vehicles(request, session, viewer, form=form, **why),
-        done_at=lambda x: ("/console/vehicles", f"+ {x.plate}"),
+        done_at=lambda x: ("/console/vehicles", "vehicle_added", {"plate": x.plate}),
     )

@@ -109,7 +109,7 @@ async def make_now(
     except (OfficeError, ValueError) as exc:
         return listing(request, session, viewer, campus_id or None, **_refused(exc))
     session.commit()
-    return done(f"/console/reports?campus_id={campus_id}", f"+ #{made.id} v{made.version}")
+    return done(f"/console/reports?campus_id={campus_id}", "report_made", id=made.id, version=made.version)
 
 
 @router.post("/reports/{report_id}/{action}")
@@ -121,19 +121,20 @@ async def act(
     form = await form_of(request)
     row = session.get(DailyReport, report_id)
     campus_id = row.campus_id if row else None
+    values: dict[str, object]
     try:
         if action == "sign":
             reports.sign(session, report_id, by=viewer.username, at=datetime.now(UTC))
-            message = f"#{report_id} ✓"
+            said, values = "report_sign", {"id": report_id}
         elif action == "correct":
             made = reports.correct(session, report_id, at=datetime.now(UTC), note=form.get("note") or "")
-            message = f"+ #{made.id} v{made.version}"
+            said, values = "report_correct", {"id": made.id, "version": made.version}
         else:
             raise ValueError(f"no action {action!r}")
     except (OfficeError, ValueError) as exc:
         return listing(request, session, viewer, campus_id, **_refused(exc))
     session.commit()
-    return done(f"/console/reports?campus_id={campus_id}", message)
+    return done(f"/console/reports?campus_id={campus_id}", said, **values)
 
 
 def _today(session: Session, campus_id: int | None) -> str:

@@ -80,7 +80,7 @@ async def create_user_form(request: Request, session: WriteSession, user: Viewer
             request, session, viewer, status_code=409, form=shown, errors={"username": message(str(exc))}
         )
     session.commit()
-    return done("/console/users", f"+ {created.username}")
+    return done("/console/users", "user_added", username=created.username)
 
 
 @router.post("/users/{username}/{change}")
@@ -108,4 +108,4 @@ async def change_user_form(
         errors = {change: message(str(exc))}
         return users(request, session, viewer, status_code=409, target=username, errors=errors)
     session.commit()
-    return done("/console/users", f"{username}: {change} ✓")
+    return done("/console/users", f"user_{change}", username=username)

@@ -91,7 +91,7 @@ async def visitor_form(request: Request, session: WriteSession, user: Viewer) ->
         session,
         lambda: approvals.register_visitor(session, actor=viewer, body=VisitorCreate.model_validate(data)),
         again=lambda **why: visitors(request, session, viewer, form=form, **why),
-        done_at=lambda x: ("/console/visitors", f"+ #{x.id}"),
+        done_at=lambda x: ("/console/visitors", "visitor_added", {"id": x.id}),
     )
 
 
@@ -135,5 +135,5 @@ async def batch_form(request: Request, session: WriteSession, user: Viewer) -> R
         session,
         lambda: approvals.create_batch(session, actor=viewer, body=ReturnBatchCreate.model_validate(form)),
         again=lambda **why: batches(request, session, viewer, form=form, **why),
-        done_at=lambda x: ("/console/batches", f"+ #{x.id}"),
+        done_at=lambda x: ("/console/batches", "batch_added", {"id": x.id}),
     )

@@ -8,6 +8,7 @@ language, no session yet) does not.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,9 +32,11 @@ from central.api.deps import CHANGE_READERS, CONSOLE_ROLES, LOG_READERS, WATCHER
 from central.console.i18n import (
     lang_of,
     message,
+    pair,
     pydantic_message,
     template_globals,
 )
+from central.console.i18n.words import DONE
 from central.models.base import MAX_DB_INT
 from central.models.registry import Campus, Person
 from central.models.users import Role, User
@@ -125,17 +128,37 @@ FLASH_COOKIE = "cg_flash"
 FLASH_MAX = 200  # characters
 
 
-def done(path: str, message: str) -> Response:
-    """After a successful write: redirect to ``path`` (303), carrying ``message`` to the next page in a
-    short-lived cookie, so that reloading the page shows it again instead of posting the form twice
-    (a second visitor pass, a second batch of cards)."""
-    if len(message) > FLASH_MAX:  # a cookie is dropped beyond ~4 KB; a Chinese character quotes to 9 bytes
-        message = message[: FLASH_MAX - 1] + "…"
+def done(path: str, said: str, **values: object) -> Response:
+    """After a successful write: redirect to ``path`` (303), carrying what to say (``said``, a key of
+    the catalogue's DONE, and its ``values``) to the next page in a short-lived cookie, so that
+    reloading the page shows it again instead of posting the form twice (a second visitor pass, a
+    second batch of cards). The page says it in both languages."""
+    # a cookie is dropped beyond ~4 KB, and a Chinese character quotes to 9 bytes: a long value is cut
+    kept = {
+        k: str(v) if len(str(v)) <= FLASH_MAX else str(v)[: FLASH_MAX - 1] + "…" for k, v in values.items()
+    }
+    for words in DONE[said]:  # a key or value the catalogue lacks fails here, not as a page saying nothing
+        words.format(**kept)
     response = RedirectResponse(path, status_code=303)
     response.set_cookie(
-        FLASH_COOKIE, quote(message), max_age=60, httponly=True, samesite="lax", path="/console"
+        FLASH_COOKIE,
+        quote(json.dumps([said, kept], ensure_ascii=False)),
+        max_age=60,
+        httponly=True,
+        samesite="lax",
+        path="/console",
     )  # carries no credential: Secure is not needed here
     return response
+
+
+def confirmation(flash: str) -> Markup | None:
+    """What a ``done`` cookie says, Chinese then English; None for one no write of ours made."""
+    try:
+        said, values = json.loads(unquote(flash))
+        zh, en = DONE[said]
+        return pair(zh.format(**values), en.format(**values))
+    except (ValueError, TypeError, KeyError, IndexError):  # a cookie edited by hand says nothing
+        return None
 
 
 def render(request: Request, name: str, user: User | None, *, status_code: int = 200, **ctx: Any) -> Response:
@@ -143,7 +166,7 @@ def render(request: Request, name: str, user: User | None, *, status_code: int =
     # a confirmation waits for the page it was meant for, not a form shown again with its errors
     flash = None if ctx.get("errors") or ctx.get("error") else request.cookies.get(FLASH_COOKIE)
     if flash and "message" not in ctx:
-        ctx["message"] = unquote(flash)
+        ctx["message"] = confirmation(flash)
     lang = lang_of(request)
     context = {
         **template_globals(lang),
@@ -177,7 +200,7 @@ def submit(
     session: Session,
     write: Callable[[], T],
     again: Callable[..., Response],
-    done_at: Callable[[T], tuple[str, str]],
+    done_at: Callable[[T], tuple[str, str, dict[str, object]]],
 ) -> Response:
     """A form's write through the office: committed and redirected (post/redirect/get, so a reload
     does not write twice), or the form again with why it was refused."""
@@ -186,8 +209,8 @@ def submit(
     except (ValidationError, OfficeError) as exc:
         return again(**refusal(exc))
     session.commit()
-    path, message = done_at(result)
-    return done(path, message)
+    path, said, values = done_at(result)
+    return done(path, said, **values)
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:

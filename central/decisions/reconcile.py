@@ -91,11 +91,11 @@ def altered(stored: Logged, event: ScanEvent, reconciled: Logged | None = None) 
     the late copy that completes the event, not an altered one."""
     ov, off = event.override, event.offline
     logged_offline = stored if stored.offline_verdict is not None else reconciled
+    kept_offline: tuple[object, object] | None = None
+    sent_offline: tuple[object, object] | None = None
     if off is not None and logged_offline is not None:
         kept_offline = (logged_offline.offline_verdict, logged_offline.offline_reason)
         sent_offline = (off.verdict.value, off.reason.value)
-    else:
-        kept_offline = sent_offline = None
     differ = [
         name
         for name, sent, kept in (

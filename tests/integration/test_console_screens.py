@@ -166,7 +166,9 @@ def test_console_screens(central: CentralHandle, page: Page) -> None:
     page.select_option("#f-form", "PHONE")
     page.click("#issue")
     page.locator(".phone-link").first.click()
-    link = page.locator("#message").inner_text().strip()
+    said = page.locator("#message").inner_text().strip()
+    assert said.startswith("手机通行链接：") and "Phone pass link: " in said
+    link = said.rsplit(" ", 1)[1]
     assert "/p/" in link
     page.goto(link)
     expect(page.locator("#validity")).to_contain_text("2026-12-31")

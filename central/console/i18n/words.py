@@ -192,3 +192,43 @@ WORDS: dict[str, tuple[str, str]] = {
     "corrects": ("更正", "corrects"),
     "superseded": ("已被更正", "superseded"),
 }
+
+# what a page says once a form's write succeeded (central.console.web.done): Chinese, then English
+DONE: dict[str, tuple[str, str]] = {
+    "approval_requested": ("已提交审批申请", "Approval requested"),
+    "approval_approve": ("已批准", "Approved"),
+    "approval_reject": ("已驳回", "Rejected"),
+    "approval_withdraw": ("已撤回批准", "Approval withdrawn"),
+    "passes_issued": ("已签发 {n} 张通行证：{ids}", "{n} passes issued: {ids}"),
+    "pass_revoked": ("通行证 #{id} 已吊销", "Pass #{id} revoked"),
+    "phone_link": ("手机通行链接：{url}", "Phone pass link: {url}"),
+    "people_imported": (
+        "已导入：新住户 {households} · 新人员 {people}",
+        "Imported: new households {households} · new people {people}",
+    ),
+    "results_imported": (
+        "已导入：新结果 {new} · 已有记录 {known}",
+        "Imported: new results {new} · already recorded {known}",
+    ),
+    "household_added": ("已新增住户 {label}", "Household {label} added"),
+    "person_added": ("已新增人员 #{id}", "Person #{id} added"),
+    "gate_open": ("闸机 {gate} 已开启", "Gate {gate} opened"),
+    "gate_close": ("闸机 {gate} 已关闭", "Gate {gate} closed"),
+    "policy_saved": (
+        "通行规则已保存为第 {version} 版（{changes_zh}）",
+        "Rules saved as version {version} ({changes_en})",
+    ),
+    "vehicle_added": ("已登记车辆 {plate}", "Vehicle {plate} registered"),
+    "report_made": ("已生成日报 #{id}（第 {version} 版）", "Report #{id} made (version {version})"),
+    "report_sign": ("日报 #{id} 已审签", "Report #{id} signed"),
+    "report_correct": (
+        "已更正：日报 #{id}（第 {version} 版）",
+        "Corrected: report #{id} (version {version})",
+    ),
+    "user_added": ("已新增用户 {username}", "User {username} added"),
+    "user_roles": ("用户 {username} 的角色已更改", "User {username}: roles changed"),
+    "user_active": ("用户 {username} 的启用状态已更改", "User {username}: enabled or disabled"),
+    "user_password": ("用户 {username} 的密码已更改", "User {username}: password changed"),
+    "visitor_added": ("已登记访客通行证 #{id}", "Visitor pass #{id} registered"),
+    "batch_added": ("已新增返校批次 #{id}", "Return batch #{id} added"),
+}

@@ -117,7 +117,7 @@ def test_vehicles_page_registers_and_searches(c: Client, world: World) -> None:
         "/console/vehicles",
         {"plate": "晋a12345", "owner_person_id": str(world.people["zhang"]), "valid_until": "2027-01-01"},
     )
-    assert "+ 晋A12345" in r.text and "张三明" in r.text
+    assert "已登记车辆 晋A12345" in r.text and "张三明" in r.text
     c.form(
         "/console/vehicles",
         {"plate": "晋B777", "owner_person_id": str(world.people["li"]), "valid_until": "2027-01-01"},
@@ -180,7 +180,9 @@ def test_a_reload_after_a_write_does_not_post_the_form_again(c: Client, world: W
     )
     assert r.status_code == 303 and r.headers["location"] == "/console/visitors"
     shown = c.http.get("/console/visitors").text  # where the browser goes; a reload repeats this GET
-    assert 'id="message"' in shown and "+ #" in shown
+    assert 'id="message"' in shown
+    said = shown.split('id="message">', 1)[1].split("</p>", 1)[0]
+    assert "已登记访客通行证 #" in said and "Visitor pass #" in said and "registered" in said
     again = c.http.get("/console/visitors").text
     assert 'id="message"' not in again  # shown once
     with Session(c.engine) as s:
@@ -207,7 +209,7 @@ def test_an_import_redirects_and_a_confirmation_waits_for_its_page(c: Client, wo
 def test_a_long_confirmation_is_cut_to_fit_a_cookie(c: Client, world: World) -> None:
     from central.console.web import done
 
-    cookie = done("/console/households", "户" * 2000).headers["set-cookie"]
+    cookie = done("/console/households", "household_added", label="户" * 2000).headers["set-cookie"]
     assert len(cookie) < 4096 and "%E2%80%A6" in cookie  # cut, and said to be cut with an ellipsis
 
 
@@ -337,7 +339,7 @@ def test_form_posts_need_the_pages_token(c: Client, world: World) -> None:
     assert c.http.post("/console/households", data={**data, "csrf": foreign}).status_code == 403
 
     r = c.http.post("/console/households", data={**data, "csrf": token})
-    assert r.status_code == 200 and "+ 坞城校区 9-1-101" in r.text
+    assert r.status_code == 200 and "已新增住户 坞城校区 9-1-101" in r.text
     assert c.http.post("/console/logout", data={"csrf": token}, follow_redirects=False).status_code == 303
 
 
@@ -391,3 +393,26 @@ def test_every_console_form_carries_the_token(c: Client, world: World) -> None:
         assert posts, page
         assert all('name="csrf"' in rest for rest in posts), page
         page_csrf(html)
+
+
+def test_a_confirmation_speaks_both_languages_and_a_forged_one_says_nothing(c: Client, world: World) -> None:
+    """Every write's confirmation is a sentence of the catalogue, Chinese then English (a gate closed,
+    not "north: close ✓"); a confirmation cookie edited by hand shows nothing, escaped or not."""
+    from urllib.parse import quote
+
+    c.log_in("security")
+    r = c.http.post(f"/console/gates/{world.gate_id}/close", data={"csrf": c.csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    shown = c.http.get("/console/gates").text
+    said = shown.split('id="message">', 1)[1].split("</p>", 1)[0]
+    assert f"闸机 {world.gate_id} 已关闭" in said and f"Gate {world.gate_id} closed" in said
+    assert said.index("闸机") < said.index("Gate")
+    for forged in (
+        "plain words",
+        '["gate_close", {}]',
+        '["no_such", {"gate": "x"}]',
+        '["gate_close", {"gate": "<b>x</b>"}]',
+    ):
+        c.http.cookies.set("cg_flash", quote(forged), path="/console")
+        page = c.http.get("/console/gates").text
+        assert "plain words" not in page and "<b>x</b>" not in page
