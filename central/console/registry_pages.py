@@ -26,7 +26,8 @@ from central.api.deps import (
     publish_campus,
     publish_gate,
 )
-from central.console.i18n import pair, translator
+from central.console.i18n import pair
+from central.console.i18n.words import WORDS
 from central.console.web import (
     PAGE,
     Viewer,
@@ -194,13 +195,12 @@ async def policy_form(campus_id: RowId, request: Request, session: WriteSession,
         return policy(request, session, viewer, campus_id, form=form, **refusal(exc))
     session.commit()
     publish_campus(request, session, campus_id)
-    zh, en = translator("zh"), translator("en")
     return done(
         f"/console/policy?campus_id={campus_id}",
         "policy_saved",
         version=saved.version,
-        changes_zh="、".join(zh(k) for k in changes),
-        changes_en=", ".join(en(k) for k in changes),
+        changes_zh="、".join(WORDS.get(k, (k, k))[0] for k in changes),
+        changes_en=", ".join(WORDS.get(k, (k, k))[1] for k in changes),
     )
 
 

@@ -104,10 +104,10 @@ def test_console_screens(central: CentralHandle, page: Page) -> None:
     page.goto(f"{base}/console/gates")
     page.once("dialog", lambda d: d.dismiss())
     page.locator(f"#gate-{gate.gate_id} .switch").click()
-    expect(page.locator(f"#gate-{gate.gate_id} .open")).to_have_text("开放")
+    expect(page.locator(f"#gate-{gate.gate_id} .open")).to_have_text("开放 Open")
     page.once("dialog", lambda d: d.accept())
     page.locator(f"#gate-{gate.gate_id} .switch").click()
-    expect(page.locator(f"#gate-{gate.gate_id} .open")).to_have_text("关闭")
+    expect(page.locator(f"#gate-{gate.gate_id} .open")).to_have_text("关闭 Closed")
 
     # 9: twenty alerts fold to a count and the latest; an auditor has no acknowledge button
     with Session(central.engine) as s:

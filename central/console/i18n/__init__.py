@@ -38,10 +38,20 @@ def lang_of(request: Request) -> str:
     return "en" if request.cookies.get(LANG_COOKIE) == "en" else "zh"
 
 
-def translator(lang: str) -> Callable[[str], str]:
-    """``t(key)`` for templates: a label in the visitor's language."""
-    index = 1 if lang == "en" else 0
-    return lambda key: WORDS[key][index] if key in WORDS else key
+def translator(lang: str) -> Callable[[str], Markup]:
+    """``t(key)`` for a page's text: a label Chinese first with English beside it ("日报 Daily reports",
+    the English in its own span), or in English alone for a visitor who chose English."""
+    if lang == "en":
+        return lambda key: Markup.escape(WORDS[key][1] if key in WORDS else key)
+    return lambda key: pair(*WORDS[key]) if key in WORDS else Markup.escape(key)
+
+
+def plain_translator(lang: str) -> Callable[[str], str]:
+    """``tt(key)``: the same words as plain text, for where no markup goes (an attribute, an option,
+    the title): "日报 Daily reports", or the English alone."""
+    if lang == "en":
+        return lambda key: WORDS[key][1] if key in WORDS else key
+    return lambda key: " ".join(dict.fromkeys(WORDS[key])) if key in WORDS else key
 
 
 def pair(zh: str, en: str) -> Markup:
@@ -172,6 +182,7 @@ def template_globals(lang: str) -> dict[str, Any]:
     """What every console template gets from the catalogue."""
     return {
         "t": translator(lang),
+        "tt": plain_translator(lang),
         "lang": lang,
         "code": code,
         "code_text": code_text,

@@ -25,7 +25,8 @@ ROOT = Path(__file__).parents[3]
 CODE_WORDS = {c for group in CODES.values() for c in group} - {"ok"}
 ENGLISH_LEAKS = ("Field required", "not found", "Value error", "Forbidden", "forbidden:", "Input should")
 BESIDE = re.compile(
-    r'<span class="(?:en|username)"[^>]*>.*?</span>|<(script|style|code)\b.*?</\1>|<option\b.*?</option>',
+    # the English beside the Chinese, and the plain-text places that carry both (options, the title)
+    r'<span class="(?:en|username)"[^>]*>.*?</span>|<(script|style|code|title)\b.*?</\1>|<option\b.*?</option>',
     re.S,
 )
 TAG = re.compile(r"<[^>]+>")
