@@ -40,7 +40,8 @@ def strays(
     known = {prefix + name.upper() for name in fields} | OTHER_VARIABLES
     lines = []
     for name in sorted(environ):
-        if not name.startswith(prefix) or name in known or (skip is not None and name.startswith(skip)):
+        upper = name.upper()  # the settings read their variables in any case
+        if not upper.startswith(prefix) or upper in known or (skip is not None and upper.startswith(skip)):
             continue
         close = difflib.get_close_matches(name, sorted(known), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""

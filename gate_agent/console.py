@@ -15,6 +15,7 @@ import termios
 import threading
 import time
 import tty
+from datetime import tzinfo
 from typing import TYPE_CHECKING, TextIO
 
 from gate_agent.devices.display import FAULT_TEXT, render
@@ -238,7 +239,9 @@ class GuardConsole:
         _, zh, en = VERDICT_WORDS[Verdict.ALLOW if allow else Verdict.DENY]
         word = f"{zh} {en}"
         # the verdict left the screen after its seconds: the guard must see whose decision this is
-        self._say(f"{say('choose_reason', verdict=word)}\n» {self._overridden(last)}", menu)
+        self._say(
+            f"{say('choose_reason', verdict=word)}\n» {self._overridden(last, agent.offline.zone)}", menu
+        )
         key = self._key(stop)
         if key is None or not key.isdigit() or not 1 <= int(key) <= len(OVERRIDE_REASONS):
             self._say(say("cancelled"))
@@ -259,11 +262,12 @@ class GuardConsole:
         logger.info("guard override %s of event %s as event %s", en, last.event_id, event_id)
         self._say(say("override_submitted", " / ", verdict=word))
 
-    def _overridden(self, last: ScanEvent) -> str:
-        """The decision an override of ``last`` changes: its time, reason and holder as shown."""
+    def _overridden(self, last: ScanEvent, zone: tzinfo | None) -> str:
+        """The decision an override of ``last`` changes: its time (in ``zone``, the campus's), reason and
+        holder as shown."""
         with self._lock:
             view = self._view if self._view is not None and self._view.event_id == last.event_id else None
-        at = f"{last.gate_time.astimezone(view.zone if view else None):%H:%M:%S}"
+        at = f"{last.gate_time.astimezone(view.zone if view else zone):%H:%M:%S}"
         if view is None:  # still being decided
             return say("override_of_scan", " / ", at=at)
         zh, en = (" ".join(filter(None, (text, view.holder))) for text in (view.text_zh, view.text_en))

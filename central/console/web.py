@@ -9,6 +9,7 @@ language, no session yet) does not.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,9 +124,11 @@ def local_time(at: datetime | str | None) -> str:
     return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S")
 
 
+logger = logging.getLogger(__name__)
 PAGES = ("/console", "/dashboard")  # paths whose refusals are pages, not JSON
 FLASH_COOKIE = "cg_flash"
-FLASH_MAX = 200  # characters
+FLASH_MAX = 200  # characters of a value
+FLASH_COOKIE_MAX = 4096  # what a browser keeps of a cookie: a longer one is no confirmation of ours
 
 
 def done(path: str, said: str, **values: object) -> Response:
@@ -137,8 +140,12 @@ def done(path: str, said: str, **values: object) -> Response:
     kept = {
         k: str(v) if len(str(v)) <= FLASH_MAX else str(v)[: FLASH_MAX - 1] + "…" for k, v in values.items()
     }
-    for words in DONE[said]:  # a key or value the catalogue lacks fails here, not as a page saying nothing
-        words.format(**kept)
+    try:  # the write is committed: a sentence the catalogue lacks must not make it look failed
+        for words in DONE[said]:
+            words.format(**kept)
+    except (KeyError, IndexError, ValueError):
+        logger.error("console: no confirmation %r with %s in the catalogue", said, sorted(kept))
+        said, kept = "saved", {}
     response = RedirectResponse(path, status_code=303)
     response.set_cookie(
         FLASH_COOKIE,
@@ -153,12 +160,14 @@ def done(path: str, said: str, **values: object) -> Response:
 
 def confirmation(flash: str) -> Markup | None:
     """What a ``done`` cookie says, Chinese then English; None for one no write of ours made."""
+    if len(flash) > FLASH_COOKIE_MAX:
+        return None
     try:
         said, values = json.loads(unquote(flash))
         zh, en = DONE[said]
         return pair(zh.format(**values), en.format(**values))
-    except (ValueError, TypeError, KeyError, IndexError):  # a cookie edited by hand says nothing
-        return None
+    except (ValueError, TypeError, KeyError, IndexError, RecursionError):  # a cookie edited by hand
+        return None  # says nothing (one in our shape says its words, escaped as any value)
 
 
 def render(request: Request, name: str, user: User | None, *, status_code: int = 200, **ctx: Any) -> Response:

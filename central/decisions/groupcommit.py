@@ -20,6 +20,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from central.models.db import unavailable
+
 logger = logging.getLogger(__name__)
 SLOW_BATCH_S = 0.25
 
@@ -121,8 +125,14 @@ class GroupCommit(Generic[T, R]):
             took = time.monotonic() - started
             try:
                 self.publish(answers)
-            except Exception:  # e.g. the status thread's config publish reading a database that went away
-                logger.exception("%s: publishing what a batch of %d decided failed", self.name, len(batch))
+            except Exception as exc:  # e.g. the status thread's config publish, the database gone away
+                logger.error(  # a database's cause, not SQLAlchemy's text (it quotes values); else the trace
+                    "%s: publishing what a batch of %d decided failed: %s",
+                    self.name,
+                    len(batch),
+                    unavailable(exc),
+                    exc_info=not isinstance(exc, SQLAlchemyError),
+                )
             if took > SLOW_BATCH_S:  # the gates waited: say so, with what it cost
                 logger.warning(
                     "%s: slow batch: %d decided in %.0f ms (%d waiting)",

@@ -231,7 +231,10 @@ class Worker:
             if status.policy_version == 0 and status.state == "online":
                 # a gate that reports config version 0 has none: it would refer every scan once offline
                 logger.info("gate %s reports no config: publishing it", status.gate_id)
-                self.publish_config(status.gate_id)
+                try:  # one that cannot be read now leaves the others of the batch their configs
+                    self.publish_config(status.gate_id)
+                except SQLAlchemyError as exc:
+                    logger.error("gate %s: config not published: %s", status.gate_id, unavailable(exc))
 
     def _publish(self, messages: list[Outgoing]) -> None:
         for message in messages:

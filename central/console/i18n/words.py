@@ -195,6 +195,7 @@ WORDS: dict[str, tuple[str, str]] = {
 
 # what a page says once a form's write succeeded (central.console.web.done): Chinese, then English
 DONE: dict[str, tuple[str, str]] = {
+    "saved": ("已保存", "Saved"),
     "approval_requested": ("已提交审批申请", "Approval requested"),
     "approval_approve": ("已批准", "Approved"),
     "approval_reject": ("已驳回", "Rejected"),

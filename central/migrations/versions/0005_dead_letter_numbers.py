@@ -39,16 +39,22 @@ def upgrade() -> None:
     )
     since = (datetime.now(UTC) - _BACKFILLED).replace(tzinfo=None)
     bind = op.get_bind()
-    rows = bind.execute(
-        sa.select(table.c.id, table.c.topic, table.c.payload).where(table.c.received_at >= since)
-    ).all()
-    found = [(row.id, seq_of(bytes(row.payload))) for row in rows if topics.events_of(row.topic)]
-    numbered = [{"i": i, "n": n} for i, n in found if n is not None]
-    if numbered:
-        bind.execute(
-            table.update().where(table.c.id == sa.bindparam("i")).values(gate_seq=sa.bindparam("n")),
-            numbered,
-        )
+    events = table.c.topic.like("gates/%/events")  # the scan topics; events_of checks each exactly
+    numbered = table.update().where(table.c.id == sa.bindparam("i")).values(gate_seq=sa.bindparam("n"))
+    last = 0
+    while True:  # a thousand at a time, by id: a flooded topic's day of payloads never in memory at once
+        rows = bind.execute(
+            sa.select(table.c.id, table.c.topic, table.c.payload)
+            .where(table.c.received_at >= since, events, table.c.id > last)
+            .order_by(table.c.id)
+            .limit(1000)
+        ).all()
+        if not rows:
+            break
+        last = rows[-1].id
+        found = [(row.id, seq_of(bytes(row.payload))) for row in rows if topics.events_of(row.topic)]
+        if chunk := [{"i": i, "n": n} for i, n in found if n is not None]:
+            bind.execute(numbered, chunk)
 
 
 def downgrade() -> None:

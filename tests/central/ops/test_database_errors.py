@@ -111,7 +111,12 @@ def test_a_misspelt_variable_is_named_with_the_setting_it_looks_like(tmp_path: P
     from campusgate.ops_cli import strays
     from gate_agent.settings import GateSettings
 
-    env = {"CAMPUSGATE_GATE_SERIAL_PROT": "/dev/ttyUSB0", "CAMPUSGATE_GATE_GATE_ID": "n", "CAMPUSGATE_X": "1"}
+    env = {
+        "CAMPUSGATE_GATE_SERIAL_PROT": "/dev/ttyUSB0",
+        "CAMPUSGATE_GATE_GATE_ID": "n",
+        "campusgate_gate_mqtt_port": "1999",  # read, whatever its case: no stray
+        "CAMPUSGATE_X": "1",
+    }
     assert strays(env, "CAMPUSGATE_GATE_", GateSettings.model_fields) == [
         "CAMPUSGATE_GATE_SERIAL_PROT is no setting and is ignored (did you mean CAMPUSGATE_GATE_SERIAL_PORT?)"
     ]
