@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from central.api.deps import ReadSession
 from central.console.web import render
-from central.office.phonepage import current_phone_pass, phone_status
+from central.office.phonepage import coming_phone_pass, current_phone_pass, phone_status, starts
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,7 +21,9 @@ def phone_page(secret: str, request: Request, session: ReadSession) -> Response:
     now = datetime.now(UTC)
     row = current_phone_pass(session, secret, now)
     if row is None:
-        return render(request, "phone.html", None, status_code=404, valid=False)
+        coming = coming_phone_pass(session, secret, now)
+        begins = starts(session, coming) if coming is not None else None
+        return render(request, "phone.html", None, status_code=404, valid=False, begins=begins)
     return render(
         request,
         "phone.html",

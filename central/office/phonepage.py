@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from central.models.journal import EntryEvent, HouseholdDay
 from central.models.registry import Campus, Gate, Household, Pass, Person
-from central.office.passcards import at_local_midnight, printed_until
+from central.office.passcards import at_local_midnight, printed_from, printed_until
 from central.office.printed import KIND_LABELS, PHONE_RULES, fill
 from central.office.registry import latest_policy
 from gatecore.campus import DEFAULT_TZ
@@ -22,21 +22,37 @@ from gatecore.tokens import PassKind
 
 def current_phone_pass(session: Session, secret: str, now: datetime) -> Pass | None:
     """The holder's newest phone pass valid at ``now`` and not revoked, or None."""
+    return _phone_pass(session, secret, col(Pass.valid_from) <= now, col(Pass.valid_until) > now)
+
+
+def coming_phone_pass(session: Session, secret: str, now: datetime) -> Pass | None:
+    """The holder's next phone pass, not revoked, whose window starts after ``now``, or None: the page
+    says from when the code works, not "no valid pass, ask the security office"."""
+    return _phone_pass(session, secret, col(Pass.valid_from) > now, first=True)
+
+
+def _phone_pass(session: Session, secret: str, *when: Any, first: bool = False) -> Pass | None:
     person = session.exec(select(Person).where(Person.link_secret == secret)).first()
     if person is None or not person.active:
         return None
+    order = col(Pass.valid_from).asc() if first else col(Pass.id).desc()
     return session.exec(
         select(Pass)
         .where(
             Pass.person_id == person.id,
             Pass.form == "PHONE",
             col(Pass.revoked_at).is_(None),
-            col(Pass.valid_from) <= now,
-            col(Pass.valid_until) > now,
             Pass.kind != "VEHICLE",
+            *when,
         )
-        .order_by(col(Pass.id).desc())
+        .order_by(order)
     ).first()
+
+
+def starts(session: Session, row: Pass) -> str:
+    """When a pass's window starts, as its card prints it, in its campus's time."""
+    campus = session.get(Campus, row.campus_id)
+    return printed_from(row.valid_from, ZoneInfo(campus.timezone if campus else DEFAULT_TZ))
 
 
 def rules(policy: CampusPolicy) -> list[tuple[str, str]]:

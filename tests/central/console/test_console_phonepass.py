@@ -22,13 +22,15 @@ def c(world: World, tmp_path: Path) -> Client:
     return Client(world, tmp_path)
 
 
-def phone_pass(c: Client, world: World, role: str = "zhang") -> tuple[str, int]:
-    """(link path, pass id) of a fresh phone pass for a world role."""
+def phone_pass(
+    c: Client, world: World, role: str = "zhang", *, valid_from: datetime | None = None
+) -> tuple[str, int]:
+    """(link path, pass id) of a fresh phone pass for a world role (valid from an hour ago unless told)."""
     now = datetime.now(UTC)
     body = {
         "person_id": world.people[role],
         "form": "PHONE",
-        "valid_from": (now - timedelta(hours=1)).isoformat(),
+        "valid_from": (valid_from or now - timedelta(hours=1)).isoformat(),
         "valid_until": (now + timedelta(days=7)).isoformat(),
     }
     (issued,) = c.call("POST", "/api/v1/passes", json=body).json()
@@ -74,6 +76,22 @@ def test_revoked_or_unknown_link_shows_no_code(c: Client, world: World) -> None:
     assert c.http.get(link + "/code").status_code == 404
     assert c.http.get(link).status_code == 404
     assert c.http.get("/p/not-a-secret/code").status_code == 404
+
+
+def test_a_pass_not_valid_yet_says_from_when(c: Client, world: World) -> None:
+    """A resident opening the link before the pass starts is told from when it works (as the card
+    prints it), not "no valid pass, ask the security office"; no code is signed before then."""
+    begins = (datetime.now(UTC) + timedelta(days=2)).replace(hour=16, minute=0, second=0, microsecond=0)
+    link, pass_id = phone_pass(c, world, "li", valid_from=begins)
+    page = c.http.get(link)
+    assert page.status_code == 404 and c.http.get(link + "/code").status_code == 404
+    day = begins.astimezone(LOCAL).date().isoformat()  # 16:00 UTC is local midnight: the day alone
+    assert (
+        "通行码尚未生效" in page.text and f"自 {day} 起有效" in page.text and f"Valid from {day}" in page.text
+    )
+    assert "请联系保卫处" not in page.text
+    c.call("POST", f"/api/v1/passes/{pass_id}/revoke")
+    assert "请联系保卫处" in c.http.get(link).text  # revoked: nothing is coming
 
 
 def test_phone_link_needs_the_office(c: Client, world: World) -> None:
