@@ -28,6 +28,13 @@ def is_fever(campus_id: int, event_id: Any, symptoms: Any) -> Any:
     return or_(symptoms == "", fever_scan)
 
 
+def gate_names(session: Session, campus_id: int) -> dict[str, str]:
+    """The campus's gates' Chinese names by gate id: what the report prints beside an id."""
+    return {
+        g: n for g, n in session.exec(select(Gate.gate_id, Gate.name_zh).where(Gate.campus_id == campus_id))
+    }
+
+
 def per_gate(session: Session, campus_id: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
     """Per gate of the campus: entries in, exits, refusals and scans in the window (gate time)."""
     e, verdict = EntryEvent, gate_verdict()
@@ -42,7 +49,7 @@ def per_gate(session: Session, campus_id: int, start: datetime, end: datetime) -
         .where(*window)
         .group_by(e.gate_id, verdict, e.direction)
     )
-    names = {g.gate_id: g.name_zh for g in session.exec(select(Gate).where(Gate.campus_id == campus_id))}
+    names = gate_names(session, campus_id)
     rows: dict[str, dict[str, Any]] = {
         g: {"gate_id": g, "name": n, "entries": 0, "exits": 0, "refusals": 0, "scans": 0}
         for g, n in names.items()
@@ -75,11 +82,13 @@ def cases(session: Session, campus_id: int, start: datetime, end: datetime) -> l
         )
         .order_by(col(FeverIncident.opened_at))
     )
+    names = gate_names(session, campus_id)
     return [
         {
             "id": i.id,
             "at": i.opened_at.isoformat(),
             "gate_id": i.gate_id,
+            "gate_name": names.get(i.gate_id, ""),
             "person": name or "",
             "household": label or "",
             # as the office reads them: one that is no number (stored before they were checked) is "—"

@@ -78,7 +78,7 @@ def build_content(
     session: Session, campus_id: int, start: datetime, end: datetime, now: datetime
 ) -> dict[str, Any]:
     """Every count the report carries, by SQL aggregation over the window (gate time for scans)."""
-    e = EntryEvent
+    e, names = EntryEvent, report_details.gate_names(session, campus_id)
     scans: list[Any] = [
         e.campus_id == campus_id,
         e.kind == "decision",
@@ -157,7 +157,8 @@ def build_content(
         # events a gate numbered that never reached central, and gates that numbered backwards:
         # every one still on record when the report is made, to be explained
         "sequence_gaps": [
-            {"gate_id": g.gate_id, "kind": g.kind, "first_seq": g.first_seq, "last_seq": g.last_seq}
+            {"gate_id": g.gate_id, "name": names.get(g.gate_id, ""), "kind": g.kind}
+            | {"first_seq": g.first_seq, "last_seq": g.last_seq}
             for g in open_gaps(session, campus_id=campus_id, limit=100)
             if utc(g.detected_at) < end
         ],
@@ -187,9 +188,7 @@ def gates_offline(
     seconds: dict[str, float] = {}
     outages: dict[str, int] = {}
     unsure: set[str] = set()  # an outage central only learned of on reconnect began earlier than recorded
-    names = {
-        g: n for g, n in session.exec(select(Gate.gate_id, Gate.name_zh).where(Gate.campus_id == campus_id))
-    }
+    names = report_details.gate_names(session, campus_id)
     for outage in session.exec(stmt):
         until = min(utc(outage.back_online_at) if outage.back_online_at else utc(now), end)
         span = (until - max(utc(outage.went_offline_at), start)).total_seconds()

@@ -48,7 +48,7 @@ def _gates_offline(gates: list[Any]) -> list[tuple[str, str]]:
             out.append((both(W["gate_offline"]), g))
             continue
         words = W["offline_at_least"] if g.get("at_least") else W["offline_for"]
-        value = f"{g['name']} {g['gate_id']}：" + both(
+        value = f"{_gate(g['name'], g['gate_id'])}：" + both(
             words, " / ", minutes=g["minutes"], outages=g["outages"]
         )
         if g["offline_decisions"]:
@@ -67,7 +67,7 @@ def _sequence_gaps(gaps: list[Any]) -> list[tuple[str, str]]:
             what = both(W["numbered_back"], " / ", first=g["first_seq"], last=g["last_seq"])
         else:
             what = both(W["never_received"], " / ", span=f"{g['first_seq']}–{g['last_seq']}")
-        out.append((both(W["sequence_gap"]), f"{g['gate_id']}：{what}"))
+        out.append((both(W["sequence_gap"]), f"{_gate(g.get('name'), g['gate_id'])}：{what}"))
     return out
 
 
@@ -97,7 +97,12 @@ def _case(case: dict[str, Any], tz: ZoneInfo) -> str:
     parts = [f"{case['readings']} °C"] if case["readings"] else []
     parts += [both(SYMPTOM_WORDS.get(x, (x, x))) for x in case.get("symptoms", [])]
     parts += [both(state), reported]
-    return f"{at} {case['gate_id']} {who} " + " · ".join(parts)
+    return f"{at} {_gate(case.get('gate_name'), case['gate_id'])} {who} " + " · ".join(parts)
+
+
+def _gate(name: str | None, gate_id: str) -> str:
+    """A gate as the report prints it: its name and id (reports made before names were kept: the id)."""
+    return f"{name} {gate_id}" if name else gate_id
 
 
 def _wrap(text: str, width: float, size: float) -> list[str]:

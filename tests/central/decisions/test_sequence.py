@@ -11,6 +11,7 @@ from central.audit.gaps import count_gaps
 from central.decisions.sequence import catch_up
 from central.models.db import session_scope
 from central.models.journal import RejectedMessage, SequenceGap
+from central.models.registry import Gate
 from central.office import dashboard
 from central.office.reports import build_content
 from central.office.reports_render import _sequence_gaps
@@ -81,7 +82,12 @@ def test_office_sees_the_gaps_on_the_dashboard_and_in_the_report(world: World) -
     rendered = _sequence_gaps(content["sequence_gaps"])
     assert len(rendered) == 3 and all(label.startswith("序号缺口") for label, _ in rendered)
     assert sum("never received" in value for _, value in rendered) == 2
+    with session_scope(world.engine) as s:
+        name = s.get(Gate, world.gate_id).name_zh  # type: ignore[union-attr]
+    assert all(value.startswith(f"{name} {world.gate_id}：") for _, value in rendered)  # named, as gates are
     assert _sequence_gaps([]) == [("序号缺口 Sequence gaps", "无 none")]
+    old = [{k: v for k, v in g.items() if k != "name"} for g in content["sequence_gaps"]]  # reports before
+    assert all(value.startswith(f"{world.gate_id}：") for _, value in _sequence_gaps(old))
 
 
 def test_a_gates_neighbours_logged_out_of_order_open_no_gap(world: World, caplog) -> None:

@@ -45,6 +45,8 @@ def test_a_cough_at_a_normal_reading_is_a_symptom_case(world: World) -> None:
     assert fever_and_cough[0] == f"发热 Fever #{cases[1]['id']}"
     assert "38.6 °C · 咳嗽 cough · 待处置 open" in fever_and_cough[1]
     assert fever[0] == f"发热 Fever #{cases[2]['id']}" and "咳嗽" not in fever[1]
+    gate = cases[0]["gate_id"]
+    assert all(f" {cases[0]['gate_name']} {gate} " in v for _, v in rows) and cases[0]["gate_name"]
 
 
 def test_the_csv_and_the_pdf_print_the_symptom_case(world: World, tmp_path: Path) -> None:
