@@ -22,20 +22,20 @@ from gatecore.tokens import PassKind
 
 def current_phone_pass(session: Session, secret: str, now: datetime) -> Pass | None:
     """The holder's newest phone pass valid at ``now`` and not revoked, or None."""
-    return _phone_pass(session, secret, col(Pass.valid_from) <= now, col(Pass.valid_until) > now)
+    newest = col(Pass.id).desc()
+    return _phone_pass(session, secret, newest, col(Pass.valid_from) <= now, col(Pass.valid_until) > now)
 
 
 def coming_phone_pass(session: Session, secret: str, now: datetime) -> Pass | None:
     """The holder's next phone pass, not revoked, whose window starts after ``now``, or None: the page
     says from when the code works, not "no valid pass, ask the security office"."""
-    return _phone_pass(session, secret, col(Pass.valid_from) > now, first=True)
+    return _phone_pass(session, secret, col(Pass.valid_from).asc(), col(Pass.valid_from) > now)
 
 
-def _phone_pass(session: Session, secret: str, *when: Any, first: bool = False) -> Pass | None:
+def _phone_pass(session: Session, secret: str, order: Any, *when: Any) -> Pass | None:
     person = session.exec(select(Person).where(Person.link_secret == secret)).first()
     if person is None or not person.active:
         return None
-    order = col(Pass.valid_from).asc() if first else col(Pass.id).desc()
     return session.exec(
         select(Pass)
         .where(
@@ -51,8 +51,12 @@ def _phone_pass(session: Session, secret: str, *when: Any, first: bool = False) 
 
 def starts(session: Session, row: Pass) -> str:
     """When a pass's window starts, as its card prints it, in its campus's time."""
-    campus = session.get(Campus, row.campus_id)
-    return printed_from(row.valid_from, ZoneInfo(campus.timezone if campus else DEFAULT_TZ))
+    return printed_from(row.valid_from, _zone(session.get(Campus, row.campus_id)))
+
+
+def _zone(campus: Campus | None) -> ZoneInfo:
+    # the campus's clock, which the pass's card prints its days in
+    return ZoneInfo(campus.timezone if campus else DEFAULT_TZ)
 
 
 def rules(policy: CampusPolicy) -> list[tuple[str, str]]:
@@ -79,7 +83,7 @@ def phone_status(session: Session, row: Pass, now: datetime) -> dict[str, Any]:
     """The page's facts for a valid phone pass."""
     person = session.get(Person, row.person_id)
     campus = session.get(Campus, row.campus_id)
-    tz = ZoneInfo(campus.timezone if campus else DEFAULT_TZ)
+    tz = _zone(campus)
     policy = latest_policy(session, row.campus_id)
     household = session.get(Household, row.household_id) if row.household_id else None
     today: dict[str, Any] | None = None
