@@ -125,7 +125,8 @@ def parse_token(text: str, public_keys: Mapping[int, Ed25519PublicKey]) -> PassC
     return claims
 
 
-def _parse(text: str, public_keys: Mapping[int, Ed25519PublicKey]) -> PassClaims:
+def _decoded(text: str) -> bytes:
+    """A version-1 token's bytes (body and signature), not yet verified; TokenError saying why not."""
     text = text.strip()
     if not text.startswith(PREFIX_FAMILY) or ":" not in text[:8]:
         raise TokenError(Reason.QR_FOREIGN, "QR text is not a campusgate pass")
@@ -138,6 +139,11 @@ def _parse(text: str, public_keys: Mapping[int, Ed25519PublicKey]) -> PassClaims
         raise TokenError(Reason.TOKEN_TRUNCATED, f"token payload is damaged: {exc}") from None
     if len(raw) != TOKEN_BYTES:
         raise TokenError(Reason.TOKEN_TRUNCATED, f"token is {len(raw)} bytes, expected {TOKEN_BYTES}")
+    return raw
+
+
+def _parse(text: str, public_keys: Mapping[int, Ed25519PublicKey]) -> PassClaims:
+    raw = _decoded(text)
     body, signature = raw[: _BODY.size], raw[_BODY.size :]
     version, kid, kind, form, campus, pass_id, household, person, t0, t1 = _BODY.unpack(body)
     if version != FORMAT_VERSION:
@@ -168,14 +174,9 @@ def _parse(text: str, public_keys: Mapping[int, Ed25519PublicKey]) -> PassClaims
 def named_pass(text: str) -> int | None:
     """The pass id a version-1 token's body names, unverified: to tell two copies of one event apart,
     never to decide. None when the text is no readable version-1 token."""
-    head, sep, payload = text.strip().partition(":")
-    if not sep or head != PREFIX[:-1]:
-        return None
     try:
-        raw = b45decode(payload)
-    except ValueError:
-        return None
-    if len(raw) != TOKEN_BYTES:
+        raw = _decoded(text)
+    except TokenError:
         return None
     pass_id: int = _BODY.unpack(raw[: _BODY.size])[5]
     return pass_id

@@ -57,9 +57,7 @@ def catch_up(session: Session, *, limit: int = 5000, settle_s: float = 0.0) -> i
         .order_by(log.seq)
         .limit(limit)
     ).all()
-    if settle_s:
-        horizon = now - timedelta(seconds=settle_s)
-        rows = list(takewhile(lambda row: utc(row[5]) <= horizon, rows))
+    rows = _settled(rows, 5, now, settle_s)
     # every gate of the pass locked in at most three statements and written back in one: on SQLite
     # this pass holds the one write lock the decisions wait for, so it must be short
     marks = _lock_marks(session, sorted({row[1] for row in rows if row[2] is not None}), now)
@@ -69,11 +67,7 @@ def catch_up(session: Session, *, limit: int = 5000, settle_s: float = 0.0) -> i
         cursor.high_seq = max(cursor.high_seq, rows[-1][0])
         cursor.updated_at, cursor.moved = now, True
     moved = [m for m in (*marks.values(), cursor) if m.moved]
-    if moved:  # the marks and the cursor in one statement
-        session.execute(
-            _WRITE_BACK,
-            [{"g": m.gate_id, "h": m.high_seq, "r": m.run, "u": m.updated_at} for m in moved],
-        )
+    _write_back(session, moved)  # the marks and the cursor in one statement
     _refused_since(session, now, settle_s, limit)
     return len(rows)
 
@@ -174,9 +168,7 @@ def _refused_since(session: Session, now: datetime, settle_s: float, limit: int)
         .order_by(dead.id)
         .limit(limit)
     ).all()
-    if settle_s:  # one stored a moment ago may still be followed by a lower id committing late
-        horizon = now - timedelta(seconds=settle_s)
-        rows = list(takewhile(lambda row: utc(row[3]) <= horizon, rows))
+    rows = _settled(rows, 3, now, settle_s)  # a lower id may still commit after one stored just now
     if not rows:
         return
     numbered = [
@@ -190,9 +182,24 @@ def _refused_since(session: Session, now: datetime, settle_s: float, limit: int)
                 "gate %s: seq %d arrived late and was refused (a dead letter), not missing", gate_id, seq
             )
     cursor.high_seq, cursor.updated_at = rows[-1][0], now
-    session.execute(
-        _WRITE_BACK, [{"g": cursor.gate_id, "h": cursor.high_seq, "r": cursor.run, "u": cursor.updated_at}]
-    )
+    _write_back(session, [cursor])
+
+
+def _settled(rows: Sequence[Any], received: int, now: datetime, settle_s: float) -> Sequence[Any]:
+    """The rows up to the first received (at index ``received``) less than ``settle_s`` ago: the
+    others wait for the next pass."""
+    if not settle_s:
+        return rows
+    horizon = now - timedelta(seconds=settle_s)
+    return list(takewhile(lambda row: utc(row[received]) <= horizon, rows))
+
+
+def _write_back(session: Session, marks: Sequence[Mark]) -> None:
+    # marks (and cursors) in one statement
+    if marks:
+        session.execute(
+            _WRITE_BACK, [{"g": m.gate_id, "h": m.high_seq, "r": m.run, "u": m.updated_at} for m in marks]
+        )
 
 
 def _lock_marks(session: Session, gate_ids: list[str], at: datetime) -> dict[str, Mark]:
