@@ -189,8 +189,7 @@ class SerialThermometer:
         deadline = at_monotonic + window
         with self._cond:
             while True:
-                typed = self._manual.pending()
-                manual = typed[0] if typed is not None else None
+                manual = self.typed()
                 if manual is not None:
                     if take:
                         self._manual.take()
