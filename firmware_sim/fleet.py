@@ -279,9 +279,7 @@ def raise_fd_limit(gates: int) -> None:
             "raise the limit, or run fewer gates in each of several fleet processes"
         )
     if soft != resource.RLIM_INFINITY and soft < want:
-        resource.setrlimit(
-            resource.RLIMIT_NOFILE, (want if hard == resource.RLIM_INFINITY else min(want, hard), hard)
-        )
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))  # the hard limit holds them (above)
 
 
 def run_fleet(
