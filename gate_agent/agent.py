@@ -269,7 +269,7 @@ class GateAgent:
         )
         if msg.open:
             # before the barrier opens, so that a network drop a moment later already knows the day
-            self.offline.remember_online_allow(event, msg.reason)
+            self.offline.remember_online_allow(event, msg)
             self.relay.open()
         self.display.show(views.from_decision_message(msg, self.offline.zone))
 

@@ -17,7 +17,7 @@ from gate_agent.errors import ConfigError
 from gate_agent.ledger import ConfigStore, LocalLedger
 from gatecore.campus import policy_problems
 from gatecore.gatefacts import GateRegistry
-from gatecore.messages import GateConfig, ScanEvent
+from gatecore.messages import DecisionMessage, GateConfig, ScanEvent
 from gatecore.policy import (
     REGISTRY_KINDS,
     AccessRequest,
@@ -151,9 +151,11 @@ class OfflineDecider:
             claims, revoked=revoked, gate_open=current.config.gate_open, day=day, day_holder=holder
         )
 
-    def remember_online_allow(self, event: ScanEvent, reason: Reason) -> None:
+    def remember_online_allow(self, event: ScanEvent, msg: DecisionMessage) -> None:
         """Central admitted a pass: note the household's day locally (the same rule central used to
-        claim it) so that an outage later still knows it."""
+        claim it, on the day central claimed: its clock at ``msg.decided_at``, not the scan's gate
+        time, which a scan at 23:59:59 or a clock off by a minute puts on another day) so that an
+        outage later still knows it."""
         current = self._current
         if current is None:
             return
@@ -161,12 +163,12 @@ class OfflineDecider:
             claims = parse_token(event.qr, current.public_keys)
         except TokenError:
             return
-        request = AccessRequest.from_scan(event)
+        request = AccessRequest.from_scan(event, msg.decided_at)
         facts = dataclasses.replace(
-            self._facts(current, claims, request), commuter=reason is Reason.OK_COMMUTER
+            self._facts(current, claims, request), commuter=msg.reason is Reason.OK_COMMUTER
         )
         claim = day_claim(
-            claims, facts, current.policy, current.policy.local_date(event.gate_time), admitted=True
+            claims, facts, current.policy, current.policy.local_date(msg.decided_at), admitted=True
         )
         if claim is not None:
             self._ledger.claim(claim)

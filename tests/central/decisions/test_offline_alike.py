@@ -119,7 +119,7 @@ def test_offline_decides_like_central_for_every_fact_the_gate_holds(keys_dir: Pa
             topic, payload = world.scan("li", at=NOW - timedelta(minutes=1))
             answer = _central(world, topic, payload)
             assert answer.open
-            gate.remember_online_allow(ScanEvent.from_json(payload), answer.reason)
+            gate.remember_online_allow(ScanEvent.from_json(payload), answer)
         topic, payload = world.scan(qr, direction=s["direction"])
         local = gate.decide(ScanEvent.from_json(payload))
         online = _central(world, topic, payload)
@@ -149,7 +149,7 @@ def test_issue_cases_offline(
     qr = _add(world, {**base, "vehicle_until": 0, **change})
     gate = offline_gate(world, tmp_path, NOW)
     topic, payload = world.scan("li", at=NOW - timedelta(minutes=1))
-    gate.remember_online_allow(ScanEvent.from_json(payload), _central(world, topic, payload).reason)
+    gate.remember_online_allow(ScanEvent.from_json(payload), _central(world, topic, payload))
     decision = gate.decide(ScanEvent.from_json(world.scan(qr)[1]))
     assert decision.reason is expected
     engine.dispose()

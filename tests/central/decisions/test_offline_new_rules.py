@@ -61,8 +61,8 @@ def test_a_lapsed_commuter_certificate_offline(
         world, tmp_path, NOW - timedelta(days=1)
     )  # cut the day before: the gate judges the date
     topic, payload = world.scan("zhang", at=NOW - timedelta(minutes=1))
-    gate.remember_online_allow(ScanEvent.from_json(payload), Reason.OK)
-    world.service.handle(topic, payload, NOW)
+    answer = DecisionMessage.from_json(world.service.handle(topic, payload, NOW)[0].payload)
+    gate.remember_online_allow(ScanEvent.from_json(payload), answer)
     assert both(world, gate, "wang") == (expected, expected)
 
 
