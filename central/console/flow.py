@@ -37,6 +37,7 @@ from central.office import approvals as office_approvals
 from central.office import passes as office_passes
 from central.office import people as office_people
 from central.office.errors import NotFound, OfficeError
+from central.office.passcards import campus_zones
 from central.office.schemas import ApprovalCreate, PassCreate
 
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
@@ -141,7 +142,10 @@ def passes(
     found = page_of(session, Pass, cond, order=col(Pass.id).desc(), limit=PAGE, offset=offset)
     names = person_names(session, {p.person_id for p in found.data})
     ctx = {**pager(offset, found.count, person_id=person_id), **ctx}
-    return render(request, "passes.html", viewer, rows=found.data, names=names, person_id=person_id, **ctx)
+    zones = campus_zones(session)
+    return render(
+        request, "passes.html", viewer, rows=found.data, names=names, person_id=person_id, zones=zones, **ctx
+    )
 
 
 @router.post("/passes")

@@ -27,6 +27,7 @@ from central.models.registry import Pass, Person, ReturnBatch
 from central.models.users import Role, User
 from central.office import approvals
 from central.office.directory import person_filter
+from central.office.passcards import campus_zones
 from central.office.schemas import ReturnBatchCreate, VisitorCreate
 
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
@@ -64,6 +65,7 @@ def visitors(
         rows=found.data,
         names=person_names(session, {p.person_id for p in found.data}),
         campuses=campus_names(session),
+        zones=campus_zones(session),
         can_add=viewer.may(Role.SECURITY),
         **pager(offset, found.count, q=q),
         **ctx,

@@ -184,8 +184,8 @@ def render(request: Request, name: str, user: User | None, *, status_code: int =
         "csrf_token": csrf.token_for(request),
         "tz": LOCAL.key,  # the zone a page's script shows times in (<body data-tz>, static/clock.js)
         "local": local_time,
-        "first_day": lambda at: printed_from(at, LOCAL),  # a pass's window as its card prints it
-        "last_day": lambda at: printed_until(at, LOCAL),
+        "first_day": printed_from,  # a pass's window as its card prints it, in its campus's zone
+        "last_day": printed_until,
         "errors": {},
         "form": {},
         **ctx,

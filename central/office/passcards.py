@@ -23,13 +23,13 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from central.models.registry import Campus, Household, Pass, Person, Vehicle
 from central.office.keys import KeyRing
 from central.office.pdffont import drawable, pdf_font
 from central.office.printed import CARD, KIND_LABELS, both
-from gatecore.campus import DEFAULT_TZ
+from gatecore.campus import DEFAULT_TZ, valid_timezone
 
 CARD_W, CARD_H = 85.6 * mm, 54 * mm  # ISO/IEC 7810 ID-1, a bank card
 _PNG_FONTS = (
@@ -100,6 +100,13 @@ def at_local_midnight(at: datetime, tz: ZoneInfo) -> bool:
 
 def _clock(at: datetime, tz: ZoneInfo) -> str:
     return f"{_aware(at).astimezone(tz):%Y-%m-%d %H:%M}"
+
+
+def campus_zones(session: Session) -> dict[int, ZoneInfo]:
+    """Each campus's zone, the one its cards print their days in, for the lists that show a pass's
+    window as its card prints it (a name the zone database lacks: ``DEFAULT_TZ``)."""
+    rows = session.exec(select(Campus.id, Campus.timezone))
+    return {cid: ZoneInfo(tz if valid_timezone(tz) else DEFAULT_TZ) for cid, tz in rows if cid is not None}
 
 
 def serial_of(pass_row: Pass) -> str:

@@ -1,0 +1,62 @@
+"""A campus in another time zone (New York): the console's pass and visitor lists show a pass's window
+as its card prints it, in the campus's clock, whatever the office's."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, col, select
+
+from central.models.db import session_scope
+from central.models.registry import Pass
+from central.office import registry
+from tests.central.conftest import World
+from tests.central.console_helpers import Client
+from tests.central.office.pdf_checks import pdf_text
+
+
+@pytest.fixture
+def c(world: World, tmp_path: Path) -> Client:
+    with session_scope(world.engine) as s:
+        current = registry.latest_policy(s, world.campus_id)
+        registry.save_policy(s, dataclasses.replace(current, timezone="America/New_York"))
+    return Client(world, tmp_path)
+
+
+def _cell(html: str, row_id: str, cls: str) -> str:
+    row = html.split(f'<tr id="{row_id}">', 1)[1].split("</tr>", 1)[0]
+    return row.split(f'<td class="{cls}">', 1)[1].split("</td>", 1)[0]
+
+
+def test_the_pass_list_prints_the_last_day_the_card_prints(c: Client, world: World, tmp_path: Path) -> None:
+    c.log_in("security")
+    r = c.form(
+        "/console/passes",
+        {"person_id": str(world.people["zhang"]), "valid_from": "2026-12-01", "valid_until": "2026-12-31"},
+    )
+    assert 'id="message"' in r.text
+    with Session(c.engine) as s:
+        issued = s.exec(select(Pass).order_by(col(Pass.id).desc())).first()
+    assert issued is not None
+    card = pdf_text(c.call("GET", f"/api/v1/passes/{issued.id}/card.pdf").content, tmp_path)
+    assert "2026-12-01 – 2026-12-31" in card  # whole days of New York
+    # the list said "2027-01-01 13:00": the card's exclusive end read on Beijing's clock
+    assert _cell(c.http.get("/console/passes").text, f"pass-{issued.id}", "until") == "2026-12-31"
+
+
+def test_the_visitor_list_prints_the_window_the_card_prints(c: Client, world: World, tmp_path: Path) -> None:
+    body = {
+        "name": "访客丙",
+        "campus_id": world.campus_id,
+        "valid_from": "2026-11-24T09:00:00-05:00",  # 09:00 to 17:00 in New York
+        "valid_until": "2026-11-24T17:00:00-05:00",
+    }
+    visit = c.call("POST", "/api/v1/visitors", json=body).json()
+    card = pdf_text(c.call("GET", f"/api/v1/passes/{visit['id']}/card.pdf").content, tmp_path)
+    assert "2026-11-24 09:00 – 2026-11-24 17:00" in card
+    c.log_in("security")
+    page = c.http.get("/console/visitors").text  # it said 2026-11-24 22:00 to 2026-11-25 06:00
+    row = f"visit-{visit['id']}"
+    assert (_cell(page, row, "from"), _cell(page, row, "until")) == ("2026-11-24 09:00", "2026-11-24 17:00")
