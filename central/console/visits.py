@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -72,15 +73,23 @@ def visitors(
     )
 
 
-def _local_instant(value: str | None) -> str | None:
-    # a datetime-local field has no offset: it is Beijing time, the office's clock
+def _local_instant(value: str | None, zone: ZoneInfo) -> str | None:
+    # a datetime-local field has no offset: it is the campus's time, which the card prints it in
     if not value:
         return None
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
         return value  # let the schema say what is wrong with it
-    return (at if at.tzinfo else at.replace(tzinfo=LOCAL)).isoformat()
+    return (at if at.tzinfo else at.replace(tzinfo=zone)).isoformat()
+
+
+def _zone(session: Session, campus_id: str | None) -> ZoneInfo:
+    # an unknown campus: the office's clock, and the schema or the office says what is wrong with it
+    try:
+        return campus_zones(session).get(int(campus_id or ""), LOCAL)
+    except ValueError:
+        return LOCAL
 
 
 @router.post("/visitors")
@@ -88,7 +97,8 @@ async def visitor_form(request: Request, session: WriteSession, user: Viewer) ->
     """Register a visitor and issue the one-time pass, as ``POST /api/v1/visitors``."""
     viewer = admit(user, Role.SECURITY)
     form = await form_of(request)
-    data = {**form, **{k: _local_instant(form.get(k)) for k in ("valid_from", "valid_until")}}
+    zone = _zone(session, form.get("campus_id"))
+    data = {**form, **{k: _local_instant(form.get(k), zone) for k in ("valid_from", "valid_until")}}
     return submit(
         session,
         lambda: approvals.register_visitor(session, actor=viewer, body=VisitorCreate.model_validate(data)),

@@ -116,6 +116,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "prev": ("上一页", "Previous"),
     "next": ("下一页", "Next"),
     "local_time": ("北京时间", "Beijing time"),
+    "campus_time": ("校区当地时间", "the campus's local time"),
     "visit_pass": ("访客通行证", "Visitor pass"),
     "users": ("用户管理", "Users"),
     "roles": ("角色", "Roles"),

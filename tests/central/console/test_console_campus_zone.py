@@ -60,3 +60,21 @@ def test_the_visitor_list_prints_the_window_the_card_prints(c: Client, world: Wo
     page = c.http.get("/console/visitors").text  # it said 2026-11-24 22:00 to 2026-11-25 06:00
     row = f"visit-{visit['id']}"
     assert (_cell(page, row, "from"), _cell(page, row, "until")) == ("2026-11-24 09:00", "2026-11-24 17:00")
+
+
+def test_a_visit_typed_in_the_form_is_in_its_campus_s_time(c: Client, world: World) -> None:
+    c.log_in("security")
+    page = c.http.get("/console/visitors").text
+    assert "校区当地时间" in page and "Beijing time" not in page.split('id="add"', 1)[0].split("<form", 2)[2]
+    form = {"name": "访客丁", "campus_id": str(world.campus_id)}
+    r = c.form(
+        "/console/visitors", {**form, "valid_from": "2026-11-24T09:00", "valid_until": "2026-11-24T17:00"}
+    )
+    assert 'id="message"' in r.text
+    with Session(c.engine) as s:
+        visit = s.exec(select(Pass).where(Pass.kind == "VISITOR")).one()
+    # 09:00 in New York (it was read as 09:00 in Beijing: 20:00 the evening before in New York)
+    assert visit.valid_from.isoformat() == "2026-11-24T14:00:00+00:00"
+    page = c.http.get("/console/visitors").text
+    row = f"visit-{visit.id}"
+    assert (_cell(page, row, "from"), _cell(page, row, "until")) == ("2026-11-24 09:00", "2026-11-24 17:00")
