@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ from central.models.registry import Campus, Household, Pass, Person, Vehicle
 from central.office.keys import KeyRing
 from central.office.pdffont import drawable, pdf_font
 from central.office.printed import CARD, KIND_LABELS, both
+from central.office.windows import day_start
 from gatecore.campus import DEFAULT_TZ, valid_timezone
 
 CARD_W, CARD_H = 85.6 * mm, 54 * mm  # ISO/IEC 7810 ID-1, a bank card
@@ -94,8 +95,9 @@ def printed_until(valid_until: datetime, tz: ZoneInfo) -> str:
 
 
 def at_local_midnight(at: datetime, tz: ZoneInfo) -> bool:
-    """Whether ``at`` is a midnight in ``tz``: a pass ending then is valid through its whole last day."""
-    return _aware(at).astimezone(tz).time() == time(0)
+    """Whether ``at`` is the start of a local day in ``tz``: its midnight, or 01:00 where the clocks go
+    forward at midnight (Chile, Lebanon, Cuba); a pass ending then is valid through its whole last day."""
+    return day_start(_aware(at).astimezone(tz).date(), tz) == _aware(at)
 
 
 def _clock(at: datetime, tz: ZoneInfo) -> str:
