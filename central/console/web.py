@@ -115,13 +115,13 @@ def page_offset(value: str | None) -> int:
         return 0
 
 
-def local_time(at: datetime | str | None) -> str:
-    """An instant as Beijing time to the second ('' for none; naive values are UTC, the log's base)."""
+def local_time(at: datetime | str | None, zone: ZoneInfo = LOCAL) -> str:
+    """An instant as Beijing time (or ``zone``'s) to the second ('' for none; naive values are UTC)."""
     if at is None or at == "":
         return ""
     if isinstance(at, str):
         at = datetime.fromisoformat(at)
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S")
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
 logger = logging.getLogger(__name__)

@@ -105,8 +105,8 @@ def _clock(at: datetime, tz: ZoneInfo) -> str:
 
 
 def campus_zones(session: Session) -> dict[int, ZoneInfo]:
-    """Each campus's zone, the one its cards print their days in, for the lists that show a pass's
-    window as its card prints it (a name the zone database lacks: ``DEFAULT_TZ``)."""
+    """Each campus's zone (a name the zone database lacks: ``DEFAULT_TZ``): the clock its cards print
+    their days in, and its testing site's results are read in, for the pages that show them again."""
     rows = session.exec(select(Campus.id, Campus.timezone))
     return {cid: ZoneInfo(tz if valid_timezone(tz) else DEFAULT_TZ) for cid, tz in rows if cid is not None}
 

@@ -15,6 +15,7 @@ from central.office import registry
 from tests.central.conftest import World
 from tests.central.console_helpers import Client
 from tests.central.office.pdf_checks import pdf_text
+from tests.central.office.test_nucleic import HEADER, add_student, set_policy
 
 
 @pytest.fixture
@@ -78,3 +79,22 @@ def test_a_visit_typed_in_the_form_is_in_its_campus_s_time(c: Client, world: Wor
     page = c.http.get("/console/visitors").text
     row = f"visit-{visit.id}"
     assert (_cell(page, row, "from"), _cell(page, row, "until")) == ("2026-11-24 09:00", "2026-11-24 17:00")
+
+
+def test_the_testing_page_reads_back_the_sampling_time_imported(c: Client, world: World) -> None:
+    student = add_student(world, "s1", "孙小红", last4="1234", number="A1")
+    set_policy(world, closed_groups=frozenset({"student"}), nat_interval_hours=72)
+    c.log_in("security", "/console/nucleic")
+    sheet = f"{HEADER}\n孙小红,1234,A1,2026-11-24 08:00,阴性".encode()  # 08:00 in New York
+    r = c.http.post(
+        "/console/nucleic",
+        data={"csrf": c.csrf, "campus_id": str(world.campus_id)},
+        files={"file": ("r.csv", sheet)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    page = c.http.get(f"/console/nucleic?campus_id={world.campus_id}").text
+    cells = page.split(f'<tr id="due-{student}"', 1)[1].split("</tr>", 1)[0]
+    # it showed 2026-11-24 21:00:00 and 2026-11-27 21:00:00: the import's New York time on Beijing's clock
+    assert "<td>2026-11-24 08:00:00</td>" in cells and "<td>2026-11-27 08:00:00</td>" in cells
+    assert '<span class="zh">校区当地时间</span>' in page.split('id="due"', 1)[1].split("</tr>", 1)[0]
