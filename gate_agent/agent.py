@@ -17,6 +17,7 @@ from gate_agent.health import HealthWatch
 from gate_agent.intake import FrameIntake
 from gate_agent.ledger import ConfigStore, LocalLedger
 from gate_agent.offline import OfflineDecider
+from gate_agent.outbox import widest
 from gate_agent.pending import SymptomMark, names_a_pass
 from gate_agent.ports import Camera, Display, Link, Outbox, QrDecoder, Relay, Thermometer
 from gate_agent.resend import Resender
@@ -199,7 +200,7 @@ class GateAgent:
         # pipeline gets to it waits in the slot
         self._waiters.register(event_id)
         try:  # an event central refuses would never leave the outbox, nor be shown (a NUL in a reason)
-            ScanEvent.from_json(draft.to_json())
+            ScanEvent.from_json(widest(draft).to_json())
             with self._store_lock:  # numbered and stored at once, before anything is shown or queued
                 event = self.outbox.put_next(draft)
         except BaseException as exc:

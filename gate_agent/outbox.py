@@ -10,10 +10,17 @@ from typing import Any
 
 from gate_agent.store import Store
 from gatecore.messages import MessageError, OfflineDecision, ScanEvent
+from gatecore.reasons import Reason, Verdict
+from gatecore.wire import MAX_COUNTER
 
 _NEXT_SEQ = "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value"
 
 logger = logging.getLogger(__name__)
+
+# the widest offline decision the gate may attach to a stored event
+_WIDEST_OFFLINE = OfflineDecision(
+    max(Verdict, key=lambda v: len(v.value)), max(Reason, key=lambda r: len(r.value)), MAX_COUNTER
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -134,6 +141,13 @@ class SqliteOutbox:
         """Close the file if this outbox opened it (or was given it to own)."""
         if self._own:
             self.store.close()
+
+
+def widest(draft: ScanEvent) -> ScanEvent:
+    """``draft`` as the outbox may send it at the most: numbered, and carrying the gate's offline
+    decision. A draft that fits a message only without them would be stored, acted on offline, and
+    then never read back or taken by central: what the gate did would never reach the entry log."""
+    return dataclasses.replace(draft, seq=MAX_COUNTER, offline=_WIDEST_OFFLINE)
 
 
 def _carries_offline(payload: bytes) -> bool:
