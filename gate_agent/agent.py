@@ -119,6 +119,8 @@ class GateAgent:
     def start(self) -> None:
         """Start devices, the MQTT link and the agent's threads; returns at once."""
         self._stop.clear()
+        if n := self.outbox.settle_unacted(self.offline.policy_version):  # see docs/gate-agent.md
+            logger.warning("%d stored scans were never acted on: sent as not decided by this gate", n)
         self.thermometer.start()
         self.link.start()
         for name, target in (

@@ -120,6 +120,26 @@ class SqliteOutbox:
             event = dataclasses.replace(ScanEvent.from_json(row[0]), offline=decision)
             c.execute("UPDATE outbox SET payload = ? WHERE event_id = ?", (event.to_json(), event_id))
 
+    def settle_unacted(self, policy_version: int) -> int:
+        """At start-up: every stored event without a decision of the gate's own gets one saying the
+        gate did not decide it (refer, ``gate_restarted``); how many. None of them was acted on: the
+        online path removes a row before it shows the answer, the offline path attaches its decision
+        before it acts. Sent bare, central would log its own verdict as if the gate had shown it, and
+        an admission would take the household's day for a person who never came in."""
+        decision = OfflineDecision(Verdict.REFER, Reason.GATE_RESTARTED, policy_version)
+        settled = 0
+        with self.store.tx() as c:
+            for event_id, payload in c.execute("SELECT event_id, payload FROM outbox").fetchall():
+                try:
+                    event = ScanEvent.from_json(payload)
+                except MessageError:  # pending() names it; nothing to settle on a row nobody can read
+                    continue
+                if event.offline is None:
+                    event = dataclasses.replace(event, offline=decision)
+                    c.execute("UPDATE outbox SET payload = ? WHERE event_id = ?", (event.to_json(), event_id))
+                    settled += 1
+        return settled
+
     def depth(self) -> int:
         """How many events wait for a decision."""
         with self.store.tx() as c:

@@ -177,6 +177,11 @@ class Outbox(Protocol):
         """Record the gate's own decision so that the resend carries it."""
         ...
 
+    def settle_unacted(self, policy_version: int) -> int:
+        """At start-up: mark every stored event without a decision of the gate's own as not decided
+        by it (``gate_restarted``); how many."""
+        ...
+
     def depth(self) -> int:
         """How many events wait for acknowledgement."""
         ...

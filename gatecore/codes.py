@@ -77,6 +77,7 @@ class Reason(enum.StrEnum):
     OFFLINE_NO_CONFIG = "offline_no_config"
     OFFLINE_UNVERIFIED = "offline_unverified"
     DECISION_ERROR = "decision_error"  # central failed to decide (a bad stored setting, a bug)
+    GATE_RESTARTED = "gate_restarted"  # the gate stopped before it acted on the scan: nothing shown or opened
 
     @property
     def info(self) -> ReasonInfo:

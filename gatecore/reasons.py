@@ -254,6 +254,14 @@ REASONS: dict[Reason, ReasonInfo] = {
         "人工核验并登记，通知保卫处",
         "Check by hand, log it and tell the office",
     ),
+    Reason.GATE_RESTARTED: ReasonInfo(
+        _R,
+        16,
+        "闸机重启，此次扫码未作判定",
+        "The gate restarted before deciding this scan",
+        "请重新扫码",
+        "Ask the person to scan again",
+    ),
 }
 
 

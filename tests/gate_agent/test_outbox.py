@@ -78,6 +78,20 @@ def test_offline_decision_is_attached_for_the_resend(tmp_path: Path) -> None:
     assert box.depth() == 0
 
 
+def test_settle_unacted_marks_only_events_the_gate_never_decided(tmp_path: Path) -> None:
+    box = SqliteOutbox(tmp_path / "gate.sqlite")
+    acted, waiting = event(box), event(box)
+    box.put(acted)
+    box.put(waiting)
+    off = OfflineDecision(Verdict.ALLOW, Reason.OK, 3)
+    box.attach_offline(acted.event_id, off)
+    assert box.settle_unacted(4) == 1
+    by_id = {e.event_id: e.offline for e in box.pending()}
+    assert by_id[acted.event_id] == off  # what the gate did stays as it did it
+    assert by_id[waiting.event_id] == OfflineDecision(Verdict.REFER, Reason.GATE_RESTARTED, 4)
+    assert box.settle_unacted(4) == 0  # a second start finds nothing left to settle
+
+
 def test_depth_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     box = SqliteOutbox(tmp_path / "gate.sqlite", warn_depth=2)
     with caplog.at_level(logging.WARNING, logger="gate_agent.outbox"):

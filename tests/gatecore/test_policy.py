@@ -208,12 +208,14 @@ def test_every_reason_has_words_and_is_covered_somewhere() -> None:
     for info in REASONS.values():
         assert info.zh and info.en and info.action_zh and info.action_en
     tested = {c[2] for c in CASES} | {Reason.OK_OVERRIDE, Reason.OVERRIDE_DENY, Reason.TOKEN_BAD_SIGNATURE}
-    # these come from central and the gate, not from evaluate() (EVENT_REFUSED: tests/central/decisions)
+    # these come from central and the gate, not from evaluate() (EVENT_REFUSED: tests/central/decisions;
+    # GATE_RESTARTED: tests/integration/test_gate_restart_unacted.py)
     assert set(Reason) - tested == {
         Reason.UNKNOWN_GATE,
         Reason.OFFLINE_NO_CONFIG,
         Reason.EVENT_REFUSED,
         Reason.DECISION_ERROR,
+        Reason.GATE_RESTARTED,
     }
 
 

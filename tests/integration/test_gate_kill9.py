@@ -54,7 +54,7 @@ def _decided_offline(db: Path) -> int:
     return sum(ScanEvent.from_json(p).offline is not None for p in payloads)
 
 
-def _spawn(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
+def _spawn(tmp_path: Path, port: int, **extra: str) -> subprocess.Popen[bytes]:
     env = dict(
         os.environ,
         CAMPUSGATE_GATE_GATE_ID=GATE,
@@ -64,6 +64,7 @@ def _spawn(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
         CAMPUSGATE_GATE_DATA_DIR=str(tmp_path / "gate"),
         CAMPUSGATE_GATE_RESEND_AFTER_S="0.5",
         PYTHONPATH=str(ROOT),
+        **extra,
     )
     return subprocess.Popen(
         [sys.executable, "-c", RUN],
@@ -100,7 +101,7 @@ def test_outbox_survives_kill9_and_drains_once(tmp_path: Path) -> None:
             proc.stdin.write(f"36.6\nscan {p.token}\n".encode())
         proc.stdin.flush()
         assert wait_until(lambda: len(_outbox(db) or []) == SCANS, 20), "scans never reached the outbox"
-        # killed once the gate has acted on every scan (a scan it never decided is central's alone)
+        # killed once the gate has acted on every scan (one it never acted on: test_gate_restart_unacted)
         assert wait_until(lambda: _decided_offline(db) == SCANS, 20), "scans never decided offline"
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
