@@ -12,6 +12,7 @@ from central.audit.canonical import CONTENT_FIELDS
 from central.decisions.answer import offline_acknowledgement
 from central.decisions.batch import Batch, Logged, NewEntry
 from central.decisions.ledger import give_back
+from central.models.journal import RECONCILE
 from central.ops import metrics
 from central.ops.logs import EVENT_ID
 from gatecore.messages import ScanEvent
@@ -67,7 +68,7 @@ def late_offline(batch: Batch, event: ScanEvent, stored: Logged, received_at: da
         logger.warning("event %s: offline decision conflicts with central: %s", event.event_id, conflict)
     row = NewEntry(**{name: getattr(stored, name) for name in CONTENT_FIELDS})
     row.kind, row.event_id, row.of_event, row.received_at = (
-        "offline_reconcile",
+        RECONCILE,
         rid,
         stored.event_id,
         received_at,

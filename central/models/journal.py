@@ -10,12 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, func, text
-from sqlmodel import Field, Session, SQLModel
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, func, select, text
+from sqlalchemy.orm import aliased
+from sqlmodel import Field, Session, SQLModel, col
 
 from central.models.base import UTCDateTime, dialect_insert
 
 DAY_KEY = "uq_household_day"  # the unique key a household day's claim stands on
+RECONCILE = "offline_reconcile"  # the kind of an entry-log row completing an event decided before
 
 
 class HouseholdDay(SQLModel, table=True):
@@ -50,7 +52,7 @@ class EntryEvent(SQLModel, table=True):
     seq: int | None = Field(default=None, primary_key=True)
     kind: str = "decision"  # decision | offline_reconcile
     event_id: str = Field(unique=True, max_length=36)
-    of_event: str | None = None  # a reconciliation row: the event it completes
+    of_event: str | None = Field(default=None, index=True)  # a reconciliation row: the event it completes
     gate_id: str = Field(index=True, max_length=63)
     gate_seq: int | None = None
     campus_id: int | None = Field(default=None, index=True)
@@ -81,14 +83,31 @@ class EntryEvent(SQLModel, table=True):
 
 
 def gate_verdict() -> Any:
-    """SQL for what the gate did: an offline decision as the gate made it, else central's verdict
-    (where they differ, central's view stays in ``verdict`` and the row carries a conflict)."""
-    return func.coalesce(EntryEvent.offline_verdict, EntryEvent.verdict)
+    """SQL for what the gate did, on a decision row: the gate's offline decision (carried by the event,
+    or by the reconciliation row a late copy appended beside it), else central's verdict. Where they
+    differ central's view stays in ``verdict`` and a row carries the conflict."""
+    return func.coalesce(EntryEvent.offline_verdict, _reconciled("offline_verdict"), EntryEvent.verdict)
 
 
 def gate_reason() -> Any:
     """SQL for the reason the gate showed (see :func:`gate_verdict`)."""
-    return func.coalesce(EntryEvent.offline_reason, EntryEvent.reason)
+    return func.coalesce(EntryEvent.offline_reason, _reconciled("offline_reason"), EntryEvent.reason)
+
+
+def gate_offline_verdict() -> Any:
+    """SQL for the gate's own offline decision on a decision row (see :func:`gate_verdict`), or NULL."""
+    return func.coalesce(EntryEvent.offline_verdict, _reconciled("offline_verdict"))
+
+
+def _reconciled(name: str) -> Any:
+    # a copy carrying the gate's offline decision that came after central had decided the event (its
+    # answer was late, or central was down while the broker kept the first copy): the log is
+    # append-only, so the decision row stays as central made it and the gate's is in this row. A
+    # correlated lookup by ``of_event`` (indexed); only rows without an offline decision of their own
+    # ask (COALESCE stops at the first value)
+    r = aliased(EntryEvent, name="reconciled")
+    found = select(getattr(r, name)).where(col(r.of_event) == EntryEvent.event_id, col(r.kind) == RECONCILE)
+    return found.limit(1).scalar_subquery()
 
 
 class ChainHead(SQLModel, table=True):

@@ -1,15 +1,18 @@
-"""The report's detail tables: counts per gate, and the fever (and symptom) cases with their state."""
+"""The report's detail tables: counts per gate, the gates offline, and the fever (and symptom) cases
+with their state."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, or_
 from sqlmodel import Session, col, func, select
 
+from central.models.base import utc
 from central.models.incidents import FeverIncident
-from central.models.journal import EntryEvent, gate_verdict
+from central.models.journal import EntryEvent, GateOutage, gate_verdict
 from central.models.registry import Gate, Household, Person
 from central.office.incidents import readings_of
 from gatecore.reasons import Reason
@@ -99,4 +102,46 @@ def cases(session: Session, campus_id: int, start: datetime, end: datetime) -> l
             "symptoms": [x for x in i.symptoms.split(",") if x],
         }
         for i, name, label, had_fever in session.exec(stmt)
+    ]
+
+
+def gates_offline(
+    session: Session, campus_id: int, start: datetime, end: datetime, now: datetime, decided: dict[str, int]
+) -> list[dict[str, Any]]:
+    """Every gate of the campus offline during the window (a recorded outage overlapping it, or
+    offline decisions made in it), with its minutes offline inside the window, by gate id.
+
+    An outage still open counts up to ``now`` (or the window's end); a gate that decided offline
+    without a recorded outage (the broker itself was down, so no Last Will reached central) has 0.
+    ``at_least`` marks a gate with an outage central learned of only on reconnecting: its start is
+    when central heard it, so the minutes are a lower bound.
+    """
+    o = GateOutage
+    stmt = (
+        select(o)
+        .join(Gate, col(Gate.gate_id) == o.gate_id)
+        .where(Gate.campus_id == campus_id, col(o.went_offline_at) < end)
+        .where(or_(col(o.back_online_at).is_(None), col(o.back_online_at) > start))
+    )
+    seconds: dict[str, float] = {}
+    outages: dict[str, int] = {}
+    unsure: set[str] = set()  # an outage central only learned of on reconnect began earlier than recorded
+    names = gate_names(session, campus_id)
+    for outage in session.exec(stmt):
+        until = min(utc(outage.back_online_at) if outage.back_online_at else utc(now), end)
+        span = (until - max(utc(outage.went_offline_at), start)).total_seconds()
+        seconds[outage.gate_id] = seconds.get(outage.gate_id, 0.0) + max(0.0, span)
+        outages[outage.gate_id] = outages.get(outage.gate_id, 0) + 1
+        if outage.cause == "retained_on_reconnect":
+            unsure.add(outage.gate_id)
+    return [
+        {
+            "gate_id": gate_id,
+            "name": names.get(gate_id, gate_id),
+            "outages": outages.get(gate_id, 0),
+            "minutes": math.ceil(seconds.get(gate_id, 0.0) / 60),
+            "offline_decisions": decided.get(gate_id, 0),
+            "at_least": gate_id in unsure,
+        }
+        for gate_id in sorted(set(outages) | set(decided))
     ]

@@ -11,19 +11,25 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, inspect, or_
+from sqlalchemy import event, inspect
 from sqlmodel import Session, col, func, select
 
 from central.audit.gaps import open_gaps
 from central.models.base import BLANK_REFUSED, NOTE_LENGTH, filled, one_line, utc
 from central.models.incidents import FeverIncident
-from central.models.journal import EntryEvent, FeverAlert, GateOutage, gate_reason, gate_verdict
-from central.models.registry import Campus, Gate
+from central.models.journal import (
+    RECONCILE,
+    EntryEvent,
+    FeverAlert,
+    gate_offline_verdict,
+    gate_reason,
+    gate_verdict,
+)
+from central.models.registry import Campus
 from central.models.reports import OFFICE, UNIT, DailyReport, ReportSetting
 from central.office import report_details
 from central.office.errors import Conflict, Invalid, NotFound
@@ -117,11 +123,12 @@ def build_content(
             )
         )
     )
-    offline_decisions = select(e.gate_id, func.count()).where(*scans, col(e.offline_verdict).is_not(None))
+    made_offline = gate_offline_verdict().is_not(None)  # however late the gate's copy came
+    offline_decisions = select(e.gate_id, func.count()).where(*scans, made_offline)
     decided = {g: int(n) for g, n in session.exec(offline_decisions.group_by(e.gate_id))}
     reconciled: list[Any] = [
         e.campus_id == campus_id,
-        e.kind == "offline_reconcile",
+        e.kind == RECONCILE,
         col(e.received_at) >= start,
         col(e.received_at) < end,
     ]
@@ -151,62 +158,25 @@ def build_content(
         "incidents_open": sum(1 for i in opened if i.closed_at is None),
         "incidents_overdue": sum(1 for i in opened if is_overdue(i.opened_at, i.reported_at, now)),
         "overrides": count(col(e.override_guard).is_not(None)),
-        "offline_decisions": count(col(e.offline_verdict).is_not(None)),
+        "offline_decisions": count(made_offline),
         "conflicts": count(col(e.conflict).is_not(None)) + late_conflicts,
-        "gates_offline": gates_offline(session, campus_id, start, end, now, decided),
+        "gates_offline": report_details.gates_offline(session, campus_id, start, end, now, decided),
         # events a gate numbered that never reached central, and gates that numbered backwards:
         # every one still on record when the report is made, to be explained
         "sequence_gaps": [
-            {"gate_id": g.gate_id, "name": names.get(g.gate_id, ""), "kind": g.kind}
-            | {"first_seq": g.first_seq, "last_seq": g.last_seq}
+            {
+                "gate_id": g.gate_id,
+                "name": names.get(g.gate_id, ""),
+                "kind": g.kind,
+                "first_seq": g.first_seq,
+                "last_seq": g.last_seq,
+            }
             for g in open_gaps(session, campus_id=campus_id, limit=100)
             if utc(g.detected_at) < end
         ],
         "per_gate": report_details.per_gate(session, campus_id, start, end),
         "cases": report_details.cases(session, campus_id, start, end),
     }
-
-
-def gates_offline(
-    session: Session, campus_id: int, start: datetime, end: datetime, now: datetime, decided: dict[str, int]
-) -> list[dict[str, Any]]:
-    """Every gate of the campus offline during the window (a recorded outage overlapping it, or
-    offline decisions made in it), with its minutes offline inside the window, by gate id.
-
-    An outage still open counts up to ``now`` (or the window's end); a gate that decided offline
-    without a recorded outage (the broker itself was down, so no Last Will reached central) has 0.
-    ``at_least`` marks a gate with an outage central learned of only on reconnecting: its start is
-    when central heard it, so the minutes are a lower bound.
-    """
-    o = GateOutage
-    stmt = (
-        select(o)
-        .join(Gate, col(Gate.gate_id) == o.gate_id)
-        .where(Gate.campus_id == campus_id, col(o.went_offline_at) < end)
-        .where(or_(col(o.back_online_at).is_(None), col(o.back_online_at) > start))
-    )
-    seconds: dict[str, float] = {}
-    outages: dict[str, int] = {}
-    unsure: set[str] = set()  # an outage central only learned of on reconnect began earlier than recorded
-    names = report_details.gate_names(session, campus_id)
-    for outage in session.exec(stmt):
-        until = min(utc(outage.back_online_at) if outage.back_online_at else utc(now), end)
-        span = (until - max(utc(outage.went_offline_at), start)).total_seconds()
-        seconds[outage.gate_id] = seconds.get(outage.gate_id, 0.0) + max(0.0, span)
-        outages[outage.gate_id] = outages.get(outage.gate_id, 0) + 1
-        if outage.cause == "retained_on_reconnect":
-            unsure.add(outage.gate_id)
-    return [
-        {
-            "gate_id": gate_id,
-            "name": names.get(gate_id, gate_id),
-            "outages": outages.get(gate_id, 0),
-            "minutes": math.ceil(seconds.get(gate_id, 0.0) / 60),
-            "offline_decisions": decided.get(gate_id, 0),
-            "at_least": gate_id in unsure,
-        }
-        for gate_id in sorted(set(outages) | set(decided))
-    ]
 
 
 def _digest(content_json: str) -> str:

@@ -91,6 +91,24 @@ def test_counts_match_the_entry_log(world: World) -> None:
     assert report.zero is False
 
 
+def test_a_gate_that_turned_a_person_away_before_centrals_late_answer_counts_as_it_did(world: World) -> None:
+    """Central decided the first copy (allow) after the gate had stopped waiting and referred the
+    person offline; the gate's copy came later and was logged beside it. The report counts what
+    happened at the gate: no entry, one referral, one offline decision, the conflict."""
+    eid = event_id(NOW)
+    assert world.service.handle(*world.scan("zhang", eid=eid, seq=7), NOW)  # central: allow
+    turned_away = OfflineDecision(Verdict.REFER, Reason.OFFLINE_UNVERIFIED, 1)
+    assert world.service.handle(*world.scan("zhang", eid=eid, seq=7, offline=turned_away), NOW)
+    with session_scope(world.engine) as s:
+        kinds = sorted(r.kind for r in s.exec(select(EntryEvent)))
+        c = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, NOW + timedelta(hours=5)).content
+    assert kinds == ["decision", "offline_reconcile"]
+    assert (c["entries"], c["scans"], c["referred"]) == (0, 1, {"offline_unverified": 1})
+    assert (c["offline_decisions"], c["conflicts"]) == (1, 1)
+    assert c["gates_offline"][0]["offline_decisions"] == 1
+    assert c["per_gate"][0]["entries"] == 0
+
+
 def _status(world: World, state: str, at: datetime, gate_id: str | None = None) -> None:
     gate = gate_id or world.gate_id
     payload = GateStatus(gate, state, at=at if state == "online" else None).to_json()
