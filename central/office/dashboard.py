@@ -204,8 +204,9 @@ def charts(session: Session, now: datetime, tz: str = DEFAULT_TZ) -> dict[str, A
     )
     for gate_id, at in session.exec(stmt):
         per_hour.setdefault(gate_id, [0] * 24)[utc(at).astimezone(zone).hour] += 1
+    reason = gate_reason()  # one expression for the select and the grouping (PostgreSQL compares them)
     refusals = session.exec(
-        select(gate_reason(), func.count()).where(*today, gate_verdict() == "deny").group_by(gate_reason())
+        select(reason, func.count()).where(*today, gate_verdict() == "deny").group_by(reason)
     )
     return {
         "per_hour": per_hour,

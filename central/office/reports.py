@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -189,6 +190,24 @@ def latest(session: Session, campus_id: int, day: date, kind: str) -> DailyRepor
         DailyReport.campus_id == campus_id, DailyReport.day == day, DailyReport.kind == kind
     )
     return session.exec(stmt.order_by(col(DailyReport.version).desc())).first()
+
+
+def arrived_after(session: Session, rows: Iterable[DailyReport]) -> dict[int, int]:
+    """By report id: the entry-log rows of its window (by gate time, as it counts them) that central
+    received after the report was made: an offline gate's scans, a late copy of what a gate did. The
+    report stands as made (and signed); a number here says a correction would count more."""
+    out: dict[int, int] = {}
+    for r in rows:
+        e = EntryEvent
+        late = select(func.count()).where(
+            e.campus_id == r.campus_id,
+            col(e.gate_time) >= r.period_start,
+            col(e.gate_time) < r.period_end,
+            col(e.received_at) > r.made_at,
+        )
+        if n := int(session.exec(late).one()):
+            out[int(r.id or 0)] = n
+    return out
 
 
 def make_report(

@@ -42,11 +42,13 @@ class ReportPublic(BaseModel):
     note: str | None
     signed_by: str | None
     signed_at: datetime | None
+    arrived_after: int = 0  # log rows of its window received after it was made: a correction counts them
 
     @classmethod
-    def of(cls, row: DailyReport) -> ReportPublic:
-        """From a table row."""
-        return cls(**row.model_dump(exclude={"content_json"}), content=row.content)
+    def of(cls, row: DailyReport, arrived: dict[int, int] | None = None) -> ReportPublic:
+        """From a table row (``arrived``: :func:`reports.arrived_after` of it)."""
+        late = (arrived or {}).get(int(row.id or 0), 0)
+        return cls(**row.model_dump(exclude={"content_json"}), content=row.content, arrived_after=late)
 
 
 class CorrectionCreate(BaseModel):
@@ -72,13 +74,16 @@ def list_reports(
         stmt = stmt.where(DailyReport.campus_id == campus_id)
     if day is not None:
         stmt = stmt.where(DailyReport.day == day)
-    return [ReportPublic.of(r) for r in session.exec(stmt.order_by(col(DailyReport.id).desc()).limit(200))]
+    rows = list(session.exec(stmt.order_by(col(DailyReport.id).desc()).limit(200)))
+    arrived = reports.arrived_after(session, rows)
+    return [ReportPublic.of(r, arrived) for r in rows]
 
 
 @router.get("/reports/{report_id:int}", response_model=ReportPublic, dependencies=[Reader])
 def get_report(session: ReadSession, report_id: RowId) -> ReportPublic:
     """One report version."""
-    return ReportPublic.of(_get(session, report_id))
+    row = _get(session, report_id)
+    return ReportPublic.of(row, reports.arrived_after(session, [row]))
 
 
 @router.get("/reports/{report_id}.{fmt}", dependencies=[Reader])

@@ -192,6 +192,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "correction_note": ("更正说明", "Why"),
     "corrects": ("更正", "corrects"),
     "superseded": ("已被更正", "superseded"),
+    "arrived_after": ("生成后新到记录，请更正", "entries received after it was made: correct it"),
 }
 
 # what a page says once a form's write succeeded (central.console.web.done): Chinese, then English

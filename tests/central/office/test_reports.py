@@ -3,6 +3,7 @@ a schedule missed while central was down is made late, PDF and CSV in Chinese.""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections import Counter
@@ -30,6 +31,7 @@ from gatecore import topics
 from gatecore.messages import GateStatus, OfflineDecision, Override
 from gatecore.reasons import Reason, Verdict
 from tests.central.conftest import NOW, World, event_id
+from tests.central.console_helpers import Client
 from tests.central.office.pdf_checks import assert_fonts_embedded
 
 DAY = date(2026, 11, 23)  # NOW is 10:00 local on this day, inside the window up to 15:00
@@ -246,6 +248,42 @@ def test_signed_report_refuses_edits_and_is_corrected_by_a_new_version(world: Wo
     assert body["content"]["refusals"]["household_day_used"] == 2
     assert client.post(f"{url}/corrections", json={"note": "again"}, headers=security).status_code == 409
     assert client.get(url, headers=security).json()["signed_by"] == "u-director"
+
+
+def test_rows_received_after_a_report_was_made_are_named_until_a_correction_counts_them(
+    world: World, tmp_path: Path
+) -> None:
+    """A gate offline at 10:01 sends its scans after the 15:00 report was made: the report stands
+    as made, and says how many of its window's rows came since, so the office corrects it."""
+    made = NOW + timedelta(hours=5)  # 15:00 local, the window's end
+    with session_scope(world.engine) as s:
+        report = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, made)
+    offline = OfflineDecision(Verdict.ALLOW, Reason.OK, 1)
+    assert world.service.handle(
+        *world.scan("wang", at=NOW + timedelta(minutes=1), offline=offline), made + timedelta(hours=1)
+    )
+    assert world.service.handle(
+        *world.scan("zhang", at=made + timedelta(minutes=5)), made + timedelta(hours=1)
+    )
+    app = create_app(CentralSettings(database_url="sqlite://", data_dir=tmp_path), world.engine)
+    with session_scope(world.engine) as s:
+        assert reports.arrived_after(s, [report]) == {report.id: 1}  # the 15:05 scan is the next day's
+        auth = {
+            "Authorization": f"Bearer {issue_api_token(app, create_user(s, 'sec', 'pw-123456', [Role.SECURITY]))}"
+        }
+    client = TestClient(app)
+    assert client.get(f"/api/v1/reports/{report.id}", headers=auth).json()["arrived_after"] == 1
+    console = Client(world, tmp_path / "console")
+    console.log_in("security", page="/console/reports")
+    page = console.http.get(f"/console/reports?campus_id={world.campus_id}").text
+    row = re.search(rf'<tr id="report-{report.id}".*?</tr>', page, re.S)
+    assert row and "生成后新到记录，请更正" in row.group(0) and ": 1</span>" in row.group(0)
+    fixed = client.post(
+        f"/api/v1/reports/{report.id}/corrections", json={"note": "补录离线数据"}, headers=auth
+    )
+    assert (fixed.json()["content"]["entries"], fixed.json()["arrived_after"]) == (1, 0)
+    listed = {r["id"]: r["arrived_after"] for r in client.get("/api/v1/reports", headers=auth).json()}
+    assert listed == {report.id: 1, fixed.json()["id"]: 0}
 
 
 def test_pdf_and_csv_in_chinese(world: World, tmp_path: Path) -> None:
