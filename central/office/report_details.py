@@ -18,6 +18,18 @@ from central.office.incidents import readings_of
 from gatecore.reasons import Reason
 
 
+def scanned_in(event_id: Any, campus_id: int, start: datetime, end: datetime) -> Any:
+    """Whether a fever alert's or incident's scan (its ``event_id``) was made at the campus in the
+    window by the gate's time, as the report counts scans: central records the alert when it receives
+    the scan, which for a gate offline across the report's hour would put the fever in one day's report
+    and its refusal in another's."""
+    e = EntryEvent
+    window = select(e.event_id).where(
+        e.campus_id == campus_id, e.kind == "decision", col(e.gate_time) >= start, col(e.gate_time) < end
+    )
+    return event_id.in_(window)
+
+
 def is_fever(campus_id: int, event_id: Any, symptoms: Any) -> Any:
     """Whether an alert or incident (its scan's ``event_id``, the ``symptoms`` the guard marked) is a
     fever: none marked, or its scan refused for a fever too. Symptoms at a normal reading are no fever.
@@ -71,7 +83,7 @@ def per_gate(session: Session, campus_id: int, start: datetime, end: datetime) -
 
 
 def cases(session: Session, campus_id: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """The incidents opened in the window: when, where, who, household, readings, the symptoms marked,
+    """The incidents of the window's scans (see :func:`scanned_in`): when, where, who, household, readings, the symptoms marked,
     state, report; ``kind`` is ``fever``, or ``symptoms`` for symptoms at a normal reading."""
     fever = is_fever(campus_id, col(FeverIncident.event_id), col(FeverIncident.symptoms))
     stmt = (
@@ -80,8 +92,7 @@ def cases(session: Session, campus_id: int, start: datetime, end: datetime) -> l
         .join(Household, col(Household.id) == Person.household_id, isouter=True)
         .where(
             FeverIncident.campus_id == campus_id,
-            col(FeverIncident.opened_at) >= start,
-            col(FeverIncident.opened_at) < end,
+            scanned_in(col(FeverIncident.event_id), campus_id, start, end),
         )
         .order_by(col(FeverIncident.opened_at))
     )

@@ -107,8 +107,7 @@ def build_content(
 
     alerts: list[Any] = [
         FeverAlert.campus_id == campus_id,
-        col(FeverAlert.created_at) >= start,
-        col(FeverAlert.created_at) < end,
+        report_details.scanned_in(col(FeverAlert.event_id), campus_id, start, end),
     ]
     # an alert for symptoms alone (the guard marked a cough, the reading was normal) is no fever
     fever_alerts = report_details.is_fever(campus_id, col(FeverAlert.event_id), col(FeverAlert.symptoms))
@@ -119,8 +118,7 @@ def build_content(
         session.exec(
             select(FeverIncident).where(
                 FeverIncident.campus_id == campus_id,
-                col(FeverIncident.opened_at) >= start,
-                col(FeverIncident.opened_at) < end,
+                report_details.scanned_in(col(FeverIncident.event_id), campus_id, start, end),
             )
         )
     )

@@ -286,6 +286,24 @@ def test_rows_received_after_a_report_was_made_are_named_until_a_correction_coun
     assert listed == {report.id: 1, fixed.json()["id"]: 0}
 
 
+def test_a_fever_scanned_offline_before_the_hour_counts_in_the_report_of_its_refusal(world: World) -> None:
+    """Scanned at 14:50 by a gate offline until 15:30: the fever, its incident and its refusal are one
+    day's, by the gate's time, as every scan; not the fever in the next day's report."""
+    at, received = NOW + timedelta(hours=4, minutes=50), NOW + timedelta(hours=5, minutes=30)
+    refused = OfflineDecision(Verdict.DENY, Reason.FEVER, 1)
+    assert world.service.handle(*world.scan("staff", celsius=38.6, at=at, offline=refused), received)
+    with session_scope(world.engine) as s:
+        today = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, received).content
+        tomorrow = reports.make_report(s, world.campus_id, DAY + timedelta(days=1), reports.OFFICE, received)
+    assert (today["refusals"], today["fevers"], today["incidents"]) == ({"fever": 1}, 1, 1)
+    assert [c["kind"] for c in today["cases"]] == ["fever"]
+    assert (tomorrow.content["fevers"], tomorrow.content["incidents"], tomorrow.content["cases"]) == (
+        0,
+        0,
+        [],
+    )
+
+
 def test_pdf_and_csv_in_chinese(world: World, tmp_path: Path) -> None:
     _scenario(world)
     app = create_app(CentralSettings(database_url="sqlite://", data_dir=tmp_path), world.engine)
