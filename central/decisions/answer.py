@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from typing import NamedTuple
 
 from central.decisions.batch import NewEntry
 from central.models.journal import FeverAlert
@@ -11,6 +12,14 @@ from gatecore.messages import DecisionMessage, ScanEvent
 from gatecore.messages import FeverAlert as FeverAlertMessage
 from gatecore.policy import Decision, Facts
 from gatecore.reasons import Reason
+
+
+class Outgoing(NamedTuple):
+    """One message to publish (QoS 1)."""
+
+    topic: str
+    payload: bytes
+    retain: bool = False
 
 
 def decision_message(

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from central.decisions.answer import (
+    Outgoing,
     decision_message,
     entry_row,
     fever_alert,
@@ -30,6 +31,7 @@ from central.decisions.batch import Batch
 from central.decisions.cache import RegistryCache
 from central.decisions.deadletter import store_rejected
 from central.decisions.facts import prefetch
+from central.decisions.failed import failed
 from central.decisions.judge import Judged, alerting, evaluate, household_days
 from central.decisions.ledger import ClaimLost, read_days
 from central.decisions.reconcile import altered, answer_again, collision, reconcile_id
@@ -50,14 +52,6 @@ from gatecore.reasons import Reason, Verdict
 from gatecore.tokens import PassClaims, TokenError, parse_token
 
 logger = logging.getLogger(__name__)
-
-
-class Outgoing(NamedTuple):
-    """One message to publish (QoS 1)."""
-
-    topic: str
-    payload: bytes
-    retain: bool = False
 
 
 class _Incoming(NamedTuple):
@@ -86,27 +80,6 @@ class DecisionService:
     def handle(self, topic: str, payload: bytes, received_at: datetime) -> list[Outgoing]:
         """Decide one payload from ``gates/{id}/events``; return the messages to publish."""
         return self.handle_batch([(topic, payload, received_at)])
-
-    def _failed(self, topic: str, payload: bytes, received_at: datetime, exc: Exception) -> list[Outgoing]:
-        """A refer decision for the guard (and a fever alert when the reading is one by the default
-        threshold) plus a dead letter holding the payload: never silence."""
-        try:
-            store_rejected(
-                self.engine, topic, payload, f"decision failed: {type(exc).__name__}: {exc}", received_at
-            )
-        except SQLAlchemyError as db_exc:
-            logger.error("dead letter not stored either: %s", unavailable(db_exc))
-        try:
-            event = ScanEvent.from_json(payload)
-        except MessageError:
-            return []
-        r = Reason.DECISION_ERROR
-        decision = Decision(Verdict.REFER, r, (r, *alerting(event)), 0, detail={"error": type(exc).__name__})
-        out = [Outgoing(topics.gate_decisions(event.gate_id), _message(event, decision, received_at))]
-        if decision.alert:
-            _, alert = fever_alert(event, None, Facts(), received_at)
-            out.append(Outgoing(topics.FEVER_ALERTS, alert.to_json()))
-        return out
 
     def handle_batch(self, items: Sequence[tuple[str, bytes, datetime]]) -> list[Outgoing]:
         """Decide payloads that arrived together in one transaction; the messages to publish after it."""
@@ -170,7 +143,7 @@ class DecisionService:
             # a bad stored setting, a bug: the gate still gets an answer (refer), the payload is kept
             logger.exception("event %s could not be decided", events[0].event.event_id)
             one = events[0]
-            return self._failed(one.topic, one.payload, one.received_at, exc)
+            return failed(self.engine, one.topic, one.payload, one.received_at, exc)
 
     def _transaction(self, events: list[_Incoming]) -> list[Outgoing]:
         ids = [i.event.event_id for i in events]
@@ -322,7 +295,3 @@ def _lock_order(claims: PassClaims | None) -> tuple[int, int]:
     # takes them in one global order (events of one household keep their order of arrival; the log
     # rows and the answers keep it for all)
     return (claims.household_id, claims.pass_id) if claims is not None else (0, 0)
-
-
-def _message(event: ScanEvent, decision: Decision, received_at: datetime) -> bytes:
-    return decision_message(event, decision, Facts(), received_at, None).to_json()

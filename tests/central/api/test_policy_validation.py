@@ -11,13 +11,15 @@ import pytest
 from sqlmodel import select
 
 from central.models.db import session_scope
-from central.models.journal import RejectedMessage
+from central.audit import chain as audit_chain
+from central.models.incidents import FeverIncident
+from central.models.journal import EntryEvent, FeverAlert, RejectedMessage
 from central.models.registry import Campus, CampusPolicyRow
 from central.models.reports import DailyReport
 from central.office import registry
 from central.office.scheduler import Scheduler
 from gatecore import topics
-from gatecore.messages import DecisionMessage
+from gatecore.messages import DecisionMessage, OfflineDecision
 from gatecore.reasons import Reason, Verdict
 from tests.central.conftest import NOW, World
 from tests.central.console_helpers import Client
@@ -109,6 +111,28 @@ def test_a_bad_stored_policy_still_gets_every_scan_an_answer(world: World) -> No
     with session_scope(world.engine) as s:
         letters = s.exec(select(RejectedMessage)).all()
     assert len(letters) == 1 and "decision failed: ZoneInfoNotFoundError" in letters[0].reason
+
+
+def test_an_answer_central_could_not_decide_is_logged_once_with_what_the_gate_did(world: World) -> None:
+    """The gate shows the refer it gets, so the log has it; the gate's offline decision on the copy
+    too, and the fever; a resend is answered with the same bytes and logged no second time."""
+    _store_bad_timezone(world)
+    offline = OfflineDecision(Verdict.ALLOW, Reason.OK, 1)
+    scan = world.scan("zhang", celsius=38.6, offline=offline)
+    first = world.service.handle(*scan, NOW)
+    again = world.service.handle(*scan, NOW + timedelta(seconds=5))
+    answer = [o.payload for o in first if o.topic == topics.gate_decisions(world.gate_id)]
+    assert answer == [o.payload for o in again if o.topic == topics.gate_decisions(world.gate_id)]
+    assert DecisionMessage.from_json(answer[0]).offline_recorded
+    with session_scope(world.engine) as s:
+        rows = s.exec(select(EntryEvent)).all()
+        alerts, incidents = s.exec(select(FeverAlert)).all(), s.exec(select(FeverIncident)).all()
+        assert audit_chain.verify_chain(s) is None
+    assert [(r.verdict, r.reason, r.offline_verdict, r.campus_id) for r in rows] == [
+        ("refer", "decision_error", "allow", world.campus_id)
+    ]
+    assert rows[0].decision_json.encode() == answer[0]
+    assert (len(alerts), len(incidents)) == (1, 1)
 
 
 def test_scheduler_skips_a_campus_with_a_bad_time_zone_and_lives(world: World, tmp_path: Path) -> None:
