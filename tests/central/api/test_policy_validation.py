@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from central.models.db import session_scope
 from central.audit import chain as audit_chain
+from central.models.db import session_scope
 from central.models.incidents import FeverIncident
 from central.models.journal import EntryEvent, FeverAlert, RejectedMessage
 from central.models.registry import Campus, CampusPolicyRow
