@@ -7,6 +7,7 @@ never imports FastAPI or SQLModel.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from typing import Any
@@ -29,6 +30,14 @@ def _logging(verbose: bool) -> None:
 def _demo(args: argparse.Namespace) -> int:
     from campusgate.demo import run_demo
 
+    # written so that NaN fails too: an infinite wait overflowed the clock, a negative count stopped at once
+    if args.visits < 0 or not 0 <= args.interval < math.inf:
+        print(
+            f"refused: --visits ({args.visits}) must be at least 0 and --interval ({args.interval:g}) "
+            "at least 0 and finite",
+            file=sys.stderr,
+        )
+        return 2
     settings = settings_from(args)
     return run_demo(
         visits=args.visits, interval=args.interval, keep_running=not args.once, workdir=settings.data_dir

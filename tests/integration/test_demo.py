@@ -66,3 +66,25 @@ def test_demo_runs_visits_and_stops(tmp_path: Path) -> None:
     )
     assert verified.returncode == 0, verified.stderr
     assert "entry log chain intact" in verified.stdout
+
+
+def test_odd_demo_numbers_are_refused_before_anything_starts(tmp_path: Path) -> None:
+    """An infinite interval overflowed the clock (a traceback after the whole demo had started), and a
+    negative count or NaN ran a demo that made nothing; each is one line and exit 2, nothing made."""
+    exe = Path(sys.executable).with_name("campusgate")
+    data = tmp_path / "data"
+    for args, says in (
+        (["--interval", "inf"], "--interval (inf) at least 0 and finite"),
+        (["--interval", "nan"], "--interval (nan)"),
+        (["--interval", "-1"], "--interval (-1)"),
+        (["--visits", "-5"], "--visits (-5) must be at least 0"),
+    ):
+        done = subprocess.run(
+            [str(exe), "demo", "--once", *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**os.environ, "CAMPUSGATE_DATA_DIR": str(data)},
+        )
+        assert done.returncode == 2 and says in done.stderr, (args, done.stderr[-500:])
+        assert "Traceback" not in done.stderr and not data.exists()
