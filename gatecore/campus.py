@@ -151,7 +151,9 @@ def _zones() -> frozenset[str]:
 
 def valid_timezone(name: str) -> bool:
     """Whether ``name`` is a zone of the IANA database (``Asia/Shangai`` is not)."""
-    if name not in _zones():
+    # a policy's JSON may carry any type (a list is unhashable); "localtime" is a link to the machine's
+    # own zone, not an IANA name: each server and gate would read another day, and browsers refuse it
+    if not isinstance(name, str) or name == "localtime" or name not in _zones():
         return False
     try:
         ZoneInfo(name)

@@ -33,6 +33,10 @@ from tests.central.console_helpers import Client
         ({"plausible_min": 44.0, "plausible_max": 35.0}, "plausible_min", "min < max"),
         ({"plausible_min": 20.0}, "plausible_min", "30.0–45.0"),
         ({"timezone": "Asia/Shangai"}, "timezone", "IANA"),
+        # a list or an object was a 500; the machine's own zone followed the server's clock setting
+        ({"timezone": ["Asia/Shanghai"]}, "timezone", "IANA"),
+        ({"timezone": {"name": "Asia/Shanghai"}}, "timezone", "IANA"),
+        ({"timezone": "localtime"}, "timezone", "IANA"),
         ({"opens": "08:00:00", "closes": None}, "opens", "both"),
         ({"opens": "08:00:00", "closes": "08:00:00"}, "opens", "differ"),
         # values of the wrong kind: each was a 500, stored as it came, or answered with Python's words
