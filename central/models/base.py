@@ -147,7 +147,22 @@ def search_time(value: datetime) -> datetime:
     raise ValueError(f"must lie between {EARLIEST.date()} and {date.max} UTC")
 
 
-SearchTime = Annotated[datetime, AfterValidator(search_time)]  # a since/until of the log's searches
+# a number, or text that is only one, which pydantic reads as seconds (or milliseconds) since 1970:
+# a date typed without dashes, "20261201", became 1970-08-23 12:06:41
+_NUMERIC = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+TIME_NOT_NUMBER = "a number is not a time: enter a date as YYYY-MM-DD or a time as YYYY-MM-DD HH:MM"
+
+
+def not_a_number(value: object) -> object:
+    """``value`` as it is, or ValueError(``TIME_NOT_NUMBER``) if it is a number or the text of one."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number or (isinstance(value, str) and _NUMERIC.fullmatch(value)):
+        raise ValueError(TIME_NOT_NUMBER)
+    return value
+
+
+# a since/until of the log's searches
+SearchTime = Annotated[datetime, BeforeValidator(not_a_number), AfterValidator(search_time)]
 
 
 def dialect_insert(session: Session, model: type[SQLModel]) -> Any:

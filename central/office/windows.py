@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator
 
-from central.models.base import utc, within
+from central.models.base import not_a_number, utc, within
 from gatecore.tokens import EARLIEST, LATEST
 
 _BARE_DAY = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
@@ -34,7 +34,7 @@ def _day_or_instant(value: object) -> object:
     # pydantic reads "2026-12-31" as a datetime in Python mode and as a date from JSON: one reading
     if isinstance(value, str) and _BARE_DAY.fullmatch(value):
         return parse_day(value)  # 2026-02-30 too
-    return value
+    return not_a_number(value)
 
 
 # a pass's bound: an instant, or a bare date (a whole local day of the campus)

@@ -115,6 +115,10 @@ _ROWS: list[tuple[str, str]] = [
     (r"missing building", "缺少楼号"),
     (r"bad date " + _Q + r" \(use YYYY-MM-DD\)", "日期 {v} 无效（请用 年-月-日）"),
     (
+        r"a number is not a time: enter a date as YYYY-MM-DD or a time as YYYY-MM-DD HH:MM",
+        "数字不是时间：日期请写 年-月-日，时间请写 年-月-日 时:分",
+    ),
+    (
         r"ID number must be an ID card's 18 \(or 15\) characters or a passport's 5 to 12 letters and digits",
         "证件号应为身份证的 18（或 15）位，或护照的 5 至 12 位字母和数字",
     ),

@@ -210,3 +210,39 @@ def test_a_campus_code_longer_than_the_table_holds_is_refused(length: int) -> No
     with pytest.raises(ValidationError, match="at most 40"):
         CampusCreate(code="y" * length, name_zh="长码")
     assert CampusCreate(code="y" * CAMPUS_CODE_LENGTH, name_zh="长码").code == "y" * CAMPUS_CODE_LENGTH
+
+
+# --- a number is no time ------------------------------------------------------------------------------
+
+NUMBER_ZH = "数字不是时间：日期请写 年-月-日，时间请写 年-月-日 时:分"
+
+
+@pytest.mark.parametrize("bound", ["20261201", "0", 1764547200, "1764547200.5", " 86400 "])
+def test_a_number_for_a_pass_window_is_refused_not_read_as_seconds_since_1970(
+    c: Client, world: World, bound: object
+) -> None:
+    """A date typed without dashes, "20261201", was read as 20,261,201 seconds since 1970 and stored
+    as a pass valid from 1970-08-23: a resident got in at once, weeks before the window they were given."""
+    before = c.call("GET", "/api/v1/passes").json()["count"]
+    for path, extra in (
+        ("/api/v1/passes", {"person_id": world.people["zhang"]}),
+        ("/api/v1/visitors", {"name": "访客", "campus_id": world.campus_id}),
+    ):
+        r = c.call("POST", path, json={**extra, "valid_from": bound, "valid_until": "2026-12-31"})
+        assert r.status_code == 422, r.text
+        [error] = r.json()["detail"]
+        assert error["loc"] == ["body", "valid_from"] and error["msg_zh"] == NUMBER_ZH, error
+    assert c.call("GET", "/api/v1/passes").json()["count"] == before
+    c.log_in("security", page="/console/passes")
+    form = {"person_id": str(world.people["zhang"]), "valid_from": str(bound), "valid_until": "2026-12-31"}
+    page = c.form("/console/passes", form)
+    assert NUMBER_ZH in page.text, page.text[-800:]
+    assert c.call("GET", "/api/v1/passes").json()["count"] == before
+
+
+@pytest.mark.parametrize("path", SEARCHES)
+def test_a_number_for_a_search_time_is_refused(c: Client, path: str) -> None:
+    r = c.call("GET", path, role="auditor", params={"since": "20261201"})
+    assert r.status_code == 422, r.text[:300]
+    [error] = r.json()["detail"]
+    assert error["loc"] == ["query", "since"] and error["msg_zh"] == NUMBER_ZH
