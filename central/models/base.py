@@ -30,7 +30,18 @@ SQLModel.metadata.naming_convention = {
 # schema (API parameters, request bodies, console forms, message fields) instead of overflowing
 # inside the driver (SQLite's own limit, 64 bits, is a 500 too)
 MAX_DB_INT = 2**31 - 1
-DbId = Annotated[int, Interval(ge=1, le=MAX_DB_INT)]  # a table's id in a request, a filter or a form
+ID_NOT_BOOLEAN = "an id is a number, not true or false"
+
+
+def _not_boolean(value: object) -> object:
+    # pydantic takes JSON true as the integer 1: "campus_id": true registered a gate on campus 1
+    if isinstance(value, bool):
+        raise ValueError(ID_NOT_BOOLEAN)
+    return value
+
+
+# a table's id in a request, a filter or a form (the bound before the validator: it stays in the API document)
+DbId = Annotated[int, Interval(ge=1, le=MAX_DB_INT), BeforeValidator(_not_boolean)]
 NUL_REFUSED = "text must not contain a NUL character"  # PostgreSQL text cannot hold one
 BLANK_REFUSED = "must not be blank"  # nothing of the text shows
 NOTE_LENGTH = 500  # a note: why a report was corrected, what a step of a fever incident found

@@ -114,6 +114,7 @@ _ROWS: list[tuple[str, str]] = [
     (r"missing room", "缺少房号"),
     (r"missing building", "缺少楼号"),
     (r"bad date " + _Q + r" \(use YYYY-MM-DD\)", "日期 {v} 无效（请用 年-月-日）"),
+    (r"an id is a number, not true or false", "编号应为数字，不能是 true 或 false"),
     (
         r"a number is not a time: enter a date as YYYY-MM-DD or a time as YYYY-MM-DD HH:MM",
         "数字不是时间：日期请写 年-月-日，时间请写 年-月-日 时:分",

@@ -174,3 +174,24 @@ def test_a_pass_names_a_campus_that_exists_and_agrees_with_the_household(
     assert office.get("/api/v1/passes").json()["count"] == before  # nothing stored half-way
     r = office.post("/api/v1/passes", json={"person_id": homeless, "campus_id": other, **window})
     assert r.status_code == 201 and r.json()[0]["campus_id"] == other
+
+
+def test_true_is_no_id(world: World, office: TestClient) -> None:
+    """JSON ``true`` was taken as the id 1: a gate registered on campus 1, a pass issued to person 1."""
+    gate = {"gate_id": "test-east", "campus_id": True, "name_zh": "东门"}
+    window = {"valid_from": NOW.isoformat(), "valid_until": (NOW + timedelta(days=7)).isoformat()}
+    for path, body, field in (
+        ("/api/v1/gates", gate, "campus_id"),
+        ("/api/v1/passes", {"person_id": True, **window}, "person_id"),
+        (
+            "/api/v1/vehicles",
+            {"plate": "晋A12345", "owner_person_id": True, "valid_until": "2027-01-01"},
+            "owner_person_id",
+        ),
+    ):
+        r = office.post(path, json=body)
+        assert r.status_code == 422, r.text
+        [error] = r.json()["detail"]
+        assert error["loc"] == ["body", field] and error["msg_zh"] == "编号应为数字，不能是 true 或 false"
+    assert "test-east" not in {g["gate_id"] for g in office.get("/api/v1/gates").json()}
+    assert office.post("/api/v1/gates", json={**gate, "campus_id": world.campus_id}).status_code == 201
