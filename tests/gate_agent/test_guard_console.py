@@ -205,3 +205,22 @@ def test_an_override_names_the_decision_it_changes(
     assert f"更改 {at} 的判定：未测到体温，请重新测温" in out.screen()
     assert f"changes the decision at {at}: No temperature reading: measure again" in out.screen()
     _type(master, "\x1b")
+
+
+def test_a_byte_that_reads_as_a_superscript_digit_cancels_a_menu_and_the_console_goes_on(
+    console: tuple[GateAgent, Terminal, int], signing_key: Ed25519PrivateKey
+) -> None:
+    """A key sending the byte 0xB2 (a Latin-1 keypad, a stray byte on the line) is "²": a digit to
+    str.isdigit() but not to int(), and the ValueError ended the guard's console."""
+    agent, out, master = console
+    agent.submit_scan(make_pass(signing_key, pass_id=5), Temperature(None, SensorStatus.MISSING))
+    assert out.wait_for("请重新测温")  # a decision to override
+    for menu, byte in (("c", b"\xb2"), ("c", b"\xb9"), ("d", b"\xb3")):
+        _type(master, menu)
+        os.write(master, byte)
+        assert wait_until(lambda: "cancelled" in out.screen()), out.screen()
+        _type(master, "x")  # any other key clears the note
+        assert wait_until(lambda: "cancelled" not in out.screen())
+    _type(master, "c1")  # the console still takes keys
+    assert wait_until(lambda: "next scan marked: Cough" in out.screen())
+    assert agent.symptoms.waiting() == ("cough",)
