@@ -172,6 +172,7 @@ def not_a_number(value: object) -> object:
     return value
 
 
+Day = Annotated[date, BeforeValidator(not_a_number)]  # a date in a request: "0" was 1970-01-01
 # a since/until of the log's searches
 SearchTime = Annotated[datetime, BeforeValidator(not_a_number), AfterValidator(search_time)]
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
-from central.models.base import NOTE_LENGTH, DbId, Plate, code_form, filled, one_line, plain_text
+from central.models.base import NOTE_LENGTH, Day, DbId, Plate, code_form, filled, one_line, plain_text
 from central.models.registry import CAMPUS_CODE_LENGTH, STUDENT_NO_LENGTH
 from central.office.idnumber import id_number_problem
 from central.office.windows import Bound, check_window
@@ -132,7 +132,7 @@ class PersonBase(BaseModel):
     name: Text
     category: Category
     active: bool = True
-    key_person_until: date | None = None
+    key_person_until: Day | None = None
     group: Group | None = None
     student_no: StudentNo = None
 
@@ -159,7 +159,7 @@ class PersonUpdate(BaseModel):
     name: Text | None = None
     category: Category | None = None
     active: bool | None = None
-    key_person_until: date | None = None
+    key_person_until: Day | None = None
     phone: Line | None = None
     group: Group | None = None
     student_no: StudentNo = None
@@ -177,7 +177,7 @@ class CommuterRecord(BaseModel):
     """Whether the employer's commuter certificate was shown, and its last valid day (it lapses after)."""
 
     certificate: bool
-    valid_until: date | None = None
+    valid_until: Day | None = None
 
     @model_validator(mode="after")
     def _dated(self) -> CommuterRecord:
@@ -200,8 +200,8 @@ class PersonPublic(PersonBase):
 class Window(BaseModel):
     """An inclusive date range."""
 
-    valid_from: date
-    valid_until: date
+    valid_from: Day
+    valid_until: Day
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
@@ -233,8 +233,8 @@ class ReturnBatchCreate(BaseModel):
     """A student's return window."""
 
     person_id: DbId
-    start: date
-    end: date
+    start: Day
+    end: Day
 
     @model_validator(mode="after")
     def _ordered(self) -> ReturnBatchCreate:
@@ -270,7 +270,7 @@ class VehicleCreate(BaseModel):
 
     plate: Plate
     owner_person_id: DbId
-    valid_until: date
+    valid_until: Day
 
 
 class VehiclePublic(VehicleCreate):

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from central.api.auth import require_roles
 from central.api.deps import WATCHERS, IdFilter, ReadSession, ReportSigner, ReportWriter, RowId
+from central.models.base import Day
 from central.models.db import session_scope
 from central.models.registry import Campus
 from central.models.reports import DailyReport
@@ -66,7 +67,7 @@ def _get(session: Session, report_id: int) -> DailyReport:
 
 @router.get("/reports", response_model=list[ReportPublic], dependencies=[Reader])
 def list_reports(
-    session: ReadSession, campus_id: IdFilter = None, day: date | None = None
+    session: ReadSession, campus_id: IdFilter = None, day: Day | None = None
 ) -> list[ReportPublic]:
     """Reports newest first."""
     stmt = select(DailyReport)

@@ -246,3 +246,20 @@ def test_a_number_for_a_search_time_is_refused(c: Client, path: str) -> None:
     assert r.status_code == 422, r.text[:300]
     [error] = r.json()["detail"]
     assert error["loc"] == ["query", "since"] and error["msg_zh"] == NUMBER_ZH
+
+
+@pytest.mark.parametrize("day", ["0", "-0", 86400, "1764547200"])
+def test_a_number_for_a_date_is_refused_not_read_as_a_day_of_1970(
+    c: Client, world: World, day: object
+) -> None:
+    """A date field took "0" as 1970-01-01 (and 86400 as the day after): an approval "from 0" was stored
+    valid since 1970, so it let the person through at once."""
+    before = c.call("GET", "/api/v1/approvals").json()["count"]
+    body = {"person_id": world.people["zhang"], "valid_from": day, "valid_until": "2026-12-05"}
+    r = c.call("POST", "/api/v1/approvals", json=body)
+    assert r.status_code == 422, r.text
+    [error] = r.json()["detail"]
+    assert error["loc"] == ["body", "valid_from"] and error["msg_zh"] == NUMBER_ZH
+    assert c.call("GET", "/api/v1/approvals").json()["count"] == before
+    r = c.call("GET", "/api/v1/reports", params={"day": str(day)})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "day"]
