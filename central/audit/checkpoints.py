@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -61,11 +62,26 @@ def read(path: Path) -> list[Checkpoint]:
         if not line.strip():
             continue
         try:
-            d = json.loads(line)
-            out.append(Checkpoint(int(d["seq"]), str(d["head_hash"]), utc(datetime.fromisoformat(d["at"]))))
-        except (KeyError, ValueError, TypeError) as exc:
+            out.append(_checkpoint(json.loads(line)))
+        except (KeyError, ValueError, TypeError, OverflowError) as exc:
             raise ValueError(f"{path}:{number}: not a checkpoint: {exc}") from exc
     return out
+
+
+_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def _checkpoint(d: object) -> Checkpoint:
+    # a damaged line is the file's fault, not the log's: read loosely ("seq": -1, "head_hash": null)
+    # it was reported as a rewritten log, and a seq past 64 bits or a year-1 time was a traceback
+    if not isinstance(d, dict):
+        raise ValueError("expected an object with seq, head_hash and at")
+    seq, head_hash, at = d["seq"], d["head_hash"], d["at"]
+    if type(seq) is not int or not 0 <= seq < 2**63:
+        raise ValueError(f"seq {seq!r} is not a row number")
+    if not isinstance(head_hash, str) or not _HASH.fullmatch(head_hash):
+        raise ValueError(f"head_hash {head_hash!r} is not a SHA-256 in hex")
+    return Checkpoint(seq, head_hash, utc(datetime.fromisoformat(at)))
 
 
 def write_checkpoint(engine: Engine, path: Path, now: datetime) -> Checkpoint:
