@@ -68,10 +68,10 @@ def console_kind(stream: TextIO | None) -> str | None:
     return None
 
 
-def _menu_digit(key: str | None, choices: int) -> bool:
+def _menu_digit(key: str, choices: int) -> bool:
     """Whether ``key`` picks one of a menu's ``choices`` (1 to 9): the byte 0xB2, read as "²", is a
     digit to str.isdigit() but not to int(), whose ValueError ended the guard's console."""
-    return key is not None and len(key) == 1 and key in "123456789"[:choices]
+    return len(key) == 1 and key in "123456789"[:choices]
 
 
 def manual_celsius(text: str) -> float | None:
@@ -230,7 +230,7 @@ class GuardConsole:
             agent.mark_symptoms(())
             self._say(say("symptoms_withdrawn", " / "))
             return
-        if not _menu_digit(key, len(SYMPTOM_KEYS)):
+        if key is None or not _menu_digit(key, len(SYMPTOM_KEYS)):
             self._say(say("cancelled"))
             return
         agent.mark_symptoms((SYMPTOM_KEYS[int(key) - 1],))
@@ -249,7 +249,7 @@ class GuardConsole:
             f"{say('choose_reason', verdict=word)}\n» {self._overridden(last, agent.offline.zone)}", menu
         )
         key = self._key(stop)
-        if not _menu_digit(key, len(OVERRIDE_REASONS)):
+        if key is None or not _menu_digit(key, len(OVERRIDE_REASONS)):
             self._say(say("cancelled"))
             return
         zh, en = OVERRIDE_REASONS[int(key) - 1]
