@@ -130,6 +130,8 @@ def _database_failure(exc: BaseException) -> str | None:
     """One line for a database that cannot be reached or opened (refused, unknown database, wrong
     password), or None for any other error. SQLAlchemy is looked up, never imported: a gate has none."""
     errors = sys.modules.get("sqlalchemy.exc")
+    if errors is not None and isinstance(exc, errors.ArgumentError):  # "--database-url nonsense"
+        return f"the database URL cannot be read: {exc} (check CAMPUSGATE_DATABASE_URL or --database-url)"
     if errors is None or not isinstance(exc, errors.OperationalError):
         return None
     from central.models.db import unavailable
@@ -164,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:
         failure = _database_failure(exc) or _settings_failure(exc)
+        if failure is None and isinstance(exc, OSError):  # a path given that is a folder, or in none
+            failure = str(exc)
         if failure is None:
             raise
         print(f"campusgate: {failure}", file=sys.stderr)

@@ -56,8 +56,11 @@ def _read_password(path: str | None) -> str:
     import getpass
 
     if path:
-        with open(path, encoding="utf-8") as f:
-            return f.read().strip()
+        try:
+            with open(path, encoding="utf-8") as f:
+                return f.read().strip()
+        except (OSError, UnicodeDecodeError) as exc:  # a wrong path, a binary file: said, no traceback
+            raise ValueError(f"cannot read the password file: {exc}") from None
     if not sys.stdin.isatty():
         return sys.stdin.readline().strip()
     first = getpass.getpass("password: ")
@@ -131,6 +134,8 @@ def _user(args: argparse.Namespace) -> int:
         )
     except OfficeError as exc:
         print(f"refused: {exc.message}", file=sys.stderr)
+    except ValueError as exc:  # the password file unreadable, the two typed passwords different
+        print(f"refused: {exc}", file=sys.stderr)
     return 2
 
 

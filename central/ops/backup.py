@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -145,10 +146,16 @@ def _refuse_unless_empty(settings: CentralSettings) -> None:
 
 def restore(settings: CentralSettings, archive: Path) -> Manifest:
     """Unpack ``archive`` into the (empty) data directory and database of ``settings``."""
-    with tarfile.open(archive, "r:gz") as tar:
+    try:
+        tar = tarfile.open(archive, "r:gz")
         data = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
-        if data.get("format") != FORMAT:
-            raise BackupError(f"{archive}: archive format {data.get('format')}, this release reads {FORMAT}")
+    except (tarfile.TarError, EOFError, zlib.error, KeyError, ValueError) as exc:
+        # another file, a cut download: said in one line, as any refused restore is, not a traceback
+        raise BackupError(f"{archive} is not a readable campusgate backup: {exc}") from None
+    with tar:
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            found = data.get("format") if isinstance(data, dict) else None
+            raise BackupError(f"{archive}: archive format {found}, this release reads {FORMAT}")
         manifest = Manifest(**{k: data[k] for k in Manifest.__slots__})
         url = make_url(settings.database_url)
         if manifest.dialect != url.get_backend_name():
