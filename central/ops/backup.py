@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -144,6 +145,14 @@ def _refuse_unless_empty(settings: CentralSettings) -> None:
         engine.dispose()
 
 
+def _restorable(name: object) -> bool:
+    # exactly what backup() writes: the database dump, the signing keys, the checkpoints, the secrets
+    return isinstance(name, str) and (
+        name in ("database.sqlite", "database.pgdump", checkpoints.FILE_NAME, *SECRETS)
+        or re.fullmatch(r"keys/kid-[0-9]+\.pem", name) is not None
+    )
+
+
 def restore(settings: CentralSettings, archive: Path) -> Manifest:
     """Unpack ``archive`` into the (empty) data directory and database of ``settings``."""
     try:
@@ -157,6 +166,11 @@ def restore(settings: CentralSettings, archive: Path) -> Manifest:
             found = data.get("format") if isinstance(data, dict) else None
             raise BackupError(f"{archive}: archive format {found}, this release reads {FORMAT}")
         manifest = Manifest(**{k: data[k] for k in Manifest.__slots__})
+        strays = (
+            [n for n in manifest.files if not _restorable(n)] if isinstance(manifest.files, list) else [0]
+        )
+        if strays:  # a crafted manifest ("../…") would copy files outside the data directory
+            raise BackupError(f"{archive}: its manifest names files a backup never holds: {strays[:3]!r}")
         url = make_url(settings.database_url)
         if manifest.dialect != url.get_backend_name():
             raise BackupError(
