@@ -69,7 +69,7 @@ def _central(args: argparse.Namespace) -> int:
 
 def _gate(args: argparse.Namespace) -> int:
     from campusgate.ops_cli import strays
-    from gate_agent.main import run_gate
+    from gate_agent.main import run_or_refuse
     from gate_agent.settings import GateSettings
 
     overrides: dict[str, Any] = {}
@@ -82,8 +82,7 @@ def _gate(args: argparse.Namespace) -> int:
             return 2
     for line in strays(os.environ, "CAMPUSGATE_GATE_", GateSettings.model_fields):
         print(f"campusgate: {line}", file=sys.stderr)
-    run_gate(GateSettings(**overrides))
-    return 0
+    return run_or_refuse(GateSettings(**overrides))
 
 
 def _reasons(args: argparse.Namespace) -> int:

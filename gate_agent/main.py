@@ -102,7 +102,16 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
     settings = GateSettings(_env_file=args.env_file) if args.env_file else GateSettings()  # type: ignore[call-arg]
-    run_gate(settings)
+    return run_or_refuse(settings)
+
+
+def run_or_refuse(settings: GateSettings) -> int:
+    """:func:`run_gate`; one line and exit code 2 when the gate cannot start (its store unreadable)."""
+    try:
+        run_gate(settings)
+    except GateError as exc:  # said once, not a traceback at every restart
+        print(f"campusgate: gate not started: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

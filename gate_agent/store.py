@@ -11,6 +11,14 @@ from pathlib import Path
 from gate_agent.errors import OutboxError
 
 
+# what the operator does about a damaged store (docs/operations.md, "A gate's damaged store")
+_RECOVER = (
+    ". Keep a copy of it, then recover what it holds (sqlite3 {path} .recover | sqlite3 {path}.new, and"
+    " move that into place) or move it aside to start empty: central names the scans it never received"
+    " as a sequence gap"
+)
+
+
 class Store:
     """A connection shared by the agent's threads behind one lock; writes are durable on return."""
 
@@ -22,8 +30,14 @@ class Store:
             # WAL + FULL: an event put() before publishing must survive kill -9 and a power cut
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
+            # a damaged page held back every queued event behind it, the gate logging twice a second
+            damage = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
         except (sqlite3.Error, OSError) as exc:
-            raise OutboxError(f"cannot open {self.path}: {exc}") from exc
+            raise OutboxError(f"cannot open {self.path}: {exc}{_RECOVER.format(path=self.path)}") from exc
+        if damage != ["ok"]:
+            conn.close()
+            detail = "; ".join(damage)
+            raise OutboxError(f"{self.path} is damaged ({detail}){_RECOVER.format(path=self.path)}")
         self._conn = conn
         self._lock = threading.Lock()
 

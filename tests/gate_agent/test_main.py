@@ -7,11 +7,12 @@ import signal
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 from gate_agent.outbox import SqliteOutbox
 from gatecore import topics
-from gatecore.messages import GateStatus
+from gatecore.messages import GateStatus, ScanEvent, Temperature
 from gatecore.thermoline import SensorStatus
 from tests.gate_agent.conftest import gate_id, wait_until
 from transport.broker import EmbeddedBroker, MosquittoBroker, free_port
@@ -92,3 +93,55 @@ def test_the_line_console_reads_a_pipe(tmp_path: Path) -> None:
     [event] = SqliteOutbox(tmp_path / "data" / "gate.sqlite").pending()
     assert event.qr == "CG1:TYPED-BY-HAND"
     assert (event.temperature.celsius, event.temperature.status) == (36.8, SensorStatus.MANUAL)
+
+
+def _damaged_store(data: Path) -> Path:
+    """A gate store with queued events whose middle page was overwritten (a bad sector, a cut write)."""
+    db = data / "gate.sqlite"
+    box = SqliteOutbox(db)
+    for i in range(400):
+        box.put_next(
+            ScanEvent(
+                str(uuid.uuid4()),
+                "g1",
+                0,
+                datetime.now(UTC),
+                f"CG1:{i:0100d}",
+                Temperature(36.5, SensorStatus.OK),
+            )
+        )
+    box.close()
+    size = db.stat().st_size
+    with open(db, "r+b") as f:  # the page in the middle of the file, past the header
+        f.seek((size // 4096 // 2) * 4096)
+        f.write(os.urandom(4096))
+    return db
+
+
+def test_a_damaged_store_is_refused_in_one_line_saying_what_to_do(tmp_path: Path) -> None:
+    db = _damaged_store(tmp_path / "data")
+    env = dict(
+        os.environ,
+        CAMPUSGATE_GATE_GATE_ID="g1",
+        CAMPUSGATE_GATE_MQTT_PORT=str(free_port()),
+        CAMPUSGATE_GATE_CAMERA=str(tmp_path / "none.avi"),
+        CAMPUSGATE_GATE_SERIAL_PORT=str(tmp_path / "ttyNONE"),
+        CAMPUSGATE_GATE_DATA_DIR=str(tmp_path / "data"),
+        PYTHONPATH=str(ROOT),
+    )
+    for argv in (["-m", "campusgate.cli", "gate"], ["-m", "gate_agent.main"]):
+        done = subprocess.run(
+            [sys.executable, *argv],
+            env=env,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=60,
+        )
+        err = done.stderr.decode()
+        assert done.returncode == 2, err[-2000:]
+        assert "Traceback" not in err
+        [line] = [x for x in err.splitlines() if "gate not started" in x]
+        # found at start (PRAGMA quick_check), not when the resend first reads the queue
+        assert f"{db}: database disk image is malformed" in line or f"{db} is damaged" in line
+        assert ".recover" in line and "sequence gap" in line
