@@ -10,7 +10,6 @@ from pathlib import Path
 
 from gate_agent.errors import OutboxError
 
-
 # what the operator does about a damaged store (docs/operations.md, "A gate's damaged store")
 _RECOVER = (
     ". Keep a copy of it, then recover what it holds (sqlite3 {path} .recover | sqlite3 {path}.new, and"
