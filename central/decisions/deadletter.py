@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from central.models.db import session_scope
 from central.models.journal import RejectedMessage
@@ -20,15 +21,30 @@ def store_rejected(engine: Engine, topic: str, payload: bytes, reason: str, rece
     # the reason names the field at fault and quotes values cut short and escaped (never the payload);
     # the topic is a publisher's text too: quoted, a newline in it cannot start a log line of its own
     logger.warning("rejected %d bytes on %s: %s", len(payload), shown(topic, 200), reason)
+    kept = bytes(payload[:MAX_PAYLOAD])
+    gate_seq = seq_of(payload) if topics.events_of(topic) else None  # a gap's refused numbers, by index
     with session_scope(engine) as session:
+        if gate_seq is not None and _kept_before(session, topic[:512], gate_seq, kept, reason):
+            # a gate resending what it cannot have logged (an offline copy central cannot read): once
+            logger.info("the same payload was kept before with the same reason: not kept again")
+            return
         session.add(
             RejectedMessage(
                 topic=topic[:512],
-                payload=bytes(payload[:MAX_PAYLOAD]),
+                payload=kept,
                 payload_size=len(payload),
                 reason=reason,
                 received_at=received_at,
-                # a scan's number, so that a gap's refused numbers are found by the index
-                gate_seq=seq_of(payload) if topics.events_of(topic) else None,
+                gate_seq=gate_seq,
             )
         )
+
+
+def _kept_before(session: Session, topic: str, gate_seq: int, payload: bytes, reason: str) -> bool:
+    same = select(RejectedMessage.id).where(
+        RejectedMessage.topic == topic,
+        RejectedMessage.gate_seq == gate_seq,
+        RejectedMessage.payload == payload,
+        RejectedMessage.reason == reason,
+    )
+    return session.exec(same.limit(1)).first() is not None
