@@ -46,6 +46,7 @@ class SerialThermometer:
         # cable passes a short $HBT line far more often than a reading
         self._bad_run = 0
         self._last_alive: float | None = None
+        self._last_seq: int | None = None  # of the last measurement: a line sent twice is one reading
         self._port: serial.Serial | None = None
         self._open_error: str | None = "not started"
         self._manual: ForNextScan[float] = ForNextScan()  # typed by the guard; lapses like a symptom mark
@@ -79,6 +80,7 @@ class SerialThermometer:
             self._last_alive = time.monotonic()  # silence is counted from the moment we listen
             self._buf = b""
             self._bad_run = 0  # a replugged device starts afresh
+            self._last_seq = None  # and counts from 1 again
         logger.info("thermometer port %s opened", self.path)
 
     def _close(self) -> None:
@@ -150,6 +152,10 @@ class SerialThermometer:
             self._last_alive = now
             if isinstance(frame, Measurement):
                 self._bad_run = 0
+                if frame.seq == self._last_seq:  # sent again: one measurement, one person's
+                    logger.info("thermometer measurement seq %s received twice, read once", frame.seq)
+                    return
+                self._last_seq = frame.seq
                 self._readings.append(_Reading(now, frame))
                 self._cond.notify_all()
         if isinstance(frame, Heartbeat):
@@ -194,9 +200,13 @@ class SerialThermometer:
                     if take:
                         self._manual.take()
                     return Temperature(manual, SensorStatus.MANUAL)
-                found = self._pick(at_monotonic, window)
-                if found is not None:
-                    found.used = take  # one reading belongs to one person: the one with a pass
+                near = self._near(at_monotonic, window)
+                if near:
+                    found = _pick(near, at_monotonic)
+                    # one reading belongs to one person, the one with a pass; so do all of the window
+                    # so far: a person measured twice, and the other reading must not reach the next one
+                    for r in near:
+                        r.used = take
                     m = found.measurement
                     return Temperature(m.celsius, m.status)
                 remaining = deadline - time.monotonic()
@@ -204,12 +214,8 @@ class SerialThermometer:
                     return Temperature(None, SensorStatus.MISSING)
                 self._cond.wait(remaining)
 
-    def _pick(self, at: float, window: float) -> _Reading | None:
-        near = [r for r in self._readings if not r.used and abs(r.at - at) <= window]
-        if not near:
-            return None
-        # a person often measures twice; the good reading is the one that counts
-        return min(near, key=lambda r: (r.measurement.status is not SensorStatus.OK, abs(r.at - at)))
+    def _near(self, at: float, window: float) -> list[_Reading]:
+        return [r for r in self._readings if not r.used and abs(r.at - at) <= window]
 
     def health(self) -> ThermometerHealth:
         """unplugged, garbage, silent, stuck or ok (in that order of precedence)."""
@@ -227,3 +233,15 @@ class SerialThermometer:
             if len(values) == STUCK_COUNT and len(set(values)) == 1:
                 return ThermometerHealth.STUCK
         return ThermometerHealth.OK
+
+
+def _pick(near: list[_Reading], at: float) -> _Reading:
+    """A person often measures twice: a good reading counts over a sensor error, and of good readings
+    the highest, so a fever is never washed out by a second try that read lower; else the nearest."""
+
+    def weight(r: _Reading) -> tuple[bool, float, float]:
+        m = r.measurement
+        good = m.status is SensorStatus.OK and m.celsius is not None
+        return (good, m.celsius if good and m.celsius is not None else 0.0, -abs(r.at - at))
+
+    return max(near, key=weight)

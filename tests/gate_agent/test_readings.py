@@ -5,6 +5,7 @@ A fever decided offline tells the guard to phone the security office: no office 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,8 +55,8 @@ def gate(tmp_path: Path, pty_device: PtyDevice, signing_key: Ed25519PrivateKey) 
     agent.stop()
 
 
-def _line(celsius: str) -> bytes:
-    body = f"TMP,4,{celsius},OK".encode()
+def _line(celsius: str, seq: int = 4) -> bytes:
+    body = f"TMP,{seq},{celsius},OK".encode()
     return b"$" + body + b"*" + checksum(body).encode() + b"\r\n"
 
 
@@ -130,3 +131,17 @@ def test_a_health_code_shown_first_leaves_the_reading_for_the_pass(
         make_pass(signing_key, pass_id=42, household=5)
     )  # the next person: no reading of theirs
     assert again.celsius != 38.5
+
+
+def test_a_fever_measured_again_lower_is_still_a_fever_and_reaches_nobody_else(
+    gate: Gate, pty_device: PtyDevice, signing_key: Ed25519PrivateKey
+) -> None:
+    """A person reads 38.2 °C, measures again at once and reads 36.5 °C, then shows the pass: refused
+    for the fever (it was let through with 36.5, and the 38.2 then refused the next person, who had not
+    measured yet). Neither reading is left for the next person, who is asked to measure."""
+    pty_device.write(_line("38.2", seq=5) + _line("36.5", seq=6))
+    time.sleep(0.3)  # both read before the pass is shown
+    view = gate.scan(make_pass(signing_key, pass_id=51, household=6))
+    assert (view.verdict, view.reason, view.celsius) == (Verdict.DENY, Reason.FEVER, 38.2)
+    after = gate.scan(make_pass(signing_key, pass_id=52, household=7))
+    assert (after.verdict, after.reason, after.celsius) == (Verdict.REMEASURE, Reason.TEMP_MISSING, None)

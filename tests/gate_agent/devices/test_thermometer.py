@@ -65,6 +65,27 @@ def test_the_good_reading_wins_over_a_sensor_error(pty_device: PtyDevice, thermo
     assert (t.celsius, t.status) == (36.7, OK)
 
 
+def test_a_fever_is_not_washed_out_by_a_second_try(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
+    measure(pty_device, 1, 38.2)  # too high, so the person measures again at once
+    measure(pty_device, 2, 36.5)
+    time.sleep(0.2)
+    t = thermo.reading_for_scan(time.monotonic(), 1.0)
+    assert (t.celsius, t.status) == (38.2, OK)
+    # both were that person's: neither is left for whoever scans next
+    assert thermo.reading_for_scan(time.monotonic(), 1.0).status is SensorStatus.MISSING
+
+
+def test_a_line_sent_twice_is_one_reading(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
+    measure(pty_device, 7, 36.4)
+    time.sleep(0.2)
+    assert thermo.reading_for_scan(time.monotonic(), 1.0).celsius == 36.4
+    measure(pty_device, 7, 36.4)  # the device sends the same measurement again
+    time.sleep(0.2)
+    assert thermo.reading_for_scan(time.monotonic(), 1.0).status is SensorStatus.MISSING
+    measure(pty_device, 8, 36.6)  # the next measurement is read
+    assert wait_until(lambda: thermo.reading_for_scan(time.monotonic(), 0.5).celsius == 36.6, 2)
+
+
 def test_sensor_status_is_passed_on(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
     measure(pty_device, 1, None, SensorStatus.LOW)
     time.sleep(0.2)
