@@ -195,19 +195,19 @@ class SerialThermometer:
         deadline = at_monotonic + window
         with self._cond:
             while True:
-                manual = self.typed()
+                manual, near = self.typed(), self._near(at_monotonic, window)
+                if take:
+                    # one reading belongs to one person, the one with a pass; so does all of the
+                    # window so far: a person measured twice, or the guard typed over the device's,
+                    # and the other reading must not reach the next person
+                    for r in near:
+                        r.used = True
                 if manual is not None:
                     if take:
                         self._manual.take()
                     return Temperature(manual, SensorStatus.MANUAL)
-                near = self._near(at_monotonic, window)
                 if near:
-                    found = _pick(near, at_monotonic)
-                    # one reading belongs to one person, the one with a pass; so do all of the window
-                    # so far: a person measured twice, and the other reading must not reach the next one
-                    for r in near:
-                        r.used = take
-                    m = found.measurement
+                    m = _pick(near, at_monotonic).measurement
                     return Temperature(m.celsius, m.status)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self._port is None:  # unplugged: nothing will come, do not wait

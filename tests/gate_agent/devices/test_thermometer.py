@@ -86,6 +86,17 @@ def test_a_line_sent_twice_is_one_reading(pty_device: PtyDevice, thermo: SerialT
     assert wait_until(lambda: thermo.reading_for_scan(time.monotonic(), 0.5).celsius == 36.6, 2)
 
 
+def test_a_typed_temperature_uses_up_the_devices_reading(
+    pty_device: PtyDevice, thermo: SerialThermometer
+) -> None:
+    measure(pty_device, 1, 38.4)  # the guard doubts it, measures by hand and types 36.6
+    time.sleep(0.2)
+    thermo.manual(36.6)
+    t = thermo.reading_for_scan(time.monotonic(), 1.0)
+    assert (t.celsius, t.status) == (36.6, SensorStatus.MANUAL)
+    assert thermo.reading_for_scan(time.monotonic(), 1.0).status is SensorStatus.MISSING  # not 38.4
+
+
 def test_sensor_status_is_passed_on(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
     measure(pty_device, 1, None, SensorStatus.LOW)
     time.sleep(0.2)
