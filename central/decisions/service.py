@@ -265,7 +265,9 @@ class DecisionService:
         message = decision_message(event, decision, outcome.facts, received_at, outcome.conflict).to_json()
         batch.append(entry_row(event, campus_id, decision, message, outcome.conflict, received_at))
         out = [Outgoing(topics.gate_decisions(event.gate_id), message)]
-        if decision.alert:  # a fever, or symptoms the guard marked: the same alert and incident
+        # a fever, or symptoms the guard marked: the same alert and incident; a guard's override repeats
+        # a scan that raised them already (its reading, its reasons), and a case is counted once
+        if decision.alert and event.override is None:
             row, alert = fever_alert(event, campus_id, outcome.facts, received_at)
             batch.with_rows += [
                 row,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import func, select
 
@@ -19,6 +20,7 @@ from central.models.registry import Approval, Person
 from central.office import incidents, registry, reports, reports_render
 from central.office.keys import KeyRing
 from gatecore import topics
+from gatecore.messages import Override, ScanEvent
 from gatecore.reasons import Reason, Verdict
 from tests.central.conftest import NOW, World, build_world
 from tests.central.decisions.test_service import RECEIVED, decide
@@ -120,6 +122,28 @@ def test_the_daily_report_counts_symptom_referrals_and_closed_management_refusal
         "封闭管理拒绝离校 Exits refused (closed management)",
     )
     assert (rendered[symptoms], rendered[kept_in]) == ("2", "2")
+
+
+@pytest.mark.parametrize("allow", [True, False], ids=["let-in", "refusal-confirmed"])
+def test_a_guards_override_of_a_fever_refusal_is_one_case(world: World, allow: bool) -> None:
+    """The guard overrides a fever refusal (the doctor on duty lets the person in, or the guard confirms
+    it with a reason): the override repeats the scan's reading, and the case stays one alert, one
+    incident and one fever in the daily report; it was two of each."""
+    s = world.service
+    topic, payload = world.scan("zhang", celsius=38.6, at=NOW)
+    s.handle(topic, payload, RECEIVED)
+    scan = ScanEvent.from_json(payload)
+    verdict = Verdict.ALLOW if allow else Verdict.DENY
+    ov = Override(of_event=scan.event_id, guard="north-post", verdict=verdict, reason="经保卫处电话确认")
+    out = s.handle(*world.scan("zhang", celsius=38.6, at=NOW + timedelta(seconds=20), override=ov), RECEIVED)
+    assert [o.topic for o in out] == [topics.gate_decisions(world.gate_id)]  # no second alert
+    shown = b'"reason":"ok_override"' if allow else b'"reason":"override_deny"'
+    assert shown in out[0].payload
+    with session_scope(world.engine) as session:
+        assert [a.event_id for a in session.exec(select(FeverAlert))] == [scan.event_id]
+        assert [i.event_id for i in session.exec(select(FeverIncident))] == [scan.event_id]
+        report = reports.make_report(session, world.campus_id, DAY, reports.OFFICE, NOW + timedelta(hours=5))
+    assert (report.content["fevers"], report.content["incidents"]) == (1, 1)
 
 
 def test_symptoms_at_an_unregistered_gate_are_alerted_too(world: World) -> None:
