@@ -129,6 +129,12 @@ def entry_row(
     )
 
 
+def raises_alert(event: ScanEvent, decision: Decision) -> bool:
+    """Whether a decision opens a fever alert and its incident: a fever, or symptoms the guard marked;
+    never a guard's override, which repeats a scan that raised them already (a case counts once)."""
+    return decision.alert and event.override is None
+
+
 def fever_alert(
     event: ScanEvent, campus_id: int | None, facts: Facts, received_at: datetime
 ) -> tuple[FeverAlert, FeverAlertMessage]:

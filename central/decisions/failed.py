@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from central.decisions.answer import Outgoing, decision_message, entry_row, fever_alert
+from central.decisions.answer import Outgoing, decision_message, entry_row, fever_alert, raises_alert
 from central.decisions.batch import Batch
 from central.decisions.deadletter import store_rejected
 from central.decisions.judge import alerting
@@ -50,7 +50,7 @@ def failed(
     if logged is not None:  # a copy of an event logged before: answered as first, alerted once
         return [Outgoing(topics.gate_decisions(event.gate_id), logged)]
     out = [Outgoing(topics.gate_decisions(event.gate_id), message)]
-    if decision.alert:
+    if raises_alert(event, decision):
         _, alert = fever_alert(event, None, Facts(), received_at)
         out.append(Outgoing(topics.FEVER_ALERTS, alert.to_json()))
     return out
@@ -69,7 +69,7 @@ def _log(
             gate = session.get(Gate, event.gate_id)
             campus_id = gate.campus_id if gate is not None else None
             batch.append(entry_row(event, campus_id, decision, message, None, received_at))
-            if decision.alert:
+            if raises_alert(event, decision):
                 row, _ = fever_alert(event, campus_id, Facts(), received_at)
                 batch.with_rows += [row, incident_for(row, None)]
             batch.finish()

@@ -25,6 +25,7 @@ from central.decisions.answer import (
     decision_message,
     entry_row,
     fever_alert,
+    raises_alert,
     refusal_message,
 )
 from central.decisions.batch import Batch
@@ -265,9 +266,7 @@ class DecisionService:
         message = decision_message(event, decision, outcome.facts, received_at, outcome.conflict).to_json()
         batch.append(entry_row(event, campus_id, decision, message, outcome.conflict, received_at))
         out = [Outgoing(topics.gate_decisions(event.gate_id), message)]
-        # a fever, or symptoms the guard marked: the same alert and incident; a guard's override repeats
-        # a scan that raised them already (its reading, its reasons), and a case is counted once
-        if decision.alert and event.override is None:
+        if raises_alert(event, decision):
             row, alert = fever_alert(event, campus_id, outcome.facts, received_at)
             batch.with_rows += [
                 row,
