@@ -135,10 +135,12 @@ def verify(session: Session, checkpoints: Sequence[Checkpoint] = (), *, jobs: in
         first = _first_after(session, head_seq)
         return VerifyResult(False, first, INSERTED, "rows appended without moving the chain head")
     if w.bad is not None:
-        result = _classify(session, w.bad, w.prev, w.prev_seq, w.following)
+        result = _classify(session, w.bad, w.prev, w.prev_seq, w.following, checkpoints)
         logger.warning("entry log chain broken at seq %s: %s", result.seq, result.kind)
         return result
     count += w.count
+    if head is None and count:
+        return _headless(w.prev_seq)
     if head is not None and head != (w.prev_seq, w.prev):
         logger.warning("entry log ends at seq %s but its head points at seq %s", w.prev_seq, head_seq)
         if w.prev_seq > head_seq:
@@ -164,12 +166,15 @@ def verify_since(session: Session, checkpoint: Checkpoint) -> VerifyResult:
     """Walk only the rows after a kept checkpoint: they must link to its hash, one to the next, up to
     the chain head. Damage before the checkpoint is the full :func:`verify`'s to find."""
     at = session.exec(select(EntryEvent.row_hash).where(EntryEvent.seq == checkpoint.seq)).first()
-    if checkpoint.seq and at != checkpoint.head_hash:
-        return VerifyResult(False, checkpoint.seq, REWRITTEN, "the checkpoint's row no longer matches")
+    moved = check_checkpoints([checkpoint], {} if at is None else {checkpoint.seq: at})
+    if moved is not None:
+        return moved
     w = walk(hashed_rows(session, checkpoint.seq), checkpoint.head_hash, checkpoint.seq)
     if w.bad is not None:
-        return VerifyResult(False, w.bad[0], EDITED, "a row after the checkpoint breaks the chain")
+        return _classify(session, w.bad, w.prev, w.prev_seq, w.following, [checkpoint])
     head = _head(session)
+    if head is None and w.prev_seq > checkpoint.seq:
+        return _headless(w.prev_seq)
     if head is not None and head != (w.prev_seq, w.prev):
         if head[0] == w.prev_seq:
             return VerifyResult(False, head[0], EDITED, f"the chain head's hash is not row {head[0]}'s")
@@ -196,7 +201,9 @@ def check_checkpoints(checkpoints: Sequence[Checkpoint], hashes_at: dict[int, st
     return None
 
 
-def _classify(session: Session, row: Any, prev: str, prev_seq: int, following: Any) -> VerifyResult:
+def _classify(
+    session: Session, row: Any, prev: str, prev_seq: int, following: Any, kept: Sequence[Checkpoint] = ()
+) -> VerifyResult:
     # row, following: (seq, prev_hash, row_hash, *content) from canonical.hashed_rows
     seq, row_prev, digest = row[0], row[1], row[2]
     self_ok = isinstance(row_prev, str) and link(row_prev, row[3:]) == digest  # SQLite: any value
@@ -220,7 +227,22 @@ def _classify(session: Session, row: Any, prev: str, prev_seq: int, following: A
         return VerifyResult(False, seq, INSERTED, "the next row links past this one")
     if not self_ok:
         return VerifyResult(False, seq, EDITED, "the row's link and hash were edited")
+    if seq == prev_seq + 1 and prev_seq > 0:
+        # numbers are taken in order under the head's lock: with none missing nothing was removed
+        # between them; the row before was changed and its hash recomputed (or, when a kept checkpoint
+        # still vouches for that row, this row's link was)
+        if any(c.seq == prev_seq and c.head_hash == prev for c in kept):
+            return VerifyResult(False, seq, EDITED, f"the row's link to seq {prev_seq} was changed")
+        return VerifyResult(
+            False, prev_seq, EDITED, f"the row was changed and re-hashed: seq {seq} links to its old hash"
+        )
     return VerifyResult(False, seq, DELETED, f"the row before it (after seq {prev_seq}) is gone")
+
+
+def _headless(last_seq: int) -> VerifyResult:
+    logger.warning("entry log has rows up to seq %s but no chain head", last_seq)
+    detail = f"the chain head is gone: the log ends at seq {last_seq}, rows after it may have been removed"
+    return VerifyResult(False, last_seq, DELETED, detail)
 
 
 def _head(session: Session) -> tuple[int, str] | None:
