@@ -23,6 +23,10 @@ def _audit_verify(args: argparse.Namespace) -> int:
     # the checkpoints central keeps in the data directory belong to the data directory's database:
     # a database named on the command line is checked against --checkpoints only
     path = Path(args.checkpoints) if args.checkpoints else None
+    if path is not None and not path.is_file():
+        # the office's copy named and not there: a log checked against nothing would read as vouched for
+        print(f"checkpoint file {path} not found: nothing verified", file=sys.stderr)
+        return 2
     if path is None and not args.database_url:
         path = audit_checkpoints.default_path(settings.data_dir)
     try:

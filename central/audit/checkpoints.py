@@ -58,7 +58,11 @@ def read(path: Path) -> list[Checkpoint]:
     if not path.exists():
         return []
     out: list[Checkpoint] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not a checkpoint file: {exc}") from exc
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
