@@ -99,7 +99,12 @@ def backup(settings: CentralSettings, out: Path, *, now: datetime | None = None)
     try:
         revision = migrations.current(engine)
         path = checkpoints.default_path(settings.data_dir)
-        head = checkpoints.write_checkpoint(engine, path, at)
+        try:
+            head = checkpoints.write_checkpoint(engine, path, at)
+        except ValueError as exc:  # a damaged file: a reason, not a traceback, and no archive of it
+            raise BackupError(
+                f"checkpoint file unreadable: {exc}; keep a copy of it, then repair it"
+            ) from exc
     finally:
         engine.dispose()
     partial = out.with_name(out.name + ".partial")

@@ -144,3 +144,17 @@ def test_restore_refuses_a_manifest_naming_files_a_backup_never_holds(
     assert main(["restore", str(archive)]) == 2
     assert "names files a backup never holds" in capsys.readouterr().err
     assert not (tmp_path / "data").exists()
+
+
+def test_a_damaged_checkpoint_file_stops_the_backup_with_its_reason(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # it raised ValueError out of `campusgate backup`: a traceback, where every other refusal says why
+    _campus(monkeypatch, tmp_path / "old", None)
+    path = checkpoints.default_path(tmp_path / "old")
+    path.write_text('{"seq": 3, "head_hash": "edited", "at": "2026-11-23T02:00:00+00:00"}\n')
+    archive = tmp_path / "campus.tar.gz"
+    assert main(["backup", "--out", str(archive)]) == 2
+    err = capsys.readouterr().err
+    assert f"no backup written: checkpoint file unreadable: {path}:1: not a checkpoint" in err, err
+    assert not archive.exists()
