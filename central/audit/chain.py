@@ -173,7 +173,7 @@ def verify_since(session: Session, checkpoint: Checkpoint) -> VerifyResult:
     if w.bad is not None:
         return _classify(session, w.bad, w.prev, w.prev_seq, w.following, [checkpoint])
     head = _head(session)
-    if head is None and w.prev_seq > checkpoint.seq:
+    if head is None and w.prev_seq > 0:
         return _headless(w.prev_seq)
     if head is not None and head != (w.prev_seq, w.prev):
         if head[0] == w.prev_seq:

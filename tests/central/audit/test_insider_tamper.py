@@ -142,6 +142,8 @@ def test_a_deleted_chain_head_is_named(logged: Engine) -> None:
     full, since = _both(logged, kept)
     assert _named(full) == _named(since) == (False, s[-3], "deleted"), (full, since)
     assert full.detail.startswith("the chain head is gone")
+    with session_scope(logged) as session:  # from a checkpoint at the last row: no row after it
+        assert _named(verify_since(session, _kept(logged, s[-3]))) == (False, s[-3], "deleted")
 
 
 def test_a_checkpoint_whose_row_was_deleted_says_so_since_it(logged: Engine) -> None:
