@@ -90,3 +90,17 @@ def test_filters_on_postgresql(pg_engine, keyring, tmp_path: Path) -> None:  # t
         assert [r.reason for r in search(s, EntryFilter(fever=True), limit=10, offset=0)[0]] == ["fever"]
         assert search(s, EntryFilter(offline=True, override=False), limit=10, offset=0)[1] == 1
     assert sum(1 for _ in iter_rows(pg_engine, EntryFilter(), batch=2)) == 5
+
+
+def test_csv_holds_a_row_numbered_0_or_below(world: World) -> None:
+    """Verify names a row put in front of the log under seq 0 or -5 "inserted"; the export, which the
+    auditor reads it in, began after seq 0 and left it out."""
+    from sqlalchemy import text
+
+    log_morning(world)
+    with world.engine.begin() as c:
+        c.execute(text("UPDATE entry_event SET seq = -5, event_id = 'moved-front' WHERE seq = 3"))
+    seqs = [r.seq for r in iter_rows(world.engine, EntryFilter(), batch=2)]
+    assert seqs == [-5, 1, 2, 4, 5], seqs
+    body = b"".join(csv_stream(world.engine, EntryFilter(), batch=2)).decode("utf-8-sig")
+    assert "moved-front" in body
