@@ -25,7 +25,8 @@ def _audit_verify(args: argparse.Namespace) -> int:
     path = Path(args.checkpoints) if args.checkpoints else None
     if path is not None and not path.is_file():
         # the office's copy named and not there: a log checked against nothing would read as vouched for
-        print(f"checkpoint file {path} not found: nothing verified", file=sys.stderr)
+        what = "is a folder, not a file" if path.is_dir() else "not found"
+        print(f"checkpoint file {path}: {what}: nothing verified", file=sys.stderr)
         return 2
     if path is None and not args.database_url:
         path = audit_checkpoints.default_path(settings.data_dir)

@@ -70,5 +70,5 @@ def test_a_named_checkpoint_file_that_is_gone_is_not_verified_against_nothing(
     path.unlink()
     capsys.readouterr()
     assert cli_main(argv) == 2
-    assert f"checkpoint file {path} not found" in capsys.readouterr().err
+    assert f"checkpoint file {path}: not found" in capsys.readouterr().err
     assert cli_main([*argv, "--since-last-checkpoint"]) == 2

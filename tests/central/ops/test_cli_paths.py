@@ -51,7 +51,7 @@ def _no_manifest(path: Path) -> Path:
             ["user", "add", "office", "--role", "guard", "--password-file", "{tmp}"],
             "cannot read the password file",
         ),
-        (["audit", "verify", "--checkpoints", "{tmp}"], "Is a directory"),
+        (["audit", "verify", "--checkpoints", "{tmp}"], "is a folder, not a file"),
         (["audit", "checkpoint", "--file", "{tmp}"], "Is a directory"),
         (["audit", "verify", "--database-url", "nonsense"], "the database URL cannot be read"),
         (["backup", "--out", "{tmp}/no/such/folder/b.tar.gz"], "No such file or directory"),
