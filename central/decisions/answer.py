@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
+
+from sqlmodel import Session, SQLModel, select
 
 from central.decisions.batch import NewEntry
 from central.models.journal import FeverAlert
@@ -129,10 +132,21 @@ def entry_row(
     )
 
 
-def raises_alert(event: ScanEvent, decision: Decision) -> bool:
-    """Whether a decision opens a fever alert and its incident: a fever, or symptoms the guard marked;
-    never a guard's override, which repeats a scan that raised them already (a case counts once)."""
-    return decision.alert and event.override is None
+def raises_alert(
+    session: Session, event: ScanEvent, decision: Decision, pending: Sequence[SQLModel] = ()
+) -> bool:
+    """Whether a decision opens a fever alert and its incident: a fever, or symptoms the guard marked.
+    A guard's override repeats the scan it overrides (its reading, its reasons): it opens none when
+    that scan raised one already (logged, or ``pending`` in the same batch), so a case counts once;
+    when central never had that scan (lost, or a dead letter), the override's is the only alert."""
+    if not decision.alert:
+        return False
+    if event.override is None:
+        return True
+    of = event.override.of_event
+    if any(isinstance(row, FeverAlert) and row.event_id == of for row in pending):
+        return False
+    return session.exec(select(FeverAlert.id).where(FeverAlert.event_id == of)).first() is None
 
 
 def fever_alert(

@@ -46,11 +46,11 @@ def failed(
     r = Reason.DECISION_ERROR
     decision = Decision(Verdict.REFER, r, (r, *alerting(event)), 0, detail={"error": type(exc).__name__})
     message = decision_message(event, decision, Facts(), received_at, None).to_json()
-    logged = _log(engine, event, decision, message, received_at)
-    if logged is not None:  # a copy of an event logged before: answered as first, alerted once
-        return [Outgoing(topics.gate_decisions(event.gate_id), logged)]
+    stored, alerted = _log(engine, event, decision, message, received_at)
+    if stored is not None:  # a copy of an event logged before: answered as first, alerted once
+        return [Outgoing(topics.gate_decisions(event.gate_id), stored)]
     out = [Outgoing(topics.gate_decisions(event.gate_id), message)]
-    if raises_alert(event, decision):
+    if decision.alert if alerted is None else alerted:  # not logged: rather twice than never
         _, alert = fever_alert(event, None, Facts(), received_at)
         out.append(Outgoing(topics.FEVER_ALERTS, alert.to_json()))
     return out
@@ -58,23 +58,32 @@ def failed(
 
 def _log(
     engine: Engine, event: ScanEvent, decision: Decision, message: bytes, received_at: datetime
-) -> bytes | None:
-    # None once logged (or when it cannot be); the stored answer when the event was logged before
+) -> tuple[bytes | None, bool | None]:
+    # (the stored answer when the event was logged before, whether it raised an alert; None: not logged)
     try:
         with session_scope(engine) as session:
             batch = Batch(session, [event.event_id])
             stored = batch.stored(event.event_id)
             if stored is not None:  # another gate's event id is never answered with its decision
-                return stored.decision_json.encode() if stored.gate_id == event.gate_id else None
+                return (stored.decision_json.encode() if stored.gate_id == event.gate_id else None), False
             gate = session.get(Gate, event.gate_id)
             campus_id = gate.campus_id if gate is not None else None
-            batch.append(entry_row(event, campus_id, decision, message, None, received_at))
-            if raises_alert(event, decision):
+            admitted = event.offline is not None and event.offline.verdict is Verdict.ALLOW
+            # the gate let the person in, and central could not say whose day that took
+            conflict = (
+                "gate admitted offline; central could not decide: no household day claimed"
+                if admitted
+                else None
+            )
+            batch.append(entry_row(event, campus_id, decision, message, conflict, received_at))
+            alerted = raises_alert(session, event, decision)
+            if alerted:
                 row, _ = fever_alert(event, campus_id, Facts(), received_at)
                 batch.with_rows += [row, incident_for(row, None)]
             batch.finish()
+            return None, alerted
     except Exception as log_exc:  # the answer goes out regardless; the dead letter holds the payload
         logger.error(
             "event %s: the refer answer could not be logged: %s", event.event_id, unavailable(log_exc)
         )
-    return None
+    return None, None

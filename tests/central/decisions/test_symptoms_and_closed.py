@@ -22,7 +22,7 @@ from central.office.keys import KeyRing
 from gatecore import topics
 from gatecore.messages import Override, ScanEvent
 from gatecore.reasons import Reason, Verdict
-from tests.central.conftest import NOW, World, build_world
+from tests.central.conftest import NOW, World, build_world, event_id
 from tests.central.decisions.test_service import RECEIVED, decide
 from tests.central.office.test_nucleic import add_student
 
@@ -144,6 +144,27 @@ def test_a_guards_override_of_a_fever_refusal_is_one_case(world: World, allow: b
         assert [i.event_id for i in session.exec(select(FeverIncident))] == [scan.event_id]
         report = reports.make_report(session, world.campus_id, DAY, reports.OFFICE, NOW + timedelta(hours=5))
     assert (report.content["fevers"], report.content["incidents"]) == (1, 1)
+
+
+def test_an_override_of_a_scan_central_never_had_still_alerts_its_fever(world: World) -> None:
+    """The scan overridden never reached central (lost with a damaged gate store, or refused): the
+    override's reading is the only record of the fever, and it opens the case."""
+    ov = Override(of_event=event_id(NOW), guard="north-post", verdict=Verdict.ALLOW, reason="医生放行")
+    out = world.service.handle(*world.scan("zhang", celsius=38.6, override=ov), RECEIVED)
+    assert [o.topic for o in out] == [topics.gate_decisions(world.gate_id), topics.FEVER_ALERTS]
+    with session_scope(world.engine) as session:
+        assert (
+            len(session.exec(select(FeverAlert)).all()) == len(session.exec(select(FeverIncident)).all()) == 1
+        )
+
+
+def test_a_scan_and_its_override_in_one_batch_are_one_case(world: World) -> None:
+    topic, payload = world.scan("zhang", celsius=38.6, at=NOW)
+    ov = Override(ScanEvent.from_json(payload).event_id, "north-post", Verdict.ALLOW, "医生放行")
+    override = world.scan("zhang", celsius=38.6, at=NOW + timedelta(seconds=20), override=ov)
+    world.service.handle_batch([(topic, payload, RECEIVED), (*override, RECEIVED)])
+    with session_scope(world.engine) as session:
+        assert len(session.exec(select(FeverAlert)).all()) == 1
 
 
 def test_symptoms_at_an_unregistered_gate_are_alerted_too(world: World) -> None:
