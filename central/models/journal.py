@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, func, select, text
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, and_, func, select, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col
 
 from central.models.base import UTCDateTime, dialect_insert
+from gatecore.reasons import Reason
 
 DAY_KEY = "uq_household_day"  # the unique key a household day's claim stands on
 RECONCILE = "offline_reconcile"  # the kind of an entry-log row completing an event decided before
@@ -94,9 +95,11 @@ def gate_reason() -> Any:
     return func.coalesce(EntryEvent.offline_reason, _reconciled("offline_reason"), EntryEvent.reason)
 
 
-def gate_offline_verdict() -> Any:
-    """SQL for the gate's own offline decision on a decision row (see :func:`gate_verdict`), or NULL."""
-    return func.coalesce(EntryEvent.offline_verdict, _reconciled("offline_verdict"))
+def decided_offline() -> Any:
+    """SQL: the gate decided the scan of a decision row on its own (see :func:`gate_verdict`); not one
+    it never acted on before a restart (``gate_restarted``: nothing shown, the gate was not offline)."""
+    verdict = func.coalesce(EntryEvent.offline_verdict, _reconciled("offline_verdict"))
+    return and_(verdict.is_not(None), gate_reason() != Reason.GATE_RESTARTED.value)
 
 
 def _reconciled(name: str) -> Any:

@@ -26,7 +26,7 @@ from central.models.journal import (
     RECONCILE,
     EntryEvent,
     FeverAlert,
-    gate_offline_verdict,
+    decided_offline,
     gate_reason,
     gate_verdict,
 )
@@ -122,7 +122,7 @@ def build_content(
             )
         )
     )
-    made_offline = gate_offline_verdict().is_not(None)  # however late the gate's copy came
+    made_offline = decided_offline()  # however late the gate's copy came
     offline_decisions = select(e.gate_id, func.count()).where(*scans, made_offline)
     decided = {g: int(n) for g, n in session.exec(offline_decisions.group_by(e.gate_id))}
     reconciled: list[Any] = [

@@ -304,6 +304,17 @@ def test_a_fever_scanned_offline_before_the_hour_counts_in_the_report_of_its_ref
     )
 
 
+def test_a_scan_a_restarted_gate_never_acted_on_is_no_offline_decision(world: World) -> None:
+    """Sent after a restart as not decided by the gate: counted by its reason, not as the gate deciding
+    offline, and the gate is not listed as offline for it."""
+    not_acted = OfflineDecision(Verdict.REFER, Reason.GATE_RESTARTED, 1)
+    assert world.service.handle(*world.scan("zhang", offline=not_acted), NOW)
+    with session_scope(world.engine) as s:
+        c = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, NOW + timedelta(hours=5)).content
+    assert (c["entries"], c["referred"]) == (0, {"gate_restarted": 1})
+    assert (c["offline_decisions"], c["gates_offline"]) == (0, [])
+
+
 def test_pdf_and_csv_in_chinese(world: World, tmp_path: Path) -> None:
     _scenario(world)
     app = create_app(CentralSettings(database_url="sqlite://", data_dir=tmp_path), world.engine)
