@@ -131,16 +131,19 @@ def test_undecidable_event_is_a_dead_letter_answered_refer(
 
 def test_a_refused_copy_resent_again_and_again_is_one_dead_letter(world: World) -> None:
     """A gate resends what central refused (an offline copy it cannot read) until it is logged, with
-    back-off, for as long as it runs: every copy is answered refer, the payload is kept once."""
+    back-off, for as long as it runs: every copy is answered refer, the payload is kept once an hour
+    (a recent copy is what tells the sequence check the number arrived)."""
     payload = _with(world, ("temperature", "celsius"), float("nan"))
     topic = topics.gate_events(world.gate_id)
     for minute in range(5):
         out = world.service.handle(topic, payload, RECEIVED + timedelta(minutes=minute))
         assert _refer_answer(out, world, payload.split(b'"event_id": "')[1][:36].decode())
     assert _counts(world.engine) == (0, 1)
+    world.service.handle(topic, payload, RECEIVED + timedelta(minutes=61))  # an hour on: kept again
+    assert _counts(world.engine) == (0, 2)
     other = _with(world, ("temperature", "celsius"), float("inf"))  # another payload: kept too
     world.service.handle(topic, other, RECEIVED)
-    assert _counts(world.engine) == (0, 2)
+    assert _counts(world.engine) == (0, 3)
 
 
 def test_dead_letter_without_a_readable_event_id_is_not_answered(world: World) -> None:
