@@ -86,7 +86,7 @@ def listing(
         campus_id=campus_id,
         rows=rows,
         superseded=superseded,
-        arrived=reports.arrived_after(session, [r for r in rows if r.id not in superseded]),
+        arrived=reports.arrived_after(session, rows),
         can_write=viewer.may(*REPORT_WRITERS),
         can_sign=viewer.may(*REPORT_SIGNERS),
         today=_today(session, campus_id),

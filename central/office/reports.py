@@ -193,9 +193,18 @@ def latest(session: Session, campus_id: int, day: date, kind: str) -> DailyRepor
 def arrived_after(session: Session, rows: Iterable[DailyReport]) -> dict[int, int]:
     """By report id: the entry-log rows of its window (by gate time, as it counts them) that central
     received after the report was made: an offline gate's scans, a late copy of what a gate did. The
-    report stands as made (and signed); a number here says a correction would count more."""
+    report stands as made (and signed); a number here says a correction would count more. None for a
+    version a correction superseded."""
     out: dict[int, int] = {}
+    rows = list(rows)
+    ids = [r.id for r in rows]
+    # a version a correction superseded counted what it counted: the newer one is read for the rest
+    superseded = set(
+        session.exec(select(DailyReport.supersedes_id).where(col(DailyReport.supersedes_id).in_(ids)))
+    )
     for r in rows:
+        if r.id in superseded:
+            continue
         e = EntryEvent
         late = select(func.count()).where(
             e.campus_id == r.campus_id,

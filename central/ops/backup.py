@@ -170,6 +170,9 @@ def restore(settings: CentralSettings, archive: Path) -> Manifest:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             found = data.get("format") if isinstance(data, dict) else None
             raise BackupError(f"{archive}: archive format {found}, this release reads {FORMAT}")
+        missing = [k for k in Manifest.__slots__ if k not in data]
+        if missing:
+            raise BackupError(f"{archive}: its manifest lacks {', '.join(missing)}: not a campusgate backup")
         manifest = Manifest(**{k: data[k] for k in Manifest.__slots__})
         strays = (
             [n for n in manifest.files if not _restorable(n)] if isinstance(manifest.files, list) else [0]

@@ -119,9 +119,11 @@ def test_restore_refuses_another_kind_of_database(
     assert not (tmp_path / "new" / "keys").exists()
 
 
-@pytest.mark.parametrize("name", ["../outside.txt", "keys/../../outside.txt", "/tmp/abs.txt", "keys/id_rsa"])
+@pytest.mark.parametrize(
+    "name", ["../outside.txt", "keys/../../outside.txt", "/tmp/abs.txt", "keys/id_rsa", None]
+)
 def test_restore_refuses_a_manifest_naming_files_a_backup_never_holds(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys, name: str
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys, name: str | None
 ) -> None:
     """A crafted archive: the manifest lists a path out of the data directory, and the archive holds
     a file for it. Nothing is restored, nothing is written outside, and the one line says why."""
@@ -134,6 +136,8 @@ def test_restore_refuses_a_manifest_naming_files_a_backup_never_holds(
     archive = tmp_path / "crafted.tar.gz"
     manifest = {"format": FORMAT, "created_at": "2026-11-29T00:00:00+00:00", "dialect": "sqlite"}
     manifest |= {"revision": None, "chain_seq": 0, "files": ["database.sqlite", name]}
+    if name is None:  # a manifest without its list of files
+        del manifest["files"]
     with tarfile.open(archive, "w:gz") as tar:
         for arcname, body in (("manifest.json", json.dumps(manifest).encode()), ("database.sqlite", b"")):
             info = tarfile.TarInfo(arcname)
@@ -142,7 +146,8 @@ def test_restore_refuses_a_manifest_naming_files_a_backup_never_holds(
     monkeypatch.setenv("CAMPUSGATE_DATA_DIR", str(tmp_path / "data" / "new"))
     monkeypatch.setenv("CAMPUSGATE_DATABASE_URL", f"sqlite:///{tmp_path}/data/new/central.db")
     assert main(["restore", str(archive)]) == 2
-    assert "names files a backup never holds" in capsys.readouterr().err
+    said = "its manifest lacks files" if name is None else "names files a backup never holds"
+    assert said in capsys.readouterr().err
     assert not (tmp_path / "data").exists()
 
 
