@@ -230,7 +230,7 @@ class GateAgent:
                     logger.error("scan %s failed: %s", event.event_id, exc)
                 else:
                     logger.exception("scan %s failed", event.event_id)
-                # it stays in the outbox: central decides it
+                self.outbox.mark_undecided(event.event_id, self.offline.policy_version)  # as shown below
                 self.display.show(views.undecided(event, self.offline.zone))
             finally:
                 self._waiters.unregister(event.event_id)

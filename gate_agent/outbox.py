@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from gate_agent.errors import OutboxError
 from gate_agent.store import Store
 from gatecore.messages import MessageError, OfflineDecision, ScanEvent
 from gatecore.reasons import Reason, Verdict
@@ -126,10 +127,22 @@ class SqliteOutbox:
         online path removes a row before it shows the answer, the offline path attaches its decision
         before it acts. Sent bare, central would log its own verdict as if the gate had shown it, and
         an admission would take the household's day for a person who never came in."""
-        decision = OfflineDecision(Verdict.REFER, Reason.GATE_RESTARTED, policy_version)
+        return self._settle(OfflineDecision(Verdict.REFER, Reason.GATE_RESTARTED, policy_version))
+
+    def mark_undecided(self, event_id: str, policy_version: int) -> None:
+        """A scan the gate failed to decide and showed ``refer`` (``decision_error``) for: recorded so,
+        unless a decision of the gate's own is on it already. Best effort: the store may be what failed."""
+        try:
+            self._settle(OfflineDecision(Verdict.REFER, Reason.DECISION_ERROR, policy_version), event_id)
+        except OutboxError as exc:
+            logger.error("scan %s: what the gate showed could not be recorded: %s", event_id, exc)
+
+    def _settle(self, decision: OfflineDecision, only: str | None = None) -> int:
         settled = 0
+        sql = "SELECT event_id, payload FROM outbox" + (" WHERE event_id = ?" if only else "")
+        args = (only,) if only else ()
         with self.store.tx() as c:
-            for event_id, payload in c.execute("SELECT event_id, payload FROM outbox").fetchall():
+            for event_id, payload in c.execute(sql, args).fetchall():
                 try:
                     event = ScanEvent.from_json(payload)
                 except MessageError:  # pending() names it; nothing to settle on a row nobody can read

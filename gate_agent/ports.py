@@ -182,6 +182,10 @@ class Outbox(Protocol):
         by it (``gate_restarted``); how many."""
         ...
 
+    def mark_undecided(self, event_id: str, policy_version: int) -> None:
+        """A scan the gate failed to decide and showed refer for: recorded so (``decision_error``)."""
+        ...
+
     def depth(self) -> int:
         """How many events wait for acknowledgement."""
         ...

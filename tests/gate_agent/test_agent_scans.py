@@ -212,7 +212,7 @@ def test_a_scan_the_gate_cannot_decide_is_referred_to_the_guard_and_kept(
     make_gate, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A fault in the gate's own deciding (here injected into the offline rules) still answers the
-    person — refer, check by hand — and the event stays in the outbox for central to decide."""
+    person — refer, check by hand — and the event stays in the outbox, carrying that refer, for central."""
     agent, link = make_gate(decision_timeout_s=0.05)
 
     def broken(event: ScanEvent) -> None:
@@ -224,7 +224,11 @@ def test_a_scan_the_gate_cannot_decide_is_referred_to_the_guard_and_kept(
     assert (view.verdict, view.reason) == (Verdict.REFER, Reason.DECISION_ERROR)
     assert "人工核验" in view.text_zh and "check by hand" in view.text_en
     assert agent.relay.count == 0  # type: ignore[attr-defined]
-    assert [e.event_id for e in agent.outbox.pending()] == [event_id]
+    # kept with what the gate showed, so that central logs the refer beside its own verdict, not
+    # its verdict as if the gate had shown it
+    [kept] = agent.outbox.pending()
+    assert kept.event_id == event_id and kept.offline is not None
+    assert (kept.offline.verdict, kept.offline.reason) == (Verdict.REFER, Reason.DECISION_ERROR)
     # and the gate goes on: the next scan is decided as usual once the rules work again
     monkeypatch.undo()
     next_id = agent.submit_scan("CG1:other", NORMAL)
