@@ -149,6 +149,12 @@ def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+def usable_timezone(name: str) -> str:
+    """``name`` when it is an IANA zone, else ``DEFAULT_TZ``: the clock a page, card or report reads a
+    campus's times on when a stored name is unusable (refused on write since; an older row may hold one)."""
+    return name if valid_timezone(name) else DEFAULT_TZ
+
+
 def valid_timezone(name: str) -> bool:
     """Whether ``name`` is a zone of the IANA database (``Asia/Shangai`` is not)."""
     # a policy's JSON may carry any type (a list is unhashable); "localtime" is a link to the machine's

@@ -23,7 +23,7 @@ from central.models.journal import EntryEvent, FeverAlert, GateOutage, GateState
 from central.models.registry import Campus, Gate, Household, Person
 from central.office.incidents import REPORT_WITHIN
 from central.office.windows import day_start
-from gatecore.campus import DEFAULT_TZ, valid_timezone
+from gatecore.campus import DEFAULT_TZ, usable_timezone
 from gatecore.masking import mask_name
 from gatecore.reasons import REASONS, Reason
 
@@ -75,7 +75,7 @@ def zones(session: Session) -> tuple[str, dict[str, str]]:
     """The dashboard's clocks: its own time zone (the first campus's; ``DEFAULT_TZ`` before there is
     one) and each gate's (its campus's), so that a time reads as the wall clock where it happened."""
     campuses = {
-        cid: tz if valid_timezone(tz) else DEFAULT_TZ  # a browser refuses a zone it does not know
+        cid: usable_timezone(tz)  # a browser refuses a zone it does not know
         for cid, tz in session.exec(select(Campus.id, Campus.timezone).order_by(col(Campus.id)))
     }
     home = next(iter(campuses.values()), DEFAULT_TZ)

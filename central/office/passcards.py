@@ -30,7 +30,7 @@ from central.office.keys import KeyRing
 from central.office.pdffont import drawable, pdf_font
 from central.office.printed import CARD, KIND_LABELS, both
 from central.office.windows import day_start
-from gatecore.campus import DEFAULT_TZ, valid_timezone
+from gatecore.campus import DEFAULT_TZ, usable_timezone
 
 CARD_W, CARD_H = 85.6 * mm, 54 * mm  # ISO/IEC 7810 ID-1, a bank card
 _PNG_FONTS = (
@@ -108,7 +108,7 @@ def campus_zones(session: Session) -> dict[int, ZoneInfo]:
     """Each campus's zone (a name the zone database lacks: ``DEFAULT_TZ``): the clock its cards print
     their days in, and its testing site's results are read in, for the pages that show them again."""
     rows = session.exec(select(Campus.id, Campus.timezone))
-    return {cid: ZoneInfo(tz if valid_timezone(tz) else DEFAULT_TZ) for cid, tz in rows if cid is not None}
+    return {cid: ZoneInfo(usable_timezone(tz)) for cid, tz in rows if cid is not None}
 
 
 def serial_of(pass_row: Pass) -> str:
