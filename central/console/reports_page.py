@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from central.api.deps import (
     REPORT_SIGNERS,
@@ -73,11 +73,7 @@ def listing(
     cond = [DailyReport.campus_id == campus_id]
     found = page_of(session, DailyReport, cond, order=col(DailyReport.id).desc(), limit=PAGE, offset=offset)
     rows = found.data
-    # the newer version that supersedes a report may stand on the page before it
-    ids = [r.id for r in rows]
-    superseded = set(
-        session.exec(select(DailyReport.supersedes_id).where(col(DailyReport.supersedes_id).in_(ids)))
-    )
+    superseded = reports.superseded(session, rows)
     return render(
         request,
         "reports.html",

@@ -190,6 +190,14 @@ def latest(session: Session, campus_id: int, day: date, kind: str) -> DailyRepor
     return session.exec(stmt.order_by(col(DailyReport.version).desc())).first()
 
 
+def superseded(session: Session, rows: Iterable[DailyReport]) -> set[int]:
+    """The ids among ``rows`` that a correction superseded (the newer version may be on another page)."""
+    newer = select(col(DailyReport.supersedes_id)).where(
+        col(DailyReport.supersedes_id).in_([r.id for r in rows])
+    )
+    return {int(i) for i in session.exec(newer) if i is not None}
+
+
 def arrived_after(session: Session, rows: Iterable[DailyReport]) -> dict[int, int]:
     """By report id: the entry-log rows of its window (by gate time, as it counts them) that central
     received after the report was made: an offline gate's scans, a late copy of what a gate did. The
@@ -197,13 +205,10 @@ def arrived_after(session: Session, rows: Iterable[DailyReport]) -> dict[int, in
     version a correction superseded."""
     out: dict[int, int] = {}
     rows = list(rows)
-    ids = [r.id for r in rows]
     # a version a correction superseded counted what it counted: the newer one is read for the rest
-    superseded = set(
-        session.exec(select(DailyReport.supersedes_id).where(col(DailyReport.supersedes_id).in_(ids)))
-    )
+    done = superseded(session, rows)
     for r in rows:
-        if r.id in superseded:
+        if r.id in done:
             continue
         e = EntryEvent
         late = select(func.count()).where(
