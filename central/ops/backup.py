@@ -174,9 +174,8 @@ def restore(settings: CentralSettings, archive: Path) -> Manifest:
         if missing:
             raise BackupError(f"{archive}: its manifest lacks {', '.join(missing)}: not a campusgate backup")
         manifest = Manifest(**{k: data[k] for k in Manifest.__slots__})
-        strays = (
-            [n for n in manifest.files if not _restorable(n)] if isinstance(manifest.files, list) else [0]
-        )
+        listed = manifest.files if isinstance(manifest.files, list) else [manifest.files]
+        strays = [n for n in listed if not _restorable(n)]
         if strays:  # a crafted manifest ("../…") would copy files outside the data directory
             raise BackupError(f"{archive}: its manifest names files a backup never holds: {strays[:3]!r}")
         url = make_url(settings.database_url)
