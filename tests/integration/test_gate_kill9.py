@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from central.app import build_central
-from central.demo.passes import demo_passes
+from central.app import CentralHandle, build_central
+from central.demo.passes import DemoPass, demo_passes
 from central.demo.seed import local_today, seed_demo
 from central.models.journal import EntryEvent
 from central.models.registry import Gate
@@ -76,9 +76,8 @@ def _spawn(tmp_path: Path, port: int, **extra: str) -> subprocess.Popen[bytes]:
     )
 
 
-@pytest.mark.skipif(not MosquittoBroker.available(), reason="needs the mosquitto binary")
-def test_outbox_survives_kill9_and_drains_once(tmp_path: Path) -> None:
-    port = free_port()  # nobody listens yet: the gate starts offline
+def central_with_gate(tmp_path: Path, port: int) -> tuple[CentralHandle, list[DemoPass]]:
+    """Central (not started) on SQLite with the demo campuses and GATE registered at wucheng; its passes."""
     settings = CentralSettings(
         database_url=f"sqlite:///{tmp_path}/central.models.db", mqtt_port=port, data_dir=tmp_path
     )
@@ -90,6 +89,13 @@ def test_outbox_survives_kill9_and_drains_once(tmp_path: Path) -> None:
         campus_id = s.exec(select(Gate.campus_id).where(Gate.gate_id == passes[0].gate_ids[0])).one()
         s.add(Gate(gate_id=GATE, campus_id=campus_id, name_zh=GATE, name_en=GATE, open=True))
         s.commit()
+    return central, passes
+
+
+@pytest.mark.skipif(not MosquittoBroker.available(), reason="needs the mosquitto binary")
+def test_outbox_survives_kill9_and_drains_once(tmp_path: Path) -> None:
+    port = free_port()  # nobody listens yet: the gate starts offline
+    central, passes = central_with_gate(tmp_path, port)
     db = tmp_path / "gate" / "gate.sqlite"
 
     proc = _spawn(tmp_path, port)

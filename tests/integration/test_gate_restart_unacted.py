@@ -6,21 +6,15 @@ free for the person who never came in."""
 from __future__ import annotations
 
 import signal
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
 
-from central.app import build_central
-from central.demo.passes import demo_passes
-from central.demo.seed import local_today, seed_demo
 from central.models.journal import EntryEvent, HouseholdDay
-from central.models.registry import Gate
-from central.settings import CentralSettings
 from gatecore.messages import ScanEvent
 from tests.gate_agent.conftest import wait_until
-from tests.integration.test_gate_kill9 import GATE, _outbox, _spawn
+from tests.integration.test_gate_kill9 import GATE, _outbox, _spawn, central_with_gate
 from transport.broker import MosquittoBroker, free_port
 
 
@@ -34,19 +28,8 @@ def _stored(db: Path) -> list[ScanEvent]:
 @pytest.mark.skipif(not MosquittoBroker.available(), reason="needs the mosquitto binary")
 def test_scan_killed_before_its_answer_is_logged_as_not_decided_by_the_gate(tmp_path: Path) -> None:
     port = free_port()
-    settings = CentralSettings(
-        database_url=f"sqlite:///{tmp_path}/central.db", mqtt_port=port, data_dir=tmp_path
-    )
-    central = build_central(settings, api=False)
-    with Session(central.engine) as s:
-        seed_demo(s, central.keyring, local_today(datetime.now(UTC)))
-        s.commit()
-        resident = next(
-            p for p in demo_passes(s, central.keyring, campus_code="wucheng") if p.role == "resident"
-        )
-        campus_id = s.exec(select(Gate.campus_id).where(Gate.gate_id == resident.gate_ids[0])).one()
-        s.add(Gate(gate_id=GATE, campus_id=campus_id, name_zh=GATE, name_en=GATE, open=True))
-        s.commit()
+    central, passes = central_with_gate(tmp_path, port)
+    resident = next(p for p in passes if p.role == "resident")
     db = tmp_path / "gate" / "gate.sqlite"
     (tmp_path / "mosq").mkdir()
     broker = MosquittoBroker(port=port, workdir=tmp_path / "mosq")
