@@ -69,16 +69,16 @@ def _central(args: argparse.Namespace) -> int:
 
 def _gate(args: argparse.Namespace) -> int:
     from campusgate.ops_cli import strays
+    from central.settings import read_secret
     from gate_agent.main import run_or_refuse
     from gate_agent.settings import GateSettings
 
     overrides: dict[str, Any] = {}
     if args.password_file:
         try:
-            with open(args.password_file, encoding="utf-8") as f:
-                overrides["mqtt_password"] = f.read().strip()
-        except OSError as exc:  # a manual run with a wrong path; the unit's credential is always there
-            print(f"campusgate: cannot read the MQTT password: {exc}", file=sys.stderr)
+            overrides["mqtt_password"] = read_secret(args.password_file, "the MQTT password file")
+        except ValueError as exc:  # a manual run with a wrong path; the unit's credential is always there
+            print(f"campusgate: {exc}", file=sys.stderr)
             return 2
     for line in strays(os.environ, "CAMPUSGATE_GATE_", GateSettings.model_fields):
         print(f"campusgate: {line}", file=sys.stderr)

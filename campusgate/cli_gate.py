@@ -8,28 +8,15 @@ import sys
 from typing import Any
 
 
-def read_password(path: str) -> str:
-    """The first line of a password file; ValueError saying why when it gives none (an empty file
-    gave the gate a random password instead, without a word)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            password = f.readline().strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"--password-file {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    if not password:
-        raise ValueError(f"--password-file {path} holds no password on its first line")
-    return password
-
-
 def _gate_provision(args: argparse.Namespace) -> int:
     import getpass
     from pathlib import Path
 
     from campusgate import provision as pv
-    from central.settings import CentralSettings
+    from central.settings import CentralSettings, read_secret
 
     try:
-        password = read_password(args.password_file) if args.password_file else None
+        password = read_secret(args.password_file, "--password-file") if args.password_file else None
     except ValueError as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 2

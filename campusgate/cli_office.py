@@ -60,12 +60,10 @@ def _audit_verify(args: argparse.Namespace) -> int:
 def _read_password(path: str | None) -> str:
     import getpass
 
+    from central.settings import read_secret
+
     if path:
-        try:
-            with open(path, encoding="utf-8") as f:
-                return f.read().strip()
-        except (OSError, UnicodeDecodeError) as exc:  # a wrong path, a binary file: said, no traceback
-            raise ValueError(f"cannot read the password file: {exc}") from None
+        return read_secret(path, "the password file")  # a wrong path, a binary file: said, no traceback
     if not sys.stdin.isatty():
         return sys.stdin.readline().strip()
     first = getpass.getpass("password: ")

@@ -73,9 +73,9 @@ class CentralSettings(BaseSettings):
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / DATABASE_FILE}"
         if self.mqtt_password_file is not None:
-            self.mqtt_password = SecretStr(_read_secret(self.mqtt_password_file))
+            self.mqtt_password = SecretStr(read_secret(self.mqtt_password_file))
         if self.database_password_file is not None:
-            url = make_url(self.database_url).set(password=_read_secret(self.database_password_file))
+            url = make_url(self.database_url).set(password=read_secret(self.database_password_file))
             self.database_url = url.render_as_string(hide_password=False)
         return self
 
@@ -90,11 +90,19 @@ class CentralSettings(BaseSettings):
         return self.data_dir / "keys"
 
 
-def _read_secret(path: Path) -> str:
+def read_secret(path: str | Path, what: str = "secret file") -> str:
+    """The password on a file's first line, blanks stripped: the one reader of every password file
+    (central's MQTT and database passwords, a gate's, a console user's, a provisioned gate's), so a
+    file reads alike wherever it is named. ValueError naming ``what``, the file and why it gives none:
+    missing or unreadable, not UTF-8 text, nothing on its first line (an empty password would have
+    been sent as one, and refused by the broker without a word at the gate)."""
     try:
-        value = path.read_text(encoding="utf-8").strip()
+        with open(path, encoding="utf-8") as f:
+            value = f.readline().strip()
     except OSError as exc:
-        raise ValueError(f"cannot read secret file {path}: {exc.strerror}") from exc
+        raise ValueError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"cannot read {what} {path}: not UTF-8 text") from None
     if not value:
-        raise ValueError(f"secret file {path} is empty")
+        raise ValueError(f"{what} {path} holds no password on its first line")
     return value

@@ -36,7 +36,17 @@ def test_a_gate_with_a_missing_password_file_says_so(tmp_path: Path) -> None:
     done = _campusgate("gate", "--password-file", str(missing), home=tmp_path, CAMPUSGATE_GATE_GATE_ID="g1")
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
-    assert f"cannot read the MQTT password: [Errno 2] No such file or directory: '{missing}'" in done.stderr
+    assert f"cannot read the MQTT password file {missing}: No such file or directory" in done.stderr
+
+
+def test_a_gate_with_an_empty_password_file_does_not_start(tmp_path: Path) -> None:
+    # an empty password was sent as one: the broker refused it and the gate ran offline for ever
+    empty = tmp_path / "mqtt-password"
+    empty.write_text("\n", encoding="utf-8")
+    done = _campusgate("gate", "--password-file", str(empty), home=tmp_path, CAMPUSGATE_GATE_GATE_ID="g1")
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"the MQTT password file {empty} holds no password on its first line" in done.stderr
 
 
 def test_central_without_a_broker_says_where_it_looked(tmp_path: Path) -> None:
