@@ -55,9 +55,9 @@ def _gate_revoke(args: argparse.Namespace) -> int:
 
     try:
         lines = pv.revoke_gate(args.gate_id, Path(args.passwd_file), Path(args.out) if args.out else None)
-    except pv.ProvisionError as exc:
+    except pv.ProvisionError as exc:  # refused as provision's are: exit 2, as every refused command
         print(f"refused: {exc}", file=sys.stderr)
-        return 1
+        return 2
     print("\n".join(lines))
     return 0
 
