@@ -4,14 +4,18 @@ so that offline decisions work after a restart."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from gate_agent.store import Store
 from gatecore.messages import GateConfig, MessageError
 from gatecore.policy import DayClaim, Holder
 
 logger = logging.getLogger(__name__)
+# claims are for the campus's today; the week before stays for a clock put back and for the guard to
+# quote, older ones go, so a gate's store does not grow by a row per household per day for ever
+KEEP_DAYS = 7
 
 
 class LocalLedger:
@@ -25,6 +29,7 @@ class LocalLedger:
                 " household_id INTEGER NOT NULL, local_date TEXT NOT NULL, person_id INTEGER NOT NULL,"
                 " claimed_at TEXT NOT NULL, UNIQUE (household_id, local_date))"
             )
+        self._pruned_before: date | None = None
 
     def holder(self, household_id: int, local_date: date) -> Holder | None:
         """Who holds the household's day at this gate, if anyone."""
@@ -52,7 +57,17 @@ class LocalLedger:
                 "SELECT person_id, claimed_at FROM household_day WHERE household_id = ? AND local_date = ?",
                 (claim.household_id, claim.local_date.isoformat()),
             ).fetchone()
+            self._prune(c, claim.local_date - timedelta(days=KEEP_DAYS))
         return _holder(row)
+
+    def _prune(self, c: Any, before: date) -> None:
+        # once for each new day claimed, not for every claim
+        if self._pruned_before is not None and before <= self._pruned_before:
+            return
+        self._pruned_before = before
+        gone = c.execute("DELETE FROM household_day WHERE local_date < ?", (before.isoformat(),)).rowcount
+        if gone:
+            logger.info("offline ledger: %d household-day claims before %s dropped", gone, before)
 
 
 def _holder(row: tuple[int, str]) -> Holder:

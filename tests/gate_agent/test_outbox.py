@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gate_agent.ledger import ConfigStore, LocalLedger
+from gate_agent.ledger import KEEP_DAYS, ConfigStore, LocalLedger
 from gate_agent.outbox import SqliteOutbox
 from gate_agent.store import Store
 from gatecore.messages import OfflineDecision, ScanEvent, Temperature
@@ -112,6 +112,23 @@ def test_ledger_claims_once_per_household_and_day(tmp_path: Path) -> None:
     assert ledger.holder(7, day).person_id == 71  # type: ignore[union-attr]
     store.close()
     assert LocalLedger(tmp_path / "gate.sqlite").holder(7, day).person_id == 71  # type: ignore[union-attr]
+
+
+def test_ledger_forgets_claims_older_than_a_week(tmp_path: Path) -> None:
+    # a row per household per day, for ever, on a gate's card: only the last week matters
+    ledger = LocalLedger(Store(tmp_path / "gate.sqlite"))
+    today = date(2026, 11, 29)
+
+    def held(back: int) -> bool:
+        return ledger.holder(back, today - timedelta(days=back)) is not None
+
+    for back in (30, 8, KEEP_DAYS, 1):  # day by day, as a gate claims them
+        ledger.claim(DayClaim(back, today - timedelta(days=back), 100 + back))
+    assert not held(30) and held(8)  # 30 days back went when 8 days back was claimed
+    ledger.claim(DayClaim(1, today, 11))
+    assert not held(8)
+    assert held(KEEP_DAYS) and held(1)  # the week stays
+    assert ledger.claim(DayClaim(1, today, 12)).person_id == 11  # today's claim holds
 
 
 def test_config_store_keeps_the_last_payload(tmp_path: Path, signing_key: Ed25519PrivateKey) -> None:
