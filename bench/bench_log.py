@@ -46,7 +46,7 @@ from central.audit.segments import jobs_for  # noqa: E402
 from central.models.db import create_all, make_engine, read_only, session_scope  # noqa: E402
 from central.models.journal import GENESIS, ChainHead, EntryEvent, FeverAlert  # noqa: E402
 from central.office.incidents import FeverIncident, incident_for  # noqa: E402
-from central.office.reports import build_content  # noqa: E402
+from central.office.report_counts import build_content  # noqa: E402
 
 GATES = [f"big-{n:02d}" for n in range(40)]
 PEOPLE = 20_000

@@ -13,7 +13,7 @@ from central.models.db import session_scope
 from central.models.journal import RejectedMessage, SequenceGap
 from central.models.registry import Gate
 from central.office import dashboard
-from central.office.reports import build_content
+from central.office.report_counts import build_content
 from central.office.reports_render import _sequence_gaps
 from gatecore.messages import DecisionMessage
 from gatecore.reasons import Reason
