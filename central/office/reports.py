@@ -193,6 +193,13 @@ def sign(session: Session, report_id: int, *, by: str, at: datetime) -> DailyRep
         raise NotFound(f"no report {report_id}")
     if report.signed_at is not None:
         raise ReportError(f"report {report_id} is already signed")
+    # a director signs what stands: a version a correction (or the whole day's report) replaced does not
+    newer = session.exec(select(DailyReport).where(DailyReport.supersedes_id == report_id)).first()
+    if newer is not None:
+        raise ReportError(
+            f"report {report_id} (version {report.version}) is superseded by report {newer.id}"
+            f" (version {newer.version}): sign the newest version"
+        )
     report.signed_by, report.signed_at = by, utc(at)
     session.add(report)
     session.flush()
@@ -210,7 +217,8 @@ def correct(session: Session, report_id: int, *, at: datetime, note: str) -> Dai
         raise Invalid("a correction needs a note" if str(exc) == BLANK_REFUSED else str(exc)) from None
     if len(note) > NOTE_LENGTH:
         raise Invalid(f"a correction note is longer than {NOTE_LENGTH} characters")
-    old = session.get(DailyReport, report_id)
+    # locked as sign() locks it: a signature and a correction of one version never pass each other
+    old = session.get(DailyReport, report_id, with_for_update=True)
     if old is None:
         raise NotFound(f"no report {report_id}")
     newest = latest(session, old.campus_id, old.day, old.kind)

@@ -52,6 +52,11 @@ _ROWS: list[tuple[str, str]] = [
     (r"a phone code is signed for a moment: pass now=", "手机通行码须指定签发时刻"),
     (r"report (?P<v>\d+) is already signed", "报告{v}已审签"),
     (r"report (?P<v>\d+) is already superseded by (?P<w>\d+)", "报告{v}已被第{w}号报告更正"),
+    (
+        r"report (?P<v>\d+) \(version (?P<a>\d+)\) is superseded by report (?P<w>\d+) \(version (?P<b>\d+)\):"
+        r" sign the newest version",
+        "报告{v}（第{a}版）已被第{w}号报告（第{b}版）取代：请审签最新版本",
+    ),
     (r"a correction needs a note", "更正须填写说明"),
     (r"a correction note is longer than (?P<n>\d+) characters", "更正说明超过 {n} 个字符"),
     (r"report (?P<v>\d+) is signed; file a correction instead", "报告{v}已审签，请提交更正"),

@@ -228,3 +228,29 @@ def test_a_correction_note_is_one_line_of_a_printable_length(
     assert len(_rows(world)) == 1
     fine = c.call("POST", f"/api/v1/reports/{report.id}/corrections", json={"note": "  补" * 125 + " "})
     assert fine.status_code == 201 and fine.json()["note"] == ("  补" * 125).strip(), fine.text
+
+
+def test_a_superseded_version_is_not_signed_and_the_refusal_names_its_successor(
+    c: Client, world: World
+) -> None:
+    """The director signs what stands: version 1, replaced by a correction, is refused in the API (English,
+    with the Chinese beside it) and in the console (Chinese first), naming the version that replaced it."""
+    with session_scope(world.engine) as s:
+        first = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, DUE)
+    fixed = c.call("POST", f"/api/v1/reports/{first.id}/corrections", json={"note": "补录离线数据"}).json()
+    r = c.call("POST", f"/api/v1/reports/{first.id}/sign", role="director")
+    assert r.status_code == 409, r.text
+    assert r.json()["msg_en"] == (
+        f"report {first.id} (version 1) is superseded by report {fixed['id']} (version 2): sign the newest version"
+    )
+    assert (
+        r.json()["msg_zh"] == f"报告{first.id}（第1版）已被第{fixed['id']}号报告（第2版）取代：请审签最新版本"
+    )
+    c.log_in("director", page="/console/reports")
+    page = c.form(f"/console/reports/{first.id}/sign", {})
+    assert page.status_code == 409, page.text
+    zh = page.text.index(f"已被第{fixed['id']}号报告（第2版）取代")
+    assert zh < page.text.index(f"is superseded by report {fixed['id']} (version 2)")
+    assert [x.signed_at for x in _rows(world)] == [None, None]
+    ok = c.call("POST", f"/api/v1/reports/{fixed['id']}/sign", role="director")
+    assert ok.status_code == 200 and ok.json()["signed_by"] == "director", ok.text
