@@ -109,6 +109,7 @@ class FeverAlertPublic(BaseModel):
     celsius: float
     created_at: datetime
     acknowledged_at: datetime | None
+    acknowledged_by: str | None  # the user who acknowledged it (null before this was recorded)
 
     @classmethod
     def of(cls, row: FeverAlert) -> FeverAlertPublic:

@@ -102,7 +102,7 @@ async def make_now(
     campus_id = campus_id or 0  # none given: "no campus 0", as any unknown one
     try:
         day = parse_day(form["day"]) if form.get("day") else None
-        made = reports.make_by_hand(session, campus_id, day, datetime.now(UTC))
+        made = reports.make_by_hand(session, campus_id, day, datetime.now(UTC), by=viewer.username)
     except (OfficeError, ValueError) as exc:
         return listing(request, session, viewer, campus_id or None, **_refused(exc))
     session.commit()
@@ -124,7 +124,9 @@ async def act(
             reports.sign(session, report_id, by=viewer.username, at=datetime.now(UTC))
             said, values = "report_sign", {"id": report_id}
         elif action == "correct":
-            made = reports.correct(session, report_id, at=datetime.now(UTC), note=form.get("note") or "")
+            made = reports.correct(
+                session, report_id, by=viewer.username, at=datetime.now(UTC), note=form.get("note") or ""
+            )
             said, values = "report_correct", {"id": made.id, "version": made.version}
         else:
             raise ValueError(f"no action {action!r}")

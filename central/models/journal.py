@@ -137,6 +137,7 @@ class FeverAlert(SQLModel, table=True):
     symptoms: str = Field(default="", sa_column_kwargs={"server_default": text("''")})
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
     acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    acknowledged_by: str | None = None  # the user who acknowledged it first
 
 
 class RejectedMessage(SQLModel, table=True):

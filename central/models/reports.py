@@ -45,6 +45,8 @@ class DailyReport(SQLModel, table=True):
     content_json: str = Field(sa_column=Column(Text, nullable=False))
     content_hash: str = Field(default="", max_length=64)
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # who made this version: the user who made it by hand or filed the correction; None, the scheduler
+    made_by: str | None = None
     signed_by: str | None = None
     signed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

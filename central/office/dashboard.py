@@ -141,15 +141,16 @@ def open_alerts(session: Session) -> list[dict[str, Any]]:
     ]
 
 
-def acknowledge(session: Session, alert_id: int, now: datetime) -> bool:
-    """Acknowledge a fever alert; False if there is no such alert (acknowledging twice is fine)."""
-    alert = session.get(FeverAlert, alert_id)
+def acknowledge(session: Session, alert_id: int, now: datetime, *, by: str) -> bool:
+    """User ``by`` acknowledges a fever alert; False if there is no such alert (acknowledging twice is
+    fine: the first one's who and when stand)."""
+    alert = session.get(FeverAlert, alert_id, with_for_update=True)
     if alert is None:
         return False
     if alert.acknowledged_at is None:
-        alert.acknowledged_at = utc(now)
+        alert.acknowledged_at, alert.acknowledged_by = utc(now), by
         session.add(alert)
-        logger.info("fever alert %s acknowledged", alert_id)
+        logger.info("fever alert %s acknowledged by %s", alert_id, by)
     return True
 
 

@@ -64,6 +64,7 @@ REPORT: dict[str, Words] = {
     "version": ("版本", "Version"),
     "period": ("统计时段", "Period"),
     "made_at": ("生成时间", "Made at"),
+    "made_by": ("生成人", "Made by"),  # the user who made a version by hand or filed the correction
     "entries": ("进校人次", "Entries"),
     "exits": ("出校人次", "Exits"),
     "fevers": ("发热人数", "People with fever"),

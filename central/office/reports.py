@@ -123,8 +123,10 @@ def make_report(
     late: bool = False,
     supersedes: DailyReport | None = None,
     note: str | None = None,
+    by: str | None = None,
 ) -> DailyReport:
-    """Count and store a report (version 1, or the next version when it supersedes one)."""
+    """Count and store a report (version 1, or the next version when it supersedes one); ``by``: the
+    user who made it (by hand, or a correction), None for the scheduler."""
     campus = session.get(Campus, campus_id)
     if campus is None:
         raise NotFound(f"no campus {campus_id}")
@@ -146,6 +148,7 @@ def make_report(
         content_json=content_json,
         content_hash=_digest(content_json),
         note=note,
+        made_by=by,
     )
     session.add(report)
     session.flush()
@@ -168,8 +171,11 @@ def campus_today(campus: Campus, now: datetime) -> date:
     return now.astimezone(ZoneInfo(campus.timezone)).date()
 
 
-def make_by_hand(session: Session, campus_id: int, day: date | None, now: datetime) -> DailyReport:
-    """The office report for ``day`` (the campus's today when None) made now, as the day's next version.
+def make_by_hand(
+    session: Session, campus_id: int, day: date | None, now: datetime, *, by: str
+) -> DailyReport:
+    """The office report for ``day`` (the campus's today when None) made now by user ``by``, as the day's
+    next version.
 
     The day may not lie ahead of the campus's today, nor more than ``BY_HAND_DAYS_BACK`` days back
     (:class:`Invalid`). Made before its period ends, it counts only so far: the scheduler still makes
@@ -183,7 +189,7 @@ def make_by_hand(session: Session, campus_id: int, day: date | None, now: dateti
     if not first <= day <= today:
         raise Invalid(f"a report is made for a day from {first} to {today} (today on the campus), not {day}")
     before = latest(session, campus_id, day, OFFICE)
-    return make_report(session, campus_id, day, OFFICE, now, supersedes=before)
+    return make_report(session, campus_id, day, OFFICE, now, supersedes=before, by=by)
 
 
 def sign(session: Session, report_id: int, *, by: str, at: datetime) -> DailyReport:
@@ -207,8 +213,8 @@ def sign(session: Session, report_id: int, *, by: str, at: datetime) -> DailyRep
     return report
 
 
-def correct(session: Session, report_id: int, *, at: datetime, note: str) -> DailyReport:
-    """A new version recounted now, naming the one it corrects (which stays as it was); the note saying
+def correct(session: Session, report_id: int, *, by: str, at: datetime, note: str) -> DailyReport:
+    """A new version recounted now by user ``by``, naming the one it corrects (which stays as it was); the note saying
     why is required (:class:`Invalid` when blank, not one line or over ``NOTE_LENGTH`` characters)."""
     try:
         filled(note)  # the one rule for a text that must say something (no blank, no invisible marks)
@@ -224,4 +230,4 @@ def correct(session: Session, report_id: int, *, at: datetime, note: str) -> Dai
     newest = latest(session, old.campus_id, old.day, old.kind)
     if newest is not None and newest.id != old.id:
         raise ReportError(f"report {report_id} is already superseded by {newest.id}")
-    return make_report(session, old.campus_id, old.day, old.kind, at, supersedes=old, note=note)
+    return make_report(session, old.campus_id, old.day, old.kind, at, supersedes=old, note=note, by=by)

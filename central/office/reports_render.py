@@ -156,6 +156,8 @@ def lines(report: DailyReport, campus_name: str, campus_tz: str = DEFAULT_TZ) ->
         (both(W["version"]), version),
         (both(W["period"]), f"{period}（{both(W['zone'], zone=tz.key)}）"),
         (both(W["made_at"]), made),
+        # the user who made it by hand or filed the correction (the scheduler's own reports name none)
+        *([(both(W["made_by"]), report.made_by)] if report.made_by else []),
         *((both(W[key]), str(value)) for key, value in counts.items()),
     ]
     out.extend(_gates_offline(c["gates_offline"]))

@@ -33,6 +33,6 @@ def fever_alerts(
 def ack(request: Request, user: Acker, alert_id: RowId) -> Response:
     """Acknowledge a fever alert: it leaves every open console."""
     with session_scope(request.app.state.engine) as session:
-        if not dashboard.acknowledge(session, alert_id, datetime.now(UTC)):
+        if not dashboard.acknowledge(session, alert_id, datetime.now(UTC), by=user.username):
             raise NotFound(f"no fever alert {alert_id}")
     return Response(status_code=204)

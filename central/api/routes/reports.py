@@ -41,6 +41,7 @@ class ReportPublic(BaseModel):
     content: dict[str, Any]
     content_hash: str
     note: str | None
+    made_by: str | None  # who made this version by hand or as a correction; null: the scheduler
     signed_by: str | None
     signed_at: datetime | None
     arrived_after: int = 0  # log rows of its window received after it was made: a correction counts them
@@ -114,4 +115,6 @@ def sign(request: Request, user: ReportSigner, report_id: RowId) -> ReportPublic
 def correct(request: Request, user: ReportWriter, report_id: RowId, body: CorrectionCreate) -> ReportPublic:
     """A new version recounted now that refers to this one (which stays unchanged)."""
     with session_scope(request.app.state.engine) as session:
-        return ReportPublic.of(reports.correct(session, report_id, at=datetime.now(UTC), note=body.note))
+        return ReportPublic.of(
+            reports.correct(session, report_id, by=user.username, at=datetime.now(UTC), note=body.note)
+        )

@@ -185,6 +185,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "day": ("日期", "Day"),
     "make_now": ("立即生成", "Make now"),
     "made_at": ("生成时间", "Made at"),
+    "made_by": ("生成人", "Made by"),
     "signed": ("审签", "Signed"),
     "unsigned": ("未审签", "not signed"),
     "sign": ("审签", "Sign off"),

@@ -57,7 +57,7 @@ def _every_row(world: World) -> tuple[DailyReport, DailyReport]:
         incidents.mark_reported(s, incident.id or 0, by="security", at=NOW + timedelta(minutes=30))
         first = reports.make_report(s, world.campus_id, DAY, reports.OFFICE, MADE, late=True)
         reports.sign(s, first.id or 0, by="director", at=MADE)
-        fixed = reports.correct(s, first.id or 0, at=MADE, note="补录离线数据")
+        fixed = reports.correct(s, first.id or 0, by="security", at=MADE, note="补录离线数据")
         return first, reports.sign(s, fixed.id or 0, by="director", at=MADE + timedelta(minutes=5))
 
 
