@@ -106,7 +106,8 @@ class FeverAlertPublic(BaseModel):
     event_id: str
     gate_id: str
     campus_id: int | None
-    celsius: float
+    celsius: float | None  # null: symptoms marked without a usable reading
+    symptoms: list[str] = []  # what the guard marked (cough, other)
     created_at: datetime
     acknowledged_at: datetime | None
     acknowledged_by: str | None  # the user who acknowledged it (null before this was recorded)
@@ -114,7 +115,8 @@ class FeverAlertPublic(BaseModel):
     @classmethod
     def of(cls, row: FeverAlert) -> FeverAlertPublic:
         """From a table row."""
-        return cls.model_validate(row.model_dump())
+        data = row.model_dump(exclude={"symptoms"})
+        return cls(**data, symptoms=[s for s in row.symptoms.split(",") if s])
 
 
 class RejectedPublic(BaseModel):

@@ -14,6 +14,7 @@ from central.models.reports import DailyReport
 from central.office import reports
 from central.office.reports_render import lines, to_csv
 from central.office.scheduler import make_due_reports
+from gatecore.thermoline import SensorStatus
 from tests.central.conftest import NOW, World
 from tests.central.console_helpers import Client
 from tests.central.office.test_report_by_hand import DUE
@@ -86,3 +87,17 @@ def test_a_fever_alert_names_who_acknowledged_it_first(c: Client, world: World) 
     [acked] = c.call("GET", "/api/v1/fever-alerts", role="auditor").json()
     assert acked["acknowledged_by"] == "director" and acked["acknowledged_at"] is not None
     assert acked["created_at"] == alert["created_at"]
+
+
+def test_an_alert_for_symptoms_without_a_reading_is_listed_and_acknowledged(c: Client, world: World) -> None:
+    """A guard marks a cough while the thermometer gives nothing: the alert has no reading, and the list
+    of alerts (where the auditor reads who acknowledged it) answered 500 for the whole page."""
+    scan = world.scan("zhang", celsius=None, status=SensorStatus.MISSING, symptoms=("cough",))
+    assert world.service.handle(*scan, NOW)
+    r = c.call("GET", "/api/v1/fever-alerts", role="auditor")
+    assert r.status_code == 200, r.text
+    [alert] = r.json()
+    assert (alert["celsius"], alert["symptoms"]) == (None, ["cough"])
+    assert c.call("POST", f"/api/v1/fever-alerts/{alert['id']}/ack", role="security").status_code == 204
+    [acked] = c.call("GET", "/api/v1/fever-alerts?unacknowledged=false", role="auditor").json()
+    assert acked["acknowledged_by"] == "security"
