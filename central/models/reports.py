@@ -40,6 +40,9 @@ class DailyReport(SQLModel, table=True):
     period_start: datetime = Field(sa_type=UTCDateTime)
     period_end: datetime = Field(sa_type=UTCDateTime)
     made_at: datetime = Field(sa_type=UTCDateTime)
+    # the entry log's last seq when it was made: the rows it could count (None: made before this was
+    # kept, revision 0009; those compare receive times with made_at)
+    log_seq: int | None = None
     late: bool = False
     zero: bool = False
     content_json: str = Field(sa_column=Column(Text, nullable=False))

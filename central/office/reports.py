@@ -89,11 +89,19 @@ def superseded(session: Session, rows: Iterable[DailyReport]) -> set[int]:
     return {int(i) for i in session.exec(newer) if i is not None}
 
 
+def log_mark(session: Session) -> int:
+    """The entry log's last seq as this transaction sees it. Rows are numbered under the chain head's
+    lock, held until they commit, so every row numbered up to it is visible to the statements after
+    this one, and a row committed later has a higher number (whenever it was received)."""
+    return int(session.exec(select(func.max(EntryEvent.seq))).one() or 0)
+
+
 def arrived_after(session: Session, rows: Iterable[DailyReport]) -> dict[int, int]:
-    """By report id: the entry-log rows of its window (by gate time, as it counts them) that central
-    received after the report was made: an offline gate's scans, a late copy of what a gate did. The
-    report stands as made (and signed); a number here says a correction would count more. None for a
-    version a correction superseded."""
+    """By report id: the entry-log rows of its window (by gate time, as it counts them) that were logged
+    after the report was made (numbered after its ``log_seq``): an offline gate's scans, a late copy of
+    what a gate did, a batch received before the report's instant that committed after it. The report
+    stands as made (and signed); a number here says a correction would count more. None for a version
+    a correction superseded. A report made before ``log_seq`` was kept compares receive times."""
     out: dict[int, int] = {}
     rows = list(rows)
     # a version a correction superseded counted what it counted: the newer one is read for the rest
@@ -106,7 +114,7 @@ def arrived_after(session: Session, rows: Iterable[DailyReport]) -> dict[int, in
             e.campus_id == r.campus_id,
             col(e.gate_time) >= r.period_start,
             col(e.gate_time) < r.period_end,
-            col(e.received_at) > r.made_at,
+            col(e.seq) > r.log_seq if r.log_seq is not None else col(e.received_at) > r.made_at,
         )
         if n := int(session.exec(late).one()):
             out[int(r.id or 0)] = n
@@ -131,6 +139,7 @@ def make_report(
     if campus is None:
         raise NotFound(f"no campus {campus_id}")
     start, end = period(day, due_time(session, campus_id, kind), campus.timezone)
+    mark = log_mark(session)  # before counting: a row it misses is numbered after it
     # the zone it was counted in: the printed times stay as signed if the campus's zone changes later
     content = build_content(session, campus_id, start, end, now) | {"timezone": campus.timezone}
     content_json = json.dumps(content, ensure_ascii=False, sort_keys=True)
@@ -143,6 +152,7 @@ def make_report(
         period_start=start,
         period_end=end,
         made_at=utc(now),
+        log_seq=mark,
         late=late,
         zero=content["fevers"] == 0 and content["incidents"] == 0,
         content_json=content_json,

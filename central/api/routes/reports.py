@@ -36,6 +36,7 @@ class ReportPublic(BaseModel):
     period_start: datetime
     period_end: datetime
     made_at: datetime
+    log_seq: int | None  # the entry log's last seq when it was made (null: made before it was kept)
     late: bool
     zero: bool
     content: dict[str, Any]
