@@ -159,7 +159,8 @@ def verify(session: Session, checkpoints: Sequence[Checkpoint] = (), *, jobs: in
     if bad is not None:
         logger.warning("entry log disagrees with the kept checkpoint at seq %s", bad.seq)
         return bad
-    return VerifyResult(True, None, None, f"{count} rows, {len(checkpoints)} checkpoints", count)
+    detail = f"{count} rows, {len(checkpoints)} checkpoints{_rebuilt(session)}"
+    return VerifyResult(True, None, None, detail, count)
 
 
 def verify_since(session: Session, checkpoint: Checkpoint) -> VerifyResult:
@@ -181,7 +182,8 @@ def verify_since(session: Session, checkpoint: Checkpoint) -> VerifyResult:
         if head[0] < w.prev_seq:
             return VerifyResult(False, head[0] + 1, INSERTED, "rows appended without moving the chain head")
         return VerifyResult(False, head[0], DELETED, "the chain head does not match the last row")
-    return VerifyResult(True, None, None, f"{w.count} rows since seq {checkpoint.seq}", w.count)
+    detail = f"{w.count} rows since seq {checkpoint.seq}{_rebuilt(session)}"
+    return VerifyResult(True, None, None, detail, w.count)
 
 
 def check_checkpoints(checkpoints: Sequence[Checkpoint], hashes_at: dict[int, str]) -> VerifyResult | None:
@@ -243,6 +245,19 @@ def _headless(last_seq: int) -> VerifyResult:
     logger.warning("entry log has rows up to seq %s but no chain head", last_seq)
     detail = f"the chain head is gone: the log ends at seq {last_seq}, rows after it may have been removed"
     return VerifyResult(False, last_seq, DELETED, detail)
+
+
+def _rebuilt(session: Session) -> str:
+    """What an intact chain's verdict adds when its head was once rebuilt (``journal.ensure_head``)."""
+    stmt = select(ChainHead.rebuilt_seq, ChainHead.rebuilt_at).where(ChainHead.id == 1)
+    found = session.exec(stmt).first()
+    if found is None or found[0] is None or found[1] is None:
+        return ""
+    seq, at = found
+    return (
+        f"; the chain head was rebuilt from seq {seq} on {at.isoformat()}, found missing: rows removed"
+        " from the end with it show only against a kept checkpoint"
+    )
 
 
 def _head(session: Session) -> tuple[int, str] | None:

@@ -7,7 +7,8 @@ registry does not know (that is exactly what it has to record).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import logging
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, and_, func, select, text
@@ -16,6 +17,8 @@ from sqlmodel import Field, Session, SQLModel, col
 
 from central.models.base import UTCDateTime, dialect_insert
 from gatecore.reasons import Reason
+
+logger = logging.getLogger(__name__)
 
 DAY_KEY = "uq_household_day"  # the unique key a household day's claim stands on
 RECONCILE = "offline_reconcile"  # the kind of an entry-log row completing an event decided before
@@ -121,6 +124,10 @@ class ChainHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
     last_seq: int = 0
     last_hash: str = Field(max_length=64)
+    # set when the head was found missing under a log with rows and rebuilt from its last row (see
+    # ensure_head): when, and the seq it was rebuilt on
+    rebuilt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    rebuilt_seq: int | None = None
 
 
 class FeverAlert(SQLModel, table=True):
@@ -242,6 +249,27 @@ GENESIS = "0" * 64  # the hash before the first row of the entry log
 
 
 def ensure_head(session: Session) -> None:
-    """Create the chain head row if it is missing (safe to run from several workers at once)."""
-    stmt = dialect_insert(session, ChainHead).values(id=1, last_seq=0, last_hash=GENESIS)
-    session.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
+    """Create the chain head row if it is missing (safe to run from several workers at once).
+
+    An empty log's head starts at the genesis hash. A log with rows whose head is gone (deleted by
+    hand, left out of a restore) gets it back from its last row, logged as an error and kept on the
+    head (``rebuilt_at``, ``rebuilt_seq``): the chain goes on from that row and the verify names what
+    else is wrong, where a head at genesis would blame the first row for ever and make every later
+    row link to genesis. Rows removed from the end with the head leave no trace in the database: a
+    kept checkpoint names them."""
+    if session.execute(select(col(ChainHead.id)).where(col(ChainHead.id) == 1)).first() is not None:
+        return
+    last = session.execute(
+        select(col(EntryEvent.seq), col(EntryEvent.row_hash)).order_by(col(EntryEvent.seq).desc()).limit(1)
+    ).first()
+    values: dict[str, Any] = {"id": 1, "last_seq": 0, "last_hash": GENESIS}
+    if last is not None:
+        seq, digest = last
+        values |= {"last_seq": seq, "last_hash": digest, "rebuilt_at": datetime.now(UTC), "rebuilt_seq": seq}
+    stmt = dialect_insert(session, ChainHead).values(**values).on_conflict_do_nothing(index_elements=["id"])
+    if session.execute(stmt).rowcount and last is not None:  # type: ignore[attr-defined]
+        logger.error(
+            "the entry log's chain head was missing: rebuilt from seq %s, the log's last row; rows removed "
+            "from the end with it show only against a kept checkpoint (campusgate audit verify --checkpoints)",
+            values["last_seq"],
+        )
