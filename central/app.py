@@ -61,6 +61,7 @@ from central.decisions.worker import Worker
 from central.models.db import create_all, make_engine, read_only
 from central.office.errors import OfficeError
 from central.office.keys import KeyRing, open_keyring
+from central.office.zones import warn_bad_zones
 from central.ops.ready import OpsServer
 from central.settings import CentralSettings
 from transport import heap
@@ -228,6 +229,7 @@ def build_central(settings: CentralSettings, *, api: bool = True, worker: bool =
     engine = make_engine(settings.database_url)
     create_all(engine)  # a fresh database: every table, stamped at the newest revision
     migrations.check_current(engine)  # an older one: refuse, naming `campusgate db upgrade`
+    warn_bad_zones(engine)  # a campus stored with an unusable zone: said once, with how to set one
     keyring = open_keyring(settings, engine)
     handle = CentralHandle(
         settings=settings,

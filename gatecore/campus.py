@@ -54,7 +54,11 @@ class CampusPolicy:
 
     @property
     def zone(self) -> ZoneInfo:
-        """The campus's time zone: its days, and the times its gates show."""
+        """The campus's time zone: its days, and the times its gates show. A name that is no IANA zone
+        (``localtime``, a misspelling an older version stored) raises ZoneInfoNotFoundError: a decision
+        is never taken on a guessed day (central answers ``refer``; a gate refuses such a config)."""
+        if not valid_timezone(self.timezone):
+            raise ZoneInfoNotFoundError(f"time zone {self.timezone!r} is not in the IANA database")
         return ZoneInfo(self.timezone)
 
     def local_date(self, at: datetime) -> date:
@@ -151,8 +155,14 @@ def _zones() -> frozenset[str]:
 
 def usable_timezone(name: str) -> str:
     """``name`` when it is an IANA zone, else ``DEFAULT_TZ``: the clock a page, card or report reads a
-    campus's times on when a stored name is unusable (refused on write since; an older row may hold one)."""
+    campus's times on when a stored name is unusable (refused on write since; an older row may hold one).
+    The one fallback: every reader of a campus's zone outside the decision path goes through it."""
     return name if valid_timezone(name) else DEFAULT_TZ
+
+
+def usable_zone(name: str) -> ZoneInfo:
+    """:func:`usable_timezone` as a ZoneInfo."""
+    return ZoneInfo(usable_timezone(name))
 
 
 def valid_timezone(name: str) -> bool:

@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -131,7 +130,7 @@ def _category(c: PassClaims, f: Facts, policy: CampusPolicy, day: date, inward: 
 def _outside_hours(policy: CampusPolicy, at: datetime) -> bool:
     if policy.opens is None or policy.closes is None:
         return False
-    local = at.astimezone(ZoneInfo(policy.timezone)).time()
+    local = at.astimezone(policy.zone).time()
     if policy.opens <= policy.closes:
         return not policy.opens <= local < policy.closes
     return policy.closes <= local < policy.opens  # hours that span midnight
@@ -207,7 +206,7 @@ def evaluate(
                 reasons.append(Reason.HOUSEHOLD_DAY_USED)
                 detail["day_holder"] = holder.masked_name
                 if holder.at is not None:  # campus time, as the guard tells it: "used at 08:12"
-                    detail["day_holder_at"] = holder.at.astimezone(ZoneInfo(policy.timezone)).isoformat()
+                    detail["day_holder_at"] = holder.at.astimezone(policy.zone).isoformat()
         elif claims.kind in HOUSEHOLD_KINDS and facts.commuter:
             ok = Reason.OK_COMMUTER
     if lapsed:

@@ -37,8 +37,8 @@ from central.office import approvals as office_approvals
 from central.office import passes as office_passes
 from central.office import people as office_people
 from central.office.errors import NotFound, OfficeError
-from central.office.passcards import campus_zones
 from central.office.schemas import ApprovalCreate, PassCreate
+from central.office.zones import campus_zones
 
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
 

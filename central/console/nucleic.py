@@ -14,12 +14,12 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from central.api.deps import CONSOLE_ROLES, IdField, IdFilter, ReadSession, WriteSession, publish_all
-from central.console.web import LOCAL, PAGE, Viewer, admit, chosen_campus, done, page_offset, pager, render
+from central.console.web import PAGE, Viewer, admit, chosen_campus, done, page_offset, pager, render
 from central.models.users import Role, User
 from central.office import nucleic
 from central.office.nucleic_import import run_test_import
-from central.office.passcards import campus_zones
 from central.office.registry import latest_policy
+from central.office.zones import campus_zone
 
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
 STATES = (nucleic.OVERDUE, nucleic.NEVER, nucleic.DUE, nucleic.CURRENT)  # worst first, as the list
@@ -63,7 +63,7 @@ def page(
         campuses=campuses,
         campus_id=campus_id,
         policy=policy,
-        zone=campus_zones(session).get(campus_id or 0, LOCAL),  # the clock its results were imported in
+        zone=campus_zone(session, campus_id),  # the clock its results were imported in
         rows=rows[offset : offset + PAGE],
         state=state,
         states=STATES,

@@ -12,7 +12,6 @@ from sqlmodel import Session, col, select
 
 from central.api.deps import CONSOLE_ROLES, ReadSession, WriteSession, page_of
 from central.console.web import (
-    LOCAL,
     PAGE,
     Viewer,
     admit,
@@ -28,8 +27,8 @@ from central.models.registry import Pass, Person, ReturnBatch
 from central.models.users import Role, User
 from central.office import approvals
 from central.office.directory import person_filter
-from central.office.passcards import campus_zones
 from central.office.schemas import ReturnBatchCreate, VisitorCreate
+from central.office.zones import campus_zones, zone_of
 
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
 
@@ -87,9 +86,9 @@ def _local_instant(value: str | None, zone: ZoneInfo) -> str | None:
 def _zone(session: Session, campus_id: str | None) -> ZoneInfo:
     # an unknown campus: the office's clock, and the schema or the office says what is wrong with it
     try:
-        return campus_zones(session).get(int(campus_id or ""), LOCAL)
+        return campus_zones(session).get(int(campus_id or ""), zone_of(None))
     except ValueError:
-        return LOCAL
+        return zone_of(None)
 
 
 @router.post("/visitors")

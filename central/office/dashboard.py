@@ -20,10 +20,11 @@ from central.audit.gaps import count_gaps
 from central.models.base import utc
 from central.models.incidents import FeverIncident
 from central.models.journal import EntryEvent, FeverAlert, GateOutage, GateState, gate_reason, gate_verdict
-from central.models.registry import Campus, Gate, Household, Person
+from central.models.registry import Gate, Household, Person
 from central.office.incidents import REPORT_WITHIN
 from central.office.windows import day_start
-from gatecore.campus import DEFAULT_TZ, usable_timezone
+from central.office.zones import campus_zones
+from gatecore.campus import DEFAULT_TZ
 from gatecore.masking import mask_name
 from gatecore.reasons import REASONS, Reason
 
@@ -74,10 +75,8 @@ def gates(session: Session) -> list[dict[str, Any]]:
 def zones(session: Session) -> tuple[str, dict[str, str]]:
     """The dashboard's clocks: its own time zone (the first campus's; ``DEFAULT_TZ`` before there is
     one) and each gate's (its campus's), so that a time reads as the wall clock where it happened."""
-    campuses = {
-        cid: usable_timezone(tz)  # a browser refuses a zone it does not know
-        for cid, tz in session.exec(select(Campus.id, Campus.timezone).order_by(col(Campus.id)))
-    }
+    # a browser refuses a zone it does not know: each one through the one fallback
+    campuses = {cid: zone.key for cid, zone in sorted(campus_zones(session).items())}
     home = next(iter(campuses.values()), DEFAULT_TZ)
     return home, {g: campuses.get(c, home) for g, c in session.exec(select(Gate.gate_id, Gate.campus_id))}
 

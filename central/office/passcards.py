@@ -23,14 +23,14 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from central.models.registry import Campus, Household, Pass, Person, Vehicle
 from central.office.keys import KeyRing
 from central.office.pdffont import drawable, pdf_font
 from central.office.printed import CARD, KIND_LABELS, both
 from central.office.windows import day_start
-from gatecore.campus import DEFAULT_TZ, usable_timezone
+from central.office.zones import zone_of
 
 CARD_W, CARD_H = 85.6 * mm, 54 * mm  # ISO/IEC 7810 ID-1, a bank card
 _PNG_FONTS = (
@@ -104,13 +104,6 @@ def _clock(at: datetime, tz: ZoneInfo) -> str:
     return f"{_aware(at).astimezone(tz):%Y-%m-%d %H:%M}"
 
 
-def campus_zones(session: Session) -> dict[int, ZoneInfo]:
-    """Each campus's zone (a name the zone database lacks: ``DEFAULT_TZ``): the clock its cards print
-    their days in, and its testing site's results are read in, for the pages that show them again."""
-    rows = session.exec(select(Campus.id, Campus.timezone))
-    return {cid: ZoneInfo(usable_timezone(tz)) for cid, tz in rows if cid is not None}
-
-
 def serial_of(pass_row: Pass) -> str:
     """The printed serial number of a pass."""
     return f"CG-{pass_row.campus_id:02d}-{pass_row.id:06d}"
@@ -135,7 +128,7 @@ def card_for(session: Session, keyring: KeyRing, pass_row: Pass) -> PassCard:
         kind=pass_row.kind,
         valid_from=pass_row.valid_from,
         valid_until=pass_row.valid_until,
-        timezone=campus.timezone if campus else DEFAULT_TZ,
+        timezone=zone_of(campus).key,  # the clock the pages show its window in too
         qr=keyring.issue(pass_row),
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -13,6 +12,7 @@ from central.office.changes import record_change
 from central.office.errors import Conflict, Invalid, must_get
 from central.office.schemas import PassCreate
 from central.office.windows import window_in
+from central.office.zones import zone_of
 
 
 def holders(session: Session, body: PassCreate) -> list[Person]:
@@ -47,7 +47,7 @@ def campus_window(
     """A window as stored, its bare dates read as the campus's local days (central.office.windows)."""
     campus = must_get(session, Campus, campus_id, "campus")
     try:
-        return window_in(ZoneInfo(campus.timezone), valid_from, valid_until)
+        return window_in(zone_of(campus), valid_from, valid_until)  # the clock its card prints
     except ValueError as exc:
         raise Invalid(str(exc)) from None
 

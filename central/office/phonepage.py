@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -14,7 +13,7 @@ from central.models.registry import Campus, Gate, Household, Pass, Person
 from central.office.passcards import at_local_midnight, printed_from, printed_until
 from central.office.printed import KIND_LABELS, PHONE_RULES, fill
 from central.office.registry import latest_policy
-from gatecore.campus import DEFAULT_TZ
+from central.office.zones import zone_of
 from gatecore.masking import mask_name
 from gatecore.policy import CampusPolicy
 from gatecore.tokens import PassKind
@@ -51,12 +50,7 @@ def _phone_pass(session: Session, secret: str, order: Any, *when: Any) -> Pass |
 
 def starts(session: Session, row: Pass) -> str:
     """When a pass's window starts, as its card prints it, in its campus's time."""
-    return printed_from(row.valid_from, _zone(session.get(Campus, row.campus_id)))
-
-
-def _zone(campus: Campus | None) -> ZoneInfo:
-    # the campus's clock, which the pass's card prints its days in
-    return ZoneInfo(campus.timezone if campus else DEFAULT_TZ)
+    return printed_from(row.valid_from, zone_of(session.get(Campus, row.campus_id)))
 
 
 def rules(policy: CampusPolicy) -> list[tuple[str, str]]:
@@ -83,7 +77,7 @@ def phone_status(session: Session, row: Pass, now: datetime) -> dict[str, Any]:
     """The page's facts for a valid phone pass."""
     person = session.get(Person, row.person_id)
     campus = session.get(Campus, row.campus_id)
-    tz = _zone(campus)
+    tz = zone_of(campus)  # the clock the pass's card prints its days in
     policy = latest_policy(session, row.campus_id)
     household = session.get(Household, row.household_id) if row.household_id else None
     today: dict[str, Any] | None = None
@@ -94,7 +88,8 @@ def phone_status(session: Session, row: Pass, now: datetime) -> dict[str, Any]:
             .join(EntryEvent, EntryEvent.event_id == HouseholdDay.event_id, isouter=True)  # type: ignore[arg-type]
             .join(Gate, Gate.gate_id == EntryEvent.gate_id, isouter=True)  # type: ignore[arg-type]
             .where(
-                HouseholdDay.household_id == household.id, HouseholdDay.local_date == policy.local_date(now)
+                HouseholdDay.household_id == household.id,
+                HouseholdDay.local_date == now.astimezone(tz).date(),
             )
         ).first()
         if claim is not None:

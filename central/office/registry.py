@@ -4,6 +4,7 @@ console, and the registry facts a gate's retained config carries."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -31,6 +32,8 @@ from gatecore.gatefacts import GateRegistry
 from gatecore.messages import GateConfig
 from gatecore.policy import CampusPolicy, Window
 from gatecore.tokens import PassKind
+
+logger = logging.getLogger(__name__)
 
 
 class PolicyError(Invalid):
@@ -164,7 +167,7 @@ def gate_configs(
     """The configs of many gates (unknown ones left out). What a campus's gates share (policy,
     revocations, registry facts) is read once per campus: a thousand gates' configs on every
     connect would otherwise read the campus a thousand times."""
-    shared: dict[int, tuple[dict[str, Any], list[int], dict[str, Any]]] = {}
+    shared: dict[int, tuple[dict[str, Any], list[int], dict[str, Any]] | None] = {}
     out = []
     for gate_id in gate_ids:
         gate = session.get(Gate, gate_id)
@@ -172,13 +175,19 @@ def gate_configs(
             continue
         if gate.campus_id not in shared:
             policy = latest_policy(session, gate.campus_id)
-            registry = gate_registry(session, gate.campus_id, policy.local_date(now), now).to_dict()
-            shared[gate.campus_id] = (
-                policy.to_dict(),
-                revoked_pass_ids(session, gate.campus_id, now),
-                registry,
-            )
-        policy_dict, revoked, registry = shared[gate.campus_id]
+            # a value stored before it was checked on write: its gates would refuse the config (its day
+            # cannot be read), and the other campuses' gates get theirs all the same
+            if problems := "; ".join(en for _, _, en in policy_problems(policy)):
+                logger.error("campus %s: policy v%s not sent: %s", gate.campus_id, policy.version, problems)
+                shared[gate.campus_id] = None
+            else:
+                day = policy.local_date(now)
+                registry = gate_registry(session, gate.campus_id, day, now).to_dict()
+                revoked = revoked_pass_ids(session, gate.campus_id, now)
+                shared[gate.campus_id] = (policy.to_dict(), revoked, registry)
+        if (campus := shared[gate.campus_id]) is None:
+            continue
+        policy_dict, revoked, registry = campus
         out.append(
             GateConfig(
                 gate_id=gate.gate_id,

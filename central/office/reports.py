@@ -14,7 +14,6 @@ import logging
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, inspect
 from sqlmodel import Session, col, func, select
@@ -25,7 +24,7 @@ from central.models.registry import Campus
 from central.models.reports import OFFICE, UNIT, DailyReport, ReportSetting
 from central.office.errors import Conflict, Invalid, NotFound
 from central.office.report_counts import build_content
-from gatecore.campus import valid_timezone
+from central.office.zones import counting_zone
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +63,7 @@ def period(day: date, at: time, tz: str) -> tuple[datetime, datetime]:
     """The UTC window a report for ``day`` covers: from the day before at ``at`` local time up to ``day``
     at ``at``. Local times, not 24 hours back: across a change of clocks the day has 23 or 25 hours,
     and the reports of two days must neither leave an hour out nor count one twice."""
-    zone = ZoneInfo(tz)
+    zone = counting_zone(tz)
     start = utc(datetime.combine(day - timedelta(days=1), at, tzinfo=zone))
     return start, utc(datetime.combine(day, at, tzinfo=zone))
 
@@ -176,9 +175,7 @@ def make_report(
 
 def campus_today(campus: Campus, now: datetime) -> date:
     """The campus's own date at ``now`` (its zone, not the office's)."""
-    if not valid_timezone(campus.timezone):
-        raise Invalid(f"time zone {campus.timezone!r} is not in the IANA database")
-    return now.astimezone(ZoneInfo(campus.timezone)).date()
+    return now.astimezone(counting_zone(campus.timezone)).date()
 
 
 def make_by_hand(

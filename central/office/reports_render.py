@@ -18,7 +18,7 @@ from central.models.reports import DailyReport
 from central.office.pdffont import pdf_font
 from central.office.printed import REPORT as W
 from central.office.printed import REPORT_KINDS, STATE_WORDS, SYMPTOM_WORDS, both
-from gatecore.campus import DEFAULT_TZ, usable_timezone
+from gatecore.campus import DEFAULT_TZ, usable_zone
 from gatecore.reasons import REASONS, Reason
 
 SIGNATURES = ("reported_by", "reviewed_by", "date")  # the paper form's signature lines
@@ -28,7 +28,7 @@ def zone_of(report: DailyReport, campus_tz: str = DEFAULT_TZ) -> ZoneInfo:
     """The zone the report prints its times in: the one it was counted in (reports made before that
     was recorded: the campus's); a name the zone database lacks falls back to ``DEFAULT_TZ``."""
     name = report.content.get("timezone") or campus_tz
-    return ZoneInfo(usable_timezone(name))
+    return usable_zone(name)
 
 
 def _refusal(code: str) -> str:

@@ -18,7 +18,7 @@ from central.models.reports import DailyReport
 from central.office import reports
 from central.office.errors import NotFound
 from central.office.reports_render import to_csv, to_pdf
-from gatecore.campus import DEFAULT_TZ
+from central.office.zones import zone_of
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 Reader = Depends(require_roles(*WATCHERS))
@@ -95,7 +95,7 @@ def report_file(session: ReadSession, report_id: RowId, fmt: str) -> Response:
     row = _get(session, report_id)
     campus = session.get(Campus, row.campus_id)
     name = campus.name_zh if campus else str(row.campus_id)
-    zone = campus.timezone if campus else DEFAULT_TZ  # for reports made before they recorded their own
+    zone = zone_of(campus).key  # for reports made before they recorded their own
     filename = f"report-{row.campus_id}-{row.day.isoformat()}-{row.kind}-v{row.version}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "pdf":
