@@ -23,6 +23,7 @@ from central.decisions.service import DecisionService
 from central.migrations.compare import OPTIONS, load_tables
 from central.models.db import create_all, make_engine, read_only, session_scope
 from central.office.keys import KeyRing
+from central.office.registry import latest_policy
 from central.settings import CentralSettings
 from gatecore import topics
 from gatecore.ids import uuid7
@@ -225,3 +226,63 @@ def test_upgrade_writes_the_plates_in_their_plate_form(
         migrations.upgrade(blank)
     assert [r["plate"] for r in _rows(blank, "vehicle")] == ["晋A12345", "晋B6789", "晋C12345", "晋c-12345"]
     assert "merge them by hand" in caplog.text
+
+
+def test_upgrade_gives_a_campus_stored_with_an_unusable_zone_a_real_one(
+    blank: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """0008: ``localtime`` or a misspelling becomes the zone the campus's row or policy holds, else
+    DEFAULT_TZ; the policy moves by a new version (the old ones stay), each change logged and journalled."""
+    migrations.upgrade(blank, "0007")
+    zones = {  # code: (the campus row's zone, its policy's)
+        "lt": ("localtime", "localtime"),
+        "typo": ("Asia/Shangai", "Asia/Shangai"),
+        "row": ("America/New_York", "localtime"),
+        "ok": ("Europe/Berlin", "Europe/Berlin"),
+    }
+    at = datetime(2026, 11, 1)
+    with blank.begin() as conn:
+        for code, (row_zone, policy_zone) in zones.items():
+            conn.execute(
+                text("INSERT INTO campus (code, name_zh, name_en, timezone) VALUES (:c, :c, '', :z)"),
+                {"c": code, "z": row_zone},
+            )
+            cid = conn.execute(text("SELECT id FROM campus WHERE code = :c"), {"c": code}).scalar_one()
+            policy = {"campus_id": cid, "version": 1, "fever_threshold": 37.3, "timezone": policy_zone}
+            conn.execute(
+                text(
+                    "INSERT INTO campus_policy (campus_id, version, policy_json, created_at)"
+                    " VALUES (:c, 1, :p, :at)"
+                ),
+                {"c": cid, "p": json.dumps(policy), "at": at},
+            )
+    with caplog.at_level("WARNING", logger="alembic.runtime.migration"):
+        migrations.upgrade(blank)
+    campuses = {r["id"]: r for r in _rows(blank, "campus")}
+    by_code = {r["code"]: r["timezone"] for r in campuses.values()}
+    assert by_code == {
+        "lt": "Asia/Shanghai",
+        "typo": "Asia/Shanghai",
+        "row": "America/New_York",
+        "ok": "Europe/Berlin",
+    }
+    versions: dict[str, list[tuple[int, str]]] = {}
+    for r in _rows(blank, "campus_policy"):
+        versions.setdefault(campuses[r["campus_id"]]["code"], []).append(
+            (r["version"], json.loads(r["policy_json"])["timezone"])
+        )
+    assert versions == {
+        "lt": [(1, "localtime"), (2, "Asia/Shanghai")],  # what decisions recorded stays as it was
+        "typo": [(1, "Asia/Shangai"), (2, "Asia/Shanghai")],
+        "row": [(1, "localtime"), (2, "America/New_York")],
+        "ok": [(1, "Europe/Berlin")],
+    }
+    journal = {
+        campuses[int(r["entity_id"])]["code"]: json.loads(r["detail"])
+        for r in _rows(blank, "registry_change")
+    }
+    assert set(journal) == {"lt", "typo", "row"} and journal["lt"]["was"] == "localtime"
+    said = [r.getMessage() for r in caplog.records if "IANA" in r.getMessage()]
+    assert len(said) == 3 and "'localtime'" in said[0] and "set to Asia/Shanghai" in said[0]
+    with session_scope(blank) as session:  # the policy reads, and its zone decides again
+        assert latest_policy(session, next(i for i, r in campuses.items() if r["code"] == "lt")).zone
