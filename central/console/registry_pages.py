@@ -49,6 +49,7 @@ from central.models.users import Role, User
 from central.office import approvals, dashboard, registry
 from central.office.errors import OfficeError
 from central.office.schemas import GateUpdate, VehicleCreate
+from central.office.zones import campus_zones, zone_of
 from gatecore.campus import valid_timezone
 from gatecore.masking import mask_name
 from gatecore.tokens import PassKind
@@ -77,6 +78,8 @@ def gates(request: Request, session: Session, viewer: User, offset: int = 0, **c
         viewer,
         rows=rows,
         campuses=campus_names(session),
+        zones=campus_zones(session),  # a gate's last status in its campus's clock, named
+        office_zone=zone_of(None),  # a gate of no campus the registry knows
         can_switch=viewer.may(Role.SECURITY),
         **pager(offset, len(every)),
         **ctx,

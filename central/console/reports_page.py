@@ -23,7 +23,6 @@ from central.api.deps import (
 )
 from central.console.i18n import message
 from central.console.web import (
-    LOCAL,
     PAGE,
     Viewer,
     admit,
@@ -41,6 +40,7 @@ from central.models.users import User
 from central.office import reports
 from central.office.errors import OfficeError
 from central.office.windows import parse_day
+from central.office.zones import campus_zone
 
 router = APIRouter(prefix="/console", include_in_schema=False)  # CSRF: applied once in central.app
 
@@ -80,6 +80,7 @@ def listing(
         viewer,
         campuses=campuses,
         campus_id=campus_id,
+        zone=campus_zone(session, campus_id),  # made and signed in the campus's clock, named
         rows=rows,
         superseded=superseded,
         arrived=reports.arrived_after(session, rows),
@@ -140,11 +141,11 @@ def _today(session: Session, campus_id: int | None) -> str:
     """The day the make-now form offers: the campus's own today (the office's for an unknown campus)."""
     campus = session.get(Campus, campus_id) if campus_id else None
     try:
-        return (
-            reports.campus_today(campus, datetime.now(UTC)) if campus else datetime.now(LOCAL).date()
-        ).isoformat()
+        if campus is not None:
+            return reports.campus_today(campus, datetime.now(UTC)).isoformat()
     except OfficeError:  # a zone the database lacks: making the report is refused, saying why
-        return datetime.now(LOCAL).date().isoformat()
+        pass
+    return datetime.now(campus_zone(session, campus_id)).date().isoformat()
 
 
 def _refused(exc: OfficeError | ValueError) -> dict[str, Any]:

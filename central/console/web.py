@@ -45,7 +45,7 @@ from central.office.errors import NotFound, OfficeError
 from central.office.passcards import printed_from, printed_until
 from gatecore.campus import DEFAULT_TZ
 
-LOCAL = ZoneInfo(DEFAULT_TZ)  # the office's clock: times on console pages are Beijing time
+LOCAL = ZoneInfo(DEFAULT_TZ)  # the office's clock: the change journal, and pages of no campus
 T = TypeVar("T")
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 

@@ -109,9 +109,18 @@ def new_entries(session: Session, after: int) -> list[dict[str, Any]]:
 
 
 def open_alerts(session: Session) -> list[dict[str, Any]]:
-    """Fever alerts nobody has acknowledged, newest first."""
-    stmt = (  # five columns: past sqlmodel's select overloads, so SQLAlchemy's own
-        sa_select(FeverAlert, col(Gate.name_zh), FeverIncident, col(Person.name), col(Household.label))
+    """Fever alerts nobody has acknowledged, newest first, each with its campus's zone (``tz``): the
+    banner on every console page shows its times in it, named."""
+    zones = campus_zones(session)
+    stmt = (  # six columns: past sqlmodel's select overloads, so SQLAlchemy's own
+        sa_select(
+            FeverAlert,
+            col(Gate.name_zh),
+            col(Gate.campus_id),
+            FeverIncident,
+            col(Person.name),
+            col(Household.label),
+        )
         .join(Gate, col(Gate.gate_id) == FeverAlert.gate_id, isouter=True)
         .join(FeverIncident, col(FeverIncident.event_id) == FeverAlert.event_id, isouter=True)
         .join(Person, col(Person.id) == FeverIncident.person_id, isouter=True)
@@ -125,6 +134,8 @@ def open_alerts(session: Session) -> list[dict[str, Any]]:
             "gate_id": a.gate_id,
             "gate": gate or a.gate_id,
             "campus_id": a.campus_id,
+            # the alert's campus's (its gate's, for an alert stored without one); None: the page's
+            "tz": zone.key if (zone := zones.get(a.campus_id or gate_campus or 0)) else None,
             "celsius": a.celsius,
             "symptoms": [s for s in a.symptoms.split(",") if s],
             "at": a.created_at.isoformat(),
@@ -136,7 +147,7 @@ def open_alerts(session: Session) -> list[dict[str, Any]]:
             # the one-hour rule: the prevention office must have the report by then
             "report_by": (utc(a.created_at) + REPORT_WITHIN).isoformat(),
         }
-        for a, gate, incident, name, label in session.execute(stmt.limit(100))
+        for a, gate, gate_campus, incident, name, label in session.execute(stmt.limit(100))
     ]
 
 

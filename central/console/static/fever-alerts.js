@@ -3,8 +3,8 @@
 // enabled (browsers block audio until a click), and an acknowledge button for those who may.
 // Each alert names the gate, the person, the household, the incident's state and the one-hour
 // deadline of the report to the prevention office. Words: window.ALERT_CODES (the console catalogue).
-// The dashboard feeds render() from its event stream; console pages call poll(). Times: clock.js
-// (the alert's gate's zone where the page knows it, else the page's).
+// The dashboard feeds render() from its event stream; console pages call poll(). Times: clock.js, in
+// the alert's campus's zone (a.tz, named after the alert's time), else its gate's, else the page's.
 "use strict";
 window.beeps = window.beeps || 0;
 const FeverAlerts = (() => {
@@ -33,7 +33,8 @@ const FeverAlerts = (() => {
   function acknowledge(id) {
     return fetch(`/api/v1/fever-alerts/${id}/ack`, {method: "POST", credentials: "same-origin", headers: {"X-CSRF-Token": csrf()}});
   }
-  function clock(iso, a) { return Clock.time(iso, a.gate_id, {hour: "2-digit", minute: "2-digit"}); }
+  function clock(iso, a) { return Clock.time(iso, a.gate_id, {hour: "2-digit", minute: "2-digit"}, a.tz); }
+  function zone(a) { return a.tz || Clock.zoneOf(a.gate_id); }
   function state(a) {
     const words = ((window.ALERT_CODES || {}).incident || {})[a.incident_state];
     return a.incident_state ? (words ? `${words[0]} ${words[1]}` : a.incident_state) : "";
@@ -43,7 +44,8 @@ const FeverAlerts = (() => {
     const due = a.report_by ? (a.reported ? "已上报 reported" : `须在 ${clock(a.report_by, a)} 前上报 report by ${clock(a.report_by, a)}`) : "";
     const reading = a.celsius === null || a.celsius === undefined ? "" : `${a.celsius.toFixed(1)}℃`;
     const marks = (a.symptoms || []).map(s => SYMPTOMS[s] || s);
-    return [a.gate || a.gate_id, reading, ...marks, clock(a.at || a.created_at, a), who, state(a), due].filter(Boolean).join(" · ");
+    const at = `${clock(a.at || a.created_at, a)} (${zone(a)})`;
+    return [a.gate || a.gate_id, reading, ...marks, at, who, state(a), due].filter(Boolean).join(" · ");
   }
   function item(a, box, list) {
     const li = document.createElement("li");

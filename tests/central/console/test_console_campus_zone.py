@@ -44,7 +44,9 @@ def test_the_pass_list_prints_the_last_day_the_card_prints(c: Client, world: Wor
     card = pdf_text(c.call("GET", f"/api/v1/passes/{issued.id}/card.pdf").content, tmp_path)
     assert "2026-12-01 – 2026-12-31" in card  # whole days of New York
     # the list said "2027-01-01 13:00": the card's exclusive end read on Beijing's clock
-    assert _cell(c.http.get("/console/passes").text, f"pass-{issued.id}", "until") == "2026-12-31"
+    page = c.http.get("/console/passes").text
+    assert _cell(page, f"pass-{issued.id}", "until") == "2026-12-31"
+    assert _cell(page, f"pass-{issued.id}", "tz") == "America/New_York"  # the row names its clock
 
 
 def test_the_visitor_list_prints_the_window_the_card_prints(c: Client, world: World, tmp_path: Path) -> None:
@@ -61,6 +63,7 @@ def test_the_visitor_list_prints_the_window_the_card_prints(c: Client, world: Wo
     page = c.http.get("/console/visitors").text  # it said 2026-11-24 22:00 to 2026-11-25 06:00
     row = f"visit-{visit['id']}"
     assert (_cell(page, row, "from"), _cell(page, row, "until")) == ("2026-11-24 09:00", "2026-11-24 17:00")
+    assert _cell(page, row, "tz") == "America/New_York"
 
 
 def test_a_visit_typed_in_the_form_is_in_its_campus_s_time(c: Client, world: World) -> None:
@@ -97,4 +100,8 @@ def test_the_testing_page_reads_back_the_sampling_time_imported(c: Client, world
     cells = page.split(f'<tr id="due-{student}"', 1)[1].split("</tr>", 1)[0]
     # it showed 2026-11-24 21:00:00 and 2026-11-27 21:00:00: the import's New York time on Beijing's clock
     assert "<td>2026-11-24 08:00:00</td>" in cells and "<td>2026-11-27 08:00:00</td>" in cells
-    assert '<span class="zh">校区当地时间</span>' in page.split('id="due"', 1)[1].split("</tr>", 1)[0]
+    header = page.split('id="due"', 1)[1].split("</tr>", 1)[0]
+    assert (
+        '<span class="zh">校区当地时间</span>' in header
+        and '<span class="tz">America/New_York</span>' in header
+    )
