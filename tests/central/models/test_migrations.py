@@ -231,9 +231,9 @@ def test_upgrade_writes_the_plates_in_their_plate_form(
 def test_upgrade_gives_a_campus_stored_with_an_unusable_zone_a_real_one(
     blank: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """0008: ``localtime`` or a misspelling becomes the zone the campus's row or policy holds, else
+    """0011: ``localtime`` or a misspelling becomes the zone the campus's row or policy holds, else
     DEFAULT_TZ; the policy moves by a new version (the old ones stay), each change logged and journalled."""
-    migrations.upgrade(blank, "0007")
+    migrations.upgrade(blank, "0010")
     zones = {  # code: (the campus row's zone, its policy's)
         "lt": ("localtime", "localtime"),
         "typo": ("Asia/Shangai", "Asia/Shangai"),

@@ -1,7 +1,7 @@
 """Campuses stored with a zone the IANA database lacks (``localtime``, a misspelling) get a real one
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-29 23:30:00
 """
 
@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo, available_timezones
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -24,7 +24,7 @@ logger = logging.getLogger("alembic.runtime.migration")
 
 # frozen here, as they stood at this revision (gatecore.campus.DEFAULT_TZ and valid_timezone)
 DEFAULT_TZ = "Asia/Shanghai"
-WHO = "campusgate db upgrade 0008"
+WHO = "campusgate db upgrade 0011"
 
 
 def _valid(name: object) -> bool:
