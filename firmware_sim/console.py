@@ -20,7 +20,7 @@ Command = Callable[[str], object]
 COMMON_HELP = "sleep <seconds> | quit (or the end of the input)"
 THERMOMETER_HELP = (
     "commands: <celsius> (e.g. 36.6) | err | garbage | silent | loud | stuck <celsius> | unstuck | "
-    f"unplug | replug | {COMMON_HELP}"
+    f"freeze | thaw | unplug | replug | {COMMON_HELP}"
 )
 CAMERA_HELP = f"commands: show <text> | blank | cycle | freeze | unfreeze | dark | light | {COMMON_HELP}"
 
@@ -88,6 +88,8 @@ def interactive_thermometer(link: str, stdin: TextIO = sys.stdin, out: TextIO = 
         "loud": lambda _: th.set_silent(False),
         "stuck": lambda arg: th.set_stuck(_number(arg, "stuck needs a temperature, e.g. stuck 36.5")),
         "unstuck": lambda _: th.set_stuck(None),
+        "freeze": lambda _: th.set_frozen(True),
+        "thaw": lambda _: th.set_frozen(False),
         "unplug": lambda _: th.unplug(),
         "replug": lambda _: th.replug(),
     }

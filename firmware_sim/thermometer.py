@@ -1,7 +1,7 @@
 """A virtual infrared thermometer on a pseudo-terminal, speaking gatecore.thermoline.
 
 The gate agent opens ``VirtualThermometer.path`` with ``serial.Serial(path, 9600)`` exactly as it
-would open ``/dev/ttyUSB0``; the fault knobs (silence, stuck sensor, garbage, a pulled cable) let
+would open ``/dev/ttyUSB0``; the fault knobs (silence, stuck sensor, frozen firmware, garbage, a pulled cable) let
 tests and the scenario runner exercise every way a real device misbehaves.
 """
 
@@ -47,6 +47,8 @@ class VirtualThermometer:
         self._seq = 0
         self._silent = False
         self._stuck: float | None = None
+        self._frozen = False
+        self._last_line: bytes | None = None  # what a frozen device sends again and again
         self._dropping = False  # log a full buffer once, not once a second
         self.lines_sent = 0
         self.lines_dropped = 0
@@ -101,10 +103,12 @@ class VirtualThermometer:
         with self._lock:
             if self._silent:
                 return False
+            if self._frozen and self._last_line is not None:
+                return self._write(self._last_line)
             if self._stuck is not None:
                 celsius = self._stuck
-            line = format_measurement(self._next_seq(), celsius, status)
-            return self._write(line)
+            self._last_line = format_measurement(self._next_seq(), celsius, status)
+            return self._write(self._last_line)
 
     def send_raw(self, data: bytes) -> bool:
         """Send bytes as they are: half lines, bad checksums, line noise."""
@@ -135,6 +139,12 @@ class VirtualThermometer:
         """A stuck sensor: every measurement reports ``celsius``; None frees it."""
         with self._lock:
             self._stuck = celsius
+
+    def set_frozen(self, frozen: bool) -> None:
+        """Hung firmware: every heartbeat and measurement sends the last line again, sequence number
+        and all, while set."""
+        with self._lock:
+            self._frozen = frozen
 
     def unplug(self) -> None:
         """Pull the USB cable: the reader's port fails and the path disappears."""
@@ -172,6 +182,7 @@ class VirtualThermometer:
         with self._lock:
             self._master, self._slave_name = master, name
             self._seq = 0  # a replugged device has rebooted
+            self._frozen, self._last_line = False, None  # out of its hang, if it was in one
             self._dropping = False
         logger.info("virtual thermometer at %s -> %s", self._link, name)
 
@@ -184,7 +195,9 @@ class VirtualThermometer:
             with self._lock:
                 if self._silent or self._master is None:
                     continue
-                self._write(format_heartbeat(self._next_seq()))
+                if not (self._frozen and self._last_line is not None):
+                    self._last_line = format_heartbeat(self._next_seq())
+                self._write(self._last_line)
 
     def _write(self, data: bytes) -> bool:
         """Write without ever blocking for long; the caller holds the lock."""

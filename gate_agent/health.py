@@ -34,6 +34,7 @@ _THERMO_FAULT = {
     ThermometerHealth.SILENT: Fault.THERMOMETER_SILENT,
     ThermometerHealth.GARBAGE: Fault.THERMOMETER_GARBAGE,
     ThermometerHealth.STUCK: Fault.THERMOMETER_STUCK,
+    ThermometerHealth.FAHRENHEIT: Fault.THERMOMETER_FAHRENHEIT,
 }
 
 

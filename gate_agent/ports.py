@@ -25,6 +25,7 @@ class Fault(enum.StrEnum):
     THERMOMETER_SILENT = "thermometer_silent"
     THERMOMETER_GARBAGE = "thermometer_garbage"
     THERMOMETER_STUCK = "thermometer_stuck"
+    THERMOMETER_FAHRENHEIT = "thermometer_fahrenheit"
     LINK_DOWN = "link_down"
 
 

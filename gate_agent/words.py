@@ -38,6 +38,10 @@ FAULT_TEXT: dict[Fault, tuple[str, str]] = {
         "测温仪读数不变，请检查测温仪或手动测温",
         "Thermometer reading stuck: check it or measure by hand",
     ),
+    Fault.THERMOMETER_FAHRENHEIT: (
+        "测温仪读数疑为华氏度（°F），请将其设为摄氏度（°C）并手动测温",
+        "Thermometer seems to send °F: set it to °C, measure by hand",
+    ),
     Fault.CAMERA_NO_SIGNAL: ("摄像头无信号，请人工核验出入证", "Camera has no signal: check passes by hand"),
     Fault.CAMERA_FROZEN: ("摄像头画面冻结，请人工核验出入证", "Camera image frozen: check passes by hand"),
     Fault.LINK_DOWN: ("网络中断，本机离线判定", "Network down: the gate decides offline"),

@@ -20,6 +20,7 @@ class ThermometerHealth(enum.StrEnum):
     OK = "ok"
     SILENT = "silent"
     GARBAGE = "garbage"
-    STUCK = "stuck"
+    STUCK = "stuck"  # the device repeats one line, sequence number and all: frozen firmware
+    FAHRENHEIT = "fahrenheit"  # its readings look like degrees Fahrenheit (98.6); the line carries Celsius
     UNPLUGGED = "unplugged"
     UNKNOWN = "unknown"  # not heard from yet

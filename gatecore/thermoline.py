@@ -24,6 +24,8 @@ CELSIUS_MIN, CELSIUS_MAX = -50.0, 150.0
 _SEQ = re.compile(r"\d{1,10}")
 _CELSIUS = re.compile(r"-?\d{1,3}(\.\d{1,3})?")
 _TENTH = Decimal("0.1")
+# a forehead's temperature (30-45 °C) as degrees Fahrenheit: no person's reading in Celsius
+FAHRENHEIT_BODY = (86.0, 113.0)
 
 
 class SensorStatus(enum.StrEnum):
@@ -118,6 +120,17 @@ def tenths(celsius: float | str) -> float:
     rules judge, here and at central, is the one the person and the guard read (37.29 is 37.3: fever)."""
     # from the text, not the binary float: 36.65 is 36.649999… in binary and would round down
     return float(Decimal(str(celsius)).quantize(_TENTH, rounding=ROUND_HALF_UP)) + 0.0
+
+
+def looks_fahrenheit(value: float) -> bool:
+    """Whether a reading is no person's temperature in Celsius but is one in Fahrenheit (98.6): a
+    device set to °F. The line carries Celsius and declares no unit, so nothing is converted."""
+    return FAHRENHEIT_BODY[0] <= value <= FAHRENHEIT_BODY[1]
+
+
+def fahrenheit_as_celsius(value: float) -> float:
+    """What a Fahrenheit value would be in Celsius, to 0.1 (for the log's hint, never for a decision)."""
+    return tenths(round((value - 32) / 1.8, 3))
 
 
 def _seq(text: str) -> int:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import serial
 
+from gate_agent.devices.thermowatch import FROZEN_AFTER_S, LineWatch
 from gate_agent.errors import ThermometerError
 from gate_agent.pending import ForNextScan
 from gate_agent.ports import ThermometerHealth
@@ -21,7 +22,6 @@ logger = logging.getLogger(__name__)
 
 REOPEN_EVERY_S = 0.5
 MAX_BUFFER = 2 * MAX_LINE  # more than this without a newline is noise, not a line
-STUCK_COUNT = 5
 GARBAGE_COUNT = 3
 
 
@@ -35,7 +35,14 @@ class _Reading:
 class SerialThermometer:
     """Reader thread over pyserial; the Thermometer port."""
 
-    def __init__(self, path: str, baud: int = 9600, *, silent_after_s: float = 3.0) -> None:
+    def __init__(
+        self,
+        path: str,
+        baud: int = 9600,
+        *,
+        silent_after_s: float = 3.0,
+        frozen_after_s: float = FROZEN_AFTER_S,
+    ) -> None:
         self.path = str(path)
         self.baud = baud
         self.silent_after_s = silent_after_s
@@ -47,6 +54,8 @@ class SerialThermometer:
         self._bad_run = 0
         self._last_alive: float | None = None
         self._last_seq: int | None = None  # of the last measurement: a line sent twice is one reading
+        # a frozen device (one line repeated, seq and all) and one set to °F
+        self._watch = LineWatch(frozen_after_s=frozen_after_s, silent_after_s=silent_after_s)
         self._port: serial.Serial | None = None
         self._open_error: str | None = "not started"
         self._manual: ForNextScan[float] = ForNextScan()  # typed by the guard; lapses like a symptom mark
@@ -81,6 +90,7 @@ class SerialThermometer:
             self._buf = b""
             self._bad_run = 0  # a replugged device starts afresh
             self._last_seq = None  # and counts from 1 again
+            self._watch.reset()
         logger.info("thermometer port %s opened", self.path)
 
     def _close(self) -> None:
@@ -150,6 +160,7 @@ class SerialThermometer:
         now = time.monotonic()
         with self._cond:
             self._last_alive = now
+            self._watch.line(line, frame, now)
             if isinstance(frame, Measurement):
                 self._bad_run = 0
                 if frame.seq == self._last_seq:  # sent again: one measurement, one person's
@@ -218,7 +229,7 @@ class SerialThermometer:
         return [r for r in self._readings if not r.used and abs(r.at - at) <= window]
 
     def health(self) -> ThermometerHealth:
-        """unplugged, garbage, silent, stuck or ok (in that order of precedence)."""
+        """unplugged, garbage, silent, stuck, fahrenheit or ok (in that order of precedence)."""
         now = time.monotonic()
         with self._cond:
             if self._port is None:
@@ -227,12 +238,7 @@ class SerialThermometer:
                 return ThermometerHealth.GARBAGE
             if self._last_alive is None or now - self._last_alive > self.silent_after_s:
                 return ThermometerHealth.SILENT
-            values = [
-                r.measurement.celsius for r in self._readings if r.measurement.status is SensorStatus.OK
-            ][-STUCK_COUNT:]
-            if len(values) == STUCK_COUNT and len(set(values)) == 1:
-                return ThermometerHealth.STUCK
-        return ThermometerHealth.OK
+            return self._watch.health(now) or ThermometerHealth.OK
 
 
 def _pick(near: list[_Reading], at: float) -> _Reading:

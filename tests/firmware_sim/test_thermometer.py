@@ -12,7 +12,10 @@ import pytest
 import serial
 
 from firmware_sim.thermometer import VirtualThermometer
+from gate_agent.devices.thermometer import SerialThermometer
+from gate_agent.ports import ThermometerHealth
 from gatecore.thermoline import Heartbeat, Measurement, SensorStatus, parse_line
+from tests.gate_agent.conftest import wait_until
 
 F = TypeVar("F", Measurement, Heartbeat)
 
@@ -48,6 +51,16 @@ def _next(port: serial.Serial, kind: type[F], deadline_s: float = 2.0) -> F:
             frame = parse_line(line)
             if isinstance(frame, kind):
                 return frame
+    raise AssertionError(f"no {kind.__name__} within {deadline_s} s")
+
+
+def _line_of(port: serial.Serial, kind: type, deadline_s: float = 2.0) -> bytes:
+    """The next raw line that is a frame (any kind: a frozen device repeats one); ``kind`` the first's."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        line = port.readline()
+        if line and isinstance(parse_line(line), kind):
+            return line
     raise AssertionError(f"no {kind.__name__} within {deadline_s} s")
 
 
@@ -107,6 +120,32 @@ def test_stuck_sensor_repeats_its_value(quiet: VirtualThermometer) -> None:
         quiet.set_stuck(None)
         quiet.measure(38.4)
         assert _next(port, Measurement).celsius == 38.4
+
+
+def test_frozen_firmware_repeats_its_last_line(thermo: VirtualThermometer) -> None:
+    with _open(thermo) as port:
+        thermo.measure(36.5)
+        line = _line_of(port, Measurement)
+        thermo.set_frozen(True)
+        thermo.measure(38.4)  # a hung device sends nothing new
+        assert [_line_of(port, Measurement) for _ in range(3)] == [line] * 3  # in place of heartbeats too
+        thermo.set_frozen(False)
+        assert _next(port, Heartbeat).seq > parse_line(line).seq
+
+
+def test_the_gate_calls_a_frozen_thermometer_stuck(thermo: VirtualThermometer) -> None:
+    reader = SerialThermometer(str(thermo.path), 9600, silent_after_s=1.0, frozen_after_s=1.0)
+    reader.start()
+    try:
+        assert wait_until(lambda: reader.health() is ThermometerHealth.OK, 5)
+        thermo.measure(36.5)
+        thermo.set_frozen(True)
+        assert wait_until(lambda: reader.health() is ThermometerHealth.STUCK, 5)
+        thermo.set_frozen(False)
+        thermo.measure(36.6)
+        assert wait_until(lambda: reader.health() is ThermometerHealth.OK, 5)
+    finally:
+        reader.stop()
 
 
 def test_unplug_fails_reads_and_replug_restores_the_path(thermo: VirtualThermometer) -> None:

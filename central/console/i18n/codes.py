@@ -37,6 +37,7 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "silent": ("无数据", "silent"),
         "garbage": ("数据乱码", "garbage"),
         "stuck": ("读数不变", "stuck"),
+        "fahrenheit": ("疑为华氏度", "sends °F?"),
         "unplugged": ("未连接", "unplugged"),
         "unknown": ("未知", "unknown"),
     },

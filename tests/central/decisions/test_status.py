@@ -225,5 +225,5 @@ def test_a_status_with_a_device_state_the_protocol_does_not_know_is_a_dead_lette
 
 GATE_STATES = {
     "camera": ["ok", "no_signal", "frozen", "unknown"],
-    "thermometer": ["ok", "silent", "garbage", "stuck", "unplugged", "unknown"],
+    "thermometer": ["ok", "silent", "garbage", "stuck", "fahrenheit", "unplugged", "unknown"],
 }

@@ -166,11 +166,64 @@ def test_health_silent_then_ok_on_heartbeat(pty_device: PtyDevice, thermo: Seria
     assert wait_until(lambda: thermo.health() is ThermometerHealth.OK, 2)
 
 
-def test_health_stuck_on_the_same_value_five_times(pty_device: PtyDevice, thermo: SerialThermometer) -> None:
-    for seq in range(5):
+def test_the_same_value_with_an_advancing_seq_is_normal_traffic(
+    pty_device: PtyDevice, thermo: SerialThermometer
+) -> None:
+    """Many people measure 36.5: each line a new measurement (its own seq) is no stuck device."""
+    for seq in range(1, 9):
         measure(pty_device, seq, 36.5)
-    assert wait_until(lambda: thermo.health() is ThermometerHealth.STUCK, 2)
-    measure(pty_device, 6, 36.6)
+        pty_device.write(format_heartbeat(100 + seq))
+        time.sleep(0.05)
+    assert wait_until(lambda: thermo.reading_for_scan(time.monotonic(), 1.0).celsius == 36.5, 2)
+    assert thermo.health() is ThermometerHealth.OK
+
+
+@pytest.mark.parametrize("line", [format_measurement(7, 36.5, OK), format_heartbeat(7)])
+def test_a_device_repeating_one_line_seq_and_all_is_stuck(pty_device: PtyDevice, line: bytes) -> None:
+    """A hung firmware repeats its last line forever: it looks alive (and is read once), but it is frozen."""
+    t = SerialThermometer(str(pty_device.link), 9600, silent_after_s=0.6, frozen_after_s=1.0)
+    t.start()
+    try:
+        assert wait_until(lambda: t.health() is not ThermometerHealth.UNPLUGGED, 3)
+        stop = threading.Event()
+
+        def frozen() -> None:
+            while not stop.wait(0.15):
+                pty_device.write(line)
+
+        repeater = threading.Thread(target=frozen, daemon=True)
+        repeater.start()
+        assert wait_until(lambda: t.health() is ThermometerHealth.STUCK, 5)
+        if line.startswith(b"$TMP"):  # every copy of the line was one measurement
+            back = time.monotonic() - 5.0  # the last 10 s, and no waiting
+            assert t.reading_for_scan(back, 5.0).celsius == 36.5
+            assert t.reading_for_scan(back, 5.0).status is SensorStatus.MISSING
+        stop.set()
+        repeater.join(2)
+        measure(pty_device, 8, 36.6)  # the device moves on: a new line
+        pty_device.write(format_heartbeat(9))
+        assert wait_until(lambda: t.health() is ThermometerHealth.OK, 3)
+    finally:
+        t.stop()
+
+
+def test_readings_in_fahrenheit_are_a_unit_fault_never_converted(
+    pty_device: PtyDevice, thermo: SerialThermometer, caplog: pytest.LogCaptureFixture
+) -> None:
+    measure(pty_device, 1, 98.6)
+    assert wait_until(lambda: thermo.health() is ThermometerHealth.FAHRENHEIT, 2)
+    t = thermo.reading_for_scan(time.monotonic(), 1.0)
+    assert (t.celsius, t.status) == (98.6, OK)  # the protocol declares no unit: passed on as sent
+    assert any(
+        "98.6 looks like degrees Fahrenheit (37.0 °C if so)" in r.getMessage()
+        and "set the device to °C" in r.getMessage()
+        for r in caplog.records
+    )
+    measure(pty_device, 2, None, SensorStatus.ERROR)  # a sensor error says nothing of the unit
+    pty_device.write(format_heartbeat(3))
+    time.sleep(0.2)
+    assert thermo.health() is ThermometerHealth.FAHRENHEIT
+    measure(pty_device, 4, 36.6)  # set to Celsius
     assert wait_until(lambda: thermo.health() is ThermometerHealth.OK, 2)
 
 
