@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from gate_agent.devices.display import render
+from gate_agent.devices.display import measure_line, render
 from gate_agent.ports import Fault
 from gate_agent.views import DisplayView
 
@@ -20,6 +20,7 @@ class RecordingDisplay:
         self._views: list[DisplayView] = []
         self._faults: list[tuple[str, Fault]] = []  # ("show" | "clear", fault), in order
         self._active: set[Fault] = set()
+        self._asked: list[tuple[int, float]] = []  # requests to measure: (views shown before it, seconds)
 
     def show(self, view: DisplayView) -> None:
         """Record a decision view."""
@@ -28,6 +29,20 @@ class RecordingDisplay:
             self._cond.notify_all()
         if self.echo:
             print(render(view), flush=True)
+
+    def ask_to_measure(self, seconds: float) -> None:
+        """Record a request to measure, and how many views were shown before it."""
+        with self._cond:
+            self._asked.append((len(self._views), seconds))
+            self._cond.notify_all()
+        if self.echo:
+            print(measure_line(), flush=True)
+
+    @property
+    def asked(self) -> list[tuple[int, float]]:
+        """Every request to measure: (how many views were shown before it, its seconds)."""
+        with self._cond:
+            return list(self._asked)
 
     def show_fault(self, fault: Fault) -> None:
         """Record that a fault is shown."""

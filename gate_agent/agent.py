@@ -24,7 +24,7 @@ from gate_agent.resend import Resender
 from gate_agent.settings import GateSettings
 from gate_agent.store import Store
 from gate_agent.waiters import DecisionWaiters, RepeatFilter
-from gate_agent.words import OFFLINE_ACTION
+from gate_agent.words import gate_next_step
 from gatecore.ids import uuid7
 from gatecore.messages import (
     DecisionMessage,
@@ -47,6 +47,10 @@ Clock = Callable[[], datetime]
 def local_now() -> datetime:
     """The gate's wall clock, timezone-aware in local time."""
     return datetime.now().astimezone()
+
+
+def _log(event: ScanEvent, verdict: Verdict, reason: object, source: str) -> None:
+    logger.info("event %s seq %s: %s %s (%s)", event.event_id, event.seq, verdict, reason, source)
 
 
 class GateAgent:
@@ -85,10 +89,12 @@ class GateAgent:
         # over or acknowledged: an answer is either used online or sees the offline decision stored
         self._verdict_lock = threading.Lock()
         self._waiters = DecisionWaiters()
+        # a code held up through a re-measure is decided again once a new reading comes
+        self.repeats = RepeatFilter(settings.repeat_suppress_s, lambda t: self.thermometer.measured_since(t))
         self.intake = FrameIntake(
             camera,
             decoder,
-            RepeatFilter(settings.repeat_suppress_s),
+            self.repeats,
             lambda qr, at: self._store_scan(qr, at, None),
             self._scans.qsize,
         )
@@ -193,7 +199,11 @@ class GateAgent:
             logger.warning("QR text of %d characters cut or cleaned to fit a scan event", len(qr))
         # a scan that names nobody (a health code shown first) leaves what the guard set for the pass
         named = names_a_pass(wire_qr)
-        temperature = temperature or self.thermometer.reading_for_scan(at, s.pair_window_s, take=named)
+        # no reading yet: the person is asked to measure until the decision (or that long) replaces it
+        ask = lambda left: self.display.ask_to_measure(left + s.decision_timeout_s)  # noqa: E731
+        temperature = temperature or self.thermometer.reading_for_scan(
+            at, s.pair_window_s, take=named, waiting=ask
+        )
         symptoms = () if override else self.symptoms.take_for(wire_qr)
         draft = ScanEvent(
             event_id, s.gate_id, 0, now, wire_qr, temperature, s.direction, None, override, symptoms
@@ -231,7 +241,7 @@ class GateAgent:
                 else:
                     logger.exception("scan %s failed", event.event_id)
                 self.outbox.mark_undecided(event.event_id, self.offline.policy_version)  # as shown below
-                self.display.show(views.undecided(event, self.offline.zone))
+                self._show(event, views.undecided(event, self.offline.zone))
             finally:
                 self._waiters.unregister(event.event_id)
 
@@ -262,19 +272,13 @@ class GateAgent:
             self._act_offline(event, offline)
 
     def _online(self, event: ScanEvent, msg: DecisionMessage) -> None:
-        logger.info(
-            "event %s seq %s: %s %s (central, policy %s)",
-            event.event_id,
-            event.seq,
-            msg.verdict,
-            msg.reason,
-            msg.policy_version,
-        )
+        _log(event, msg.verdict, msg.reason, f"central, policy {msg.policy_version}")
         if msg.open:
             # before the barrier opens, so that a network drop a moment later already knows the day
             self.offline.remember_online_allow(event, msg)
             self.relay.open()
-        self.display.show(views.from_decision_message(msg, self.offline.zone))
+        step = gate_next_step(msg.reason, event.temperature, offline=False)
+        self._show(event, views.from_decision_message(msg, self.offline.zone, next_step=step))
 
     def _offline_verdict(self, event: ScanEvent) -> Decision:
         # the guard's override too: the one rule (gatecore.policy.decide) says what it claims
@@ -285,20 +289,17 @@ class GateAgent:
         return decision
 
     def _act_offline(self, event: ScanEvent, decision: Decision) -> None:
-        logger.info(
-            "event %s seq %s: %s %s (offline, policy %s)",
-            event.event_id,
-            event.seq,
-            decision.verdict,
-            decision.reason,
-            decision.policy_version,
-        )
+        _log(event, decision.verdict, decision.reason, f"offline, policy {decision.policy_version}")
         if decision.open_turnstile:
             self.relay.open()
         # "offices notified" is not true yet: the gate's own next step says to phone
-        next_step = OFFLINE_ACTION.get(decision.reason)
-        self.display.show(views.from_offline(decision, event, self.offline.zone, next_step=next_step))
+        step = gate_next_step(decision.reason, event.temperature, offline=True)
+        self._show(event, views.from_offline(decision, event, self.offline.zone, next_step=step))
         self._wake_resend.set()
+
+    def _show(self, event: ScanEvent, view: views.DisplayView) -> None:
+        self.display.show(view)
+        self.repeats.decided(event.qr, view.verdict)  # a re-measure lets a held code be read again
 
     # link callbacks (paho's network thread: keep them short)
 

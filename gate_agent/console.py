@@ -18,7 +18,7 @@ import tty
 from datetime import tzinfo
 from typing import TYPE_CHECKING, TextIO
 
-from gate_agent.devices.display import FAULT_TEXT, render
+from gate_agent.devices.display import FAULT_TEXT, measure_line, render
 from gate_agent.errors import GateError
 from gate_agent.ports import Fault
 from gate_agent.views import DisplayView
@@ -94,19 +94,26 @@ class GuardConsole:
         self._lock = threading.Lock()
         self._view: DisplayView | None = None
         self._shown_at = 0.0  # monotonic
+        self._measure_until = 0.0  # monotonic: the request to measure stands until then, or a view
         self._faults: set[Fault] = set()
         self._note = ""
         self._note_at = 0.0  # monotonic
         self._prompt = ""
         self._agent: GateAgent | None = None  # whose symptom mark is shown; set by run()
-        self._drawn: tuple[bool, object, str] = (False, None, "")  # what the last redraw showed
+        self._drawn: tuple[object, object, str] = (False, None, "")  # what the last redraw showed
 
     # the Display port
 
     def show(self, view: DisplayView) -> None:
         """Show a decision (replacing the last one) for ``verdict_s`` seconds."""
         with self._lock:
-            self._view, self._shown_at = view, time.monotonic()
+            self._view, self._shown_at, self._measure_until = view, time.monotonic(), 0.0
+        self._redraw()
+
+    def ask_to_measure(self, seconds: float) -> None:
+        """Ask the person to measure, in place of the last decision, until the next or ``seconds``."""
+        with self._lock:
+            self._view, self._measure_until = None, time.monotonic() + seconds
         self._redraw()
 
     def show_fault(self, fault: Fault) -> None:
@@ -121,17 +128,18 @@ class GuardConsole:
             self._faults.discard(fault)
         self._redraw()
 
-    def _showing(self) -> tuple[DisplayView | None, tuple[tuple[str, ...], float | None], str]:
-        """The decision still within its seconds; what waits for the next scan (the symptom mark and
-        the typed temperature); the note, for as long as its menu is open or else as long as a
-        verdict is shown: "submitted" left standing would be read as about the next person (call
-        under the lock)."""
+    def _showing(self) -> tuple[DisplayView | bool, tuple[tuple[str, ...], float | None], str]:
+        """The decision still within its seconds (else whether the person is asked to measure); what
+        waits for the next scan (the symptom mark and the typed temperature); the note, for as long
+        as its menu is open or else as long as a verdict is shown: "submitted" left standing would
+        be read as about the next person (call under the lock)."""
         now = time.monotonic()
         fresh = self._view is not None and now - self._shown_at < self.verdict_s
         agent = self._agent
         waiting = (agent.symptoms.waiting(), agent.thermometer.typed()) if agent else ((), None)
         note = self._note if self._prompt or now - self._note_at < self.verdict_s else ""
-        return (self._view if fresh else None), waiting, note
+        view = self._view if fresh and self._view is not None else now < self._measure_until
+        return view, waiting, note
 
     def _redraw(self) -> None:
         with self._lock:
@@ -139,7 +147,10 @@ class GuardConsole:
             marked, typed = waiting
             parts = ["\033[2J\033[H═══ " + say("title") + " ═══"]
             # an old verdict left standing would be read as the answer for the next person
-            parts.append(render(view) if view else f"（{IDLE[0]} {IDLE[1]}）")
+            if isinstance(view, DisplayView):
+                parts.append(render(view))
+            else:  # asked to measure, or idle
+                parts.append(f"（{measure_line() if view else f'{IDLE[0]} {IDLE[1]}'}）")
             parts += [f"⚠ {FAULT_TEXT[f][0]} / {FAULT_TEXT[f][1]}" for f in sorted(self._faults)]
             if marked:  # until the next scan of a pass takes it, it lapses or the guard withdraws it
                 zh, en = marked_words(marked)
@@ -149,7 +160,7 @@ class GuardConsole:
             if note:
                 parts.append(f"» {note}")
             parts += [KEYS, self._prompt]
-            self._drawn = (view is not None, waiting, note)
+            self._drawn = (view, waiting, note)
             self.out.write("\n".join(parts))
             self.out.flush()
 
@@ -157,7 +168,7 @@ class GuardConsole:
         """Between keys: redraw when the verdict's seconds are over or what waits changed."""
         with self._lock:
             view, waiting, note = self._showing()
-            changed = (view is not None, waiting, note) != self._drawn
+            changed = (view, waiting, note) != self._drawn
         if changed:
             self._redraw()
 

@@ -64,10 +64,23 @@ class Thermometer(Protocol):
         """Stop reading and release the port."""
         ...
 
-    def reading_for_scan(self, at_monotonic: float, window: float, *, take: bool = True) -> Temperature:
+    def reading_for_scan(
+        self,
+        at_monotonic: float,
+        window: float,
+        *,
+        take: bool = True,
+        waiting: Callable[[float], None] | None = None,
+    ) -> Temperature:
         """The reading paired with a scan at ``at_monotonic``; MISSING when none within ``window``.
         ``take`` False: the scan names nobody (a health code): it sees the reading but leaves it, and
-        a typed one, for the pass the person shows next."""
+        a typed one, for the pass the person shows next. ``waiting(seconds)``: called once if it
+        has to wait for a reading (the gate asks the person to measure)."""
+        ...
+
+    def measured_since(self, since: float) -> bool:
+        """Whether a usable reading (sensor OK with a value, or a typed one) came after ``since``
+        (monotonic) and waits unused."""
         ...
 
     def manual(self, celsius: float | None) -> None:
@@ -87,7 +100,12 @@ class Display(Protocol):
     """The screen facing the guard and the person."""
 
     def show(self, view: DisplayView) -> None:
-        """Show a decision."""
+        """Show a decision (it replaces a request to measure)."""
+        ...
+
+    def ask_to_measure(self, seconds: float) -> None:
+        """Ask the person to measure their temperature (``words.MEASURE``) while the gate waits for a
+        reading; it replaces the decision shown, and gives way to the next one or after ``seconds``."""
         ...
 
     def show_fault(self, fault: Fault) -> None:

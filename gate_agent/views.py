@@ -1,7 +1,8 @@
 """DisplayView: what the gate screen shows for one decision, online or offline. The words always
 come from ``Reason.info``, so the screen, the docs and the reports share one vocabulary; only the
-next step of a fever or symptoms decided at the gate is the gate's own (``words.OFFLINE_ACTION``,
-handed in by the agent), as no office has been told yet."""
+next step may be the gate's own where the reason's would mislead (``words.gate_next_step``, handed
+in by the agent): a fever or symptoms decided at the gate, as no office has been told yet, and a
+re-measure of a reading that looks like °F, where aiming at the forehead again would not help."""
 
 from __future__ import annotations
 
@@ -56,11 +57,15 @@ def _view(
     )
 
 
-def from_decision_message(msg: DecisionMessage, zone: tzinfo | None = None) -> DisplayView:
-    """The view of central's decision (``zone``: the campus's, for the times shown)."""
+def from_decision_message(
+    msg: DecisionMessage, zone: tzinfo | None = None, *, next_step: tuple[str, str] | None = None
+) -> DisplayView:
+    """The view of central's decision (``zone``: the campus's, for the times shown; ``next_step``:
+    the gate's own, where the reason's would mislead: ``words.gate_next_step``)."""
     return _view(
         msg.reason,
         msg.verdict,
+        next_step=next_step,
         celsius=msg.celsius,
         holder=msg.holder,
         household=msg.household,

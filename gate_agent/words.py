@@ -10,7 +10,9 @@ from typing import Any
 
 from gate_agent.errors import GateError, RefusedEventError
 from gate_agent.ports import Fault
+from gatecore.messages import Temperature
 from gatecore.reasons import Reason, Verdict
+from gatecore.thermoline import SensorStatus, looks_fahrenheit
 
 # symbol (terminal only), Chinese, English
 VERDICT_WORDS: dict[Verdict, tuple[str, str, str]] = {
@@ -49,6 +51,9 @@ FAULT_TEXT: dict[Fault, tuple[str, str]] = {
 
 # the gate screen's states besides a verdict
 IDLE = ("请出示通行码", "Show your pass")
+# while the gate waits for a reading after a scan (ports.Display.ask_to_measure)
+MEASURE = ("请测温", "Please measure your temperature")
+MEASURE_HOW = ("请将额头对准测温仪", "Hold your forehead up to the thermometer")
 OFFLINE = ("离线，本地判定", "Offline, deciding locally")
 NOT_RUNNING = ("闸机程序未运行", "Gate program not running")
 NOT_RUNNING_ACTION = ("请人工核验出入证，并联系管理员", "Check passes by hand and call the administrator")
@@ -78,6 +83,24 @@ OFFLINE_ACTION: dict[Reason, tuple[str, str]] = {
         "Escort to the medical duty room; phone the security office (offices learn when the link returns)",
     ),
 }
+
+# the next step of a re-measure whose reading looks like degrees Fahrenheit (98.6): aiming at the
+# forehead again would only read 98.6 again
+FAHRENHEIT_ACTION = (
+    "测温仪疑设为华氏度（°F）：请手动测温并录入，并将测温仪改为摄氏度（°C）",
+    "The thermometer seems set to °F: measure by hand and type it in; set it to °C",
+)
+
+
+def gate_next_step(reason: Reason, temperature: Temperature, *, offline: bool) -> tuple[str, str] | None:
+    """The gate's own next step where the reason's would mislead (None: the reason's): a re-measure of
+    a sensor reading that looks like °F (``FAHRENHEIT_ACTION``); offline, ``OFFLINE_ACTION``."""
+    celsius = temperature.celsius
+    if reason is Reason.TEMP_IMPLAUSIBLE and temperature.status is SensorStatus.OK and celsius is not None:
+        if looks_fahrenheit(celsius):
+            return FAHRENHEIT_ACTION
+    return OFFLINE_ACTION.get(reason) if offline else None
+
 
 # the guard's key console: the reasons a guard overrides for (the last one asks for the guard's words)
 OVERRIDE_REASONS: tuple[tuple[str, str], ...] = (

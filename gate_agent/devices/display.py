@@ -14,6 +14,8 @@ from gate_agent.words import (
     HEADLINE,
     HOLDER,
     HOUSEHOLD,
+    MEASURE,
+    MEASURE_HOW,
     NEXT,
     OFFLINE_MARK,
     RECOVERED,
@@ -33,6 +35,7 @@ __all__ = [
     "from_decision_message",
     "from_offline",
     "headline",
+    "measure_line",
     "render",
     "render_line",
     "wants_colour",
@@ -61,6 +64,11 @@ def wants_colour(stream: TextIO) -> bool:
 def headline(verdict: Verdict, *, colour: bool = False) -> str:
     """The verdict's headline, on its colour band when ``colour``."""
     return f"{_COLOUR[verdict]} {HEADLINE[verdict]} {_RESET}" if colour else HEADLINE[verdict]
+
+
+def measure_line() -> str:
+    """The request to measure on one line: "请测温 / Please measure your temperature  请将额头…"."""
+    return f"{MEASURE[0]} / {MEASURE[1]}  {MEASURE_HOW[0]} / {MEASURE_HOW[1]}"
 
 
 def render_line(view: DisplayView) -> str:
@@ -123,6 +131,10 @@ class TerminalDisplay:
             head, _, rest = body.partition("\n")
             body = f"{_COLOUR[view.verdict]} {head} {_RESET}\n{rest}"
         self._write(f"{bar}\n{body}\n{bar}")
+
+    def ask_to_measure(self, seconds: float) -> None:
+        """Print the request to measure (the next decision printed follows it)."""
+        self._write(f"» {measure_line()}")
 
     def show_fault(self, fault: Fault) -> None:
         """Print a fault line."""

@@ -24,6 +24,8 @@ from gate_agent.words import (
     FAULT_TEXT,
     HOUSEHOLD,
     IDLE,
+    MEASURE,
+    MEASURE_HOW,
     NEXT_SCAN,
     NOT_RUNNING,
     NOT_RUNNING_ACTION,
@@ -40,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 WORDS = {
     "idle": IDLE,
+    "measure": MEASURE,
+    "measure_how": MEASURE_HOW,
     "offline": OFFLINE,
     "not_running": NOT_RUNNING,
     "not_running_action": NOT_RUNNING_ACTION,
@@ -65,6 +69,7 @@ class ScreenDisplay:
         self._lock = threading.Lock()
         self._view: DisplayView | None = None
         self._shown = (0.0, datetime.now(UTC))  # when the view came: monotonic (for the expiry) and wall
+        self._measure_until = 0.0  # monotonic: the request to measure stands until then, or a view
         self._faults: set[Fault] = set()
         self._seq = 0
         self._server = ThreadingHTTPServer((host, port), _handler(self))
@@ -96,10 +101,17 @@ class ScreenDisplay:
         self._server.server_close()
 
     def show(self, view: DisplayView) -> None:
-        """Show a decision."""
+        """Show a decision (it replaces a request to measure)."""
         with self._lock:
             self._view, self._seq = view, self._seq + 1
             self._shown = (time.monotonic(), datetime.now(UTC))
+            self._measure_until = 0.0
+
+    def ask_to_measure(self, seconds: float) -> None:
+        """Ask the person to measure, in place of the last verdict, until a decision or ``seconds``."""
+        with self._lock:
+            self._view, self._seq = None, self._seq + 1
+            self._measure_until = time.monotonic() + seconds
 
     def show_fault(self, fault: Fault) -> None:
         """Show a fault until cleared."""
@@ -119,17 +131,20 @@ class ScreenDisplay:
         """What the page shows now, as JSON-ready data; ``view`` is None once the verdict expired."""
         with self._lock:
             v, faults, seq = self._view, sorted(self._faults), self._seq
-            (shown_mono, shown_at) = self._shown
+            (shown_mono, shown_at), measure_left = self._shown, self._measure_until - time.monotonic()
         left = self.verdict_s - (time.monotonic() - shown_mono)
         view = None
         if v is not None and left > 0:
             view = _view(v, shown_at, shown_at + timedelta(seconds=self.verdict_s), left)
+        # the person is asked to measure (the page has the words) until a decision or its seconds
+        measure = {"seconds_left": round(measure_left, 3)} if measure_left > 0 else None
         pending = self.marks.pending()
         marked, mark_left = pending if pending is not None else ((), 0.0)
         words = ", ".join(" ".join(SYMPTOM_WORDS[m]) for m in marked)
         return {
             "seq": seq,
             "view": view,
+            "measure": measure,
             "verdict_s": self.verdict_s,
             # the decision shown was made at the gate, or the link is down: the gate decides alone
             "offline": bool(view and view["offline"]) or Fault.LINK_DOWN in faults,
@@ -229,6 +244,11 @@ class TeeDisplay:
         """Show on each."""
         for d in self.displays:
             d.show(view)
+
+    def ask_to_measure(self, seconds: float) -> None:
+        """Ask on each."""
+        for d in self.displays:
+            d.ask_to_measure(seconds)
 
     def show_fault(self, fault: Fault) -> None:
         """Show on each."""

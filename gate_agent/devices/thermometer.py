@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import serial
@@ -199,10 +200,18 @@ class SerialThermometer:
         pending = self._manual.pending()
         return None if pending is None else pending[0]
 
-    def reading_for_scan(self, at_monotonic: float, window: float, *, take: bool = True) -> Temperature:
+    def reading_for_scan(
+        self,
+        at_monotonic: float,
+        window: float,
+        *,
+        take: bool = True,
+        waiting: Callable[[float], None] | None = None,
+    ) -> Temperature:
         """The reading nearest the scan within +-window (waiting for one); MISSING when none. ``take``
         False (a scan that names nobody): the reading is seen, for a fever alert, and left for the
-        pass the person shows next, a typed one too."""
+        pass the person shows next, a typed one too. ``waiting(seconds)`` is called once, when there
+        is none yet and it waits (up to ``seconds``): the gate asks the person to measure."""
         deadline = at_monotonic + window
         with self._cond:
             while True:
@@ -223,7 +232,29 @@ class SerialThermometer:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self._port is None:  # unplugged: nothing will come, do not wait
                     return Temperature(None, SensorStatus.MISSING)
+                if waiting is not None:  # said once, outside the lock; then look again
+                    self._cond.release()
+                    try:
+                        waiting(remaining)
+                    finally:
+                        self._cond.acquire()
+                    waiting = None
+                    continue
                 self._cond.wait(remaining)
+
+    def measured_since(self, since: float) -> bool:
+        """Whether a usable reading came after ``since`` (monotonic) and nobody used it: a sensor-OK
+        one with a value, or the guard's typed one (a person asked to measure again has done so)."""
+        with self._cond:
+            if self.typed() is not None:
+                return True
+            return any(
+                not r.used
+                and r.at > since
+                and r.measurement.status is SensorStatus.OK
+                and r.measurement.celsius is not None
+                for r in self._readings
+            )
 
     def _near(self, at: float, window: float) -> list[_Reading]:
         return [r for r in self._readings if not r.used and abs(r.at - at) <= window]

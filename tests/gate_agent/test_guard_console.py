@@ -22,9 +22,10 @@ from firmware_sim.relay import RecordingRelay
 from gate_agent.agent import GateAgent
 from gate_agent.bootstrap import build_agent
 from gate_agent.console import GuardConsole
+from gate_agent.devices.display import measure_line
 from gate_agent.errors import GateError
 from gate_agent.ledger import ConfigStore
-from gate_agent.words import IDLE
+from gate_agent.words import IDLE, MEASURE
 from gatecore.messages import Temperature
 from gatecore.thermoline import SensorStatus
 from tests.gate_agent.conftest import gate_id, gate_settings, make_config, make_pass, wait_until
@@ -132,6 +133,25 @@ def test_a_verdict_leaves_the_console_after_the_screens_seconds(
     assert wait_until(lambda: "请重新测温" not in out.screen(), 5)
     assert time.monotonic() - shown >= 1.0
     assert f"{IDLE[0]} {IDLE[1]}" in out.screen()
+
+
+def test_the_request_to_measure_gives_way_to_the_verdict_or_to_its_seconds(
+    console: tuple[GateAgent, Terminal, int], signing_key: Ed25519PrivateKey
+) -> None:
+    agent, out, _ = console
+    agent.submit_scan(make_pass(signing_key, pass_id=8, household=8), Temperature(36.5, SensorStatus.OK))
+    assert wait_until(lambda: "准予通行" in out.screen())
+    agent.display.ask_to_measure(1.0)  # the gate waits for the next person's reading
+    assert wait_until(lambda: measure_line() in out.screen())
+    assert "准予通行" not in out.screen()  # the last person's verdict is not theirs
+    assert MEASURE[0] in out.screen() and MEASURE[1] in out.screen()
+    assert wait_until(lambda: measure_line() not in out.screen(), 5)  # no reading, no decision: it leaves
+    assert f"{IDLE[0]} {IDLE[1]}" in out.screen()
+    agent.display.ask_to_measure(60)
+    assert wait_until(lambda: measure_line() in out.screen())
+    agent.submit_scan(make_pass(signing_key, pass_id=9, household=9), Temperature(36.6, SensorStatus.OK))
+    assert wait_until(lambda: "准予通行" in out.screen())  # the decision replaces it
+    assert measure_line() not in out.screen()
 
 
 def test_a_symptom_mark_waits_for_a_pass_and_can_be_withdrawn(

@@ -7,7 +7,12 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 from gate_agent import words
+from gatecore.messages import Temperature
+from gatecore.reasons import Reason
+from gatecore.thermoline import SensorStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -24,6 +29,9 @@ def _pairs() -> list[tuple[str, str, str]]:
     out += [(f"OFFLINE_ACTION[{k}]", zh, en) for k, (zh, en) in words.OFFLINE_ACTION.items()]
     for name in (
         "IDLE",
+        "MEASURE",
+        "MEASURE_HOW",
+        "FAHRENHEIT_ACTION",
         "OFFLINE",
         "NOT_RUNNING",
         "NOT_RUNNING_ACTION",
@@ -63,3 +71,28 @@ def test_the_terminal_and_the_key_console_take_their_words_from_the_catalogue() 
             and CJK.search(node.value)
         ]
         assert not inline, f"{module} writes its own words: {inline}"
+
+
+OK, HIGH = SensorStatus.OK, SensorStatus.HIGH
+
+
+@pytest.mark.parametrize(
+    "reason,temperature,offline,step",
+    [
+        (Reason.TEMP_IMPLAUSIBLE, Temperature(98.6, OK), False, words.FAHRENHEIT_ACTION),
+        (Reason.TEMP_IMPLAUSIBLE, Temperature(98.6, OK), True, words.FAHRENHEIT_ACTION),
+        (Reason.TEMP_IMPLAUSIBLE, Temperature(86.0, OK), False, words.FAHRENHEIT_ACTION),
+        # the sensor's own "above range", a reading no unit explains, one typed by hand: aim again
+        (Reason.TEMP_IMPLAUSIBLE, Temperature(98.6, HIGH), False, None),
+        (Reason.TEMP_IMPLAUSIBLE, Temperature(44.0, OK), False, None),
+        (Reason.TEMP_IMPLAUSIBLE, Temperature(120.0, OK), False, None),
+        (Reason.TEMP_IMPLAUSIBLE, Temperature(98.6, SensorStatus.MANUAL), False, None),
+        (Reason.FEVER, Temperature(38.2, OK), True, words.OFFLINE_ACTION[Reason.FEVER]),
+        (Reason.FEVER, Temperature(38.2, OK), False, None),
+        (Reason.OK, Temperature(36.6, OK), True, None),
+    ],
+)
+def test_the_gates_own_next_step_only_where_the_reasons_would_mislead(
+    reason: Reason, temperature: Temperature, offline: bool, step: tuple[str, str] | None
+) -> None:
+    assert words.gate_next_step(reason, temperature, offline=offline) == step

@@ -12,7 +12,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from firmware_sim.display import RecordingDisplay
-from gate_agent.devices.display import HEADLINE, TerminalDisplay, headline, render, render_line, wants_colour
+from gate_agent.devices.display import (
+    HEADLINE,
+    TerminalDisplay,
+    headline,
+    measure_line,
+    render,
+    render_line,
+    wants_colour,
+)
 from gate_agent.devices.screen import ScreenDisplay
 from gate_agent.ports import Fault
 from gate_agent.views import DisplayView, from_decision_message, from_offline
@@ -217,3 +225,13 @@ def test_offline_the_screen_says_the_number_is_the_household() -> None:
         assert screen.state()["view"]["who"] == "张*明　坞城校区 3-2-501"
     finally:
         screen.close()
+
+
+def test_the_terminal_asks_the_person_to_measure() -> None:
+    out = io.StringIO()
+    TerminalDisplay(out, colour=False).ask_to_measure(3.0)
+    assert out.getvalue() == f"» {measure_line()}\n"
+    assert (
+        measure_line()
+        == "请测温 / Please measure your temperature  请将额头对准测温仪 / Hold your forehead up to the thermometer"
+    )

@@ -16,7 +16,7 @@ from gate_agent.bootstrap import build_agent
 from gate_agent.devices.screen import WORDS, ScreenDisplay
 from gate_agent.ports import Fault
 from gate_agent.views import from_decision_message
-from gate_agent.words import DECIDED, IDLE, OFFLINE, SYMPTOM_WORDS
+from gate_agent.words import DECIDED, IDLE, MEASURE, MEASURE_HOW, OFFLINE, SYMPTOM_WORDS
 from gatecore.messages import SYMPTOMS
 from gatecore.reasons import Reason
 from tests.gate_agent.conftest import gate_settings, wait_until
@@ -83,6 +83,32 @@ def test_a_verdict_counts_down_and_gives_way_to_the_idle_screen(page) -> None:
         page.wait_for_function(IDLE_JS)  # the seconds are over
         assert page.is_hidden("#count") and page.is_hidden("#action")
         assert "禁止" not in page.inner_text("body")
+    finally:
+        screen.close()
+
+
+def test_the_request_to_measure_gives_way_to_the_verdict_or_to_its_seconds(page) -> None:
+    screen = ScreenDisplay(0, verdict_s=60).start()
+    try:
+        page.goto(screen.url)
+        page.wait_for_function(IDLE_JS)
+        screen.show(from_decision_message(decision_message(Reason.OK, celsius=36.6)))
+        page.wait_for_selector("body.allow")
+        screen.ask_to_measure(30)  # the next person: the last verdict is not theirs
+        page.wait_for_selector(f"body.measure #verdict:has-text('{MEASURE[0]}')")
+        assert page.inner_text("#en") == MEASURE[1]
+        assert (page.inner_text("#action-zh"), page.inner_text("#action-en")) == MEASURE_HOW
+        assert "通行" not in page.inner_text("body") and page.is_hidden("#count")
+        screen.show(from_decision_message(decision_message(Reason.FEVER, celsius=38.2)))
+        page.wait_for_selector("body.deny")
+        assert MEASURE[0] not in page.inner_text("body")
+
+        screen.ask_to_measure(2.0)  # nothing came: the request leaves by itself
+        page.wait_for_selector("body.measure")
+        state = httpx.get(f"{screen.url}state.json", timeout=5).json()
+        assert state["view"] is None and 0 < state["measure"]["seconds_left"] <= 2.0
+        page.wait_for_function(IDLE_JS)
+        assert httpx.get(f"{screen.url}state.json", timeout=5).json()["measure"] is None
     finally:
         screen.close()
 
