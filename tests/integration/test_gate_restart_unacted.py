@@ -12,9 +12,11 @@ import pytest
 from sqlmodel import Session, select
 
 from central.models.journal import EntryEvent, HouseholdDay
-from gatecore.messages import ScanEvent
+from gatecore import topics
+from gatecore.messages import GateStatus, ScanEvent
 from tests.gate_agent.conftest import wait_until
 from tests.integration.test_gate_kill9 import GATE, _outbox, _spawn, central_with_gate
+from tests.mqtt_probe import Probe
 from transport.broker import MosquittoBroker, free_port
 
 
@@ -23,6 +25,11 @@ def _stored(db: Path) -> list[ScanEvent]:
 
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
         return [ScanEvent.from_json(r[0]) for r in conn.execute("SELECT payload FROM outbox")]
+
+
+def _online(probe: Probe) -> bool:
+    m = probe.next_message(0.2)
+    return m is not None and GateStatus.from_json(m.payload).state == "online"
 
 
 @pytest.mark.skipif(not MosquittoBroker.available(), reason="needs the mosquitto binary")
@@ -36,6 +43,11 @@ def test_scan_killed_before_its_answer_is_logged_as_not_decided_by_the_gate(tmp_
     broker.start()  # the broker is up, central is not: the gate publishes and waits for an answer
     proc = _spawn(tmp_path, port, CAMPUSGATE_GATE_DECISION_TIMEOUT_S="120")
     try:
+        # the scan must find the gate online (its link up), or it is decided offline at once
+        with Probe(port, "restart-watch") as probe:
+            probe.connect()
+            probe.subscribe(topics.gate_status(GATE))
+            assert wait_until(lambda: _online(probe), 30), "the gate never came online"
         assert proc.stdin is not None
         proc.stdin.write(f"36.6\nscan {resident.token}\n".encode())
         proc.stdin.flush()
