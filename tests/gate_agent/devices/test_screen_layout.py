@@ -101,3 +101,36 @@ def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
         and a["y"] < b["y"] + b["height"] - EDGE
         and b["y"] < a["y"] + a["height"] - EDGE
     )
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1280, 800), (1920, 1080)])
+def test_the_request_to_measure_fits_the_screen_beside_the_faults(browser, size: tuple[int, int]) -> None:
+    # what a person reads while the gate waits for a reading: the request and how to do it, the
+    # faults and the offline badge, nothing overlapping, all inside the window, no countdown
+    width, height = size
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height})
+    page = context.new_page()
+    screen = ScreenDisplay(0, verdict_s=600).start()
+    try:
+        _crowded(screen)  # the last person's refusal, three faults and the offline badge, symptoms marked
+        screen.ask_to_measure(600)
+        page.goto(screen.url)
+        page.wait_for_selector("body.measure #verdict:has-text('请测温')")
+        page.wait_for_selector("#action-en:has-text('thermometer')")
+        page.wait_for_function("() => document.querySelectorAll('#faults div').length === 3")
+        boxes = {}
+        for element in page.query_selector_all(SHOWN):
+            if element.is_visible() and element.inner_text().strip():
+                boxes[element.get_attribute("id") or element.inner_text()] = element.bounding_box()
+        page.screenshot(path=str(SCREENS / f"gate-screen-measure-{width}x{height}.png"))
+        assert {"verdict", "en", "action-zh", "action-en", "off"} <= set(boxes)
+        assert "who" not in boxes and "day" not in boxes  # the last person's refusal is gone
+        for name, box in boxes.items():
+            assert box is not None and box["width"] > 0 and box["height"] > 0, name
+            assert box["x"] >= -EDGE and box["y"] >= -EDGE, (name, box)
+            assert box["x"] + box["width"] <= width + EDGE, (name, box)
+            assert box["y"] + box["height"] <= height + EDGE, (name, box)
+        assert [(a, b) for a, b in combinations(boxes, 2) if _overlap(boxes[a], boxes[b])] == []
+    finally:
+        screen.close()
+        context.close()
