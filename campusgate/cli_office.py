@@ -13,6 +13,7 @@ from campusgate.ops_cli import existing_engine, settings_from, url_after_action
 def _audit_verify(args: argparse.Namespace) -> int:
 
     from central.audit import checkpoints as audit_checkpoints
+    from central.audit import signed
     from central.audit.chain import verify, verify_since
     from central.models.db import read_only, session_scope
 
@@ -50,11 +51,14 @@ def _audit_verify(args: argparse.Namespace) -> int:
             what = f"since the checkpoint of {last.at.isoformat()} at seq {last.seq}"
         else:
             result, what = verify(session, kept, jobs=args.jobs), ""
+        # the signed reports against every line that names them, whichever part of the log was walked
+        reports = signed.check(session, kept)
     if result.ok:
         print(f"entry log chain intact{' ' + what if what else ''} ({result.detail})")
-        return 0
-    print(f"entry log chain broken at seq {result.seq}: {result.kind} ({result.detail})")
-    return 1
+    else:
+        print(f"entry log chain broken at seq {result.seq}: {result.kind} ({result.detail})")
+    print("\n".join(reports.lines()))
+    return 0 if result.ok and reports.ok else 1
 
 
 def _read_password(path: str | None) -> str:
@@ -143,9 +147,11 @@ def _user(args: argparse.Namespace) -> int:
 
 
 def _audit_checkpoint(args: argparse.Namespace) -> int:
+    from dataclasses import replace
     from datetime import UTC, datetime
 
     from central.audit import checkpoints as audit_checkpoints
+    from central.audit import signed
     from central.audit.chain import verify
     from central.models.db import read_only, session_scope
 
@@ -165,16 +171,24 @@ def _audit_checkpoint(args: argparse.Namespace) -> int:
     with session_scope(read_only(engine)) as session:
         checkpoint = audit_checkpoints.current(session, datetime.now(UTC))
         result = verify(session, kept, jobs=None)
+        reports = signed.check(session, kept)  # nor vouch for a signed report that was changed
     if not result.ok:
         print(f"no checkpoint taken: entry log chain broken at seq {result.seq}: {result.kind}")
         return 1
-    written = audit_checkpoints.append_new(path, checkpoint)
-    if checkpoint.seq == 0:
-        print("entry log is empty; nothing to checkpoint")
-    elif written:
-        print(f"checkpoint at seq {checkpoint.seq} appended to {path}")
+    if not reports.ok:
+        print("no checkpoint taken: a signed report was changed")
+        print("\n".join(reports.lines()))
+        return 1
+    written = audit_checkpoints.append_new(path, replace(checkpoint, reports=reports.unnamed))
+    naming = f", naming {len(reports.unnamed)} newly signed reports" if reports.unnamed else ""
+    if not written:
+        print(
+            "entry log is empty; nothing to checkpoint"
+            if checkpoint.seq == 0
+            else f"checkpoint at seq {checkpoint.seq} already in {path}"
+        )
     else:
-        print(f"checkpoint at seq {checkpoint.seq} already in {path}")
+        print(f"checkpoint at seq {checkpoint.seq} appended to {path}{naming}")
     return 0
 
 
@@ -182,7 +196,7 @@ def add_office(sub: Any) -> None:
     """The ``audit`` and ``user`` subcommands."""
     audit = sub.add_parser("audit", help="entry-log audit")
     auditsub = audit.add_subparsers(dest="action", required=True)
-    verify = auditsub.add_parser("verify", help="check the entry log's hash chain")
+    verify = auditsub.add_parser("verify", help="check the entry log's hash chain and the signed reports")
     verify.add_argument("--database-url", help="defaults to CAMPUSGATE_DATABASE_URL")
     verify.add_argument(
         "--checkpoints",

@@ -142,6 +142,7 @@ def _backup(args: argparse.Namespace) -> int:
 def _restore(args: argparse.Namespace) -> int:
     from central import migrations
     from central.audit import checkpoints as audit_checkpoints
+    from central.audit import signed
     from central.audit.chain import verify
     from central.models.db import make_engine, read_only, session_scope
     from central.ops.backup import BackupError, restore
@@ -158,10 +159,14 @@ def _restore(args: argparse.Namespace) -> int:
         kept = audit_checkpoints.read(audit_checkpoints.default_path(settings.data_dir))
         with session_scope(read_only(engine)) as session:
             result = verify(session, kept, jobs=None)
+            reports = signed.check(session, kept)
         if not result.ok:
             print(f"entry log chain broken at seq {result.seq}: {result.kind} ({result.detail})")
+        else:
+            print(f"entry log chain intact ({result.detail}), checked against {len(kept)} checkpoints")
+        print("\n".join(reports.lines()))
+        if not (result.ok and reports.ok):
             return 1
-        print(f"entry log chain intact ({result.detail}), checked against {len(kept)} checkpoints")
         if migrations.current(engine) != migrations.head():
             print(
                 f"schema revision {migrations.current(engine)}: run `{migrations.UPGRADE_HINT}` before central"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +44,8 @@ class Checkpoint:
     seq: int
     head_hash: str
     at: datetime
+    # the signed reports the line names (central.audit.signed): None on a line of an earlier release
+    reports: tuple[dict[str, Any], ...] | None = field(default=None, hash=False)
 
 
 _HEAD = ChainHead.__table__  # type: ignore[attr-defined]

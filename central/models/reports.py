@@ -3,6 +3,7 @@ also refuses any change to a signed report: the ORM hook raises the office's ``R
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, datetime
 from typing import Any
@@ -13,6 +14,12 @@ from sqlmodel import Field, SQLModel
 from central.models.base import UTCDateTime
 
 OFFICE, UNIT = "office", "unit"  # a report's kind: the security office's, or the units'
+
+
+def content_digest(content_json: str) -> str:
+    """A report's ``content_hash``: SHA-256 in hex of its stored ``content_json`` (the counts, the zone
+    they were counted in). The one definition: the report's maker and the audit's verify both use it."""
+    return hashlib.sha256(content_json.encode()).hexdigest()
 
 
 class ReportSetting(SQLModel, table=True):

@@ -8,7 +8,6 @@ version that names the one it supersedes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Iterable
@@ -21,7 +20,7 @@ from sqlmodel import Session, col, func, select
 from central.models.base import BLANK_REFUSED, NOTE_LENGTH, filled, one_line, utc
 from central.models.journal import EntryEvent
 from central.models.registry import Campus
-from central.models.reports import OFFICE, UNIT, DailyReport, ReportSetting
+from central.models.reports import OFFICE, UNIT, DailyReport, ReportSetting, content_digest
 from central.office.errors import Conflict, Invalid, NotFound
 from central.office.report_counts import build_content
 from central.office.zones import counting_zone
@@ -66,10 +65,6 @@ def period(day: date, at: time, tz: str) -> tuple[datetime, datetime]:
     zone = counting_zone(tz)
     start = utc(datetime.combine(day - timedelta(days=1), at, tzinfo=zone))
     return start, utc(datetime.combine(day, at, tzinfo=zone))
-
-
-def _digest(content_json: str) -> str:
-    return hashlib.sha256(content_json.encode()).hexdigest()
 
 
 def latest(session: Session, campus_id: int, day: date, kind: str) -> DailyReport | None:
@@ -155,7 +150,7 @@ def make_report(
         late=late,
         zero=content["fevers"] == 0 and content["incidents"] == 0,
         content_json=content_json,
-        content_hash=_digest(content_json),
+        content_hash=content_digest(content_json),
         note=note,
         made_by=by,
     )

@@ -15,6 +15,7 @@ from central.api.auth import require_roles
 from central.api.deps import AUDITORS, LOG_READERS, Limit, Offset, ReadSession, ordered_window
 from central.api.schemas import EntriesPublic, EntryPublic, RejectedPublic
 from central.audit import checkpoints as audit_checkpoints
+from central.audit import signed
 from central.audit.chain import verify
 from central.audit.entries import EntryFilter, csv_stream, search
 from central.models.journal import RejectedMessage
@@ -32,7 +33,7 @@ Filters = Annotated[EntryFilter, Depends(_filters)]
 
 
 class VerifyPublic(BaseModel):
-    """The verdict on the entry log's chain."""
+    """The verdict on the entry log's chain and the signed reports (``ok``: both stand as kept)."""
 
     ok: bool
     seq: int | None
@@ -41,6 +42,10 @@ class VerifyPublic(BaseModel):
     rows: int
     since_seq: int | None
     checkpoints: int
+    reports_ok: bool
+    report_problems: list[str]  # each signed report changed since a checkpoint named it
+    reports_named: int  # signed reports as the checkpoints name them
+    reports_pending: int  # signed reports not yet under a checkpoint
 
 
 api = APIRouter(prefix="/api/v1", tags=["audit"])
@@ -53,20 +58,26 @@ def checkpoint_file(request: Request) -> Path:
 
 @api.get("/audit/verify", response_model=VerifyPublic, dependencies=[Auditor])
 def audit_verify(request: Request, session: ReadSession) -> VerifyPublic:
-    """Check the hash chain and the kept checkpoints; name the first damaged row."""
+    """Check the hash chain and the kept checkpoints; name the first damaged row, and every signed report
+    changed since a checkpoint named it."""
     try:
         kept = audit_checkpoints.read(checkpoint_file(request))
     except ValueError as exc:
         raise HTTPException(500, detail=f"checkpoint file unreadable: {exc}") from exc
     r = verify(session, kept)
+    reports = signed.check(session, kept)
     return VerifyPublic(
-        ok=r.ok,
+        ok=r.ok and reports.ok,
         seq=r.seq,
         kind=r.kind,
         detail=r.detail,
         rows=r.rows,
         since_seq=r.since_seq,
         checkpoints=len(kept),
+        reports_ok=reports.ok,
+        report_problems=list(reports.problems),
+        reports_named=reports.named,
+        reports_pending=len(reports.unnamed),
     )
 
 

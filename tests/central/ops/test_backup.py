@@ -163,3 +163,50 @@ def test_a_damaged_checkpoint_file_stops_the_backup_with_its_reason(
     err = capsys.readouterr().err
     assert f"no backup written: checkpoint file unreadable: {path}:1: not a checkpoint" in err, err
     assert not archive.exists()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_a_signed_report_restored_verifies_and_a_change_to_it_is_named(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
+    dialect: str,
+) -> None:
+    """The backup's checkpoint names the campus's signed report; restored, it verifies against it, and a
+    change to the restored report (a tampered backup, an insider after the restore) is named."""
+    from datetime import date
+
+    from sqlalchemy import text
+
+    from central.office import reports
+
+    urls: list[str | None] = [None, None]
+    if dialect == "postgresql":
+        urls = [request.getfixturevalue("pg_url"), request.getfixturevalue("second_pg_url")]
+    _campus(monkeypatch, tmp_path / "old", urls[0])
+    engine = make_engine(CentralSettings().database_url)
+    with session_scope(engine) as s:
+        [campus_id] = s.execute(text("SELECT id FROM campus")).scalars()
+        report = reports.make_report(
+            s, campus_id, date(2026, 11, 23), reports.OFFICE, NOW + timedelta(hours=6)
+        )
+        rid = reports.sign(s, report.id or 0, by="director", at=NOW + timedelta(hours=6)).id
+    engine.dispose()
+    archive = tmp_path / "campus.tar.gz"
+    assert main(["backup", "--out", str(archive)]) == 0
+    monkeypatch.setenv("CAMPUSGATE_DATA_DIR", str(tmp_path / "new"))
+    if urls[1]:
+        monkeypatch.setenv("CAMPUSGATE_DATABASE_URL", urls[1])
+    capsys.readouterr()
+    assert main(["restore", str(archive)]) == 0
+    out = capsys.readouterr().out
+    assert "entry log chain intact" in out and "signed reports: 1 as the checkpoints name them" in out, out
+    engine = make_engine(CentralSettings().database_url)
+    with engine.begin() as c:
+        c.execute(text("UPDATE daily_report SET content_hash = :h WHERE id = :i"), {"h": "cd" * 32, "i": rid})
+    engine.dispose()
+    assert main(["audit", "verify"]) == 1
+    out = capsys.readouterr().out
+    assert f"signed report changed: report {rid} (campus c-backup-north, 2026-11-23 office, version 1)" in out
+    assert "signed by director: content hash changed since the checkpoint of" in out, out
