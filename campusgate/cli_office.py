@@ -18,7 +18,7 @@ def _audit_verify(args: argparse.Namespace) -> int:
     from central.models.db import read_only, session_scope
 
     settings = settings_from(args)
-    engine = existing_engine(settings)
+    engine = existing_engine(settings, current=True)
     if engine is None:
         return 2
     # the checkpoints central keeps in the data directory belong to the data directory's database:
@@ -156,7 +156,7 @@ def _audit_checkpoint(args: argparse.Namespace) -> int:
     from central.models.db import read_only, session_scope
 
     settings = settings_from(args)
-    engine = existing_engine(settings)
+    engine = existing_engine(settings, current=True)
     if engine is None:
         return 2
     path = Path(args.file) if args.file else audit_checkpoints.default_path(settings.data_dir)

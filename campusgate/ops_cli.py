@@ -49,9 +49,10 @@ def strays(
     return lines
 
 
-def existing_engine(settings: Any, *, tables: bool = True) -> Any:
-    """An engine on a database that must already exist (and, with ``tables``, hold central's tables);
-    None (having said where it looked) if not."""
+def existing_engine(settings: Any, *, tables: bool = True, current: bool = False) -> Any:
+    """An engine on a database that must already exist (and, with ``tables``, hold central's tables;
+    with ``current``, at this release's schema revision); None (having said where it looked, or which
+    command to run) if not."""
     from sqlalchemy.engine import make_url
 
     from central import migrations
@@ -75,6 +76,13 @@ def existing_engine(settings: Any, *, tables: bool = True) -> Any:
             file=sys.stderr,
         )
         return None
+    if current:  # an older schema lacks columns this release reads: say which command, not which column
+        try:
+            migrations.check_current(engine)
+        except migrations.SchemaBehind as exc:
+            engine.dispose()
+            print(f"campusgate: {exc}", file=sys.stderr)
+            return None
     return engine
 
 
@@ -156,6 +164,15 @@ def _restore(args: argparse.Namespace) -> int:
     print(f"restored the backup of {manifest.created_at} ({len(manifest.files)} files)")
     engine = make_engine(settings.database_url)
     try:
+        revision = migrations.current(engine)
+        if (
+            revision != migrations.head()
+        ):  # an older release's backup: this release's checks read columns it lacks
+            print(
+                f"schema revision {revision} (head {migrations.head()}): run `{migrations.UPGRADE_HINT}`, "
+                "then `campusgate audit verify`, before central"
+            )
+            return 0
         kept = audit_checkpoints.read(audit_checkpoints.default_path(settings.data_dir))
         with session_scope(read_only(engine)) as session:
             result = verify(session, kept, jobs=None)
@@ -167,10 +184,6 @@ def _restore(args: argparse.Namespace) -> int:
         print("\n".join(reports.lines()))
         if not (result.ok and reports.ok):
             return 1
-        if migrations.current(engine) != migrations.head():
-            print(
-                f"schema revision {migrations.current(engine)}: run `{migrations.UPGRADE_HINT}` before central"
-            )
     finally:
         engine.dispose()
     return 0
@@ -185,7 +198,7 @@ def _keys(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     if args.action == "rotate":
-        engine = existing_engine(settings)
+        engine = existing_engine(settings, current=True)
         if engine is None:
             return 2
         kid, until = rotate_keys(settings, engine)
@@ -194,7 +207,7 @@ def _keys(args: argparse.Namespace) -> int:
         print("running worker learns the key with its next batch and republishes the gates' configs with")
         print("every valid public key (an API run with --no-worker signs with the old key until restarted)")
         return 0
-    engine = existing_engine(settings)
+    engine = existing_engine(settings, current=True)
     if engine is None:
         return 2
     with session_scope(read_only(engine)) as session:

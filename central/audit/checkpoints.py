@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from central.audit import signed
 from central.audit.chain import Checkpoint, verify, verify_since
@@ -41,10 +41,13 @@ def default_path(data_dir: Path) -> Path:
 def current(session: Session, now: datetime, reports: tuple[signed.Entry, ...] | None = None) -> Checkpoint:
     """The chain head as a checkpoint taken at ``now``, naming ``reports`` (the signed reports the
     file does not name yet: ``signed.check(...).unnamed``; None, a line that names none)."""
-    head = session.get(ChainHead, 1)
+    # the two columns alone: a backup reads them from a database an older release's schema holds
+    head = session.exec(
+        select(col(ChainHead.last_seq), col(ChainHead.last_hash)).where(col(ChainHead.id) == 1)
+    ).first()
     if head is None:
         return Checkpoint(0, "0" * 64, utc(now), reports)
-    return Checkpoint(head.last_seq, head.last_hash, utc(now), reports)
+    return Checkpoint(head[0], head[1], utc(now), reports)
 
 
 def append(path: Path, checkpoint: Checkpoint) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
 import shutil
@@ -27,8 +28,10 @@ from sqlalchemy.engine import URL, make_url
 
 from central import CentralError, migrations
 from central.audit import checkpoints
-from central.models.db import make_engine
+from central.models.db import make_engine, read_only, session_scope
 from central.settings import CentralSettings
+
+logger = logging.getLogger(__name__)
 
 FORMAT = 1
 SECRETS = ("console-secret",)  # data-directory files besides keys/ and the checkpoints
@@ -99,12 +102,22 @@ def backup(settings: CentralSettings, out: Path, *, now: datetime | None = None)
     try:
         revision = migrations.current(engine)
         path = checkpoints.default_path(settings.data_dir)
-        try:
-            head = checkpoints.write_checkpoint(engine, path, at)
-        except ValueError as exc:  # a damaged file: a reason, not a traceback, and no archive of it
-            raise BackupError(
-                f"checkpoint file unreadable: {exc}; keep a copy of it, then repair it"
-            ) from exc
+        if revision != migrations.head():
+            # "back up, then upgrade": a database an older release's schema holds is archived as it is,
+            # its head read alone; no checkpoint, which this release's checks would read from columns
+            # that schema lacks (the first one after the upgrade vouches for it)
+            logger.warning(
+                "database at revision %s, not %s: backed up without a checkpoint", revision, migrations.head()
+            )
+            with session_scope(read_only(engine)) as session:
+                head = checkpoints.current(session, at)
+        else:
+            try:
+                head = checkpoints.write_checkpoint(engine, path, at)
+            except ValueError as exc:  # a damaged file: a reason, not a traceback, and no archive of it
+                raise BackupError(
+                    f"checkpoint file unreadable: {exc}; keep a copy of it, then repair it"
+                ) from exc
     finally:
         engine.dispose()
     partial = out.with_name(out.name + ".partial")
