@@ -133,6 +133,8 @@ def make_report(
     if campus is None:
         raise NotFound(f"no campus {campus_id}")
     start, end = period(day, due_time(session, campus_id, kind), campus.timezone)
+    if supersedes is not None:  # locked as sign() locks it: a signature under way waits, then is refused
+        session.get(DailyReport, supersedes.id, with_for_update=True)
     mark = log_mark(session)  # before counting: a row it misses is numbered after it
     # the zone it was counted in: the printed times stay as signed if the campus's zone changes later
     content = build_content(session, campus_id, start, end, now) | {"timezone": campus.timezone}
