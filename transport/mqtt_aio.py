@@ -134,7 +134,9 @@ class AioClient:
         if sock is None:
             return
         self._client.loop_write()
-        if self._client.want_write():  # the socket's buffer is full: on when it drains
+        # the socket's buffer is full: on when it drains. A write that lost the connection closed the
+        # socket and kept the message for the next one: nothing to watch then
+        if self._client.want_write() and self._client.socket() is sock:
             self._watching_write = True
             self._hub.loop.add_writer(sock, self._client.loop_write)
 
