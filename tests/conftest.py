@@ -98,9 +98,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's headless Chromium driven by Playwright (installed by deploy/system-deps.sh)."""
+    """Debian's headless Chromium driven by Playwright (installed by deploy/system-deps.sh). One per
+    test file, not per session: while Playwright's sync API is open the process's main thread has a
+    running event loop, and every later test of that worker calling asyncio.run (the fleet, the
+    asyncio MQTT clients) failed with "cannot be called from a running event loop"."""
     import shutil
 
     from playwright.sync_api import sync_playwright
