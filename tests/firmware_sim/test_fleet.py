@@ -16,7 +16,6 @@ from gatecore.reasons import Reason
 from gatecore.tokens import TokenError, parse_token
 from tests.gate_agent.conftest import wait_until
 from tests.integration.conftest import seeded_central
-from tests.own_loop import loop_free
 
 GATES = 50
 # rarer kinds weigh more than in the default mix, so that a short run shows each of them
@@ -43,8 +42,7 @@ def test_a_fleet_gets_every_scan_answered_as_its_mix_expects(broker, tmp_path: P
             timeout=30.0,
             status_every=2.0,
         )
-        with loop_free():
-            report = run_fleet(plan, options)
+        report = run_fleet(plan, options)
         # every gate's heartbeat reached central's gate states (stored in batches, off paho's thread),
         # and at the end each gate signed off as stopped: online, then an outage caused by the stop
         fleet_gates = {gate for gate, _ in plan.gates[:GATES]}
@@ -146,8 +144,7 @@ def test_fleet_links_come_back_and_subscribe_again_after_a_broker_restart(own_br
             await asyncio.sleep(0.05)
         await hub.close()
 
-    with loop_free():
-        asyncio.run(main())
+    asyncio.run(main())
     assert received == ["gates/restart-2/decisions"]
 
 
@@ -179,8 +176,7 @@ def test_the_command_prepares_the_gates_and_refuses_what_it_cannot_run(tmp_path:
         (["--mix", "resident=NaN", "--broker", nobody], "'resident=NaN': a weight must be a finite number"),
         (["--broker", nobody, "--duration", "1"], f"no MQTT connection to {nobody}"),
     ]:
-        with loop_free():
-            assert main(["sim", "fleet", "--gates", "4", *args, *where]) == 2
+        assert main(["sim", "fleet", "--gates", "4", *args, *where]) == 2
         assert reason in capsys.readouterr().err
 
 

@@ -6,7 +6,6 @@ import asyncio
 import os
 import socket
 
-from tests.own_loop import loop_free
 from transport.mqtt import LinkOptions
 from transport.mqtt_aio import AioHub
 
@@ -36,8 +35,7 @@ def test_what_a_client_publishes_goes_out_whole_and_in_order_even_past_a_full_so
             await asyncio.sleep(0.02)
         await hub.close()
 
-    with loop_free():
-        asyncio.run(main())
+    asyncio.run(main())
     assert len(received) == 51
     assert received[0] == big
     assert received[1:] == [b"small-%d" % n for n in range(50)]
