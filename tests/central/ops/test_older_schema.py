@@ -8,7 +8,7 @@ from pathlib import Path
 
 from central import migrations
 from central.models.db import make_engine
-from tests.central.ops.test_database_errors import _campusgate
+from tests.central.ops.test_database_errors import _campusgate, _closed_port
 
 OLD = "0007"  # before this release's chain-head and report columns
 
@@ -53,3 +53,28 @@ def test_an_older_schema_is_backed_up_restored_then_upgraded_and_verified(tmp_pa
     done = _campusgate("audit", "verify", home=elsewhere, **there)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "entry log chain intact" in done.stdout
+
+
+def test_central_on_an_older_schema_without_its_chain_head_says_to_upgrade(tmp_path: Path) -> None:
+    # the head is made again at start; on an older schema that wrote columns the schema lacks, and
+    # central died with a traceback instead of naming the upgrade
+    where = _old_database(tmp_path)
+    engine = make_engine(where["CAMPUSGATE_DATABASE_URL"])
+    with engine.begin() as conn:  # a log with a row, its head gone: the head is rebuilt from the row
+        conn.exec_driver_sql(
+            "INSERT INTO entry_event (seq, kind, event_id, gate_id, direction, gate_time, received_at,"
+            " sensor_status, verdict, reason, reasons, policy_version, decision_json, prev_hash, row_hash)"
+            " VALUES (1, 'decision', '0190c2d4-0000-7000-8000-000000000001', 'g1', 'in',"
+            " '2026-11-29 08:00:00', '2026-11-29 08:00:00', 'ok', 'allow', 'ok', 'ok', 1, '{}',"
+            f" '{'0' * 64}', '{'a' * 64}')"
+        )
+        conn.exec_driver_sql("DELETE FROM chain_head")
+    engine.dispose()
+    done = _campusgate(
+        "central", "--no-api", home=tmp_path, CAMPUSGATE_MQTT_PORT=str(_closed_port()), **where
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert (
+        f"is at revision {OLD}, behind head {migrations.head()}: run `campusgate db upgrade`" in done.stderr
+    )
