@@ -55,6 +55,7 @@ class SerialThermometer:
         self._bad_run = 0
         self._last_alive: float | None = None
         self._last_seq: int | None = None  # of the last measurement: a line sent twice is one reading
+        self._said_repeat: int | None = None  # the seq whose repeat was logged (once, not every second)
         # a frozen device (one line repeated, seq and all) and one set to °F
         self._watch = LineWatch(frozen_after_s=frozen_after_s, silent_after_s=silent_after_s)
         self._port: serial.Serial | None = None
@@ -165,7 +166,11 @@ class SerialThermometer:
             if isinstance(frame, Measurement):
                 self._bad_run = 0
                 if frame.seq == self._last_seq:  # sent again: one measurement, one person's
-                    logger.info("thermometer measurement seq %s received twice, read once", frame.seq)
+                    # said once per seq: frozen firmware repeats it every second all night (the
+                    # watch names that as stuck)
+                    if frame.seq != self._said_repeat:
+                        logger.info("thermometer measurement seq %s received twice, read once", frame.seq)
+                        self._said_repeat = frame.seq
                     return
                 self._last_seq = frame.seq
                 self._readings.append(_Reading(now, frame))

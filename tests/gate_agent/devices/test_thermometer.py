@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -84,6 +85,20 @@ def test_a_line_sent_twice_is_one_reading(pty_device: PtyDevice, thermo: SerialT
     assert thermo.reading_for_scan(time.monotonic(), 1.0).status is SensorStatus.MISSING
     measure(pty_device, 8, 36.6)  # the next measurement is read
     assert wait_until(lambda: thermo.reading_for_scan(time.monotonic(), 0.5).celsius == 36.6, 2)
+
+
+def test_a_line_repeated_all_night_is_logged_once(
+    pty_device: PtyDevice, thermo: SerialThermometer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # frozen firmware repeats its last measurement every second: the stuck fault says so, the log
+    # says "read once" once, not once a second until morning
+    caplog.set_level(logging.INFO, logger="gate_agent.devices.thermometer")
+    for _ in range(6):
+        measure(pty_device, 9, 36.5)
+    measure(pty_device, 10, 36.6)
+    assert wait_until(lambda: thermo.reading_for_scan(time.monotonic(), 0.5).celsius == 36.6, 2)
+    said = [r for r in caplog.records if "received twice" in r.getMessage()]
+    assert [r.getMessage() for r in said] == ["thermometer measurement seq 9 received twice, read once"]
 
 
 def test_a_typed_temperature_uses_up_the_devices_reading(
