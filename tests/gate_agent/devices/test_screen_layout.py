@@ -6,6 +6,7 @@ Screenshots for docs/screens/gate-screen-<w>x<h>.png."""
 from __future__ import annotations
 
 from itertools import combinations
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -78,13 +79,7 @@ def test_nothing_overlaps_with_everything_on_the_screen(browser, size: tuple[int
         names = set(boxes)
         assert set(NAMED) | {"sym-cough", "sym-other"} <= names
         assert sum(1 for n in names if n.startswith("⚠")) == 3  # the network fault is the offline badge
-        for name, box in boxes.items():
-            assert box is not None and box["width"] > 0 and box["height"] > 0, name
-            assert box["x"] >= -EDGE and box["y"] >= -EDGE, (name, box)
-            assert box["x"] + box["width"] <= width + EDGE, (name, box)
-            assert box["y"] + box["height"] <= height + EDGE, (name, box)
-        overlapping = [(a, b) for a, b in combinations(boxes, 2) if _overlap(boxes[a], boxes[b])]
-        assert overlapping == []
+        _inside_and_apart(boxes, width, height)
         by_size = sorted(fonts, key=fonts.__getitem__, reverse=True)
         assert by_size[0] == "verdict" and by_size[1] == "action-zh", fonts
         assert fonts["action-zh"] > max(f for n, f in fonts.items() if n not in ("verdict", "action-zh"))
@@ -92,6 +87,16 @@ def test_nothing_overlaps_with_everything_on_the_screen(browser, size: tuple[int
     finally:
         screen.close()
         context.close()
+
+
+def _inside_and_apart(boxes: dict[str, Any], width: int, height: int) -> None:
+    # every box drawn, inside the window, and no two overlapping
+    for name, box in boxes.items():
+        assert box is not None and box["width"] > 0 and box["height"] > 0, name
+        assert box["x"] >= -EDGE and box["y"] >= -EDGE, (name, box)
+        assert box["x"] + box["width"] <= width + EDGE, (name, box)
+        assert box["y"] + box["height"] <= height + EDGE, (name, box)
+    assert [(a, b) for a, b in combinations(boxes, 2) if _overlap(boxes[a], boxes[b])] == []
 
 
 def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
@@ -125,12 +130,7 @@ def test_the_request_to_measure_fits_the_screen_beside_the_faults(browser, size:
         page.screenshot(path=str(SCREENS / f"gate-screen-measure-{width}x{height}.png"))
         assert {"verdict", "en", "action-zh", "action-en", "off"} <= set(boxes)
         assert "who" not in boxes and "day" not in boxes  # the last person's refusal is gone
-        for name, box in boxes.items():
-            assert box is not None and box["width"] > 0 and box["height"] > 0, name
-            assert box["x"] >= -EDGE and box["y"] >= -EDGE, (name, box)
-            assert box["x"] + box["width"] <= width + EDGE, (name, box)
-            assert box["y"] + box["height"] <= height + EDGE, (name, box)
-        assert [(a, b) for a, b in combinations(boxes, 2) if _overlap(boxes[a], boxes[b])] == []
+        _inside_and_apart(boxes, width, height)
     finally:
         screen.close()
         context.close()
