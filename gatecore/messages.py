@@ -120,10 +120,11 @@ class ScanEvent:
             reason = _field(ov, "reason", str).strip()
             if not reason:
                 raise MessageError("an override needs a reason")
-            verdict = _enum(ov, "verdict", Verdict)
-            if verdict not in OVERRIDE_VERDICTS:
+            raw_verdict = _field(ov, "verdict", str)
+            if raw_verdict not in {v.value for v in OVERRIDE_VERDICTS}:
                 # a guard lets the person through or turns them away: nothing else is an override
-                raise MessageError(f"an override's verdict must be allow or deny, not {verdict.value!r}")
+                raise MessageError(f"an override's verdict must be allow or deny, not {shown(raw_verdict)}")
+            verdict = Verdict(raw_verdict)
             override = Override(
                 of_event=_event_id(ov, "of_event"),
                 guard=_field(ov, "guard", str),

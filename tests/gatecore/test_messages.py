@@ -215,6 +215,11 @@ def _scan(**changes) -> bytes:
             "an override's verdict must be allow or deny, not 'remeasure'",
         ),
         (
+            # the refusal names what an override can say, not every verdict central can give
+            _scan(override={"of_event": EVENT_ID, "guard": "g", "verdict": "maybe", "reason": "r"}),
+            "an override's verdict must be allow or deny, not 'maybe'",
+        ),
+        (
             _scan(override={"of_event": "the last one", "guard": "g", "verdict": "allow", "reason": "r"}),
             "of_event 'the last one' is not a UUID",
         ),
