@@ -166,7 +166,11 @@ def _time(data: dict[str, Any], name: str, *, optional: bool = False) -> datetim
 def shown(value: Any, limit: int = 60) -> str:
     """A value as a reason quotes it: its repr, cut to ``limit`` characters (a reason is stored and
     logged; a payload's 8 KiB string must not become an 8 KiB log line)."""
-    text = repr(value)
+    return clipped(repr(value), limit)
+
+
+def clipped(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, ending in "…" when it was cut (so a reader knows)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -44,6 +44,7 @@ from central.models.users import Role, User
 from central.office.errors import NotFound, OfficeError
 from central.office.passcards import printed_from, printed_until
 from gatecore.campus import DEFAULT_TZ
+from gatecore.wire import clipped
 
 LOCAL = ZoneInfo(DEFAULT_TZ)  # the office's clock: the change journal, and pages of no campus
 T = TypeVar("T")
@@ -137,9 +138,7 @@ def done(path: str, said: str, **values: object) -> Response:
     reloading the page shows it again instead of posting the form twice (a second visitor pass, a
     second batch of cards). The page says it in both languages."""
     # a cookie is dropped beyond ~4 KB, and a Chinese character quotes to 9 bytes: a long value is cut
-    kept = {
-        k: str(v) if len(str(v)) <= FLASH_MAX else str(v)[: FLASH_MAX - 1] + "…" for k, v in values.items()
-    }
+    kept = {k: clipped(str(v), FLASH_MAX) for k, v in values.items()}
     try:  # the write is committed: a sentence the catalogue lacks must not make it look failed
         for words in DONE[said]:
             words.format(**kept)

@@ -15,6 +15,9 @@ from gatecore.messages import DecisionMessage, ScanEvent
 from gatecore.messages import FeverAlert as FeverAlertMessage
 from gatecore.policy import Decision, Facts
 from gatecore.reasons import Reason
+from gatecore.wire import clipped
+
+REFUSED_SHOWN = 200  # characters of a refusal's reason an answer carries to the gate
 
 
 class Outgoing(NamedTuple):
@@ -89,7 +92,7 @@ def refusal_message(gate_id: str, event_id: str, why: str, decided_at: datetime)
         open=False,
         policy_version=0,
         decided_at=decided_at,
-        detail={"refused": why[:200]},
+        detail={"refused": clipped(why, REFUSED_SHOWN)},  # the dead letter keeps it whole
     )
 
 

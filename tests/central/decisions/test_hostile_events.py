@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlmodel import func, select
 
 from central.audit.chain import verify
+from central.decisions.answer import REFUSED_SHOWN
 from central.decisions.service import DecisionService
 from central.models.db import session_scope
 from central.models.journal import EntryEvent, RejectedMessage
@@ -404,3 +405,15 @@ def test_a_second_late_copy_with_another_offline_decision_is_kept_as_a_dead_lett
     assert _counts(world.engine) == (3, 2)
     with session_scope(world.engine) as s:
         assert verify(s).ok
+
+
+def test_a_long_refusal_reason_reaches_the_gate_marked_as_cut_and_stays_whole_in_the_dead_letter(
+    world: World,
+) -> None:
+    # an unknown offline reason is refused naming every known code: longer than an answer carries
+    payload = _with(world, ("offline",), {"verdict": "deny", "reason": "no_such_reason", "policy_version": 1})
+    out = world.service.handle(topics.gate_events(world.gate_id), payload, RECEIVED)
+    msg = _refer_answer(out, world, payload.split(b'"event_id": "')[1][:36].decode())
+    whole = _last_rejection(world.engine)
+    assert len(whole) > REFUSED_SHOWN
+    assert msg.detail["refused"] == whole[: REFUSED_SHOWN - 1] + "…"
