@@ -19,9 +19,8 @@ from central.models.journal import EntryEvent
 from central.office.keys import KeyRing
 from central.settings import CentralSettings
 from tests.api_auth import bearer
+from tests.central.audit.logged import ROLES, logged_world
 from tests.central.conftest import NOW, build_world
-
-ROLES = ["zhang", "li", "wang", "staff", "zhang", "staff", "li", "wang"]
 
 
 def _verify(engine: Engine, path: Path | None = None) -> VerifyResult:
@@ -31,11 +30,7 @@ def _verify(engine: Engine, path: Path | None = None) -> VerifyResult:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def logged(request: pytest.FixtureRequest, keyring: KeyRing) -> Engine:
-    engine: Engine = request.getfixturevalue("engine" if request.param == "sqlite" else "pg_engine")
-    world = build_world(engine, keyring)
-    for i, role in enumerate(ROLES):
-        at = NOW + timedelta(minutes=i)
-        assert world.service.handle(*world.scan(role, at=at), at)
+    engine = logged_world(request, keyring).engine
     result = _verify(engine)
     assert result.ok and result.rows == len(ROLES)
     return engine

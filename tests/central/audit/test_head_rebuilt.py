@@ -15,19 +15,13 @@ from central.audit.chain import Checkpoint, VerifyResult, verify, verify_since
 from central.models.db import create_all, session_scope
 from central.models.journal import ChainHead
 from central.office.keys import KeyRing
-from tests.central.conftest import NOW, World, build_world
-
-ROLES = ["zhang", "li", "wang", "staff", "zhang", "staff", "li", "wang"]
+from tests.central.audit.logged import logged_world
+from tests.central.conftest import NOW, World
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def logged(request: pytest.FixtureRequest, keyring: KeyRing) -> World:
-    engine: Engine = request.getfixturevalue("engine" if request.param == "sqlite" else "pg_engine")
-    world = build_world(engine, keyring)
-    for i, role in enumerate(ROLES):
-        at = NOW + timedelta(minutes=i)
-        assert world.service.handle(*world.scan(role, at=at), at)
-    return world
+    return logged_world(request, keyring)
 
 
 def _rows(engine: Engine) -> list[tuple[int, str, str]]:

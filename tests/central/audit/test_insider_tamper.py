@@ -3,8 +3,6 @@ verify and by the verify since a kept checkpoint, at the right row and as the ri
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import Engine, text
 
@@ -13,19 +11,13 @@ from central.audit.chain import Checkpoint, VerifyResult, verify, verify_since
 from central.models.db import session_scope
 from central.models.journal import EntryEvent
 from central.office.keys import KeyRing
-from tests.central.conftest import NOW, build_world
-
-ROLES = ["zhang", "li", "wang", "staff", "zhang", "staff", "li", "wang"]
+from tests.central.audit.logged import logged_world
+from tests.central.conftest import NOW
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def logged(request: pytest.FixtureRequest, keyring: KeyRing) -> Engine:
-    engine: Engine = request.getfixturevalue("engine" if request.param == "sqlite" else "pg_engine")
-    world = build_world(engine, keyring)
-    for i, role in enumerate(ROLES):
-        at = NOW + timedelta(minutes=i)
-        assert world.service.handle(*world.scan(role, at=at, celsius=38.4 if i == 4 else 36.6), at)
-    return engine
+    return logged_world(request, keyring, fever_at=4).engine
 
 
 def _seqs(engine: Engine) -> list[int]:
