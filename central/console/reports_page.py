@@ -34,7 +34,6 @@ from central.console.web import (
     refusal,
     render,
 )
-from central.models.registry import Campus
 from central.models.reports import DailyReport
 from central.models.users import User
 from central.office import reports
@@ -138,13 +137,8 @@ async def act(
 
 
 def _today(session: Session, campus_id: int | None) -> str:
-    """The day the make-now form offers: the campus's own today (the office's for an unknown campus)."""
-    campus = session.get(Campus, campus_id) if campus_id else None
-    try:
-        if campus is not None:
-            return reports.campus_today(campus, datetime.now(UTC)).isoformat()
-    except OfficeError:  # a zone the database lacks: making the report is refused, saying why
-        pass
+    """The day the make-now form offers: the campus's own today (the office's for an unknown campus, and
+    for a zone the database lacks, whose report is refused, saying why, when made)."""
     return datetime.now(campus_zone(session, campus_id)).date().isoformat()
 
 
