@@ -122,12 +122,12 @@ def verify(session: Session, checkpoints: Sequence[Checkpoint] = (), *, jobs: in
     core on a long log) the rows up to the chain head are first checked in ranges by that many
     processes (:mod:`central.audit.segments`); the walk here goes on from where they stopped linking.
     """
-    head = _head(session)  # on SQLite the first read: the rest of this transaction sees the log as of now
+    head = read_head(session)  # on SQLite the first read: the rest of this transaction sees the log as of now
     prev, prev_seq, count = GENESIS, 0, 0
     processes = segments.jobs_for(head[0], jobs) if head is not None else 1
     if head is not None and processes > 1:
         prev, prev_seq, count = segments.verified_prefix(session.get_bind(), head[0], processes)
-        head = _head(session)  # PostgreSQL reads each statement afresh: the head of the rows walked below
+        head = read_head(session)  # PostgreSQL reads each statement afresh: the head of the rows walked below
     head_seq = head[0] if head is not None else 0
     # from the first row whatever its number unless the ranges vouched for the rows up to prev_seq
     w = walk(hashed_rows(session, prev_seq if count else None), prev, prev_seq)
@@ -175,7 +175,7 @@ def verify_since(session: Session, checkpoint: Checkpoint) -> VerifyResult:
     w = walk(hashed_rows(session, checkpoint.seq), checkpoint.head_hash, checkpoint.seq)
     if w.bad is not None:
         return _classify(session, w.bad, w.prev, w.prev_seq, w.following, [checkpoint])
-    head = _head(session)
+    head = read_head(session)
     if head is None and w.prev_seq > 0:
         return _headless(w.prev_seq)
     if head is not None and head != (w.prev_seq, w.prev):
@@ -262,8 +262,9 @@ def _rebuilt(session: Session) -> str:
     )
 
 
-def _head(session: Session) -> tuple[int, str] | None:
-    # a fresh read every time (never the session's cached object): (last_seq, last_hash)
+def read_head(session: Session) -> tuple[int, str] | None:
+    """(last_seq, last_hash) of the chain head, None when there is none: a fresh read every time (never
+    the session's cached object), its two columns alone (a backup reads an older release's schema)."""
     found = session.exec(select(ChainHead.last_seq, ChainHead.last_hash).where(ChainHead.id == 1)).first()
     return None if found is None else (found[0], found[1])
 

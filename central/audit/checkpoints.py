@@ -20,13 +20,13 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from central.audit import signed
-from central.audit.chain import Checkpoint, verify, verify_since
+from central.audit.chain import Checkpoint, read_head, verify, verify_since
 from central.models.base import utc
 from central.models.db import read_only, session_scope
-from central.models.journal import ChainHead
+from central.models.journal import GENESIS
 
 logger = logging.getLogger(__name__)
 
@@ -41,13 +41,8 @@ def default_path(data_dir: Path) -> Path:
 def current(session: Session, now: datetime, reports: tuple[signed.Entry, ...] | None = None) -> Checkpoint:
     """The chain head as a checkpoint taken at ``now``, naming ``reports`` (the signed reports the
     file does not name yet: ``signed.check(...).unnamed``; None, a line that names none)."""
-    # the two columns alone: a backup reads them from a database an older release's schema holds
-    head = session.exec(
-        select(col(ChainHead.last_seq), col(ChainHead.last_hash)).where(col(ChainHead.id) == 1)
-    ).first()
-    if head is None:
-        return Checkpoint(0, "0" * 64, utc(now), reports)
-    return Checkpoint(head[0], head[1], utc(now), reports)
+    seq, last_hash = read_head(session) or (0, GENESIS)
+    return Checkpoint(seq, last_hash, utc(now), reports)
 
 
 def append(path: Path, checkpoint: Checkpoint) -> None:
