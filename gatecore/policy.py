@@ -55,9 +55,11 @@ STAFF_KINDS = frozenset({PassKind.STAFF, PassKind.FOREIGN_TEACHER})
 STUDENT_KINDS = frozenset({PassKind.STUDENT, PassKind.INTL_STUDENT})
 # kinds whose admission depends on registry records (approvals, batches, registrations, visits)
 REGISTRY_KINDS = STAFF_KINDS | STUDENT_KINDS | {PassKind.CONTRACTOR, PassKind.VEHICLE, PassKind.VISITOR}
-# entry permissions (seed 000 持证进校, seed 003 不准进入校园): on the way out they are logged, not applied
+# entry permissions (seed 000 持证进校, seed 003 不准进入校园): on the way out they are logged, not applied.
+# A pass that expired while its holder was inside still proves who they are (its signature holds)
 LAPSED_ON_EXIT = frozenset(
     {
+        Reason.PASS_EXPIRED,
         Reason.STAFF_NOT_APPROVED,
         Reason.CONTRACTOR_NOT_APPROVED,
         Reason.VEHICLE_NOT_REGISTERED,

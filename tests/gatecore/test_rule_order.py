@@ -72,8 +72,13 @@ def test_identity_codes_have_the_lowest_priorities() -> None:
             Facts(),
             "visitor_outside_window",
         ),
+        (
+            {"kind": PassKind.RESIDENT, "valid_until": NOW - timedelta(hours=1)},
+            Facts(),
+            "pass_expired",
+        ),
     ],
-    ids=["staff", "contractor", "vehicle", "visitor"],
+    ids=["staff", "contractor", "vehicle", "visitor", "expired-pass"],
 )
 def test_exit_with_lapsed_entry_permission_is_let_out_and_flagged(
     make_token, keys, token, facts, lapsed
@@ -90,6 +95,9 @@ def test_exit_still_refuses_identity_and_fever(make_token, keys) -> None:
     text = make_token(kind=PassKind.STAFF, household_id=0)
     revoked = evaluate(_req(text, direction="out"), read_pass(text, keys, NOW), Facts(revoked=True), POLICY)
     assert revoked.reason is Reason.PASS_REVOKED
+    early = make_token(kind=PassKind.RESIDENT, valid_from=NOW + timedelta(days=1))
+    not_yet = evaluate(_req(early, direction="out"), read_pass(early, keys, NOW), Facts(), POLICY)
+    assert (not_yet.verdict, not_yet.reason) == (Verdict.DENY, Reason.PASS_NOT_YET_VALID)
     fever = evaluate(_req(text, direction="out", celsius=38.0), read_pass(text, keys, NOW), Facts(), POLICY)
     assert fever.reason is Reason.FEVER and fever.detail["lapsed"] == ["staff_not_approved"]
 
