@@ -99,7 +99,7 @@ def _field(data: dict[str, Any], name: str, types: type | tuple[type, ...], *, o
     if name not in data or data[name] is None:
         if optional:
             return None
-        raise MessageError(f"missing field {name!r}")
+        raise MessageError(f"field {name!r} is null" if name in data else f"missing field {name!r}")
     value = data[name]
     if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
         raise MessageError(f"field {name!r} must not be a boolean")

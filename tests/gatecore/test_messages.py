@@ -245,6 +245,12 @@ def test_missing_field_is_named() -> None:
         ScanEvent.from_json(json.dumps(data).encode())
 
 
+def test_null_required_field_is_named_null_not_missing() -> None:
+    data = json.loads(_scan()) | {"gate_id": None}
+    with pytest.raises(MessageError, match="^field 'gate_id' is null$"):
+        ScanEvent.from_json(json.dumps(data).encode())
+
+
 def test_chinese_text_travels_as_utf8_not_escapes() -> None:
     assert "坞城校区".encode() in DECISION.to_json()
 
