@@ -32,6 +32,7 @@ from transport.mqtt import LinkOptions
 from transport.mqtt_aio import AioClient, AioHub
 
 logger = logging.getLogger(__name__)
+MAX_RATE = 1000.0  # scans per second per gate: a camera at 30 frames/s reads far fewer
 MAX_VISITORS = 20_000  # one-time passes made per run at most; beyond, reused passes are refused
 
 
@@ -62,6 +63,10 @@ class FleetOptions:
         ):
             if not 0 < value < math.inf:  # NaN too
                 raise ValueError(f"{name} must be positive and finite, not {value}")
+        if self.rate > MAX_RATE:  # beyond it the arrival times stop advancing in a float's precision
+            raise ValueError(
+                f"--rate must be at most {MAX_RATE:g} scans per second per gate, not {self.rate:g}"
+            )
         if not 0 <= self.status_every < math.inf:
             raise ValueError(
                 f"--status-every must be 0 (none) or a number of seconds, not {self.status_every}"

@@ -97,7 +97,9 @@ class FleetReport:
             f"decisions/s; no answer within {self.timeout_s:g} s: {self.timeouts} (answered later: "
             f"{self.late}); answers to no scan of ours: {self.unmatched}",
             f"scan -> decision latency: p50 {lat['p50']:.1f} ms  p90 {lat['p90']:.1f} ms  "
-            f"p99 {lat['p99']:.1f} ms  max {lat['max']:.1f} ms",
+            f"p99 {lat['p99']:.1f} ms  max {lat['max']:.1f} ms"
+            if self.latencies_ms
+            else "scan -> decision latency: none measured (no answer in time)",
             f"this process: at most {self.max_threads} threads, {self.cpu_seconds:.1f} s CPU; send lag at "
             f"most {self.max_send_lag_ms:.0f} ms; link losses {self.disconnects}; refused publishes "
             f"{self.refused_publish}; status heartbeats {self.statuses}",

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from campusgate.fleet_plan import plan_from_settings
 from central.models.journal import GateOutage
-from firmware_sim.fleet import MAX_VISITORS, FleetOptions, run_fleet, visitors_needed
+from firmware_sim.fleet import MAX_RATE, MAX_VISITORS, FleetOptions, run_fleet, visitors_needed
 from firmware_sim.fleet_mix import EXPECTED, MixError, forge, parse_mix
 from gatecore.reasons import Reason
 from gatecore.tokens import TokenError, parse_token
@@ -171,8 +171,9 @@ def test_the_command_prepares_the_gates_and_refuses_what_it_cannot_run(tmp_path:
         (["--status-every", "inf"], "--status-every must be 0"),
         (["--broker", "127.0.0.1:99999"], "expected host:port"),
         (["--mix", "ghost=1"], "KIND one of"),
-        # finite, but the visitor scans they make overflow a float: the passes made are capped
-        (["--rate", "1e308", "--broker", nobody, "--duration", "1"], f"no MQTT connection to {nobody}"),
+        # finite, but the arrival times would stop advancing: the run would never end
+        (["--rate", "1e30"], "--rate must be at most 1000 scans per second per gate, not 1e+30"),
+        (["--rate", "1000", "--broker", nobody, "--duration", "1"], f"no MQTT connection to {nobody}"),
         (["--mix", "resident=NaN", "--broker", nobody], "'resident=NaN': a weight must be a finite number"),
         (["--broker", nobody, "--duration", "1"], f"no MQTT connection to {nobody}"),
     ]:
@@ -211,6 +212,17 @@ def test_more_gates_than_the_process_may_open_sockets_for_are_refused_before_any
 
 
 def test_the_visitor_passes_a_run_makes_are_capped_however_large_its_numbers() -> None:
-    huge = FleetOptions(gates=10**6, rate=1e308, duration=1e308, port=1)
+    huge = FleetOptions(gates=10**6, rate=MAX_RATE, duration=1e308, port=1)
     assert visitors_needed(huge) == MAX_VISITORS
     assert visitors_needed(FleetOptions(gates=10, rate=1.0, duration=10.0, port=1)) == 20  # 100 scans, 8 %
+
+
+def test_a_run_with_no_answers_reports_no_latency_rather_than_zero() -> None:
+    from firmware_sim.fleet_report import FleetReport
+
+    silent = FleetReport(gates=2, timeout_s=5.0, connected=2, sent=10, timeouts=10)
+    line = next(x for x in silent.lines() if x.startswith("scan -> decision latency"))
+    assert line == "scan -> decision latency: none measured (no answer in time)"
+    silent.record("resident", "allow", "ok", 3.25, at=1.0)
+    line = next(x for x in silent.lines() if x.startswith("scan -> decision latency"))
+    assert "p50 3.2 ms" in line and "max 3.2 ms" in line
