@@ -7,14 +7,13 @@ never imports FastAPI or SQLModel.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from typing import Any
 
 from campusgate.cli_gate import add_gate_admin
 from campusgate.cli_office import add_office
-from campusgate.cli_sim import add_sim
+from campusgate.cli_sim import MAX_WAIT_S, add_sim
 from campusgate.ops_cli import add_commands, settings_from
 
 
@@ -30,11 +29,11 @@ def _logging(verbose: bool) -> None:
 def _demo(args: argparse.Namespace) -> int:
     from campusgate.demo import run_demo
 
-    # written so that NaN fails too: an infinite wait overflowed the clock, a negative count stopped at once
-    if args.visits < 0 or not 0 <= args.interval < math.inf:
+    # written so that NaN fails too: a huge wait overflowed the clock, a negative count stopped at once
+    if args.visits < 0 or not 0 <= args.interval <= MAX_WAIT_S:
         print(
             f"refused: --visits ({args.visits}) must be at least 0 and --interval ({args.interval:g}) "
-            "at least 0 and finite",
+            f"between 0 and {MAX_WAIT_S:g} seconds",
             file=sys.stderr,
         )
         return 2

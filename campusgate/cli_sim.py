@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from typing import Any
+
+MAX_WAIT_S = 86_400.0  # a day: beyond, a wait overflows the clock (and is no demo or camera)
+MAX_FPS = 120.0
 
 
 def _sim_thermometer(args: argparse.Namespace) -> int:
@@ -40,11 +42,11 @@ def _sim_camera(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-    # written so that NaN fails too; an infinite frame rate or hold is no camera either
-    if not (0 < args.hold < math.inf and 0 <= args.gap < math.inf and 0 < args.fps < math.inf):
+    # written so that NaN fails too; a huge wait overflowed the clock, a huge frame rate is no camera
+    if not (0 < args.hold <= MAX_WAIT_S and 0 <= args.gap <= MAX_WAIT_S and 0 < args.fps <= MAX_FPS):
         print(
             f"refused: --hold ({args.hold:g}) and --fps ({args.fps:g}) must be above 0, --gap ({args.gap:g}) "
-            "at least 0, all finite",
+            f"at least 0; --hold and --gap at most {MAX_WAIT_S:g} seconds, --fps at most {MAX_FPS:g}",
             file=sys.stderr,
         )
         return 2

@@ -137,7 +137,10 @@ def test_sim_camera_presents_its_codes_in_turn_and_takes_codes_from_the_console(
     ("args", "says"),
     [
         (["camera", "--show", "X", "--fps", "nan"], "--fps (nan) must be above 0"),
-        (["camera", "--show", "X", "--fps", "inf"], "all finite"),
+        (["camera", "--show", "X", "--fps", "inf"], "--fps at most 120"),
+        (["camera", "--show", "X", "--fps", "1e30"], "--fps (1e+30) must be above 0"),
+        (["camera", "--show", "X", "--hold", "1e30"], "--hold and --gap at most 86400 seconds"),
+        (["camera", "--show", "X", "--gap", "1e30"], "--gap (1e+30) at least 0"),
         (["camera", "--show", "X", "--hold", "nan"], "--hold (nan)"),
         (["camera", "--show", "X", "--gap", "-1"], "--gap (-1) at least 0"),
         (["camera", "--codes", "/no/such/codes.txt"], "refused: --codes /no/such/codes.txt"),

@@ -74,7 +74,8 @@ def test_odd_demo_numbers_are_refused_before_anything_starts(tmp_path: Path) -> 
     exe = Path(sys.executable).with_name("campusgate")
     data = tmp_path / "data"
     for args, says in (
-        (["--interval", "inf"], "--interval (inf) at least 0 and finite"),
+        (["--interval", "inf"], "--interval (inf) between 0 and 86400 seconds"),
+        (["--interval", "1e30"], "--interval (1e+30) between 0 and 86400 seconds"),
         (["--interval", "nan"], "--interval (nan)"),
         (["--interval", "-1"], "--interval (-1)"),
         (["--visits", "-5"], "--visits (-5) must be at least 0"),
