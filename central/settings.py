@@ -26,11 +26,12 @@ def default_data_dir() -> Path:
 class CentralSettings(BaseSettings):
     """Everything central needs to start; per-campus rules live in the database, not here."""
 
-    model_config = SettingsConfigDict(env_prefix="CAMPUSGATE_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix="CAMPUSGATE_", extra="forbid", allow_inf_nan=False)
+    # every number is bounded both ways (NaN fails both): an infinite wait overflows the clock
 
     database_url: str = ""  # empty: SQLite in the data directory
     mqtt_host: str = "127.0.0.1"
-    mqtt_port: int = 1883
+    mqtt_port: int = Field(1883, ge=1, le=65535)
     mqtt_username: str | None = None
     mqtt_password: SecretStr | None = None
     # secrets as files (Compose secrets, systemd credentials): read at start, never in the environment
@@ -46,18 +47,20 @@ class CentralSettings(BaseSettings):
     worker_id: str = "1"
     data_dir: Path = Field(default_factory=default_data_dir)
     api_host: str = "127.0.0.1"
-    api_port: int = 8000  # 0: pick a free loopback port at start (the demo, the tests)
+    api_port: int = Field(8000, ge=0, le=65535)  # 0: pick a free loopback port at start (the demo, the tests)
     # group commit: a batch of decisions is up to this many events, or what arrived this long after its first
-    batch_max_events: int = 64
-    batch_max_wait_ms: float = 2.0
-    max_clock_skew_s: float = 30.0  # a gate whose status clock is further off is flagged
+    batch_max_events: int = Field(64, ge=1, le=10_000)
+    batch_max_wait_ms: float = Field(2.0, ge=0, le=1000)
+    max_clock_skew_s: float = Field(
+        30.0, gt=0, le=86_400
+    )  # a gate whose status clock is further off is flagged
     # gates' retained configs (registry facts for offline decisions) are re-published this often
-    config_refresh_s: float = 300.0
+    config_refresh_s: float = Field(300.0, ge=1, le=86_400)
     # console cookies carry Secure: True always, False never, None when the request came over HTTPS
     # (directly, or through a proxy that says X-Forwarded-Proto: https)
     cookie_secure: bool | None = None
     # a worker run without the API (--no-api) serves /metrics, /health and /ready here; 0: not at all
-    metrics_port: int = 0
+    metrics_port: int = Field(0, ge=0, le=65535)
 
     @field_validator("shared_group")
     @classmethod

@@ -40,3 +40,31 @@ def test_unknown_keys_and_bad_values_are_refused() -> None:
         GateSettings(gate_id="g1", decoder="opencv")  # type: ignore[arg-type]
     with pytest.raises(ValidationError):
         GateSettings(gate_id="g1", direction="sideways")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "baud",
+        "pair_window_s",
+        "repeat_suppress_s",
+        "decision_timeout_s",
+        "status_interval_s",
+        "outbox_warn_depth",
+        "resend_after_s",
+        "screen_verdict_s",
+        "screen_port",
+        "mqtt_port",
+    ],
+)
+@pytest.mark.parametrize("value", ["nan", "inf", "1e30", "-1"])
+def test_every_number_is_bounded_both_ways(name: str, value: str) -> None:
+    # an infinite decision timeout left a person waiting for ever; 1e30 overflowed a wait
+    with pytest.raises(ValidationError) as refused:
+        GateSettings(gate_id="g1", **{name: value})  # type: ignore[call-arg]
+    assert [e["loc"] for e in refused.value.errors()] == [(name,)]
+
+
+def test_a_nan_is_named_as_not_finite() -> None:
+    with pytest.raises(ValidationError, match="finite number"):
+        GateSettings(gate_id="g1", decision_timeout_s="nan")  # type: ignore[call-arg]
