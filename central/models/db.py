@@ -152,6 +152,23 @@ def create_all(engine: Engine) -> None:
 
 
 @contextmanager
+def snapshot(session: Session) -> Iterator[Session]:
+    """A session whose statements all read one state of the database, for figures counted in several
+    statements. PostgreSQL: a read-only REPEATABLE READ transaction of its own (each statement of a READ
+    COMMITTED one sees what committed before it began, so two statements may see different rows; the
+    level must be set before a transaction begins, and ``session``'s has); it sees nothing ``session``
+    has not committed. SQLite: ``session`` itself, whose transaction already sees one state throughout
+    (a writer holds the write lock; a reader keeps the WAL snapshot of its first read)."""
+    engine = session.get_bind().engine
+    if engine.dialect.name != "postgresql":
+        yield session
+        return
+    options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+    with engine.connect().execution_options(**options) as conn, Session(conn) as view:
+        yield view
+
+
+@contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back if it raises."""
     session = Session(engine, expire_on_commit=False)

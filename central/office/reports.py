@@ -18,6 +18,7 @@ from sqlalchemy import event, inspect
 from sqlmodel import Session, col, func, select
 
 from central.models.base import BLANK_REFUSED, NOTE_LENGTH, filled, one_line, utc
+from central.models.db import snapshot
 from central.models.journal import EntryEvent
 from central.models.registry import Campus
 from central.models.reports import OFFICE, UNIT, DailyReport, ReportSetting, content_digest
@@ -85,8 +86,9 @@ def superseded(session: Session, rows: Iterable[DailyReport]) -> set[int]:
 
 def log_mark(session: Session) -> int:
     """The entry log's last seq as this transaction sees it. Rows are numbered under the chain head's
-    lock, held until they commit, so every row numbered up to it is visible to the statements after
-    this one, and a row committed later has a higher number (whenever it was received)."""
+    lock, held until they commit, so numbers follow the order of commits: in one snapshot
+    (:func:`snapshot`) the rows seen are exactly those numbered up to the mark, and a row committed
+    later has a higher number (whenever it was received)."""
     return int(session.exec(select(func.max(EntryEvent.seq))).one() or 0)
 
 
@@ -128,16 +130,20 @@ def make_report(
     by: str | None = None,
 ) -> DailyReport:
     """Count and store a report (version 1, or the next version when it supersedes one); ``by``: the
-    user who made it (by hand, or a correction), None for the scheduler."""
+    user who made it (by hand, or a correction), None for the scheduler. It counts what the database
+    held committed at one instant (on SQLite, with what ``session`` wrote before)."""
     campus = session.get(Campus, campus_id)
     if campus is None:
         raise NotFound(f"no campus {campus_id}")
     start, end = period(day, due_time(session, campus_id, kind), campus.timezone)
     if supersedes is not None:  # locked as sign() locks it: a signature under way waits, then is refused
         session.get(DailyReport, supersedes.id, with_for_update=True)
-    mark = log_mark(session)  # before counting: a row it misses is numbered after it
-    # the zone it was counted in: the printed times stay as signed if the campus's zone changes later
-    content = build_content(session, campus_id, start, end, now) | {"timezone": campus.timezone}
+    # the mark and every count read one state of the database: a row of the log is counted by every
+    # figure (numbered up to the mark) or by none, and then arrived_after names it (numbered after it)
+    with snapshot(session) as view:
+        mark = log_mark(view)
+        # the zone it was counted in: the printed times stay as signed if the campus's zone changes later
+        content = build_content(view, campus_id, start, end, now) | {"timezone": campus.timezone}
     content_json = json.dumps(content, ensure_ascii=False, sort_keys=True)
     report = DailyReport(
         campus_id=campus_id,
