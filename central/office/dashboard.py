@@ -12,16 +12,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from central.audit.conflicts import count_flagged, flagged
 from central.audit.gaps import count_gaps
 from central.models.base import utc
-from central.models.incidents import FeverIncident
 from central.models.journal import EntryEvent, FeverAlert, GateOutage, GateState, gate_reason, gate_verdict
 from central.models.registry import Gate, Household, Person
-from central.office.incidents import REPORT_WITHIN
+from central.office import fever_alerts
 from central.office.windows import day_start
 from central.office.zones import campus_zones
 from gatecore.campus import DEFAULT_TZ
@@ -109,46 +107,9 @@ def new_entries(session: Session, after: int) -> list[dict[str, Any]]:
 
 
 def open_alerts(session: Session) -> list[dict[str, Any]]:
-    """Fever alerts nobody has acknowledged, newest first, each with its campus's zone (``tz``): the
-    banner on every console page shows its times in it, named."""
-    zones = campus_zones(session)
-    stmt = (  # six columns: past sqlmodel's select overloads, so SQLAlchemy's own
-        sa_select(
-            FeverAlert,
-            col(Gate.name_zh),
-            col(Gate.campus_id),
-            FeverIncident,
-            col(Person.name),
-            col(Household.label),
-        )
-        .join(Gate, col(Gate.gate_id) == FeverAlert.gate_id, isouter=True)
-        .join(FeverIncident, col(FeverIncident.event_id) == FeverAlert.event_id, isouter=True)
-        .join(Person, col(Person.id) == FeverIncident.person_id, isouter=True)
-        .join(Household, col(Household.id) == Person.household_id, isouter=True)
-        .where(col(FeverAlert.acknowledged_at).is_(None))
-        .order_by(col(FeverAlert.id).desc())
-    )
-    return [
-        {
-            "id": a.id,
-            "gate_id": a.gate_id,
-            "gate": gate or a.gate_id,
-            "campus_id": a.campus_id,
-            # the alert's campus's (its gate's, for an alert stored without one); None: the page's
-            "tz": zone.key if (zone := zones.get(a.campus_id or gate_campus or 0)) else None,
-            "celsius": a.celsius,
-            "symptoms": [s for s in a.symptoms.split(",") if s],
-            "at": a.created_at.isoformat(),
-            "person": name or "",
-            "household": label or "",
-            "incident_id": incident.id if incident else None,
-            "incident_state": incident.state if incident else None,
-            "reported": bool(incident and incident.reported_at),
-            # the one-hour rule: the prevention office must have the report by then
-            "report_by": (utc(a.created_at) + REPORT_WITHIN).isoformat(),
-        }
-        for a, gate, gate_campus, incident, name, label in session.execute(stmt.limit(100))
-    ]
+    """Fever alerts nobody has acknowledged, newest first (the latest hundred), each with its campus's
+    zone (``tz``): the banner on every console page shows its times in it, named."""
+    return fever_alerts.listing(session, open_only=True, limit=100)[0]
 
 
 def acknowledge(session: Session, alert_id: int, now: datetime, *, by: str) -> bool:
