@@ -76,6 +76,7 @@ NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("/console/policy", "policy", CONSOLE_ROLES),
     ("/console/entries", "entries", ENTRY_ROLES),
     ("/console/changes", "changes", CHANGE_READERS),
+    ("/console/fevers", "fever_alerts", WATCHERS),
     ("/console/reports", "reports", WATCHERS),
     ("/console/users", "users", (Role.ADMIN,)),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from central.office.printed import KIND_LABELS, REPORT_KINDS, STATE_WORDS
+from central.office.printed import KIND_LABELS, REPORT_KINDS, STATE_WORDS, SYMPTOM_WORDS
 from gatecore.reasons import REASONS
 
 # group -> code -> (zh, en); a code missing here shows as itself and fails tests/central/console
@@ -42,6 +42,7 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "unknown": ("未知", "unknown"),
     },
     "incident": dict(STATE_WORDS),
+    "symptom": dict(SYMPTOM_WORDS),  # what a guard marks at the gate
     "role": {
         "admin": ("管理员", "admin"),
         "security": ("保卫处", "security office"),

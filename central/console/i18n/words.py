@@ -194,6 +194,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "corrects": ("更正", "corrects"),
     "superseded": ("已被更正", "superseded"),
     "arrived_after": ("生成后新到记录，请更正", "entries received after it was made: correct it"),
+    "fever_alerts": ("发热告警", "Fever alerts"),
+    "all_fever_alerts": ("全部告警（含已确认）", "All alerts, acknowledged ones too"),
+    "alerts_open": ("仅未确认", "Open only"),
+    "alerts_all": ("全部告警", "All alerts"),
+    "symptoms": ("症状", "Symptoms"),
+    "incident": ("发热事件", "Incident"),
+    "unregistered": ("未登记", "unregistered"),
+    "acknowledged_by": ("确认人及时间", "Acknowledged by, at"),
+    "not_acknowledged": ("未确认", "not acknowledged"),
+    "not_recorded": ("未记录", "not recorded"),
+    "acknowledge": ("确认", "Acknowledge"),
+    "ack_failed": ("确认失败", "Not acknowledged"),
 }
 
 # what a page says once a form's write succeeded (central.console.web.done): Chinese, then English

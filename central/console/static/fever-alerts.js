@@ -100,5 +100,5 @@ const FeverAlerts = (() => {
       .finally(() => setTimeout(once, everyMs));
     once();
   }
-  return {render, poll, beep, enableSound};
+  return {render, poll, beep, enableSound, acknowledge};  // the alerts page acknowledges through it too
 })();

@@ -92,6 +92,7 @@ GET    /console/batches                               security approver auditor 
 POST   /console/batches                               security
 GET    /console/changes                               security auditor director
 GET    /console/entries                               security auditor director
+GET    /console/fevers                                security auditor director
 GET    /console/fever-alerts                          security guard auditor director
 GET    /console/gates                                 security approver guard auditor director
 POST   /console/gates/{gate_id}/{action}              security
