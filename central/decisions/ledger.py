@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 from central.audit.chain import lock_head
 from central.decisions.cache import NoCache, RegistryCache, forget
 from central.models.base import any_of, built, dialect_insert
-from central.models.journal import DAY_KEY, EntryEvent, HouseholdDay, gate_verdict
+from central.models.journal import DAY_KEY, RECONCILE, EntryEvent, HouseholdDay, gate_verdict, gate_verdict_of
 from central.models.registry import Pass, Person
 from central.models.revision import bump
 from gatecore.masking import mask_name
@@ -260,19 +260,21 @@ def give_back(session: Session, cache: RegistryCache, entry: Any, pending: Itera
 
 
 def _relied_on(session: Session, entry: Any, pending: Iterable[Any]) -> bool:
-    # a later admission (as the gate acted) of the same household or pass: in the batch, or in the log
+    # a later admission, as the gate acted (gate_verdict's rule), of the same household or pass: in
+    # the batch, or in the log. A reconciliation the batch holds is not in the log yet, where the SQL
+    # would read it: rows it completes, logged or pending, are judged here by the rule's twin
+    pending = list(pending)
+    reconciling = {row.of_event for row in pending if row.kind == RECONCILE}
+
     def same(row: Any) -> bool:
-        return (
-            row.kind == "decision"
-            and (row.offline_verdict or row.verdict) == "allow"
-            and row.event_id != entry.event_id
-            and (
-                (entry.household_id is not None and row.household_id == entry.household_id)
-                or (entry.pass_id is not None and row.pass_id == entry.pass_id)
-            )
+        return row.event_id != entry.event_id and (
+            (entry.household_id is not None and row.household_id == entry.household_id)
+            or (entry.pass_id is not None and row.pass_id == entry.pass_id)
         )
 
-    if any(same(row) for row in pending):
+    if any(
+        row.kind == "decision" and same(row) and gate_verdict_of(row, pending) == "allow" for row in pending
+    ):
         return True
     either = []
     if entry.household_id is not None:
@@ -281,14 +283,16 @@ def _relied_on(session: Session, entry: Any, pending: Iterable[Any]) -> bool:
         either.append(_LOG.c.pass_id == entry.pass_id)
     if not either:
         return False
-    later = sa_select(_LOG.c.seq).where(
+    later = sa_select(_LOG.c.event_id, _LOG.c.offline_verdict, _LOG.c.verdict).where(
         _LOG.c.kind == "decision",
-        gate_verdict() == "allow",
+        or_(gate_verdict() == "allow", _LOG.c.event_id.in_(sorted(reconciling))),
         _LOG.c.event_id != entry.event_id,
         _LOG.c.received_at >= bindparam("at", entry.received_at, type_=_LOG.c.received_at.type),
         or_(*either),
     )
-    return session.execute(later.limit(1)).first() is not None
+    # the rows the batch completes are at most one each: one row more holds any other admission
+    found = session.execute(later.limit(len(reconciling) + 1))
+    return any(row.event_id not in reconciling or gate_verdict_of(row, pending) == "allow" for row in found)
 
 
 def _forget_claim(session: Session, event_id: str) -> list[dict[str, Any]]:

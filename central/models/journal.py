@@ -8,6 +8,7 @@ registry does not know (that is exactly what it has to record).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -89,8 +90,21 @@ class EntryEvent(SQLModel, table=True):
 def gate_verdict() -> Any:
     """SQL for what the gate did, on a decision row: the gate's offline decision (carried by the event,
     or by the reconciliation row a late copy appended beside it), else central's verdict. Where they
-    differ central's view stays in ``verdict`` and a row carries the conflict."""
+    differ central's view stays in ``verdict`` and a row carries the conflict. Its twin for rows not
+    in the log yet is :func:`gate_verdict_of` (tests/central/models/test_gate_verdict.py holds them
+    to one answer)."""
     return func.coalesce(EntryEvent.offline_verdict, _reconciled("offline_verdict"), EntryEvent.verdict)
+
+
+def gate_verdict_of(row: Any, beside: Iterable[Any]) -> str:
+    """What the gate did on decision ``row``, given the rows ``beside`` it that may reconcile it: the
+    rule of :func:`gate_verdict`, for rows the SQL cannot see (a batch's, before they are inserted)."""
+    if row.offline_verdict is not None:
+        return str(row.offline_verdict)
+    # the first reconciliation's verdict, as the SQL's lookup takes one (an event has at most one)
+    mine = (r.offline_verdict for r in beside if r.kind == RECONCILE and r.of_event == row.event_id)
+    reconciled = next(mine, None)
+    return str(reconciled if reconciled is not None else row.verdict)
 
 
 def gate_reason() -> Any:
