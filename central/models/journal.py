@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, and_, func, select, text
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, func, select, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col
 
@@ -114,9 +114,12 @@ def gate_reason() -> Any:
 
 def decided_offline() -> Any:
     """SQL: the gate decided the scan of a decision row on its own (see :func:`gate_verdict`); not one
-    it never acted on before a restart (``gate_restarted``: nothing shown, the gate was not offline)."""
-    verdict = func.coalesce(EntryEvent.offline_verdict, _reconciled("offline_verdict"))
-    return and_(verdict.is_not(None), gate_reason() != Reason.GATE_RESTARTED.value)
+    it never acted on before a restart (``gate_restarted``: nothing shown, the gate was not offline).
+    An offline decision is logged with its verdict and its reason, never one alone: its reason (the
+    event's, else its reconciliation's) says both, in one lookup. A row without one reads as
+    ``gate_restarted``: false, never NULL."""
+    restarted = Reason.GATE_RESTARTED.value
+    return func.coalesce(EntryEvent.offline_reason, _reconciled("offline_reason"), restarted) != restarted
 
 
 def _reconciled(name: str) -> Any:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from central.models.db import session_scope
-from central.models.journal import RECONCILE, EntryEvent, gate_verdict, gate_verdict_of
+from central.models.journal import RECONCILE, EntryEvent, decided_offline, gate_verdict, gate_verdict_of
 from tests.central.conftest import NOW
 
 # a decision's own offline verdict; its reconciliation row's (absent, or one carrying none); central's
@@ -57,3 +57,37 @@ def test_the_sql_and_its_twin_agree_on_every_row(any_engine: Engine) -> None:
     by_python = {row.event_id: gate_verdict_of(row, rows) for row in rows if row.kind == "decision"}
     assert by_sql == expected
     assert by_python == by_sql
+
+
+def test_decided_offline_reads_the_reconciliation_once(any_engine: Engine) -> None:
+    """The gate's own offline decision or its reconciliation's counts, one it never acted on before a
+    restart does not, and a row without one is false, not NULL: one lookup of the reconciliation."""
+    cases = {  # (own offline reason, reconciliation's) -> decided offline
+        (None, None): False,
+        ("ok", None): True,
+        (None, "offline_unverified"): True,
+        ("gate_restarted", None): False,
+        (None, "gate_restarted"): False,
+    }
+    expected = {}
+    with session_scope(any_engine) as s:
+        for (own, reconciled), decided in cases.items():
+            verdict = None if own is None else "refer"
+            decision = _row(verdict="allow", offline_verdict=verdict, offline_reason=own)
+            s.add(decision)
+            expected[decision.event_id] = decided
+            if reconciled is not None:
+                s.add(
+                    _row(
+                        kind=RECONCILE,
+                        of_event=decision.event_id,
+                        verdict="allow",
+                        offline_verdict="refer",
+                        offline_reason=reconciled,
+                    )
+                )
+    query = select(EntryEvent.event_id, decided_offline()).where(EntryEvent.kind == "decision")
+    with session_scope(any_engine) as s:
+        found = {event: None if value is None else bool(value) for event, value in s.exec(query)}
+    assert found == expected
+    assert str(query).count("AS reconciled") == 1
