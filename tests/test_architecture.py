@@ -8,6 +8,7 @@ and console pages never call a route function.
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +67,9 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     ),
 }
 ALLOWED["campusgate"] = (*ALLOWED, *PACKAGES)  # the command line wires everything
+# what a migration revision may import: it is frozen, so nothing of the project (whose helpers
+# change) and no library of the models (sqlmodel): the standard library, Alembic and SQLAlchemy
+REVISION_IMPORTS = ("alembic", "sqlalchemy")
 
 
 def room_of(module: str) -> str:
@@ -133,6 +137,25 @@ def test_every_import_goes_in_an_allowed_direction() -> None:
             if there != here and there not in ALLOWED[here]:
                 wrong.add(f"{path.relative_to(ROOT)}:{line} {here} -> {there} ({module})")
     assert not wrong, "imports against docs/architecture.md:\n" + "\n".join(sorted(wrong))
+
+
+def test_a_migration_revision_imports_nothing_that_changes() -> None:
+    # a revision copies what it needs of the application (as 0005, 0006 and 0011 do), so that a later
+    # change of a live helper cannot change what an old upgrade does
+    wrong = []
+    for path in sorted((ROOT / "central" / "migrations" / "versions").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [("." * node.level) + (node.module or "")]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top not in REVISION_IMPORTS and top not in sys.stdlib_module_names:
+                    wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {name}")
+    assert wrong == []
 
 
 def test_no_import_cycle() -> None:

@@ -7,13 +7,12 @@ Create Date: 2026-11-29 19:40:00
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from alembic import op
-
-from gatecore import topics
-from gatecore.wire import seq_of
 
 revision = "0005"
 down_revision = "0004"
@@ -21,6 +20,36 @@ branch_labels = None
 depends_on = None
 
 _BACKFILLED = timedelta(days=1)  # what the sequence check looks back at (central.decisions.sequence)
+
+# frozen copies of gatecore's topics.events_of and wire.seq_of: a change of theirs must not change this upgrade
+_GATE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+MAX_PAYLOAD = 8192
+MAX_COUNTER = 2**31 - 1
+
+
+def events_of(topic: str) -> bool:
+    """Whether ``topic`` is a gate's scan events, ``gates/{gate_id}/events``."""
+    parts = topic.split("/")
+    return (
+        len(parts) == 3
+        and parts[0] == "gates"
+        and bool(_GATE_ID.fullmatch(parts[1]))
+        and parts[2] == "events"
+    )
+
+
+def seq_of(payload: bytes) -> int | None:
+    """The gate's number a scan payload holds, when it is a readable one."""
+    if len(payload) > MAX_PAYLOAD:
+        return None
+    try:
+        data = json.loads(payload)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, an unreadable number, nested too deep
+        return None
+    raw = data.get("seq") if isinstance(data, dict) else None
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= MAX_COUNTER:
+        return None
+    return raw
 
 
 def upgrade() -> None:
@@ -52,7 +81,7 @@ def upgrade() -> None:
         if not rows:
             break
         last = rows[-1].id
-        found = [(row.id, seq_of(bytes(row.payload))) for row in rows if topics.events_of(row.topic)]
+        found = [(row.id, seq_of(bytes(row.payload))) for row in rows if events_of(row.topic)]
         if chunk := [{"i": i, "n": n} for i, n in found if n is not None]:
             bind.execute(numbered, chunk)
 

@@ -8,11 +8,11 @@ Create Date: 2026-11-29 20:15:00
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 
 import sqlalchemy as sa
 from alembic import op
-
-from central.models.base import plate_form
 
 revision = "0006"
 down_revision = "0005"
@@ -20,6 +20,15 @@ branch_labels = None
 depends_on = None
 
 logger = logging.getLogger("alembic.runtime.migration")
+
+# a frozen copy of central.models.base.plate_form: a change of it must not change this upgrade
+_PLATE_MARKS = re.compile(r"[\s·•・\-.]")
+
+
+def plate_form(value: str) -> str:
+    """A plate in its code form (full-width as ASCII, no surrounding spaces, upper case) without the
+    marks written between its parts."""
+    return _PLATE_MARKS.sub("", unicodedata.normalize("NFKC", value).strip().upper())
 
 
 def upgrade() -> None:
