@@ -50,7 +50,7 @@ from gatecore.policy import (
     Facts,
 )
 from gatecore.reasons import Reason, Verdict
-from gatecore.tokens import PassClaims, TokenError, parse_token
+from gatecore.tokens import PassClaims, PassKind, TokenError, parse_token
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ class DecisionService:
                     days = household_days(session, self.cache, scans, max_skew_s=self.max_skew_s)
                     read_days(session, self.cache, days, claim_late=not lost)
                     answers: list[list[Outgoing]] = [[] for _ in events]
-                    for i in sorted(range(len(events)), key=lambda i: _lock_order(passes[i])):
+                    for i in sorted(range(len(events)), key=lambda i: _lock_order(passes[i], i)):
                         incoming, batch.position = events[i], i
                         event, at = incoming.event, incoming.received_at
                         stored = batch.stored(event.event_id)
@@ -289,10 +289,15 @@ class DecisionService:
         return out
 
 
-def _lock_order(claims: PassClaims | None) -> tuple[int, int]:
-    # a batch takes row locks as it uses one-time passes and claims household days (as it decides
-    # them, or together in household order when it ends: central.decisions.ledger); two workers
-    # taking them in different orders deadlock. Decided in (household, pass) order, every batch
-    # takes them in one global order (events of one household keep their order of arrival; the log
-    # rows and the answers keep it for all)
-    return (claims.household_id, claims.pass_id) if claims is not None else (0, 0)
+def _lock_order(claims: PassClaims | None, arrived: int) -> tuple[int, int, int]:
+    # a batch takes row locks as it uses one-time passes, and claims household days together in
+    # household order when it ends (central.decisions.ledger); two workers taking pass locks in
+    # different orders deadlock, so one-time passes are decided in (household, pass) order. Every
+    # other event of a household keeps its order of arrival: an offline gate's scans come in the
+    # order it made them, and the household day is the first person's, whatever the pass numbers
+    # (the log rows and the answers keep arrival order for all)
+    if claims is None:
+        return (0, 0, arrived)
+    if claims.kind is PassKind.VISITOR:
+        return (claims.household_id, 1, claims.pass_id)
+    return (claims.household_id, 0, arrived)

@@ -50,7 +50,7 @@ def test_a_late_copy_in_the_refusals_batch_counts_as_the_gate_acted(
     """``first`` scans: central allows and claims the household's day, but its answer comes after
     the gate turned them away. A minute later ``second`` scans: central decides, and so does the
     gate on its own. Then the late copies come, the later scan's first (in one batch, too: a batch
-    decides a household's events in pass order, zhang's first). What the gate did on the later scan
+    decides a household's events in their order of arrival). What the gate did on the later scan
     decides whether the first's day is given back, though its reconciliation (and, in one batch
     with its first copy, its decision) is not in the log yet when the first's refusal is handled."""
     world = build_world(any_engine, keyring)
