@@ -30,7 +30,7 @@ class GateSettings(BaseSettings):
     baud: int = Field(9600, ge=300, le=4_000_000)
     pair_window_s: float = Field(3.0, gt=0, le=60)
     repeat_suppress_s: float = Field(4.0, ge=0, le=3600)
-    decision_timeout_s: float = Field(0.8, gt=0, le=60)
+    decision_timeout_s: float = Field(0.8, gt=0, le=600)
     direction: Literal["in", "out"] = "in"
     data_dir: Path = Path("/var/lib/campusgate-gate")
     status_interval_s: float = Field(5.0, gt=0, le=3600)
