@@ -27,7 +27,6 @@ from central.api.deps import (
     publish_gate,
 )
 from central.console.i18n import pair
-from central.console.i18n.words import WORDS
 from central.console.web import (
     PAGE,
     Viewer,
@@ -47,6 +46,7 @@ from central.console.web import (
 from central.models.registry import Gate, Vehicle
 from central.models.users import Role, User
 from central.office import approvals, dashboard, registry
+from central.office.catalogue.words import WORDS
 from central.office.errors import OfficeError
 from central.office.schemas import GateUpdate, VehicleCreate
 from central.office.zones import campus_zones, zone_of

@@ -37,10 +37,10 @@ from central.console.i18n import (
     pydantic_message,
     template_globals,
 )
-from central.console.i18n.words import DONE
 from central.models.base import MAX_DB_INT
 from central.models.registry import Campus, Person
 from central.models.users import Role, User
+from central.office.catalogue.words import DONE
 from central.office.errors import NotFound, OfficeError
 from central.office.passcards import printed_from, printed_until
 from gatecore.campus import DEFAULT_TZ

@@ -26,9 +26,9 @@ from reportlab.pdfgen.canvas import Canvas
 from sqlmodel import Session
 
 from central.models.registry import Campus, Household, Pass, Person, Vehicle
+from central.office.catalogue.printed import CARD, KIND_LABELS, both
 from central.office.keys import KeyRing
 from central.office.pdffont import drawable, pdf_font
-from central.office.printed import CARD, KIND_LABELS, both
 from central.office.windows import day_start
 from central.office.zones import zone_of
 

@@ -10,8 +10,8 @@ from sqlmodel import Session, col, select
 
 from central.models.journal import EntryEvent, HouseholdDay
 from central.models.registry import Campus, Gate, Household, Pass, Person
+from central.office.catalogue.printed import KIND_LABELS, PHONE_RULES, fill
 from central.office.passcards import at_local_midnight, printed_from, printed_until
-from central.office.printed import KIND_LABELS, PHONE_RULES, fill
 from central.office.registry import latest_policy
 from central.office.zones import zone_of
 from gatecore.masking import mask_name

@@ -15,9 +15,9 @@ from reportlab.pdfgen import canvas
 
 from central.audit.spreadsheet import safe_row
 from central.models.reports import DailyReport
+from central.office.catalogue.printed import REPORT as W
+from central.office.catalogue.printed import REPORT_KINDS, STATE_WORDS, SYMPTOM_WORDS, both
 from central.office.pdffont import pdf_font
-from central.office.printed import REPORT as W
-from central.office.printed import REPORT_KINDS, STATE_WORDS, SYMPTOM_WORDS, both
 from gatecore.campus import DEFAULT_TZ, usable_zone
 from gatecore.reasons import REASONS, Reason
 

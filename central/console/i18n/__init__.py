@@ -1,4 +1,5 @@
-"""The console's one catalogue: labels (``words``), codes (``codes``) and messages (``messages``).
+"""The console's rendering of central's one catalogue (``central.office.catalogue``: labels, codes,
+messages, printed words) as page markup.
 
 Labels follow the visitor's language (a cookie); codes and messages are shown Chinese first with
 English beside it, as on the gate screen: ``<span class="zh">…</span> <span class="en">…</span>``.
@@ -15,12 +16,9 @@ from typing import Any
 from fastapi import Request
 from markupsafe import Markup
 
-from central.console.i18n.codes import CODES, PYDANTIC
-from central.console.i18n.messages import MESSAGES
-from central.console.i18n.words import WORDS
+from central.office.catalogue import CODES, MESSAGES, PYDANTIC, WORDS, code_words, message_words
 
 LANG_COOKIE = "cg_lang"
-_CJK = re.compile(r"[\u3400-\u9fff]")
 __all__ = [
     "CODES",
     "LANG_COOKIE",
@@ -61,11 +59,6 @@ def pair(zh: str, en: str) -> Markup:
     return Markup('<span class="zh">{}</span> <span class="en">{}</span>').format(zh, en)
 
 
-def code_words(group: str, value: object) -> tuple[str, str] | None:
-    """(zh, en) of a code, or None when the catalogue lacks it."""
-    return CODES.get(group, {}).get(str(value))
-
-
 def code(group: str, value: object) -> Markup:
     """A code in both languages (an unknown code shows as itself)."""
     if value is None or value == "":
@@ -78,33 +71,6 @@ def code_text(group: str, value: object) -> str:
     """A code as plain text, Chinese first ('住户 Resident'), for places that take no markup (options)."""
     words = code_words(group, value)
     return " ".join(dict.fromkeys(words)) if words else str(value)
-
-
-def message_words(text: str) -> tuple[str, str] | None:
-    """(zh, en) of an office, form or import message, or None when the catalogue lacks it."""
-    if _CJK.search(text) and not any(p.match(text) for p, _ in MESSAGES):
-        return text, ""  # already in Chinese (bilingual messages of the rules)
-    for pattern, zh in MESSAGES:
-        if m := pattern.match(text):
-            return zh.format(**{k: _value(k, v or "") for k, v in m.groupdict().items()}), text
-    return None
-
-
-def _value(group: str, value: str) -> str:
-    """A value inside a message, in Chinese: a group named after a code group (``field``, ``kind``,
-    ``incident``; ``incident_to`` for a second one) reads each of its comma-separated codes from that
-    group; any other, an entity or a role (or a list of them); else the value itself."""
-    codes = CODES.get(group) or CODES.get(group.rsplit("_", 1)[0])
-    parts = [p.strip() for p in value.split(",")]
-    out = []
-    for part in parts:
-        words = (
-            codes.get(part)
-            if codes
-            else CODES["entity"].get(part.replace(" ", "_")) or CODES["role"].get(part)
-        )
-        out.append(words[0] if words else part)
-    return "、".join(out) if len(parts) > 1 else out[0]
 
 
 def message(text: str) -> Markup:

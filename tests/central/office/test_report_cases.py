@@ -10,7 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from central.models.db import session_scope
-from central.office import printed, reports
+from central.office import reports
+from central.office.catalogue import printed
 from central.office.reports_render import lines, to_csv, to_pdf
 from tests.central.conftest import NOW, World
 from tests.central.office.pdf_checks import pdf_text

@@ -22,7 +22,8 @@ from central.models.db import session_scope
 from central.models.incidents import FeverIncident
 from central.models.reports import DailyReport
 from central.models.users import Role
-from central.office import incidents, pdffont, printed, reports
+from central.office import incidents, pdffont, reports
+from central.office.catalogue import printed
 from central.office.reports_render import (
     LABEL_X,
     MARGIN,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from central.office.printed import KIND_LABELS, REPORT_KINDS, STATE_WORDS, SYMPTOM_WORDS
+from central.office.catalogue.printed import KIND_LABELS, REPORT_KINDS, STATE_WORDS, SYMPTOM_WORDS
 from gatecore.reasons import REASONS
 
 # group -> code -> (zh, en); a code missing here shows as itself and fails tests/central/console
