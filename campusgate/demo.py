@@ -18,6 +18,7 @@ from sqlmodel import Session
 from central.app import build_central
 from central.demo.passes import demo_passes
 from central.demo.seed import local_today, seed_demo
+from central.office.catalogue import WORDS, both
 from central.office.users import seed_demo_users
 from central.settings import CentralSettings
 from firmware_sim.scenario import Card, GateRig, household_day, start_rig
@@ -33,7 +34,6 @@ def describe(gate_id: str, note: str, view: DisplayView, *, colour: bool = False
     return f"[{gate_id:<18}] ({note}) {headline(view.verdict, colour=colour)}  {render_line(view)}"
 
 
-NO_DECISION = ("未及时显示判定", "no decision shown in time")
 DEMO_MARK = "campusgate-demo"  # a data directory the demo made (and may wipe again)
 
 
@@ -104,7 +104,7 @@ def run_demo(
             try:
                 view = rigs[arrival.gate_id].visit(arrival)
             except TimeoutError:
-                print(f"[{arrival.gate_id:<18}] ({arrival.note}) {' / '.join(NO_DECISION)}")
+                print(f"[{arrival.gate_id:<18}] ({arrival.note}) {both(WORDS['no_decision'], ' / ')}")
                 continue
             print(describe(arrival.gate_id, arrival.note, view, colour=colour), flush=True)
             done += 1

@@ -23,14 +23,12 @@ import hmac
 from fastapi import FastAPI, HTTPException, Request, status
 
 from central.api.auth import SESSION_COOKIE, load_secret
+from central.office.catalogue import WORDS, both
 
 FIELD = "csrf"
 HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-MESSAGE = (
-    "表单已过期或并非来自本控制台，请刷新页面后重试 / "
-    "the form has expired or did not come from this console; reload the page"
-)
+MESSAGE = both(WORDS["form_expired"], " / ")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 

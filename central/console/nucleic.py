@@ -68,6 +68,7 @@ def page(
         state=state,
         states=STATES,
         can_import=viewer.may(Role.SECURITY),
+        headers=nucleic.HEADERS,  # the columns the import form names, as the importer reads them
         **pager(offset, len(rows), campus_id=campus_id, state=state),
         **ctx,
     )

@@ -26,6 +26,7 @@ from central.models.users import Role, User
 from central.office.directory import find_households, find_people
 from central.office.import_apart import run_import_apart
 from central.office.import_limits import MAX_UPLOAD_BYTES
+from central.office.imports import HEADERS
 from central.office.people import add_household, add_person
 from central.office.schemas import HouseholdCreate, PersonCreate
 from gatecore.tokens import PassKind
@@ -113,10 +114,15 @@ async def add_person_form(request: Request, session: WriteSession, user: Viewer)
     )
 
 
+def _import_page(request: Request, viewer: User, **ctx: Any) -> Response:
+    """The import page; its column list is the importer's own headers."""
+    return render(request, "import.html", viewer, headers=HEADERS, **ctx)
+
+
 @router.get("/import")
 def import_page(request: Request, user: Viewer) -> Response:
     """The import form."""
-    return render(request, "import.html", admit(user, Role.SECURITY))
+    return _import_page(request, admit(user, Role.SECURITY))
 
 
 @router.post("/import")
@@ -126,11 +132,11 @@ async def import_upload(request: Request, user: Viewer) -> Response:
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
-        return render(request, "import.html", viewer, status_code=422, error=message("choose a file"))
+        return _import_page(request, viewer, status_code=422, error=message("choose a file"))
     data = await upload.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         error = message(f"file larger than {MAX_UPLOAD_BYTES // 2**20} MB")
-        return render(request, "import.html", viewer, status_code=413, error=error)
+        return _import_page(request, viewer, status_code=413, error=error)
     report = await run_import_apart(
         request.app.state.engine,
         actor=viewer,
@@ -140,7 +146,7 @@ async def import_upload(request: Request, user: Viewer) -> Response:
     )
     code = 422 if report["refused"] else 200
     if "detail" in report:
-        return render(request, "import.html", viewer, status_code=code, error=message(report["detail"]))
+        return _import_page(request, viewer, status_code=code, error=message(report["detail"]))
     if report["applied"]:  # written (in the import process): redirect, so a reload does not send it again
         return done(
             "/console/import",
@@ -148,4 +154,4 @@ async def import_upload(request: Request, user: Viewer) -> Response:
             households=report["households_new"],
             people=report["people_new"],
         )
-    return render(request, "import.html", viewer, status_code=code, report=report)
+    return _import_page(request, viewer, status_code=code, report=report)

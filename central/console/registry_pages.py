@@ -178,7 +178,7 @@ async def policy_form(campus_id: RowId, request: Request, session: WriteSession,
     current = registry.latest_policy(session, campus_id).to_dict()
     changes = {k: v for k, v in wanted.items() if current.get(k) != v}
     if not changes:
-        return policy(request, session, viewer, campus_id, message=pair("没有变化", "nothing changed"))
+        return policy(request, session, viewer, campus_id, message=pair(*WORDS["nothing_changed"]))
     if form.get("confirm") != "yes":
         # the preview: the office's own checks run in a savepoint rolled back, so a value the save
         # would refuse is refused here, before anyone is asked to confirm it

@@ -25,13 +25,13 @@ from central.office.idnumber import id_hash, id_number_problem
 from central.office.import_limits import ImportFileError
 from central.office.people import student_numbers, who
 from central.office.schemas import TEXT_LENGTH
-from central.office.tables import RowError, read_table
+from central.office.tables import RowError, first_headers, read_table
 from gatecore.campus import GROUP_CODE
 from gatecore.policy import HOUSEHOLD_KINDS
 
 logger = logging.getLogger(__name__)
 
-COLUMNS = {  # header as an office writes it -> field
+COLUMNS = {  # header as an office writes it -> field (each field's first header is the one it is shown by)
     "校区": "campus",
     "campus": "campus",
     "楼号": "building",
@@ -65,6 +65,7 @@ COLUMNS = {  # header as an office writes it -> field
     "分组": "group",
     "group": "group",
 }
+HEADERS = first_headers(COLUMNS)  # field -> the header the import page names it by
 CATEGORIES = {
     "住户": "RESIDENT",
     "居民": "RESIDENT",
@@ -137,7 +138,7 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
         data,
         report.warnings,
         columns=COLUMNS,
-        required={"campus": "校区", "name": "姓名"},
+        required={f: HEADERS[f] for f in ("campus", "name")},
         lengths=LENGTHS,
     )
     report.rows = len(rows)
@@ -165,7 +166,7 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
             bad.append(RowError(row.line, f"unknown campus {cells['campus']!r}"))
         if not _visible(cells.get("name", "")):
             bad.append(RowError(row.line, "missing name"))
-        raw_category = cells.get("category") or "住户"
+        raw_category = cells.get("category") or "resident"
         category = CATEGORIES.get(raw_category) or CATEGORIES.get(raw_category.lower())
         if category is None:
             bad.append(RowError(row.line, f"unknown category {cells.get('category')!r}"))

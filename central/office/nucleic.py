@@ -22,13 +22,13 @@ from central.models.health import NEGATIVE, POSITIVE, NucleicTest
 from central.models.registry import Pass, Person
 from central.office.people import Named, student_numbers, who
 from central.office.registry import latest_policy
-from central.office.tables import RowError, read_table
+from central.office.tables import RowError, first_headers, read_table
 from central.office.windows import day_start
 from gatecore.campus import DEFAULT_TZ
 
 logger = logging.getLogger(__name__)
 
-COLUMNS = {  # header as a testing site writes it -> field
+COLUMNS = {  # header as a testing site writes it -> field (each field's first header is the one it is shown by)
     "姓名": "name",
     "name": "name",
     "学号": "student_no",
@@ -47,7 +47,8 @@ COLUMNS = {  # header as a testing site writes it -> field
     "结果": "result",
     "result": "result",
 }
-REQUIRED = {"sampled": "采样时间", "result": "检测结果"}
+HEADERS = first_headers(COLUMNS)
+REQUIRED = {f: HEADERS[f] for f in ("sampled", "result")}
 RESULTS = {
     "阴性": NEGATIVE,
     "negative": NEGATIVE,
@@ -56,6 +57,9 @@ RESULTS = {
     "positive": POSITIVE,
     "+": POSITIVE,
 }
+RESULT_WORDS = {
+    r: next(w for w, v in RESULTS.items() if v == r) for r in (NEGATIVE, POSITIVE)
+}  # as a file writes them
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
 TIME_FORMATS = tuple(f"{d} {t}" for d in DATE_FORMATS[:3] for t in ("%H:%M", "%H:%M:%S"))
 # the due list's states, in the order the office works through them
@@ -119,7 +123,10 @@ def _person(
         found = by_name.get((name, last4), [])
         what = f"{name} with ID number ending {last4}"
     else:
-        return "give the student number (学号), or the name and the ID-number last four (身份证后四位)"
+        return (
+            f"give the student number ({HEADERS['student_no']}), or the name and the ID-number last four"
+            f" ({HEADERS['id_last4']})"
+        )
     if not found:
         return f"no registered person: {what}"
     if len(found) > 1 and number:
@@ -165,7 +172,9 @@ def import_results(
         if result is None:
             report.errors.append(
                 RowError(
-                    row.line, f"unknown result {cells.get('result', '')!r} (阴性/negative or 阳性/positive)"
+                    row.line,
+                    f"unknown result {cells.get('result', '')!r}"
+                    f" ({RESULT_WORDS[NEGATIVE]}/negative or {RESULT_WORDS[POSITIVE]}/positive)",
                 )
             )
         at = None

@@ -26,7 +26,8 @@ from reportlab.pdfgen.canvas import Canvas
 from sqlmodel import Session
 
 from central.models.registry import Campus, Household, Pass, Person, Vehicle
-from central.office.catalogue.printed import CARD, KIND_LABELS, both
+from central.office.catalogue import CODES, both
+from central.office.catalogue.printed import CARD
 from central.office.keys import KeyRing
 from central.office.pdffont import drawable, pdf_font
 from central.office.windows import day_start
@@ -56,7 +57,7 @@ class PassCard:
 
     def rows(self) -> list[tuple[str, str]]:
         """The card's rows as (key of ``CARD``, value), values Chinese first with English beside."""
-        zh, en = KIND_LABELS.get(self.kind, (self.kind, self.kind))
+        zh, en = CODES["kind"].get(self.kind, (self.kind, self.kind))
         tz = ZoneInfo(self.timezone)
         start, end = printed_from(self.valid_from, tz), printed_until(self.valid_until, tz)
         return [

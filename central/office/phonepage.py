@@ -10,7 +10,8 @@ from sqlmodel import Session, col, select
 
 from central.models.journal import EntryEvent, HouseholdDay
 from central.models.registry import Campus, Gate, Household, Pass, Person
-from central.office.catalogue.printed import KIND_LABELS, PHONE_RULES, fill
+from central.office.catalogue import CODES, fill
+from central.office.catalogue.printed import PHONE_RULES
 from central.office.passcards import at_local_midnight, printed_from, printed_until
 from central.office.registry import latest_policy
 from central.office.zones import zone_of
@@ -67,8 +68,8 @@ def rules(policy: CampusPolicy) -> list[tuple[str, str]]:
         out.append(words["all_day"])
     kinds = sorted(policy.allowed_kinds, key=lambda k: k.name)
     if set(kinds) != set(PassKind):  # all kinds allowed: nothing to say
-        zh = "、".join(KIND_LABELS[k.name][0] for k in kinds) or words["no_kinds"][0]
-        en = ", ".join(KIND_LABELS[k.name][1] for k in kinds) or words["no_kinds"][1]
+        zh = "、".join(CODES["kind"][k.name][0] for k in kinds) or words["no_kinds"][0]
+        en = ", ".join(CODES["kind"][k.name][1] for k in kinds) or words["no_kinds"][1]
         out.append((fill(words["allowed"], kinds=zh)[0], fill(words["allowed"], kinds=en)[1]))
     return out
 

@@ -24,6 +24,7 @@ from central.models.registry import (
     Vehicle,
 )
 from central.models.users import User
+from central.office.catalogue import message_pair
 from central.office.changes import record_change
 from central.office.errors import Conflict, Invalid, must_get
 from central.office.schemas import CampusCreate, GateCreate, GateUpdate
@@ -115,15 +116,13 @@ def changed_policy(session: Session, campus_id: int, changes: dict[str, Any]) ->
     unknown = set(changes) - set(current) | ({"campus_id", "version"} & set(changes))
     if unknown:
         names = ", ".join(sorted(unknown))
-        raise PolicyError(
-            [("changes", f"不能修改的策略字段：{names}", f"cannot change policy fields: {names}")]
-        )
+        raise PolicyError([("changes", *message_pair(f"cannot change policy fields: {names}"))])
     try:
         return CampusPolicy.from_dict({**current, **changes})
     except PolicyValueError as exc:
         raise PolicyError(exc.problems) from None
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        raise PolicyError([("changes", f"策略值无效：{exc}", f"invalid policy: {exc}")]) from None
+        raise PolicyError([("changes", *message_pair(f"invalid policy: {exc}"))]) from None
 
 
 def latest_policy(session: Session, campus_id: int) -> CampusPolicy:

@@ -15,8 +15,8 @@ from reportlab.pdfgen import canvas
 
 from central.audit.spreadsheet import safe_row
 from central.models.reports import DailyReport
+from central.office.catalogue import CODES, both
 from central.office.catalogue.printed import REPORT as W
-from central.office.catalogue.printed import REPORT_KINDS, STATE_WORDS, SYMPTOM_WORDS, both
 from central.office.pdffont import pdf_font
 from gatecore.campus import DEFAULT_TZ, usable_zone
 from gatecore.reasons import REASONS, Reason
@@ -86,7 +86,7 @@ def _case_label(case: dict[str, Any]) -> str:
 
 def _case(case: dict[str, Any], tz: ZoneInfo) -> str:
     """One case: time, gate, person, household, readings, symptoms marked, incident state, report time."""
-    state = STATE_WORDS.get(case["state"], (case["state"], case["state"]))
+    state = CODES["incident"].get(case["state"], (case["state"], case["state"]))
     if case.get("reported_at"):
         reported = f"{both(W['reported'])} {_local(case['reported_at'], tz)[11:]}"
     else:
@@ -95,7 +95,7 @@ def _case(case: dict[str, Any], tz: ZoneInfo) -> str:
     at = _local(case["at"], tz)[11:]
     # °C, not ℃: the embedded font maps ℃ to an empty glyph, which would print nothing
     parts = [f"{case['readings']} °C"] if case["readings"] else []
-    parts += [both(SYMPTOM_WORDS.get(x, (x, x))) for x in case.get("symptoms", [])]
+    parts += [both(CODES["symptom"].get(x, (x, x))) for x in case.get("symptoms", [])]
     parts += [both(state), reported]
     return f"{at} {_gate(case.get('gate_name'), case['gate_id'])} {who} " + " · ".join(parts)
 
@@ -129,7 +129,7 @@ def lines(report: DailyReport, campus_name: str, campus_tz: str = DEFAULT_TZ) ->
     c: dict[str, Any] = report.content
     tz = zone_of(report, campus_tz)
     title = both(W["zero" if report.zero else "daily"])
-    kind = both(REPORT_KINDS.get(report.kind, (report.kind, report.kind)))
+    kind = both(CODES["report_kind"].get(report.kind, (report.kind, report.kind)))
     version = both(W["version_n"], n=report.version)
     if report.supersedes_id:
         version += "，" + both(W["corrects"], id=report.supersedes_id)

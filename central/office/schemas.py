@@ -182,7 +182,7 @@ class CommuterRecord(BaseModel):
     @model_validator(mode="after")
     def _dated(self) -> CommuterRecord:
         if self.certificate and self.valid_until is None:
-            raise ValueError("a commuter certificate needs its valid_until date (证明有效期)")
+            raise ValueError("a commuter certificate needs its valid_until date")
         return self
 
 

@@ -31,6 +31,15 @@ class Row:
     problems: tuple[str, ...] = ()
 
 
+def first_headers(columns: Mapping[str, str]) -> dict[str, str]:
+    """Each field's first header in ``columns``, in their order: the one a page and a message name
+    the column by (the others are spellings the import reads as well)."""
+    first: dict[str, str] = {}
+    for header, field in columns.items():
+        first.setdefault(field, header)
+    return first
+
+
 def read_table(
     filename: str,
     data: bytes,

@@ -16,7 +16,17 @@ from typing import Any
 from fastapi import Request
 from markupsafe import Markup
 
-from central.office.catalogue import CODES, MESSAGES, PYDANTIC, WORDS, code_words, message_words
+from central.office.catalogue import (
+    CODES,
+    INPUT_ERROR,
+    LANGUAGES,
+    MESSAGES,
+    PYDANTIC,
+    WORDS,
+    code_words,
+    fill,
+    message_words,
+)
 
 LANG_COOKIE = "cg_lang"
 __all__ = [
@@ -76,7 +86,7 @@ def code_text(group: str, value: object) -> str:
 def message(text: str) -> Markup:
     """An office, form or import message in both languages."""
     words = message_words(text.removeprefix("Value error, "))
-    return pair(*words) if words else pair("输入有误", text)
+    return pair(*words) if words else pair(INPUT_ERROR, text)
 
 
 def pydantic_message(error: Mapping[str, Any]) -> Markup:
@@ -88,10 +98,10 @@ def pydantic_words(error: Mapping[str, Any]) -> tuple[str, str]:
     """(zh, en) of one pydantic error (en '' when the words are already in both languages)."""
     if error["type"] in ("value_error", "json_invalid"):  # json_invalid: FastAPI's or unreadable_json's
         text = str(error["msg"]).removeprefix("Value error, ")
-        return message_words(text) or ("输入有误", text)
+        return message_words(text) or (INPUT_ERROR, text)
     words = PYDANTIC.get(error["type"])
     if words is None:
-        return "输入有误", str(error["msg"])
+        return INPUT_ERROR, str(error["msg"])
     ctx = {k: str(v) for k, v in (error.get("ctx") or {}).items()}
     zh_ctx = dict(ctx)
     if "expected" in ctx:  # pydantic's "'allow', 'deny' or 'refer'": each code in Chinese, no English "or"
@@ -139,6 +149,21 @@ def _json_safe(value: Any) -> Any:
     return value if finite else json.loads(json.dumps(value, default=str), parse_constant=str)
 
 
+def say(key: str, sep: str | None = None, **values: Any) -> Markup:
+    """``say(key)``: a catalogue entry in both languages whichever the visitor chose (the pages that
+    always speak both: the dashboard, the phone page, a refusal), ``{values}`` filled in, each language
+    in its span; with ``sep`` as plain text, the two halves apart ("实时监控 · Live dashboard")."""
+    zh, en = fill(WORDS[key], **values)
+    if sep is None:
+        return pair(zh, en)
+    return Markup.escape(zh) if not en or en == zh else Markup.escape(zh) + sep + Markup.escape(en)
+
+
+def words_of(*keys: str) -> dict[str, list[str]]:
+    """Catalogue entries for a page's script (JSON): key -> [zh, en], ``{names}`` left to the script."""
+    return {k: list(WORDS[k]) for k in keys}
+
+
 def codes_of(*groups: str) -> dict[str, dict[str, list[str]]]:
     """Code groups for a page's script (JSON), from this catalogue."""
     return {g: {k: list(v) for k, v in CODES[g].items()} for g in groups}
@@ -155,4 +180,7 @@ def template_globals(lang: str) -> dict[str, Any]:
         "msg": message,
         "pair": pair,
         "codes_of": codes_of,
+        "say": say,
+        "words_of": words_of,
+        "languages": LANGUAGES,
     }

@@ -2,14 +2,14 @@
 // the latest alert (the others fold away under "show all"), a beep for each new alert once sound is
 // enabled (browsers block audio until a click), and an acknowledge button for those who may.
 // Each alert names the gate, the person, the household, the incident's state and the one-hour
-// deadline of the report to the prevention office. Words: window.ALERT_CODES (the console catalogue).
+// deadline of the report to the prevention office. Words: window.ALERT_CODES and window.WORDS (static/words.js),
+// rendered by the page from the console's one catalogue (templates/console/_alert_words.html).
 // The dashboard feeds render() from its event stream; console pages call poll(). Times: clock.js, in
 // the alert's campus's zone (a.tz, named after the alert's time), else its gate's, else the page's.
 "use strict";
 window.beeps = window.beeps || 0;
 const FeverAlerts = (() => {
   const seen = new Set();
-  const SYMPTOMS = {cough: "咳嗽 cough", other: "其他症状 other symptoms"};  // what a guard can mark
   let audio = null, soundOn = false, expanded = false, last = [];
   function beep() {
     window.beeps += 1;
@@ -35,15 +35,16 @@ const FeverAlerts = (() => {
   }
   function clock(iso, a) { return Clock.time(iso, a.gate_id, {hour: "2-digit", minute: "2-digit"}, a.tz); }
   function zone(a) { return a.tz || Clock.zoneOf(a.gate_id); }
-  function state(a) {
-    const words = ((window.ALERT_CODES || {}).incident || {})[a.incident_state];
-    return a.incident_state ? (words ? `${words[0]} ${words[1]}` : a.incident_state) : "";
+  function code(group, value) {  // a code in both languages (an unknown one as itself)
+    const words = ((window.ALERT_CODES || {})[group] || {})[value];
+    return words ? `${words[0]} ${words[1]}` : value;
   }
+  function state(a) { return a.incident_state ? code("incident", a.incident_state) : ""; }
   function text(a) {
-    const who = [a.person || "未登记 unregistered", a.household].filter(Boolean).join(" · ");
-    const due = a.report_by ? (a.reported ? "已上报 reported" : `须在 ${clock(a.report_by, a)} 前上报 report by ${clock(a.report_by, a)}`) : "";
+    const who = [a.person || say("unregistered"), a.household].filter(Boolean).join(" · ");
+    const due = a.report_by ? (a.reported ? say("reported") : say("report_by", {at: clock(a.report_by, a)})) : "";
     const reading = a.celsius === null || a.celsius === undefined ? "" : `${a.celsius.toFixed(1)}℃`;
-    const marks = (a.symptoms || []).map(s => SYMPTOMS[s] || s);
+    const marks = (a.symptoms || []).map(s => code("symptom", s));  // what a guard can mark
     const at = `${clock(a.at || a.created_at, a)} (${zone(a)})`;
     return [a.gate || a.gate_id, reading, ...marks, at, who, state(a), due].filter(Boolean).join(" · ");
   }
@@ -54,9 +55,9 @@ const FeverAlerts = (() => {
     if (box.dataset.canAck === "yes") {
       const b = document.createElement("button");
       b.type = "button"; b.className = "ack";
-      b.textContent = "确认 Acknowledge";
+      b.textContent = say("acknowledge");
       b.addEventListener("click", () => acknowledge(a.id).then(r => {
-        if (!r.ok) { b.textContent = `确认失败 Not acknowledged (${r.status})`; return; }
+        if (!r.ok) { b.textContent = `${say("ack_failed")} (${r.status})`; return; }
         render(last.filter(x => x.id !== a.id));
       }));
       li.appendChild(b);
@@ -69,8 +70,8 @@ const FeverAlerts = (() => {
     bar.className = "alert-controls";
     const count = document.createElement("span"); count.id = "alert-count"; bar.appendChild(count);
     const sound = document.createElement("button");
-    sound.type = "button"; sound.id = "alert-sound"; sound.textContent = "开启提示音 Enable sound";
-    sound.addEventListener("click", () => { enableSound(); sound.textContent = "提示音已开启 Sound on"; sound.disabled = true; });
+    sound.type = "button"; sound.id = "alert-sound"; sound.textContent = say("enable_sound");
+    sound.addEventListener("click", () => { enableSound(); sound.textContent = say("sound_on"); sound.disabled = true; });
     const more = document.createElement("button");
     more.type = "button"; more.id = "alert-more";
     more.addEventListener("click", () => { expanded = !expanded; render(last); });
@@ -84,10 +85,10 @@ const FeverAlerts = (() => {
     controls(box);
     let fresh = false;
     for (const a of alerts) if (!seen.has(a.id)) { seen.add(a.id); fresh = true; }
-    document.getElementById("alert-count").textContent = `${alerts.length} 条未确认 unacknowledged`;
+    document.getElementById("alert-count").textContent = say("unacknowledged", {n: alerts.length});
     const more = document.getElementById("alert-more");
     more.hidden = alerts.length < 2;
-    more.textContent = expanded ? "收起 Fold" : `全部 ${alerts.length} 条 Show all`;
+    more.textContent = expanded ? say("fold") : say("show_all", {n: alerts.length});
     list.replaceChildren();
     for (const a of (expanded ? alerts : alerts.slice(0, 1))) item(a, box, list);  // newest first
     box.classList.toggle("on", alerts.length > 0);

@@ -3,6 +3,8 @@ English beside it. Office code (cards, reports, the phone page, refusals) and th
 (``central.console.i18n`` renders them as markup) read the same entries, so a word is written once.
 
 - ``words``: the console's labels (``WORDS``) and the sentences a page says after a write (``DONE``);
+- ``pages``: the words of pages that speak both languages whatever the visitor chose (the dashboard,
+  the fever banner, the phone page, a refusal), in ``WORDS`` too;
 - ``codes``: codes by group (pass kinds, states, verdicts, roles…) and pydantic's error types;
 - ``messages``: the English messages the office, the forms and the import give, with their Chinese;
 - ``printed``: the words of paper (cards, the daily report) and of the phone page's rules.
@@ -12,15 +14,17 @@ from __future__ import annotations
 
 import re
 
-from central.office.catalogue.codes import CODES, PYDANTIC
-from central.office.catalogue.messages import MESSAGES
-from central.office.catalogue.printed import Words, both, fill
-from central.office.catalogue.words import DONE, WORDS
+from central.office.catalogue.codes import CODES, PYDANTIC, Words
+from central.office.catalogue.messages import INPUT_ERROR, MESSAGES
+from central.office.catalogue.printed import both, fill
+from central.office.catalogue.words import DONE, LANGUAGES, WORDS
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 __all__ = [
     "CODES",
     "DONE",
+    "INPUT_ERROR",
+    "LANGUAGES",
     "MESSAGES",
     "PYDANTIC",
     "WORDS",
@@ -28,6 +32,7 @@ __all__ = [
     "both",
     "code_words",
     "fill",
+    "message_pair",
     "message_words",
 ]
 
@@ -45,6 +50,11 @@ def message_words(text: str) -> tuple[str, str] | None:
         if m := pattern.match(text):
             return zh.format(**{k: _value(k, v or "") for k, v in m.groupdict().items()}), text
     return None
+
+
+def message_pair(text: str) -> Words:
+    """(zh, en) of a message: its Chinese from the catalogue, else "输入有误" (wrong input) beside it."""
+    return message_words(text) or (INPUT_ERROR, text)
 
 
 def _value(group: str, value: str) -> str:

@@ -1,13 +1,55 @@
-"""Words for the codes the console shows: kinds, statuses, verdicts, states, roles (zh, en)."""
+"""Words for codes: kinds, statuses, verdicts, states, roles (zh, en), the same on a page, a card,
+a report and the phone page."""
 
 from __future__ import annotations
 
-from central.office.catalogue.printed import KIND_LABELS, REPORT_KINDS, STATE_WORDS, SYMPTOM_WORDS
+from central.models.incidents import OBSERVATION, OPEN, REFERRED, RELEASED, REMEASURED
+from central.models.reports import OFFICE, UNIT
 from gatecore.reasons import REASONS
 
+Words = tuple[str, str]
+
+KINDS: dict[str, Words] = {  # pass kinds, as stored (the console also looks them up in lower case)
+    "RESIDENT": ("住户", "Resident"),
+    "TENANT": ("租户", "Tenant"),
+    "STAFF": ("教职工", "Staff"),
+    "STUDENT": ("学生", "Student"),
+    "FOREIGN_TEACHER": ("外籍教师", "Foreign teacher"),
+    "INTL_STUDENT": ("留学生", "International student"),
+    "CONTRACTOR": ("施工人员", "Contractor"),
+    "VISITOR": ("访客", "Visitor"),
+    "VEHICLE": ("车辆", "Vehicle"),
+}
+UNKNOWN: Words = ("未知", "unknown")
+OFFLINE: Words = ("离线", "offline")
+OK: Words = ("正常", "ok")
+ROLES: dict[str, Words] = {
+    "admin": ("管理员", "admin"),
+    "security": ("保卫处", "security office"),
+    "approver": ("审批人", "approver"),
+    "guard": ("门卫", "guard"),
+    "auditor": ("审计", "auditor"),
+    "director": ("主管领导", "director"),
+}
+ENTITIES: dict[str, Words] = {
+    "campus": ("校区", "campus"),
+    "gate": ("闸机", "gate"),
+    "policy": ("通行规则", "policy"),
+    "household": ("住户", "household"),
+    "person": ("人员", "person"),
+    "pass": ("通行证", "pass"),
+    "approval": ("审批", "approval"),
+    "vehicle": ("车辆", "vehicle"),
+    "visitor": ("访客", "visitor"),
+    "return_batch": ("返校批次", "return batch"),
+    "user": ("用户", "user"),
+    "report": ("报告", "report"),
+    "incident": ("发热事件", "incident"),
+}
+
 # group -> code -> (zh, en); a code missing here shows as itself and fails tests/central/console
-CODES: dict[str, dict[str, tuple[str, str]]] = {
-    "kind": {k.lower(): v for k, v in KIND_LABELS.items()} | dict(KIND_LABELS),
+CODES: dict[str, dict[str, Words]] = {
+    "kind": {k.lower(): v for k, v in KINDS.items()} | KINDS,
     "form": {"CARD": ("卡片", "card"), "PHONE": ("手机", "phone")},
     "approval": {
         "requested": ("待审批", "requested"),
@@ -23,53 +65,38 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "gate_state": {
         "online": ("在线", "online"),
-        "offline": ("离线", "offline"),
-        "unknown": ("未知", "unknown"),
+        "offline": OFFLINE,
+        "unknown": UNKNOWN,
     },
     "camera": {
-        "ok": ("正常", "ok"),
+        "ok": OK,
         "no_signal": ("无信号", "no signal"),
         "frozen": ("画面冻结", "frozen"),
-        "unknown": ("未知", "unknown"),
+        "unknown": UNKNOWN,
     },
     "thermometer": {
-        "ok": ("正常", "ok"),
+        "ok": OK,
         "silent": ("无数据", "silent"),
         "garbage": ("数据乱码", "garbage"),
         "stuck": ("读数不变", "stuck"),
         "fahrenheit": ("疑为华氏度", "sends °F?"),
         "unplugged": ("未连接", "unplugged"),
-        "unknown": ("未知", "unknown"),
+        "unknown": UNKNOWN,
     },
-    "incident": dict(STATE_WORDS),
-    "symptom": dict(SYMPTOM_WORDS),  # what a guard marks at the gate
-    "role": {
-        "admin": ("管理员", "admin"),
-        "security": ("保卫处", "security office"),
-        "approver": ("审批人", "approver"),
-        "guard": ("门卫", "guard"),
-        "auditor": ("审计", "auditor"),
-        "director": ("主管领导", "director"),
+    "incident": {  # fever incident states
+        OPEN: ("待处置", "open"),
+        OBSERVATION: ("已送留观", "sent to observation"),
+        REMEASURED: ("已复测", "remeasured"),
+        RELEASED: ("已解除", "released"),
+        REFERRED: ("已转诊", "referred"),
     },
-    "report_kind": dict(REPORT_KINDS),
-    "entity": {
-        "campus": ("校区", "campus"),
-        "gate": ("闸机", "gate"),
-        "policy": ("通行规则", "policy"),
-        "household": ("住户", "household"),
-        "person": ("人员", "person"),
-        "pass": ("通行证", "pass"),
-        "approval": ("审批", "approval"),
-        "vehicle": ("车辆", "vehicle"),
-        "visitor": ("访客", "visitor"),
-        "return_batch": ("返校批次", "return batch"),
-        "user": ("用户", "user"),
-        "report": ("报告", "report"),
-        "incident": ("发热事件", "incident"),
-        "access_pass": ("通行证", "pass"),
-        "app_user": ("用户", "user"),
-        "campus_policy": ("通行规则", "policy"),
-    },
+    # what a guard marks at the gate (gatecore.messages.SYMPTOMS), as the fever banner and reports say them
+    "symptom": {"cough": ("咳嗽", "cough"), "other": ("其他症状", "other symptoms")},
+    "role": ROLES,
+    "report_kind": {OFFICE: ROLES["security"], UNIT: ("各单位", "units")},
+    # journal entities, by their name and by their table's
+    "entity": ENTITIES
+    | {"access_pass": ENTITIES["pass"], "app_user": ENTITIES["user"], "campus_policy": ENTITIES["policy"]},
     "field": {  # a registry field a refusal names
         "valid_from": ("起始日期", "valid from"),
         "valid_until": ("截止日期", "valid until"),
@@ -93,28 +120,26 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "connecting": ("连接中…", "connecting…"),
         "live": ("实时", "live"),
         "reconnecting": ("重连中…", "reconnecting…"),
-        "offline": ("离线", "offline"),
+        "offline": OFFLINE,
         "override": ("人工", "override"),
     },
 }
 
 # pydantic's error types -> (zh, en) with its ``ctx`` values in braces
-PYDANTIC: dict[str, tuple[str, str]] = {
+PYDANTIC: dict[str, Words] = {
     "missing": ("必填", "required"),
-    "int_parsing": ("请输入整数", "enter a whole number"),
-    "int_type": ("请输入整数", "enter a whole number"),
-    "int_from_float": ("请输入整数", "enter a whole number"),
-    "float_parsing": ("请输入数字", "enter a number"),
-    "float_type": ("请输入数字", "enter a number"),
+    **dict.fromkeys(("int_parsing", "int_type", "int_from_float"), ("请输入整数", "enter a whole number")),
+    **dict.fromkeys(("float_parsing", "float_type"), ("请输入数字", "enter a number")),
     "bool_parsing": ("请选择是或否", "choose yes or no"),
-    "date_parsing": ("日期格式应为 年-月-日", "enter a date as YYYY-MM-DD"),
-    "date_from_datetime_parsing": ("日期格式应为 年-月-日", "enter a date as YYYY-MM-DD"),
-    "date_type": ("日期格式应为 年-月-日", "enter a date as YYYY-MM-DD"),
-    "datetime_parsing": ("时间格式应为 年-月-日 时:分", "enter a time as YYYY-MM-DD HH:MM"),
-    "datetime_from_date_parsing": ("时间格式应为 年-月-日 时:分", "enter a time as YYYY-MM-DD HH:MM"),
-    "datetime_type": ("时间格式应为 年-月-日 时:分", "enter a time as YYYY-MM-DD HH:MM"),
-    "time_parsing": ("时间格式应为 时:分", "enter a time as HH:MM"),
-    "time_type": ("时间格式应为 时:分", "enter a time as HH:MM"),
+    **dict.fromkeys(
+        ("date_parsing", "date_from_datetime_parsing", "date_type"),
+        ("日期格式应为 年-月-日", "enter a date as YYYY-MM-DD"),
+    ),
+    **dict.fromkeys(
+        ("datetime_parsing", "datetime_from_date_parsing", "datetime_type"),
+        ("时间格式应为 年-月-日 时:分", "enter a time as YYYY-MM-DD HH:MM"),
+    ),
+    **dict.fromkeys(("time_parsing", "time_type"), ("时间格式应为 时:分", "enter a time as HH:MM")),
     "string_too_short": ("太短：至少 {min_length} 个字符", "too short: at least {min_length} characters"),
     "string_too_long": ("太长：最多 {max_length} 个字符", "too long: at most {max_length} characters"),
     "string_pattern_mismatch": ("格式不正确", "wrong format"),
@@ -123,8 +148,7 @@ PYDANTIC: dict[str, tuple[str, str]] = {
     "greater_than_equal": ("应不小于 {ge}", "must be at least {ge}"),
     "less_than": ("应小于 {lt}", "must be less than {lt}"),
     "less_than_equal": ("应不大于 {le}", "must be at most {le}"),
-    "literal_error": ("应为以下之一：{expected}", "must be one of {expected}"),
-    "enum": ("应为以下之一：{expected}", "must be one of {expected}"),
+    **dict.fromkeys(("literal_error", "enum"), ("应为以下之一：{expected}", "must be one of {expected}")),
     "list_type": ("请选择", "choose at least one"),
     "too_short": ("至少选择 {min_length} 项", "choose at least {min_length}"),
     "too_long": ("最多 {max_length} 项", "at most {max_length} items"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 _Q = r"'?(?P<v>[^']*)'?"  # a quoted value, as repr() writes it
+INPUT_ERROR = "输入有误"  # the Chinese of a message the catalogue lacks ("wrong input"), its English beside
 _ROWS: list[tuple[str, str]] = [
     # office.errors.must_get and the services
     (r"(?P<what>\S+) (?P<key>\S+) not found", "{what}{key}不存在"),
@@ -47,6 +48,7 @@ _ROWS: list[tuple[str, str]] = [
         "未知的发热事件状态 {v}，应为：{incident}",
     ),
     (r"a re-measurement needs its reading", "复测需填写体温读数"),
+    (r"a commuter certificate needs its valid_until date", "出示通勤证明须填写证明有效期"),
     (r"incident (?P<v>\d+) was already reported", "发热事件{v}已上报"),
     (r"the pass must be saved before it is signed", "通行证须先保存再签发"),
     (r"a phone code is signed for a moment: pass now=", "手机通行码须指定签发时刻"),
@@ -170,6 +172,14 @@ _ROWS: list[tuple[str, str]] = [
     ),
     (r"column (?P<v>.+): longer than (?P<n>\d+) characters", "“{v}”列：超过 {n} 个字符"),
     (r"no registered person: student number " + _Q, "没有登记此人：学号 {v}"),
+    (  # the import's own headers in brackets (central.office.nucleic.HEADERS)
+        r"give the student number \((?P<a>[^)]*)\), or the name and the ID-number last four \((?P<b>[^)]*)\)",
+        "请填写{a}，或姓名和{b}",
+    ),
+    (
+        r"unknown result " + _Q + r" \((?P<a>[^/]*)/negative or (?P<b>[^/]*)/positive\)",
+        "未知的检测结果 {v}（应为{a}或{b}）",
+    ),
     (
         r"no registered person: (?P<v>.+) with ID number ending (?P<w>\S+)",
         "没有登记此人：{v}，身份证号后四位 {w}",

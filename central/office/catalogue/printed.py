@@ -1,40 +1,16 @@
-"""The office's one catalogue of printed words: pass cards, the daily report (PDF and CSV), and the
-code groups the console shows too (it imports them from here, never the other way round).
+"""The words of paper (pass cards, the daily report in PDF and CSV) and of the phone page's rules.
 
-Each entry is (zh, en); paper prints the Chinese first with the English beside it (``both``). A
-reason's words are ``gatecore.reasons``' and are not repeated here.
+Each entry is (zh, en); paper prints the Chinese first with the English beside it (``both``). A word
+a page says too is the page's entry (``WORDS``), and codes (pass kinds, incident states, symptoms,
+report kinds) are ``CODES``'; a reason's words are ``gatecore.reasons``'. None is repeated here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from central.models.incidents import OBSERVATION, OPEN, REFERRED, RELEASED, REMEASURED
-from central.models.reports import OFFICE, UNIT
-
-Words = tuple[str, str]
-
-KIND_LABELS: dict[str, Words] = {  # pass kinds
-    "RESIDENT": ("住户", "Resident"),
-    "TENANT": ("租户", "Tenant"),
-    "STAFF": ("教职工", "Staff"),
-    "STUDENT": ("学生", "Student"),
-    "FOREIGN_TEACHER": ("外籍教师", "Foreign teacher"),
-    "INTL_STUDENT": ("留学生", "International student"),
-    "CONTRACTOR": ("施工人员", "Contractor"),
-    "VISITOR": ("访客", "Visitor"),
-    "VEHICLE": ("车辆", "Vehicle"),
-}
-STATE_WORDS: dict[str, Words] = {  # fever incident states
-    OPEN: ("待处置", "open"),
-    OBSERVATION: ("已送留观", "sent to observation"),
-    REMEASURED: ("已复测", "remeasured"),
-    RELEASED: ("已解除", "released"),
-    REFERRED: ("已转诊", "referred"),
-}
-REPORT_KINDS: dict[str, Words] = {OFFICE: ("保卫处", "security office"), UNIT: ("各单位", "units")}
-# what a guard can mark at the gate (gatecore.messages.SYMPTOMS), as the fever banner says them too
-SYMPTOM_WORDS: dict[str, Words] = {"cough": ("咳嗽", "cough"), "other": ("其他症状", "other symptoms")}
+from central.office.catalogue.codes import Words
+from central.office.catalogue.words import WORDS
 
 # the campus's rules on the resident's phone page ({values} filled in by ``fill``)
 PHONE_RULES: dict[str, Words] = {
@@ -43,14 +19,14 @@ PHONE_RULES: dict[str, Words] = {
     "hours": ("开放时间 {hours}", "open {hours}"),
     "all_day": ("全天开放", "open all day"),
     "allowed": ("允许通行：{kinds}", "allowed: {kinds}"),
-    "no_kinds": ("无", "none"),
+    "no_kinds": WORDS["none"],
 }
 
 CARD: dict[str, Words] = {
     "title": ("校园出入证", "Campus Pass"),
-    "campus": ("校区", "Campus"),
-    "household": ("住户", "Household"),
-    "name": ("姓名", "Name"),
+    "campus": WORDS["campus"],
+    "household": WORDS["household"],
+    "name": WORDS["name"],
     "kind": ("类别", "Kind"),
     "valid": ("有效期", "Valid"),
     "serial": ("编号", "Serial"),
@@ -61,10 +37,10 @@ REPORT: dict[str, Words] = {
     "report": ("报告", "Report"),
     "daily": ("日报告", "Daily report"),
     "zero": ("零报告", "Zero report"),
-    "version": ("版本", "Version"),
+    "version": WORDS["version"],
     "period": ("统计时段", "Period"),
-    "made_at": ("生成时间", "Made at"),
-    "made_by": ("生成人", "Made by"),  # the user who made a version by hand or filed the correction
+    "made_at": WORDS["made_at"],
+    "made_by": WORDS["made_by"],  # the user who made a version by hand or filed the correction
     "entries": ("进校人次", "Entries"),
     "exits": ("出校人次", "Exits"),
     "fevers": ("发热人数", "People with fever"),
@@ -75,14 +51,14 @@ REPORT: dict[str, Words] = {
     "symptom_referrals": ("咳嗽等症状转医务室", "Sent to medical duty (symptoms)"),
     "closed_management_refusals": ("封闭管理拒绝离校", "Exits refused (closed management)"),
     "offline_decisions": ("离线判定", "Offline decisions"),
-    "conflicts": ("离线冲突", "Offline conflicts"),
+    "conflicts": WORDS["conflicts"],
     "gates_offline": ("离线门岗", "Gates offline"),
     "gate_offline": ("离线门岗", "Gate offline"),
     "sequence_gaps": ("序号缺口", "Sequence gaps"),
     "sequence_gap": ("序号缺口", "Sequence gap"),
-    "gate": ("门岗", "Gate"),
-    "case": ("发热", "Fever"),
-    "symptom_case": ("症状", "Symptoms"),  # symptoms marked at a normal reading
+    "gate": WORDS["gate_post"],
+    "case": WORDS["fever"],
+    "symptom_case": WORDS["symptoms"],  # symptoms marked at a normal reading
     "cases": ("发热/症状病例", "Fever/symptom cases"),
     "refused": ("拒绝", "Refused"),
     "note": ("更正说明", "Correction note"),
@@ -115,11 +91,11 @@ REPORT: dict[str, Words] = {
     "out": ("出校", "out"),
     "refusals": ("拒绝", "refused"),
     "scans": ("扫码", "scans"),
-    "reported": ("已上报", "reported"),
+    "reported": WORDS["reported"],
     "unreported": ("未上报", "not reported"),
-    "unregistered": ("未登记", "unregistered"),
-    "none": ("无", "none"),
-    "unsigned": ("未审签", "not signed"),
+    "unregistered": WORDS["unregistered"],
+    "none": WORDS["none"],
+    "unsigned": WORDS["unsigned"],
     # the paper form's signature lines
     "reported_by": ("填报人", "Reported by"),
     "reviewed_by": ("审核人", "Reviewed by"),

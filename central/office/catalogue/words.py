@@ -1,8 +1,16 @@
-"""The console's labels: key -> (zh, en)."""
+"""The console's labels: key -> (zh, en); with the pages' own words (``pages``) they are ``WORDS``."""
 
 from __future__ import annotations
 
-WORDS: dict[str, tuple[str, str]] = {
+from central.office.catalogue.codes import OFFLINE, ROLES, Words
+from central.office.catalogue.pages import PAGES
+
+# each language's name in itself: the switch to a language reads in the language it switches to
+LANGUAGES = {"zh": "中文", "en": "English"}
+
+CAMPUS: Words = ("校区", "Campus")  # a form's campus, by either of its names
+
+LABELS: dict[str, Words] = {
     "title": ("校园门禁管理", "Campus gate console"),
     "login": ("登录", "Log in"),
     "logout": ("退出", "Log out"),
@@ -19,7 +27,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "search": ("搜索", "Search"),
     "add": ("新增", "Add"),
     "save": ("保存", "Save"),
-    "campus": ("校区", "Campus"),
+    "campus": CAMPUS,
     "building": ("楼号", "Building"),
     "unit": ("单元", "Unit"),
     "room": ("房号", "Room"),
@@ -38,10 +46,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "approve": ("批准", "Approve"),
     "reject": ("驳回", "Reject"),
     "withdraw": ("撤回", "Withdraw"),
-    "status_requested": ("待审批", "requested"),
-    "status_approved": ("已批准", "approved"),
-    "status_rejected": ("已驳回", "rejected"),
-    "status_withdrawn": ("已撤回", "withdrawn"),
     "approval_staff": ("教职工进校", "staff entry"),
     "approval_contractor": ("校外合作人员进校", "contractor entry"),
     "approval_exit": ("封闭管理人员离校", "exit (closed management)"),
@@ -79,9 +83,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "closed": ("关闭", "Closed"),
     "do_open": ("开启", "Open"),
     "do_close": ("关闭", "Close"),
-    "online": ("在线", "online"),
-    "offline": ("离线", "offline"),
-    "unknown": ("未知", "unknown"),
+    "offline": OFFLINE,
     "state": ("在线状态", "Live state"),
     "last_seen": ("最后上报", "Last seen"),
     "version": ("版本", "Version"),
@@ -109,7 +111,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "fever": ("发热", "Fever"),
     "pass_id": ("通行证编号", "Pass #"),
     "gate_id": ("闸机编号", "Gate id"),
-    "campus_id": ("校区", "Campus"),
+    "campus_id": CAMPUS,
     "any": ("全部", "any"),
     "filter": ("筛选", "Filter"),
     "download_csv": ("下载CSV", "Download CSV"),
@@ -125,12 +127,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "disable": ("停用", "Disable"),
     "new_password": ("新密码", "New password"),
     "set_password": ("设置密码", "Set password"),
-    "role_admin": ("管理员", "admin"),
-    "role_security": ("保卫处", "security office"),
-    "role_approver": ("审批人", "approver"),
-    "role_guard": ("门卫", "guard"),
-    "role_auditor": ("审计", "auditor"),
-    "role_director": ("主管领导", "director"),
+    **{f"role_{role}": words for role, words in ROLES.items()},
     "changes": ("变更记录", "Change journal"),
     "entity": ("对象", "Entity"),
     "entity_id": ("对象编号", "Entity id"),
@@ -207,9 +204,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "acknowledge": ("确认", "Acknowledge"),
     "ack_failed": ("确认失败", "Not acknowledged"),
 }
+WORDS: dict[str, Words] = LABELS | PAGES  # no key in both: tests/test_one_catalogue.py
 
 # what a page says once a form's write succeeded (central.console.web.done): Chinese, then English
-DONE: dict[str, tuple[str, str]] = {
+DONE: dict[str, Words] = {
     "saved": ("已保存", "Saved"),
     "approval_requested": ("已提交审批申请", "Approval requested"),
     "approval_approve": ("已批准", "Approved"),

@@ -17,6 +17,7 @@ from central.models.journal import EntryEvent, FeverAlert, RejectedMessage
 from central.models.registry import Campus, CampusPolicyRow
 from central.models.reports import DailyReport
 from central.office import registry
+from central.office.catalogue import message_words
 from central.office.scheduler import Scheduler
 from gatecore import topics
 from gatecore.messages import DecisionMessage, OfflineDecision
@@ -67,6 +68,20 @@ def test_bad_policy_is_refused_with_a_bilingual_message(
     with session_scope(world.engine) as s:
         assert registry.latest_policy(s, world.campus_id).version == 1  # nothing stored
     assert c.published == []
+
+
+def test_a_field_no_policy_has_is_refused_in_the_catalogue_s_words(world: World, tmp_path: Path) -> None:
+    # the office wrote its own Chinese here (不能修改的策略字段), not the catalogue's (规则: the word the
+    # console uses for a campus's policy everywhere else)
+    c = Client(world, tmp_path)
+    r = c.call("PUT", f"/api/v1/campuses/{world.campus_id}/policy", json={"changes": {"bogus": 1}})
+    assert r.status_code == 422, r.text
+    (error,) = r.json()["detail"]
+    assert (error["msg_zh"], error["msg_en"]) == (
+        "不能修改的规则字段：bogus",
+        "cannot change policy fields: bogus",
+    )
+    assert message_words(error["msg_en"]) == (error["msg_zh"], error["msg_en"])
 
 
 def test_good_policy_is_saved(world: World, tmp_path: Path) -> None:

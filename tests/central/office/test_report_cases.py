@@ -11,7 +11,7 @@ from pathlib import Path
 
 from central.models.db import session_scope
 from central.office import reports
-from central.office.catalogue import printed
+from central.office.catalogue import CODES, printed
 from central.office.reports_render import lines, to_csv, to_pdf
 from tests.central.conftest import NOW, World
 from tests.central.office.pdf_checks import pdf_text
@@ -75,12 +75,12 @@ def test_a_report_made_before_cases_had_a_kind_still_prints_a_fever(world: World
 
 
 def test_the_symptom_words_have_both_languages() -> None:
-    for group in (printed.SYMPTOM_WORDS, {"symptom_case": printed.REPORT["symptom_case"]}):
+    for group in (CODES["symptom"], {"symptom_case": printed.REPORT["symptom_case"]}):
         for key, (zh, en) in group.items():
             assert zh and en and zh != en and en.isascii(), key
     from gatecore.messages import SYMPTOMS
 
-    assert set(printed.SYMPTOM_WORDS) == set(SYMPTOMS)
+    assert set(CODES["symptom"]) == set(SYMPTOMS)
 
 
 def test_a_reading_stored_before_readings_were_checked_prints_as_a_dash(world: World) -> None:

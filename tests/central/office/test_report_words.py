@@ -23,7 +23,7 @@ from central.models.incidents import FeverIncident
 from central.models.reports import DailyReport
 from central.models.users import Role
 from central.office import incidents, pdffont, reports
-from central.office.catalogue import printed
+from central.office.catalogue import CODES, printed
 from central.office.reports_render import (
     LABEL_X,
     MARGIN,
@@ -66,9 +66,9 @@ def test_the_catalogue_has_both_languages() -> None:
     for group in (
         printed.REPORT,
         printed.CARD,
-        printed.REPORT_KINDS,
-        printed.STATE_WORDS,
-        printed.KIND_LABELS,
+        CODES["report_kind"],
+        CODES["incident"],
+        CODES["kind"],
         printed.PHONE_RULES,
     ):
         for key, (zh, en) in group.items():
