@@ -13,6 +13,7 @@ from gate_agent.ports import Fault
 from gatecore.messages import Temperature
 from gatecore.reasons import Reason, Verdict
 from gatecore.thermoline import SensorStatus, looks_fahrenheit
+from gatecore.words import SYMPTOM_WORDS as CORE_SYMPTOMS
 
 # symbol (terminal only), Chinese, English
 VERDICT_WORDS: dict[Verdict, tuple[str, str, str]] = {
@@ -62,9 +63,9 @@ TEMPERATURE = ("体温", "Temp")
 NEXT = ("下一步", "Next")  # the guard's next step
 OFFLINE_MARK = "[离线 OFFLINE]"  # on a terminal line decided at the gate
 NEXT_SCAN = ("下一次扫码", "next scan")
+# the core's words (central says them too), capitalised as the screen's buttons and menus show them
 SYMPTOM_WORDS: dict[str, tuple[str, str]] = {
-    "cough": ("咳嗽", "Cough"),
-    "other": ("其他症状", "Other symptoms"),
+    k: (zh, en.capitalize()) for k, (zh, en) in CORE_SYMPTOMS.items()
 }
 CANCEL = ("取消", "Cancel")  # the screen's button that withdraws a symptom mark
 HOLDER = ("持证人", "Holder")

@@ -12,19 +12,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from gatecore.tokens import PassKind
+from gatecore.words import policy_problem
 
 DEFAULT_TZ = "Asia/Shanghai"  # the one default time zone of campuses, the office and the demo
 FEVER_THRESHOLD_RANGE = (37.0, 38.5)  # outside it the fever rule is off in practice (33 °C) or absurd
 PLAUSIBLE_BOUNDS = (30.0, 45.0)  # the plausible-reading window must lie inside these
 GROUP_CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")  # a pass kind ("student") or a person's group tag
 MAX_NAT_HOURS = 24 * 30  # a month: longer is no testing programme
-_ZH = {
-    "fever_threshold": "发热阈值",
-    "plausible_min": "合理体温下限",
-    "plausible_max": "合理体温上限",
-    "opens": "开放时间",
-    "closes": "关闭时间",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +80,7 @@ class CampusPolicy:
             )
             if len(names) != len(kinds) or not set(names) <= PassKind.__members__.keys():
                 every = ", ".join(k.name.lower() for k in PassKind)
-                problems.append(
-                    (
-                        "allowed_kinds",
-                        f"允许的人员类别须为列表，取值为：{every}",
-                        f"allowed_kinds must be a list of: {every}",
-                    )
-                )
+                problems.append(policy_problem("allowed_kinds", "kinds_list", every=every))
             else:
                 d["allowed_kinds"] = frozenset(PassKind[k] for k in names)
         if "closed_groups" in d:
@@ -100,13 +88,7 @@ class CampusPolicy:
             if not isinstance(groups, list | tuple | set | frozenset) or not all(
                 isinstance(g, str) for g in groups
             ):
-                problems.append(
-                    (
-                        "closed_groups",
-                        '封闭管理分组须为分组代码的列表，如 ["student"]',
-                        'closed_groups must be a list of group codes, e.g. ["student"]',
-                    )
-                )
+                problems.append(policy_problem("closed_groups", "groups_list"))
             else:
                 d["closed_groups"] = frozenset(groups)
         for key in ("opens", "closes"):
@@ -114,13 +96,7 @@ class CampusPolicy:
             if value is None or value == "":
                 d[key] = None  # blank: always open (policy_problems wants both or neither)
             elif (at := _local_time(value)) is None:
-                problems.append(
-                    (
-                        key,
-                        f"{_ZH[key]}须为当地时间 时:分（如 07:00），不带时区",
-                        f"{key} must be a local time HH:MM, e.g. 07:00",
-                    )
-                )
+                problems.append(policy_problem(key, "local_time"))
             else:
                 d[key] = at
         if problems:
@@ -184,55 +160,38 @@ def policy_problems(policy: CampusPolicy) -> list[tuple[str, str, str]]:
     for name in ("fever_threshold", "plausible_min", "plausible_max", "household_quota"):
         value = getattr(policy, name)
         if name == "household_quota" and not isinstance(value, bool):
-            out.append((name, "一户一人规则须为 true 或 false", f"{name} must be true or false"))
+            out.append(policy_problem(name, "quota_bool"))
         elif name != "household_quota" and (isinstance(value, bool) or not isinstance(value, int | float)):
-            out.append((name, f"{_ZH[name]}须为数字（摄氏度）", f"{name} must be a number (°C)"))
+            out.append(policy_problem(name, "number"))
     if out:  # the ranges below compare numbers
         return out
     lo, hi = FEVER_THRESHOLD_RANGE
     if not lo <= policy.fever_threshold <= hi:
         out.append(
-            (
-                "fever_threshold",
-                f"发热阈值须在 {lo}–{hi} °C 之间（现为 {policy.fever_threshold}）",
-                f"fever threshold must be within {lo}–{hi} °C (got {policy.fever_threshold})",
-            )
+            policy_problem("fever_threshold", "fever_range", lo=lo, hi=hi, value=policy.fever_threshold)
         )
     blo, bhi = PLAUSIBLE_BOUNDS
     if not blo <= policy.plausible_min < policy.plausible_max <= bhi:
         out.append(
-            (
+            policy_problem(
                 "plausible_min",
-                f"合理体温范围须在 {blo}–{bhi} °C 之内且下限小于上限"
-                f"（现为 {policy.plausible_min}–{policy.plausible_max}）",
-                f"plausible range must lie within {blo}–{bhi} °C with min < max "
-                f"(got {policy.plausible_min}–{policy.plausible_max})",
+                "plausible_range",
+                lo=blo,
+                hi=bhi,
+                low=policy.plausible_min,
+                high=policy.plausible_max,
             )
         )
     elif not policy.plausible_min < policy.fever_threshold <= policy.plausible_max:
-        out.append(
-            (
-                "fever_threshold",
-                "发热阈值须在合理体温范围之内",
-                "fever threshold must lie inside the plausible range",
-            )
-        )
+        out.append(policy_problem("fever_threshold", "fever_inside"))
     if not valid_timezone(policy.timezone):
-        out.append(
-            (
-                "timezone",
-                f"时区“{policy.timezone}”不在 IANA 时区库中（例如 {DEFAULT_TZ}）",
-                f"time zone {policy.timezone!r} is not in the IANA database (e.g. {DEFAULT_TZ})",
-            )
-        )
+        out.append(policy_problem("timezone", "timezone", name=policy.timezone, example=DEFAULT_TZ))
     if (policy.opens is None) != (policy.closes is None):
-        out.append(
-            ("opens", "开放与关闭时间须同时填写或同时留空", "give both opening and closing times, or neither")
-        )
+        out.append(policy_problem("opens", "hours_both"))
     elif policy.opens is not None and policy.opens == policy.closes:
-        out.append(("opens", "开放时间与关闭时间不能相同", "opening and closing times must differ"))
+        out.append(policy_problem("opens", "hours_differ"))
     if not policy.allowed_kinds:
-        out.append(("allowed_kinds", "至少允许一类人员", "allow at least one category"))
+        out.append(policy_problem("allowed_kinds", "kinds_empty"))
     return out + _closed_problems(policy)
 
 
@@ -242,31 +201,13 @@ def _closed_problems(policy: CampusPolicy) -> list[tuple[str, str, str]]:
         str(g) for g in policy.closed_groups if not isinstance(g, str) or not GROUP_CODE.fullmatch(g)
     )
     if bad:
-        out.append(
-            (
-                "closed_groups",
-                f"封闭管理分组须为小写字母、数字或下划线（如 student、logistics），不能用 {', '.join(bad)}",
-                f"closed_groups: {', '.join(bad)} are not group codes (lower-case letters, digits, _)",
-            )
-        )
+        out.append(policy_problem("closed_groups", "group_codes", bad=", ".join(bad)))
     interval = policy.nat_interval_hours
     if isinstance(interval, bool) or not isinstance(interval, int) or not 0 <= interval <= MAX_NAT_HOURS:
-        out.append(
-            (
-                "nat_interval_hours",
-                f"核酸检测周期须为 0（不检测）至 {MAX_NAT_HOURS} 小时",
-                f"nat_interval_hours must be 0 (off) to {MAX_NAT_HOURS}",
-            )
-        )
+        out.append(policy_problem("nat_interval_hours", "nat_interval", most=MAX_NAT_HOURS))
     age = policy.nat_max_age_hours
     if age is not None and (
         isinstance(age, bool) or not isinstance(age, int) or not 1 <= age <= MAX_NAT_HOURS
     ):
-        out.append(
-            (
-                "nat_max_age_hours",
-                f"闸机核酸时效须留空（不查验）或为 1 至 {MAX_NAT_HOURS} 小时",
-                f"nat_max_age_hours must be empty (off) or 1 to {MAX_NAT_HOURS}",
-            )
-        )
+        out.append(policy_problem("nat_max_age_hours", "nat_age", most=MAX_NAT_HOURS))
     return out

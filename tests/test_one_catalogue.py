@@ -2,7 +2,8 @@
 no console template or static file, and no string in a module of ``central`` or ``campusgate``
 outside it, holds a Chinese character. Docstrings, comments and migrations are prose for developers,
 not words anyone reads on a page, so they are not looked at; the few strings that keep Chinese for a
-reason other than being words are listed below, each with its reason."""
+reason other than being words are listed below, each with its reason. The gate's side has its own
+catalogues (a gate installs no central code): gatecore's reasons and words, and the gate agent's."""
 
 from __future__ import annotations
 
@@ -129,3 +130,29 @@ def test_the_checker_sees_a_word_and_skips_prose() -> None:
         ("f", "离线"),
     ]
     assert not CJK.search("、：（）") and CJK.search("𠀀")
+
+
+# the gate's side: the core's reasons and words, and the gate agent's own words (a gate installs no
+# central code); the simulator's scripted visits carry a note each, the one table of them
+GATE_CATALOGUES = {"gatecore/reasons.py", "gatecore/words.py", "gate_agent/words.py"}
+GATE_EXCEPTIONS = {
+    ("firmware_sim/scenario.py", "NOTES"): "the simulator's notes on its scripted visits, one table: "
+    "words an integrator reads in the demo's output, of no use to a gate or central",
+}
+
+
+def test_the_gate_sides_words_come_from_its_catalogues() -> None:
+    wrong, met = [], set()
+    for package in ("gatecore", "gate_agent", "firmware_sim", "transport"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel in GATE_CATALOGUES:
+                continue
+            for owner, node in _strings(ast.parse(path.read_text(encoding="utf-8"))):
+                if CJK.search(node.value):
+                    if (rel, owner) in GATE_EXCEPTIONS:
+                        met.add((rel, owner))
+                    else:
+                        wrong.append(f"{rel}:{node.lineno} {owner} {node.value[:60]!r}")
+    assert wrong == [], "words outside the catalogues:\n" + "\n".join(wrong)
+    assert met == set(GATE_EXCEPTIONS)

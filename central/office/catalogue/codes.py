@@ -6,6 +6,7 @@ from __future__ import annotations
 from central.models.incidents import OBSERVATION, OPEN, REFERRED, RELEASED, REMEASURED
 from central.models.reports import OFFICE, UNIT
 from gatecore.reasons import REASONS
+from gatecore.words import SYMPTOM_WORDS
 
 Words = tuple[str, str]
 
@@ -91,7 +92,7 @@ CODES: dict[str, dict[str, Words]] = {
         REFERRED: ("已转诊", "referred"),
     },
     # what a guard marks at the gate (gatecore.messages.SYMPTOMS), as the fever banner and reports say them
-    "symptom": {"cough": ("咳嗽", "cough"), "other": ("其他症状", "other symptoms")},
+    "symptom": SYMPTOM_WORDS,
     "role": ROLES,
     "report_kind": {OFFICE: ROLES["security"], UNIT: ("各单位", "units")},
     # journal entities, by their name and by their table's
