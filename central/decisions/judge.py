@@ -83,6 +83,29 @@ def evaluate(
 ) -> Judged:
     """Central's decision on one event at a registered gate, with the facts used and any conflict with
     what the gate did offline (the household day claimed and a visitor pass used in ``session``)."""
+    judged = judge(session, event, gate, received_at, keyring=keyring, cache=cache, max_skew_s=max_skew_s)
+    decision, conflicts = judged.decision, [judged.conflict] if judged.conflict else []
+    if event.offline is not None and decision.verdict is not event.offline.verdict:
+        conflicts.append(
+            f"gate decided {event.offline.verdict.value}/{event.offline.reason.value} offline, "
+            f"central decides {decision.verdict.value}/{decision.reason.value}"
+        )
+    return Judged(decision, judged.facts, "; ".join(conflicts) or None)
+
+
+def judge(
+    session: Session,
+    event: ScanEvent,
+    gate: Gate,
+    received_at: datetime,
+    *,
+    keyring: KeyRing,
+    cache: RegistryCache,
+    max_skew_s: float,
+) -> Judged:
+    """:func:`evaluate` but for comparing its verdict with the gate's: the decision, and the conflicts
+    of what an offline admission could not take (a day held by another, a used one-time pass) or of
+    the gate's clock. A late copy of an admission central had refused takes what it took by this."""
     policy = campus_policy(session, cache, gate.campus_id)
     at, clock = judged_at(session, event, received_at, max_skew_s=max_skew_s)
     claims = read_pass(event.qr, keyring.public_keys(), at)
@@ -134,11 +157,6 @@ def evaluate(
             decision = run(facts).decision
             if admitted_offline:
                 conflicts.append("one-time visitor pass already used")
-    if event.offline is not None and decision.verdict is not event.offline.verdict:
-        conflicts.append(
-            f"gate decided {event.offline.verdict.value}/{event.offline.reason.value} offline, "
-            f"central decides {decision.verdict.value}/{decision.reason.value}"
-        )
     return Judged(decision, facts, "; ".join(conflicts) or None)
 
 

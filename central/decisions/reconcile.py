@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 from central.audit.canonical import CONTENT_FIELDS
@@ -31,13 +32,19 @@ def reconcile_id(event_id: str) -> str:
     return str(uuid.uuid5(_RECONCILE_NS, event_id))
 
 
-def answer_again(batch: Batch, event: ScanEvent, stored: Logged, received_at: datetime) -> bytes:
-    """The answer to a duplicate of a decided event (a QoS 1 redelivery, the gate's outbox resending)."""
+Admit = Callable[[], "str | None"]  # takes what an offline admission took; the conflict, if any
+
+
+def answer_again(
+    batch: Batch, event: ScanEvent, stored: Logged, received_at: datetime, admit: Admit
+) -> bytes:
+    """The answer to a duplicate of a decided event (a QoS 1 redelivery, the gate's outbox resending);
+    ``admit`` as for :func:`late_offline`."""
     token = EVENT_ID.set(event.event_id)  # every log line of this decision carries its event id
     try:
         answer = stored.decision_json.encode()
         if event.offline is not None and stored.offline_verdict is None:
-            answer = late_offline(batch, event, stored, received_at)
+            answer = late_offline(batch, event, stored, received_at, admit)
         metrics.DUPLICATES.inc()
         logger.info("duplicate event %s answered with its stored decision", event.event_id)
         return answer
@@ -45,9 +52,13 @@ def answer_again(batch: Batch, event: ScanEvent, stored: Logged, received_at: da
         EVENT_ID.reset(token)
 
 
-def late_offline(batch: Batch, event: ScanEvent, stored: Logged, received_at: datetime) -> bytes:
+def late_offline(
+    batch: Batch, event: ScanEvent, stored: Logged, received_at: datetime, admit: Admit
+) -> bytes:
     """The gate decided on its own after (or while) we decided: log what it did beside what we said,
-    once, and answer with the acknowledgement that lets the gate drop its outbox row."""
+    once, and answer with the acknowledgement that lets the gate drop its outbox row. Where central
+    refused and the gate let the person in, ``admit`` takes what every admission takes (the household
+    day, a one-time pass: central's decision took none) and says what it could not take."""
     assert event.offline is not None
     rid = reconcile_id(stored.event_id)
     done = batch.stored(rid)
@@ -65,6 +76,11 @@ def late_offline(batch: Batch, event: ScanEvent, stored: Logged, received_at: da
             given = give_back(batch.session, batch.cache, stored, pending)
             if given:
                 conflict += f"; central's {' and '.join(given)} given back"
+        elif event.offline.verdict is Verdict.ALLOW:
+            # the person came in all the same: nobody else may take the day they used
+            taken = admit()
+            if taken:
+                conflict += f"; {taken}"
         logger.warning("event %s: offline decision conflicts with central: %s", event.event_id, conflict)
     row = NewEntry(**{name: getattr(stored, name) for name in CONTENT_FIELDS})
     row.kind, row.event_id, row.of_event, row.received_at = (

@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import NamedTuple
 
 from sqlalchemy import Engine
@@ -33,7 +34,7 @@ from central.decisions.cache import RegistryCache
 from central.decisions.deadletter import store_rejected
 from central.decisions.facts import prefetch
 from central.decisions.failed import failed
-from central.decisions.judge import Judged, alerting, evaluate, household_days
+from central.decisions.judge import Judged, alerting, evaluate, household_days, judge
 from central.decisions.ledger import ClaimLost, read_days
 from central.decisions.reconcile import altered, answer_again, collision, reconcile_id
 from central.models.base import utc
@@ -179,7 +180,9 @@ class DecisionService:
                             answers[i] = [
                                 Outgoing(
                                     topics.gate_decisions(event.gate_id),
-                                    answer_again(batch, event, stored, at),
+                                    answer_again(
+                                        batch, event, stored, at, partial(self._admit, batch, event, at)
+                                    ),
                                 )
                             ]
                         else:
@@ -236,6 +239,17 @@ class DecisionService:
             return []  # no event id the gate could match an answer to
         message = refusal_message(answer_to, eid, reason, received_at)
         return [Outgoing(topics.gate_decisions(answer_to), message.to_json())]
+
+    def _admit(self, batch: Batch, event: ScanEvent, received_at: datetime) -> str | None:
+        # a late copy of an offline admission central had refused: what it took is judged as for an
+        # offline decision that came first; the decision itself is not logged (central's stands)
+        gate = self.cache.row(batch.session, Gate, event.gate_id)
+        if gate is None:  # no campus: no household day to take
+            return None
+        keys, cache, skew = self.keyring, self.cache, self.max_skew_s
+        return judge(
+            batch.session, event, gate, received_at, keyring=keys, cache=cache, max_skew_s=skew
+        ).conflict
 
     def _decide(self, batch: Batch, event: ScanEvent, received_at: datetime) -> list[Outgoing]:
         token = EVENT_ID.set(event.event_id)  # every log line of this decision carries its event id
