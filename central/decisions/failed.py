@@ -4,7 +4,9 @@
 The gate shows that answer, so it is an entry-log row like any other, with the gate's own offline
 decision when the copy carries one (and a fever alert and its incident when the reading is a fever
 by the default threshold): a resend is answered with the same bytes, as any duplicate, even when it
-cannot be decided either. Should logging
+cannot be decided either. A late copy carrying the gate's offline decision of an event logged before
+is reconciled as any (central.decisions.reconcile), claiming nothing: the gate drops it from its
+outbox, instead of resending it for as long as central cannot decide. Should logging
 fail too, the answer still goes out; the dead letter holds what came.
 """
 
@@ -20,6 +22,7 @@ from central.decisions.answer import Outgoing, decision_message, entry_row, feve
 from central.decisions.batch import Batch
 from central.decisions.deadletter import store_rejected
 from central.decisions.judge import alerting
+from central.decisions.reconcile import answer_again, reconcile_id
 from central.models.db import session_scope, unavailable
 from central.models.registry import Gate
 from central.office.incidents import incident_for
@@ -29,6 +32,7 @@ from gatecore.policy import Decision, Facts
 from gatecore.reasons import Reason, Verdict
 
 logger = logging.getLogger(__name__)
+UNDECIDED = "central could not decide: no household day claimed"
 
 
 def failed(
@@ -62,19 +66,19 @@ def _log(
     # (the stored answer when the event was logged before, whether it raised an alert; None: not logged)
     try:
         with session_scope(engine) as session:
-            batch = Batch(session, [event.event_id])
+            batch = Batch(session, [event.event_id, reconcile_id(event.event_id)])
             stored = batch.stored(event.event_id)
             if stored is not None:  # another gate's event id is never answered with its decision
-                return (stored.decision_json.encode() if stored.gate_id == event.gate_id else None), False
+                if stored.gate_id != event.gate_id:
+                    return None, False
+                answer = answer_again(batch, event, stored, received_at, lambda: UNDECIDED)
+                batch.finish()  # the reconciliation row a late offline copy adds, if it does
+                return answer, False
             gate = session.get(Gate, event.gate_id)
             campus_id = gate.campus_id if gate is not None else None
             admitted = event.offline is not None and event.offline.verdict is Verdict.ALLOW
             # the gate let the person in, and central could not say whose day that took
-            conflict = (
-                "gate admitted offline; central could not decide: no household day claimed"
-                if admitted
-                else None
-            )
+            conflict = f"gate admitted offline; {UNDECIDED}" if admitted else None
             batch.append(entry_row(event, campus_id, decision, message, conflict, received_at))
             alerted = raises_alert(session, event, decision)
             if alerted:

@@ -19,6 +19,7 @@ from central.models.registry import Pass
 from central.office.keys import KeyRing
 from gatecore.messages import DecisionMessage, OfflineDecision
 from gatecore.reasons import Reason, Verdict
+from tests.central.api.test_policy_validation import _store_bad_timezone
 from tests.central.conftest import NOW, World, build_world, event_id
 
 ADMITTED = OfflineDecision(Verdict.ALLOW, Reason.OK, 1)
@@ -103,4 +104,22 @@ def test_a_late_admission_on_a_day_held_by_another_says_so(world: World) -> None
     assert _reconciled(world.engine, li) == (
         "gate decided allow/ok offline, central decided deny/household_day_used; "
         f"household day already held by person {world.people['zhang']}"
+    )
+
+
+def test_a_late_offline_copy_of_an_event_central_could_not_decide_is_acknowledged(world: World) -> None:
+    """Central cannot decide the campus's scans (a bad stored time zone): the first copy is answered
+    refer and logged. The gate's late copy, carrying its own admission, is logged beside it once and
+    acknowledged: answered with the first copy's bytes, the gate kept it and resent it for ever."""
+    _store_bad_timezone(world)
+    eid = event_id()
+    world.service.handle(*world.scan("zhang", eid=eid), NOW)
+    late = world.scan("zhang", eid=eid, offline=ADMITTED)
+    [ack] = world.service.handle(*late, ARRIVED)
+    answer = DecisionMessage.from_json(ack.payload)
+    assert (answer.reason, answer.offline_recorded, answer.open) == (Reason.DECISION_ERROR, True, False)
+    assert world.service.handle(*late, ARRIVED + timedelta(seconds=30)) == [ack]
+    assert _reconciled(world.engine, eid) == (
+        "gate decided allow/ok offline, central decided refer/decision_error; "
+        "central could not decide: no household day claimed"
     )
