@@ -10,7 +10,7 @@ from typing import NamedTuple
 from sqlmodel import Session, SQLModel, select
 
 from central.decisions.batch import NewEntry
-from central.models.journal import FeverAlert
+from central.models.journal import EntryEvent, FeverAlert
 from gatecore.messages import DecisionMessage, ScanEvent
 from gatecore.messages import FeverAlert as FeverAlertMessage
 from gatecore.policy import Decision, Facts
@@ -136,20 +136,38 @@ def entry_row(
 
 
 def raises_alert(
-    session: Session, event: ScanEvent, decision: Decision, pending: Sequence[SQLModel] = ()
+    session: Session,
+    event: ScanEvent,
+    decision: Decision,
+    pending: Sequence[SQLModel] = (),
+    logged: Sequence[NewEntry] = (),
 ) -> bool:
     """Whether a decision opens a fever alert and its incident: a fever, or symptoms the guard marked.
     A guard's override repeats the scan it overrides (its reading, its reasons): it opens none when
-    that scan raised one already (logged, or ``pending`` in the same batch), so a case counts once;
-    when central never had that scan (lost, or a dead letter), the override's is the only alert."""
+    that scan raised one already, or an override before it did (an override of an override: the guard
+    changed their mind), so a case counts once. Alerts and log rows are read in the log and among the
+    batch's (``pending``, ``logged``); when central never had the scan (lost, or a dead letter), the
+    first override's is the only alert."""
     if not decision.alert:
         return False
-    if event.override is None:
-        return True
-    of = event.override.of_event
-    if any(isinstance(row, FeverAlert) and row.event_id == of for row in pending):
-        return False
-    return session.exec(select(FeverAlert.id).where(FeverAlert.event_id == of)).first() is None
+    of = event.override.of_event if event.override is not None else None
+    seen = set()
+    while of is not None and of not in seen:  # back along the overrides to the scan
+        seen.add(of)
+        if any(isinstance(row, FeverAlert) and row.event_id == of for row in pending):
+            return False
+        if session.exec(select(FeverAlert.id).where(FeverAlert.event_id == of)).first() is not None:
+            return False
+        of = _overridden(session, of, logged)
+    return True
+
+
+def _overridden(session: Session, event_id: str, logged: Sequence[NewEntry]) -> str | None:
+    # the event that ``event_id`` overrode, if it is an override (in the batch, or in the log)
+    for row in logged:
+        if row.event_id == event_id:
+            return row.override_of  # type: ignore[no-any-return]
+    return session.exec(select(EntryEvent.override_of).where(EntryEvent.event_id == event_id)).first()
 
 
 def fever_alert(

@@ -94,6 +94,11 @@ class Batch:
         """The log row of this event id: already in the log, or decided earlier in this batch."""
         return self._known.get(event_id)
 
+    @property
+    def added(self) -> list[NewEntry]:
+        """The rows this batch will add, not in the log yet (in the order they were decided)."""
+        return [row for _, _, row in self.rows]
+
     def append(self, row: NewEntry) -> None:
         """A row to chain and insert when the batch ends."""
         self.rows.append((self.position, len(self.rows), row))

@@ -72,8 +72,7 @@ def late_offline(
         )
         if stored.verdict == Verdict.ALLOW.value and event.offline.verdict is not Verdict.ALLOW:
             # central's answer came too late: the gate turned the person away, who used nothing
-            pending = [row for _, _, row in batch.rows]
-            given = give_back(batch.session, batch.cache, stored, pending)
+            given = give_back(batch.session, batch.cache, stored, batch.added)
             if given:
                 conflict += f"; central's {' and '.join(given)} given back"
         elif event.offline.verdict is Verdict.ALLOW:

@@ -167,6 +167,36 @@ def test_a_scan_and_its_override_in_one_batch_are_one_case(world: World) -> None
         assert len(session.exec(select(FeverAlert)).all()) == 1
 
 
+@pytest.mark.parametrize(
+    "batches", [[[0], [1], [2]], [[0, 1, 2]], [[1], [2]]], ids=["apart", "one-batch", "scan-lost"]
+)
+def test_an_override_of_an_override_of_a_fever_is_still_one_case(
+    any_engine: Engine, keyring: KeyRing, batches: list[list[int]]
+) -> None:
+    """The guard lets a feverish person in, then changes their mind and refuses (the console overrides
+    the last decision: the override). Each override repeats the reading; the case stays one alert and
+    one incident, the scan's (or the first override's, when central never had the scan), whether the
+    three came apart or in one batch, on both databases. The second override opened a second case."""
+    world = build_world(any_engine, keyring)
+    scan = world.scan("zhang", celsius=38.6, at=NOW)
+    first = ScanEvent.from_json(scan[1]).event_id
+    let_in = Override(first, "north-post", Verdict.ALLOW, "医生放行")
+    allow = world.scan("zhang", celsius=38.6, at=NOW + timedelta(seconds=20), override=let_in)
+    refuse = Override(ScanEvent.from_json(allow[1]).event_id, "north-post", Verdict.DENY, "复测仍发热")
+    deny = world.scan("zhang", celsius=38.6, at=NOW + timedelta(seconds=40), override=refuse)
+    events = [scan, allow, deny]
+    service = DecisionService(any_engine, keyring)
+    alerted = []
+    for batch in batches:
+        out = service.handle_batch([(*events[i], RECEIVED) for i in batch])
+        alerted += [o for o in out if o.topic == topics.FEVER_ALERTS]
+    case = ScanEvent.from_json(events[batches[0][0]][1]).event_id
+    with session_scope(any_engine) as session:
+        assert [a.event_id for a in session.exec(select(FeverAlert))] == [case]
+        assert [i.event_id for i in session.exec(select(FeverIncident))] == [case]
+    assert len(alerted) == 1
+
+
 def test_symptoms_at_an_unregistered_gate_are_alerted_too(world: World) -> None:
     out = world.service.handle(*world.scan("zhang", symptoms=("cough",), gate_id="nowhere-gate"), RECEIVED)
     assert b'"reason":"unknown_gate"' in out[0].payload
