@@ -1,0 +1,55 @@
+"""Going out takes the household's day as coming in does (docs/decision-flow.md, "Entering and leaving":
+the household day still applies on the way out), also for a person let out whose pass expired while
+they were inside (``ok_exit_lapsed``): central and the offline gate alike, apart or in one batch."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from central.decisions.service import DecisionService
+from central.models.db import session_scope
+from central.models.registry import Pass
+from central.office.keys import KeyRing
+from gatecore.messages import DecisionMessage, ScanEvent
+from gatecore.reasons import Reason
+from tests.central.conftest import NOW, World, build_world
+from tests.central.decisions.gates import offline_gate
+
+LATER = NOW + timedelta(minutes=5)
+
+
+def _expired(world: World, role: str) -> str:
+    """The role's pass as it was issued, its last valid moment an hour ago: the QR text."""
+    with session_scope(world.engine) as s:
+        row = s.get(Pass, world.passes[role])
+        assert row is not None
+        row.valid_until = NOW - timedelta(hours=1)
+        return world.keyring.issue(row)
+
+
+@pytest.mark.parametrize("together", [False, True], ids=["apart", "one-batch"])
+@pytest.mark.parametrize("expired", [False, True], ids=["valid-pass", "expired-pass"])
+def test_a_member_let_out_holds_the_day(
+    any_engine: Engine, keyring: KeyRing, expired: bool, together: bool
+) -> None:
+    world = build_world(any_engine, keyring)
+    li = _expired(world, "li") if expired else "li"
+    service = DecisionService(any_engine, keyring)
+    scans = [(*world.scan(li, direction="out"), NOW), (*world.scan("zhang", at=LATER), LATER)]
+    out = service.handle_batch(scans) if together else [o for s in scans for o in service.handle_batch([s])]
+    went_out, came_in = (DecisionMessage.from_json(o.payload) for o in out)
+    assert went_out.reason is (Reason.OK_EXIT_LAPSED if expired else Reason.OK)
+    assert (came_in.reason, came_in.detail.get("day_holder")) == (Reason.HOUSEHOLD_DAY_USED, "李*华")
+
+
+def test_the_offline_gate_counts_an_expired_pass_let_out_as_central_does(
+    world: World, tmp_path: Path
+) -> None:
+    gate = offline_gate(world, tmp_path, NOW)
+    went_out = gate.decide(ScanEvent.from_json(world.scan(_expired(world, "li"), direction="out")[1]))
+    came_in = gate.decide(ScanEvent.from_json(world.scan("zhang", at=LATER)[1]))
+    assert (went_out.reason, came_in.reason) == (Reason.OK_EXIT_LAPSED, Reason.HOUSEHOLD_DAY_USED)
