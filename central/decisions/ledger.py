@@ -238,10 +238,12 @@ def give_back(session: Session, cache: RegistryCache, entry: Any, pending: Itera
     household or pass that admitted someone is logged or among ``pending`` (the rows the batch will
     add): the person came back and got in, or a guard let them in, and that admission stands on what
     this one took. What was given back (names for the log)."""
+    # the head before any day or pass row, as every transaction takes them (docs/decision-flow.md),
+    # and before the log is read for a later admission: one another worker is logging meanwhile (a
+    # late copy of the gate's admission taking the day, see central.decisions.service) is then seen
+    lock_head(session)
     if _relied_on(session, entry, pending):
         return []
-    # the head before any day or pass row, as every transaction takes them (docs/decision-flow.md)
-    lock_head(session)
     given = []
     days = [(c["household_id"], c["local_date"]) for c in _forget_claim(session, entry.event_id)]
     days += [(h, d) for h, d in session.execute(_GIVE_BACK_DAY, {"event_id": entry.event_id})]

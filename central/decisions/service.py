@@ -21,6 +21,7 @@ from typing import NamedTuple
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
+from central.audit.chain import lock_head
 from central.decisions.answer import (
     Outgoing,
     decision_message,
@@ -246,6 +247,9 @@ class DecisionService:
         gate = self.cache.row(batch.session, Gate, event.gate_id)
         if gate is None:  # no campus: no household day to take
             return None
+        # the head before the day, and held until the commit: a late refusal giving the day back at
+        # another worker (ledger.give_back) sees this admission, or this one finds the day free
+        lock_head(batch.session)
         keys, cache, skew = self.keyring, self.cache, self.max_skew_s
         return judge(
             batch.session, event, gate, received_at, keyring=keys, cache=cache, max_skew_s=skew

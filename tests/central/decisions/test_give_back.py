@@ -4,13 +4,15 @@ batch as the refusal, on both databases."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import select
 
-from central.audit.chain import verify
+from central.audit.chain import lock_head, verify
 from central.decisions.service import DecisionService
 from central.models.db import session_scope
 from central.models.journal import EntryEvent, HouseholdDay
@@ -76,3 +78,55 @@ def test_a_late_copy_in_the_refusals_batch_counts_as_the_gate_acted(
     [out] = service.handle(*world.scan(other, at=arrived), arrived)
     answer = DecisionMessage.from_json(out.payload)
     assert answer.reason is (Reason.HOUSEHOLD_DAY_USED if holder else Reason.OK)
+
+
+def _waiting_on_locks(engine: Engine, count: int) -> None:
+    """Until ``count`` transactions of this database wait on a lock (a bounded number of looks)."""
+    for _ in range(600):
+        with engine.connect() as c:
+            found = c.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+            ).scalar()
+        if found is not None and found >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{count} transactions never waited on a lock")
+
+
+def test_a_refusal_at_one_worker_sees_the_admission_another_is_logging(
+    pg_engine: Engine, keyring: KeyRing
+) -> None:
+    """Li (central allowed, the gate turned her away) and zhang (central refused, the gate let him in):
+    their late copies reach two workers at once. The admission's worker is logging (it waits on the
+    chain head) when the refusal's worker asks whether a later admission stands on li's day: it must
+    see zhang's, or leave the day for zhang to take. It gave li's day back unseen, and zhang, who
+    came in, held none: the day was free for a third member."""
+    world = build_world(pg_engine, keyring)
+    service = DecisionService(pg_engine, keyring)
+    li, zhang = event_id(), event_id(LATER)
+    service.handle(*world.scan("li", eid=li, seq=5), NOW)
+    service.handle(*world.scan("zhang", eid=zhang, seq=6, at=LATER), LATER)
+    arrived = NOW + timedelta(minutes=2)
+    admission = world.scan("zhang", eid=zhang, seq=6, at=LATER, offline=ADMITTED)
+    refusal = world.scan("li", eid=li, seq=5, offline=REFUSED)
+    workers = [
+        threading.Thread(target=DecisionService(pg_engine, keyring).handle, args=(*copy, arrived))
+        for copy in (admission, refusal)
+    ]
+    with session_scope(pg_engine) as other:  # a third worker appending holds the head meanwhile
+        lock_head(other)
+        for waiting, worker in enumerate(workers, start=1):
+            worker.start()
+            _waiting_on_locks(pg_engine, waiting)
+    for worker in workers:
+        worker.join()
+    with session_scope(pg_engine) as s:
+        days = [d.person_id for d in s.exec(select(HouseholdDay)).all()]
+        assert verify(s).ok
+    assert len(days) == 1, days  # li's (zhang's admission stands on it) or zhang's (li's given back)
+    other = "li" if days == [world.people["zhang"]] else "zhang"
+    [out] = service.handle(*world.scan(other, at=arrived), arrived)
+    assert DecisionMessage.from_json(out.payload).reason is Reason.HOUSEHOLD_DAY_USED
