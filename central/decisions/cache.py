@@ -51,6 +51,13 @@ class RegistryCache:
             self.revision = revision
         return moved
 
+    def drop(self) -> None:
+        """Forget everything and the revision: for a transaction that moved the revision itself, which
+        may yet roll back (its number would then be the next commit's, and a cache that had taken it
+        would keep serving rows from before that commit). The next batch reads the revision afresh."""
+        self._values.clear()
+        self.revision = None
+
     def row(self, session: Session, model: type[M], key: Any) -> M | None:
         """``session.get(model, key)``, from memory when this revision already read it."""
         return self.value((model.__name__, key), lambda: _detached(session, session.get(model, key)))

@@ -257,7 +257,8 @@ def give_back(session: Session, cache: RegistryCache, entry: Any, pending: Itera
             given.append("one-time visitor pass")
     if given:
         bump(session)  # every worker drops what it remembered of these rows before its next decision
-        cache.refresh(session)  # this one at once: later events of this batch read them again
+        cache.drop()  # this one at once: later events of this batch read them again (never a number
+        # this transaction made: it may yet roll back, and the next commit would reuse it)
     return given
 
 
