@@ -27,3 +27,9 @@ def id_number_problem(form: str) -> str | None:
 def id_hash(id_number: str) -> str:
     """The stored form of an ID-card number: a SHA-256 of the normalised number."""
     return hashlib.sha256(code_form(id_number).encode()).hexdigest()
+
+
+def id_last4(id_number: str) -> str:
+    """The last four characters kept beside the hash, in the normalised form the searches and the
+    results import compare ("１２３ｘ" typed on a Chinese keyboard is "123X")."""
+    return code_form(id_number)[-4:]

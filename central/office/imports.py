@@ -21,7 +21,7 @@ from central.models.registry import STUDENT_NO_LENGTH, Campus, Household, Person
 from central.models.users import User
 from central.office.changes import record_change
 from central.office.errors import day_problem
-from central.office.idnumber import id_hash, id_number_problem
+from central.office.idnumber import id_hash, id_last4, id_number_problem
 from central.office.import_limits import ImportFileError
 from central.office.people import student_numbers, who
 from central.office.schemas import TEXT_LENGTH
@@ -234,7 +234,7 @@ def import_people(session: Session, filename: str, data: bytes, *, dry_run: bool
                     phone=cells.get("phone") or None,
                     key_person_until=until,
                     id_hash=digest,
-                    id_last4=cells["id_number"][-4:] if digest else None,
+                    id_last4=id_last4(cells["id_number"]) if digest else None,
                     link_secret=secrets.token_urlsafe(24),
                     student_no=number,
                     group=group,

@@ -12,7 +12,7 @@ from central.models.registry import Campus, Household, Person
 from central.models.users import User
 from central.office.changes import record_change
 from central.office.errors import Conflict, must_get, plausible_days
-from central.office.idnumber import id_hash
+from central.office.idnumber import id_hash, id_last4
 from central.office.schemas import HouseholdCreate, PersonCreate, PersonUpdate
 
 
@@ -78,7 +78,7 @@ def add_person(session: Session, *, actor: User | None, body: PersonCreate) -> P
     person = Person(
         **body.model_dump(exclude={"id_number"}),
         id_hash=digest,
-        id_last4=body.id_number.strip()[-4:] if body.id_number else None,
+        id_last4=id_last4(body.id_number) if body.id_number else None,
         link_secret=secrets.token_urlsafe(24),
     )
     session.add(person)

@@ -286,3 +286,20 @@ def test_upgrade_gives_a_campus_stored_with_an_unusable_zone_a_real_one(
     assert len(said) == 3 and "'localtime'" in said[0] and "set to Asia/Shanghai" in said[0]
     with session_scope(blank) as session:  # the policy reads, and its zone decides again
         assert latest_policy(session, next(i for i, r in campuses.items() if r["code"] == "lt")).zone
+
+
+def test_upgrade_writes_the_id_numbers_last_four_in_their_code_form(blank: Engine) -> None:
+    """0012: last four kept as typed on a Chinese keyboard ("１２３ｘ") are written as the searches
+    compare them ("123X"); the rest are left as they are."""
+    migrations.upgrade(blank, "0011")
+    with blank.begin() as conn:
+        for name, last4 in (("钱七", "１２３ｘ"), ("赵八", "0010"), ("孙九", None)):
+            conn.execute(
+                text(
+                    "INSERT INTO person (name, category, active, commuter, id_last4)"
+                    " VALUES (:n, 'RESIDENT', :t, :f, :l)"
+                ),
+                {"n": name, "t": True, "f": False, "l": last4},
+            )
+    migrations.upgrade(blank)
+    assert [r["id_last4"] for r in _rows(blank, "person")] == ["123X", "0010", None]

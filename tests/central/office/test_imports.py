@@ -184,3 +184,17 @@ def test_a_flat_typed_in_full_width_is_the_same_household_everywhere(c: Client, 
 
 def world_campus_id(world: World) -> int:
     return world.campus_id
+
+
+def test_an_id_number_in_full_width_keeps_its_last_four_as_the_api_does(c: Client, world: World) -> None:
+    """An ID number typed on a Chinese keyboard ("…１２３ｘ") is stored by its last four in the form the
+    API stores and the searches and the results import compare: "123X", found by "123x"."""
+    row = "坞城校区,5,3,301,钱七,１４０１０２１９８００１０１１２３ｘ,住户,,"
+    r = upload(c, "people.csv", "\n".join([HEADER, row]).encode("utf-8"), dry_run=False)
+    assert r.status_code == 200 and r.json()["applied"], r.text
+    with Session(world.engine) as s:
+        assert s.exec(select(Person.id_last4).where(Person.name == "钱七")).one() == "123X"
+    found = c.call("GET", "/api/v1/people?q=123x", role="director").json()
+    assert [p["name"] for p in found["data"]] == ["钱七"]
+    again = upload(c, "people.csv", "\n".join([HEADER, row.replace("钱七", "别人")]).encode(), dry_run=True)
+    assert again.json()["errors"] == [{"line": 2, "reason": "duplicate ID number: already registered"}]
