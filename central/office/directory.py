@@ -56,8 +56,8 @@ def person_filter(q: str | None) -> list[Any]:
     text = (q or "").strip()
     if text and (parts := address_parts(text)):
         return [col(Person.household_id).in_(select(Household.id).where(*_address_filter(parts)))]
-    if LAST4.fullmatch(text):
-        return [Person.id_last4 == text.upper()]
+    if LAST4.fullmatch(last4 := code_form(text)):  # as idnumber.id_last4 keeps them: "１２３ｘ" is 123X
+        return [Person.id_last4 == last4]
     if text.isdigit() and len(text) >= 5:
         return [contains_text(col(Person.phone), text)]
     if text:

@@ -104,7 +104,7 @@ def _people(session: Session) -> tuple[dict[str, list[Named]], dict[tuple[str, s
     )
     for person_id, name, last4 in session.exec(named):
         if person_id is not None:
-            by_name.setdefault((name.strip(), (last4 or "").upper()), []).append((person_id, name))
+            by_name.setdefault((name.strip(), code_form(last4 or "")), []).append((person_id, name))
     return student_numbers(session, active_only=True), by_name
 
 
@@ -113,7 +113,7 @@ def _person(
 ) -> int | str:
     """The id of the one person a row names, or why not."""
     number = code_form(cells.get("student_no", ""))
-    name, last4 = cells.get("name", ""), cells.get("id_last4", "").upper()
+    name, last4 = cells.get("name", ""), code_form(cells.get("id_last4", ""))  # as idnumber.id_last4 keeps it
     if number:
         found = by_number.get(number, [])
         what = f"student number {cells['student_no']!r}"

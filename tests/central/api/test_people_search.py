@@ -13,7 +13,7 @@ from central.office.directory import find_people
 from tests.central.conftest import World
 from tests.central.console_helpers import Client
 
-SEARCHES = ["123X", "123x", "2-3-501", "２－３－５０１", "2-3", "13912345678", "12345", "钱", "钱多多", "zz"]
+SEARCHES = ["123X", "123x", "１２３ｘ", "2-3-501", "２－３－５０１", "2-3", "13912345678", "12345", "钱", "钱多多", "zz"]
 
 
 @pytest.fixture
@@ -54,6 +54,7 @@ def names(c: Client, ids: list[int]) -> set[str]:
 
 def test_the_api_finds_by_last_four_and_by_flat(c: Client) -> None:
     assert names(c, api_ids(c, q="123X")) == {"钱多多"}
+    assert names(c, api_ids(c, q="１２３ｘ")) == {"钱多多"}  # the last four typed on a Chinese keyboard
     assert names(c, api_ids(c, q="2-3-501")) == {"钱多多", "孙一"}
     assert names(c, api_ids(c, q="２－３－５０１")) == {"钱多多", "孙一"}  # typed on a Chinese keyboard
     assert names(c, api_ids(c, q="13912345678")) == {"孙一"}

@@ -272,3 +272,14 @@ def test_a_student_number_typed_in_full_width_is_the_same_number(c: Client, worl
     assert done.status_code == 200 and done.json()["results_new"] == 2, done.text
     with Session(world.engine) as s:
         assert {t.person_id for t in s.exec(select(NucleicTest))} == {r.json()["id"]}
+
+
+def test_an_id_last_four_typed_in_full_width_is_the_same_four(c: Client, world: World) -> None:
+    """身份证后四位 typed on a Chinese keyboard ("１２３ｘ") finds the person whose last four are "123X",
+    as the ID number registered through the API or the people import keeps them."""
+    pid = add_student(world, "s1", "孙小红", last4="123X")
+    rows = [HEADER, "孙小红,１２３ｘ,,2026-11-20,阴性"]
+    done = upload(c, "核酸.csv", "\n".join(rows).encode("utf-8"), dry_run=False)
+    assert done.status_code == 200 and done.json()["results_new"] == 1, done.text
+    with Session(world.engine) as s:
+        assert [t.person_id for t in s.exec(select(NucleicTest))] == [pid]
