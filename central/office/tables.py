@@ -59,8 +59,9 @@ def read_table(
     whole import.
     """
     check_upload_size(len(data))
+    untrusted: dict[int, dict[int, str]] = {}  # line -> column index -> why its value is not the one shown
     if filename.lower().endswith((".xlsx", ".xlsm")):
-        lines = _xlsx_lines(data, warnings)
+        lines = _xlsx_lines(data, warnings, untrusted)
     elif filename.lower().endswith((".csv", ".txt")):
         lines = _csv_lines(data)
     else:
@@ -78,7 +79,7 @@ def read_table(
             f"line {header_line}: missing column(s) {', '.join(missing)} "
             f"(e.g. {', '.join(required[m] for m in missing)}); found {', '.join(header)}"
         )
-    return [_row(n, cells, named, lengths) for n, cells in lines[1:]]
+    return [_row(n, cells, named, lengths, untrusted.get(n, {})) for n, cells in lines[1:]]
 
 
 def _one_column_each(line: int, named: list[tuple[str, str]]) -> None:
@@ -93,13 +94,22 @@ def _one_column_each(line: int, named: list[tuple[str, str]]) -> None:
         first.setdefault(field, header)
 
 
-def _row(line: int, cells: list[str], named: list[tuple[str, str]], lengths: Mapping[str, int]) -> Row:
+def _row(
+    line: int,
+    cells: list[str],
+    named: list[tuple[str, str]],
+    lengths: Mapping[str, int],
+    untrusted: Mapping[int, str],
+) -> Row:
     values = {f: c.strip() for (f, _), c in zip(named, cells, strict=False) if f}
     problems = []
-    for (field, header), cell in zip(named, cells, strict=False):
+    for i, ((field, header), cell) in enumerate(zip(named, cells, strict=False)):
         limit = lengths.get(field)
         if not field:
             continue  # a column the import does not read
+        if i in untrusted:
+            problems.append(f"column {header}: {untrusted[i]}")
+            continue
         try:
             one_line(cell)  # a NUL, or a line break, tab or direction override inside the text
         except ValueError as exc:
@@ -131,7 +141,9 @@ def _csv_lines(data: bytes) -> list[tuple[int, list[str]]]:
     return rows
 
 
-def _xlsx_lines(data: bytes, warnings: list[str]) -> list[tuple[int, list[str]]]:
+def _xlsx_lines(
+    data: bytes, warnings: list[str], untrusted: dict[int, dict[int, str]]
+) -> list[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
     check_xlsx(data)  # before openpyxl expands the whole workbook in memory
@@ -148,10 +160,30 @@ def _xlsx_lines(data: bytes, warnings: list[str]) -> list[tuple[int, list[str]]]
         raise ImportFileError(
             f"sheet {sheet.title!r} has merged cells ({merged}): unmerge them and fill in every row"
         )
-    return [
-        (i, ["" if v is None else _cell_text(v) for v in row])
-        for i, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-    ]
+    lines = []
+    for n, row in enumerate(sheet.iter_rows(), start=1):
+        lines.append((n, ["" if c.value is None else _cell_text(c.value) for c in row]))
+        for i, cell in enumerate(row):
+            if why := _untrusted(cell.value, cell.data_type):
+                untrusted.setdefault(n, {})[i] = why
+    return lines
+
+
+# Excel keeps 15 significant digits: an ID number typed into a number cell (140102198001011234) is
+# stored as 1.40102198001011E+17 and reads back as another number
+EXACT_DIGITS = 15
+
+
+def _untrusted(value: object, data_type: str) -> str | None:
+    """Why a cell's value is not what the person typed, or None."""
+    if data_type == "e":  # a formula's error: #REF!, #N/A, #VALUE!
+        return f"the spreadsheet shows the error {value} here: correct it or type the value"
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 10**EXACT_DIGITS:
+        return (
+            f"a number of more than {EXACT_DIGITS} digits, which a spreadsheet does not keep exactly: "
+            "format the column as text and type the numbers again"
+        )
+    return None
 
 
 def _cell_text(value: object) -> str:

@@ -171,6 +171,15 @@ _ROWS: list[tuple[str, str]] = [
         "“{v}”列：文本不能含有控制字符（换行、制表符或文字方向控制符）",
     ),
     (r"column (?P<v>.+): longer than (?P<n>\d+) characters", "“{v}”列：超过 {n} 个字符"),
+    (
+        r"column (?P<v>.+): a number of more than (?P<n>\d+) digits, which a spreadsheet does not keep exactly: "
+        r"format the column as text and type the numbers again",
+        "“{v}”列：数字超过 {n} 位，电子表格不能准确保存：请把该列设为文本格式后重新输入",
+    ),
+    (
+        r"column (?P<v>.+): the spreadsheet shows the error (?P<e>\S+) here: correct it or type the value",
+        "“{v}”列：表格此处显示错误 {e}：请更正公式或直接填写内容",
+    ),
     (r"no registered person: student number " + _Q, "没有登记此人：学号 {v}"),
     (  # the import's own headers in brackets (central.office.nucleic.HEADERS)
         r"give the student number \((?P<a>[^)]*)\), or the name and the ID-number last four \((?P<b>[^)]*)\)",

@@ -13,7 +13,19 @@ from central.office.directory import find_people
 from tests.central.conftest import World
 from tests.central.console_helpers import Client
 
-SEARCHES = ["123X", "123x", "１２３ｘ", "2-3-501", "２－３－５０１", "2-3", "13912345678", "12345", "钱", "钱多多", "zz"]
+SEARCHES = [
+    "123X",
+    "123x",
+    "１２３ｘ",
+    "2-3-501",
+    "２－３－５０１",
+    "2-3",
+    "13912345678",
+    "12345",
+    "钱",
+    "钱多多",
+    "zz",
+]
 
 
 @pytest.fixture

@@ -169,3 +169,19 @@ def test_the_console_shows_a_line_break_in_a_cell_in_both_languages(world_on: Wo
     assert (
         "“姓名”列：文本不能含有控制字符" in r.text and "column 姓名: text must not contain control" in r.text
     )
+
+
+def test_the_console_names_a_number_a_spreadsheet_cut_in_both_languages(world: World, tmp_path: Path) -> None:
+    from tests.central.office.test_imports import xlsx
+
+    c = Client(world, tmp_path)
+    c.log_in("security", "/console/import")
+    rows: list[list[object]] = [
+        ["校区", "楼号", "单元", "房号", "姓名", "身份证号"],
+        ["坞城校区", 7, 1, 101, "刘一", 140102198001011000.0],
+        ["坞城校区", 7, 1, 102, "#N/A", "140102198001012222"],
+    ]
+    files = {"file": ("people.xlsx", xlsx(rows), "application/octet-stream")}
+    r = c.form("/console/import", {"dry_run": "true"}, files=files)
+    assert "“身份证号”列：数字超过 15 位，电子表格不能准确保存" in r.text, r.text
+    assert "“姓名”列：表格此处显示错误 #N/A" in r.text

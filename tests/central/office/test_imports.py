@@ -198,3 +198,50 @@ def test_an_id_number_in_full_width_keeps_its_last_four_as_the_api_does(c: Clien
     assert [p["name"] for p in found["data"]] == ["钱七"]
     again = upload(c, "people.csv", "\n".join([HEADER, row.replace("钱七", "别人")]).encode(), dry_run=True)
     assert again.json()["errors"] == [{"line": 2, "reason": "duplicate ID number: already registered"}]
+
+
+INEXACT = (
+    "column 身份证号: a number of more than 15 digits, which a spreadsheet does not keep exactly:"
+    " format the column as text and type the numbers again"
+)
+
+
+def test_an_xlsx_number_a_spreadsheet_cannot_hold_exactly_is_a_bad_row(c: Client, world: World) -> None:
+    """An ID number typed into a number cell keeps only 15 digits in Excel (140102198001011234 is stored
+    as 1.40102198001011E+17): read back, it is another number, which was registered as the person's, or
+    named a stranger's row as its duplicate. Such a cell, and a formula's error (#REF!), is a bad row
+    naming its column; a 15-digit number (an old ID card, a phone number) is exact and imports."""
+    rows: list[list[object]] = [
+        HEADER.split(","),
+        ["坞城校区", 9, 1, 901, "数字甲", 140102198001011234, "住户", 13900000001, None],  # line 2
+        [
+            "坞城校区",
+            9,
+            1,
+            902,
+            "数字乙",
+            140102198001011000.0,
+            "住户",
+            None,
+            None,
+        ],  # line 3: as Excel keeps it
+        [
+            "坞城校区",
+            9,
+            1,
+            903,
+            "#REF!",
+            "140102198001013333",
+            "住户",
+            None,
+            None,
+        ],  # line 4: a broken formula
+        ["坞城校区", 9, 1, 904, "老证", 140102800101123, "住户", 13900000004, None],  # line 5: 15 digits
+    ]
+    r = upload(c, "list.xlsx", xlsx(rows), dry_run=True)
+    assert [(e["line"], e["reason"]) for e in r.json()["errors"]] == [
+        (2, INEXACT),
+        (3, INEXACT),
+        (4, "column 姓名: the spreadsheet shows the error #REF! here: correct it or type the value"),
+    ], r.text
+    assert r.json()["people_new"] == 1
