@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central.api.auth import require_roles
 from central.api.csrf import FORM_TYPES
-from central.models.base import MAX_DB_INT, NUL_REFUSED, utc
+from central.models.base import MAX_DB_INT, plain_text, utc
 from central.models.db import read_only
 from central.models.registry import Campus, Gate, Pass
 from central.models.users import Role, User
@@ -55,10 +55,11 @@ IdField = Annotated[int | None, Form(ge=1, le=MAX_DB_INT)]  # a table's id as an
 
 
 async def plain_request(request: Request) -> None:
-    """Refuse (422, naming where) a NUL anywhere in the request's text: path, query, form or JSON body.
+    """Refuse (422, naming where) a NUL or a lone surrogate anywhere in the request's text: path, query,
+    form or JSON body (``plain_text``).
 
-    PostgreSQL can neither store nor compare text holding one (a 500 from inside the driver), so it
-    is refused once here, for every route and console page, before any of them reads the request."""
+    PostgreSQL can neither store nor compare text holding one (a 500 from inside the driver), and no
+    answer can echo a lone surrogate (a 500 from the encoder), so they are refused once here, for every route and console page, before any of them reads the request."""
     texts: list[tuple[tuple[str | int, ...], str]] = [
         (("path", k), v) for k, v in request.path_params.items() if isinstance(v, str)
     ]
@@ -73,12 +74,18 @@ async def plain_request(request: Request) -> None:
             texts += _json_texts(("body",), await request.json())
         except ValueError:
             pass  # not JSON: the route's own validation says so
-    bad = [(loc, v) for loc, v in texts if "\x00" in v]
+    bad = []
+    for loc, v in texts:
+        try:
+            plain_text(v)
+        except ValueError as exc:  # echoed as its escapes: a lone surrogate cannot be encoded in the answer
+            shown = v.encode("utf-8", "backslashreplace").decode()
+            where = tuple(
+                p.encode("utf-8", "backslashreplace").decode() if isinstance(p, str) else p for p in loc
+            )
+            bad.append({"type": "value_error", "loc": where, "msg": f"Value error, {exc}", "input": shown})
     if bad:
-        msg = f"Value error, {NUL_REFUSED}"
-        raise RequestValidationError(
-            [{"type": "value_error", "loc": loc, "msg": msg, "input": v} for loc, v in bad]
-        )
+        raise RequestValidationError(bad)
 
 
 def unreadable_json(request: Request, exc: StarletteHTTPException) -> RequestValidationError | None:

@@ -43,6 +43,11 @@ def _not_boolean(value: object) -> object:
 # a table's id in a request, a filter or a form (the bound before the validator: it stays in the API document)
 DbId = Annotated[int, Interval(ge=1, le=MAX_DB_INT), BeforeValidator(_not_boolean)]
 NUL_REFUSED = "text must not contain a NUL character"  # PostgreSQL text cannot hold one
+# JSON may spell half of a UTF-16 pair alone ("\\ud800"): no character, so no text a database or an answer holds
+SURROGATE_REFUSED = (
+    "text must not contain a lone surrogate (\\ud800 to \\udfff), which is half of a character's code"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 BLANK_REFUSED = "must not be blank"  # nothing of the text shows
 NOTE_LENGTH = 500  # a note: why a report was corrected, what a step of a fever incident found
 
@@ -51,9 +56,12 @@ T = TypeVar("T")
 
 
 def plain_text(value: str) -> str:
-    """``value`` as it is, or ValueError(``NUL_REFUSED``): the one check that text fits the database."""
+    """``value`` as it is, or ValueError (``NUL_REFUSED``, ``SURROGATE_REFUSED``): the one check that
+    text fits the database."""
     if "\x00" in value:
         raise ValueError(NUL_REFUSED)
+    if _SURROGATE.search(value):
+        raise ValueError(SURROGATE_REFUSED)
     return value
 
 

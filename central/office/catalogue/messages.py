@@ -161,6 +161,10 @@ _ROWS: list[tuple[str, str]] = [
     ),
     (r"text must not contain a NUL character", "文本不能含有 NUL 字符"),
     (
+        r"text must not contain a lone surrogate \(\\ud800 to \\udfff\), which is half of a character's code",
+        "文本不能含有单独的代理码（\\ud800 至 \\udfff），它只是半个字符的编码",
+    ),
+    (
         r"text must not contain control characters \(line breaks, tabs or direction overrides\)",
         "文本不能含有控制字符（换行、制表符或文字方向控制符）",
     ),

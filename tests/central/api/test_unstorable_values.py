@@ -254,3 +254,33 @@ def test_every_integer_in_the_api_document_has_the_database_bound(world: World, 
             for content in op.get("requestBody", {}).get("content", {}).values():
                 walk(content["schema"], f"{method} {path} body", frozenset())
     assert unbounded == []
+
+
+SURROGATE_SAID = (
+    "text must not contain a lone surrogate (\\ud800 to \\udfff), which is half of a character's code"
+)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "loc"),
+    [
+        ("POST", "/api/v1/people", '{"name": "王", "category": "staff", "phone": "\\ud800"}', ["phone"]),
+        ("PUT", "/api/v1/campuses/1/policy", '{"changes": {"timezone": "\\udfff"}}', ["changes", "timezone"]),
+        ("PUT", "/api/v1/campuses/1/policy", '{"changes": {"\\ud800x": 1}}', ["changes", "\\ud800x"]),
+        ("POST", "/api/v1/campuses", '{"code": "x", "name_zh": "甲\\ud83d"}', ["name_zh"]),
+        ("POST", "/api/v1/reports/1/corrections", '{"note": "补录\\ud800"}', ["note"]),
+    ],
+)
+def test_a_lone_surrogate_in_a_json_body_is_named_not_a_server_error(
+    c: Client, method: str, path: str, body: str, loc: list[str]
+) -> None:
+    """JSON may spell half of a character's code alone ("\\ud800"): no text the database or a JSON
+    answer can hold (echoing it back failed to encode: a 500). Refused once, naming where it stands,
+    in both languages, with the value echoed as its escape."""
+    headers = {**c.headers("admin"), "Content-Type": "application/json"}
+    r = c.http.request(method, path, content=body, headers=headers)
+    assert r.status_code == 422, r.text
+    (named,) = [e for e in r.json()["detail"] if e["loc"] == ["body", *loc]]
+    assert named["msg_en"] == SURROGATE_SAID
+    assert named["msg_zh"] == "文本不能含有单独的代理码（\\ud800 至 \\udfff），它只是半个字符的编码"
+    assert "\\ud8" in named["input"] or "\\udf" in named["input"] or named["input"] == loc[-1]
