@@ -17,7 +17,7 @@ from central.audit.spreadsheet import safe_row
 from central.models.reports import DailyReport
 from central.office.catalogue import CODES, both
 from central.office.catalogue.printed import REPORT as W
-from central.office.pdffont import pdf_font
+from central.office.pdffont import drawable, pdf_font
 from gatecore.campus import DEFAULT_TZ, usable_zone
 from gatecore.reasons import REASONS, Reason
 
@@ -200,7 +200,8 @@ def to_pdf(report: DailyReport, campus_name: str, campus_tz: str = DEFAULT_TZ) -
     pdf = canvas.Canvas(out, pagesize=A4, invariant=True, initialFontName=font)
     pdf.setTitle(f"{campus_name} {report.day.isoformat()}")
     width, height = A4
-    (_, title), *rows = lines(report, campus_name, campus_tz)
+    # as the font prints them: a character it has no outline for is "□", never a blank (the CSV keeps it)
+    (_, title), *rows = [(drawable(k), drawable(v)) for k, v in lines(report, campus_name, campus_tz)]
     y = height - 60
     pdf.setFont(font, 15)
     for piece in _wrap(title, width - LABEL_X - MARGIN, 15):

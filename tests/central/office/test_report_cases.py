@@ -102,3 +102,23 @@ def test_a_reading_stored_before_readings_were_checked_prints_as_a_dash(world: W
     assert case["readings"] == "38.2,—,—,37.1"
     printed_case = [v for k, v in lines(report, "坞城校区") if k.endswith(f"#{case['id']}")]
     assert printed_case and " 38.2,—,—,37.1 °C · " in printed_case[0]
+
+
+def test_a_character_the_font_lacks_prints_as_a_box_not_a_blank(world: World, tmp_path: Path) -> None:
+    """A fever case of 𠮷野家 (a rare ideograph the embedded font has no outline for): the PDF prints
+    "□野家", as the pass card does (``pdffont.drawable``), never "野家" with a blank where a character
+    was; the CSV, which the reader's own fonts show, keeps the name as registered."""
+    from central.models.registry import Person
+
+    with session_scope(world.engine) as session:
+        person = session.get(Person, world.people["li"])
+        assert person is not None
+        person.name = "𠮷野家"
+    at = NOW + timedelta(minutes=2)
+    assert world.service.handle(*world.scan("li", celsius=38.2, at=at), at)
+    with session_scope(world.engine) as session:
+        report = reports.make_report(session, world.campus_id, DAY, reports.OFFICE, NOW + timedelta(hours=5))
+    text = " ".join(pdf_text(to_pdf(report, "坞城校区"), tmp_path).split())
+    assert " □野家 " in text, text
+    table = dict(csv.reader(io.StringIO(to_csv(report, "坞城校区").decode("utf-8-sig"))))
+    assert any(" 𠮷野家 " in value for value in table.values())
