@@ -131,7 +131,7 @@ PYDANTIC: dict[str, Words] = {
     "missing": ("必填", "required"),
     **dict.fromkeys(("int_parsing", "int_type", "int_from_float"), ("请输入整数", "enter a whole number")),
     **dict.fromkeys(("float_parsing", "float_type"), ("请输入数字", "enter a number")),
-    "bool_parsing": ("请选择是或否", "choose yes or no"),
+    **dict.fromkeys(("bool_parsing", "bool_type"), ("请选择是或否", "choose yes or no")),
     **dict.fromkeys(
         ("date_parsing", "date_from_datetime_parsing", "date_type"),
         ("日期格式应为 年-月-日", "enter a date as YYYY-MM-DD"),
@@ -155,4 +155,8 @@ PYDANTIC: dict[str, Words] = {
     "too_long": ("最多 {max_length} 项", "at most {max_length} items"),
     "extra_forbidden": ("不允许的字段", "field not allowed"),
     "finite_number": ("请输入有限的数字", "enter a finite number"),
+    "int_parsing_size": ("数字太大", "number too large"),
+    **dict.fromkeys(
+        ("dict_type", "model_type", "model_attributes_type"), ("应为 JSON 对象", "should be a JSON object")
+    ),
 }
