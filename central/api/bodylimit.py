@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from central.office.import_limits import MAX_UPLOAD_BYTES
+from central.office.import_limits import MAX_UPLOAD_BYTES, UPLOAD_TOO_LARGE
 
 MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024  # the largest upload plus the form around it
 
@@ -67,6 +67,8 @@ class BodyLimit:
 
     async def _refuse(self, scope: Any, send: Any) -> None:
         detail = f"request body larger than {self.max_bytes // (1024 * 1024)} MB"
+        if dict(scope.get("headers", [])).get(b"content-type", b"").startswith(b"multipart/form-data"):
+            detail = UPLOAD_TOO_LARGE  # an upload: the file's limit, as the import names it, not the form's
         if self.refused is not None:
 
             async def no_body() -> Any:

@@ -59,7 +59,8 @@ async def plain_request(request: Request) -> None:
     form or JSON body (``plain_text``).
 
     PostgreSQL can neither store nor compare text holding one (a 500 from inside the driver), and no
-    answer can echo a lone surrogate (a 500 from the encoder), so they are refused once here, for every route and console page, before any of them reads the request."""
+    answer can echo a lone surrogate (a 500 from the encoder), so they are refused once here, for every
+    route and console page, before any of them reads the request."""
     texts: list[tuple[tuple[str | int, ...], str]] = [
         (("path", k), v) for k, v in request.path_params.items() if isinstance(v, str)
     ]

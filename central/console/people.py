@@ -25,7 +25,7 @@ from central.console.web import (
 from central.models.users import Role, User
 from central.office.directory import find_households, find_people
 from central.office.import_apart import run_import_apart
-from central.office.import_limits import MAX_UPLOAD_BYTES
+from central.office.import_limits import MAX_UPLOAD_BYTES, UPLOAD_TOO_LARGE
 from central.office.imports import HEADERS
 from central.office.people import add_household, add_person
 from central.office.schemas import HouseholdCreate, PersonCreate
@@ -135,7 +135,7 @@ async def import_upload(request: Request, user: Viewer) -> Response:
         return _import_page(request, viewer, status_code=422, error=message("choose a file"))
     data = await upload.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
-        error = message(f"file larger than {MAX_UPLOAD_BYTES // 2**20} MB")
+        error = message(UPLOAD_TOO_LARGE)
         return _import_page(request, viewer, status_code=413, error=error)
     report = await run_import_apart(
         request.app.state.engine,

@@ -12,6 +12,8 @@ class ImportFileError(ValueError):
 
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # the console's and the API's upload limit
+# the words of every refusal of a file over it: the import's, the upload routes' and the body limit's
+UPLOAD_TOO_LARGE = f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
 MAX_XLSX_EXPANDED = 64 * 1024 * 1024  # every part of the workbook, uncompressed
 MAX_CELLS = 200_000  # a campus of 20,000 people in ten columns
 _CHUNK = 1 << 16
@@ -20,7 +22,7 @@ _CHUNK = 1 << 16
 def check_upload_size(size: int) -> None:
     """Refuse an upload over :data:`MAX_UPLOAD_BYTES`."""
     if size > MAX_UPLOAD_BYTES:
-        raise ImportFileError(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+        raise ImportFileError(UPLOAD_TOO_LARGE)
 
 
 def check_xlsx(data: bytes) -> None:

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from central.api.deps import OfficeUser
 from central.office.import_apart import run_import_apart
-from central.office.import_limits import MAX_UPLOAD_BYTES
+from central.office.import_limits import MAX_UPLOAD_BYTES, UPLOAD_TOO_LARGE
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 MAX_BYTES = MAX_UPLOAD_BYTES
@@ -28,7 +28,7 @@ async def import_file(
     """Households and people from a CSV or XLSX; a dry run (the default) only reports."""
     data = await file.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise HTTPException(413, detail=f"file larger than {MAX_BYTES // (1024 * 1024)} MB")
+        raise HTTPException(413, detail=UPLOAD_TOO_LARGE)
     body = await run_import_apart(
         request.app.state.engine,
         actor=user,
