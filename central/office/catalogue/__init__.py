@@ -62,7 +62,8 @@ def _value(group: str, value: str) -> str:
     ``incident``; ``incident_to`` for a second one) reads each of its comma-separated codes from that
     group; any other, an entity or a role (or a list of them); else the value itself."""
     codes = CODES.get(group) or CODES.get(group.rsplit("_", 1)[0])
-    parts = [p.strip() for p in value.split(",")]
+    # a list is read part by part; a single value is quoted as it came ("Asia/Shanghai " is no zone)
+    parts = [p.strip() for p in value.split(",")] if "," in value else [value]
     out = []
     for part in parts:
         words = (

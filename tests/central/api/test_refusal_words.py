@@ -185,3 +185,15 @@ def test_a_body_of_the_wrong_shape_is_told_in_both_languages(
     assert r.status_code == 422, r.text
     [error] = r.json()["detail"]
     assert (error["msg_zh"], error["msg_en"]) == (zh, en), r.text
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai ", " Asia/Shanghai", "localtime"])
+def test_a_refused_zone_is_quoted_as_sent_in_both_halves(c: Client, zone: str) -> None:
+    """A zone with a trailing space is no IANA name: the Chinese half quoted it without the space,
+    "时区“Asia/Shanghai”不在 IANA 时区库中", which says the right name is wrong."""
+    r = c.call(
+        "POST", "/api/v1/campuses", role="admin", json={"code": "x", "name_zh": "新校区", "timezone": zone}
+    )
+    assert r.status_code == 422, r.text
+    [error] = r.json()["detail"]
+    assert error["msg_zh"] == f"时区“{zone}”不在 IANA 时区库中", r.text
