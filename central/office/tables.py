@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -70,9 +71,12 @@ def read_table(
     if not lines:
         raise ImportFileError("the file is empty")
     header_line, header = lines[0]
-    fields = [columns.get(h.strip().lower().lstrip("\ufeff"), columns.get(h.strip(), "")) for h in header]
-    named = [(f, h.strip().lstrip("\ufeff")) for f, h in zip(fields, header, strict=True)]
+    named = [(_field_of(h, columns), h.strip().lstrip("\ufeff").strip()) for h in header]
+    fields = [f for f, _ in named]
     _one_column_each(header_line, named)
+    unread = [h for f, h in named if h and not f]
+    if unread:  # a column named otherwise than the import reads it would be dropped unseen
+        warnings.append(f"column(s) not read: {', '.join(unread)}")
     missing = sorted(set(required) - set(fields))
     if missing:
         raise ImportFileError(
@@ -80,6 +84,19 @@ def read_table(
             f"(e.g. {', '.join(required[m] for m in missing)}); found {', '.join(header)}"
         )
     return [_row(n, cells, named, lengths, untrusted.get(n, {})) for n, cells in lines[1:]]
+
+
+_HEADER_GAPS = re.compile(r"[\s_\-]+")
+
+
+def _field_of(header: str, columns: Mapping[str, str]) -> str:
+    """The field a header names: as written, in lower case, or with its words joined by "_" ("ID
+    Number" is id_number, "Key-Person Until" key_person_until); "" for a column not read."""
+    text = header.strip().lstrip("\ufeff").strip()
+    for name in (text, text.lower(), _HEADER_GAPS.sub("_", text.lower())):
+        if name in columns:
+            return columns[name]
+    return ""
 
 
 def _one_column_each(line: int, named: list[tuple[str, str]]) -> None:

@@ -110,6 +110,7 @@ _ROWS: list[tuple[str, str]] = [
     ),
     (r"not a readable XLSX file: (?P<v>.*)", "无法读取的 XLSX 文件：{v}"),
     (r"only the first sheet " + _Q + " was read; ignored: (?P<w>.*)", "只读取了第一个工作表 {v}；忽略：{w}"),
+    (r"column\(s\) not read: (?P<w>.*)", "未读取的列：{w}"),
     (
         r"sheet " + _Q + r" has merged cells \((?P<w>.*)\): unmerge them and fill in every row",
         "工作表 {v} 有合并单元格（{w}）：请取消合并并填满每一行",

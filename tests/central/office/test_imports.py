@@ -245,3 +245,21 @@ def test_an_xlsx_number_a_spreadsheet_cannot_hold_exactly_is_a_bad_row(c: Client
         (4, "column 姓名: the spreadsheet shows the error #REF! here: correct it or type the value"),
     ], r.text
     assert r.json()["people_new"] == 1
+
+
+def test_english_headers_as_an_office_writes_them_are_read_and_others_named(c: Client, world: World) -> None:
+    """ "ID Number", "Student No" and "Key Person Until" are the columns id_number, student_no and
+    key_person_until: they were dropped unseen, so people were registered without their ID numbers.
+    A column the import does not read (备注) is named in a warning, not dropped unseen."""
+    header = "Campus,Building,Unit,Room,Name,ID Number,Category,Phone,Student No,Key-Person Until,备注"
+    row = "坞城校区,12,1,101,英文表头,140102198001016666,student,,S900,2026-12-20,新生"
+    r = upload(c, "en.csv", f"{header}\n{row}\n".encode(), dry_run=False)
+    assert r.status_code == 200 and r.json()["applied"], r.text
+    assert r.json()["warnings"] == ["column(s) not read: 备注"]
+    with Session(world.engine) as s:
+        person = s.exec(select(Person).where(Person.name == "英文表头")).one()
+    assert (person.id_last4, person.student_no, str(person.key_person_until)) == (
+        "6666",
+        "S900",
+        "2026-12-20",
+    )
