@@ -101,3 +101,19 @@ def test_an_alert_for_symptoms_without_a_reading_is_listed_and_acknowledged(c: C
     assert c.call("POST", f"/api/v1/fever-alerts/{alert['id']}/ack", role="security").status_code == 204
     [acked] = c.call("GET", "/api/v1/fever-alerts?unacknowledged=false", role="auditor").json()
     assert acked["acknowledged_by"] == "security"
+
+
+def test_the_console_s_list_names_each_report_s_kind(c: Client, world: World) -> None:
+    """The scheduler makes the office's (15:00) and the units' (14:30) report of a day: the list showed
+    two rows alike — the day, version 1, the same time — and no way to tell which to sign."""
+    assert make_due_reports(world.engine, DUE)
+    kinds = {r.id: r.kind for r in _versions(world)}
+    assert sorted(kinds.values()) == sorted([reports.OFFICE, reports.UNIT])
+    c.log_in("auditor", page="/console/reports")
+    listing = c.http.get(f"/console/reports?campus_id={world.campus_id}").text
+    words = {reports.OFFICE: "保卫处", reports.UNIT: "各单位"}
+    for report_id, kind in kinds.items():
+        row = re.search(rf'<tr id="report-{report_id}".*?</tr>', listing, re.S)
+        assert row, report_id
+        cell = re.search(r'<td class="kind">(.*?)</td>', row.group(0))
+        assert cell and words[kind] in cell.group(1), row.group(0)
