@@ -292,9 +292,10 @@ def decide(
         if guard is not None:
             d = override(d, allow=guard is Verdict.ALLOW)
         admitted = (done if done is not None else d.verdict) is Verdict.ALLOW
-        # whose pass the rules read (``d.claims``): a pass that expired while its holder was inside
-        # names who went out as well as a valid one, and they take the day as any member going out
-        whose = d.claims if d.claims is not None else claims
+        # whose pass it is, its signature verified (``verified_claims``): one whose time does not
+        # hold (expired while its holder was inside, let out; a guard letting its holder in) names who
+        # passed as well as a valid one, and they take the day as any member admitted does
+        whose = verified_claims(claims) or claims
         return dataclasses.replace(d, claim=day_claim(whose, f, policy, day, admitted=admitted))
 
     decision = once(facts)

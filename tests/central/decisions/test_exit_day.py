@@ -14,8 +14,8 @@ from central.decisions.service import DecisionService
 from central.models.db import session_scope
 from central.models.registry import Pass
 from central.office.keys import KeyRing
-from gatecore.messages import DecisionMessage, ScanEvent
-from gatecore.reasons import Reason
+from gatecore.messages import DecisionMessage, Override, ScanEvent
+from gatecore.reasons import Reason, Verdict
 from tests.central.conftest import NOW, World, build_world
 from tests.central.decisions.gates import offline_gate
 
@@ -53,3 +53,20 @@ def test_the_offline_gate_counts_an_expired_pass_let_out_as_central_does(
     went_out = gate.decide(ScanEvent.from_json(world.scan(_expired(world, "li"), direction="out")[1]))
     came_in = gate.decide(ScanEvent.from_json(world.scan("zhang", at=LATER)[1]))
     assert (went_out.reason, came_in.reason) == (Reason.OK_EXIT_LAPSED, Reason.HOUSEHOLD_DAY_USED)
+
+
+def test_a_member_a_guard_lets_in_on_an_expired_pass_holds_the_day(world: World, tmp_path: Path) -> None:
+    """The pass's signature still names them, as going out: the override admits a household member,
+    who takes the day (gatecore.policy.day_claim: however admitted), online and offline alike."""
+    expired = _expired(world, "li")
+    of = ScanEvent.from_json(world.scan(expired)[1]).event_id
+    let_in = Override(of, "guard-7", Verdict.ALLOW, "本人")
+    gate = offline_gate(world, tmp_path, NOW)
+    offline = gate.decide(ScanEvent.from_json(world.scan(expired, override=let_in)[1]))
+    after_offline = gate.decide(ScanEvent.from_json(world.scan("zhang", at=LATER)[1]))
+    assert (offline.reason, after_offline.reason) == (Reason.OK_OVERRIDE, Reason.HOUSEHOLD_DAY_USED)
+    online = world.service.handle(*world.scan(expired, override=let_in), NOW)
+    after = world.service.handle(*world.scan("zhang", at=LATER), LATER)
+    came_in = DecisionMessage.from_json(after[0].payload)
+    assert DecisionMessage.from_json(online[0].payload).reason is Reason.OK_OVERRIDE
+    assert (came_in.reason, came_in.detail.get("day_holder")) == (Reason.HOUSEHOLD_DAY_USED, "李*华")
