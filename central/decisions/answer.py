@@ -15,6 +15,7 @@ from gatecore.messages import DecisionMessage, ScanEvent
 from gatecore.messages import FeverAlert as FeverAlertMessage
 from gatecore.policy import Decision, Facts
 from gatecore.reasons import Reason
+from gatecore.tokens import PassClaims
 from gatecore.wire import clipped
 
 REFUSED_SHOWN = 200  # characters of a refusal's reason an answer carries to the gate
@@ -103,9 +104,11 @@ def entry_row(
     payload: bytes,
     conflict: str | None,
     received_at: datetime,
+    whose: PassClaims | None = None,
 ) -> NewEntry:
-    """The entry-log row for a decided event (not yet chained: the batch appends it to the chain)."""
-    claims = decision.claims
+    """The entry-log row for a decided event (not yet chained: the batch appends it to the chain); it
+    names ``whose`` pass it is when the signature held though its time did not, else the decision's."""
+    claims = decision.claims or whose
     return NewEntry.of(
         event_id=event.event_id,
         gate_id=event.gate_id,

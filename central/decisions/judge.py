@@ -39,6 +39,9 @@ class Judged:
     decision: Decision
     facts: Facts
     conflict: str | None
+    # whose pass it is when its signature holds, its time or not (the decision's claims name nobody
+    # once a pass's time fails): the person the log row names, so an auditor sees whom a guard let in
+    whose: PassClaims | None = None
 
 
 def alerting(event: ScanEvent) -> list[Reason]:
@@ -90,7 +93,7 @@ def evaluate(
             f"gate decided {event.offline.verdict.value}/{event.offline.reason.value} offline, "
             f"central decides {decision.verdict.value}/{decision.reason.value}"
         )
-    return Judged(decision, judged.facts, "; ".join(conflicts) or None)
+    return Judged(decision, judged.facts, "; ".join(conflicts) or None, judged.whose)
 
 
 def judge(
@@ -157,7 +160,7 @@ def judge(
             decision = run(facts).decision
             if admitted_offline:
                 conflicts.append("one-time visitor pass already used")
-    return Judged(decision, facts, "; ".join(conflicts) or None)
+    return Judged(decision, facts, "; ".join(conflicts) or None, verified)
 
 
 def _uses_visitor_pass(

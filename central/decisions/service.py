@@ -282,7 +282,9 @@ class DecisionService:
             outcome, campus_id = judged, gate.campus_id
         decision = outcome.decision
         message = decision_message(event, decision, outcome.facts, received_at, outcome.conflict).to_json()
-        batch.append(entry_row(event, campus_id, decision, message, outcome.conflict, received_at))
+        batch.append(
+            entry_row(event, campus_id, decision, message, outcome.conflict, received_at, outcome.whose)
+        )
         out = [Outgoing(topics.gate_decisions(event.gate_id), message)]
         if raises_alert(session, event, decision, batch.with_rows, batch.added):
             row, alert = fever_alert(event, campus_id, outcome.facts, received_at)

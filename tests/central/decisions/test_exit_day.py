@@ -70,3 +70,32 @@ def test_a_member_a_guard_lets_in_on_an_expired_pass_holds_the_day(world: World,
     came_in = DecisionMessage.from_json(after[0].payload)
     assert DecisionMessage.from_json(online[0].payload).reason is Reason.OK_OVERRIDE
     assert (came_in.reason, came_in.detail.get("day_holder")) == (Reason.HOUSEHOLD_DAY_USED, "李*华")
+
+
+def test_the_log_names_whose_expired_pass_it_was(world: World) -> None:
+    """A pass whose time failed still proves whose it is (its signature holds): the entry-log row names
+    the person, household and pass, refused or let in by a guard, so an auditor sees whom the gate met
+    and a search by person finds it. A forged pass names nobody."""
+    from sqlmodel import select
+
+    from central.models.journal import EntryEvent
+
+    expired = _expired(world, "li")
+    refused = world.service.handle(*world.scan(expired), NOW)
+    of = DecisionMessage.from_json(refused[0].payload).event_id
+    let_in = world.service.handle(
+        *world.scan(expired, override=Override(of, "guard-7", Verdict.ALLOW, "本人")), NOW
+    )
+    forged = world.service.handle(
+        *world.scan(expired[:-3] + ("000" if expired[-3:] != "000" else "111")), NOW
+    )
+    ids = [DecisionMessage.from_json(out[0].payload).event_id for out in (refused, let_in, forged)]
+    with session_scope(world.engine) as s:
+        rows = {r.event_id: r for r in s.exec(select(EntryEvent).where(EntryEvent.kind == "decision"))}
+    li = (world.passes["li"], world.people["li"])
+    assert [(rows[i].reason, (rows[i].pass_id, rows[i].person_id)) for i in ids[:2]] == [
+        ("pass_expired", li),
+        ("ok_override", li),
+    ]
+    assert rows[ids[0]].household_id is not None and rows[ids[0]].household_id == rows[ids[1]].household_id
+    assert (rows[ids[2]].pass_id, rows[ids[2]].person_id) == (None, None)
