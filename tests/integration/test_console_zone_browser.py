@@ -13,20 +13,18 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import Session, select
 
-from central.api.auth import SESSION_COOKIE, issue_session
 from central.app import CentralHandle, build_central
 from central.decisions.service import DecisionService
 from central.models.journal import FeverAlert, GateState
 from central.models.registry import Gate
 from central.models.reports import OFFICE, DailyReport
-from central.models.users import Role
 from central.office import registry, reports
-from central.office.users import create_user
 from gatecore import topics
 from gatecore.messages import ScanEvent, Temperature
 from gatecore.thermoline import SensorStatus
 from tests.central.conftest import event_id
 from tests.integration.conftest import central_settings
+from tests.integration.officer import officer_page
 
 # 01:02:03 UTC on a summer day: 21:02:03 the day before in New York (EDT), 09:02:03 in Beijing
 AT = datetime(2026, 7, 2, 1, 2, 3, tzinfo=UTC)
@@ -78,17 +76,8 @@ def central(broker, tmp_path: Path) -> Iterator[CentralHandle]:
 @pytest.fixture
 def office(central: CentralHandle, browser: Browser) -> Iterator[Page]:
     """A security officer's page in a browser in Tokyo (neither campus's zone, nor UTC)."""
-    assert central.app is not None and central.api_url is not None
-    with Session(central.engine) as s:
-        user = create_user(s, f"zone-{time.monotonic_ns()}", "pw-123456", [Role.SECURITY])
-        s.commit()
-        cookie = issue_session(central.app, user)
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Tokyo")
-    context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": central.api_url}])
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    with officer_page(central, browser, f"zone-{time.monotonic_ns()}") as page:
+        yield page
 
 
 def _row(page: Page, table: str, text: str) -> str:

@@ -13,16 +13,14 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import Session, col, select
 
-from central.api.auth import SESSION_COOKIE, issue_session
 from central.app import CentralHandle, build_central
 from central.models.journal import FeverAlert
 from central.models.registry import Gate
-from central.models.users import Role
 from central.office import dashboard, registry
-from central.office.users import create_user
 from central.office.zones import campus_zone
 from tests.central.conftest import NOW, build_world
 from tests.integration.conftest import central_settings
+from tests.integration.officer import officer_page
 
 GATE = "feverpage-north"
 OFFICER = "officer-li"
@@ -55,19 +53,8 @@ def central(broker, tmp_path: Path) -> Iterator[CentralHandle]:
 @pytest.fixture
 def office(central: CentralHandle, browser: Browser) -> Iterator[Page]:
     """A security officer's page in a browser in Tokyo (neither campus's zone)."""
-    assert central.app is not None and central.api_url is not None
-    with Session(central.engine) as s:
-        user = create_user(s, OFFICER, "pw-123456", [Role.SECURITY])
-        s.commit()
-        cookie = issue_session(central.app, user)
-    context = browser.new_context(
-        locale="zh-CN", timezone_id="Asia/Tokyo", viewport={"width": 1280, "height": 800}
-    )
-    context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": central.api_url}])
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    with officer_page(central, browser, OFFICER, viewport={"width": 1280, "height": 800}) as page:
+        yield page
 
 
 def test_an_officer_acknowledges_on_the_page_and_the_row_names_them(
