@@ -25,7 +25,7 @@ from central.console.web import (
 from central.models.users import Role, User
 from central.office.directory import find_households, find_people
 from central.office.import_apart import run_import_apart
-from central.office.import_limits import MAX_UPLOAD_BYTES, UPLOAD_TOO_LARGE
+from central.office.import_limits import UPLOAD_TOO_LARGE, read_upload
 from central.office.imports import HEADERS
 from central.office.people import add_household, add_person
 from central.office.schemas import HouseholdCreate, PersonCreate
@@ -133,10 +133,8 @@ async def import_upload(request: Request, user: Viewer) -> Response:
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
         return _import_page(request, viewer, status_code=422, error=message("choose a file"))
-    data = await upload.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        error = message(UPLOAD_TOO_LARGE)
-        return _import_page(request, viewer, status_code=413, error=error)
+    if (data := await read_upload(upload)) is None:
+        return _import_page(request, viewer, status_code=413, error=message(UPLOAD_TOO_LARGE))
     report = await run_import_apart(
         request.app.state.engine,
         actor=viewer,

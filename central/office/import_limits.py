@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import Protocol
 
 
 class ImportFileError(ValueError):
@@ -17,6 +18,19 @@ UPLOAD_TOO_LARGE = f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)}
 MAX_XLSX_EXPANDED = 64 * 1024 * 1024  # every part of the workbook, uncompressed
 MAX_CELLS = 200_000  # a campus of 20,000 people in ten columns
 _CHUNK = 1 << 16
+
+
+class Upload(Protocol):
+    """An uploaded file as Starlette hands it over (``UploadFile``)."""
+
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+async def read_upload(upload: Upload) -> bytes | None:
+    """An upload's bytes, read no further than one byte past :data:`MAX_UPLOAD_BYTES`; None when it is
+    over (the caller refuses it with :data:`UPLOAD_TOO_LARGE`, 413): the API's and the console's one rule."""
+    data = await upload.read(MAX_UPLOAD_BYTES + 1)
+    return None if len(data) > MAX_UPLOAD_BYTES else data
 
 
 def check_upload_size(size: int) -> None:

@@ -12,10 +12,9 @@ from fastapi.responses import JSONResponse
 
 from central.api.deps import OfficeUser
 from central.office.import_apart import run_import_apart
-from central.office.import_limits import MAX_UPLOAD_BYTES, UPLOAD_TOO_LARGE
+from central.office.import_limits import UPLOAD_TOO_LARGE, read_upload
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
-MAX_BYTES = MAX_UPLOAD_BYTES
 
 
 @router.post("/people")
@@ -26,8 +25,7 @@ async def import_file(
     dry_run: Annotated[bool, Form()] = True,
 ) -> JSONResponse:
     """Households and people from a CSV or XLSX; a dry run (the default) only reports."""
-    data = await file.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
+    if (data := await read_upload(file)) is None:
         raise HTTPException(413, detail=UPLOAD_TOO_LARGE)
     body = await run_import_apart(
         request.app.state.engine,

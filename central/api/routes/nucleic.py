@@ -18,11 +18,10 @@ from central.api.deps import (
     WriteSession,
     publish_all,
 )
-from central.api.routes.imports import MAX_BYTES
 from central.models.registry import Campus
 from central.office import nucleic
 from central.office.errors import must_get
-from central.office.import_limits import UPLOAD_TOO_LARGE
+from central.office.import_limits import UPLOAD_TOO_LARGE, read_upload
 from central.office.nucleic_import import run_test_import
 from central.office.registry import latest_policy
 
@@ -40,8 +39,7 @@ async def import_tests(
     campus_id: IdField = None,
 ) -> JSONResponse:
     """Test results from a CSV or XLSX (times are the campus's local time); a dry run (the default) only reports."""
-    data = await file.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
+    if (data := await read_upload(file)) is None:
         raise HTTPException(413, detail=UPLOAD_TOO_LARGE)
     body = run_test_import(
         session,
