@@ -146,10 +146,10 @@ async def import_upload(request: Request, user: Viewer) -> Response:
     if "detail" in report:
         return _import_page(request, viewer, status_code=code, error=message(report["detail"]))
     if report["applied"]:  # written (in the import process): redirect, so a reload does not send it again
+        # its notes (a column not read) do not fit the redirect: their number does, and where to see them
+        notes = {"notes": len(report["warnings"])} if report["warnings"] else {}
+        said = "people_imported_noted" if notes else "people_imported"
         return done(
-            "/console/import",
-            "people_imported",
-            households=report["households_new"],
-            people=report["people_new"],
+            "/console/import", said, households=report["households_new"], people=report["people_new"], **notes
         )
     return _import_page(request, viewer, status_code=code, report=report)

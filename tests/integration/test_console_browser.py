@@ -78,6 +78,8 @@ def test_office_day_in_chromium(central: CentralHandle, broker, page, tmp_path: 
 
     page.goto(f"{base}/console/import")
     page.set_input_files("#file", files=[{"name": "住户.csv", "mimeType": "text/csv", "buffer": CSV}])
+    assert page.is_checked("#dry_run")  # a dry run unless the office unticks it
+    page.uncheck("#dry_run")
     page.click("#do_import")
     assert "已导入" in page.locator("#message").inner_text()  # after the redirect: a reload sends nothing
     staff = person_id(central, "吴老师")

@@ -220,6 +220,11 @@ DONE: dict[str, Words] = {
         "已导入：新住户 {households} · 新人员 {people}",
         "Imported: new households {households} · new people {people}",
     ),
+    "people_imported_noted": (
+        "已导入：新住户 {households} · 新人员 {people}；另有 {notes} 条提示（如未读取的列），试运行同一文件可查看",
+        "Imported: new households {households} · new people {people}; {notes} notes besides (a column "
+        "not read, say): a dry run of the same file shows them",
+    ),
     "results_imported": (
         "已导入：新结果 {new} · 已有记录 {known}",
         "Imported: new results {new} · already recorded {known}",

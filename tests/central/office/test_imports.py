@@ -263,3 +263,15 @@ def test_english_headers_as_an_office_writes_them_are_read_and_others_named(c: C
         "S900",
         "2026-12-20",
     )
+
+
+def test_the_full_chinese_names_of_the_id_and_phone_columns_are_read(c: Client, world: World) -> None:
+    # 身份证号码 / 证件号码 and 手机号码 / 联系电话 are how many offices head these columns
+    for n, (id_header, phone_header) in enumerate([("身份证号码", "手机号码"), ("证件号码", "联系电话")]):
+        header = f"校区,楼号,单元,房号,姓名,类别,{id_header},{phone_header}"
+        row = f"坞城校区,13,1,10{n},全称表头{n},住户,14010219800101{n}777,1380013800{n}"
+        r = upload(c, f"zh{n}.csv", f"{header}\n{row}\n".encode(), dry_run=False)
+        assert r.status_code == 200 and r.json()["applied"] and r.json()["warnings"] == [], r.text
+        with Session(world.engine) as s:
+            person = s.exec(select(Person).where(Person.name == f"全称表头{n}")).one()
+        assert (person.id_last4, person.phone) == (f"{n}777", f"1380013800{n}")
