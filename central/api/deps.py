@@ -80,13 +80,17 @@ async def plain_request(request: Request) -> None:
         try:
             plain_text(v)
         except ValueError as exc:  # echoed as its escapes: a lone surrogate cannot be encoded in the answer
-            shown = v.encode("utf-8", "backslashreplace").decode()
-            where = tuple(
-                p.encode("utf-8", "backslashreplace").decode() if isinstance(p, str) else p for p in loc
+            where = tuple(_escaped(p) if isinstance(p, str) else p for p in loc)
+            bad.append(
+                {"type": "value_error", "loc": where, "msg": f"Value error, {exc}", "input": _escaped(v)}
             )
-            bad.append({"type": "value_error", "loc": where, "msg": f"Value error, {exc}", "input": shown})
     if bad:
         raise RequestValidationError(bad)
+
+
+def _escaped(text: str) -> str:
+    """``text`` as an answer can carry it: a lone surrogate as its escape (``\\ud800``)."""
+    return text.encode("utf-8", "backslashreplace").decode()
 
 
 def unreadable_json(request: Request, exc: StarletteHTTPException) -> RequestValidationError | None:
